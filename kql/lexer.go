@@ -1,0 +1,447 @@
+package kql
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/kqlrules/kqlrules/ast"
+)
+
+// Token types of the KQL lexer. Kibana's grammar is scannerless (a PEG over
+// characters); this lexer reproduces its decisions with one token of state:
+// whether the previous token ended an operand. Only then can "or"/"and"
+// between spaces be operators; everywhere else they start a literal
+// ("f: or x" is the value "or x"), exactly as in Kibana.
+const (
+	tokSpace lexer.TokenType = iota + 1
+	tokLParen
+	tokRParen
+	tokLBrace
+	tokRBrace
+	tokColon
+	tokRange
+	tokQuoted
+	tokUnquoted
+	tokOr
+	tokAnd
+	tokNot
+)
+
+// symbols names the token types for the grammar. It is a function, not a
+// variable, because the grammar is built during package initialisation.
+func symbols() map[string]lexer.TokenType {
+	return map[string]lexer.TokenType{
+		"EOF":      lexer.EOF,
+		"Space":    tokSpace,
+		"LParen":   tokLParen,
+		"RParen":   tokRParen,
+		"LBrace":   tokLBrace,
+		"RBrace":   tokRBrace,
+		"Colon":    tokColon,
+		"Range":    tokRange,
+		"Quoted":   tokQuoted,
+		"Unquoted": tokUnquoted,
+		"Or":       tokOr,
+		"And":      tokAnd,
+		"Not":      tokNot,
+	}
+}
+
+// token is a lexed token with what the grammar's strings cannot carry: the
+// rune offsets and, for literals, the decoded literal.
+type token struct {
+	typ        lexer.TokenType
+	start, end int // rune offsets; end is exclusive
+	raw        string
+	lit        *ast.Literal // tokQuoted, tokUnquoted
+}
+
+// scanner turns a query into tokens.
+type scanner struct {
+	src      []rune
+	i        int
+	toks     []token
+	maxDepth int
+	depth    int
+}
+
+// lex returns the tokens of src, whitespace included, or a *Error.
+func lex(src string, maxDepth int) ([]token, error) {
+	s := &scanner{src: []rune(src), maxDepth: maxDepth}
+	for s.i < len(s.src) {
+		if err := s.next(); err != nil {
+			return nil, err
+		}
+	}
+	s.toks = append(s.toks, token{typ: lexer.EOF, start: len(s.src), end: len(s.src)})
+	return s.toks, nil
+}
+
+func (s *scanner) emit(typ lexer.TokenType, start int) {
+	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: string(s.src[start:s.i])})
+}
+
+// afterOperand reports whether the last significant token ended an operand
+// and whitespace follows it: the only place an or/and operator can stand.
+func (s *scanner) afterOperand() bool {
+	n := len(s.toks)
+	if n < 2 || s.toks[n-1].typ != tokSpace {
+		return false
+	}
+	switch s.toks[n-2].typ {
+	case tokQuoted, tokUnquoted, tokRParen, tokRBrace:
+		return true
+	}
+	return false
+}
+
+func (s *scanner) errorf(at int, format string, args ...any) error {
+	return &Error{Offset: at, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *scanner) open(start int) error {
+	s.depth++
+	if s.depth > s.maxDepth {
+		return s.errorf(start, "the query nests deeper than %d levels of parentheses and braces", s.maxDepth)
+	}
+	return nil
+}
+
+func (s *scanner) next() error {
+	start := s.i
+	r := s.src[s.i]
+	switch {
+	case ast.IsSpace(r):
+		for s.i < len(s.src) && ast.IsSpace(s.src[s.i]) {
+			s.i++
+		}
+		s.emit(tokSpace, start)
+	case r == '(' || r == '{':
+		if err := s.open(start); err != nil {
+			return err
+		}
+		s.i++
+		if r == '(' {
+			s.emit(tokLParen, start)
+		} else {
+			s.emit(tokLBrace, start)
+		}
+	case r == ')' || r == '}':
+		s.depth--
+		s.i++
+		if r == ')' {
+			s.emit(tokRParen, start)
+		} else {
+			s.emit(tokRBrace, start)
+		}
+	case r == ':':
+		s.i++
+		s.emit(tokColon, start)
+	case r == '<' || r == '>':
+		s.i++
+		if s.i < len(s.src) && s.src[s.i] == '=' {
+			s.i++
+		}
+		s.emit(tokRange, start)
+	case r == '"':
+		return s.quoted()
+	default:
+		if n := s.wordAt(s.i, "not"); n > 0 && s.spaceAt(s.i+n) {
+			s.i += n
+			s.emit(tokNot, start)
+			return nil
+		}
+		if s.afterOperand() {
+			for _, kw := range [...]struct {
+				word string
+				typ  lexer.TokenType
+			}{{"or", tokOr}, {"and", tokAnd}} {
+				if n := s.wordAt(s.i, kw.word); n > 0 && s.spaceAt(s.i+n) {
+					s.i += n
+					s.emit(kw.typ, start)
+					return nil
+				}
+			}
+		}
+		return s.unquoted()
+	}
+	return nil
+}
+
+// wordAt returns len(word) when word (ASCII, any case) stands at i, else 0.
+func (s *scanner) wordAt(i int, word string) int {
+	if i+len(word) > len(s.src) {
+		return 0
+	}
+	for k := 0; k < len(word); k++ {
+		r := s.src[i+k]
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		if r != rune(word[k]) {
+			return 0
+		}
+	}
+	return len(word)
+}
+
+func (s *scanner) spaceAt(i int) bool { return i < len(s.src) && ast.IsSpace(s.src[i]) }
+
+// keywordAt reports whether Kibana's Keyword rule matches at i: a space,
+// "or" or "and", a space; or "not" and a space. An unquoted literal ends
+// there.
+func (s *scanner) keywordAt(i int) bool {
+	if n := s.wordAt(i, "not"); n > 0 && s.spaceAt(i+n) {
+		return true
+	}
+	if !s.spaceAt(i) {
+		return false
+	}
+	if n := s.wordAt(i+1, "or"); n > 0 && s.spaceAt(i+1+n) {
+		return true
+	}
+	n := s.wordAt(i+1, "and")
+	return n > 0 && s.spaceAt(i+1+n)
+}
+
+// hex4 decodes four hex digits at i, or returns -1.
+func (s *scanner) hex4(i int) rune {
+	if i+4 > len(s.src) {
+		return -1
+	}
+	var v rune
+	for _, r := range s.src[i : i+4] {
+		switch {
+		case r >= '0' && r <= '9':
+			v = v<<4 | (r - '0')
+		case r >= 'a' && r <= 'f':
+			v = v<<4 | (r - 'a' + 10)
+		case r >= 'A' && r <= 'F':
+			v = v<<4 | (r - 'A' + 10)
+		default:
+			return -1
+		}
+	}
+	return v
+}
+
+// textBuilder collects decoded characters, joining UTF-16 surrogate pairs
+// written as two \u escapes, as JavaScript strings do. A lone surrogate
+// becomes U+FFFD.
+type textBuilder struct {
+	b    strings.Builder
+	high rune // a pending high surrogate, or 0
+}
+
+func (t *textBuilder) flush() {
+	if t.high != 0 {
+		t.b.WriteRune(utf8.RuneError)
+		t.high = 0
+	}
+}
+
+func (t *textBuilder) rune(r rune) {
+	t.flush()
+	t.b.WriteRune(r)
+}
+
+func (t *textBuilder) unit(u rune) {
+	switch {
+	case utf16.IsSurrogate(u) && u < 0xdc00:
+		t.flush()
+		t.high = u
+	case utf16.IsSurrogate(u) && t.high != 0:
+		t.b.WriteRune(utf16.DecodeRune(t.high, u))
+		t.high = 0
+	default:
+		t.rune(u)
+	}
+}
+
+func (t *textBuilder) String() string {
+	t.flush()
+	return t.b.String()
+}
+
+// quoted scans a quoted string. Only \" \\ \t \r \n and \uXXXX are escapes;
+// any other backslash is kept as it is.
+func (s *scanner) quoted() error {
+	start := s.i
+	s.i++ // the opening quote
+	var text textBuilder
+	for {
+		if s.i >= len(s.src) {
+			if s.i > start+1 && s.src[s.i-1] == '"' && s.src[s.i-2] == '\\' {
+				return s.errorf(start, `the quoted value is not closed: its last quote is escaped by the backslash before it (write \\ for a backslash)`)
+			}
+			return s.errorf(start, `the quoted value is not closed: expected '"'`)
+		}
+		r := s.src[s.i]
+		switch {
+		case r == '"':
+			s.i++
+			s.toks = append(s.toks, token{
+				typ: tokQuoted, start: start, end: s.i, raw: string(s.src[start:s.i]),
+				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: string(s.src[start:s.i]),
+					Kind: ast.String, Quoted: true, Text: text.String()},
+			})
+			return nil
+		case r == '\\' && s.i+1 < len(s.src):
+			switch e := s.src[s.i+1]; e {
+			case 't':
+				text.rune('\t')
+			case 'r':
+				text.rune('\r')
+			case 'n':
+				text.rune('\n')
+			case '\\', '"':
+				text.rune(e)
+			case 'u':
+				if u := s.hex4(s.i + 2); u >= 0 {
+					text.unit(u)
+					s.i += 6
+					continue
+				}
+				text.rune('\\')
+				s.i++
+				continue
+			default:
+				text.rune('\\')
+				s.i++
+				continue
+			}
+			s.i += 2
+		default:
+			text.rune(r)
+			s.i++
+		}
+	}
+}
+
+// unquoted scans an unquoted literal as Kibana's UnquotedLiteral rule does:
+// escapes first, then '*', then any character that is not special and does
+// not start a keyword. The decoded text is trimmed at both ends.
+func (s *scanner) unquoted() error {
+	start := s.i
+	var parts []string // the pieces before each unescaped '*'
+	var text textBuilder
+	for s.i < len(s.src) {
+		r := s.src[s.i]
+		if r == '\\' {
+			n, err := s.escape(&text)
+			if err != nil {
+				return err
+			}
+			s.i += n
+			continue
+		}
+		if r == '*' {
+			parts = append(parts, text.String())
+			text = textBuilder{}
+			s.i++
+			continue
+		}
+		if ast.IsSpecial(r) || s.keywordAt(s.i) {
+			break
+		}
+		text.rune(r)
+		s.i++
+	}
+	parts = append(parts, text.String())
+	parts[0] = strings.TrimLeftFunc(parts[0], ast.IsTrimSpace)
+	parts[len(parts)-1] = strings.TrimRightFunc(parts[len(parts)-1], ast.IsTrimSpace)
+
+	end := s.i
+	for end > start && ast.IsTrimSpace(s.src[end-1]) {
+		end--
+	}
+	lit := &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: string(s.src[start:end])}
+	switch seq := parts[0]; {
+	case len(parts) > 1:
+		lit.Kind, lit.Parts = ast.Wildcard, parts
+	case seq == "null":
+		lit.Kind = ast.Null
+	case seq == "true" || seq == "false":
+		lit.Kind, lit.Bool = ast.Bool, seq == "true"
+	default:
+		lit.Kind, lit.Text = ast.String, seq
+	}
+	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: lit.Raw, lit: lit})
+	return nil
+}
+
+// escape decodes the escape at s.i in an unquoted literal and returns its
+// length in runes. The order is Kibana's: \t \r \n first (so "\not" is a
+// newline and "ot"), then the special characters, then \uXXXX, then the
+// keywords \or \and \not in any case.
+func (s *scanner) escape(text *textBuilder) (int, error) {
+	if s.i+1 >= len(s.src) {
+		return 0, s.errorf(s.i, `a backslash at the end of a value escapes nothing (write \\ for a backslash)`)
+	}
+	e := s.src[s.i+1]
+	switch {
+	case e == 't':
+		text.rune('\t')
+		return 2, nil
+	case e == 'r':
+		text.rune('\r')
+		return 2, nil
+	case e == 'n':
+		text.rune('\n')
+		return 2, nil
+	case ast.IsSpecial(e):
+		text.rune(e)
+		return 2, nil
+	case e == 'u':
+		if u := s.hex4(s.i + 2); u >= 0 {
+			text.unit(u)
+			return 6, nil
+		}
+	}
+	for _, kw := range [...]string{"or", "and", "not"} {
+		if n := s.wordAt(s.i+1, kw); n > 0 {
+			for _, r := range s.src[s.i+1 : s.i+1+n] {
+				text.rune(r)
+			}
+			return 1 + n, nil
+		}
+	}
+	esc := string(s.src[s.i : s.i+2])
+	if e == 'u' {
+		return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: \u must be followed by four hex digits`, esc+string(s.src[s.i+2:min(s.i+6, len(s.src))]))
+	}
+	return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: only \\ \( \) \: \< \> \" \* \{ \} \t \r \n \uXXXX \and \or \not are escapes (quote the value to keep a backslash)`, esc)
+}
+
+// tokenLexer hands the significant tokens to participle. A token's
+// Pos.Offset is its rune offset, which leads back to the decoded token.
+type tokenLexer struct {
+	toks []token
+	i    int
+}
+
+func (l *tokenLexer) Next() (lexer.Token, error) {
+	for l.i < len(l.toks)-1 && l.toks[l.i].typ == tokSpace {
+		l.i++
+	}
+	t := l.toks[l.i]
+	if l.i < len(l.toks)-1 {
+		l.i++
+	}
+	return lexer.Token{Type: t.typ, Value: t.raw, Pos: lexer.Position{Offset: t.start}}, nil
+}
+
+// definition is a participle lexer.Definition over pre-lexed tokens: the
+// lexing (with the state Kibana's grammar needs) happens in lex.
+type definition struct{}
+
+func (definition) Symbols() map[string]lexer.TokenType { return symbols() }
+
+func (definition) Lex(string, io.Reader) (lexer.Lexer, error) {
+	return nil, fmt.Errorf("kql: the lexer reads only pre-lexed tokens")
+}
