@@ -18,7 +18,7 @@ import (
 func Print(n Node) string {
 	var b strings.Builder
 	p := printer{&b}
-	p.node(n)
+	p.node(n, false)
 	return b.String()
 }
 
@@ -80,77 +80,70 @@ func exprPrec(x Node) int {
 }
 
 // child prints x, in parentheses unless its precedence is above min.
-func (p printer) child(x Node, min int) {
+func (p printer) child(x Node, min int, spaceAfter bool) {
 	if exprPrec(x) <= min {
 		p.b.WriteByte('(')
-		p.node(x)
+		p.node(x, false)
 		p.b.WriteByte(')')
 		return
 	}
-	p.node(x)
+	p.node(x, spaceAfter)
 }
 
-func (p printer) node(n Node) {
+// chain prints args joined by op.
+func chain[N Node](p printer, args []N, op string, prec int, spaceAfter bool) {
+	for i, a := range args {
+		if i > 0 {
+			p.b.WriteString(op)
+		}
+		p.child(a, prec, spaceAfter || i < len(args)-1)
+	}
+}
+
+// node prints n. spaceAfter tells whether a space may follow n's text: an
+// unquoted literal at the end of n must then not end in a keyword that the
+// space would complete ("a not" followed by a space reads as "a" and not).
+func (p printer) node(n Node, spaceAfter bool) {
 	switch n := n.(type) {
 	case *OrExpr:
-		for i, a := range n.Args {
-			if i > 0 {
-				p.b.WriteString(" or ")
-			}
-			p.child(a, precOr)
-		}
+		chain(p, n.Args, " or ", precOr, spaceAfter)
 	case *AndExpr:
-		for i, a := range n.Args {
-			if i > 0 {
-				p.b.WriteString(" and ")
-			}
-			p.child(a, precAnd)
-		}
+		chain(p, n.Args, " and ", precAnd, spaceAfter)
 	case *NotExpr:
 		p.b.WriteString("not ")
-		p.child(n.X, precNot)
+		p.child(n.X, precNot, spaceAfter)
 	case *OrValue:
-		for i, a := range n.Args {
-			if i > 0 {
-				p.b.WriteString(" or ")
-			}
-			p.child(a, precOr)
-		}
+		chain(p, n.Args, " or ", precOr, spaceAfter)
 	case *AndValue:
-		for i, a := range n.Args {
-			if i > 0 {
-				p.b.WriteString(" and ")
-			}
-			p.child(a, precAnd)
-		}
+		chain(p, n.Args, " and ", precAnd, spaceAfter)
 	case *NotValue:
 		p.b.WriteString("not ")
-		p.child(n.X, precNot)
+		p.child(n.X, precNot, spaceAfter)
 	case *MatchExpr:
-		p.literal(n.Field)
+		p.literal(n.Field, false)
 		p.b.WriteByte(':')
 		if lit, ok := n.Value.(*Literal); ok {
-			p.literal(lit)
+			p.literal(lit, spaceAfter)
 		} else {
 			p.b.WriteByte('(')
-			p.node(n.Value)
+			p.node(n.Value, false)
 			p.b.WriteByte(')')
 		}
 	case *RangeExpr:
-		p.literal(n.Field)
+		p.literal(n.Field, true)
 		p.b.WriteByte(' ')
 		p.b.WriteString(n.Op.String())
 		p.b.WriteByte(' ')
-		p.literal(n.Value)
+		p.literal(n.Value, spaceAfter)
 	case *NestedExpr:
-		p.literal(n.Path)
+		p.literal(n.Path, false)
 		p.b.WriteString(":{ ")
-		p.node(n.X)
+		p.node(n.X, true)
 		p.b.WriteString(" }")
 	case *TextExpr:
-		p.literal(n.Value)
+		p.literal(n.Value, spaceAfter)
 	case *Literal:
-		p.literal(n)
+		p.literal(n, spaceAfter)
 	case nil:
 		p.b.WriteString("<nil>")
 	default:
@@ -158,7 +151,7 @@ func (p printer) node(n Node) {
 	}
 }
 
-func (p printer) literal(l *Literal) {
+func (p printer) literal(l *Literal, spaceAfter bool) {
 	if l == nil {
 		p.b.WriteString("<nil>")
 		return
@@ -179,7 +172,7 @@ func (p printer) literal(l *Literal) {
 			if i > 0 {
 				p.b.WriteByte('*')
 			}
-			writeUnquoted(p.b, part)
+			writeUnquoted(p.b, part, spaceAfter && i == len(l.Parts)-1)
 		}
 		return
 	}
@@ -193,7 +186,7 @@ func (p printer) literal(l *Literal) {
 		p.b.WriteString(`\t`)
 		return
 	}
-	writeUnquoted(p.b, l.Text)
+	writeUnquoted(p.b, l.Text, spaceAfter)
 }
 
 // Quote returns s as a quoted KQL string: in double quotes, with '"', '\',
@@ -263,14 +256,14 @@ func IsSpecial(r rune) bool {
 // writeUnquoted writes s escaped for an unquoted literal: special
 // characters and tab, CR and LF escaped with a backslash, and keywords that
 // would end the literal ("or" and "and" between spaces, "not" before a
-// space) escaped.
-func writeUnquoted(b *strings.Builder, s string) {
+// space) escaped. spaceAfter tells whether a space follows the literal.
+func writeUnquoted(b *strings.Builder, s string, spaceAfter bool) {
 	rs := []rune(s)
 	// rawSpace reports whether a space written as itself stands at i. The
-	// end counts: the text that follows the literal may start with one.
+	// end counts when the text that follows the literal starts with one.
 	rawSpace := func(i int) bool {
 		if i == len(rs) {
-			return true
+			return spaceAfter
 		}
 		return i >= 0 && i < len(rs) && (rs[i] == ' ' || rs[i] == '\u00a0')
 	}

@@ -227,15 +227,20 @@ func tokenAt(toks []token, off int) int {
 }
 
 // translate turns participle's error into an *Error in the user's words:
-// what was expected after the previous token, and what was found.
+// what was expected after the previous token, and what was found. The
+// place is the first token that cannot follow the one before it (the
+// grammar is LL(1), so that is where the query went wrong); participle's
+// own position, which may stand at the start of a repetition it backed out
+// of, is the fallback.
 func translate(err error, toks []token) *Error {
-	var perr participle.Error
-	if !errors.As(err, &perr) {
-		return &Error{Msg: err.Error()}
+	k := firstBadToken(toks)
+	if k < 0 {
+		var perr participle.Error
+		if !errors.As(err, &perr) {
+			return &Error{Msg: err.Error()}
+		}
+		k = tokenAt(toks, perr.Position().Offset)
 	}
-	off := perr.Position().Offset
-	// the significant token at the error, and the one before it
-	k := tokenAt(toks, off)
 	found := toks[k]
 	prev, ctx := context(toks[:k])
 	msg := fmt.Sprintf("expected %s but found %s", expectation(prev, ctx), describe(found))
@@ -243,6 +248,76 @@ func translate(err error, toks []token) *Error {
 		msg += ` ("not" and a space end an unquoted value, even inside a word: quote the value)`
 	}
 	return &Error{Offset: found.start, Msg: msg}
+}
+
+// firstBadToken returns the index of the first significant token that
+// cannot follow the one before it, or -1.
+func firstBadToken(toks []token) int {
+	var stack []int
+	var prev *token
+	field := false // prev is a literal in field position
+	for i := range toks {
+		t := &toks[i]
+		if t.typ == tokSpace {
+			continue
+		}
+		ctx := top(stack)
+		operandStart := func() bool {
+			switch t.typ {
+			case tokQuoted, tokUnquoted, tokLParen:
+				return true
+			}
+			return false
+		}
+		ok := false
+		var prevTyp lexer.TokenType = -100 // the start of the query
+		if prev != nil {
+			prevTyp = prev.typ
+		}
+		switch prevTyp {
+		case -100, tokLParen, tokLBrace, tokOr, tokAnd:
+			ok = operandStart() || t.typ == tokNot
+		case tokNot:
+			ok = operandStart()
+		case tokColon:
+			ok = operandStart() || t.typ == tokLBrace
+		case tokRange:
+			ok = t.typ == tokQuoted || t.typ == tokUnquoted
+		case tokQuoted, tokUnquoted, tokRParen, tokRBrace:
+			switch t.typ {
+			case tokOr, tokAnd:
+				ok = true
+			case tokColon, tokRange:
+				ok = field
+			case tokRParen:
+				ok = ctx == inQuery || ctx == inValues
+			case tokRBrace:
+				ok = ctx == inBraces
+			case lexer.EOF:
+				ok = ctx == -1
+			}
+		}
+		if !ok {
+			return i
+		}
+		// a literal is a field name when it starts an operand in a query
+		field = (t.typ == tokQuoted || t.typ == tokUnquoted) && ctx != inValues &&
+			(prevTyp == -100 || prevTyp == tokLParen || prevTyp == tokLBrace || prevTyp == tokOr || prevTyp == tokAnd || prevTyp == tokNot)
+		switch t.typ {
+		case tokLParen:
+			kind := inQuery
+			if prevTyp == tokColon || ctx == inValues {
+				kind = inValues
+			}
+			stack = append(stack, kind)
+		case tokLBrace:
+			stack = append(stack, inBraces)
+		case tokRParen, tokRBrace:
+			stack = stack[:len(stack)-1]
+		}
+		prev = t
+	}
+	return -1
 }
 
 // group kinds on the context stack
@@ -264,7 +339,7 @@ func context(toks []token) (*token, int) {
 			continue
 		case tokLParen:
 			kind := inQuery
-			if prev != nil && (prev.typ == tokColon || top(stack) == inValues && prev.typ != tokRParen) {
+			if prev != nil && (prev.typ == tokColon || top(stack) == inValues) {
 				kind = inValues
 			}
 			stack = append(stack, kind)
