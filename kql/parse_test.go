@@ -221,10 +221,10 @@ func TestLeadingWildcards(t *testing.T) {
 		{`f:**`, false},
 		{`f:*`, true},
 		{`f:a*`, true},
-		{`*:x`, true},         // field names are not checked
-		{`f > *a`, true},      // nor range values
-		{`f:"*exe"`, true},    // a quoted '*' is a literal
-		{`f:\*exe`, true},     // so is an escaped one
+		{`*:x`, true},          // field names are not checked
+		{`f > *a`, true},       // nor range values
+		{`f:"*exe"`, true},     // a quoted '*' is a literal
+		{`f:\*exe`, true},      // so is an escaped one
 		{`f:x or g:*y`, false}, //
 	} {
 		_, err := kql.Parse(tc.query, kql.DisallowLeadingWildcards())
