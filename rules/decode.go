@@ -1,0 +1,730 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Load reads, decodes and validates the rule file at path. The format comes
+// from the extension (.toml; .json, .ndjson, .jsonl) or, for other names,
+// from the content (JSON when it starts with "{"). Every problem of the
+// file is returned together in an *Error; the rule is nil then.
+func Load(path string) (*Rule, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates one rule given as TOML or JSON; name is the
+// file name used in problems and to choose the format (see Load). It
+// returns the rule, or nil and an *Error listing every problem: syntax
+// errors with their line, then, when the syntax is fine, every field of the
+// wrong type and every failed validation, sorted by line.
+func Parse(name string, data []byte) (*Rule, error) {
+	r, ps, err := decode(name, data, formatOf(name, data))
+	if err != nil {
+		return nil, err
+	}
+	r.validate(ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ParseTOML is Parse for a detection-rules TOML file whatever its name.
+func ParseTOML(name string, data []byte) (*Rule, error) {
+	return parseAs(name, data, FormatTOML)
+}
+
+// ParseJSON is Parse for a rule in JSON whatever its name: Kibana's flat
+// rule object (API and export shape), the detection-rules shape with
+// "metadata" and "rule" objects, or a line of a rule extract.
+func ParseJSON(name string, data []byte) (*Rule, error) {
+	return parseAs(name, data, FormatJSON)
+}
+
+func parseAs(name string, data []byte, format string) (*Rule, error) {
+	r, ps, err := decode(name, data, format)
+	if err != nil {
+		return nil, err
+	}
+	r.validate(ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Decode decodes a rule as Parse does but does not validate it. A syntax
+// error gives a nil rule and an *Error; fields of the wrong type give the
+// rule with those fields left unset together with an *Error naming them.
+func Decode(name string, data []byte) (*Rule, error) {
+	r, ps, err := decode(name, data, formatOf(name, data))
+	if err != nil {
+		return nil, err
+	}
+	return r, ps.err()
+}
+
+func formatOf(name string, data []byte) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".toml":
+		return FormatTOML
+	case ".json", ".ndjson", ".jsonl":
+		return FormatJSON
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		return FormatJSON
+	}
+	return FormatTOML
+}
+
+// fatal returns an *Error with one problem.
+func fatal(file string, line int, field, format string, args ...any) error {
+	return &Error{Problems: []Problem{{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}}}
+}
+
+// decode reads data in the given format into a rule. Syntax errors are
+// returned as err; field problems are collected in ps.
+func decode(name string, data []byte, format string) (*Rule, *problems, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil, fatal(name, 0, "", "empty file: no rule")
+	}
+	if !utf8.Valid(data) {
+		return nil, nil, fatal(name, lineOfOffset(data, invalidUTF8(data)), "", "not valid UTF-8")
+	}
+	src := Source{File: name, Format: format}
+	var top map[string]any
+	switch format {
+	case FormatTOML:
+		m := map[string]any{}
+		if _, err := toml.Decode(string(data), &m); err != nil {
+			return nil, nil, tomlError(name, err)
+		}
+		top = m
+		src.Lines = tomlLines(data)
+	default:
+		m, err := decodeJSON(name, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		top = m
+		src.Lines = jsonLines(data)
+	}
+	top = normalize(top).(map[string]any)
+	d := &decoder{ps: &problems{src: &src}, src: &src}
+	r := d.top(top)
+	r.Source = src
+	d.ps.src = &r.Source
+	return r, d.ps, nil
+}
+
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
+}
+
+// tomlError turns a decoder error into an *Error with the line.
+func tomlError(name string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		line := pe.Position.Line
+		if line == 0 {
+			line = pe.Line
+		}
+		msg := pe.Message
+		if pe.LastKey != "" && !strings.Contains(msg, pe.LastKey) {
+			msg = fmt.Sprintf("%s (after key %q)", msg, pe.LastKey)
+		}
+		return &Error{Problems: []Problem{{File: name, Line: line, Msg: "TOML syntax: " + msg}}}
+	}
+	return fatal(name, 0, "", "TOML: %v", err)
+}
+
+// decodeJSON reads one JSON object, reporting syntax errors with their line
+// and column.
+func decodeJSON(name string, data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fatal(name, lineOfOffset(data, int(se.Offset)), "", "JSON syntax: %s (column %d)", se.Error(), colOfOffset(data, int(se.Offset)))
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fatal(name, lineOfOffset(data, len(data)), "", "JSON syntax: unexpected end of input")
+		}
+		return nil, fatal(name, 0, "", "JSON: %v", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fatal(name, 1, "", "a rule must be a JSON object, got %s", typeName(normalize(v)))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		off := int(dec.InputOffset())
+		return nil, fatal(name, lineOfOffset(data, off), "", "unexpected data after the rule object (one rule a file; a Kibana export of several rules must be split into lines)")
+	}
+	return m, nil
+}
+
+// normalize makes TOML and JSON values alike: integral JSON numbers become
+// int64, others float64; arrays of tables become []any.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalize(e)
+		}
+		return x
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	case []any:
+		for i, e := range x {
+			x[i] = normalize(e)
+		}
+		return x
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	}
+	return v
+}
+
+func typeName(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case time.Time:
+		return "datetime"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "table"
+	default:
+		return fmt.Sprintf("%T", x)
+	}
+}
+
+// show renders a value in a problem message.
+func show(v any) string {
+	switch x := v.(type) {
+	case string:
+		if len(x) > 60 {
+			x = x[:57] + "..."
+		}
+		return fmt.Sprintf("%q", x)
+	case []any, map[string]any:
+		return typeName(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// Keys of the detection-rules [rule] table and Kibana's rule object that the
+// model keeps in fields.
+var ruleFields = []string{
+	"rule_id", "name", "description", "type", "language", "query", "index",
+	"severity", "risk_score", "interval", "from", "max_signals",
+	"timestamp_override", "tags", "threat", "false_positives", "references",
+	"author", "license", "version", "note", "setup", "building_block_type",
+}
+
+// Keys of Kibana's rule object and detection-rules' [rule] table that the
+// model keeps in Rule.Extra without a warning.
+var ruleExtraKnown = map[string]bool{
+	"actions": true, "alert_suppression": true, "anomaly_threshold": true,
+	"concurrent_searches": true, "created_at": true, "created_by": true,
+	"data_view_id": true, "enabled": true, "event_category_override": true,
+	"exceptions_list": true, "execution_summary": true, "filters": true,
+	"id": true, "immutable": true, "investigation_fields": true,
+	"items_per_search": true, "machine_learning_job_id": true, "meta": true,
+	"namespace": true, "new_terms": true, "output_index": true,
+	"related_integrations": true, "required_fields": true,
+	"response_actions": true, "revision": true, "risk_score_mapping": true,
+	"rule_name_override": true, "rule_source": true, "saved_id": true,
+	"severity_mapping": true, "threat_filters": true, "threat_index": true,
+	"threat_indicator_path": true, "threat_language": true,
+	"threat_mapping": true, "threat_query": true, "threshold": true,
+	"throttle": true, "tiebreaker_field": true, "timeline_id": true,
+	"timeline_title": true, "timestamp_field": true, "to": true,
+	"updated_at": true, "updated_by": true, "outcome": true,
+	"alias_target_id": true, "alias_purpose": true, "lists": true,
+}
+
+// Keys of the [metadata] table that the model keeps in fields.
+var metadataFields = []string{
+	"creation_date", "updated_date", "deprecation_date", "maturity",
+	"min_stack_version", "min_stack_comments", "integration",
+}
+
+// Keys of the [metadata] table kept in Metadata.Extra without a warning.
+var metadataExtraKnown = map[string]bool{
+	"related_endpoint_rules": true, "comments": true,
+	"query_schema_validation": true, "bypass_bbr_timing": true,
+	"ecs_version": true, "os_type": true, "beats_version": true,
+	"endgame_version": true, "promotion": true, "ecs_versions": true,
+}
+
+// Keys that only a rule extract line carries (besides metadata keys).
+var extractKeys = map[string]bool{"file": true, "deprecated": true, "locked_version": true, "dr_kql_parse": true}
+
+type decoder struct {
+	ps  *problems
+	src *Source
+}
+
+func (d *decoder) warn(field, format string, args ...any) {
+	d.src.Warnings = append(d.src.Warnings, Problem{File: d.src.File, Line: d.src.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// top decodes the whole document.
+func (d *decoder) top(top map[string]any) *Rule {
+	r := &Rule{}
+	ruleTab, nested := top["rule"].(map[string]any)
+	if d.src.Format == FormatTOML || nested {
+		// detection-rules shape: [metadata], [rule], [[history]].
+		for _, k := range sortedKeys(top) {
+			switch k {
+			case "rule":
+				if !nested {
+					d.ps.add("rule", "must be a table, got %s", typeName(top[k]))
+				}
+			case "metadata":
+				if m, ok := top[k].(map[string]any); ok {
+					d.metadata(&r.Metadata, m, "metadata.", false)
+				} else {
+					d.ps.add("metadata", "must be a table, got %s", typeName(top[k]))
+				}
+			case "history":
+				r.History = d.history(top[k])
+			default:
+				if r.Extra == nil {
+					r.Extra = map[string]any{}
+				}
+				r.Extra[k] = top[k]
+				if k != "transform" { // detection-rules' investigation guide transforms
+					d.warn(k, "unknown top-level table, kept in Extra")
+				}
+			}
+		}
+		if _, ok := top["rule"]; !ok {
+			d.ps.add("rule", "missing: a detection-rules file needs a [rule] table")
+			ruleTab = map[string]any{}
+		}
+		if ruleTab == nil {
+			ruleTab = map[string]any{}
+		}
+		d.rule(r, ruleTab, false)
+	} else {
+		// Kibana's flat rule object, possibly with metadata keys inline
+		// (rule extracts) and our "metadata" and "history" keys.
+		if _, ok := top["file"]; ok {
+			d.src.Format = FormatExtract
+		}
+		flat := map[string]any{}
+		meta := map[string]any{}
+		for k, v := range top {
+			switch {
+			case k == "metadata":
+				if m, ok := v.(map[string]any); ok {
+					for mk, mv := range m {
+						meta[mk] = mv
+					}
+				} else {
+					d.ps.add("metadata", "must be an object, got %s", typeName(v))
+				}
+			case k == "history":
+				r.History = d.history(v)
+			case slices.Contains(metadataFields, k) && !slices.Contains(ruleFields, k):
+				meta[k] = v
+			default:
+				flat[k] = v
+			}
+		}
+		d.metadata(&r.Metadata, meta, "metadata.", true)
+		d.rule(r, flat, true)
+	}
+	d.defaults(r)
+	return r
+}
+
+func (d *decoder) defaults(r *Rule) {
+	if r.Interval == 0 && !d.ps.has("rule.interval") {
+		r.Interval = DefaultInterval
+	}
+	if r.From == "" && !d.ps.has("rule.from") {
+		r.From = DefaultFrom
+	}
+	if r.MaxSignals == 0 && !d.ps.has("rule.max_signals") {
+		r.MaxSignals = DefaultMaxSignals
+	}
+	if r.Language == "" && !d.ps.has("rule.language") {
+		switch r.Type {
+		case TypeQuery, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeSavedQuery:
+			r.Language = LanguageKuery
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func (d *decoder) metadata(md *Metadata, m map[string]any, prefix string, flat bool) {
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		f := prefix + k
+		switch k {
+		case "creation_date":
+			md.CreationDate = d.str(v, f)
+		case "updated_date":
+			md.UpdatedDate = d.str(v, f)
+		case "deprecation_date":
+			md.DeprecationDate = d.str(v, f)
+		case "maturity":
+			md.Maturity = d.str(v, f)
+		case "min_stack_version":
+			md.MinStackVersion = d.str(v, f)
+		case "min_stack_comments":
+			md.MinStackComments = d.str(v, f)
+		case "integration":
+			// A string or a list of strings in the repository's files.
+			if s, ok := v.(string); ok {
+				md.Integration = []string{s}
+			} else {
+				md.Integration = d.strs(v, f)
+			}
+		default:
+			if v == nil {
+				continue
+			}
+			if md.Extra == nil {
+				md.Extra = map[string]any{}
+			}
+			md.Extra[k] = v
+			if !metadataExtraKnown[k] && !flat {
+				d.warn(f, "unknown metadata key, kept in Metadata.Extra")
+			}
+		}
+	}
+}
+
+func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
+	if m["risk_score"] == nil { // absent or null; in Go 0 is a valid score
+		d.ps.add("rule.risk_score", "required")
+	}
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		f := "rule." + k
+		if v == nil { // JSON null: absent
+			continue
+		}
+		switch k {
+		case "rule_id":
+			r.RuleID = d.str(v, f)
+		case "name":
+			r.Name = d.str(v, f)
+		case "description":
+			r.Description = d.str(v, f)
+		case "type":
+			r.Type = d.str(v, f)
+		case "language":
+			r.Language = d.str(v, f)
+		case "query":
+			r.Query = d.str(v, f)
+		case "index":
+			r.Index = d.strs(v, f)
+		case "severity":
+			r.Severity = d.str(v, f)
+		case "risk_score":
+			r.RiskScore = d.int(v, f)
+		case "interval":
+			if s := d.str(v, f); s != "" {
+				iv, err := ParseInterval(s)
+				if err != nil {
+					d.ps.add(f, "%v", err)
+				}
+				r.Interval = iv
+			}
+		case "from":
+			r.From = d.str(v, f)
+		case "max_signals":
+			r.MaxSignals = d.int(v, f)
+		case "timestamp_override":
+			r.TimestampOverride = d.str(v, f)
+		case "tags":
+			r.Tags = d.strs(v, f)
+		case "threat":
+			r.Threat = d.threats(v, f)
+		case "false_positives":
+			r.FalsePositives = d.strs(v, f)
+		case "references":
+			r.References = d.strs(v, f)
+		case "author":
+			r.Author = d.strs(v, f)
+		case "license":
+			r.License = d.str(v, f)
+		case "version":
+			r.Version = d.int(v, f)
+		case "note":
+			r.Note = d.str(v, f)
+		case "setup":
+			r.Setup = d.str(v, f)
+		case "building_block_type":
+			r.BuildingBlockType = d.str(v, f)
+		default:
+			if r.Extra == nil {
+				r.Extra = map[string]any{}
+			}
+			r.Extra[k] = v
+			switch {
+			case ruleExtraKnown[k]:
+			case d.src.Format == FormatExtract && extractKeys[k]:
+				if k == "locked_version" && r.Version == 0 {
+					if _, given := m["version"]; !given {
+						r.Version = d.int(v, f)
+					}
+				}
+			default:
+				what := "rule key"
+				if flat {
+					what = "key"
+				}
+				d.warn(f, "unknown %s, kept in Extra", what)
+			}
+		}
+	}
+}
+
+func (d *decoder) str(v any, f string) string {
+	s, ok := v.(string)
+	if !ok && v != nil {
+		d.ps.add(f, "must be a string, got %s %s", typeName(v), show(v))
+	}
+	return s
+}
+
+func (d *decoder) int(v any, f string) int {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case int64:
+		if x > math.MaxInt32 || x < math.MinInt32 {
+			d.ps.add(f, "integer %d out of range", x)
+			return 0
+		}
+		return int(x)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) <= math.MaxInt32 {
+			return int(x)
+		}
+		d.ps.add(f, "must be an integer, got %v", x)
+		return 0
+	}
+	d.ps.add(f, "must be an integer, got %s %s", typeName(v), show(v))
+	return 0
+}
+
+func (d *decoder) strs(v any, f string) []string {
+	if v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		d.ps.add(f, "must be an array of strings, got %s %s", typeName(v), show(v))
+		return nil
+	}
+	var out []string
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			d.ps.add(fmt.Sprintf("%s[%d]", f, i), "must be a string, got %s %s", typeName(e), show(e))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (d *decoder) table(v any, f string) (map[string]any, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.ps.add(f, "must be a table, got %s %s", typeName(v), show(v))
+	}
+	return m, ok
+}
+
+func (d *decoder) threats(v any, f string) []Threat {
+	list, ok := v.([]any)
+	if !ok {
+		d.ps.add(f, "must be an array of tables, got %s", typeName(v))
+		return nil
+	}
+	var out []Threat
+	for i, e := range list {
+		tf := fmt.Sprintf("%s[%d]", f, i)
+		m, ok := d.table(e, tf)
+		if !ok {
+			continue
+		}
+		var t Threat
+		for _, k := range sortedKeys(m) {
+			v := m[k]
+			switch k {
+			case "framework":
+				t.Framework = d.str(v, tf+".framework")
+			case "tactic":
+				if id, ok := v.(string); ok && d.src.Format == FormatExtract {
+					t.Tactic.ID = id // extracts abbreviate to the id
+					continue
+				}
+				if tm, ok := d.table(v, tf+".tactic"); ok {
+					d.fields(tm, tf+".tactic", map[string]*string{"id": &t.Tactic.ID, "name": &t.Tactic.Name, "reference": &t.Tactic.Reference})
+				}
+			case "technique", "techniques":
+				t.Techniques = d.techniques(v, tf+"."+k, "subtechnique")
+			default:
+				d.warn(tf+"."+k, "unknown threat key, ignored")
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (d *decoder) techniques(v any, f, sub string) []Technique {
+	list, ok := v.([]any)
+	if !ok {
+		d.ps.add(f, "must be an array of tables, got %s", typeName(v))
+		return nil
+	}
+	var out []Technique
+	for i, e := range list {
+		ef := fmt.Sprintf("%s[%d]", f, i)
+		if id, ok := e.(string); ok && d.src.Format == FormatExtract {
+			out = append(out, Technique{ID: id})
+			continue
+		}
+		m, ok := d.table(e, ef)
+		if !ok {
+			continue
+		}
+		var t Technique
+		for _, k := range sortedKeys(m) {
+			switch k {
+			case "id":
+				t.ID = d.str(m[k], ef+".id")
+			case "name":
+				t.Name = d.str(m[k], ef+".name")
+			case "reference":
+				t.Reference = d.str(m[k], ef+".reference")
+			case sub:
+				if sub == "" {
+					break
+				}
+				t.Subtechniques = d.techniques(m[k], ef+"."+k, "")
+			default:
+				d.warn(ef+"."+k, "unknown technique key, ignored")
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// fields decodes a table of string fields.
+func (d *decoder) fields(m map[string]any, f string, dst map[string]*string) {
+	for _, k := range sortedKeys(m) {
+		if p, ok := dst[k]; ok {
+			*p = d.str(m[k], f+"."+k)
+		} else {
+			d.warn(f+"."+k, "unknown key, ignored")
+		}
+	}
+}
+
+func (d *decoder) history(v any) History {
+	list, ok := v.([]any)
+	if !ok {
+		d.ps.add("history", "must be an array of tables ([[history]]), got %s", typeName(v))
+		return nil
+	}
+	out := make(History, 0, len(list))
+	for i, e := range list {
+		f := fmt.Sprintf("history[%d]", i)
+		m, ok := d.table(e, f)
+		if !ok {
+			continue
+		}
+		var ver Version
+		for _, k := range sortedKeys(m) {
+			v := m[k]
+			kf := f + "." + k
+			switch k {
+			case "version":
+				ver.Number = d.int(v, kf)
+			case "release":
+				ver.Release = d.str(v, kf)
+			case "changes":
+				for _, c := range d.strs(v, kf) {
+					ver.Changes = append(ver.Changes, Change(c))
+				}
+			case "query":
+				ver.Query = d.str(v, kf)
+			case "index":
+				ver.Index = d.strs(v, kf)
+			case "note":
+				ver.Note = d.str(v, kf)
+			case "inferred":
+				ver.Inferred = d.strs(v, kf)
+			default:
+				d.warn(kf, "unknown history key, ignored")
+			}
+		}
+		out = append(out, ver)
+	}
+	return out
+}

@@ -1,0 +1,360 @@
+// Package rules models Kibana detection rules: the rule itself (everything a
+// Kibana query rule carries, with Elastic's detection-rules metadata), its
+// version history, loading from the TOML files of Elastic's detection-rules
+// repository and from Kibana's JSON, and validation that reports every
+// problem of a file at once.
+//
+// Field names in problems and in the JSON form are Kibana's snake_case names;
+// problems name fields the way the TOML files spell them ("rule.risk_score",
+// "metadata.creation_date", "rule.threat[1].technique[0].id",
+// "history[3].query"), whatever format the rule came from.
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Rule types known to Kibana's detection engine.
+const (
+	TypeQuery           = "query"
+	TypeEQL             = "eql"
+	TypeESQL            = "esql"
+	TypeThreshold       = "threshold"
+	TypeNewTerms        = "new_terms"
+	TypeThreatMatch     = "threat_match"
+	TypeMachineLearning = "machine_learning"
+	TypeSavedQuery      = "saved_query"
+)
+
+// Query languages known to Kibana's detection engine.
+const (
+	LanguageKuery  = "kuery"
+	LanguageLucene = "lucene"
+	LanguageEQL    = "eql"
+	LanguageESQL   = "esql"
+)
+
+// Severities, from least to most severe.
+const (
+	SeverityLow      = "low"
+	SeverityMedium   = "medium"
+	SeverityHigh     = "high"
+	SeverityCritical = "critical"
+)
+
+// Defaults that Kibana applies when a rule leaves the field out.
+const (
+	DefaultInterval   = 5 * time.Minute
+	DefaultFrom       = "now-6m"
+	DefaultMaxSignals = 100
+)
+
+// Rule is a Kibana detection rule with the metadata Elastic's detection-rules
+// repository keeps beside it and its version history.
+//
+// Decoding fills the defaults Kibana applies: Interval 5m, From "now-6m",
+// MaxSignals 100, and Language "kuery" for the query-based types (query,
+// threshold, new_terms, threat_match, saved_query) when it is absent.
+type Rule struct {
+	RuleID      string   `json:"rule_id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Type        string   `json:"type"`
+	Language    string   `json:"language,omitempty"`
+	Query       string   `json:"query,omitempty"`
+	Index       []string `json:"index,omitempty"`
+	Severity    string   `json:"severity"`
+	RiskScore   int      `json:"risk_score"`
+
+	// Interval is how often the rule runs (Kibana's schedule interval,
+	// "5m" in the files). It is written to JSON as text by MarshalJSON.
+	Interval time.Duration `json:"-"`
+	// From is the start of each execution's search window as Kibana date
+	// math, such as "now-9m"; LookBack gives it as a duration.
+	From string `json:"from"`
+	// MaxSignals caps the alerts one execution creates.
+	MaxSignals int `json:"max_signals"`
+	// TimestampOverride names the event field used as the event's time
+	// instead of @timestamp when the event has it (such as event.ingested).
+	TimestampOverride string `json:"timestamp_override,omitempty"`
+
+	Tags              []string `json:"tags,omitempty"`
+	Threat            []Threat `json:"threat,omitempty"`
+	FalsePositives    []string `json:"false_positives,omitempty"`
+	References        []string `json:"references,omitempty"`
+	Author            []string `json:"author,omitempty"`
+	License           string   `json:"license,omitempty"`
+	Version           int      `json:"version,omitempty"`
+	Note              string   `json:"note,omitempty"`
+	Setup             string   `json:"setup,omitempty"`
+	BuildingBlockType string   `json:"building_block_type,omitempty"`
+
+	// Metadata is the detection-rules repository's [metadata] table.
+	Metadata Metadata `json:"metadata"`
+	// History is the rule's version history, oldest first; empty when the
+	// file gives none.
+	History History `json:"history,omitempty"`
+
+	// Extra holds the rule's other keys (type-specific settings such as
+	// threshold or new_terms, filters, investigation_fields, Kibana export
+	// bookkeeping...), keyed by their names, with values as decoded
+	// (string, bool, int64, float64, time.Time, []any, map[string]any).
+	Extra map[string]any `json:"-"`
+
+	// Source says where the rule was read from; it is not part of the rule.
+	Source Source `json:"-"`
+}
+
+// Metadata is the [metadata] table of a detection-rules file. Dates are kept
+// as written, YYYY/MM/DD.
+type Metadata struct {
+	CreationDate     string   `json:"creation_date,omitempty"`
+	UpdatedDate      string   `json:"updated_date,omitempty"`
+	DeprecationDate  string   `json:"deprecation_date,omitempty"`
+	Maturity         string   `json:"maturity,omitempty"`
+	MinStackVersion  string   `json:"min_stack_version,omitempty"`
+	MinStackComments string   `json:"min_stack_comments,omitempty"`
+	Integration      []string `json:"integration,omitempty"`
+	// Extra holds the table's other keys, as Rule.Extra does.
+	Extra map[string]any `json:"-"`
+}
+
+// Maturity values of the detection-rules repository.
+const (
+	MaturityDevelopment  = "development"
+	MaturityExperimental = "experimental"
+	MaturityBeta         = "beta"
+	MaturityProduction   = "production"
+	MaturityDeprecated   = "deprecated"
+)
+
+// Deprecated reports whether the rule's maturity is "deprecated".
+func (r *Rule) Deprecated() bool { return r.Metadata.Maturity == MaturityDeprecated }
+
+// Threat is one entry of a rule's threat mapping: a framework (such as
+// "MITRE ATT&CK"), one tactic and the techniques under it.
+type Threat struct {
+	Framework  string      `json:"framework"`
+	Tactic     Tactic      `json:"tactic"`
+	Techniques []Technique `json:"technique,omitempty"`
+}
+
+// Tactic is an ATT&CK tactic such as TA0011, Command and Control.
+type Tactic struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Reference string `json:"reference"`
+}
+
+// Technique is an ATT&CK technique (T1048) or, inside Subtechniques, a
+// subtechnique (T1048.003).
+type Technique struct {
+	ID            string      `json:"id"`
+	Name          string      `json:"name"`
+	Reference     string      `json:"reference"`
+	Subtechniques []Technique `json:"subtechnique,omitempty"`
+}
+
+// Formats a rule can be read from.
+const (
+	FormatTOML = "toml" // Elastic's detection-rules TOML
+	FormatJSON = "json" // Kibana's rule JSON (API and export shape)
+	// FormatExtract is one line of a rule extract such as the shared
+	// corpus's elastic_kuery_rules.jsonl: flat Kibana keys plus metadata
+	// keys and "file", without descriptions and with threats abbreviated to
+	// ids. Validation does not require what the extract leaves out.
+	FormatExtract = "extract"
+)
+
+// Source says where a rule was read from.
+type Source struct {
+	// File is the name given to Load or Parse.
+	File string
+	// Format is FormatTOML, FormatJSON or FormatExtract; "" for a rule
+	// built in Go.
+	Format string
+	// Lines maps field paths ("rule.risk_score", "rule.threat[0].tactic")
+	// to the 1-based line where the file gives them.
+	Lines map[string]int
+	// Warnings lists what the decoder tolerated: keys it does not know
+	// (kept in Extra), and doubtful but accepted values.
+	Warnings []Problem
+}
+
+// Line returns the line of the field path in the source file, or of the
+// nearest enclosing table or object that the file gives, or 0 when unknown.
+func (s Source) Line(field string) int {
+	for p := field; p != ""; p = parentPath(p) {
+		if n, ok := s.Lines[p]; ok {
+			return n
+		}
+	}
+	return 0
+}
+
+// parentPath strips the last element of a field path: "a.b[2].c" →
+// "a.b[2]" → "a.b" → "a" → "".
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		switch p[i] {
+		case '.', '[':
+			return p[:i]
+		}
+	}
+	return ""
+}
+
+// LookBack returns how far back each execution searches: From parsed as
+// date math, "now-9m" → 9m. See ParseFrom.
+func (r *Rule) LookBack() (time.Duration, error) {
+	return ParseFrom(r.From)
+}
+
+// AdditionalLookBack returns the part of the look-back beyond the interval
+// (Kibana's "additional look-back time"): 4m for a 5m interval and now-9m.
+// It is negative when the windows leave gaps.
+func (r *Rule) AdditionalLookBack() (time.Duration, error) {
+	lb, err := r.LookBack()
+	if err != nil {
+		return 0, err
+	}
+	return lb - r.Interval, nil
+}
+
+// ParseFrom parses a rule's from, Kibana date math of the form
+// "now-<n><unit>" with unit s, m, h or d (a day being 24h), and returns the
+// look-back <n><unit> as a duration. n is a positive decimal integer.
+func ParseFrom(s string) (time.Duration, error) {
+	rest, ok := strings.CutPrefix(s, "now-")
+	if !ok {
+		return 0, fmt.Errorf("must be date math now-<n><unit> with unit s, m, h or d, got %q", s)
+	}
+	d, err := parseAmount(rest)
+	if err != nil {
+		return 0, fmt.Errorf("must be date math now-<n><unit> with unit s, m, h or d, got %q: %w", s, err)
+	}
+	return d, nil
+}
+
+// ParseInterval parses a rule's interval, "<n><unit>" with unit s, m, h or
+// d and n a positive decimal integer, as Kibana's rule schedule writes it.
+func ParseInterval(s string) (time.Duration, error) {
+	d, err := parseAmount(s)
+	if err != nil {
+		return 0, fmt.Errorf("must be <n><unit> with unit s, m, h or d, such as 5m, got %q: %w", s, err)
+	}
+	return d, nil
+}
+
+// FormatInterval writes an interval the way rule files do: in whole days,
+// hours, minutes or seconds when it is a multiple of one ("5m", "1h", "1d",
+// "90s"), else in Go's notation.
+func FormatInterval(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return d.String()
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}
+
+// parseAmount parses "<n><unit>".
+func parseAmount(s string) (time.Duration, error) {
+	if len(s) < 2 {
+		return 0, fmt.Errorf("no amount and unit")
+	}
+	unit := s[len(s)-1]
+	var per time.Duration
+	switch unit {
+	case 's':
+		per = time.Second
+	case 'm':
+		per = time.Minute
+	case 'h':
+		per = time.Hour
+	case 'd':
+		per = 24 * time.Hour
+	default:
+		return 0, fmt.Errorf("unit %q is not s, m, h or d", unit)
+	}
+	var n int64
+	for _, c := range s[:len(s)-1] {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("amount %q is not a decimal integer", s[:len(s)-1])
+		}
+		n = n*10 + int64(c-'0')
+		if n > int64(1<<62)/int64(per) {
+			return 0, fmt.Errorf("amount %q is too large", s[:len(s)-1])
+		}
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("amount must be positive")
+	}
+	return time.Duration(n) * per, nil
+}
+
+// MarshalJSON writes the rule in Kibana's flat JSON shape (snake_case keys,
+// interval as text such as "5m"), with Extra's keys merged in and the
+// detection-rules metadata and history under "metadata" and "history".
+// ParseJSON reads it back to an equal rule.
+func (r Rule) MarshalJSON() ([]byte, error) {
+	type plain Rule
+	b, err := json.Marshal(plain(r))
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
+		if _, taken := m[k]; taken || k == "interval" {
+			continue
+		}
+		v, err := json.Marshal(r.Extra[k])
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: extra key %s: %w", r.RuleID, k, err)
+		}
+		m[k] = v
+	}
+	if r.Interval != 0 {
+		m["interval"], _ = json.Marshal(FormatInterval(r.Interval))
+	}
+	return json.Marshal(m)
+}
+
+// MarshalJSON writes the metadata with Extra's keys merged in.
+func (md Metadata) MarshalJSON() ([]byte, error) {
+	type plain Metadata
+	b, err := json.Marshal(plain(md))
+	if err != nil || len(md.Extra) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, x := range md.Extra {
+		if _, taken := m[k]; taken {
+			continue
+		}
+		v, err := json.Marshal(x)
+		if err != nil {
+			return nil, fmt.Errorf("metadata extra key %s: %w", k, err)
+		}
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
