@@ -1,0 +1,714 @@
+package eval
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/cidr"
+)
+
+// Option configures [Compile].
+type Option func(*config)
+
+type config struct {
+	schema Schema
+	clock  func() time.Time
+}
+
+// WithSchema sets the field types. Without it, Compile uses
+// [DefaultSchema]. A nil or empty schema types every field from the query
+// literal and the event value.
+func WithSchema(s Schema) Option {
+	return func(c *config) {
+		if s == nil {
+			s = Schema{}
+		}
+		c.schema = s
+	}
+}
+
+// WithClock sets the clock that date math ("now-1d/d") reads, at match
+// time. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	}
+}
+
+// CompileError is a query that Elasticsearch would refuse for the field's
+// type, such as "source.ip:foo" on an ip field. Pos and End are the rune
+// offsets of the offending literal in the query text.
+type CompileError struct {
+	Pos, End ast.Pos
+	Field    string // the field's full name
+	Msg      string
+}
+
+// Error returns "field F: MSG (at offset N)".
+func (e *CompileError) Error() string {
+	return fmt.Sprintf("field %s: %s (at offset %d)", e.Field, e.Msg, int(e.Pos))
+}
+
+// ErrorList is what [Compile] returns when a query has more than one
+// problem: all of them, in query order. errors.As finds the first.
+type ErrorList []*CompileError
+
+// Error joins the messages with "; ".
+func (l ErrorList) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns the errors, for errors.Is and errors.As.
+func (l ErrorList) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
+// Compile prepares x for matching. It types every literal from its field's
+// type in the schema and returns a [*CompileError] (or an [ErrorList] when
+// there are several) for values Elasticsearch would refuse.
+func Compile(x ast.Expr, opts ...Option) (*Program, error) {
+	if x == nil {
+		return nil, fmt.Errorf("eval: Compile: nil query")
+	}
+	cfg := config{clock: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.schema == nil {
+		cfg.schema = DefaultSchema()
+	}
+	c := &compiler{schema: cfg.schema, clock: cfg.clock}
+	root := c.expr(x)
+	switch len(c.errs) {
+	case 0:
+	case 1:
+		return nil, c.errs[0]
+	default:
+		return nil, ErrorList(c.errs)
+	}
+	return &Program{root: root, expr: x, schema: cfg.schema}, nil
+}
+
+type compiler struct {
+	schema Schema
+	clock  func() time.Time
+	scope  string // the nested field the query is inside, "" at the top
+	errs   []*CompileError
+}
+
+// field is a field being compiled: its path relative to the scope, its
+// full name and type.
+type field struct {
+	path *Path
+	full string
+	typ  Type
+	// outside is the nested field this one lies in when the query is not
+	// inside it: Elasticsearch matches nothing then.
+	outside string
+}
+
+func (c *compiler) errorf(l *ast.Literal, f string, format string, args ...any) {
+	c.errs = append(c.errs, &CompileError{Pos: l.Pos(), End: l.End(), Field: f, Msg: fmt.Sprintf(format, args...)})
+}
+
+// litText is the text Kibana sends for a literal: the unescaped text, and
+// "true", "false" or "null" for the typed literals.
+func litText(l *ast.Literal) string {
+	switch l.Kind {
+	case ast.Bool:
+		return boolText(l.Bool)
+	case ast.Null:
+		return "null"
+	case ast.Wildcard:
+		return strings.Join(l.Parts, "*")
+	}
+	return l.Text
+}
+
+func (c *compiler) field(l *ast.Literal) *field {
+	name := litText(l)
+	full := name
+	if c.scope != "" {
+		full = c.scope + "." + name
+	}
+	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full)}
+	if np := c.schema.nestedPrefix(full); np != "" && len(np) > len(c.scope) {
+		f.outside = np
+	}
+	return f
+}
+
+func (c *compiler) expr(x ast.Expr) node {
+	switch x := x.(type) {
+	case *ast.AndExpr:
+		n := &andNode{}
+		for _, a := range x.Args {
+			n.xs = append(n.xs, c.expr(a))
+		}
+		return n
+	case *ast.OrExpr:
+		n := &orNode{}
+		for _, a := range x.Args {
+			n.xs = append(n.xs, c.expr(a))
+		}
+		return n
+	case *ast.NotExpr:
+		return &notNode{x: c.expr(x.X)}
+	case *ast.MatchExpr:
+		if ast.IsMatchAll(x) {
+			return &constNode{val: true, label: "*:*", note: "matches every event"}
+		}
+		if x.Field.Kind == ast.Wildcard {
+			return c.anyField(x.Field, x.Value, ast.Print(x))
+		}
+		f := c.field(x.Field)
+		if f.outside != "" {
+			return c.outsideNested(f, ast.Print(x))
+		}
+		return c.value(f, x.Value)
+	case *ast.RangeExpr:
+		if x.Field.Kind == ast.Wildcard {
+			c.errorf(x.Field, litText(x.Field), "a range on a wildcard field name is not supported")
+			return &constNode{label: ast.Print(x)}
+		}
+		f := c.field(x.Field)
+		if f.outside != "" {
+			return c.outsideNested(f, ast.Print(x))
+		}
+		return &leafNode{path: f.path, m: c.rangeMatcher(f, x.Op, x.Value), label: ast.Print(x)}
+	case *ast.NestedExpr:
+		f := c.field(x.Path)
+		if f.typ != Nested && f.typ != Unknown {
+			c.errorf(x.Path, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
+		}
+		sub := &compiler{schema: c.schema, clock: c.clock, scope: f.full}
+		n := &nestedNode{path: f.path, x: sub.expr(x.X), label: ast.Print(x)}
+		c.errs = append(c.errs, sub.errs...)
+		return n
+	case *ast.TextExpr:
+		return c.anyField(nil, x.Value, ast.Print(x))
+	}
+	panic(fmt.Sprintf("eval: unexpected node %T", x))
+}
+
+func (c *compiler) outsideNested(f *field, label string) node {
+	return &constNode{label: label, note: fmt.Sprintf(
+		"%s lies inside the nested field %s: Elasticsearch matches it only inside %s:{ ... }",
+		f.full, f.outside, f.outside)}
+}
+
+// value compiles field:value, where value may be a list. A run of
+// literals joined by "or" becomes one matcher (one set lookup).
+func (c *compiler) value(f *field, v ast.Value) node {
+	switch v := v.(type) {
+	case *ast.Literal:
+		return &leafNode{path: f.path, m: c.matcher(f, []*ast.Literal{v}), label: f.path.Name + ":" + ast.Print(v)}
+	case *ast.OrValue:
+		var lits []*ast.Literal
+		var rest []node
+		for _, a := range v.Args {
+			if l, ok := a.(*ast.Literal); ok {
+				lits = append(lits, l)
+				continue
+			}
+			rest = append(rest, c.value(f, a))
+		}
+		if len(lits) > 0 {
+			label := f.path.Name + ":" + ast.Print(lits[0])
+			if len(lits) > 1 {
+				label = f.path.Name + ":(" + ast.Print(&ast.OrValue{Args: litValues(lits)}) + ")"
+			}
+			rest = append([]node{&leafNode{path: f.path, m: c.matcher(f, lits), label: label}}, rest...)
+		}
+		if len(rest) == 1 {
+			return rest[0]
+		}
+		return &orNode{xs: rest}
+	case *ast.AndValue:
+		n := &andNode{}
+		for _, a := range v.Args {
+			n.xs = append(n.xs, c.value(f, a))
+		}
+		return n
+	case *ast.NotValue:
+		return &notNode{x: c.value(f, v.X)}
+	}
+	panic(fmt.Sprintf("eval: unexpected value %T", v))
+}
+
+func litValues(ls []*ast.Literal) []ast.Value {
+	out := make([]ast.Value, len(ls))
+	for i, l := range ls {
+		out[i] = l
+	}
+	return out
+}
+
+// matcher compiles literals joined by "or" on one field into one matcher.
+func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
+	for _, l := range lits {
+		if l.IsStar() {
+			return existsMatcher{}
+		}
+	}
+	switch fam := f.typ.family(); fam {
+	case famKeyword:
+		var exact []string
+		var globs []*glob
+		for _, l := range lits {
+			if l.Kind == ast.Wildcard {
+				globs = append(globs, &glob{parts: l.Parts})
+			} else {
+				exact = append(exact, litText(l))
+			}
+		}
+		return newKeywordMatcher(exact, globs)
+	case famText:
+		m := &textMatcher{}
+		for _, l := range lits {
+			m.qs = append(m.qs, textQueryOf(l))
+		}
+		return m
+	case famInt, famFloat:
+		var vals []float64
+		for _, l := range lits {
+			if v, ok := c.number(f, l); ok && !(fam == famInt && v != math.Trunc(v)) {
+				// A fraction on an integer field matches nothing.
+				vals = append(vals, v)
+			}
+		}
+		return newNumberMatcher(fam == famInt, vals)
+	case famIP:
+		var ps []netip.Prefix
+		for _, l := range lits {
+			if p, ok := c.prefix(f, l); ok {
+				ps = append(ps, p)
+			}
+		}
+		return &ipMatcher{set: cidr.NewSet(ps...)}
+	case famBool:
+		var ms anyOf
+		for _, l := range lits {
+			if b, ok := c.boolean(f, l); ok {
+				ms = append(ms, &boolMatcher{want: b})
+			}
+		}
+		return oneOrAny(ms)
+	case famDate:
+		var ms anyOf
+		for _, l := range lits {
+			if l.Kind == ast.Wildcard {
+				c.errorf(l, f.full, "a wildcard is not allowed on a date field")
+				continue
+			}
+			d, err := parseDateMath(litText(l))
+			if err != nil {
+				c.errorf(l, f.full, "failed to parse date: %v", err)
+				continue
+			}
+			ms = append(ms, newDateMatcher(d, d, false, true, 0, 0, c.clock))
+		}
+		return oneOrAny(ms)
+	case famOther:
+		if f.typ == GeoPoint {
+			c.errorf(lits[0], f.full, "a geo_point field can only be tested for existence (%s:*)", f.path.Name)
+		}
+		// An object or nested field has no value of its own to compare.
+		return noneMatcher{}
+	}
+	var ms anyOf
+	for _, l := range lits {
+		ms = append(ms, unknownMatcherOf(l))
+	}
+	return oneOrAny(ms)
+}
+
+func oneOrAny(ms anyOf) Visitor {
+	switch len(ms) {
+	case 0:
+		return noneMatcher{}
+	case 1:
+		return ms[0]
+	}
+	return ms
+}
+
+func textQueryOf(l *ast.Literal) textQuery {
+	if l.Kind == ast.Wildcard {
+		parts := make([]string, len(l.Parts))
+		for i, p := range l.Parts {
+			parts[i] = strings.ToLower(p)
+		}
+		return textQuery{glob: &glob{parts: parts}}
+	}
+	return textQuery{terms: tokens(litText(l)), phrase: l.Quoted}
+}
+
+func unknownMatcherOf(l *ast.Literal) *unknownMatcher {
+	m := &unknownMatcher{text: litText(l)}
+	switch l.Kind {
+	case ast.Wildcard:
+		m.glob = &glob{parts: l.Parts}
+		return m
+	case ast.Bool:
+		m.isBool, m.b = true, l.Bool
+	}
+	if v, ok := parseNumber(m.text); ok {
+		m.hasNum, m.num = true, v
+	}
+	if p, err := cidr.ParseAddrOrPrefix(m.text); err == nil {
+		m.ips = cidr.NewSet(p)
+	}
+	return m
+}
+
+// intBounds are the ranges of the integer types.
+var intBounds = map[Type][2]float64{
+	Byte:         {math.MinInt8, math.MaxInt8},
+	Short:        {math.MinInt16, math.MaxInt16},
+	Integer:      {math.MinInt32, math.MaxInt32},
+	Long:         {math.MinInt64, math.MaxInt64},
+	UnsignedLong: {0, math.MaxUint64},
+}
+
+// number parses a literal on a numeric field.
+func (c *compiler) number(f *field, l *ast.Literal) (float64, bool) {
+	if l.Kind == ast.Wildcard {
+		c.errorf(l, f.full, "a wildcard is not allowed on a numeric (%s) field", f.typ)
+		return 0, false
+	}
+	text := strings.TrimSpace(litText(l))
+	v, ok := parseNumber(text)
+	if !ok {
+		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", litText(l), f.full, f.typ)
+		return 0, false
+	}
+	if b, ok := intBounds[f.typ]; ok && (v < b[0] || v > b[1]) {
+		c.errorf(l, f.full, "%s is out of range for a %s field", text, f.typ)
+		return 0, false
+	}
+	return v, true
+}
+
+// prefix parses a literal on an ip field: an address or a CIDR.
+func (c *compiler) prefix(f *field, l *ast.Literal) (netip.Prefix, bool) {
+	if l.Kind == ast.Wildcard {
+		c.errorf(l, f.full, "a wildcard is not allowed on an ip field (use a CIDR such as 10.0.0.0/8)")
+		return netip.Prefix{}, false
+	}
+	p, err := cidr.ParseAddrOrPrefix(litText(l))
+	if err != nil {
+		c.errorf(l, f.full, "%v", err)
+		return netip.Prefix{}, false
+	}
+	return p, true
+}
+
+// boolean parses a literal on a boolean field.
+func (c *compiler) boolean(f *field, l *ast.Literal) (bool, bool) {
+	switch litText(l) {
+	case "true":
+		return true, true
+	case "false", "":
+		return false, true
+	}
+	if l.Kind == ast.Wildcard {
+		c.errorf(l, f.full, "a wildcard is not allowed on a boolean field")
+	} else {
+		c.errorf(l, f.full, "%q is not a boolean: want true or false", litText(l))
+	}
+	return false, false
+}
+
+// rangeMatcher compiles "field op value".
+func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visitor {
+	lo := op == ast.Gt || op == ast.Gte
+	b := bound{set: true, inclusive: op == ast.Gte || op == ast.Lte}
+	text := litText(l)
+	switch f.typ.family() {
+	case famInt, famFloat:
+		v, ok := c.number(f, l)
+		if !ok {
+			return noneMatcher{}
+		}
+		m := &numberRange{integer: f.typ.family() == famInt}
+		if lo {
+			m.lo, m.loB = v, b
+		} else {
+			m.hi, m.hiB = v, b
+		}
+		return m
+	case famIP:
+		if l.Kind == ast.Wildcard {
+			c.errorf(l, f.full, "a wildcard is not allowed on an ip field")
+			return noneMatcher{}
+		}
+		a, err := cidr.ParseAddr(text)
+		if err != nil {
+			c.errorf(l, f.full, "%v", err)
+			return noneMatcher{}
+		}
+		return ipRangeOf(a, lo, b)
+	case famDate:
+		d, ok := c.date(f, l)
+		if !ok {
+			return noneMatcher{}
+		}
+		return dateRangeOf(d, op, c.clock)
+	case famKeyword:
+		return stringRangeOf(text, lo, b)
+	case famText:
+		return &textRange{r: *stringRangeOf(strings.ToLower(text), lo, b)}
+	case famBool:
+		c.errorf(l, f.full, "a range on a boolean field is not supported")
+		return noneMatcher{}
+	case famOther:
+		if f.typ == GeoPoint {
+			c.errorf(l, f.full, "a range is not allowed on a geo_point field")
+		}
+		return noneMatcher{}
+	}
+	// Unknown field: type the range from the literal and the value.
+	m := &unknownRange{s: *stringRangeOf(text, lo, b)}
+	if l.Kind != ast.Wildcard {
+		if v, ok := parseNumber(text); ok {
+			m.num = &numberRange{}
+			if lo {
+				m.num.lo, m.num.loB = v, b
+			} else {
+				m.num.hi, m.num.hiB = v, b
+			}
+		}
+		if a, err := cidr.ParseAddr(text); err == nil {
+			m.ip = ipRangeOf(a, lo, b)
+		}
+		if m.num == nil && m.ip == nil {
+			if d, err := parseDateMath(text); err == nil {
+				m.date = dateRangeOf(d, op, c.clock)
+			}
+		}
+	}
+	return m
+}
+
+func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
+	if l.Kind == ast.Wildcard {
+		c.errorf(l, f.full, "a wildcard is not allowed on a date field")
+		return nil, false
+	}
+	d, err := parseDateMath(litText(l))
+	if err != nil {
+		c.errorf(l, f.full, "failed to parse date: %v", err)
+		return nil, false
+	}
+	return d, true
+}
+
+func ipRangeOf(a netip.Addr, lo bool, b bound) *ipRange {
+	m := &ipRange{}
+	if lo {
+		m.lo, m.loB = a.As16(), b
+	} else {
+		m.hi, m.hiB = a.As16(), b
+	}
+	return m
+}
+
+func stringRangeOf(s string, lo bool, b bound) *stringRange {
+	m := &stringRange{}
+	if lo {
+		m.lo, m.loB = s, b
+	} else {
+		m.hi, m.hiB = s, b
+	}
+	return m
+}
+
+// dateRangeOf rounds a range bound as Elasticsearch does: "gt" and "lte"
+// round up (a partial date or "/d" means its last millisecond), "gte" and
+// "lt" round down; "gt" and "lt" then exclude the bound.
+func dateRangeOf(d *dateMath, op ast.RangeOp, clock func() time.Time) *dateMatcher {
+	switch op {
+	case ast.Gt:
+		return newDateMatcher(d, nil, true, false, 1, 0, clock)
+	case ast.Gte:
+		return newDateMatcher(d, nil, false, false, 0, 0, clock)
+	case ast.Lt:
+		return newDateMatcher(nil, d, false, false, 0, -1, clock)
+	default: // Lte
+		return newDateMatcher(nil, d, false, true, 0, 0, clock)
+	}
+}
+
+// textRange matches analysed text having a token in a range.
+type textRange struct{ r stringRange }
+
+func (m *textRange) Visit(x any) bool {
+	s, ok := x.(string)
+	if !ok {
+		return m.r.Visit(x)
+	}
+	return anyToken(s, func(tok string) bool { return m.r.in(strings.ToLower(tok)) })
+}
+
+// unknownRange is a range on a field the schema does not know: numbers
+// compare as numbers, addresses as addresses, dates as dates when the
+// literal is one, anything else as text in byte order.
+type unknownRange struct {
+	num  *numberRange
+	ip   *ipRange
+	date *dateMatcher
+	s    stringRange
+}
+
+func (m *unknownRange) Visit(x any) bool {
+	if m.num != nil {
+		if f, ok := toNumber(x, false); ok {
+			return m.num.in(f)
+		}
+	}
+	if m.ip != nil {
+		if a, ok := toAddr(x); ok {
+			return m.ip.in(a)
+		}
+	}
+	if m.date != nil {
+		if _, ok := toMillis(x); ok {
+			return m.date.Visit(x)
+		}
+	}
+	if isNumber(x) && m.num == nil {
+		return false
+	}
+	return m.s.Visit(x)
+}
+
+// anyField compiles free text (names == nil) and wildcard field names: a
+// matcher per type family, applied to each field by its type; families
+// the literal cannot apply to are skipped, as Kibana's lenient multi-field
+// queries skip them.
+func (c *compiler) anyField(names *ast.Literal, v ast.Value, label string) node {
+	n := &anyFieldNode{schema: c.schema, label: label}
+	if names != nil && !names.IsStar() {
+		n.names = &glob{parts: names.Parts}
+	}
+	lits, ok := orLiterals(v)
+	if !ok {
+		// A value list other than a plain "or" list: distribute it as
+		// Kibana does, one wildcard-field test per literal.
+		return c.distribute(names, v, label)
+	}
+	for fam := famUnknown; fam <= famOther; fam++ {
+		n.byFam[fam] = c.lenientMatcher(fam, lits)
+	}
+	return n
+}
+
+func (c *compiler) distribute(names *ast.Literal, v ast.Value, label string) node {
+	switch v := v.(type) {
+	case *ast.AndValue:
+		n := &andNode{}
+		for _, a := range v.Args {
+			n.xs = append(n.xs, c.distribute(names, a, label))
+		}
+		return n
+	case *ast.OrValue:
+		n := &orNode{}
+		for _, a := range v.Args {
+			n.xs = append(n.xs, c.distribute(names, a, label))
+		}
+		return n
+	case *ast.NotValue:
+		return &notNode{x: c.distribute(names, v.X, label)}
+	}
+	return c.anyField(names, v, labelOf(names, v))
+}
+
+func labelOf(names *ast.Literal, v ast.Value) string {
+	if names == nil {
+		return ast.Print(v)
+	}
+	return ast.Print(names) + ":" + ast.Print(v)
+}
+
+// orLiterals returns the literals of a plain "a or b or c" value.
+func orLiterals(v ast.Value) ([]*ast.Literal, bool) {
+	switch v := v.(type) {
+	case *ast.Literal:
+		return []*ast.Literal{v}, true
+	case *ast.OrValue:
+		var out []*ast.Literal
+		for _, a := range v.Args {
+			l, ok := a.(*ast.Literal)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, l)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// lenientMatcher compiles lits for a field family, skipping the literals
+// that do not fit it (no errors); nil when none fits.
+func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
+	trial := &compiler{schema: c.schema, clock: c.clock}
+	var fits []*ast.Literal
+	for _, l := range lits {
+		probe := &compiler{schema: c.schema, clock: c.clock}
+		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam)}
+		probe.matcher(f, []*ast.Literal{l})
+		if len(probe.errs) == 0 {
+			fits = append(fits, l)
+		}
+	}
+	if len(fits) == 0 {
+		return nil
+	}
+	if fam == famOther {
+		for _, l := range fits {
+			if l.IsStar() {
+				return existsMatcher{}
+			}
+		}
+		return nil
+	}
+	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam)}, fits)
+}
+
+func typeOfFamily(f family) Type {
+	switch f {
+	case famKeyword:
+		return Keyword
+	case famText:
+		return Text
+	case famInt:
+		return Long
+	case famFloat:
+		return Double
+	case famIP:
+		return IP
+	case famBool:
+		return Boolean
+	case famDate:
+		return Date
+	case famOther:
+		return Object
+	}
+	return Unknown
+}

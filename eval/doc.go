@@ -1,0 +1,65 @@
+// Package eval compiles a parsed KQL query ([ast.Expr]) into a [Program]
+// that tells, for one event at a time, whether Elasticsearch would return
+// the event for that query, given the field types of the index (a
+// [Schema]).
+//
+// [Compile] does all the work once: field paths are split, literals are
+// typed from the field's mapping type, CIDRs are parsed into prefix sets,
+// wildcards are compiled, and value lists on one field become one set
+// lookup. [Program.Match] then allocates nothing for events decoded by
+// encoding/json, and a Program is safe for concurrent use.
+//
+// # Events
+//
+// An event is a map[string]any as encoding/json produces it, or as Go code
+// builds it. A field such as "source.ip" is found through flat dotted keys
+// ({"source.ip": ...}), nested maps ({"source": {"ip": ...}}) and any mix
+// of the two ({"source": {"geo.name": ...}}); arrays at any level fan out,
+// and the field's values are all the values reached. Null and empty arrays
+// count as missing. Events that are not maps implement [Event].
+//
+// # Semantics
+//
+// The field's type decides the comparison, as Elasticsearch's mapping does:
+//
+//   - keyword, constant_keyword, wildcard, flattened: exact, case-sensitive
+//     string equality; '*' in an unquoted value matches any run of
+//     characters over the whole value (linear time, no backtracking).
+//   - text, match_only_text: the value is split into lowercase word tokens
+//     (roughly Elasticsearch's standard analyzer); an unquoted query value
+//     matches when any of its tokens is present, a quoted one when all its
+//     tokens appear consecutively and in order.
+//   - long, integer, short, byte, unsigned_long, double, float, half_float,
+//     scaled_float: numeric; the event value may be any Go number,
+//     json.Number or numeric text. Integer types truncate a fractional
+//     event value as Elasticsearch's coercion does; a fractional query
+//     value on an integer field matches nothing. Comparisons are in
+//     float64 (exact up to 2^53).
+//   - ip: address equality or CIDR membership; an IPv4-mapped IPv6 event
+//     value is the IPv4 address; ranges compare addresses in
+//     Elasticsearch's order (IPv4 as IPv4-mapped IPv6).
+//   - boolean: true and false, and the text "true", "false" (and "" as
+//     false) in events.
+//   - date: RFC 3339 / ISO 8601 text (partial dates allowed) or epoch
+//     milliseconds, compared at millisecond precision in UTC. Equality
+//     with a partial date or a rounded date-math expression matches the
+//     whole period, and range bounds round as Elasticsearch rounds them.
+//     Date math ("now-1d/d", "2021-01-01||+1M") uses the clock set with
+//     [WithClock], read at match time.
+//   - Fields the schema does not know are typed from the query literal and
+//     the event value: an IP or CIDR literal against an IP-looking value
+//     compares as IPs, a numeric literal against a number compares as
+//     numbers, anything else compares as exact strings.
+//
+// "f:*" holds when f has any non-null value. "not" is plain negation, so
+// "not f:x" matches events without f. A value list on an array field may be
+// satisfied by different elements ("tags:(a and b)"), as Kibana distributes
+// the list over the field; a nested query "items:{ ... }" must hold within
+// one element. Free text and wildcard field names ("file.hash.*:x") try
+// every field of the event.
+//
+// What Elasticsearch would refuse is a [*CompileError] pointing at the
+// literal: a non-IP value or a bad CIDR on an ip field, a wildcard on an ip,
+// numeric, boolean or date field, text that is not a number on a numeric
+// field, text that is not a date on a date field.
+package eval

@@ -1,0 +1,248 @@
+package eval
+
+import "strings"
+
+// Event is a document a [Program] can read. [Map] implements it for
+// map[string]any; implement it for events of other shapes.
+//
+// The visitors a Program passes are its own compiled matchers: they are
+// allocated once, at compile time, so an implementation that calls them
+// without boxing new values allocates nothing.
+type Event interface {
+	// Values calls v.Visit with each value of the field at path, until a
+	// call returns true, and reports whether one did. Arrays are passed
+	// element by element; null values and empty arrays are skipped. An
+	// object value is passed as a map[string]any or as an Event, so that
+	// nested queries ("items:{ ... }") and exists tests can see it.
+	Values(path *Path, v Visitor) bool
+	// Fields calls v.VisitField with the full dotted name and each value
+	// of every leaf field of the event, until a call returns true, and
+	// reports whether one did. Free text and wildcard field names use it.
+	Fields(v FieldVisitor) bool
+}
+
+// Visitor receives the values of one field; Visit returns true to stop.
+type Visitor interface {
+	Visit(value any) bool
+}
+
+// FieldVisitor receives every leaf field of an event; VisitField returns
+// true to stop.
+type FieldVisitor interface {
+	VisitField(name string, value any) bool
+}
+
+// Path is a field name split once into its dot-separated parts, with every
+// run of consecutive parts joined in advance so that looking it up in a
+// map event allocates nothing.
+type Path struct {
+	Name  string   // the full dotted name, such as "source.geo.name"
+	Parts []string // the name split at dots: "source", "geo", "name"
+	// keys[i] holds the keys that can start at part i, longest first:
+	// keys[i][k] joins Parts[i : len(Parts)-k].
+	keys [][]string
+}
+
+// NewPath splits name at its dots. An empty part (as in "a..b") is kept.
+func NewPath(name string) *Path {
+	parts := strings.Split(name, ".")
+	p := &Path{Name: name, Parts: parts, keys: make([][]string, len(parts))}
+	for i := range parts {
+		ks := make([]string, 0, len(parts)-i)
+		for j := len(parts); j > i; j-- {
+			ks = append(ks, strings.Join(parts[i:j], "."))
+		}
+		p.keys[i] = ks
+	}
+	return p
+}
+
+// String returns the dotted name.
+func (p *Path) String() string { return p.Name }
+
+// Map is the [Event] implementation for map[string]any, the shape
+// encoding/json decodes objects into. Fields are found through flat dotted
+// keys, nested maps and any mix of the two; arrays ([]any, []string,
+// []map[string]any and other slices of basic types) fan out at any level.
+// Values of []any, nested maps and scalars are passed on without
+// allocating; elements of typed slices such as []string are boxed.
+type Map map[string]any
+
+// Values implements [Event].
+func (m Map) Values(path *Path, v Visitor) bool {
+	return walkMap(m, path, 0, v)
+}
+
+// walkMap visits the values of path.Parts[i:] below m: for every key that
+// joins parts i..j-1 present in m, either the value (j is the end) or the
+// values below it.
+func walkMap(m map[string]any, path *Path, i int, v Visitor) bool {
+	n := len(path.Parts)
+	for k, key := range path.keys[i] {
+		x, ok := m[key]
+		if !ok {
+			continue
+		}
+		if k == 0 { // the key reaches the end of the path
+			if visitValue(x, v) {
+				return true
+			}
+			continue
+		}
+		if walkInto(x, path, n-k, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// walkInto continues a path lookup at part i inside x.
+func walkInto(x any, path *Path, i int, v Visitor) bool {
+	switch x := x.(type) {
+	case map[string]any:
+		return walkMap(x, path, i, v)
+	case Map:
+		return walkMap(x, path, i, v)
+	case []any:
+		for _, e := range x {
+			if walkInto(e, path, i, v) {
+				return true
+			}
+		}
+	case []map[string]any:
+		for _, e := range x {
+			if walkMap(e, path, i, v) {
+				return true
+			}
+		}
+	case Event:
+		sub := &Path{Name: path.Name, Parts: path.Parts[i:], keys: path.keys[i:]}
+		return x.Values(sub, v)
+	}
+	return false
+}
+
+// visitValue passes x, or each element of an array x, to v.
+func visitValue(x any, v Visitor) bool {
+	switch x := x.(type) {
+	case nil:
+		return false
+	case []any:
+		for _, e := range x {
+			if visitValue(e, v) {
+				return true
+			}
+		}
+		return false
+	case []string:
+		for _, e := range x {
+			if v.Visit(e) {
+				return true
+			}
+		}
+		return false
+	case []map[string]any:
+		for _, e := range x {
+			if v.Visit(e) {
+				return true
+			}
+		}
+		return false
+	case []int:
+		return visitSlice(x, v)
+	case []int64:
+		return visitSlice(x, v)
+	case []int32:
+		return visitSlice(x, v)
+	case []uint16:
+		return visitSlice(x, v)
+	case []uint32:
+		return visitSlice(x, v)
+	case []uint64:
+		return visitSlice(x, v)
+	case []float64:
+		return visitSlice(x, v)
+	case []float32:
+		return visitSlice(x, v)
+	case []bool:
+		return visitSlice(x, v)
+	case Map:
+		return v.Visit(map[string]any(x))
+	}
+	return v.Visit(x)
+}
+
+func visitSlice[T any](xs []T, v Visitor) bool {
+	for _, e := range xs {
+		if v.Visit(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Fields implements [Event]. Names of values below nested maps are joined
+// with dots (which allocates); flat keys are passed as they are.
+func (m Map) Fields(v FieldVisitor) bool {
+	return fieldsOf(m, "", v)
+}
+
+func fieldsOf(m map[string]any, prefix string, v FieldVisitor) bool {
+	for k, x := range m {
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		if fieldValues(name, x, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func fieldValues(name string, x any, v FieldVisitor) bool {
+	switch x := x.(type) {
+	case nil:
+		return false
+	case map[string]any:
+		return fieldsOf(x, name, v)
+	case Map:
+		return fieldsOf(x, name, v)
+	case []any:
+		for _, e := range x {
+			if fieldValues(name, e, v) {
+				return true
+			}
+		}
+		return false
+	case []map[string]any:
+		for _, e := range x {
+			if fieldsOf(e, name, v) {
+				return true
+			}
+		}
+		return false
+	case Event:
+		return x.Fields(prefixed{name, v})
+	}
+	found := false
+	visitValue(x, visitFunc(func(e any) bool {
+		found = v.VisitField(name, e)
+		return found
+	}))
+	return found
+}
+
+type visitFunc func(any) bool
+
+func (f visitFunc) Visit(x any) bool { return f(x) }
+
+// prefixed prepends a name to the fields of a sub-event.
+type prefixed struct {
+	prefix string
+	v      FieldVisitor
+}
+
+func (p prefixed) VisitField(name string, x any) bool {
+	return p.v.VisitField(p.prefix+"."+name, x)
+}

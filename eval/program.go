@@ -1,0 +1,308 @@
+package eval
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kqlrules/kqlrules/ast"
+)
+
+// Program is a compiled query. It is immutable: Match, MatchEvent and
+// Explain may be called from many goroutines at once.
+type Program struct {
+	root   node
+	expr   ast.Expr
+	schema Schema
+}
+
+// Match reports whether Elasticsearch would return event for the query.
+// It allocates nothing for events as encoding/json decodes them (maps,
+// []any, strings, float64, json.Number, bool, nil) unless the query has
+// free text or wildcard field names.
+func (p *Program) Match(event map[string]any) bool {
+	return p.root.match(Map(event))
+}
+
+// MatchEvent is Match for any [Event].
+func (p *Program) MatchEvent(e Event) bool {
+	return p.root.match(e)
+}
+
+// Explain evaluates the query on event and returns, for every node of the
+// query, whether it held and which values its field had. Unlike Match it
+// evaluates every branch (no short cut) and allocates freely.
+func (p *Program) Explain(event map[string]any) *Trace {
+	return p.root.explain(Map(event))
+}
+
+// ExplainEvent is Explain for any [Event].
+func (p *Program) ExplainEvent(e Event) *Trace {
+	return p.root.explain(e)
+}
+
+// Query returns the tree the program was compiled from.
+func (p *Program) Query() ast.Expr { return p.expr }
+
+// String returns the query in canonical KQL.
+func (p *Program) String() string { return ast.Print(p.expr) }
+
+// Trace is the evaluation of one node of a query on one event, as
+// [Program.Explain] returns it.
+type Trace struct {
+	// Query is the node in canonical KQL ("destination.port:(20 or 21)"),
+	// or the operator ("and", "or", "not") for a boolean node.
+	Query string
+	// Held tells whether the node matched the event.
+	Held bool
+	// Values are the values the field had (leaves), or for free text and
+	// wildcard field names the "name=value" pairs that matched.
+	Values []any
+	// Note explains a leaf whose outcome does not depend on the values,
+	// such as a field inside a nested field queried outside "path:{...}".
+	Note string
+	// Children are the traces of the node's operands, in query order.
+	Children []*Trace
+}
+
+// String prints the trace as an indented tree, one node a line:
+// "✓" or "✗", the node, and the values its field had.
+func (t *Trace) String() string {
+	var b strings.Builder
+	t.write(&b, 0)
+	return b.String()
+}
+
+func (t *Trace) write(b *strings.Builder, depth int) {
+	b.WriteString(strings.Repeat("  ", depth))
+	if t.Held {
+		b.WriteString("✓ ")
+	} else {
+		b.WriteString("✗ ")
+	}
+	b.WriteString(t.Query)
+	if len(t.Children) == 0 {
+		if len(t.Values) == 0 {
+			if t.Note == "" {
+				b.WriteString("  (no value)")
+			}
+		} else {
+			b.WriteString("  values: ")
+			for i, v := range t.Values {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				writeValue(b, v)
+			}
+		}
+	}
+	if t.Note != "" {
+		b.WriteString("  (" + t.Note + ")")
+	}
+	b.WriteByte('\n')
+	for _, c := range t.Children {
+		c.write(b, depth+1)
+	}
+}
+
+func writeValue(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		fmt.Fprintf(b, "%q", v)
+	case map[string]any:
+		fmt.Fprintf(b, "{object with %d keys}", len(v))
+	case time.Time:
+		b.WriteString(v.Format(time.RFC3339Nano))
+	default:
+		fmt.Fprintf(b, "%v", v)
+	}
+}
+
+// node is a compiled query node.
+type node interface {
+	match(e Event) bool
+	explain(e Event) *Trace
+}
+
+type andNode struct{ xs []node }
+
+func (n *andNode) match(e Event) bool {
+	for _, x := range n.xs {
+		if !x.match(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func (n *andNode) explain(e Event) *Trace {
+	t := &Trace{Query: "and", Held: true}
+	for _, x := range n.xs {
+		c := x.explain(e)
+		t.Held = t.Held && c.Held
+		t.Children = append(t.Children, c)
+	}
+	return t
+}
+
+type orNode struct{ xs []node }
+
+func (n *orNode) match(e Event) bool {
+	for _, x := range n.xs {
+		if x.match(e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *orNode) explain(e Event) *Trace {
+	t := &Trace{Query: "or"}
+	for _, x := range n.xs {
+		c := x.explain(e)
+		t.Held = t.Held || c.Held
+		t.Children = append(t.Children, c)
+	}
+	return t
+}
+
+type notNode struct{ x node }
+
+func (n *notNode) match(e Event) bool { return !n.x.match(e) }
+
+func (n *notNode) explain(e Event) *Trace {
+	c := n.x.explain(e)
+	return &Trace{Query: "not", Held: !c.Held, Children: []*Trace{c}}
+}
+
+// constNode always gives the same answer: "*:*", or a leaf Elasticsearch
+// can never match.
+type constNode struct {
+	val   bool
+	label string
+	note  string
+}
+
+func (n *constNode) match(Event) bool { return n.val }
+
+func (n *constNode) explain(Event) *Trace {
+	return &Trace{Query: n.label, Held: n.val, Note: n.note}
+}
+
+// leafNode tests the values of one field.
+type leafNode struct {
+	path  *Path
+	m     Visitor
+	label string
+}
+
+func (n *leafNode) match(e Event) bool { return e.Values(n.path, n.m) }
+
+func (n *leafNode) explain(e Event) *Trace {
+	r := &recorder{m: n.m}
+	e.Values(n.path, r)
+	return &Trace{Query: n.label, Held: r.held, Values: r.seen}
+}
+
+// recorder visits every value, remembering them and whether one matched.
+type recorder struct {
+	m    Visitor
+	seen []any
+	held bool
+}
+
+func (r *recorder) Visit(x any) bool {
+	r.seen = append(r.seen, x)
+	if r.m.Visit(x) {
+		r.held = true
+	}
+	return false
+}
+
+// nestedNode holds when its query holds within one element (object) of
+// the nested field.
+type nestedNode struct {
+	path  *Path
+	x     node
+	label string
+}
+
+func (n *nestedNode) match(e Event) bool { return e.Values(n.path, n) }
+
+// Visit matches one element of the nested field.
+func (n *nestedNode) Visit(x any) bool {
+	switch x := x.(type) {
+	case map[string]any:
+		return n.x.match(Map(x))
+	case Event:
+		return n.x.match(x)
+	}
+	return false
+}
+
+func (n *nestedNode) explain(e Event) *Trace {
+	t := &Trace{Query: n.label}
+	i := 0
+	e.Values(n.path, visitFunc(func(x any) bool {
+		var sub Event
+		switch x := x.(type) {
+		case map[string]any:
+			sub = Map(x)
+		case Event:
+			sub = x
+		default:
+			t.Values = append(t.Values, x)
+			return false
+		}
+		c := n.x.explain(sub)
+		c.Query = fmt.Sprintf("element %d: %s", i, c.Query)
+		i++
+		t.Held = t.Held || c.Held
+		t.Children = append(t.Children, c)
+		return false
+	}))
+	if i == 0 {
+		t.Note = "no element"
+	}
+	return t
+}
+
+// anyFieldNode is free text and wildcard field names: it tries every leaf
+// field of the event whose name fits, with the matcher for that field's
+// type.
+type anyFieldNode struct {
+	names  *glob // nil: every field
+	schema Schema
+	byFam  [famOther + 1]Visitor // nil where the literal cannot apply
+	label  string
+}
+
+func (n *anyFieldNode) match(e Event) bool { return e.Fields(n) }
+
+// VisitField tests one field of the event.
+func (n *anyFieldNode) VisitField(name string, x any) bool {
+	if n.names != nil && !n.names.match(name) {
+		return false
+	}
+	m := n.byFam[n.schema.Lookup(name).family()]
+	return m != nil && m.Visit(x)
+}
+
+func (n *anyFieldNode) explain(e Event) *Trace {
+	t := &Trace{Query: n.label}
+	e.Fields(fieldFunc(func(name string, x any) bool {
+		if n.VisitField(name, x) {
+			t.Held = true
+			var b strings.Builder
+			b.WriteString(name + "=")
+			writeValue(&b, x)
+			t.Values = append(t.Values, b.String())
+		}
+		return false
+	}))
+	return t
+}
+
+type fieldFunc func(string, any) bool
+
+func (f fieldFunc) VisitField(name string, x any) bool { return f(name, x) }

@@ -1,0 +1,373 @@
+package eval
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Type is an Elasticsearch field mapping type.
+type Type uint8
+
+// The mapping types the evaluator knows. Unknown means the schema does not
+// know the field: it is typed from the query literal and the event value.
+const (
+	Unknown Type = iota
+	Keyword
+	ConstantKeyword
+	Wildcard
+	Text
+	MatchOnlyText
+	Long
+	Integer
+	Short
+	Byte
+	UnsignedLong
+	Double
+	Float
+	HalfFloat
+	ScaledFloat
+	IP
+	Boolean
+	Date
+	Object
+	Flattened
+	Nested
+	GeoPoint
+)
+
+var typeNames = [...]string{
+	Unknown:         "unknown",
+	Keyword:         "keyword",
+	ConstantKeyword: "constant_keyword",
+	Wildcard:        "wildcard",
+	Text:            "text",
+	MatchOnlyText:   "match_only_text",
+	Long:            "long",
+	Integer:         "integer",
+	Short:           "short",
+	Byte:            "byte",
+	UnsignedLong:    "unsigned_long",
+	Double:          "double",
+	Float:           "float",
+	HalfFloat:       "half_float",
+	ScaledFloat:     "scaled_float",
+	IP:              "ip",
+	Boolean:         "boolean",
+	Date:            "date",
+	Object:          "object",
+	Flattened:       "flattened",
+	Nested:          "nested",
+	GeoPoint:        "geo_point",
+}
+
+// String returns the Elasticsearch name of the type ("keyword", "ip"...),
+// or "unknown".
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("Type(%d)", int(t))
+}
+
+// ParseType returns the Type named name, as Elasticsearch spells it. A few
+// types that behave like a known one are accepted as it: "date_nanos" is
+// Date. ok is false for a name the evaluator does not know.
+func ParseType(name string) (t Type, ok bool) {
+	switch name {
+	case "date_nanos":
+		return Date, true
+	case "unknown", "":
+		return Unknown, false
+	}
+	for i, n := range typeNames {
+		if n == name {
+			return Type(i), true
+		}
+	}
+	return Unknown, false
+}
+
+// family groups types that compare alike.
+type family uint8
+
+const (
+	famUnknown family = iota
+	famKeyword
+	famText
+	famInt
+	famFloat
+	famIP
+	famBool
+	famDate
+	famOther // object, nested, geo_point: only exists makes sense
+)
+
+func (t Type) family() family {
+	switch t {
+	case Keyword, ConstantKeyword, Wildcard, Flattened:
+		return famKeyword
+	case Text, MatchOnlyText:
+		return famText
+	case Long, Integer, Short, Byte, UnsignedLong:
+		return famInt
+	case Double, Float, HalfFloat, ScaledFloat:
+		return famFloat
+	case IP:
+		return famIP
+	case Boolean:
+		return famBool
+	case Date:
+		return famDate
+	case Object, Nested, GeoPoint:
+		return famOther
+	}
+	return famUnknown
+}
+
+// Schema maps full dotted field names ("source.ip",
+// "process.command_line.text") to their types. A nil or empty Schema knows
+// no field. Build one in code, with [LoadECS] or [LoadMapping], or take
+// [DefaultSchema].
+type Schema map[string]Type
+
+// Lookup returns the type of field. A field below a flattened field
+// ("labels.env" under a flattened "labels") is Keyword, as Elasticsearch
+// indexes every leaf of a flattened object as a keyword. A field the
+// schema does not know is Unknown.
+func (s Schema) Lookup(field string) Type {
+	if t, ok := s[field]; ok {
+		return t
+	}
+	for i := len(field) - 1; i > 0; i-- {
+		if field[i] != '.' {
+			continue
+		}
+		if s[field[:i]] == Flattened {
+			return Keyword
+		}
+	}
+	return Unknown
+}
+
+// nestedPrefix returns the longest proper prefix of field (ending at a dot)
+// that s types as Nested, or "".
+func (s Schema) nestedPrefix(field string) string {
+	for i := len(field) - 1; i > 0; i-- {
+		if field[i] == '.' && s[field[:i]] == Nested {
+			return field[:i]
+		}
+	}
+	return ""
+}
+
+// Fields returns the schema's field names, sorted.
+func (s Schema) Fields() []string {
+	out := make([]string, 0, len(s))
+	for f := range s {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LoadECS reads the ECS field table format (ecs_fields.tsv): optional
+// '#' comment lines, a header "name<TAB>type<TAB>normalize", then one row
+// per field with its full dotted name and its Elasticsearch type. An
+// unknown type or a malformed row is an error naming the line.
+func LoadECS(r io.Reader) (Schema, error) {
+	s := Schema{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	line, header := 0, false
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if !header {
+			header = true
+			if len(cols) >= 2 && cols[0] == "name" && cols[1] == "type" {
+				continue
+			}
+			return nil, fmt.Errorf("eval: ECS table line %d: want the header \"name<TAB>type<TAB>normalize\", got %q", line, text)
+		}
+		if len(cols) < 2 || cols[0] == "" {
+			return nil, fmt.Errorf("eval: ECS table line %d: want \"name<TAB>type[<TAB>normalize]\", got %q", line, text)
+		}
+		t, ok := ParseType(cols[1])
+		if !ok {
+			return nil, fmt.Errorf("eval: ECS table line %d: field %s: unknown type %q", line, cols[0], cols[1])
+		}
+		s[cols[0]] = t
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("eval: reading ECS table: %w", err)
+	}
+	if !header {
+		return nil, fmt.Errorf("eval: ECS table is empty")
+	}
+	return s, nil
+}
+
+// LoadMapping reads the JSON that Elasticsearch returns for
+// GET <index>/_mapping: {"<index>": {"mappings": {"properties": {...}}}}
+// for one or more indices. A bare {"mappings": ...} or {"properties": ...}
+// object is accepted too, as is a pre-7.0 mapping with a type name level.
+// Object and nested fields are walked through their "properties",
+// multi-fields ("fields") become fields of their own
+// ("process.command_line.text"), aliases take their target's type, and
+// types the evaluator does not know are Unknown. When indices disagree on
+// a field's type, the field is Unknown.
+func LoadMapping(r io.Reader) (Schema, error) {
+	var doc map[string]json.RawMessage
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("eval: reading mapping JSON: %w", err)
+	}
+	l := mappingLoader{s: Schema{}, aliases: map[string]string{}}
+	switch {
+	case doc["properties"] != nil:
+		if err := l.properties("", doc["properties"]); err != nil {
+			return nil, err
+		}
+	case doc["mappings"] != nil:
+		if err := l.mappings(doc["mappings"]); err != nil {
+			return nil, err
+		}
+	default:
+		names := make([]string, 0, len(doc))
+		for k := range doc {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, index := range names {
+			var idx struct {
+				Mappings json.RawMessage `json:"mappings"`
+			}
+			if err := json.Unmarshal(doc[index], &idx); err != nil {
+				return nil, fmt.Errorf("eval: mapping of index %s: %w", index, err)
+			}
+			if idx.Mappings == nil {
+				return nil, fmt.Errorf("eval: mapping of index %s: no \"mappings\" key", index)
+			}
+			l.index = index
+			if err := l.mappings(idx.Mappings); err != nil {
+				return nil, err
+			}
+			l.commit()
+		}
+	}
+	l.commit()
+	return l.s, nil
+}
+
+type mappingLoader struct {
+	s       Schema
+	cur     map[string]Type // the index being read
+	aliases map[string]string
+	index   string
+}
+
+func (l *mappingLoader) set(name string, t Type) {
+	if l.cur == nil {
+		l.cur = map[string]Type{}
+	}
+	l.cur[name] = t
+}
+
+// commit merges the index just read into the schema: a type that differs
+// from another index's becomes Unknown.
+func (l *mappingLoader) commit() {
+	for from, to := range l.aliases {
+		if t, ok := l.cur[to]; ok {
+			l.set(from, t)
+		}
+	}
+	clear(l.aliases)
+	for name, t := range l.cur {
+		if old, ok := l.s[name]; ok && old != t {
+			l.s[name] = Unknown
+			continue
+		}
+		l.s[name] = t
+	}
+	l.cur = nil
+}
+
+func (l *mappingLoader) where() string {
+	if l.index == "" {
+		return "mapping"
+	}
+	return "mapping of index " + l.index
+}
+
+func (l *mappingLoader) mappings(raw json.RawMessage) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("eval: %s: \"mappings\": %w", l.where(), err)
+	}
+	if p, ok := m["properties"]; ok {
+		return l.properties("", p)
+	}
+	// Before 7.0, a type name stood between "mappings" and "properties".
+	for _, v := range m {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(v, &inner) == nil && inner["properties"] != nil {
+			if err := l.properties("", inner["properties"]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type mappingField struct {
+	Type       string                     `json:"type"`
+	Path       string                     `json:"path"`
+	Properties json.RawMessage            `json:"properties"`
+	Fields     map[string]json.RawMessage `json:"fields"`
+}
+
+func (l *mappingLoader) properties(prefix string, raw json.RawMessage) error {
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &props); err != nil {
+		return fmt.Errorf("eval: %s: properties of %q: %w", l.where(), strings.TrimSuffix(prefix, "."), err)
+	}
+	for name, fraw := range props {
+		full := prefix + name
+		var f mappingField
+		if err := json.Unmarshal(fraw, &f); err != nil {
+			return fmt.Errorf("eval: %s: field %s: %w", l.where(), full, err)
+		}
+		typ := f.Type
+		if typ == "" && f.Properties != nil {
+			typ = "object"
+		}
+		if typ == "alias" {
+			l.aliases[full] = f.Path
+			continue
+		}
+		t, _ := ParseType(typ)
+		l.set(full, t)
+		if f.Properties != nil {
+			if err := l.properties(full+".", f.Properties); err != nil {
+				return err
+			}
+		}
+		for sub, sraw := range f.Fields {
+			var sf mappingField
+			if err := json.Unmarshal(sraw, &sf); err != nil {
+				return fmt.Errorf("eval: %s: field %s.%s: %w", l.where(), full, sub, err)
+			}
+			st, _ := ParseType(sf.Type)
+			l.set(full+"."+sub, st)
+		}
+	}
+	return nil
+}
