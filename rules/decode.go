@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,6 +130,7 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 	top = normalize(top).(map[string]any)
 	d := &decoder{ps: &problems{src: &src}, src: &src}
 	r := d.top(top)
+	slices.SortStableFunc(src.Warnings, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	r.Source = src
 	d.ps.src = &r.Source
 	return r, d.ps, nil
@@ -150,8 +152,8 @@ func tomlError(name string, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		line := pe.Position.Line
-		if line == 0 {
-			line = pe.Line
+		if strings.Contains(pe.Message, `got '\n'`) && line > 1 {
+			line-- // the decoder counts the newline it stumbled on as the next line's
 		}
 		msg := pe.Message
 		if pe.LastKey != "" && !strings.Contains(msg, pe.LastKey) {
@@ -382,21 +384,23 @@ func (d *decoder) top(top map[string]any) *Rule {
 		d.metadata(&r.Metadata, meta, "metadata.", true)
 		d.rule(r, flat, true)
 	}
-	d.defaults(r)
 	return r
 }
 
-func (d *decoder) defaults(r *Rule) {
-	if r.Interval == 0 && !d.ps.has("rule.interval") {
+// defaults fills what Kibana fills when the rule object m leaves it out
+// (absent or null); a value given, even 0, is kept for Validate to judge.
+func (d *decoder) defaults(r *Rule, m map[string]any) {
+	absent := func(k string) bool { return m[k] == nil }
+	if absent("interval") {
 		r.Interval = DefaultInterval
 	}
-	if r.From == "" && !d.ps.has("rule.from") {
+	if absent("from") {
 		r.From = DefaultFrom
 	}
-	if r.MaxSignals == 0 && !d.ps.has("rule.max_signals") {
+	if absent("max_signals") {
 		r.MaxSignals = DefaultMaxSignals
 	}
-	if r.Language == "" && !d.ps.has("rule.language") {
+	if absent("language") {
 		switch r.Type {
 		case TypeQuery, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeSavedQuery:
 			r.Language = LanguageKuery
@@ -537,6 +541,7 @@ func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
 			}
 		}
 	}
+	d.defaults(r, m)
 }
 
 func (d *decoder) str(v any, f string) string {

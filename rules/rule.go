@@ -272,31 +272,31 @@ func FormatInterval(d time.Duration) string {
 
 // parseAmount parses "<n><unit>".
 func parseAmount(s string) (time.Duration, error) {
-	if len(s) < 2 {
-		return 0, fmt.Errorf("no amount and unit")
+	digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	num, unit := s[:digits], s[digits:]
+	if num == "" {
+		return 0, fmt.Errorf("no amount before the unit")
 	}
-	unit := s[len(s)-1]
 	var per time.Duration
 	switch unit {
-	case 's':
+	case "s":
 		per = time.Second
-	case 'm':
+	case "m":
 		per = time.Minute
-	case 'h':
+	case "h":
 		per = time.Hour
-	case 'd':
+	case "d":
 		per = 24 * time.Hour
+	case "":
+		return 0, fmt.Errorf("no unit after %s", num)
 	default:
 		return 0, fmt.Errorf("unit %q is not s, m, h or d", unit)
 	}
 	var n int64
-	for _, c := range s[:len(s)-1] {
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("amount %q is not a decimal integer", s[:len(s)-1])
-		}
+	for _, c := range num {
 		n = n*10 + int64(c-'0')
 		if n > int64(1<<62)/int64(per) {
-			return 0, fmt.Errorf("amount %q is too large", s[:len(s)-1])
+			return 0, fmt.Errorf("amount %s is too large", num)
 		}
 	}
 	if n == 0 {

@@ -165,8 +165,11 @@ func (r *Rule) validateQuery(ps *problems) {
 			want = []string{LanguageKuery, LanguageLucene}
 		}
 		if want != nil && slices.Contains(knownLanguages, r.Language) && !slices.Contains(want, r.Language) {
-			ps.add("rule.language", "a %s rule takes %s, got %q", r.Type, strings.Join(want, " or "), r.Language)
+			ps.add("rule.language", "type %s takes language %s, got %q", r.Type, strings.Join(want, " or "), r.Language)
 		}
+	}
+	if r.Language == "" && (r.Type == TypeEQL || r.Type == TypeESQL) && !ps.has("rule.language") {
+		ps.add("rule.language", "required for type %s", r.Type)
 	}
 	if QueryCheck != nil && r.Language == LanguageKuery && strings.TrimSpace(r.Query) != "" {
 		if err := QueryCheck(r.Language, r.Query); err != nil {
