@@ -199,22 +199,39 @@ func (s *Set) Contains(a netip.Addr) bool {
 	if s == nil {
 		return false
 	}
-	if a.Is4() || a.Is4In6() {
+	var x uint32
+	switch {
+	case a.Is4():
+		b := a.As4()
+		x = binary.BigEndian.Uint32(b[:])
+	case a.Is4In6():
 		b := a.As16()
-		x := binary.BigEndian.Uint32(b[12:])
-		rs := s.v4
-		// Find the first range whose last address is >= x.
-		lo, hi := 0, len(rs)
-		for lo < hi {
-			mid := int(uint(lo+hi) >> 1)
-			if rs[mid].last < x {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		return lo < len(rs) && rs[lo].first <= x
+		x = binary.BigEndian.Uint32(b[12:])
+	default:
+		return s.contains6(a)
 	}
+	return s.contains4(x)
+}
+
+// contains4 reports whether the IPv4 address x is in the set.
+func (s *Set) contains4(x uint32) bool {
+	rs := s.v4
+	// Find the first range whose last address is >= x.
+	lo, hi := 0, len(rs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if rs[mid].last < x {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo < len(rs) && rs[lo].first <= x
+}
+
+// contains6 reports whether a, an IPv6 address that is not IPv4-mapped, is
+// in the set.
+func (s *Set) contains6(a netip.Addr) bool {
 	if !a.IsValid() {
 		return false
 	}
