@@ -1,0 +1,103 @@
+// Command kqlrules parses, checks and runs KQL detection rules offline.
+//
+//	kqlrules parse [--tree] [--jsonl] (QUERY | -f FILE | -)
+//
+// See "kqlrules --help" for every subcommand.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// cli is the command line: one field a subcommand, each in a file of its
+// own.
+type cli struct {
+	Parse parseCmd `cmd:"" help:"Print a query's canonical form, or its tree."`
+}
+
+// env is what a subcommand reads and writes, so that tests can run the
+// command in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// exitError ends the command with a status and, when msg is not empty, a
+// message on stderr.
+type exitError struct {
+	status int
+	msg    string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run runs the command line args and returns the exit status: 0 success,
+// 1 a negative answer (syntax errors, no match, problems found), 2 the
+// command could not run.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) {
+	var c cli
+	exited := false
+	parser, err := kong.New(&c,
+		kong.Name("kqlrules"),
+		kong.Description("Parse, check and run Elastic-style KQL detection rules offline."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exited, status = true, code; panic(exitPanic{}) }),
+		kong.UsageOnError(),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "kqlrules:", err)
+		return 2
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); ok && exited {
+				return
+			}
+			panic(r)
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "kqlrules:", err)
+		return 2
+	}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if err := ctx.Run(e); err != nil {
+		var x *exitError
+		if errors.As(err, &x) {
+			if x.msg != "" {
+				fmt.Fprintln(stderr, x.msg)
+			}
+			return x.status
+		}
+		fmt.Fprintln(stderr, "kqlrules:", err)
+		return 2
+	}
+	return 0
+}
+
+// exitPanic unwinds kong's exit (after --help) back to run.
+type exitPanic struct{}
+
+// readInput returns the text named by arg: arg itself, or the contents of
+// file, or standard input when file (or arg) is "-".
+func (e *env) readInput(arg, file string) (string, error) {
+	switch {
+	case file == "-" || (file == "" && arg == "-"):
+		b, err := io.ReadAll(e.stdin)
+		return string(b), err
+	case file != "":
+		b, err := os.ReadFile(file)
+		return string(b), err
+	}
+	return arg, nil
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/kql"
+)
+
+type parseCmd struct {
+	Query string `arg:"" optional:"" help:"The query; - reads it from standard input."`
+	File  string `short:"f" help:"Read the query from FILE (- for standard input)." type:"path"`
+	Tree  bool   `help:"Print the tree Kibana builds (JSON) instead of the canonical form."`
+	JSONL bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\"} from standard input (or FILE) and write one JSON line each: {\"canonical\",\"tree\"} or {\"error\"}."`
+}
+
+func (c *parseCmd) Run(e *env) error {
+	if c.JSONL {
+		in := e.stdin
+		if c.File != "" && c.File != "-" {
+			text, err := e.readInput("", c.File)
+			if err != nil {
+				return err
+			}
+			in = strings.NewReader(text)
+		}
+		return parseJSONL(in, e.stdout)
+	}
+	if c.Query == "" && c.File == "" {
+		return &exitError{status: 2, msg: "kqlrules parse: give a QUERY, -f FILE, or - for standard input"}
+	}
+	src, err := e.readInput(c.Query, c.File)
+	if err != nil {
+		return err
+	}
+	x, err := kql.Parse(src)
+	if err != nil {
+		return syntaxError(err)
+	}
+	if c.Tree {
+		return writeJSON(e.stdout, ast.KibanaTree(x), "  ")
+	}
+	_, err = fmt.Fprintln(e.stdout, x)
+	return err
+}
+
+// syntaxError turns a parse error into exit status 1 with the caret snippet.
+func syntaxError(err error) error {
+	var pe *kql.Error
+	if errors.As(err, &pe) {
+		return &exitError{status: 1, msg: "syntax error: " + pe.Error() + "\n" + pe.Snippet()}
+	}
+	return err
+}
+
+// writeJSON writes v as one JSON value and a newline, without escaping
+// HTML characters (queries are full of < and >).
+func writeJSON(w io.Writer, v any, indent string) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	return enc.Encode(v)
+}
+
+type jsonError struct {
+	Offset  int    `json:"offset"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+type parseResult struct {
+	Canonical *string    `json:"canonical,omitempty"`
+	Tree      any        `json:"tree,omitempty"`
+	Error     *jsonError `json:"error,omitempty"`
+}
+
+// parseJSONL answers each line {"query": "..."} with one line, in order. A
+// line that is not such an object is answered with an error whose line is
+// the input line number and whose offset is -1.
+func parseJSONL(r io.Reader, w io.Writer) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 64<<20)
+	out := bufio.NewWriter(w)
+	defer out.Flush()
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var in struct {
+			Query *string `json:"query"`
+		}
+		var res parseResult
+		if err := json.Unmarshal([]byte(line), &in); err != nil || in.Query == nil {
+			msg := fmt.Sprintf("input line %d: want a JSON object with a string \"query\"", n)
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			res.Error = &jsonError{Offset: -1, Line: n, Message: msg}
+		} else if x, err := kql.Parse(*in.Query); err != nil {
+			var pe *kql.Error
+			if !errors.As(err, &pe) {
+				return err
+			}
+			res.Error = &jsonError{Offset: pe.Offset, Line: pe.Line, Column: pe.Column, Message: pe.Msg}
+		} else {
+			s := x.String()
+			res.Canonical, res.Tree = &s, ast.KibanaTree(x)
+		}
+		if err := writeJSON(out, res, ""); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
