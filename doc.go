@@ -5,23 +5,25 @@
 //
 // The data flows through one package per step:
 //
-//		query text ──kql.Parse──▶ ast.Expr ──eval.Compile──▶ *eval.Program ──Match(event)──▶ bool
+//	query text ──kql.Parse──▶ ast.Expr ──eval.Compile──▶ *eval.Program ──Match(event)──▶ bool
 //
-//		rule file ──rules.Load──▶ *rules.Rule ──rules.Run(events)──▶ alerts and a run report
+//	rule file ──rules.Load──▶ *rules.Rule ──rules.Run(events)──▶ alerts and a run report
 //
-//	  - [github.com/kqlrules/kqlrules/kql] parses KQL exactly as Kibana does
-//	    (a participle grammar after Kibana's own), with errors that point at
-//	    a line and column.
-//	  - [github.com/kqlrules/kqlrules/ast] holds the typed tree, its walker,
-//	    the canonical printer and the tree form Kibana builds.
-//	  - [github.com/kqlrules/kqlrules/eval] compiles a tree once, for a schema
-//	    of Elasticsearch field types, into a program that matches map events
-//	    as Elasticsearch would, without allocating.
-//	  - [github.com/kqlrules/kqlrules/cidr] parses addresses and CIDRs with
-//	    Elasticsearch's rules and keeps prefix sets.
-//	  - [github.com/kqlrules/kqlrules/rules] loads rule files with their
-//	    metadata and version history and replays Kibana's detection engine
-//	    over event streams.
+// The packages:
+//
+//   - [github.com/kqlrules/kqlrules/kql] parses KQL exactly as Kibana does
+//     (a participle grammar after Kibana's own), with errors that point at
+//     a line and column.
+//   - [github.com/kqlrules/kqlrules/ast] holds the typed tree, its walker,
+//     the canonical printer and the tree form Kibana builds.
+//   - [github.com/kqlrules/kqlrules/eval] compiles a tree once, for a schema
+//     of Elasticsearch field types, into a program that matches map events
+//     as Elasticsearch would, without allocating.
+//   - [github.com/kqlrules/kqlrules/cidr] parses addresses and CIDRs with
+//     Elasticsearch's rules and keeps prefix sets.
+//   - [github.com/kqlrules/kqlrules/rules] loads rule files with their
+//     metadata and version history and replays Kibana's detection engine
+//     over event streams.
 //
 // The command kqlrules (cmd/kqlrules) puts all of it on the command line;
 // examples/ftp runs Elastic's FTP rule, every version of it, over a bundled
