@@ -17,7 +17,14 @@ import (
 // cli is the command line: one field a subcommand, each in a file of its
 // own.
 type cli struct {
-	Parse parseCmd `cmd:"" help:"Print a query's canonical form, or its tree."`
+	Parse   parseCmd   `cmd:"" help:"Print a query's canonical form, or its tree."`
+	Eval    evalCmd    `cmd:"" help:"Match events against queries, one JSON line each."`
+	Match   matchCmd   `cmd:"" help:"Print the events that match a query or rule (like grep)."`
+	Run     runCmd     `cmd:"" help:"Replay a rule over event files as Kibana's detection engine would."`
+	Check   checkCmd   `cmd:"" help:"Check queries and rule files: syntax, fields, values, likely mistakes."`
+	Fmt     fmtCmd     `cmd:"" help:"Print or rewrite queries in canonical form."`
+	Explain explainCmd `cmd:"" help:"Show why an event does or does not match."`
+	Diff    diffCmd    `cmd:"" help:"Tell a formatting edit from a real change, with witness events."`
 }
 
 // env is what a subcommand reads and writes, so that tests can run the
