@@ -1,8 +1,79 @@
 package main
 
-// evalCmd is "kqlrules eval". It is not written yet.
-type evalCmd struct{}
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+type evalCmd struct {
+	JSONL bool `name:"jsonl" required:"" help:"Read JSON lines {\"query\": \"...\", \"event\": {...}, \"schema\": {\"field\": \"type\"}} from standard input and write {\"match\": true|false} or {\"error\": \"...\"} for each, in order."`
+}
 
 func (c *evalCmd) Run(e *env) error {
-	return &exitError{status: 2, msg: "kqlrules eval: not available yet"}
+	return evalJSONL(e.stdin, e.stdout)
+}
+
+type evalResult struct {
+	Match *bool  `json:"match,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// evalJSONL answers each input line with one output line, in order. Without
+// "schema" the built-in ECS default is used; with it, only the fields it
+// names are typed (the others are typed from the literal and the value).
+func evalJSONL(r io.Reader, w io.Writer) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 64<<20)
+	out := bufio.NewWriter(w)
+	defer out.Flush()
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		res := evalLine(n, line)
+		if err := writeJSON(out, res, ""); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func evalLine(n int, line string) evalResult {
+	var in struct {
+		Query  *string           `json:"query"`
+		Event  map[string]any    `json:"event"`
+		Schema map[string]string `json:"schema"`
+	}
+	dec := json.NewDecoder(strings.NewReader(line))
+	dec.UseNumber()
+	if err := dec.Decode(&in); err != nil {
+		return evalResult{Error: fmt.Sprintf("input line %d: not a JSON object with \"query\" and \"event\": %v", n, err)}
+	}
+	if in.Query == nil || in.Event == nil {
+		return evalResult{Error: fmt.Sprintf("input line %d: want \"query\" (a string) and \"event\" (an object)", n)}
+	}
+	opts := []eval.Option{}
+	if in.Schema != nil {
+		schema := eval.Schema{}
+		for field, name := range in.Schema {
+			t, ok := eval.ParseType(name)
+			if !ok {
+				return evalResult{Error: fmt.Sprintf("input line %d: schema: unknown type %q for field %q", n, name, field)}
+			}
+			schema[field] = t
+		}
+		opts = append(opts, eval.WithSchema(schema))
+	}
+	prog, err := compileQuery(*in.Query, false, opts...)
+	if err != nil {
+		return evalResult{Error: err.Error()}
+	}
+	m := prog.Match(in.Event)
+	return evalResult{Match: &m}
 }
