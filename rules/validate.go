@@ -1,24 +1,15 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-)
 
-// QueryCheck, when set, checks a rule's query for syntax: Validate calls it
-// for every rule with language kuery and reports its error at rule.query.
-// It is nil until the query parser is wired in.
-//
-// TODO(lead): set it from kql once kql.Parse lands, e.g. in cmd or here:
-//
-//	rules.QueryCheck = func(lang, q string) error { _, err := kql.Parse(q); return err }
-//
-// (rules may import kql by the dependency rule; this hook keeps the package
-// compiling on its own meanwhile.)
-var QueryCheck func(language, query string) error
+	"github.com/kqlrules/kqlrules/kql"
+)
 
 var (
 	knownTypes     = []string{TypeQuery, TypeEQL, TypeESQL, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeMachineLearning, TypeSavedQuery}
@@ -171,9 +162,10 @@ func (r *Rule) validateQuery(ps *problems) {
 	if r.Language == "" && (r.Type == TypeEQL || r.Type == TypeESQL) && !ps.has("rule.language") {
 		ps.add("rule.language", "required for type %s", r.Type)
 	}
-	if QueryCheck != nil && r.Language == LanguageKuery && strings.TrimSpace(r.Query) != "" {
-		if err := QueryCheck(r.Language, r.Query); err != nil {
-			ps.add("rule.query", "%v", err)
+	if r.Language == LanguageKuery {
+		r.checkKuery(ps, "rule.query", r.Query)
+		for i, v := range r.History {
+			r.checkKuery(ps, fmt.Sprintf("history[%d].query", i), v.Query)
 		}
 	}
 }
@@ -228,4 +220,30 @@ func (r *Rule) validateThreat(ps *problems, extract bool) {
 			}
 		}
 	}
+}
+
+// checkKuery parses a kuery query with kql.Parse and reports a syntax error
+// at field, on the file line of the error when it can be told: the query's
+// line n is the key's line for a one-line query, and the key's line + n for
+// a multi-line TOML string, whose text starts on the line after the opening
+// quotes as detection-rules files write it.
+func (r *Rule) checkKuery(ps *problems, field, query string) {
+	if strings.TrimSpace(query) == "" || ps.has(field) {
+		return
+	}
+	_, err := kql.Parse(query)
+	if err == nil {
+		return
+	}
+	var ke *kql.Error
+	if !errors.As(err, &ke) {
+		ps.add(field, "%v", err)
+		return
+	}
+	line := r.Source.Line(field)
+	if line > 0 && r.Source.Format == FormatTOML && strings.Contains(query, "\n") {
+		line += ke.Line
+	}
+	ps.list = append(ps.list, Problem{File: r.Source.File, Line: line, Field: field,
+		Msg: fmt.Sprintf("KQL syntax error at query line %d, col %d: %s", ke.Line, ke.Column, ke.Msg)})
 }
