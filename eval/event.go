@@ -77,8 +77,27 @@ func (m Map) Values(path *Path, v Visitor) bool {
 // joins parts i..j-1 present in m, either the value (j is the end) or the
 // values below it.
 func walkMap(m map[string]any, path *Path, i int, v Visitor) bool {
+	keys := path.keys[i]
+	if len(keys) == 1 { // the last part: one lookup
+		x, ok := m[keys[0]]
+		return ok && visitValue(x, v)
+	}
+	if len(keys) == 2 { // two parts left: "a.b", then "a" then "b"
+		if x, ok := m[keys[0]]; ok && visitValue(x, v) {
+			return true
+		}
+		x, ok := m[keys[1]]
+		if !ok {
+			return false
+		}
+		if sub, ok := x.(map[string]any); ok {
+			y, ok := sub[path.keys[i+1][0]]
+			return ok && visitValue(y, v)
+		}
+		return walkInto(x, path, i+1, v)
+	}
 	n := len(path.Parts)
-	for k, key := range path.keys[i] {
+	for k, key := range keys {
 		x, ok := m[key]
 		if !ok {
 			continue
@@ -124,6 +143,9 @@ func walkInto(x any, path *Path, i int, v Visitor) bool {
 
 // visitValue passes x, or each element of an array x, to v.
 func visitValue(x any, v Visitor) bool {
+	if _, ok := x.(string); ok { // the common case first
+		return v.Visit(x)
+	}
 	switch x := x.(type) {
 	case nil:
 		return false

@@ -56,7 +56,7 @@ type Trace struct {
 	// Held tells whether the node matched the event.
 	Held bool
 	// Values are the values the field had (leaves), or for free text and
-	// wildcard field names the "name=value" pairs that matched.
+	// wildcard field names the fields that matched, as [FieldValue].
 	Values []any
 	// Note explains a leaf whose outcome does not depend on the values,
 	// such as a field inside a nested field queried outside "path:{...}".
@@ -105,8 +105,18 @@ func (t *Trace) write(b *strings.Builder, depth int) {
 	}
 }
 
+// FieldValue is a field of an event and one of its values, as a [Trace]
+// of free text or of a wildcard field name lists them.
+type FieldValue struct {
+	Name  string
+	Value any
+}
+
 func writeValue(b *strings.Builder, v any) {
 	switch v := v.(type) {
+	case FieldValue:
+		b.WriteString(v.Name + "=")
+		writeValue(b, v.Value)
 	case string:
 		fmt.Fprintf(b, "%q", v)
 	case map[string]any:
@@ -293,10 +303,7 @@ func (n *anyFieldNode) explain(e Event) *Trace {
 	e.Fields(fieldFunc(func(name string, x any) bool {
 		if n.VisitField(name, x) {
 			t.Held = true
-			var b strings.Builder
-			b.WriteString(name + "=")
-			writeValue(&b, x)
-			t.Values = append(t.Values, b.String())
+			t.Values = append(t.Values, FieldValue{Name: name, Value: x})
 		}
 		return false
 	}))
