@@ -1,0 +1,861 @@
+// Package lint checks KQL queries and rule files the way a rule author
+// needs them checked: whether Kibana accepts the query, whether it names
+// fields of the schema with values Elasticsearch accepts for their types,
+// and whether it holds a likely mistake (free text where a value was
+// meant, "?" taken for a wildcard, a keyword in the wrong case, a CIDR
+// inside another of the same list...). Each [Finding] says where (file,
+// line, column, a caret snippet), how bad (error or warning), what (a
+// stable code) and why.
+//
+// The package also locates a query inside a TOML or JSON rule file
+// ([FindTOMLQuery], [FindJSONQuery]) so that positions are told in the
+// file's terms and the query can be rewritten in place ([Format]).
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/cidr"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// Severity tells how bad a finding is.
+type Severity string
+
+// Severities.
+const (
+	// Error: Kibana or Elasticsearch refuses the query, it names a field
+	// the schema does not have, or the rule file is invalid.
+	Error Severity = "error"
+	// Warning: the query runs but probably does not do what was meant.
+	Warning Severity = "warning"
+)
+
+// Finding codes. They are stable: tools may branch on them.
+const (
+	CodeSyntax           = "syntax"              // Kibana rejects the query
+	CodeUnknownField     = "unknown-field"       // the field is not in the schema
+	CodeTypeConflict     = "type-conflict"       // Elasticsearch rejects the value for the field's type
+	CodeFreeTextAfterAnd = "free-text-after-and" // "f:a and b": b became free text
+	CodeFreeTextAfterOr  = "free-text-after-or"  // "f:a or b": b became free text
+	CodeQuestionMark     = "question-mark"       // "?" in a value is a literal, never a wildcard
+	CodeKeywordCase      = "keyword-case"        // a keyword value in another case than ECS defines
+	CodeLeadingWildcard  = "leading-wildcard"    // "*exe": slow, and refused by some Kibana settings
+	CodeCIDRContained    = "cidr-contained"      // a CIDR (or address) inside another of the same list
+	CodeDuplicateValue   = "duplicate-value"     // a value list repeats a value
+	CodeEmptyRange       = "empty-range"         // a range that can never hold
+	CodeMetadata         = "metadata"            // a problem of the rule file (rules.Load, Validate)
+)
+
+// Finding is one problem found in a query or a rule file.
+type Finding struct {
+	// File is the file name, "" for a query given on its own.
+	File string `json:"file,omitempty"`
+	// Line and Column (1-based, columns in runes) locate the finding in
+	// the file, or in the query when File is ""; 0 when unknown.
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	// Offset is the rune offset in the query, -1 for a finding about
+	// the file rather than its query.
+	Offset   int      `json:"offset"`
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"`
+	// Field is the query field concerned, or for metadata findings the
+	// rule-file field ("rule.risk_score").
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+	// Suggestion is a replacement for the field or value, when there is
+	// one ("did you mean destination.port?").
+	Suggestion string `json:"suggestion,omitempty"`
+	// Snippet is the source line with a caret under the spot, two lines
+	// joined by "\n"; "" when there is no position.
+	Snippet string `json:"snippet,omitempty"`
+}
+
+// String formats the finding as "file:line:col: severity: message [code]",
+// leaving out what is unknown.
+func (f Finding) String() string {
+	var b strings.Builder
+	if f.File != "" {
+		b.WriteString(f.File)
+		b.WriteByte(':')
+	}
+	if f.Line > 0 {
+		fmt.Fprintf(&b, "%d:", f.Line)
+		if f.Column > 0 {
+			fmt.Fprintf(&b, "%d:", f.Column)
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(&b, "%s: %s [%s]", f.Severity, f.Message, f.Code)
+	return b.String()
+}
+
+// Checker checks queries and rule files against a schema. It is safe for
+// use by one goroutine at a time (it caches suggestions).
+type Checker struct {
+	schema   eval.Schema
+	names    []string        // schema names, sorted
+	prefixes map[string]bool // every proper dotted prefix of a schema name
+	suggest  map[string]string
+}
+
+// NewChecker returns a Checker for schema s; a nil s means
+// [eval.DefaultSchema].
+func NewChecker(s eval.Schema) *Checker {
+	if s == nil {
+		s = eval.DefaultSchema()
+	}
+	c := &Checker{schema: s, names: s.Fields(), prefixes: map[string]bool{}, suggest: map[string]string{}}
+	for _, n := range c.names {
+		for i := 0; i < len(n); i++ {
+			if n[i] == '.' {
+				c.prefixes[n[:i]] = true
+			}
+		}
+	}
+	return c
+}
+
+// LoadSchema reads a schema file: the ECS table format (ecs_fields.tsv,
+// see [eval.LoadECS]) or an Elasticsearch mapping in JSON (see
+// [eval.LoadMapping]), told apart by the first non-blank character ('{'
+// for JSON).
+func LoadSchema(path string) (eval.Schema, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := f.Read(head)
+	if _, err := f.Seek(0, 0); err != nil {
+		return nil, err
+	}
+	trimmed := strings.TrimLeft(string(head[:n]), " \t\r\n\ufeff")
+	var s eval.Schema
+	if strings.HasPrefix(trimmed, "{") {
+		s, err = eval.LoadMapping(f)
+	} else {
+		s, err = eval.LoadECS(f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Query checks one query. Positions are the query's own lines and columns.
+func (c *Checker) Query(src string) []Finding {
+	return c.query(src, nil, "")
+}
+
+// File reads and checks a file: a rule file (.toml, .json, .ndjson,
+// .jsonl; see [rules.Load]) or, for any other name, a file holding one
+// query (such as .kql). The error is for a file that cannot be read.
+func (c *Checker) File(path string) ([]Finding, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".toml", ".json", ".ndjson", ".jsonl":
+		return c.Rule(path, data), nil
+	}
+	return c.query(string(data), WholeFile(data), path), nil
+}
+
+// Rule checks a rule file's content: its metadata as [rules.Parse] would
+// (every problem, and the decoder's warnings), the syntax of every query
+// in its history, and everything [Checker.Query] checks on its query
+// (for language kuery), with positions in the file.
+func (c *Checker) Rule(name string, data []byte) []Finding {
+	var out []Finding
+	r, derr := rules.Decode(name, data)
+	addProblems := func(err error, sev Severity, seen map[string]bool) {
+		var re *rules.Error
+		if !errors.As(err, &re) {
+			if err != nil {
+				out = append(out, Finding{File: name, Offset: -1, Severity: sev, Code: CodeMetadata, Message: err.Error()})
+			}
+			return
+		}
+		for _, p := range re.Problems {
+			if seen != nil && seen[p.Field] && p.Field != "" {
+				continue
+			}
+			if seen != nil {
+				seen[p.Field] = true
+			}
+			out = append(out, metaFinding(name, data, p, sev))
+		}
+	}
+	if r == nil {
+		addProblems(derr, Error, nil)
+		return sortFindings(out)
+	}
+	seen := map[string]bool{}
+	addProblems(derr, Error, seen)
+	var queryFindings []Finding
+	kuery := r.Language == rules.LanguageKuery && strings.TrimSpace(r.Query) != ""
+	if kuery {
+		src := c.locate(r, data, "rule.query", r.Query)
+		queryFindings = c.query(r.Query, src, name)
+	}
+	verr := r.Validate()
+	var re *rules.Error
+	if errors.As(verr, &re) {
+		for _, p := range re.Problems {
+			if p.Field == "rule.query" && kuery && hasCode(queryFindings, CodeSyntax) {
+				continue // the syntax finding says it, with a caret
+			}
+			if seen[p.Field] && p.Field != "" {
+				continue
+			}
+			seen[p.Field] = true
+			out = append(out, metaFinding(name, data, p, Error))
+		}
+	}
+	for _, w := range r.Source.Warnings {
+		out = append(out, metaFinding(name, data, w, Warning))
+	}
+	out = append(out, queryFindings...)
+	if r.Language == rules.LanguageKuery {
+		for i, v := range r.History {
+			if strings.TrimSpace(v.Query) == "" {
+				continue
+			}
+			if _, err := kql.Parse(v.Query); err != nil {
+				key := fmt.Sprintf("history[%d].query", i)
+				for _, f := range c.syntax(v.Query, c.locate(r, data, key, v.Query), name, err) {
+					f.Field = key
+					f.Message = key + ": " + f.Message
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return sortFindings(out)
+}
+
+func hasCode(fs []Finding, code string) bool {
+	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == code })
+}
+
+// locate finds the query in the file, or returns nil when it cannot be
+// found exactly (positions are then the query's own).
+func (c *Checker) locate(r *rules.Rule, data []byte, key, text string) *QuerySource {
+	var q *QuerySource
+	var err error
+	switch r.Source.Format {
+	case rules.FormatTOML:
+		q, err = FindTOMLQuery(data, key)
+		if err != nil && key == "rule.query" {
+			q, err = FindTOMLQuery(data, "query")
+		}
+	default:
+		if key != "rule.query" {
+			return nil
+		}
+		q, err = FindJSONQuery(data, r.Source.Line(key))
+	}
+	if err != nil || q.Text != text {
+		return nil
+	}
+	return q
+}
+
+func metaFinding(name string, data []byte, p rules.Problem, sev Severity) Finding {
+	f := Finding{File: name, Line: p.Line, Offset: -1, Severity: sev, Code: CodeMetadata, Field: p.Field, Message: p.Msg}
+	if p.Field != "" {
+		f.Message = p.Field + ": " + p.Msg
+	}
+	return f
+}
+
+func sortFindings(fs []Finding) []Finding {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
+	return fs
+}
+
+// snippet returns line with a caret under column col (1-based).
+func snippet(line string, col int) string {
+	if col < 1 {
+		return ""
+	}
+	rs := []rune(strings.ReplaceAll(line, "\t", " "))
+	prefix, suffix := "", ""
+	c := col - 1
+	const width = 60
+	if c > width {
+		cut := c - width/2
+		rs, c, prefix = rs[cut:], c-cut, "..."
+	}
+	if len(rs) > c+width {
+		rs, suffix = rs[:c+width], "..."
+	}
+	return prefix + string(rs) + suffix + "\n" + strings.Repeat(" ", len([]rune(prefix))+c) + "^"
+}
+
+// at places a finding at the query's rune offset off.
+func at(src string, qs *QuerySource, file string, off int, f Finding) Finding {
+	f.File, f.Offset = file, off
+	if qs != nil {
+		f.Line, f.Column = qs.Position(off)
+		f.Snippet = snippet(qs.LineText(f.Line), f.Column)
+	} else {
+		p := ast.Pos(off).Position(src)
+		f.Line, f.Column = p.Line, p.Column
+		f.Snippet = snippet(lineOf([]byte(src), p.Line), p.Column)
+	}
+	return f
+}
+
+func (c *Checker) syntax(src string, qs *QuerySource, file string, err error) []Finding {
+	var pe *kql.Error
+	if !errors.As(err, &pe) {
+		return []Finding{{File: file, Offset: 0, Severity: Error, Code: CodeSyntax, Message: err.Error()}}
+	}
+	return []Finding{at(src, qs, file, pe.Offset, Finding{Severity: Error, Code: CodeSyntax, Message: pe.Msg})}
+}
+
+// query checks src, locating findings through qs when it is not nil.
+func (c *Checker) query(src string, qs *QuerySource, file string) []Finding {
+	x, err := kql.Parse(src)
+	if err != nil {
+		return sortFindings(c.syntax(src, qs, file, err))
+	}
+	w := &walker{c: c}
+	w.expr(x, "", false)
+	if _, err := eval.Compile(x, eval.WithSchema(c.schema)); err != nil {
+		var list eval.ErrorList
+		var one *eval.CompileError
+		switch {
+		case errors.As(err, &list):
+		case errors.As(err, &one):
+			list = eval.ErrorList{one}
+		default:
+			w.add(0, Finding{Severity: Error, Code: CodeTypeConflict, Message: err.Error()})
+		}
+		for _, e := range list {
+			msg := e.Msg
+			if !strings.Contains(msg, e.Field) {
+				msg = e.Field + ": " + msg
+			}
+			w.add(int(e.Pos), Finding{Severity: Error, Code: CodeTypeConflict, Field: e.Field, Message: msg})
+		}
+	}
+	out := make([]Finding, len(w.found))
+	for i, f := range w.found {
+		out[i] = at(src, qs, file, f.Offset, f)
+	}
+	return sortFindings(out)
+}
+
+// walker collects findings over a tree.
+type walker struct {
+	c     *Checker
+	found []Finding
+}
+
+func (w *walker) add(off int, f Finding) {
+	f.Offset = off
+	w.found = append(w.found, f)
+}
+
+func fieldName(l *ast.Literal) string {
+	if l.Kind == ast.Wildcard {
+		return strings.Join(l.Parts, "*")
+	}
+	if l.Kind == ast.Bool {
+		return strconv.FormatBool(l.Bool)
+	}
+	if l.Kind == ast.Null {
+		return "null"
+	}
+	return l.Text
+}
+
+func join(scope, name string) string {
+	if scope == "" {
+		return name
+	}
+	return scope + "." + name
+}
+
+// expr checks x; inAnd tells that x is an argument of an and-chain, whose
+// ranges were checked together.
+func (w *walker) expr(x ast.Expr, scope string, inAnd bool) {
+	switch x := x.(type) {
+	case *ast.AndExpr:
+		w.chain(x.Args, scope, "and")
+		w.ranges(x.Args, scope)
+		for _, a := range x.Args {
+			w.expr(a, scope, true)
+		}
+	case *ast.OrExpr:
+		w.chain(x.Args, scope, "or")
+		for _, a := range x.Args {
+			w.expr(a, scope, false)
+		}
+	case *ast.NotExpr:
+		w.expr(x.X, scope, false)
+	case *ast.MatchExpr:
+		if ast.IsMatchAll(x) {
+			return
+		}
+		full := join(scope, fieldName(x.Field))
+		w.field(x.Field, full)
+		w.values(full, x.Value)
+	case *ast.RangeExpr:
+		full := join(scope, fieldName(x.Field))
+		w.field(x.Field, full)
+		if !inAnd {
+			w.ranges([]ast.Expr{x}, scope)
+		}
+	case *ast.NestedExpr:
+		full := join(scope, fieldName(x.Path))
+		w.field(x.Path, full)
+		w.expr(x.X, full, false)
+	case *ast.TextExpr:
+		w.literal("", x.Value)
+	}
+}
+
+// chain warns about free text that follows a field test in an and/or chain.
+func (w *walker) chain(args []ast.Expr, scope, op string) {
+	for i := 1; i < len(args); i++ {
+		t, ok := args[i].(*ast.TextExpr)
+		if !ok {
+			continue
+		}
+		m, ok := args[i-1].(*ast.MatchExpr)
+		if !ok || m.Field.Kind == ast.Wildcard {
+			continue
+		}
+		code := CodeFreeTextAfterAnd
+		if op == "or" {
+			code = CodeFreeTextAfterOr
+		}
+		field := ast.Print(m.Field)
+		f := Finding{Severity: Warning, Code: code, Field: join(scope, fieldName(m.Field)),
+			Message: fmt.Sprintf("%s is free text, searched in every field: \"%s %s %s\" does not give %s a second value",
+				ast.Print(t.Value), ast.Print(m), op, ast.Print(t.Value), field)}
+		if lit, ok := m.Value.(*ast.Literal); ok {
+			f.Suggestion = fmt.Sprintf("%s:(%s %s %s)", field, ast.Print(lit), op, ast.Print(t.Value))
+			f.Message += "; did you mean " + f.Suggestion + "?"
+		}
+		w.add(int(t.Pos()), f)
+	}
+}
+
+// known reports whether the schema has the field, a field under it, or an
+// object or flattened field above it.
+func (c *Checker) known(full string) bool {
+	if c.schema.Lookup(full) != eval.Unknown || c.prefixes[full] {
+		return true
+	}
+	for i := len(full) - 1; i > 0; i-- {
+		if full[i] == '.' {
+			switch c.schema[full[:i]] {
+			case eval.Object, eval.Flattened:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (w *walker) field(l *ast.Literal, full string) {
+	if l.IsStar() {
+		return
+	}
+	if l.Kind == ast.Wildcard {
+		g := strings.Split(full, "*")
+		for _, n := range w.c.names {
+			if globMatch(g, n, false) {
+				return
+			}
+		}
+		w.add(int(l.Pos()), Finding{Severity: Error, Code: CodeUnknownField, Field: full,
+			Message: fmt.Sprintf("no field of the schema matches %s", full)})
+		return
+	}
+	if w.c.known(full) {
+		return
+	}
+	f := Finding{Severity: Error, Code: CodeUnknownField, Field: full,
+		Message: fmt.Sprintf("unknown field %s: the schema has no such field", full)}
+	if s := w.c.suggestion(full); s != "" {
+		f.Suggestion = s
+		f.Message += "; did you mean " + s + "?"
+	}
+	w.add(int(l.Pos()), f)
+}
+
+// globMatch matches s against the pieces of a wildcard ("a*b" → ["a","b"]).
+func globMatch(parts []string, s string, fold bool) bool {
+	if fold {
+		s = strings.ToLower(s)
+		lp := make([]string, len(parts))
+		for i, p := range parts {
+			lp[i] = strings.ToLower(p)
+		}
+		parts = lp
+	}
+	if len(parts) == 1 {
+		return s == parts[0]
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return len(s) >= len(last) && strings.HasSuffix(s, last)
+}
+
+// suggestion returns the schema field closest to name in edit distance
+// (transpositions count one), preferring the same top-level group, or ""
+// when none is close.
+func (c *Checker) suggestion(name string) string {
+	if s, ok := c.suggest[name]; ok {
+		return s
+	}
+	group, _, _ := strings.Cut(name, ".")
+	maxDist := min(4, max(2, len(name)/8))
+	best, bestScore := "", math.MaxInt
+	for _, n := range c.names {
+		if d := len(n) - len(name); d > maxDist || -d > maxDist {
+			continue
+		}
+		d := osaDistance(name, n, maxDist)
+		if d > maxDist {
+			continue
+		}
+		score := 2 * d
+		if g, _, _ := strings.Cut(n, "."); g != group {
+			score++
+		}
+		if score < bestScore {
+			best, bestScore = n, score
+		}
+	}
+	c.suggest[name] = best
+	return best
+}
+
+// osaDistance is the optimal string alignment distance between a and b
+// (insertions, deletions, substitutions and adjacent transpositions), or
+// a value above limit once it must exceed it.
+func osaDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}
+
+// values checks the values of field:value.
+func (w *walker) values(full string, v ast.Value) {
+	switch v := v.(type) {
+	case *ast.Literal:
+		w.literal(full, v)
+	case *ast.OrValue:
+		w.list(full, flatten(v))
+		for _, a := range v.Args {
+			w.values(full, a)
+		}
+	case *ast.AndValue:
+		w.list(full, flatten(v))
+		for _, a := range v.Args {
+			w.values(full, a)
+		}
+	case *ast.NotValue:
+		w.values(full, v.X)
+	}
+}
+
+// flatten returns the literals directly in a value list, through nested
+// lists of the same operator.
+func flatten(v ast.Value) []*ast.Literal {
+	var out []*ast.Literal
+	var walk func(ast.Value)
+	walk = func(x ast.Value) {
+		switch x := x.(type) {
+		case *ast.Literal:
+			out = append(out, x)
+		case *ast.OrValue:
+			if _, ok := v.(*ast.OrValue); ok {
+				for _, a := range x.Args {
+					walk(a)
+				}
+			}
+		case *ast.AndValue:
+			if _, ok := v.(*ast.AndValue); ok {
+				for _, a := range x.Args {
+					walk(a)
+				}
+			}
+		}
+	}
+	switch v := v.(type) {
+	case *ast.OrValue:
+		for _, a := range v.Args {
+			walk(a)
+		}
+	case *ast.AndValue:
+		for _, a := range v.Args {
+			walk(a)
+		}
+	}
+	return out
+}
+
+func isNumeric(t eval.Type) bool {
+	switch t {
+	case eval.Long, eval.Integer, eval.Short, eval.Byte, eval.UnsignedLong,
+		eval.Double, eval.Float, eval.HalfFloat, eval.ScaledFloat:
+		return true
+	}
+	return false
+}
+
+// literal checks one value literal; full is "" for free text.
+func (w *walker) literal(full string, l *ast.Literal) {
+	typ := eval.Unknown
+	if full != "" {
+		typ = w.c.schema.Lookup(full)
+	}
+	if typ == eval.IP || isNumeric(typ) || typ == eval.Boolean || typ == eval.Date {
+		return // eval.Compile reports what these types refuse
+	}
+	if !l.Quoted && (l.Kind == ast.String || l.Kind == ast.Wildcard) {
+		text := l.Text
+		if l.Kind == ast.Wildcard {
+			text = strings.Join(l.Parts, "")
+		}
+		if strings.Contains(text, "?") {
+			w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeQuestionMark, Field: full,
+				Message: fmt.Sprintf("%s: ? is a literal character in KQL, not a wildcard (only * is)", ast.Print(l))})
+		}
+	}
+	if l.HasLeadingWildcard() {
+		w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeLeadingWildcard, Field: full,
+			Message: fmt.Sprintf("%s starts with a wildcard: slow on large indices, and refused when Kibana's query:allowLeadingWildcards is off", ast.Print(l))})
+	}
+	allowed, ok := ecsAllowed[full]
+	if !ok {
+		return
+	}
+	var parts []string
+	switch l.Kind {
+	case ast.String:
+		parts = []string{l.Text}
+	case ast.Wildcard:
+		if l.IsStar() {
+			return
+		}
+		parts = l.Parts
+	default:
+		return
+	}
+	for _, a := range allowed {
+		if globMatch(parts, a, false) {
+			return
+		}
+	}
+	for _, a := range allowed {
+		if globMatch(parts, a, true) {
+			f := Finding{Severity: Warning, Code: CodeKeywordCase, Field: full,
+				Message: fmt.Sprintf("%s:%s matches no ECS value: ECS defines %q, and keyword values are case-sensitive", full, ast.Print(l), a)}
+			if l.Kind == ast.String {
+				f.Suggestion = a
+			}
+			w.add(int(l.Pos()), f)
+			return
+		}
+	}
+}
+
+// list checks the literals of one value list for repeats and for CIDRs
+// inside others.
+func (w *walker) list(full string, lits []*ast.Literal) {
+	typ := w.c.schema.Lookup(full)
+	type entry struct {
+		lit *ast.Literal
+		key string
+		p   netip.Prefix
+		ip  bool
+	}
+	var es []entry
+	for _, l := range lits {
+		e := entry{lit: l, key: l.Kind.String() + ":" + fieldName(l)}
+		switch {
+		case l.Kind == ast.Wildcard:
+		case typ == eval.IP || typ == eval.Unknown:
+			if p, err := cidr.ParseAddrOrPrefix(fieldName(l)); err == nil {
+				e.p, e.ip, e.key = p, true, "ip:"+p.String()
+			}
+		case isNumeric(typ):
+			if f, err := strconv.ParseFloat(strings.TrimSpace(fieldName(l)), 64); err == nil {
+				e.key = "num:" + strconv.FormatFloat(f, 'g', -1, 64)
+			}
+		}
+		if typ == eval.Keyword || typ == eval.Unknown || typ == eval.Wildcard || typ == eval.ConstantKeyword {
+			if l.Kind == ast.String {
+				e.key = "s:" + l.Text // quoted or not, the same keyword
+			}
+		}
+		es = append(es, e)
+	}
+	for j, e := range es {
+		for i := range j {
+			if es[i].key == e.key {
+				w.add(int(e.lit.Pos()), Finding{Severity: Warning, Code: CodeDuplicateValue, Field: full,
+					Message: fmt.Sprintf("%s repeats a value of the list (%s)", ast.Print(e.lit), ast.Print(es[i].lit))})
+				break
+			}
+		}
+	}
+	for j, e := range es {
+		if !e.ip {
+			continue
+		}
+		for i, o := range es {
+			if i == j || !o.ip || o.p.Bits() >= e.p.Bits() || o.p.Addr().Is4() != e.p.Addr().Is4() {
+				continue
+			}
+			if o.p.Contains(e.p.Addr()) {
+				w.add(int(e.lit.Pos()), Finding{Severity: Warning, Code: CodeCIDRContained, Field: full,
+					Message: fmt.Sprintf("%s lies inside %s, also in the list: it adds nothing", ast.Print(e.lit), ast.Print(o.lit))})
+				break
+			}
+		}
+	}
+}
+
+// intBounds are the value ranges of the integer types.
+var intBounds = map[eval.Type][2]float64{
+	eval.Byte:         {math.MinInt8, math.MaxInt8},
+	eval.Short:        {math.MinInt16, math.MaxInt16},
+	eval.Integer:      {math.MinInt32, math.MaxInt32},
+	eval.Long:         {math.MinInt64, math.MaxInt64},
+	eval.UnsignedLong: {0, math.MaxUint64},
+}
+
+// bounds is a numeric interval.
+type bounds struct {
+	lo, hi       float64
+	loInc, hiInc bool
+	last         *ast.RangeExpr
+}
+
+func (b *bounds) empty() bool {
+	return b.lo > b.hi || (b.lo == b.hi && !(b.loInc && b.hiInc))
+}
+
+// ranges checks the numeric ranges that one and-chain (or one range on its
+// own) puts on each field: can they hold together, and within the type?
+func (w *walker) ranges(args []ast.Expr, scope string) {
+	byField := map[string]*bounds{}
+	var order []string
+	for _, a := range args {
+		r, ok := a.(*ast.RangeExpr)
+		if !ok || r.Field.Kind == ast.Wildcard || r.Value.Kind != ast.String {
+			continue
+		}
+		full := join(scope, fieldName(r.Field))
+		typ := w.c.schema.Lookup(full)
+		if !isNumeric(typ) && typ != eval.Unknown {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(r.Value.Text), 64)
+		if err != nil || math.IsNaN(v) {
+			continue
+		}
+		b := byField[full]
+		if b == nil {
+			b = &bounds{lo: math.Inf(-1), hi: math.Inf(1), loInc: true, hiInc: true}
+			if ib, ok := intBounds[typ]; ok {
+				b.lo, b.hi = ib[0], ib[1]
+			}
+			byField[full] = b
+			order = append(order, full)
+		}
+		switch r.Op {
+		case ast.Gt, ast.Gte:
+			inc := r.Op == ast.Gte
+			if v > b.lo || (v == b.lo && !inc) {
+				b.lo, b.loInc = v, inc
+			}
+		default:
+			inc := r.Op == ast.Lte
+			if v < b.hi || (v == b.hi && !inc) {
+				b.hi, b.hiInc = v, inc
+			}
+		}
+		b.last = r
+	}
+	for _, full := range order {
+		b := byField[full]
+		if !b.empty() {
+			continue
+		}
+		msg := fmt.Sprintf("%s can never hold", ast.Print(b.last))
+		if len(args) > 1 {
+			msg = fmt.Sprintf("the ranges on %s in this and-chain can never hold together", full)
+		}
+		if _, ok := intBounds[w.c.schema.Lookup(full)]; ok {
+			msg += fmt.Sprintf(" (%s is a %s field)", full, w.c.schema.Lookup(full))
+		}
+		w.add(int(b.last.Pos()), Finding{Severity: Warning, Code: CodeEmptyRange, Field: full, Message: msg})
+	}
+}
