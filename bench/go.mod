@@ -1,0 +1,23 @@
+module github.com/kqlrules/kqlrules/bench
+
+go 1.26
+
+require (
+	github.com/expr-lang/expr v1.17.8
+	github.com/google/cel-go v0.31.0
+	github.com/kqlrules/kqlrules v0.0.0-00010101000000-000000000000
+)
+
+require (
+	cel.dev/expr v0.25.1 // indirect
+	github.com/alecthomas/participle/v2 v2.1.4 // indirect
+	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.4 // indirect
+	golang.org/x/exp v0.0.0-20240823005443-9b4947da3948 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20240826202546-f6391c0de4c7 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20240826202546-f6391c0de4c7 // indirect
+	google.golang.org/protobuf v1.36.10 // indirect
+)
+
+replace github.com/kqlrules/kqlrules => ../
