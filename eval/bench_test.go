@@ -10,11 +10,11 @@ import (
 // so that both sides do all the work).
 func ftpEvents(t testing.TB) map[string]map[string]any {
 	return map[string]map[string]any{
-		"flat/match": decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event.category":["network"],"event.kind":"event","event.dataset":"zeek.ftp","network.transport":"tcp","network.protocol":"ftp","source.ip":"192.168.1.182","source.port":52654,"destination.ip":"89.160.20.112","destination.port":21,"user.name":"anonymous"}`),
-		"flat/nomatch": decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event.category":["network"],"event.kind":"event","event.dataset":"zeek.ftp","network.transport":"tcp","network.protocol":"ftp","source.ip":"192.168.1.182","source.port":52654,"destination.ip":"192.168.1.231","destination.port":21,"user.name":"anonymous"}`),
-		"nested/match": decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event":{"category":["web","network"],"kind":"event","outcome":"success"},"network":{"transport":"tcp","community_id":"1:x"},"source":{"ip":"10.0.1.49","port":49590},"destination":{"ip":"89.160.20.112","port":21,"geo":{"country_iso_code":"SE"}},"user":{"name":["testuser"]}}`),
+		"flat/match":     decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event.category":["network"],"event.kind":"event","event.dataset":"zeek.ftp","network.transport":"tcp","network.protocol":"ftp","source.ip":"192.168.1.182","source.port":52654,"destination.ip":"89.160.20.112","destination.port":21,"user.name":"anonymous"}`),
+		"flat/nomatch":   decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event.category":["network"],"event.kind":"event","event.dataset":"zeek.ftp","network.transport":"tcp","network.protocol":"ftp","source.ip":"192.168.1.182","source.port":52654,"destination.ip":"192.168.1.231","destination.port":21,"user.name":"anonymous"}`),
+		"nested/match":   decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event":{"category":["web","network"],"kind":"event","outcome":"success"},"network":{"transport":"tcp","community_id":"1:x"},"source":{"ip":"10.0.1.49","port":49590},"destination":{"ip":"89.160.20.112","port":21,"geo":{"country_iso_code":"SE"}},"user":{"name":["testuser"]}}`),
 		"nested/nomatch": decode(t, `{"@timestamp":"2021-01-01T00:00:00Z","event":{"category":["web","network"],"kind":"event","outcome":"success"},"network":{"transport":"tcp","community_id":"1:x"},"source":{"ip":"10.0.1.49","port":49590},"destination":{"ip":"fe80::1","port":21,"geo":{"country_iso_code":"SE"}},"user":{"name":["testuser"]}}`),
-		"mixed/match": decode(t, `{"event.category":"network","network":{"transport":"tcp"},"source.ip":"::ffff:10.1.2.3","destination":{"ip":"8.8.8.8","port":"21"}}`),
+		"mixed/match":    decode(t, `{"event.category":"network","network":{"transport":"tcp"},"source.ip":"::ffff:10.1.2.3","destination":{"ip":"8.8.8.8","port":"21"}}`),
 	}
 }
 

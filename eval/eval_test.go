@@ -18,25 +18,25 @@ import (
 func testSchema() Schema {
 	s := DefaultSchema()
 	for k, v := range map[string]Type{
-		"tags":            Keyword,
-		"count":           Integer,
-		"ratio":           Double,
-		"small":           Byte,
-		"flag":            Boolean,
-		"items":           Nested,
-		"items.name":      Keyword,
-		"items.size":      Long,
-		"body":            Text,
-		"kw.const":        ConstantKeyword,
-		"blob":            Flattened,
-		"geo":             GeoPoint,
-		"obj":             Object,
-		"big":             UnsignedLong,
-		"hf":              HalfFloat,
-		"short":           Short,
-		"sf":              ScaledFloat,
-		"when":            Date,
-		"file.hash.tlsh":  Keyword,
+		"tags":             Keyword,
+		"count":            Integer,
+		"ratio":            Double,
+		"small":            Byte,
+		"flag":             Boolean,
+		"items":            Nested,
+		"items.name":       Keyword,
+		"items.size":       Long,
+		"body":             Text,
+		"kw.const":         ConstantKeyword,
+		"blob":             Flattened,
+		"geo":              GeoPoint,
+		"obj":              Object,
+		"big":              UnsignedLong,
+		"hf":               HalfFloat,
+		"short":            Short,
+		"sf":               ScaledFloat,
+		"when":             Date,
+		"file.hash.tlsh":   Keyword,
 		"file.hash.ssdeep": Keyword,
 	} {
 		s[k] = v
@@ -472,3 +472,7 @@ func TestExplain(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func parseForTest(q string) (ast.Expr, error) { return kql.Parse(q) }
