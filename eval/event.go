@@ -135,7 +135,7 @@ func walkInto(x any, path *Path, i int, v Visitor) bool {
 			}
 		}
 	case Event:
-		sub := &Path{Name: path.Name, Parts: path.Parts[i:], keys: path.keys[i:]}
+		sub := &Path{Name: path.keys[i][0], Parts: path.Parts[i:], keys: path.keys[i:]}
 		return x.Values(sub, v)
 	}
 	return false
