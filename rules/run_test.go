@@ -1,0 +1,481 @@
+package rules_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/rules/builtin"
+)
+
+// testRule is a query rule on filebeat-* every 5m looking back 9m, as the
+// FTP rule runs.
+func testRule(t testing.TB, query string) *rules.Rule {
+	t.Helper()
+	return &rules.Rule{
+		RuleID: "00000000-0000-4000-8000-000000000001", Name: "test rule", Description: "d",
+		Type: rules.TypeQuery, Language: rules.LanguageKuery, Query: query,
+		Index: []string{"filebeat-*", "logs-endpoint.events.*"}, Severity: "low", RiskScore: 21,
+		Interval: 5 * time.Minute, From: "now-9m", MaxSignals: 100, Version: 1,
+	}
+}
+
+var t0 = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ev builds an in-scope event at t0+offset with a port and an id.
+func ev(offset time.Duration, port int, id string) map[string]any {
+	m := map[string]any{
+		"_index":           "filebeat-8.5.0-2023.01.01",
+		"@timestamp":       t0.Add(offset).Format(time.RFC3339Nano),
+		"destination.port": json.Number(fmt.Sprint(port)),
+	}
+	if id != "" {
+		m["_id"] = id
+	}
+	return m
+}
+
+// checkCounts checks the report's invariants.
+func checkCounts(t testing.TB, r *rules.Report) {
+	t.Helper()
+	if r.EventsRead != r.EventsEvaluated+r.EventsRejected {
+		t.Errorf("read %d != evaluated %d + rejected %d", r.EventsRead, r.EventsEvaluated, r.EventsRejected)
+	}
+	if r.EventsEvaluated != r.EventsNoIndex+r.EventsOtherIndex+r.EventsNoTime+r.EventsInScope {
+		t.Errorf("evaluated %d != no index %d + other index %d + no time %d + in scope %d", r.EventsEvaluated, r.EventsNoIndex, r.EventsOtherIndex, r.EventsNoTime, r.EventsInScope)
+	}
+	if r.Matches != r.Alerts+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents {
+		t.Errorf("matches %d != alerts %d + lost %d + unseen %d + duplicates %d", r.Matches, r.Alerts, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+	}
+	sum := 0
+	for _, x := range r.Runs {
+		sum += x.Alerts
+	}
+	if sum != r.Alerts {
+		t.Errorf("executions created %d alerts, report says %d", sum, r.Alerts)
+	}
+}
+
+func run(t testing.TB, rule *rules.Rule, events []map[string]any, opts ...rules.RunOption) *rules.Report {
+	t.Helper()
+	rep, err := rules.Run(rule, rules.EventsOf(events...), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep)
+	return rep
+}
+
+func alertIDs(rep *rules.Report) []string {
+	var ids []string
+	for _, a := range rep.AlertList {
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+func TestRunWindowEdges(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	now := t0.Add(time.Hour)
+	events := []map[string]any{
+		ev(time.Hour-9*time.Minute-time.Millisecond, 21, "before"), // just before now-9m
+		ev(time.Hour-9*time.Minute, 21, "at-from"),                 // exactly now-9m: in
+		ev(time.Hour, 21, "at-now"),                                // exactly now: in
+		ev(time.Hour+time.Millisecond, 21, "after"),                // after now: never searched
+	}
+	// one execution only: an interval longer than the span
+	rule.Interval = 24 * time.Hour
+	rep := run(t, rule, events, rules.WithNow(now))
+	if d := cmp.Diff([]string{"at-from", "at-now"}, alertIDs(rep)); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+	if rep.MatchesUnseen != 2 || rep.Executions != 1 || len(rep.Runs) != 1 {
+		t.Errorf("unseen %d executions %d runs %d, want 2 1 1", rep.MatchesUnseen, rep.Executions, len(rep.Runs))
+	}
+	if x := rep.Runs[0]; !x.Time.Equal(now) || !x.From.Equal(now.Add(-9*time.Minute)) {
+		t.Errorf("execution %v from %v", x.Time, x.From)
+	}
+}
+
+func TestRunOverlapDedup(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	// executions at 0, 5m, 10m, 15m (anchored at the first event); an
+	// event at 3m is in the windows of 5m ([-4m,5m]) and 10m ([1m,10m]).
+	events := []map[string]any{ev(0, 80, "first"), ev(3*time.Minute, 21, "a"), ev(3*time.Minute, 21, ""), ev(14*time.Minute, 80, "last")}
+	rep := run(t, rule, events)
+	if rep.Alerts != 2 {
+		t.Fatalf("alerts = %d, want 2 (one per event, not per execution)", rep.Alerts)
+	}
+	want := []rules.Execution{
+		{Time: t0.Add(5 * time.Minute), From: t0.Add(-4 * time.Minute), Hits: 2, Alerts: 2},
+		{Time: t0.Add(10 * time.Minute), From: t0.Add(1 * time.Minute), Hits: 2, Duplicates: 2},
+	}
+	if d := cmp.Diff(want, rep.Runs); d != "" {
+		t.Errorf("runs -want +got:\n%s", d)
+	}
+	if rep.Executions != 4 || !rep.FirstExecution.Equal(t0) || !rep.LastExecution.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("executions %d from %v to %v", rep.Executions, rep.FirstExecution, rep.LastExecution)
+	}
+	// the same event twice (same _index and _id) gives one alert
+	rep = run(t, rule, []map[string]any{ev(0, 21, "x"), ev(time.Minute, 21, "x")})
+	if rep.Alerts != 1 || rep.DuplicateEvents != 1 {
+		t.Errorf("same _id twice: alerts %d duplicates %d, want 1 1", rep.Alerts, rep.DuplicateEvents)
+	}
+}
+
+func TestRunMaxSignals(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	rule.Interval, rule.From = 10*time.Minute, "now-10m" // windows meet: lost alerts stay lost
+	events := []map[string]any{ev(0, 80, "first")}       // the first execution, at 0, sees no match
+	for i := range 130 {
+		events = append(events, ev(time.Duration(i+1)*time.Second, 21, fmt.Sprint("e", i)))
+	}
+	// a second burst later, under the cap
+	for i := range 3 {
+		events = append(events, ev(time.Hour-time.Duration(3-i)*time.Second, 21, fmt.Sprint("f", i)))
+	}
+	rep := run(t, rule, events)
+	if rep.Alerts != 103 || rep.AlertsLost != 30 {
+		t.Fatalf("alerts %d lost %d, want 103 30", rep.Alerts, rep.AlertsLost)
+	}
+	want := []rules.Execution{
+		{Time: t0.Add(10 * time.Minute), From: t0, Hits: 130, Alerts: 100, Truncated: 30, Warning: rules.MaxSignalsWarning},
+		{Time: t0.Add(time.Hour), From: t0.Add(50 * time.Minute), Hits: 3, Alerts: 3},
+	}
+	if d := cmp.Diff(want, rep.Runs); d != "" {
+		t.Errorf("runs -want +got:\n%s", d)
+	}
+	if d := cmp.Diff([]string{"This rule reached the maximum alert limit for the rule execution. Some alerts were not created."}, rep.Warnings); d != "" {
+		t.Error(d)
+	}
+	// oldest first: e0..e99 alerted, e100..e129 lost
+	ids := alertIDs(rep)
+	if ids[0] != "e0" || ids[99] != "e99" || ids[100] != "f0" {
+		t.Errorf("alerts not oldest first: %v", ids)
+	}
+
+	// with the FTP rule's overlap (5m, now-9m) the execution at 10m
+	// ([1m, 10m]) picks up what the cap left at 5m
+	rule.Interval, rule.From = 5*time.Minute, "now-9m"
+	rep = run(t, rule, events)
+	if rep.Alerts != 133 || rep.AlertsLost != 0 || rep.Runs[1].Alerts != 30 || rep.Runs[1].Duplicates != 41 {
+		t.Errorf("overlapping: alerts %d lost %d, want 133 0; runs %+v", rep.Alerts, rep.AlertsLost, rep.Runs)
+	}
+}
+
+func TestRunTimestampOverride(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	rule.TimestampOverride = "event.ingested"
+	rule.Interval = 24 * time.Hour
+	now := t0.Add(time.Hour)
+	late := ev(0, 21, "ingested-late") // happened long ago, ingested just now
+	late["event.ingested"] = now.Add(-time.Minute).Format(time.RFC3339)
+	nested := ev(time.Hour-time.Minute, 21, "nested-ingested-old")
+	nested["event"] = map[string]any{"ingested": t0.Format(time.RFC3339)}
+	plain := ev(time.Hour-2*time.Minute, 21, "no-ingested")
+	millis := ev(0, 21, "millis")
+	millis["event.ingested"] = json.Number(fmt.Sprint(now.UnixMilli()))
+	bad := ev(0, 21, "bad")
+	bad["event.ingested"] = "yesterday"
+	none := map[string]any{"_index": "filebeat-x", "destination.port": 21}
+	rep := run(t, rule, []map[string]any{late, nested, plain, millis, bad, none}, rules.WithNow(now))
+	// oldest first on the event time: no-ingested (0:58), ingested-late (0:59), millis (1:00)
+	if d := cmp.Diff([]string{"no-ingested", "ingested-late", "millis"}, alertIDs(rep)); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+	if rep.EventsNoTime != 2 || len(rep.NoTime) != 2 || !strings.Contains(rep.NoTime[0], "event.ingested is not a date") {
+		t.Errorf("no time %d %q", rep.EventsNoTime, rep.NoTime)
+	}
+	doc := rep.AlertList[1].Document()
+	if doc["kibana.alert.original_time"] != "2023-01-01T00:00:00.000Z" || doc["@timestamp"] != "2023-01-01T01:00:00.000Z" {
+		t.Errorf("original_time %v @timestamp %v", doc["kibana.alert.original_time"], doc["@timestamp"])
+	}
+}
+
+func TestRunIndexPatterns(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	at := t0.Format(time.RFC3339)
+	mk := func(id string, kv ...any) map[string]any {
+		m := map[string]any{"_id": id, "@timestamp": at, "destination.port": 21}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	events := []map[string]any{
+		mk("fb", "_index", "filebeat-8.5.0-2023.01.01"),
+		mk("ds", "data_stream.type", "logs", "data_stream.dataset", "endpoint.events.network", "data_stream.namespace", "default"),
+		mk("ds-nested", "data_stream", map[string]any{"type": "logs", "dataset": "endpoint.events.network", "namespace": "prod"}),
+		mk("backing", "_index", ".ds-logs-endpoint.events.network-default-2023.01.01-000001"),
+		mk("pb", "_index", "packetbeat-8.5.0"),
+		mk("other-ds", "data_stream.type", "logs", "data_stream.dataset", "system.syslog", "data_stream.namespace", "default"),
+		mk("none"),
+	}
+	rep := run(t, rule, events)
+	if d := cmp.Diff([]string{"fb", "ds", "ds-nested", "backing"}, alertIDs(rep)); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+	if rep.EventsOtherIndex != 2 || rep.EventsNoIndex != 1 {
+		t.Errorf("other %d none %d", rep.EventsOtherIndex, rep.EventsNoIndex)
+	}
+	rep = run(t, rule, events, rules.WithAnyIndex())
+	if rep.Alerts != 5 || rep.EventsNoIndex != 0 {
+		t.Errorf("any index: alerts %d no index %d", rep.Alerts, rep.EventsNoIndex)
+	}
+
+	for _, tt := range []struct {
+		patterns []string
+		index    string
+		want     bool
+	}{
+		{[]string{"logs-endpoint.events.*"}, "logs-endpoint.events.network-default", true},
+		{[]string{"logs-endpoint.events.*"}, "logs-endpoint.alerts-default", false},
+		{[]string{"filebeat-*"}, "filebeat-", true},
+		{[]string{"filebeat-*"}, "xfilebeat-1", false},
+		{[]string{"*beat-*-2023*"}, "packetbeat-8.5.0-2023.01.01", true},
+		{[]string{"logs-*", "-logs-system*"}, "logs-system.syslog-default", false},
+		{[]string{"logs-*", "-logs-system*"}, "logs-nginx.access-default", true},
+		{[]string{"a*a"}, "a", false},
+		{[]string{"exact"}, "exact", true},
+		{[]string{"Filebeat-*"}, "filebeat-1", false},
+	} {
+		if got := rules.MatchIndex(tt.patterns, tt.index); got != tt.want {
+			t.Errorf("MatchIndex(%q, %q) = %v", tt.patterns, tt.index, got)
+		}
+	}
+}
+
+func TestRunBadLinesCounted(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	in := `{"_index":"filebeat-1","@timestamp":"2023-01-01T00:00:00Z","destination.port":21}
+{"_index":"filebeat-1","@timestamp":
+not json at all
+{"_index":"filebeat-1","@timestamp":"2023-01-01T00:01:00Z","destination.port":"21"}
+`
+	rep, err := rules.Run(rule, rules.ReadEvents("ev.ndjson", strings.NewReader(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep)
+	if rep.EventsRead != 4 || rep.EventsRejected != 2 || rep.Alerts != 2 {
+		t.Errorf("read %d rejected %d alerts %d, want 4 2 2", rep.EventsRead, rep.EventsRejected, rep.Alerts)
+	}
+	want := []string{"ev.ndjson:2: invalid JSON: unexpected end", "ev.ndjson:3: invalid JSON: invalid character 'o' in literal null (expecting 'u')"}
+	if d := cmp.Diff(want, rep.Rejected); d != "" {
+		t.Errorf("rejected -want +got:\n%s", d)
+	}
+}
+
+func TestRunOutOfOrder(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	events := []map[string]any{
+		ev(0, 21, "a"),
+		ev(20*time.Minute, 80, "clock"),      // executions up to 15m have run
+		ev(14*time.Minute, 21, "late-seen"),  // still in the 20m window [11m, 20m]
+		ev(2*time.Minute, 21, "late-missed"), // no execution to come covers it
+	}
+	rep := run(t, rule, events)
+	if d := cmp.Diff([]string{"a", "late-seen"}, alertIDs(rep)); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+	if rep.EventsLate != 2 || rep.MatchesUnseen != 1 {
+		t.Errorf("late %d unseen %d, want 2 1", rep.EventsLate, rep.MatchesUnseen)
+	}
+}
+
+func TestRunGaps(t *testing.T) {
+	rule := testRule(t, "destination.port:21")
+	rule.From = "now-1m" // windows of 1m every 5m leave gaps
+	rep := run(t, rule, []map[string]any{ev(0, 21, "a"), ev(2*time.Minute, 21, "gap"), ev(5*time.Minute, 21, "b")})
+	if d := cmp.Diff([]string{"a", "b"}, alertIDs(rep)); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+	if rep.MatchesUnseen != 1 {
+		t.Errorf("unseen %d", rep.MatchesUnseen)
+	}
+}
+
+// sparse yields n matching events spread over years.
+func sparse(n int, span time.Duration) iter.Seq2[rules.Event, error] {
+	return func(yield func(rules.Event, error) bool) {
+		for i := range n {
+			off := time.Duration(int64(span) / int64(n) * int64(i))
+			if !yield(rules.Event{Fields: ev(off, 21, fmt.Sprint(i)), File: "-", Line: i + 1}, nil) {
+				return
+			}
+		}
+	}
+}
+
+func TestRunSparseYears(t *testing.T) {
+	// 40 years at a 5 minute interval is 4.2 million executions; only
+	// those that see an event may cost anything.
+	rule := testRule(t, "destination.port:21")
+	rep, err := rules.Run(rule, sparse(2000, 40*365*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep)
+	if rep.Alerts != 2000 || rep.Executions < 4_000_000 || len(rep.Runs) > 4000 {
+		t.Errorf("alerts %d executions %d runs %d", rep.Alerts, rep.Executions, len(rep.Runs))
+	}
+}
+
+func BenchmarkRunSparse(b *testing.B) {
+	rule := testRule(b, "destination.port:21")
+	for b.Loop() {
+		if _, err := rules.Run(rule, sparse(10000, 30*365*24*time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(10000*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkRunDense(b *testing.B) {
+	rule := builtin.FTP()
+	events := make([]map[string]any, 10000)
+	for i := range events {
+		m := ev(time.Duration(i)*time.Second, 21, "")
+		m["_index"] = "packetbeat-8.5.0"
+		m["event.category"] = "network"
+		m["network.transport"] = "tcp"
+		m["source.ip"] = "10.0.0.1"
+		m["destination.ip"] = fmt.Sprintf("8.8.%d.%d", i/256%256, i%256)
+		if i%2 == 1 {
+			m["destination.ip"] = "10.0.0.2"
+		}
+		events[i] = m
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := rules.Run(rule, rules.EventsOf(events...), rules.WithAlertFunc(func(*rules.Alert) error { return nil }))
+		if err != nil || rep.Matches != 5000 {
+			b.Fatal(err, rep.Matches)
+		}
+	}
+	b.ReportMetric(float64(len(events)*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestRunVersion(t *testing.T) {
+	rule := builtin.FTP()
+	// an outbound connection to a private address: only versions 1 and 2
+	// (network.direction: outbound) match; version 1's index takes
+	// packetbeat-*, version 2's does not.
+	e := map[string]any{
+		"_index": "packetbeat-7.6.0-2020.03.01", "@timestamp": "2020-03-01T10:00:00Z",
+		"network": map[string]any{"transport": "tcp", "direction": "outbound"},
+		"source":  map[string]any{"ip": "10.1.1.1"}, "destination": map[string]any{"ip": "10.2.2.2", "port": 21},
+		"event": map[string]any{"category": "network"},
+	}
+	for _, tt := range []struct{ version, alerts int }{{1, 1}, {2, 0}, {3, 0}, {8, 0}, {0, 0}} {
+		var opts []rules.RunOption
+		if tt.version != 0 {
+			opts = append(opts, rules.WithVersion(tt.version))
+		}
+		rep := run(t, rule, []map[string]any{e}, opts...)
+		if rep.Alerts != tt.alerts {
+			t.Errorf("version %d: alerts %d, want %d", tt.version, rep.Alerts, tt.alerts)
+		}
+		want := tt.version
+		if want == 0 {
+			want = 8
+		}
+		if rep.Version != want {
+			t.Errorf("version %d: report version %d", tt.version, rep.Version)
+		}
+	}
+	if _, err := rules.Run(rule, rules.EventsOf(), rules.WithVersion(9)); err == nil || !strings.Contains(err.Error(), "no such version") {
+		t.Errorf("version 9: %v", err)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	rule := testRule(t, "a:(b or )")
+	if _, err := rules.Run(rule, rules.EventsOf()); err == nil || !strings.Contains(err.Error(), "line 1, col 9") {
+		t.Errorf("bad query: %v", err)
+	}
+	rule = testRule(t, "a:b")
+	rule.Language = rules.LanguageLucene
+	if _, err := rules.Run(rule, rules.EventsOf()); err == nil || !strings.Contains(err.Error(), "lucene is not supported") {
+		t.Errorf("lucene: %v", err)
+	}
+	// an error from the alert callback stops the run
+	rule = testRule(t, "destination.port:21")
+	stop := fmt.Errorf("stop")
+	_, err := rules.Run(rule, rules.EventsOf(ev(0, 21, "a")), rules.WithAlertFunc(func(*rules.Alert) error { return stop }))
+	if err != stop {
+		t.Errorf("callback error: %v", err)
+	}
+}
+
+// TestAlertDocument keeps the shape of an alert stable (golden file).
+func TestAlertDocument(t *testing.T) {
+	rule := builtin.FTP()
+	e := map[string]any{
+		"_index": "packetbeat-8.5.0-2023.01.01", "_id": "abc",
+		"@timestamp": "2023-01-01T00:00:00Z", "event.ingested": "2023-01-01T00:00:03.5Z",
+		"event.category": []any{"network"}, "event.dataset": "network_traffic.flow",
+		"network.transport": "tcp", "source.ip": "10.1.2.3", "source.port": json.Number("50123"),
+		"destination.ip": "203.0.113.7", "destination.port": json.Number("21"), "host.name": "ws-1",
+	}
+	rep := run(t, rule, []map[string]any{e})
+	if len(rep.AlertList) != 1 {
+		t.Fatalf("alerts: %d", len(rep.AlertList))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep.AlertList[0]); err != nil {
+		t.Fatal(err)
+	}
+	got := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	golden := filepath.Join("testdata", "run", "alert.json.golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)+"\n"); d != "" {
+		t.Errorf("alert document -want +got:\n%s", d)
+	}
+}
+
+func ExampleRun() {
+	rule := builtin.FTP()
+	events := `{"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:00:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.5","destination.ip":"198.51.100.9","destination.port":21}
+{"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:03:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.5","destination.ip":"10.0.0.9","destination.port":21}
+not json
+{"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:07:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.6","destination.ip":"2001:db8::1","destination.port":"20"}
+`
+	rep, err := rules.Run(rule, rules.ReadEvents("events.ndjson", strings.NewReader(events)),
+		rules.WithAlertFunc(func(a *rules.Alert) error {
+			fmt.Println(a.Time.Format(time.TimeOnly), a.Document()["kibana.alert.reason"])
+			return nil
+		}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("read %d, rejected %d, matches %d, alerts %d, executions %d\n", rep.EventsRead, rep.EventsRejected, rep.Matches, rep.Alerts, rep.Executions)
+	// Output:
+	// 00:00:00 network event with source 10.0.0.5, destination 198.51.100.9:21 created low alert FTP (File Transfer Protocol) Activity to the Internet.
+	// 00:10:00 network event with source 10.0.0.6, destination [2001:db8::1]:20 created low alert FTP (File Transfer Protocol) Activity to the Internet.
+	// read 4, rejected 1, matches 2, alerts 2, executions 3
+}
