@@ -1,0 +1,181 @@
+package rules_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/rules/builtin"
+)
+
+func mustParse(t *testing.T, q string) *eval.Program {
+	t.Helper()
+	x, err := kql.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := eval.Compile(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkWitnesses matches every witness again, from its JSON text, and
+// fails unless it really tells the queries apart in its direction.
+func checkWitnesses(t *testing.T, oldQ, newQ string, d *rules.DiffResult) {
+	t.Helper()
+	po, pn := mustParse(t, oldQ), mustParse(t, newQ)
+	for _, dir := range []struct {
+		evs      []map[string]any
+		old, new bool
+	}{{d.Added, false, true}, {d.Removed, true, false}} {
+		for _, w := range dir.evs {
+			b, _ := json.Marshal(w)
+			var ev map[string]any
+			if err := json.Unmarshal(b, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if po.Match(ev) != dir.old || pn.Match(ev) != dir.new {
+				t.Errorf("witness %s: old %v new %v, want old %v new %v", b, po.Match(ev), pn.Match(ev), dir.old, dir.new)
+			}
+		}
+	}
+}
+
+func TestDiffSmall(t *testing.T) {
+	for _, tc := range []struct {
+		old, new string
+		want     rules.Verdict
+		added    string // JSON of the first added witness, "" for none
+		removed  string
+	}{
+		{"f:a", "f : a", rules.VerdictFormatting, "", ""},
+		{"f:a", "f:(a or b)", rules.VerdictWider, `{"f":"b"}`, ""},
+		{"f:a", "f:a and g:b", rules.VerdictNarrower, "", `{"f":"a"}`},
+		{"not f:a", "not f:(a or b)", rules.VerdictNarrower, "", `{"f":"b"}`},
+		{"x:1", "x:2", rules.VerdictBoth, `{"x":2}`, `{"x":1}`},
+		{"destination.port:21", `destination.port:"21"`, rules.VerdictEquivalent, "", ""},
+		{"f:(a and b)", "f:a and f:b", rules.VerdictEquivalent, "", ""},
+		{"f:a or f:b", "f:(a or b)", rules.VerdictEquivalent, "", ""},
+		{"source.ip:10.0.0.0/8", "source.ip:10.0.0.0/9", rules.VerdictNarrower, "", `{"source.ip":"10.128.0.0"}`},
+		{"destination.port >= 21", "destination.port > 21", rules.VerdictNarrower, "", `{"destination.port":21}`},
+		{"event.category:network", "event.category:Network", rules.VerdictBoth, `{"event.category":"Network"}`, `{"event.category":"network"}`},
+		{"not f:a", "f:* and not f:a", rules.VerdictNarrower, "", `{}`},
+	} {
+		t.Run(tc.old+" → "+tc.new, func(t *testing.T) {
+			a, err := kql.Parse(tc.old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := kql.Parse(tc.new)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := rules.Diff(a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Verdict != tc.want {
+				t.Errorf("verdict %q, want %q (added %v, removed %v)", d.Verdict, tc.want, d.Added, d.Removed)
+			}
+			first := func(evs []map[string]any) string {
+				if len(evs) == 0 {
+					return ""
+				}
+				b, _ := json.Marshal(evs[0])
+				return string(b)
+			}
+			if got := first(d.Added); got != tc.added {
+				t.Errorf("added witness %s, want %s", got, tc.added)
+			}
+			if got := first(d.Removed); got != tc.removed {
+				t.Errorf("removed witness %s, want %s", got, tc.removed)
+			}
+			if tc.want != rules.VerdictFormatting && !d.Exhaustive {
+				t.Errorf("small diff searched with a guided search (%d events)", d.Searched)
+			}
+			checkWitnesses(t, tc.old, tc.new, d)
+		})
+	}
+}
+
+// TestDiffFTPVersions pins the verdicts of the FTP rule's history.
+func TestDiffFTPVersions(t *testing.T) {
+	r := builtin.FTP()
+	for _, tc := range []struct {
+		from, to int
+		want     rules.Verdict
+		check    func(t *testing.T, d *rules.DiffResult)
+	}{
+		{1, 3, rules.VerdictNarrower, func(t *testing.T, d *rules.DiffResult) {
+			// an outbound connection without a private source: v1 matched it.
+			if d.Removed[0]["network.direction"] != "outbound" {
+				t.Errorf("first removed witness %v: want network.direction outbound", d.Removed[0])
+			}
+		}},
+		{2, 3, rules.VerdictNarrower, nil},
+		{3, 4, rules.VerdictBoth, func(t *testing.T, d *rules.DiffResult) {
+			// v4 adds a Zeek FTP record off ports 20 and 21
+			a := d.Added[0]
+			if a["event.dataset"] != "zeek.ftp" || a["destination.port"] == 20.0 || a["destination.port"] == 21.0 {
+				t.Errorf("first added witness %v: want a zeek.ftp record off ports 20/21", a)
+			}
+			// v3 matched an event without event.category, v4 does not
+			if _, ok := d.Removed[0]["event.category"]; ok {
+				t.Errorf("first removed witness %v: want no event.category", d.Removed[0])
+			}
+		}},
+		{4, 5, rules.VerdictFormatting, nil},
+		{5, 6, rules.VerdictNarrower, func(t *testing.T, d *rules.DiffResult) {
+			var dst []string
+			for _, w := range d.Removed {
+				dst = append(dst, w["destination.ip"].(string))
+			}
+			for _, want := range []string{"169.254.", "224.", "fe80::", "ff00::"} {
+				if !slices.ContainsFunc(dst, func(s string) bool { return strings.HasPrefix(s, want) }) {
+					t.Errorf("removed witnesses' destination.ip %v: none in %s", dst, want)
+				}
+			}
+		}},
+		{6, 7, rules.VerdictFormatting, nil},
+		{7, 8, rules.VerdictFormatting, nil},
+		{6, 8, rules.VerdictFormatting, nil},
+	} {
+		d, err := rules.DiffVersions(r, tc.from, tc.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Verdict != tc.want {
+			t.Errorf("v%d → v%d: %q, want %q", tc.from, tc.to, d.Verdict, tc.want)
+			continue
+		}
+		oldQ, _ := r.History.QueryAt(tc.from)
+		newQ, _ := r.History.QueryAt(tc.to)
+		checkWitnesses(t, oldQ, newQ, d)
+		if tc.check != nil {
+			tc.check(t, d)
+		}
+		for _, w := range d.Added {
+			b, _ := json.Marshal(w)
+			t.Logf("v%d → v%d added:   %s", tc.from, tc.to, b)
+		}
+		for _, w := range d.Removed {
+			b, _ := json.Marshal(w)
+			t.Logf("v%d → v%d removed: %s", tc.from, tc.to, b)
+		}
+	}
+}
+
+func TestCompareEvents(t *testing.T) {
+	po, pn := mustParse(t, "f:a"), mustParse(t, "f:(a or b)")
+	evs := []map[string]any{{"f": "a"}, {"f": "b"}, {"f": "c"}, {}}
+	d := rules.CompareEvents(po, pn, slices.Values(evs))
+	if d.Events != 4 || d.OldMatches != 1 || d.NewMatches != 2 || !slices.Equal(d.Added, []int{1}) || len(d.Removed) != 0 {
+		t.Errorf("got %+v", d)
+	}
+}
