@@ -1,8 +1,249 @@
 package main
 
-// runCmd is "kqlrules run". It is not written yet.
-type runCmd struct{}
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/rules/builtin"
+)
+
+// runCmd is "kqlrules run": a replay of Kibana's detection engine.
+type runCmd struct {
+	Rule        string   `required:"" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
+	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
+	Now         string   `help:"Time of the last execution (RFC 3339, a date, or epoch milliseconds); default: the first execution at or after the last event."`
+	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
+	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
+	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order; - (or none) reads standard input."`
+}
 
 func (c *runCmd) Run(e *env) error {
-	return &exitError{status: 2, msg: "kqlrules run: not available yet"}
+	rule, err := loadRule(c.Rule)
+	if err != nil {
+		return &exitError{status: 2, msg: err.Error()}
+	}
+	var opts []rules.RunOption
+	if c.RuleVersion != 0 {
+		opts = append(opts, rules.WithVersion(c.RuleVersion))
+	}
+	if c.Now != "" {
+		now, err := parseNow(c.Now)
+		if err != nil {
+			return &exitError{status: 2, msg: "kqlrules run: --now: " + err.Error()}
+		}
+		opts = append(opts, rules.WithNow(now))
+	}
+	if c.AnyIndex {
+		opts = append(opts, rules.WithAnyIndex())
+	}
+	files := c.Events
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	for _, f := range files { // fail early on a missing file
+		if f != "-" {
+			if _, err := os.Stat(f); err != nil {
+				return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+			}
+		}
+	}
+
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	prog := newProgress(e.stderr)
+	opts = append(opts, rules.WithAlertFunc(func(a *rules.Alert) error {
+		prog.alerts++
+		b, err := a.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		out.Write(b)
+		return out.WriteByte('\n')
+	}))
+	rep, err := rules.Run(rule, c.events(e, files, prog), opts...)
+	prog.done()
+	if err != nil {
+		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if c.ReportJSON != "" {
+		w := e.stderr
+		if c.ReportJSON != "-" {
+			f, err := os.Create(c.ReportJSON)
+			if err != nil {
+				return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+			}
+			defer f.Close()
+			w = f
+		}
+		return writeJSON(w, rep, "  ")
+	}
+	writeReport(e.stderr, rep)
+	return nil
+}
+
+// loadRule reads a rule file, or a bundled rule named builtin/NAME when no
+// such file exists.
+func loadRule(path string) (*rules.Rule, error) {
+	if name, ok := strings.CutPrefix(path, "builtin/"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return builtin.Load(name)
+		}
+	}
+	return rules.Load(path)
+}
+
+// parseNow reads --now: RFC 3339, a date (midnight UTC), or epoch millis.
+func parseNow(s string) (time.Time, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(n).UTC(), nil
+	}
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("want RFC 3339 (2023-01-01T12:00:00Z), a date or epoch milliseconds, got %q", s)
+}
+
+// events chains the files' events in order.
+func (c *runCmd) events(e *env, files []string, prog *progress) iter.Seq2[rules.Event, error] {
+	return func(yield func(rules.Event, error) bool) {
+		for _, name := range files {
+			if !c.readFile(e, name, prog, yield) {
+				return
+			}
+		}
+	}
+}
+
+// readFile yields the events of one file; false when the run stops.
+func (c *runCmd) readFile(e *env, name string, prog *progress, yield func(rules.Event, error) bool) bool {
+	var r io.Reader = e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			yield(rules.Event{}, err)
+			return false
+		}
+		defer f.Close()
+		r = f
+		if fi, err := f.Stat(); err == nil {
+			prog.total += fi.Size()
+		}
+	}
+	r = &countingReader{r: r, n: &prog.bytes}
+	for ev, err := range rules.ReadEvents(name, r) {
+		prog.tick()
+		if !yield(ev, err) {
+			return false
+		}
+	}
+	return true
+}
+
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
+}
+
+// progress draws a one-line indicator on stderr when it is a terminal.
+type progress struct {
+	w            io.Writer
+	on           bool
+	events       int
+	alerts       int
+	bytes, total int64
+	last         time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) tick() {
+	p.events++
+	if !p.on || p.events%4096 != 0 {
+		return
+	}
+	if now := time.Now(); now.Sub(p.last) > 200*time.Millisecond {
+		p.last = now
+		pct := ""
+		if p.total > 0 {
+			pct = fmt.Sprintf(" %3d%%", min(100, p.bytes*100/p.total))
+		}
+		fmt.Fprintf(p.w, "\r%s %d events, %d alerts ", pct, p.events, p.alerts)
+	}
+}
+
+func (p *progress) done() {
+	if p.on && !p.last.IsZero() {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// writeReport writes the human-readable run report.
+func writeReport(w io.Writer, r *rules.Report) {
+	fmt.Fprintf(w, "rule: %s (%s), version %d\n", r.Rule, r.RuleID, r.Version)
+	fmt.Fprintf(w, "index: %s\n", strings.Join(r.Index, ", "))
+	fmt.Fprintf(w, "schedule: every %s looking back %s, at most %d alerts an execution, event time %s\n", r.Interval, r.LookBack, r.MaxSignals, r.TimestampField)
+	if r.Executions > 0 {
+		fmt.Fprintf(w, "executions: %d from %s to %s, %d with matches\n", r.Executions, r.FirstExecution.Format(time.RFC3339), r.LastExecution.Format(time.RFC3339), len(r.Runs))
+	} else {
+		fmt.Fprintln(w, "executions: none (no event in scope)")
+	}
+	fmt.Fprintf(w, "events: %d read, %d rejected, %d in scope, %d other index, %d without index, %d without a usable time",
+		r.EventsRead, r.EventsRejected, r.EventsInScope, r.EventsOtherIndex, r.EventsNoIndex, r.EventsNoTime)
+	if r.EventsLate > 0 {
+		fmt.Fprintf(w, ", %d out of order", r.EventsLate)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
+		r.Matches, r.Alerts, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+	for _, x := range r.Runs {
+		if x.Warning != "" {
+			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)
+		}
+	}
+	if r.EventsNoIndex > 0 && r.EventsInScope == 0 {
+		fmt.Fprintln(w, "hint: no event carries _index or data_stream.*; --any-index treats them as in scope")
+	}
+	if r.EventsLate > 0 {
+		fmt.Fprintln(w, "hint: events are not in time order; executions that had already run missed the late ones (sort the input by event time for exact results)")
+	}
+	list := func(title string, items []string, total int) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s:\n", title)
+		for _, s := range items {
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+		if total > len(items) {
+			fmt.Fprintf(w, "  ... and %d more\n", total-len(items))
+		}
+	}
+	list("rejected", r.Rejected, r.EventsRejected)
+	list("without a usable time", r.NoTime, r.EventsNoTime)
 }
