@@ -467,8 +467,10 @@ func (w *walker) chain(args []ast.Expr, scope, op string) {
 	}
 }
 
-// known reports whether the schema has the field, a field under it, or an
-// object or flattened field above it.
+// known reports whether the schema has the field, a field under it, a
+// flattened field above it, or above it an object field of which the
+// schema lists no sub-field (an open object such as ECS's labels, whose
+// keys are free).
 func (c *Checker) known(full string) bool {
 	if c.schema.Lookup(full) != eval.Unknown || c.prefixes[full] {
 		return true
@@ -476,8 +478,12 @@ func (c *Checker) known(full string) bool {
 	for i := len(full) - 1; i > 0; i-- {
 		if full[i] == '.' {
 			switch c.schema[full[:i]] {
-			case eval.Object, eval.Flattened:
+			case eval.Flattened:
 				return true
+			case eval.Object:
+				if !c.prefixes[full[:i]] {
+					return true
+				}
 			}
 		}
 	}
