@@ -130,7 +130,7 @@ func locateQueries(name string, data []byte) ([]*lint.QuerySource, error) {
 }
 
 // reformat keeps the query's outer white space (a trailing newline before
-// ''') around its canonical form.
+// ”') around its canonical form.
 func reformat(text, canon string) string {
 	lead := text[:len(text)-len(strings.TrimLeftFunc(text, unicode.IsSpace))]
 	rest := text[len(lead):]
