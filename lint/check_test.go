@@ -1,0 +1,111 @@
+package lint_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/lint"
+)
+
+func TestQuery(t *testing.T) {
+	c := lint.NewChecker(nil)
+	for _, tc := range []struct {
+		query string
+		want  []string // "line:col code", in order
+	}{
+		{"destination.port:21", nil},
+		{"f:(a or", []string{"1:8 syntax"}},
+		{"destination.prot:21", []string{"1:1 unknown-field"}},
+		{"labels.team:x and file.hash.*:y", nil},
+		{"zzz.*:y", []string{"1:1 unknown-field"}},
+		{"source.ip:foo and destination.port:x*", []string{"1:11 type-conflict", "1:36 type-conflict"}},
+		{"destination.port:21 and ftp", []string{"1:25 free-text-after-and"}},
+		{"destination.port:21 or ftp", []string{"1:24 free-text-after-or"}},
+		{"file.name:a?c", []string{"1:11 question-mark"}},
+		{`file.name:"a?c"`, nil},
+		{"event.category:Network", []string{"1:16 keyword-case"}},
+		{"event.outcome:Fail*", []string{"1:15 keyword-case"}},
+		{"event.category:network_traffic", nil},
+		{"process.name:*.exe", []string{"1:14 leading-wildcard"}},
+		{"process.name:*", nil},
+		{"source.ip:(10.0.0.0/8 or 10.2.3.4)", []string{"1:26 cidr-contained"}},
+		{`source.ip:("::1" or "::/0")`, []string{"1:12 cidr-contained"}},
+		{"f:(a or b or a)", []string{"1:1 unknown-field", "1:14 duplicate-value"}},
+		{"destination.port:(21 or 21.0)", []string{"1:25 duplicate-value"}},
+		{"destination.port > 10 and destination.port < 5", []string{"1:27 empty-range"}},
+		{"destination.port >= 5 and destination.port <= 5", nil},
+		{"destination.port > 5 and destination.port < 5", []string{"1:26 empty-range"}},
+		{"destination.port < -9223372036854775808", []string{"1:1 empty-range"}},
+		{"destination.port > 5 or destination.port < 5", nil},
+	} {
+		var got []string
+		for _, f := range c.Query(tc.query) {
+			got = append(got, fmt.Sprintf("%d:%d %s", f.Line, f.Column, f.Code))
+		}
+		if strings.Join(got, ", ") != strings.Join(tc.want, ", ") {
+			t.Errorf("%s:\n got %v\nwant %v", tc.query, got, tc.want)
+		}
+	}
+}
+
+func TestSuggestion(t *testing.T) {
+	c := lint.NewChecker(nil)
+	for q, want := range map[string]string{
+		"destination.prot:1": "destination.port",
+		"event.catgeory:x":   "event.category",
+		"proces.name:x":      "process.name",
+		"source.ipp:1.2.3.4": "source.ip",
+		"something.else:x":   "",
+	} {
+		fs := c.Query(q)
+		if len(fs) != 1 || fs[0].Suggestion != want {
+			t.Errorf("%s: %v, want suggestion %q", q, fs, want)
+		}
+	}
+}
+
+func TestRuleFilePositions(t *testing.T) {
+	data := []byte("[rule]\ntype = \"query\"\nlanguage = \"kuery\"\nquery = \"\"\"\nf:a and\n  destination.prot:1\"\"\"\n")
+	fs := lint.NewChecker(nil).Rule("r.toml", data)
+	var got []string
+	for _, f := range fs {
+		if f.Code != lint.CodeMetadata {
+			got = append(got, fmt.Sprintf("%d:%d %s", f.Line, f.Column, f.Code))
+		}
+	}
+	if want := "5:1 unknown-field, 6:3 unknown-field"; strings.Join(got, ", ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+func TestFindTOMLQuery(t *testing.T) {
+	data := []byte("a = [\n 'x', \"[rule]\"]\n[rule]\nquery = \"\"\"\nf:\\\"a\\\" \\\n   and g:b\"\"\"\n[[history]]\nquery = 'h:1'\n[[history]]\nquery = '''h:2'''\n")
+	q, err := lint.FindTOMLQuery(data, "rule.query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Text != `f:"a" and g:b` || q.Quoting != lint.MultiLineBasic || !q.TrimmedNewline {
+		t.Errorf("got %+v", q)
+	}
+	if l, c := q.Position(len(`f:"a" and g`)); l != 6 || c != 9 {
+		t.Errorf("position %d:%d, want 6:9", l, c)
+	}
+	h, err := lint.FindTOMLQuery(data, "history[1].query")
+	if err != nil || h.Text != "h:2" || h.Quoting != lint.MultiLineLiteral {
+		t.Errorf("history[1]: %+v, %v", h, err)
+	}
+	if _, err := lint.FindTOMLQuery(data, "nothing.query"); err == nil {
+		t.Error("absent key: no error")
+	}
+}
+
+func ExampleChecker_Query() {
+	c := lint.NewChecker(nil)
+	for _, f := range c.Query("destination.prot:21 and event.category:Network") {
+		fmt.Println(f)
+	}
+	// Output:
+	// 1:1: error: unknown field destination.prot: the schema has no such field; did you mean destination.port? [unknown-field]
+	// 1:40: warning: event.category:Network matches no ECS value: ECS defines "network", and keyword values are case-sensitive [keyword-case]
+}
