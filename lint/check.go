@@ -215,12 +215,31 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 		src := c.locate(r, data, "rule.query", r.Query)
 		queryFindings = c.query(r.Query, src, name)
 	}
+	var historyFindings []Finding
+	if r.Language == rules.LanguageKuery {
+		for i, v := range r.History {
+			if strings.TrimSpace(v.Query) == "" {
+				continue
+			}
+			if _, err := kql.Parse(v.Query); err != nil {
+				key := fmt.Sprintf("history[%d].query", i)
+				for _, f := range c.syntax(v.Query, c.locate(r, data, key, v.Query), name, err) {
+					f.Field = key
+					f.Message = key + ": " + f.Message
+					historyFindings = append(historyFindings, f)
+				}
+			}
+		}
+	}
 	verr := r.Validate()
 	var re *rules.Error
 	if errors.As(verr, &re) {
 		for _, p := range re.Problems {
 			if p.Field == "rule.query" && kuery && hasCode(queryFindings, CodeSyntax) {
 				continue // the syntax finding says it, with a caret
+			}
+			if slices.ContainsFunc(historyFindings, func(f Finding) bool { return f.Field == p.Field }) {
+				continue
 			}
 			if seen[p.Field] && p.Field != "" {
 				continue
@@ -233,21 +252,7 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 		out = append(out, metaFinding(name, data, w, Warning))
 	}
 	out = append(out, queryFindings...)
-	if r.Language == rules.LanguageKuery {
-		for i, v := range r.History {
-			if strings.TrimSpace(v.Query) == "" {
-				continue
-			}
-			if _, err := kql.Parse(v.Query); err != nil {
-				key := fmt.Sprintf("history[%d].query", i)
-				for _, f := range c.syntax(v.Query, c.locate(r, data, key, v.Query), name, err) {
-					f.Field = key
-					f.Message = key + ": " + f.Message
-					out = append(out, f)
-				}
-			}
-		}
-	}
+	out = append(out, historyFindings...)
 	return sortFindings(out)
 }
 
