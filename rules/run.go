@@ -344,7 +344,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		patterns: compilePatterns(index),
 		interval: rule.Interval.Milliseconds(),
 		lookBack: lb.Milliseconds(),
-		atPath:   eval.NewPath("@timestamp"),
+		atPath:   timestamp,
 		alerted:  map[string]bool{},
 	}
 	if rn.interval <= 0 {
@@ -590,9 +590,16 @@ func firstValue(fields map[string]any, p *eval.Path) (any, bool) {
 	return f.v, f.ok
 }
 
+var (
+	dsType      = eval.NewPath("data_stream.type")
+	dsDataset   = eval.NewPath("data_stream.dataset")
+	dsNamespace = eval.NewPath("data_stream.namespace")
+	timestamp   = eval.NewPath("@timestamp")
+)
+
 // stringValue returns the first value of the field as text.
-func stringValue(fields map[string]any, name string) string {
-	v, ok := firstValue(fields, eval.NewPath(name))
+func stringValue(fields map[string]any, p *eval.Path) string {
+	v, ok := firstValue(fields, p)
 	if !ok {
 		return ""
 	}
@@ -668,9 +675,9 @@ func eventIndex(fields map[string]any) (string, bool) {
 	if s, ok := fields["_index"].(string); ok && s != "" {
 		return backingStream(s), true
 	}
-	typ := stringValue(fields, "data_stream.type")
-	ds := stringValue(fields, "data_stream.dataset")
-	ns := stringValue(fields, "data_stream.namespace")
+	typ := stringValue(fields, dsType)
+	ds := stringValue(fields, dsDataset)
+	ns := stringValue(fields, dsNamespace)
 	if typ != "" && ds != "" && ns != "" {
 		return typ + "-" + ds + "-" + ns, true
 	}
@@ -846,7 +853,7 @@ func (a *Alert) Document() map[string]any {
 		doc["kibana.alert.original_event"] = origEvent
 	}
 	doc["@timestamp"] = isoMillis(a.Time)
-	if v, ok := firstValue(a.Event.Fields, eval.NewPath("@timestamp")); ok {
+	if v, ok := firstValue(a.Event.Fields, timestamp); ok {
 		if t, ok := parseTime(v); ok {
 			doc["kibana.alert.original_time"] = isoMillis(time.UnixMilli(t))
 		}
@@ -929,7 +936,7 @@ func nonNilThreat(s []Threat) []Threat {
 func (a *Alert) reason() string {
 	f := a.Event.Fields
 	var b strings.Builder
-	if c := stringValue(f, "event.category"); c != "" {
+	if c := stringValue(f, eval.NewPath("event.category")); c != "" {
 		b.WriteString(c + " event")
 	} else {
 		b.WriteString("event")
@@ -944,15 +951,15 @@ func (a *Alert) reason() string {
 		return ip
 	}
 	sep := " with "
-	if ip := stringValue(f, "source.ip"); ip != "" {
-		b.WriteString(sep + "source " + addr(ip, stringValue(f, "source.port")))
+	if ip := stringValue(f, eval.NewPath("source.ip")); ip != "" {
+		b.WriteString(sep + "source " + addr(ip, stringValue(f, eval.NewPath("source.port"))))
 		sep = ", "
 	}
-	if ip := stringValue(f, "destination.ip"); ip != "" {
-		b.WriteString(sep + "destination " + addr(ip, stringValue(f, "destination.port")))
+	if ip := stringValue(f, eval.NewPath("destination.ip")); ip != "" {
+		b.WriteString(sep + "destination " + addr(ip, stringValue(f, eval.NewPath("destination.port"))))
 		sep = ", "
 	}
-	if h := stringValue(f, "host.name"); h != "" {
+	if h := stringValue(f, eval.NewPath("host.name")); h != "" {
 		b.WriteString(", on " + h)
 	}
 	fmt.Fprintf(&b, " created %s alert %s.", a.rule.Severity, a.rule.Name)

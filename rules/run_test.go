@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -478,4 +479,25 @@ not json
 	// 00:00:00 network event with source 10.0.0.5, destination 198.51.100.9:21 created low alert FTP (File Transfer Protocol) Activity to the Internet.
 	// 00:10:00 network event with source 10.0.0.6, destination [2001:db8::1]:20 created low alert FTP (File Transfer Protocol) Activity to the Internet.
 	// read 4, rejected 1, matches 2, alerts 2, executions 3
+}
+
+// BenchmarkRunBeatsCorpus reads and replays the shared corpus of 11,042
+// real Beats events (skipped when absent): the whole pipeline, JSON
+// decoding included.
+func BenchmarkRunBeatsCorpus(b *testing.B) {
+	data, err := os.ReadFile(corpus.Path(b, "corpus/beats_events.ndjson"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rule := builtin.FTP()
+	n := 0
+	for b.Loop() {
+		rep, err := rules.Run(rule, rules.ReadEvents("beats", bytes.NewReader(data)), rules.WithAnyIndex())
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += rep.EventsRead
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	b.SetBytes(int64(len(data)))
 }
