@@ -1,8 +1,95 @@
 package main
 
-// matchCmd is "kqlrules match". It is not written yet.
-type matchCmd struct{}
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
 
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+type matchCmd struct {
+	Query       string   `short:"q" help:"The query to match." xor:"what" required:""`
+	Rule        string   `help:"A rule file (TOML or JSON) whose query to match." xor:"what" required:"" type:"path"`
+	LineNumbers bool     `short:"n" help:"Print FILE:LINE for each matching event instead of the event."`
+	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files; - or none reads standard input."`
+}
+
+// Run writes the matching events (or their places) and exits like grep: 0
+// when some event matched, 1 when none did, 2 on an error. Lines that are
+// not JSON objects are reported on stderr and skipped; they make the exit
+// status 2 only when nothing matched.
 func (c *matchCmd) Run(e *env) error {
-	return &exitError{status: 2, msg: "kqlrules match: not available yet"}
+	query := c.Query
+	if c.Rule != "" {
+		r, err := rules.Load(c.Rule)
+		if err != nil {
+			return &exitError{status: 2, msg: err.Error()}
+		}
+		query = r.Query
+	}
+	prog, err := compileQuery(query, true)
+	if err != nil {
+		return &exitError{status: 2, msg: err.Error()}
+	}
+	files := c.Files
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	matched, bad := 0, 0
+	for _, name := range files {
+		n, b, err := c.matchFile(e, prog, name, out)
+		matched, bad = matched+n, bad+b
+		if err != nil {
+			out.Flush()
+			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+		}
+	}
+	switch {
+	case matched > 0:
+		return nil
+	case bad > 0:
+		return &exitError{status: 2}
+	}
+	return &exitError{status: 1}
+}
+
+func (c *matchCmd) matchFile(e *env, prog *eval.Program, name string, out io.Writer) (matched, bad int, err error) {
+	var r io.Reader = e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer f.Close()
+		r = f
+	}
+	for ev, err := range rules.ReadEvents(name, r) {
+		if err != nil {
+			var evErr *rules.EventError
+			if !errors.As(err, &evErr) {
+				return matched, bad, err
+			}
+			fmt.Fprintln(e.stderr, "kqlrules match:", err)
+			bad++
+			continue
+		}
+		if !prog.Match(ev.Fields) {
+			continue
+		}
+		matched++
+		if c.LineNumbers {
+			fmt.Fprintf(out, "%s:%d\n", ev.File, ev.Line)
+			continue
+		}
+		if err := writeJSON(out, ev.Fields, ""); err != nil {
+			return matched, bad, err
+		}
+	}
+	return matched, bad, nil
 }
