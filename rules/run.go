@@ -160,9 +160,11 @@ type Execution struct {
 // Alert is one alert, as Kibana's detection engine would have written it.
 // Document gives it in Kibana's shape; MarshalJSON writes that.
 type Alert struct {
-	// UUID is kibana.alert.uuid: a SHA-256 of the event's index and id,
-	// the rule version and the rule's UUID, as Kibana derives it, so that
-	// the same event gives the same alert id in every run.
+	// UUID is kibana.alert.uuid: a SHA-256 (hex) of the event's index and
+	// id, the rule version and the rule's UUID. Kibana too derives alert
+	// ids deterministically from the source document and the rule; the
+	// exact inputs here are this package's, so the same event gives the
+	// same alert id in every run, not necessarily Kibana's id.
 	UUID string
 	// Event is the original event.
 	Event Event
