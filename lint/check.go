@@ -502,7 +502,7 @@ func (w *walker) field(l *ast.Literal, full string) {
 	if l.Kind == ast.Wildcard {
 		g := strings.Split(full, "*")
 		for _, n := range w.c.names {
-			if globMatch(g, n, false) {
+			if eval.MatchWildcard(g, n) {
 				return
 			}
 		}
@@ -520,34 +520,6 @@ func (w *walker) field(l *ast.Literal, full string) {
 		f.Message += "; did you mean " + s + "?"
 	}
 	w.add(int(l.Pos()), f)
-}
-
-// globMatch matches s against the pieces of a wildcard ("a*b" → ["a","b"]).
-func globMatch(parts []string, s string, fold bool) bool {
-	if fold {
-		s = strings.ToLower(s)
-		lp := make([]string, len(parts))
-		for i, p := range parts {
-			lp[i] = strings.ToLower(p)
-		}
-		parts = lp
-	}
-	if len(parts) == 1 {
-		return s == parts[0]
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
 // suggestion returns the schema field closest to name in edit distance
@@ -719,12 +691,16 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		return
 	}
 	for _, a := range allowed {
-		if globMatch(parts, a, false) {
+		if eval.MatchWildcard(parts, a) {
 			return
 		}
 	}
+	lower := make([]string, len(parts))
+	for i, p := range parts {
+		lower[i] = strings.ToLower(p)
+	}
 	for _, a := range allowed {
-		if globMatch(parts, a, true) {
+		if eval.MatchWildcard(lower, strings.ToLower(a)) {
 			f := Finding{Severity: Warning, Code: CodeKeywordCase, Field: full,
 				Message: fmt.Sprintf("%s:%s matches no ECS value: ECS defines %q, and keyword values are case-sensitive", full, ast.Print(l), a)}
 			if l.Kind == ast.String {

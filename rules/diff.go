@@ -288,7 +288,7 @@ func (s *diffSearch) fieldOf(l *ast.Literal, scope string) (name, rel string) {
 		}
 		rel = strings.Join(l.Parts, "x")
 		for _, n := range s.cfg.schema.Fields() {
-			if diffGlob(strings.Split(pat, "*"), n) {
+			if eval.MatchWildcard(strings.Split(pat, "*"), n) {
 				if scope == "" {
 					rel = n
 				} else if r, ok := strings.CutPrefix(n, scope+"."); ok {
@@ -302,21 +302,6 @@ func (s *diffSearch) fieldOf(l *ast.Literal, scope string) (name, rel string) {
 		return rel, rel
 	}
 	return scope + "." + rel, rel
-}
-
-func diffGlob(parts []string, s string) bool {
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
 // collect records the fields and literals of x.

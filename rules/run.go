@@ -734,7 +734,7 @@ func compilePatterns(ps []string) indexPatterns {
 func (ip indexPatterns) match(index string) bool {
 	found := false
 	for _, g := range ip.include {
-		if globMatch(g, index) {
+		if eval.MatchWildcard(g, index) {
 			found = true
 			break
 		}
@@ -743,7 +743,7 @@ func (ip indexPatterns) match(index string) bool {
 		return false
 	}
 	for _, g := range ip.exclude {
-		if globMatch(g, index) {
+		if eval.MatchWildcard(g, index) {
 			return false
 		}
 	}
@@ -755,26 +755,6 @@ func (ip indexPatterns) match(index string) bool {
 // '-' excludes what it matches.
 func MatchIndex(patterns []string, index string) bool {
 	return compilePatterns(patterns).match(index)
-}
-
-// globMatch matches s against the pieces of a pattern split at '*'.
-func globMatch(parts []string, s string) bool {
-	if len(parts) == 1 {
-		return s == parts[0]
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
 // eventID returns the event's _id, or a hash of its content.
