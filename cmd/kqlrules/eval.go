@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,21 +26,7 @@ type evalResult struct {
 // "schema" the built-in ECS default is used; with it, only the fields it
 // names are typed (the others are typed from the literal and the value).
 func evalJSONL(r io.Reader, w io.Writer) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 64<<20)
-	out := bufio.NewWriter(w)
-	defer out.Flush()
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		res := evalLine(n, line)
-		if err := writeJSON(out, res, ""); err != nil {
-			return err
-		}
-	}
-	return sc.Err()
+	return eachJSONLine(r, w, func(n int, line string) any { return evalLine(n, line) })
 }
 
 func evalLine(n int, line string) evalResult {

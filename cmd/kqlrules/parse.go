@@ -84,6 +84,31 @@ type parseResult struct {
 // line that is not such an object is answered with an error whose line is
 // the input line number and whose offset is -1.
 func parseJSONL(r io.Reader, w io.Writer) error {
+	return eachJSONLine(r, w, func(n int, line string) any {
+		var in struct {
+			Query *string `json:"query"`
+		}
+		if err := json.Unmarshal([]byte(line), &in); err != nil || in.Query == nil {
+			msg := fmt.Sprintf("input line %d: want a JSON object with a string \"query\"", n)
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			return parseResult{Error: &jsonError{Offset: -1, Line: n, Message: msg}}
+		}
+		x, err := kql.Parse(*in.Query)
+		if err != nil {
+			var pe *kql.Error
+			errors.As(err, &pe) // Parse returns only *kql.Error
+			return parseResult{Error: &jsonError{Offset: pe.Offset, Line: pe.Line, Column: pe.Column, Message: pe.Msg}}
+		}
+		s := x.String()
+		return parseResult{Canonical: &s, Tree: ast.KibanaTree(x)}
+	})
+}
+
+// eachJSONLine calls answer with each non-blank line of r (and its 1-based
+// number) and writes what it returns to w as one JSON line, in order.
+func eachJSONLine(r io.Reader, w io.Writer, answer func(n int, line string) any) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 64<<20)
 	out := bufio.NewWriter(w)
@@ -93,27 +118,7 @@ func parseJSONL(r io.Reader, w io.Writer) error {
 		if line == "" {
 			continue
 		}
-		var in struct {
-			Query *string `json:"query"`
-		}
-		var res parseResult
-		if err := json.Unmarshal([]byte(line), &in); err != nil || in.Query == nil {
-			msg := fmt.Sprintf("input line %d: want a JSON object with a string \"query\"", n)
-			if err != nil {
-				msg += ": " + err.Error()
-			}
-			res.Error = &jsonError{Offset: -1, Line: n, Message: msg}
-		} else if x, err := kql.Parse(*in.Query); err != nil {
-			var pe *kql.Error
-			if !errors.As(err, &pe) {
-				return err
-			}
-			res.Error = &jsonError{Offset: pe.Offset, Line: pe.Line, Column: pe.Column, Message: pe.Msg}
-		} else {
-			s := x.String()
-			res.Canonical, res.Tree = &s, ast.KibanaTree(x)
-		}
-		if err := writeJSON(out, res, ""); err != nil {
+		if err := writeJSON(out, answer(n, line), ""); err != nil {
 			return err
 		}
 	}
