@@ -832,17 +832,6 @@ func (s *diffSearch) variants(w []int, removed bool, holds func([]int) bool) [][
 	return out
 }
 
-func diffCloneEvent(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if sub, ok := v.(map[string]any); ok {
-			v = diffCloneEvent(sub)
-		}
-		out[k] = v
-	}
-	return out
-}
-
 // diffCandidates returns the values worth trying for a field, from the
 // literals the queries use on it.
 func diffCandidates(f *diffField) ([]any, []string) {
