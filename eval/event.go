@@ -32,29 +32,36 @@ type FieldVisitor interface {
 	VisitField(name string, value any) bool
 }
 
-// Path is a field name split once into its dot-separated parts, with every
-// run of consecutive parts joined in advance so that looking it up in a
-// map event allocates nothing.
+// Path is a field name split once into its dot-separated parts. Any run
+// of consecutive parts joined by dots is a substring of the name, so
+// looking a path up in a map event (which tries every such run as a key)
+// slices the name and allocates nothing; a Path takes memory linear in the
+// length of its name.
 type Path struct {
 	Name  string   // the full dotted name, such as "source.geo.name"
 	Parts []string // the name split at dots: "source", "geo", "name"
-	// keys[i] holds the keys that can start at part i, longest first:
-	// keys[i][k] joins Parts[i : len(Parts)-k].
-	keys [][]string
+	ends  []int    // ends[j] is the offset in Name just past Parts[j]
 }
 
 // NewPath splits name at its dots. An empty part (as in "a..b") is kept.
 func NewPath(name string) *Path {
 	parts := strings.Split(name, ".")
-	p := &Path{Name: name, Parts: parts, keys: make([][]string, len(parts))}
-	for i := range parts {
-		ks := make([]string, 0, len(parts)-i)
-		for j := len(parts); j > i; j-- {
-			ks = append(ks, strings.Join(parts[i:j], "."))
-		}
-		p.keys[i] = ks
+	p := &Path{Name: name, Parts: parts, ends: make([]int, len(parts))}
+	end := -1
+	for j, part := range parts {
+		end += 1 + len(part)
+		p.ends[j] = end
 	}
 	return p
+}
+
+// key returns Parts[i:j] joined by dots, a substring of Name.
+func (p *Path) key(i, j int) string {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1] + 1
+	}
+	return p.Name[start:p.ends[j-1]]
 }
 
 // String returns the dotted name.
@@ -77,38 +84,39 @@ func (m Map) Values(path *Path, v Visitor) bool {
 // joins parts i..j-1 present in m, either the value (j is the end) or the
 // values below it.
 func walkMap(m map[string]any, path *Path, i int, v Visitor) bool {
-	keys := path.keys[i]
-	if len(keys) == 1 { // the last part: one lookup
-		x, ok := m[keys[0]]
+	n := len(path.Parts)
+	switch n - i {
+	case 1: // the last part: one lookup
+		x, ok := m[path.key(i, n)]
 		return ok && visitValue(x, v)
-	}
-	if len(keys) == 2 { // two parts left: "a.b", then "a" then "b"
-		if x, ok := m[keys[0]]; ok && visitValue(x, v) {
+	case 2: // two parts left: "a.b", then "a" then "b"
+		if x, ok := m[path.key(i, n)]; ok && visitValue(x, v) {
 			return true
 		}
-		x, ok := m[keys[1]]
+		x, ok := m[path.key(i, i+1)]
 		if !ok {
 			return false
 		}
 		if sub, ok := x.(map[string]any); ok {
-			y, ok := sub[path.keys[i+1][0]]
+			y, ok := sub[path.key(i+1, n)]
 			return ok && visitValue(y, v)
 		}
 		return walkInto(x, path, i+1, v)
 	}
-	n := len(path.Parts)
-	for k, key := range keys {
-		x, ok := m[key]
+	// the longest key first: the whole rest of the path, then shorter ones
+	// whose values hold the remaining parts
+	for j := n; j > i; j-- {
+		x, ok := m[path.key(i, j)]
 		if !ok {
 			continue
 		}
-		if k == 0 { // the key reaches the end of the path
+		if j == n {
 			if visitValue(x, v) {
 				return true
 			}
 			continue
 		}
-		if walkInto(x, path, n-k, v) {
+		if walkInto(x, path, j, v) {
 			return true
 		}
 	}
@@ -135,8 +143,7 @@ func walkInto(x any, path *Path, i int, v Visitor) bool {
 			}
 		}
 	case Event:
-		sub := &Path{Name: path.keys[i][0], Parts: path.Parts[i:], keys: path.keys[i:]}
-		return x.Values(sub, v)
+		return x.Values(NewPath(path.key(i, len(path.Parts))), v)
 	}
 	return false
 }

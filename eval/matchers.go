@@ -175,12 +175,6 @@ func (m *numberRange) in(f float64) bool {
 type ipMatcher struct{ set *cidr.Set }
 
 func (m *ipMatcher) Visit(x any) bool {
-	if s, ok := x.(string); ok {
-		// The field is an ip field: its values are addresses, so skip the
-		// looksLikeIP filter that toAddr applies to other fields' text.
-		a, err := cidr.ParseAddr(s)
-		return err == nil && m.set.Contains(a)
-	}
 	a, ok := toAddr(x)
 	return ok && m.set.Contains(a)
 }

@@ -78,22 +78,9 @@ func isNumber(x any) bool {
 // fraction and exponent. Hex, "Inf", "NaN" and underscores are refused, as
 // Elasticsearch refuses them. It does not allocate.
 func parseNumber(s string) (float64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	digits := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digits = true
-		case c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-':
-		default:
-			return 0, false
-		}
-	}
-	if !digits {
-		return 0, false
+	mag, ok := numberSyntax(s)
+	if !ok || mag > 308 {
+		return 0, false // not a number, or far beyond float64: no strconv error to build
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) {
@@ -102,17 +89,80 @@ func parseNumber(s string) (float64, bool) {
 	return f, true
 }
 
+// numberSyntax reports whether s is decimal number text,
+// [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?, and its
+// magnitude: the power of ten of its first non-zero digit (0 for zero).
+// It spares strconv.ParseFloat text it would refuse, whose error
+// allocates.
+func numberSyntax(s string) (mag int, ok bool) {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	intDigits, fracZeros, digits := 0, 0, 0
+	seenNonZero := false
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+		if s[i] != '0' || seenNonZero {
+			seenNonZero = true
+			intDigits++
+		}
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+			if s[i] == '0' && !seenNonZero {
+				fracZeros++
+			} else {
+				seenNonZero = true
+			}
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		neg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			neg = s[i] == '-'
+			i++
+		}
+		start := i
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if exp < 100000 {
+				exp = exp*10 + int(s[i]-'0')
+			}
+		}
+		if i == start {
+			return 0, false
+		}
+		if neg {
+			exp = -exp
+		}
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	switch {
+	case !seenNonZero:
+		return 0, true
+	case intDigits > 0:
+		return intDigits - 1 + exp, true
+	}
+	return -fracZeros - 1 + exp, true
+}
+
 // toAddr returns the IP address of an event value: text as Elasticsearch
 // reads it (see cidr.ParseAddr), netip.Addr or net.IP. IPv4-mapped
-// addresses are unmapped and zones dropped.
+// addresses are unmapped and zones dropped. It allocates nothing, whatever
+// the text (cidr.AddrOf).
 func toAddr(x any) (netip.Addr, bool) {
 	switch x := x.(type) {
 	case string:
-		if !looksLikeIP(x) {
-			return netip.Addr{}, false
-		}
-		a, err := cidr.ParseAddr(x)
-		return a, err == nil
+		return cidr.AddrOf(x)
 	case netip.Addr:
 		if !x.IsValid() {
 			return x, false
@@ -123,25 +173,6 @@ func toAddr(x any) (netip.Addr, bool) {
 		return a.Unmap(), ok
 	}
 	return netip.Addr{}, false
-}
-
-// looksLikeIP is a cheap test that spares cidr.ParseAddr (whose errors
-// allocate) text that cannot be an address.
-func looksLikeIP(s string) bool {
-	if len(s) < 2 || len(s) > 100 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '.', c == ':':
-		case c == '%':
-			return i > 0 && i < len(s)-1
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // toBool returns the boolean value of an event value as Elasticsearch
@@ -200,16 +231,27 @@ func appendText(buf []byte, x any) ([]byte, bool) {
 	case netip.Addr:
 		return x.AppendTo(buf), true
 	case net.IP:
-		return append(buf, x.String()...), true
+		a, ok := netip.AddrFromSlice(x)
+		if !ok {
+			return buf, false
+		}
+		return a.Unmap().AppendTo(buf), true
 	case time.Time:
 		return x.UTC().AppendFormat(buf, "2006-01-02T15:04:05.000Z07:00"), true
 	}
 	return buf, false
 }
 
+// appendFloat appends f in its shortest decimal form: an integer without a
+// fraction, plain decimals, and exponent form beyond 1e21 or below 1e-6 (as
+// JavaScript prints numbers), so that the text fits a small stack buffer.
 func appendFloat(buf []byte, f float64) []byte {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+	abs := math.Abs(f)
+	switch {
+	case f == math.Trunc(f) && abs < 1e15:
 		return strconv.AppendInt(buf, int64(f), 10)
+	case abs >= 1e21 || abs < 1e-6:
+		return strconv.AppendFloat(buf, f, 'e', -1, 64)
 	}
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
 }
