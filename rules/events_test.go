@@ -125,7 +125,7 @@ func FuzzReadEvents(f *testing.F) {
 				}
 			}
 		}
-		if strings.Count(in, "\n")+1 < events+rejected && !strings.HasPrefix(strings.TrimSpace(in), "[") {
+		if strings.Count(in, "\n")+1 < events+rejected && !strings.HasPrefix(strings.TrimLeft(in, " \t\r\n\ufeff"), "[") {
 			t.Fatalf("%d events and %d rejections from %d lines", events, rejected, strings.Count(in, "\n")+1)
 		}
 		rep, err := rules.Run(rule, rules.ReadEvents("f", strings.NewReader(in)), rules.WithAnyIndex())
