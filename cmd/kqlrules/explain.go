@@ -73,7 +73,7 @@ func queryOf(cmd, query, rule string, version int) (string, error) {
 	case query != "":
 		return query, nil
 	}
-	r, err := rules.Load(rule)
+	r, err := loadRule(rule)
 	if err != nil {
 		return "", &exitError{status: 2, msg: fmt.Sprintf("kqlrules %s: %v", cmd, err)}
 	}

@@ -13,7 +13,7 @@ import (
 
 type matchCmd struct {
 	Query       string   `short:"q" help:"The query to match." xor:"what" required:""`
-	Rule        string   `help:"A rule file (TOML or JSON) whose query to match." xor:"what" required:"" type:"path"`
+	Rule        string   `help:"A rule file (TOML or JSON) whose query to match; builtin/NAME for a bundled rule such as builtin/ftp.toml." xor:"what" required:""`
 	LineNumbers bool     `short:"n" help:"Print FILE:LINE for each matching event instead of the event."`
 	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files; - or none reads standard input."`
 }
@@ -23,13 +23,9 @@ type matchCmd struct {
 // not JSON objects are reported on stderr and skipped; they make the exit
 // status 2 only when nothing matched.
 func (c *matchCmd) Run(e *env) error {
-	query := c.Query
-	if c.Rule != "" {
-		r, err := rules.Load(c.Rule)
-		if err != nil {
-			return &exitError{status: 2, msg: err.Error()}
-		}
-		query = r.Query
+	query, err := queryOf("match", c.Query, c.Rule, 0)
+	if err != nil {
+		return err
 	}
 	prog, err := compileQuery(query, true)
 	if err != nil {
