@@ -81,8 +81,8 @@ func (l ErrorList) Unwrap() []error {
 // type in the schema and returns a [*CompileError] (or an [ErrorList] when
 // there are several) for values Elasticsearch would refuse.
 func Compile(x ast.Expr, opts ...Option) (*Program, error) {
-	if x == nil {
-		return nil, fmt.Errorf("eval: Compile: nil query")
+	if err := checkTree(x); err != nil {
+		return nil, err
 	}
 	cfg := config{clock: time.Now}
 	for _, o := range opts {
