@@ -4,49 +4,25 @@ package kql_test
 // produce prints to text that parses back to the same tree, the canonical
 // form is stable, and "not (not x)" parses to two nots around x.
 //
-// The properties run with the seed in $KQLRULES_SEED (default
-// propDefaultSeed; "random" picks one and logs it); a failing test prints
-// the command that reruns it.
+// The properties run with the seed of internal/proptest ($KQLRULES_SEED, a
+// fixed default, or "random"); a failing test prints the command that
+// reruns it.
 
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/proptest"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
-const propDefaultSeed int64 = 20210415
-
-func propSeed(t *testing.T) int64 {
-	t.Helper()
-	seed := propDefaultSeed
-	switch s := os.Getenv("KQLRULES_SEED"); s {
-	case "":
-	case "random":
-		seed = time.Now().UnixNano()
-		t.Logf("KQLRULES_SEED=random: seed %d", seed)
-	default:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KQLRULES_SEED=%q: want an integer or \"random\"", s)
-		}
-		seed = n
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("seed %d; rerun with: KQLRULES_SEED=%d go test ./kql -run '^%s$'", seed, seed, t.Name())
-		}
-	})
-	return seed
-}
+func propSeed(t *testing.T) int64 { return proptest.Seed(t, "./kql") }
 
 // pieces are what generated literal text is made of: letters, digits,
 // white space of every kind Kibana trims, the characters KQL escapes, the

@@ -6,9 +6,9 @@ package rules_test
 // boolean laws (double negation, De Morgan) on trees built from the rule's
 // own field tests.
 //
-// Every property runs with the seed in $KQLRULES_SEED (default
-// propDefaultSeed; "random" picks one and logs it). A failing test prints
-// the command that reruns it with the same seed.
+// Every property runs with the seed of internal/proptest ($KQLRULES_SEED,
+// a fixed default, or "random"); a failing test prints the command that
+// reruns it with the same seed.
 
 import (
 	"encoding/json"
@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
@@ -31,42 +30,16 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/internal/proptest"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
-
-// propDefaultSeed is the seed the properties use unless $KQLRULES_SEED says
-// otherwise, so that CI runs are reproducible.
-const propDefaultSeed int64 = 20210415
 
 // propEvents is how many generated events each version's oracle property
 // checks per run.
 const propEvents = 10000
 
-// propSeed returns the seed for t's properties and arranges for a failing
-// t to print how to rerun it.
-func propSeed(t *testing.T) int64 {
-	t.Helper()
-	seed := propDefaultSeed
-	switch s := os.Getenv("KQLRULES_SEED"); s {
-	case "":
-	case "random":
-		seed = time.Now().UnixNano()
-		t.Logf("KQLRULES_SEED=random: seed %d", seed)
-	default:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KQLRULES_SEED=%q: want an integer or \"random\"", s)
-		}
-		seed = n
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("seed %d; rerun with: KQLRULES_SEED=%d go test ./rules -run '^%s$'", seed, seed, strings.SplitN(t.Name(), "/", 2)[0])
-		}
-	})
-	return seed
-}
+func propSeed(t *testing.T) int64 { return proptest.Seed(t, "./rules") }
 
 // propParams returns gopter's parameters for n successful tests with seed.
 func propParams(seed int64, n int) *gopter.TestParameters {
