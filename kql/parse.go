@@ -119,26 +119,25 @@ func (c *converter) value(g *gLit) *ast.Literal {
 	return l
 }
 
+// chain converts the arguments of an or/and chain: one argument is itself,
+// more make one n-ary node.
+func chain[G, N any](args []G, conv func(G) N, node func([]N) N) N {
+	if len(args) == 1 {
+		return conv(args[0])
+	}
+	out := make([]N, len(args))
+	for i, a := range args {
+		out[i] = conv(a)
+	}
+	return node(out)
+}
+
 func (c *converter) or(g *gOr) ast.Expr {
-	if len(g.Args) == 1 {
-		return c.and(g.Args[0])
-	}
-	x := &ast.OrExpr{Args: make([]ast.Expr, len(g.Args))}
-	for i, a := range g.Args {
-		x.Args[i] = c.and(a)
-	}
-	return x
+	return chain(g.Args, c.and, func(xs []ast.Expr) ast.Expr { return &ast.OrExpr{Args: xs} })
 }
 
 func (c *converter) and(g *gAnd) ast.Expr {
-	if len(g.Args) == 1 {
-		return c.not(g.Args[0])
-	}
-	x := &ast.AndExpr{Args: make([]ast.Expr, len(g.Args))}
-	for i, a := range g.Args {
-		x.Args[i] = c.not(a)
-	}
-	return x
+	return chain(g.Args, c.not, func(xs []ast.Expr) ast.Expr { return &ast.AndExpr{Args: xs} })
 }
 
 func (c *converter) not(g *gNot) ast.Expr {
@@ -187,25 +186,11 @@ func (c *converter) list(g *gList) ast.Value {
 }
 
 func (c *converter) orValues(g *gOrValues) ast.Value {
-	if len(g.Args) == 1 {
-		return c.andValues(g.Args[0])
-	}
-	x := &ast.OrValue{Args: make([]ast.Value, len(g.Args))}
-	for i, a := range g.Args {
-		x.Args[i] = c.andValues(a)
-	}
-	return x
+	return chain(g.Args, c.andValues, func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} })
 }
 
 func (c *converter) andValues(g *gAndValues) ast.Value {
-	if len(g.Args) == 1 {
-		return c.notValues(g.Args[0])
-	}
-	x := &ast.AndValue{Args: make([]ast.Value, len(g.Args))}
-	for i, a := range g.Args {
-		x.Args[i] = c.notValues(a)
-	}
-	return x
+	return chain(g.Args, c.notValues, func(xs []ast.Value) ast.Value { return &ast.AndValue{Args: xs} })
 }
 
 func (c *converter) notValues(g *gNotValues) ast.Value {
