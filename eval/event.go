@@ -275,3 +275,20 @@ type prefixed struct {
 func (p prefixed) VisitField(name string, x any) bool {
 	return p.v.VisitField(p.prefix+"."+name, x)
 }
+
+// First returns the first value of the field at path in e (flat, nested or
+// mixed, the first element of an array), and whether there is one. It is
+// the lookup a Program does, for callers that want a field's value
+// itself: a timestamp, an index name, a value to print.
+func First(e Event, path *Path) (any, bool) {
+	var f firstValue
+	e.Values(path, &f)
+	return f.v, f.ok
+}
+
+type firstValue struct {
+	v  any
+	ok bool
+}
+
+func (f *firstValue) Visit(x any) bool { f.v, f.ok = x, true; return true }

@@ -578,18 +578,9 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 	return t, ""
 }
 
-type firstVisitor struct {
-	v  any
-	ok bool
-}
-
-func (f *firstVisitor) Visit(x any) bool { f.v, f.ok = x, true; return true }
-
 // firstValue returns the first value of the field, flat or nested.
 func firstValue(fields map[string]any, p *eval.Path) (any, bool) {
-	var f firstVisitor
-	eval.Map(fields).Values(p, &f)
-	return f.v, f.ok
+	return eval.First(eval.Map(fields), p)
 }
 
 var (

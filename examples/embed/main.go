@@ -144,19 +144,11 @@ func detect(args []string, w io.Writer, workers int) error {
 	return nil
 }
 
-type firstValue struct {
-	v  any
-	ok bool
-}
-
-func (f *firstValue) Visit(x any) bool { f.v, f.ok = x, true; return true }
-
 // value returns a field's first value, flat or nested, as text.
 func value(fields map[string]any, name string) string {
-	var f firstValue
-	eval.Map(fields).Values(eval.NewPath(name), &f)
-	if !f.ok {
+	v, ok := eval.First(eval.Map(fields), eval.NewPath(name))
+	if !ok {
 		return "-"
 	}
-	return strings.TrimSpace(fmt.Sprint(f.v))
+	return strings.TrimSpace(fmt.Sprint(v))
 }

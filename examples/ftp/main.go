@@ -380,21 +380,13 @@ func values(vs []any) string {
 	return strings.Join(s, ", ")
 }
 
-type first struct {
-	v  any
-	ok bool
-}
-
-func (f *first) Visit(x any) bool { f.v, f.ok = x, true; return true }
-
 // field returns the first value of a field, flat or nested, as text.
 func field(fields map[string]any, name string) string {
-	var f first
-	eval.Map(fields).Values(eval.NewPath(name), &f)
-	if !f.ok {
+	v, ok := eval.First(eval.Map(fields), eval.NewPath(name))
+	if !ok {
 		return ""
 	}
-	return fmt.Sprint(f.v)
+	return fmt.Sprint(v)
 }
 
 func hostPort(ip, port string) string {
