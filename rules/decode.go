@@ -36,15 +36,7 @@ func Load(path string) (*Rule, error) {
 // errors with their line, then, when the syntax is fine, every field of the
 // wrong type and every failed validation, sorted by line.
 func Parse(name string, data []byte) (*Rule, error) {
-	r, ps, err := decode(name, data, formatOf(name, data))
-	if err != nil {
-		return nil, err
-	}
-	r.validate(ps)
-	if err := ps.err(); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return parseAs(name, data, formatOf(name, data))
 }
 
 // ParseTOML is Parse for a detection-rules TOML file whatever its name.
