@@ -113,9 +113,10 @@ type compiler struct {
 // field is a field being compiled: its path relative to the scope, its
 // full name and type.
 type field struct {
-	path *Path
-	full string
-	typ  Type
+	path   *Path
+	source *Path // a multi-field's parent, whose value it indexes; or nil
+	full   string
+	typ    Type
 	// outside is the nested field this one lies in when the query is not
 	// inside it: Elasticsearch matches nothing then.
 	outside string
@@ -146,6 +147,11 @@ func (c *compiler) field(l *ast.Literal) *field {
 		full = c.scope + "." + name
 	}
 	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full)}
+	if src := c.schema.sourceField(full); src != full {
+		// a multi-field: its value is the parent's (a document written
+		// with the multi-field's own key is read too)
+		f.source = NewPath(name[:len(name)-(len(full)-len(src))])
+	}
 	if np := c.schema.nestedPrefix(full); np != "" && len(np) > len(c.scope) {
 		f.outside = np
 	}
@@ -189,7 +195,7 @@ func (c *compiler) expr(x ast.Expr) node {
 		if f.outside != "" {
 			return c.outsideNested(f, ast.Print(x))
 		}
-		return &leafNode{path: f.path, m: c.rangeMatcher(f, x.Op, x.Value), label: ast.Print(x)}
+		return &leafNode{path: f.path, source: f.source, m: c.rangeMatcher(f, x.Op, x.Value), label: ast.Print(x)}
 	case *ast.NestedExpr:
 		f := c.field(x.Path)
 		if f.typ != Nested && f.typ != Unknown {
@@ -216,7 +222,7 @@ func (c *compiler) outsideNested(f *field, label string) node {
 func (c *compiler) value(f *field, v ast.Value) node {
 	switch v := v.(type) {
 	case *ast.Literal:
-		return &leafNode{path: f.path, m: c.matcher(f, []*ast.Literal{v}), label: f.path.Name + ":" + ast.Print(v)}
+		return &leafNode{path: f.path, source: f.source, m: c.matcher(f, []*ast.Literal{v}), label: f.path.Name + ":" + ast.Print(v)}
 	case *ast.OrValue:
 		var lits []*ast.Literal
 		var rest []node
@@ -232,7 +238,7 @@ func (c *compiler) value(f *field, v ast.Value) node {
 			if len(lits) > 1 {
 				label = f.path.Name + ":(" + ast.Print(&ast.OrValue{Args: litValues(lits)}) + ")"
 			}
-			rest = append([]node{&leafNode{path: f.path, m: c.matcher(f, lits), label: label}}, rest...)
+			rest = append([]node{&leafNode{path: f.path, source: f.source, m: c.matcher(f, lits), label: label}}, rest...)
 		}
 		if len(rest) == 1 {
 			return rest[0]

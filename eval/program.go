@@ -199,18 +199,25 @@ func (n *constNode) explain(Event) *Trace {
 	return &Trace{Query: n.label, Held: n.val, Note: n.note}
 }
 
-// leafNode tests the values of one field.
+// leafNode tests the values of one field. For a multi-field, source is
+// the parent field whose value Elasticsearch indexes for it; both are read.
 type leafNode struct {
-	path  *Path
-	m     Visitor
-	label string
+	path   *Path
+	source *Path // nil, or the multi-field's parent
+	m      Visitor
+	label  string
 }
 
-func (n *leafNode) match(e Event) bool { return e.Values(n.path, n.m) }
+func (n *leafNode) match(e Event) bool {
+	return e.Values(n.path, n.m) || (n.source != nil && e.Values(n.source, n.m))
+}
 
 func (n *leafNode) explain(e Event) *Trace {
 	r := &recorder{m: n.m}
 	e.Values(n.path, r)
+	if n.source != nil {
+		e.Values(n.source, r)
+	}
 	return &Trace{Query: n.label, Held: r.held, Values: r.seen}
 }
 

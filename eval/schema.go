@@ -153,6 +153,28 @@ func (s Schema) Lookup(field string) Type {
 	return Unknown
 }
 
+// sourceField returns the field whose value field indexes. A multi-field
+// ("process.command_line.text", a match_only_text field below the keyword
+// process.command_line) has no value of its own in a document: Elasticsearch
+// indexes its parent's value a second way, so the parent is returned.
+// Any other field is its own source. A field is taken for a multi-field
+// when the schema types both it and its parent, and the parent is a leaf
+// (not an object, nested or flattened field).
+func (s Schema) sourceField(field string) string {
+	i := strings.LastIndexByte(field, '.')
+	if i <= 0 {
+		return field
+	}
+	if _, ok := s[field]; !ok {
+		return field
+	}
+	switch s[field[:i]] {
+	case Unknown, Object, Nested, Flattened:
+		return field
+	}
+	return field[:i]
+}
+
 // nestedPrefix returns the longest proper prefix of field (ending at a dot)
 // that s types as Nested, or "".
 func (s Schema) nestedPrefix(field string) string {
