@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -75,6 +76,20 @@ func (l ErrorList) Unwrap() []error {
 		out[i] = e
 	}
 	return out
+}
+
+// CompileErrors returns the *CompileError values in err (one, or those of
+// an ErrorList), in query order, or nil when err holds none.
+func CompileErrors(err error) []*CompileError {
+	var list ErrorList
+	if errors.As(err, &list) {
+		return list
+	}
+	var one *CompileError
+	if errors.As(err, &one) {
+		return []*CompileError{one}
+	}
+	return nil
 }
 
 // Compile prepares x for matching. It types every literal from its field's

@@ -1,6 +1,8 @@
 package eval_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,5 +34,22 @@ func TestCompileMalformedTree(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "malformed query tree") {
 			t.Errorf("Compile(%#v) = %v, %v; want a malformed-tree error", x, p, err)
 		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	one := &eval.CompileError{Field: "a", Msg: "x"}
+	two := &eval.CompileError{Field: "b", Msg: "y"}
+	if got := eval.CompileErrors(one); len(got) != 1 || got[0] != one {
+		t.Errorf("CompileErrors(one) = %v", got)
+	}
+	if got := eval.CompileErrors(eval.ErrorList{one, two}); len(got) != 2 || got[1] != two {
+		t.Errorf("CompileErrors(list) = %v", got)
+	}
+	if got := eval.CompileErrors(fmt.Errorf("wrapped: %w", one)); len(got) != 1 {
+		t.Errorf("CompileErrors(wrapped) = %v", got)
+	}
+	if got := eval.CompileErrors(errors.New("other")); got != nil {
+		t.Errorf("CompileErrors(other) = %v", got)
 	}
 }

@@ -351,13 +351,8 @@ func (c *Checker) query(src string, qs *QuerySource, file string) []Finding {
 	w := &walker{c: c}
 	w.expr(x, "", false)
 	if _, err := eval.Compile(x, eval.WithSchema(c.schema)); err != nil {
-		var list eval.ErrorList
-		var one *eval.CompileError
-		switch {
-		case errors.As(err, &list):
-		case errors.As(err, &one):
-			list = eval.ErrorList{one}
-		default:
+		list := eval.CompileErrors(err)
+		if list == nil {
 			w.add(0, Finding{Severity: Error, Code: CodeTypeConflict, Message: err.Error()})
 		}
 		for _, e := range list {

@@ -31,13 +31,8 @@ func compileQuery(src string, snippet bool, opts ...eval.Option) (*eval.Program,
 // describeCompileError writes each *eval.CompileError of err as
 // "line L, col C: field: message", one a line.
 func describeCompileError(src string, err error) string {
-	var list eval.ErrorList
-	var one *eval.CompileError
-	switch {
-	case errors.As(err, &list):
-	case errors.As(err, &one):
-		list = eval.ErrorList{one}
-	default:
+	list := eval.CompileErrors(err)
+	if list == nil {
 		return err.Error()
 	}
 	lines := make([]string, len(list))
