@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,11 +32,11 @@ func litText(l *ast.Literal) string {
 	return l.Text
 }
 
-func (s *search) field(name, nest, rel string) *field {
+func (s *search) field(name string, keys []string) *field {
 	if i, ok := s.byName[name]; ok {
 		return s.fields[i]
 	}
-	f := &field{name: name, nest: nest, rel: rel, typ: s.cfg.schema.Lookup(name)}
+	f := &field{name: name, keys: keys, typ: s.cfg.schema.Lookup(name)}
 	s.byName[name] = len(s.fields)
 	s.fields = append(s.fields, f)
 	return f
@@ -71,12 +72,12 @@ func (s *search) fieldOf(l *ast.Literal, scope string) (name, rel string) {
 
 // collect records the fields and literals of x.
 func (s *search) collect(x ast.Expr) {
-	for ref, scope := range s.refs(x) {
-		name, nest, rel, ok := s.target(ref, scope)
+	for ref, in := range s.refs(x) {
+		name, keys, ok := s.target(ref, in)
 		if !ok {
 			continue
 		}
-		f := s.field(name, nest, rel)
+		f := s.field(name, keys)
 		f.leafs++
 		switch n := ref.Node.(type) {
 		case *ast.MatchExpr:
@@ -97,44 +98,53 @@ func (s *search) collect(x ast.Expr) {
 	}
 }
 
+// scope is the nested query a field reference lies in, as the event
+// holds it: the zero scope is outside any.
+type scope struct {
+	name string   // the nested field's full name, resolved by fieldOf
+	keys []string // the event keys of its objects, from the top
+}
+
 // refs yields the field references of x (see ast.Fields), each with the
-// event field its nested query stands for ("" outside any): the path
-// resolved by fieldOf, so that a wildcard path names a schema field.
-func (s *search) refs(x ast.Expr) iter.Seq2[ast.FieldRef, string] {
-	return func(yield func(ast.FieldRef, string) bool) {
-		scopes := map[*ast.NestedExpr]string{}
+// nested query it lies in: its path resolved by fieldOf, so that a
+// wildcard path names a schema field.
+func (s *search) refs(x ast.Expr) iter.Seq2[ast.FieldRef, scope] {
+	return func(yield func(ast.FieldRef, scope) bool) {
+		scopes := map[*ast.NestedExpr]scope{}
 		for ref := range ast.Fields(x) {
-			scope := scopes[ref.Nested] // "" for nil, outside any
+			in := scopes[ref.Nested] // the zero scope for nil, outside any
 			if n, ok := ref.Node.(*ast.NestedExpr); ok {
-				scopes[n], _ = s.fieldOf(n.Path, scope)
+				name, rel := s.fieldOf(n.Path, in.name)
+				scopes[n] = scope{name, append(slices.Clip(in.keys), rel)}
 			}
-			if !yield(ref, scope) {
+			if !yield(ref, in) {
 				return
 			}
 		}
 	}
 }
 
-// target returns the event field a reference in scope tests: its full
-// name, the nested field it lies in ("" if none) and its name there. Free
-// text and "*:value" test textField. ok is false for a nested query's path
-// and for the match-all "*:*", which test no field.
-func (s *search) target(ref ast.FieldRef, scope string) (name, nest, rel string, ok bool) {
+// target returns the event field a reference in scope in tests: its full
+// name and the event keys that lead to its value (one for a field outside
+// nested queries, one more for each nested query). Free text and
+// "*:value" test textField. ok is false for a nested query's path and for
+// the match-all "*:*", which test no field.
+func (s *search) target(ref ast.FieldRef, in scope) (name string, keys []string, ok bool) {
 	switch n := ref.Node.(type) {
 	case *ast.NestedExpr:
-		return "", "", "", false
+		return "", nil, false
 	case *ast.TextExpr:
-		return textField, "", textField, true
+		return textField, []string{textField}, true
 	case *ast.MatchExpr:
 		if ast.IsMatchAll(n) {
-			return "", "", "", false
+			return "", nil, false
 		}
 		if n.Field.IsStar() {
-			return textField, "", textField, true
+			return textField, []string{textField}, true
 		}
 	}
-	name, rel = s.fieldOf(ref.Field, scope)
-	return name, scope, rel, true
+	name, rel := s.fieldOf(ref.Field, in.name)
+	return name, append(slices.Clip(in.keys), rel), true
 }
 
 // candidates returns the values worth trying for a field, from the

@@ -66,6 +66,15 @@ func TestQueries(t *testing.T) {
 		{"destination.port >= 21", "destination.port > 21", diff.VerdictNarrower, "", `{"destination.port":21}`},
 		{"event.category:network", "event.category:Network", diff.VerdictBoth, `{"event.category":"Network"}`, `{"event.category":"network"}`},
 		{"not f:a", "f:* and not f:a", diff.VerdictNarrower, "", `{}`},
+		// nested queries: the witness is an object under the path
+		{"items:{ name:x }", "items:{ name:(x or y) }", diff.VerdictWider, `{"items":{"name":"y"}}`, ""},
+		{"items:{ name:x and stock > 10 }", "items:{ name:x } and items:{ stock > 10 }", diff.VerdictEquivalent, "", ""},
+		// a nested query inside another: an object inside an object (this
+		// was "equivalent": the events put {"c":...} under the key "a.b",
+		// which no nested query reads)
+		{"a:{ b:{ c:1 } }", "a:{ b:{ c:2 } }", diff.VerdictBoth, `{"a":{"b":{"c":2}}}`, `{"a":{"b":{"c":1}}}`},
+		// a wildcard field name stands for a schema field that fits it
+		{"process.*:x", "process.name:x", diff.VerdictNarrower, "", `{"process.args":"x"}`},
 	} {
 		t.Run(tc.old+" → "+tc.new, func(t *testing.T) {
 			a, err := kql.Parse(tc.old)

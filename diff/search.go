@@ -10,9 +10,11 @@ import (
 
 // field is one event field the search assigns.
 type field struct {
-	name  string // full dotted name
-	nest  string // the nested field it lies in, "" if none
-	rel   string // its name relative to nest
+	name string // full dotted name
+	// keys lead to its value in an event: its name for a field outside
+	// nested queries; else the nested field's name, then the names
+	// relative to each nested query, the field's own last.
+	keys  []string
 	typ   eval.Type
 	lits  []*ast.Literal
 	leafs int  // leaves that test it
@@ -69,8 +71,8 @@ func (s *search) prepare(root ast.Expr) {
 			return
 		}
 		lf := &leaf{prog: prog}
-		for ref, scope := range s.refs(x) {
-			name, _, _, ok := s.target(ref, scope)
+		for ref, in := range s.refs(x) {
+			name, _, ok := s.target(ref, in)
 			if !ok {
 				continue
 			}
@@ -103,16 +105,16 @@ func (s *search) event(a []int) map[string]any {
 			continue
 		}
 		v := f.cands[a[i]]
-		if f.nest == "" {
-			s.ev[f.name] = v
-			continue
+		m := s.ev
+		for _, k := range f.keys[:len(f.keys)-1] {
+			sub, _ := m[k].(map[string]any)
+			if sub == nil {
+				sub = map[string]any{}
+				m[k] = sub
+			}
+			m = sub
 		}
-		m, _ := s.ev[f.nest].(map[string]any)
-		if m == nil {
-			m = map[string]any{}
-			s.ev[f.nest] = m
-		}
-		m[f.rel] = v
+		m[f.keys[len(f.keys)-1]] = v
 	}
 	return s.ev
 }
