@@ -22,9 +22,11 @@
 //   - [github.com/kqlrules/kqlrules/cidr] parses addresses and CIDRs with
 //     Elasticsearch's rules and keeps prefix sets.
 //   - [github.com/kqlrules/kqlrules/rules] loads rule files with their
-//     metadata and version history, replays Kibana's detection engine
-//     over event streams, and tells what an edit of a query changes
-//     (rules.Diff, with witness events).
+//     metadata and version history and replays Kibana's detection engine
+//     over event streams.
+//   - [github.com/kqlrules/kqlrules/diff] tells what an edit of a query
+//     changes (diff.Queries, diff.Versions for two versions of a rule),
+//     with minimal witness events.
 //   - [github.com/kqlrules/kqlrules/lint] checks queries and rule files as
 //     a rule author needs: syntax, fields, values, likely mistakes.
 //

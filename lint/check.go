@@ -349,7 +349,7 @@ func (c *Checker) query(src string, qs *QuerySource, file string) []Finding {
 		return sortFindings(c.syntax(src, qs, file, err))
 	}
 	w := &walker{c: c}
-	w.expr(x, "", false)
+	w.check(x)
 	if _, err := eval.Compile(x, eval.WithSchema(c.schema)); err != nil {
 		list := eval.CompileErrors(err)
 		if list == nil {
@@ -374,6 +374,9 @@ func (c *Checker) query(src string, qs *QuerySource, file string) []Finding {
 type walker struct {
 	c     *Checker
 	found []Finding
+	// names holds the full field name of each match, range and nested
+	// query of the tree (ast.FieldRef.Name).
+	names map[ast.Expr]string
 }
 
 func (w *walker) add(off int, f Finding) {
@@ -394,54 +397,52 @@ func fieldName(l *ast.Literal) string {
 	return l.Text
 }
 
-func join(scope, name string) string {
-	if scope == "" {
-		return name
+// check checks the and/or chains of x, then each of its field
+// references. The chains go first: their findings come before those of
+// their arguments at the same place.
+func (w *walker) check(x ast.Expr) {
+	refs := slices.Collect(ast.Fields(x))
+	w.names = make(map[ast.Expr]string, len(refs))
+	for _, r := range refs {
+		w.names[r.Node] = r.Name()
 	}
-	return scope + "." + name
-}
-
-// expr checks x; inAnd tells that x is an argument of an and-chain, whose
-// ranges were checked together.
-func (w *walker) expr(x ast.Expr, scope string, inAnd bool) {
-	switch x := x.(type) {
-	case *ast.AndExpr:
-		w.chain(x.Args, scope, "and")
-		w.ranges(x.Args, scope)
-		for _, a := range x.Args {
-			w.expr(a, scope, true)
+	inAnd := map[ast.Expr]bool{} // the arguments of and-chains, whose ranges were checked together
+	ast.Inspect(x, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AndExpr:
+			w.chain(n.Args, "and")
+			w.ranges(n.Args)
+			for _, a := range n.Args {
+				inAnd[a] = true
+			}
+		case *ast.OrExpr:
+			w.chain(n.Args, "or")
 		}
-	case *ast.OrExpr:
-		w.chain(x.Args, scope, "or")
-		for _, a := range x.Args {
-			w.expr(a, scope, false)
+		return true
+	})
+	for _, r := range refs {
+		switch n := r.Node.(type) {
+		case *ast.MatchExpr:
+			if ast.IsMatchAll(n) {
+				continue
+			}
+			w.field(n.Field, r.Name())
+			w.values(r.Name(), n.Value)
+		case *ast.RangeExpr:
+			w.field(n.Field, r.Name())
+			if !inAnd[n] {
+				w.ranges([]ast.Expr{n})
+			}
+		case *ast.NestedExpr:
+			w.field(n.Path, r.Name())
+		case *ast.TextExpr:
+			w.literal("", n.Value)
 		}
-	case *ast.NotExpr:
-		w.expr(x.X, scope, false)
-	case *ast.MatchExpr:
-		if ast.IsMatchAll(x) {
-			return
-		}
-		full := join(scope, fieldName(x.Field))
-		w.field(x.Field, full)
-		w.values(full, x.Value)
-	case *ast.RangeExpr:
-		full := join(scope, fieldName(x.Field))
-		w.field(x.Field, full)
-		if !inAnd {
-			w.ranges([]ast.Expr{x}, scope)
-		}
-	case *ast.NestedExpr:
-		full := join(scope, fieldName(x.Path))
-		w.field(x.Path, full)
-		w.expr(x.X, full, false)
-	case *ast.TextExpr:
-		w.literal("", x.Value)
 	}
 }
 
 // chain warns about free text that follows a field test in an and/or chain.
-func (w *walker) chain(args []ast.Expr, scope, op string) {
+func (w *walker) chain(args []ast.Expr, op string) {
 	for i := 1; i < len(args); i++ {
 		t, ok := args[i].(*ast.TextExpr)
 		if !ok {
@@ -456,7 +457,7 @@ func (w *walker) chain(args []ast.Expr, scope, op string) {
 			code = CodeFreeTextAfterOr
 		}
 		field := ast.Print(m.Field)
-		f := Finding{Severity: Warning, Code: code, Field: join(scope, fieldName(m.Field)),
+		f := Finding{Severity: Warning, Code: code, Field: w.names[m],
 			Message: fmt.Sprintf("%s is free text, searched in every field: \"%s %s %s\" does not give %s a second value",
 				ast.Print(t.Value), ast.Print(m), op, ast.Print(t.Value), field)}
 		if lit, ok := m.Value.(*ast.Literal); ok {
@@ -786,7 +787,7 @@ func (b *bounds) empty() bool {
 
 // ranges checks the numeric ranges that one and-chain (or one range on its
 // own) puts on each field: can they hold together, and within the type?
-func (w *walker) ranges(args []ast.Expr, scope string) {
+func (w *walker) ranges(args []ast.Expr) {
 	byField := map[string]*bounds{}
 	var order []string
 	for _, a := range args {
@@ -794,7 +795,7 @@ func (w *walker) ranges(args []ast.Expr, scope string) {
 		if !ok || r.Field.Kind == ast.Wildcard || r.Value.Kind != ast.String {
 			continue
 		}
-		full := join(scope, fieldName(r.Field))
+		full := w.names[r]
 		typ := w.c.schema.Lookup(full)
 		if !isNumeric(typ) && typ != eval.Unknown {
 			continue

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
@@ -70,26 +71,26 @@ func (c *diffCmd) Run(e *env) error {
 	if s == nil {
 		s = eval.DefaultSchema()
 	}
-	d, err := rules.Diff(xo, xn, rules.DiffSchema(s))
+	d, err := diff.Queries(xo, xn, diff.Schema(s))
 	if err != nil {
 		return &exitError{status: 2, msg: "kqlrules diff: " + err.Error()}
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
 	switch d.Verdict {
-	case rules.VerdictFormatting:
+	case diff.VerdictFormatting:
 		fmt.Fprintln(w, "verdict: formatting only (the canonical trees are equal)")
-	case rules.VerdictEquivalent:
+	case diff.VerdictEquivalent:
 		how := "no event tells them apart among"
 		if !d.Exhaustive {
 			how += " the sampled"
 		}
 		fmt.Fprintf(w, "verdict: equivalent (%s %d candidate events)\n", how, d.Searched)
 	default:
-		what := map[rules.Verdict]string{
-			rules.VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
-			rules.VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
-			rules.VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
+		what := map[diff.Verdict]string{
+			diff.VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
+			diff.VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
+			diff.VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
 		}[d.Verdict]
 		fmt.Fprintf(w, "verdict: %s (%s)\n", d.Verdict, what)
 		witnesses := func(label string, evs []map[string]any) {
@@ -116,7 +117,7 @@ func (c *diffCmd) Run(e *env) error {
 			return err
 		}
 	}
-	if d.Verdict == rules.VerdictFormatting || d.Verdict == rules.VerdictEquivalent {
+	if d.Verdict == diff.VerdictFormatting || d.Verdict == diff.VerdictEquivalent {
 		return nil
 	}
 	return &exitError{status: 1}

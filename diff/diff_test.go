@@ -1,4 +1,4 @@
-package rules_test
+package diff_test
 
 import (
 	"encoding/json"
@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
-	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
 
@@ -27,7 +27,7 @@ func mustParse(t *testing.T, q string) *eval.Program {
 
 // checkWitnesses matches every witness again, from its JSON text, and
 // fails unless it really tells the queries apart in its direction.
-func checkWitnesses(t *testing.T, oldQ, newQ string, d *rules.DiffResult) {
+func checkWitnesses(t *testing.T, oldQ, newQ string, d *diff.Result) {
 	t.Helper()
 	po, pn := mustParse(t, oldQ), mustParse(t, newQ)
 	for _, dir := range []struct {
@@ -47,25 +47,34 @@ func checkWitnesses(t *testing.T, oldQ, newQ string, d *rules.DiffResult) {
 	}
 }
 
-func TestDiffSmall(t *testing.T) {
+func TestQueries(t *testing.T) {
 	for _, tc := range []struct {
 		old, new string
-		want     rules.Verdict
+		want     diff.Verdict
 		added    string // JSON of the first added witness, "" for none
 		removed  string
 	}{
-		{"f:a", "f : a", rules.VerdictFormatting, "", ""},
-		{"f:a", "f:(a or b)", rules.VerdictWider, `{"f":"b"}`, ""},
-		{"f:a", "f:a and g:b", rules.VerdictNarrower, "", `{"f":"a"}`},
-		{"not f:a", "not f:(a or b)", rules.VerdictNarrower, "", `{"f":"b"}`},
-		{"x:1", "x:2", rules.VerdictBoth, `{"x":2}`, `{"x":1}`},
-		{"destination.port:21", `destination.port:"21"`, rules.VerdictEquivalent, "", ""},
-		{"f:(a and b)", "f:a and f:b", rules.VerdictEquivalent, "", ""},
-		{"f:a or f:b", "f:(a or b)", rules.VerdictEquivalent, "", ""},
-		{"source.ip:10.0.0.0/8", "source.ip:10.0.0.0/9", rules.VerdictNarrower, "", `{"source.ip":"10.128.0.0"}`},
-		{"destination.port >= 21", "destination.port > 21", rules.VerdictNarrower, "", `{"destination.port":21}`},
-		{"event.category:network", "event.category:Network", rules.VerdictBoth, `{"event.category":"Network"}`, `{"event.category":"network"}`},
-		{"not f:a", "f:* and not f:a", rules.VerdictNarrower, "", `{}`},
+		{"f:a", "f : a", diff.VerdictFormatting, "", ""},
+		{"f:a", "f:(a or b)", diff.VerdictWider, `{"f":"b"}`, ""},
+		{"f:a", "f:a and g:b", diff.VerdictNarrower, "", `{"f":"a"}`},
+		{"not f:a", "not f:(a or b)", diff.VerdictNarrower, "", `{"f":"b"}`},
+		{"x:1", "x:2", diff.VerdictBoth, `{"x":2}`, `{"x":1}`},
+		{"destination.port:21", `destination.port:"21"`, diff.VerdictEquivalent, "", ""},
+		{"f:(a and b)", "f:a and f:b", diff.VerdictEquivalent, "", ""},
+		{"f:a or f:b", "f:(a or b)", diff.VerdictEquivalent, "", ""},
+		{"source.ip:10.0.0.0/8", "source.ip:10.0.0.0/9", diff.VerdictNarrower, "", `{"source.ip":"10.128.0.0"}`},
+		{"destination.port >= 21", "destination.port > 21", diff.VerdictNarrower, "", `{"destination.port":21}`},
+		{"event.category:network", "event.category:Network", diff.VerdictBoth, `{"event.category":"Network"}`, `{"event.category":"network"}`},
+		{"not f:a", "f:* and not f:a", diff.VerdictNarrower, "", `{}`},
+		// nested queries: the witness is an object under the path
+		{"items:{ name:x }", "items:{ name:(x or y) }", diff.VerdictWider, `{"items":{"name":"y"}}`, ""},
+		{"items:{ name:x and stock > 10 }", "items:{ name:x } and items:{ stock > 10 }", diff.VerdictEquivalent, "", ""},
+		// a nested query inside another: an object inside an object (this
+		// was "equivalent": the events put {"c":...} under the key "a.b",
+		// which no nested query reads)
+		{"a:{ b:{ c:1 } }", "a:{ b:{ c:2 } }", diff.VerdictBoth, `{"a":{"b":{"c":2}}}`, `{"a":{"b":{"c":1}}}`},
+		// a wildcard field name stands for a schema field that fits it
+		{"process.*:x", "process.name:x", diff.VerdictNarrower, "", `{"process.args":"x"}`},
 	} {
 		t.Run(tc.old+" → "+tc.new, func(t *testing.T) {
 			a, err := kql.Parse(tc.old)
@@ -76,7 +85,7 @@ func TestDiffSmall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := rules.Diff(a, b)
+			d, err := diff.Queries(a, b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +105,7 @@ func TestDiffSmall(t *testing.T) {
 			if got := first(d.Removed); got != tc.removed {
 				t.Errorf("removed witness %s, want %s", got, tc.removed)
 			}
-			if tc.want != rules.VerdictFormatting && !d.Exhaustive {
+			if tc.want != diff.VerdictFormatting && !d.Exhaustive {
 				t.Errorf("small diff searched with a guided search (%d events)", d.Searched)
 			}
 			checkWitnesses(t, tc.old, tc.new, d)
@@ -104,22 +113,22 @@ func TestDiffSmall(t *testing.T) {
 	}
 }
 
-// TestDiffFTPVersions pins the verdicts of the FTP rule's history.
-func TestDiffFTPVersions(t *testing.T) {
+// TestVersionsFTP pins the verdicts of the FTP rule's history.
+func TestVersionsFTP(t *testing.T) {
 	r := builtin.FTP()
 	for _, tc := range []struct {
 		from, to int
-		want     rules.Verdict
-		check    func(t *testing.T, d *rules.DiffResult)
+		want     diff.Verdict
+		check    func(t *testing.T, d *diff.Result)
 	}{
-		{1, 3, rules.VerdictNarrower, func(t *testing.T, d *rules.DiffResult) {
+		{1, 3, diff.VerdictNarrower, func(t *testing.T, d *diff.Result) {
 			// an outbound connection without a private source: v1 matched it.
 			if d.Removed[0]["network.direction"] != "outbound" {
 				t.Errorf("first removed witness %v: want network.direction outbound", d.Removed[0])
 			}
 		}},
-		{2, 3, rules.VerdictNarrower, nil},
-		{3, 4, rules.VerdictBoth, func(t *testing.T, d *rules.DiffResult) {
+		{2, 3, diff.VerdictNarrower, nil},
+		{3, 4, diff.VerdictBoth, func(t *testing.T, d *diff.Result) {
 			// v4 adds a Zeek FTP record off ports 20 and 21
 			a := d.Added[0]
 			if a["event.dataset"] != "zeek.ftp" || a["destination.port"] == 20.0 || a["destination.port"] == 21.0 {
@@ -130,8 +139,8 @@ func TestDiffFTPVersions(t *testing.T) {
 				t.Errorf("first removed witness %v: want no event.category", d.Removed[0])
 			}
 		}},
-		{4, 5, rules.VerdictFormatting, nil},
-		{5, 6, rules.VerdictNarrower, func(t *testing.T, d *rules.DiffResult) {
+		{4, 5, diff.VerdictFormatting, nil},
+		{5, 6, diff.VerdictNarrower, func(t *testing.T, d *diff.Result) {
 			var dst []string
 			for _, w := range d.Removed {
 				dst = append(dst, w["destination.ip"].(string))
@@ -142,11 +151,11 @@ func TestDiffFTPVersions(t *testing.T) {
 				}
 			}
 		}},
-		{6, 7, rules.VerdictFormatting, nil},
-		{7, 8, rules.VerdictFormatting, nil},
-		{6, 8, rules.VerdictFormatting, nil},
+		{6, 7, diff.VerdictFormatting, nil},
+		{7, 8, diff.VerdictFormatting, nil},
+		{6, 8, diff.VerdictFormatting, nil},
 	} {
-		d, err := rules.DiffVersions(r, tc.from, tc.to)
+		d, err := diff.Versions(r, tc.from, tc.to)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,10 +180,10 @@ func TestDiffFTPVersions(t *testing.T) {
 	}
 }
 
-func TestCompareEvents(t *testing.T) {
+func TestEvents(t *testing.T) {
 	po, pn := mustParse(t, "f:a"), mustParse(t, "f:(a or b)")
 	evs := []map[string]any{{"f": "a"}, {"f": "b"}, {"f": "c"}, {}}
-	d := rules.CompareEvents(po, pn, slices.Values(evs))
+	d := diff.Events(po, pn, slices.Values(evs))
 	if d.Events != 4 || d.OldMatches != 1 || d.NewMatches != 2 || !slices.Equal(d.Added, []int{1}) || len(d.Removed) != 0 {
 		t.Errorf("got %+v", d)
 	}

@@ -1,0 +1,131 @@
+// Package diff tells what an edit of a KQL query changes: whether the new
+// query matches the same events as the old one, fewer, more, or some of
+// each, with minimal witness events that one matches and the other does
+// not ([Queries], [Versions] for two versions of a rule), and how the two
+// fare on real events ([Events]).
+//
+// The search is built from the literals the queries mention
+// (candidates.go), tries every combination of them or, when there are too
+// many, a guided and seeded sample (search.go), and reports witnesses
+// minimized and matched again after a JSON round trip (witnesses.go).
+package diff
+
+import (
+	"fmt"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// Option changes how [Queries] searches.
+type Option func(*config)
+
+type config struct {
+	schema     eval.Schema
+	exhaustive int // largest number of combinations tried exhaustively
+	budget     int // most candidate events of a guided search
+	seed       int64
+}
+
+// Schema sets the field types used to compile both queries (default
+// eval.DefaultSchema).
+func Schema(s eval.Schema) Option { return func(c *config) { c.schema = s } }
+
+// Budget bounds the search: up to exhaustive combinations are all
+// tried (default 100,000); beyond that, a guided search evaluates about
+// budget candidate events (default 200,000).
+func Budget(exhaustive, budget int) Option {
+	return func(c *config) { c.exhaustive, c.budget = exhaustive, budget }
+}
+
+// Seed sets the seed of the guided search's random choices (default 1).
+func Seed(seed int64) Option { return func(c *config) { c.seed = seed } }
+
+// Queries compares two queries. Equal trees (ast.Equal) are "formatting
+// only". Otherwise both are compiled with the same schema and Queries searches
+// the events the two can tell apart, built from the literals they mention:
+// for each field, each value and its neighbours (a number ±1, a keyword in
+// other cases, a CIDR's first, middle and last addresses and the ones just
+// outside, IPv4 addresses also in their IPv4-mapped IPv6 form, an address
+// of the other family), the field absent, and arrays of two values where
+// the field is tested more than once. When the combinations are few they
+// are all tried; otherwise the search starts from events that one query
+// matches (built by satisfying its tree) and from random events, and
+// varies one and two fields at a time. The verdict follows from the
+// witnesses found in each direction; "equivalent" means none was found
+// (a proof only when Exhaustive is true).
+func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
+	cfg := config{exhaustive: 100_000, budget: 200_000, seed: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.schema == nil {
+		cfg.schema = eval.DefaultSchema()
+	}
+	if old == nil || new == nil {
+		return nil, fmt.Errorf("diff: Queries: nil query")
+	}
+	res := &Result{Old: ast.Print(old), New: ast.Print(new)}
+	if ast.Equal(old, new) {
+		res.Verdict = VerdictFormatting
+		return res, nil
+	}
+	po, err := eval.Compile(old, eval.WithSchema(cfg.schema))
+	if err != nil {
+		return nil, fmt.Errorf("diff: Queries: old query: %w", err)
+	}
+	pn, err := eval.Compile(new, eval.WithSchema(cfg.schema))
+	if err != nil {
+		return nil, fmt.Errorf("diff: Queries: new query: %w", err)
+	}
+	s := newSearch(cfg, po, pn)
+	s.collect(old)
+	s.collect(new)
+	for _, f := range s.fields {
+		f.cands, f.origin = candidates(f)
+	}
+	s.prepare(old)
+	s.prepare(new)
+	s.run()
+	res.Searched, res.Exhaustive = s.searched, s.exhaustiveDone
+	res.Added = s.finish(false)
+	res.Removed = s.finish(true)
+	switch {
+	case len(res.Added) > 0 && len(res.Removed) > 0:
+		res.Verdict = VerdictBoth
+	case len(res.Added) > 0:
+		res.Verdict = VerdictWider
+	case len(res.Removed) > 0:
+		res.Verdict = VerdictNarrower
+	default:
+		res.Verdict = VerdictEquivalent
+	}
+	return res, nil
+}
+
+// Versions compares the queries of two versions of r's history (see
+// History.QueryAt), parsed with kql.Parse.
+func Versions(r *rules.Rule, from, to int, opts ...Option) (*Result, error) {
+	parse := func(n int) (ast.Expr, error) {
+		q, err := r.History.QueryAt(n)
+		if err != nil {
+			return nil, err
+		}
+		x, err := kql.Parse(q)
+		if err != nil {
+			return nil, fmt.Errorf("version %d: %w", n, err)
+		}
+		return x, nil
+	}
+	a, err := parse(from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := parse(to)
+	if err != nil {
+		return nil, err
+	}
+	return Queries(a, b, opts...)
+}
