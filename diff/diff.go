@@ -65,7 +65,7 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 		cfg.schema = eval.DefaultSchema()
 	}
 	if old == nil || new == nil {
-		return nil, fmt.Errorf("diff: Queries: nil query")
+		return nil, fmt.Errorf("diff: nil query")
 	}
 	res := &Result{Old: ast.Print(old), New: ast.Print(new)}
 	if ast.Equal(old, new) {
@@ -74,11 +74,11 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 	}
 	po, err := eval.Compile(old, eval.WithSchema(cfg.schema))
 	if err != nil {
-		return nil, fmt.Errorf("diff: Queries: old query: %w", err)
+		return nil, fmt.Errorf("diff: old query: %w", err)
 	}
 	pn, err := eval.Compile(new, eval.WithSchema(cfg.schema))
 	if err != nil {
-		return nil, fmt.Errorf("diff: Queries: new query: %w", err)
+		return nil, fmt.Errorf("diff: new query: %w", err)
 	}
 	s := newSearch(cfg, po, pn)
 	s.collect(old)
