@@ -197,9 +197,11 @@ type Alert struct {
 //
 // Event time. The rule's timestamp_override field (such as event.ingested)
 // when the event has it, else @timestamp, as Kibana searches when the
-// fallback is not disabled. RFC 3339 / ISO 8601 text (a missing zone is
-// UTC, a date alone is its midnight) or epoch milliseconds (a number or
-// numeric text). Times count in milliseconds, Elasticsearch's precision.
+// fallback is not disabled, read as Elasticsearch reads a date field
+// (eval.DateOf: ISO 8601 text, where a missing zone is UTC and a date
+// alone is its midnight, else epoch milliseconds; a number is read as its
+// text, so 2021 is the year 2021). Times count in milliseconds,
+// Elasticsearch's precision.
 // Events without a usable time are counted (EventsNoTime), never searched.
 //
 // Scope. The event's index is its _index, else its data stream
@@ -557,11 +559,11 @@ func (rn *runner) finish() error {
 func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 	if rn.tsPath != nil {
 		if v, ok := firstValue(fields, rn.tsPath); ok {
-			t, ok := parseTime(v)
+			t, ok := eval.DateOf(v)
 			if !ok {
 				return 0, fmt.Sprintf("%s is not a date: %v", rn.tsPath.Name, v)
 			}
-			return t, ""
+			return t.UnixMilli(), ""
 		}
 	}
 	v, ok := firstValue(fields, rn.atPath)
@@ -571,11 +573,11 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 		}
 		return 0, "no @timestamp"
 	}
-	t, ok := parseTime(v)
+	t, ok := eval.DateOf(v)
 	if !ok {
 		return 0, fmt.Sprintf("@timestamp is not a date: %v", v)
 	}
-	return t, ""
+	return t.UnixMilli(), ""
 }
 
 // firstValue returns the first value of the field, flat or nested.
@@ -611,54 +613,6 @@ func stringValue(fields map[string]any, p *eval.Path) string {
 		return strconv.FormatInt(v, 10)
 	}
 	return ""
-}
-
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02",
-}
-
-// parseTime reads a date as Elasticsearch's default date format
-// (strict_date_optional_time||epoch_millis) roughly does, to Unix
-// milliseconds.
-func parseTime(v any) (int64, bool) {
-	switch v := v.(type) {
-	case string:
-		s := strings.TrimSpace(v)
-		if s == "" {
-			return 0, false
-		}
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return n, true
-		}
-		for _, l := range timeLayouts {
-			if t, err := time.Parse(l, s); err == nil {
-				return t.UnixMilli(), true
-			}
-		}
-		return 0, false
-	case json.Number:
-		if n, err := v.Int64(); err == nil {
-			return n, true
-		}
-		f, err := v.Float64()
-		return int64(f), err == nil && f == f && f > -1e18 && f < 1e18
-	case float64:
-		return int64(v), v == v && v > -1e18 && v < 1e18
-	case int:
-		return int64(v), true
-	case int64:
-		return v, true
-	case time.Time:
-		return v.UnixMilli(), true
-	}
-	return 0, false
 }
 
 // eventIndex returns the event's index: _index (a data stream's backing
@@ -827,8 +781,8 @@ func (a *Alert) Document() map[string]any {
 	}
 	doc["@timestamp"] = isoMillis(a.Time)
 	if v, ok := firstValue(a.Event.Fields, timestamp); ok {
-		if t, ok := parseTime(v); ok {
-			doc["kibana.alert.original_time"] = isoMillis(time.UnixMilli(t))
+		if t, ok := eval.DateOf(v); ok {
+			doc["kibana.alert.original_time"] = isoMillis(t)
 		}
 	}
 	r := a.rule

@@ -13,7 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -500,4 +502,54 @@ func BenchmarkRunBeatsCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	b.SetBytes(int64(len(data)))
+}
+
+// TestRunEventTimeAgreesWithEval: the runner reads an event's time with
+// eval's date reader, so the time an alert carries is the time a date
+// query sees, for every form of timestamp; a value eval cannot read is an
+// event without a usable time.
+func TestRunEventTimeAgreesWithEval(t *testing.T) {
+	values := []string{
+		`"2021"`, `"2021-03"`, `"2021-03-04"`, `"2021-03-04T05"`, `"2021-03-04T05:06"`,
+		`"2021-03-04T05:06:07"`, `"2021-03-04T05:06:07.123"`, `"2021-03-04T05:06:07.123456Z"`,
+		`"2021-03-04T05:06:07,5+01:00"`, `"2021-03-04T05:06-0130"`, `"2021-03-04T05:06:07Z"`,
+		`1614834367123`, `"1614834367123"`, `1614834367123.7`, `2021`, `-86400000`, `"-86400000"`,
+		`-1000`, `999`, `"2021-03-04 05:06:07"`, `"2021-02-30"`, `"yesterday"`, `""`, `true`, `1e300`,
+	}
+	for _, v := range values {
+		var x any
+		d := json.NewDecoder(strings.NewReader(v))
+		d.UseNumber()
+		if err := d.Decode(&x); err != nil {
+			t.Fatal(err)
+		}
+		want, ok := eval.DateOf(x)
+		event := map[string]any{"_index": "filebeat-1", "@timestamp": x}
+		rep := run(t, testRule(t, "*"), []map[string]any{event})
+		if !ok {
+			if rep.EventsNoTime != 1 {
+				t.Errorf("%s: eval reads no date, the runner counts %d events without time", v, rep.EventsNoTime)
+			}
+			continue
+		}
+		if len(rep.AlertList) != 1 {
+			t.Errorf("%s: eval reads %v, the runner gave %d alerts", v, want, len(rep.AlertList))
+			continue
+		}
+		if got := rep.AlertList[0].EventTime; !got.Equal(want) {
+			t.Errorf("%s: the runner reads %v, eval %v", v, got, want)
+		}
+		q := fmt.Sprintf(`@timestamp:%d`, want.UnixMilli())
+		expr, err := kql.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := eval.Compile(expr, eval.WithSchema(eval.Schema{"@timestamp": eval.Date}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Match(eval.Map(event)) {
+			t.Errorf("%s: %s does not match the event the runner timed at %v", v, q, want)
+		}
+	}
 }
