@@ -592,27 +592,15 @@ var (
 	timestamp   = eval.NewPath("@timestamp")
 )
 
-// stringValue returns the first value of the field as text.
+// stringValue returns the first value of the field as text (eval.KeywordText),
+// or "".
 func stringValue(fields map[string]any, p *eval.Path) string {
 	v, ok := firstValue(fields, p)
 	if !ok {
 		return ""
 	}
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	case int:
-		return strconv.Itoa(v)
-	case int64:
-		return strconv.FormatInt(v, 10)
-	}
-	return ""
+	s, _ := eval.KeywordText(v)
+	return s
 }
 
 // eventIndex returns the event's index: _index (a data stream's backing
