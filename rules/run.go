@@ -71,7 +71,7 @@ func WithRuleUUID(id string) RunOption { return func(c *runConfig) { c.ruleUUID 
 //
 //	EventsRead    = EventsEvaluated + EventsRejected
 //	EventsEvaluated = EventsNoIndex + EventsOtherIndex + EventsNoTime + EventsInScope
-//	Matches       = Alerts + AlertsLost + MatchesUnseen + DuplicateEvents
+//	Matches       = AlertCount + AlertsLost + MatchesUnseen + DuplicateEvents
 type Report struct {
 	Rule           string   `json:"rule"`
 	RuleID         string   `json:"rule_id"`
@@ -105,8 +105,9 @@ type Report struct {
 
 	// Matches counts the in-scope events the query matches.
 	Matches int `json:"matches"`
-	// Alerts counts the alerts created.
-	Alerts int `json:"alerts"`
+	// AlertCount counts the alerts created (also when WithAlertFunc
+	// streams them).
+	AlertCount int `json:"alerts"`
 	// AlertsLost counts matching events that an execution found but could
 	// not alert on because of max_signals, and no later execution did.
 	AlertsLost int `json:"alerts_lost"`
@@ -126,8 +127,8 @@ type Report struct {
 	NoTime   []string `json:"no_time,omitempty"`
 	// Runs are the executions that found at least one match, in order.
 	Runs []Execution `json:"runs,omitempty"`
-	// AlertList holds the alerts unless WithAlertFunc streams them.
-	AlertList []*Alert `json:"-"`
+	// Alerts holds the alerts created, unless WithAlertFunc streams them.
+	Alerts []*Alert `json:"-"`
 }
 
 // Execution is one rule execution that found matches.
@@ -148,7 +149,7 @@ type Execution struct {
 }
 
 // Run replays the rule over events as Kibana's detection engine would have
-// run it live, and returns the report; alerts are in Report.AlertList or
+// run it live, and returns the report; alerts are in Report.Alerts or
 // streamed to WithAlertFunc.
 //
 // Schedule. Executions fall every rule.Interval; each searches the window

@@ -254,14 +254,14 @@ func (rn *runner) execute(e int64) error {
 			ex.Alerts++
 			h.alerted = true
 			rn.alerted[h.key] = true
-			rn.rep.Alerts++
+			rn.rep.AlertCount++
 			a := rn.newAlert(h, ex.Time)
 			if rn.cfg.onAlert != nil {
 				if err := rn.cfg.onAlert(a); err != nil {
 					return err
 				}
 			} else {
-				rn.rep.AlertList = append(rn.rep.AlertList, a)
+				rn.rep.Alerts = append(rn.rep.Alerts, a)
 			}
 		}
 	}

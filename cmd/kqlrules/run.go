@@ -207,7 +207,7 @@ func writeReport(w io.Writer, r *rules.Report) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
-		r.Matches, r.Alerts, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+		r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
 	for _, x := range r.Runs {
 		if x.Warning != "" {
 			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)
