@@ -2,6 +2,7 @@ package eval
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	"strconv"
 	"strings"
@@ -253,5 +254,28 @@ func TestAddMonthsProperties(t *testing.T) {
 		if db.Before(da) {
 			t.Fatalf("addMonths(%v, %d) = %v after addMonths(%v, %d) = %v", a, n, ra, b, n, rb)
 		}
+	}
+}
+
+// TestDateOfAllocs: reading an event's date allocates nothing, whatever
+// its form, so that Match stays allocation-free on date fields.
+func TestDateOfAllocs(t *testing.T) {
+	values := []any{"2021-03-04T05:06:07.123Z", "2021-03", "1614834367123", "garbage",
+		json.Number("1614834367123"), json.Number("2021"), float64(1614834367123), float64(2021), -1000}
+	for _, v := range values {
+		if n := testing.AllocsPerRun(100, func() { DateOf(v) }); n != 0 {
+			t.Errorf("DateOf(%#v): %v allocations", v, n)
+		}
+	}
+}
+
+func BenchmarkDateOf(b *testing.B) {
+	for _, v := range []any{"2021-03-04T05:06:07.123Z", json.Number("1614834367123"), float64(1614834367123)} {
+		b.Run(fmt.Sprintf("%T", v), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				DateOf(v)
+			}
+		})
 	}
 }
