@@ -137,8 +137,10 @@ func TestDateOf(t *testing.T) {
 
 // TestPartialDateBounds checks every bound of a date query against the
 // first and last millisecond it lets through. Kibana sends "f:v" on a date
-// field as a range with gte and lte both v (kbn-es-query
-// src/kuery/functions/is.ts), and "f < v" as that one bound (range.ts).
+// field as a range with gte and lte both v, the literal's text (Kibana's
+// src/platform/packages/shared/kbn-es-query/src/kuery/functions/is.ts;
+// grammar.peggy keeps an unquoted 2021 as the string "2021"), and "f < v"
+// as that one bound (range.ts).
 // Elasticsearch rounds gte and lt down, gt and lte up, and fills the
 // fields a rounded-up date leaves out as JavaDateFormatter.defaultRoundUp
 // does: month and day 1, hour 23, minute and second 59, nanoseconds
