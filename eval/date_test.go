@@ -281,3 +281,25 @@ func BenchmarkDateOf(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParseDate: any text is read without a panic, and a date rounded up
+// is never before the same date rounded down.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2021", "2021-03", "2021-03-04T", "2021-03-04T05:06:07.123456789+01:00:30",
+		"-2021", "+20210", "1609459200000.5", "-1.5", "2021-03-04T05Z", "2021-03-04T05:06:07,5UTC"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		down, ok := parseDate(s, false)
+		up, okUp := parseDate(s, true)
+		if ok != okUp {
+			t.Fatalf("%q: read %v down, %v up", s, ok, okUp)
+		}
+		if ok && up < down {
+			t.Fatalf("%q: rounded up %d before rounded down %d", s, up, down)
+		}
+		if _, err := ParseDate(s); (err == nil) != ok {
+			t.Fatalf("%q: ParseDate and parseDate disagree", s)
+		}
+	})
+}
