@@ -141,22 +141,8 @@ func (c *compiler) errorf(l *ast.Literal, f string, format string, args ...any) 
 	c.errs = append(c.errs, &CompileError{Pos: l.Pos(), End: l.End(), Field: f, Msg: fmt.Sprintf(format, args...)})
 }
 
-// litText is the text Kibana sends for a literal: the unescaped text, and
-// "true", "false" or "null" for the typed literals.
-func litText(l *ast.Literal) string {
-	switch l.Kind {
-	case ast.Bool:
-		return boolText(l.Bool)
-	case ast.Null:
-		return "null"
-	case ast.Wildcard:
-		return strings.Join(l.Parts, "*")
-	}
-	return l.Text
-}
-
 func (c *compiler) field(l *ast.Literal) *field {
-	name := litText(l)
+	name := l.Value()
 	full := name
 	if c.scope != "" {
 		full = c.scope + "." + name
@@ -203,7 +189,7 @@ func (c *compiler) expr(x ast.Expr) node {
 		return c.value(f, x.Value)
 	case *ast.RangeExpr:
 		if x.Field.Kind == ast.Wildcard {
-			c.errorf(x.Field, litText(x.Field), "a range on a wildcard field name is not supported")
+			c.errorf(x.Field, x.Field.Value(), "a range on a wildcard field name is not supported")
 			return &constNode{label: ast.Print(x)}
 		}
 		f := c.field(x.Field)
@@ -294,7 +280,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 			if l.Kind == ast.Wildcard {
 				globs = append(globs, &glob{parts: l.Parts})
 			} else {
-				exact = append(exact, litText(l))
+				exact = append(exact, l.Value())
 			}
 		}
 		return newKeywordMatcher(exact, globs)
@@ -336,7 +322,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 				c.errorf(l, f.full, "a wildcard is not allowed on a date field")
 				continue
 			}
-			d, err := parseDateMath(litText(l))
+			d, err := parseDateMath(l.Value())
 			if err != nil {
 				c.errorf(l, f.full, "failed to parse date: %v", err)
 				continue
@@ -376,11 +362,11 @@ func textQueryOf(l *ast.Literal) textQuery {
 		}
 		return textQuery{glob: &glob{parts: parts}}
 	}
-	return textQuery{terms: tokens(litText(l)), phrase: l.Quoted}
+	return textQuery{terms: tokens(l.Value()), phrase: l.Quoted}
 }
 
 func unknownMatcherOf(l *ast.Literal) *unknownMatcher {
-	m := &unknownMatcher{text: litText(l)}
+	m := &unknownMatcher{text: l.Value()}
 	switch l.Kind {
 	case ast.Wildcard:
 		m.glob = &glob{parts: l.Parts}
@@ -397,29 +383,19 @@ func unknownMatcherOf(l *ast.Literal) *unknownMatcher {
 	return m
 }
 
-// intBounds are the ranges of the integer types.
-var intBounds = map[Type][2]float64{
-	Byte:         {math.MinInt8, math.MaxInt8},
-	Short:        {math.MinInt16, math.MaxInt16},
-	Integer:      {math.MinInt32, math.MaxInt32},
-	Long:         {math.MinInt64, math.MaxInt64},
-	UnsignedLong: {0, math.MaxUint64},
-}
-
 // number parses a literal on a numeric field.
 func (c *compiler) number(f *field, l *ast.Literal) (float64, bool) {
 	if l.Kind == ast.Wildcard {
 		c.errorf(l, f.full, "a wildcard is not allowed on a numeric (%s) field", f.typ)
 		return 0, false
 	}
-	text := strings.TrimSpace(litText(l))
-	v, ok := parseNumber(text)
+	v, ok := ParseNumber(l.Value())
 	if !ok {
-		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", litText(l), f.full, f.typ)
+		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", l.Value(), f.full, f.typ)
 		return 0, false
 	}
-	if b, ok := intBounds[f.typ]; ok && (v < b[0] || v > b[1]) {
-		c.errorf(l, f.full, "%s is out of range for a %s field", text, f.typ)
+	if lo, hi, ok := f.typ.IntRange(); ok && (v < lo || v > hi) {
+		c.errorf(l, f.full, "%s is out of range for a %s field", strings.TrimSpace(l.Value()), f.typ)
 		return 0, false
 	}
 	return v, true
@@ -431,7 +407,7 @@ func (c *compiler) prefix(f *field, l *ast.Literal) (netip.Prefix, bool) {
 		c.errorf(l, f.full, "a wildcard is not allowed on an ip field (use a CIDR such as 10.0.0.0/8)")
 		return netip.Prefix{}, false
 	}
-	p, err := cidr.ParseAddrOrPrefix(litText(l))
+	p, err := cidr.ParseAddrOrPrefix(l.Value())
 	if err != nil {
 		c.errorf(l, f.full, "%v", err)
 		return netip.Prefix{}, false
@@ -441,7 +417,7 @@ func (c *compiler) prefix(f *field, l *ast.Literal) (netip.Prefix, bool) {
 
 // boolean parses a literal on a boolean field.
 func (c *compiler) boolean(f *field, l *ast.Literal) (bool, bool) {
-	switch litText(l) {
+	switch l.Value() {
 	case "true":
 		return true, true
 	case "false", "":
@@ -450,7 +426,7 @@ func (c *compiler) boolean(f *field, l *ast.Literal) (bool, bool) {
 	if l.Kind == ast.Wildcard {
 		c.errorf(l, f.full, "a wildcard is not allowed on a boolean field")
 	} else {
-		c.errorf(l, f.full, "%q is not a boolean: want true or false", litText(l))
+		c.errorf(l, f.full, "%q is not a boolean: want true or false", l.Value())
 	}
 	return false, false
 }
@@ -459,7 +435,7 @@ func (c *compiler) boolean(f *field, l *ast.Literal) (bool, bool) {
 func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visitor {
 	lo := op == ast.Gt || op == ast.Gte
 	b := bound{set: true, inclusive: op == ast.Gte || op == ast.Lte}
-	text := litText(l)
+	text := l.Value()
 	switch f.typ.family() {
 	case famInt, famFloat:
 		v, ok := c.number(f, l)
@@ -531,7 +507,7 @@ func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
 		c.errorf(l, f.full, "a wildcard is not allowed on a date field")
 		return nil, false
 	}
-	d, err := parseDateMath(litText(l))
+	d, err := parseDateMath(l.Value())
 	if err != nil {
 		c.errorf(l, f.full, "failed to parse date: %v", err)
 		return nil, false

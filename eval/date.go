@@ -11,10 +11,8 @@ import (
 
 // Dates are compared as milliseconds since the epoch, in UTC, as
 // Elasticsearch's date type stores them. Text is read as Elasticsearch's
-// default format "strict_date_optional_time||epoch_millis": an ISO 8601
-// date with optional time and zone ("2021", "2021-03", "2021-03-04",
-// "2021-03-04T05:06:07.123Z", "2021-03-04T05:06+01:00"), else a number of
-// milliseconds.
+// default format "strict_date_optional_time||epoch_millis" reads it (see
+// ParseDate).
 
 // precision of a parsed date text: the smallest unit it gave.
 const (
@@ -27,39 +25,111 @@ const (
 	precFraction
 )
 
-// parseDate reads date text. With roundUp, fields the text leaves out are
-// filled with their largest values ("2021-03" is the last millisecond of
-// March), as Elasticsearch fills them for "gt" and "lte" bounds.
+// ParseDate reads s as Elasticsearch reads a date with its default format,
+// strict_date_optional_time||epoch_millis (DateFormatters'
+// STRICT_DATE_OPTIONAL_TIME: Iso8601Parser, then java.time's
+// STRICT_DATE_OPTIONAL_TIME_FORMATTER; then EpochTime's millis parser):
+//
+//   - an ISO 8601 date, as far as it goes: "2021" (a year of exactly four
+//     digits, or "-" and 4 to 10 digits, or "+" and 5 to 10), "2021-03",
+//     "2021-03-04", then "T" and "05", "05:06", "05:06:07",
+//     "05:06:07.123456789" (or ","); the missing fields are the first of
+//     their unit (2021 is 2021-01-01T00:00:00Z);
+//   - after the hour, an optional zone: "Z", "UTC", "GMT", "UT", or an
+//     offset "+01", "+0100", "+01:00", "+01:00:30" (at most 18 hours); no
+//     zone is UTC;
+//   - else epoch milliseconds: an optional "-", up to 19 digits, an
+//     optional fraction of 1 to 6 digits.
+//
+// So "2021" is the year 2021, not 2021 ms, and "-1000" the year -1000, as
+// in Elasticsearch; "999" and "-999" are milliseconds. Leading or trailing
+// spaces are refused. The time is returned in UTC, to the millisecond
+// (Elasticsearch's date precision; the fraction beyond is dropped).
+func ParseDate(s string) (time.Time, error) {
+	ms, ok := parseDate(s, false)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%q is not a date (want ISO 8601 such as 2021-03-04T05:06:07Z, 2021-03-04 or 2021, or epoch milliseconds)", s)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// DateOf returns the time of an event value as Elasticsearch indexes it in
+// a date field: text as ParseDate reads it; a number (json.Number or any
+// Go number) as ParseDate reads its decimal text, as Elasticsearch parses
+// the text of a JSON number (1609459200000 is epoch milliseconds, but 2021
+// is the year 2021); a time.Time as it is. ok is false for anything else.
+// It does not allocate.
+func DateOf(v any) (t time.Time, ok bool) {
+	ms, ok := toMillis(v)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// parseDate reads date text (see ParseDate) to epoch milliseconds. With
+// roundUp the fields the text leaves out are filled as Elasticsearch fills
+// them for the "gt" and "lte" bounds of a range (JavaDateFormatter's
+// defaultRoundUp): month and day 1, hour 23, minute and second 59, and
+// 999999999 nanoseconds. So "2021-03" rounds up to
+// 2021-03-01T23:59:59.999Z, not to the end of March.
 func parseDate(s string, roundUp bool) (int64, bool) {
-	if ms, ok := parseISODate(s, roundUp); ok {
-		return ms, true
+	ms, isDate, ok := parseISODate(s, roundUp)
+	if isDate {
+		return ms, ok
 	}
 	return parseEpochMillis(s)
 }
 
+// parseEpochMillis reads epoch milliseconds as EpochTime's millis parser
+// does: -?digits{1,19}(.digits{1,6})?. A fraction of a millisecond is
+// dropped toward the earlier time.
 func parseEpochMillis(s string) (int64, bool) {
-	if s == "" {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intEnd := i
+	if intEnd == start || intEnd-start > 19 {
 		return 0, false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c == '-' && i == 0 || c == '.') {
+	frac := false
+	if i < len(s) && s[i] == '.' {
+		i++
+		fs := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if s[i] != '0' {
+				frac = true
+			}
+			i++
+		}
+		if i == fs || i-fs > 6 {
 			return 0, false
 		}
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, true
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) || math.Abs(f) > 1<<62 {
+	if i != len(s) {
 		return 0, false
 	}
-	return int64(f), true
+	n, err := strconv.ParseInt(s[:intEnd], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if frac && s[0] == '-' {
+		if n == math.MinInt64 {
+			return 0, false
+		}
+		n--
+	}
+	return n, true
 }
 
 // digitsAt reads exactly n decimal digits of s at i.
 func digitsAt(s string, i, n int) (int, bool) {
-	if i+n > len(s) {
+	if i < 0 || i+n > len(s) {
 		return 0, false
 	}
 	v := 0
@@ -72,54 +142,81 @@ func digitsAt(s string, i, n int) (int, bool) {
 	return v, true
 }
 
-func parseISODate(s string, roundUp bool) (int64, bool) {
-	year, ok := digitsAt(s, 0, 4)
-	if !ok {
-		return 0, false
+// minDateSec and maxDateSec bound the times whose epoch milliseconds fit
+// an int64, with room for rounding up.
+const (
+	maxDateSec = math.MaxInt64/1000 - 1
+	minDateSec = math.MinInt64/1000 + 1
+)
+
+// parseISODate reads the ISO 8601 form of ParseDate. isDate reports
+// whether s has its form; ok whether it is also a valid time (2021-02-30
+// and years beyond epoch milliseconds are not, and are not read as epoch
+// milliseconds either: Elasticsearch refuses them).
+func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' || i == 0 && len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i++
+	}
+	year, yearDigits := 0, i
+	neg := len(s) > 0 && s[0] == '-'
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		yearDigits--
+	}
+	switch {
+	case yearDigits == 4 && i == 4: // unsigned: exactly four digits
+	case neg && yearDigits >= 4 && yearDigits <= 10:
+	case len(s) > 0 && s[0] == '+' && yearDigits > 4 && yearDigits <= 10:
+	default:
+		return 0, false, false
+	}
+	for _, c := range []byte(s[i-yearDigits : i]) {
+		year = year*10 + int(c-'0')
+	}
+	if neg {
+		year = -year
 	}
 	month, day, hour, minute, sec, nanos := 1, 1, 0, 0, 0, 0
 	prec := precYear
-	i := 4
 	if i < len(s) && s[i] == '-' {
 		if month, ok = digitsAt(s, i+1, 2); !ok {
-			return 0, false
+			return 0, false, false
 		}
 		prec, i = precMonth, i+3
 		if i < len(s) && s[i] == '-' {
 			if day, ok = digitsAt(s, i+1, 2); !ok {
-				return 0, false
+				return 0, false, false
 			}
 			prec, i = precDay, i+3
 		}
 	}
 	if prec == precDay && i < len(s) && s[i] == 'T' {
-		if hour, ok = digitsAt(s, i+1, 2); !ok {
-			return 0, false
+		i++
+		if i < len(s) {
+			if hour, ok = digitsAt(s, i, 2); !ok {
+				return 0, false, false
+			}
+			prec, i = precHour, i+2
 		}
-		prec, i = precHour, i+3
-		if i < len(s) && s[i] == ':' {
+		if prec == precHour && i < len(s) && s[i] == ':' {
 			if minute, ok = digitsAt(s, i+1, 2); !ok {
-				return 0, false
+				return 0, false, false
 			}
 			prec, i = precMinute, i+3
 			if i < len(s) && s[i] == ':' {
 				if sec, ok = digitsAt(s, i+1, 2); !ok {
-					return 0, false
+					return 0, false, false
 				}
 				prec, i = precSecond, i+3
 				if i < len(s) && (s[i] == '.' || s[i] == ',') {
-					j := i + 1
-					scale := 100_000_000
-					for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-						if j-i > 9 {
-							return 0, false
-						}
+					j, scale := i+1, 100_000_000
+					for j < len(s) && s[j] >= '0' && s[j] <= '9' && j-i <= 9 {
 						nanos += int(s[j]-'0') * scale
 						scale /= 10
 						j++
 					}
 					if j == i+1 {
-						return 0, false
+						return 0, false, false
 					}
 					prec, i = precFraction, j
 				}
@@ -128,64 +225,111 @@ func parseISODate(s string, roundUp bool) (int64, bool) {
 	}
 	offset := 0 // seconds east of UTC
 	if i < len(s) && prec >= precHour {
-		switch s[i] {
-		case 'Z':
-			i++
-		case '+', '-':
-			sign := 1
-			if s[i] == '-' {
-				sign = -1
-			}
-			oh, ok := digitsAt(s, i+1, 2)
-			if !ok {
-				return 0, false
-			}
-			i += 3
-			om := 0
-			if i < len(s) && s[i] == ':' {
-				i++
-			}
-			if i < len(s) {
-				if om, ok = digitsAt(s, i, 2); !ok {
-					return 0, false
-				}
-				i += 2
-			}
-			if oh > 18 || om > 59 {
-				return 0, false
-			}
-			offset = sign * (oh*3600 + om*60)
+		var zok bool
+		if offset, zok = parseZone(s[i:]); !zok {
+			return 0, false, false
 		}
+		i = len(s)
 	}
 	if i != len(s) {
-		return 0, false
+		return 0, false, false
 	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
-		return 0, false
+		return 0, true, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
-	ms := t.UnixMilli() - int64(offset)*1000
 	if roundUp {
-		switch prec {
-		case precYear:
-			ms = time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() - 1
-		case precMonth:
-			ms = time.Date(year, time.Month(month)+1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() - 1
-		case precDay:
-			ms += 24*3600*1000 - 1
-		case precHour:
-			ms += 3600*1000 - 1
-		case precMinute:
-			ms += 60*1000 - 1
-		case precSecond:
-			ms += 999
+		if prec < precHour {
+			hour = 23
+		}
+		if prec < precMinute {
+			minute = 59
+		}
+		if prec < precSecond {
+			sec = 59
+		}
+		if prec < precFraction {
+			nanos = 999_999_999
 		}
 	}
-	return ms, true
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
+	unix := t.Unix() - int64(offset)
+	if unix > maxDateSec || unix < minDateSec {
+		return 0, true, false
+	}
+	return unix*1000 + int64(t.Nanosecond()/1_000_000), true, true
+}
+
+// parseZone reads a zone as Iso8601Parser.parseZoneId does: "Z", an offset
+// ±HH, ±HHMM, ±HH:MM, ±HHMMSS or ±HH:MM:SS of at most 18 hours, or one of
+// the region ids that are UTC. It returns the offset in seconds east of
+// UTC.
+func parseZone(z string) (int, bool) {
+	switch z {
+	case "Z", "UTC", "GMT", "UT":
+		return 0, true
+	case "":
+		return 0, false
+	}
+	sign := 1
+	switch z[0] {
+	case '+':
+	case '-':
+		sign = -1
+	default:
+		return 0, false
+	}
+	h, ok := digitsAt(z, 1, 2)
+	if !ok {
+		return 0, false
+	}
+	rest := z[3:]
+	colon := strings.HasPrefix(rest, ":")
+	var m, sec int
+	if rest != "" {
+		if colon {
+			rest = rest[1:]
+		}
+		if m, ok = digitsAt(rest, 0, 2); !ok {
+			return 0, false
+		}
+		rest = rest[2:]
+		if rest != "" {
+			if strings.HasPrefix(rest, ":") != colon {
+				return 0, false
+			}
+			if colon {
+				rest = rest[1:]
+			}
+			if sec, ok = digitsAt(rest, 0, 2); !ok || len(rest) != 2 {
+				return 0, false
+			}
+		}
+	}
+	total := h*3600 + m*60 + sec
+	if total > 18*3600 {
+		return 0, false
+	}
+	return sign * total, true
 }
 
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// addMonths adds n months as java.time's plusMonths does (Elasticsearch's
+// JavaDateMathParser uses it for "+1M" and, with 12n, "+1y"): the day of
+// the month is clamped to the last day of the new month, so 2021-01-31
+// plus one month is 2021-02-28, where Go's AddDate would overflow into
+// March. The time of day is kept.
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	months := y*12 + int(m) - 1 + n
+	ny, nm := months/12, months%12
+	if nm < 0 {
+		ny, nm = ny-1, nm+12
+	}
+	d = min(d, daysIn(ny, nm+1))
+	return time.Date(ny, time.Month(nm+1), d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
 // dateOp is one step of date math: add n units, or round to a unit.
@@ -288,9 +432,9 @@ func (d *dateMath) eval(now func() time.Time, roundUp bool) int64 {
 		}
 		switch op.unit {
 		case 'y':
-			t = t.AddDate(op.n, 0, 0)
+			t = addMonths(t, 12*op.n)
 		case 'M':
-			t = t.AddDate(0, op.n, 0)
+			t = addMonths(t, op.n)
 		case 'w':
 			t = t.AddDate(0, 0, 7*op.n)
 		case 'd':
@@ -341,22 +485,50 @@ func roundTime(t time.Time, unit byte, up bool) time.Time {
 	return start
 }
 
-// toMillis returns the time of an event value: date text, epoch millis as
-// a number or numeric text, or a time.Time.
+// toMillis returns the time of an event value in epoch milliseconds (see
+// DateOf). It does not allocate.
 func toMillis(x any) (int64, bool) {
 	switch x := x.(type) {
 	case string:
 		return parseDate(x, false)
 	case json.Number:
-		return parseEpochMillis(string(x))
+		return parseDate(string(x), false)
 	case time.Time:
 		return x.UnixMilli(), true
+	case float64:
+		return floatMillis(x)
+	case float32:
+		return floatMillis(float64(x))
 	}
 	if isNumber(x) {
 		f, ok := toNumber(x, true)
-		return int64(f), ok
+		if !ok {
+			return 0, false
+		}
+		return floatMillis(f)
 	}
 	return 0, false
+}
+
+// floatMillis reads a number as parseDate reads its shortest decimal text:
+// an integer of four digits is a year, as is a negative one of 4 to 10
+// digits; other numbers are epoch milliseconds.
+func floatMillis(f float64) (int64, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) >= 1e19 {
+		return 0, false
+	}
+	if f != math.Trunc(f) {
+		return int64(math.Floor(f)), true
+	}
+	n := int64(f)
+	if n >= 1000 && n <= 9999 || n <= -1000 && n >= -9_999_999_999 {
+		unix := time.Date(int(n), 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+		return unix * 1000, unix <= maxDateSec && unix >= minDateSec
+	}
+	if f >= math.MaxInt64 {
+		return 0, false
+	}
+	return n, true
 }
 
 // dateMatcher matches dates in [lo, hi] where each bound is a date-math

@@ -40,10 +40,15 @@
 //     Elasticsearch's order (IPv4 as IPv4-mapped IPv6).
 //   - boolean: true and false, and the text "true", "false" (and "" as
 //     false) in events.
-//   - date: RFC 3339 / ISO 8601 text (partial dates allowed) or epoch
-//     milliseconds, compared at millisecond precision in UTC. Equality
-//     with a partial date or a rounded date-math expression matches the
-//     whole period, and range bounds round as Elasticsearch rounds them.
+//   - date: text and numbers as Elasticsearch's default format
+//     strict_date_optional_time||epoch_millis reads them ([ParseDate],
+//     [DateOf]: "2021" is a year, 1609459200000 epoch milliseconds),
+//     compared at millisecond precision in UTC. "f:v" is Kibana's range
+//     gte v, lte v, and each bound rounds as Elasticsearch rounds it: an
+//     "lte" or "gt" bound fills the missing fields with month and day 1,
+//     23:59:59.999, so f:2021-03-04 is the whole day but f:2021-03 only
+//     March 1st; a rounded date-math expression ("now/d") is its whole
+//     period; "+1M" clamps to the month's last day as java.time does.
 //     Date math ("now-1d/d", "2021-01-01||+1M") uses the clock set with
 //     [WithClock], read at match time.
 //   - Fields the schema does not know are typed from the query literal and

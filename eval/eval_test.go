@@ -223,7 +223,11 @@ func TestMatchJSON(t *testing.T) {
 		{"date gte", `@timestamp >= 2021-01-01`, `{"@timestamp":"2021-01-01T00:00:00Z"}`, true},
 		{"date lt", `@timestamp < 2021-01`, `{"@timestamp":"2020-12-31T23:59:59.999Z"}`, true},
 		{"date lt month", `@timestamp < 2021-01`, `{"@timestamp":"2021-01-01T00:00:00Z"}`, false},
-		{"date lte month", `@timestamp <= 2021-01`, `{"@timestamp":"2021-01-31T23:00:00Z"}`, true},
+		// Elasticsearch rounds a partial "lte" bound up field by field
+		// (JavaDateFormatter.defaultRoundUp): the missing day is the 1st,
+		// the missing time 23:59:59.999, not the end of the month.
+		{"date lte month", `@timestamp <= 2021-01`, `{"@timestamp":"2021-01-01T23:59:59.999Z"}`, true},
+		{"date lte month not the month's end", `@timestamp <= 2021-01`, `{"@timestamp":"2021-01-31T23:00:00Z"}`, false},
 		{"date epoch millis event", `@timestamp >= 2021-01-01`, `{"@timestamp":1609459200000}`, true},
 		{"date epoch millis literal", `@timestamp:1609459200000`, `{"@timestamp":"2021-01-01T00:00:00Z"}`, true},
 		{"date offset", `@timestamp:"2021-01-01T01:00:00.000+01:00"`, `{"@timestamp":"2021-01-01T00:00:00Z"}`, true},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 )
@@ -126,6 +127,33 @@ func (t Type) family() family {
 		return famOther
 	}
 	return famUnknown
+}
+
+// Numeric reports whether t is one of Elasticsearch's numeric types (long,
+// integer, short, byte, unsigned_long, double, float, half_float,
+// scaled_float), whose values compare as numbers.
+func (t Type) Numeric() bool {
+	f := t.family()
+	return f == famInt || f == famFloat
+}
+
+// IntRange returns the values an integer type holds, as Elasticsearch's
+// NumberFieldMapper bounds them (a long is [-2^63, 2^63-1], an
+// unsigned_long [0, 2^64-1]); ok is false for the other types.
+func (t Type) IntRange() (lo, hi float64, ok bool) {
+	switch t {
+	case Byte:
+		return math.MinInt8, math.MaxInt8, true
+	case Short:
+		return math.MinInt16, math.MaxInt16, true
+	case Integer:
+		return math.MinInt32, math.MaxInt32, true
+	case Long:
+		return math.MinInt64, math.MaxInt64, true
+	case UnsignedLong:
+		return 0, math.MaxUint64, true
+	}
+	return 0, 0, false
 }
 
 // Schema maps full dotted field names ("source.ip",

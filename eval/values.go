@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/cidr"
@@ -72,6 +73,15 @@ func isNumber(x any) bool {
 		return true
 	}
 	return false
+}
+
+// ParseNumber reads the text of a query value on a numeric field as
+// Compile does: decimal text, with an optional sign, fraction and exponent,
+// spaces around it ignored ("21", "-2.5e3", " 21 "). Hex, "Inf", "NaN",
+// underscores and numbers beyond float64 are refused, as Elasticsearch
+// refuses them. It does not allocate.
+func ParseNumber(s string) (float64, bool) {
+	return parseNumber(strings.TrimSpace(s))
 }
 
 // parseNumber parses decimal text: an optional sign, digits, an optional
@@ -190,6 +200,20 @@ func toBool(x any) (bool, bool) {
 		}
 	}
 	return false, false
+}
+
+// KeywordText returns the text Elasticsearch indexes for an event value in a
+// keyword field: a string as it is, a number in its shortest decimal form
+// (exponent form beyond 1e21 or below 1e-6, as JavaScript prints it), a
+// boolean as "true" or "false", an address in canonical form, a time.Time
+// in RFC 3339 with milliseconds. ok is false for objects, arrays, nil and
+// other values that have no text form.
+func KeywordText(x any) (string, bool) {
+	if s, ok := x.(string); ok {
+		return s, true
+	}
+	b, ok := appendText(nil, x)
+	return string(b), ok
 }
 
 // appendText appends the text Elasticsearch would index for x in a keyword

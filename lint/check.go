@@ -384,19 +384,6 @@ func (w *walker) add(off int, f Finding) {
 	w.found = append(w.found, f)
 }
 
-func fieldName(l *ast.Literal) string {
-	if l.Kind == ast.Wildcard {
-		return strings.Join(l.Parts, "*")
-	}
-	if l.Kind == ast.Bool {
-		return strconv.FormatBool(l.Bool)
-	}
-	if l.Kind == ast.Null {
-		return "null"
-	}
-	return l.Text
-}
-
 // check checks the and/or chains of x, then each of its field
 // references. The chains go first: their findings come before those of
 // their arguments at the same place.
@@ -638,22 +625,13 @@ func flatten(v ast.Value) []*ast.Literal {
 	return out
 }
 
-func isNumeric(t eval.Type) bool {
-	switch t {
-	case eval.Long, eval.Integer, eval.Short, eval.Byte, eval.UnsignedLong,
-		eval.Double, eval.Float, eval.HalfFloat, eval.ScaledFloat:
-		return true
-	}
-	return false
-}
-
 // literal checks one value literal; full is "" for free text.
 func (w *walker) literal(full string, l *ast.Literal) {
 	typ := eval.Unknown
 	if full != "" {
 		typ = w.c.schema.Lookup(full)
 	}
-	if typ == eval.IP || isNumeric(typ) || typ == eval.Boolean || typ == eval.Date {
+	if typ == eval.IP || typ.Numeric() || typ == eval.Boolean || typ == eval.Date {
 		return // eval.Compile reports what these types refuse
 	}
 	if !l.Quoted && (l.Kind == ast.String || l.Kind == ast.Wildcard) {
@@ -720,15 +698,15 @@ func (w *walker) list(full string, lits []*ast.Literal) {
 	}
 	var es []entry
 	for _, l := range lits {
-		e := entry{lit: l, key: l.Kind.String() + ":" + fieldName(l)}
+		e := entry{lit: l, key: l.Kind.String() + ":" + l.Value()}
 		switch {
 		case l.Kind == ast.Wildcard:
 		case typ == eval.IP || typ == eval.Unknown:
-			if p, err := cidr.ParseAddrOrPrefix(fieldName(l)); err == nil {
+			if p, err := cidr.ParseAddrOrPrefix(l.Value()); err == nil {
 				e.p, e.ip, e.key = p, true, "ip:"+p.String()
 			}
-		case isNumeric(typ):
-			if f, err := strconv.ParseFloat(strings.TrimSpace(fieldName(l)), 64); err == nil {
+		case typ.Numeric():
+			if f, ok := eval.ParseNumber(l.Value()); ok {
 				e.key = "num:" + strconv.FormatFloat(f, 'g', -1, 64)
 			}
 		}
@@ -765,15 +743,6 @@ func (w *walker) list(full string, lits []*ast.Literal) {
 	}
 }
 
-// intBounds are the value ranges of the integer types.
-var intBounds = map[eval.Type][2]float64{
-	eval.Byte:         {math.MinInt8, math.MaxInt8},
-	eval.Short:        {math.MinInt16, math.MaxInt16},
-	eval.Integer:      {math.MinInt32, math.MaxInt32},
-	eval.Long:         {math.MinInt64, math.MaxInt64},
-	eval.UnsignedLong: {0, math.MaxUint64},
-}
-
 // bounds is a numeric interval.
 type bounds struct {
 	lo, hi       float64
@@ -797,18 +766,18 @@ func (w *walker) ranges(args []ast.Expr) {
 		}
 		full := w.names[r]
 		typ := w.c.schema.Lookup(full)
-		if !isNumeric(typ) && typ != eval.Unknown {
+		if !typ.Numeric() && typ != eval.Unknown {
 			continue
 		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(r.Value.Text), 64)
-		if err != nil || math.IsNaN(v) {
+		v, ok := eval.ParseNumber(r.Value.Text)
+		if !ok {
 			continue
 		}
 		b := byField[full]
 		if b == nil {
 			b = &bounds{lo: math.Inf(-1), hi: math.Inf(1), loInc: true, hiInc: true}
-			if ib, ok := intBounds[typ]; ok {
-				b.lo, b.hi = ib[0], ib[1]
+			if lo, hi, ok := typ.IntRange(); ok {
+				b.lo, b.hi = lo, hi
 			}
 			byField[full] = b
 			order = append(order, full)
@@ -836,7 +805,7 @@ func (w *walker) ranges(args []ast.Expr) {
 		if len(args) > 1 {
 			msg = fmt.Sprintf("the ranges on %s in this and-chain can never hold together", full)
 		}
-		if _, ok := intBounds[w.c.schema.Lookup(full)]; ok {
+		if _, _, ok := w.c.schema.Lookup(full).IntRange(); ok {
 			msg += fmt.Sprintf(" (%s is a %s field)", full, w.c.schema.Lookup(full))
 		}
 		w.add(int(b.last.Pos()), Finding{Severity: Warning, Code: CodeEmptyRange, Field: full, Message: msg})

@@ -13,7 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -54,15 +56,15 @@ func checkCounts(t testing.TB, r *rules.Report) {
 	if r.EventsEvaluated != r.EventsNoIndex+r.EventsOtherIndex+r.EventsNoTime+r.EventsInScope {
 		t.Errorf("evaluated %d != no index %d + other index %d + no time %d + in scope %d", r.EventsEvaluated, r.EventsNoIndex, r.EventsOtherIndex, r.EventsNoTime, r.EventsInScope)
 	}
-	if r.Matches != r.Alerts+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents {
-		t.Errorf("matches %d != alerts %d + lost %d + unseen %d + duplicates %d", r.Matches, r.Alerts, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+	if r.Matches != r.AlertCount+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents {
+		t.Errorf("matches %d != alerts %d + lost %d + unseen %d + duplicates %d", r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
 	}
 	sum := 0
 	for _, x := range r.Runs {
 		sum += x.Alerts
 	}
-	if sum != r.Alerts {
-		t.Errorf("executions created %d alerts, report says %d", sum, r.Alerts)
+	if sum != r.AlertCount {
+		t.Errorf("executions created %d alerts, report says %d", sum, r.AlertCount)
 	}
 }
 
@@ -78,7 +80,7 @@ func run(t testing.TB, rule *rules.Rule, events []map[string]any, opts ...rules.
 
 func alertIDs(rep *rules.Report) []string {
 	var ids []string
-	for _, a := range rep.AlertList {
+	for _, a := range rep.Alerts {
 		ids = append(ids, a.ID)
 	}
 	return ids
@@ -113,8 +115,8 @@ func TestRunOverlapDedup(t *testing.T) {
 	// event at 3m is in the windows of 5m ([-4m,5m]) and 10m ([1m,10m]).
 	events := []map[string]any{ev(0, 80, "first"), ev(3*time.Minute, 21, "a"), ev(3*time.Minute, 21, ""), ev(14*time.Minute, 80, "last")}
 	rep := run(t, rule, events)
-	if rep.Alerts != 2 {
-		t.Fatalf("alerts = %d, want 2 (one per event, not per execution)", rep.Alerts)
+	if rep.AlertCount != 2 {
+		t.Fatalf("alerts = %d, want 2 (one per event, not per execution)", rep.AlertCount)
 	}
 	want := []rules.Execution{
 		{Time: t0.Add(5 * time.Minute), From: t0.Add(-4 * time.Minute), Hits: 2, Alerts: 2},
@@ -128,8 +130,8 @@ func TestRunOverlapDedup(t *testing.T) {
 	}
 	// the same event twice (same _index and _id) gives one alert
 	rep = run(t, rule, []map[string]any{ev(0, 21, "x"), ev(time.Minute, 21, "x")})
-	if rep.Alerts != 1 || rep.DuplicateEvents != 1 {
-		t.Errorf("same _id twice: alerts %d duplicates %d, want 1 1", rep.Alerts, rep.DuplicateEvents)
+	if rep.AlertCount != 1 || rep.DuplicateEvents != 1 {
+		t.Errorf("same _id twice: alerts %d duplicates %d, want 1 1", rep.AlertCount, rep.DuplicateEvents)
 	}
 }
 
@@ -145,8 +147,8 @@ func TestRunMaxSignals(t *testing.T) {
 		events = append(events, ev(time.Hour-time.Duration(3-i)*time.Second, 21, fmt.Sprint("f", i)))
 	}
 	rep := run(t, rule, events)
-	if rep.Alerts != 103 || rep.AlertsLost != 30 {
-		t.Fatalf("alerts %d lost %d, want 103 30", rep.Alerts, rep.AlertsLost)
+	if rep.AlertCount != 103 || rep.AlertsLost != 30 {
+		t.Fatalf("alerts %d lost %d, want 103 30", rep.AlertCount, rep.AlertsLost)
 	}
 	want := []rules.Execution{
 		{Time: t0.Add(10 * time.Minute), From: t0, Hits: 130, Alerts: 100, Truncated: 30, Warning: rules.MaxSignalsWarning},
@@ -168,8 +170,8 @@ func TestRunMaxSignals(t *testing.T) {
 	// ([1m, 10m]) picks up what the cap left at 5m
 	rule.Interval, rule.From = 5*time.Minute, "now-9m"
 	rep = run(t, rule, events)
-	if rep.Alerts != 133 || rep.AlertsLost != 0 || rep.Runs[1].Alerts != 30 || rep.Runs[1].Duplicates != 41 {
-		t.Errorf("overlapping: alerts %d lost %d, want 133 0; runs %+v", rep.Alerts, rep.AlertsLost, rep.Runs)
+	if rep.AlertCount != 133 || rep.AlertsLost != 0 || rep.Runs[1].Alerts != 30 || rep.Runs[1].Duplicates != 41 {
+		t.Errorf("overlapping: alerts %d lost %d, want 133 0; runs %+v", rep.AlertCount, rep.AlertsLost, rep.Runs)
 	}
 }
 
@@ -196,7 +198,7 @@ func TestRunTimestampOverride(t *testing.T) {
 	if rep.EventsNoTime != 2 || len(rep.NoTime) != 2 || !strings.Contains(rep.NoTime[0], "event.ingested is not a date") {
 		t.Errorf("no time %d %q", rep.EventsNoTime, rep.NoTime)
 	}
-	doc := rep.AlertList[1].Document()
+	doc := rep.Alerts[1].Document()
 	if doc["kibana.alert.original_time"] != "2023-01-01T00:00:00.000Z" || doc["@timestamp"] != "2023-01-01T01:00:00.000Z" {
 		t.Errorf("original_time %v @timestamp %v", doc["kibana.alert.original_time"], doc["@timestamp"])
 	}
@@ -229,8 +231,8 @@ func TestRunIndexPatterns(t *testing.T) {
 		t.Errorf("other %d none %d", rep.EventsOtherIndex, rep.EventsNoIndex)
 	}
 	rep = run(t, rule, events, rules.WithAnyIndex())
-	if rep.Alerts != 5 || rep.EventsNoIndex != 0 {
-		t.Errorf("any index: alerts %d no index %d", rep.Alerts, rep.EventsNoIndex)
+	if rep.AlertCount != 5 || rep.EventsNoIndex != 0 {
+		t.Errorf("any index: alerts %d no index %d", rep.AlertCount, rep.EventsNoIndex)
 	}
 
 	for _, tt := range []struct {
@@ -267,8 +269,8 @@ not json at all
 		t.Fatal(err)
 	}
 	checkCounts(t, rep)
-	if rep.EventsRead != 4 || rep.EventsRejected != 2 || rep.Alerts != 2 {
-		t.Errorf("read %d rejected %d alerts %d, want 4 2 2", rep.EventsRead, rep.EventsRejected, rep.Alerts)
+	if rep.EventsRead != 4 || rep.EventsRejected != 2 || rep.AlertCount != 2 {
+		t.Errorf("read %d rejected %d alerts %d, want 4 2 2", rep.EventsRead, rep.EventsRejected, rep.AlertCount)
 	}
 	want := []string{"ev.ndjson:2: invalid JSON: unexpected end", "ev.ndjson:3: invalid JSON: invalid character 'o' in literal null (expecting 'u')"}
 	if d := cmp.Diff(want, rep.Rejected); d != "" {
@@ -326,8 +328,8 @@ func TestRunSparseYears(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, rep)
-	if rep.Alerts != 2000 || rep.Executions < 4_000_000 || len(rep.Runs) > 4000 {
-		t.Errorf("alerts %d executions %d runs %d", rep.Alerts, rep.Executions, len(rep.Runs))
+	if rep.AlertCount != 2000 || rep.Executions < 4_000_000 || len(rep.Runs) > 4000 {
+		t.Errorf("alerts %d executions %d runs %d", rep.AlertCount, rep.Executions, len(rep.Runs))
 	}
 }
 
@@ -383,8 +385,8 @@ func TestRunVersion(t *testing.T) {
 			opts = append(opts, rules.WithVersion(tt.version))
 		}
 		rep := run(t, rule, []map[string]any{e}, opts...)
-		if rep.Alerts != tt.alerts {
-			t.Errorf("version %d: alerts %d, want %d", tt.version, rep.Alerts, tt.alerts)
+		if rep.AlertCount != tt.alerts {
+			t.Errorf("version %d: alerts %d, want %d", tt.version, rep.AlertCount, tt.alerts)
 		}
 		want := tt.version
 		if want == 0 {
@@ -429,14 +431,14 @@ func TestAlertDocument(t *testing.T) {
 		"destination.ip": "203.0.113.7", "destination.port": json.Number("21"), "host.name": "ws-1",
 	}
 	rep := run(t, rule, []map[string]any{e})
-	if len(rep.AlertList) != 1 {
-		t.Fatalf("alerts: %d", len(rep.AlertList))
+	if len(rep.Alerts) != 1 {
+		t.Fatalf("alerts: %d", len(rep.Alerts))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep.AlertList[0]); err != nil {
+	if err := enc.Encode(rep.Alerts[0]); err != nil {
 		t.Fatal(err)
 	}
 	got := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
@@ -474,7 +476,7 @@ not json
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("read %d, rejected %d, matches %d, alerts %d, executions %d\n", rep.EventsRead, rep.EventsRejected, rep.Matches, rep.Alerts, rep.Executions)
+	fmt.Printf("read %d, rejected %d, matches %d, alerts %d, executions %d\n", rep.EventsRead, rep.EventsRejected, rep.Matches, rep.AlertCount, rep.Executions)
 	// Output:
 	// 00:00:00 network event with source 10.0.0.5, destination 198.51.100.9:21 created low alert FTP (File Transfer Protocol) Activity to the Internet.
 	// 00:10:00 network event with source 10.0.0.6, destination [2001:db8::1]:20 created low alert FTP (File Transfer Protocol) Activity to the Internet.
@@ -500,4 +502,54 @@ func BenchmarkRunBeatsCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	b.SetBytes(int64(len(data)))
+}
+
+// TestRunEventTimeAgreesWithEval: the runner reads an event's time with
+// eval's date reader, so the time an alert carries is the time a date
+// query sees, for every form of timestamp; a value eval cannot read is an
+// event without a usable time.
+func TestRunEventTimeAgreesWithEval(t *testing.T) {
+	values := []string{
+		`"2021"`, `"2021-03"`, `"2021-03-04"`, `"2021-03-04T05"`, `"2021-03-04T05:06"`,
+		`"2021-03-04T05:06:07"`, `"2021-03-04T05:06:07.123"`, `"2021-03-04T05:06:07.123456Z"`,
+		`"2021-03-04T05:06:07,5+01:00"`, `"2021-03-04T05:06-0130"`, `"2021-03-04T05:06:07Z"`,
+		`1614834367123`, `"1614834367123"`, `1614834367123.7`, `2021`, `-86400000`, `"-86400000"`,
+		`-1000`, `999`, `"2021-03-04 05:06:07"`, `"2021-02-30"`, `"yesterday"`, `""`, `true`, `1e300`,
+	}
+	for _, v := range values {
+		var x any
+		d := json.NewDecoder(strings.NewReader(v))
+		d.UseNumber()
+		if err := d.Decode(&x); err != nil {
+			t.Fatal(err)
+		}
+		want, ok := eval.DateOf(x)
+		event := map[string]any{"_index": "filebeat-1", "@timestamp": x}
+		rep := run(t, testRule(t, "*"), []map[string]any{event})
+		if !ok {
+			if rep.EventsNoTime != 1 {
+				t.Errorf("%s: eval reads no date, the runner counts %d events without time", v, rep.EventsNoTime)
+			}
+			continue
+		}
+		if len(rep.Alerts) != 1 {
+			t.Errorf("%s: eval reads %v, the runner gave %d alerts", v, want, len(rep.Alerts))
+			continue
+		}
+		if got := rep.Alerts[0].EventTime; !got.Equal(want) {
+			t.Errorf("%s: the runner reads %v, eval %v", v, got, want)
+		}
+		q := fmt.Sprintf(`@timestamp:%d`, want.UnixMilli())
+		expr, err := kql.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := eval.Compile(expr, eval.WithSchema(eval.Schema{"@timestamp": eval.Date}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Match(eval.Map(event)) {
+			t.Errorf("%s: %s does not match the event the runner timed at %v", v, q, want)
+		}
+	}
 }

@@ -6,10 +6,10 @@ import (
 	"io"
 	"iter"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -18,7 +18,7 @@ import (
 type runCmd struct {
 	Rule        string   `required:"" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
 	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
-	Now         string   `help:"Time of the last execution (RFC 3339, a date, or epoch milliseconds); default: the first execution at or after the last event."`
+	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
 	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
 	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order; - (or none) reads standard input."`
@@ -34,7 +34,7 @@ func (c *runCmd) Run(e *env) error {
 		opts = append(opts, rules.WithVersion(c.RuleVersion))
 	}
 	if c.Now != "" {
-		now, err := parseNow(c.Now)
+		now, err := eval.ParseDate(c.Now)
 		if err != nil {
 			return &exitError{status: 2, msg: "kqlrules run: --now: " + err.Error()}
 		}
@@ -100,19 +100,6 @@ func loadRule(path string) (*rules.Rule, error) {
 		}
 	}
 	return rules.Load(path)
-}
-
-// parseNow reads --now: RFC 3339, a date (midnight UTC), or epoch millis.
-func parseNow(s string) (time.Time, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(n).UTC(), nil
-	}
-	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("want RFC 3339 (2023-01-01T12:00:00Z), a date or epoch milliseconds, got %q", s)
 }
 
 // events chains the files' events in order.
@@ -220,7 +207,7 @@ func writeReport(w io.Writer, r *rules.Report) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
-		r.Matches, r.Alerts, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+		r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
 	for _, x := range r.Runs {
 		if x.Warning != "" {
 			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)

@@ -155,7 +155,7 @@ func run(args []string, w io.Writer) error {
 			return err
 		}
 		vr.alerted = map[string]*rules.Alert{}
-		for _, a := range vr.rep.AlertList {
+		for _, a := range vr.rep.Alerts {
 			vr.alerted[a.ID] = a
 		}
 	}
@@ -239,7 +239,7 @@ func printTable(w io.Writer, vrs []*verRun) {
 			added, dropped = fmt.Sprintf("+%d", len(a)), fmt.Sprintf("-%d", len(d))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t\n", vr.label(), vr.releases(), changes(vr.versions[0]),
-			vr.rep.EventsInScope, vr.rep.Matches, vr.rep.Alerts, added, dropped)
+			vr.rep.EventsInScope, vr.rep.Matches, vr.rep.AlertCount, added, dropped)
 		prev = vr
 	}
 	tw.Flush()

@@ -1,0 +1,230 @@
+package rules
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// Alert is one alert, as Kibana's detection engine would have written it.
+// Document gives it in Kibana's shape; MarshalJSON writes that.
+type Alert struct {
+	// UUID is kibana.alert.uuid: a SHA-256 (hex) of the event's index and
+	// id, the rule version and the rule's UUID. Kibana too derives alert
+	// ids deterministically from the source document and the rule; the
+	// exact inputs here are this package's, so the same event gives the
+	// same alert id in every run, not necessarily Kibana's id.
+	UUID string
+	// Event is the original event.
+	Event Event
+	// Index and ID identify the event (its _index or data stream name, and
+	// its _id or a hash of its content).
+	Index, ID string
+	// Time is the execution that created the alert (the alert's
+	// @timestamp); EventTime the event time the window was searched on.
+	Time, EventTime time.Time
+
+	rule    *Rule
+	uuid    string
+	version int
+	query   string
+	index   []string
+}
+
+// nameUUID returns a name-based UUID (SHA-1, version 5 layout) for name.
+func nameUUID(name string) string {
+	sum := sha1.Sum([]byte("kqlrules rule " + name))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
+	ver := strconv.Itoa(rn.rep.Version)
+	sum := sha256.Sum256([]byte(h.index + h.id + ver + rn.cfg.ruleUUID))
+	return &Alert{
+		UUID: hex.EncodeToString(sum[:]), Event: h.ev,
+		Index: h.index, ID: h.id,
+		Time: at, EventTime: time.UnixMilli(h.t).UTC(),
+		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,
+		query: rn.rep.Query, index: rn.rep.Index,
+	}
+}
+
+// isoMillis formats a time as JavaScript's toISOString does.
+func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// Document returns the alert as Kibana writes it to the alerts index: the
+// event's fields (without _id, _index and @timestamp), "@timestamp" the
+// execution time, "event.kind": "signal" (the event's own event.* values
+// kept under kibana.alert.original_event), and the kibana.alert.* fields
+// in flat dotted keys: uuid, status, workflow_status, depth, ancestors,
+// original_time (the event's @timestamp), reason, severity, risk_score,
+// intended_timestamp, and kibana.alert.rule.* (uuid, rule_id, name,
+// description, type, version, severity, risk_score, from, to, interval,
+// max_signals, indices, tags, threat, author, license, references,
+// false_positives, timestamp_override, parameters with the query).
+func (a *Alert) Document() map[string]any {
+	doc := make(map[string]any, len(a.Event.Fields)+40)
+	origEvent := map[string]any{}
+	for k, v := range a.Event.Fields {
+		switch {
+		case k == "_id" || k == "_index" || k == "@timestamp":
+			continue
+		case k == "event":
+			if m, ok := v.(map[string]any); ok {
+				c := make(map[string]any, len(m))
+				for ek, ev := range m {
+					c[ek] = ev
+					origEvent[ek] = ev
+				}
+				c["kind"] = "signal"
+				doc[k] = c
+				continue
+			}
+		case strings.HasPrefix(k, "event."):
+			origEvent[k[len("event."):]] = v
+		}
+		doc[k] = v
+	}
+	if _, nested := doc["event"].(map[string]any); !nested {
+		doc["event.kind"] = "signal"
+	}
+	if len(origEvent) > 0 {
+		doc["kibana.alert.original_event"] = origEvent
+	}
+	doc["@timestamp"] = isoMillis(a.Time)
+	if v, ok := firstValue(a.Event.Fields, timestamp); ok {
+		if t, ok := eval.DateOf(v); ok {
+			doc["kibana.alert.original_time"] = isoMillis(t)
+		}
+	}
+	r := a.rule
+	put := func(k string, v any) { doc[k] = v }
+	put("kibana.space_ids", []string{"default"})
+	put("kibana.alert.uuid", a.UUID)
+	put("kibana.alert.status", "active")
+	put("kibana.alert.workflow_status", "open")
+	put("kibana.alert.depth", 1)
+	put("kibana.alert.ancestors", []map[string]any{{"id": a.ID, "index": a.Index, "type": "event", "depth": 0}})
+	put("kibana.alert.reason", a.reason())
+	put("kibana.alert.severity", r.Severity)
+	put("kibana.alert.risk_score", r.RiskScore)
+	put("kibana.alert.intended_timestamp", isoMillis(a.Time))
+	put("kibana.alert.rule.uuid", a.uuid)
+	put("kibana.alert.rule.rule_id", r.RuleID)
+	put("kibana.alert.rule.name", r.Name)
+	put("kibana.alert.rule.description", r.Description)
+	put("kibana.alert.rule.type", r.Type)
+	put("kibana.alert.rule.rule_type_id", "siem.queryRule")
+	put("kibana.alert.rule.consumer", "siem")
+	put("kibana.alert.rule.execution.type", "scheduled")
+	put("kibana.alert.rule.version", a.version)
+	put("kibana.alert.rule.severity", r.Severity)
+	put("kibana.alert.rule.risk_score", r.RiskScore)
+	put("kibana.alert.rule.from", r.From)
+	put("kibana.alert.rule.to", "now")
+	put("kibana.alert.rule.interval", FormatInterval(r.Interval))
+	put("kibana.alert.rule.max_signals", r.MaxSignals)
+	put("kibana.alert.rule.indices", a.index)
+	put("kibana.alert.rule.tags", nonNil(r.Tags))
+	put("kibana.alert.rule.threat", nonNilThreat(r.Threat))
+	put("kibana.alert.rule.author", nonNil(r.Author))
+	put("kibana.alert.rule.references", nonNil(r.References))
+	put("kibana.alert.rule.false_positives", nonNil(r.FalsePositives))
+	if r.License != "" {
+		put("kibana.alert.rule.license", r.License)
+	}
+	if r.TimestampOverride != "" {
+		put("kibana.alert.rule.timestamp_override", r.TimestampOverride)
+	}
+	if r.BuildingBlockType != "" {
+		put("kibana.alert.building_block_type", r.BuildingBlockType)
+		put("kibana.alert.rule.building_block_type", r.BuildingBlockType)
+	}
+	params := map[string]any{"query": a.query, "language": cmpOr(r.Language, LanguageKuery), "index": a.index}
+	if r.TimestampOverride != "" {
+		params["timestamp_override"] = r.TimestampOverride
+	}
+	put("kibana.alert.rule.parameters", params)
+	return doc
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilThreat(s []Threat) []Threat {
+	if s == nil {
+		return []Threat{}
+	}
+	return s
+}
+
+// reason writes kibana.alert.reason in Kibana's manner: "network event with
+// source 10.1.2.3:51000, destination 8.8.8.8:21, on host web-1 created low
+// alert FTP ...".
+func (a *Alert) reason() string {
+	f := a.Event.Fields
+	var b strings.Builder
+	if c := stringValue(f, eval.NewPath("event.category")); c != "" {
+		b.WriteString(c + " event")
+	} else {
+		b.WriteString("event")
+	}
+	addr := func(ip, port string) string {
+		if port != "" {
+			if strings.Contains(ip, ":") {
+				return "[" + ip + "]:" + port
+			}
+			return ip + ":" + port
+		}
+		return ip
+	}
+	sep := " with "
+	if ip := stringValue(f, eval.NewPath("source.ip")); ip != "" {
+		b.WriteString(sep + "source " + addr(ip, stringValue(f, eval.NewPath("source.port"))))
+		sep = ", "
+	}
+	if ip := stringValue(f, eval.NewPath("destination.ip")); ip != "" {
+		b.WriteString(sep + "destination " + addr(ip, stringValue(f, eval.NewPath("destination.port"))))
+		sep = ", "
+	}
+	if h := stringValue(f, eval.NewPath("host.name")); h != "" {
+		b.WriteString(", on " + h)
+	}
+	fmt.Fprintf(&b, " created %s alert %s.", a.rule.Severity, a.rule.Name)
+	return b.String()
+}
+
+// MarshalJSON writes Document, keys sorted, without escaping HTML
+// characters ("MITRE ATT&CK" stays as it is).
+func (a *Alert) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(a.Document()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}

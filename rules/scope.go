@@ -1,0 +1,134 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// firstValue returns the first value of the field, flat or nested.
+func firstValue(fields map[string]any, p *eval.Path) (any, bool) {
+	return eval.First(eval.Map(fields), p)
+}
+
+var (
+	dsType      = eval.NewPath("data_stream.type")
+	dsDataset   = eval.NewPath("data_stream.dataset")
+	dsNamespace = eval.NewPath("data_stream.namespace")
+	timestamp   = eval.NewPath("@timestamp")
+)
+
+// stringValue returns the first value of the field as text (eval.KeywordText),
+// or "".
+func stringValue(fields map[string]any, p *eval.Path) string {
+	v, ok := firstValue(fields, p)
+	if !ok {
+		return ""
+	}
+	s, _ := eval.KeywordText(v)
+	return s
+}
+
+// eventIndex returns the event's index: _index (a data stream's backing
+// index stands for the stream), else the data stream name built from
+// data_stream.type, .dataset and .namespace.
+func eventIndex(fields map[string]any) (string, bool) {
+	if s, ok := fields["_index"].(string); ok && s != "" {
+		return backingStream(s), true
+	}
+	typ := stringValue(fields, dsType)
+	ds := stringValue(fields, dsDataset)
+	ns := stringValue(fields, dsNamespace)
+	if typ != "" && ds != "" && ns != "" {
+		return typ + "-" + ds + "-" + ns, true
+	}
+	return "", false
+}
+
+// backingStream turns ".ds-<stream>-<yyyy.mm.dd>-<generation>" into
+// <stream>; other names are returned as they are.
+func backingStream(s string) string {
+	rest, ok := strings.CutPrefix(s, ".ds-")
+	if !ok {
+		return s
+	}
+	i := strings.LastIndexByte(rest, '-')
+	if i < 0 || !allDigits(rest[i+1:]) {
+		return s
+	}
+	rest = rest[:i]
+	j := strings.LastIndexByte(rest, '-')
+	if j < 0 || len(rest[j+1:]) != 10 {
+		return s
+	}
+	return rest[:j]
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// indexPatterns is a rule's index patterns: an index matches when it
+// matches an including pattern and no excluding ("-") one.
+type indexPatterns struct{ include, exclude [][]string }
+
+func compilePatterns(ps []string) indexPatterns {
+	var ip indexPatterns
+	for _, p := range ps {
+		p = strings.TrimSpace(p)
+		if x, ok := strings.CutPrefix(p, "-"); ok {
+			ip.exclude = append(ip.exclude, strings.Split(x, "*"))
+		} else if p != "" {
+			ip.include = append(ip.include, strings.Split(p, "*"))
+		}
+	}
+	return ip
+}
+
+func (ip indexPatterns) match(index string) bool {
+	found := false
+	for _, g := range ip.include {
+		if eval.MatchWildcard(g, index) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	for _, g := range ip.exclude {
+		if eval.MatchWildcard(g, index) {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchIndex reports whether index matches one of the patterns as a rule's
+// index list matches it: '*' is the only wildcard, a pattern starting with
+// '-' excludes what it matches.
+func MatchIndex(patterns []string, index string) bool {
+	return compilePatterns(patterns).match(index)
+}
+
+// eventID returns the event's _id, or a hash of its content.
+func eventID(fields map[string]any) string {
+	if s, ok := fields["_id"].(string); ok && s != "" {
+		return s
+	}
+	b, err := json.Marshal(fields) // keys sorted: a stable encoding
+	if err != nil {
+		b = fmt.Appendf(nil, "%v", fields)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
