@@ -1,5 +1,10 @@
 package esdsl
 
+import (
+	"net/url"
+	"strings"
+)
+
 // Filter is a Kibana filter reduced to what the search uses: its query
 // and whether it is negated. Disabled filters are left out by the caller.
 type Filter struct {
@@ -144,10 +149,45 @@ func BuildSearchRequest(p SearchParams) *SearchRequest {
 
 // MarshalJSON writes the request in the order buildEventsSearchQuery
 // builds it: allow_no_indices, size, query, fields, sort, index,
-// ignore_unavailable.
+// ignore_unavailable. Kibana's client sends index, allow_no_indices and
+// ignore_unavailable in the URL ([SearchRequest.URLPath]) and the rest as
+// the body ([SearchRequest.MarshalBody]).
 func (r *SearchRequest) MarshalJSON() ([]byte, error) {
 	var w writer
-	w.raw(`{"allow_no_indices":true,"size":`)
+	w.raw(`{"allow_no_indices":true,`)
+	r.body(&w)
+	w.raw(`,"index":`)
+	idx := r.Index
+	if idx == nil {
+		idx = []string{}
+	}
+	w.strs(idx)
+	w.raw(`,"ignore_unavailable":true}`)
+	return w.done()
+}
+
+// MarshalBody writes the body of the search: size, query, fields, sort.
+func (r *SearchRequest) MarshalBody() ([]byte, error) {
+	var w writer
+	w.raw("{")
+	r.body(&w)
+	w.raw("}")
+	return w.done()
+}
+
+// URLPath returns the path and parameters of the search:
+// /INDEX,.../_search?allow_no_indices=true&ignore_unavailable=true, with
+// the index patterns escaped for a URL path ('*' is kept).
+func (r *SearchRequest) URLPath() string {
+	parts := make([]string, len(r.Index))
+	for i, p := range r.Index {
+		parts[i] = strings.ReplaceAll(url.PathEscape(p), "%2A", "*")
+	}
+	return "/" + strings.Join(parts, ",") + "/_search?allow_no_indices=true&ignore_unavailable=true"
+}
+
+func (r *SearchRequest) body(w *writer) {
+	w.raw(`"size":`)
 	w.value(r.Size)
 	w.raw(`,"query":`)
 	w.query(r.Query)
@@ -170,12 +210,5 @@ func (r *SearchRequest) MarshalJSON() ([]byte, error) {
 		w.str(s.UnmappedType)
 		w.raw("}}")
 	}
-	w.raw(`],"index":`)
-	idx := r.Index
-	if idx == nil {
-		idx = []string{}
-	}
-	w.strs(idx)
-	w.raw(`,"ignore_unavailable":true}`)
-	return w.done()
+	w.raw("]")
 }

@@ -22,6 +22,8 @@ type dslCmd struct {
 	Schema          string `help:"Field types: an ECS table or an Elasticsearch mapping, as for check. Default: the built-in table of common ECS fields." placeholder:"FILE" xor:"fields"`
 	CaseInsensitive bool   `name:"case-insensitive" help:"Add case_insensitive:true to term and wildcard queries on keyword fields."`
 	TZ              string `name:"tz" help:"Time zone of date queries (Kibana's dateFormat:tz); a rule's search uses Zulu, as the detection engine does." placeholder:"ZONE"`
+	Body            bool   `help:"With --rule: print only the body of the search (size, query, fields, sort), for curl -d." xor:"part"`
+	Path            bool   `help:"With --rule: print only the URL path of the search: /INDEX,.../_search?allow_no_indices=true&ignore_unavailable=true." xor:"part"`
 	JSONL           bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\", \"fields\": [...] or null, \"config\": {...}} from standard input and write {\"dsl\": {...}} or {\"error\": {\"message\": \"...\"}} for each, in order. Without \"fields\" the command's data view is used; null is no data view."`
 }
 
@@ -37,6 +39,8 @@ func (c *dslCmd) Run(e *env) error {
 		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY or --rule FILE, not both"}
 	case c.Rule != "":
 		return c.rule(e, dv)
+	case c.Body || c.Path:
+		return &exitError{status: 2, msg: "kqlrules dsl: --body and --path go with --rule"}
 	case c.Query == "":
 		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY, - for standard input, or --rule FILE"}
 	}
@@ -136,6 +140,13 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 		To:                to,
 		Size:              r.MaxSignals,
 	})
+	switch {
+	case c.Body:
+		return writePretty(e.stdout, body{req})
+	case c.Path:
+		_, err := fmt.Fprintln(e.stdout, req.URLPath())
+		return err
+	}
 	return writePretty(e.stdout, req)
 }
 
@@ -180,6 +191,11 @@ func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
 	}
 	return out, nil
 }
+
+// body marshals only the body of a search.
+type body struct{ *esdsl.SearchRequest }
+
+func (b body) MarshalJSON() ([]byte, error) { return b.MarshalBody() }
 
 // writePretty writes v's JSON (Kibana's bytes) indented by two spaces.
 func writePretty(w io.Writer, v json.Marshaler) error {
