@@ -51,9 +51,45 @@ const (
 func FromKQL(expr ast.Expr, dv *DataView, cfg Config) (Query, error) {
 	b := builder{dv: dv, cfg: cfg}
 	if expr == nil {
-		return b.and(nil, nil, "")
+		return b.and(nil, nil), nil
+	}
+	if !cfg.AllowLeadingWildcards {
+		// Kibana's grammar rejects these while parsing, before any
+		// translation error.
+		if err := leadingWildcard(expr); err != nil {
+			return nil, err
+		}
 	}
 	return b.expr(expr, "")
+}
+
+// leadingWildcard returns Kibana's error for the first value (not field
+// name, not range bound: grammar.peggy checks its Value rule only) that
+// starts with a wildcard.
+func leadingWildcard(expr ast.Expr) error {
+	var err error
+	check := func(v ast.Value) {
+		ast.Inspect(v, func(n ast.Node) bool {
+			if l, ok := n.(*ast.Literal); ok && err == nil && l.Kind == ast.Wildcard && !isLone(l) && l.Parts[0] == "" {
+				err = &Error{Pos: l.Pos(), Msg: msgLeadingWildcard}
+			}
+			return err == nil
+		})
+	}
+	ast.Inspect(expr, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.MatchExpr:
+			check(n.Value)
+			return false
+		case *ast.TextExpr:
+			check(n.Value)
+			return false
+		case *ast.RangeExpr:
+			return false
+		}
+		return err == nil
+	})
+	return err
 }
 
 type builder struct {
@@ -74,14 +110,14 @@ func (b *builder) exprs(xs []ast.Expr, nested string) ([]Query, error) {
 }
 
 // and is and.ts: {"bool":{"filter":[...]}} (or "must").
-func (b *builder) and(src ast.Node, qs []Query, _ string) (Query, error) {
+func (b *builder) and(src ast.Node, qs []Query) *Bool {
 	if qs == nil {
 		qs = []Query{}
 	}
 	if b.cfg.FiltersInMustClause {
-		return &Bool{Src: Src{src}, Must: qs, Keys: []string{"must"}}, nil
+		return &Bool{Src: Src{src}, Must: qs, Keys: []string{"must"}}
 	}
-	return &Bool{Src: Src{src}, Filter: qs, Keys: []string{"filter"}}, nil
+	return &Bool{Src: Src{src}, Filter: qs, Keys: []string{"filter"}}
 }
 
 // or is or.ts and the tail of is.ts and range.ts.
@@ -104,7 +140,7 @@ func (b *builder) expr(x ast.Expr, nested string) (Query, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b.and(x, qs, nested)
+		return b.and(x, qs), nil
 	case *ast.OrExpr:
 		qs, err := b.exprs(x.Args, nested)
 		if err != nil {
@@ -142,7 +178,7 @@ func (b *builder) value(src ast.Node, field *ast.Literal, v ast.Value, nested st
 		if err != nil {
 			return nil, err
 		}
-		return b.and(v, qs, nested)
+		return b.and(v, qs), nil
 	case *ast.OrValue:
 		qs, err := b.values(field, v.Args, nested)
 		if err != nil {
@@ -360,9 +396,6 @@ func (b *builder) is(src ast.Node, field, v *ast.Literal, nested string) (Query,
 	isExists := isLone(v)
 	if isExists && isLone(field) {
 		return &MatchAll{Src: Src{src}}, nil
-	}
-	if !b.cfg.AllowLeadingWildcards && v.Kind == ast.Wildcard && !isLone(v) && v.Parts[0] == "" {
-		return nil, &Error{Pos: v.Pos(), Msg: msgLeadingWildcard}
 	}
 	fn := fullFieldName(field, nested)
 	if !fn.null {

@@ -218,7 +218,13 @@ func TestKibanaFunctionTests(t *testing.T) {
 			if c.noDV {
 				b.dv = nil
 			}
-			q, err := b.expr(x, c.nested)
+			if !cfg.AllowLeadingWildcards {
+				err = leadingWildcard(x)
+			}
+			var q Query
+			if err == nil {
+				q, err = b.expr(x, c.nested)
+			}
 			if c.err != "" {
 				if err == nil || err.Error() != c.err {
 					t.Fatalf("%q: want error %q, got %v", c.kql, c.err, err)
@@ -354,4 +360,26 @@ func mustFromKQL(t *testing.T, src *string, dv *DataView) Query {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// TestLeadingWildcardFirst: Kibana's grammar rejects a leading wildcard
+// while parsing, so that error wins over any translation error, and only
+// values are checked (field names and range bounds are not).
+func TestLeadingWildcardFirst(t *testing.T) {
+	dv := stubDataView(t)
+	for _, c := range []struct{ kql, err string }{
+		{`nestedField.child:x or extension:(a or *b)`, msgLeadingWildcard},
+		{`*b`, msgLeadingWildcard},
+		{`*xt*:a and bytes > *1`, ""},
+		{`extension:*`, ""},
+	} {
+		x, err := kql.Parse(c.kql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = FromKQL(x, dv, Config{})
+		if c.err == "" && err != nil || c.err != "" && (err == nil || err.Error() != c.err) {
+			t.Errorf("%q: want error %q, got %v", c.kql, c.err, err)
+		}
+	}
 }
