@@ -13,7 +13,7 @@ import (
 // stubDataView is Kibana's test data view: the fields of
 // src/platform/packages/shared/kbn-es-query/src/filters/stubs/fields.mocks.ts,
 // which every kuery function test runs on.
-func stubDataView(t *testing.T) *DataView {
+func stubDataView(t testing.TB) *DataView {
 	t.Helper()
 	data, err := os.ReadFile("testdata/kibana_stub_fields.json")
 	if err != nil {
