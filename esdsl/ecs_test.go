@@ -93,7 +93,7 @@ func searchFor(t *testing.T, r *rules.Rule, v rules.Version, dv *esdsl.DataView)
 	}
 	return esdsl.BuildSearchRequest(esdsl.SearchParams{
 		Index:             v.Index,
-		Filter:            esdsl.BuildEsQuery(q, nil),
+		Filter:            esdsl.BuildEsQuery(q, nil, dv, esdsl.DetectionEngineConfig()),
 		TimestampOverride: r.TimestampOverride,
 		From:              r.From,
 		To:                "now",

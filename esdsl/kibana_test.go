@@ -318,7 +318,7 @@ func TestScripts(t *testing.T) {
 // the queries in filter, match_all removed.
 func TestBuildQueryFromKuery(t *testing.T) {
 	dv := stubDataView(t)
-	if got := mustJSON(BuildEsQuery(nil, nil)); got != `{"bool":{"must":[],"filter":[],"should":[],"must_not":[]}}` {
+	if got := mustJSON(BuildEsQuery(nil, nil, dv, Config{})); got != `{"bool":{"must":[],"filter":[],"should":[],"must_not":[]}}` {
 		t.Errorf("should return the parameters of an Elasticsearch bool query: got %s", got)
 	}
 	x, _ := kql.Parse(`extension:jpg`)
@@ -327,15 +327,36 @@ func TestBuildQueryFromKuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"bool":{"must":[],"filter":[` + isMatchJPG + `],"should":[],"must_not":[]}}`
-	if got := mustJSON(BuildEsQuery(q, nil)); got != want {
+	if got := mustJSON(BuildEsQuery(q, nil, dv, Config{})); got != want {
 		t.Errorf("kuery query in filter:\n got %s\nwant %s", got, want)
 	}
 	all, _ := kql.Parse(``)
 	q, _ = FromKQL(all, dv, Config{})
 	neg, _ := ParseQuery([]byte(`{"match_phrase":{"extension":"png"}}`))
 	want = `{"bool":{"must":[],"filter":[],"should":[],"must_not":[{"match_phrase":{"extension":"png"}}]}}`
-	if got := mustJSON(BuildEsQuery(q, []Filter{{Query: neg, Negate: true}})); got != want {
+	if got := mustJSON(BuildEsQuery(q, []Filter{{Query: neg, Negate: true}}, dv, Config{})); got != want {
 		t.Errorf("match_all removed, negated filter in must_not:\n got %s\nwant %s", got, want)
+	}
+	// build_es_query.test.ts: should remove match_all clauses.
+	all2, _ := ParseQuery([]byte(`{"match_all":{}}`))
+	ab, _ := ParseQuery([]byte(`{"match":{"a":"b"}}`))
+	if got, want := mustJSON(BuildEsQuery(nil, []Filter{{Query: all2}, {Query: ab}}, dv, Config{})), `{"bool":{"must":[],"filter":[{"match":{"a":"b"}}],"should":[],"must_not":[]}}`; got != want {
+		t.Errorf("should remove match_all clauses:\n got %s\nwant %s", got, want)
+	}
+	// build_es_query.test.ts: should allow to use ignore_unmapped for nested fields.
+	nx, _ := kql.Parse(`nestedField: { child: "something" }`)
+	cfg := Config{NestedIgnoreUnmapped: yes()}
+	nq, err := FromKQL(nx, dv, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, _ := ParseQuery([]byte(`{"exists":{"field":"nestedField.child"}}`))
+	want = `{"bool":{"must":[],"filter":[` +
+		`{"nested":{"path":"nestedField","query":{"bool":{"should":[{"match_phrase":{"nestedField.child":"something"}}],"minimum_should_match":1}},"score_mode":"none","ignore_unmapped":true}},` +
+		`{"nested":{"path":"nestedField","query":{"exists":{"field":"nestedField.child"}},"ignore_unmapped":true}}` +
+		`],"should":[],"must_not":[]}}`
+	if got := mustJSON(BuildEsQuery(nq, []Filter{{Query: ex}}, dv, cfg)); got != want {
+		t.Errorf("should allow to use ignore_unmapped for nested fields:\n got %s\nwant %s", got, want)
 	}
 	if got := mustJSON(mustFromKQL(t, nil, dv)); got != `{"bool":{"filter":[]}}` {
 		t.Errorf("no node: got %s", got)

@@ -12,12 +12,15 @@ type Filter struct {
 	Negate bool
 }
 
-// BuildEsQuery is Kibana's buildEsQuery for one KQL query (already
-// translated by [FromKQL]; nil for none) and the rule's filters: the
-// query's and-node clauses joined with the filters in a bool with must,
-// filter, should and must_not, each written even when empty, match_all
-// removed from the first three.
-func BuildEsQuery(kql Query, filters []Filter) *Bool {
+// BuildEsQuery is Kibana's buildEsQuery (es_query/build_es_query.ts) for
+// one KQL query, already translated by [FromKQL] (nil for none), and a
+// rule's filters on the data view dv: a bool with must, filter, should
+// and must_not, each written even when empty; the query and the filters
+// in filter, the negated filters in must_not, match_all removed from the
+// first three. A filter on a field of a nested object is wrapped in a
+// nested query as from_nested_filter.ts does (with ignore_unmapped when
+// cfg.NestedIgnoreUnmapped is set).
+func BuildEsQuery(kql Query, filters []Filter, dv *DataView, cfg Config) *Bool {
 	out := &Bool{Must: []Query{}, Filter: []Query{}, Should: []Query{}, MustNot: []Query{},
 		Keys: []string{"must", "filter", "should", "must_not"}}
 	// buildQueryFromKuery: and[query] → {bool:{filter:[query]}} merged
@@ -25,19 +28,40 @@ func BuildEsQuery(kql Query, filters []Filter) *Bool {
 	if kql != nil {
 		out.Filter = append(out.Filter, kql)
 	}
-	// buildQueryFromFilters: negated filters in must_not, the others in
-	// filter.
 	for _, f := range filters {
+		q := nestFilter(f.Query, dv, cfg)
 		if f.Negate {
-			out.MustNot = append(out.MustNot, f.Query)
+			out.MustNot = append(out.MustNot, q)
 		} else {
-			out.Filter = append(out.Filter, f.Query)
+			out.Filter = append(out.Filter, q)
 		}
 	}
 	out.Must = removeMatchAll(out.Must)
 	out.Filter = removeMatchAll(out.Filter)
 	out.Should = removeMatchAll(out.Should)
 	return out
+}
+
+// nestFilter is fromNestedFilter: the field of an exists, phrase or range
+// filter (getFilterField) that the data view places in a nested object
+// makes the filter a nested query.
+func nestFilter(q Query, dv *DataView, cfg Config) Query {
+	var name string
+	switch q := q.(type) {
+	case *Exists:
+		name = q.Field
+	case *MatchPhrase:
+		name = q.Field
+	case *Range:
+		name = q.Field
+	default:
+		return q
+	}
+	f := dv.Field(name)
+	if f == nil || f.NestedPath() == "" {
+		return q
+	}
+	return &Nested{Src: Src{q.Source()}, Path: f.NestedPath(), Query: q, IgnoreUnmapped: cfg.NestedIgnoreUnmapped}
 }
 
 func removeMatchAll(qs []Query) []Query {
@@ -131,7 +155,7 @@ func BuildSearchRequest(p SearchParams) *SearchRequest {
 	}
 	filter := p.Filter
 	if filter == nil {
-		filter = BuildEsQuery(nil, nil)
+		filter = BuildEsQuery(nil, nil, nil, Config{})
 	}
 	req := &SearchRequest{
 		Index: p.Index,

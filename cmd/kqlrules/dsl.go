@@ -118,7 +118,8 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if r.Language != rules.LanguageKuery {
 		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: the rule's language is %q; only kuery (KQL) rules are translated", c.Rule, r.Language)}
 	}
-	q, err := translate(r.Query, dv, c.config(esdsl.DetectionEngineConfig()))
+	cfg := c.config(esdsl.DetectionEngineConfig())
+	q, err := translate(r.Query, dv, cfg)
 	if err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	noFallback, _ := r.Extra["timestamp_override_fallback_disabled"].(bool)
 	req := esdsl.BuildSearchRequest(esdsl.SearchParams{
 		Index:             r.Index,
-		Filter:            esdsl.BuildEsQuery(q, filters),
+		Filter:            esdsl.BuildEsQuery(q, filters, dv, cfg),
 		TimestampOverride: r.TimestampOverride,
 		FallbackDisabled:  noFallback,
 		From:              r.From,
