@@ -136,3 +136,25 @@ func TestFTPGolden(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFTPQuery translates the FTP rule's latest query on the default
+// (ECS) data view and writes its JSON.
+func BenchmarkFTPQuery(b *testing.B) {
+	r := builtin.FTP()
+	x, err := kql.Parse(r.Query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dv := eval.DefaultSchema().DataView()
+	cfg := esdsl.DetectionEngineConfig()
+	b.ReportAllocs()
+	for b.Loop() {
+		q, err := esdsl.FromKQL(x, dv, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := q.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
