@@ -25,6 +25,7 @@ type cli struct {
 	Fmt     fmtCmd     `cmd:"" help:"Print or rewrite queries in canonical form."`
 	Explain explainCmd `cmd:"" help:"Show why an event does or does not match."`
 	Diff    diffCmd    `cmd:"" help:"Tell a formatting edit from a real change, with witness events."`
+	DSL     dslCmd     `cmd:"" name:"dsl" help:"Print the Elasticsearch query Kibana builds for a query, or a rule's whole search."`
 }
 
 // env is what a subcommand reads and writes, so that tests can run the

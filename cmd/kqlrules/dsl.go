@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+type dslCmd struct {
+	Query           string `arg:"" optional:"" help:"The KQL query; - reads it from standard input."`
+	Rule            string `help:"Print the search Kibana's detection engine sends for this rule file (TOML or JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml." placeholder:"FILE"`
+	DataView        string `name:"data-view" help:"Kibana's field list (JSON: an array of fields, or a data view with \"fields\")." placeholder:"FILE" xor:"fields"`
+	Schema          string `help:"Field types: an ECS table or an Elasticsearch mapping, as for check. Default: the built-in table of common ECS fields." placeholder:"FILE" xor:"fields"`
+	CaseInsensitive bool   `name:"case-insensitive" help:"Add case_insensitive:true to term and wildcard queries on keyword fields."`
+	TZ              string `name:"tz" help:"Time zone of date queries (Kibana's dateFormat:tz); a rule's search uses Zulu, as the detection engine does." placeholder:"ZONE"`
+	Body            bool   `help:"With --rule: print only the body of the search (size, query, fields, sort), for curl -d." xor:"part"`
+	Path            bool   `help:"With --rule: print only the URL path of the search: /INDEX,.../_search?allow_no_indices=true&ignore_unavailable=true." xor:"part"`
+	JSONL           bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\", \"fields\": [...] or null, \"config\": {...}} from standard input and write {\"dsl\": {...}} or {\"error\": {\"message\": \"...\"}} for each, in order. Without \"fields\" the command's data view is used; null is no data view."`
+}
+
+func (c *dslCmd) Run(e *env) error {
+	dv, err := c.dataView()
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.JSONL:
+		return dslJSONL(e.stdin, e.stdout, dv)
+	case c.Rule != "" && c.Query != "":
+		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY or --rule FILE, not both"}
+	case c.Rule != "":
+		return c.rule(e, dv)
+	case c.Body || c.Path:
+		return &exitError{status: 2, msg: "kqlrules dsl: --body and --path go with --rule"}
+	case c.Query == "":
+		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY, - for standard input, or --rule FILE"}
+	}
+	src, err := e.readInput(c.Query, "")
+	if err != nil {
+		return err
+	}
+	cfg := c.config(esdsl.Config{AllowLeadingWildcards: true})
+	q, err := translate(src, dv, cfg)
+	if err != nil {
+		return err
+	}
+	return writePretty(e.stdout, q)
+}
+
+// config applies the flags to a base configuration.
+func (c *dslCmd) config(cfg esdsl.Config) esdsl.Config {
+	if c.CaseInsensitive {
+		yes := true
+		cfg.CaseInsensitive = &yes
+	}
+	if c.TZ != "" {
+		cfg.DateFormatTZ = c.TZ
+	}
+	return cfg
+}
+
+// dataView reads --data-view or --schema, or takes the default schema's.
+func (c *dslCmd) dataView() (*esdsl.DataView, error) {
+	if c.DataView != "" {
+		data, err := os.ReadFile(c.DataView)
+		if err == nil {
+			var dv *esdsl.DataView
+			if dv, err = esdsl.LoadDataView(data); err == nil {
+				return dv, nil
+			}
+		}
+		return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.DataView, err)}
+	}
+	s, err := loadSchema("dsl", c.Schema)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		s = eval.DefaultSchema()
+	}
+	return s.DataView(), nil
+}
+
+// translate parses src and builds its DSL; errors end the command with
+// status 1 and point at the query.
+func translate(src string, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, error) {
+	x, err := kql.Parse(src)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	q, err := esdsl.FromKQL(x, dv, cfg)
+	if err != nil {
+		var de *esdsl.Error
+		if errors.As(err, &de) {
+			return nil, &exitError{status: 1, msg: fmt.Sprintf("%s: %s", de.Pos.Position(src), de.Msg)}
+		}
+		return nil, err
+	}
+	return q, nil
+}
+
+// rule prints the search of a rule's execution: its index patterns, its
+// query and filters, the window from the rule's from to its to.
+func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
+	r, err := loadRule(c.Rule)
+	if err != nil {
+		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %v", err)}
+	}
+	if r.Language != rules.LanguageKuery {
+		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: the rule's language is %q; only kuery (KQL) rules are translated", c.Rule, r.Language)}
+	}
+	cfg := c.config(esdsl.DetectionEngineConfig())
+	q, err := translate(r.Query, dv, cfg)
+	if err != nil {
+		return err
+	}
+	filters, err := ruleFilters(r)
+	if err != nil {
+		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.Rule, err)}
+	}
+	to, _ := r.Extra["to"].(string)
+	if to == "" {
+		to = "now"
+	}
+	noFallback, _ := r.Extra["timestamp_override_fallback_disabled"].(bool)
+	req := esdsl.BuildSearchRequest(esdsl.SearchParams{
+		Index:             r.Index,
+		Filter:            esdsl.BuildEsQuery(q, filters, dv, cfg),
+		TimestampOverride: r.TimestampOverride,
+		FallbackDisabled:  noFallback,
+		From:              r.From,
+		To:                to,
+		Size:              r.MaxSignals,
+	})
+	switch {
+	case c.Body:
+		return writePretty(e.stdout, body{req})
+	case c.Path:
+		_, err := fmt.Fprintln(e.stdout, req.URLPath())
+		return err
+	}
+	return writePretty(e.stdout, req)
+}
+
+// ruleFilters reads the rule's Kibana filters: each enabled filter's query
+// (its "query", or the filter without "meta" and "$state"), negated when
+// meta.negate is set.
+func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
+	raw, ok := r.Extra["filters"].([]any)
+	if !ok {
+		return nil, nil
+	}
+	var out []esdsl.Filter
+	for i, f := range raw {
+		m, ok := f.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("filters[%d]: want an object", i)
+		}
+		meta, _ := m["meta"].(map[string]any)
+		if disabled, _ := meta["disabled"].(bool); disabled {
+			continue
+		}
+		negate, _ := meta["negate"].(bool)
+		body, ok := m["query"]
+		if !ok {
+			rest := map[string]any{}
+			for k, v := range m {
+				if k != "meta" && k != "$state" {
+					rest[k] = v
+				}
+			}
+			body = rest
+		}
+		data, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("filters[%d]: %w", i, err)
+		}
+		q, err := esdsl.ParseQuery(data)
+		if err != nil {
+			return nil, fmt.Errorf("filters[%d]: %w", i, err)
+		}
+		out = append(out, esdsl.Filter{Query: q, Negate: negate})
+	}
+	return out, nil
+}
+
+// body marshals only the body of a search.
+type body struct{ *esdsl.SearchRequest }
+
+func (b body) MarshalJSON() ([]byte, error) { return b.MarshalBody() }
+
+// writePretty writes v's JSON (Kibana's bytes) indented by two spaces.
+func writePretty(w io.Writer, v json.Marshaler) error {
+	raw, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+type dslError struct {
+	Message string `json:"message"`
+}
+
+type dslResult struct {
+	DSL   json.RawMessage `json:"dsl,omitempty"`
+	Error *dslError       `json:"error,omitempty"`
+}
+
+// dslJSONL answers each line {"query", "fields", "config"} with one line.
+func dslJSONL(r io.Reader, w io.Writer, dv *esdsl.DataView) error {
+	return eachJSONLine(r, w, func(n int, line string) any {
+		var in struct {
+			Query  *string          `json:"query"`
+			Fields *json.RawMessage `json:"fields"`
+			Config esdsl.Config     `json:"config"`
+		}
+		fail := func(format string, args ...any) any {
+			return dslResult{Error: &dslError{Message: fmt.Sprintf(format, args...)}}
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil || in.Query == nil {
+			msg := fmt.Sprintf("input line %d: want a JSON object with a string \"query\"", n)
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			return fail("%s", msg)
+		}
+		lineDV := dv
+		if in.Fields != nil {
+			lineDV = nil
+			if s := strings.TrimSpace(string(*in.Fields)); s != "null" {
+				var fields []esdsl.Field
+				if err := json.Unmarshal(*in.Fields, &fields); err != nil {
+					return fail("input line %d: \"fields\": want an array of Kibana fields or null: %v", n, err)
+				}
+				lineDV = &esdsl.DataView{Fields: fields}
+			}
+		}
+		x, err := kql.Parse(*in.Query)
+		if err != nil {
+			return fail("%v", err)
+		}
+		q, err := esdsl.FromKQL(x, lineDV, in.Config)
+		if err != nil {
+			var de *esdsl.Error
+			if errors.As(err, &de) {
+				return fail("%s: %s", de.Pos.Position(*in.Query), de.Msg)
+			}
+			return fail("%v", err)
+		}
+		raw, err := q.MarshalJSON()
+		if err != nil {
+			return fail("%v", err)
+		}
+		return dslResult{DSL: raw}
+	})
+}

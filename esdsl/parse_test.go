@@ -1,0 +1,135 @@
+package esdsl
+
+import (
+	"encoding/json"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"strings"
+	"testing"
+)
+
+func TestParseQuery(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		// Short forms are read and written in Kibana's form.
+		{`{"term":{"f":"v"}}`, `{"term":{"f":{"value":"v"}}}`},
+		{`{"term":{"f":{"value":21,"case_insensitive":true}}}`, `{"term":{"f":{"value":21,"case_insensitive":true}}}`},
+		{`{"match_phrase":{"f":"v"}}`, `{"match_phrase":{"f":"v"}}`},
+		{`{"match_phrase":{"f":{"query":"v"}}}`, `{"match_phrase":{"f":"v"}}`},
+		{`{"match":{"f":{"query":"v","type":"phrase"}}}`, `{"match_phrase":{"f":"v"}}`},
+		{`{"wildcard":{"f":"a*"}}`, `{"wildcard":{"f":{"value":"a*"}}}`},
+		{`{"terms":{"f":["a",1,true]}}`, `{"terms":{"f":["a",1,true]}}`},
+		{`{"range":{"f":{"lte":"now","gte":"now-6m","format":"strict_date_optional_time"}}}`, `{"range":{"f":{"lte":"now","gte":"now-6m","format":"strict_date_optional_time"}}}`},
+		{`{"bool":{"minimum_should_match":1,"should":[{"exists":{"field":"a"}}]}}`, `{"bool":{"minimum_should_match":1,"should":[{"exists":{"field":"a"}}]}}`},
+		{`{"bool":{"must_not":{"exists":{"field":"a"}}}}`, `{"bool":{"must_not":{"exists":{"field":"a"}}}}`},
+		{`{"bool":{"must":[],"filter":[],"should":[],"must_not":[]}}`, `{"bool":{"must":[],"filter":[],"should":[],"must_not":[]}}`},
+		{`{"nested":{"path":"p","query":{"match_all":{}},"score_mode":"none","ignore_unmapped":true}}`, `{"nested":{"path":"p","query":{"match_all":{}},"score_mode":"none","ignore_unmapped":true}}`},
+		{`{"multi_match":{"type":"phrase","query":"a b","lenient":true}}`, `{"multi_match":{"type":"phrase","query":"a b","lenient":true}}`},
+		{`{"query_string":{"fields":["f"],"query":"a\\*"}}`, `{"query_string":{"fields":["f"],"query":"a\\*"}}`},
+		{`{"script":{"script":{"source":"x","params":{"gt":1},"lang":"painless"}}}`, `{"script":{"script":{"source":"x","params":{"gt":1},"lang":"painless"}}}`},
+	} {
+		q, err := ParseQuery([]byte(c.in))
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		if got := mustJSON(q); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseQueryErrors(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"fuzzy":{"f":"v"}}`, `query.fuzzy: unsupported query kind "fuzzy"`},
+		{`{"bool":{"filter":[{"term":{"f":"v"}},{"regexp":{"f":"v.*"}}]}}`, `query.bool.filter[1].regexp: unsupported query kind "regexp"`},
+		{`{"term":{"f":{"value":"v","boost":2}}}`, `query.term.f: unsupported option "boost"`},
+		{`{"term":{"f":"v"},"match":{"f":"v"}}`, `query: want one query kind, got 2 keys [term match]`},
+		{`[]`, `query: want a JSON object, got an array`},
+		{`{"range":{"f":"v"}}`, `query.range.f: want a JSON object, got a string`},
+		{`{"bool":{"must":"x"}}`, `query.bool.must: want a query or an array of queries, got a string`},
+		{`{"exists":{}}`, `query.exists: no "field"`},
+		{`{"term":{"a":"v","b":"w"}}`, `query.term: want one field, got 2 keys`},
+	} {
+		_, err := ParseQuery([]byte(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: want error %q, got %v", c.in, c.want, err)
+		}
+	}
+}
+
+func TestFromTypes(t *testing.T) {
+	dv := FromTypes(map[string]string{
+		"process.command_line":      "wildcard",
+		"process.command_line.text": "match_only_text",
+		"labels":                    "flattened",
+		"labels.env":                "keyword",
+		"items":                     "nested",
+		"items.name":                "keyword",
+		"items.sub":                 "nested",
+		"items.sub.x":               "long",
+		"host":                      "object",
+		"host.name":                 "keyword",
+		"@timestamp":                "date_nanos",
+	})
+	got := mustJSONValue(t, dv)
+	want := `{"fields":[` +
+		`{"name":"@timestamp","type":"date","esTypes":["date_nanos"]},` +
+		`{"name":"host.name","type":"string","esTypes":["keyword"]},` +
+		`{"name":"items","type":"nested","esTypes":["nested"]},` +
+		`{"name":"items.name","type":"string","esTypes":["keyword"],"subType":{"nested":{"path":"items"}}},` +
+		`{"name":"items.sub","type":"nested","esTypes":["nested"],"subType":{"nested":{"path":"items"}}},` +
+		`{"name":"items.sub.x","type":"number","esTypes":["long"],"subType":{"nested":{"path":"items.sub"}}},` +
+		`{"name":"labels","type":"string","esTypes":["flattened"]},` +
+		`{"name":"labels.env","type":"string","esTypes":["keyword"]},` +
+		`{"name":"process.command_line","type":"string","esTypes":["wildcard"]},` +
+		`{"name":"process.command_line.text","type":"string","esTypes":["match_only_text"],"subType":{"multi":{"parent":"process.command_line"}}}]}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestLoadDataView(t *testing.T) {
+	for _, in := range []string{
+		`[{"name":"a","type":"string","esTypes":["keyword"]}]`,
+		`{"fields":[{"name":"a","type":"string","esTypes":["keyword"]}]}`,
+		`{"title":"x","fields":{"a":{"type":"string","esTypes":["keyword"]}}}`,
+	} {
+		dv, err := LoadDataView([]byte(in))
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if f := dv.Field("a"); f == nil || !isKeyword(f) {
+			t.Errorf("%s: field a not read: %+v", in, dv)
+		}
+	}
+	for _, in := range []string{`"x"`, `{"title":"x"}`, `{"fields":3}`} {
+		if _, err := LoadDataView([]byte(in)); err == nil {
+			t.Errorf("%s: want an error", in)
+		}
+	}
+}
+
+// TestNoDataViewNested is get_full_field_name_node.test.ts: "should skip
+// error checking if no index pattern is passed in".
+func TestNoDataViewNested(t *testing.T) {
+	b := builder{cfg: Config{AllowLeadingWildcards: true}}
+	q, err := b.is(nil, lit("os"), lit("x"), "machine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustJSON(q); got != `{"bool":{"should":[{"match":{"machine.os":"x"}}],"minimum_should_match":1}}` {
+		t.Errorf("got %s", got)
+	}
+}
+
+func lit(s string) *ast.Literal { return &ast.Literal{Text: s, Raw: s} }
+
+func mustJSONValue(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

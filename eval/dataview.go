@@ -1,0 +1,18 @@
+package eval
+
+import "github.com/kqlrules/kqlrules/esdsl"
+
+// DataView returns the Kibana data view of the schema's fields, for
+// translating queries to Elasticsearch DSL as Kibana would
+// ([esdsl.FromKQL]): each known field with its Elasticsearch type, nested
+// paths and multi-field parents as [esdsl.FromTypes] derives them. Fields
+// of Unknown type are left out.
+func (s Schema) DataView() *esdsl.DataView {
+	types := make(map[string]string, len(s))
+	for name, t := range s {
+		if t != Unknown {
+			types[name] = t.String()
+		}
+	}
+	return esdsl.FromTypes(types)
+}
