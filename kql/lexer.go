@@ -73,6 +73,7 @@ type scanner struct {
 // lex returns the tokens of src, whitespace included, or a *Error.
 func lex(src string, maxDepth int) ([]token, error) {
 	s := &scanner{src: []rune(src), maxDepth: maxDepth}
+	s.toks = make([]token, 0, len(s.src)/4+2) // a guess that rarely needs to grow
 	for s.i < len(s.src) {
 		if err := s.next(); err != nil {
 			return nil, err
@@ -82,8 +83,40 @@ func lex(src string, maxDepth int) ([]token, error) {
 	return s.toks, nil
 }
 
+// punctRaw returns the text of a one-character token, so that emitting it
+// allocates nothing, or "" for any other character.
+func punctRaw(r rune) string {
+	switch r {
+	case '(':
+		return "("
+	case ')':
+		return ")"
+	case '{':
+		return "{"
+	case '}':
+		return "}"
+	case ':':
+		return ":"
+	case '<':
+		return "<"
+	case '>':
+		return ">"
+	}
+	return ""
+}
+
+// emit appends a token of type typ from start to s.i. The text of a space
+// token is not kept: nothing reads it.
 func (s *scanner) emit(typ lexer.TokenType, start int) {
-	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: string(s.src[start:s.i])})
+	var raw string
+	switch {
+	case typ == tokSpace:
+	case s.i == start+1 && punctRaw(s.src[start]) != "":
+		raw = punctRaw(s.src[start])
+	default:
+		raw = string(s.src[start:s.i])
+	}
+	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: raw})
 }
 
 // afterOperand reports whether the last significant token ended an operand
@@ -285,9 +318,10 @@ func (s *scanner) quoted() error {
 		switch {
 		case r == '"':
 			s.i++
+			raw := string(s.src[start:s.i])
 			s.toks = append(s.toks, token{
-				typ: tokQuoted, start: start, end: s.i, raw: string(s.src[start:s.i]),
-				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: string(s.src[start:s.i]),
+				typ: tokQuoted, start: start, end: s.i, raw: raw,
+				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
 					Kind: ast.String, Quoted: true, Text: text.String()},
 			})
 			return nil
@@ -327,6 +361,9 @@ func (s *scanner) quoted() error {
 // escapes first, then '*', then any character that is not special and does
 // not start a keyword. The decoded text is trimmed at both ends.
 func (s *scanner) unquoted() error {
+	if s.plainUnquoted() {
+		return nil
+	}
 	start := s.i
 	var parts []string // the pieces before each unescaped '*'
 	var text textBuilder
@@ -373,6 +410,39 @@ func (s *scanner) unquoted() error {
 	}
 	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: lit.Raw, lit: lit})
 	return nil
+}
+
+// plainUnquoted scans an unquoted literal without escapes and wildcards,
+// the common case, whose text is its raw text trimmed: no decoding needed.
+// It returns false, having consumed nothing, for any other literal.
+func (s *scanner) plainUnquoted() bool {
+	start, i := s.i, s.i
+	for ; i < len(s.src); i++ {
+		r := s.src[i]
+		if r == '\\' || r == '*' {
+			return false
+		}
+		if ast.IsSpecial(r) || s.keywordAt(i) {
+			break
+		}
+	}
+	s.i = i
+	end := i
+	for end > start && ast.IsTrimSpace(s.src[end-1]) {
+		end--
+	}
+	raw := string(s.src[start:end])
+	lit := &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: raw}
+	switch text := strings.TrimLeftFunc(raw, ast.IsTrimSpace); text {
+	case "null":
+		lit.Kind = ast.Null
+	case "true", "false":
+		lit.Kind, lit.Bool = ast.Bool, text == "true"
+	default:
+		lit.Kind, lit.Text = ast.String, text
+	}
+	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw, lit: lit})
+	return true
 }
 
 // escape decodes the escape at s.i in an unquoted literal and returns its
