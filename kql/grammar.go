@@ -21,6 +21,14 @@ import (
 //	NotValues = "not"? ListOfValues
 //
 // A Term with neither ":" nor an operator is free text.
+//
+// The participle grammar below is this grammar, written for speed: every
+// choice is decided by the next token (Lit stands for a quoted or unquoted
+// literal), the most frequent choice is tried first, SubQuery, Term and
+// ListOfValues are written inline, and tokens are not captured. Each node
+// keeps only the position of its first token and its sub-queries; the
+// converter (parse.go) reads the tokens from that position on, since the
+// grammar fixes which token comes where.
 
 type gQuery struct {
 	Or *gOr `parser:"@@?"`
@@ -34,48 +42,12 @@ type gAnd struct {
 	Args []*gNot `parser:"@@ ( And @@ )*"`
 }
 
+// gNot is NotQuery, with SubQuery, Term and ListOfValues inline.
 type gNot struct {
-	Pos lexer.Position
-	Not bool  `parser:"@Not?"`
-	Sub *gSub `parser:"@@"`
-}
-
-type gSub struct {
-	Group *gOr   `parser:"  LParen @@ RParen"`
-	Term  *gTerm `parser:"| @@"`
-}
-
-type gTerm struct {
-	Field *gLit   `parser:"@@"`
-	Colon *gColon `parser:"( Colon @@"`
-	Range *gRange `parser:"| @@ )?"`
-}
-
-type gColon struct {
-	Nested *gNested `parser:"  @@"`
-	Values *gList   `parser:"| @@"`
-}
-
-type gNested struct {
-	Pos    lexer.Position // the opening brace
-	X      *gOr           `parser:"LBrace @@"`
-	Rbrace *gPunct        `parser:"@@"`
-}
-
-type gPunct struct {
-	Pos lexer.Position
-	Tok string `parser:"@RBrace"`
-}
-
-type gRange struct {
-	Pos   lexer.Position
-	Op    string `parser:"@Range"`
-	Value *gLit  `parser:"@@"`
-}
-
-type gList struct {
-	Group *gOrValues `parser:"  LParen @@ RParen"`
-	Value *gLit      `parser:"| @@"`
+	Pos    lexer.Position // the first token: "not", "(" or the field
+	Values *gOrValues     `parser:"Not? ( Lit ( Colon ( Lit | LParen @@ RParen"`
+	Nested *gOr           `parser:"                  | LBrace @@ RBrace )"`
+	Group  *gOr           `parser:"            | Range Lit )? | LParen @@ RParen )"`
 }
 
 type gOrValues struct {
@@ -86,15 +58,10 @@ type gAndValues struct {
 	Args []*gNotValues `parser:"@@ ( And @@ )*"`
 }
 
+// gNotValues is NotValues, with ListOfValues inline.
 type gNotValues struct {
-	Pos lexer.Position
-	Not bool   `parser:"@Not?"`
-	X   *gList `parser:"@@"`
-}
-
-type gLit struct {
-	Pos lexer.Position
-	Raw string `parser:"@( Quoted | Unquoted )"`
+	Pos   lexer.Position // the first token: "not", "(" or the value
+	Group *gOrValues     `parser:"Not? ( Lit | LParen @@ RParen )"`
 }
 
 var grammar = participle.MustBuild[gQuery](

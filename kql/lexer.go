@@ -30,25 +30,25 @@ const (
 	tokOr
 	tokAnd
 	tokNot
+	tokLit // what participle sees of tokQuoted and tokUnquoted
 )
 
 // symbols names the token types for the grammar. It is a function, not a
 // variable, because the grammar is built during package initialisation.
 func symbols() map[string]lexer.TokenType {
 	return map[string]lexer.TokenType{
-		"EOF":      lexer.EOF,
-		"Space":    tokSpace,
-		"LParen":   tokLParen,
-		"RParen":   tokRParen,
-		"LBrace":   tokLBrace,
-		"RBrace":   tokRBrace,
-		"Colon":    tokColon,
-		"Range":    tokRange,
-		"Quoted":   tokQuoted,
-		"Unquoted": tokUnquoted,
-		"Or":       tokOr,
-		"And":      tokAnd,
-		"Not":      tokNot,
+		"EOF":    lexer.EOF,
+		"Space":  tokSpace,
+		"LParen": tokLParen,
+		"RParen": tokRParen,
+		"LBrace": tokLBrace,
+		"RBrace": tokRBrace,
+		"Colon":  tokColon,
+		"Range":  tokRange,
+		"Lit":    tokLit,
+		"Or":     tokOr,
+		"And":    tokAnd,
+		"Not":    tokNot,
 	}
 }
 
@@ -59,6 +59,7 @@ type token struct {
 	start, end int // rune offsets; end is exclusive
 	raw        string
 	lit        *ast.Literal // tokQuoted, tokUnquoted
+	close      int          // for "(" and "{", the index of the bracket that closes it (0 when none does)
 }
 
 // scanner turns a query into tokens.
@@ -68,6 +69,7 @@ type scanner struct {
 	toks     []token
 	maxDepth int
 	depth    int
+	unclosed []int // the indices of the brackets not closed yet
 }
 
 // lex returns the tokens of src, whitespace included, or a *Error.
@@ -159,6 +161,7 @@ func (s *scanner) next() error {
 			return err
 		}
 		s.i++
+		s.unclosed = append(s.unclosed, len(s.toks))
 		if r == '(' {
 			s.emit(tokLParen, start)
 		} else {
@@ -167,6 +170,10 @@ func (s *scanner) next() error {
 	case r == ')' || r == '}':
 		s.depth--
 		s.i++
+		if n := len(s.unclosed); n > 0 {
+			s.toks[s.unclosed[n-1]].close = len(s.toks)
+			s.unclosed = s.unclosed[:n-1]
+		}
 		if r == ')' {
 			s.emit(tokRParen, start)
 		} else {
@@ -503,7 +510,11 @@ func (l *tokenLexer) Next() (lexer.Token, error) {
 	if l.i < len(l.toks)-1 {
 		l.i++
 	}
-	return lexer.Token{Type: t.typ, Value: t.raw, Pos: lexer.Position{Offset: t.start}}, nil
+	typ := t.typ
+	if typ == tokQuoted || typ == tokUnquoted {
+		typ = tokLit
+	}
+	return lexer.Token{Type: typ, Value: t.raw, Pos: lexer.Position{Offset: t.start}}, nil
 }
 
 // definition is a participle lexer.Definition over pre-lexed tokens: the

@@ -95,24 +95,33 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 	return p
 }
 
-// converter turns participle's structs into ast nodes.
+// converter turns participle's structs into ast nodes. The structs hold
+// the positions of their first tokens; the tokens that follow are read
+// from toks, in the order the grammar fixes.
 type converter struct {
 	toks []token
 	cfg  *config
 	err  *Error
 }
 
-// tok returns the token that starts at rune offset off.
-func (c *converter) tok(off int) *token {
-	return &c.toks[tokenAt(c.toks, off)]
+// at returns the index of the token that starts at pos.
+func (c *converter) at(pos lexer.Position) int {
+	return tokenAt(c.toks, pos.Offset)
 }
 
-func (c *converter) lit(g *gLit) *ast.Literal {
-	return c.tok(g.Pos.Offset).lit
+// next returns the index of the significant token after the one at i.
+func (c *converter) next(i int) int {
+	i++
+	for i < len(c.toks)-1 && c.toks[i].typ == tokSpace {
+		i++
+	}
+	return i
 }
 
-func (c *converter) value(g *gLit) *ast.Literal {
-	l := c.lit(g)
+// value returns the literal at i as a value, checking for a leading
+// wildcard.
+func (c *converter) value(i int) *ast.Literal {
+	l := c.toks[i].lit
 	if c.cfg.noLeadingWildcards && l.HasLeadingWildcard() && c.err == nil {
 		c.err = &Error{Offset: int(l.Pos()), Msg: LeadingWildcardMessage}
 	}
@@ -141,29 +150,34 @@ func (c *converter) and(g *gAnd) ast.Expr {
 }
 
 func (c *converter) not(g *gNot) ast.Expr {
-	var x ast.Expr
-	if g.Sub.Group != nil {
-		x = c.or(g.Sub.Group)
-	} else {
-		x = c.term(g.Sub.Term)
+	i := c.at(g.Pos)
+	if c.toks[i].typ != tokNot {
+		return c.sub(g, i)
 	}
-	if g.Not {
-		return &ast.NotExpr{Not: ast.Pos(g.Pos.Offset), X: x}
-	}
-	return x
+	return &ast.NotExpr{Not: ast.Pos(c.toks[i].start), X: c.sub(g, c.next(i))}
 }
 
-func (c *converter) term(g *gTerm) ast.Expr {
-	switch {
-	case g.Colon != nil && g.Colon.Nested != nil:
-		n := g.Colon.Nested
-		return &ast.NestedExpr{Path: c.lit(g.Field), Lbrace: ast.Pos(n.Pos.Offset), X: c.or(n.X), Rbrace: ast.Pos(n.Rbrace.Pos.Offset)}
-	case g.Colon != nil:
-		return &ast.MatchExpr{Field: c.lit(g.Field), Value: c.list(g.Colon.Values)}
-	case g.Range != nil:
-		return &ast.RangeExpr{Field: c.lit(g.Field), Op: rangeOp(g.Range.Op), OpPos: ast.Pos(g.Range.Pos.Offset), Value: c.lit(g.Range.Value)}
+// sub converts the SubQuery that starts at token i.
+func (c *converter) sub(g *gNot, i int) ast.Expr {
+	if c.toks[i].typ == tokLParen {
+		return c.or(g.Group)
 	}
-	return &ast.TextExpr{Value: c.value(g.Field)}
+	field := c.toks[i].lit
+	op := c.next(i)
+	switch c.toks[op].typ {
+	case tokColon:
+		v := c.next(op)
+		switch c.toks[v].typ {
+		case tokLBrace:
+			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: c.or(g.Nested), Rbrace: ast.Pos(c.toks[c.toks[v].close].start)}
+		case tokLParen:
+			return &ast.MatchExpr{Field: field, Value: c.orValues(g.Values)}
+		}
+		return &ast.MatchExpr{Field: field, Value: c.value(v)}
+	case tokRange:
+		return &ast.RangeExpr{Field: field, Op: rangeOp(c.toks[op].raw), OpPos: ast.Pos(c.toks[op].start), Value: c.toks[c.next(op)].lit}
+	}
+	return &ast.TextExpr{Value: c.value(i)}
 }
 
 func rangeOp(s string) ast.RangeOp {
@@ -178,13 +192,6 @@ func rangeOp(s string) ast.RangeOp {
 	return ast.Lt
 }
 
-func (c *converter) list(g *gList) ast.Value {
-	if g.Value != nil {
-		return c.value(g.Value)
-	}
-	return c.orValues(g.Group)
-}
-
 func (c *converter) orValues(g *gOrValues) ast.Value {
 	return chain(g.Args, c.andValues, func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} })
 }
@@ -194,11 +201,19 @@ func (c *converter) andValues(g *gAndValues) ast.Value {
 }
 
 func (c *converter) notValues(g *gNotValues) ast.Value {
-	x := c.list(g.X)
-	if g.Not {
-		return &ast.NotValue{Not: ast.Pos(g.Pos.Offset), X: x}
+	i := c.at(g.Pos)
+	if c.toks[i].typ != tokNot {
+		return c.listOfValues(g, i)
 	}
-	return x
+	return &ast.NotValue{Not: ast.Pos(c.toks[i].start), X: c.listOfValues(g, c.next(i))}
+}
+
+// listOfValues converts the ListOfValues that starts at token i.
+func (c *converter) listOfValues(g *gNotValues, i int) ast.Value {
+	if c.toks[i].typ == tokLParen {
+		return c.orValues(g.Group)
+	}
+	return c.value(i)
 }
 
 // tokenAt returns the index of the first significant token at or after
