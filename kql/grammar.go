@@ -23,9 +23,11 @@ import (
 // A Term with neither ":" nor an operator is free text.
 //
 // The participle grammar below is this grammar, written for speed: every
-// choice is decided by the next token (Lit stands for a quoted or unquoted
-// literal), the most frequent choice is tried first, SubQuery, Term and
-// ListOfValues are written inline, and tokens are not captured. Each node
+// choice is decided by the next token, the most frequent choice is tried
+// first, SubQuery, Term and ListOfValues are written inline, and tokens are
+// not captured. The lexer (see tokenLexer) makes a Term one or two tokens:
+// Field (a literal and ':') followed by its value, RangeTerm (a literal, an
+// operator and a literal) or Lit (free text; a value elsewhere). Each node
 // keeps only the position of its first token and its sub-queries; the
 // converter (parse.go) reads the tokens from that position on, since the
 // grammar fixes which token comes where.
@@ -45,9 +47,9 @@ type gAnd struct {
 // gNot is NotQuery, with SubQuery, Term and ListOfValues inline.
 type gNot struct {
 	Pos    lexer.Position // the first token: "not", "(" or the field
-	Values *gOrValues     `parser:"Not? ( Lit ( Colon ( Lit | LParen @@ RParen"`
-	Nested *gOr           `parser:"                  | LBrace @@ RBrace )"`
-	Group  *gOr           `parser:"            | Range Lit )? | LParen @@ RParen )"`
+	Values *gOrValues     `parser:"Not? ( Field ( Lit | LParen @@ RParen"`
+	Nested *gOr           `parser:"                   | LBrace @@ RBrace )"`
+	Group  *gOr           `parser:"       | Lit | RangeTerm | LParen @@ RParen )"`
 }
 
 type gOrValues struct {

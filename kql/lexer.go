@@ -30,25 +30,30 @@ const (
 	tokOr
 	tokAnd
 	tokNot
-	tokLit // what participle sees of tokQuoted and tokUnquoted
+	// what participle sees of tokQuoted and tokUnquoted (see tokenLexer)
+	tokLit       // a literal
+	tokField     // a literal and ':'
+	tokRangeTerm // a literal, a range operator and a literal
 )
 
 // symbols names the token types for the grammar. It is a function, not a
 // variable, because the grammar is built during package initialisation.
 func symbols() map[string]lexer.TokenType {
 	return map[string]lexer.TokenType{
-		"EOF":    lexer.EOF,
-		"Space":  tokSpace,
-		"LParen": tokLParen,
-		"RParen": tokRParen,
-		"LBrace": tokLBrace,
-		"RBrace": tokRBrace,
-		"Colon":  tokColon,
-		"Range":  tokRange,
-		"Lit":    tokLit,
-		"Or":     tokOr,
-		"And":    tokAnd,
-		"Not":    tokNot,
+		"EOF":       lexer.EOF,
+		"Space":     tokSpace,
+		"LParen":    tokLParen,
+		"RParen":    tokRParen,
+		"LBrace":    tokLBrace,
+		"RBrace":    tokRBrace,
+		"Colon":     tokColon,
+		"Range":     tokRange,
+		"Lit":       tokLit,
+		"Field":     tokField,
+		"RangeTerm": tokRangeTerm,
+		"Or":        tokOr,
+		"And":       tokAnd,
+		"Not":       tokNot,
 	}
 }
 
@@ -495,25 +500,44 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 	return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: only \\ \( \) \: \< \> \" \* \{ \} \t \r \n \uXXXX \and \or \not are escapes (quote the value to keep a backslash)`, esc)
 }
 
-// tokenLexer hands the significant tokens to participle. A token's
-// Pos.Offset is its rune offset, which leads back to the decoded token.
+// tokenLexer hands the significant tokens to participle, with types that
+// decide every choice of the grammar by themselves: a literal followed by
+// ':' is one Field token (the ':' included), a literal, a range operator
+// and a literal are one RangeTerm token, and any other literal is a Lit.
+// A literal is followed by ':' or an operator only as a field, so the
+// grammar accepts the same queries as with the separate tokens, and where
+// it rejects one, the error is found on the tokens of lex (see translate).
+// A token's Pos.Offset is the rune offset of its first token, which leads
+// back to the tokens of lex.
 type tokenLexer struct {
 	toks []token
 	i    int
 }
 
+// sig returns the index of the first significant token at or after i.
+func (l *tokenLexer) sig(i int) int {
+	for i < len(l.toks)-1 && l.toks[i].typ == tokSpace {
+		i++
+	}
+	return i
+}
+
 func (l *tokenLexer) Next() (lexer.Token, error) {
-	for l.i < len(l.toks)-1 && l.toks[l.i].typ == tokSpace {
-		l.i++
-	}
-	t := l.toks[l.i]
-	if l.i < len(l.toks)-1 {
-		l.i++
-	}
-	typ := t.typ
+	i := l.sig(l.i)
+	t := l.toks[i]
+	typ, next := t.typ, min(i+1, len(l.toks)-1)
 	if typ == tokQuoted || typ == tokUnquoted {
 		typ = tokLit
+		switch op := l.sig(next); l.toks[op].typ {
+		case tokColon:
+			typ, next = tokField, op+1
+		case tokRange:
+			if v := l.sig(op + 1); l.toks[v].typ == tokQuoted || l.toks[v].typ == tokUnquoted {
+				typ, next = tokRangeTerm, v+1
+			}
+		}
 	}
+	l.i = next
 	return lexer.Token{Type: typ, Value: t.raw, Pos: lexer.Position{Offset: t.start}}, nil
 }
 
