@@ -24,46 +24,43 @@ import (
 //
 // The participle grammar below is this grammar, written for speed: every
 // choice is decided by the next token, the most frequent choice is tried
-// first, SubQuery, Term and ListOfValues are written inline, and tokens are
-// not captured. The lexer (see tokenLexer) makes a Term one or two tokens:
-// Field (a literal and ':') followed by its value, RangeTerm (a literal, an
-// operator and a literal) or Lit (free text; a value elsewhere). Each node
-// keeps only the position of its first token and its sub-queries; the
-// converter (parse.go) reads the tokens from that position on, since the
-// grammar fixes which token comes where.
+// first, rules are written inline where that saves a node, and tokens are
+// not captured. The lexer (see tokenLexer) helps:
+//
+//   - a Term is one or two tokens: Field (a literal and ':') followed by
+//     its value, RangeTerm (a literal, an operator and a literal) or Lit
+//     (free text; a value elsewhere);
+//   - "or" and "and" are both Conj: OrQuery and AndQuery are one list of
+//     operands joined by Conj, and so are OrValues and AndValues; the
+//     converter groups the operands by their operators, "and" binding
+//     tighter, as the two rules do.
+//
+// Each node keeps only the position of its first token and its
+// sub-queries, in order; the converter (parse.go) reads the tokens from
+// that position on, since the grammar fixes which token comes where.
 
 type gQuery struct {
 	Or *gOr `parser:"@@?"`
 }
 
+// gOr is OrQuery and AndQuery: NotQuery operands joined by "or" or "and".
 type gOr struct {
-	Args []*gAnd `parser:"@@ ( Or @@ )*"`
+	Args []*gNot `parser:"@@ ( Conj @@ )*"`
 }
 
-type gAnd struct {
-	Args []*gNot `parser:"@@ ( And @@ )*"`
-}
-
-// gNot is NotQuery, with SubQuery, Term and ListOfValues inline.
+// gNot is NotQuery, with SubQuery and Term inline.
 type gNot struct {
 	Pos    lexer.Position // the first token: "not", "(" or the field
-	Values *gOrValues     `parser:"Not? ( Field ( Lit | LParen @@ RParen"`
+	Values *gValues       `parser:"Not? ( Field ( Lit | @@"`
 	Nested *gOr           `parser:"                   | LBrace @@ RBrace )"`
 	Group  *gOr           `parser:"       | Lit | RangeTerm | LParen @@ RParen )"`
 }
 
-type gOrValues struct {
-	Args []*gAndValues `parser:"@@ ( Or @@ )*"`
-}
-
-type gAndValues struct {
-	Args []*gNotValues `parser:"@@ ( And @@ )*"`
-}
-
-// gNotValues is NotValues, with ListOfValues inline.
-type gNotValues struct {
-	Pos   lexer.Position // the first token: "not", "(" or the value
-	Group *gOrValues     `parser:"Not? ( Lit | LParen @@ RParen )"`
+// gValues is ListOfValues in parentheses, with OrValues, AndValues and
+// NotValues inline: its operands are literals and, in order, Groups.
+type gValues struct {
+	Pos    lexer.Position // the opening parenthesis
+	Groups []*gValues     `parser:"LParen Not? ( Lit | @@ ) ( Conj Not? ( Lit | @@ ) )* RParen"`
 }
 
 var grammar = participle.MustBuild[gQuery](

@@ -34,6 +34,7 @@ const (
 	tokLit       // a literal
 	tokField     // a literal and ':'
 	tokRangeTerm // a literal, a range operator and a literal
+	tokConj      // "or" or "and"
 )
 
 // symbols names the token types for the grammar. It is a function, not a
@@ -51,6 +52,7 @@ func symbols() map[string]lexer.TokenType {
 		"Lit":       tokLit,
 		"Field":     tokField,
 		"RangeTerm": tokRangeTerm,
+		"Conj":      tokConj,
 		"Or":        tokOr,
 		"And":       tokAnd,
 		"Not":       tokNot,
@@ -503,7 +505,8 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 // tokenLexer hands the significant tokens to participle, with types that
 // decide every choice of the grammar by themselves: a literal followed by
 // ':' is one Field token (the ':' included), a literal, a range operator
-// and a literal are one RangeTerm token, and any other literal is a Lit.
+// and a literal are one RangeTerm token, and any other literal is a Lit;
+// "or" and "and" are Conj, as they stand in the same places.
 // A literal is followed by ':' or an operator only as a field, so the
 // grammar accepts the same queries as with the separate tokens, and where
 // it rejects one, the error is found on the tokens of lex (see translate).
@@ -526,7 +529,10 @@ func (l *tokenLexer) Next() (lexer.Token, error) {
 	i := l.sig(l.i)
 	t := l.toks[i]
 	typ, next := t.typ, min(i+1, len(l.toks)-1)
-	if typ == tokQuoted || typ == tokUnquoted {
+	switch typ {
+	case tokOr, tokAnd:
+		typ = tokConj
+	case tokQuoted, tokUnquoted:
 		typ = tokLit
 		switch op := l.sig(next); l.toks[op].typ {
 		case tokColon:
