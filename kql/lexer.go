@@ -318,6 +318,9 @@ func (t *textBuilder) String() string {
 // quoted scans a quoted string. Only \" \\ \t \r \n and \uXXXX are escapes;
 // any other backslash is kept as it is.
 func (s *scanner) quoted() error {
+	if s.plainQuoted() {
+		return nil
+	}
 	start := s.i
 	s.i++ // the opening quote
 	var text textBuilder
@@ -369,6 +372,29 @@ func (s *scanner) quoted() error {
 			s.i++
 		}
 	}
+}
+
+// plainQuoted scans a closed quoted string without backslashes, the
+// common case, whose text is its raw text unquoted. It returns false,
+// having consumed nothing, for any other.
+func (s *scanner) plainQuoted() bool {
+	start := s.i
+	for i := start + 1; i < len(s.src); i++ {
+		switch s.src[i] {
+		case '\\':
+			return false
+		case '"':
+			s.i = i + 1
+			raw := string(s.src[start:s.i])
+			s.toks = append(s.toks, token{
+				typ: tokQuoted, start: start, end: s.i, raw: raw,
+				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+					Kind: ast.String, Quoted: true, Text: raw[1 : len(raw)-1]},
+			})
+			return true
+		}
+	}
+	return false
 }
 
 // unquoted scans an unquoted literal as Kibana's UnquotedLiteral rule does:
@@ -544,7 +570,9 @@ func (l *tokenLexer) Next() (lexer.Token, error) {
 		}
 	}
 	l.i = next
-	return lexer.Token{Type: typ, Value: t.raw, Pos: lexer.Position{Offset: t.start}}, nil
+	// No Value: the grammar matches types only, and participle boxes a
+	// captured or matched value unless it is "".
+	return lexer.Token{Type: typ, Pos: lexer.Position{Offset: t.start}}, nil
 }
 
 // definition is a participle lexer.Definition over pre-lexed tokens: the

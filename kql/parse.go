@@ -149,7 +149,11 @@ type joiner[N any] struct {
 func (j *joiner[N]) add(x N, or bool) {
 	if or {
 		j.ors = append(j.ors, one(j.ands, j.and))
-		j.ands = nil
+		if len(j.ands) == 1 {
+			j.ands = j.ands[:0] // no node keeps it
+		} else {
+			j.ands = nil
+		}
 	}
 	j.ands = append(j.ands, x)
 }
