@@ -57,10 +57,12 @@ type gNot struct {
 }
 
 // gValues is ListOfValues in parentheses, with OrValues, AndValues and
-// NotValues inline: its operands are literals and, in order, Groups.
+// NotValues inline: its operands are literals and, in order, Groups. The
+// rarer "not" is an alternative, not an optional token in front, which
+// would be tried before every operand.
 type gValues struct {
 	Pos    lexer.Position // the opening parenthesis
-	Groups []*gValues     `parser:"LParen Not? ( Lit | @@ ) ( Conj Not? ( Lit | @@ ) )* RParen"`
+	Groups []*gValues     `parser:"LParen ( Lit | @@ | Not ( Lit | @@ ) ) ( Conj ( Lit | @@ | Not ( Lit | @@ ) ) )* RParen"`
 }
 
 var grammar = participle.MustBuild[gQuery](
