@@ -76,12 +76,35 @@ type scanner struct {
 	toks     []token
 	maxDepth int
 	depth    int
-	unclosed []int // the indices of the brackets not closed yet
+	unclosed []int         // the indices of the brackets not closed yet
+	ascii    string        // the query when it is all ASCII, else ""
+	lits     []ast.Literal // where literals are allocated, several at a time
+}
+
+// text returns the query text from rune offset start to end; a part of
+// the query itself when it is ASCII, so that nothing is allocated.
+func (s *scanner) text(start, end int) string {
+	if s.ascii != "" {
+		return s.ascii[start:end]
+	}
+	return string(s.src[start:end])
+}
+
+// literal returns a pointer to a copy of l, allocated with others.
+func (s *scanner) literal(l ast.Literal) *ast.Literal {
+	if len(s.lits) == cap(s.lits) {
+		s.lits = make([]ast.Literal, 0, min(2*cap(s.lits)+4, 256))
+	}
+	s.lits = append(s.lits, l)
+	return &s.lits[len(s.lits)-1]
 }
 
 // lex returns the tokens of src, whitespace included, or a *Error.
 func lex(src string, maxDepth int) ([]token, error) {
 	s := &scanner{src: []rune(src), maxDepth: maxDepth}
+	if len(s.src) == len(src) && utf8.ValidString(src) {
+		s.ascii = src
+	}
 	s.toks = make([]token, 0, len(s.src)/4+2) // a guess that rarely needs to grow
 	for s.i < len(s.src) {
 		if err := s.next(); err != nil {
@@ -123,7 +146,7 @@ func (s *scanner) emit(typ lexer.TokenType, start int) {
 	case s.i == start+1 && punctRaw(s.src[start]) != "":
 		raw = punctRaw(s.src[start])
 	default:
-		raw = string(s.src[start:s.i])
+		raw = s.text(start, s.i)
 	}
 	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: raw})
 }
@@ -335,11 +358,11 @@ func (s *scanner) quoted() error {
 		switch {
 		case r == '"':
 			s.i++
-			raw := string(s.src[start:s.i])
+			raw := s.text(start, s.i)
 			s.toks = append(s.toks, token{
 				typ: tokQuoted, start: start, end: s.i, raw: raw,
-				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
-					Kind: ast.String, Quoted: true, Text: text.String()},
+				lit: s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+					Kind: ast.String, Quoted: true, Text: text.String()}),
 			})
 			return nil
 		case r == '\\' && s.i+1 < len(s.src):
@@ -385,11 +408,11 @@ func (s *scanner) plainQuoted() bool {
 			return false
 		case '"':
 			s.i = i + 1
-			raw := string(s.src[start:s.i])
+			raw := s.text(start, s.i)
 			s.toks = append(s.toks, token{
 				typ: tokQuoted, start: start, end: s.i, raw: raw,
-				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
-					Kind: ast.String, Quoted: true, Text: raw[1 : len(raw)-1]},
+				lit: s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+					Kind: ast.String, Quoted: true, Text: raw[1 : len(raw)-1]}),
 			})
 			return true
 		}
@@ -437,7 +460,7 @@ func (s *scanner) unquoted() error {
 	for end > start && ast.IsTrimSpace(s.src[end-1]) {
 		end--
 	}
-	lit := &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: string(s.src[start:end])}
+	lit := s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: s.text(start, end)})
 	switch seq := parts[0]; {
 	case len(parts) > 1:
 		lit.Kind, lit.Parts = ast.Wildcard, parts
@@ -471,8 +494,8 @@ func (s *scanner) plainUnquoted() bool {
 	for end > start && ast.IsTrimSpace(s.src[end-1]) {
 		end--
 	}
-	raw := string(s.src[start:end])
-	lit := &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: raw}
+	raw := s.text(start, end)
+	lit := s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: raw})
 	switch text := strings.TrimLeftFunc(raw, ast.IsTrimSpace); text {
 	case "null":
 		lit.Kind = ast.Null
