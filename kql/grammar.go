@@ -48,12 +48,14 @@ type gOr struct {
 	Args []*gNot `parser:"@@ ( Conj @@ )*"`
 }
 
-// gNot is NotQuery, with SubQuery and Term inline.
+// gNot is NotQuery, with SubQuery and Term inline:
+//
+//	"not"? ( Field ( Lit | Values | "{" Nested "}" ) | Lit | RangeTerm | "(" Group ")" )
 type gNot struct {
 	Pos    lexer.Position // the first token: "not", "(" or the field
 	Values *gValues       `parser:"Not? ( Field ( Lit | @@"`
-	Nested *gOr           `parser:"                   | LBrace @@ RBrace )"`
-	Group  *gOr           `parser:"       | Lit | RangeTerm | LParen @@ RParen )"`
+	Nested *gOr           `parser:"| LBrace @@ RBrace )"`
+	Group  *gOr           `parser:"| Lit | RangeTerm | LParen @@ RParen )"`
 }
 
 // gValues is ListOfValues in parentheses, with OrValues, AndValues and

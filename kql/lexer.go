@@ -115,40 +115,8 @@ func lex(src string, maxDepth int) ([]token, error) {
 	return s.toks, nil
 }
 
-// punctRaw returns the text of a one-character token, so that emitting it
-// allocates nothing, or "" for any other character.
-func punctRaw(r rune) string {
-	switch r {
-	case '(':
-		return "("
-	case ')':
-		return ")"
-	case '{':
-		return "{"
-	case '}':
-		return "}"
-	case ':':
-		return ":"
-	case '<':
-		return "<"
-	case '>':
-		return ">"
-	}
-	return ""
-}
-
-// emit appends a token of type typ from start to s.i. The text of a space
-// token is not kept: nothing reads it.
 func (s *scanner) emit(typ lexer.TokenType, start int) {
-	var raw string
-	switch {
-	case typ == tokSpace:
-	case s.i == start+1 && punctRaw(s.src[start]) != "":
-		raw = punctRaw(s.src[start])
-	default:
-		raw = s.text(start, s.i)
-	}
-	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: raw})
+	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: s.text(start, s.i)})
 }
 
 // afterOperand reports whether the last significant token ended an operand
