@@ -21,80 +21,50 @@ import (
 //	NotValues = "not"? ListOfValues
 //
 // A Term with neither ":" nor an operator is free text.
+//
+// The participle grammar below is this grammar, written for speed: every
+// choice is decided by the next token, the most frequent choice is tried
+// first, rules are written inline where that saves a node, and tokens are
+// not captured. The lexer (see tokenLexer) helps:
+//
+//   - a Term is one or two tokens: Field (a literal and ':') followed by
+//     its value, RangeTerm (a literal, an operator and a literal) or Lit
+//     (free text; a value elsewhere);
+//   - "or" and "and" are both Conj: OrQuery and AndQuery are one list of
+//     operands joined by Conj, and so are OrValues and AndValues; the
+//     converter groups the operands by their operators, "and" binding
+//     tighter, as the two rules do.
+//
+// Each node keeps only the position of its first token and its
+// sub-queries, in order; the converter (parse.go) reads the tokens from
+// that position on, since the grammar fixes which token comes where.
 
 type gQuery struct {
 	Or *gOr `parser:"@@?"`
 }
 
+// gOr is OrQuery and AndQuery: NotQuery operands joined by "or" or "and".
 type gOr struct {
-	Args []*gAnd `parser:"@@ ( Or @@ )*"`
+	Args []*gNot `parser:"@@ ( Conj @@ )*"`
 }
 
-type gAnd struct {
-	Args []*gNot `parser:"@@ ( And @@ )*"`
-}
-
+// gNot is NotQuery, with SubQuery and Term inline:
+//
+//	"not"? ( Field ( Lit | Values | "{" Nested "}" ) | Lit | RangeTerm | "(" Group ")" )
 type gNot struct {
-	Pos lexer.Position
-	Not bool  `parser:"@Not?"`
-	Sub *gSub `parser:"@@"`
+	Pos    lexer.Position // the first token: "not", "(" or the field
+	Values *gValues       `parser:"Not? ( Field ( Lit | @@"`
+	Nested *gOr           `parser:"| LBrace @@ RBrace )"`
+	Group  *gOr           `parser:"| Lit | RangeTerm | LParen @@ RParen )"`
 }
 
-type gSub struct {
-	Group *gOr   `parser:"  LParen @@ RParen"`
-	Term  *gTerm `parser:"| @@"`
-}
-
-type gTerm struct {
-	Field *gLit   `parser:"@@"`
-	Colon *gColon `parser:"( Colon @@"`
-	Range *gRange `parser:"| @@ )?"`
-}
-
-type gColon struct {
-	Nested *gNested `parser:"  @@"`
-	Values *gList   `parser:"| @@"`
-}
-
-type gNested struct {
-	Pos    lexer.Position // the opening brace
-	X      *gOr           `parser:"LBrace @@"`
-	Rbrace *gPunct        `parser:"@@"`
-}
-
-type gPunct struct {
-	Pos lexer.Position
-	Tok string `parser:"@RBrace"`
-}
-
-type gRange struct {
-	Pos   lexer.Position
-	Op    string `parser:"@Range"`
-	Value *gLit  `parser:"@@"`
-}
-
-type gList struct {
-	Group *gOrValues `parser:"  LParen @@ RParen"`
-	Value *gLit      `parser:"| @@"`
-}
-
-type gOrValues struct {
-	Args []*gAndValues `parser:"@@ ( Or @@ )*"`
-}
-
-type gAndValues struct {
-	Args []*gNotValues `parser:"@@ ( And @@ )*"`
-}
-
-type gNotValues struct {
-	Pos lexer.Position
-	Not bool   `parser:"@Not?"`
-	X   *gList `parser:"@@"`
-}
-
-type gLit struct {
-	Pos lexer.Position
-	Raw string `parser:"@( Quoted | Unquoted )"`
+// gValues is ListOfValues in parentheses, with OrValues, AndValues and
+// NotValues inline: its operands are literals and, in order, Groups. The
+// rarer "not" is an alternative, not an optional token in front, which
+// would be tried before every operand.
+type gValues struct {
+	Pos    lexer.Position // the opening parenthesis
+	Groups []*gValues     `parser:"LParen ( Lit | @@ | Not ( Lit | @@ ) ) ( Conj ( Lit | @@ | Not ( Lit | @@ ) ) )* RParen"`
 }
 
 var grammar = participle.MustBuild[gQuery](

@@ -30,25 +30,32 @@ const (
 	tokOr
 	tokAnd
 	tokNot
+	// what participle sees of tokQuoted and tokUnquoted (see tokenLexer)
+	tokLit       // a literal
+	tokField     // a literal and ':'
+	tokRangeTerm // a literal, a range operator and a literal
+	tokConj      // "or" or "and"
 )
 
 // symbols names the token types for the grammar. It is a function, not a
 // variable, because the grammar is built during package initialisation.
 func symbols() map[string]lexer.TokenType {
 	return map[string]lexer.TokenType{
-		"EOF":      lexer.EOF,
-		"Space":    tokSpace,
-		"LParen":   tokLParen,
-		"RParen":   tokRParen,
-		"LBrace":   tokLBrace,
-		"RBrace":   tokRBrace,
-		"Colon":    tokColon,
-		"Range":    tokRange,
-		"Quoted":   tokQuoted,
-		"Unquoted": tokUnquoted,
-		"Or":       tokOr,
-		"And":      tokAnd,
-		"Not":      tokNot,
+		"EOF":       lexer.EOF,
+		"Space":     tokSpace,
+		"LParen":    tokLParen,
+		"RParen":    tokRParen,
+		"LBrace":    tokLBrace,
+		"RBrace":    tokRBrace,
+		"Colon":     tokColon,
+		"Range":     tokRange,
+		"Lit":       tokLit,
+		"Field":     tokField,
+		"RangeTerm": tokRangeTerm,
+		"Conj":      tokConj,
+		"Or":        tokOr,
+		"And":       tokAnd,
+		"Not":       tokNot,
 	}
 }
 
@@ -59,6 +66,7 @@ type token struct {
 	start, end int // rune offsets; end is exclusive
 	raw        string
 	lit        *ast.Literal // tokQuoted, tokUnquoted
+	close      int          // for "(" and "{", the index of the bracket that closes it (0 when none does)
 }
 
 // scanner turns a query into tokens.
@@ -68,11 +76,36 @@ type scanner struct {
 	toks     []token
 	maxDepth int
 	depth    int
+	unclosed []int         // the indices of the brackets not closed yet
+	ascii    string        // the query when it is all ASCII, else ""
+	lits     []ast.Literal // where literals are allocated, several at a time
+}
+
+// text returns the query text from rune offset start to end; a part of
+// the query itself when it is ASCII, so that nothing is allocated.
+func (s *scanner) text(start, end int) string {
+	if s.ascii != "" {
+		return s.ascii[start:end]
+	}
+	return string(s.src[start:end])
+}
+
+// literal returns a pointer to a copy of l, allocated with others.
+func (s *scanner) literal(l ast.Literal) *ast.Literal {
+	if len(s.lits) == cap(s.lits) {
+		s.lits = make([]ast.Literal, 0, min(2*cap(s.lits)+4, 256))
+	}
+	s.lits = append(s.lits, l)
+	return &s.lits[len(s.lits)-1]
 }
 
 // lex returns the tokens of src, whitespace included, or a *Error.
 func lex(src string, maxDepth int) ([]token, error) {
 	s := &scanner{src: []rune(src), maxDepth: maxDepth}
+	if len(s.src) == len(src) && utf8.ValidString(src) {
+		s.ascii = src
+	}
+	s.toks = make([]token, 0, len(s.src)/4+2) // a guess that rarely needs to grow
 	for s.i < len(s.src) {
 		if err := s.next(); err != nil {
 			return nil, err
@@ -83,7 +116,7 @@ func lex(src string, maxDepth int) ([]token, error) {
 }
 
 func (s *scanner) emit(typ lexer.TokenType, start int) {
-	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: string(s.src[start:s.i])})
+	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: s.text(start, s.i)})
 }
 
 // afterOperand reports whether the last significant token ended an operand
@@ -126,6 +159,7 @@ func (s *scanner) next() error {
 			return err
 		}
 		s.i++
+		s.unclosed = append(s.unclosed, len(s.toks))
 		if r == '(' {
 			s.emit(tokLParen, start)
 		} else {
@@ -134,6 +168,10 @@ func (s *scanner) next() error {
 	case r == ')' || r == '}':
 		s.depth--
 		s.i++
+		if n := len(s.unclosed); n > 0 {
+			s.toks[s.unclosed[n-1]].close = len(s.toks)
+			s.unclosed = s.unclosed[:n-1]
+		}
 		if r == ')' {
 			s.emit(tokRParen, start)
 		} else {
@@ -271,6 +309,9 @@ func (t *textBuilder) String() string {
 // quoted scans a quoted string. Only \" \\ \t \r \n and \uXXXX are escapes;
 // any other backslash is kept as it is.
 func (s *scanner) quoted() error {
+	if s.plainQuoted() {
+		return nil
+	}
 	start := s.i
 	s.i++ // the opening quote
 	var text textBuilder
@@ -285,10 +326,11 @@ func (s *scanner) quoted() error {
 		switch {
 		case r == '"':
 			s.i++
+			raw := s.text(start, s.i)
 			s.toks = append(s.toks, token{
-				typ: tokQuoted, start: start, end: s.i, raw: string(s.src[start:s.i]),
-				lit: &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: string(s.src[start:s.i]),
-					Kind: ast.String, Quoted: true, Text: text.String()},
+				typ: tokQuoted, start: start, end: s.i, raw: raw,
+				lit: s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+					Kind: ast.String, Quoted: true, Text: text.String()}),
 			})
 			return nil
 		case r == '\\' && s.i+1 < len(s.src):
@@ -323,10 +365,36 @@ func (s *scanner) quoted() error {
 	}
 }
 
+// plainQuoted scans a closed quoted string without backslashes, the
+// common case, whose text is its raw text unquoted. It returns false,
+// having consumed nothing, for any other.
+func (s *scanner) plainQuoted() bool {
+	start := s.i
+	for i := start + 1; i < len(s.src); i++ {
+		switch s.src[i] {
+		case '\\':
+			return false
+		case '"':
+			s.i = i + 1
+			raw := s.text(start, s.i)
+			s.toks = append(s.toks, token{
+				typ: tokQuoted, start: start, end: s.i, raw: raw,
+				lit: s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+					Kind: ast.String, Quoted: true, Text: raw[1 : len(raw)-1]}),
+			})
+			return true
+		}
+	}
+	return false
+}
+
 // unquoted scans an unquoted literal as Kibana's UnquotedLiteral rule does:
 // escapes first, then '*', then any character that is not special and does
 // not start a keyword. The decoded text is trimmed at both ends.
 func (s *scanner) unquoted() error {
+	if s.plainUnquoted() {
+		return nil
+	}
 	start := s.i
 	var parts []string // the pieces before each unescaped '*'
 	var text textBuilder
@@ -360,7 +428,7 @@ func (s *scanner) unquoted() error {
 	for end > start && ast.IsTrimSpace(s.src[end-1]) {
 		end--
 	}
-	lit := &ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: string(s.src[start:end])}
+	lit := s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: s.text(start, end)})
 	switch seq := parts[0]; {
 	case len(parts) > 1:
 		lit.Kind, lit.Parts = ast.Wildcard, parts
@@ -373,6 +441,39 @@ func (s *scanner) unquoted() error {
 	}
 	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: lit.Raw, lit: lit})
 	return nil
+}
+
+// plainUnquoted scans an unquoted literal without escapes and wildcards,
+// the common case, whose text is its raw text trimmed: no decoding needed.
+// It returns false, having consumed nothing, for any other literal.
+func (s *scanner) plainUnquoted() bool {
+	start, i := s.i, s.i
+	for ; i < len(s.src); i++ {
+		r := s.src[i]
+		if r == '\\' || r == '*' {
+			return false
+		}
+		if ast.IsSpecial(r) || s.keywordAt(i) {
+			break
+		}
+	}
+	s.i = i
+	end := i
+	for end > start && ast.IsTrimSpace(s.src[end-1]) {
+		end--
+	}
+	raw := s.text(start, end)
+	lit := s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: raw})
+	switch text := strings.TrimLeftFunc(raw, ast.IsTrimSpace); text {
+	case "null":
+		lit.Kind = ast.Null
+	case "true", "false":
+		lit.Kind, lit.Bool = ast.Bool, text == "true"
+	default:
+		lit.Kind, lit.Text = ast.String, text
+	}
+	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw, lit: lit})
+	return true
 }
 
 // escape decodes the escape at s.i in an unquoted literal and returns its
@@ -418,22 +519,51 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 	return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: only \\ \( \) \: \< \> \" \* \{ \} \t \r \n \uXXXX \and \or \not are escapes (quote the value to keep a backslash)`, esc)
 }
 
-// tokenLexer hands the significant tokens to participle. A token's
-// Pos.Offset is its rune offset, which leads back to the decoded token.
+// tokenLexer hands the significant tokens to participle, with types that
+// decide every choice of the grammar by themselves: a literal followed by
+// ':' is one Field token (the ':' included), a literal, a range operator
+// and a literal are one RangeTerm token, and any other literal is a Lit;
+// "or" and "and" are Conj, as they stand in the same places.
+// A literal is followed by ':' or an operator only as a field, so the
+// grammar accepts the same queries as with the separate tokens, and where
+// it rejects one, the error is found on the tokens of lex (see translate).
+// A token's Pos.Offset is the rune offset of its first token, which leads
+// back to the tokens of lex.
 type tokenLexer struct {
 	toks []token
 	i    int
 }
 
+// sig returns the index of the first significant token at or after i.
+func (l *tokenLexer) sig(i int) int {
+	for i < len(l.toks)-1 && l.toks[i].typ == tokSpace {
+		i++
+	}
+	return i
+}
+
 func (l *tokenLexer) Next() (lexer.Token, error) {
-	for l.i < len(l.toks)-1 && l.toks[l.i].typ == tokSpace {
-		l.i++
+	i := l.sig(l.i)
+	t := l.toks[i]
+	typ, next := t.typ, min(i+1, len(l.toks)-1)
+	switch typ {
+	case tokOr, tokAnd:
+		typ = tokConj
+	case tokQuoted, tokUnquoted:
+		typ = tokLit
+		switch op := l.sig(next); l.toks[op].typ {
+		case tokColon:
+			typ, next = tokField, op+1
+		case tokRange:
+			if v := l.sig(op + 1); l.toks[v].typ == tokQuoted || l.toks[v].typ == tokUnquoted {
+				typ, next = tokRangeTerm, v+1
+			}
+		}
 	}
-	t := l.toks[l.i]
-	if l.i < len(l.toks)-1 {
-		l.i++
-	}
-	return lexer.Token{Type: t.typ, Value: t.raw, Pos: lexer.Position{Offset: t.start}}, nil
+	l.i = next
+	// No Value: the grammar matches types only, and participle boxes a
+	// captured or matched value unless it is "".
+	return lexer.Token{Type: typ, Pos: lexer.Position{Offset: t.start}}, nil
 }
 
 // definition is a participle lexer.Definition over pre-lexed tokens: the

@@ -95,75 +95,123 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 	return p
 }
 
-// converter turns participle's structs into ast nodes.
+// converter turns participle's structs into ast nodes. The structs hold
+// the positions of their first tokens; the tokens that follow are read
+// from toks, in the order the grammar fixes.
 type converter struct {
 	toks []token
 	cfg  *config
 	err  *Error
 }
 
-// tok returns the token that starts at rune offset off.
-func (c *converter) tok(off int) *token {
-	return &c.toks[tokenAt(c.toks, off)]
+// at returns the index of the token that starts at pos.
+func (c *converter) at(pos lexer.Position) int {
+	return tokenAt(c.toks, pos.Offset)
 }
 
-func (c *converter) lit(g *gLit) *ast.Literal {
-	return c.tok(g.Pos.Offset).lit
+// next returns the index of the significant token after the one at i.
+func (c *converter) next(i int) int {
+	i++
+	for i < len(c.toks)-1 && c.toks[i].typ == tokSpace {
+		i++
+	}
+	return i
 }
 
-func (c *converter) value(g *gLit) *ast.Literal {
-	l := c.lit(g)
+// prev returns the index of the significant token before the one at i.
+func (c *converter) prev(i int) int {
+	i--
+	for i > 0 && c.toks[i].typ == tokSpace {
+		i--
+	}
+	return i
+}
+
+// value returns the literal at i as a value, checking for a leading
+// wildcard.
+func (c *converter) value(i int) *ast.Literal {
+	l := c.toks[i].lit
 	if c.cfg.noLeadingWildcards && l.HasLeadingWildcard() && c.err == nil {
 		c.err = &Error{Offset: int(l.Pos()), Msg: LeadingWildcardMessage}
 	}
 	return l
 }
 
-// chain converts the arguments of an or/and chain: one argument is itself,
-// more make one n-ary node.
-func chain[G, N any](args []G, conv func(G) N, node func([]N) N) N {
-	if len(args) == 1 {
-		return conv(args[0])
+// joiner groups operands joined by "or" and "and" as Kibana's OrQuery and
+// AndQuery (and OrValues and AndValues) do: "and" binds tighter, a chain
+// of one operand is that operand, a longer one is one n-ary node.
+type joiner[N any] struct {
+	ors, ands []N
+	and, or   func([]N) N
+}
+
+// add adds the next operand; or tells whether "or" stands before it.
+func (j *joiner[N]) add(x N, or bool) {
+	if or {
+		j.ors = append(j.ors, one(j.ands, j.and))
+		if len(j.ands) == 1 {
+			j.ands = j.ands[:0] // no node keeps it
+		} else {
+			j.ands = nil
+		}
 	}
-	out := make([]N, len(args))
-	for i, a := range args {
-		out[i] = conv(a)
+	j.ands = append(j.ands, x)
+}
+
+// result returns the tree of the operands added.
+func (j *joiner[N]) result() N {
+	j.ors = append(j.ors, one(j.ands, j.and))
+	return one(j.ors, j.or)
+}
+
+func one[N any](xs []N, node func([]N) N) N {
+	if len(xs) == 1 {
+		return xs[0]
 	}
-	return node(out)
+	return node(xs)
 }
 
 func (c *converter) or(g *gOr) ast.Expr {
-	return chain(g.Args, c.and, func(xs []ast.Expr) ast.Expr { return &ast.OrExpr{Args: xs} })
+	j := joiner[ast.Expr]{
+		and: func(xs []ast.Expr) ast.Expr { return &ast.AndExpr{Args: xs} },
+		or:  func(xs []ast.Expr) ast.Expr { return &ast.OrExpr{Args: xs} },
+	}
+	for k, a := range g.Args {
+		i := c.at(a.Pos)
+		j.add(c.not(a, i), k > 0 && c.toks[c.prev(i)].typ == tokOr)
+	}
+	return j.result()
 }
 
-func (c *converter) and(g *gAnd) ast.Expr {
-	return chain(g.Args, c.not, func(xs []ast.Expr) ast.Expr { return &ast.AndExpr{Args: xs} })
+// not converts the NotQuery g, whose first token is at i.
+func (c *converter) not(g *gNot, i int) ast.Expr {
+	if c.toks[i].typ != tokNot {
+		return c.sub(g, i)
+	}
+	return &ast.NotExpr{Not: ast.Pos(c.toks[i].start), X: c.sub(g, c.next(i))}
 }
 
-func (c *converter) not(g *gNot) ast.Expr {
-	var x ast.Expr
-	if g.Sub.Group != nil {
-		x = c.or(g.Sub.Group)
-	} else {
-		x = c.term(g.Sub.Term)
+// sub converts the SubQuery that starts at token i.
+func (c *converter) sub(g *gNot, i int) ast.Expr {
+	if c.toks[i].typ == tokLParen {
+		return c.or(g.Group)
 	}
-	if g.Not {
-		return &ast.NotExpr{Not: ast.Pos(g.Pos.Offset), X: x}
+	field := c.toks[i].lit
+	op := c.next(i)
+	switch c.toks[op].typ {
+	case tokColon:
+		v := c.next(op)
+		switch c.toks[v].typ {
+		case tokLBrace:
+			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: c.or(g.Nested), Rbrace: ast.Pos(c.toks[c.toks[v].close].start)}
+		case tokLParen:
+			return &ast.MatchExpr{Field: field, Value: c.values(g.Values)}
+		}
+		return &ast.MatchExpr{Field: field, Value: c.value(v)}
+	case tokRange:
+		return &ast.RangeExpr{Field: field, Op: rangeOp(c.toks[op].raw), OpPos: ast.Pos(c.toks[op].start), Value: c.toks[c.next(op)].lit}
 	}
-	return x
-}
-
-func (c *converter) term(g *gTerm) ast.Expr {
-	switch {
-	case g.Colon != nil && g.Colon.Nested != nil:
-		n := g.Colon.Nested
-		return &ast.NestedExpr{Path: c.lit(g.Field), Lbrace: ast.Pos(n.Pos.Offset), X: c.or(n.X), Rbrace: ast.Pos(n.Rbrace.Pos.Offset)}
-	case g.Colon != nil:
-		return &ast.MatchExpr{Field: c.lit(g.Field), Value: c.list(g.Colon.Values)}
-	case g.Range != nil:
-		return &ast.RangeExpr{Field: c.lit(g.Field), Op: rangeOp(g.Range.Op), OpPos: ast.Pos(g.Range.Pos.Offset), Value: c.lit(g.Range.Value)}
-	}
-	return &ast.TextExpr{Value: c.value(g.Field)}
+	return &ast.TextExpr{Value: c.value(i)}
 }
 
 func rangeOp(s string) ast.RangeOp {
@@ -178,27 +226,45 @@ func rangeOp(s string) ast.RangeOp {
 	return ast.Lt
 }
 
-func (c *converter) list(g *gList) ast.Value {
-	if g.Value != nil {
-		return c.value(g.Value)
+// values converts the parenthesised ListOfValues g: operands, each a
+// literal or the next of g.Groups and maybe negated, joined by "or" and
+// "and" up to the closing parenthesis.
+func (c *converter) values(g *gValues) ast.Value {
+	j := joiner[ast.Value]{
+		and: func(xs []ast.Value) ast.Value { return &ast.AndValue{Args: xs} },
+		or:  func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} },
 	}
-	return c.orValues(g.Group)
-}
-
-func (c *converter) orValues(g *gOrValues) ast.Value {
-	return chain(g.Args, c.andValues, func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} })
-}
-
-func (c *converter) andValues(g *gAndValues) ast.Value {
-	return chain(g.Args, c.notValues, func(xs []ast.Value) ast.Value { return &ast.AndValue{Args: xs} })
-}
-
-func (c *converter) notValues(g *gNotValues) ast.Value {
-	x := c.list(g.X)
-	if g.Not {
-		return &ast.NotValue{Not: ast.Pos(g.Pos.Offset), X: x}
+	groups := g.Groups
+	i := c.next(c.at(g.Pos)) // the first operand
+	or := false
+	for {
+		not := -1
+		if c.toks[i].typ == tokNot {
+			not, i = i, c.next(i)
+		}
+		var x ast.Value
+		if c.toks[i].typ == tokLParen {
+			x = c.values(groups[0])
+			groups = groups[1:]
+			i = c.toks[i].close
+		} else {
+			x = c.value(i)
+		}
+		if not >= 0 {
+			x = &ast.NotValue{Not: ast.Pos(c.toks[not].start), X: x}
+		}
+		j.add(x, or)
+		i = c.next(i)
+		switch c.toks[i].typ {
+		case tokOr:
+			or = true
+		case tokAnd:
+			or = false
+		default: // the closing parenthesis
+			return j.result()
+		}
+		i = c.next(i)
 	}
-	return x
 }
 
 // tokenAt returns the index of the first significant token at or after
