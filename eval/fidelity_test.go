@@ -268,3 +268,43 @@ func TestReadMappingParams(t *testing.T) {
 		t.Errorf("Schema: %v", s)
 	}
 }
+
+// TestStandardTokenizer: Lucene's StandardTokenizer (StandardTokenizerImpl,
+// UAX #29 word boundaries) as the standard analyzer runs it, then the
+// lowercase filter; max_token_length 255 splits longer tokens.
+func TestStandardTokenizer(t *testing.T) {
+	long := strings.Repeat("a", 300)
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"Hello World", []string{"hello", "world"}},
+		{"中文字", []string{"中", "文", "字"}},
+		{"ひらがな", []string{"ひ", "ら", "が", "な"}},
+		{"カタカナ", []string{"カタカナ"}},
+		{"カタカナabc", []string{"カタカナ", "abc"}},
+		{"ラーメン", []string{"ラーメン"}},
+		{"abc中", []string{"abc", "中"}},
+		{"1,000.5", []string{"1,000.5"}},
+		{"don't", []string{"don't"}},
+		{"don\u2019t", []string{"don\u2019t"}},
+		{"a:b", []string{"a:b"}},
+		{"1:2", []string{"1", "2"}},
+		{"a,b", []string{"a", "b"}},
+		{"a.1", []string{"a", "1"}},
+		{"abc123_x", []string{"abc123_x"}},
+		{"example.com.", []string{"example.com"}},
+		{"한국어 text", []string{"한국어", "text"}},
+		{"e\u0301te\u0301", []string{"e\u0301te\u0301"}},
+		{long, []string{long[:255], long[255:]}},
+	} {
+		if got := tokens(tc.in); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("tokens(%.40q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	runFidelity(t, Mapping{"message": {Type: MatchOnlyText}}, []fidelityCase{
+		{"one ideograph", `message:中`, `{"message":"中文"}`, true},
+		{"ideograph phrase", `message:"中文"`, `{"message":"我说中文"}`, true},
+		{"katakana run", `message:カタ`, `{"message":"カタカナ"}`, false},
+	})
+}
