@@ -512,6 +512,9 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		}
 		return dateRangeOf(d, op, c.clock)
 	case famKeyword:
+		if f.typ == Version {
+			return newVersionRange(text, lo, b)
+		}
 		m := stringRangeOf(text, lo, b)
 		m.f = &f.fm
 		return m

@@ -308,3 +308,28 @@ func TestStandardTokenizer(t *testing.T) {
 		{"katakana run", `message:カタ`, `{"message":"カタカナ"}`, false},
 	})
 }
+
+// TestVersionField: the version type (x-pack mapper-version,
+// VersionStringFieldMapper and VersionEncoder.encodeVersion).
+func TestVersionField(t *testing.T) {
+	if typ, ok := ParseType("version"); !ok || typ != Version {
+		t.Fatalf("ParseType(version) = %v, %v", typ, ok)
+	}
+	order := []string{"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11",
+		"1.0.0-rc.1", "1.0.0", "1.2.0", "1.9.0", "1.10.0", "2", "2.0.0", "10.0.0", "", "1.02", "abc"}
+	for i := 1; i < len(order); i++ {
+		a, b := appendVersion(nil, order[i-1]), appendVersion(nil, order[i])
+		if string(a) >= string(b) {
+			t.Errorf("version %q does not sort before %q", order[i-1], order[i])
+		}
+	}
+	runFidelity(t, Mapping{"v": {Type: Version}}, []fidelityCase{
+		{"term", `v:1.2.3`, `{"v":"1.2.3"}`, true},
+		{"wildcard", `v:1.2.*`, `{"v":"1.2.3"}`, true},
+		{"range numeric order", `v > 1.9.0`, `{"v":"1.10.0"}`, true},
+		{"range prerelease", `v < 1.0.0`, `{"v":"1.0.0-rc.1"}`, true},
+		{"range illegal after legal", `v > 99.0.0`, `{"v":"not-a-version"}`, true},
+		{"range excluded", `v >= 2.0.0`, `{"v":"1.99.0"}`, false},
+		{"exists", `v:*`, `{"v":"1.0"}`, true},
+	})
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -618,4 +619,172 @@ func describe(x any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%v", x)
+}
+
+// versionRange matches versions in a range in the order of
+// VersionEncoder.encodeVersion (elasticsearch x-pack mapper-version):
+// numeric parts compare as numbers, a pre-release sorts before its
+// release, its numeric identifiers before alphanumeric ones; a string
+// that is no legal version sorts after every legal one, as bytes.
+type versionRange struct {
+	lo, hi   []byte // encoded bounds
+	loB, hiB bound
+}
+
+func newVersionRange(text string, lo bool, b bound) *versionRange {
+	m := &versionRange{}
+	enc := appendVersion(nil, text)
+	if lo {
+		m.lo, m.loB = enc, b
+	} else {
+		m.hi, m.hiB = enc, b
+	}
+	return m
+}
+
+func (m *versionRange) Visit(x any) bool {
+	s, ok := x.(string)
+	if !ok {
+		return false
+	}
+	var buf [128]byte
+	v := appendVersion(buf[:0], s)
+	if m.loB.set {
+		c := bytes.Compare(v, m.lo)
+		if c < 0 || c == 0 && !m.loB.inclusive {
+			return false
+		}
+	}
+	if m.hiB.set {
+		c := bytes.Compare(v, m.hi)
+		if c > 0 || c == 0 && !m.hiB.inclusive {
+			return false
+		}
+	}
+	return true
+}
+
+// The marker bytes of VersionEncoder.
+const (
+	versionNumeric      = 0x01
+	versionPrerelease   = 0x02
+	versionNoPrerelease = 0x03
+)
+
+// appendVersion appends the encoding VersionEncoder.encodeVersion gives
+// s, whose byte order is the version order.
+func appendVersion(dst []byte, s string) []byte {
+	main, build := s, ""
+	if i := strings.IndexByte(s, '+'); i > 0 {
+		main, build = s[:i], s[i:]
+	}
+	pre := ""
+	if i := strings.IndexByte(main, '-'); i > 0 {
+		main, pre = main[:i], main[i:]
+	}
+	if !legalVersion(main, pre, build) {
+		if s == "" {
+			return append(dst, versionNoPrerelease)
+		}
+		return append(dst, s...)
+	}
+	dst = appendDigitGroups(dst, main)
+	if pre == "" {
+		dst = append(dst, versionNoPrerelease)
+	} else {
+		dst = append(dst, versionPrerelease, '-')
+		for rest, first := pre[1:], true; ; first = false {
+			part, tail, more := strings.Cut(rest, ".")
+			if !first {
+				dst = append(dst, '.')
+			}
+			if allDigits(part) {
+				dst = appendDigitGroups(dst, part)
+			} else {
+				dst = append(dst, part...)
+			}
+			if !more {
+				break
+			}
+			rest = tail
+		}
+	}
+	return append(dst, build...)
+}
+
+// appendDigitGroups writes each run of digits as 0x01, its length with
+// the top bit set, and the digits, so that longer numbers sort higher.
+func appendDigitGroups(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if s[i] < '0' || s[i] > '9' {
+			dst = append(dst, s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		dst = append(dst, versionNumeric, byte((j-i)|0x80))
+		dst = append(dst, s[i:j]...)
+		i = j
+	}
+	return dst
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// legalVersion checks VersionEncoder's relaxed semver patterns: main
+// (0|[1-9]\d*)(\.(0|[1-9]\d*))*, a pre-release of dot-separated
+// identifiers (0, [1-9]\d*, or alphanumerics and '-' with a non-digit), a
+// build of dot-separated [0-9a-zA-Z-]+, at most 32 identifiers each, and
+// digit runs shorter than 128.
+func legalVersion(main, pre, build string) bool {
+	number := func(p string) bool {
+		return p != "" && allDigits(p) && !(len(p) > 1 && p[0] == '0') && len(p) < 128
+	}
+	if !eachPart(main, number) {
+		return false
+	}
+	if pre != "" && !eachPart(pre[1:], func(id string) bool {
+		return id != "" && alnumDash(id) && (!allDigits(id) || number(id))
+	}) {
+		return false
+	}
+	return build == "" || eachPart(build[1:], func(id string) bool { return id != "" && alnumDash(id) })
+}
+
+// eachPart reports whether s has at most 32 dot-separated parts and ok
+// holds for each.
+func eachPart(s string, ok func(string) bool) bool {
+	for n := 1; ; n++ {
+		if n > 32 {
+			return false
+		}
+		part, rest, more := strings.Cut(s, ".")
+		if !ok(part) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		s = rest
+	}
+}
+
+func alnumDash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -37,6 +37,10 @@ const (
 	Flattened
 	Nested
 	GeoPoint
+	// Version is the version field type (VersionStringFieldMapper):
+	// exact and wildcard matching like a keyword, ranges in software
+	// version order (1.10.0 > 1.9.0, 1.0.0-alpha < 1.0.0).
+	Version
 )
 
 var typeNames = [...]string{
@@ -62,6 +66,7 @@ var typeNames = [...]string{
 	Flattened:       "flattened",
 	Nested:          "nested",
 	GeoPoint:        "geo_point",
+	Version:         "version",
 }
 
 // String returns the Elasticsearch name of the type ("keyword", "ip"...),
@@ -108,7 +113,7 @@ const (
 
 func (t Type) family() family {
 	switch t {
-	case Keyword, ConstantKeyword, Wildcard, Flattened:
+	case Keyword, ConstantKeyword, Wildcard, Flattened, Version:
 		return famKeyword
 	case Text, MatchOnlyText:
 		return famText
