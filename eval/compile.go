@@ -300,8 +300,31 @@ func litValues(ls []*ast.Literal) []ast.Value {
 	return out
 }
 
+// nullError reports an unquoted null: Kibana's grammar makes it a null
+// literal and sends it as the query value ({"term": {f: {"value": null}}}
+// on a keyword field, {"match": {f: null}} elsewhere, a multi_match for
+// free text), which Elasticsearch refuses (BaseTermQueryBuilder: "value
+// cannot be null"; MatchQueryBuilder: no query text). It reports whether
+// l is one.
+func (c *compiler) nullError(l *ast.Literal, field string) bool {
+	if l.Kind != ast.Null {
+		return false
+	}
+	c.errorf(l, field, "Kibana sends an unquoted null as a null value, which Elasticsearch refuses (\"value cannot be null\"); quote it (\"null\") to match the text null")
+	return true
+}
+
 // matcher compiles literals joined by "or" on one field into one matcher.
 func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
+	kept := lits[:0:0]
+	for _, l := range lits {
+		if !c.nullError(l, f.full) {
+			kept = append(kept, l)
+		}
+	}
+	if lits = kept; len(lits) == 0 {
+		return noneMatcher{}
+	}
 	for _, l := range lits {
 		if l.IsStar() {
 			if f.typ == Nested {
@@ -668,6 +691,15 @@ func (c *compiler) anyField(names *ast.Literal, v ast.Value, label string) node 
 		n.names = &glob{parts: names.Parts}
 	}
 	lits, ok := orLiterals(v)
+	if ok {
+		kept := lits[:0:0]
+		for _, l := range lits {
+			if !c.nullError(l, labelOf(names, l)) {
+				kept = append(kept, l)
+			}
+		}
+		lits = kept
+	}
 	if !ok {
 		// A value list other than a plain "or" list: distribute it as
 		// Kibana does, one wildcard-field test per literal.
