@@ -1,8 +1,10 @@
 package eval
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -332,4 +334,47 @@ func TestVersionField(t *testing.T) {
 		{"range excluded", `v >= 2.0.0`, `{"v":"1.99.0"}`, false},
 		{"exists", `v:*`, `{"v":"1.0"}`, true},
 	})
+}
+
+// TestExactLongProperty is a property: a long literal matches exactly its
+// own value, beyond 2^53 too, and not its neighbours (NumberFieldMapper
+// indexes longs as LongPoint, no double round trip).
+func TestExactLongProperty(t *testing.T) {
+	seed := int64(20261201)
+	rng := rand.New(rand.NewSource(seed))
+	m := Mapping{"n": {Type: Long}, "u": {Type: UnsignedLong}}
+	for i := 0; i < 200; i++ {
+		n := rng.Int63() - rng.Int63()
+		lit := strconv.FormatInt(n, 10)
+		p := compileT(t, `n:`+lit, WithMapping(m))
+		for d := int64(-1); d <= 1; d++ {
+			if n+d < n && d > 0 || n+d > n && d < 0 {
+				continue // wrapped
+			}
+			ev := map[string]any{"n": json.Number(strconv.FormatInt(n+d, 10))}
+			if got := p.Match(ev); got != (d == 0) {
+				t.Fatalf("seed %d: n:%s on %d: %v", seed, lit, n+d, got)
+			}
+		}
+		u := rng.Uint64()
+		ulit := strconv.FormatUint(u, 10)
+		q := compileT(t, `u >= `+ulit, WithMapping(m))
+		if !q.Match(map[string]any{"u": ulit}) || u > 0 && q.Match(map[string]any{"u": strconv.FormatUint(u-1, 10)}) {
+			t.Fatalf("seed %d: u >= %s is not exact", seed, ulit)
+		}
+	}
+}
+
+// TestFidelityAllocs: the new matchers allocate nothing in Match.
+func TestFidelityAllocs(t *testing.T) {
+	m := Mapping{"n": {Type: Long}, "f": {Type: HalfFloat}, "k": {Type: Keyword, IgnoreAbove: 4},
+		"labels": {Type: Flattened}, "v": {Type: Version}, "s": {Type: ScaledFloat, ScalingFactor: 10}}
+	ev := decodeNumber(t, `{"n":"9007199254740993","f":2049,"k":"abcdefgh","labels":{"a":{"b":"x"}},"v":"1.10.0-rc.1","s":1.25}`)
+	for _, q := range []string{`n:9007199254740993`, `n > 5`, `f:2048`, `f < 3000`, `k:*`, `k:abc*`,
+		`labels:x`, `v > 1.9.0`, `s:1.3`, `s >= 1`} {
+		p := compileT(t, q, WithMapping(m))
+		if n := testing.AllocsPerRun(100, func() { p.Match(ev) }); n != 0 {
+			t.Errorf("%s: %v allocations per Match, want 0", q, n)
+		}
+	}
 }
