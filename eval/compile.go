@@ -117,14 +117,14 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	switch {
-	case cfg.schema == nil:
-		cfg.mapping = DefaultMapping()
-		cfg.schema = cfg.mapping.Schema()
-	case cfg.mapping == nil:
-		cfg.mapping = ECSMapping(cfg.schema)
+	if cfg.schema == nil {
+		cfg.schema = defaultSchema()
 	}
-	c := &compiler{schema: cfg.schema, mapping: cfg.mapping, clock: cfg.clock}
+	var m mapper = cfg.mapping
+	if cfg.mapping == nil {
+		m = ecsSchema(cfg.schema)
+	}
+	c := &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock}
 	root := c.expr(x)
 	switch len(c.errs) {
 	case 0:
@@ -133,12 +133,12 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	default:
 		return nil, ErrorList(c.errs)
 	}
-	return &Program{root: root, expr: x, schema: cfg.schema, mapping: cfg.mapping}, nil
+	return &Program{root: root, expr: x, schema: cfg.schema, mapping: m}, nil
 }
 
 type compiler struct {
 	schema  Schema
-	mapping Mapping
+	mapping mapper
 	clock   func() time.Time
 	scope   string // the nested field the query is inside, "" at the top
 	errs    []*CompileError
@@ -181,7 +181,7 @@ func (c *compiler) field(l *ast.Literal) *field {
 	if c.scope != "" {
 		full = c.scope + "." + name
 	}
-	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.Lookup(full)}
+	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.lookup(full)}
 	f.fm.Type = f.typ
 	if src := c.schema.sourceField(full); src != full {
 		// a multi-field: its value is the parent's (a document written

@@ -14,7 +14,7 @@ type Program struct {
 	root    node
 	expr    ast.Expr
 	schema  Schema
-	mapping Mapping
+	mapping mapper
 }
 
 // Match reports whether Elasticsearch would return event for the query.

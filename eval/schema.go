@@ -515,16 +515,42 @@ var ecsIgnoreAboveExceptions = map[string]int{"event.url": 2083}
 func ECSMapping(s Schema) Mapping {
 	m := make(Mapping, len(s))
 	for name, t := range s {
-		f := FieldMapping{Type: t}
-		if t == Keyword {
-			f.IgnoreAbove = ecsIgnoreAbove
-			if n, ok := ecsIgnoreAboveExceptions[name]; ok {
-				f.IgnoreAbove = n
-			}
-		}
-		m[name] = f
+		m[name] = ecsField(name, t)
 	}
 	return m
+}
+
+// ecsField is the mapping the ECS templates give a field of type t.
+func ecsField(name string, t Type) FieldMapping {
+	f := FieldMapping{Type: t}
+	if t == Keyword {
+		f.IgnoreAbove = ecsIgnoreAbove
+		if n, ok := ecsIgnoreAboveExceptions[name]; ok {
+			f.IgnoreAbove = n
+		}
+	}
+	return f
+}
+
+// mapper gives the mapping of a field: a Mapping, or a Schema read with
+// the ECS templates' parameters (ecsSchema), which spares Compile building
+// a Mapping for every query.
+type mapper interface {
+	lookup(field string) FieldMapping
+}
+
+func (m Mapping) lookup(field string) FieldMapping { return m.Lookup(field) }
+
+// ecsSchema is a Schema with the parameters of [ECSMapping].
+type ecsSchema Schema
+
+func (s ecsSchema) lookup(field string) FieldMapping {
+	t := Schema(s).Lookup(field)
+	if _, ok := s[field]; !ok && t == Keyword {
+		// a key under a flattened field: no ignore_above in ECS
+		return FieldMapping{Type: t}
+	}
+	return ecsField(field, t)
 }
 
 // DefaultMapping returns [DefaultSchema] with the parameters of the ECS

@@ -295,12 +295,7 @@ func (f *FieldMapping) state(x any) indexState {
 	switch x.(type) {
 	case map[string]any, Event:
 		switch f.Type {
-		case Object, Nested:
-			if hasLeaf(x) {
-				return indexed
-			}
-			return skipped
-		case Flattened, Unknown:
+		case Object, Nested, Flattened, Unknown:
 			if hasLeaf(x) {
 				return indexed
 			}
@@ -648,15 +643,19 @@ func roundHalf(v float64) float64 {
 // are merely not indexed ("" on a number, a keyword over ignore_above)
 // are not refusals.
 func (m Mapping) Rejects(e Event) (field string, rejected bool) {
+	return rejects(m, e)
+}
+
+func rejects(m mapper, e Event) (field string, rejected bool) {
 	e.Fields(visitFieldFunc(func(name string, x any) bool {
-		f := m.Lookup(name)
+		f := m.lookup(name)
 		if f.Type == Unknown {
 			// a value below a mapped leaf: an object where the leaf is
 			for i := len(name) - 1; i > 0; i-- {
 				if name[i] != '.' {
 					continue
 				}
-				switch m[name[:i]].Type {
+				switch m.lookup(name[:i]).Type {
 				case Unknown, Object, Nested, Flattened:
 					continue
 				}
@@ -676,5 +675,5 @@ func (m Mapping) Rejects(e Event) (field string, rejected bool) {
 // Rejects is [Mapping.Rejects] with the mapping the program was compiled
 // with.
 func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
-	return p.mapping.Rejects(Map(event))
+	return rejects(p.mapping, Map(event))
 }
