@@ -3,7 +3,6 @@ package eval
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -16,19 +15,33 @@ import (
 type Option func(*config)
 
 type config struct {
-	schema Schema
-	clock  func() time.Time
+	schema  Schema
+	mapping Mapping
+	clock   func() time.Time
 }
 
 // WithSchema sets the field types. Without it, Compile uses
-// [DefaultSchema]. A nil or empty schema types every field from the query
-// literal and the event value.
+// [DefaultMapping]. A nil or empty schema types every field from the query
+// literal and the event value. The fields get the mapping parameters of
+// the ECS templates ([ECSMapping]): ignore_above 1024 on keyword fields.
 func WithSchema(s Schema) Option {
 	return func(c *config) {
 		if s == nil {
 			s = Schema{}
 		}
-		c.schema = s
+		c.schema, c.mapping = s, nil
+	}
+}
+
+// WithMapping sets the field types and their mapping parameters
+// (ignore_above, ignore_malformed, coerce, scaling_factor...), as
+// [ReadMapping] reads them from Elasticsearch.
+func WithMapping(m Mapping) Option {
+	return func(c *config) {
+		if m == nil {
+			m = Mapping{}
+		}
+		c.schema, c.mapping = m.Schema(), m
 	}
 }
 
@@ -104,9 +117,13 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 		o(&cfg)
 	}
 	if cfg.schema == nil {
-		cfg.schema = DefaultSchema()
+		cfg.schema = defaultSchema()
 	}
-	c := &compiler{schema: cfg.schema, clock: cfg.clock}
+	var m mapper = cfg.mapping
+	if cfg.mapping == nil {
+		m = ecsSchema(cfg.schema)
+	}
+	c := &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock}
 	root := c.expr(x)
 	switch len(c.errs) {
 	case 0:
@@ -115,14 +132,15 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	default:
 		return nil, ErrorList(c.errs)
 	}
-	return &Program{root: root, expr: x, schema: cfg.schema}, nil
+	return &Program{root: root, expr: x, schema: cfg.schema, mapping: m}, nil
 }
 
 type compiler struct {
-	schema Schema
-	clock  func() time.Time
-	scope  string // the nested field the query is inside, "" at the top
-	errs   []*CompileError
+	schema  Schema
+	mapping mapper
+	clock   func() time.Time
+	scope   string // the nested field the query is inside, "" at the top
+	errs    []*CompileError
 }
 
 // field is a field being compiled: its path relative to the scope, its
@@ -132,6 +150,7 @@ type field struct {
 	source *Path // a multi-field's parent, whose value it indexes; or nil
 	full   string
 	typ    Type
+	fm     FieldMapping // typ and its mapping parameters
 	// outside is the nested field this one lies in when the query is not
 	// inside it: Elasticsearch matches nothing then.
 	outside string
@@ -147,7 +166,8 @@ func (c *compiler) field(l *ast.Literal) *field {
 	if c.scope != "" {
 		full = c.scope + "." + name
 	}
-	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full)}
+	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.lookup(full)}
+	f.fm.Type = f.typ
 	if src := c.schema.sourceField(full); src != full {
 		// a multi-field: its value is the parent's (a document written
 		// with the multi-field's own key is read too)
@@ -202,7 +222,7 @@ func (c *compiler) expr(x ast.Expr) node {
 		if f.typ != Nested && f.typ != Unknown {
 			c.errorf(x.Path, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
 		}
-		sub := &compiler{schema: c.schema, clock: c.clock, scope: f.full}
+		sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full}
 		n := &nestedNode{path: f.path, x: sub.expr(x.X), label: ast.Print(x)}
 		c.errs = append(c.errs, sub.errs...)
 		return n
@@ -265,11 +285,39 @@ func litValues(ls []*ast.Literal) []ast.Value {
 	return out
 }
 
+// nullError reports an unquoted null: Kibana's grammar makes it a null
+// literal and sends it as the query value ({"term": {f: {"value": null}}}
+// on a keyword field, {"match": {f: null}} elsewhere, a multi_match for
+// free text), which Elasticsearch refuses (BaseTermQueryBuilder: "value
+// cannot be null"; MatchQueryBuilder: no query text). It reports whether
+// l is one.
+func (c *compiler) nullError(l *ast.Literal, field string) bool {
+	if l.Kind != ast.Null {
+		return false
+	}
+	c.errorf(l, field, "Kibana sends an unquoted null as a null value, which Elasticsearch refuses (\"value cannot be null\"); quote it (\"null\") to match the text null")
+	return true
+}
+
 // matcher compiles literals joined by "or" on one field into one matcher.
 func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
+	kept := lits[:0:0]
+	for _, l := range lits {
+		if !c.nullError(l, f.full) {
+			kept = append(kept, l)
+		}
+	}
+	if lits = kept; len(lits) == 0 {
+		return noneMatcher{}
+	}
 	for _, l := range lits {
 		if l.IsStar() {
-			return existsMatcher{}
+			if f.typ == Nested {
+				// The elements are documents of their own: the top-level
+				// document has no value of a nested field.
+				return noneMatcher{}
+			}
+			return existsMatcher{&f.fm}
 		}
 	}
 	switch fam := f.typ.family(); fam {
@@ -283,7 +331,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 				exact = append(exact, l.Value())
 			}
 		}
-		return newKeywordMatcher(exact, globs)
+		return newKeywordMatcher(&f.fm, exact, globs)
 	case famText:
 		m := &textMatcher{}
 		for _, l := range lits {
@@ -291,14 +339,13 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 		}
 		return m
 	case famInt, famFloat:
-		var vals []float64
+		var texts []string
 		for _, l := range lits {
-			if v, ok := c.number(f, l); ok && !(fam == famInt && v != math.Trunc(v)) {
-				// A fraction on an integer field matches nothing.
-				vals = append(vals, v)
+			if _, ok := c.number(f, l); ok {
+				texts = append(texts, strings.TrimSpace(l.Value()))
 			}
 		}
-		return newNumberMatcher(fam == famInt, vals)
+		return newNumberSet(&f.fm, texts)
 	case famIP:
 		var ps []netip.Prefix
 		for _, l := range lits {
@@ -394,7 +441,10 @@ func (c *compiler) number(f *field, l *ast.Literal) (float64, bool) {
 		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", l.Value(), f.full, f.typ)
 		return 0, false
 	}
-	if lo, hi, ok := f.typ.IntRange(); ok && (v < lo || v > hi) {
+	if lo, hi, ok := f.typ.IntRange(); ok && f.typ != UnsignedLong && (v < lo || v > hi) {
+		// (an unsigned_long term or bound out of range matches nothing,
+		// or everything, as UnsignedLongFieldMapper's parseTerm and
+		// parseLowerRangeTerm decide: not an error)
 		c.errorf(l, f.full, "%s is out of range for a %s field", strings.TrimSpace(l.Value()), f.typ)
 		return 0, false
 	}
@@ -438,17 +488,10 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 	text := l.Value()
 	switch f.typ.family() {
 	case famInt, famFloat:
-		v, ok := c.number(f, l)
-		if !ok {
+		if _, ok := c.number(f, l); !ok {
 			return noneMatcher{}
 		}
-		m := &numberRange{integer: f.typ.family() == famInt}
-		if lo {
-			m.lo, m.loB = v, b
-		} else {
-			m.hi, m.hiB = v, b
-		}
-		return m
+		return newNumberRange(&f.fm, strings.TrimSpace(text), lo, b.inclusive)
 	case famIP:
 		if l.Kind == ast.Wildcard {
 			c.errorf(l, f.full, "a wildcard is not allowed on an ip field")
@@ -467,12 +510,31 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		}
 		return dateRangeOf(d, op, c.clock)
 	case famKeyword:
-		return stringRangeOf(text, lo, b)
+		if f.typ == Version {
+			return newVersionRange(text, lo, b)
+		}
+		m := stringRangeOf(text, lo, b)
+		m.f = &f.fm
+		return m
 	case famText:
 		return &textRange{r: *stringRangeOf(strings.ToLower(text), lo, b)}
 	case famBool:
-		c.errorf(l, f.full, "a range on a boolean field is not supported")
-		return noneMatcher{}
+		// BooleanFieldType.rangeQuery: false < true (0 and 1).
+		v, ok := c.boolean(f, l)
+		if !ok {
+			return noneMatcher{}
+		}
+		m := &boolRange{}
+		n := 0.0
+		if v {
+			n = 1
+		}
+		if lo {
+			m.r.lo, m.r.loB = n, b
+		} else {
+			m.r.hi, m.r.hiB = n, b
+		}
+		return m
 	case famOther:
 		if f.typ == GeoPoint {
 			c.errorf(l, f.full, "a range is not allowed on a geo_point field")
@@ -604,6 +666,15 @@ func (c *compiler) anyField(names *ast.Literal, v ast.Value, label string) node 
 		n.names = &glob{parts: names.Parts}
 	}
 	lits, ok := orLiterals(v)
+	if ok {
+		kept := lits[:0:0]
+		for _, l := range lits {
+			if !c.nullError(l, labelOf(names, l)) {
+				kept = append(kept, l)
+			}
+		}
+		lits = kept
+	}
 	if !ok {
 		// A value list other than a plain "or" list: distribute it as
 		// Kibana does, one wildcard-field test per literal.
@@ -664,11 +735,11 @@ func orLiterals(v ast.Value) ([]*ast.Literal, bool) {
 // lenientMatcher compiles lits for a field family, skipping the literals
 // that do not fit it (no errors); nil when none fits.
 func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
-	trial := &compiler{schema: c.schema, clock: c.clock}
+	trial := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock}
 	var fits []*ast.Literal
 	for _, l := range lits {
-		probe := &compiler{schema: c.schema, clock: c.clock}
-		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam)}
+		probe := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock}
+		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}
 		probe.matcher(f, []*ast.Literal{l})
 		if len(probe.errs) == 0 {
 			fits = append(fits, l)
@@ -685,7 +756,7 @@ func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
 		}
 		return nil
 	}
-	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam)}, fits)
+	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}, fits)
 }
 
 func typeOfFamily(f family) Type {

@@ -22,24 +22,30 @@
 //
 // The field's type decides the comparison, as Elasticsearch's mapping does:
 //
-//   - keyword, constant_keyword, wildcard, flattened: exact, case-sensitive
-//     string equality; '*' in an unquoted value matches any run of
-//     characters over the whole value (linear time, no backtracking).
+//   - keyword, constant_keyword, wildcard, flattened, version: exact,
+//     case-sensitive string equality; '*' in an unquoted value matches any
+//     run of characters over the whole value (linear time, no
+//     backtracking). A string longer than the field's ignore_above (1024
+//     on ECS keyword fields) is not indexed and matches nothing. A query
+//     on a flattened field's root matches any of its leaves. Ranges on a
+//     version field follow software version order.
 //   - text, match_only_text: the value is split into lowercase word tokens
-//     (roughly Elasticsearch's standard analyzer); an unquoted query value
+//     (the standard analyzer's UAX #29 rules); an unquoted query value
 //     matches when any of its tokens is present, a quoted one when all its
 //     tokens appear consecutively and in order.
 //   - long, integer, short, byte, unsigned_long, double, float, half_float,
 //     scaled_float: numeric; the event value may be any Go number,
-//     json.Number or numeric text. Integer types truncate a fractional
-//     event value as Elasticsearch's coercion does; a fractional query
-//     value on an integer field matches nothing. Comparisons are in
-//     float64 (exact up to 2^53).
+//     json.Number or numeric text. Values are compared as the field
+//     indexes them: integer types exactly (beyond 2^53 too), truncating a
+//     fractional event value as coercion does; float and half_float at
+//     their precision; scaled_float as Math.round(value*scaling_factor).
+//     A fractional query value on an integer field matches nothing, and
+//     an event value out of the type's range matches nothing.
 //   - ip: address equality or CIDR membership; an IPv4-mapped IPv6 event
 //     value is the IPv4 address; ranges compare addresses in
 //     Elasticsearch's order (IPv4 as IPv4-mapped IPv6).
 //   - boolean: true and false, and the text "true", "false" (and "" as
-//     false) in events.
+//     false) in events; in ranges false < true.
 //   - date: text and numbers as Elasticsearch's default format
 //     strict_date_optional_time||epoch_millis reads them ([ParseDate],
 //     [DateOf]: "2021" is a year, 1609459200000 epoch milliseconds),
@@ -56,7 +62,11 @@
 //     compares as IPs, a numeric literal against a number compares as
 //     numbers, anything else compares as exact strings.
 //
-// "f:*" holds when f has any non-null value. "not" is plain negation, so
+// "f:*" holds when Elasticsearch indexed a value of f: not "" on a
+// numeric, ip or date field, not a value the field cannot parse, not a
+// keyword over ignore_above, not an object whose leaves are all null, never
+// a nested field outside "path:{...}" ([Mapping.Rejects] tells which
+// events Elasticsearch would refuse). "not" is plain negation, so
 // "not f:x" matches events without f. A value list on an array field may be
 // satisfied by different elements ("tags:(a and b)"), as Kibana distributes
 // the list over the field; a nested query "items:{ ... }" must hold within
@@ -66,5 +76,6 @@
 // What Elasticsearch would refuse is a [*CompileError] pointing at the
 // literal: a non-IP value or a bad CIDR on an ip field, a wildcard on an ip,
 // numeric, boolean or date field, text that is not a number on a numeric
-// field, text that is not a date on a date field.
+// field, text that is not a date on a date field, an unquoted null (Kibana
+// sends a null value, which Elasticsearch refuses).
 package eval

@@ -128,8 +128,8 @@ func TestMatchJSON(t *testing.T) {
 		{"keyword number value", `tags:21`, `{"tags":21}`, true},
 		{"keyword bool value", `tags:true`, `{"tags":true}`, true},
 		{"keyword true literal is text", `tags:true`, `{"tags":"true"}`, true},
-		{"keyword null literal is text", `tags:null`, `{"tags":"null"}`, true},
-		{"keyword null literal not missing", `tags:null`, `{}`, false},
+		{"keyword quoted null is text", `tags:"null"`, `{"tags":"null"}`, true},
+		{"keyword quoted null not missing", `tags:"null"`, `{}`, false},
 		{"keyword big set", `tags:(a or b or c or d or e or f or g or h or i or j)`, `{"tags":"j"}`, true},
 		{"keyword big set miss", `tags:(a or b or c or d or e or f or g or h or i or j)`, `{"tags":"k"}`, false},
 		{"keyword set with glob", `tags:(a or b* or c)`, `{"tags":"bz"}`, true},
@@ -347,6 +347,11 @@ func TestCompileErrors(t *testing.T) {
 		{`destination.port:true`, `true`, "destination.port", "not a number"},
 		{`small:300`, `300`, "small", "out of range for a byte"},
 		{`flag:yes`, `yes`, "flag", "not a boolean"},
+		// Kibana's grammar: unquoted null is buildLiteralNode(null); is.ts
+		// sends {"term": {"tags": {"value": null}}}, and
+		// BaseTermQueryBuilder refuses a null value.
+		{`tags:null`, `null`, "tags", "value cannot be null"},
+		{`tags:(a or null)`, `null`, "tags", "value cannot be null"},
 		{`@timestamp:yesterday`, `yesterday`, "@timestamp", "failed to parse date"},
 		{`@timestamp > now-1x`, `now-1x`, "@timestamp", "unknown unit"},
 		{`@timestamp:2021*`, `2021*`, "@timestamp", "wildcard"},

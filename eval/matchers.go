@@ -1,7 +1,11 @@
 package eval
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
 	"net/netip"
 	"strings"
 
@@ -56,13 +60,14 @@ const smallSet = 8
 // when few, a map when many) and '*' patterns. A non-string event value
 // is compared through its text form.
 type keywordMatcher struct {
+	f     *FieldMapping // ignore_above; a flattened root tests every leaf
 	small []string
 	set   map[string]struct{}
 	globs []*glob
 }
 
-func newKeywordMatcher(exact []string, globs []*glob) *keywordMatcher {
-	m := &keywordMatcher{globs: globs}
+func newKeywordMatcher(f *FieldMapping, exact []string, globs []*glob) *keywordMatcher {
+	m := &keywordMatcher{f: f, globs: globs}
 	if len(exact) > smallSet {
 		m.set = make(map[string]struct{}, len(exact))
 		for _, s := range exact {
@@ -76,8 +81,27 @@ func newKeywordMatcher(exact []string, globs []*glob) *keywordMatcher {
 
 func (m *keywordMatcher) Visit(x any) bool {
 	if s, ok := x.(string); ok {
-		return m.matchString(s)
+		return !m.f.tooLong(s) && m.matchString(s)
 	}
+	if m.f != nil && m.f.Type == Flattened {
+		// FlattenedFieldMapper indexes every leaf under the root field
+		// too: a query on the root matches any leaf value.
+		return visitLeaves(x, keywordLeaf{m})
+	}
+	return m.visitScalar(x)
+}
+
+// keywordLeaf matches one leaf of a flattened object.
+type keywordLeaf struct{ m *keywordMatcher }
+
+func (l keywordLeaf) Visit(x any) bool {
+	if s, ok := x.(string); ok {
+		return !l.m.f.tooLong(s) && l.m.matchString(s)
+	}
+	return l.m.visitScalar(x)
+}
+
+func (m *keywordMatcher) visitScalar(x any) bool {
 	var buf [64]byte
 	b, ok := appendText(buf[:0], x)
 	if !ok {
@@ -105,41 +129,70 @@ func (m *keywordMatcher) matchString(s string) bool {
 	return false
 }
 
-// numberMatcher matches numeric values equal to one of vals.
-type numberMatcher struct {
-	integer bool
-	vals    []float64
-	set     map[float64]struct{}
+// intSet matches integer values (byte, short, integer, long,
+// unsigned_long, and scaled_float's scaled longs) whose indexed long is
+// one of keys. Values the field would not index match nothing.
+type intSet struct {
+	f    *FieldMapping
+	keys []int64
 }
 
-func newNumberMatcher(integer bool, vals []float64) *numberMatcher {
-	m := &numberMatcher{integer: integer}
-	if len(vals) > smallSet {
-		m.set = make(map[float64]struct{}, len(vals))
-		for _, v := range vals {
-			m.set[v] = struct{}{}
-		}
-	} else {
-		m.vals = vals
-	}
-	return m
-}
-
-func (m *numberMatcher) Visit(x any) bool {
-	f, ok := toNumber(x, m.integer)
-	if !ok {
+func (m *intSet) Visit(x any) bool {
+	k, st := m.f.intKey(x)
+	if st != indexed {
 		return false
 	}
-	for _, v := range m.vals {
-		if f == v {
+	for _, v := range m.keys {
+		if k == v {
 			return true
 		}
 	}
-	if m.set != nil {
-		_, ok := m.set[f]
-		return ok
+	return false
+}
+
+// intRange matches integer values whose indexed long lies in [lo, hi].
+type intRange struct {
+	f      *FieldMapping
+	lo, hi int64
+}
+
+func (m *intRange) Visit(x any) bool {
+	k, st := m.f.intKey(x)
+	return st == indexed && k >= m.lo && k <= m.hi
+}
+
+// floatSet matches double, float and half_float values equal, at the
+// field's precision, to one of vals (rounded alike).
+type floatSet struct {
+	f    *FieldMapping
+	vals []float64
+}
+
+func (m *floatSet) Visit(x any) bool {
+	v, st := m.f.floatKey(x)
+	if st != indexed {
+		return false
+	}
+	for _, w := range m.vals {
+		if v == w {
+			return true
+		}
 	}
 	return false
+}
+
+// floatRange matches double, float and half_float values in a range:
+// the value at the field's precision against the bound as a float
+// (NumberFieldMapper's FLOAT and HALF_FLOAT rangeQuery parse the bound as
+// a float and move it to the next representable value).
+type floatRange struct {
+	f *FieldMapping
+	r numberRange
+}
+
+func (m *floatRange) Visit(x any) bool {
+	v, st := m.f.floatKey(x)
+	return st == indexed && m.r.in(v)
 }
 
 // bound is one side of a range; a range over a single literal has one.
@@ -230,13 +283,14 @@ func (m *boolMatcher) Visit(x any) bool {
 
 // stringRange matches text in a byte-order range (keyword ranges).
 type stringRange struct {
+	f        *FieldMapping // ignore_above, or nil
 	lo, hi   string
 	loB, hiB bound
 }
 
 func (m *stringRange) Visit(x any) bool {
 	if s, ok := x.(string); ok {
-		return m.in(s)
+		return !m.f.tooLong(s) && m.in(s)
 	}
 	var buf [64]byte
 	b, ok := appendText(buf[:0], x)
@@ -253,18 +307,50 @@ func (m *stringRange) in(s string) bool {
 	return true
 }
 
-// existsMatcher matches any non-null value (an object counts when it is
-// not empty).
-type existsMatcher struct{}
+// existsMatcher matches a value Elasticsearch indexes for the field (f:*):
+// not "" on a numeric field, not text that does not parse for the type,
+// not a keyword longer than ignore_above, not an object where a leaf is
+// mapped, not an object whose leaves are all null. A nil f is a field of
+// unknown type: any non-null value, an object when it has a leaf.
+type existsMatcher struct{ f *FieldMapping }
 
-func (existsMatcher) Visit(x any) bool {
+func (m existsMatcher) Visit(x any) bool {
+	if m.f == nil {
+		return x != nil && (!isObject(x) || hasLeaf(x))
+	}
+	return m.f.state(x) == indexed
+}
+
+func isObject(x any) bool {
+	switch x.(type) {
+	case map[string]any, Map, Event:
+		return true
+	}
+	return false
+}
+
+// visitLeaves passes each leaf value of the object or array x to v, and
+// reports whether a call returned true.
+func visitLeaves(x any, v Visitor) bool {
 	switch x := x.(type) {
+	case map[string]any:
+		for _, e := range x {
+			if visitLeaves(e, v) {
+				return true
+			}
+		}
+		return false
+	case []any:
+		for _, e := range x {
+			if visitLeaves(e, v) {
+				return true
+			}
+		}
+		return false
 	case nil:
 		return false
-	case map[string]any:
-		return len(x) > 0
 	}
-	return true
+	return v.Visit(x)
 }
 
 // noneMatcher matches nothing (a fractional value on an integer field).
@@ -357,4 +443,348 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// isInteger reports whether f indexes longs: the integer types and
+// scaled_float.
+func (f *FieldMapping) isInteger() bool {
+	return f.Type.family() == famInt || f.Type == ScaledFloat
+}
+
+// newNumberSet compiles numeric literals (checked number text) on a
+// numeric field into the values the field's term query looks for: a long
+// for the integer types (NumberFieldMapper's LONG.termQuery: a literal
+// with a fraction matches nothing; UnsignedLongFieldType.termQuery: one out
+// of range matches nothing), Math.round(v*scaling_factor) for a
+// scaled_float (ScaledFloatFieldType.termQuery), the value at the field's
+// precision for the float types (FloatPoint, HalfFloatPoint.newExactQuery).
+func newNumberSet(f *FieldMapping, texts []string) Visitor {
+	if !f.isInteger() {
+		m := &floatSet{f: f}
+		for _, t := range texts {
+			if v, ok := parseNumber(t); ok {
+				m.vals = append(m.vals, roundFloat(f.Type, v))
+			}
+		}
+		return m
+	}
+	m := &intSet{f: f}
+	lit := FieldMapping{Type: f.Type, ScalingFactor: f.ScalingFactor}
+	for _, t := range texts {
+		if f.Type != ScaledFloat {
+			r, ok := new(big.Rat).SetString(t)
+			if !ok || !r.IsInt() {
+				continue // a fraction on an integer field matches nothing
+			}
+		}
+		if k, st := lit.intKey(t); st == indexed {
+			m.keys = append(m.keys, k)
+		}
+	}
+	return m
+}
+
+// newNumberRange compiles one bound of a range on a numeric field. For
+// the integer types the bound becomes an inclusive long (LONG.rangeQuery:
+// a fraction rounds inward; UnsignedLongFieldType.rangeQuery clamps a
+// bound below 0 or beyond 2^64-1); for a scaled_float, the scaled bound
+// rounded inward after Math.nextUp/nextDown for an exclusive one
+// (ScaledFloatFieldType.rangeQuery); for the float types the bound read
+// as the type reads it (a float for float and half_float).
+func newNumberRange(f *FieldMapping, text string, lo, inclusive bool) Visitor {
+	v, _ := parseNumber(text)
+	switch {
+	case f.Type == ScaledFloat:
+		sf := f.ScalingFactor
+		if sf == 0 {
+			sf = 1
+		}
+		d := v * sf
+		m := &intRange{f: f, lo: math.MinInt64, hi: math.MaxInt64}
+		if lo {
+			if !inclusive {
+				d = math.Nextafter(d, math.Inf(1))
+			}
+			m.lo = saturate(math.Ceil(d))
+		} else {
+			if !inclusive {
+				d = math.Nextafter(d, math.Inf(-1))
+			}
+			m.hi = saturate(math.Floor(d))
+		}
+		return m
+	case f.isInteger():
+		return intRangeOf(f, text, lo, inclusive)
+	}
+	m := &floatRange{f: f}
+	b := bound{set: true, inclusive: inclusive}
+	if f.Type != Double {
+		v = float64(float32(v))
+	}
+	if lo {
+		m.r.lo, m.r.loB = v, b
+	} else {
+		m.r.hi, m.r.hiB = v, b
+	}
+	return m
+}
+
+// intRangeOf turns a bound on an integer field into an inclusive range of
+// keys, exactly (the bound is read as a rational number).
+func intRangeOf(f *FieldMapping, text string, lo, inclusive bool) Visitor {
+	r, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return noneMatcher{}
+	}
+	// the inclusive integer bound: ceil for a lower bound, floor for an
+	// upper one; an exclusive integral bound moves by one
+	n := new(big.Int).Quo(r.Num(), r.Denom()) // truncated toward zero
+	if r.IsInt() {
+		if !inclusive && lo {
+			n.Add(n, big.NewInt(1))
+		} else if !inclusive {
+			n.Sub(n, big.NewInt(1))
+		}
+	} else if lo && r.Sign() > 0 {
+		n.Add(n, big.NewInt(1))
+	} else if !lo && r.Sign() < 0 {
+		n.Sub(n, big.NewInt(1))
+	}
+	lim := intLimits[f.Type]
+	min := new(big.Int).Neg(new(big.Int).SetUint64(lim[0]))
+	max := new(big.Int).SetUint64(lim[1])
+	m := &intRange{f: f, lo: intKeyOf(f.Type, lim[0] != 0, lim[0]), hi: intKeyOf(f.Type, false, lim[1])}
+	switch {
+	case lo && n.Cmp(max) > 0, !lo && n.Cmp(min) < 0:
+		return noneMatcher{}
+	case lo && n.Cmp(min) < 0, !lo && n.Cmp(max) > 0:
+		return m // the bound is beyond the type: no limit
+	}
+	k := intKeyOf(f.Type, n.Sign() < 0, new(big.Int).Abs(n).Uint64())
+	if lo {
+		m.lo = k
+	} else {
+		m.hi = k
+	}
+	return m
+}
+
+// boolRange matches booleans in a range where false is 0 and true is 1,
+// as BooleanFieldType.rangeQuery orders them.
+type boolRange struct{ r numberRange }
+
+func (m *boolRange) Visit(x any) bool {
+	b, ok := toBool(x)
+	if !ok {
+		return false
+	}
+	n := 0.0
+	if b {
+		n = 1
+	}
+	return m.r.in(n)
+}
+
+// why explains, for Explain, why Elasticsearch indexes no value of the
+// field for x; "" when it indexes one.
+func (m existsMatcher) why(x any) string {
+	if m.f == nil {
+		return ""
+	}
+	switch m.f.state(x) {
+	case indexed:
+		return ""
+	case refused:
+		return fmt.Sprintf("a %s field cannot index %s: Elasticsearch refuses the document", m.f.Type, describe(x))
+	}
+	switch {
+	case isObject(x):
+		return "an object with no non-null value indexes nothing"
+	case m.f.Type.family() == famKeyword:
+		return fmt.Sprintf("a value longer than ignore_above %d is not indexed", m.f.IgnoreAbove)
+	case x == "":
+		return fmt.Sprintf("\"\" is null on a %s field: not indexed", m.f.Type)
+	}
+	return fmt.Sprintf("%s is malformed for a %s field and ignore_malformed skips it", describe(x), m.f.Type)
+}
+
+func describe(x any) string {
+	switch x := x.(type) {
+	case string:
+		if len(x) > 40 {
+			return fmt.Sprintf("%q...", x[:40])
+		}
+		return fmt.Sprintf("%q", x)
+	case map[string]any, Map, Event:
+		return "an object"
+	}
+	return fmt.Sprintf("%v", x)
+}
+
+// versionRange matches versions in a range in the order of
+// VersionEncoder.encodeVersion (elasticsearch x-pack mapper-version):
+// numeric parts compare as numbers, a pre-release sorts before its
+// release, its numeric identifiers before alphanumeric ones; a string
+// that is no legal version sorts after every legal one, as bytes.
+type versionRange struct {
+	lo, hi   []byte // encoded bounds
+	loB, hiB bound
+}
+
+func newVersionRange(text string, lo bool, b bound) *versionRange {
+	m := &versionRange{}
+	enc := appendVersion(nil, text)
+	if lo {
+		m.lo, m.loB = enc, b
+	} else {
+		m.hi, m.hiB = enc, b
+	}
+	return m
+}
+
+func (m *versionRange) Visit(x any) bool {
+	s, ok := x.(string)
+	if !ok {
+		return false
+	}
+	var buf [128]byte
+	v := appendVersion(buf[:0], s)
+	if m.loB.set {
+		c := bytes.Compare(v, m.lo)
+		if c < 0 || c == 0 && !m.loB.inclusive {
+			return false
+		}
+	}
+	if m.hiB.set {
+		c := bytes.Compare(v, m.hi)
+		if c > 0 || c == 0 && !m.hiB.inclusive {
+			return false
+		}
+	}
+	return true
+}
+
+// The marker bytes of VersionEncoder.
+const (
+	versionNumeric      = 0x01
+	versionPrerelease   = 0x02
+	versionNoPrerelease = 0x03
+)
+
+// appendVersion appends the encoding VersionEncoder.encodeVersion gives
+// s, whose byte order is the version order.
+func appendVersion(dst []byte, s string) []byte {
+	main, build := s, ""
+	if i := strings.IndexByte(s, '+'); i > 0 {
+		main, build = s[:i], s[i:]
+	}
+	pre := ""
+	if i := strings.IndexByte(main, '-'); i > 0 {
+		main, pre = main[:i], main[i:]
+	}
+	if !legalVersion(main, pre, build) {
+		if s == "" {
+			return append(dst, versionNoPrerelease)
+		}
+		return append(dst, s...)
+	}
+	dst = appendDigitGroups(dst, main)
+	if pre == "" {
+		dst = append(dst, versionNoPrerelease)
+	} else {
+		dst = append(dst, versionPrerelease, '-')
+		for rest, first := pre[1:], true; ; first = false {
+			part, tail, more := strings.Cut(rest, ".")
+			if !first {
+				dst = append(dst, '.')
+			}
+			if allDigits(part) {
+				dst = appendDigitGroups(dst, part)
+			} else {
+				dst = append(dst, part...)
+			}
+			if !more {
+				break
+			}
+			rest = tail
+		}
+	}
+	return append(dst, build...)
+}
+
+// appendDigitGroups writes each run of digits as 0x01, its length with
+// the top bit set, and the digits, so that longer numbers sort higher.
+func appendDigitGroups(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if s[i] < '0' || s[i] > '9' {
+			dst = append(dst, s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		dst = append(dst, versionNumeric, byte((j-i)|0x80))
+		dst = append(dst, s[i:j]...)
+		i = j
+	}
+	return dst
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// legalVersion checks VersionEncoder's relaxed semver patterns: main
+// (0|[1-9]\d*)(\.(0|[1-9]\d*))*, a pre-release of dot-separated
+// identifiers (0, [1-9]\d*, or alphanumerics and '-' with a non-digit), a
+// build of dot-separated [0-9a-zA-Z-]+, at most 32 identifiers each, and
+// digit runs shorter than 128.
+func legalVersion(main, pre, build string) bool {
+	number := func(p string) bool {
+		return p != "" && allDigits(p) && !(len(p) > 1 && p[0] == '0') && len(p) < 128
+	}
+	if !eachPart(main, number) {
+		return false
+	}
+	if pre != "" && !eachPart(pre[1:], func(id string) bool {
+		return id != "" && alnumDash(id) && (!allDigits(id) || number(id))
+	}) {
+		return false
+	}
+	return build == "" || eachPart(build[1:], func(id string) bool { return id != "" && alnumDash(id) })
+}
+
+// eachPart reports whether s has at most 32 dot-separated parts and ok
+// holds for each.
+func eachPart(s string, ok func(string) bool) bool {
+	for n := 1; ; n++ {
+		if n > 32 {
+			return false
+		}
+		part, rest, more := strings.Cut(s, ".")
+		if !ok(part) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		s = rest
+	}
+}
+
+func alnumDash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -11,9 +11,10 @@ import (
 // Program is a compiled query. It is immutable: Match, MatchEvent and
 // Explain may be called from many goroutines at once.
 type Program struct {
-	root   node
-	expr   ast.Expr
-	schema Schema
+	root    node
+	expr    ast.Expr
+	schema  Schema
+	mapping mapper
 }
 
 // Match reports whether Elasticsearch would return event for the query.
@@ -218,7 +219,16 @@ func (n *leafNode) explain(e Event) *Trace {
 	if n.source != nil {
 		e.Values(n.source, r)
 	}
-	return &Trace{Query: n.label, Held: r.held, Values: r.seen}
+	t := &Trace{Query: n.label, Held: r.held, Values: r.seen}
+	if w, ok := n.m.(interface{ why(any) string }); ok && !r.held {
+		for _, x := range r.seen {
+			if note := w.why(x); note != "" {
+				t.Note = note
+				break
+			}
+		}
+	}
+	return t
 }
 
 // recorder visits every value, remembering them and whether one matched.

@@ -38,6 +38,10 @@ const (
 	Flattened
 	Nested
 	GeoPoint
+	// Version is the version field type (VersionStringFieldMapper):
+	// exact and wildcard matching like a keyword, ranges in software
+	// version order (1.10.0 > 1.9.0, 1.0.0-alpha < 1.0.0).
+	Version
 )
 
 var typeNames = [...]string{
@@ -63,6 +67,7 @@ var typeNames = [...]string{
 	Flattened:       "flattened",
 	Nested:          "nested",
 	GeoPoint:        "geo_point",
+	Version:         "version",
 }
 
 // String returns the Elasticsearch name of the type ("keyword", "ip"...),
@@ -109,7 +114,7 @@ const (
 
 func (t Type) family() family {
 	switch t {
-	case Keyword, ConstantKeyword, Wildcard, Flattened:
+	case Keyword, ConstantKeyword, Wildcard, Flattened, Version:
 		return famKeyword
 	case Text, MatchOnlyText:
 		return famText
@@ -273,14 +278,28 @@ func LoadECS(r io.Reader) (Schema, error) {
 // multi-fields ("fields") become fields of their own
 // ("process.command_line.text"), aliases take their target's type, and
 // types the evaluator does not know are Unknown. When indices disagree on
-// a field's type, the field is Unknown.
+// a field's type, the field is Unknown. It is [ReadMapping] without the
+// mapping parameters.
 func LoadMapping(r io.Reader) (Schema, error) {
+	m, err := ReadMapping(r)
+	if err != nil {
+		return nil, err
+	}
+	return m.Schema(), nil
+}
+
+// ReadMapping reads the JSON of GET <index>/_mapping as [LoadMapping] does,
+// keeping each field's mapping parameters: ignore_above,
+// ignore_malformed, null_value, coerce, scaling_factor and format. When
+// indices give one field the same type but different parameters, the
+// first index (in name order) wins.
+func ReadMapping(r io.Reader) (Mapping, error) {
 	var doc map[string]json.RawMessage
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("eval: reading mapping JSON: %w", err)
 	}
-	l := mappingLoader{s: Schema{}, aliases: map[string]string{}}
+	l := mappingLoader{s: Mapping{}, aliases: map[string]string{}}
 	switch {
 	case doc["properties"] != nil:
 		if err := l.properties("", doc["properties"]); err != nil {
@@ -318,34 +337,36 @@ func LoadMapping(r io.Reader) (Schema, error) {
 }
 
 type mappingLoader struct {
-	s       Schema
-	cur     map[string]Type // the index being read
+	s       Mapping
+	cur     Mapping // the index being read
 	aliases map[string]string
 	index   string
 }
 
-func (l *mappingLoader) set(name string, t Type) {
+func (l *mappingLoader) set(name string, f FieldMapping) {
 	if l.cur == nil {
-		l.cur = map[string]Type{}
+		l.cur = Mapping{}
 	}
-	l.cur[name] = t
+	l.cur[name] = f
 }
 
 // commit merges the index just read into the schema: a type that differs
 // from another index's becomes Unknown.
 func (l *mappingLoader) commit() {
 	for from, to := range l.aliases {
-		if t, ok := l.cur[to]; ok {
-			l.set(from, t)
+		if f, ok := l.cur[to]; ok {
+			l.set(from, f)
 		}
 	}
 	clear(l.aliases)
-	for name, t := range l.cur {
-		if old, ok := l.s[name]; ok && old != t {
-			l.s[name] = Unknown
+	for name, f := range l.cur {
+		if old, ok := l.s[name]; ok {
+			if old.Type != f.Type {
+				l.s[name] = FieldMapping{}
+			}
 			continue
 		}
-		l.s[name] = t
+		l.s[name] = f
 	}
 	l.cur = nil
 }
@@ -378,10 +399,29 @@ func (l *mappingLoader) mappings(raw json.RawMessage) error {
 }
 
 type mappingField struct {
-	Type       string                     `json:"type"`
-	Path       string                     `json:"path"`
-	Properties json.RawMessage            `json:"properties"`
-	Fields     map[string]json.RawMessage `json:"fields"`
+	Type            string                     `json:"type"`
+	Path            string                     `json:"path"`
+	Properties      json.RawMessage            `json:"properties"`
+	Fields          map[string]json.RawMessage `json:"fields"`
+	IgnoreAbove     int                        `json:"ignore_above"`
+	IgnoreMalformed bool                       `json:"ignore_malformed"`
+	NullValue       any                        `json:"null_value"`
+	Coerce          *bool                      `json:"coerce"`
+	ScalingFactor   float64                    `json:"scaling_factor"`
+	Format          string                     `json:"format"`
+}
+
+// mapping returns the field's mapping, typed t.
+func (f *mappingField) mapping(t Type) FieldMapping {
+	return FieldMapping{
+		Type:            t,
+		IgnoreAbove:     f.IgnoreAbove,
+		IgnoreMalformed: f.IgnoreMalformed,
+		NullValue:       f.NullValue,
+		NoCoerce:        f.Coerce != nil && !*f.Coerce,
+		ScalingFactor:   f.ScalingFactor,
+		Format:          f.Format,
+	}
 }
 
 func (l *mappingLoader) properties(prefix string, raw json.RawMessage) error {
@@ -404,7 +444,7 @@ func (l *mappingLoader) properties(prefix string, raw json.RawMessage) error {
 			continue
 		}
 		t, _ := ParseType(typ)
-		l.set(full, t)
+		l.set(full, f.mapping(t))
 		if f.Properties != nil {
 			if err := l.properties(full+".", f.Properties); err != nil {
 				return err
@@ -416,8 +456,131 @@ func (l *mappingLoader) properties(prefix string, raw json.RawMessage) error {
 				return fmt.Errorf("eval: %s: field %s.%s: %w", l.where(), full, sub, err)
 			}
 			st, _ := ParseType(sf.Type)
-			l.set(full+"."+sub, st)
+			l.set(full+"."+sub, sf.mapping(st))
 		}
 	}
 	return nil
 }
+
+// FieldMapping is the mapping of one field: its type and the mapping
+// parameters that change what Elasticsearch indexes for a value. The zero
+// value of each parameter is Elasticsearch's default for it.
+type FieldMapping struct {
+	Type Type
+	// IgnoreAbove ("ignore_above") is, for keyword, wildcard and
+	// flattened fields, the longest string that is indexed, counted as
+	// Java's String.length counts (UTF-16 code units), as
+	// KeywordFieldMapper.indexValue does. A longer string is kept in the
+	// source but not indexed: no query, not even f:*, finds it. 0 means
+	// no limit.
+	IgnoreAbove int
+	// IgnoreMalformed ("ignore_malformed") makes a numeric, ip, boolean
+	// or date field skip a value it cannot parse instead of refusing the
+	// whole document.
+	IgnoreMalformed bool
+	// NullValue ("null_value") is the value indexed in place of a JSON
+	// null; nil means none. It is carried from the mapping; the event
+	// walk skips nulls, so matching does not use it yet.
+	NullValue any
+	// NoCoerce is "coerce": false on a numeric field: numeric text and,
+	// on integer types, numbers with a fraction are refused instead of
+	// converted.
+	NoCoerce bool
+	// ScalingFactor ("scaling_factor") of a scaled_float field: values
+	// are indexed as the long Math.round(value*ScalingFactor). 0 is taken
+	// as 1.
+	ScalingFactor float64
+	// Format ("format") of a date field, as written in the mapping; ""
+	// is Elasticsearch's default, strict_date_optional_time||epoch_millis.
+	Format string
+}
+
+// Mapping maps full dotted field names to their mappings: a [Schema] with
+// the mapping parameters of each field. Build one in code, read one with
+// [ReadMapping], or derive one from a Schema with [ECSMapping].
+type Mapping map[string]FieldMapping
+
+// Schema returns the types of m's fields.
+func (m Mapping) Schema() Schema {
+	s := make(Schema, len(m))
+	for name, f := range m {
+		s[name] = f.Type
+	}
+	return s
+}
+
+// Lookup returns the mapping of field. A field below a flattened field
+// ("labels.env" under a flattened "labels") is a keyword with the
+// flattened field's ignore_above. A field m does not know has type
+// Unknown and no parameters.
+func (m Mapping) Lookup(field string) FieldMapping {
+	if f, ok := m[field]; ok {
+		return f
+	}
+	for i := len(field) - 1; i > 0; i-- {
+		if field[i] != '.' {
+			continue
+		}
+		if f := m[field[:i]]; f.Type == Flattened {
+			return FieldMapping{Type: Keyword, IgnoreAbove: f.IgnoreAbove}
+		}
+	}
+	return FieldMapping{}
+}
+
+// ecsIgnoreAbove is the ignore_above the ECS templates set on keyword
+// fields (elastic/ecs generated/elasticsearch/composable/component/*.json:
+// "ignore_above": 1024 on every keyword field, 2083 on event.url). ECS
+// sets none on wildcard, text or flattened fields.
+const ecsIgnoreAbove = 1024
+
+var ecsIgnoreAboveExceptions = map[string]int{"event.url": 2083}
+
+// ECSMapping returns s with the mapping parameters the ECS index templates
+// give its fields: ignore_above 1024 on keyword fields (2083 on
+// event.url), Elasticsearch's defaults elsewhere. [Compile] uses it for a
+// schema given by [WithSchema].
+func ECSMapping(s Schema) Mapping {
+	m := make(Mapping, len(s))
+	for name, t := range s {
+		m[name] = ecsField(name, t)
+	}
+	return m
+}
+
+// ecsField is the mapping the ECS templates give a field of type t.
+func ecsField(name string, t Type) FieldMapping {
+	f := FieldMapping{Type: t}
+	if t == Keyword {
+		f.IgnoreAbove = ecsIgnoreAbove
+		if n, ok := ecsIgnoreAboveExceptions[name]; ok {
+			f.IgnoreAbove = n
+		}
+	}
+	return f
+}
+
+// mapper gives the mapping of a field: a Mapping, or a Schema read with
+// the ECS templates' parameters (ecsSchema), which spares Compile building
+// a Mapping for every query.
+type mapper interface {
+	lookup(field string) FieldMapping
+}
+
+func (m Mapping) lookup(field string) FieldMapping { return m.Lookup(field) }
+
+// ecsSchema is a Schema with the parameters of [ECSMapping].
+type ecsSchema Schema
+
+func (s ecsSchema) lookup(field string) FieldMapping {
+	t := Schema(s).Lookup(field)
+	if _, ok := s[field]; !ok && t == Keyword {
+		// a key under a flattened field: no ignore_above in ECS
+		return FieldMapping{Type: t}
+	}
+	return ecsField(field, t)
+}
+
+// DefaultMapping returns [DefaultSchema] with the parameters of the ECS
+// templates ([ECSMapping]): the mapping [Compile] uses without options.
+func DefaultMapping() Mapping { return ECSMapping(DefaultSchema()) }

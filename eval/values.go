@@ -279,3 +279,424 @@ func appendFloat(buf []byte, f float64) []byte {
 	}
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
 }
+
+// indexState is what Elasticsearch does with one value of a field when it
+// indexes a document.
+type indexState uint8
+
+const (
+	indexed indexState = iota
+	// skipped: the value is kept in the source but not indexed, and the
+	// document is kept: "" on a numeric field, a string longer than
+	// ignore_above, a malformed value under ignore_malformed.
+	skipped
+	// refused: the field's mapper cannot parse the value and the whole
+	// document is refused (a mapper_parsing_exception).
+	refused
+)
+
+// malformed is the state of a value the field cannot parse: skipped
+// under ignore_malformed, else refused.
+func (f *FieldMapping) malformed() indexState {
+	if f.IgnoreMalformed {
+		return skipped
+	}
+	return refused
+}
+
+// state returns what Elasticsearch does with x, one value of a field
+// mapped as f (arrays are passed element by element; nulls never come).
+// The rules are those of the field mappers' parseCreateField:
+// KeywordFieldMapper (ignore_above), NumberFieldMapper and
+// UnsignedLongFieldMapper ("" is null when coerce is on; text that does
+// not parse and out-of-range numbers fail), IpFieldMapper
+// (InetAddresses.forString: "" fails), BooleanFieldMapper (true, false,
+// "true", "false" and "" as false; anything else fails), DateFieldMapper
+// (text that does not parse fails). An object where a leaf is mapped
+// fails whatever ignore_malformed says (it applies to values only).
+func (f *FieldMapping) state(x any) indexState {
+	switch x.(type) {
+	case map[string]any, Event:
+		switch f.Type {
+		case Object, Nested, Flattened, Unknown:
+			if hasLeaf(x) {
+				return indexed
+			}
+			return skipped
+		case GeoPoint:
+			return indexed
+		}
+		return refused
+	}
+	switch f.Type.family() {
+	case famKeyword:
+		if f.Type == Flattened {
+			return refused // a flattened field takes an object
+		}
+		if s, ok := x.(string); ok && f.tooLong(s) {
+			return skipped
+		}
+		return indexed
+	case famInt:
+		_, st := f.intKey(x)
+		return st
+	case famFloat:
+		if f.Type == ScaledFloat {
+			_, st := f.intKey(x)
+			return st
+		}
+		_, st := f.floatKey(x)
+		return st
+	case famIP:
+		if _, ok := toAddr(x); !ok {
+			return f.malformed()
+		}
+	case famBool:
+		if _, ok := toBool(x); !ok {
+			return f.malformed()
+		}
+	case famDate:
+		if _, ok := toMillis(x); !ok {
+			return f.malformed()
+		}
+	case famOther:
+		if f.Type != GeoPoint {
+			return refused // a concrete value where an object is mapped
+		}
+	}
+	return indexed
+}
+
+// hasLeaf reports whether the object x holds a non-null value at any
+// depth: an object whose leaves are all null (or empty) indexes nothing.
+func hasLeaf(x any) bool {
+	switch x := x.(type) {
+	case nil:
+		return false
+	case map[string]any:
+		for _, v := range x {
+			if hasLeaf(v) {
+				return true
+			}
+		}
+		return false
+	case Map:
+		return hasLeaf(map[string]any(x))
+	case []any:
+		for _, v := range x {
+			if hasLeaf(v) {
+				return true
+			}
+		}
+		return false
+	case Event:
+		return x.Fields(visitFieldFunc(func(string, any) bool { return true }))
+	}
+	return true
+}
+
+type visitFieldFunc func(string, any) bool
+
+func (f visitFieldFunc) VisitField(name string, x any) bool { return f(name, x) }
+
+// tooLong reports whether s is longer than the field's ignore_above, in
+// UTF-16 code units (Java's String.length, which KeywordFieldMapper
+// compares): a character beyond U+FFFF counts two.
+func (f *FieldMapping) tooLong(s string) bool {
+	if f == nil || f.IgnoreAbove <= 0 || len(s) <= f.IgnoreAbove {
+		return false // a UTF-16 length never exceeds the UTF-8 length
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+		if n > f.IgnoreAbove {
+			return true
+		}
+	}
+	return false
+}
+
+// intLimits are the integer types' ranges as (largest magnitude below
+// zero, largest value above).
+var intLimits = map[Type][2]uint64{
+	Byte:         {128, 127},
+	Short:        {1 << 15, 1<<15 - 1},
+	Integer:      {1 << 31, 1<<31 - 1},
+	Long:         {1 << 63, 1<<63 - 1},
+	ScaledFloat:  {1 << 63, 1<<63 - 1},
+	UnsignedLong: {0, math.MaxUint64},
+}
+
+// intKey returns the long that Elasticsearch indexes for x in an integer
+// field (byte, short, integer, long, unsigned_long) or a scaled_float
+// (Math.round(x*scaling_factor)), exactly (no float64 round trip for
+// integers beyond 2^53), as an ordered key: unsigned_long values are
+// offset by -2^63 so that keys order as the values do. A fraction is
+// truncated, as coercion does (NumberFieldMapper's NumberType.parse);
+// out-of-range values fail ("Value [1e20] is out of range for a long").
+func (f *FieldMapping) intKey(x any) (int64, indexState) {
+	if f.Type == ScaledFloat {
+		v, st := f.floatValue(x)
+		if st != indexed {
+			return 0, st
+		}
+		return scaleKey(v, f.ScalingFactor), indexed
+	}
+	neg, mag, st := f.exactInt(x)
+	if st != indexed {
+		return 0, st
+	}
+	lim, ok := intLimits[f.Type]
+	if !ok {
+		lim = intLimits[Long]
+	}
+	if neg && mag > lim[0] || !neg && mag > lim[1] {
+		return 0, f.malformed()
+	}
+	return intKeyOf(f.Type, neg, mag), indexed
+}
+
+// intKeyOf is the ordered key of the integer -mag (neg) or mag.
+func intKeyOf(t Type, neg bool, mag uint64) int64 {
+	if t == UnsignedLong {
+		return int64(mag ^ 1<<63)
+	}
+	if neg {
+		return int64(^mag + 1)
+	}
+	return int64(mag)
+}
+
+// scaleKey is ScaledFloatFieldMapper's indexed long: Java's
+// Math.round(v*factor), floor(x+0.5), saturated to the long range.
+func scaleKey(v, factor float64) int64 {
+	if factor == 0 {
+		factor = 1
+	}
+	return saturate(math.Floor(v*factor + 0.5))
+}
+
+func saturate(f float64) int64 {
+	switch {
+	case f >= 1<<63:
+		return math.MaxInt64
+	case f < -(1 << 63):
+		return math.MinInt64
+	}
+	return int64(f)
+}
+
+// exactInt returns the integer value of x truncated toward zero, as a
+// sign and a magnitude, for any value below 2^64 in magnitude.
+func (f *FieldMapping) exactInt(x any) (neg bool, mag uint64, st indexState) {
+	switch v := x.(type) {
+	case string:
+		if v == "" && !f.NoCoerce {
+			return false, 0, skipped
+		}
+		if f.NoCoerce {
+			return false, 0, f.malformed()
+		}
+		return f.intText(v)
+	case json.Number:
+		return f.intText(string(v))
+	case float64:
+		return f.intFloat(v)
+	case float32:
+		return f.intFloat(float64(v))
+	case int:
+		return signMag(int64(v))
+	case int64:
+		return signMag(v)
+	case int32:
+		return signMag(int64(v))
+	case int16:
+		return signMag(int64(v))
+	case int8:
+		return signMag(int64(v))
+	case uint:
+		return false, uint64(v), indexed
+	case uint64:
+		return false, v, indexed
+	case uint32:
+		return false, uint64(v), indexed
+	case uint16:
+		return false, uint64(v), indexed
+	case uint8:
+		return false, uint64(v), indexed
+	}
+	return false, 0, f.malformed()
+}
+
+func signMag(v int64) (bool, uint64, indexState) {
+	if v < 0 {
+		return true, ^uint64(v) + 1, indexed
+	}
+	return false, uint64(v), indexed
+}
+
+func (f *FieldMapping) intFloat(v float64) (bool, uint64, indexState) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1<<64 {
+		return false, 0, f.malformed()
+	}
+	if f.NoCoerce && v != math.Trunc(v) {
+		return false, 0, f.malformed()
+	}
+	v = math.Trunc(v)
+	if v < 0 {
+		return true, uint64(-v), indexed
+	}
+	return false, uint64(v), indexed
+}
+
+// intText reads decimal text exactly: digits, with a fraction that is
+// truncated; with an exponent, through float64 (as BigDecimal would, to
+// within float precision).
+func (f *FieldMapping) intText(s string) (bool, uint64, indexState) {
+	if _, ok := numberSyntax(s); !ok {
+		return false, 0, f.malformed()
+	}
+	if strings.ContainsAny(s, "eE") {
+		v, ok := parseNumber(s)
+		if !ok {
+			return false, 0, f.malformed()
+		}
+		return f.intFloat(v)
+	}
+	neg := s[0] == '-'
+	if s[0] == '-' || s[0] == '+' {
+		s = s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if f.NoCoerce && strings.Trim(frac, "0") != "" {
+		return false, 0, f.malformed()
+	}
+	var mag uint64
+	for i := 0; i < len(whole); i++ {
+		d := uint64(whole[i] - '0')
+		if mag > (math.MaxUint64-d)/10 {
+			return false, 0, f.malformed()
+		}
+		mag = mag*10 + d
+	}
+	return neg && mag != 0, mag, indexed
+}
+
+// floatValue returns x as a double, as NumberFieldMapper reads a value
+// ("" is null when coerce is on; NaN and infinities fail).
+func (f *FieldMapping) floatValue(x any) (float64, indexState) {
+	switch v := x.(type) {
+	case string:
+		if v == "" && !f.NoCoerce {
+			return 0, skipped
+		}
+		if f.NoCoerce {
+			return 0, f.malformed()
+		}
+	case bool, map[string]any, Event:
+		return 0, f.malformed()
+	}
+	v, ok := toNumber(x, false)
+	if !ok {
+		return 0, f.malformed()
+	}
+	return v, indexed
+}
+
+// floatKey returns the value Elasticsearch indexes for x in a double,
+// float or half_float field, at the field's precision: a float is a
+// float32 (16777217 is 16777216), a half_float has 11 significant bits
+// (Lucene's HalfFloatPoint). A value beyond the type's range fails
+// (NumberType.validateParsed: only finite values).
+func (f *FieldMapping) floatKey(x any) (float64, indexState) {
+	v, st := f.floatValue(x)
+	if st != indexed {
+		return 0, st
+	}
+	v = roundFloat(f.Type, v)
+	if math.IsInf(v, 0) {
+		return 0, f.malformed()
+	}
+	return v, indexed
+}
+
+// roundFloat rounds v to the precision of a float type: float32 for
+// float, then 11 significant bits for half_float (rounding to nearest,
+// ties to even, as Float.floatToFloat16 / HalfFloatPoint do). Beyond the
+// type's range it gives an infinity.
+func roundFloat(t Type, v float64) float64 {
+	switch t {
+	case Float:
+		return float64(float32(v))
+	case HalfFloat:
+		return roundHalf(float64(float32(v)))
+	}
+	return v
+}
+
+// roundHalf rounds v to the nearest half-precision float: 11 significant
+// bits, smallest step 2^-24, largest finite 65504.
+func roundHalf(v float64) float64 {
+	a := math.Abs(v)
+	if a == 0 || math.IsNaN(a) || math.IsInf(a, 0) {
+		return v
+	}
+	e := math.Ilogb(a)
+	if e < -14 {
+		e = -14 // subnormal: a fixed step of 2^-24
+	}
+	ulp := math.Ldexp(1, e-10)
+	r := math.RoundToEven(a/ulp) * ulp
+	if r > 65504 {
+		r = math.Inf(1)
+	}
+	return math.Copysign(r, v)
+}
+
+// Rejects reports whether Elasticsearch would refuse to index e with
+// mapping m (a mapper_parsing_exception), and the first field at fault
+// that it found: a value its mapper cannot parse ("abc" on a long, "yes"
+// on a boolean, a malformed address on an ip field, 1e20 on a long, -1 on
+// an unsigned_long) when ignore_malformed is off, an object where a leaf
+// field is mapped, or a concrete value where an object is mapped. A
+// replay can count such events: they never reach the index. Values that
+// are merely not indexed ("" on a number, a keyword over ignore_above)
+// are not refusals.
+func (m Mapping) Rejects(e Event) (field string, rejected bool) {
+	return rejects(m, e)
+}
+
+func rejects(m mapper, e Event) (field string, rejected bool) {
+	e.Fields(visitFieldFunc(func(name string, x any) bool {
+		f := m.lookup(name)
+		if f.Type == Unknown {
+			// a value below a mapped leaf: an object where the leaf is
+			for i := len(name) - 1; i > 0; i-- {
+				if name[i] != '.' {
+					continue
+				}
+				switch m.lookup(name[:i]).Type {
+				case Unknown, Object, Nested, Flattened:
+					continue
+				}
+				field, rejected = name[:i], true
+				return true
+			}
+			return false
+		}
+		if f.state(x) == refused {
+			field, rejected = name, true
+		}
+		return rejected
+	}))
+	return field, rejected
+}
+
+// Rejects is [Mapping.Rejects] with the mapping the program was compiled
+// with.
+func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
+	return rejects(p.mapping, Map(event))
+}
