@@ -17,6 +17,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kqlrules/kqlrules"
+	"github.com/kqlrules/kqlrules/eval"
 )
 
 // Rule types known to Kibana's detection engine.
@@ -135,6 +138,21 @@ const (
 
 // Deprecated reports whether the rule's maturity is "deprecated".
 func (r *Rule) Deprecated() bool { return r.Metadata.Maturity == MaturityDeprecated }
+
+// Program parses and compiles the rule's query (the current version's) with
+// [kqlrules.Compile], for matching events one by one. The rule's language
+// must be kuery (or absent). Errors name the rule and wrap the *kql.Error of
+// a syntax error or eval's compile errors.
+func (r *Rule) Program(opts ...eval.Option) (*eval.Program, error) {
+	if r.Language != "" && r.Language != LanguageKuery {
+		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
+	}
+	prog, err := kqlrules.Compile(r.Query, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
+	}
+	return prog, nil
+}
 
 // Threat is one entry of a rule's threat mapping: a framework (such as
 // "MITRE ATT&CK"), one tactic and the techniques under it.
