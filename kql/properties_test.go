@@ -18,6 +18,7 @@ import (
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 	"github.com/kqlrules/kqlrules/internal/proptest"
 	"github.com/kqlrules/kqlrules/kql"
 )
@@ -204,7 +205,7 @@ func TestGeneratedTreesRoundTrip(t *testing.T) {
 			return fmt.Sprintf("%q does not parse: %v", src, err)
 		}
 		if !equalTrees(x, y, &n) {
-			return fmt.Sprintf("%q parses to another tree:\n%s", src, ast.Diff(x, y))
+			return fmt.Sprintf("%q parses to another tree:\n%s", src, asttest.Diff(x, y))
 		}
 		if again := ast.Print(y); again != src {
 			return fmt.Sprintf("canonical form not stable: %q then %q", src, again)
@@ -219,7 +220,7 @@ func TestGeneratedTreesRoundTrip(t *testing.T) {
 			return fmt.Sprintf("%q does not parse: %v", src, err)
 		}
 		if want := (&ast.NotExpr{X: &ast.NotExpr{X: x}}); !equalTrees(want, y, &n) {
-			return fmt.Sprintf("%q parses to another tree:\n%s", src, ast.Diff(want, y))
+			return fmt.Sprintf("%q parses to another tree:\n%s", src, asttest.Diff(want, y))
 		}
 		return ""
 	}, genTreeCode()))
