@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/kql"
 )
 
 // TestEqualCases checks ast.Equal on the edges of its definition. The
@@ -68,6 +69,26 @@ func TestEqualCases(t *testing.T) {
 		}
 		if got := ast.Equal(tc.b, tc.a); got != tc.want {
 			t.Errorf("%s: Equal(%v, %v) = %v, want %v (arguments swapped)", tc.name, tc.b, tc.a, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkEqual compares two parses of the FTP rule's current query, equal
+// trees that Equal walks to the end.
+func BenchmarkEqual(b *testing.B) {
+	const q = `event.category:(network or network_traffic) and network.transport:tcp and (destination.port:(20 or 21) or event.dataset:zeek.ftp) and source.ip:( 10.0.0.0/8 or 172.16.0.0/12 or 192.168.0.0/16 ) and not destination.ip:( 10.0.0.0/8 or 127.0.0.0/8 or 169.254.0.0/16 or 172.16.0.0/12 or 192.168.0.0/16 or 224.0.0.0/4 or "::1" or "FE80::/10" or "FF00::/8" )`
+	x, err := kql.Parse(q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	y, err := kql.Parse(q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !ast.Equal(x, y) {
+			b.Fatal("not equal")
 		}
 	}
 }
