@@ -1,5 +1,8 @@
 package kqlrules
 
+// The root package imports kql and eval only: rules imports it (for
+// Rule.Program and rules.Run), so it must never import rules or lint.
+
 import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
