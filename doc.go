@@ -7,6 +7,9 @@
 //
 //	query text ──kql.Parse──▶ ast.Expr ──eval.Compile──▶ *eval.Program ──Match(event)──▶ bool
 //
+// [Compile] takes both steps in one call, as does
+// [github.com/kqlrules/kqlrules/rules.Rule.Program] for a rule's query.
+//
 //	rule file ──rules.Load──▶ *rules.Rule ──rules.Run(events)──▶ alerts and a run report
 //
 // The packages:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 )
 
 func str(text string) *ast.Literal { return &ast.Literal{Kind: ast.String, Text: text} }
@@ -55,13 +56,13 @@ func TestEqualIgnoresFormatting(t *testing.T) {
 	a := &ast.MatchExpr{Field: &ast.Literal{ValuePos: 0, Raw: "f", Text: "f"}, Value: &ast.Literal{ValuePos: 2, Raw: `a\:b`, Text: "a:b"}}
 	b := &ast.MatchExpr{Field: &ast.Literal{ValuePos: 5, Raw: "f", Text: "f"}, Value: &ast.Literal{ValuePos: 9, Raw: `a\u003ab`, Text: "a:b"}}
 	if !ast.Equal(a, b) {
-		t.Errorf("trees differing in positions and raw text are not Equal:\n%s", ast.Diff(a, b))
+		t.Errorf("trees differing in positions and raw text are not Equal:\n%s", asttest.Diff(a, b))
 	}
 	c := &ast.MatchExpr{Field: str("f"), Value: quoted("a:b")}
 	if ast.Equal(a, c) {
 		t.Errorf("a quoted and an unquoted value compare Equal")
 	}
-	if ast.Diff(a, c) == "" {
+	if asttest.Diff(a, c) == "" {
 		t.Errorf("Diff of unequal trees is empty")
 	}
 }

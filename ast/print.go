@@ -216,9 +216,12 @@ func Quote(s string) string {
 }
 
 // Spellable reports whether s can be written as an unquoted KQL string
-// value: it has no leading or trailing white space (Kibana trims unquoted
-// values) and is not "true", "false" or "null" (which are typed literals).
-// The empty string is spellable.
+// value, so that the printer need not quote it: it has no leading or
+// trailing white space (see [IsTrimSpace]: Kibana trims unquoted values)
+// and is not "true", "false" or "null", which unquoted are typed literals
+// (Kibana's grammar.peggy, rule UnquotedLiteral). Everything else can be
+// spelled with escapes. The empty string is spellable: it prints as the
+// escape \t, which Kibana trims away.
 func Spellable(s string) bool {
 	if s == "true" || s == "false" || s == "null" {
 		return false
@@ -226,8 +229,11 @@ func Spellable(s string) bool {
 	return strings.TrimFunc(s, IsTrimSpace) == s
 }
 
-// IsSpace reports whether r is white space in KQL's grammar: space, tab,
-// carriage return, newline or no-break space (U+00A0).
+// IsSpace reports whether r is white space in KQL's grammar (rule Space of
+// Kibana's grammar.peggy): space, tab, carriage return, newline or no-break
+// space (U+00A0). White space separates tokens; around " or ", " and " and
+// before "not " it is what makes a keyword of the word inside an unquoted
+// value. Other Unicode spaces are ordinary characters.
 func IsSpace(r rune) bool {
 	switch r {
 	case ' ', '\t', '\r', '\n', '\u00a0':
@@ -237,7 +243,11 @@ func IsSpace(r rune) bool {
 }
 
 // IsTrimSpace reports whether r is white space that Kibana trims from the
-// ends of an unquoted literal (JavaScript's String.prototype.trim).
+// ends of an unquoted literal (rule UnquotedLiteral of grammar.peggy calls
+// JavaScript's String.prototype.trim): the [IsSpace] characters and every
+// other character JavaScript counts as white space or a line terminator
+// (vertical tab, form feed, U+1680, U+2000 to U+200A, U+2028, U+2029,
+// U+202F, U+205F, U+3000 and the byte order mark U+FEFF).
 func IsTrimSpace(r rune) bool {
 	switch r {
 	case '\t', '\n', '\v', '\f', '\r', ' ', '\u00a0', '\u1680', '\u2028', '\u2029',
@@ -248,7 +258,10 @@ func IsTrimSpace(r rune) bool {
 }
 
 // IsSpecial reports whether r must be escaped with a backslash in an
-// unquoted literal: one of \ ( ) : < > " * { }.
+// unquoted literal: one of \ ( ) : < > " * { } (rule SpecialCharacter of
+// Kibana's grammar.peggy). Unescaped, none of them can stand inside an
+// unquoted literal, except '*', which makes it a wildcard. In a quoted string only '"' and '\' need escaping
+// (see [Quote]).
 func IsSpecial(r rune) bool {
 	return strings.ContainsRune(`\():<>"*{}`, r)
 }

@@ -30,8 +30,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
 
-	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules"
 )
 
 // FTPQuery is the FTP rule's current KQL query, as Elastic's rule file has it.
@@ -50,11 +49,7 @@ type Matcher func(event map[string]any) bool
 // CompileKQL parses and compiles FTPQuery with kqlrules and its default
 // (ECS) schema.
 func CompileKQL() (Matcher, error) {
-	x, err := kql.Parse(FTPQuery)
-	if err != nil {
-		return nil, fmt.Errorf("kqlrules: %w", err)
-	}
-	p, err := eval.Compile(x)
+	p, err := kqlrules.Compile(FTPQuery)
 	if err != nil {
 		return nil, fmt.Errorf("kqlrules: %w", err)
 	}

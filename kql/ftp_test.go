@@ -11,6 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
 )
@@ -38,7 +39,7 @@ func mustParse(t testing.TB, q string) ast.Expr {
 func TestFTPQueries(t *testing.T) {
 	v1, v3, v4, cur := mustParse(t, ftpV1), mustParse(t, ftpV3), mustParse(t, ftpV4), mustParse(t, ftpCurrent)
 	if !ast.Equal(cur, mustParse(t, ftpCurrentTOML)) {
-		t.Errorf("the rule file's multi-line query differs from the documented one:\n%s", ast.Diff(cur, mustParse(t, ftpCurrentTOML)))
+		t.Errorf("the rule file's multi-line query differs from the documented one:\n%s", asttest.Diff(cur, mustParse(t, ftpCurrentTOML)))
 	}
 	if cur.String() != mustParse(t, ftpCurrentTOML).String() {
 		t.Errorf("formatting-only pair with different canonical forms")
@@ -119,7 +120,7 @@ func TestElasticRules(t *testing.T) {
 			continue
 		}
 		if !ast.Equal(x, y) {
-			t.Errorf("%s: round trip changed the tree:\n%s", r.File, ast.Diff(x, y))
+			t.Errorf("%s: round trip changed the tree:\n%s", r.File, asttest.Diff(x, y))
 		}
 		if y.String() != canon {
 			t.Errorf("%s: canonical form is not stable:\n%s\n%s", r.File, canon, y.String())

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -40,7 +41,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) = %q, which does not parse: %v", src, canon, err)
 		}
 		if !ast.Equal(x, y) {
-			t.Fatalf("Parse(%q) = %q, which parses to another tree:\n%s", src, canon, ast.Diff(x, y))
+			t.Fatalf("Parse(%q) = %q, which parses to another tree:\n%s", src, canon, asttest.Diff(x, y))
 		}
 		if again := y.String(); again != canon {
 			t.Fatalf("canonical form of %q is not stable: %q then %q", src, canon, again)

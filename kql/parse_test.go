@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -149,7 +150,7 @@ func TestParseAccepted(t *testing.T) {
 				t.Fatalf("Parse(%q) (the canonical form): %v", x.String(), err)
 			}
 			if !ast.Equal(x, y) {
-				t.Errorf("round trip through %q changed the tree:\n%s", x.String(), ast.Diff(x, y))
+				t.Errorf("round trip through %q changed the tree:\n%s", x.String(), asttest.Diff(x, y))
 			}
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 	"github.com/kqlrules/kqlrules/internal/proptest"
 	"github.com/kqlrules/kqlrules/kql"
 )
@@ -195,7 +196,6 @@ func TestGeneratedTreesRoundTrip(t *testing.T) {
 	params.MinSuccessfulTests = 1500
 	params.MaxShrinkCount = 300
 	ps := gopter.NewProperties(params)
-	n := 0
 	ps.Property("Parse(Print(t)) = t, and the canonical form is stable", prop.ForAll(func(code []int) string {
 		x := decodeExpr(code)
 		src := ast.Print(x)
@@ -203,8 +203,8 @@ func TestGeneratedTreesRoundTrip(t *testing.T) {
 		if err != nil {
 			return fmt.Sprintf("%q does not parse: %v", src, err)
 		}
-		if !equalTrees(x, y, &n) {
-			return fmt.Sprintf("%q parses to another tree:\n%s", src, ast.Diff(x, y))
+		if !ast.Equal(x, y) {
+			return fmt.Sprintf("%q parses to another tree:\n%s", src, asttest.Diff(x, y))
 		}
 		if again := ast.Print(y); again != src {
 			return fmt.Sprintf("canonical form not stable: %q then %q", src, again)
@@ -218,78 +218,12 @@ func TestGeneratedTreesRoundTrip(t *testing.T) {
 		if err != nil {
 			return fmt.Sprintf("%q does not parse: %v", src, err)
 		}
-		if want := (&ast.NotExpr{X: &ast.NotExpr{X: x}}); !equalTrees(want, y, &n) {
-			return fmt.Sprintf("%q parses to another tree:\n%s", src, ast.Diff(want, y))
+		if want := (&ast.NotExpr{X: &ast.NotExpr{X: x}}); !ast.Equal(want, y) {
+			return fmt.Sprintf("%q parses to another tree:\n%s", src, asttest.Diff(want, y))
 		}
 		return ""
 	}, genTreeCode()))
 	if !ps.Run(gopter.NewFormatedReporter(false, 100, os.Stdout)) {
 		t.Errorf("property failed (seed %d)", seed)
 	}
-}
-
-// equalTrees compares a and b as ast.Equal does, with sameNode, and checks
-// every tenth comparison with ast.Equal itself: ast.Equal (go-cmp with
-// options) costs more than everything else in these properties.
-func equalTrees(a, b ast.Node, n *int) bool {
-	same := sameNode(a, b)
-	if *n++; *n%10 == 0 {
-		if eq := ast.Equal(a, b); eq != same {
-			panic(fmt.Sprintf("sameNode says %v, ast.Equal %v, on %s and %s", same, eq, a, b))
-		}
-	}
-	return same
-}
-
-// sameNode is ast.Equal written out: positions and raw text ignored.
-func sameNode(a, b ast.Node) bool {
-	switch a := a.(type) {
-	case *ast.AndExpr:
-		b, ok := b.(*ast.AndExpr)
-		return ok && sameList(a.Args, b.Args)
-	case *ast.OrExpr:
-		b, ok := b.(*ast.OrExpr)
-		return ok && sameList(a.Args, b.Args)
-	case *ast.NotExpr:
-		b, ok := b.(*ast.NotExpr)
-		return ok && sameNode(a.X, b.X)
-	case *ast.MatchExpr:
-		b, ok := b.(*ast.MatchExpr)
-		return ok && sameNode(a.Field, b.Field) && sameNode(a.Value, b.Value)
-	case *ast.RangeExpr:
-		b, ok := b.(*ast.RangeExpr)
-		return ok && a.Op == b.Op && sameNode(a.Field, b.Field) && sameNode(a.Value, b.Value)
-	case *ast.NestedExpr:
-		b, ok := b.(*ast.NestedExpr)
-		return ok && sameNode(a.Path, b.Path) && sameNode(a.X, b.X)
-	case *ast.TextExpr:
-		b, ok := b.(*ast.TextExpr)
-		return ok && sameNode(a.Value, b.Value)
-	case *ast.AndValue:
-		b, ok := b.(*ast.AndValue)
-		return ok && sameList(a.Args, b.Args)
-	case *ast.OrValue:
-		b, ok := b.(*ast.OrValue)
-		return ok && sameList(a.Args, b.Args)
-	case *ast.NotValue:
-		b, ok := b.(*ast.NotValue)
-		return ok && sameNode(a.X, b.X)
-	case *ast.Literal:
-		b, ok := b.(*ast.Literal)
-		return ok && a.Kind == b.Kind && a.Quoted == b.Quoted && a.Text == b.Text && a.Bool == b.Bool &&
-			strings.Join(a.Parts, "\x00") == strings.Join(b.Parts, "\x00") && len(a.Parts) == len(b.Parts)
-	}
-	return false
-}
-
-func sameList[N ast.Node](a, b []N) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !sameNode(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }

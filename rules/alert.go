@@ -118,19 +118,19 @@ func (a *Alert) Document() map[string]any {
 	put("kibana.alert.depth", 1)
 	put("kibana.alert.ancestors", []map[string]any{{"id": a.ID, "index": a.Index, "type": "event", "depth": 0}})
 	put("kibana.alert.reason", a.reason())
-	put("kibana.alert.severity", r.Severity)
+	put("kibana.alert.severity", string(r.Severity))
 	put("kibana.alert.risk_score", r.RiskScore)
 	put("kibana.alert.intended_timestamp", isoMillis(a.Time))
 	put("kibana.alert.rule.uuid", a.uuid)
 	put("kibana.alert.rule.rule_id", r.RuleID)
 	put("kibana.alert.rule.name", r.Name)
 	put("kibana.alert.rule.description", r.Description)
-	put("kibana.alert.rule.type", r.Type)
+	put("kibana.alert.rule.type", string(r.Type))
 	put("kibana.alert.rule.rule_type_id", "siem.queryRule")
 	put("kibana.alert.rule.consumer", "siem")
 	put("kibana.alert.rule.execution.type", "scheduled")
 	put("kibana.alert.rule.version", a.version)
-	put("kibana.alert.rule.severity", r.Severity)
+	put("kibana.alert.rule.severity", string(r.Severity))
 	put("kibana.alert.rule.risk_score", r.RiskScore)
 	put("kibana.alert.rule.from", r.From)
 	put("kibana.alert.rule.to", "now")
@@ -152,7 +152,7 @@ func (a *Alert) Document() map[string]any {
 		put("kibana.alert.building_block_type", r.BuildingBlockType)
 		put("kibana.alert.rule.building_block_type", r.BuildingBlockType)
 	}
-	params := map[string]any{"query": a.query, "language": cmpOr(r.Language, LanguageKuery), "index": a.index}
+	params := map[string]any{"query": a.query, "language": cmpOr(string(r.Language), string(LanguageKuery)), "index": a.index}
 	if r.TimestampOverride != "" {
 		params["timestamp_override"] = r.TimestampOverride
 	}

@@ -466,15 +466,15 @@ func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
 		case "description":
 			r.Description = d.str(v, f)
 		case "type":
-			r.Type = d.str(v, f)
+			r.Type = Type(d.str(v, f))
 		case "language":
-			r.Language = d.str(v, f)
+			r.Language = Language(d.str(v, f))
 		case "query":
 			r.Query = d.str(v, f)
 		case "index":
 			r.Index = d.strs(v, f)
 		case "severity":
-			r.Severity = d.str(v, f)
+			r.Severity = Severity(d.str(v, f))
 		case "risk_score":
 			r.RiskScore = d.int(v, f)
 		case "interval":

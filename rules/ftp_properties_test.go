@@ -30,6 +30,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/internal/asttest"
 	"github.com/kqlrules/kqlrules/internal/proptest"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules/builtin"
@@ -883,7 +884,7 @@ func TestFTPFormattingOnlyVersions(t *testing.T) {
 		prev := h[i-1].Number
 		a, b := progs[prev], progs[v.Number]
 		if !ast.Equal(a.expr, b.expr) {
-			t.Errorf("version %d is formatting only, but its tree differs from version %d's:\n%s", v.Number, prev, ast.Diff(a.expr, b.expr))
+			t.Errorf("version %d is formatting only, but its tree differs from version %d's:\n%s", v.Number, prev, asttest.Diff(a.expr, b.expr))
 		}
 		if a.expr.String() != b.expr.String() {
 			t.Errorf("versions %d and %d print differently:\n%s\n%s", prev, v.Number, a.expr, b.expr)
@@ -1064,7 +1065,7 @@ func TestFTPBooleanLaws(t *testing.T) {
 				return fmt.Sprintf("%s does not parse back: %v", x, err)
 			}
 			if !ast.Equal(x, y) {
-				return fmt.Sprintf("%s parses back to another tree:\n%s", x, ast.Diff(x, y))
+				return fmt.Sprintf("%s parses back to another tree:\n%s", x, asttest.Diff(x, y))
 			}
 			p, msg := compile(y)
 			if p == nil {

@@ -17,35 +17,60 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kqlrules/kqlrules"
+	"github.com/kqlrules/kqlrules/eval"
 )
+
+// Type is a rule's type, as Kibana names it ("query", "eql"...). Decoding
+// keeps whatever the file says; [Rule.Validate] reports unknown types.
+type Type string
 
 // Rule types known to Kibana's detection engine.
 const (
-	TypeQuery           = "query"
-	TypeEQL             = "eql"
-	TypeESQL            = "esql"
-	TypeThreshold       = "threshold"
-	TypeNewTerms        = "new_terms"
-	TypeThreatMatch     = "threat_match"
-	TypeMachineLearning = "machine_learning"
-	TypeSavedQuery      = "saved_query"
+	TypeQuery           Type = "query"
+	TypeEQL             Type = "eql"
+	TypeESQL            Type = "esql"
+	TypeThreshold       Type = "threshold"
+	TypeNewTerms        Type = "new_terms"
+	TypeThreatMatch     Type = "threat_match"
+	TypeMachineLearning Type = "machine_learning"
+	TypeSavedQuery      Type = "saved_query"
 )
+
+// Language is the language of a rule's query, as Kibana names it.
+// Decoding keeps whatever the file says; [Rule.Validate] reports unknown
+// languages.
+type Language string
 
 // Query languages known to Kibana's detection engine.
 const (
-	LanguageKuery  = "kuery"
-	LanguageLucene = "lucene"
-	LanguageEQL    = "eql"
-	LanguageESQL   = "esql"
+	LanguageKuery  Language = "kuery"
+	LanguageLucene Language = "lucene"
+	LanguageEQL    Language = "eql"
+	LanguageESQL   Language = "esql"
 )
+
+// Severity is a rule's severity, as Kibana names it. Decoding keeps
+// whatever the file says; [Rule.Validate] reports unknown severities.
+type Severity string
 
 // Severities, from least to most severe.
 const (
-	SeverityLow      = "low"
-	SeverityMedium   = "medium"
-	SeverityHigh     = "high"
-	SeverityCritical = "critical"
+	SeverityLow      Severity = "low"
+	SeverityMedium   Severity = "medium"
+	SeverityHigh     Severity = "high"
+	SeverityCritical Severity = "critical"
 )
+
+// joinNames joins names of a string type, as strings.Join does.
+func joinNames[S ~string](names []S, sep string) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, sep)
+}
 
 // Defaults that Kibana applies when a rule leaves the field out.
 const (
@@ -64,11 +89,11 @@ type Rule struct {
 	RuleID      string   `json:"rule_id"`
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
-	Type        string   `json:"type"`
-	Language    string   `json:"language,omitempty"`
+	Type        Type     `json:"type"`
+	Language    Language `json:"language,omitempty"`
 	Query       string   `json:"query,omitempty"`
 	Index       []string `json:"index,omitempty"`
-	Severity    string   `json:"severity"`
+	Severity    Severity `json:"severity"`
 	RiskScore   int      `json:"risk_score"`
 
 	// Interval is how often the rule runs (Kibana's schedule interval,
@@ -135,6 +160,21 @@ const (
 
 // Deprecated reports whether the rule's maturity is "deprecated".
 func (r *Rule) Deprecated() bool { return r.Metadata.Maturity == MaturityDeprecated }
+
+// Program parses and compiles the rule's query (the current version's) with
+// [kqlrules.Compile], for matching events one by one. The rule's language
+// must be kuery (or absent). Errors name the rule and wrap the *kql.Error of
+// a syntax error or eval's compile errors.
+func (r *Rule) Program(opts ...eval.Option) (*eval.Program, error) {
+	if r.Language != "" && r.Language != LanguageKuery {
+		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
+	}
+	prog, err := kqlrules.Compile(r.Query, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
+	}
+	return prog, nil
+}
 
 // Threat is one entry of a rule's threat mapping: a framework (such as
 // "MITRE ATT&CK"), one tactic and the techniques under it.

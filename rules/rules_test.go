@@ -529,7 +529,7 @@ func TestCorpus(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<22)
 	var lines, loaded, deprecated, nonUUID int
-	types := map[string]int{}
+	types := map[rules.Type]int{}
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	for sc.Scan() {
 		lines++
@@ -565,7 +565,7 @@ func TestCorpus(t *testing.T) {
 	if lines != 792 || loaded != 792 {
 		t.Errorf("loaded %d of %d lines, want 792 of 792", loaded, lines)
 	}
-	if want := map[string]int{"query": 507, "new_terms": 245, "threshold": 31, "threat_match": 9}; !cmp.Equal(types, want) {
+	if want := map[rules.Type]int{"query": 507, "new_terms": 245, "threshold": 31, "threat_match": 9}; !cmp.Equal(types, want) {
 		t.Errorf("types %v, want %v", types, want)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/kql"
 )
 
 // hit is a matching event waiting for the executions that can see it.
@@ -72,11 +72,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if maxSignals <= 0 {
 		maxSignals = DefaultMaxSignals
 	}
-	x, err := kql.Parse(query)
-	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
-	}
-	prog, err := eval.Compile(x, cfg.evalOpts...)
+	prog, err := kqlrules.Compile(query, cfg.evalOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
 	}

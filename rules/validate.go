@@ -12,9 +12,9 @@ import (
 )
 
 var (
-	knownTypes     = []string{TypeQuery, TypeEQL, TypeESQL, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeMachineLearning, TypeSavedQuery}
-	knownLanguages = []string{LanguageKuery, LanguageLucene, LanguageEQL, LanguageESQL}
-	knownSeverity  = []string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
+	knownTypes     = []Type{TypeQuery, TypeEQL, TypeESQL, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeMachineLearning, TypeSavedQuery}
+	knownLanguages = []Language{LanguageKuery, LanguageLucene, LanguageEQL, LanguageESQL}
+	knownSeverity  = []Severity{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
 	knownMaturity  = []string{MaturityDevelopment, MaturityExperimental, MaturityBeta, MaturityProduction, MaturityDeprecated}
 
 	uuidRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -43,6 +43,13 @@ func (r *Rule) Validate() error {
 	return ps.err()
 }
 
+// oneOf reports v, when set, if it is not among the allowed values.
+func oneOf[S ~string](ps *problems, field string, v S, allowed []S) {
+	if v != "" && !slices.Contains(allowed, v) {
+		ps.add(field, "must be one of %s, got %q", joinNames(allowed, ", "), v)
+	}
+}
+
 func (r *Rule) validate(ps *problems) {
 	extract := r.Source.Format == FormatExtract
 	need := func(field, v string) bool {
@@ -52,11 +59,6 @@ func (r *Rule) validate(ps *problems) {
 		}
 		return v != ""
 	}
-	oneOf := func(field, v string, allowed []string) {
-		if v != "" && !slices.Contains(allowed, v) {
-			ps.add(field, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
-		}
-	}
 
 	if need("rule.rule_id", r.RuleID) && !uuidRE.MatchString(r.RuleID) && !hasWarning(r.Source.Warnings, "rule.rule_id") {
 		r.Source.Warnings = append(r.Source.Warnings, Problem{File: r.Source.File, Line: r.Source.Line("rule.rule_id"), Field: "rule.rule_id", Msg: fmt.Sprintf("not a UUID: %q", r.RuleID)})
@@ -65,17 +67,17 @@ func (r *Rule) validate(ps *problems) {
 	if !extract {
 		need("rule.description", r.Description)
 	}
-	if need("rule.type", r.Type) {
-		oneOf("rule.type", r.Type, knownTypes)
+	if need("rule.type", string(r.Type)) {
+		oneOf(ps, "rule.type", r.Type, knownTypes)
 	}
 	// A missing risk_score is reported by the decoder: in Go, 0 is a score.
 	if r.RiskScore < 0 || r.RiskScore > 100 {
 		ps.add("rule.risk_score", "must be 0..100, got %d", r.RiskScore)
 	}
-	if need("rule.severity", r.Severity) {
-		oneOf("rule.severity", r.Severity, knownSeverity)
+	if need("rule.severity", string(r.Severity)) {
+		oneOf(ps, "rule.severity", r.Severity, knownSeverity)
 	}
-	oneOf("rule.language", r.Language, knownLanguages)
+	oneOf(ps, "rule.language", r.Language, knownLanguages)
 	r.validateQuery(ps)
 
 	if !ps.has("rule.interval") && r.Interval <= 0 {
@@ -117,7 +119,7 @@ func (r *Rule) validate(ps *problems) {
 	if md.CreationDate != "" && md.UpdatedDate != "" && dateRE.MatchString(md.CreationDate) && dateRE.MatchString(md.UpdatedDate) && md.UpdatedDate < md.CreationDate {
 		ps.add("metadata.updated_date", "%s is before the creation date %s", md.UpdatedDate, md.CreationDate)
 	}
-	oneOf("metadata.maturity", md.Maturity, knownMaturity)
+	oneOf(ps, "metadata.maturity", md.Maturity, knownMaturity)
 	if md.Maturity == MaturityDeprecated && md.DeprecationDate == "" && !extract && r.Source.Format == FormatTOML {
 		ps.add("metadata.deprecation_date", "required when maturity is deprecated")
 	}
@@ -146,17 +148,17 @@ func (r *Rule) validateQuery(ps *problems) {
 		}
 	}
 	if r.Language != "" && slices.Contains(knownTypes, r.Type) {
-		var want []string
+		var want []Language
 		switch r.Type {
 		case TypeEQL:
-			want = []string{LanguageEQL}
+			want = []Language{LanguageEQL}
 		case TypeESQL:
-			want = []string{LanguageESQL}
+			want = []Language{LanguageESQL}
 		case TypeQuery, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeSavedQuery:
-			want = []string{LanguageKuery, LanguageLucene}
+			want = []Language{LanguageKuery, LanguageLucene}
 		}
 		if want != nil && slices.Contains(knownLanguages, r.Language) && !slices.Contains(want, r.Language) {
-			ps.add("rule.language", "type %s takes language %s, got %q", r.Type, strings.Join(want, " or "), r.Language)
+			ps.add("rule.language", "type %s takes language %s, got %q", r.Type, joinNames(want, " or "), r.Language)
 		}
 	}
 	if r.Language == "" && (r.Type == TypeEQL || r.Type == TypeESQL) && !ps.has("rule.language") {

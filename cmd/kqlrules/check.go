@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/lint"
 )
 
@@ -14,18 +13,6 @@ type checkCmd struct {
 	JSON   bool     `name:"json" help:"Write one JSON object a line per finding: file, line, column, offset, severity, code, field, message, suggestion, snippet."`
 	Query  string   `help:"Check this query instead of files." placeholder:"Q"`
 	Files  []string `arg:"" optional:"" name:"RULE_FILE" help:"Rule files (.toml, .json) or query files (any other name: the whole file is the query)."`
-}
-
-// loadSchema reads --schema, or returns nil (the default schema).
-func loadSchema(cmd, path string) (eval.Schema, error) {
-	if path == "" {
-		return nil, nil
-	}
-	s, err := lint.LoadSchema(path)
-	if err != nil {
-		return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules %s: schema: %v", cmd, err)}
-	}
-	return s, nil
 }
 
 // Run checks; the status is 0 when nothing was found, 1 when anything

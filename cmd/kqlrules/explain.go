@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 
+	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
-	"github.com/kqlrules/kqlrules/rules"
 )
 
 // explainCmd is "kqlrules explain".
@@ -29,10 +26,6 @@ func (c *explainCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	x, err := kql.Parse(q)
-	if err != nil {
-		return syntaxError(err)
-	}
 	s, err := loadSchema("explain", c.Schema)
 	if err != nil {
 		return err
@@ -41,8 +34,12 @@ func (c *explainCmd) Run(e *env) error {
 	if s != nil {
 		opts = append(opts, eval.WithSchema(s))
 	}
-	p, err := eval.Compile(x, opts...)
-	if err != nil {
+	p, err := kqlrules.Compile(q, opts...)
+	var pe *kql.Error
+	switch {
+	case errors.As(err, &pe):
+		return syntaxError(err)
+	case err != nil:
 		return &exitError{status: 2, msg: "kqlrules explain: " + err.Error()}
 	}
 	evs, err := readEventFile(e, c.Events)
@@ -62,60 +59,4 @@ func (c *explainCmd) Run(e *env) error {
 		return &exitError{status: 1}
 	}
 	return nil
-}
-
-// queryOf returns the query of --query, or of --rule (its current query,
-// or version's when version is not 0).
-func queryOf(cmd, query, rule string, version int) (string, error) {
-	switch {
-	case (query == "") == (rule == ""):
-		return "", &exitError{status: 2, msg: fmt.Sprintf("kqlrules %s: give --query Q or --rule FILE (not both)", cmd)}
-	case query != "":
-		return query, nil
-	}
-	r, err := loadRule(rule)
-	if err != nil {
-		return "", &exitError{status: 2, msg: fmt.Sprintf("kqlrules %s: %v", cmd, err)}
-	}
-	if version == 0 {
-		return r.Query, nil
-	}
-	v, err := r.History.QueryAt(version)
-	if err != nil {
-		return "", &exitError{status: 2, msg: fmt.Sprintf("kqlrules %s: %s: %v", cmd, rule, err)}
-	}
-	return v, nil
-}
-
-// readEventFile reads events: a file holding one JSON object (which may
-// span lines), or NDJSON, or a JSON array. Unreadable events are an error.
-func readEventFile(e *env, name string) ([]rules.Event, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(e.stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules: %v", err)}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var one map[string]any
-	if dec.Decode(&one) == nil && one != nil && !dec.More() {
-		line := 1 + bytes.Count(data[:len(data)-len(bytes.TrimLeft(data, " \t\r\n\ufeff"))], []byte{'\n'})
-		return []rules.Event{{Fields: one, File: name, Line: line}}, nil
-	}
-	var out []rules.Event
-	for ev, err := range rules.ReadEvents(name, bytes.NewReader(data)) {
-		if err != nil {
-			return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules: %v", err)}
-		}
-		out = append(out, ev)
-	}
-	if len(out) == 0 {
-		return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules: %s: no event", name)}
-	}
-	return out, nil
 }

@@ -95,17 +95,3 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) 
 
 // exitPanic unwinds kong's exit (after --help) back to run.
 type exitPanic struct{}
-
-// readInput returns the text named by arg: arg itself, or the contents of
-// file, or standard input when file (or arg) is "-".
-func (e *env) readInput(arg, file string) (string, error) {
-	switch {
-	case file == "-" || (file == "" && arg == "-"):
-		b, err := io.ReadAll(e.stdin)
-		return string(b), err
-	case file != "":
-		b, err := os.ReadFile(file)
-		return string(b), err
-	}
-	return arg, nil
-}

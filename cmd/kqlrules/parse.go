@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,24 +48,6 @@ func (c *parseCmd) Run(e *env) error {
 	return err
 }
 
-// syntaxError turns a parse error into exit status 1 with the caret snippet.
-func syntaxError(err error) error {
-	var pe *kql.Error
-	if errors.As(err, &pe) {
-		return &exitError{status: 1, msg: "syntax error: " + pe.Error() + "\n" + pe.Snippet()}
-	}
-	return err
-}
-
-// writeJSON writes v as one JSON value and a newline, without escaping
-// HTML characters (queries are full of < and >).
-func writeJSON(w io.Writer, v any, indent string) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", indent)
-	return enc.Encode(v)
-}
-
 type jsonError struct {
 	Offset  int    `json:"offset"`
 	Line    int    `json:"line"`
@@ -104,23 +85,4 @@ func parseJSONL(r io.Reader, w io.Writer) error {
 		s := x.String()
 		return parseResult{Canonical: &s, Tree: ast.KibanaTree(x)}
 	})
-}
-
-// eachJSONLine calls answer with each non-blank line of r (and its 1-based
-// number) and writes what it returns to w as one JSON line, in order.
-func eachJSONLine(r io.Reader, w io.Writer, answer func(n int, line string) any) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 64<<20)
-	out := bufio.NewWriter(w)
-	defer out.Flush()
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		if err := writeJSON(out, answer(n, line), ""); err != nil {
-			return err
-		}
-	}
-	return sc.Err()
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/rules"
-	"github.com/kqlrules/kqlrules/rules/builtin"
 )
 
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
@@ -89,17 +88,6 @@ func (c *runCmd) Run(e *env) error {
 	}
 	writeReport(e.stderr, rep)
 	return nil
-}
-
-// loadRule reads a rule file, or a bundled rule named builtin/NAME when no
-// such file exists.
-func loadRule(path string) (*rules.Rule, error) {
-	if name, ok := strings.CutPrefix(path, "builtin/"); ok {
-		if _, err := os.Stat(path); err != nil {
-			return builtin.Load(name)
-		}
-	}
-	return rules.Load(path)
 }
 
 // events chains the files' events in order.

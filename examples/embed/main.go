@@ -22,7 +22,6 @@ import (
 	"sync"
 
 	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 	"github.com/kqlrules/kqlrules/testdata"
@@ -36,13 +35,9 @@ type Detector struct {
 
 // NewDetector compiles the rule's query once.
 func NewDetector(r *rules.Rule) (*Detector, error) {
-	x, err := kql.Parse(r.Query)
+	prog, err := r.Program()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", r.Name, err)
-	}
-	prog, err := eval.Compile(x)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", r.Name, err)
+		return nil, err
 	}
 	return &Detector{rule: r, prog: prog}, nil
 }

@@ -22,6 +22,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
@@ -143,11 +144,8 @@ func run(args []string, w io.Writer) error {
 	vrs := runs(rule.History)
 	for _, vr := range vrs {
 		v := vr.versions[0]
-		x, err := kql.Parse(v.Query)
-		if err != nil {
-			return fmt.Errorf("version %d: %w", v.Number, err)
-		}
-		if vr.prog, err = eval.Compile(x); err != nil {
+		var err error
+		if vr.prog, err = kqlrules.Compile(v.Query); err != nil {
 			return fmt.Errorf("version %d: %w", v.Number, err)
 		}
 		vr.rep, err = rules.Run(rule, events(srcs), rules.WithVersion(v.Number))
