@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -167,7 +168,7 @@ type Alert struct {
 	// same alert id in every run, not necessarily Kibana's id.
 	UUID string
 	// Event is the original event.
-	Event Event
+	Event events.Record
 	// Index and ID identify the event (its _index or data stream name, and
 	// its _id or a hash of its content).
 	Index, ID string
@@ -223,17 +224,17 @@ type Alert struct {
 // still be alerted by a later overlapping execution, else it is counted in
 // AlertsLost.
 //
-// Bad input. An *EventError from events (a bad line) is counted in
+// Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery.
-func Run(rule *Rule, events iter.Seq2[Event, error], opts ...RunOption) (*Report, error) {
+func Run(rule *Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
 	rn, err := newRunner(rule, opts)
 	if err != nil {
 		return nil, err
 	}
-	for ev, err := range events {
+	for ev, err := range evs {
 		if err != nil {
-			var ee *EventError
+			var ee *events.Error
 			if !errors.As(err, &ee) {
 				rn.finish()
 				return rn.rep, err
@@ -257,10 +258,10 @@ func Run(rule *Rule, events iter.Seq2[Event, error], opts ...RunOption) (*Report
 
 // EventsOf returns events built in Go as a sequence for Run, numbered from
 // line 1 in a file named "-".
-func EventsOf(events ...map[string]any) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		for i, m := range events {
-			if !yield(Event{Fields: m, File: "-", Line: i + 1}, nil) {
+func EventsOf(fields ...map[string]any) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
+		for i, m := range fields {
+			if !yield(events.Record{Fields: m, File: "-", Line: i + 1}, nil) {
 				return
 			}
 		}
@@ -269,7 +270,7 @@ func EventsOf(events ...map[string]any) iter.Seq2[Event, error] {
 
 // hit is a matching event waiting for the executions that can see it.
 type hit struct {
-	ev                        Event
+	ev                        events.Record
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
@@ -368,7 +369,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 }
 
 // add takes one event in arrival order.
-func (rn *runner) add(ev Event) error {
+func (rn *runner) add(ev events.Record) error {
 	rep := rn.rep
 	rep.EventsRead++
 	rep.EventsEvaluated++

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -133,14 +134,14 @@ func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newNam
 		return &exitError{status: 2, msg: "kqlrules diff: " + err.Error()}
 	}
 	var total, om, nm, bad int
-	var added, removed []rules.Event
+	var added, removed []events.Record
 	na, nr := 0, 0
 	for _, name := range c.Events {
 		f, err := os.Open(name)
 		if err != nil {
 			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules diff: %v", err)}
 		}
-		for ev, err := range rules.ReadEvents(name, f) {
+		for ev, err := range events.Read(name, f) {
 			if err != nil {
 				bad++
 				continue
@@ -174,7 +175,7 @@ func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newNam
 		fmt.Fprintf(w, " (%d unreadable, skipped)", bad)
 	}
 	fmt.Fprintf(w, "; %s matches %d, %s matches %d; %d added, %d removed\n", oldName, om, newName, nm, na, nr)
-	show := func(sign string, evs []rules.Event) {
+	show := func(sign string, evs []events.Record) {
 		for _, ev := range evs {
 			b, _ := json.Marshal(ev.Fields)
 			fmt.Fprintf(w, "  %s %s:%d %s\n", sign, ev.File, ev.Line, b)

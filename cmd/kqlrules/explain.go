@@ -8,8 +8,8 @@ import (
 	"os"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
-	"github.com/kqlrules/kqlrules/rules"
 )
 
 // explainCmd is "kqlrules explain".
@@ -89,7 +89,7 @@ func queryOf(cmd, query, rule string, version int) (string, error) {
 
 // readEventFile reads events: a file holding one JSON object (which may
 // span lines), or NDJSON, or a JSON array. Unreadable events are an error.
-func readEventFile(e *env, name string) ([]rules.Event, error) {
+func readEventFile(e *env, name string) ([]events.Record, error) {
 	var data []byte
 	var err error
 	if name == "-" {
@@ -105,10 +105,10 @@ func readEventFile(e *env, name string) ([]rules.Event, error) {
 	var one map[string]any
 	if dec.Decode(&one) == nil && one != nil && !dec.More() {
 		line := 1 + bytes.Count(data[:len(data)-len(bytes.TrimLeft(data, " \t\r\n\ufeff"))], []byte{'\n'})
-		return []rules.Event{{Fields: one, File: name, Line: line}}, nil
+		return []events.Record{{Fields: one, File: name, Line: line}}, nil
 	}
-	var out []rules.Event
-	for ev, err := range rules.ReadEvents(name, bytes.NewReader(data)) {
+	var out []events.Record
+	for ev, err := range events.Read(name, bytes.NewReader(data)) {
 		if err != nil {
 			return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules: %v", err)}
 		}

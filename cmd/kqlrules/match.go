@@ -4,18 +4,15 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
-	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/events"
 )
 
 type matchCmd struct {
 	Query       string   `short:"q" help:"The query to match." xor:"what" required:""`
 	Rule        string   `help:"A rule file (TOML or JSON) whose query to match; builtin/NAME for a bundled rule such as builtin/ftp.toml." xor:"what" required:""`
 	LineNumbers bool     `short:"n" help:"Print FILE:LINE for each matching event instead of the event."`
-	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files; - or none reads standard input."`
+	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files, or directories of them (*.ndjson, *.jsonl, *.json, and .gz); gzip is unpacked; - or none reads standard input."`
 }
 
 // Run writes the matching events (or their places) and exits like grep: 0
@@ -38,38 +35,12 @@ func (c *matchCmd) Run(e *env) error {
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	matched, bad := 0, 0
-	for _, name := range files {
-		n, b, err := c.matchFile(e, prog, name, out)
-		matched, bad = matched+n, bad+b
+	for ev, err := range events.ReadFiles(files, e.stdin) {
 		if err != nil {
-			out.Flush()
-			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
-		}
-	}
-	switch {
-	case matched > 0:
-		return nil
-	case bad > 0:
-		return &exitError{status: 2}
-	}
-	return &exitError{status: 1}
-}
-
-func (c *matchCmd) matchFile(e *env, prog *eval.Program, name string, out io.Writer) (matched, bad int, err error) {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer f.Close()
-		r = f
-	}
-	for ev, err := range rules.ReadEvents(name, r) {
-		if err != nil {
-			var evErr *rules.EventError
+			var evErr *events.Error
 			if !errors.As(err, &evErr) {
-				return matched, bad, err
+				out.Flush()
+				return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
 			}
 			fmt.Fprintln(e.stderr, "kqlrules match:", err)
 			bad++
@@ -84,8 +55,15 @@ func (c *matchCmd) matchFile(e *env, prog *eval.Program, name string, out io.Wri
 			continue
 		}
 		if err := writeJSON(out, ev.Fields, ""); err != nil {
-			return matched, bad, err
+			out.Flush()
+			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
 		}
 	}
-	return matched, bad, nil
+	switch {
+	case matched > 0:
+		return nil
+	case bad > 0:
+		return &exitError{status: 2}
+	}
+	return &exitError{status: 1}
 }
