@@ -89,7 +89,7 @@ func Read(name string, r io.Reader) iter.Seq2[Record, error] {
 }
 
 // ReadRaw is [Read] without decoding: it yields each event's JSON text,
-// checked to be one JSON object, for a lazy event to read only the
+// checked to be one JSON object, for a [Lazy] event to read only the
 // fields a query needs. Rejections are the same as Read's, with the same
 // messages.
 func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
