@@ -35,7 +35,10 @@ func (c *matchCmd) Run(e *env) error {
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	matched, bad := 0, 0
-	for ev, err := range events.ReadFiles(files, e.stdin) {
+	// the lazy path: each event's text is scanned for the fields the
+	// query reads; only matching events are decoded, to be printed
+	var ev events.Lazy
+	for raw, err := range events.ReadRawFiles(files, e.stdin) {
 		if err != nil {
 			var evErr *events.Error
 			if !errors.As(err, &evErr) {
@@ -46,15 +49,20 @@ func (c *matchCmd) Run(e *env) error {
 			bad++
 			continue
 		}
-		if !prog.Match(ev.Fields) {
+		ev.Reset(raw.JSON)
+		if !prog.MatchEvent(&ev) {
 			continue
 		}
 		matched++
 		if c.LineNumbers {
-			fmt.Fprintf(out, "%s:%d\n", ev.File, ev.Line)
+			fmt.Fprintf(out, "%s:%d\n", raw.File, raw.Line)
 			continue
 		}
-		if err := writeJSON(out, ev.Fields, ""); err != nil {
+		rec, err := raw.Decode()
+		if err == nil {
+			err = writeJSON(out, rec.Fields, "")
+		}
+		if err != nil {
 			out.Flush()
 			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
 		}
