@@ -109,10 +109,8 @@ func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
 // checkObject returns nil when data is one JSON object (with white space
 // around it), else the error decodeObject gives.
 func checkObject(data []byte) error {
-	if json.Valid(data) {
-		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-			return nil
-		}
+	if validObject(data) {
+		return nil
 	}
 	if _, err := decodeObject(data); err != nil {
 		return err
@@ -151,7 +149,7 @@ func scan(name string, r io.Reader, fn func(raw []byte, line int, err error) boo
 			lines++
 			continue
 		case '[':
-			lt.start(br)
+			lt.start(br, lines-1)
 			scanArray(name, lt, br, fn)
 			return
 		}
@@ -299,32 +297,27 @@ type lineTracker struct {
 	on       bool    // newlines are recorded
 	newlines []int64 // offsets of newlines at or after the last query
 	passed   int     // newlines before the last query
-	prior    int     // newlines read before start
 }
 
 // start records newlines from now on, beginning with those br holds but
-// has not given out yet.
-func (t *lineTracker) start(br *bufio.Reader) {
-	t.on = true
+// has not given out yet; passed is the number of newlines br gave out.
+func (t *lineTracker) start(br *bufio.Reader, passed int) {
+	t.on, t.passed = true, passed
 	buffered, _ := br.Peek(br.Buffered())
 	base := t.n - int64(len(buffered))
-	t.passed = t.prior // newlines before '[', less those still buffered
 	for i, c := range buffered {
 		if c == '\n' {
 			t.newlines = append(t.newlines, base+int64(i))
-			t.passed--
 		}
 	}
 }
 
 func (t *lineTracker) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	for i, c := range p[:n] {
-		if c == '\n' {
-			if t.on {
+	if t.on {
+		for i, c := range p[:n] {
+			if c == '\n' {
 				t.newlines = append(t.newlines, t.n+int64(i))
-			} else {
-				t.prior++
 			}
 		}
 	}
