@@ -65,13 +65,7 @@ func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
 		}
 	}
 	n := len(path.Parts)
-	var buf [maxParts]int
-	last := buf[:0]
-	if n <= maxParts {
-		last = buf[:n]
-	} else {
-		last = make([]int, n)
-	}
+	last := partsBuf(n)
 	for _, m := range l.members {
 		if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 {
 			last[j-1] = m.vs
@@ -96,6 +90,16 @@ func (l *Lazy) Fields(v eval.FieldVisitor) bool {
 // maxParts is the length of path whose lookups use no heap memory.
 const maxParts = 8
 
+// partsBuf returns n zeros, on the stack of an inlining caller when n is
+// at most maxParts.
+func partsBuf(n int) []int {
+	if n <= maxParts {
+		var buf [maxParts]int
+		return buf[:n]
+	}
+	return make([]int, n)
+}
+
 // walkObject visits the values of path.Parts[i:] (which start at offset
 // off of path.Name) below the object at b[at], as eval.Map does: for every
 // member whose key joins parts i..j-1, the value itself (j is the end) or
@@ -103,13 +107,7 @@ const maxParts = 8
 func walkObject(b []byte, at int, path *eval.Path, i, off int, v eval.Visitor) bool {
 	rest := path.Name[off:]
 	n := len(path.Parts) - i
-	var buf [maxParts]int
-	last := buf[:0] // last[j-1]: where the value of the key of j parts starts, or 0
-	if n <= maxParts {
-		last = buf[:n]
-	} else {
-		last = make([]int, n)
-	}
+	last := partsBuf(n) // last[j-1]: where the value of the key of j parts starts, or 0
 	for p := at + 1; ; {
 		ks, ke, vs, next, ok := nextMember(b, p)
 		if !ok {
