@@ -2,8 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
@@ -20,7 +20,7 @@ type diffCmd struct {
 	From   int      `help:"With --rule, the old version." placeholder:"N"`
 	To     int      `help:"With --rule, the new version." placeholder:"M"`
 	Schema string   `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
-	Events []string `help:"Event files (NDJSON or a JSON array) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
+	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
 }
 
@@ -136,38 +136,35 @@ func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newNam
 	var total, om, nm, bad int
 	var added, removed []events.Record
 	na, nr := 0, 0
-	for _, name := range c.Events {
-		f, err := os.Open(name)
+	for ev, err := range events.ReadFiles(c.Events, e.stdin) {
 		if err != nil {
-			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules diff: %v", err)}
+			var evErr *events.Error
+			if !errors.As(err, &evErr) {
+				return &exitError{status: 2, msg: fmt.Sprintf("kqlrules diff: %v", err)}
+			}
+			bad++
+			continue
 		}
-		for ev, err := range events.Read(name, f) {
-			if err != nil {
-				bad++
-				continue
+		total++
+		o, n := po.Match(ev.Fields), pn.Match(ev.Fields)
+		if o {
+			om++
+		}
+		if n {
+			nm++
+		}
+		switch {
+		case n && !o:
+			na++
+			if len(added) < c.Show {
+				added = append(added, ev)
 			}
-			total++
-			o, n := po.Match(ev.Fields), pn.Match(ev.Fields)
-			if o {
-				om++
-			}
-			if n {
-				nm++
-			}
-			switch {
-			case n && !o:
-				na++
-				if len(added) < c.Show {
-					added = append(added, ev)
-				}
-			case o && !n:
-				nr++
-				if len(removed) < c.Show {
-					removed = append(removed, ev)
-				}
+		case o && !n:
+			nr++
+			if len(removed) < c.Show {
+				removed = append(removed, ev)
 			}
 		}
-		f.Close()
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "events: %d read", total)
