@@ -24,6 +24,9 @@
 //     as Elasticsearch would, without allocating.
 //   - [github.com/kqlrules/kqlrules/cidr] parses addresses and CIDRs with
 //     Elasticsearch's rules and keeps prefix sets.
+//   - [github.com/kqlrules/kqlrules/events] reads events (NDJSON, JSON
+//     arrays, directories, gzip, stdin) streamed, and matches them lazily
+//     from their JSON text.
 //   - [github.com/kqlrules/kqlrules/rules] loads rule files with their
 //     metadata and version history and replays Kibana's detection engine
 //     over event streams.

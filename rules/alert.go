@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 )
 
 // Alert is one alert, as Kibana's detection engine would have written it.
@@ -24,7 +25,7 @@ type Alert struct {
 	// same alert id in every run, not necessarily Kibana's id.
 	UUID string
 	// Event is the original event.
-	Event Event
+	Event events.Record
 	// Index and ID identify the event (its _index or data stream name, and
 	// its _id or a hash of its content).
 	Index, ID string

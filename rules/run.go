@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 )
 
 // MaxSignalsWarning is the warning Kibana's detection engine gives in the
@@ -191,17 +192,17 @@ type Execution struct {
 // still be alerted by a later overlapping execution, else it is counted in
 // AlertsLost.
 //
-// Bad input. An *EventError from events (a bad line) is counted in
+// Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery.
-func Run(rule *Rule, events iter.Seq2[Event, error], opts ...RunOption) (*Report, error) {
+func Run(rule *Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
 	rn, err := newRunner(rule, opts)
 	if err != nil {
 		return nil, err
 	}
-	for ev, err := range events {
+	for ev, err := range evs {
 		if err != nil {
-			var ee *EventError
+			var ee *events.Error
 			if !errors.As(err, &ee) {
 				rn.finish()
 				return rn.rep, err
@@ -225,10 +226,10 @@ func Run(rule *Rule, events iter.Seq2[Event, error], opts ...RunOption) (*Report
 
 // EventsOf returns events built in Go as a sequence for Run, numbered from
 // line 1 in a file named "-".
-func EventsOf(events ...map[string]any) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		for i, m := range events {
-			if !yield(Event{Fields: m, File: "-", Line: i + 1}, nil) {
+func EventsOf(fields ...map[string]any) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
+		for i, m := range fields {
+			if !yield(events.Record{Fields: m, File: "-", Line: i + 1}, nil) {
 				return
 			}
 		}

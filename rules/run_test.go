@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
@@ -264,7 +265,7 @@ func TestRunBadLinesCounted(t *testing.T) {
 not json at all
 {"_index":"filebeat-1","@timestamp":"2023-01-01T00:01:00Z","destination.port":"21"}
 `
-	rep, err := rules.Run(rule, rules.ReadEvents("ev.ndjson", strings.NewReader(in)))
+	rep, err := rules.Run(rule, events.Read("ev.ndjson", strings.NewReader(in)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,11 +309,11 @@ func TestRunGaps(t *testing.T) {
 }
 
 // sparse yields n matching events spread over years.
-func sparse(n int, span time.Duration) iter.Seq2[rules.Event, error] {
-	return func(yield func(rules.Event, error) bool) {
+func sparse(n int, span time.Duration) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
 		for i := range n {
 			off := time.Duration(int64(span) / int64(n) * int64(i))
-			if !yield(rules.Event{Fields: ev(off, 21, fmt.Sprint(i)), File: "-", Line: i + 1}, nil) {
+			if !yield(events.Record{Fields: ev(off, 21, fmt.Sprint(i)), File: "-", Line: i + 1}, nil) {
 				return
 			}
 		}
@@ -462,12 +463,12 @@ func TestAlertDocument(t *testing.T) {
 
 func ExampleRun() {
 	rule := builtin.FTP()
-	events := `{"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:00:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.5","destination.ip":"198.51.100.9","destination.port":21}
+	input := `{"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:00:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.5","destination.ip":"198.51.100.9","destination.port":21}
 {"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:03:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.5","destination.ip":"10.0.0.9","destination.port":21}
 not json
 {"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:07:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.6","destination.ip":"2001:db8::1","destination.port":"20"}
 `
-	rep, err := rules.Run(rule, rules.ReadEvents("events.ndjson", strings.NewReader(events)),
+	rep, err := rules.Run(rule, events.Read("events.ndjson", strings.NewReader(input)),
 		rules.WithAlertFunc(func(a *rules.Alert) error {
 			fmt.Println(a.Time.Format(time.TimeOnly), a.Document()["kibana.alert.reason"])
 			return nil
@@ -494,7 +495,7 @@ func BenchmarkRunBeatsCorpus(b *testing.B) {
 	rule := builtin.FTP()
 	n := 0
 	for b.Loop() {
-		rep, err := rules.Run(rule, rules.ReadEvents("beats", bytes.NewReader(data)), rules.WithAnyIndex())
+		rep, err := rules.Run(rule, events.Read("beats", bytes.NewReader(data)), rules.WithAnyIndex())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,11 +8,12 @@ import (
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 )
 
 // hit is a matching event waiting for the executions that can see it.
 type hit struct {
-	ev                        Event
+	ev                        events.Record
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
@@ -107,7 +108,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 }
 
 // add takes one event in arrival order.
-func (rn *runner) add(ev Event) error {
+func (rn *runner) add(ev events.Record) error {
 	rep := rn.rep
 	rep.EventsRead++
 	rep.EventsEvaluated++

@@ -2,14 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
-	"github.com/kqlrules/kqlrules/rules"
 )
 
 // diffCmd is "kqlrules diff".
@@ -20,7 +20,7 @@ type diffCmd struct {
 	From   int      `help:"With --rule, the old version." placeholder:"N"`
 	To     int      `help:"With --rule, the new version." placeholder:"M"`
 	Schema string   `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
-	Events []string `help:"Event files (NDJSON or a JSON array) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
+	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
 }
 
@@ -134,40 +134,37 @@ func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newNam
 		return &exitError{status: 2, msg: "kqlrules diff: " + err.Error()}
 	}
 	var total, om, nm, bad int
-	var added, removed []rules.Event
+	var added, removed []events.Record
 	na, nr := 0, 0
-	for _, name := range c.Events {
-		f, err := os.Open(name)
+	for ev, err := range events.ReadFiles(c.Events, e.stdin) {
 		if err != nil {
-			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules diff: %v", err)}
+			var evErr *events.Error
+			if !errors.As(err, &evErr) {
+				return &exitError{status: 2, msg: fmt.Sprintf("kqlrules diff: %v", err)}
+			}
+			bad++
+			continue
 		}
-		for ev, err := range rules.ReadEvents(name, f) {
-			if err != nil {
-				bad++
-				continue
+		total++
+		o, n := po.Match(ev.Fields), pn.Match(ev.Fields)
+		if o {
+			om++
+		}
+		if n {
+			nm++
+		}
+		switch {
+		case n && !o:
+			na++
+			if len(added) < c.Show {
+				added = append(added, ev)
 			}
-			total++
-			o, n := po.Match(ev.Fields), pn.Match(ev.Fields)
-			if o {
-				om++
-			}
-			if n {
-				nm++
-			}
-			switch {
-			case n && !o:
-				na++
-				if len(added) < c.Show {
-					added = append(added, ev)
-				}
-			case o && !n:
-				nr++
-				if len(removed) < c.Show {
-					removed = append(removed, ev)
-				}
+		case o && !n:
+			nr++
+			if len(removed) < c.Show {
+				removed = append(removed, ev)
 			}
 		}
-		f.Close()
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "events: %d read", total)
@@ -175,7 +172,7 @@ func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newNam
 		fmt.Fprintf(w, " (%d unreadable, skipped)", bad)
 	}
 	fmt.Fprintf(w, "; %s matches %d, %s matches %d; %d added, %d removed\n", oldName, om, newName, nm, na, nr)
-	show := func(sign string, evs []rules.Event) {
+	show := func(sign string, evs []events.Record) {
 		for _, ev := range evs {
 			b, _ := json.Marshal(ev.Fields)
 			fmt.Fprintf(w, "  %s %s:%d %s\n", sign, ev.File, ev.Line, b)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/lint"
 	"github.com/kqlrules/kqlrules/rules"
@@ -69,7 +70,7 @@ func loadSchema(cmd, path string) (eval.Schema, error) {
 
 // readEventFile reads events: a file holding one JSON object (which may
 // span lines), or NDJSON, or a JSON array. Unreadable events are an error.
-func readEventFile(e *env, name string) ([]rules.Event, error) {
+func readEventFile(e *env, name string) ([]events.Record, error) {
 	var data []byte
 	var err error
 	if name == "-" {
@@ -85,10 +86,10 @@ func readEventFile(e *env, name string) ([]rules.Event, error) {
 	var one map[string]any
 	if dec.Decode(&one) == nil && one != nil && !dec.More() {
 		line := 1 + bytes.Count(data[:len(data)-len(bytes.TrimLeft(data, " \t\r\n\ufeff"))], []byte{'\n'})
-		return []rules.Event{{Fields: one, File: name, Line: line}}, nil
+		return []events.Record{{Fields: one, File: name, Line: line}}, nil
 	}
-	var out []rules.Event
-	for ev, err := range rules.ReadEvents(name, bytes.NewReader(data)) {
+	var out []events.Record
+	for ev, err := range events.Read(name, bytes.NewReader(data)) {
 		if err != nil {
 			return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules: %v", err)}
 		}

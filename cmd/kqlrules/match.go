@@ -4,18 +4,15 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
-	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/events"
 )
 
 type matchCmd struct {
 	Query       string   `short:"q" help:"The query to match." xor:"what" required:""`
 	Rule        string   `help:"A rule file (TOML or JSON) whose query to match; builtin/NAME for a bundled rule such as builtin/ftp.toml." xor:"what" required:""`
 	LineNumbers bool     `short:"n" help:"Print FILE:LINE for each matching event instead of the event."`
-	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files; - or none reads standard input."`
+	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files, or directories of them (*.ndjson, *.jsonl, *.json, and .gz); gzip is unpacked; - or none reads standard input."`
 }
 
 // Run writes the matching events (or their places) and exits like grep: 0
@@ -38,9 +35,33 @@ func (c *matchCmd) Run(e *env) error {
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	matched, bad := 0, 0
-	for _, name := range files {
-		n, b, err := c.matchFile(e, prog, name, out)
-		matched, bad = matched+n, bad+b
+	// the lazy path: each event's text is scanned for the fields the
+	// query reads; only matching events are decoded, to be printed
+	var ev events.Lazy
+	for raw, err := range events.ReadRawFiles(files, e.stdin) {
+		if err != nil {
+			var evErr *events.Error
+			if !errors.As(err, &evErr) {
+				out.Flush()
+				return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+			}
+			fmt.Fprintln(e.stderr, "kqlrules match:", err)
+			bad++
+			continue
+		}
+		ev.Reset(raw.JSON)
+		if !prog.MatchEvent(&ev) {
+			continue
+		}
+		matched++
+		if c.LineNumbers {
+			fmt.Fprintf(out, "%s:%d\n", raw.File, raw.Line)
+			continue
+		}
+		rec, err := raw.Decode()
+		if err == nil {
+			err = writeJSON(out, rec.Fields, "")
+		}
 		if err != nil {
 			out.Flush()
 			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
@@ -53,39 +74,4 @@ func (c *matchCmd) Run(e *env) error {
 		return &exitError{status: 2}
 	}
 	return &exitError{status: 1}
-}
-
-func (c *matchCmd) matchFile(e *env, prog *eval.Program, name string, out io.Writer) (matched, bad int, err error) {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer f.Close()
-		r = f
-	}
-	for ev, err := range rules.ReadEvents(name, r) {
-		if err != nil {
-			var evErr *rules.EventError
-			if !errors.As(err, &evErr) {
-				return matched, bad, err
-			}
-			fmt.Fprintln(e.stderr, "kqlrules match:", err)
-			bad++
-			continue
-		}
-		if !prog.Match(ev.Fields) {
-			continue
-		}
-		matched++
-		if c.LineNumbers {
-			fmt.Fprintf(out, "%s:%d\n", ev.File, ev.Line)
-			continue
-		}
-		if err := writeJSON(out, ev.Fields, ""); err != nil {
-			return matched, bad, err
-		}
-	}
-	return matched, bad, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -91,8 +92,8 @@ func (c *runCmd) Run(e *env) error {
 }
 
 // events chains the files' events in order.
-func (c *runCmd) events(e *env, files []string, prog *progress) iter.Seq2[rules.Event, error] {
-	return func(yield func(rules.Event, error) bool) {
+func (c *runCmd) events(e *env, files []string, prog *progress) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
 		for _, name := range files {
 			if !c.readFile(e, name, prog, yield) {
 				return
@@ -102,12 +103,12 @@ func (c *runCmd) events(e *env, files []string, prog *progress) iter.Seq2[rules.
 }
 
 // readFile yields the events of one file; false when the run stops.
-func (c *runCmd) readFile(e *env, name string, prog *progress, yield func(rules.Event, error) bool) bool {
+func (c *runCmd) readFile(e *env, name string, prog *progress, yield func(events.Record, error) bool) bool {
 	var r io.Reader = e.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			yield(rules.Event{}, err)
+			yield(events.Record{}, err)
 			return false
 		}
 		defer f.Close()
@@ -117,7 +118,7 @@ func (c *runCmd) readFile(e *env, name string, prog *progress, yield func(rules.
 		}
 	}
 	r = &countingReader{r: r, n: &prog.bytes}
-	for ev, err := range rules.ReadEvents(name, r) {
+	for ev, err := range events.Read(name, r) {
 		prog.tick()
 		if !yield(ev, err) {
 			return false

@@ -22,9 +22,10 @@ import (
 	"sync"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/sample"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
-	"github.com/kqlrules/kqlrules/testdata"
 )
 
 // Detector matches events against one rule.
@@ -45,7 +46,7 @@ func NewDetector(r *rules.Rule) (*Detector, error) {
 // Detection is an event the rule matched.
 type Detection struct {
 	Rule  string
-	Event rules.Event
+	Event events.Record
 }
 
 // Match reports whether the event is in the rule's indices (or carries no
@@ -60,7 +61,7 @@ func (d *Detector) Match(ev map[string]any) bool {
 // Run matches the events of in with the given number of goroutines and
 // sends the detections to the returned channel, which is closed when in is
 // closed and drained. Detections come in no particular order.
-func (d *Detector) Run(in <-chan rules.Event, workers int) <-chan Detection {
+func (d *Detector) Run(in <-chan events.Record, workers int) <-chan Detection {
 	out := make(chan Detection)
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
@@ -90,7 +91,7 @@ func detect(args []string, w io.Writer, workers int) error {
 	if err != nil {
 		return err
 	}
-	name, r := testdata.FTPSampleName, io.Reader(bytes.NewReader(testdata.FTPSample))
+	name, r := sample.FTPSampleName, io.Reader(bytes.NewReader(sample.FTPSample))
 	if len(args) > 0 {
 		f, err := os.Open(args[0])
 		if err != nil {
@@ -100,15 +101,15 @@ func detect(args []string, w io.Writer, workers int) error {
 		name, r = args[0], f
 	}
 
-	in := make(chan rules.Event, 64)
+	in := make(chan events.Record, 64)
 	done := d.Run(in, workers)
 	var readErr error
 	bad := 0
 	go func() {
 		defer close(in)
-		for ev, err := range rules.ReadEvents(name, r) {
+		for ev, err := range events.Read(name, r) {
 			if err != nil {
-				if _, ok := err.(*rules.EventError); ok {
+				if _, ok := err.(*events.Error); ok {
 					bad++
 					continue
 				}

@@ -4,8 +4,8 @@
 // have run each, and shows side by side which events each version alerts
 // on and what each version adds or drops, with the reason.
 //
-//	go run ./examples/ftp               # the bundled sample, testdata/ftp_sample.ndjson
-//	go run ./examples/ftp FILE...       # NDJSON or JSON-array event files instead
+//	go run ./examples/ftp               # the bundled sample, internal/sample/ftp_sample.ndjson
+//	go run ./examples/ftp PATH...       # event files or directories instead (NDJSON or JSON arrays, .gz too; - is stdin)
 //
 // Versions that changed only the query's formatting (equal trees, ast.Equal)
 // run as one; a version that changed the index patterns runs on its own.
@@ -25,10 +25,11 @@ import (
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/sample"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
-	"github.com/kqlrules/kqlrules/testdata"
 )
 
 func main() {
@@ -38,54 +39,35 @@ func main() {
 	}
 }
 
-// source is one input: a name and a way to read it again.
-type source struct {
-	name string
-	open func() (io.ReadCloser, error)
-}
-
-func sources(args []string) ([]source, error) {
+// input returns the events to replay, read anew for each version: the
+// bundled sample, or the files and directories given (.gz unpacked; "-"
+// is standard input, read once and kept), and their names for the report.
+func input(args []string) (func() iter.Seq2[events.Record, error], []string, error) {
 	if len(args) == 0 {
-		return []source{{testdata.FTPSampleName, func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(testdata.FTPSample)), nil
-		}}}, nil
+		return func() iter.Seq2[events.Record, error] {
+			return events.Read(sample.FTPSampleName, bytes.NewReader(sample.FTPSample))
+		}, []string{sample.FTPSampleName}, nil
 	}
-	var out []source
+	var stdin []byte
 	for _, a := range args {
 		if a == "-" {
-			b, err := io.ReadAll(os.Stdin) // read once, replayed per version
-			if err != nil {
-				return nil, err
+			if stdin != nil {
+				continue
 			}
-			out = append(out, source{"-", func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }})
+			b, err := io.ReadAll(os.Stdin)
+			if err != nil {
+				return nil, nil, err
+			}
+			stdin = b
 			continue
 		}
 		if _, err := os.Stat(a); err != nil {
-			return nil, err
-		}
-		out = append(out, source{a, func() (io.ReadCloser, error) { return os.Open(a) }})
-	}
-	return out, nil
-}
-
-// events chains the sources.
-func events(srcs []source) iter.Seq2[rules.Event, error] {
-	return func(yield func(rules.Event, error) bool) {
-		for _, s := range srcs {
-			rc, err := s.open()
-			if err != nil {
-				yield(rules.Event{}, err)
-				return
-			}
-			for ev, err := range rules.ReadEvents(s.name, rc) {
-				if !yield(ev, err) {
-					rc.Close()
-					return
-				}
-			}
-			rc.Close()
+			return nil, nil, err
 		}
 	}
+	return func() iter.Seq2[events.Record, error] {
+		return events.ReadFiles(args, bytes.NewReader(stdin))
+	}, args, nil
 }
 
 // verRun is a run of consecutive versions with the same query tree and
@@ -136,7 +118,7 @@ func runs(h rules.History) []*verRun {
 }
 
 func run(args []string, w io.Writer) error {
-	srcs, err := sources(args)
+	read, names, err := input(args)
 	if err != nil {
 		return err
 	}
@@ -148,7 +130,7 @@ func run(args []string, w io.Writer) error {
 		if vr.prog, err = kqlrules.Compile(v.Query); err != nil {
 			return fmt.Errorf("version %d: %w", v.Number, err)
 		}
-		vr.rep, err = rules.Run(rule, events(srcs), rules.WithVersion(v.Number))
+		vr.rep, err = rules.Run(rule, read(), rules.WithVersion(v.Number))
 		if err != nil {
 			return err
 		}
@@ -160,10 +142,6 @@ func run(args []string, w io.Writer) error {
 
 	lb, _ := rule.LookBack()
 	first := vrs[0].rep
-	names := make([]string, len(srcs))
-	for i, s := range srcs {
-		names[i] = s.name
-	}
 	fmt.Fprintf(w, "%s\n", rule.Name)
 	fmt.Fprintf(w, "rule %s, %d versions, %d distinct (query tree and index), every %s looking back %s, event time %s\n",
 		rule.RuleID, len(rule.History), len(vrs), rules.FormatInterval(rule.Interval), rules.FormatInterval(lb), first.TimestampField)

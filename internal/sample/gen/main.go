@@ -1,9 +1,9 @@
-// Command gen writes testdata/ftp_sample.ndjson, the bundled sample of
+// Command gen writes internal/sample/ftp_sample.ndjson, the bundled sample of
 // synthetic ECS network events that examples/ftp runs the FTP rule's
 // versions over. It is deterministic: the same program writes the same
 // file. Run it from the repository root:
 //
-//	go run ./testdata/gen
+//	go run ./internal/sample/gen
 //
 // Each FTP case carries labels.case, a few words on what it exercises;
 // the noise events (DNS, HTTPS, SSH...) carry none.
@@ -154,10 +154,10 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	if err := os.WriteFile("testdata/ftp_sample.ndjson", buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile("internal/sample/ftp_sample.ndjson", buf.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("wrote testdata/ftp_sample.ndjson: %d events\n", len(lines))
+	fmt.Printf("wrote internal/sample/ftp_sample.ndjson: %d events\n", len(lines))
 }
 
 // build writes one event, flat (dotted keys) or nested.

@@ -1,11 +1,11 @@
-// Package testdata embeds the bundled sample events, so that programs such
+// Package sample embeds the bundled sample events, so that programs such
 // as examples/ftp find them wherever they run.
 //
 // ftp_sample.ndjson holds 89 synthetic ECS network events (FTP cases in
 // flat and nested shapes, each with labels.case saying what it exercises,
-// and noise traffic), written by "go run ./testdata/gen" from the
+// and noise traffic), written by "go run ./internal/sample/gen" from the
 // repository root; edit the generator, not the file.
-package testdata
+package sample
 
 import _ "embed"
 
@@ -16,4 +16,4 @@ var FTPSample []byte
 
 // FTPSampleName is the sample's path from the repository root, for
 // messages.
-const FTPSampleName = "testdata/ftp_sample.ndjson"
+const FTPSampleName = "internal/sample/ftp_sample.ndjson"

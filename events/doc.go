@@ -1,0 +1,13 @@
+// Package events reads events: newline-delimited JSON or JSON arrays of
+// objects, from files, directories of files, gzip-compressed files or
+// standard input, streamed one event at a time in bounded memory. Lines
+// that are not JSON objects are yielded as *Error with their file and
+// line, never lost, so that a caller can count events read = evaluated +
+// rejected.
+//
+// Events come decoded ([Read], [ReadFiles]: a map with json.Number
+// numbers, as eval.Map reads) or as their JSON text ([ReadRaw],
+// [ReadRawFiles]) for a [Lazy] event, which implements eval.Event by
+// reading only the fields a compiled program asks for, with the same
+// answers as the decoded map, many times faster than decoding it.
+package events

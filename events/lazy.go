@@ -1,0 +1,400 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// Lazy is an [eval.Event] over the JSON text of one object, read lazily:
+// a lookup scans the raw bytes for the fields a program asks for and
+// decodes only their values, so that matching a query against an event
+// costs a fraction of decoding the whole event into a map. The answers are
+// those of eval.Map over the object as [Read] decodes it (json.Number
+// numbers): flat dotted keys, nested objects and any mix of the two,
+// arrays at any level, null and [] as missing, the last of duplicate keys.
+//
+// The scanner allocates nothing; the values passed to a visitor are
+// allocated as Go values (a string, a json.Number), and an object value or
+// a free-text or wildcard-field query decodes the object it needs.
+// Reuse one Lazy with Reset to read many events. A Lazy is not safe for
+// concurrent use.
+//
+// The text must be one JSON object, as [ReadRaw] yields: on other input
+// the answers are unspecified (never a panic).
+type Lazy struct {
+	b       []byte
+	members []member       // the top-level members, once a lookup needed them
+	indexed bool           // members is up to date
+	m       map[string]any // the decoded object, once Fields needed it
+}
+
+// member is where a member of an object sits: b[ks:ke] is its key (between
+// the quotes), b[vs] starts its value.
+type member struct{ ks, ke, vs int }
+
+// JSON returns a [Lazy] event over b, one JSON object.
+func JSON(b []byte) eval.Event {
+	return &Lazy{b: b}
+}
+
+// Reset makes l read the object b instead, without allocating (once l has
+// seen an object with as many top-level members). l keeps b until the
+// next Reset.
+func (l *Lazy) Reset(b []byte) {
+	l.b, l.m = b, nil
+	l.members, l.indexed = l.members[:0], false
+}
+
+// Values implements [eval.Event].
+func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
+	if !l.indexed {
+		l.indexed = true
+		if p := skipWS(l.b, 0); p < len(l.b) && l.b[p] == '{' {
+			for p++; ; {
+				ks, ke, vs, next, ok := nextMember(l.b, p)
+				if !ok {
+					break
+				}
+				l.members = append(l.members, member{ks, ke, vs})
+				p = next
+			}
+		}
+	}
+	n := len(path.Parts)
+	last := partsBuf(n)
+	for _, m := range l.members {
+		if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 {
+			last[j-1] = m.vs
+		}
+	}
+	return dispatch(l.b, last, path, 0, 0, v)
+}
+
+// Fields implements [eval.Event]: it decodes the whole object (once) and
+// lists its fields as eval.Map does.
+func (l *Lazy) Fields(v eval.FieldVisitor) bool {
+	if l.m == nil {
+		m, err := decodeObject(l.b)
+		if err != nil {
+			return false
+		}
+		l.m = m
+	}
+	return eval.Map(l.m).Fields(v)
+}
+
+// maxParts is the length of path whose lookups use no heap memory.
+const maxParts = 8
+
+// partsBuf returns n zeros, on the stack of an inlining caller when n is
+// at most maxParts.
+func partsBuf(n int) []int {
+	if n <= maxParts {
+		var buf [maxParts]int
+		return buf[:n]
+	}
+	return make([]int, n)
+}
+
+// walkObject visits the values of path.Parts[i:] (which start at offset
+// off of path.Name) below the object at b[at], as eval.Map does: for every
+// member whose key joins parts i..j-1, the value itself (j is the end) or
+// the values below it, the longest key first.
+func walkObject(b []byte, at int, path *eval.Path, i, off int, v eval.Visitor) bool {
+	rest := path.Name[off:]
+	n := len(path.Parts) - i
+	last := partsBuf(n) // last[j-1]: where the value of the key of j parts starts, or 0
+	for p := at + 1; ; {
+		ks, ke, vs, next, ok := nextMember(b, p)
+		if !ok {
+			break
+		}
+		if j := keyParts(b[ks:ke], rest); j > 0 {
+			last[j-1] = vs
+		}
+		p = next
+	}
+	return dispatch(b, last, path, i, off, v)
+}
+
+// dispatch goes on with the members found for path.Parts[i:] (at offset
+// off): last[j-1] is where the value of the key of j parts starts, or 0.
+// The longest key first, as eval.Map does.
+func dispatch(b []byte, last []int, path *eval.Path, i, off int, v eval.Visitor) bool {
+	rest := path.Name[off:]
+	n := len(last)
+	for j := n; j >= 1; j-- {
+		vs := last[j-1]
+		if vs == 0 {
+			continue
+		}
+		if j == n {
+			if visitValue(b, vs, v) {
+				return true
+			}
+			continue
+		}
+		// the key took j parts: the next part starts past it and its dot
+		next := off + len(keyOf(rest, j)) + 1
+		if walkInto(b, vs, path, i+j, next, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextMember reads the object member at b[p] (white space before it
+// allowed): its key b[ks:ke], where its value starts, and where the next
+// member starts; ok is false at the end of the object (or on bad input).
+func nextMember(b []byte, p int) (ks, ke, vs, next int, ok bool) {
+	p = skipWS(b, p)
+	if p >= len(b) || b[p] != '"' {
+		return 0, 0, 0, 0, false // '}' or bad input
+	}
+	ks = p + 1
+	ke = stringEnd(b, p)
+	if ke < 0 {
+		return 0, 0, 0, 0, false
+	}
+	p = skipWS(b, ke+1)
+	if p >= len(b) || b[p] != ':' {
+		return 0, 0, 0, 0, false
+	}
+	vs = skipWS(b, p+1)
+	p = skipValue(b, vs)
+	if p < 0 {
+		return 0, 0, 0, 0, false
+	}
+	p = skipWS(b, p)
+	if p < len(b) && b[p] == ',' {
+		p++
+	}
+	return ks, ke, vs, p, true
+}
+
+// keyOf returns the first j dot-separated parts of rest.
+func keyOf(rest string, j int) string {
+	end := 0
+	for ; j > 0; j-- {
+		k := strings.IndexByte(rest[end:], '.')
+		if k < 0 {
+			return rest
+		}
+		end += k + 1
+	}
+	return rest[:end-1]
+}
+
+// keyParts returns how many parts of rest the raw JSON key spells (the
+// key is rest up to a dot, or all of it), or 0.
+func keyParts(raw []byte, rest string) int {
+	if len(raw) > 0 && raw[0] != '\\' && raw[0] < utf8.RuneSelf && (len(rest) == 0 || raw[0] != rest[0]) {
+		return 0 // the common case: a plain key that starts otherwise
+	}
+	key := raw
+	if needsDecoding(raw) {
+		var s string
+		q := make([]byte, 0, len(raw)+2)
+		q = append(append(append(q, '"'), raw...), '"')
+		if json.Unmarshal(q, &s) != nil {
+			return 0
+		}
+		key = []byte(s)
+	}
+	if len(key) > len(rest) || string(key) != rest[:len(key)] || (len(key) < len(rest) && rest[len(key)] != '.') {
+		return 0
+	}
+	return 1 + strings.Count(rest[:len(key)], ".")
+}
+
+// needsDecoding reports whether a raw JSON string differs from its value:
+// it holds an escape or bytes that are not UTF-8 (which decoding replaces).
+func needsDecoding(raw []byte) bool {
+	ascii := true
+	for _, c := range raw {
+		if c == '\\' {
+			return true
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	return !ascii && !utf8.Valid(raw)
+}
+
+// walkInto continues a lookup at part i (offset off) inside the value at
+// b[p]: an object, or each element of an array.
+func walkInto(b []byte, p int, path *eval.Path, i, off int, v eval.Visitor) bool {
+	switch b[p] {
+	case '{':
+		return walkObject(b, p, path, i, off, v)
+	case '[':
+		for e := range elements(b, p) {
+			if walkInto(b, e, path, i, off, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// emptyObject is passed for {}: an object without fields, as eval.Map's
+// visitors see it.
+var emptyObject = map[string]any{}
+
+// visitValue passes the value at b[p], or each element of an array, to v;
+// null is skipped.
+func visitValue(b []byte, p int, v eval.Visitor) bool {
+	switch c := b[p]; c {
+	case '"':
+		e := stringEnd(b, p)
+		if e < 0 {
+			return false
+		}
+		raw := b[p+1 : e]
+		if !needsDecoding(raw) {
+			return v.Visit(string(raw))
+		}
+		var s string
+		if json.Unmarshal(b[p:e+1], &s) != nil {
+			return false
+		}
+		return v.Visit(s)
+	case 't':
+		return v.Visit(true)
+	case 'f':
+		return v.Visit(false)
+	case 'n':
+		return false
+	case '[':
+		for e := range elements(b, p) {
+			if visitValue(b, e, v) {
+				return true
+			}
+		}
+		return false
+	case '{':
+		if q := skipWS(b, p+1); q < len(b) && b[q] == '}' {
+			return v.Visit(emptyObject)
+		}
+		e := skipValue(b, p)
+		if e < 0 {
+			return false
+		}
+		m, err := decodeObject(b[p:e])
+		if err != nil {
+			return false
+		}
+		return v.Visit(m)
+	default:
+		e := skipValue(b, p)
+		if e <= p {
+			return false
+		}
+		return v.Visit(json.Number(b[p:e]))
+	}
+}
+
+// elements yields where each element of the array at b[p] starts.
+func elements(b []byte, p int) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		p := skipWS(b, p+1)
+		for p < len(b) && b[p] != ']' {
+			if !yield(p) {
+				return
+			}
+			p = skipValue(b, p)
+			if p < 0 {
+				return
+			}
+			p = skipWS(b, p)
+			if p < len(b) && b[p] == ',' {
+				p = skipWS(b, p+1)
+			} else {
+				return
+			}
+		}
+	}
+}
+
+func skipWS(b []byte, p int) int {
+	for p < len(b) {
+		switch b[p] {
+		case ' ', '\t', '\r', '\n':
+			p++
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// stringEnd returns the offset of the quote that closes the string
+// opening at b[p], or -1.
+func stringEnd(b []byte, p int) int {
+	q := p + 1
+	for {
+		k := bytes.IndexByte(b[q:], '"')
+		if k < 0 {
+			return -1
+		}
+		q += k
+		bs := 0
+		for r := q - 1; r > p && b[r] == '\\'; r-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q
+		}
+		q++
+	}
+}
+
+// skipValue returns the offset just past the value starting at b[p], or
+// -1 when it does not end.
+func skipValue(b []byte, p int) int {
+	if p >= len(b) {
+		return -1
+	}
+	switch b[p] {
+	case '"':
+		e := stringEnd(b, p)
+		if e < 0 {
+			return -1
+		}
+		return e + 1
+	case '{', '[':
+		depth := 0
+		for p < len(b) {
+			switch b[p] {
+			case '"':
+				e := stringEnd(b, p)
+				if e < 0 {
+					return -1
+				}
+				p = e
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return p + 1
+				}
+			}
+			p++
+		}
+		return -1
+	}
+	for p < len(b) {
+		switch b[p] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return p
+		}
+		p++
+	}
+	return p
+}

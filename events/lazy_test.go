@@ -1,0 +1,236 @@
+package events_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/kql"
+)
+
+// ftpQuery is the FTP rule's current query (version 8), as in
+// ../shared/seed/ftp_rule.txt and eval's corpus tests.
+const ftpQuery = `event.category:(network or network_traffic) and network.transport:tcp and (destination.port:(20 or 21) or event.dataset:zeek.ftp) and source.ip:( 10.0.0.0/8 or 172.16.0.0/12 or 192.168.0.0/16 ) and not destination.ip:( 10.0.0.0/8 or 127.0.0.0/8 or 169.254.0.0/16 or 172.16.0.0/12 or 192.168.0.0/16 or 224.0.0.0/4 or "::1" or "FE80::/10" or "FF00::/8" )`
+
+func compile(t testing.TB, q string) *eval.Program {
+	t.Helper()
+	x, err := kql.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := eval.Compile(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// lines reads the NDJSON file at the shared path rel, one []byte a line.
+func lines(t testing.TB, rel string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(corpus.Path(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for l := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// corpusPrograms compiles every query of Elastic's rules corpus that
+// compiles with the default (ECS) schema.
+func corpusPrograms(t testing.TB) (progs []*eval.Program, queries []string) {
+	t.Helper()
+	f, err := os.Open(corpus.Path(t, "corpus/elastic_kuery_rules.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
+	total := 0
+	for sc.Scan() {
+		var r struct{ Query string }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		total++
+		x, err := kql.Parse(r.Query)
+		if err != nil {
+			continue
+		}
+		p, err := eval.Compile(x)
+		if err != nil {
+			continue
+		}
+		progs = append(progs, p)
+		queries = append(queries, r.Query)
+	}
+	if total != 792 {
+		t.Fatalf("%d queries in the corpus, want 792", total)
+	}
+	return progs, queries
+}
+
+// TestLazyCorpus matches every compiling query of Elastic's 792 rules
+// against every one of the 11,042 real Beats events, lazily and decoded:
+// the answers must be the same. With -short or -race (8.7 million matches
+// twice take minutes under the race detector) it takes every 16th event.
+func TestLazyCorpus(t *testing.T) {
+	evs := lines(t, "corpus/beats_events.ndjson")
+	progs, queries := corpusPrograms(t)
+	stride := 1
+	if testing.Short() || raceEnabled {
+		stride = 16
+	}
+	t.Logf("%d events (every %d), %d queries that compile", len(evs), stride, len(progs))
+	var lazy events.Lazy
+	matches, fails := 0, 0
+	for n, line := range evs {
+		if n%stride != 0 {
+			continue
+		}
+		rec, err := events.Raw{JSON: line, File: "beats", Line: n + 1}.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := eval.Map(rec.Fields)
+		lazy.Reset(line)
+		for i, p := range progs {
+			want := p.MatchEvent(m)
+			if got := p.MatchEvent(&lazy); got != want {
+				if fails++; fails <= 10 {
+					t.Errorf("line %d, query %q: lazy %v, map %v", n+1, queries[i], got, want)
+				}
+			}
+			if want {
+				matches++
+			}
+		}
+	}
+	if matches == 0 {
+		t.Error("no query matched any event: the test proves nothing")
+	}
+	t.Logf("%d matches", matches)
+}
+
+// lazyQueries are queries over the shapes the fuzzer writes: flat and
+// nested keys, arrays, numbers, booleans, objects, nested queries, free
+// text and wildcard field names.
+var lazyQueries = []string{
+	"a:1", "a:x", "a.b:1", "a.b:x", "a.b.c:1", "a.b.c:x", "a:*", "a.b:*", "a.b.c:*",
+	"a:true", "a.b:false", "a > 1", "a.b < 10", "a.b.c >= 0", "a:{ b:1 }", "a:{ b:x and c:* }",
+	"x", "1", "a.*:1", "a.*:*", `"a\"b":1`, "a.b:(1 or 2 or x)", "a:1.0", "a.b:\"\"",
+	"destination.port:21", "source.ip:10.0.0.0/8", "event.category:network",
+}
+
+// FuzzLazy checks that a lazy event answers every query of lazyQueries
+// as the decoded map does, for any JSON object (and that it never panics
+// on anything else).
+func FuzzLazy(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1}`, `{"a.b":1,"a":{"b":2}}`, `{"a":[{"b":[1,[2,null]]},{"b":{"c":"x"}}]}`,
+		`{"a":{},"a.b":[]}`, `{"a":null,"a":"x"}`, `{"\u0061":1,"a\\\"b":1}`, `{"a":"\ud800"}`,
+		`{"a":{"b.c":1e400,"b":{"c":-0}}}`, `{"destination":{"port":"21"},"source.ip":["10.1.1.1"]}`,
+		`{"event":{"category":["network"]},"destination.port":21.0}`, "{\"a\":\"\xff\"}", `[1]`, `{"a":`,
+	} {
+		f.Add([]byte(s))
+	}
+	progs := make([]*eval.Program, len(lazyQueries))
+	for i, q := range lazyQueries {
+		progs[i] = compile(f, q)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		lazy := events.JSON(in)
+		rec, err := events.Raw{JSON: in}.Decode()
+		if err != nil {
+			for _, p := range progs {
+				p.MatchEvent(lazy) // no panic
+			}
+			return
+		}
+		for i, p := range progs {
+			if got, want := p.MatchEvent(lazy), p.MatchEvent(eval.Map(rec.Fields)); got != want {
+				t.Errorf("%s on %s: lazy %v, map %v", lazyQueries[i], in, got, want)
+			}
+		}
+	})
+}
+
+// TestLazyAllocs checks that Reset and the scanner allocate nothing: a
+// query on fields the event lacks, or holding booleans, costs no
+// allocation; each value passed to a visitor is one Go value (a string or
+// json.Number boxed in an interface).
+func TestLazyAllocs(t *testing.T) {
+	line := []byte(`{"@timestamp":"2023-01-01T00:00:00Z","event":{"category":["network"],"kind":"event"},"network.transport":"tcp","x":true,` +
+		`"source":{"ip":"10.0.0.5","port":40000},"destination":{"ip":"198.51.100.9","port":21},"host":{"name":"h","os":{"family":"linux"}}}`)
+	other := []byte(`{"a":1,"b":{"c":[1,2,3]}}`)
+	var l events.Lazy
+	absent := compile(t, "nope:1 or event.nope:x or host.os.nope:* or x:false")
+	ftp := compile(t, ftpQuery)
+	l.Reset(line)
+	absent.MatchEvent(&l) // the member index grows once
+	if n := testing.AllocsPerRun(100, func() {
+		l.Reset(other)
+		l.Reset(line)
+		if absent.MatchEvent(&l) {
+			t.Fatal("matched")
+		}
+	}); n != 0 {
+		t.Errorf("Reset and a match on absent fields: %v allocations, want 0", n)
+	}
+	// the FTP query reads 5 values here: event.category, network.transport,
+	// destination.port, source.ip, destination.ip
+	if n := testing.AllocsPerRun(100, func() {
+		l.Reset(line)
+		if !ftp.MatchEvent(&l) {
+			t.Fatal("no match")
+		}
+	}); n > 10 {
+		t.Errorf("the FTP query: %v allocations, want at most 2 a value read", n)
+	}
+}
+
+// BenchmarkFTPCorpus compares the two ways of matching the FTP query over
+// the 11,042 Beats events, one op a pass over the corpus: decoding each
+// line into a map (as events.Read does) then Match, and Reset of a Lazy
+// event then Match.
+func BenchmarkFTPCorpus(b *testing.B) {
+	evs := lines(b, "corpus/beats_events.ndjson")
+	size := 0
+	for _, l := range evs {
+		size += len(l)
+	}
+	prog := compile(b, ftpQuery)
+	b.Run("map", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			for _, l := range evs {
+				rec, err := events.Raw{JSON: l}.Decode()
+				if err != nil {
+					b.Fatal(err)
+				}
+				prog.Match(rec.Fields)
+			}
+		}
+	})
+	b.Run("lazy", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		var lazy events.Lazy
+		for b.Loop() {
+			for _, l := range evs {
+				lazy.Reset(l)
+				prog.MatchEvent(&lazy)
+			}
+		}
+	})
+}

@@ -1,0 +1,341 @@
+package events
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+)
+
+// Record is one event read from a file: its fields as encoding/json decodes
+// them, with numbers as json.Number so that big integers (ports, byte
+// counts, ids) keep their exact value, and where it was read.
+type Record struct {
+	Fields map[string]any
+	File   string // the name the event was read under ("-" for standard input)
+	Line   int    // the 1-based line where the event starts; 0 when built in Go
+}
+
+// Raw is one event read from a file as its JSON text, checked to be one
+// valid JSON object. JSON is only valid until the next event is read:
+// copy it to keep it.
+type Raw struct {
+	JSON []byte
+	File string
+	Line int
+}
+
+// Decode decodes the event into a Record, as [Read] would have.
+func (r Raw) Decode() (Record, error) {
+	m, err := decodeObject(r.JSON)
+	if err != nil {
+		return Record{}, &Error{File: r.File, Line: r.Line, Err: err}
+	}
+	return Record{Fields: m, File: r.File, Line: r.Line}, nil
+}
+
+// Error is an event that could not be read: a line (NDJSON) or an element
+// (JSON array) that is not a JSON object. The readers yield it and go on
+// with the next line; a replay counts it as rejected.
+type Error struct {
+	File string
+	Line int
+	Err  error
+}
+
+// Error returns "file:line: msg".
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// maxLine bounds one NDJSON line; a longer line is rejected, not read into
+// memory.
+const maxLine = 64 << 20
+
+// Read streams the events of r, named name in errors, one at a time: never
+// more than one event (or one line) is in memory, however long the input.
+//
+// The format is told from the first byte that is not white space: '[' is a
+// JSON array of objects, anything else newline-delimited JSON (NDJSON), one
+// object a line; blank lines are skipped. A UTF-8 byte-order mark is
+// ignored. Gzip-compressed input is not unpacked here: [ReadFiles] does it.
+//
+// A line that is not a JSON object (bad JSON, a number, an array, trailing
+// data) is yielded as an *Error with its line number, and reading goes on
+// with the next line. In a JSON array an element that is valid JSON but
+// not an object is rejected the same way; a syntax error there ends the
+// file (the rest cannot be delimited) with an *Error at the error's line,
+// which counts as one rejected event. Any other error (reading r) is
+// yielded as is and ends the sequence.
+func Read(name string, r io.Reader) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		scan(name, r, func(raw []byte, line int, err error) bool {
+			if err != nil {
+				return yield(Record{}, err)
+			}
+			m, err := decodeObject(raw)
+			if err != nil {
+				return yield(Record{}, &Error{File: name, Line: line, Err: err})
+			}
+			return yield(Record{Fields: m, File: name, Line: line}, nil)
+		})
+	}
+}
+
+// ReadRaw is [Read] without decoding: it yields each event's JSON text,
+// checked to be one JSON object, for a [Lazy] event to read only the
+// fields a query needs. Rejections are the same as Read's, with the same
+// messages.
+func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
+	return func(yield func(Raw, error) bool) {
+		scan(name, r, func(raw []byte, line int, err error) bool {
+			if err != nil {
+				return yield(Raw{}, err)
+			}
+			if err := checkObject(raw); err != nil {
+				return yield(Raw{}, &Error{File: name, Line: line, Err: err})
+			}
+			return yield(Raw{JSON: raw, File: name, Line: line}, nil)
+		})
+	}
+}
+
+// checkObject returns nil when data is one JSON object (with white space
+// around it), else the error decodeObject gives.
+func checkObject(data []byte) error {
+	if validObject(data) {
+		return nil
+	}
+	if _, err := decodeObject(data); err != nil {
+		return err
+	}
+	return errors.New("an event must be a JSON object")
+}
+
+// scan calls fn with the text of each event of r (an NDJSON line or an
+// element of a JSON array) and the line where it starts, or with an error,
+// until fn returns false.
+func scan(name string, r io.Reader, fn func(raw []byte, line int, err error) bool) {
+	lt := &lineTracker{r: r}
+	br := bufio.NewReaderSize(lt, 64<<10)
+	// skip a BOM and leading white space to tell the format
+	lines := 1
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			if err != io.EOF {
+				fn(nil, 0, fmt.Errorf("%s: %w", name, err))
+			}
+			return
+		}
+		if b[0] == 0xef {
+			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\ufeff")) {
+				br.Discard(3)
+				continue
+			}
+		}
+		switch b[0] {
+		case ' ', '\t', '\r':
+			br.Discard(1)
+			continue
+		case '\n':
+			br.Discard(1)
+			lines++
+			continue
+		case '[':
+			lt.start(br, lines-1)
+			scanArray(name, lt, br, fn)
+			return
+		}
+		break
+	}
+	scanNDJSON(name, br, lines, fn)
+}
+
+// scanNDJSON passes the lines of br, starting at line first.
+func scanNDJSON(name string, br *bufio.Reader, first int, fn func([]byte, int, error) bool) {
+	var long []byte
+	for n := first; ; n++ {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// a line longer than the buffer: gather it, up to maxLine
+			long = append(long[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = br.ReadSlice('\n')
+				if len(long) <= maxLine {
+					long = append(long, line...)
+				}
+			}
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			fn(nil, n, fmt.Errorf("%s:%d: %w", name, n, err))
+			return
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			ok := true
+			if len(line) > maxLine {
+				ok = fn(nil, n, &Error{File: name, Line: n, Err: fmt.Errorf("line longer than %d MiB", maxLine>>20)})
+			} else {
+				ok = fn(line, n, nil)
+			}
+			if !ok {
+				return
+			}
+		}
+		if err == io.EOF {
+			return
+		}
+		if cap(long) > 1<<20 {
+			long = nil // do not keep a huge buffer for the lines to come
+		}
+	}
+}
+
+// decodeObject decodes one JSON object with json.Number numbers.
+func decodeObject(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("invalid JSON: data after the object")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("an event must be a JSON object, got %s", jsonKind(v))
+	}
+	return m, nil
+}
+
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON: %s", se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return errors.New("invalid JSON: unexpected end")
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// scanArray passes the elements of a JSON array, each with the line where
+// it starts.
+func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, int, error) bool) {
+	// the tracker counts bytes handed to br; the decoder reads from br,
+	// which holds back what it buffered: offsets are relative to the
+	// bytes br has given out.
+	base := lt.n - int64(br.Buffered())
+	dec := json.NewDecoder(br)
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // '['
+		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base), Err: jsonError(err)})
+		return
+	}
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			off := base + dec.InputOffset()
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				off = base + se.Offset
+			}
+			if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+				fn(nil, 0, fmt.Errorf("%s: %w", name, err)) // reading failed
+				return
+			}
+			fn(nil, 0, &Error{File: name, Line: lt.lineAt(off), Err: fmt.Errorf("%w; the rest of the array is not read", jsonError(err))})
+			return
+		}
+		start := base + dec.InputOffset() - int64(len(raw))
+		if !fn(raw, lt.lineAt(start), nil) {
+			return
+		}
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: fmt.Errorf("%w; the array is not closed", jsonError(err))})
+		return
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: errors.New("invalid JSON: data after the array")})
+	}
+}
+
+// lineTracker counts the bytes read through it and, once started (for a
+// JSON array, where lines must be found from offsets), remembers the
+// offsets of the newlines not yet asked about, so that lineAt can turn an
+// offset into a line number with queries in increasing order. The offsets
+// kept are those of the bytes read ahead of the last query: one element
+// and the reader's buffer, however long the input. NDJSON never starts it.
+type lineTracker struct {
+	r        io.Reader
+	n        int64   // bytes read so far
+	on       bool    // newlines are recorded
+	newlines []int64 // offsets of newlines at or after the last query
+	passed   int     // newlines before the last query
+}
+
+// start records newlines from now on, beginning with those br holds but
+// has not given out yet; passed is the number of newlines br gave out.
+func (t *lineTracker) start(br *bufio.Reader, passed int) {
+	t.on, t.passed = true, passed
+	buffered, _ := br.Peek(br.Buffered())
+	base := t.n - int64(len(buffered))
+	for i, c := range buffered {
+		if c == '\n' {
+			t.newlines = append(t.newlines, base+int64(i))
+		}
+	}
+}
+
+func (t *lineTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if t.on {
+		for i, c := range p[:n] {
+			if c == '\n' {
+				t.newlines = append(t.newlines, t.n+int64(i))
+			}
+		}
+	}
+	t.n += int64(n)
+	return n, err
+}
+
+// lineAt returns the 1-based line of offset off; off must not decrease
+// from one call to the next.
+func (t *lineTracker) lineAt(off int64) int {
+	i := 0
+	for i < len(t.newlines) && t.newlines[i] < off {
+		i++
+	}
+	t.passed += i
+	t.newlines = t.newlines[i:]
+	if len(t.newlines) == 0 {
+		t.newlines = nil // let the array's storage go
+	}
+	return t.passed + 1
+}
