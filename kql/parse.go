@@ -66,7 +66,7 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 		o(&cfg)
 	}
 	if len(src) > cfg.maxLength {
-		return nil, withSource(&Error{Offset: 0, Msg: fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(src), cfg.maxLength)}, src)
+		return nil, withSource(errorAt(0, fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(src), cfg.maxLength)), src)
 	}
 	toks, err := lex(src, cfg.maxDepth)
 	if err != nil {
@@ -114,7 +114,7 @@ func (c *converter) lit(g *gLit) *ast.Literal {
 func (c *converter) value(g *gLit) *ast.Literal {
 	l := c.lit(g)
 	if c.cfg.noLeadingWildcards && l.HasLeadingWildcard() && c.err == nil {
-		c.err = &Error{Offset: int(l.Pos()), Msg: LeadingWildcardMessage}
+		c.err = errorAt(int(l.Pos()), LeadingWildcardMessage)
 	}
 	return l
 }
@@ -222,7 +222,7 @@ func translate(err error, toks []token) *Error {
 	if k < 0 {
 		var perr participle.Error
 		if !errors.As(err, &perr) {
-			return &Error{Msg: err.Error()}
+			return errorAt(0, err.Error())
 		}
 		k = tokenAt(toks, perr.Position().Offset)
 	}
@@ -232,7 +232,7 @@ func translate(err error, toks []token) *Error {
 	if found.typ == tokNot && prev != nil && prev.typ == tokUnquoted && prev.end == found.start {
 		msg += ` ("not" and a space end an unquoted value, even inside a word: quote the value)`
 	}
-	return &Error{Offset: found.start, Msg: msg}
+	return errorAt(found.start, msg)
 }
 
 // firstBadToken returns the index of the first significant token that

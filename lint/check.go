@@ -301,35 +301,16 @@ func sortFindings(fs []Finding) []Finding {
 	return fs
 }
 
-// snippet returns line with a caret under column col (1-based).
-func snippet(line string, col int) string {
-	if col < 1 {
-		return ""
-	}
-	rs := []rune(strings.ReplaceAll(line, "\t", " "))
-	prefix, suffix := "", ""
-	c := col - 1
-	const width = 60
-	if c > width {
-		cut := c - width/2
-		rs, c, prefix = rs[cut:], c-cut, "..."
-	}
-	if len(rs) > c+width {
-		rs, suffix = rs[:c+width], "..."
-	}
-	return prefix + string(rs) + suffix + "\n" + strings.Repeat(" ", len([]rune(prefix))+c) + "^"
-}
-
 // at places a finding at the query's rune offset off.
 func at(src string, qs *QuerySource, file string, off int, f Finding) Finding {
 	f.File, f.Offset = file, off
 	if qs != nil {
 		f.Line, f.Column = qs.Position(off)
-		f.Snippet = snippet(qs.LineText(f.Line), f.Column)
+		f.Snippet = ast.Position{Line: f.Line, Column: f.Column}.Snippet(qs.File())
 	} else {
 		p := ast.Pos(off).Position(src)
 		f.Line, f.Column = p.Line, p.Column
-		f.Snippet = snippet(lineOf([]byte(src), p.Line), p.Column)
+		f.Snippet = p.Snippet(src)
 	}
 	return f
 }

@@ -58,17 +58,9 @@ func (q *QuerySource) Position(off int) (line, col int) {
 	return line, col
 }
 
-// LineText returns line n (1-based) of the file, without its newline.
-func (q *QuerySource) LineText(n int) string {
-	return lineOf(q.data, n)
-}
-
-func lineOf(data []byte, n int) string {
-	lines := strings.Split(string(data), "\n")
-	if n < 1 || n > len(lines) {
-		return ""
-	}
-	return strings.TrimRight(lines[n-1], "\r")
+// File returns the text of the whole file.
+func (q *QuerySource) File() string {
+	return string(q.data)
 }
 
 // WholeFile returns the QuerySource of a file that holds nothing but the
