@@ -135,7 +135,7 @@ func FindValue(data []byte, format, key string) (*Value, error) {
 			return nil, fmt.Errorf("line %d: %s: the value is not a string", sp.Line, key)
 		}
 		s := &tomlScanner{data: data}
-		v, err := s.str(sp.Start)
+		v, err := s.str(sp.Start, true)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
@@ -241,7 +241,7 @@ func (s *tomlScanner) next() (sp Span, ok bool, err error) {
 			}
 			sp := Span{Key: k, Line: line, Start: s.pos}
 			if s.pos < len(d) && (d[s.pos] == '"' || d[s.pos] == '\'') {
-				v, err := s.str(s.pos)
+				v, err := s.str(s.pos, false)
 				if err != nil {
 					return Span{}, false, fmt.Errorf("%s: %w", k, err)
 				}
@@ -298,7 +298,7 @@ func (s *tomlScanner) keyPath(stop byte) (string, error) {
 		}
 		switch c := s.data[s.pos]; {
 		case c == '"' || c == '\'':
-			q, err := s.str(s.pos)
+			q, err := s.str(s.pos, true)
 			if err != nil {
 				return "", err
 			}
@@ -338,7 +338,7 @@ func (s *tomlScanner) skipValue() (end int, err error) {
 	for s.pos < len(s.data) {
 		switch c := s.data[s.pos]; c {
 		case '"', '\'':
-			if _, err := s.str(s.pos); err != nil {
+			if _, err := s.str(s.pos, false); err != nil {
 				return 0, err
 			}
 			end = s.pos
@@ -363,8 +363,10 @@ func (s *tomlScanner) skipValue() (end int, err error) {
 	return end, nil
 }
 
-// str reads the string that starts at start and leaves pos after it.
-func (s *tomlScanner) str(start int) (*Value, error) {
+// str reads the string that starts at start and leaves pos after it. The
+// Value has its Text and character offsets when withText is true, else
+// only its span.
+func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 	d := s.data
 	q := &Value{Span: Span{Start: start}, data: d}
 	var delim string
@@ -394,8 +396,10 @@ func (s *tomlScanner) str(start int) (*Value, error) {
 	}
 	var text strings.Builder
 	add := func(r rune, off int) {
-		text.WriteRune(r)
-		q.offs = append(q.offs, off)
+		if withText {
+			text.WriteRune(r)
+			q.offs = append(q.offs, off)
+		}
 	}
 	basic := q.Quoting == Basic || q.Quoting == MultiLineBasic
 	for {
@@ -412,7 +416,9 @@ func (s *tomlScanner) str(start int) (*Value, error) {
 					end++
 				}
 			}
-			q.offs = append(q.offs, i)
+			if withText {
+				q.offs = append(q.offs, i)
+			}
 			q.End, s.pos = end, end
 			q.Text = text.String()
 			return q, nil
