@@ -1,6 +1,9 @@
 package ast
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Pos is an offset into the query text, counted in runes from 0.
 type Pos int
@@ -36,4 +39,28 @@ func (p Pos) Position(src string) Position {
 		i++
 	}
 	return pos
+}
+
+// Snippet returns line p.Line of src, the text p is a position in, with a
+// caret under column p.Column, the two lines joined by "\n". A long line is
+// cut to the part around the spot, marked with "..."; tabs are shown as
+// spaces so that the caret lines up. It returns "" when p is not in src.
+func (p Position) Snippet(src string) string {
+	lines := strings.Split(src, "\n")
+	if p.Line < 1 || p.Line > len(lines) || p.Column < 1 {
+		return ""
+	}
+	line := []rune(strings.TrimRight(lines[p.Line-1], "\r"))
+	col := min(p.Column-1, len(line))
+	const width = 60
+	prefix, suffix := "", ""
+	if col > width {
+		cut := col - width/2
+		line, col, prefix = line[cut:], col-cut, "..."
+	}
+	if len(line) > col+width {
+		line, suffix = line[:col+width], "..."
+	}
+	text := strings.ReplaceAll(prefix+string(line)+suffix, "\t", " ")
+	return text + "\n" + strings.Repeat(" ", len([]rune(prefix))+col) + "^"
 }

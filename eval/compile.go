@@ -57,7 +57,9 @@ func WithClock(now func() time.Time) Option {
 
 // CompileError is a query that Elasticsearch would refuse for the field's
 // type, such as "source.ip:foo" on an ip field. Pos and End are the rune
-// offsets of the offending literal in the query text.
+// offsets of the offending literal in the query text; Pos.Position(query)
+// tells its line and column, and that [ast.Position]'s Snippet the caret
+// line, as for a syntax error (kql.Error).
 type CompileError struct {
 	Pos, End ast.Pos
 	Field    string // the field's full name

@@ -134,7 +134,7 @@ func (s *scanner) afterOperand() bool {
 }
 
 func (s *scanner) errorf(at int, format string, args ...any) error {
-	return &Error{Offset: at, Msg: fmt.Sprintf(format, args...)}
+	return errorAt(at, fmt.Sprintf(format, args...))
 }
 
 func (s *scanner) open(start int) error {

@@ -66,7 +66,7 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 		o(&cfg)
 	}
 	if len(src) > cfg.maxLength {
-		return nil, withSource(&Error{Offset: 0, Msg: fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(src), cfg.maxLength)}, src)
+		return nil, withSource(errorAt(0, fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(src), cfg.maxLength)), src)
 	}
 	toks, err := lex(src, cfg.maxDepth)
 	if err != nil {
@@ -132,7 +132,7 @@ func (c *converter) prev(i int) int {
 func (c *converter) value(i int) *ast.Literal {
 	l := c.toks[i].lit
 	if c.cfg.noLeadingWildcards && l.HasLeadingWildcard() && c.err == nil {
-		c.err = &Error{Offset: int(l.Pos()), Msg: LeadingWildcardMessage}
+		c.err = errorAt(int(l.Pos()), LeadingWildcardMessage)
 	}
 	return l
 }
@@ -288,7 +288,7 @@ func translate(err error, toks []token) *Error {
 	if k < 0 {
 		var perr participle.Error
 		if !errors.As(err, &perr) {
-			return &Error{Msg: err.Error()}
+			return errorAt(0, err.Error())
 		}
 		k = tokenAt(toks, perr.Position().Offset)
 	}
@@ -298,7 +298,7 @@ func translate(err error, toks []token) *Error {
 	if found.typ == tokNot && prev != nil && prev.typ == tokUnquoted && prev.end == found.start {
 		msg += ` ("not" and a space end an unquoted value, even inside a word: quote the value)`
 	}
-	return &Error{Offset: found.start, Msg: msg}
+	return errorAt(found.start, msg)
 }
 
 // firstBadToken returns the index of the first significant token that

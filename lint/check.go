@@ -7,9 +7,8 @@
 // line, column, a caret snippet), how bad (error or warning), what (a
 // stable code) and why.
 //
-// The package also locates a query inside a TOML or JSON rule file
-// ([FindTOMLQuery], [FindJSONQuery]) so that positions are told in the
-// file's terms and the query can be rewritten in place ([Format]).
+// Positions in a rule file are told in the file's terms through
+// [rules.Source.Value], which locates the query exactly.
 package lint
 
 import (
@@ -175,7 +174,7 @@ func (c *Checker) File(path string) ([]Finding, error) {
 	case ".toml", ".json", ".ndjson", ".jsonl":
 		return c.Rule(path, data), nil
 	}
-	return c.query(string(data), WholeFile(data), path), nil
+	return c.query(string(data), rules.WholeFile(data), path), nil
 }
 
 // Rule checks a rule file's content: its metadata as [rules.Parse] would
@@ -212,7 +211,7 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 	var queryFindings []Finding
 	kuery := r.Language == rules.LanguageKuery && strings.TrimSpace(r.Query) != ""
 	if kuery {
-		src := c.locate(r, data, "rule.query", r.Query)
+		src := c.locate(r, "rule.query", r.Query)
 		queryFindings = c.query(r.Query, src, name)
 	}
 	var historyFindings []Finding
@@ -223,7 +222,7 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 			}
 			if _, err := kql.Parse(v.Query); err != nil {
 				key := fmt.Sprintf("history[%d].query", i)
-				for _, f := range c.syntax(v.Query, c.locate(r, data, key, v.Query), name, err) {
+				for _, f := range c.syntax(v.Query, c.locate(r, key, v.Query), name, err) {
 					f.Field = key
 					f.Message = key + ": " + f.Message
 					historyFindings = append(historyFindings, f)
@@ -262,25 +261,12 @@ func hasCode(fs []Finding, code string) bool {
 
 // locate finds the query in the file, or returns nil when it cannot be
 // found exactly (positions are then the query's own).
-func (c *Checker) locate(r *rules.Rule, data []byte, key, text string) *QuerySource {
-	var q *QuerySource
-	var err error
-	switch r.Source.Format {
-	case rules.FormatTOML:
-		q, err = FindTOMLQuery(data, key)
-		if err != nil && key == "rule.query" {
-			q, err = FindTOMLQuery(data, "query")
-		}
-	default:
-		if key != "rule.query" {
-			return nil
-		}
-		q, err = FindJSONQuery(data, r.Source.Line(key))
-	}
-	if err != nil || q.Text != text {
+func (c *Checker) locate(r *rules.Rule, key, text string) *rules.Value {
+	v, err := r.Source.Value(key)
+	if err != nil || v.Text != text {
 		return nil
 	}
-	return q
+	return v
 }
 
 func metaFinding(name string, data []byte, p rules.Problem, sev Severity) Finding {
@@ -301,40 +287,22 @@ func sortFindings(fs []Finding) []Finding {
 	return fs
 }
 
-// snippet returns line with a caret under column col (1-based).
-func snippet(line string, col int) string {
-	if col < 1 {
-		return ""
-	}
-	rs := []rune(strings.ReplaceAll(line, "\t", " "))
-	prefix, suffix := "", ""
-	c := col - 1
-	const width = 60
-	if c > width {
-		cut := c - width/2
-		rs, c, prefix = rs[cut:], c-cut, "..."
-	}
-	if len(rs) > c+width {
-		rs, suffix = rs[:c+width], "..."
-	}
-	return prefix + string(rs) + suffix + "\n" + strings.Repeat(" ", len([]rune(prefix))+c) + "^"
-}
-
 // at places a finding at the query's rune offset off.
-func at(src string, qs *QuerySource, file string, off int, f Finding) Finding {
+func at(src string, qs *rules.Value, file string, off int, f Finding) Finding {
 	f.File, f.Offset = file, off
 	if qs != nil {
-		f.Line, f.Column = qs.Position(off)
-		f.Snippet = snippet(qs.LineText(f.Line), f.Column)
+		p := qs.Position(off)
+		f.Line, f.Column = p.Line, p.Column
+		f.Snippet = p.Snippet(qs.File())
 	} else {
 		p := ast.Pos(off).Position(src)
 		f.Line, f.Column = p.Line, p.Column
-		f.Snippet = snippet(lineOf([]byte(src), p.Line), p.Column)
+		f.Snippet = p.Snippet(src)
 	}
 	return f
 }
 
-func (c *Checker) syntax(src string, qs *QuerySource, file string, err error) []Finding {
+func (c *Checker) syntax(src string, qs *rules.Value, file string, err error) []Finding {
 	var pe *kql.Error
 	if !errors.As(err, &pe) {
 		return []Finding{{File: file, Offset: 0, Severity: Error, Code: CodeSyntax, Message: err.Error()}}
@@ -343,7 +311,7 @@ func (c *Checker) syntax(src string, qs *QuerySource, file string, err error) []
 }
 
 // query checks src, locating findings through qs when it is not nil.
-func (c *Checker) query(src string, qs *QuerySource, file string) []Finding {
+func (c *Checker) query(src string, qs *rules.Value, file string) []Finding {
 	x, err := kql.Parse(src)
 	if err != nil {
 		return sortFindings(c.syntax(src, qs, file, err))

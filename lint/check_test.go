@@ -79,27 +79,6 @@ func TestRuleFilePositions(t *testing.T) {
 	}
 }
 
-func TestFindTOMLQuery(t *testing.T) {
-	data := []byte("a = [\n 'x', \"[rule]\"]\n[rule]\nquery = \"\"\"\nf:\\\"a\\\" \\\n   and g:b\"\"\"\n[[history]]\nquery = 'h:1'\n[[history]]\nquery = '''h:2'''\n")
-	q, err := lint.FindTOMLQuery(data, "rule.query")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q.Text != `f:"a" and g:b` || q.Quoting != lint.MultiLineBasic || !q.TrimmedNewline {
-		t.Errorf("got %+v", q)
-	}
-	if l, c := q.Position(len(`f:"a" and g`)); l != 6 || c != 9 {
-		t.Errorf("position %d:%d, want 6:9", l, c)
-	}
-	h, err := lint.FindTOMLQuery(data, "history[1].query")
-	if err != nil || h.Text != "h:2" || h.Quoting != lint.MultiLineLiteral {
-		t.Errorf("history[1]: %+v, %v", h, err)
-	}
-	if _, err := lint.FindTOMLQuery(data, "nothing.query"); err == nil {
-		t.Error("absent key: no error")
-	}
-}
-
 func ExampleChecker_Query() {
 	c := lint.NewChecker(nil)
 	for _, f := range c.Query("destination.prot:21 and event.category:Network") {

@@ -101,7 +101,7 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 	if !utf8.Valid(data) {
 		return nil, nil, fatal(name, lineOfOffset(data, invalidUTF8(data)), "", "not valid UTF-8")
 	}
-	src := Source{File: name, Format: format}
+	src := Source{File: name, Format: format, data: data}
 	var top map[string]any
 	switch format {
 	case FormatTOML:
@@ -110,14 +110,18 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 			return nil, nil, tomlError(name, err)
 		}
 		top = m
-		src.Lines = tomlLines(data)
+		// The document decoded: a scanner error would be a TOML feature
+		// rule files do not use, and costs only the lines after it.
+		spans, _ := ScanTOML(data)
+		src.Lines = lineMap(spans)
 	default:
 		m, err := decodeJSON(name, data)
 		if err != nil {
 			return nil, nil, err
 		}
 		top = m
-		src.Lines = jsonLines(data)
+		spans, _ := ScanJSON(data) // the document decoded: no error
+		src.Lines = lineMap(spans)
 	}
 	top = normalize(top).(map[string]any)
 	d := &decoder{ps: &problems{src: &src}, src: &src}

@@ -9,7 +9,7 @@ import (
 )
 
 // TestQuerySyntax checks that Validate parses kuery queries and places a
-// syntax error on the file line inside a multi-line TOML query.
+// syntax error on its file line, inside a multi-line TOML query too.
 func TestQuerySyntax(t *testing.T) {
 	const head = `[metadata]
 creation_date = "2020/02/18"
@@ -32,6 +32,14 @@ severity = "low"
 			"r.toml:14: rule.query: KQL syntax error at query line 1, col 9: expected a value after 'or' but found ')'"},
 		{"multi-line", "query = '''\nsource.ip:10.0.0.0/8 and\n  destination.port:(20 or\n)\n'''\n",
 			"r.toml:17: rule.query: KQL syntax error at query line 3, col 1: expected a value after 'or' but found ')'"},
+		// The line is the file's, read from the string as written, not
+		// guessed from the query's line (this used to give 17, 16 and 14).
+		{"multi-line, text on the key's line", "query = \"\"\"a:b and\n  c:(d or\n)\"\"\"\n",
+			"r.toml:16: rule.query: KQL syntax error at query line 3, col 1: expected a value after 'or' but found ')'"},
+		{"one line with a \\n escape", `query = "a:b and\nc:(d or )"` + "\n",
+			"r.toml:14: rule.query: KQL syntax error at query line 2, col 9: expected a value after 'or' but found ')'"},
+		{"line-ending backslash", "query = \"\"\"\na:b and \\\n   c:(d or )\"\"\"\n",
+			"r.toml:16: rule.query: KQL syntax error at query line 1, col 17: expected a value after 'or' but found ')'"},
 		{"lucene is not checked", "query = \"a:(b or )\"\n", ""},
 	}
 	for _, tt := range tests {

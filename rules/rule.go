@@ -224,6 +224,8 @@ type Source struct {
 	// Warnings lists what the decoder tolerated: keys it does not know
 	// (kept in Extra), and doubtful but accepted values.
 	Warnings []Problem
+
+	data []byte // the file, for Value
 }
 
 // Line returns the line of the field path in the source file, or of the

@@ -225,10 +225,8 @@ func (r *Rule) validateThreat(ps *problems, extract bool) {
 }
 
 // checkKuery parses a kuery query with kql.Parse and reports a syntax error
-// at field, on the file line of the error when it can be told: the query's
-// line n is the key's line for a one-line query, and the key's line + n for
-// a multi-line TOML string, whose text starts on the line after the opening
-// quotes as detection-rules files write it.
+// at field, on the file line of the error when the query can be found in
+// the file ([Source.Value]), else on the line of its key.
 func (r *Rule) checkKuery(ps *problems, field, query string) {
 	if strings.TrimSpace(query) == "" || ps.has(field) {
 		return
@@ -243,8 +241,8 @@ func (r *Rule) checkKuery(ps *problems, field, query string) {
 		return
 	}
 	line := r.Source.Line(field)
-	if line > 0 && r.Source.Format == FormatTOML && strings.Contains(query, "\n") {
-		line += ke.Line
+	if v, err := r.Source.Value(field); err == nil && v.Text == query {
+		line = v.Position(ke.Offset).Line
 	}
 	ps.list = append(ps.list, Problem{File: r.Source.File, Line: line, Field: field,
 		Msg: fmt.Sprintf("KQL syntax error at query line %d, col %d: %s", ke.Line, ke.Column, ke.Msg)})

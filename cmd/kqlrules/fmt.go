@@ -10,7 +10,6 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/kql"
-	"github.com/kqlrules/kqlrules/lint"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -95,33 +94,25 @@ func isRuleFile(name string) (toml, json bool) {
 // locateQueries finds the query of a file, and for a TOML rule the last
 // history entry's query when it is the same text (so that the file stays
 // consistent after a rewrite).
-func locateQueries(name string, data []byte) ([]*lint.QuerySource, error) {
+func locateQueries(name string, data []byte) ([]*rules.Value, error) {
 	isTOML, isJSON := isRuleFile(name)
 	if !isTOML && !isJSON {
-		return []*lint.QuerySource{lint.WholeFile(data)}, nil
+		return []*rules.Value{rules.WholeFile(data)}, nil
 	}
 	r, err := rules.Decode(name, data)
 	if r == nil {
 		return nil, err
 	}
-	var q *lint.QuerySource
-	if isTOML {
-		q, err = lint.FindTOMLQuery(data, "rule.query")
-		if err != nil {
-			q, err = lint.FindTOMLQuery(data, "query")
-		}
-	} else {
-		q, err = lint.FindJSONQuery(data, r.Source.Line("rule.query"))
-	}
+	q, err := r.Source.Value("rule.query")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if q.Text != r.Query {
 		return nil, fmt.Errorf("%s: cannot locate the query in the file safely", name)
 	}
-	out := []*lint.QuerySource{q}
+	out := []*rules.Value{q}
 	if last, ok := r.History.Latest(); ok && isTOML && last.Query == r.Query {
-		h, err := lint.FindTOMLQuery(data, fmt.Sprintf("history[%d].query", len(r.History)-1))
+		h, err := r.Source.Value(fmt.Sprintf("history[%d].query", len(r.History)-1))
 		if err == nil && h.Text == r.Query {
 			out = append(out, h)
 		}
