@@ -631,6 +631,19 @@ func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
 		fmt.Fprintf(w, "; events: %d", nEvents)
 	}
 	fmt.Fprintln(w)
+	withTests, testEvents, testFailed := 0, 0, 0
+	for _, o := range outs {
+		if o.testFile != "" && o.rule != nil && o.skip == "" {
+			withTests++
+			testEvents += o.testCount
+			if len(o.testFailures) > 0 {
+				testFailed++
+			}
+		}
+	}
+	if withTests > 0 {
+		fmt.Fprintf(w, "test events: %d rules with %d events, %d failed\n", withTests, testEvents, testFailed)
+	}
 	for _, r := range slices.Sorted(maps.Keys(reasons)) {
 		fmt.Fprintf(w, "  skipped %d: %s\n", reasons[r], r)
 	}
