@@ -125,11 +125,6 @@ func (c *testCmd) Run(e *env) error {
 	var base *regress.Baseline
 	nEvents := 0
 	if len(c.Events) > 0 {
-		evs, n, err := readAllEvents(c.Events, e.stdin)
-		if err != nil {
-			return &exitError{status: 2, msg: "kqlrules test: " + err.Error()}
-		}
-		nEvents = n
 		base, err = regress.ReadFile(c.Baseline)
 		switch {
 		case err != nil && c.Update:
@@ -141,6 +136,11 @@ func (c *testCmd) Run(e *env) error {
 			}
 			return &exitError{status: 2, msg: "kqlrules test: " + err.Error() + hint}
 		}
+		evs, n, err := readAllEvents(c.Events, e.stdin)
+		if err != nil {
+			return &exitError{status: 2, msg: "kqlrules test: " + err.Error()}
+		}
+		nEvents = n
 		replay(outs, evs, opts...)
 		cur := baselineOf(outs)
 		if base != nil {
@@ -154,7 +154,7 @@ func (c *testCmd) Run(e *env) error {
 		}
 	}
 
-	failed := writeFailures(e.stdout, outs)
+	failed, changed := writeFailures(e.stdout, outs)
 	if os.Getenv("GITHUB_ACTIONS") == "true" {
 		writeAnnotations(e.stdout, outs)
 	}
@@ -167,7 +167,7 @@ func (c *testCmd) Run(e *env) error {
 	switch {
 	case c.Update:
 		fmt.Fprintf(e.stderr, "wrote %s\n", c.Baseline)
-	case failed > 0 && base != nil:
+	case changed > 0:
 		fmt.Fprintf(e.stderr, "%d of %d rules failed; if the changes are intended, accept them with --update\n", failed, len(outs))
 	case failed > 0:
 		fmt.Fprintf(e.stderr, "%d of %d rules failed\n", failed, len(outs))
@@ -508,14 +508,17 @@ func (o *outcome) where() string {
 }
 
 // writeFailures lists each failed rule, its changed events and failed
-// test events, in file order; it returns how many failed.
-func writeFailures(w io.Writer, outs []*outcome) int {
-	n := 0
+// test events, in file order; it returns how many rules failed and how
+// many of them differ from the baseline.
+func writeFailures(w io.Writer, outs []*outcome) (failed, changed int) {
 	for _, o := range sortedOutcomes(outs) {
 		if !o.failed() {
 			continue
 		}
-		n++
+		failed++
+		if o.diff != nil {
+			changed++
+		}
 		if o.err != nil && o.rule == nil && o.diff == nil {
 			fmt.Fprintln(w, o.err) // a load error names its file and lines
 			continue
@@ -525,7 +528,7 @@ func writeFailures(w io.Writer, outs []*outcome) int {
 			fmt.Fprintln(w, "  "+l)
 		}
 	}
-	return n
+	return failed, changed
 }
 
 func sortedOutcomes(outs []*outcome) []*outcome {
