@@ -230,7 +230,7 @@ func loadOutcomes(files []string) []*outcome {
 		byID[r.RuleID] = o
 		o.rule = r
 		o.skip = skipReason(r)
-		if t := strings.TrimSuffix(f, filepath.Ext(f)) + testSuffix; fileExists(t) {
+		if t := strings.TrimSuffix(o.file, path.Ext(o.file)) + testSuffix; fileExists(t) {
 			o.testFile = t
 		}
 	}
@@ -307,15 +307,10 @@ func replay(outs []*outcome, evs []item, opts ...rules.RunOption) {
 // index-less events as in scope, and checks that it alerts on exactly
 // those whose _expect is "alert".
 func (o *outcome) runTestEvents() {
-	data, err := os.ReadFile(o.testFile)
-	if err != nil {
-		o.testFailures = append(o.testFailures, err.Error())
-		return
-	}
 	want := map[int]bool{} // line → an alert is expected
 	var evs []item
-	for rec, err := range events.Read(o.testFile, bytes.NewReader(data)) {
-		if err != nil {
+	for rec, err := range events.ReadFiles([]string{o.testFile}, nil) {
+		if err != nil { // a bad line, or a file that cannot be read
 			o.testFailures = append(o.testFailures, err.Error())
 			continue
 		}
