@@ -92,8 +92,7 @@ func (c *Checker) ruleQuery(file string, r *rules.Rule, src *QuerySource) []Find
 			fs = dropCode(fs, CodeUnknownField)
 			if notes == nil {
 				notes = []Finding{{File: file, Offset: -1, Severity: Warning, Code: CodeSchema,
-					Message: fmt.Sprintf("fields of %s are not checked: the integration schemas of %s lack them",
-						strings.Join(t.Missing, ", "), repo.Dir())}}
+					Message: fmt.Sprintf("fields of %s are not checked", strings.Join(t.Missing, ", "))}}
 			}
 		}
 		failed := slices.ContainsFunc(fs, func(f Finding) bool {

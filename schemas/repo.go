@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -137,7 +138,8 @@ func Open(dir string) (*Repo, error) {
 // Dir returns the checkout's directory, as given to [Open].
 func (r *Repo) Dir() string { return r.dir }
 
-// readGzipJSON decodes a gzipped JSON file of etc/ into v.
+// readGzipJSON decodes a JSON file of etc/ into v, gunzipping it when it
+// starts as gzip data does (whatever its name says).
 func (r *Repo) readGzipJSON(rel string, v any) error {
 	name := filepath.Join(r.etc, rel)
 	f, err := os.Open(name)
@@ -145,9 +147,10 @@ func (r *Repo) readGzipJSON(rel string, v any) error {
 		return err
 	}
 	defer f.Close()
-	var rd io.Reader = f
-	if strings.HasSuffix(name, ".gz") {
-		z, err := gzip.NewReader(f)
+	br := bufio.NewReader(f)
+	var rd io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		z, err := gzip.NewReader(br)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
