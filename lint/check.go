@@ -195,8 +195,13 @@ func (c *Checker) File(path string) ([]Finding, error) {
 // in its history, and everything [Checker.Query] checks on its query
 // (for language kuery), with positions in the file.
 func (c *Checker) Rule(name string, data []byte) []Finding {
-	var out []Finding
 	r, derr := rules.Decode(name, data)
+	return c.rule(name, data, r, derr)
+}
+
+// rule is Rule for a file already decoded.
+func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Finding {
+	var out []Finding
 	addProblems := func(err error, sev Severity, seen map[string]bool) {
 		var re *rules.Error
 		if !errors.As(err, &re) {

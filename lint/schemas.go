@@ -229,12 +229,13 @@ func (c *Checker) CheckFile(path string) (findings []Finding, skipped string, er
 		if err != nil {
 			return nil, "", err
 		}
-		if r, _ := rules.Decode(path, data); r != nil {
+		r, derr := rules.Decode(path, data)
+		if r != nil {
 			if why := Skipped(r); why != "" {
 				return nil, why, nil
 			}
 		}
-		return c.Rule(path, data), "", nil
+		return c.rule(path, data, r, derr), "", nil
 	}
 	fs, err := c.File(path)
 	return fs, "", err

@@ -33,10 +33,12 @@ type Repo struct {
 	manifests map[string]map[string]manifest
 	integ     map[string]map[string]json.RawMessage // package → version → data streams (decoded on use)
 	streams   map[string]map[string]map[string]string
-	built     map[string]eval.Schema // by Target.Key
-	resolved  map[string]resolved    // by package, data stream and stack
-	sorted    map[string][]string    // sortedVersions
-	indexes   map[string]map[string]string
+	built     map[string]eval.Schema       // by Target.Key
+	resolved  map[string]resolved          // by package, data stream and stack
+	sorted    map[string][]string          // sortedVersions
+	indexes   map[string]map[string]string // indexFields
+	floors    map[string]int               // patchFloor by package and stack
+	avail     map[string][]string          // available, by folder
 }
 
 // stackEntry is one stack version of stack-schema-map.yaml.
@@ -164,8 +166,11 @@ func (r *Repo) readGzipJSON(rel string, v any) error {
 }
 
 // available lists the versions found as entries of etc/sub named by
-// trim(entry), newest first.
+// trim(entry), newest first. Call with r.mu held.
 func (r *Repo) available(sub string, trim func(string) (string, bool)) []string {
+	if vs, ok := r.avail[sub]; ok {
+		return vs
+	}
 	ents, _ := os.ReadDir(filepath.Join(r.etc, sub))
 	var vs []string
 	for _, e := range ents {
@@ -180,6 +185,10 @@ func (r *Repo) available(sub string, trim func(string) (string, bool)) []string 
 		vb, _ := parseVersion(b)
 		return vb.compare(va)
 	})
+	if r.avail == nil {
+		r.avail = map[string][]string{}
+	}
+	r.avail[sub] = vs
 	return vs
 }
 
@@ -228,16 +237,21 @@ func (r *Repo) ecsFields(v string) (map[string]string, string, error) {
 	return s, v, nil
 }
 
-// beatsSchema returns the beats schema tree of version v (or the newest on
-// disk), and the version used; nil when there is none. Call with r.mu held.
-func (r *Repo) beatsSchema(v string) (map[string]any, string, error) {
-	avail := r.available("beats_schemas", func(n string) (string, bool) {
+// beatsVersion returns v when etc/beats_schemas has it, else the newest
+// version there ("" for none).
+func (r *Repo) beatsVersion(v string) string {
+	return pick(v, r.available("beats_schemas", func(n string) (string, bool) {
 		if !strings.HasPrefix(n, "v") || !strings.HasSuffix(n, ".json.gz") {
 			return "", false
 		}
 		return strings.TrimSuffix(n[1:], ".json.gz"), true
-	})
-	v = pick(v, avail)
+	}))
+}
+
+// beatsSchema returns the beats schema tree of version v (or the newest on
+// disk), and the version used; nil when there is none. Call with r.mu held.
+func (r *Repo) beatsSchema(v string) (map[string]any, string, error) {
+	v = r.beatsVersion(v)
 	if v == "" {
 		return nil, "", nil
 	}

@@ -379,6 +379,11 @@ func (r *Repo) indexAndEndpoint(indices []string) (map[string]string, error) {
 func (r *Repo) patchFloor(pkgs []pkgStream, stack version) int {
 	floor := 0
 	for _, p := range pkgs {
+		key := p.pkg + "|" + stack.String()
+		if f, ok := r.floors[key]; ok {
+			floor = max(floor, f)
+			continue
+		}
 		var newest version
 		newestPatch, found := 0, false
 		for v, m := range r.manifests[p.pkg] {
@@ -400,6 +405,10 @@ func (r *Repo) patchFloor(pkgs []pkgStream, stack version) int {
 				newest, newestPatch, found = pv, patch, true
 			}
 		}
+		if r.floors == nil {
+			r.floors = map[string]int{}
+		}
+		r.floors[key] = newestPatch
 		floor = max(floor, newestPatch)
 	}
 	return floor
@@ -492,7 +501,7 @@ func byVersionDesc(a, b string) int {
 // a function building its fields. Call with r.mu held.
 func (r *Repo) stackTarget(st stackEntry, indices, beats, datasets, modules []string) (Target, func() (map[string]string, error)) {
 	ecsVer := pick(st.ecs, r.available("ecs_schemas", func(n string) (string, bool) { return n, true }))
-	beatsVer := st.beats
+	beatsVer := r.beatsVersion(st.beats)
 	name := fmt.Sprintf("stack %s, ECS %s", st.name, ecsVer)
 	if len(beats) > 0 {
 		name += ", beats " + strings.Join(beats, " ")
