@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/kqlrules/kqlrules/internal/corpus"
 )
 
 func TestGenerate(t *testing.T) {
@@ -20,5 +24,27 @@ func TestGenerate(t *testing.T) {
 		if _, err := generate(strings.NewReader(bad), "x"); err == nil {
 			t.Errorf("generate(%q): no error", bad)
 		}
+	}
+}
+
+// TestCommittedTable regenerates schemas/ecs_table.go from the shared ECS
+// table and compares it with the committed file ("go generate ./schemas"
+// rewrites it).
+func TestCommittedTable(t *testing.T) {
+	f, err := os.Open(corpus.Path(t, "ecs/ecs_fields.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, err := generate(f, "schemas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile("../../schemas/ecs_table.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(src, committed) {
+		t.Error("schemas/ecs_table.go is not what ecsgen writes from the shared ecs_fields.tsv: run go generate ./schemas")
 	}
 }
