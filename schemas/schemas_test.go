@@ -188,6 +188,8 @@ func TestTargets(t *testing.T) {
 	noValidation.Metadata.Extra = map[string]any{"query_schema_validation": false}
 	beta := rule("event.dataset:aws.cloudtrail", nil)
 	beta.Metadata.Maturity = rules.MaturityBeta
+	related := rule("process.Ext.token:x", nil)
+	related.Extra = map[string]any{"related_integrations": []any{map[string]any{"package": "endpoint", "version": "^8.2.0"}}}
 	eql := rule("process where true", nil)
 	eql.Language = rules.LanguageEQL
 	tests := []struct {
@@ -218,6 +220,8 @@ func TestTargets(t *testing.T) {
 			rule("event.module:sysmon and event.dataset:aws.cloudtrail", []string{"winlogbeat-*"}), []string{
 				"integration aws.cloudtrail 2.0.0; stack 9.5.0, ECS 9.5.0: aws.cloudtrail.new -winlog.api",
 				"stack 9.5.0, ECS 9.5.0, beats winlogbeat: winlog.api winlog.size winlog.x sysmon.tag sysmon.tag.text -aws.cloudtrail.new"}, nil},
+		{"related_integrations when the metadata names none", related, []string{
+			"integration endpoint 8.0.0; stack 9.5.0, ECS 9.5.0: process.Ext.token"}, nil},
 		{"deprecated: not validated", deprecated, nil, nil},
 		{"query_schema_validation = false", noValidation, nil, nil},
 		{"a package rule not in production", beta, nil, nil},

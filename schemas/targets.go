@@ -211,7 +211,8 @@ func datasetsAndModules(x ast.Expr) (datasets, modules []string) {
 // uses, as detection-rules' TOMLRuleContents.get_packaged_integrations
 // does: the metadata's integration packages that need no data set (and
 // machine learning packages) unless a data set of the query names them,
-// then each data set of the query whose package has a manifest. Call with
+// then each data set of the query whose package has a manifest. Without
+// integration metadata, the packages of related_integrations are taken. Call with
 // r.mu held.
 func (r *Repo) packagedIntegrations(rule *rules.Rule, datasets []string) []pkgStream {
 	var out []pkgStream
@@ -223,7 +224,11 @@ func (r *Repo) packagedIntegrations(rule *rules.Rule, datasets []string) []pkgSt
 		}
 		return true
 	}
-	for _, p := range rule.Metadata.Integration {
+	integrations := rule.Metadata.Integration
+	if len(integrations) == 0 {
+		integrations = relatedPackages(rule)
+	}
+	for _, p := range integrations {
 		switch {
 		case rule.Type == rules.TypeMachineLearning:
 			out = append(out, pkgStream{pkg: p})
@@ -248,6 +253,21 @@ func (r *Repo) packagedIntegrations(rule *rules.Rule, datasets []string) []pkgSt
 			out = append(out, pkgStream{pkg: pkg, stream: stream})
 		}
 	}
+	return out
+}
+
+// relatedPackages returns the packages of the rule's
+// related_integrations, which detection-rules takes when the metadata
+// names no integration.
+func relatedPackages(rule *rules.Rule) []string {
+	var out []string
+	list, _ := rule.Extra["related_integrations"].([]any)
+	for _, x := range list {
+		if p, ok := child(x, "package").(string); ok && p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
