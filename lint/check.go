@@ -74,7 +74,8 @@ type Finding struct {
 	// Field is the query field concerned, or for metadata findings the
 	// rule-file field ("rule.risk_score").
 	Field string `json:"field,omitempty"`
-	Msg   string `json:"message"`
+	// Msg says what is wrong, in the rule author's words.
+	Msg string `json:"message"`
 	// Suggestion is a replacement for the field or value, when there is
 	// one ("did you mean destination.port?").
 	Suggestion string `json:"suggestion,omitempty"`
