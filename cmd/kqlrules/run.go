@@ -191,6 +191,9 @@ func writeReport(w io.Writer, r *rules.Report) {
 	}
 	fmt.Fprintf(w, "events: %d read, %d rejected, %d in scope, %d other index, %d without index, %d without a usable time",
 		r.EventsRead, r.EventsRejected, r.EventsInScope, r.EventsOtherIndex, r.EventsNoIndex, r.EventsNoTime)
+	if r.EventsRefused > 0 {
+		fmt.Fprintf(w, ", %d Elasticsearch would refuse", r.EventsRefused)
+	}
 	if r.EventsLate > 0 {
 		fmt.Fprintf(w, ", %d out of order", r.EventsLate)
 	}
@@ -221,5 +224,6 @@ func writeReport(w io.Writer, r *rules.Report) {
 		}
 	}
 	list("rejected", r.Rejected, r.EventsRejected)
+	list("refused by the mapping", r.Refused, r.EventsRefused)
 	list("without a usable time", r.NoTime, r.EventsNoTime)
 }
