@@ -290,7 +290,7 @@ func readSide(name, rev, path string) (ruleSide, error) {
 		// "git cat-file -e" tells a missing file from a failing git.
 		if exec.Command("git", "cat-file", "-e", rev+":./"+path).Run() != nil {
 			if _, err := git("rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
-				return ruleSide{}, err
+				return ruleSide{}, failf("diff", "%s: not a git revision", rev)
 			}
 			return ruleSide{name: name}, nil
 		}
