@@ -33,11 +33,6 @@ type diffCmd struct {
 	Files  []string `arg:"" optional:"" name:"FILE" help:"With --rev, the rule files (or .kql query files) to compare; without, two files: OLD NEW."`
 }
 
-// Help is the text after the flags in "kqlrules diff --help".
-func (c *diffCmd) Help() string {
-	return exitHelp + " Status 1 when any query's meaning changed (narrower, wider or both) or any rule setting did (index patterns, filters, type, threshold, new_terms...), or a rule was added or removed; 0 for formatting only and equivalent."
-}
-
 // ruleSide is one side of a comparison of rule files: where it was read,
 // and the rule (nil when the file does not exist on that side).
 type ruleSide struct {

@@ -25,11 +25,6 @@ type fmtCmd struct {
 	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json), directories of them (searched for .toml files), or query files (any other name, such as .kql: the whole file is the query). Rules in another language than KQL (EQL, ES|QL, Lucene, machine learning) are skipped with a note."`
 }
 
-// Help is the text after the flags in "kqlrules fmt --help".
-func (c *fmtCmd) Help() string {
-	return exitHelp + " A query that does not parse cannot be formatted: status 2."
-}
-
 // Run formats; status 1 when --check finds a query not in canonical form,
 // 2 when a file cannot be read, parsed or safely rewritten.
 func (c *fmtCmd) Run(e *env) error {

@@ -224,6 +224,49 @@ const (
 // exitHelp is the paragraph each command's --help ends with.
 const exitHelp = "Exit status: 0 nothing found, 1 findings or differences, 2 could not run."
 
+// Help ends each command's --help with what its exit statuses mean.
+// (check documents its own.)
+
+// Help is the text after the flags in "kqlrules parse --help".
+func (c *parseCmd) Help() string {
+	return exitHelp + " A query that does not parse is a finding: status 1."
+}
+
+// Help is the text after the flags in "kqlrules eval --help".
+func (c *evalCmd) Help() string {
+	return exitHelp + " Each line's problem is in its answer; status 2 only when the input cannot be read."
+}
+
+// Help is the text after the flags in "kqlrules match --help".
+func (c *matchCmd) Help() string {
+	return exitHelp + " Like grep: 0 when an event matched, 1 when none did; unreadable lines are reported (FILE:LINE) and skipped, and make the status 2 when nothing matched."
+}
+
+// Help is the text after the flags in "kqlrules run --help".
+func (c *runCmd) Help() string {
+	return exitHelp + " A replay that ran is status 0, alerts or not."
+}
+
+// Help is the text after the flags in "kqlrules fmt --help".
+func (c *fmtCmd) Help() string {
+	return exitHelp + " With --check, 1 when a query is not in canonical form; a query that does not parse cannot be formatted: status 2."
+}
+
+// Help is the text after the flags in "kqlrules explain --help".
+func (c *explainCmd) Help() string {
+	return exitHelp + " 0 when an event matched, 1 when none did."
+}
+
+// Help is the text after the flags in "kqlrules diff --help".
+func (c *diffCmd) Help() string {
+	return exitHelp + " 1 when any query's meaning changed (narrower, wider or both), any rule setting did (index patterns, filters, type, threshold, new_terms...), or a rule was added or removed; 0 for formatting only and equivalent."
+}
+
+// Help is the text after the flags in "kqlrules dsl --help".
+func (c *dslCmd) Help() string {
+	return exitHelp + " A query that does not parse or translate: status 2."
+}
+
 // Severities of a problem.
 const (
 	sevError   = "error"
