@@ -27,6 +27,7 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/schemas"
 )
 
 // Severity tells how bad a finding is.
@@ -110,16 +111,27 @@ type Checker struct {
 	names    []string        // schema names, sorted
 	prefixes map[string]bool // every proper dotted prefix of a schema name
 	suggest  map[string]string
+
+	stars     [][]string               // schema names holding '*' (o365.audit.Parameters.*), split at it
+	custom    eval.Schema              // the schema given to NewChecker, nil for the built-in one
+	repo      *schemas.Repo            // UseRepo's checkout
+	findRepos bool                     // FindRepos: each rule file's own checkout
+	repos     map[string]*schemas.Repo // by checkout folder
+	subs      map[string]*Checker      // by schemas.Target.Key
 }
 
-// NewChecker returns a Checker for schema s; a nil s means
-// [eval.DefaultSchema].
+// NewChecker returns a Checker for schema s; a nil s means the built-in
+// table of every ECS field, [schemas.ECS].
 func NewChecker(s eval.Schema) *Checker {
+	custom := s
 	if s == nil {
-		s = eval.DefaultSchema()
+		s = schemas.ECS()
 	}
-	c := &Checker{schema: s, names: s.Fields(), prefixes: map[string]bool{}, suggest: map[string]string{}}
+	c := &Checker{schema: s, custom: custom, names: s.Fields(), prefixes: map[string]bool{}, suggest: map[string]string{}}
 	for _, n := range c.names {
+		if strings.Contains(n, "*") {
+			c.stars = append(c.stars, strings.Split(n, "*"))
+		}
 		for i := 0; i < len(n); i++ {
 			if n[i] == '.' {
 				c.prefixes[n[:i]] = true
@@ -182,8 +194,13 @@ func (c *Checker) File(path string) ([]Finding, error) {
 // in its history, and everything [Checker.Query] checks on its query
 // (for language kuery), with positions in the file.
 func (c *Checker) Rule(name string, data []byte) []Finding {
-	var out []Finding
 	r, derr := rules.Decode(name, data)
+	return c.rule(name, data, r, derr)
+}
+
+// rule is Rule for a file already decoded.
+func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Finding {
+	var out []Finding
 	addProblems := func(err error, sev Severity, seen map[string]bool) {
 		var re *rules.Error
 		if !errors.As(err, &re) {
@@ -212,7 +229,7 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 	kuery := r.Language == rules.LanguageKuery && strings.TrimSpace(r.Query) != ""
 	if kuery {
 		src := c.locate(r, "rule.query", r.Query)
-		queryFindings = c.query(r.Query, src, name)
+		queryFindings = c.ruleQuery(name, r, src)
 	}
 	var historyFindings []Finding
 	if r.Language == rules.LanguageKuery {
@@ -424,12 +441,20 @@ func (w *walker) chain(args []ast.Expr, op string) {
 }
 
 // known reports whether the schema has the field, a field under it, a
-// flattened field above it, or above it an object field of which the
+// flattened field above it, above it an object field of which the
 // schema lists no sub-field (an open object such as ECS's labels, whose
-// keys are free).
+// keys are free), or a name with '*' that matches it, '*' standing for
+// any text, dots included (integration schemas list such names,
+// "o365.audit.Parameters.*", and detection-rules' KQL parser accepts
+// the fields they match).
 func (c *Checker) known(full string) bool {
 	if c.schema.Lookup(full) != eval.Unknown || c.prefixes[full] {
 		return true
+	}
+	for _, g := range c.stars {
+		if ast.MatchWildcard(g, full) {
+			return true
+		}
 	}
 	for i := len(full) - 1; i > 0; i-- {
 		if full[i] == '.' {
@@ -453,7 +478,7 @@ func (w *walker) field(l *ast.Literal, full string) {
 	if l.Kind == ast.Wildcard {
 		g := strings.Split(full, "*")
 		for _, n := range w.c.names {
-			if eval.MatchWildcard(g, n) {
+			if ast.MatchWildcard(g, n) {
 				return
 			}
 		}
@@ -484,7 +509,7 @@ func (c *Checker) suggestion(name string) string {
 	maxDist := min(4, max(2, len(name)/8))
 	best, bestScore := "", math.MaxInt
 	for _, n := range c.names {
-		if d := len(n) - len(name); d > maxDist || -d > maxDist {
+		if d := len(n) - len(name); d > maxDist || -d > maxDist || strings.Contains(n, "*") {
 			continue
 		}
 		d := osaDistance(name, n, maxDist)
@@ -633,7 +658,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		return
 	}
 	for _, a := range allowed {
-		if eval.MatchWildcard(parts, a) {
+		if ast.MatchWildcard(parts, a) {
 			return
 		}
 	}
@@ -642,7 +667,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		lower[i] = strings.ToLower(p)
 	}
 	for _, a := range allowed {
-		if eval.MatchWildcard(lower, strings.ToLower(a)) {
+		if ast.MatchWildcard(lower, strings.ToLower(a)) {
 			f := Finding{Severity: Warning, Code: CodeKeywordCase, Field: full,
 				Message: fmt.Sprintf("%s:%s matches no ECS value: ECS defines %q, and keyword values are case-sensitive", full, ast.Print(l), a)}
 			if l.Kind == ast.String {
