@@ -79,7 +79,7 @@ func (c *Checker) ruleQuery(file string, r *rules.Rule, src *rules.Value) []Find
 	}
 	if err != nil {
 		return append(c.query(r.Query, src, file), Finding{File: file, Offset: -1, Severity: Error, Code: CodeSchema,
-			Message: fmt.Sprintf("the detection-rules schemas could not be read: %v", err)})
+			Msg: fmt.Sprintf("the detection-rules schemas could not be read: %v", err)})
 	}
 	if len(targets) == 0 {
 		return dropCode(c.query(r.Query, src, file), CodeUnknownField)
@@ -92,7 +92,7 @@ func (c *Checker) ruleQuery(file string, r *rules.Rule, src *rules.Value) []Find
 			fs = dropCode(fs, CodeUnknownField)
 			if notes == nil {
 				notes = []Finding{{File: file, Offset: -1, Severity: Warning, Code: CodeSchema,
-					Message: fmt.Sprintf("fields of %s are not checked", strings.Join(t.Missing, ", "))}}
+					Msg: fmt.Sprintf("fields of %s are not checked", strings.Join(t.Missing, ", "))}}
 			}
 		}
 		failed := slices.ContainsFunc(fs, func(f Finding) bool {
@@ -101,7 +101,7 @@ func (c *Checker) ruleQuery(file string, r *rules.Rule, src *rules.Value) []Find
 		if failed {
 			for j := range fs {
 				if fs[j].Code == CodeUnknownField {
-					fs[j].Message += " (" + t.Name + ")"
+					fs[j].Msg += " (" + t.Name + ")"
 				}
 			}
 		}
