@@ -41,13 +41,6 @@ func loadRule(path string) (*rules.Rule, error) {
 	return rules.Load(path)
 }
 
-// queryOf returns the query of --query, or of --rule (its current query,
-// or version's when version is not 0); see [locateQuery].
-func queryOf(cmd, query, rule string, version int) (string, error) {
-	q, err := locateQuery(cmd, query, rule, version)
-	return q.text, err
-}
-
 // locateQuery returns the query of --query, or of --rule (its current
 // query, or version's when version is not 0) with its place in the rule
 // file. A rule whose language is not KQL, or that cannot be read, ends the
