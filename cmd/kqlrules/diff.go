@@ -235,6 +235,8 @@ func (c *diffCmd) revisions(e *env, s eval.Schema) error {
 	}
 	if len(files) > 0 {
 		fmt.Fprintf(e.stdout, "\n%d of %d rule files changed meaning\n", changed, len(files))
+	} else {
+		fmt.Fprintf(e.stdout, "no rule file changed (%s against %s)\n", newLabel, oldRev)
 	}
 	if changed > 0 {
 		return &exitError{status: exitFindings}

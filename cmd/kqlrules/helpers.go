@@ -71,7 +71,11 @@ func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
 	if version != 0 {
 		v, err := r.History.At(version)
 		if err != nil {
-			return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("history[0]"), Severity: sevError, Msg: err.Error()})
+			msg := err.Error()
+			if len(r.History) == 0 {
+				msg += " (with git as the history: kqlrules diff --rev REV FILE)"
+			}
+			return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("history[0]"), Severity: sevError, Msg: msg})
 		}
 		q.text = v.Query
 		key = ""
