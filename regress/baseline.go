@@ -174,22 +174,52 @@ func (b *Baseline) WriteFile(path string) error {
 	return nil
 }
 
-// ReadFile reads a baseline written by Write. Errors name the file.
+// Error is a baseline that cannot be read: where and why.
+type Error struct {
+	File string // "" for Parse
+	Line int    // 1-based; 0 when the problem is not at one line
+	Err  error
+}
+
+// Error returns "file:line: message", leaving out what is unknown.
+func (e *Error) Error() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	case e.File != "":
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	case e.Line > 0:
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ReadFile reads a baseline written by Write. A file that cannot be read
+// gives the *fs.PathError; one that does not parse an *Error naming the
+// file.
 func ReadFile(path string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
+		return nil, err
 	}
 	b, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("baseline %s: %w", path, err)
+		var e *Error
+		if errors.As(err, &e) {
+			e.File = path
+		}
+		return nil, err
 	}
 	return b, nil
 }
 
 // Parse decodes a baseline written by Write. It rejects unknown keys, a
 // format version it does not know, rules without rule_id and rules listed
-// twice; an error from the JSON decoder names the line.
+// twice. Errors are an *Error, with the line when the JSON decoder gives
+// one.
 func Parse(data []byte) (*Baseline, error) {
 	var doc struct {
 		Version *int   `json:"kqlrules_baseline"`
@@ -198,34 +228,37 @@ func Parse(data []byte) (*Baseline, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		return nil, jsonError(data, dec, err)
+		return nil, &Error{Line: jsonLine(data, dec, err), Err: err}
+	}
+	fail := func(format string, args ...any) (*Baseline, error) {
+		return nil, &Error{Err: fmt.Errorf(format, args...)}
 	}
 	if dec.More() {
-		return nil, errors.New("more than one JSON value")
+		return fail("more than one JSON value")
 	}
 	switch {
 	case doc.Version == nil:
-		return nil, errors.New(`not a baseline: no "kqlrules_baseline" key`)
+		return fail(`not a baseline: no "kqlrules_baseline" key`)
 	case *doc.Version != FormatVersion:
-		return nil, fmt.Errorf("format version %d is not supported, only %d", *doc.Version, FormatVersion)
+		return fail("format version %d is not supported, only %d", *doc.Version, FormatVersion)
 	}
 	seen := make(map[string]bool, len(doc.Rules))
 	for i, r := range doc.Rules {
 		switch {
 		case r.RuleID == "":
-			return nil, fmt.Errorf("rules[%d] (%s): no rule_id", i, r.Name)
+			return fail("rules[%d] (%s): no rule_id", i, r.Name)
 		case seen[r.RuleID]:
-			return nil, fmt.Errorf("rules[%d]: rule_id %s is listed twice", i, r.RuleID)
+			return fail("rules[%d]: rule_id %s is listed twice", i, r.RuleID)
 		case r.Alerts != len(r.Events):
-			return nil, fmt.Errorf("rules[%d] (%s): alerts is %d but %d events are listed", i, r.RuleID, r.Alerts, len(r.Events))
+			return fail("rules[%d] (%s): alerts is %d but %d events are listed", i, r.RuleID, r.Alerts, len(r.Events))
 		}
 		seen[r.RuleID] = true
 	}
 	return &Baseline{Rules: doc.Rules}, nil
 }
 
-// jsonError adds the line to a decoding error.
-func jsonError(data []byte, dec *json.Decoder, err error) error {
+// jsonLine returns the line of a decoding error.
+func jsonLine(data []byte, dec *json.Decoder, err error) int {
 	off := dec.InputOffset()
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -236,6 +269,5 @@ func jsonError(data []byte, dec *json.Decoder, err error) error {
 		off = te.Offset
 	}
 	off = min(max(off, 0), int64(len(data)))
-	line := 1 + bytes.Count(data[:off], []byte{'\n'})
-	return fmt.Errorf("line %d: %w", line, err)
+	return 1 + bytes.Count(data[:off], []byte{'\n'})
 }

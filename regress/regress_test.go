@@ -3,6 +3,10 @@ package regress
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -89,9 +93,21 @@ func TestParseErrors(t *testing.T) {
 		{`{"kqlrules_baseline": 1, "rules": []} {}`, "more than one JSON value"},
 	} {
 		_, err := Parse([]byte(tc.in))
-		if err == nil || !strings.Contains(err.Error(), tc.err) {
-			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.in, err, tc.err)
+		var e *Error
+		if !errors.As(err, &e) || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("Parse(%q) = %v, want an *Error containing %q", tc.in, err, tc.err)
 		}
+	}
+
+	dir := t.TempDir()
+	name := filepath.Join(dir, "b.json")
+	os.WriteFile(name, []byte("{\"kqlrules_baseline\": 1,\n\"rules\": 3}"), 0o666)
+	_, err := ReadFile(name)
+	if want := name + ":2: json: cannot unmarshal number"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("ReadFile = %v, want %q...", err, want)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "none.json")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile of a missing file = %v", err)
 	}
 }
 

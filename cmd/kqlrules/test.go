@@ -21,7 +21,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/regress"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -97,7 +99,7 @@ func (o *outcome) title() string {
 func (c *testCmd) Run(e *env) error {
 	files, err := ruleFiles(c.Rules)
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules test: " + err.Error()}
+		return fail(exitFailed, fileProblem("", err))
 	}
 	outs := loadOutcomes(files)
 	withTests := 0
@@ -108,9 +110,9 @@ func (c *testCmd) Run(e *env) error {
 	}
 	switch {
 	case len(c.Events) == 0 && c.Update:
-		return &exitError{status: 2, msg: "kqlrules test: --update needs EVENTS"}
+		return failf("test", "--update needs EVENTS")
 	case len(c.Events) == 0 && withTests == 0:
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules test: give EVENTS to replay the rules over (none of the %d rule files has test events in RULE%s)", len(outs), testSuffix)}
+		return failf("test", "give EVENTS to replay the rules over (none of the %d rule files has test events in RULE%s)", len(outs), testSuffix)
 	}
 
 	var opts []rules.RunOption
@@ -130,15 +132,15 @@ func (c *testCmd) Run(e *env) error {
 		case err != nil && c.Update:
 			base = nil // nothing to list the changes against
 		case err != nil:
-			hint := ""
+			p := baselineProblem(c.Baseline, err)
 			if errors.Is(err, fs.ErrNotExist) {
-				hint = " (write it with --update)"
+				p.Msg += " (write the baseline with --update)"
 			}
-			return &exitError{status: 2, msg: "kqlrules test: " + err.Error() + hint}
+			return fail(exitFailed, p)
 		}
 		evs, n, err := readAllEvents(c.Events, e.stdin)
 		if err != nil {
-			return &exitError{status: 2, msg: "kqlrules test: " + err.Error()}
+			return fail(exitFailed, fileProblem("", err))
 		}
 		nEvents = n
 		replay(outs, evs, opts...)
@@ -149,7 +151,7 @@ func (c *testCmd) Run(e *env) error {
 		if c.Update {
 			outs = acceptDiffs(e.stdout, outs)
 			if err := cur.WriteFile(c.Baseline); err != nil {
-				return &exitError{status: 2, msg: "kqlrules test: " + err.Error()}
+				return fail(exitFailed, fileProblem(c.Baseline, err))
 			}
 		}
 	}
@@ -160,7 +162,7 @@ func (c *testCmd) Run(e *env) error {
 	}
 	if c.JUnit != "" {
 		if err := writeJUnitFile(c.JUnit, outs); err != nil {
-			return &exitError{status: 2, msg: "kqlrules test: " + err.Error()}
+			return fail(exitFailed, fileProblem(c.JUnit, err))
 		}
 	}
 	writeCoverage(e.stderr, outs, nEvents, len(c.Events) > 0)
@@ -173,9 +175,23 @@ func (c *testCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "%d of %d rules failed\n", failed, len(outs))
 	}
 	if failed > 0 {
-		return &exitError{status: 1}
+		return &exitError{status: exitFindings}
 	}
 	return nil
+}
+
+// Help is the text after the flags in "kqlrules test --help".
+func (c *testCmd) Help() string {
+	return exitHelp + " 1 when a rule's alerts differ from the baseline, a rule is missing from it, a rule's own test events fail, or a rule file does not load; --update writes the baseline and accepts the differences."
+}
+
+// baselineProblem is the problem of a baseline that cannot be read.
+func baselineProblem(name string, err error) problem {
+	var be *regress.Error
+	if errors.As(err, &be) {
+		return problem{File: name, Line: be.Line, Severity: sevError, Msg: be.Err.Error()}
+	}
+	return fileProblem(name, err)
 }
 
 // ruleFiles returns the rule files under the paths: a file is taken as it
@@ -224,7 +240,7 @@ func loadOutcomes(files []string) []*outcome {
 			continue
 		}
 		if prev, ok := byID[r.RuleID]; ok {
-			o.err = fmt.Errorf("%s: rule_id %s is also the rule_id of %s", f, r.RuleID, prev.file)
+			o.err = fmt.Errorf("rule_id %s is also the rule_id of %s", r.RuleID, prev.file)
 			continue
 		}
 		byID[r.RuleID] = o
@@ -425,20 +441,36 @@ func acceptDiffs(w io.Writer, outs []*outcome) []*outcome {
 	return kept
 }
 
-// summary is the one-line account of a failed outcome, after
-// "FILE:LINE: ".
+// summary is the one-line account of a rule whose alerts or test events
+// failed, after "FILE:LINE: ".
 func (o *outcome) summary() string {
 	var parts []string
 	if o.diff != nil {
 		parts = append(parts, o.diffSummary())
 	}
 	if len(o.testFailures) > 0 {
-		parts = append(parts, fmt.Sprintf("%s: %d of %d test events failed (%s)", o.title(), len(o.testFailures), o.testCount, filepath.Base(o.testFile)))
-	}
-	if o.err != nil {
-		parts = append(parts, firstLine(o.err.Error()))
+		parts = append(parts, fmt.Sprintf("%s: %d of %d test events failed (%s)", o.title(), len(o.testFailures), o.testCount, path.Base(o.testFile)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// errProblems returns the problems of a rule file that did not load or a
+// rule that could not be replayed, placed in the file: a query that does
+// not compile at its line and column.
+func (o *outcome) errProblems() []problem {
+	switch {
+	case o.err == nil:
+		return nil
+	case o.rule == nil:
+		return ruleProblems(o.file, o.err)
+	}
+	var pe *kql.Error
+	if errors.As(o.err, &pe) || eval.CompileErrors(o.err) != nil {
+		if q, err := ruleQuery(o.rule, o.file, 0); err == nil {
+			return q.problems(o.err)
+		}
+	}
+	return []problem{{File: o.file, Line: o.line(), Severity: sevError, Msg: o.err.Error()}}
 }
 
 // diffSummary is "rule NAME (rule_id): +N -M alerts".
@@ -458,14 +490,10 @@ func (o *outcome) diffSummary() string {
 	return s
 }
 
-// details lists what failed, one item a line.
+// details lists the events gained and lost and the failed test events,
+// one a line.
 func (o *outcome) details() []string {
-	lines := o.diffDetails()
-	lines = append(lines, o.testFailures...)
-	if o.err != nil {
-		lines = append(lines, strings.Split(o.err.Error(), "\n")...)
-	}
-	return lines
+	return append(o.diffDetails(), o.testFailures...)
 }
 
 // diffDetails lists the events gained ("+ ID  FILE:LINE") and lost
@@ -489,14 +517,9 @@ func (o *outcome) diffDetails() []string {
 	return lines
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
 // where is "FILE:LINE" of an outcome, or FILE alone for a removed rule.
 func (o *outcome) where() string {
-	if o.rule == nil && o.err == nil {
+	if o.rule == nil {
 		return o.file
 	}
 	return fmt.Sprintf("%s:%d", o.file, o.line())
@@ -514,8 +537,10 @@ func writeFailures(w io.Writer, outs []*outcome) (failed, changed int) {
 		if o.diff != nil {
 			changed++
 		}
-		if o.err != nil && o.rule == nil && o.diff == nil {
-			fmt.Fprintln(w, o.err) // a load error names its file and lines
+		for _, p := range o.errProblems() {
+			fmt.Fprintln(w, p)
+		}
+		if o.diff == nil && len(o.testFailures) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "%s: %s\n", o.where(), o.summary())
@@ -532,22 +557,28 @@ func sortedOutcomes(outs []*outcome) []*outcome {
 	return s
 }
 
-// writeAnnotations writes a GitHub Actions error annotation for each failed
-// rule.
+// writeAnnotations writes GitHub Actions error annotations: one for each
+// rule whose alerts or test events failed, one for each problem of a rule
+// that did not load or run.
 func writeAnnotations(w io.Writer, outs []*outcome) {
+	annotate := func(file string, line, col int, msg string) {
+		fmt.Fprintf(w, "::error file=%s,line=%d", escapeProperty(file), max(line, 1))
+		if col > 0 {
+			fmt.Fprintf(w, ",col=%d", col)
+		}
+		fmt.Fprintf(w, ",title=kqlrules test::%s\n", escapeData(msg))
+	}
 	for _, o := range sortedOutcomes(outs) {
-		if !o.failed() {
-			continue
+		for _, p := range o.errProblems() {
+			annotate(p.File, p.Line, p.Col, p.Msg)
 		}
-		line := 1
-		if o.rule != nil {
-			line = o.line()
+		if o.diff != nil || len(o.testFailures) > 0 {
+			line := 1
+			if o.rule != nil {
+				line = o.line()
+			}
+			annotate(o.file, line, 0, strings.Join(append([]string{o.summary()}, o.details()...), "\n"))
 		}
-		msg := o.summary()
-		if d := o.details(); len(d) > 0 {
-			msg += "\n" + strings.Join(d, "\n")
-		}
-		fmt.Fprintf(w, "::error file=%s,line=%d,title=kqlrules test::%s\n", escapeProperty(o.file), line, escapeData(msg))
 	}
 }
 
@@ -573,17 +604,23 @@ func testCases(outs []*outcome) []regress.TestCase {
 			ClassName: path.Dir(o.file),
 			File:      o.file,
 		}
-		if o.rule == nil && o.diff != nil {
+		switch {
+		case o.rule == nil && o.diff != nil:
 			tc.Name = fmt.Sprintf("%s (%s)", o.diff.Rule.Name, o.diff.Rule.RuleID)
+		case o.rule == nil:
+			tc.Name = path.Base(o.file)
 		}
 		switch {
-		case o.failed():
-			out := &regress.Outcome{Message: o.summary(), Text: strings.Join(o.details(), "\n")}
-			if o.err != nil {
-				tc.Error = out
-			} else {
-				tc.Failure = out
+		case o.err != nil:
+			var lines []string
+			for _, p := range o.errProblems() {
+				lines = append(lines, p.String())
 			}
+			lines = append(lines, o.details()...)
+			msg, _, _ := strings.Cut(lines[0], "\n")
+			tc.Error = &regress.Outcome{Message: msg, Text: strings.Join(lines, "\n")}
+		case o.failed():
+			tc.Failure = &regress.Outcome{Message: o.summary(), Text: strings.Join(o.details(), "\n")}
 		case o.skip != "":
 			tc.Skipped = &regress.Outcome{Message: o.skip}
 		}
