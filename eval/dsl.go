@@ -28,7 +28,7 @@ import (
 // each query node came from ([esdsl.Query].Source); otherwise positions
 // are 0.
 func CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
-	if q == nil {
+	if isNil(q) {
 		return nil, fmt.Errorf("eval: CompileQuery: nil query")
 	}
 	c := newCompiler(opts)
@@ -89,7 +89,43 @@ func sourceLit(q esdsl.Query) (field, value *ast.Literal) {
 	return nil, nil
 }
 
-// pos returns the position errors about q point at.
+// isNil reports a nil query, typed (a nil *esdsl.Term) or not.
+func isNil(q esdsl.Query) bool {
+	if q == nil {
+		return true
+	}
+	switch q := q.(type) {
+	case *esdsl.Bool:
+		return q == nil
+	case *esdsl.MatchAll:
+		return q == nil
+	case *esdsl.Term:
+		return q == nil
+	case *esdsl.Terms:
+		return q == nil
+	case *esdsl.Wildcard:
+		return q == nil
+	case *esdsl.Match:
+		return q == nil
+	case *esdsl.MatchPhrase:
+		return q == nil
+	case *esdsl.QueryString:
+		return q == nil
+	case *esdsl.MultiMatch:
+		return q == nil
+	case *esdsl.Range:
+		return q == nil
+	case *esdsl.Exists:
+		return q == nil
+	case *esdsl.Nested:
+		return q == nil
+	case *esdsl.Script:
+		return q == nil
+	}
+	return false
+}
+
+// posOf returns the position errors about q point at.
 func posOf(q esdsl.Query) (ast.Pos, ast.Pos) {
 	if _, l := sourceLit(q); l != nil {
 		return l.Pos(), l.End()
@@ -148,6 +184,10 @@ func label(q esdsl.Query, field string) string {
 }
 
 func (c *compiler) query(q esdsl.Query) node {
+	if isNil(q) {
+		c.errs = append(c.errs, &CompileError{Field: "", Msg: "a nil query"})
+		return &constNode{label: "nil"}
+	}
 	switch q := q.(type) {
 	case *esdsl.Bool:
 		return c.boolQuery(q)
