@@ -43,10 +43,14 @@ func CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
 // translated by [esdsl.FromKQL], nil for none) and a rule's filters, ANDed
 // as Kibana's buildEsQuery does ([esdsl.BuildEsQuery]: the query and the
 // filters in bool.filter, the negated ones in bool.must_not, a filter on
-// a field of a nested object wrapped in a nested query). Leave disabled
-// filters (meta.disabled) out of filters; [esdsl.Filter].Negate is
-// meta.negate. The data view is the schema's, and the configuration that
-// of [WithKibanaConfig].
+// a field of a nested object wrapped in a nested query). Read Kibana's
+// filter objects with [esdsl.ParseFilters], which leaves the disabled ones
+// out and sets Negate from meta.negate. The data view is the schema's,
+// and the configuration that of [WithKibanaConfig]. For a rule:
+//
+//	q, err := esdsl.FromKQL(expr, schema.DataView(), cfg)
+//	filters, err := esdsl.ParseFilters(ruleFiltersJSON)
+//	p, err := eval.CompileFilters(q, filters, eval.WithSchema(schema), eval.WithKibanaConfig(cfg))
 func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Program, error) {
 	cfg := newConfig(opts)
 	b := esdsl.BuildEsQuery(q, filters, cfg.schema.DataView(), cfg.kibana)
