@@ -152,7 +152,11 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	if err != nil {
 		var ke *esdsl.Error
 		if errors.As(err, &ke) {
-			return nil, &CompileError{Pos: ke.Pos, End: ke.Pos, Field: fieldAt(x, ke.Pos), Msg: ke.Msg}
+			ce := &CompileError{Pos: ke.Pos, End: ke.Pos, Msg: ke.Msg}
+			if l := literalAt(x, ke.Pos); l != nil {
+				ce.End, ce.Field = l.End(), l.Value()
+			}
+			return nil, ce
 		}
 		return nil, fmt.Errorf("eval: Compile: %w", err)
 	}
@@ -164,16 +168,17 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	return p, nil
 }
 
-// fieldAt returns the field name literal at pos in x, for Kibana's errors.
-func fieldAt(x ast.Expr, pos ast.Pos) string {
-	name := ""
+// literalAt returns the literal at pos in x (the field name or value
+// Kibana's error is about), or nil.
+func literalAt(x ast.Expr, pos ast.Pos) *ast.Literal {
+	var found *ast.Literal
 	ast.Inspect(x, func(n ast.Node) bool {
-		if l, ok := n.(*ast.Literal); ok && l.Pos() == pos && name == "" {
-			name = l.Value()
+		if l, ok := n.(*ast.Literal); ok && l.Pos() == pos && found == nil {
+			found = l
 		}
-		return name == ""
+		return found == nil
 	})
-	return name
+	return found
 }
 
 type compiler struct {

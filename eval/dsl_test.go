@@ -193,6 +193,12 @@ func TestWildcardFieldNames(t *testing.T) {
 			t.Errorf("%s: %v, want an error containing %q", tc.q, err, tc.want)
 		}
 	}
+	// Kibana's own error points at the field name.
+	x, _ := kql.Parse(`event.kind:x and items.name:a`)
+	_, err := Compile(x, WithSchema(testSchema()))
+	if ce := CompileErrors(err); len(ce) != 1 || ce[0].Field != "items.name" || ce[0].Pos != 17 || ce[0].End != 27 {
+		t.Errorf("Kibana's nested error: %#v", ce)
+	}
 	p := compileT(t, `destination.*:10.0.0.1`, WithSchema(Schema{"destination.ip": IP, "destination.address": Keyword, "destination.domain": Keyword}))
 	tr := p.Explain(map[string]any{"destination": map[string]any{"ip": "10.0.0.1", "domain": "x"}}).String()
 	want := `✓ or

@@ -22,7 +22,7 @@ type Program struct {
 // Match reports whether Elasticsearch would return event for the query.
 // It allocates nothing for events as encoding/json decodes them (maps,
 // []any, strings, float64, json.Number, bool, nil) unless the query has
-// free text or wildcard field names.
+// free text, a field pattern no schema field fits, or case_insensitive.
 func (p *Program) Match(event map[string]any) bool {
 	return p.root.match(Map(event))
 }
