@@ -202,11 +202,18 @@ func (c *compiler) query(q esdsl.Query) node {
 		}
 		return &constNode{val: true, label: lbl, note: "matches every event"}
 	case *esdsl.Term:
-		return c.leaf(q, q.Field, []*ast.Literal{c.litOf(q, q.Value)}, q.CaseInsensitive)
+		lits := []*ast.Literal{c.litOf(q, q.Value)}
+		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
 	case *esdsl.Terms:
 		lits := make([]*ast.Literal, len(q.Values))
 		for i, v := range q.Values {
 			lits[i] = c.litOf(q, v)
+		}
+		if n := c.rawText(q, q.Field, lits, nil); n != nil {
+			return n
 		}
 		return c.leaf(q, q.Field, lits, nil)
 	case *esdsl.Wildcard:
@@ -215,7 +222,11 @@ func (c *compiler) query(q esdsl.Query) node {
 			c.errorAt(q, q.Field, "%v", err)
 			return &constNode{label: label(q, q.Field)}
 		}
-		return c.leaf(q, q.Field, []*ast.Literal{l}, q.CaseInsensitive)
+		lits := []*ast.Literal{l}
+		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
 	case *esdsl.Match:
 		return c.leaf(q, q.Field, []*ast.Literal{c.litOf(q, q.Query)}, nil)
 	case *esdsl.MatchPhrase:
@@ -367,6 +378,39 @@ func mergeable(q esdsl.Query) (string, *ast.Literal, bool) {
 		return "", nil, false
 	}
 	return field, l, true
+}
+
+// rawText compiles a term, terms or wildcard query on a text field, which
+// Kibana never sends but DSL may hold: the value is not analysed
+// (TermQueryBuilder; WildcardQueryBuilder calls StringFieldType.wildcardQuery,
+// not the normalizedWildcardQuery query_string uses), so it matches only an
+// indexed token equal to it, lowercase ("Error" matches nothing on a
+// standard analysed field, "error" the token). It returns nil for any
+// other case.
+func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
+	if q.Source() != nil || strings.Contains(name, "*") || ci != nil && *ci {
+		return nil
+	}
+	f := c.fieldOf(name)
+	if f.typ.family() != famText || f.outside != "" {
+		return nil
+	}
+	m := &textMatcher{}
+	for _, l := range lits {
+		switch {
+		case l.Kind == ast.Wildcard:
+			m.qs = append(m.qs, textQuery{glob: &glob{parts: l.Parts}})
+		case l.Kind == ast.String:
+			if toks := tokens(l.Text); len(toks) == 1 && toks[0] == l.Text {
+				m.qs = append(m.qs, textQuery{terms: toks})
+			}
+		}
+	}
+	var v Visitor = m
+	if len(m.qs) == 0 {
+		v = noneMatcher{}
+	}
+	return &leafNode{path: f.path, source: f.source, m: v, label: label(q, name)}
 }
 
 // leaf compiles a test of lits on the field name (which may be a pattern).
