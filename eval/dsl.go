@@ -481,6 +481,11 @@ func (c *compiler) litOf(q esdsl.Query, value any) *ast.Literal {
 		return l
 	}
 	p, e := posOf(q)
+	return valueLit(value, p, e)
+}
+
+// valueLit is a JSON value as a literal: null, a boolean, or text.
+func valueLit(value any, p, e ast.Pos) *ast.Literal {
 	l := &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.String}
 	switch v := value.(type) {
 	case nil:
@@ -674,10 +679,8 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 		}
 		l := src
 		if l == nil || len(q.Bounds) > 1 && f.typ.family() != famDate {
-			l = c.litOf(&esdsl.Range{}, b.Value)
-			if src != nil {
-				l.ValuePos, l.ValueEnd = src.Pos(), src.End()
-			}
+			p, e := posOf(q)
+			l = valueLit(b.Value, p, e)
 		}
 		if f.typ.family() == famDate {
 			if op == ast.Gt || op == ast.Gte {
