@@ -30,32 +30,32 @@ const (
 	tokOr
 	tokAnd
 	tokNot
-	// what participle sees of tokQuoted and tokUnquoted (see tokenLexer)
-	tokLit       // a literal
-	tokField     // a literal and ':'
-	tokRangeTerm // a literal, a range operator and a literal
-	tokConj      // "or" or "and"
+	// what participle sees (see tokenLexer)
+	tokLits  // literals joined by "or" or "and"
+	tokTerms // simple operands joined by "or" or "and", a field or range among them
+	tokField // a literal and ':' not followed by a literal
+	tokConj  // "or" or "and"
 )
 
 // symbols names the token types for the grammar. It is a function, not a
 // variable, because the grammar is built during package initialisation.
 func symbols() map[string]lexer.TokenType {
 	return map[string]lexer.TokenType{
-		"EOF":       lexer.EOF,
-		"Space":     tokSpace,
-		"LParen":    tokLParen,
-		"RParen":    tokRParen,
-		"LBrace":    tokLBrace,
-		"RBrace":    tokRBrace,
-		"Colon":     tokColon,
-		"Range":     tokRange,
-		"Lit":       tokLit,
-		"Field":     tokField,
-		"RangeTerm": tokRangeTerm,
-		"Conj":      tokConj,
-		"Or":        tokOr,
-		"And":       tokAnd,
-		"Not":       tokNot,
+		"EOF":    lexer.EOF,
+		"Space":  tokSpace,
+		"LParen": tokLParen,
+		"RParen": tokRParen,
+		"LBrace": tokLBrace,
+		"RBrace": tokRBrace,
+		"Colon":  tokColon,
+		"Range":  tokRange,
+		"Lits":   tokLits,
+		"Terms":  tokTerms,
+		"Field":  tokField,
+		"Conj":   tokConj,
+		"Or":     tokOr,
+		"And":    tokAnd,
+		"Not":    tokNot,
 	}
 }
 
@@ -520,15 +520,17 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 }
 
 // tokenLexer hands the significant tokens to participle, with types that
-// decide every choice of the grammar by themselves: a literal followed by
-// ':' is one Field token (the ':' included), a literal, a range operator
-// and a literal are one RangeTerm token, and any other literal is a Lit;
-// "or" and "and" are Conj, as they stand in the same places.
-// A literal is followed by ':' or an operator only as a field, so the
-// grammar accepts the same queries as with the separate tokens, and where
-// it rejects one, the error is found on the tokens of lex (see translate).
-// A token's Pos.Offset is the rune offset of its first token, which leads
-// back to the tokens of lex.
+// decide every choice of the grammar by themselves. A simple operand is a
+// literal, a literal, ':' and a literal, or a literal, a range operator and
+// a literal; a run of them joined by "or" or "and" is one token: Lits when
+// all are literals (free text in a query, values in a list), else Terms.
+// A literal followed by ':' and anything but a literal is a Field token
+// (the ':' included); "or" and "and" elsewhere are Conj. A run ends before
+// "not", a parenthesis, a brace or a Field, so the grammar accepts the same
+// queries as with the separate tokens, and where it rejects one, the error
+// is found on the tokens of lex (see translate). A token's Pos.Offset is
+// the rune offset of its first token, which leads back to the tokens of
+// lex.
 type tokenLexer struct {
 	toks []token
 	i    int
@@ -542,6 +544,54 @@ func (l *tokenLexer) sig(i int) int {
 	return i
 }
 
+func (l *tokenLexer) isLiteral(i int) bool {
+	return l.toks[i].typ == tokQuoted || l.toks[i].typ == tokUnquoted
+}
+
+// operand returns the kind of the operand that starts with the literal at
+// i (tokLits, tokTerms or tokField) and the index after it.
+func (l *tokenLexer) operand(i int) (lexer.TokenType, int) {
+	switch op := l.sig(i + 1); l.toks[op].typ {
+	case tokColon:
+		if v := l.sig(op + 1); l.isLiteral(v) {
+			return tokTerms, v + 1
+		}
+		return tokField, op + 1
+	case tokRange:
+		if v := l.sig(op + 1); l.isLiteral(v) {
+			return tokTerms, v + 1
+		}
+	}
+	return tokLits, i + 1
+}
+
+// run returns the type of the run that starts with the literal at i and
+// the index after it.
+func (l *tokenLexer) run(i int) (lexer.TokenType, int) {
+	typ, next := l.operand(i)
+	if typ == tokField {
+		return typ, next
+	}
+	for {
+		conj := l.sig(next)
+		if t := l.toks[conj].typ; t != tokOr && t != tokAnd {
+			return typ, next
+		}
+		v := l.sig(conj + 1)
+		if !l.isLiteral(v) {
+			return typ, next
+		}
+		t, n := l.operand(v)
+		if t == tokField {
+			return typ, next
+		}
+		if t == tokTerms {
+			typ = tokTerms
+		}
+		next = n
+	}
+}
+
 func (l *tokenLexer) Next() (lexer.Token, error) {
 	i := l.sig(l.i)
 	t := l.toks[i]
@@ -550,15 +600,7 @@ func (l *tokenLexer) Next() (lexer.Token, error) {
 	case tokOr, tokAnd:
 		typ = tokConj
 	case tokQuoted, tokUnquoted:
-		typ = tokLit
-		switch op := l.sig(next); l.toks[op].typ {
-		case tokColon:
-			typ, next = tokField, op+1
-		case tokRange:
-			if v := l.sig(op + 1); l.toks[v].typ == tokQuoted || l.toks[v].typ == tokUnquoted {
-				typ, next = tokRangeTerm, v+1
-			}
-		}
+		typ, next = l.run(i)
 	}
 	l.i = next
 	// No Value: the grammar matches types only, and participle boxes a

@@ -76,11 +76,11 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 	if err != nil {
 		return nil, withSource(translate(err, toks), src)
 	}
-	c := converter{toks: toks, cfg: &cfg}
 	if g.Or == nil {
 		return ast.MatchAll(0), nil
 	}
-	x := c.or(g.Or)
+	c := converter{toks: toks, cfg: &cfg}
+	x, _ := c.or(tokenAt(toks, 0))
 	if c.err != nil {
 		return nil, withSource(c.err, src)
 	}
@@ -95,18 +95,14 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 	return p
 }
 
-// converter turns participle's structs into ast nodes. The structs hold
-// the positions of their first tokens; the tokens that follow are read
-// from toks, in the order the grammar fixes.
+// converter builds the ast nodes from the tokens of a query the grammar
+// has recognised, reading them in the order the grammar fixes. Each method
+// takes the index of an operand's first token and returns the node and the
+// index of the significant token after the operand.
 type converter struct {
 	toks []token
 	cfg  *config
 	err  *Error
-}
-
-// at returns the index of the token that starts at pos.
-func (c *converter) at(pos lexer.Position) int {
-	return tokenAt(c.toks, pos.Offset)
 }
 
 // next returns the index of the significant token after the one at i.
@@ -114,15 +110,6 @@ func (c *converter) next(i int) int {
 	i++
 	for i < len(c.toks)-1 && c.toks[i].typ == tokSpace {
 		i++
-	}
-	return i
-}
-
-// prev returns the index of the significant token before the one at i.
-func (c *converter) prev(i int) int {
-	i--
-	for i > 0 && c.toks[i].typ == tokSpace {
-		i--
 	}
 	return i
 }
@@ -171,30 +158,44 @@ func one[N any](xs []N, node func([]N) N) N {
 	return node(xs)
 }
 
-func (c *converter) or(g *gOr) ast.Expr {
+// or converts OrQuery: operands joined by "or" and "and" up to a closing
+// bracket or the end of the query.
+func (c *converter) or(i int) (ast.Expr, int) {
 	j := joiner[ast.Expr]{
 		and: func(xs []ast.Expr) ast.Expr { return &ast.AndExpr{Args: xs} },
 		or:  func(xs []ast.Expr) ast.Expr { return &ast.OrExpr{Args: xs} },
 	}
-	for k, a := range g.Args {
-		i := c.at(a.Pos)
-		j.add(c.not(a, i), k > 0 && c.toks[c.prev(i)].typ == tokOr)
+	or := false
+	for {
+		var x ast.Expr
+		x, i = c.not(i)
+		j.add(x, or)
+		switch c.toks[i].typ {
+		case tokOr:
+			or = true
+		case tokAnd:
+			or = false
+		default:
+			return j.result(), i
+		}
+		i = c.next(i)
 	}
-	return j.result()
 }
 
-// not converts the NotQuery g, whose first token is at i.
-func (c *converter) not(g *gNot, i int) ast.Expr {
+// not converts NotQuery.
+func (c *converter) not(i int) (ast.Expr, int) {
 	if c.toks[i].typ != tokNot {
-		return c.sub(g, i)
+		return c.sub(i)
 	}
-	return &ast.NotExpr{Not: ast.Pos(c.toks[i].start), X: c.sub(g, c.next(i))}
+	x, next := c.sub(c.next(i))
+	return &ast.NotExpr{Not: ast.Pos(c.toks[i].start), X: x}, next
 }
 
-// sub converts the SubQuery that starts at token i.
-func (c *converter) sub(g *gNot, i int) ast.Expr {
+// sub converts SubQuery.
+func (c *converter) sub(i int) (ast.Expr, int) {
 	if c.toks[i].typ == tokLParen {
-		return c.or(g.Group)
+		x, _ := c.or(c.next(i))
+		return x, c.next(c.toks[i].close)
 	}
 	field := c.toks[i].lit
 	op := c.next(i)
@@ -203,15 +204,18 @@ func (c *converter) sub(g *gNot, i int) ast.Expr {
 		v := c.next(op)
 		switch c.toks[v].typ {
 		case tokLBrace:
-			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: c.or(g.Nested), Rbrace: ast.Pos(c.toks[c.toks[v].close].start)}
+			x, _ := c.or(c.next(v))
+			end := c.toks[v].close
+			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: x, Rbrace: ast.Pos(c.toks[end].start)}, c.next(end)
 		case tokLParen:
-			return &ast.MatchExpr{Field: field, Value: c.values(g.Values)}
+			return &ast.MatchExpr{Field: field, Value: c.values(v)}, c.next(c.toks[v].close)
 		}
-		return &ast.MatchExpr{Field: field, Value: c.value(v)}
+		return &ast.MatchExpr{Field: field, Value: c.value(v)}, c.next(v)
 	case tokRange:
-		return &ast.RangeExpr{Field: field, Op: rangeOp(c.toks[op].raw), OpPos: ast.Pos(c.toks[op].start), Value: c.toks[c.next(op)].lit}
+		v := c.next(op)
+		return &ast.RangeExpr{Field: field, Op: rangeOp(c.toks[op].raw), OpPos: ast.Pos(c.toks[op].start), Value: c.toks[v].lit}, c.next(v)
 	}
-	return &ast.TextExpr{Value: c.value(i)}
+	return &ast.TextExpr{Value: c.value(i)}, op
 }
 
 func rangeOp(s string) ast.RangeOp {
@@ -226,16 +230,15 @@ func rangeOp(s string) ast.RangeOp {
 	return ast.Lt
 }
 
-// values converts the parenthesised ListOfValues g: operands, each a
-// literal or the next of g.Groups and maybe negated, joined by "or" and
-// "and" up to the closing parenthesis.
-func (c *converter) values(g *gValues) ast.Value {
+// values converts the ListOfValues in the parentheses that open at i:
+// operands, each a literal or a parenthesised ListOfValues and maybe
+// negated, joined by "or" and "and" up to the closing parenthesis.
+func (c *converter) values(i int) ast.Value {
 	j := joiner[ast.Value]{
 		and: func(xs []ast.Value) ast.Value { return &ast.AndValue{Args: xs} },
 		or:  func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} },
 	}
-	groups := g.Groups
-	i := c.next(c.at(g.Pos)) // the first operand
+	i = c.next(i) // the first operand
 	or := false
 	for {
 		not := -1
@@ -244,8 +247,7 @@ func (c *converter) values(g *gValues) ast.Value {
 		}
 		var x ast.Value
 		if c.toks[i].typ == tokLParen {
-			x = c.values(groups[0])
-			groups = groups[1:]
+			x = c.values(i)
 			i = c.toks[i].close
 		} else {
 			x = c.value(i)
