@@ -41,19 +41,19 @@ type gQuery struct {
 }
 
 // gOr is OrQuery and AndQuery: NotQuery operands joined by "or" or "and".
-// An operand without "not", parentheses or braces is in a run.
+// A run without "not" in front, the most frequent operand, is taken here.
 type gOr struct {
-	Args []*gNot `parser:"( Terms | Lits | @@ ) ( Conj ( Terms | Lits | @@ ) )*"`
+	Args []*gNot `parser:"( Terms | @@ ) ( Conj ( Terms | @@ ) )*"`
 }
 
-// gNot is NotQuery, with SubQuery and Term inline, but for the runs gOr
-// takes by itself:
+// gNot is NotQuery, with SubQuery and Term inline, in the order of their
+// frequency:
 //
-//	"not"? ( Terms | Lits | Field ( Values | "{" Nested "}" ) | "(" Group ")" )
+//	"not"? ( Field ( Values | "{" Nested "}" ) | "(" Group ")" | Terms | Lits )
 type gNot struct {
-	Values *gValues `parser:"Not? ( Terms | Lits | Field ( @@"`
+	Values *gValues `parser:"Not? ( Field ( @@"`
 	Nested *gOr     `parser:"| LBrace @@ RBrace )"`
-	Group  *gOr     `parser:"| LParen @@ RParen )"`
+	Group  *gOr     `parser:"| LParen @@ RParen | Terms | Lits )"`
 }
 
 // gValues is ListOfValues in parentheses, with OrValues, AndValues and
