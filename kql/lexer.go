@@ -16,10 +16,10 @@ import (
 // characters); this lexer reproduces its decisions with one token of state:
 // whether the previous token ended an operand. Only then can "or"/"and"
 // between spaces be operators; everywhere else they start a literal
-// ("f: or x" is the value "or x"), exactly as in Kibana.
+// ("f: or x" is the value "or x"), exactly as in Kibana. Whitespace between
+// tokens is no token.
 const (
-	tokSpace lexer.TokenType = iota + 1
-	tokLParen
+	tokLParen lexer.TokenType = iota + 1
 	tokRParen
 	tokLBrace
 	tokRBrace
@@ -42,7 +42,6 @@ const (
 func symbols() map[string]lexer.TokenType {
 	return map[string]lexer.TokenType{
 		"EOF":    lexer.EOF,
-		"Space":  tokSpace,
 		"LParen": tokLParen,
 		"RParen": tokRParen,
 		"LBrace": tokLBrace,
@@ -99,13 +98,13 @@ func (s *scanner) literal(l ast.Literal) *ast.Literal {
 	return &s.lits[len(s.lits)-1]
 }
 
-// lex returns the tokens of src, whitespace included, or a *Error.
+// lex returns the tokens of src, or a *Error.
 func lex(src string, maxDepth int) ([]token, error) {
 	s := &scanner{src: []rune(src), maxDepth: maxDepth}
 	if len(s.src) == len(src) && utf8.ValidString(src) {
 		s.ascii = src
 	}
-	s.toks = make([]token, 0, len(s.src)/4+2) // a guess that rarely needs to grow
+	s.toks = make([]token, 0, len(s.src)/8+2) // a guess that rarely needs to grow (a token per 10 characters in Elastic's rules)
 	for s.i < len(s.src) {
 		if err := s.next(); err != nil {
 			return nil, err
@@ -119,14 +118,15 @@ func (s *scanner) emit(typ lexer.TokenType, start int) {
 	s.toks = append(s.toks, token{typ: typ, start: start, end: s.i, raw: s.text(start, s.i)})
 }
 
-// afterOperand reports whether the last significant token ended an operand
-// and whitespace follows it: the only place an or/and operator can stand.
-func (s *scanner) afterOperand() bool {
+// afterOperand reports whether the last token ended an operand and
+// whitespace stands between it and start: the only place an or/and
+// operator can stand.
+func (s *scanner) afterOperand(start int) bool {
 	n := len(s.toks)
-	if n < 2 || s.toks[n-1].typ != tokSpace {
+	if n == 0 || s.toks[n-1].end == start {
 		return false
 	}
-	switch s.toks[n-2].typ {
+	switch s.toks[n-1].typ {
 	case tokQuoted, tokUnquoted, tokRParen, tokRBrace:
 		return true
 	}
@@ -153,7 +153,6 @@ func (s *scanner) next() error {
 		for s.i < len(s.src) && ast.IsSpace(s.src[s.i]) {
 			s.i++
 		}
-		s.emit(tokSpace, start)
 	case r == '(' || r == '{':
 		if err := s.open(start); err != nil {
 			return err
@@ -194,7 +193,7 @@ func (s *scanner) next() error {
 			s.emit(tokNot, start)
 			return nil
 		}
-		if s.afterOperand() {
+		if s.afterOperand(start) {
 			for _, kw := range [...]struct {
 				word string
 				typ  lexer.TokenType
@@ -519,7 +518,7 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 	return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: only \\ \( \) \: \< \> \" \* \{ \} \t \r \n \uXXXX \and \or \not are escapes (quote the value to keep a backslash)`, esc)
 }
 
-// tokenLexer hands the significant tokens to participle, with types that
+// tokenLexer hands the tokens to participle, with types that
 // decide every choice of the grammar by themselves. A simple operand is a
 // literal, a literal, ':' and a literal, or a literal, a range operator and
 // a literal; a run of them joined by "or" or "and" is one token: Lits when
@@ -536,14 +535,6 @@ type tokenLexer struct {
 	i    int
 }
 
-// sig returns the index of the first significant token at or after i.
-func (l *tokenLexer) sig(i int) int {
-	for i < len(l.toks)-1 && l.toks[i].typ == tokSpace {
-		i++
-	}
-	return i
-}
-
 func (l *tokenLexer) isLiteral(i int) bool {
 	return l.toks[i].typ == tokQuoted || l.toks[i].typ == tokUnquoted
 }
@@ -551,14 +542,14 @@ func (l *tokenLexer) isLiteral(i int) bool {
 // operand returns the kind of the operand that starts with the literal at
 // i (tokLits, tokTerms or tokField) and the index after it.
 func (l *tokenLexer) operand(i int) (lexer.TokenType, int) {
-	switch op := l.sig(i + 1); l.toks[op].typ {
+	switch op := i + 1; l.toks[op].typ { // the EOF token is last
 	case tokColon:
-		if v := l.sig(op + 1); l.isLiteral(v) {
+		if v := op + 1; l.isLiteral(v) {
 			return tokTerms, v + 1
 		}
 		return tokField, op + 1
 	case tokRange:
-		if v := l.sig(op + 1); l.isLiteral(v) {
+		if v := op + 1; l.isLiteral(v) {
 			return tokTerms, v + 1
 		}
 	}
@@ -573,11 +564,10 @@ func (l *tokenLexer) run(i int) (lexer.TokenType, int) {
 		return typ, next
 	}
 	for {
-		conj := l.sig(next)
-		if t := l.toks[conj].typ; t != tokOr && t != tokAnd {
+		if t := l.toks[next].typ; t != tokOr && t != tokAnd {
 			return typ, next
 		}
-		v := l.sig(conj + 1)
+		v := next + 1
 		if !l.isLiteral(v) {
 			return typ, next
 		}
@@ -593,7 +583,7 @@ func (l *tokenLexer) run(i int) (lexer.TokenType, int) {
 }
 
 func (l *tokenLexer) Next() (lexer.Token, error) {
-	i := l.sig(l.i)
+	i := l.i
 	t := l.toks[i]
 	typ, next := t.typ, min(i+1, len(l.toks)-1)
 	switch typ {

@@ -98,20 +98,16 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 // converter builds the ast nodes from the tokens of a query the grammar
 // has recognised, reading them in the order the grammar fixes. Each method
 // takes the index of an operand's first token and returns the node and the
-// index of the significant token after the operand.
+// index of the token after the operand.
 type converter struct {
 	toks []token
 	cfg  *config
 	err  *Error
 }
 
-// next returns the index of the significant token after the one at i.
+// next returns the index of the token after the one at i.
 func (c *converter) next(i int) int {
-	i++
-	for i < len(c.toks)-1 && c.toks[i].typ == tokSpace {
-		i++
-	}
-	return i
+	return min(i+1, len(c.toks)-1)
 }
 
 // value returns the literal at i as a value, checking for a leading
@@ -269,13 +265,10 @@ func (c *converter) values(i int) ast.Value {
 	}
 }
 
-// tokenAt returns the index of the first significant token at or after
-// rune offset off (the EOF token at the latest).
+// tokenAt returns the index of the first token at or after rune offset
+// off (the EOF token at the latest).
 func tokenAt(toks []token, off int) int {
 	i := sort.Search(len(toks), func(i int) bool { return toks[i].start >= off })
-	for i < len(toks)-1 && toks[i].typ == tokSpace {
-		i++
-	}
 	return min(i, len(toks)-1)
 }
 
@@ -303,7 +296,7 @@ func translate(err error, toks []token) *Error {
 	return errorAt(found.start, msg)
 }
 
-// firstBadToken returns the index of the first significant token that
+// firstBadToken returns the index of the first token that
 // cannot follow the one before it, or -1.
 func firstBadToken(toks []token) int {
 	var stack []int
@@ -311,9 +304,6 @@ func firstBadToken(toks []token) int {
 	field := false // prev is a literal in field position
 	for i := range toks {
 		t := &toks[i]
-		if t.typ == tokSpace {
-			continue
-		}
 		ctx := top(stack)
 		operandStart := func() bool {
 			switch t.typ {
@@ -380,7 +370,7 @@ const (
 	inBraces
 )
 
-// context returns the last significant token of toks and the kind of the
+// context returns the last token of toks and the kind of the
 // innermost open group at its end.
 func context(toks []token) (*token, int) {
 	var stack []int
@@ -388,8 +378,6 @@ func context(toks []token) (*token, int) {
 	for i := range toks {
 		t := &toks[i]
 		switch t.typ {
-		case tokSpace:
-			continue
 		case tokLParen:
 			kind := inQuery
 			if prev != nil && (prev.typ == tokColon || top(stack) == inValues) {
