@@ -520,16 +520,18 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 
 // tokenLexer hands the tokens to participle, with types that
 // decide every choice of the grammar by themselves. A simple operand is a
-// literal, a literal, ':' and a literal, or a literal, a range operator and
-// a literal; a run of them joined by "or" or "and" is one token: Lits when
-// all are literals (free text in a query, values in a list), else Terms.
-// A literal followed by ':' and anything but a literal is a Field token
-// (the ':' included); "or" and "and" elsewhere are Conj. A run ends before
-// "not", a parenthesis, a brace or a Field, so the grammar accepts the same
-// queries as with the separate tokens, and where it rejects one, the error
-// is found on the tokens of lex (see translate). A token's Pos.Offset is
-// the rune offset of its first token, which leads back to the tokens of
-// lex.
+// literal; a literal, ':' and a literal; a literal, ':' and a flat list of
+// values (literals joined by "or" or "and" in parentheses); or a literal,
+// a range operator and a literal. A run of simple operands joined by "or"
+// or "and" is one token: Lits when all are literals (free text in a query,
+// values in a list), else Terms. A literal followed by ':' and anything
+// else is a Field token (the ':' included); "or" and "and" elsewhere are
+// Conj. A run ends before "not", a parenthesis, a brace or a Field. These
+// runs are regular (no nesting), so the lexer can recognise them, and the
+// grammar accepts the same queries as with the separate tokens; where it
+// rejects one, the error is found on the tokens of lex (see translate). A
+// token's Pos.Offset is the rune offset of its first token, which leads
+// back to the tokens of lex.
 type tokenLexer struct {
 	toks []token
 	i    int
@@ -544,8 +546,14 @@ func (l *tokenLexer) isLiteral(i int) bool {
 func (l *tokenLexer) operand(i int) (lexer.TokenType, int) {
 	switch op := i + 1; l.toks[op].typ { // the EOF token is last
 	case tokColon:
-		if v := op + 1; l.isLiteral(v) {
+		v := op + 1
+		if l.isLiteral(v) {
 			return tokTerms, v + 1
+		}
+		if l.toks[v].typ == tokLParen {
+			if end := l.literals(v + 1); end > v+1 && l.toks[end].typ == tokRParen {
+				return tokTerms, end + 1
+			}
 		}
 		return tokField, op + 1
 	case tokRange:
@@ -554,6 +562,21 @@ func (l *tokenLexer) operand(i int) (lexer.TokenType, int) {
 		}
 	}
 	return tokLits, i + 1
+}
+
+// literals returns the index after the literals joined by "or" or "and"
+// that start at i (i when there is none).
+func (l *tokenLexer) literals(i int) int {
+	if !l.isLiteral(i) {
+		return i
+	}
+	for {
+		i++
+		if t := l.toks[i].typ; (t != tokOr && t != tokAnd) || !l.isLiteral(i+1) {
+			return i
+		}
+		i++
+	}
 }
 
 // run returns the type of the run that starts with the literal at i and
