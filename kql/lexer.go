@@ -70,23 +70,33 @@ type token struct {
 
 // scanner turns a query into tokens.
 type scanner struct {
-	src      []rune
+	query    string
+	runes    []rune // the query's runes when it is not all ASCII, else nil
+	n        int    // the length of the query in runes
 	i        int
 	toks     []token
 	maxDepth int
 	depth    int
 	unclosed []int         // the indices of the brackets not closed yet
-	ascii    string        // the query when it is all ASCII, else ""
 	lits     []ast.Literal // where literals are allocated, several at a time
+}
+
+// at returns the rune at rune offset i. An ASCII query is read as it is,
+// without a copy as runes.
+func (s *scanner) at(i int) rune {
+	if s.runes == nil {
+		return rune(s.query[i])
+	}
+	return s.runes[i]
 }
 
 // text returns the query text from rune offset start to end; a part of
 // the query itself when it is ASCII, so that nothing is allocated.
 func (s *scanner) text(start, end int) string {
-	if s.ascii != "" {
-		return s.ascii[start:end]
+	if s.runes == nil {
+		return s.query[start:end]
 	}
-	return string(s.src[start:end])
+	return string(s.runes[start:end])
 }
 
 // literal returns a pointer to a copy of l, allocated with others.
@@ -100,18 +110,28 @@ func (s *scanner) literal(l ast.Literal) *ast.Literal {
 
 // lex returns the tokens of src, or a *Error.
 func lex(src string, maxDepth int) ([]token, error) {
-	s := &scanner{src: []rune(src), maxDepth: maxDepth}
-	if len(s.src) == len(src) && utf8.ValidString(src) {
-		s.ascii = src
+	s := &scanner{query: src, n: len(src), maxDepth: maxDepth}
+	if !isASCII(src) {
+		s.runes = []rune(src)
+		s.n = len(s.runes)
 	}
-	s.toks = make([]token, 0, len(s.src)/8+2) // a guess that rarely needs to grow (a token per 10 characters in Elastic's rules)
-	for s.i < len(s.src) {
+	s.toks = make([]token, 0, s.n/8+2) // a guess that rarely needs to grow (a token per 10 characters in Elastic's rules)
+	for s.i < s.n {
 		if err := s.next(); err != nil {
 			return nil, err
 		}
 	}
-	s.toks = append(s.toks, token{typ: lexer.EOF, start: len(s.src), end: len(s.src)})
+	s.toks = append(s.toks, token{typ: lexer.EOF, start: s.n, end: s.n})
 	return s.toks, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *scanner) emit(typ lexer.TokenType, start int) {
@@ -147,10 +167,10 @@ func (s *scanner) open(start int) error {
 
 func (s *scanner) next() error {
 	start := s.i
-	r := s.src[s.i]
+	r := s.at(s.i)
 	switch {
 	case ast.IsSpace(r):
-		for s.i < len(s.src) && ast.IsSpace(s.src[s.i]) {
+		for s.i < s.n && ast.IsSpace(s.at(s.i)) {
 			s.i++
 		}
 	case r == '(' || r == '{':
@@ -181,7 +201,7 @@ func (s *scanner) next() error {
 		s.emit(tokColon, start)
 	case r == '<' || r == '>':
 		s.i++
-		if s.i < len(s.src) && s.src[s.i] == '=' {
+		if s.i < s.n && s.at(s.i) == '=' {
 			s.i++
 		}
 		s.emit(tokRange, start)
@@ -212,11 +232,11 @@ func (s *scanner) next() error {
 
 // wordAt returns len(word) when word (ASCII, any case) stands at i, else 0.
 func (s *scanner) wordAt(i int, word string) int {
-	if i+len(word) > len(s.src) {
+	if i+len(word) > s.n {
 		return 0
 	}
 	for k := 0; k < len(word); k++ {
-		r := s.src[i+k]
+		r := s.at(i + k)
 		if r >= 'A' && r <= 'Z' {
 			r += 'a' - 'A'
 		}
@@ -227,7 +247,7 @@ func (s *scanner) wordAt(i int, word string) int {
 	return len(word)
 }
 
-func (s *scanner) spaceAt(i int) bool { return i < len(s.src) && ast.IsSpace(s.src[i]) }
+func (s *scanner) spaceAt(i int) bool { return i < s.n && ast.IsSpace(s.at(i)) }
 
 // keywordAt reports whether Kibana's Keyword rule matches at i: a space,
 // "or" or "and", a space; or "not" and a space. An unquoted literal ends
@@ -248,11 +268,12 @@ func (s *scanner) keywordAt(i int) bool {
 
 // hex4 decodes four hex digits at i, or returns -1.
 func (s *scanner) hex4(i int) rune {
-	if i+4 > len(s.src) {
+	if i+4 > s.n {
 		return -1
 	}
 	var v rune
-	for _, r := range s.src[i : i+4] {
+	for k := i; k < i+4; k++ {
+		r := s.at(k)
 		switch {
 		case r >= '0' && r <= '9':
 			v = v<<4 | (r - '0')
@@ -315,13 +336,13 @@ func (s *scanner) quoted() error {
 	s.i++ // the opening quote
 	var text textBuilder
 	for {
-		if s.i >= len(s.src) {
-			if s.i > start+1 && s.src[s.i-1] == '"' && s.src[s.i-2] == '\\' {
+		if s.i >= s.n {
+			if s.i > start+1 && s.at(s.i-1) == '"' && s.at(s.i-2) == '\\' {
 				return s.errorf(start, `the quoted value is not closed: its last quote is escaped by the backslash before it (write \\ for a backslash)`)
 			}
 			return s.errorf(start, `the quoted value is not closed: expected '"'`)
 		}
-		r := s.src[s.i]
+		r := s.at(s.i)
 		switch {
 		case r == '"':
 			s.i++
@@ -332,8 +353,8 @@ func (s *scanner) quoted() error {
 					Kind: ast.String, Quoted: true, Text: text.String()}),
 			})
 			return nil
-		case r == '\\' && s.i+1 < len(s.src):
-			switch e := s.src[s.i+1]; e {
+		case r == '\\' && s.i+1 < s.n:
+			switch e := s.at(s.i + 1); e {
 			case 't':
 				text.rune('\t')
 			case 'r':
@@ -369,8 +390,8 @@ func (s *scanner) quoted() error {
 // having consumed nothing, for any other.
 func (s *scanner) plainQuoted() bool {
 	start := s.i
-	for i := start + 1; i < len(s.src); i++ {
-		switch s.src[i] {
+	for i := start + 1; i < s.n; i++ {
+		switch s.at(i) {
 		case '\\':
 			return false
 		case '"':
@@ -397,8 +418,8 @@ func (s *scanner) unquoted() error {
 	start := s.i
 	var parts []string // the pieces before each unescaped '*'
 	var text textBuilder
-	for s.i < len(s.src) {
-		r := s.src[s.i]
+	for s.i < s.n {
+		r := s.at(s.i)
 		if r == '\\' {
 			n, err := s.escape(&text)
 			if err != nil {
@@ -424,7 +445,7 @@ func (s *scanner) unquoted() error {
 	parts[len(parts)-1] = strings.TrimRightFunc(parts[len(parts)-1], ast.IsTrimSpace)
 
 	end := s.i
-	for end > start && ast.IsTrimSpace(s.src[end-1]) {
+	for end > start && ast.IsTrimSpace(s.at(end-1)) {
 		end--
 	}
 	lit := s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: s.text(start, end)})
@@ -447,8 +468,8 @@ func (s *scanner) unquoted() error {
 // It returns false, having consumed nothing, for any other literal.
 func (s *scanner) plainUnquoted() bool {
 	start, i := s.i, s.i
-	for ; i < len(s.src); i++ {
-		r := s.src[i]
+	for ; i < s.n; i++ {
+		r := s.at(i)
 		if r == '\\' || r == '*' {
 			return false
 		}
@@ -458,7 +479,7 @@ func (s *scanner) plainUnquoted() bool {
 	}
 	s.i = i
 	end := i
-	for end > start && ast.IsTrimSpace(s.src[end-1]) {
+	for end > start && ast.IsTrimSpace(s.at(end-1)) {
 		end--
 	}
 	raw := s.text(start, end)
@@ -480,10 +501,10 @@ func (s *scanner) plainUnquoted() bool {
 // newline and "ot"), then the special characters, then \uXXXX, then the
 // keywords \or \and \not in any case.
 func (s *scanner) escape(text *textBuilder) (int, error) {
-	if s.i+1 >= len(s.src) {
+	if s.i+1 >= s.n {
 		return 0, s.errorf(s.i, `a backslash at the end of a value escapes nothing (write \\ for a backslash)`)
 	}
-	e := s.src[s.i+1]
+	e := s.at(s.i + 1)
 	switch {
 	case e == 't':
 		text.rune('\t')
@@ -505,15 +526,15 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 	}
 	for _, kw := range [...]string{"or", "and", "not"} {
 		if n := s.wordAt(s.i+1, kw); n > 0 {
-			for _, r := range s.src[s.i+1 : s.i+1+n] {
-				text.rune(r)
+			for k := s.i + 1; k < s.i+1+n; k++ {
+				text.rune(s.at(k))
 			}
 			return 1 + n, nil
 		}
 	}
-	esc := string(s.src[s.i : s.i+2])
+	esc := s.text(s.i, s.i+2)
 	if e == 'u' {
-		return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: \u must be followed by four hex digits`, esc+string(s.src[s.i+2:min(s.i+6, len(s.src))]))
+		return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: \u must be followed by four hex digits`, esc+s.text(s.i+2, min(s.i+6, s.n)))
 	}
 	return 0, s.errorf(s.i, `invalid escape %q in an unquoted value: only \\ \( \) \: \< \> \" \* \{ \} \t \r \n \uXXXX \and \or \not are escapes (quote the value to keep a backslash)`, esc)
 }
