@@ -230,6 +230,23 @@ func (s *scanner) next() error {
 	return nil
 }
 
+// specialASCII tells for each ASCII character whether it is special (see
+// [ast.IsSpecial]), for the lexer's inner loops.
+var specialASCII = func() (t [utf8.RuneSelf]bool) {
+	for r := range t {
+		t[r] = ast.IsSpecial(rune(r))
+	}
+	return t
+}()
+
+// isSpecial is [ast.IsSpecial], quicker for ASCII.
+func isSpecial(r rune) bool {
+	if r < utf8.RuneSelf {
+		return specialASCII[r]
+	}
+	return ast.IsSpecial(r)
+}
+
 // wordAt returns len(word) when word (ASCII, any case) stands at i, else 0.
 func (s *scanner) wordAt(i int, word string) int {
 	if i+len(word) > s.n {
@@ -253,6 +270,9 @@ func (s *scanner) spaceAt(i int) bool { return i < s.n && ast.IsSpace(s.at(i)) }
 // "or" or "and", a space; or "not" and a space. An unquoted literal ends
 // there.
 func (s *scanner) keywordAt(i int) bool {
+	if r := s.at(i); r != 'n' && r != 'N' && !ast.IsSpace(r) {
+		return false // the quick answer for most characters
+	}
 	if n := s.wordAt(i, "not"); n > 0 && s.spaceAt(i+n) {
 		return true
 	}
@@ -434,7 +454,7 @@ func (s *scanner) unquoted() error {
 			s.i++
 			continue
 		}
-		if ast.IsSpecial(r) || s.keywordAt(s.i) {
+		if isSpecial(r) || s.keywordAt(s.i) {
 			break
 		}
 		text.rune(r)
@@ -463,17 +483,23 @@ func (s *scanner) unquoted() error {
 	return nil
 }
 
-// plainUnquoted scans an unquoted literal without escapes and wildcards,
-// the common case, whose text is its raw text trimmed: no decoding needed.
+// plainUnquoted scans an unquoted literal without escapes, the common case,
+// whose text (or whose parts, split at each '*') is its raw text trimmed:
+// no decoding needed.
 // It returns false, having consumed nothing, for any other literal.
 func (s *scanner) plainUnquoted() bool {
 	start, i := s.i, s.i
+	wildcard := false
 	for ; i < s.n; i++ {
 		r := s.at(i)
-		if r == '\\' || r == '*' {
+		if r == '\\' {
 			return false
 		}
-		if ast.IsSpecial(r) || s.keywordAt(i) {
+		if r == '*' {
+			wildcard = true
+			continue
+		}
+		if isSpecial(r) || s.keywordAt(i) {
 			break
 		}
 	}
@@ -484,6 +510,13 @@ func (s *scanner) plainUnquoted() bool {
 	}
 	raw := s.text(start, end)
 	lit := s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(end), Raw: raw})
+	if wildcard {
+		parts := strings.Split(raw, "*") // raw is trimmed at the end already
+		parts[0] = strings.TrimLeftFunc(parts[0], ast.IsTrimSpace)
+		lit.Kind, lit.Parts = ast.Wildcard, parts
+		s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw, lit: lit})
+		return true
+	}
 	switch text := strings.TrimLeftFunc(raw, ast.IsTrimSpace); text {
 	case "null":
 		lit.Kind = ast.Null
