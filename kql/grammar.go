@@ -26,19 +26,16 @@ import (
 // frequent choice is tried first, and nothing is captured but the
 // sub-structs that recursion needs. The lexer (see tokenLexer) helps: it
 // hands over a run of simple operands joined by "or" or "and" as one token,
-// Terms (at least one of them a field and its value, or a range) or Lits
-// (free text, or values), and a literal followed by ':' and a parenthesis
-// or brace as a Field; "or" and "and" elsewhere are both Conj. Those runs
-// are regular, so the lexer recognises them by itself, and the grammar
-// accepts exactly the queries it would accept on the separate tokens.
+// Terms (at least one of them a field and its value, a field and a flat
+// list of values, or a range) or Lits (free text, or values), and any other
+// literal followed by ':' as a Field; "or" and "and" elsewhere are both
+// Conj. Those runs are regular, so the lexer recognises them by itself, and
+// the grammar accepts exactly the queries it would accept on the separate
+// tokens. An empty query never reaches the grammar.
 //
 // The converter (parse.go) then builds the tree from the tokens of lex
 // alone, as the recognised query fixes which token comes where; the
 // structs below are never read.
-
-type gQuery struct {
-	Or *gOr `parser:"@@?"`
-}
 
 // gOr is OrQuery and AndQuery: NotQuery operands joined by "or" or "and".
 // A run without "not" in front, the most frequent operand, is taken here.
@@ -64,6 +61,8 @@ type gValues struct {
 	Groups []*gValues `parser:"LParen ( Lits | @@ | Not ( Lits | @@ ) ) ( Conj ( Lits | @@ | Not ( Lits | @@ ) ) )* RParen"`
 }
 
-var grammar = participle.MustBuild[gQuery](
+// grammar recognises a query that is not empty (Parse answers an empty
+// one by itself).
+var grammar = participle.MustBuild[gOr](
 	participle.Lexer(definition{}),
 )

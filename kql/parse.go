@@ -72,15 +72,14 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 	if err != nil {
 		return nil, withSource(err.(*Error), src)
 	}
-	g, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks}))
-	if err != nil {
-		return nil, withSource(translate(err, toks), src)
-	}
-	if g.Or == nil {
+	if toks[0].typ == lexer.EOF {
 		return ast.MatchAll(0), nil
 	}
+	if _, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks})); err != nil {
+		return nil, withSource(translate(err, toks), src)
+	}
 	c := converter{toks: toks, cfg: &cfg}
-	x, _ := c.or(tokenAt(toks, 0))
+	x, _ := c.or(0)
 	if c.err != nil {
 		return nil, withSource(c.err, src)
 	}
