@@ -65,7 +65,6 @@ type token struct {
 	start, end int // rune offsets; end is exclusive
 	raw        string
 	lit        *ast.Literal // tokQuoted, tokUnquoted
-	close      int          // for "(" and "{", the index of the bracket that closes it (0 when none does)
 }
 
 // scanner turns a query into tokens.
@@ -77,7 +76,6 @@ type scanner struct {
 	toks     []token
 	maxDepth int
 	depth    int
-	unclosed []int         // the indices of the brackets not closed yet
 	lits     []ast.Literal // where literals are allocated, several at a time
 }
 
@@ -178,7 +176,6 @@ func (s *scanner) next() error {
 			return err
 		}
 		s.i++
-		s.unclosed = append(s.unclosed, len(s.toks))
 		if r == '(' {
 			s.emit(tokLParen, start)
 		} else {
@@ -187,10 +184,6 @@ func (s *scanner) next() error {
 	case r == ')' || r == '}':
 		s.depth--
 		s.i++
-		if n := len(s.unclosed); n > 0 {
-			s.toks[s.unclosed[n-1]].close = len(s.toks)
-			s.unclosed = s.unclosed[:n-1]
-		}
 		if r == ')' {
 			s.emit(tokRParen, start)
 		} else {

@@ -154,7 +154,7 @@ func one[N any](xs []N, node func([]N) N) N {
 }
 
 // or converts OrQuery: operands joined by "or" and "and" up to a closing
-// bracket or the end of the query.
+// bracket or the end of the query, whose index it returns.
 func (c *converter) or(i int) (ast.Expr, int) {
 	j := joiner[ast.Expr]{
 		and: func(xs []ast.Expr) ast.Expr { return &ast.AndExpr{Args: xs} },
@@ -189,8 +189,8 @@ func (c *converter) not(i int) (ast.Expr, int) {
 // sub converts SubQuery.
 func (c *converter) sub(i int) (ast.Expr, int) {
 	if c.toks[i].typ == tokLParen {
-		x, _ := c.or(c.next(i))
-		return x, c.next(c.toks[i].close)
+		x, end := c.or(c.next(i))
+		return x, c.next(end)
 	}
 	field := c.toks[i].lit
 	op := c.next(i)
@@ -199,11 +199,11 @@ func (c *converter) sub(i int) (ast.Expr, int) {
 		v := c.next(op)
 		switch c.toks[v].typ {
 		case tokLBrace:
-			x, _ := c.or(c.next(v))
-			end := c.toks[v].close
+			x, end := c.or(c.next(v))
 			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: x, Rbrace: ast.Pos(c.toks[end].start)}, c.next(end)
 		case tokLParen:
-			return &ast.MatchExpr{Field: field, Value: c.values(v)}, c.next(c.toks[v].close)
+			x, end := c.values(v)
+			return &ast.MatchExpr{Field: field, Value: x}, c.next(end)
 		}
 		return &ast.MatchExpr{Field: field, Value: c.value(v)}, c.next(v)
 	case tokRange:
@@ -227,8 +227,9 @@ func rangeOp(s string) ast.RangeOp {
 
 // values converts the ListOfValues in the parentheses that open at i:
 // operands, each a literal or a parenthesised ListOfValues and maybe
-// negated, joined by "or" and "and" up to the closing parenthesis.
-func (c *converter) values(i int) ast.Value {
+// negated, joined by "or" and "and" up to the closing parenthesis, whose
+// index it returns.
+func (c *converter) values(i int) (ast.Value, int) {
 	j := joiner[ast.Value]{
 		and: func(xs []ast.Value) ast.Value { return &ast.AndValue{Args: xs} },
 		or:  func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} },
@@ -242,8 +243,7 @@ func (c *converter) values(i int) ast.Value {
 		}
 		var x ast.Value
 		if c.toks[i].typ == tokLParen {
-			x = c.values(i)
-			i = c.toks[i].close
+			x, i = c.values(i)
 		} else {
 			x = c.value(i)
 		}
@@ -258,7 +258,7 @@ func (c *converter) values(i int) ast.Value {
 		case tokAnd:
 			or = false
 		default: // the closing parenthesis
-			return j.result()
+			return j.result(), i
 		}
 		i = c.next(i)
 	}
