@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -106,14 +107,43 @@ func (s *scanner) literal(l ast.Literal) *ast.Literal {
 	return &s.lits[len(s.lits)-1]
 }
 
-// lex returns the tokens of src, or a *Error.
-func lex(src string, maxDepth int) ([]token, error) {
+// tokenBuf holds a token slice for reuse by the next Parse: the tokens of
+// a query are not needed once Parse returns, and a slice of them, full of
+// pointers, costs more to allocate than to clear.
+type tokenBuf struct{ toks []token }
+
+var tokenBufs = sync.Pool{New: func() any { return new(tokenBuf) }}
+
+// maxPooledTokens bounds the slices kept for reuse, so that one huge query
+// does not hold its tokens' memory.
+const maxPooledTokens = 1 << 14
+
+// release clears the tokens (the literals they point to belong to the
+// tree returned) and puts b back in the pool.
+func (b *tokenBuf) release() {
+	if cap(b.toks) > maxPooledTokens {
+		return
+	}
+	clear(b.toks)
+	b.toks = b.toks[:0]
+	tokenBufs.Put(b)
+}
+
+// lex returns the tokens of src, or a *Error. The tokens are in buf's
+// slice, which stays valid until buf is released.
+func lex(src string, maxDepth int, buf *tokenBuf) ([]token, error) {
 	s := &scanner{query: src, n: len(src), maxDepth: maxDepth}
 	if !isASCII(src) {
 		s.runes = []rune(src)
 		s.n = len(s.runes)
 	}
-	s.toks = make([]token, 0, s.n/8+2) // a guess that rarely needs to grow (a token per 10 characters in Elastic's rules)
+	// a guess that rarely needs to grow (a token per 10 characters in
+	// Elastic's rules)
+	if n := s.n/8 + 2; cap(buf.toks) < n {
+		buf.toks = make([]token, 0, n)
+	}
+	s.toks = buf.toks[:0]
+	defer func() { buf.toks = s.toks }()
 	for s.i < s.n {
 		if err := s.next(); err != nil {
 			return nil, err

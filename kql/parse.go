@@ -68,7 +68,9 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 	if len(src) > cfg.maxLength {
 		return nil, withSource(errorAt(0, fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(src), cfg.maxLength)), src)
 	}
-	toks, err := lex(src, cfg.maxDepth)
+	buf := tokenBufs.Get().(*tokenBuf)
+	defer buf.release()
+	toks, err := lex(src, cfg.maxDepth, buf)
 	if err != nil {
 		return nil, withSource(err.(*Error), src)
 	}
