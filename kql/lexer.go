@@ -65,7 +65,7 @@ type token struct {
 	typ        lexer.TokenType
 	start, end int // rune offsets; end is exclusive
 	raw        string
-	lit        *ast.Literal // tokQuoted, tokUnquoted
+	lit        *ast.Literal // tokQuoted, tokUnquoted (set when lex ends)
 }
 
 // scanner turns a query into tokens.
@@ -77,7 +77,7 @@ type scanner struct {
 	toks     []token
 	maxDepth int
 	depth    int
-	lits     []ast.Literal // where literals are allocated, several at a time
+	lits     []ast.Literal // the literals, in the order of their tokens
 }
 
 // at returns the rune at rune offset i. An ASCII query is read as it is,
@@ -98,19 +98,23 @@ func (s *scanner) text(start, end int) string {
 	return string(s.runes[start:end])
 }
 
-// literal returns a pointer to a copy of l, allocated with others.
+// literal adds l, the literal of the token about to be added, and returns
+// a pointer to it that is valid until the next call (lex gives the tokens
+// their literals when it ends).
 func (s *scanner) literal(l ast.Literal) *ast.Literal {
-	if len(s.lits) == cap(s.lits) {
-		s.lits = make([]ast.Literal, 0, min(2*cap(s.lits)+4, 256))
-	}
 	s.lits = append(s.lits, l)
 	return &s.lits[len(s.lits)-1]
 }
 
-// tokenBuf holds a token slice for reuse by the next Parse: the tokens of
-// a query are not needed once Parse returns, and a slice of them, full of
-// pointers, costs more to allocate than to clear.
-type tokenBuf struct{ toks []token }
+// tokenBuf holds the slices of lex for reuse by the next Parse: the tokens
+// of a query are not needed once Parse returns, and a slice of them, full
+// of pointers, costs more to allocate than to clear. Likewise the literals
+// are gathered in lits, then copied to an array of their own, of the exact
+// size, which the tree keeps.
+type tokenBuf struct {
+	toks []token
+	lits []ast.Literal
+}
 
 var tokenBufs = sync.Pool{New: func() any { return new(tokenBuf) }}
 
@@ -121,11 +125,12 @@ const maxPooledTokens = 1 << 14
 // release clears the tokens (the literals they point to belong to the
 // tree returned) and puts b back in the pool.
 func (b *tokenBuf) release() {
-	if cap(b.toks) > maxPooledTokens {
+	if cap(b.toks) > maxPooledTokens || cap(b.lits) > maxPooledTokens {
 		return
 	}
 	clear(b.toks)
-	b.toks = b.toks[:0]
+	clear(b.lits)
+	b.toks, b.lits = b.toks[:0], b.lits[:0]
 	tokenBufs.Put(b)
 }
 
@@ -142,14 +147,23 @@ func lex(src string, maxDepth int, buf *tokenBuf) ([]token, error) {
 	if n := s.n/8 + 2; cap(buf.toks) < n {
 		buf.toks = make([]token, 0, n)
 	}
-	s.toks = buf.toks[:0]
-	defer func() { buf.toks = s.toks }()
+	s.toks, s.lits = buf.toks[:0], buf.lits[:0]
+	defer func() { buf.toks, buf.lits = s.toks, s.lits }()
 	for s.i < s.n {
 		if err := s.next(); err != nil {
 			return nil, err
 		}
 	}
 	s.toks = append(s.toks, token{typ: lexer.EOF, start: s.n, end: s.n})
+	lits := make([]ast.Literal, len(s.lits))
+	copy(lits, s.lits)
+	k := 0
+	for i := range s.toks {
+		if t := s.toks[i].typ; t == tokQuoted || t == tokUnquoted {
+			s.toks[i].lit = &lits[k]
+			k++
+		}
+	}
 	return s.toks, nil
 }
 
@@ -390,11 +404,9 @@ func (s *scanner) quoted() error {
 		case r == '"':
 			s.i++
 			raw := s.text(start, s.i)
-			s.toks = append(s.toks, token{
-				typ: tokQuoted, start: start, end: s.i, raw: raw,
-				lit: s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
-					Kind: ast.String, Quoted: true, Text: text.String()}),
-			})
+			s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+				Kind: ast.String, Quoted: true, Text: text.String()})
+			s.toks = append(s.toks, token{typ: tokQuoted, start: start, end: s.i, raw: raw})
 			return nil
 		case r == '\\' && s.i+1 < s.n:
 			switch e := s.at(s.i + 1); e {
@@ -440,11 +452,9 @@ func (s *scanner) plainQuoted() bool {
 		case '"':
 			s.i = i + 1
 			raw := s.text(start, s.i)
-			s.toks = append(s.toks, token{
-				typ: tokQuoted, start: start, end: s.i, raw: raw,
-				lit: s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
-					Kind: ast.String, Quoted: true, Text: raw[1 : len(raw)-1]}),
-			})
+			s.literal(ast.Literal{ValuePos: ast.Pos(start), ValueEnd: ast.Pos(s.i), Raw: raw,
+				Kind: ast.String, Quoted: true, Text: raw[1 : len(raw)-1]})
+			s.toks = append(s.toks, token{typ: tokQuoted, start: start, end: s.i, raw: raw})
 			return true
 		}
 	}
@@ -502,7 +512,7 @@ func (s *scanner) unquoted() error {
 	default:
 		lit.Kind, lit.Text = ast.String, seq
 	}
-	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: lit.Raw, lit: lit})
+	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: lit.Raw})
 	return nil
 }
 
@@ -537,7 +547,7 @@ func (s *scanner) plainUnquoted() bool {
 		parts := strings.Split(raw, "*") // raw is trimmed at the end already
 		parts[0] = strings.TrimLeftFunc(parts[0], ast.IsTrimSpace)
 		lit.Kind, lit.Parts = ast.Wildcard, parts
-		s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw, lit: lit})
+		s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw})
 		return true
 	}
 	switch text := strings.TrimLeftFunc(raw, ast.IsTrimSpace); text {
@@ -548,7 +558,7 @@ func (s *scanner) plainUnquoted() bool {
 	default:
 		lit.Kind, lit.Text = ast.String, text
 	}
-	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw, lit: lit})
+	s.toks = append(s.toks, token{typ: tokUnquoted, start: start, end: s.i, raw: raw})
 	return true
 }
 
