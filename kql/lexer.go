@@ -608,13 +608,16 @@ func (s *scanner) escape(text *textBuilder) (int, error) {
 // tokenLexer hands the tokens to participle, with types that
 // decide every choice of the grammar by themselves. A simple operand is a
 // literal; a literal, ':' and a literal; a literal, ':' and a flat list of
-// values (literals joined by "or" or "and" in parentheses); or a literal,
-// a range operator and a literal. A run of simple operands joined by "or"
-// or "and" is one token: Lits when all are literals (free text in a query,
-// values in a list), else Terms. A literal followed by ':' and anything
-// else is a Field token (the ':' included); "or" and "and" elsewhere are
-// Conj. A run ends before "not", a parenthesis, a brace or a Field. These
-// runs are regular (no nesting), so the lexer can recognise them, and the
+// values (literals joined by "or" or "and" in parentheses, each but the
+// first maybe after "not"); or a literal, a range operator and a literal. A
+// run of simple operands joined by "or" or "and", each but the first maybe
+// after "not", is one token: Lits when all are literals (free text in a
+// query, values in a list), else Terms. (A run never starts with "not", so
+// that "not" before a run stays a Not token and "not not" stays an error.)
+// A literal followed by ':' and anything else is a Field token (the ':'
+// included); "or" and "and" elsewhere are Conj. A run ends before a
+// parenthesis, a brace or a Field. These runs are regular (no nesting), so
+// the lexer can recognise them, and the
 // grammar accepts the same queries as with the separate tokens; where it
 // rejects one, the error is found on the tokens of lex (see translate). A
 // token's Pos.Offset is the rune offset of its first token, which leads
@@ -651,19 +654,32 @@ func (l *tokenLexer) operand(i int) (lexer.TokenType, int) {
 	return tokLits, i + 1
 }
 
-// literals returns the index after the literals joined by "or" or "and"
-// that start at i (i when there is none).
+// literals returns the index after the literals joined by "or" or "and",
+// each but the first maybe after "not", that start at i (i when there is
+// none).
 func (l *tokenLexer) literals(i int) int {
 	if !l.isLiteral(i) {
 		return i
 	}
 	for {
 		i++
-		if t := l.toks[i].typ; (t != tokOr && t != tokAnd) || !l.isLiteral(i+1) {
+		if t := l.toks[i].typ; t != tokOr && t != tokAnd {
 			return i
 		}
-		i++
+		v := l.notAt(i + 1)
+		if !l.isLiteral(v) {
+			return i
+		}
+		i = v
 	}
+}
+
+// notAt returns the index after the "not" at i, or i.
+func (l *tokenLexer) notAt(i int) int {
+	if l.toks[i].typ == tokNot {
+		return i + 1
+	}
+	return i
 }
 
 // run returns the type of the run that starts with the literal at i and
@@ -677,7 +693,7 @@ func (l *tokenLexer) run(i int) (lexer.TokenType, int) {
 		if t := l.toks[next].typ; t != tokOr && t != tokAnd {
 			return typ, next
 		}
-		v := next + 1
+		v := l.notAt(next + 1)
 		if !l.isLiteral(v) {
 			return typ, next
 		}
