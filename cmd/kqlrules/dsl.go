@@ -131,12 +131,11 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if to == "" {
 		to = "now"
 	}
-	noFallback, _ := r.Extra["timestamp_override_fallback_disabled"].(bool)
 	req := esdsl.BuildSearchRequest(esdsl.SearchParams{
 		Index:             r.Index,
 		Filter:            esdsl.BuildEsQuery(q, filters, dv, cfg),
 		TimestampOverride: r.TimestampOverride,
-		FallbackDisabled:  noFallback,
+		FallbackDisabled:  r.TimestampOverrideFallbackDisabled,
 		From:              r.From,
 		To:                to,
 		Size:              r.MaxSignals,
@@ -155,15 +154,11 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 // (its "query", or the filter without "meta" and "$state"), negated when
 // meta.negate is set.
 func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
-	raw, ok := r.Extra["filters"].([]any)
-	if !ok {
-		return nil, nil
-	}
 	var out []esdsl.Filter
-	for i, f := range raw {
-		m, ok := f.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("filters[%d]: want an object", i)
+	for i, f := range r.Filters {
+		var m map[string]any
+		if err := json.Unmarshal(f, &m); err != nil {
+			return nil, fmt.Errorf("filters[%d]: want an object: %w", i, err)
 		}
 		meta, _ := m["meta"].(map[string]any)
 		if disabled, _ := meta["disabled"].(bool); disabled {
