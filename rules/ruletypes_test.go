@@ -59,6 +59,9 @@ func TestRuleTypeScenarios(t *testing.T) {
 		// window overlaps, leaves them out (signal history) and alerts on
 		// the 2 later ones.
 		{"threshold_history", "threshold_history", ruleTOML("threshold", auth, "now-10m", "[rule.threshold]\nfield = \"host.name\"\nvalue = 2\n")},
+		// Suppressed over 10m: the 10:10 group of a folds into the 10:05
+		// alert (docs_count 1, end 10:07).
+		{"threshold_suppression", "threshold_history", ruleTOML("threshold", auth, "now-5m", "[rule.threshold]\nfield = \"host.name\"\nvalue = 2\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 10\n")},
 		// No field: one group; 3 events with 2 distinct ports stay under
 		// the cardinality of 3, the next window reaches it.
 		{"threshold_cardinality", "threshold_cardinality", ruleTOML("threshold", "event.category:network", "now-5m", "[rule.threshold]\nfield = []\nvalue = 2\n[[rule.threshold.cardinality]]\nfield = \"destination.port\"\nvalue = 3\n")},
@@ -194,7 +197,7 @@ func TestRunUnsupported(t *testing.T) {
 	for _, tc := range []struct{ name, rule, want string }{
 		{"threat match", ruleTOML("threat_match", "host.name:*", "now-5m", "threat_index = [\"ti-*\"]\n[[rule.threat_mapping]]\n[[rule.threat_mapping.entries]]\nfield = \"a\"\nvalue = \"b\"\ntype = \"mapping\"\n"), "rule type threat_match"},
 		{"filters", ruleTOML("query", "host.name:*", "now-5m", "[[rule.filters]]\n[rule.filters.query.match_phrase]\n\"host.name\" = \"a\"\n"), "filters"},
-		{"threshold suppression", ruleTOML("threshold", "host.name:*", "now-5m", "[rule.threshold]\nvalue = 1\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 5\n"), "alert suppression on a threshold rule"},
+		{"new terms suppression", ruleTOML("new_terms", "host.name:*", "now-5m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-7d\"\n[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n"), "alert suppression on a new terms rule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := rules.ParseTOML("u.toml", []byte(tc.rule))

@@ -396,9 +396,6 @@ func (rn *runner) executor() (executor, error) {
 		}
 		return queryExec{rn}, nil
 	case TypeThreshold:
-		if r.AlertSuppression != nil {
-			return nil, fmt.Errorf("%w: alert suppression on a threshold rule is not replayed yet", ErrUnsupported)
-		}
 		return newThresholdExec(rn)
 	case TypeNewTerms:
 		if r.AlertSuppression != nil {

@@ -21,6 +21,9 @@ type ThresholdReport struct {
 	GroupsAlerted   int `json:"groups_alerted"`
 	GroupsBelow     int `json:"groups_below"`
 	GroupsTruncated int `json:"groups_truncated"`
+	// GroupsSuppressed counts the groups that reached the threshold and
+	// were folded into an earlier alert of theirs (alert suppression).
+	GroupsSuppressed int `json:"groups_suppressed"`
 	// EventsInHistory counts the events (one per group they fall in) that
 	// an execution left out because an earlier alert of the same group
 	// already counted them (Kibana's threshold signal history).
@@ -67,12 +70,20 @@ type ThresholdCardinality struct {
 // get_threshold_bucket_filters.ts) leaves out, for a group that alerted in
 // an execution within the look-back, the events up to that alert's last
 // event time, so an overlapping execution does not count them again.
+//
+// With alert_suppression (a duration only), a group that reaches the
+// threshold again while its alert was created within the duration is folded
+// into that alert: kibana.alert.suppression.docs_count counts the folded
+// threshold alerts and end moves to the group's latest event, as Kibana's
+// bulk_create_suppressed_threshold_alerts.ts and the persistence wrapper do.
+// The signal history then starts after the folded group's events too.
 type thresholdExec struct {
 	rn      *runner
 	t       *Threshold
 	fields  []*eval.Path
 	card    *eval.Path
 	history map[string]thresholdMark
+	held    *heldAlerts // alert suppression over a duration, or nil
 	rep     *ThresholdReport
 }
 
@@ -99,6 +110,13 @@ func newThresholdExec(rn *runner) (executor, error) {
 	if len(t.Cardinality) > 0 {
 		x.card = eval.NewPath(t.Cardinality[0].Field)
 	}
+	if s := rn.rule.AlertSuppression; s != nil {
+		if s.Duration == nil {
+			return nil, errors.New("alert suppression on a threshold rule needs a duration")
+		}
+		x.held = newHeldAlerts(rn, s.Duration.Duration().Milliseconds())
+		rn.rep.Suppression = &SuppressionReport{}
+	}
 	rn.rep.Threshold = x.rep
 	return x, nil
 }
@@ -107,6 +125,11 @@ func (x *thresholdExec) observe(*hit) {}
 
 func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
+	if x.held != nil {
+		if err := x.held.flush(e); err != nil {
+			return err
+		}
+	}
 	from := e - rn.lookBack
 	groups := map[string]*thresholdGroup{}
 	for _, h := range win {
@@ -150,6 +173,22 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 			x.rep.GroupsBelow++
 			continue
 		}
+		if x.held != nil {
+			if a := x.held.find(k, e); a != nil {
+				// Kibana counts the suppressed threshold alerts
+				// (docs_count + 0 + 1) and moves the end.
+				x.rep.GroupsSuppressed++
+				rn.rep.Suppression.Groups++
+				rn.rep.Suppression.Suppressed++
+				a.Suppression.DocsCount++
+				a.Suppression.End = maxTime(a.Suppression.End, time.UnixMilli(g.maxT).UTC())
+				x.history[k] = thresholdMark{created: e, last: g.maxT}
+				for _, h := range g.hits {
+					h.alerted = true
+				}
+				continue
+			}
+		}
 		if ex.Alerts >= rn.rep.MaxSignals {
 			x.rep.GroupsTruncated++
 			ex.Truncated++
@@ -161,11 +200,30 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 		for _, h := range g.hits {
 			h.alerted = true
 		}
-		if err := rn.emit(x.alert(g, ex.Time)); err != nil {
-			return err
+		a := x.alert(g, ex.Time)
+		if x.held == nil {
+			if err := rn.emit(a); err != nil {
+				return err
+			}
+			continue
 		}
+		rn.rep.Suppression.Groups++
+		rn.rep.Suppression.Alerts++
+		a.Suppression = &Suppression{Start: time.UnixMilli(g.minT).UTC(), End: time.UnixMilli(g.maxT).UTC()}
+		for _, t := range a.Threshold.Terms {
+			a.Suppression.Terms = append(a.Suppression.Terms, SuppressionTerm{Field: t.Field, Value: &t.Value})
+		}
+		x.held.hold(k, a)
 	}
 	return nil
+}
+
+// finish writes the alerts suppression still holds.
+func (x *thresholdExec) finish() error {
+	if x.held == nil {
+		return nil
+	}
+	return x.held.finish()
 }
 
 // alert builds the threshold alert: a document with the group's terms, the
