@@ -83,10 +83,16 @@ func (x *newTermsExec) observe(h *hit) {
 	}
 }
 
-// firstSeen returns the earliest time of the term in [start, end].
+// firstSeen returns the earliest time of the term in [start, end]. The
+// times before start are forgotten: history starts only move forward.
 func (x *newTermsExec) firstSeen(k string, start, end int64) (int64, bool) {
 	ts := x.seen[k]
 	i, _ := slices.BinarySearch(ts, start)
+	if i > 0 {
+		ts = ts[i:]
+		x.seen[k] = ts
+		i = 0
+	}
 	if i == len(ts) || ts[i] > end {
 		return 0, false
 	}
