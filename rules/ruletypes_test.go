@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -208,6 +210,45 @@ func TestRunUnsupported(t *testing.T) {
 			if !errors.Is(err, rules.ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want ErrUnsupported saying %q", err, tc.want)
 			}
+		})
+	}
+}
+
+// BenchmarkRunTypes replays 10,000 matching events, one a second over 100
+// hosts and 1,000 destinations, with each rule type.
+func BenchmarkRunTypes(b *testing.B) {
+	evs := make([]map[string]any, 10000)
+	for i := range evs {
+		m := ev(time.Duration(i)*time.Second, 21, fmt.Sprint(i))
+		m["host.name"] = fmt.Sprintf("host-%d", i%100)
+		m["destination.ip"] = fmt.Sprintf("10.0.%d.%d", i/7%1000/256, i/7%1000%256)
+		evs[i] = m
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(r *rules.Rule)
+	}{
+		{"query", func(r *rules.Rule) {}},
+		{"threshold", func(r *rules.Rule) {
+			r.Type, r.Threshold = rules.TypeThreshold, &rules.Threshold{Field: []string{"host.name"}, Value: 5}
+		}},
+		{"new_terms", func(r *rules.Rule) {
+			r.Type, r.NewTermsFields, r.HistoryWindowStart = rules.TypeNewTerms, []string{"host.name", "destination.ip"}, "now-7d"
+		}},
+		{"suppression", func(r *rules.Rule) {
+			r.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}, Duration: &rules.SuppressionDuration{Value: 30, Unit: "m"}}
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := testRule(b, "destination.port:21")
+			tc.set(r)
+			for b.Loop() {
+				rep, err := rules.Run(r, rules.EventsOf(evs...), rules.WithAlertFunc(func(*rules.Alert) error { return nil }))
+				if err != nil || rep.Matches != len(evs) {
+					b.Fatal(err, rep.Matches)
+				}
+			}
+			b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
 }
