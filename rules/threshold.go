@@ -46,7 +46,9 @@ type ThresholdResult struct {
 	Cardinality []ThresholdCardinality `json:"cardinality,omitempty"`
 }
 
-// ThresholdTerm is one field's value in a threshold group.
+// ThresholdTerm is one field's value in a threshold group, as the text a
+// terms aggregation keys it on (a number is written as text here, where
+// Kibana keeps the bucket key's JSON type).
 type ThresholdTerm struct {
 	Field string `json:"field"`
 	Value string `json:"value"`
