@@ -241,9 +241,12 @@ func (x *thresholdExec) alert(g *thresholdGroup, at time.Time) *Alert {
 	if x.card != nil {
 		res.Cardinality = []ThresholdCardinality{{Field: x.t.Cardinality[0].Field, Value: len(g.cardinality)}}
 	}
-	// Kibana derives the alert id from the rule, the group's terms and from
-	// (calculateThresholdSignalUuid); the inputs here are this package's.
-	sum := sha256.Sum256([]byte(rn.cfg.ruleUUID + "\x00threshold\x00" + isoMillis(res.From) + "\x00" + strings.Join(g.terms, "\x00")))
+	// As bulk_create_threshold_signals.ts (transformBucketIntoHit) writes
+	// it: the terms as flat keys, @timestamp the latest event, _index the
+	// rule's patterns, and an id from the rule, the execution, the fields
+	// and the terms (calculateThresholdSignalUuid; the hash is this
+	// package's).
+	sum := sha256.Sum256([]byte(rn.cfg.ruleUUID + "\x00threshold\x00" + isoMillis(at) + "\x00" + strings.Join(x.t.Field, ",") + "\x00" + strings.Join(g.terms, "\x00")))
 	id := hex.EncodeToString(sum[:])
 	last := g.hits[len(g.hits)-1]
 	a := rn.newAlert(last, at)
