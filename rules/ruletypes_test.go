@@ -193,6 +193,19 @@ func writeLine(t *testing.T, b *bytes.Buffer, v any) {
 	}
 }
 
+// A history window that does not start before the look-back fails, as
+// Kibana's validateHistoryWindowStart fails the execution.
+func TestNewTermsHistoryBeforeFrom(t *testing.T) {
+	r, err := rules.ParseTOML("nt.toml", []byte(ruleTOML("new_terms", "host.name:*", "now-10m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-10m\"\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rules.Run(r, rules.EventsOf())
+	if err == nil || errors.Is(err, rules.ErrUnsupported) || !strings.Contains(err.Error(), "history_window_start now-10m must be earlier than from now-10m") {
+		t.Errorf("error %v", err)
+	}
+}
+
 // TestRunUnsupported: a type or setting the replay does not build is an
 // error wrapping ErrUnsupported that says which, never a run as a query.
 func TestRunUnsupported(t *testing.T) {
