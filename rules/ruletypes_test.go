@@ -265,3 +265,74 @@ func BenchmarkRunTypes(b *testing.B) {
 		})
 	}
 }
+
+// TestRuleTypesMaxSignals: threshold groups and new terms beyond
+// max_signals are left out with Kibana's warning.
+func TestRuleTypesMaxSignals(t *testing.T) {
+	var evs []map[string]any
+	for i := range 5 {
+		m := ev(time.Duration(i)*time.Second, 21, fmt.Sprint(i))
+		m["host.name"] = fmt.Sprintf("h%d", i)
+		evs = append(evs, m)
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(r *rules.Rule)
+	}{
+		{"threshold", func(r *rules.Rule) {
+			r.Type, r.Threshold = rules.TypeThreshold, &rules.Threshold{Field: []string{"host.name"}, Value: 1}
+		}},
+		{"new_terms", func(r *rules.Rule) {
+			r.Type, r.NewTermsFields, r.HistoryWindowStart = rules.TypeNewTerms, []string{"host.name"}, "now-1d"
+		}},
+		{"suppression", func(r *rules.Rule) {
+			r.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := testRule(t, "destination.port:21")
+			r.MaxSignals = 2
+			tc.set(r)
+			rep, err := rules.Run(r, rules.EventsOf(evs...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTypedCounts(t, rep)
+			// the first execution (at the first event) sees one event, the
+			// second all five: 2 of its 4 or 5 new ones alert
+			if rep.AlertCount != 3 || rep.AlertsLost != 2 || !slices.Contains(rep.Warnings, rules.MaxSignalsWarning) {
+				t.Errorf("alerts %d, lost %d, warnings %v; runs %+v", rep.AlertCount, rep.AlertsLost, rep.Warnings, rep.Runs)
+			}
+		})
+	}
+}
+
+// TestHeldAlertsStreamed: alerts a suppression duration holds back reach
+// WithAlertFunc as they reach Report.Alerts.
+func TestHeldAlertsStreamed(t *testing.T) {
+	r, err := rules.ParseTOML("s.toml", []byte(ruleTOML("query", "event.category:network", "now-5m", "[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 10\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "ruletypes", "suppression_duration.ndjson")
+	kept, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed []*rules.Alert
+	rep, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+		streamed = append(streamed, a)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Alerts) != 0 || len(streamed) != len(kept.Alerts) || rep.AlertCount != kept.AlertCount || len(streamed) == 0 {
+		t.Fatalf("streamed %d, kept %d", len(streamed), len(kept.Alerts))
+	}
+	for i := range streamed {
+		if streamed[i].UUID != kept.Alerts[i].UUID || !cmp.Equal(streamed[i].Suppression, kept.Alerts[i].Suppression) {
+			t.Errorf("alert %d: streamed %+v, kept %+v", i, streamed[i].Suppression, kept.Alerts[i].Suppression)
+		}
+	}
+}

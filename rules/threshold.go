@@ -186,7 +186,7 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 				a.Suppression.End = maxTime(a.Suppression.End, time.UnixMilli(g.maxT).UTC())
 				x.history[k] = thresholdMark{created: e, last: g.maxT}
 				for _, h := range g.hits {
-					h.alerted = true
+					h.alerted, h.trunc = true, false
 				}
 				continue
 			}
@@ -194,13 +194,16 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 		if ex.Alerts >= rn.rep.MaxSignals {
 			x.rep.GroupsTruncated++
 			ex.Truncated++
+			for _, h := range g.hits {
+				h.trunc = !h.alerted
+			}
 			continue
 		}
 		x.rep.GroupsAlerted++
 		ex.Alerts++
 		x.history[k] = thresholdMark{created: e, last: g.maxT}
 		for _, h := range g.hits {
-			h.alerted = true
+			h.alerted, h.trunc = true, false
 		}
 		a := x.alert(g, ex.Time)
 		if x.held == nil {
