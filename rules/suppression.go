@@ -46,9 +46,11 @@ type SuppressionTerm struct {
 // window's new matches by the group_by values (a composite aggregation: an
 // event with several values falls in each combination; with
 // missing_fields_strategy "suppress" a missing field is a null key, with
-// "doNotSuppress" the event alerts on its own), leaving out of a group the
-// events up to the group's last counted event (the bucket history filter),
-// and makes one alert per group, on the group's first event, with
+// "doNotSuppress" the event alerts on its own; groups in key order, the
+// null key first, as build_group_by_field_aggregation.ts asks), leaving out
+// of a group the events up to the group's last counted event (the bucket
+// history filter), and makes one alert per group, on the group's first
+// event, with
 // kibana.alert.suppression.terms, docs_count (the group's other events),
 // start and end. Without a duration every execution makes its own alerts;
 // with one, a group whose alert was created within the duration before the
@@ -180,6 +182,25 @@ func (x *suppressExec) groupKeys(fields map[string]any) ([][]*string, bool) {
 	return combos, missing
 }
 
+// compareTerms orders group keys as a composite aggregation does: by each
+// value in turn, a missing value first.
+func compareTerms(a, b []*string) int {
+	for i := range a {
+		switch {
+		case a[i] == nil && b[i] == nil:
+			continue
+		case a[i] == nil:
+			return -1
+		case b[i] == nil:
+			return 1
+		}
+		if c := strings.Compare(*a[i], *b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 func termsKey(terms []*string) string {
 	var b strings.Builder
 	for _, t := range terms {
@@ -229,6 +250,9 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			g.maxT = max(g.maxT, h.t)
 		}
 	}
+	// a composite aggregation returns its buckets in key order, the
+	// missing (null) key first; max_signals keeps the first ones
+	slices.SortStableFunc(order, func(a, b *suppressGroup) int { return compareTerms(a.terms, b.terms) })
 	for _, g := range order {
 		x.rep.Groups++
 		if a := x.findHeld(g.key, e); a != nil {
