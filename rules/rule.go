@@ -1,8 +1,10 @@
-// Package rules models Kibana detection rules: the rule itself (everything a
-// Kibana query rule carries, with Elastic's detection-rules metadata), its
-// version history, loading from the TOML files of Elastic's detection-rules
-// repository and from Kibana's JSON, and validation that reports every
-// problem of a file at once.
+// Package rules models Kibana detection rules: the rule itself (what a
+// Kibana KQL rule of every type carries: query, threshold, new terms,
+// indicator match, alert suppression, filters and the alert overrides, with
+// Elastic's detection-rules metadata), its version history, loading from the
+// TOML files of Elastic's detection-rules repository and from Kibana's JSON,
+// validation that reports every problem of a file at once, and Run, a
+// replay of Kibana's detection engine with an executor per rule type.
 //
 // Field names in problems and in the JSON form are Kibana's snake_case names;
 // problems name fields the way the TOML files spell them ("rule.risk_score",
