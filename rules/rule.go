@@ -168,9 +168,9 @@ type Rule struct {
 	// file gives none.
 	History History `json:"history,omitempty"`
 
-	// Extra holds the rule's other keys (type-specific settings such as
-	// threshold or new_terms, filters, investigation_fields, Kibana export
-	// bookkeeping...), keyed by their names, with values as decoded
+	// Extra holds the rule's other keys (investigation_fields,
+	// required_fields, to, Kibana export bookkeeping...), keyed by their
+	// names, with values as decoded
 	// (string, bool, int64, float64, time.Time, []any, map[string]any).
 	Extra map[string]any `json:"-"`
 
