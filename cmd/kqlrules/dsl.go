@@ -147,42 +147,16 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	return writePretty(e.stdout, req)
 }
 
-// ruleFilters reads the rule's Kibana filters: each enabled filter's query
-// (its "query", or the filter without "meta" and "$state"), negated when
-// meta.negate is set.
+// ruleFilters reads the rule's Kibana filters ([esdsl.ParseFilters]).
 func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
-	var out []esdsl.Filter
-	for i, f := range r.Filters {
-		var m map[string]any
-		if err := json.Unmarshal(f, &m); err != nil {
-			return nil, fmt.Errorf("filters[%d]: want an object: %w", i, err)
-		}
-		meta, _ := m["meta"].(map[string]any)
-		if disabled, _ := meta["disabled"].(bool); disabled {
-			continue
-		}
-		negate, _ := meta["negate"].(bool)
-		body, ok := m["query"]
-		if !ok {
-			rest := map[string]any{}
-			for k, v := range m {
-				if k != "meta" && k != "$state" {
-					rest[k] = v
-				}
-			}
-			body = rest
-		}
-		data, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		q, err := esdsl.ParseQuery(data)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		out = append(out, esdsl.Filter{Query: q, Negate: negate})
+	if len(r.Filters) == 0 {
+		return nil, nil
 	}
-	return out, nil
+	data, err := json.Marshal(r.Filters)
+	if err != nil {
+		return nil, fmt.Errorf("filters: %w", err)
+	}
+	return esdsl.ParseFilters(data)
 }
 
 // body marshals only the body of a search.
