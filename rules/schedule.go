@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
@@ -23,7 +22,7 @@ type runner struct {
 	cfg      runConfig
 	rule     *Rule
 	rep      *Report
-	prog     *eval.Program
+	search   *Search // the query AND the rule's filters
 	patterns indexPatterns
 	interval int64      // ms
 	lookBack int64      // ms
@@ -73,16 +72,20 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if maxSignals <= 0 {
 		maxSignals = DefaultMaxSignals
 	}
-	prog, err := kqlrules.Compile(query, cfg.evalOpts...)
+	filters, err := rule.Filters()
 	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
+	search, err := NewSearch(query, filters, cfg.evalOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
 	}
 	if cfg.ruleUUID == "" {
 		cfg.ruleUUID = nameUUID(rule.RuleID)
 	}
 	tsField := "@timestamp"
 	rn := &runner{
-		cfg: cfg, rule: rule, prog: prog,
+		cfg: cfg, rule: rule, search: search,
 		patterns: compilePatterns(index),
 		interval: rule.Interval.Milliseconds(),
 		lookBack: lb.Milliseconds(),
@@ -149,7 +152,7 @@ func (rn *runner) add(ev events.Record) error {
 			return err
 		}
 	}
-	if !rn.prog.Match(ev.Fields) {
+	if !rn.search.Match(ev.Fields) {
 		return nil
 	}
 	rep.Matches++

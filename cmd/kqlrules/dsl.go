@@ -123,7 +123,7 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if err != nil {
 		return err
 	}
-	filters, err := ruleFilters(r)
+	filters, err := r.Filters()
 	if err != nil {
 		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.Rule, err)}
 	}
@@ -149,48 +149,6 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 		return err
 	}
 	return writePretty(e.stdout, req)
-}
-
-// ruleFilters reads the rule's Kibana filters: each enabled filter's query
-// (its "query", or the filter without "meta" and "$state"), negated when
-// meta.negate is set.
-func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
-	raw, ok := r.Extra["filters"].([]any)
-	if !ok {
-		return nil, nil
-	}
-	var out []esdsl.Filter
-	for i, f := range raw {
-		m, ok := f.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("filters[%d]: want an object", i)
-		}
-		meta, _ := m["meta"].(map[string]any)
-		if disabled, _ := meta["disabled"].(bool); disabled {
-			continue
-		}
-		negate, _ := meta["negate"].(bool)
-		body, ok := m["query"]
-		if !ok {
-			rest := map[string]any{}
-			for k, v := range m {
-				if k != "meta" && k != "$state" {
-					rest[k] = v
-				}
-			}
-			body = rest
-		}
-		data, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		q, err := esdsl.ParseQuery(data)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		out = append(out, esdsl.Filter{Query: q, Negate: negate})
-	}
-	return out, nil
 }
 
 // body marshals only the body of a search.
