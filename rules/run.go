@@ -29,6 +29,7 @@ type runConfig struct {
 	onAlert  func(*Alert) error
 	evalOpts []eval.Option
 	ruleUUID string
+	threat   iter.Seq2[events.Record, error]
 }
 
 // WithVersion runs the query and index patterns of version n of the rule's

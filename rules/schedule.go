@@ -16,13 +16,15 @@ type hit struct {
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
+	groups                    []int // threat_match: the indicator mappings it matches
 }
 
 type runner struct {
 	cfg      runConfig
 	rule     *Rule
 	rep      *Report
-	search   *Search // the query AND the rule's filters
+	search   *Search        // the query AND the rule's filters
+	threat   *threatMatcher // threat_match: the indicators
 	patterns indexPatterns
 	interval int64      // ms
 	lookBack int64      // ms
@@ -105,6 +107,12 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
 	}
+	if rule.Type == TypeThreatMatch {
+		warn := func(w string) { rn.rep.Warnings = append(rn.rep.Warnings, w) }
+		if rn.threat, err = newThreatMatcher(rule, &cfg, warn); err != nil {
+			return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+		}
+	}
 	// the rule run is the version's: alerts carry its query and index
 	rn.rule = rule
 	return rn, nil
@@ -155,12 +163,18 @@ func (rn *runner) add(ev events.Record) error {
 	if !rn.search.Match(ev.Fields) {
 		return nil
 	}
+	var groups []int
+	if rn.threat != nil {
+		if groups = rn.threat.candidates(ev.Fields); len(groups) == 0 {
+			return nil
+		}
+	}
 	rep.Matches++
 	if t < rn.next-rn.lookBack || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
-	h := &hit{ev: ev, t: t, index: index}
+	h := &hit{ev: ev, t: t, index: index, groups: groups}
 	h.id = eventID(ev.Fields)
 	h.key = index + "\x00" + h.id
 	// insert after the hits with the same or an earlier time
@@ -235,9 +249,19 @@ func (rn *runner) drop(cut int64) {
 // execute runs the execution at time e over the waiting hits.
 func (rn *runner) execute(e int64) error {
 	ex := Execution{Time: time.UnixMilli(e).UTC(), From: time.UnixMilli(e - rn.lookBack).UTC()}
+	if rn.threat != nil {
+		rn.threat.at(e)
+	}
 	for _, h := range rn.buf {
 		if h.t > e {
 			break
+		}
+		var live []int
+		if rn.threat != nil {
+			// the indicators threat_query finds at this execution
+			if live = rn.threat.live(h.groups); len(live) == 0 {
+				continue
+			}
 		}
 		ex.Hits++
 		h.seen = true
@@ -256,6 +280,9 @@ func (rn *runner) execute(e int64) error {
 			rn.alerted[h.key] = true
 			rn.rep.AlertCount++
 			a := rn.newAlert(h, ex.Time)
+			if rn.threat != nil {
+				a.Enrichments = rn.threat.enrichments(h.ev.Fields, live)
+			}
 			if rn.cfg.onAlert != nil {
 				if err := rn.cfg.onAlert(a); err != nil {
 					return err

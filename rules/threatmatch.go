@@ -1,0 +1,410 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+)
+
+// DefaultThreatIndicatorPath is where an indicator document holds the
+// indicator, when the rule's threat_indicator_path is absent.
+const DefaultThreatIndicatorPath = "threat.indicator"
+
+// EnrichmentTypeIndicatorMatch is matched.type of the enrichments an
+// indicator match rule writes (Kibana's ENRICHMENT_TYPES.IndicatorMatchRule).
+const EnrichmentTypeIndicatorMatch = "indicator_match_rule"
+
+// maxEnrichments caps the enrichments of one alert, as Kibana's
+// MAX_NUMBER_OF_SIGNAL_MATCHES does.
+const maxEnrichments = 200
+
+// Enrichment is one entry of an indicator match alert's threat.enrichments:
+// the indicator that matched and which event field matched it.
+type Enrichment struct {
+	// Feed is {"name": ...} from the indicator document's threat.feed.name,
+	// else empty.
+	Feed map[string]any `json:"feed"`
+	// Indicator is the object at the rule's threat_indicator_path in the
+	// indicator document (the first one when it is an array), else empty.
+	Indicator map[string]any   `json:"indicator"`
+	Matched   MatchedIndicator `json:"matched"`
+}
+
+// MatchedIndicator is an enrichment's "matched" object.
+type MatchedIndicator struct {
+	// Atomic is the event's value of Field (an array when it holds
+	// several), nil when the event has none (a negated entry).
+	Atomic any `json:"atomic,omitempty"`
+	// Field is the event field of the threat_mapping entry.
+	Field string `json:"field"`
+	// ID and Index identify the indicator document (_id and _index).
+	ID    string `json:"id"`
+	Index string `json:"index"`
+	// Type is EnrichmentTypeIndicatorMatch.
+	Type string `json:"type"`
+}
+
+// WithThreat gives the indicator documents of an indicator match rule
+// (type threat_match), read once before the run and kept in memory. An
+// error from indicators (a bad line included) ends Run with that error.
+//
+// As Kibana's detection engine runs the rule (create_threat_signals.ts),
+// an event alerts when it matches the query and filters, is in the
+// execution's window, and matches an indicator of the threat list: the
+// indicators whose _index matches threat_index (index-less ones with
+// WithAnyIndex) and that match threat_query and threat_filters at that
+// execution (their date math, such as Kibana's default "@timestamp >=
+// \"now-30d/d\"", reads the execution's time; the list has no time range
+// of its own). threat_mapping's mappings are ORed and the entries of one
+// mapping ANDed for one indicator: a plain entry matches the event field
+// against the indicator field's value (Kibana's match query), and skips
+// the mapping for an indicator whose field has no value or several; a
+// negated entry (negate = true) requires the event field to differ, or to
+// exist when the indicator has no value. The alert carries Kibana's
+// threat.enrichments (Alert.Enrichments).
+//
+// Report.Matches counts the events that match the query, the filters and
+// an indicator of the threat index; those whose indicators threat_query
+// leaves out at every execution that sees them count in MatchesUnseen.
+func WithThreat(indicators iter.Seq2[events.Record, error]) RunOption {
+	return func(c *runConfig) { c.threat = indicators }
+}
+
+// threatEntry is one entry of a threat_mapping: the event field, the
+// indicator field, and whether the entry is "does not match".
+type threatEntry struct {
+	field, value string
+	negate       bool
+}
+
+// indicator is an indicator document in the rule's threat index.
+type indicator struct {
+	fields    map[string]any
+	index, id string
+}
+
+// threatGroup is one mapping (an AND of entries) filled with the values of
+// one indicator: the query Kibana's createInnerAndClauses builds.
+type threatGroup struct {
+	ind     int
+	entries []threatEntry
+	prog    *eval.Program
+}
+
+// threatMatcher is the indicator side of an indicator match rule.
+type threatMatcher struct {
+	indicators []indicator
+	groups     []threatGroup
+	// query is threat_query AND threat_filters; its date math reads now.
+	query *Search
+	now   int64
+	valid []int8 // per indicator at now: 0 unknown, 1 in, -1 out
+	path  *eval.Path
+	feed  *eval.Path
+}
+
+// threatParams are an indicator match rule's settings. They are read from
+// Rule.Extra until the rule model carries them.
+type threatParams struct {
+	index         []string
+	query         string
+	language      string
+	filters       any
+	mapping       [][]threatEntry
+	indicatorPath string
+}
+
+func readThreatParams(r *Rule) (threatParams, error) {
+	p := threatParams{indicatorPath: DefaultThreatIndicatorPath}
+	str := func(key string) (string, error) {
+		switch v := r.Extra[key].(type) {
+		case nil:
+			return "", nil
+		case string:
+			return v, nil
+		default:
+			return "", fmt.Errorf("%s: want a string, got %T", key, v)
+		}
+	}
+	var err error
+	if p.query, err = str("threat_query"); err != nil {
+		return p, err
+	}
+	if p.language, err = str("threat_language"); err != nil {
+		return p, err
+	}
+	if s, err := str("threat_indicator_path"); err != nil {
+		return p, err
+	} else if s != "" {
+		p.indicatorPath = s
+	}
+	p.filters = r.Extra["threat_filters"]
+	switch v := r.Extra["threat_index"].(type) {
+	case nil:
+	case []any:
+		for i, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return p, fmt.Errorf("threat_index[%d]: want a string, got %T", i, x)
+			}
+			p.index = append(p.index, s)
+		}
+	default:
+		return p, fmt.Errorf("threat_index: want an array of index patterns, got %T", v)
+	}
+	maps, ok := r.Extra["threat_mapping"].([]any)
+	if !ok || len(maps) == 0 {
+		return p, errors.New("threat_mapping: want at least one mapping")
+	}
+	for i, m := range maps {
+		mm, _ := m.(map[string]any)
+		entries, ok := mm["entries"].([]any)
+		if !ok || len(entries) == 0 {
+			return p, fmt.Errorf("threat_mapping[%d].entries: want at least one entry", i)
+		}
+		var group []threatEntry
+		for j, e := range entries {
+			em, _ := e.(map[string]any)
+			field, _ := em["field"].(string)
+			value, _ := em["value"].(string)
+			if field == "" || value == "" {
+				return p, fmt.Errorf("threat_mapping[%d].entries[%d]: want field and value, the event and indicator field names", i, j)
+			}
+			negate, _ := em["negate"].(bool)
+			group = append(group, threatEntry{field: field, value: value, negate: negate})
+		}
+		p.mapping = append(p.mapping, group)
+	}
+	return p, nil
+}
+
+// newThreatMatcher reads the rule's indicator settings and the indicators
+// of its threat index, and fills each mapping with each indicator's values.
+// warn records a problem that leaves one indicator's mapping out.
+func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatcher, error) {
+	p, err := readThreatParams(r)
+	if err != nil {
+		return nil, err
+	}
+	if p.language != "" && p.language != string(LanguageKuery) {
+		return nil, fmt.Errorf("threat_language %s is not supported, only kuery", p.language)
+	}
+	if cfg.threat == nil {
+		return nil, errors.New("an indicator match rule needs its indicator documents (WithThreat, --threat)")
+	}
+	filters, err := KibanaFilters(p.filters)
+	if err != nil {
+		return nil, fmt.Errorf("threat_%w", err)
+	}
+	tm := &threatMatcher{path: eval.NewPath(p.indicatorPath), feed: eval.NewPath("threat.feed.name")}
+	clock := eval.WithClock(func() time.Time { return time.UnixMilli(tm.now) })
+	tm.query, err = NewSearch(p.query, filters, append(append([]eval.Option{}, cfg.evalOpts...), clock)...)
+	if err != nil {
+		return nil, fmt.Errorf("threat_%w", err)
+	}
+	patterns := compilePatterns(p.index)
+	for rec, err := range cfg.threat {
+		if err != nil {
+			return nil, fmt.Errorf("indicators: %w", err)
+		}
+		index, ok := eventIndex(rec.Fields)
+		if ok && !patterns.match(index) || !ok && !cfg.anyIndex {
+			continue
+		}
+		tm.indicators = append(tm.indicators, indicator{fields: rec.Fields, index: index, id: eventID(rec.Fields)})
+	}
+	tm.valid = make([]int8, len(tm.indicators))
+	for i, ind := range tm.indicators {
+		for _, entries := range p.mapping {
+			x := groupQuery(entries, ind.fields)
+			if x == nil {
+				continue
+			}
+			prog, err := eval.Compile(x, cfg.evalOpts...)
+			if err != nil {
+				warn(fmt.Sprintf("indicator %s (%s) left out of a mapping: %v", ind.id, ind.index, err))
+				continue
+			}
+			tm.groups = append(tm.groups, threatGroup{ind: i, entries: entries, prog: prog})
+		}
+	}
+	return tm, nil
+}
+
+// groupQuery is Kibana's createInnerAndClauses for one mapping and one
+// indicator (build_threat_mapping_filter.ts): an entry matches the event
+// field against the indicator's value (a match query); a negated entry
+// requires the event field to differ from it (must_not match), or to
+// exist when the indicator has no value. The mapping is left out (nil)
+// when a plain entry's indicator field has no value or several
+// (filterThreatMapping); a negated entry whose indicator field has
+// several values adds nothing.
+func groupQuery(entries []threatEntry, ind map[string]any) ast.Expr {
+	var and ast.AndExpr
+	for _, e := range entries {
+		vals := scalarValues(ind, e.value)
+		field := &ast.Literal{Raw: e.field, Kind: ast.String, Text: e.field}
+		switch {
+		case !e.negate && len(vals) != 1:
+			return nil
+		case !e.negate:
+			and.Args = append(and.Args, &ast.MatchExpr{Field: field, Value: quoted(vals[0])})
+		case len(vals) == 0:
+			and.Args = append(and.Args, &ast.MatchExpr{Field: field, Value: &ast.Literal{Raw: "*", Kind: ast.Wildcard, Parts: []string{"", ""}}})
+		case len(vals) == 1:
+			and.Args = append(and.Args, &ast.NotExpr{X: &ast.MatchExpr{Field: field, Value: quoted(vals[0])}})
+		}
+	}
+	switch len(and.Args) {
+	case 0:
+		return nil
+	case 1:
+		return and.Args[0]
+	}
+	return &and
+}
+
+// scalarValues returns the text of each scalar value of the field (as the
+// fields API returns them: arrays flattened).
+func scalarValues(doc map[string]any, field string) []string {
+	var c collector
+	eval.Map(doc).Values(eval.NewPath(field), &c)
+	var out []string
+	for _, v := range c.vals {
+		if s, ok := eval.KeywordText(v); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+type collector struct{ vals []any }
+
+func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false }
+
+// candidates returns the groups the event matches, whatever the time.
+func (tm *threatMatcher) candidates(fields map[string]any) []int {
+	var out []int
+	ev := eval.Map(fields)
+	for i := range tm.groups {
+		if tm.groups[i].prog.MatchEvent(ev) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// at prepares the execution at time now: threat_query's date math reads it.
+func (tm *threatMatcher) at(now int64) {
+	if tm.now != now {
+		tm.now = now
+		clear(tm.valid)
+	}
+}
+
+// inQuery reports whether indicator i matches threat_query and
+// threat_filters at the current execution.
+func (tm *threatMatcher) inQuery(i int) bool {
+	if tm.valid[i] == 0 {
+		tm.valid[i] = -1
+		if tm.query.Match(tm.indicators[i].fields) {
+			tm.valid[i] = 1
+		}
+	}
+	return tm.valid[i] == 1
+}
+
+// live returns the candidate groups whose indicator is in the threat list
+// at the current execution.
+func (tm *threatMatcher) live(groups []int) []int {
+	var out []int
+	for _, g := range groups {
+		if tm.inQuery(tm.groups[g].ind) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// enrichments builds an alert's threat.enrichments from the matched
+// groups, as enrichSignalThreatMatchesFromSignalsMap does: one per entry
+// of each fully matched mapping, each (indicator, entry) once, at most 200.
+func (tm *threatMatcher) enrichments(fields map[string]any, groups []int) []Enrichment {
+	type key struct {
+		ind          int
+		field, value string
+		negate       bool
+	}
+	seen := map[key]bool{}
+	var out []Enrichment
+	for _, g := range groups {
+		grp := tm.groups[g]
+		ind := tm.indicators[grp.ind]
+		for _, e := range grp.entries {
+			k := key{grp.ind, e.field, e.value, e.negate}
+			if seen[k] || len(out) == maxEnrichments {
+				continue
+			}
+			seen[k] = true
+			out = append(out, Enrichment{
+				Feed:      tm.feedOf(ind.fields),
+				Indicator: tm.indicatorOf(ind.fields),
+				Matched: MatchedIndicator{
+					Atomic: atomic(fields, e.field),
+					Field:  e.field, ID: ind.id, Index: ind.index,
+					Type: EnrichmentTypeIndicatorMatch,
+				},
+			})
+		}
+	}
+	return out
+}
+
+func (tm *threatMatcher) feedOf(doc map[string]any) map[string]any {
+	if v, ok := firstValue(doc, tm.feed); ok {
+		if s, ok := v.(string); ok && s != "" {
+			return map[string]any{"name": s}
+		}
+	}
+	return map[string]any{}
+}
+
+// indicatorOf returns the indicator object: the first object at the path,
+// nested or, for a document written with flat dotted keys, gathered from
+// the keys under the path.
+func (tm *threatMatcher) indicatorOf(doc map[string]any) map[string]any {
+	var c collector
+	eval.Map(doc).Values(tm.path, &c)
+	for _, v := range c.vals {
+		if m, ok := v.(map[string]any); ok {
+			return m
+		}
+	}
+	out := map[string]any{}
+	prefix := tm.path.Name + "."
+	for k, v := range doc {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			out[k[len(prefix):]] = v
+		}
+	}
+	return out
+}
+
+// atomic is lodash's get(event, field): the value as the event holds it
+// (one value, or an array of them), nil when absent.
+func atomic(fields map[string]any, field string) any {
+	var c collector
+	eval.Map(fields).Values(eval.NewPath(field), &c)
+	switch len(c.vals) {
+	case 0:
+		return nil
+	case 1:
+		return c.vals[0]
+	}
+	return c.vals
+}

@@ -1,0 +1,124 @@
+package rules_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// TestScenarios replays the rules under testdata/scenarios/NAME (rule.toml
+// or rule.json) over events.ndjson, with the indicators of threat.ndjson
+// when there is one, and compares the alerts, one line each (the event, the
+// execution, and the alert document's threat.enrichments), and the report's
+// counts with scenario.golden.ndjson (-update rewrites it). Each scenario's
+// files say what it checks; the expectations below are the alerted events.
+//
+// Kibana sources relied on: filters, kbn-es-query's buildEsQuery
+// (es_query/build_es_query.ts, from_filters.ts: disabled filters dropped,
+// negated ones in must_not, cleanFilter for legacy forms); indicator
+// match, x-pack/.../rule_types/indicator_match/threat_mapping:
+// build_threat_mapping_filter.ts (createInnerAndClauses: match per entry,
+// buildNegateClause: must_not match or exists; filterThreatMapping: a
+// plain entry needs exactly one indicator value), get_threat_list.ts (the
+// threat list is searched with threat_query and threat_filters, no time
+// range of its own), enrich_signal_threat_matches.ts (buildEnrichments,
+// enrichSignalWithThreatMatches).
+func TestScenarios(t *testing.T) {
+	tests := []struct {
+		name    string
+		alerted []string // event ids, in alert order
+	}{
+		// match_phrase, a negated bool of should term/terms, a
+		// case-insensitive wildcard, a disabled filter
+		{"filters", []string{"e1", "e6"}},
+		// top-level range, exists and match_phrase (negated), match with
+		// type phrase; numbers given as text
+		{"legacy_filters", []string{"n1", "n5"}},
+		// a2: its indicator is older than now-30d/d; a5: a month later
+		// the indicator a1 matched is outside the window; a3: the
+		// indicator is in another index; a4: threat_query drops it
+		{"threat_window", []string{"a1"}},
+		// m2: port differs; m3: the indicator has two ports (Kibana skips
+		// the mapping); m4 by domain; m5 by both mappings
+		{"multi_entry", []string{"m1", "m4", "m5"}},
+		// u1: alice on her own host; u5: bob's indicator has no host, so
+		// the event must have one; u6: not watched
+		{"negate_entry", []string{"u2", "u3", "u4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join("testdata", "scenarios", tt.name)
+			rule, err := rules.Load(firstExisting(t, filepath.Join(dir, "rule.toml"), filepath.Join(dir, "rule.json")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var opts []rules.RunOption
+			if threat := filepath.Join(dir, "threat.ndjson"); exists(threat) {
+				opts = append(opts, rules.WithThreat(events.ReadFiles([]string{threat}, nil)))
+			}
+			rep, err := rules.Run(rule, events.ReadFiles([]string{filepath.Join(dir, "events.ndjson")}, nil), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCounts(t, rep)
+			var ids []string
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			for _, a := range rep.Alerts {
+				ids = append(ids, a.ID)
+				doc := a.Document()
+				line := map[string]any{"event": a.ID, "execution": a.Time, "threat.enrichments": doc["threat.enrichments"]}
+				if err := enc.Encode(line); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := enc.Encode(map[string]any{
+				"matches": rep.Matches, "alerts": rep.AlertCount, "unseen": rep.MatchesUnseen,
+				"duplicates": rep.DuplicateEvents, "warnings": rep.Warnings,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.alerted, ids); d != "" {
+				t.Errorf("alerted events -want +got:\n%s", d)
+			}
+			golden := filepath.Join(dir, "scenario.golden.ndjson")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if d := cmp.Diff(string(want), buf.String()); d != "" {
+				t.Errorf("%s -want +got:\n%s", golden, d)
+			}
+		})
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func firstExisting(t *testing.T, paths ...string) string {
+	t.Helper()
+	for _, p := range paths {
+		if exists(p) {
+			return p
+		}
+	}
+	t.Fatalf("none of %s", strings.Join(paths, ", "))
+	return ""
+}
