@@ -13,60 +13,46 @@ import (
 )
 
 // KibanaFilters reads Kibana filter objects (a rule's filters or
-// threat_filters, as decoded from TOML or JSON: a []any of objects) into
-// the filters a search applies, as kbn-es-query's buildEsQuery takes them
-// (es_query/from_filters.ts): a filter with meta.disabled is left out; one
-// with meta.negate goes to must_not; its query is its "query" object, or,
-// for the legacy forms that hold the query at the top level ({"exists":
-// ...}, {"range": ...}, {"match_phrase": ...}, {"match_all": {}}), the
-// object without "meta" and "$state" (cleanFilter). nil gives no filters.
-// Errors name the filter by its place: "filters[1]: ...".
-func KibanaFilters(v any) ([]esdsl.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	raw, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("filters: want an array of filter objects, got %T", v)
-	}
+// threat_filters) into the filters a search applies, as kbn-es-query's
+// buildEsQuery takes them (es_query/from_filters.ts): a filter with
+// meta.disabled is left out; one with meta.negate goes to must_not; its
+// query is its "query" object, or, for the legacy forms that hold the
+// query at the top level ({"exists": ...}, {"range": ...},
+// {"match_phrase": ...}, {"match_all": {}}), the object without "meta"
+// and "$state" (cleanFilter). Errors name the filter by its place:
+// "filters[1]: ...".
+func KibanaFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
 	var out []esdsl.Filter
 	for i, f := range raw {
-		m, ok := f.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("filters[%d]: want a filter object, got %T", i, f)
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(f, &m); err != nil {
+			return nil, fmt.Errorf("filters[%d]: want a filter object: %w", i, err)
 		}
-		meta, _ := m["meta"].(map[string]any)
-		if disabled, _ := meta["disabled"].(bool); disabled {
+		var meta struct{ Disabled, Negate bool }
+		if b, ok := m["meta"]; ok {
+			if err := json.Unmarshal(b, &meta); err != nil {
+				return nil, fmt.Errorf("filters[%d].meta: %w", i, err)
+			}
+		}
+		if meta.Disabled {
 			continue
 		}
-		negate, _ := meta["negate"].(bool)
 		body, ok := m["query"]
 		if !ok {
-			rest := map[string]any{}
-			for k, v := range m {
-				if k != "meta" && k != "$state" {
-					rest[k] = v
-				}
+			delete(m, "meta")
+			delete(m, "$state")
+			var err error
+			if body, err = json.Marshal(m); err != nil {
+				return nil, fmt.Errorf("filters[%d]: %w", i, err)
 			}
-			body = rest
 		}
-		data, err := json.Marshal(body)
+		q, err := esdsl.ParseQuery(body)
 		if err != nil {
 			return nil, fmt.Errorf("filters[%d]: %w", i, err)
 		}
-		q, err := esdsl.ParseQuery(data)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		out = append(out, esdsl.Filter{Query: q, Negate: negate})
+		out = append(out, esdsl.Filter{Query: q, Negate: meta.Negate})
 	}
 	return out, nil
-}
-
-// Filters returns the rule's enabled Kibana filters (its "filters", or
-// [[rule.filters]] in TOML), read by KibanaFilters.
-func (r *Rule) Filters() ([]esdsl.Filter, error) {
-	return KibanaFilters(r.Extra["filters"])
 }
 
 // Search is a compiled search: a KQL query and the filters Kibana ANDs
@@ -85,7 +71,7 @@ func (r *Rule) Search(opts ...eval.Option) (*Search, error) {
 	if r.Language != "" && r.Language != LanguageKuery {
 		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
 	}
-	fs, err := r.Filters()
+	fs, err := KibanaFilters(r.Filters)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 	}

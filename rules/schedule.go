@@ -74,7 +74,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if maxSignals <= 0 {
 		maxSignals = DefaultMaxSignals
 	}
-	filters, err := rule.Filters()
+	filters, err := KibanaFilters(rule.Filters)
 	if err != nil {
 		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
 	}

@@ -75,13 +75,6 @@ func WithThreat(indicators iter.Seq2[events.Record, error]) RunOption {
 	return func(c *runConfig) { c.threat = indicators }
 }
 
-// threatEntry is one entry of a threat_mapping: the event field, the
-// indicator field, and whether the entry is "does not match".
-type threatEntry struct {
-	field, value string
-	negate       bool
-}
-
 // indicator is an indicator document in the rule's threat index.
 type indicator struct {
 	fields    map[string]any
@@ -92,7 +85,7 @@ type indicator struct {
 // one indicator: the query Kibana's createInnerAndClauses builds.
 type threatGroup struct {
 	ind     int
-	entries []threatEntry
+	entries []ThreatMappingEntry
 	prog    *eval.Program
 }
 
@@ -108,106 +101,44 @@ type threatMatcher struct {
 	feed  *eval.Path
 }
 
-// threatParams are an indicator match rule's settings. They are read from
-// Rule.Extra until the rule model carries them.
-type threatParams struct {
-	index         []string
-	query         string
-	language      string
-	filters       any
-	mapping       [][]threatEntry
-	indicatorPath string
-}
-
-func readThreatParams(r *Rule) (threatParams, error) {
-	p := threatParams{indicatorPath: DefaultThreatIndicatorPath}
-	str := func(key string) (string, error) {
-		switch v := r.Extra[key].(type) {
-		case nil:
-			return "", nil
-		case string:
-			return v, nil
-		default:
-			return "", fmt.Errorf("%s: want a string, got %T", key, v)
-		}
-	}
-	var err error
-	if p.query, err = str("threat_query"); err != nil {
-		return p, err
-	}
-	if p.language, err = str("threat_language"); err != nil {
-		return p, err
-	}
-	if s, err := str("threat_indicator_path"); err != nil {
-		return p, err
-	} else if s != "" {
-		p.indicatorPath = s
-	}
-	p.filters = r.Extra["threat_filters"]
-	switch v := r.Extra["threat_index"].(type) {
-	case nil:
-	case []any:
-		for i, x := range v {
-			s, ok := x.(string)
-			if !ok {
-				return p, fmt.Errorf("threat_index[%d]: want a string, got %T", i, x)
-			}
-			p.index = append(p.index, s)
-		}
-	default:
-		return p, fmt.Errorf("threat_index: want an array of index patterns, got %T", v)
-	}
-	maps, ok := r.Extra["threat_mapping"].([]any)
-	if !ok || len(maps) == 0 {
-		return p, errors.New("threat_mapping: want at least one mapping")
-	}
-	for i, m := range maps {
-		mm, _ := m.(map[string]any)
-		entries, ok := mm["entries"].([]any)
-		if !ok || len(entries) == 0 {
-			return p, fmt.Errorf("threat_mapping[%d].entries: want at least one entry", i)
-		}
-		var group []threatEntry
-		for j, e := range entries {
-			em, _ := e.(map[string]any)
-			field, _ := em["field"].(string)
-			value, _ := em["value"].(string)
-			if field == "" || value == "" {
-				return p, fmt.Errorf("threat_mapping[%d].entries[%d]: want field and value, the event and indicator field names", i, j)
-			}
-			negate, _ := em["negate"].(bool)
-			group = append(group, threatEntry{field: field, value: value, negate: negate})
-		}
-		p.mapping = append(p.mapping, group)
-	}
-	return p, nil
-}
-
 // newThreatMatcher reads the rule's indicator settings and the indicators
 // of its threat index, and fills each mapping with each indicator's values.
 // warn records a problem that leaves one indicator's mapping out.
 func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatcher, error) {
-	p, err := readThreatParams(r)
-	if err != nil {
-		return nil, err
+	if r.ThreatLanguage != "" && r.ThreatLanguage != LanguageKuery {
+		return nil, fmt.Errorf("threat_language %s is not supported, only kuery", r.ThreatLanguage)
 	}
-	if p.language != "" && p.language != string(LanguageKuery) {
-		return nil, fmt.Errorf("threat_language %s is not supported, only kuery", p.language)
+	if len(r.ThreatMapping) == 0 {
+		return nil, errors.New("threat_mapping: want at least one mapping")
+	}
+	for i, m := range r.ThreatMapping {
+		if len(m.Entries) == 0 {
+			return nil, fmt.Errorf("threat_mapping[%d].entries: want at least one entry", i)
+		}
+		for j, e := range m.Entries {
+			if e.Field == "" || e.Value == "" {
+				return nil, fmt.Errorf("threat_mapping[%d].entries[%d]: want field and value, the event and indicator field names", i, j)
+			}
+		}
 	}
 	if cfg.threat == nil {
 		return nil, errors.New("an indicator match rule needs its indicator documents (WithThreat, --threat)")
 	}
-	filters, err := KibanaFilters(p.filters)
+	filters, err := KibanaFilters(r.ThreatFilters)
 	if err != nil {
 		return nil, fmt.Errorf("threat_%w", err)
 	}
-	tm := &threatMatcher{path: eval.NewPath(p.indicatorPath), feed: eval.NewPath("threat.feed.name")}
+	path := r.ThreatIndicatorPath
+	if path == "" {
+		path = DefaultThreatIndicatorPath
+	}
+	tm := &threatMatcher{path: eval.NewPath(path), feed: eval.NewPath("threat.feed.name")}
 	clock := eval.WithClock(func() time.Time { return time.UnixMilli(tm.now) })
-	tm.query, err = NewSearch(p.query, filters, append(append([]eval.Option{}, cfg.evalOpts...), clock)...)
+	tm.query, err = NewSearch(r.ThreatQuery, filters, append(append([]eval.Option{}, cfg.evalOpts...), clock)...)
 	if err != nil {
 		return nil, fmt.Errorf("threat_%w", err)
 	}
-	patterns := compilePatterns(p.index)
+	patterns := compilePatterns(r.ThreatIndex)
 	for rec, err := range cfg.threat {
 		if err != nil {
 			return nil, fmt.Errorf("indicators: %w", err)
@@ -220,8 +151,8 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 	}
 	tm.valid = make([]int8, len(tm.indicators))
 	for i, ind := range tm.indicators {
-		for _, entries := range p.mapping {
-			x := groupQuery(entries, ind.fields)
+		for _, m := range r.ThreatMapping {
+			x := groupQuery(m.Entries, ind.fields)
 			if x == nil {
 				continue
 			}
@@ -230,7 +161,7 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 				warn(fmt.Sprintf("indicator %s (%s) left out of a mapping: %v", ind.id, ind.index, err))
 				continue
 			}
-			tm.groups = append(tm.groups, threatGroup{ind: i, entries: entries, prog: prog})
+			tm.groups = append(tm.groups, threatGroup{ind: i, entries: m.Entries, prog: prog})
 		}
 	}
 	return tm, nil
@@ -244,15 +175,15 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 // when a plain entry's indicator field has no value or several
 // (filterThreatMapping); a negated entry whose indicator field has
 // several values adds nothing.
-func groupQuery(entries []threatEntry, ind map[string]any) ast.Expr {
+func groupQuery(entries []ThreatMappingEntry, ind map[string]any) ast.Expr {
 	var and ast.AndExpr
 	for _, e := range entries {
-		vals := scalarValues(ind, e.value)
-		field := &ast.Literal{Raw: e.field, Kind: ast.String, Text: e.field}
+		vals := scalarValues(ind, e.Value)
+		field := &ast.Literal{Raw: e.Field, Kind: ast.String, Text: e.Field}
 		switch {
-		case !e.negate && len(vals) != 1:
+		case !e.Negate && len(vals) != 1:
 			return nil
-		case !e.negate:
+		case !e.Negate:
 			and.Args = append(and.Args, &ast.MatchExpr{Field: field, Value: quoted(vals[0])})
 		case len(vals) == 0:
 			and.Args = append(and.Args, &ast.MatchExpr{Field: field, Value: &ast.Literal{Raw: "*", Kind: ast.Wildcard, Parts: []string{"", ""}}})
@@ -346,7 +277,7 @@ func (tm *threatMatcher) enrichments(fields map[string]any, groups []int) []Enri
 		grp := tm.groups[g]
 		ind := tm.indicators[grp.ind]
 		for _, e := range grp.entries {
-			k := key{grp.ind, e.field, e.value, e.negate}
+			k := key{grp.ind, e.Field, e.Value, e.Negate}
 			if seen[k] || len(out) == maxEnrichments {
 				continue
 			}
@@ -355,8 +286,8 @@ func (tm *threatMatcher) enrichments(fields map[string]any, groups []int) []Enri
 				Feed:      tm.feedOf(ind.fields),
 				Indicator: tm.indicatorOf(ind.fields),
 				Matched: MatchedIndicator{
-					Atomic: atomic(fields, e.field),
-					Field:  e.field, ID: ind.id, Index: ind.index,
+					Atomic: atomic(fields, e.Field),
+					Field:  e.Field, ID: ind.id, Index: ind.index,
 					Type: EnrichmentTypeIndicatorMatch,
 				},
 			})

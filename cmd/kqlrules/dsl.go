@@ -123,7 +123,7 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if err != nil {
 		return err
 	}
-	filters, err := r.Filters()
+	filters, err := rules.KibanaFilters(r.Filters)
 	if err != nil {
 		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.Rule, err)}
 	}
@@ -131,12 +131,11 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if to == "" {
 		to = "now"
 	}
-	noFallback, _ := r.Extra["timestamp_override_fallback_disabled"].(bool)
 	req := esdsl.BuildSearchRequest(esdsl.SearchParams{
 		Index:             r.Index,
 		Filter:            esdsl.BuildEsQuery(q, filters, dv, cfg),
 		TimestampOverride: r.TimestampOverride,
-		FallbackDisabled:  noFallback,
+		FallbackDisabled:  r.TimestampOverrideFallbackDisabled,
 		From:              r.From,
 		To:                to,
 		Size:              r.MaxSignals,
