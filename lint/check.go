@@ -453,7 +453,7 @@ func (w *walker) field(l *ast.Literal, full string) {
 	if l.Kind == ast.Wildcard {
 		g := strings.Split(full, "*")
 		for _, n := range w.c.names {
-			if eval.MatchWildcard(g, n) {
+			if ast.MatchWildcard(g, n) {
 				return
 			}
 		}
@@ -633,7 +633,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		return
 	}
 	for _, a := range allowed {
-		if eval.MatchWildcard(parts, a) {
+		if ast.MatchWildcard(parts, a) {
 			return
 		}
 	}
@@ -642,7 +642,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		lower[i] = strings.ToLower(p)
 	}
 	for _, a := range allowed {
-		if eval.MatchWildcard(lower, strings.ToLower(a)) {
+		if ast.MatchWildcard(lower, strings.ToLower(a)) {
 			f := Finding{Severity: Warning, Code: CodeKeywordCase, Field: full,
 				Message: fmt.Sprintf("%s:%s matches no ECS value: ECS defines %q, and keyword values are case-sensitive", full, ast.Print(l), a)}
 			if l.Kind == ast.String {

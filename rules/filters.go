@@ -174,7 +174,7 @@ func (f *foldFilter) match(e eval.Event) bool { return e.Values(f.path, f) }
 // Visit implements eval.Visitor.
 func (f *foldFilter) Visit(x any) bool {
 	s, ok := eval.KeywordText(x)
-	return ok && eval.MatchWildcard(f.parts, strings.ToLower(s))
+	return ok && ast.MatchWildcard(f.parts, strings.ToLower(s))
 }
 
 // compileFilter is the one place a filter's Query DSL becomes a matcher.
