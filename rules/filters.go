@@ -415,3 +415,13 @@ func wildcardParts(p string) ([]string, error) {
 	}
 	return append(parts, b.String()), nil
 }
+
+// exceptionsWarning says that an exception list attached to the rule was
+// not applied: its items live in Kibana, not in the rule file.
+func exceptionsWarning(l ExceptionList) string {
+	name := l.ListID
+	if name == "" {
+		name = l.ID
+	}
+	return fmt.Sprintf("exceptions_list: the items of exception list %q (type %s, namespace %s) live in Kibana and were not applied", name, cmpOr(l.Type, "detection"), cmpOr(l.NamespaceType, "single"))
+}

@@ -73,7 +73,7 @@ func WithRuleUUID(id string) RunOption { return func(c *runConfig) { c.ruleUUID 
 //
 //	EventsRead    = EventsEvaluated + EventsRejected
 //	EventsEvaluated = EventsNoIndex + EventsOtherIndex + EventsNoTime + EventsInScope
-//	Matches       = AlertCount + AlertsLost + MatchesUnseen + DuplicateEvents
+//	Matches       = AlertCount + AlertsLost + MatchesUnseen + DuplicateEvents + MatchesNoIndicator
 type Report struct {
 	Rule           string   `json:"rule"`
 	RuleID         string   `json:"rule_id"`
@@ -120,6 +120,11 @@ type Report struct {
 	// DuplicateEvents counts matching events whose identity (_index and
 	// _id, or content) had already given an alert.
 	DuplicateEvents int `json:"duplicate_events"`
+	// MatchesNoIndicator counts, for an indicator match rule, matching
+	// events that executions saw but whose indicators threat_query (or
+	// threat_filters) left out at each of them, such as an indicator
+	// older than threat_query's "now-30d".
+	MatchesNoIndicator int `json:"matches_no_indicator,omitempty"`
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`

@@ -16,6 +16,7 @@ type hit struct {
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
+	noIndicator               bool  // threat_match: an execution saw it without a live indicator
 	groups                    []int // threat_match: the indicator mappings it matches
 }
 
@@ -106,6 +107,9 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		Query: query, Index: index,
 		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
+	}
+	for _, l := range rule.ExceptionsList {
+		rn.rep.Warnings = append(rn.rep.Warnings, exceptionsWarning(l))
 	}
 	if rule.Type == TypeThreatMatch {
 		warn := func(w string) { rn.rep.Warnings = append(rn.rep.Warnings, w) }
@@ -235,6 +239,8 @@ func (rn *runner) drop(cut int64) {
 			rn.rep.DuplicateEvents++
 		case h.trunc:
 			rn.rep.AlertsLost++
+		case h.noIndicator && !h.seen:
+			rn.rep.MatchesNoIndicator++
 		default:
 			rn.rep.MatchesUnseen++
 		}
@@ -260,6 +266,7 @@ func (rn *runner) execute(e int64) error {
 		if rn.threat != nil {
 			// the indicators threat_query finds at this execution
 			if live = rn.threat.live(h.groups); len(live) == 0 {
+				h.noIndicator = true
 				continue
 			}
 		}

@@ -70,7 +70,8 @@ type MatchedIndicator struct {
 //
 // Report.Matches counts the events that match the query, the filters and
 // an indicator of the threat index; those whose indicators threat_query
-// leaves out at every execution that sees them count in MatchesUnseen.
+// leaves out at every execution that sees them count in
+// Report.MatchesNoIndicator.
 func WithThreat(indicators iter.Seq2[events.Record, error]) RunOption {
 	return func(c *runConfig) { c.threat = indicators }
 }

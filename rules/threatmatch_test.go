@@ -83,7 +83,7 @@ func TestScenarios(t *testing.T) {
 			}
 			if err := enc.Encode(map[string]any{
 				"matches": rep.Matches, "alerts": rep.AlertCount, "unseen": rep.MatchesUnseen,
-				"duplicates": rep.DuplicateEvents, "warnings": rep.Warnings,
+				"duplicates": rep.DuplicateEvents, "no_indicator": rep.MatchesNoIndicator, "warnings": rep.Warnings,
 			}); err != nil {
 				t.Fatal(err)
 			}

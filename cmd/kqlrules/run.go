@@ -21,6 +21,7 @@ type runCmd struct {
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
 	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
+	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
 	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order; - (or none) reads standard input."`
 }
 
@@ -42,6 +43,12 @@ func (c *runCmd) Run(e *env) error {
 	}
 	if c.AnyIndex {
 		opts = append(opts, rules.WithAnyIndex())
+	}
+	if len(c.Threat) > 0 {
+		if rule.Type != rules.TypeThreatMatch {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule, rule.Type)}
+		}
+		opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 	}
 	files := c.Events
 	if len(files) == 0 {
@@ -197,6 +204,14 @@ func writeReport(w io.Writer, r *rules.Report) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
 		r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+	if r.MatchesNoIndicator > 0 {
+		fmt.Fprintf(w, "indicator match: %d matching events had no indicator that threat_query finds at their executions\n", r.MatchesNoIndicator)
+	}
+	for _, s := range r.Warnings {
+		if s != rules.MaxSignalsWarning {
+			fmt.Fprintf(w, "warning: %s\n", s)
+		}
+	}
 	for _, x := range r.Runs {
 		if x.Warning != "" {
 			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)
