@@ -301,6 +301,9 @@ func exprOf(q esdsl.Query, nested string) (ast.Expr, error) {
 	case *esdsl.MatchAll:
 		return ast.MatchAll(0), nil
 	case *esdsl.Term:
+		if q.CaseInsensitive != nil && *q.CaseInsensitive {
+			return nil, fmt.Errorf("term %s: case_insensitive inside nested is not supported", q.Field)
+		}
 		return is(q.Field, q.Value)
 	case *esdsl.Match:
 		return is(q.Field, q.Query)
@@ -323,6 +326,9 @@ func exprOf(q esdsl.Query, nested string) (ast.Expr, error) {
 		}
 		return &or, nil
 	case *esdsl.Wildcard:
+		if q.CaseInsensitive != nil && *q.CaseInsensitive {
+			return nil, fmt.Errorf("wildcard %s: case_insensitive inside nested is not supported", q.Field)
+		}
 		parts, err := wildcardParts(q.Value)
 		if err != nil {
 			return nil, fmt.Errorf("wildcard %s: %w", q.Field, err)
@@ -360,10 +366,67 @@ func exprOf(q esdsl.Query, nested string) (ast.Expr, error) {
 		}
 		return &ast.NestedExpr{Path: field(q.Path), X: inner}, nil
 	case *esdsl.Bool:
-		return nil, errors.New("bool inside nested is not supported")
+		return boolExpr(q, nested)
 	}
 	b, _ := q.MarshalJSON()
 	return nil, fmt.Errorf("query %s is not supported in filters", b)
+}
+
+// boolExpr is the KQL tree of a bool query inside a nested query, where
+// every condition must hold within one element.
+func boolExpr(q *esdsl.Bool, nested string) (ast.Expr, error) {
+	var and ast.AndExpr
+	add := func(qs []esdsl.Query, neg bool) error {
+		for _, c := range qs {
+			x, err := exprOf(c, nested)
+			if err != nil {
+				return err
+			}
+			if neg {
+				x = &ast.NotExpr{X: x}
+			}
+			and.Args = append(and.Args, x)
+		}
+		return nil
+	}
+	if err := add(q.Must, false); err != nil {
+		return nil, err
+	}
+	if err := add(q.Filter, false); err != nil {
+		return nil, err
+	}
+	if err := add(q.MustNot, true); err != nil {
+		return nil, err
+	}
+	msm := q.MinimumShouldMatch
+	if msm == 0 && len(q.Must) == 0 && len(q.Filter) == 0 && len(q.Should) > 0 {
+		msm = 1
+	}
+	switch {
+	case msm > 1:
+		return nil, fmt.Errorf("bool: minimum_should_match %d is not supported (only 0 or 1)", msm)
+	case msm == 1:
+		var or ast.OrExpr
+		for _, c := range q.Should {
+			x, err := exprOf(c, nested)
+			if err != nil {
+				return nil, err
+			}
+			or.Args = append(or.Args, x)
+		}
+		if len(or.Args) == 1 {
+			and.Args = append(and.Args, or.Args[0])
+		} else {
+			and.Args = append(and.Args, &or)
+		}
+	}
+	switch len(and.Args) {
+	case 0:
+		return ast.MatchAll(0), nil
+	case 1:
+		return and.Args[0], nil
+	}
+	return &and, nil
 }
 
 var rangeOps = map[string]ast.RangeOp{"gt": ast.Gt, "gte": ast.Gte, "lt": ast.Lt, "lte": ast.Lte}
@@ -414,14 +477,4 @@ func wildcardParts(p string) ([]string, error) {
 		}
 	}
 	return append(parts, b.String()), nil
-}
-
-// exceptionsWarning says that an exception list attached to the rule was
-// not applied: its items live in Kibana, not in the rule file.
-func exceptionsWarning(l ExceptionList) string {
-	name := l.ListID
-	if name == "" {
-		name = l.ID
-	}
-	return fmt.Sprintf("exceptions_list: the items of exception list %q (type %s, namespace %s) live in Kibana and were not applied", name, cmpOr(l.Type, "detection"), cmpOr(l.NamespaceType, "single"))
 }

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
@@ -30,6 +31,10 @@ type runConfig struct {
 	evalOpts []eval.Option
 	ruleUUID string
 	threat   iter.Seq2[events.Record, error]
+
+	exceptions       []ExceptionItem
+	hasExceptions    bool
+	exceptionFilters []esdsl.Filter // built from exceptions, for the indicator search too
 }
 
 // WithVersion runs the query and index patterns of version n of the rule's

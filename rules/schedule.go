@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -79,6 +80,18 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
 	}
+	exc, excWarnings, err := exceptionFilter(rule, &cfg)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
+	if exc != nil {
+		ef, err := KibanaFilters([]json.RawMessage{exc})
+		if err != nil {
+			return nil, fmt.Errorf("rules: Run %s: exceptions: %w", rule.Name, err)
+		}
+		cfg.exceptionFilters = ef
+		filters = append(filters, ef...)
+	}
 	search, err := NewSearch(query, filters, cfg.evalOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
@@ -108,9 +121,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
 	}
-	for _, l := range rule.ExceptionsList {
-		rn.rep.Warnings = append(rn.rep.Warnings, exceptionsWarning(l))
-	}
+	rn.rep.Warnings = append(rn.rep.Warnings, excWarnings...)
 	if rule.Type == TypeThreatMatch {
 		warn := func(w string) { rn.rep.Warnings = append(rn.rep.Warnings, w) }
 		if rn.threat, err = newThreatMatcher(rule, &cfg, warn); err != nil {

@@ -129,6 +129,9 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 	if err != nil {
 		return nil, fmt.Errorf("threat_%w", err)
 	}
+	// get_threat_list.ts passes the rule's exception filter to the
+	// indicator search too.
+	filters = append(filters, cfg.exceptionFilters...)
 	path := r.ThreatIndicatorPath
 	if path == "" {
 		path = DefaultThreatIndicatorPath

@@ -18,7 +18,8 @@ import (
 // or rule.json) over events.ndjson, with the indicators of threat.ndjson
 // when there is one, and compares the alerts, one line each (the event, the
 // execution, and the alert document's threat.enrichments), and the report's
-// counts with scenario.golden.ndjson (-update rewrites it). Each scenario's
+// counts with scenario.golden.ndjson; exceptions.ndjson, when there is
+// one, is Kibana's exception list export (-update rewrites it). Each scenario's
 // files say what it checks; the expectations below are the alerted events.
 //
 // Kibana sources relied on: filters, kbn-es-query's buildEsQuery
@@ -52,6 +53,11 @@ func TestScenarios(t *testing.T) {
 		// u1: alice on her own host; u5: bob's indicator has no host, so
 		// the event must have one; u6: not watched
 		{"negate_entry", []string{"u2", "u3", "u4"}},
+		// p1: backup item; p3: updater item on windows (os_types); p4:
+		// signed by nobody (excluded entry); p5: not windows; p6: an item
+		// of a list the rule does not name. Kibana's buildExceptionFilter
+		// (kbn-securitysolution-list-utils).
+		{"exceptions", []string{"p2", "p4", "p5", "p6"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +69,18 @@ func TestScenarios(t *testing.T) {
 			var opts []rules.RunOption
 			if threat := filepath.Join(dir, "threat.ndjson"); exists(threat) {
 				opts = append(opts, rules.WithThreat(events.ReadFiles([]string{threat}, nil)))
+			}
+			if exc := filepath.Join(dir, "exceptions.ndjson"); exists(exc) {
+				f, err := os.Open(exc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				items, err := rules.ReadExceptions(f)
+				f.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts = append(opts, rules.WithExceptions(items))
 			}
 			rep, err := rules.Run(rule, events.ReadFiles([]string{filepath.Join(dir, "events.ndjson")}, nil), opts...)
 			if err != nil {
