@@ -162,19 +162,102 @@ type progFilter struct{ p *eval.Program }
 
 func (p progFilter) match(e eval.Event) bool { return p.p.MatchEvent(e) }
 
-// foldFilter is a case-insensitive term or wildcard: Elasticsearch
-// compares the keyword's indexed text lowercased with the value lowercased.
-type foldFilter struct {
-	path  *eval.Path
-	parts []string // lowercased pieces around '*'; one piece is an exact value
+// globFilter is a wildcard that eval's KQL matching cannot express: one
+// with '?' (any one character) or case_insensitive (also a
+// case-insensitive term). It matches the text Elasticsearch indexes for a
+// keyword (eval.KeywordText), lowercased on both sides when fold is set,
+// as Elasticsearch's case_insensitive does.
+type globFilter struct {
+	path *eval.Path
+	pat  []globTok
+	fold bool
 }
 
-func (f *foldFilter) match(e eval.Event) bool { return e.Values(f.path, f) }
+// globTok is one token of a wildcard pattern: a literal character, or
+// '*' (any run) or '?' (any one character) when any is set.
+type globTok struct {
+	r   rune
+	any bool
+}
+
+func (f *globFilter) match(e eval.Event) bool { return e.Values(f.path, f) }
 
 // Visit implements eval.Visitor.
-func (f *foldFilter) Visit(x any) bool {
+func (f *globFilter) Visit(x any) bool {
 	s, ok := eval.KeywordText(x)
-	return ok && ast.MatchWildcard(f.parts, strings.ToLower(s))
+	if !ok {
+		return false
+	}
+	if f.fold {
+		s = strings.ToLower(s)
+	}
+	return globMatch(f.pat, []rune(s))
+}
+
+// globPattern reads an Elasticsearch wildcard pattern: '*' and '?' are
+// wildcards, a backslash makes the next character literal (as in Lucene's
+// WildcardQuery).
+func globPattern(p string, fold bool) []globTok {
+	if fold {
+		p = strings.ToLower(p)
+	}
+	var out []globTok
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		switch rs[i] {
+		case '\\':
+			if i+1 < len(rs) {
+				i++
+				out = append(out, globTok{r: rs[i]})
+			}
+		case '*', '?':
+			out = append(out, globTok{r: rs[i], any: true})
+		default:
+			out = append(out, globTok{r: rs[i]})
+		}
+	}
+	return out
+}
+
+// globMatch reports whether the whole of s matches the pattern, with the
+// usual backtracking to the last '*' (linear space, at worst quadratic
+// time).
+func globMatch(pat []globTok, s []rune) bool {
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(pat) && pat[pi].any && pat[pi].r == '*':
+			star, mark = pi, si
+			pi++
+		case pi < len(pat) && (pat[pi].any && pat[pi].r == '?' || !pat[pi].any && pat[pi].r == s[si]):
+			pi++
+			si++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(pat) && pat[pi].any && pat[pi].r == '*' {
+		pi++
+	}
+	return pi == len(pat)
+}
+
+// hasQuestion reports whether a wildcard pattern has an unescaped '?'.
+func hasQuestion(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			i++
+		case '?':
+			return true
+		}
+	}
+	return false
 }
 
 // compileFilter is the one place a filter's Query DSL becomes a matcher.
@@ -191,8 +274,8 @@ func filterOf(q esdsl.Query, nested string, opts []eval.Option) (filterMatcher, 
 	if q, ok := q.(*esdsl.Bool); ok {
 		return boolFilter(q, nested, opts)
 	}
-	if fold, ok, err := foldOf(q, nested); ok || err != nil {
-		return fold, err
+	if g, ok, err := globOf(q); ok || err != nil {
+		return g, err
 	}
 	x, err := exprOf(q, nested)
 	if err != nil {
@@ -253,9 +336,9 @@ func boolFilter(q *esdsl.Bool, nested string, opts []eval.Option) (filterMatcher
 	return all, nil
 }
 
-// foldOf compiles a case-insensitive term or wildcard; ok is false for
-// other queries.
-func foldOf(q esdsl.Query, nested string) (filterMatcher, bool, error) {
+// globOf compiles a case-insensitive term, and a wildcard that is
+// case-insensitive or has a '?'; ok is false for other queries.
+func globOf(q esdsl.Query) (filterMatcher, bool, error) {
 	switch q := q.(type) {
 	case *esdsl.Term:
 		if q.CaseInsensitive == nil || !*q.CaseInsensitive {
@@ -265,19 +348,17 @@ func foldOf(q esdsl.Query, nested string) (filterMatcher, bool, error) {
 		if err != nil {
 			return nil, true, fmt.Errorf("term %s: %w", q.Field, err)
 		}
-		return &foldFilter{path: eval.NewPath(q.Field), parts: []string{strings.ToLower(s)}}, true, nil
+		var pat []globTok
+		for _, r := range strings.ToLower(s) {
+			pat = append(pat, globTok{r: r})
+		}
+		return &globFilter{path: eval.NewPath(q.Field), pat: pat, fold: true}, true, nil
 	case *esdsl.Wildcard:
-		if q.CaseInsensitive == nil || !*q.CaseInsensitive {
+		fold := q.CaseInsensitive != nil && *q.CaseInsensitive
+		if !fold && !hasQuestion(q.Value) {
 			return nil, false, nil
 		}
-		parts, err := wildcardParts(q.Value)
-		if err != nil {
-			return nil, true, fmt.Errorf("wildcard %s: %w", q.Field, err)
-		}
-		for i := range parts {
-			parts[i] = strings.ToLower(parts[i])
-		}
-		return &foldFilter{path: eval.NewPath(q.Field), parts: parts}, true, nil
+		return &globFilter{path: eval.NewPath(q.Field), pat: globPattern(q.Value, fold), fold: fold}, true, nil
 	}
 	return nil, false, nil
 }

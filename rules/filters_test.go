@@ -17,7 +17,8 @@ func TestSearchFilters(t *testing.T) {
 	ev := map[string]any{
 		"host.name": "Web-1", "user.name": "alice", "source.port": json.Number("51000"),
 		"source.ip": "10.1.2.3", "@timestamp": "2024-03-01T10:00:00Z",
-		"process": map[string]any{"name": "PowerShell.exe", "args": []any{"-enc", "abc"}},
+		"process":   map[string]any{"name": "PowerShell.exe", "args": []any{"-enc", "abc"}},
+		"file.path": `C:\Windows\x.dll`,
 	}
 	tests := []struct {
 		name    string
@@ -42,6 +43,11 @@ func TestSearchFilters(t *testing.T) {
 		{"wildcard", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"Power*.exe"}}}}]`, true},
 		{"wildcard case-sensitive", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"power*"}}}}]`, false},
 		{"wildcard case_insensitive", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"POWER*","case_insensitive":true}}}}]`, true},
+		{"wildcard with ?", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"Power?hell.*"}}}}]`, true},
+		{"wildcard ? is one character", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"Power?ell.exe"}}}}]`, false},
+		{"wildcard escaped ?", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"Power\\?hell.exe"}}}}]`, false},
+		{"wildcard ? case_insensitive", "", `[{"meta":{},"query":{"wildcard":{"process.name":{"value":"?OWERSHELL.EXE","case_insensitive":true}}}}]`, true},
+		{"Windows path as Elastic's rules write it", "", `[{"meta":{},"query":{"wildcard":{"file.path":{"value":"?:\\\\Windows\\\\*.dll"}}}}]`, true},
 		{"terms", "", `[{"meta":{},"query":{"terms":{"user.name":["bob","alice"]}}}]`, true},
 		{"terms on an array", "", `[{"meta":{},"query":{"terms":{"process.args":["abc"]}}}]`, true},
 		{"ip in a CIDR", "", `[{"meta":{},"query":{"term":{"source.ip":"10.0.0.0/8"}}}]`, true},
@@ -82,7 +88,7 @@ func TestSearchFilterErrors(t *testing.T) {
 		{`[1]`, "filters[0]: want a filter object"},
 		{`[{"meta":{"negate":"yes"}}]`, "filters[0].meta:"},
 		{`[{"meta":{},"query":{"nope":{}}}]`, "filters[0]:"},
-		{`[{"meta":{},"match_all":{}},{"meta":{},"query":{"wildcard":{"f":"a?c"}}}]`, "filters[1]: wildcard f: pattern \"a?c\": '?' is not supported"},
+		{`[{"meta":{},"match_all":{}},{"meta":{},"query":{"nested":{"path":"p","query":{"wildcard":{"p.f":"a?c"}}}}}]`, "filters[1]: wildcard p.f: pattern \"a?c\": '?' is not supported"},
 		{`[{"meta":{},"query":{"bool":{"should":[{"match_all":{}}],"minimum_should_match":2}}}]`, "minimum_should_match 2 is not supported"},
 		{`[{"meta":{},"query":{"term":{"source.ip":"not an address"}}}]`, "filters[0]: source.ip:"},
 		{`[{"meta":{},"query":{"query_string":{"query":"a"}}}]`, "is not supported in filters"},

@@ -15,6 +15,11 @@ import (
 // rule's max_signals.
 const MaxSignalsWarning = "This rule reached the maximum alert limit for the rule execution. Some alerts were not created."
 
+// ErrUnsupported is wrapped by Run's error for a rule whose type or setting
+// this package does not replay yet (the error says which); such a rule is
+// skipped rather than run as something it is not.
+var ErrUnsupported = errors.New("not supported")
+
 // maxSamples bounds the rejected lines and time-less events a Report lists
 // (all are counted).
 const maxSamples = 20
@@ -78,7 +83,12 @@ func WithRuleUUID(id string) RunOption { return func(c *runConfig) { c.ruleUUID 
 //
 //	EventsRead    = EventsEvaluated + EventsRejected
 //	EventsEvaluated = EventsNoIndex + EventsOtherIndex + EventsNoTime + EventsInScope
-//	Matches       = AlertCount + AlertsLost + MatchesUnseen + DuplicateEvents + MatchesNoIndicator
+//	Matches       = MatchesAlerted + MatchesNotAlerted + AlertsLost + MatchesUnseen + DuplicateEvents
+//
+// For a query rule without alert suppression MatchesAlerted = AlertCount
+// and MatchesNotAlerted = 0; a threshold alert stands for the events of its
+// group, a suppressed alert for the events folded into it, and a new terms
+// alert for its first event only.
 type Report struct {
 	Rule           string   `json:"rule"`
 	RuleID         string   `json:"rule_id"`
@@ -125,11 +135,21 @@ type Report struct {
 	// DuplicateEvents counts matching events whose identity (_index and
 	// _id, or content) had already given an alert.
 	DuplicateEvents int `json:"duplicate_events"`
-	// MatchesNoIndicator counts, for an indicator match rule, matching
-	// events that executions saw but whose indicators threat_query (or
-	// threat_filters) left out at each of them, such as an indicator
-	// older than threat_query's "now-30d".
-	MatchesNoIndicator int `json:"matches_no_indicator,omitempty"`
+	// MatchesAlerted counts matching events an alert stands for: its own
+	// event, the events a threshold alert counts, the events suppressed
+	// into an alert.
+	MatchesAlerted int `json:"matches_alerted"`
+	// MatchesNotAlerted counts matching events executions saw that no
+	// alert stands for: in a threshold group under the threshold, or with
+	// a term already in the new terms history.
+	MatchesNotAlerted int `json:"matches_not_alerted"`
+
+	// Threshold, NewTerms and Suppression are the counts of the rule
+	// type's replay; nil when they do not apply.
+	Threshold   *ThresholdReport   `json:"threshold,omitempty"`
+	NewTerms    *NewTermsReport    `json:"new_terms,omitempty"`
+	Suppression *SuppressionReport `json:"suppression,omitempty"`
+	ThreatMatch *ThreatMatchReport `json:"threat_match,omitempty"`
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`

@@ -57,8 +57,8 @@ func checkCounts(t testing.TB, r *rules.Report) {
 	if r.EventsEvaluated != r.EventsNoIndex+r.EventsOtherIndex+r.EventsNoTime+r.EventsInScope {
 		t.Errorf("evaluated %d != no index %d + other index %d + no time %d + in scope %d", r.EventsEvaluated, r.EventsNoIndex, r.EventsOtherIndex, r.EventsNoTime, r.EventsInScope)
 	}
-	if r.Matches != r.AlertCount+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents+r.MatchesNoIndicator {
-		t.Errorf("matches %d != alerts %d + lost %d + unseen %d + duplicates %d + no indicator %d", r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents, r.MatchesNoIndicator)
+	if r.Matches != r.AlertCount+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents {
+		t.Errorf("matches %d != alerts %d + lost %d + unseen %d + duplicates %d", r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
 	}
 	sum := 0
 	for _, x := range r.Runs {

@@ -17,15 +17,15 @@ type hit struct {
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
-	noIndicator               bool  // threat_match: an execution saw it without a live indicator
-	groups                    []int // threat_match: the indicator mappings it matches
+	missing                   bool  // counted as missing a group_by field
+	groups                    []int // threat_match: the indicator mappings it matches, whatever the time
 }
 
 type runner struct {
 	cfg      runConfig
 	rule     *Rule
 	rep      *Report
-	search   *Search        // the query AND the rule's filters
+	search   *Search        // the query AND the rule's filters and exceptions
 	threat   *threatMatcher // threat_match: the indicators
 	patterns indexPatterns
 	interval int64      // ms
@@ -41,6 +41,15 @@ type runner struct {
 
 	buf     []*hit // waiting hits, by time
 	alerted map[string]bool
+	exec    executor
+}
+
+// executor makes a rule type's alerts: execute is called for each
+// execution with its window (the waiting hits up to the execution's time,
+// by time); observe with every matching event as it arrives.
+type executor interface {
+	execute(e int64, ex *Execution, win []*hit) error
+	observe(h *hit)
 }
 
 func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
@@ -114,6 +123,9 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if rule.TimestampOverride != "" {
 		rn.tsPath = eval.NewPath(rule.TimestampOverride)
 		tsField = rule.TimestampOverride + ", else @timestamp"
+		if rule.TimestampOverrideFallbackDisabled {
+			tsField = rule.TimestampOverride
+		}
 	}
 	rn.rep = &Report{
 		Rule: rule.Name, RuleID: rule.RuleID, RuleUUID: cfg.ruleUUID, Version: version,
@@ -121,15 +133,14 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
 	}
-	rn.rep.Warnings = append(rn.rep.Warnings, excWarnings...)
-	if rule.Type == TypeThreatMatch {
-		warn := func(w string) { rn.rep.Warnings = append(rn.rep.Warnings, w) }
-		if rn.threat, err = newThreatMatcher(rule, &cfg, warn); err != nil {
-			return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
-		}
+	for _, w := range excWarnings {
+		rn.warn(w)
 	}
 	// the rule run is the version's: alerts carry its query and index
 	rn.rule = rule
+	if rn.exec, err = rn.executor(); err != nil {
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
 	return rn, nil
 }
 
@@ -200,6 +211,7 @@ func (rn *runner) add(ev events.Record) error {
 		return 1
 	})
 	rn.buf = slices.Insert(rn.buf, i, h)
+	rn.exec.observe(h)
 	return nil
 }
 
@@ -246,12 +258,13 @@ func (rn *runner) drop(cut int64) {
 		h := rn.buf[n]
 		switch {
 		case h.alerted:
+			rn.rep.MatchesAlerted++
 		case h.dup:
 			rn.rep.DuplicateEvents++
 		case h.trunc:
 			rn.rep.AlertsLost++
-		case h.noIndicator && !h.seen:
-			rn.rep.MatchesNoIndicator++
+		case h.seen:
+			rn.rep.MatchesNotAlerted++
 		default:
 			rn.rep.MatchesUnseen++
 		}
@@ -263,26 +276,53 @@ func (rn *runner) drop(cut int64) {
 	}
 }
 
-// execute runs the execution at time e over the waiting hits.
+// execute runs the execution at time e over the waiting hits: the hits up
+// to e are its window; the rule type's executor makes the alerts.
 func (rn *runner) execute(e int64) error {
 	ex := Execution{Time: time.UnixMilli(e).UTC(), From: time.UnixMilli(e - rn.lookBack).UTC()}
-	if rn.threat != nil {
-		rn.threat.at(e)
+	n := 0
+	for n < len(rn.buf) && rn.buf[n].t <= e {
+		rn.buf[n].seen = true
+		n++
 	}
-	for _, h := range rn.buf {
-		if h.t > e {
-			break
-		}
-		var live []int
-		if rn.threat != nil {
-			// the indicators threat_query finds at this execution
-			if live = rn.threat.live(h.groups); len(live) == 0 {
-				h.noIndicator = true
-				continue
-			}
-		}
-		ex.Hits++
-		h.seen = true
+	ex.Hits = n
+	if err := rn.exec.execute(e, &ex, rn.buf[:n]); err != nil {
+		return err
+	}
+	if ex.Truncated > 0 {
+		ex.Warning = MaxSignalsWarning
+		rn.warn(MaxSignalsWarning)
+	}
+	rn.rep.Runs = append(rn.rep.Runs, ex)
+	return nil
+}
+
+// warn adds a distinct warning to the report.
+func (rn *runner) warn(w string) {
+	if !slices.Contains(rn.rep.Warnings, w) {
+		rn.rep.Warnings = append(rn.rep.Warnings, w)
+	}
+}
+
+// emit hands an alert to WithAlertFunc or keeps it in the report.
+func (rn *runner) emit(a *Alert) error {
+	rn.rep.AlertCount++
+	if rn.cfg.onAlert != nil {
+		return rn.cfg.onAlert(a)
+	}
+	rn.rep.Alerts = append(rn.rep.Alerts, a)
+	return nil
+}
+
+// queryExec is the query rule's executor: one alert per new matching event,
+// its oldest new hits first, at most max_signals an execution.
+type queryExec struct{ rn *runner }
+
+func (x queryExec) observe(*hit) {}
+
+func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
+	rn := x.rn
+	for _, h := range win {
 		switch {
 		case h.alerted:
 			ex.Duplicates++
@@ -296,27 +336,20 @@ func (rn *runner) execute(e int64) error {
 			ex.Alerts++
 			h.alerted = true
 			rn.alerted[h.key] = true
-			rn.rep.AlertCount++
-			a := rn.newAlert(h, ex.Time)
-			if rn.threat != nil {
-				a.Enrichments = rn.threat.enrichments(h.ev.Fields, live)
-			}
-			if rn.cfg.onAlert != nil {
-				if err := rn.cfg.onAlert(a); err != nil {
-					return err
-				}
-			} else {
-				rn.rep.Alerts = append(rn.rep.Alerts, a)
+			if err := rn.emit(rn.newAlert(h, ex.Time)); err != nil {
+				return err
 			}
 		}
 	}
-	if ex.Truncated > 0 {
-		ex.Warning = MaxSignalsWarning
-		if !slices.Contains(rn.rep.Warnings, MaxSignalsWarning) {
-			rn.rep.Warnings = append(rn.rep.Warnings, MaxSignalsWarning)
-		}
+	return nil
+}
+
+// finish ends the executor's own bookkeeping, for executors that hold
+// alerts back (suppression over a duration).
+func (rn *runner) finishExec() error {
+	if f, ok := rn.exec.(interface{ finish() error }); ok {
+		return f.finish()
 	}
-	rn.rep.Runs = append(rn.rep.Runs, ex)
 	return nil
 }
 
@@ -330,6 +363,9 @@ func (rn *runner) finish() error {
 		last = rn.cfg.now
 	}
 	err := rn.advance(last + 1)
+	if err == nil {
+		err = rn.finishExec()
+	}
 	rn.drop(rn.clock + rn.lookBack + rn.interval + 1) // everything
 	first := rn.alignUp(rn.minT)
 	if last >= first {
@@ -351,6 +387,9 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 			}
 			return t.UnixMilli(), ""
 		}
+		if rn.rule.TimestampOverrideFallbackDisabled {
+			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
+		}
 	}
 	v, ok := firstValue(fields, rn.atPath)
 	if !ok {
@@ -364,4 +403,34 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 		return 0, fmt.Sprintf("@timestamp is not a date: %v", v)
 	}
 	return t.UnixMilli(), ""
+}
+
+// executor chooses the rule type's executor. A type or setting this package
+// does not replay is an error wrapping ErrUnsupported: nothing runs as
+// something it is not.
+func (rn *runner) executor() (executor, error) {
+	r := rn.rule
+	switch r.Type {
+	case TypeQuery, "":
+		if r.AlertSuppression != nil {
+			return newSuppressExec(rn), nil
+		}
+		return queryExec{rn}, nil
+	case TypeThreshold:
+		if r.AlertSuppression != nil {
+			return nil, fmt.Errorf("%w: alert suppression on a threshold rule is not replayed yet", ErrUnsupported)
+		}
+		return newThresholdExec(rn)
+	case TypeThreatMatch:
+		if r.AlertSuppression != nil {
+			return nil, fmt.Errorf("%w: alert suppression on an indicator match rule is not replayed yet", ErrUnsupported)
+		}
+		return newThreatExec(rn)
+	case TypeNewTerms:
+		if r.AlertSuppression != nil {
+			return nil, fmt.Errorf("%w: alert suppression on a new terms rule is not replayed yet", ErrUnsupported)
+		}
+		return newNewTermsExec(rn)
+	}
+	return nil, fmt.Errorf("%w: rule type %s is not replayed yet", ErrUnsupported, r.Type)
 }

@@ -19,6 +19,10 @@ const DefaultThreatIndicatorPath = "threat.indicator"
 // indicator match rule writes (Kibana's ENRICHMENT_TYPES.IndicatorMatchRule).
 const EnrichmentTypeIndicatorMatch = "indicator_match_rule"
 
+// NoIndicatorsWarning is the report's warning for an indicator match rule
+// run without WithThreat: with an empty threat index it cannot alert.
+const NoIndicatorsWarning = "No indicator documents were given (WithThreat, --threat): an indicator match rule cannot alert without its threat index."
+
 // maxEnrichments caps the enrichments of one alert, as Kibana's
 // MAX_NUMBER_OF_SIGNAL_MATCHES does.
 const maxEnrichments = 200
@@ -52,6 +56,8 @@ type MatchedIndicator struct {
 // WithThreat gives the indicator documents of an indicator match rule
 // (type threat_match), read once before the run and kept in memory. An
 // error from indicators (a bad line included) ends Run with that error.
+// Without it the rule runs on an empty threat index, with
+// NoIndicatorsWarning.
 //
 // As Kibana's detection engine runs the rule (create_threat_signals.ts),
 // an event alerts when it matches the query and filters, is in the
@@ -69,9 +75,9 @@ type MatchedIndicator struct {
 // threat.enrichments (Alert.Enrichments).
 //
 // Report.Matches counts the events that match the query, the filters and
-// an indicator of the threat index; those whose indicators threat_query
-// leaves out at every execution that sees them count in
-// Report.MatchesNoIndicator.
+// an indicator of the threat index; one that executions saw only while
+// threat_query left its indicators out counts in MatchesNotAlerted (and
+// in Report.ThreatMatch.EventsNoIndicator).
 func WithThreat(indicators iter.Seq2[events.Record, error]) RunOption {
 	return func(c *runConfig) { c.threat = indicators }
 }
@@ -80,6 +86,79 @@ func WithThreat(indicators iter.Seq2[events.Record, error]) RunOption {
 type indicator struct {
 	fields    map[string]any
 	index, id string
+}
+
+// ThreatMatchReport is the indicator match part of a Report.
+type ThreatMatchReport struct {
+	// IndicatorsRead counts the indicator documents given; Indicators
+	// those in the rule's threat index (threat_index, or index-less with
+	// WithAnyIndex).
+	IndicatorsRead int `json:"indicators_read"`
+	Indicators     int `json:"indicators"`
+	// Mappings counts the (indicator, mapping) pairs an event can match:
+	// a mapping is left out for an indicator without exactly one value
+	// in a plain entry's field.
+	Mappings int `json:"mappings"`
+	// EventsNoIndicator counts the matching events an execution saw while
+	// threat_query and threat_filters left out all their indicators.
+	EventsNoIndicator int `json:"events_no_indicator"`
+}
+
+// threatExec is the indicator match rule's executor: a query rule's, for
+// the events with an indicator that threat_query finds at the execution,
+// and their alerts enriched.
+type threatExec struct {
+	rn   *runner
+	seen map[*hit]bool // hits counted in EventsNoIndicator
+}
+
+func newThreatExec(rn *runner) (executor, error) {
+	warn := func(w string) { rn.warn(w) }
+	tm, rep, err := newThreatMatcher(rn.rule, &rn.cfg, warn)
+	if err != nil {
+		return nil, err
+	}
+	rn.threat = tm
+	rn.rep.ThreatMatch = rep
+	return &threatExec{rn: rn, seen: map[*hit]bool{}}, nil
+}
+
+func (x *threatExec) observe(*hit) {}
+
+func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
+	rn, tm := x.rn, x.rn.threat
+	tm.at(e)
+	for _, h := range win {
+		live := tm.live(h.groups)
+		if len(live) == 0 {
+			ex.Hits--
+			if !x.seen[h] {
+				x.seen[h] = true
+				rn.rep.ThreatMatch.EventsNoIndicator++
+			}
+			continue
+		}
+		switch {
+		case h.alerted:
+			ex.Duplicates++
+		case rn.alerted[h.key]:
+			ex.Duplicates++
+			h.dup = true
+		case ex.Alerts >= rn.rep.MaxSignals:
+			ex.Truncated++
+			h.trunc = true
+		default:
+			ex.Alerts++
+			h.alerted = true
+			rn.alerted[h.key] = true
+			a := rn.newAlert(h, ex.Time)
+			a.Enrichments = tm.enrichments(h.ev.Fields, live)
+			if err := rn.emit(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // threatGroup is one mapping (an AND of entries) filled with the values of
@@ -105,29 +184,31 @@ type threatMatcher struct {
 // newThreatMatcher reads the rule's indicator settings and the indicators
 // of its threat index, and fills each mapping with each indicator's values.
 // warn records a problem that leaves one indicator's mapping out.
-func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatcher, error) {
+func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatcher, *ThreatMatchReport, error) {
 	if r.ThreatLanguage != "" && r.ThreatLanguage != LanguageKuery {
-		return nil, fmt.Errorf("threat_language %s is not supported, only kuery", r.ThreatLanguage)
+		return nil, nil, fmt.Errorf("threat_language %s is not supported, only kuery", r.ThreatLanguage)
 	}
 	if len(r.ThreatMapping) == 0 {
-		return nil, errors.New("threat_mapping: want at least one mapping")
+		return nil, nil, errors.New("threat_mapping: want at least one mapping")
 	}
 	for i, m := range r.ThreatMapping {
 		if len(m.Entries) == 0 {
-			return nil, fmt.Errorf("threat_mapping[%d].entries: want at least one entry", i)
+			return nil, nil, fmt.Errorf("threat_mapping[%d].entries: want at least one entry", i)
 		}
 		for j, e := range m.Entries {
 			if e.Field == "" || e.Value == "" {
-				return nil, fmt.Errorf("threat_mapping[%d].entries[%d]: want field and value, the event and indicator field names", i, j)
+				return nil, nil, fmt.Errorf("threat_mapping[%d].entries[%d]: want field and value, the event and indicator field names", i, j)
 			}
 		}
 	}
-	if cfg.threat == nil {
-		return nil, errors.New("an indicator match rule needs its indicator documents (WithThreat, --threat)")
+	indicators := cfg.threat
+	if indicators == nil {
+		warn(NoIndicatorsWarning)
+		indicators = func(func(events.Record, error) bool) {}
 	}
 	filters, err := KibanaFilters(r.ThreatFilters)
 	if err != nil {
-		return nil, fmt.Errorf("threat_%w", err)
+		return nil, nil, fmt.Errorf("threat_%w", err)
 	}
 	// get_threat_list.ts passes the rule's exception filter to the
 	// indicator search too.
@@ -140,13 +221,15 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 	clock := eval.WithClock(func() time.Time { return time.UnixMilli(tm.now) })
 	tm.query, err = NewSearch(r.ThreatQuery, filters, append(append([]eval.Option{}, cfg.evalOpts...), clock)...)
 	if err != nil {
-		return nil, fmt.Errorf("threat_%w", err)
+		return nil, nil, fmt.Errorf("threat_%w", err)
 	}
+	rep := &ThreatMatchReport{}
 	patterns := compilePatterns(r.ThreatIndex)
-	for rec, err := range cfg.threat {
+	for rec, err := range indicators {
 		if err != nil {
-			return nil, fmt.Errorf("indicators: %w", err)
+			return nil, nil, fmt.Errorf("indicators: %w", err)
 		}
+		rep.IndicatorsRead++
 		index, ok := eventIndex(rec.Fields)
 		if ok && !patterns.match(index) || !ok && !cfg.anyIndex {
 			continue
@@ -168,7 +251,8 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 			tm.groups = append(tm.groups, threatGroup{ind: i, entries: m.Entries, prog: prog})
 		}
 	}
-	return tm, nil
+	rep.Indicators, rep.Mappings = len(tm.indicators), len(tm.groups)
+	return tm, rep, nil
 }
 
 // groupQuery is Kibana's createInnerAndClauses for one mapping and one

@@ -86,7 +86,9 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkCounts(t, rep)
+			if rep.Matches != rep.MatchesAlerted+rep.MatchesNotAlerted+rep.AlertsLost+rep.MatchesUnseen+rep.DuplicateEvents {
+				t.Errorf("matches %d != alerted %d + not alerted %d + lost %d + unseen %d + duplicates %d", rep.Matches, rep.MatchesAlerted, rep.MatchesNotAlerted, rep.AlertsLost, rep.MatchesUnseen, rep.DuplicateEvents)
+			}
 			var ids []string
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
@@ -101,7 +103,8 @@ func TestScenarios(t *testing.T) {
 			}
 			if err := enc.Encode(map[string]any{
 				"matches": rep.Matches, "alerts": rep.AlertCount, "unseen": rep.MatchesUnseen,
-				"duplicates": rep.DuplicateEvents, "no_indicator": rep.MatchesNoIndicator, "warnings": rep.Warnings,
+				"duplicates": rep.DuplicateEvents, "not_alerted": rep.MatchesNotAlerted, "warnings": rep.Warnings,
+				"threat_match": rep.ThreatMatch,
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -199,6 +199,35 @@ func (p *progress) done() {
 	}
 }
 
+// writeTypeReport writes the rule type's counts and the run's warnings
+// other than max_signals (which the executions list).
+func writeTypeReport(w io.Writer, r *rules.Report) {
+	if r.MatchesAlerted != r.AlertCount || r.MatchesNotAlerted > 0 {
+		fmt.Fprintf(w, "matches an alert stands for: %d, seen without an alert: %d\n", r.MatchesAlerted, r.MatchesNotAlerted)
+	}
+	if t := r.Threshold; t != nil {
+		fmt.Fprintf(w, "threshold: %d groups evaluated, %d alerted, %d under the threshold, %d left out by max_signals; %d events left out by the signal history, %d without a threshold field\n",
+			t.GroupsEvaluated, t.GroupsAlerted, t.GroupsBelow, t.GroupsTruncated, t.EventsInHistory, t.EventsMissingField)
+	}
+	if n := r.NewTerms; n != nil {
+		fmt.Fprintf(w, "new terms: %d terms in history, %d evaluated, %d new, %d known; %d events without a term\n",
+			n.TermsInHistory, n.TermsEvaluated, n.TermsNew, n.TermsKnown, n.EventsMissingField)
+	}
+	if s := r.Suppression; s != nil {
+		fmt.Fprintf(w, "suppression: %d groups, %d alerts, %d events suppressed, %d events missing a group_by field\n",
+			s.Groups, s.Alerts, s.Suppressed, s.MissingFields)
+	}
+	if t := r.ThreatMatch; t != nil {
+		fmt.Fprintf(w, "indicator match: %d indicators read, %d in the threat index, %d indicator mappings; %d events seen without an indicator that threat_query finds\n",
+			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
+	}
+	for _, x := range r.Warnings {
+		if x != rules.MaxSignalsWarning {
+			fmt.Fprintf(w, "warning: %s\n", x)
+		}
+	}
+}
+
 // writeReport writes the human-readable run report.
 func writeReport(w io.Writer, r *rules.Report) {
 	fmt.Fprintf(w, "rule: %s (%s), version %d\n", r.Rule, r.RuleID, r.Version)
@@ -217,14 +246,7 @@ func writeReport(w io.Writer, r *rules.Report) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
 		r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
-	if r.MatchesNoIndicator > 0 {
-		fmt.Fprintf(w, "indicator match: %d matching events had no indicator that threat_query finds at their executions\n", r.MatchesNoIndicator)
-	}
-	for _, s := range r.Warnings {
-		if s != rules.MaxSignalsWarning {
-			fmt.Fprintf(w, "warning: %s\n", s)
-		}
-	}
+	writeTypeReport(w, r)
 	for _, x := range r.Runs {
 		if x.Warning != "" {
 			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)
