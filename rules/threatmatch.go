@@ -427,3 +427,9 @@ func atomic(fields map[string]any, field string) any {
 	}
 	return c.vals
 }
+
+// quoted is a quoted KQL literal: its text matched as a phrase (exact on
+// keyword, number, ip, date and boolean fields).
+func quoted(s string) *ast.Literal {
+	return &ast.Literal{Raw: ast.Quote(s), Kind: ast.String, Quoted: true, Text: s}
+}
