@@ -166,6 +166,16 @@ func (rn *runner) add(ev events.Record) error {
 		}
 		return nil
 	}
+	if field, refused := rn.search.Query().Rejects(ev.Fields); refused {
+		// Elasticsearch would have refused the document at index time
+		// (a mapper_parsing_exception): no execution can find it. (An
+		// unusable event time, counted above, is such a refusal too.)
+		rep.EventsRefused++
+		if len(rep.Refused) < maxSamples {
+			rep.Refused = append(rep.Refused, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, field))
+		}
+		return nil
+	}
 	rep.EventsInScope++
 	if !rn.started {
 		rn.started = true

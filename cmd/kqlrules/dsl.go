@@ -36,20 +36,20 @@ func (c *dslCmd) Run(e *env) error {
 	case c.JSONL:
 		return dslJSONL(e.stdin, e.stdout, dv)
 	case c.Rule != "" && c.Query != "":
-		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY or --rule FILE, not both"}
+		return failf("dsl", "give a QUERY or --rule FILE, not both")
 	case c.Rule != "":
 		return c.rule(e, dv)
 	case c.Body || c.Path:
-		return &exitError{status: 2, msg: "kqlrules dsl: --body and --path go with --rule"}
+		return failf("dsl", "--body and --path go with --rule")
 	case c.Query == "":
-		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY, - for standard input, or --rule FILE"}
+		return failf("dsl", "give a QUERY, - for standard input, or --rule FILE")
 	}
 	src, err := e.readInput(c.Query, "")
 	if err != nil {
 		return err
 	}
 	cfg := c.config(esdsl.Config{AllowLeadingWildcards: true})
-	q, err := translate(src, dv, cfg)
+	q, err := translate(querySrc{name: "query", text: src}, dv, cfg)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (c *dslCmd) dataView() (*esdsl.DataView, error) {
 				return dv, nil
 			}
 		}
-		return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.DataView, err)}
+		return nil, fail(exitFailed, fileProblem(c.DataView, err))
 	}
 	s, err := loadSchema("dsl", c.Schema)
 	if err != nil {
@@ -91,19 +91,15 @@ func (c *dslCmd) dataView() (*esdsl.DataView, error) {
 }
 
 // translate parses src and builds its DSL; errors end the command with
-// status 1 and point at the query.
-func translate(src string, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, error) {
-	x, err := kql.Parse(src)
+// status 2 and point at the query.
+func translate(qs querySrc, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, error) {
+	x, err := qs.parse(exitFailed)
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, err
 	}
 	q, err := esdsl.FromKQL(x, dv, cfg)
 	if err != nil {
-		var de *esdsl.Error
-		if errors.As(err, &de) {
-			return nil, &exitError{status: 1, msg: fmt.Sprintf("%s: %s", de.Pos.Position(src), de.Msg)}
-		}
-		return nil, err
+		return nil, fail(exitFailed, qs.problems(err)...)
 	}
 	return q, nil
 }
@@ -113,19 +109,20 @@ func translate(src string, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, e
 func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	r, err := loadRule(c.Rule)
 	if err != nil {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %v", err)}
+		return fail(exitFailed, ruleProblems(c.Rule, err)...)
 	}
-	if r.Language != rules.LanguageKuery {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: the rule's language is %q; only kuery (KQL) rules are translated", c.Rule, r.Language)}
+	src, err := ruleQuery(r, c.Rule, 0)
+	if err != nil {
+		return err
 	}
 	cfg := c.config(esdsl.DetectionEngineConfig())
-	q, err := translate(r.Query, dv, cfg)
+	q, err := translate(src, dv, cfg)
 	if err != nil {
 		return err
 	}
 	filters, err := rules.KibanaFilters(r.Filters)
 	if err != nil {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.Rule, err)}
+		return fail(exitFailed, problem{File: c.Rule, Line: r.Source.Line("rule.filters"), Severity: sevError, Msg: err.Error()})
 	}
 	to, _ := r.Extra["to"].(string)
 	if to == "" {

@@ -20,13 +20,13 @@ type matchCmd struct {
 // not JSON objects are reported on stderr and skipped; they make the exit
 // status 2 only when nothing matched.
 func (c *matchCmd) Run(e *env) error {
-	query, err := queryOf("match", c.Query, c.Rule, 0)
+	query, err := locateQuery("match", c.Query, c.Rule, 0)
 	if err != nil {
 		return err
 	}
-	prog, err := compileQuery(query, true)
+	prog, err := query.compile()
 	if err != nil {
-		return &exitError{status: 2, msg: err.Error()}
+		return err
 	}
 	files := c.Files
 	if len(files) == 0 {
@@ -43,9 +43,9 @@ func (c *matchCmd) Run(e *env) error {
 			var evErr *events.Error
 			if !errors.As(err, &evErr) {
 				out.Flush()
-				return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+				return fail(exitFailed, fileProblem("", err))
 			}
-			fmt.Fprintln(e.stderr, "kqlrules match:", err)
+			fmt.Fprintln(e.stderr, fileProblem("", err))
 			bad++
 			continue
 		}
@@ -64,7 +64,7 @@ func (c *matchCmd) Run(e *env) error {
 		}
 		if err != nil {
 			out.Flush()
-			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+			return failf("match", "%v", err)
 		}
 	}
 	switch {
