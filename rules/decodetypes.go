@@ -109,9 +109,13 @@ func (d *decoder) rawList(v any, f string) []json.RawMessage {
 	return out
 }
 
-// strOrStrs decodes a string or an array of strings.
+// strOrStrs decodes a string or an array of strings; an empty string is
+// no value, as Kibana's normalizeThresholdField reads it.
 func (d *decoder) strOrStrs(v any, f string) []string {
 	if s, ok := v.(string); ok {
+		if s == "" {
+			return nil
+		}
 		return []string{s}
 	}
 	return d.strs(v, f)

@@ -42,6 +42,10 @@ type NewTermsReport struct {
 // new term alerts once, on the first event of the window that has it, with
 // kibana.alert.new_terms; an overlapping execution that finds the same event
 // and term again creates no second alert (the alert id is the same).
+// Kibana's history runtime field emits at most 100 combinations an event;
+// this replay takes them all. A history window that does not start before
+// the rule's from fails the run, as validateHistoryWindowStart fails the
+// execution.
 type newTermsExec struct {
 	rn      *runner
 	fields  []*eval.Path
@@ -58,6 +62,10 @@ func newNewTermsExec(rn *runner) (executor, error) {
 	h, err := ParseFrom(r.HistoryWindowStart)
 	if err != nil {
 		return nil, fmt.Errorf("history_window_start: %w", err)
+	}
+	if h.Milliseconds() <= rn.lookBack {
+		// Kibana's validateHistoryWindowStart fails the execution.
+		return nil, fmt.Errorf("history_window_start %s must be earlier than from %s", r.HistoryWindowStart, r.From)
 	}
 	x := &newTermsExec{rn: rn, history: h.Milliseconds(), seen: map[string][]int64{}, rep: &NewTermsReport{}}
 	for _, f := range r.NewTermsFields {
@@ -83,10 +91,16 @@ func (x *newTermsExec) observe(h *hit) {
 	}
 }
 
-// firstSeen returns the earliest time of the term in [start, end].
+// firstSeen returns the earliest time of the term in [start, end]. The
+// times before start are forgotten: history starts only move forward.
 func (x *newTermsExec) firstSeen(k string, start, end int64) (int64, bool) {
 	ts := x.seen[k]
 	i, _ := slices.BinarySearch(ts, start)
+	if i > 0 {
+		ts = ts[i:]
+		x.seen[k] = ts
+		i = 0
+	}
 	if i == len(ts) || ts[i] > end {
 		return 0, false
 	}

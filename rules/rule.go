@@ -1,8 +1,10 @@
-// Package rules models Kibana detection rules: the rule itself (everything a
-// Kibana query rule carries, with Elastic's detection-rules metadata), its
-// version history, loading from the TOML files of Elastic's detection-rules
-// repository and from Kibana's JSON, and validation that reports every
-// problem of a file at once.
+// Package rules models Kibana detection rules: the rule itself (what a
+// Kibana KQL rule of every type carries: query, threshold, new terms,
+// indicator match, alert suppression, filters and the alert overrides, with
+// Elastic's detection-rules metadata), its version history, loading from the
+// TOML files of Elastic's detection-rules repository and from Kibana's JSON,
+// validation that reports every problem of a file at once, and Run, a
+// replay of Kibana's detection engine with an executor per rule type.
 //
 // Field names in problems and in the JSON form are Kibana's snake_case names;
 // problems name fields the way the TOML files spell them ("rule.risk_score",
@@ -166,9 +168,9 @@ type Rule struct {
 	// file gives none.
 	History History `json:"history,omitempty"`
 
-	// Extra holds the rule's other keys (type-specific settings such as
-	// threshold or new_terms, filters, investigation_fields, Kibana export
-	// bookkeeping...), keyed by their names, with values as decoded
+	// Extra holds the rule's other keys (investigation_fields,
+	// required_fields, to, Kibana export bookkeeping...), keyed by their
+	// names, with values as decoded
 	// (string, bool, int64, float64, time.Time, []any, map[string]any).
 	Extra map[string]any `json:"-"`
 

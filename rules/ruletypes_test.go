@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -59,6 +61,9 @@ func TestRuleTypeScenarios(t *testing.T) {
 		// window overlaps, leaves them out (signal history) and alerts on
 		// the 2 later ones.
 		{"threshold_history", "threshold_history", ruleTOML("threshold", auth, "now-10m", "[rule.threshold]\nfield = \"host.name\"\nvalue = 2\n")},
+		// Suppressed over 10m: the 10:10 group of a folds into the 10:05
+		// alert (docs_count 1, end 10:07).
+		{"threshold_suppression", "threshold_history", ruleTOML("threshold", auth, "now-5m", "[rule.threshold]\nfield = \"host.name\"\nvalue = 2\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 10\n")},
 		// No field: one group; 3 events with 2 distinct ports stay under
 		// the cardinality of 3, the next window reaches it.
 		{"threshold_cardinality", "threshold_cardinality", ruleTOML("threshold", "event.category:network", "now-5m", "[rule.threshold]\nfield = []\nvalue = 2\n[[rule.threshold.cardinality]]\nfield = \"destination.port\"\nvalue = 3\n")},
@@ -188,12 +193,25 @@ func writeLine(t *testing.T, b *bytes.Buffer, v any) {
 	}
 }
 
+// A history window that does not start before the look-back fails, as
+// Kibana's validateHistoryWindowStart fails the execution.
+func TestNewTermsHistoryBeforeFrom(t *testing.T) {
+	r, err := rules.ParseTOML("nt.toml", []byte(ruleTOML("new_terms", "host.name:*", "now-10m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-10m\"\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rules.Run(r, rules.EventsOf())
+	if err == nil || errors.Is(err, rules.ErrUnsupported) || !strings.Contains(err.Error(), "history_window_start now-10m must be earlier than from now-10m") {
+		t.Errorf("error %v", err)
+	}
+}
+
 // TestRunUnsupported: a type or setting the replay does not build is an
 // error wrapping ErrUnsupported that says which, never a run as a query.
 func TestRunUnsupported(t *testing.T) {
 	for _, tc := range []struct{ name, rule, want string }{
 		{"threat match suppression", ruleTOML("threat_match", "host.name:*", "now-5m", "threat_index = [\"ti-*\"]\n[[rule.threat_mapping]]\n[[rule.threat_mapping.entries]]\nfield = \"a\"\nvalue = \"b\"\ntype = \"mapping\"\n[rule.alert_suppression]\ngroup_by = [\"a\"]\n"), "alert suppression on an indicator match rule"},
-		{"threshold suppression", ruleTOML("threshold", "host.name:*", "now-5m", "[rule.threshold]\nvalue = 1\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 5\n"), "alert suppression on a threshold rule"},
+		{"new terms suppression", ruleTOML("new_terms", "host.name:*", "now-5m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-7d\"\n[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n"), "alert suppression on a new terms rule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := rules.ParseTOML("u.toml", []byte(tc.rule))
@@ -205,5 +223,115 @@ func TestRunUnsupported(t *testing.T) {
 				t.Errorf("error %v, want ErrUnsupported saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// BenchmarkRunTypes replays 10,000 matching events, one a second over 100
+// hosts and 1,000 destinations, with each rule type.
+func BenchmarkRunTypes(b *testing.B) {
+	evs := make([]map[string]any, 10000)
+	for i := range evs {
+		m := ev(time.Duration(i)*time.Second, 21, fmt.Sprint(i))
+		m["host.name"] = fmt.Sprintf("host-%d", i%100)
+		m["destination.ip"] = fmt.Sprintf("10.0.%d.%d", i/7%1000/256, i/7%1000%256)
+		evs[i] = m
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(r *rules.Rule)
+	}{
+		{"query", func(r *rules.Rule) {}},
+		{"threshold", func(r *rules.Rule) {
+			r.Type, r.Threshold = rules.TypeThreshold, &rules.Threshold{Field: []string{"host.name"}, Value: 5}
+		}},
+		{"new_terms", func(r *rules.Rule) {
+			r.Type, r.NewTermsFields, r.HistoryWindowStart = rules.TypeNewTerms, []string{"host.name", "destination.ip"}, "now-7d"
+		}},
+		{"suppression", func(r *rules.Rule) {
+			r.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}, Duration: &rules.SuppressionDuration{Value: 30, Unit: "m"}}
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := testRule(b, "destination.port:21")
+			tc.set(r)
+			for b.Loop() {
+				rep, err := rules.Run(r, rules.EventsOf(evs...), rules.WithAlertFunc(func(*rules.Alert) error { return nil }))
+				if err != nil || rep.Matches != len(evs) {
+					b.Fatal(err, rep.Matches)
+				}
+			}
+			b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// TestRuleTypesMaxSignals: threshold groups and new terms beyond
+// max_signals are left out with Kibana's warning.
+func TestRuleTypesMaxSignals(t *testing.T) {
+	var evs []map[string]any
+	for i := range 5 {
+		m := ev(time.Duration(i)*time.Second, 21, fmt.Sprint(i))
+		m["host.name"] = fmt.Sprintf("h%d", i)
+		evs = append(evs, m)
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(r *rules.Rule)
+	}{
+		{"threshold", func(r *rules.Rule) {
+			r.Type, r.Threshold = rules.TypeThreshold, &rules.Threshold{Field: []string{"host.name"}, Value: 1}
+		}},
+		{"new_terms", func(r *rules.Rule) {
+			r.Type, r.NewTermsFields, r.HistoryWindowStart = rules.TypeNewTerms, []string{"host.name"}, "now-1d"
+		}},
+		{"suppression", func(r *rules.Rule) {
+			r.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := testRule(t, "destination.port:21")
+			r.MaxSignals = 2
+			tc.set(r)
+			rep, err := rules.Run(r, rules.EventsOf(evs...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTypedCounts(t, rep)
+			// the first execution (at the first event) sees one event, the
+			// second all five: 2 of its 4 or 5 new ones alert
+			if rep.AlertCount != 3 || rep.AlertsLost != 2 || !slices.Contains(rep.Warnings, rules.MaxSignalsWarning) {
+				t.Errorf("alerts %d, lost %d, warnings %v; runs %+v", rep.AlertCount, rep.AlertsLost, rep.Warnings, rep.Runs)
+			}
+		})
+	}
+}
+
+// TestHeldAlertsStreamed: alerts a suppression duration holds back reach
+// WithAlertFunc as they reach Report.Alerts.
+func TestHeldAlertsStreamed(t *testing.T) {
+	r, err := rules.ParseTOML("s.toml", []byte(ruleTOML("query", "event.category:network", "now-5m", "[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 10\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "ruletypes", "suppression_duration.ndjson")
+	kept, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed []*rules.Alert
+	rep, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+		streamed = append(streamed, a)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Alerts) != 0 || len(streamed) != len(kept.Alerts) || rep.AlertCount != kept.AlertCount || len(streamed) == 0 {
+		t.Fatalf("streamed %d, kept %d", len(streamed), len(kept.Alerts))
+	}
+	for i := range streamed {
+		if streamed[i].UUID != kept.Alerts[i].UUID || !cmp.Equal(streamed[i].Suppression, kept.Alerts[i].Suppression) {
+			t.Errorf("alert %d: streamed %+v, kept %+v", i, streamed[i].Suppression, kept.Alerts[i].Suppression)
+		}
 	}
 }

@@ -231,6 +231,16 @@ type Execution struct {
 // still be alerted by a later overlapping execution, else it is counted in
 // AlertsLost.
 //
+// Rule types. A query rule alerts per event as above; a threshold rule per
+// group of events reaching the threshold (see Threshold), a new terms rule
+// per new term (NewTermsFields), and alert_suppression folds a query or
+// threshold rule's alerts by group (see AlertSuppression); the report then
+// carries the type's counts. A type or setting not replayed yet (threat
+// match, filters, suppression on new terms) gives an error wrapping
+// ErrUnsupported before any event is read; exception lists give a warning.
+// Building-block type, rule_name_override, severity_mapping and
+// risk_score_mapping are applied to each alert as Kibana applies them.
+//
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery.

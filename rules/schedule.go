@@ -46,7 +46,8 @@ type runner struct {
 
 // executor makes a rule type's alerts: execute is called for each
 // execution with its window (the waiting hits up to the execution's time,
-// by time); observe with every matching event as it arrives.
+// by time); observe with every in-scope matching event as it arrives, also
+// one no window will see (it is in the index for later history searches).
 type executor interface {
 	execute(e int64, ex *Execution, win []*hit) error
 	observe(h *hit)
@@ -206,11 +207,12 @@ func (rn *runner) add(ev events.Record) error {
 		}
 	}
 	rep.Matches++
+	h := &hit{ev: ev, t: t, index: index, groups: groups}
+	rn.exec.observe(h) // in the index even if no execution's window sees it
 	if t < rn.next-rn.lookBack || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
-	h := &hit{ev: ev, t: t, index: index, groups: groups}
 	h.id = eventID(ev.Fields)
 	h.key = index + "\x00" + h.id
 	// insert after the hits with the same or an earlier time
@@ -221,7 +223,6 @@ func (rn *runner) add(ev events.Record) error {
 		return 1
 	})
 	rn.buf = slices.Insert(rn.buf, i, h)
-	rn.exec.observe(h)
 	return nil
 }
 
@@ -427,9 +428,6 @@ func (rn *runner) executor() (executor, error) {
 		}
 		return queryExec{rn}, nil
 	case TypeThreshold:
-		if r.AlertSuppression != nil {
-			return nil, fmt.Errorf("%w: alert suppression on a threshold rule is not replayed yet", ErrUnsupported)
-		}
 		return newThresholdExec(rn)
 	case TypeThreatMatch:
 		if r.AlertSuppression != nil {

@@ -46,9 +46,11 @@ type SuppressionTerm struct {
 // window's new matches by the group_by values (a composite aggregation: an
 // event with several values falls in each combination; with
 // missing_fields_strategy "suppress" a missing field is a null key, with
-// "doNotSuppress" the event alerts on its own), leaving out of a group the
-// events up to the group's last counted event (the bucket history filter),
-// and makes one alert per group, on the group's first event, with
+// "doNotSuppress" the event alerts on its own; groups in key order, the
+// null key first, as build_group_by_field_aggregation.ts asks), leaving out
+// of a group the events up to the group's last counted event (the bucket
+// history filter), and makes one alert per group, on the group's first
+// event, with
 // kibana.alert.suppression.terms, docs_count (the group's other events),
 // start and end. Without a duration every execution makes its own alerts;
 // with one, a group whose alert was created within the duration before the
@@ -60,19 +62,19 @@ type suppressExec struct {
 	paths    []*eval.Path
 	duration int64 // ms; 0 for per execution
 	counted  map[string]int64
-	open     map[string]*Alert // by group, duration only
-	pending  []heldAlert       // by creation
+	held     *heldAlerts // duration only
 	rep      *SuppressionReport
 }
 
 func newSuppressExec(rn *runner) *suppressExec {
 	s := rn.rule.AlertSuppression
-	x := &suppressExec{rn: rn, s: s, counted: map[string]int64{}, open: map[string]*Alert{}, rep: &SuppressionReport{}}
+	x := &suppressExec{rn: rn, s: s, counted: map[string]int64{}, rep: &SuppressionReport{}}
 	for _, f := range s.GroupBy {
 		x.paths = append(x.paths, eval.NewPath(f))
 	}
 	if s.Duration != nil {
 		x.duration = s.Duration.Duration().Milliseconds()
+		x.held = newHeldAlerts(rn, x.duration)
 	}
 	rn.rep.Suppression = x.rep
 	return x
@@ -80,10 +82,68 @@ func newSuppressExec(rn *runner) *suppressExec {
 
 func (x *suppressExec) observe(*hit) {}
 
+// heldAlerts holds the alerts of a suppression duration until no execution
+// can grow them, as Kibana's persistence wrapper
+// (create_persistence_rule_type_wrapper.ts) finds an alert of the same
+// group created within the duration (kibana.alert.start >= now - duration)
+// and updates it instead of creating one.
+type heldAlerts struct {
+	rn       *runner
+	duration int64
+	open     map[string]*Alert // by group
+	pending  []heldAlert       // by creation
+}
+
 // heldAlert is an alert suppression may still grow, and its group.
 type heldAlert struct {
 	key string
 	a   *Alert
+}
+
+func newHeldAlerts(rn *runner, duration int64) *heldAlerts {
+	return &heldAlerts{rn: rn, duration: duration, open: map[string]*Alert{}}
+}
+
+// find returns the group's alert that the execution at e folds into, or nil.
+func (h *heldAlerts) find(key string, e int64) *Alert {
+	if a := h.open[key]; a != nil && a.Time.UnixMilli() >= e-h.duration {
+		return a
+	}
+	return nil
+}
+
+// hold keeps a new alert of the group.
+func (h *heldAlerts) hold(key string, a *Alert) {
+	h.open[key] = a
+	h.pending = append(h.pending, heldAlert{key, a})
+}
+
+// flush writes the held alerts that no execution at e or later can grow.
+func (h *heldAlerts) flush(e int64) error {
+	n := 0
+	for n < len(h.pending) && h.pending[n].a.Time.UnixMilli() < e-h.duration {
+		p := h.pending[n]
+		if h.open[p.key] == p.a {
+			delete(h.open, p.key)
+		}
+		if err := h.rn.emit(p.a); err != nil {
+			return err
+		}
+		n++
+	}
+	h.pending = h.pending[n:]
+	return nil
+}
+
+// finish writes the alerts still held.
+func (h *heldAlerts) finish() error {
+	for _, p := range h.pending {
+		if err := h.rn.emit(p.a); err != nil {
+			return err
+		}
+	}
+	h.pending = nil
+	return nil
 }
 
 type suppressGroup struct {
@@ -122,6 +182,25 @@ func (x *suppressExec) groupKeys(fields map[string]any) ([][]*string, bool) {
 	return combos, missing
 }
 
+// compareTerms orders group keys as a composite aggregation does: by each
+// value in turn, a missing value first.
+func compareTerms(a, b []*string) int {
+	for i := range a {
+		switch {
+		case a[i] == nil && b[i] == nil:
+			continue
+		case a[i] == nil:
+			return -1
+		case b[i] == nil:
+			return 1
+		}
+		if c := strings.Compare(*a[i], *b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 func termsKey(terms []*string) string {
 	var b strings.Builder
 	for _, t := range terms {
@@ -137,8 +216,10 @@ func termsKey(terms []*string) string {
 
 func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
-	if err := x.flush(e); err != nil {
-		return err
+	if x.held != nil {
+		if err := x.held.flush(e); err != nil {
+			return err
+		}
 	}
 	groups := map[string]*suppressGroup{}
 	var order []*suppressGroup
@@ -169,9 +250,12 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			g.maxT = max(g.maxT, h.t)
 		}
 	}
+	// a composite aggregation returns its buckets in key order, the
+	// missing (null) key first; max_signals keeps the first ones
+	slices.SortStableFunc(order, func(a, b *suppressGroup) int { return compareTerms(a.terms, b.terms) })
 	for _, g := range order {
 		x.rep.Groups++
-		if a := x.open[g.key]; a != nil && x.duration > 0 && a.Time.UnixMilli() >= e-x.duration {
+		if a := x.findHeld(g.key, e); a != nil {
 			a.Suppression.DocsCount += len(g.hits)
 			x.rep.Suppressed += len(g.hits)
 			a.Suppression.End = maxTime(a.Suppression.End, time.UnixMilli(g.maxT).UTC())
@@ -209,8 +293,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			}
 			continue
 		}
-		x.open[g.key] = a
-		x.pending = append(x.pending, heldAlert{g.key, a})
+		x.held.hold(g.key, a)
 	}
 	return nil
 }
@@ -237,32 +320,19 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 	return nil
 }
 
-// flush writes the held alerts that no execution at e or later can grow.
-func (x *suppressExec) flush(e int64) error {
-	n := 0
-	for n < len(x.pending) && x.pending[n].a.Time.UnixMilli() < e-x.duration {
-		p := x.pending[n]
-		if x.open[p.key] == p.a {
-			delete(x.open, p.key)
-		}
-		if err := x.rn.emit(p.a); err != nil {
-			return err
-		}
-		n++
+func (x *suppressExec) findHeld(key string, e int64) *Alert {
+	if x.held == nil {
+		return nil
 	}
-	x.pending = x.pending[n:]
-	return nil
+	return x.held.find(key, e)
 }
 
 // finish writes the alerts still held.
 func (x *suppressExec) finish() error {
-	for _, p := range x.pending {
-		if err := x.rn.emit(p.a); err != nil {
-			return err
-		}
+	if x.held == nil {
+		return nil
 	}
-	x.pending = nil
-	return nil
+	return x.held.finish()
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -21,6 +21,9 @@ type ThresholdReport struct {
 	GroupsAlerted   int `json:"groups_alerted"`
 	GroupsBelow     int `json:"groups_below"`
 	GroupsTruncated int `json:"groups_truncated"`
+	// GroupsSuppressed counts the groups that reached the threshold and
+	// were folded into an earlier alert of theirs (alert suppression).
+	GroupsSuppressed int `json:"groups_suppressed"`
 	// EventsInHistory counts the events (one per group they fall in) that
 	// an execution left out because an earlier alert of the same group
 	// already counted them (Kibana's threshold signal history).
@@ -43,7 +46,9 @@ type ThresholdResult struct {
 	Cardinality []ThresholdCardinality `json:"cardinality,omitempty"`
 }
 
-// ThresholdTerm is one field's value in a threshold group.
+// ThresholdTerm is one field's value in a threshold group, as the text a
+// terms aggregation keys it on (a number is written as text here, where
+// Kibana keeps the bucket key's JSON type).
 type ThresholdTerm struct {
 	Field string `json:"field"`
 	Value string `json:"value"`
@@ -67,12 +72,20 @@ type ThresholdCardinality struct {
 // get_threshold_bucket_filters.ts) leaves out, for a group that alerted in
 // an execution within the look-back, the events up to that alert's last
 // event time, so an overlapping execution does not count them again.
+//
+// With alert_suppression (a duration only), a group that reaches the
+// threshold again while its alert was created within the duration is folded
+// into that alert: kibana.alert.suppression.docs_count counts the folded
+// threshold alerts and end moves to the group's latest event, as Kibana's
+// bulk_create_suppressed_threshold_alerts.ts and the persistence wrapper do.
+// The signal history then starts after the folded group's events too.
 type thresholdExec struct {
 	rn      *runner
 	t       *Threshold
 	fields  []*eval.Path
 	card    *eval.Path
 	history map[string]thresholdMark
+	held    *heldAlerts // alert suppression over a duration, or nil
 	rep     *ThresholdReport
 }
 
@@ -99,6 +112,13 @@ func newThresholdExec(rn *runner) (executor, error) {
 	if len(t.Cardinality) > 0 {
 		x.card = eval.NewPath(t.Cardinality[0].Field)
 	}
+	if s := rn.rule.AlertSuppression; s != nil {
+		if s.Duration == nil {
+			return nil, errors.New("alert suppression on a threshold rule needs a duration")
+		}
+		x.held = newHeldAlerts(rn, s.Duration.Duration().Milliseconds())
+		rn.rep.Suppression = &SuppressionReport{}
+	}
 	rn.rep.Threshold = x.rep
 	return x, nil
 }
@@ -107,6 +127,11 @@ func (x *thresholdExec) observe(*hit) {}
 
 func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
+	if x.held != nil {
+		if err := x.held.flush(e); err != nil {
+			return err
+		}
+	}
 	from := e - rn.lookBack
 	groups := map[string]*thresholdGroup{}
 	for _, h := range win {
@@ -150,22 +175,60 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 			x.rep.GroupsBelow++
 			continue
 		}
+		if x.held != nil {
+			if a := x.held.find(k, e); a != nil {
+				// Kibana counts the suppressed threshold alerts
+				// (docs_count + 0 + 1) and moves the end.
+				x.rep.GroupsSuppressed++
+				rn.rep.Suppression.Groups++
+				rn.rep.Suppression.Suppressed++
+				a.Suppression.DocsCount++
+				a.Suppression.End = maxTime(a.Suppression.End, time.UnixMilli(g.maxT).UTC())
+				x.history[k] = thresholdMark{created: e, last: g.maxT}
+				for _, h := range g.hits {
+					h.alerted, h.trunc = true, false
+				}
+				continue
+			}
+		}
 		if ex.Alerts >= rn.rep.MaxSignals {
 			x.rep.GroupsTruncated++
 			ex.Truncated++
+			for _, h := range g.hits {
+				h.trunc = !h.alerted
+			}
 			continue
 		}
 		x.rep.GroupsAlerted++
 		ex.Alerts++
 		x.history[k] = thresholdMark{created: e, last: g.maxT}
 		for _, h := range g.hits {
-			h.alerted = true
+			h.alerted, h.trunc = true, false
 		}
-		if err := rn.emit(x.alert(g, ex.Time)); err != nil {
-			return err
+		a := x.alert(g, ex.Time)
+		if x.held == nil {
+			if err := rn.emit(a); err != nil {
+				return err
+			}
+			continue
 		}
+		rn.rep.Suppression.Groups++
+		rn.rep.Suppression.Alerts++
+		a.Suppression = &Suppression{Start: time.UnixMilli(g.minT).UTC(), End: time.UnixMilli(g.maxT).UTC()}
+		for _, t := range a.Threshold.Terms {
+			a.Suppression.Terms = append(a.Suppression.Terms, SuppressionTerm{Field: t.Field, Value: &t.Value})
+		}
+		x.held.hold(k, a)
 	}
 	return nil
+}
+
+// finish writes the alerts suppression still holds.
+func (x *thresholdExec) finish() error {
+	if x.held == nil {
+		return nil
+	}
+	return x.held.finish()
 }
 
 // alert builds the threshold alert: a document with the group's terms, the
@@ -181,9 +244,12 @@ func (x *thresholdExec) alert(g *thresholdGroup, at time.Time) *Alert {
 	if x.card != nil {
 		res.Cardinality = []ThresholdCardinality{{Field: x.t.Cardinality[0].Field, Value: len(g.cardinality)}}
 	}
-	// Kibana derives the alert id from the rule, the group's terms and from
-	// (calculateThresholdSignalUuid); the inputs here are this package's.
-	sum := sha256.Sum256([]byte(rn.cfg.ruleUUID + "\x00threshold\x00" + isoMillis(res.From) + "\x00" + strings.Join(g.terms, "\x00")))
+	// As bulk_create_threshold_signals.ts (transformBucketIntoHit) writes
+	// it: the terms as flat keys, @timestamp the latest event, _index the
+	// rule's patterns, and an id from the rule, the execution, the fields
+	// and the terms (calculateThresholdSignalUuid; the hash is this
+	// package's).
+	sum := sha256.Sum256([]byte(rn.cfg.ruleUUID + "\x00threshold\x00" + isoMillis(at) + "\x00" + strings.Join(x.t.Field, ",") + "\x00" + strings.Join(g.terms, "\x00")))
 	id := hex.EncodeToString(sum[:])
 	last := g.hits[len(g.hits)-1]
 	a := rn.newAlert(last, at)

@@ -243,3 +243,14 @@ func TestTypedSettingsProblems(t *testing.T) {
 		})
 	}
 }
+
+// Kibana reads a threshold field "" as no field (normalizeThresholdField).
+func TestThresholdEmptyField(t *testing.T) {
+	r, err := rules.ParseJSON("t.json", []byte(`{"rule_id": "0d5a1a8e-2f7b-4c1e-9a53-3a6f0b7e2c11", "name": "n", "description": "d", "type": "threshold", "query": "a:1", "risk_score": 5, "severity": "low", "threshold": {"field": "", "value": 2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Threshold == nil || len(r.Threshold.Field) != 0 || r.Threshold.Value != 2 {
+		t.Errorf("threshold %+v", r.Threshold)
+	}
+}
