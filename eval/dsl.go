@@ -202,11 +202,18 @@ func (c *compiler) query(q esdsl.Query) node {
 		}
 		return &constNode{val: true, label: lbl, note: "matches every event"}
 	case *esdsl.Term:
-		return c.leaf(q, q.Field, []*ast.Literal{c.litOf(q, q.Value)}, q.CaseInsensitive)
+		lits := []*ast.Literal{c.litOf(q, q.Value)}
+		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
 	case *esdsl.Terms:
 		lits := make([]*ast.Literal, len(q.Values))
 		for i, v := range q.Values {
 			lits[i] = c.litOf(q, v)
+		}
+		if n := c.rawText(q, q.Field, lits, nil); n != nil {
+			return n
 		}
 		return c.leaf(q, q.Field, lits, nil)
 	case *esdsl.Wildcard:
@@ -215,7 +222,11 @@ func (c *compiler) query(q esdsl.Query) node {
 			c.errorAt(q, q.Field, "%v", err)
 			return &constNode{label: label(q, q.Field)}
 		}
-		return c.leaf(q, q.Field, []*ast.Literal{l}, q.CaseInsensitive)
+		lits := []*ast.Literal{l}
+		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
 	case *esdsl.Match:
 		return c.leaf(q, q.Field, []*ast.Literal{c.litOf(q, q.Query)}, nil)
 	case *esdsl.MatchPhrase:
@@ -369,6 +380,39 @@ func mergeable(q esdsl.Query) (string, *ast.Literal, bool) {
 	return field, l, true
 }
 
+// rawText compiles a term, terms or wildcard query on a text field, which
+// Kibana never sends but DSL may hold: the value is not analysed
+// (TermQueryBuilder; WildcardQueryBuilder calls StringFieldType.wildcardQuery,
+// not the normalizedWildcardQuery query_string uses), so it matches only an
+// indexed token equal to it, lowercase ("Error" matches nothing on a
+// standard analysed field, "error" the token). It returns nil for any
+// other case.
+func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
+	if q.Source() != nil || strings.Contains(name, "*") || ci != nil && *ci {
+		return nil
+	}
+	f := c.fieldOf(name)
+	if f.typ.family() != famText || f.outside != "" {
+		return nil
+	}
+	m := &textMatcher{}
+	for _, l := range lits {
+		switch {
+		case l.Kind == ast.Wildcard:
+			m.qs = append(m.qs, textQuery{glob: &glob{parts: l.Parts}})
+		case l.Kind == ast.String:
+			if toks := tokens(l.Text); len(toks) == 1 && toks[0] == l.Text {
+				m.qs = append(m.qs, textQuery{terms: toks})
+			}
+		}
+	}
+	var v Visitor = m
+	if len(m.qs) == 0 {
+		v = noneMatcher{}
+	}
+	return &leafNode{path: f.path, source: f.source, m: v, label: label(q, name)}
+}
+
 // leaf compiles a test of lits on the field name (which may be a pattern).
 func (c *compiler) leaf(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
 	return c.fieldLeaf(q, name, lits, ci, label(q, name))
@@ -437,6 +481,11 @@ func (c *compiler) litOf(q esdsl.Query, value any) *ast.Literal {
 		return l
 	}
 	p, e := posOf(q)
+	return valueLit(value, p, e)
+}
+
+// valueLit is a JSON value as a literal: null, a boolean, or text.
+func valueLit(value any, p, e ast.Pos) *ast.Literal {
 	l := &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.String}
 	switch v := value.(type) {
 	case nil:
@@ -630,10 +679,8 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 		}
 		l := src
 		if l == nil || len(q.Bounds) > 1 && f.typ.family() != famDate {
-			l = c.litOf(&esdsl.Range{}, b.Value)
-			if src != nil {
-				l.ValuePos, l.ValueEnd = src.Pos(), src.End()
-			}
+			p, e := posOf(q)
+			l = valueLit(b.Value, p, e)
 		}
 		if f.typ.family() == famDate {
 			if op == ast.Gt || op == ast.Gte {
