@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -165,14 +166,27 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 // one indicator: the query Kibana's createInnerAndClauses builds.
 type threatGroup struct {
 	ind     int
+	mapping int // index in threat_mapping
 	entries []ThreatMappingEntry
 	prog    *eval.Program
+}
+
+// mappingGroups are the groups of one mapping and their prefilter (nil
+// when the mapping has only negated entries).
+type mappingGroups struct {
+	prefilter *eval.Program
+	groups    []int
 }
 
 // threatMatcher is the indicator side of an indicator match rule.
 type threatMatcher struct {
 	indicators []indicator
 	groups     []threatGroup
+	// mappings are the groups by mapping, each with a prefilter: the
+	// first plain entry's field against every indicator value of the
+	// mapping's groups, one value list (a set to eval), which an event
+	// must match for any of the groups to match.
+	mappings []mappingGroups
 	// query is threat_query AND threat_filters; its date math reads now.
 	query *Search
 	now   int64
@@ -238,7 +252,7 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 	}
 	tm.valid = make([]int8, len(tm.indicators))
 	for i, ind := range tm.indicators {
-		for _, m := range r.ThreatMapping {
+		for mi, m := range r.ThreatMapping {
 			x := groupQuery(m.Entries, ind.fields)
 			if x == nil {
 				continue
@@ -248,8 +262,22 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 				warn(fmt.Sprintf("indicator %s (%s) left out of a mapping: %v", ind.id, ind.index, err))
 				continue
 			}
-			tm.groups = append(tm.groups, threatGroup{ind: i, entries: m.Entries, prog: prog})
+			tm.groups = append(tm.groups, threatGroup{ind: i, mapping: mi, entries: m.Entries, prog: prog})
 		}
+	}
+	for mi, m := range r.ThreatMapping {
+		var mg mappingGroups
+		for g := range tm.groups {
+			if tm.groups[g].mapping == mi {
+				mg.groups = append(mg.groups, g)
+			}
+		}
+		prog, err := prefilter(m.Entries, mg.groups, tm, cfg.evalOpts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("threat_mapping: %w", err)
+		}
+		mg.prefilter = prog
+		tm.mappings = append(tm.mappings, mg)
 	}
 	rep.Indicators, rep.Mappings = len(tm.indicators), len(tm.groups)
 	return tm, rep, nil
@@ -306,15 +334,53 @@ type collector struct{ vals []any }
 
 func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false }
 
-// candidates returns the groups the event matches, whatever the time.
+// prefilter compiles the first plain entry's field against the values
+// the mapping's groups hold for it: a condition every group of the
+// mapping requires, so that an event failing it skips them all. nil when
+// the entries are all negated.
+func prefilter(entries []ThreatMappingEntry, groups []int, tm *threatMatcher, opts []eval.Option) (*eval.Program, error) {
+	k := slices.IndexFunc(entries, func(e ThreatMappingEntry) bool { return !e.Negate })
+	if k < 0 {
+		return nil, nil
+	}
+	field := &ast.Literal{Raw: entries[k].Field, Kind: ast.String, Text: entries[k].Field}
+	seen := map[string]bool{}
+	var vals []ast.Value
+	for _, g := range groups {
+		v := scalarValues(tm.indicators[tm.groups[g].ind].fields, entries[k].Value)[0] // exactly one: groupQuery
+		if !seen[v] {
+			seen[v] = true
+			vals = append(vals, quoted(v))
+		}
+	}
+	var x ast.Expr
+	switch len(vals) {
+	case 0:
+		x = &ast.NotExpr{X: ast.MatchAll(0)}
+	case 1:
+		x = &ast.MatchExpr{Field: field, Value: vals[0]}
+	default:
+		x = &ast.MatchExpr{Field: field, Value: &ast.OrValue{Args: vals}}
+	}
+	return eval.Compile(x, opts...)
+}
+
+// candidates returns the groups the event matches, whatever the time, in
+// indicator order.
 func (tm *threatMatcher) candidates(fields map[string]any) []int {
 	var out []int
 	ev := eval.Map(fields)
-	for i := range tm.groups {
-		if tm.groups[i].prog.MatchEvent(ev) {
-			out = append(out, i)
+	for _, m := range tm.mappings {
+		if m.prefilter != nil && !m.prefilter.MatchEvent(ev) {
+			continue
+		}
+		for _, g := range m.groups {
+			if tm.groups[g].prog.MatchEvent(ev) {
+				out = append(out, g)
+			}
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
