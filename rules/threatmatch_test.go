@@ -143,3 +143,49 @@ func firstExisting(t *testing.T, paths ...string) string {
 	t.Fatalf("none of %s", strings.Join(paths, ", "))
 	return ""
 }
+
+// TestThreatMatchAllNegated: a mapping of negated entries only has no
+// value to prefilter on; Kibana's buildNegateClause still applies (the
+// event field must differ from the indicator's, or exist when the
+// indicator has none). An event without the field matches must_not, and
+// getMappingFilters requires no field for negated entries: it alerts.
+func TestThreatMatchAllNegated(t *testing.T) {
+	r, err := rules.ParseTOML("neg.toml", []byte(`[rule]
+name = "neg"
+rule_id = "neg"
+description = "d"
+risk_score = 1
+severity = "low"
+type = "threat_match"
+index = ["logs-*"]
+query = "*"
+threat_index = ["ti"]
+threat_query = "*"
+[[rule.threat_mapping]]
+[[rule.threat_mapping.entries]]
+field = "host.name"
+type = "mapping"
+value = "ti.host"
+negate = true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := rules.EventsOf(
+		map[string]any{"_index": "logs-a", "_id": "same", "@timestamp": "2024-01-01T00:00:00Z", "host.name": "h1"},
+		map[string]any{"_index": "logs-a", "_id": "other", "@timestamp": "2024-01-01T00:00:01Z", "host.name": "h2"},
+		map[string]any{"_index": "logs-a", "_id": "none", "@timestamp": "2024-01-01T00:00:02Z"},
+	)
+	ti := rules.EventsOf(map[string]any{"_index": "ti", "_id": "i1", "ti.host": "h1"})
+	rep, err := rules.Run(r, evs, rules.WithThreat(ti))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range rep.Alerts {
+		ids = append(ids, a.ID)
+	}
+	if d := cmp.Diff([]string{"other", "none"}, ids); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+}
