@@ -33,6 +33,8 @@ type Alert struct {
 	// Time is the execution that created the alert (the alert's
 	// @timestamp); EventTime the event time the window was searched on.
 	Time, EventTime time.Time
+	// Enrichments are an indicator match alert's threat.enrichments.
+	Enrichments []Enrichment
 
 	// Threshold is the threshold result of a threshold rule's alert; its
 	// Event then holds the group's terms and latest time, not an event.
@@ -115,6 +117,9 @@ func (a *Alert) Document() map[string]any {
 		doc["kibana.alert.original_event"] = origEvent
 	}
 	doc["@timestamp"] = isoMillis(a.Time)
+	if len(a.Enrichments) > 0 {
+		a.enrich(doc)
+	}
 	if v, ok := firstValue(a.Event.Fields, timestamp); ok {
 		if t, ok := eval.DateOf(v); ok {
 			doc["kibana.alert.original_time"] = isoMillis(t)
@@ -280,6 +285,36 @@ func (a *Alert) riskScore() any {
 		}
 	}
 	return r.RiskScore
+}
+
+// enrich appends the enrichments to the event's threat.enrichments, as
+// Kibana's enrichSignalWithThreatMatches does, in a nested "threat" object
+// when the event has one, else under the flat key.
+func (a *Alert) enrich(doc map[string]any) {
+	add := func(old any) []any {
+		var out []any
+		switch old := old.(type) {
+		case nil:
+		case []any:
+			out = append(out, old...)
+		default:
+			out = append(out, old)
+		}
+		for _, e := range a.Enrichments {
+			out = append(out, e)
+		}
+		return out
+	}
+	if t, ok := doc["threat"].(map[string]any); ok {
+		c := make(map[string]any, len(t)+1)
+		for k, v := range t {
+			c[k] = v
+		}
+		c["enrichments"] = add(t["enrichments"])
+		doc["threat"] = c
+		return
+	}
+	doc["threat.enrichments"] = add(doc["threat.enrichments"])
 }
 
 func cmpOr(a, b string) string {

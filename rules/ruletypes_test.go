@@ -210,8 +210,7 @@ func TestNewTermsHistoryBeforeFrom(t *testing.T) {
 // error wrapping ErrUnsupported that says which, never a run as a query.
 func TestRunUnsupported(t *testing.T) {
 	for _, tc := range []struct{ name, rule, want string }{
-		{"threat match", ruleTOML("threat_match", "host.name:*", "now-5m", "threat_index = [\"ti-*\"]\n[[rule.threat_mapping]]\n[[rule.threat_mapping.entries]]\nfield = \"a\"\nvalue = \"b\"\ntype = \"mapping\"\n"), "rule type threat_match"},
-		{"filters", ruleTOML("query", "host.name:*", "now-5m", "[[rule.filters]]\n[rule.filters.query.match_phrase]\n\"host.name\" = \"a\"\n"), "filters"},
+		{"threat match suppression", ruleTOML("threat_match", "host.name:*", "now-5m", "threat_index = [\"ti-*\"]\n[[rule.threat_mapping]]\n[[rule.threat_mapping.entries]]\nfield = \"a\"\nvalue = \"b\"\ntype = \"mapping\"\n[rule.alert_suppression]\ngroup_by = [\"a\"]\n"), "alert suppression on an indicator match rule"},
 		{"new terms suppression", ruleTOML("new_terms", "host.name:*", "now-5m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-7d\"\n[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n"), "alert suppression on a new terms rule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
@@ -13,11 +14,6 @@ import (
 // execution log of a rule execution that found more new alerts than the
 // rule's max_signals.
 const MaxSignalsWarning = "This rule reached the maximum alert limit for the rule execution. Some alerts were not created."
-
-// ExceptionsWarning is the report's warning for a rule with exception
-// lists: their items are not available offline, so events Kibana would
-// leave out may alert.
-const ExceptionsWarning = "The rule's exception lists are not applied: their items are not available offline."
 
 // ErrUnsupported is wrapped by Run's error for a rule whose type or setting
 // this package does not replay yet (the error says which); such a rule is
@@ -39,6 +35,11 @@ type runConfig struct {
 	onAlert  func(*Alert) error
 	evalOpts []eval.Option
 	ruleUUID string
+	threat   iter.Seq2[events.Record, error]
+
+	exceptions       []ExceptionItem
+	hasExceptions    bool
+	exceptionFilters []esdsl.Filter // built from exceptions, for the indicator search too
 }
 
 // WithVersion runs the query and index patterns of version n of the rule's
@@ -154,6 +155,7 @@ type Report struct {
 	Threshold   *ThresholdReport   `json:"threshold,omitempty"`
 	NewTerms    *NewTermsReport    `json:"new_terms,omitempty"`
 	Suppression *SuppressionReport `json:"suppression,omitempty"`
+	ThreatMatch *ThreatMatchReport `json:"threat_match,omitempty"`
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
@@ -231,13 +233,14 @@ type Execution struct {
 //
 // Rule types. A query rule alerts per event as above; a threshold rule per
 // group of events reaching the threshold (see Threshold), a new terms rule
-// per new term (NewTermsFields), and alert_suppression folds a query or
-// threshold rule's alerts by group (see AlertSuppression); the report then
-// carries the type's counts. A type or setting not replayed yet (threat
-// match, filters, suppression on new terms) gives an error wrapping
-// ErrUnsupported before any event is read; exception lists give a warning.
-// Building-block type, rule_name_override, severity_mapping and
-// risk_score_mapping are applied to each alert as Kibana applies them.
+// per new term (NewTermsFields), an indicator match rule per event matching
+// an indicator, and alert_suppression folds a query or threshold rule's
+// alerts by group (see AlertSuppression); the report then carries the
+// type's counts. A type or setting not replayed yet (suppression on new
+// terms and indicator match rules, other types) gives an error wrapping
+// ErrUnsupported before any event is read. Building-block type,
+// rule_name_override, severity_mapping and risk_score_mapping are applied
+// to each alert as Kibana applies them.
 //
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is

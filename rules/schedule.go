@@ -1,12 +1,12 @@
 package rules
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
@@ -17,14 +17,16 @@ type hit struct {
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
-	missing                   bool // counted as missing a group_by field
+	missing                   bool  // counted as missing a group_by field
+	groups                    []int // threat_match: the indicator mappings it matches, whatever the time
 }
 
 type runner struct {
 	cfg      runConfig
 	rule     *Rule
 	rep      *Report
-	prog     *eval.Program
+	search   *Search        // the query AND the rule's filters and exceptions
+	threat   *threatMatcher // threat_match: the indicators
 	patterns indexPatterns
 	interval int64      // ms
 	lookBack int64      // ms
@@ -84,16 +86,32 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if maxSignals <= 0 {
 		maxSignals = DefaultMaxSignals
 	}
-	prog, err := kqlrules.Compile(query, cfg.evalOpts...)
+	filters, err := KibanaFilters(rule.Filters)
 	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
+	exc, excWarnings, err := exceptionFilter(rule, &cfg)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
+	if exc != nil {
+		ef, err := KibanaFilters([]json.RawMessage{exc})
+		if err != nil {
+			return nil, fmt.Errorf("rules: Run %s: exceptions: %w", rule.Name, err)
+		}
+		cfg.exceptionFilters = ef
+		filters = append(filters, ef...)
+	}
+	search, err := NewSearch(query, filters, cfg.evalOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
 	}
 	if cfg.ruleUUID == "" {
 		cfg.ruleUUID = nameUUID(rule.RuleID)
 	}
 	tsField := "@timestamp"
 	rn := &runner{
-		cfg: cfg, rule: rule, prog: prog,
+		cfg: cfg, rule: rule, search: search,
 		patterns: compilePatterns(index),
 		interval: rule.Interval.Milliseconds(),
 		lookBack: lb.Milliseconds(),
@@ -115,6 +133,9 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		Query: query, Index: index,
 		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
+	}
+	for _, w := range excWarnings {
+		rn.warn(w)
 	}
 	// the rule run is the version's: alerts carry its query and index
 	rn.rule = rule
@@ -146,7 +167,7 @@ func (rn *runner) add(ev events.Record) error {
 		}
 		return nil
 	}
-	if field, refused := rn.prog.Rejects(ev.Fields); refused {
+	if field, refused := rn.search.Query().Rejects(ev.Fields); refused {
 		// Elasticsearch would have refused the document at index time
 		// (a mapper_parsing_exception): no execution can find it. (An
 		// unusable event time, counted above, is such a refusal too.)
@@ -176,11 +197,17 @@ func (rn *runner) add(ev events.Record) error {
 			return err
 		}
 	}
-	if !rn.prog.Match(ev.Fields) {
+	if !rn.search.Match(ev.Fields) {
 		return nil
 	}
+	var groups []int
+	if rn.threat != nil {
+		if groups = rn.threat.candidates(ev.Fields); len(groups) == 0 {
+			return nil
+		}
+	}
 	rep.Matches++
-	h := &hit{ev: ev, t: t, index: index}
+	h := &hit{ev: ev, t: t, index: index, groups: groups}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
 	if t < rn.next-rn.lookBack || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
@@ -394,12 +421,6 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 // something it is not.
 func (rn *runner) executor() (executor, error) {
 	r := rn.rule
-	if len(r.Filters) > 0 {
-		return nil, fmt.Errorf("%w: the rule's filters are not applied yet", ErrUnsupported)
-	}
-	if len(r.ExceptionsList) > 0 {
-		rn.warn(ExceptionsWarning)
-	}
 	switch r.Type {
 	case TypeQuery, "":
 		if r.AlertSuppression != nil {
@@ -408,6 +429,11 @@ func (rn *runner) executor() (executor, error) {
 		return queryExec{rn}, nil
 	case TypeThreshold:
 		return newThresholdExec(rn)
+	case TypeThreatMatch:
+		if r.AlertSuppression != nil {
+			return nil, fmt.Errorf("%w: alert suppression on an indicator match rule is not replayed yet", ErrUnsupported)
+		}
+		return newThreatExec(rn)
 	case TypeNewTerms:
 		if r.AlertSuppression != nil {
 			return nil, fmt.Errorf("%w: alert suppression on a new terms rule is not replayed yet", ErrUnsupported)

@@ -120,7 +120,7 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if err != nil {
 		return err
 	}
-	filters, err := ruleFilters(r)
+	filters, err := rules.KibanaFilters(r.Filters)
 	if err != nil {
 		return fail(exitFailed, problem{File: c.Rule, Line: r.Source.Line("rule.filters"), Severity: sevError, Msg: err.Error()})
 	}
@@ -145,18 +145,6 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 		return err
 	}
 	return writePretty(e.stdout, req)
-}
-
-// ruleFilters reads the rule's Kibana filters ([esdsl.ParseFilters]).
-func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
-	if len(r.Filters) == 0 {
-		return nil, nil
-	}
-	data, err := json.Marshal(r.Filters)
-	if err != nil {
-		return nil, fmt.Errorf("filters: %w", err)
-	}
-	return esdsl.ParseFilters(data)
 }
 
 // body marshals only the body of a search.

@@ -21,6 +21,8 @@ type runCmd struct {
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
 	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
+	Exceptions  string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
+	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
 	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order; - (or none) reads standard input."`
 }
 
@@ -42,6 +44,24 @@ func (c *runCmd) Run(e *env) error {
 	}
 	if c.AnyIndex {
 		opts = append(opts, rules.WithAnyIndex())
+	}
+	if c.Exceptions != "" {
+		f, err := os.Open(c.Exceptions)
+		if err != nil {
+			return &exitError{status: 2, msg: "kqlrules run: --exceptions: " + err.Error()}
+		}
+		items, err := rules.ReadExceptions(f)
+		f.Close()
+		if err != nil {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --exceptions: %s: %v", c.Exceptions, err)}
+		}
+		opts = append(opts, rules.WithExceptions(items))
+	}
+	if len(c.Threat) > 0 {
+		if rule.Type != rules.TypeThreatMatch {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule, rule.Type)}
+		}
+		opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 	}
 	files := c.Events
 	if len(files) == 0 {
@@ -199,6 +219,10 @@ func writeTypeReport(w io.Writer, r *rules.Report) {
 	if s := r.Suppression; s != nil {
 		fmt.Fprintf(w, "suppression: %d groups, %d alerts, %d events suppressed, %d events missing a group_by field\n",
 			s.Groups, s.Alerts, s.Suppressed, s.MissingFields)
+	}
+	if t := r.ThreatMatch; t != nil {
+		fmt.Fprintf(w, "indicator match: %d indicators read, %d in the threat index, %d indicator mappings; %d events seen without an indicator that threat_query finds\n",
+			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
 	}
 	for _, x := range r.Warnings {
 		if x != rules.MaxSignalsWarning {
