@@ -49,6 +49,9 @@ const expectKey = "_expect"
 // maxListed bounds the events listed for one rule; all are counted.
 const maxListed = 20
 
+// maxReasons bounds the reasons for skipping rules the summary lists.
+const maxReasons = 6
+
 // outcome is what happened to one rule file.
 type outcome struct {
 	file string // as found, with forward slashes
@@ -120,7 +123,7 @@ func (c *testCmd) Run(e *env) error {
 		opts = append(opts, rules.WithAnyIndex())
 	}
 	for _, o := range outs {
-		if o.testFile != "" && o.rule != nil && o.skip == "" {
+		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {
 			o.runTestEvents()
 		}
 	}
@@ -245,7 +248,7 @@ func loadOutcomes(files []string) []*outcome {
 		}
 		byID[r.RuleID] = o
 		o.rule = r
-		o.skip = skipReason(r)
+		o.skip, o.err = skipReason(r)
 		if t := strings.TrimSuffix(o.file, path.Ext(o.file)) + testSuffix; fileExists(t) {
 			o.testFile = t
 		}
@@ -253,16 +256,27 @@ func loadOutcomes(files []string) []*outcome {
 	return outs
 }
 
-// skipReason says why a rule is not replayed, or "" when it is: only query
-// rules in KQL are.
-func skipReason(r *rules.Rule) string {
+// skipReason says why a rule is not replayed, or "" when it is: rules in
+// KQL of the types and settings rules.Run replays (a trial run over no
+// events tells), except indicator match rules, whose threat index test
+// does not take. err is a rule Run refuses for another reason, such as a
+// query that does not compile.
+func skipReason(r *rules.Rule) (skip string, err error) {
 	switch {
-	case r.Type != rules.TypeQuery:
-		return fmt.Sprintf("type %s is not replayed, only query", r.Type)
 	case r.Language != "" && r.Language != rules.LanguageKuery:
-		return fmt.Sprintf("language %s is not replayed, only kuery", r.Language)
+		return fmt.Sprintf("language %s is not replayed, only kuery", r.Language), nil
+	case r.Type == rules.TypeThreatMatch:
+		return "indicator match rules are not replayed: test takes no threat index", nil
 	}
-	return ""
+	_, err = rules.Run(r, rules.EventsOf())
+	if errors.Is(err, rules.ErrUnsupported) {
+		msg := err.Error()
+		if _, why, ok := strings.Cut(msg, rules.ErrUnsupported.Error()+": "); ok {
+			msg = why
+		}
+		return msg, nil
+	}
+	return "", err
 }
 
 func fileExists(name string) bool {
@@ -668,7 +682,7 @@ func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
 	fmt.Fprintln(w)
 	withTests, testEvents, testFailed := 0, 0, 0
 	for _, o := range outs {
-		if o.testFile != "" && o.rule != nil && o.skip == "" {
+		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {
 			withTests++
 			testEvents += o.testCount
 			if len(o.testFailures) > 0 {
@@ -679,8 +693,19 @@ func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
 	if withTests > 0 {
 		fmt.Fprintf(w, "test events: %d rules with %d events, %d failed\n", withTests, testEvents, testFailed)
 	}
-	for _, r := range slices.Sorted(maps.Keys(reasons)) {
-		fmt.Fprintf(w, "  skipped %d: %s\n", reasons[r], r)
+	// the most frequent reasons first, each on one short line
+	byCount := slices.SortedStableFunc(maps.Keys(reasons), func(a, b string) int {
+		return cmp.Or(cmp.Compare(reasons[b], reasons[a]), cmp.Compare(a, b))
+	})
+	for i, r := range byCount {
+		if i == maxReasons {
+			fmt.Fprintf(w, "  ... and %d other reasons (in the baseline and the JUnit report)\n", len(byCount)-maxReasons)
+			break
+		}
+		if rs := []rune(r); len(rs) > 100 {
+			r = string(rs[:100]) + "..."
+		}
+		fmt.Fprintf(w, "  skipped %d: %s\n", reasons[byCount[i]], r)
 	}
 	if !replayed || loaded == 0 {
 		return
