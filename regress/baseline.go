@@ -68,8 +68,18 @@ type Baseline struct {
 // event's index (its _index or data stream) and _id, or "INDEX/hash:HEX"
 // for an event without _id, where HEX is the content hash the replay
 // de-duplicates on (rules.Alert.ID). An event without index (a replay with
-// rules.WithAnyIndex) leaves out "INDEX/".
+// rules.WithAnyIndex) leaves out "INDEX/". A threshold alert stands for a
+// group of events, not one: its identity is the group's terms and the
+// execution, "threshold:FIELD=VALUE,...@TIME" (TIME as in
+// 2023-01-01T00:05:00.000Z).
 func Identity(a *rules.Alert) string {
+	if t := a.Threshold; t != nil {
+		terms := make([]string, len(t.Terms))
+		for i, x := range t.Terms {
+			terms[i] = x.Field + "=" + x.Value
+		}
+		return "threshold:" + strings.Join(terms, ",") + "@" + a.Time.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
 	id := a.ID
 	if s, ok := a.Event.Fields["_id"].(string); !ok || s == "" {
 		id = "hash:" + id

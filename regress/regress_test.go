@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
@@ -182,6 +183,11 @@ func TestIdentity(t *testing.T) {
 	a := &rules.Alert{Index: "i", ID: "x", Event: events.Record{Fields: map[string]any{"_id": "x"}}}
 	if id := Identity(a); id != "i/x" {
 		t.Errorf("Identity = %q, want i/x", id)
+	}
+	th := &rules.Alert{Index: "i", ID: "x", Time: time.Date(2023, 1, 1, 0, 5, 0, 0, time.UTC),
+		Threshold: &rules.ThresholdResult{Count: 3, Terms: []rules.ThresholdTerm{{Field: "host.name", Value: "web-1"}, {Field: "user.name", Value: "root"}}}}
+	if id, want := Identity(th), "threshold:host.name=web-1,user.name=root@2023-01-01T00:05:00.000Z"; id != want {
+		t.Errorf("Identity of a threshold alert = %q, want %q", id, want)
 	}
 	if at := Location(`dir\e.ndjson`, 0); at != "dir/e.ndjson" {
 		t.Errorf("Location = %q", at)
