@@ -103,7 +103,8 @@ func appendWildOp(ops []wildOp, op wildOp) []wildOp {
 // WildcardQuery automaton does: '?' consumes exactly one code point (an
 // invalid UTF-8 byte counts as one), '*' any run. It is the iterative
 // wildcard algorithm: on a mismatch, only the last '*' seen takes one
-// more code point, so the time is at most len(s) times len(ops), never
+// more code point (text right after a '*' is looked for with
+// strings.Index), so the time is at most len(s) times len(ops), never
 // exponential, and nothing is allocated.
 func matchOps(ops []wildOp, s string) bool {
 	pi, si := 0, 0
@@ -117,12 +118,23 @@ func matchOps(ops []wildOp, s string) bool {
 				continue
 			case opOne:
 				if si < len(s) {
-					_, n := utf8.DecodeRuneInString(s[si:])
-					si += n
+					si += runeLen(s[si:])
 					pi++
 					continue
 				}
 			default:
+				if star >= 0 && pi == star+1 {
+					// text right after the '*': its run ends at the
+					// next occurrence, or nothing matches
+					i := strings.Index(s[si:], op.lit)
+					if i < 0 {
+						return false
+					}
+					starAt = si + i
+					si = starAt + len(op.lit)
+					pi++
+					continue
+				}
 				if strings.HasPrefix(s[si:], op.lit) {
 					si += len(op.lit)
 					pi++
@@ -135,10 +147,19 @@ func matchOps(ops []wildOp, s string) bool {
 		if star < 0 || starAt == len(s) {
 			return false
 		}
-		_, n := utf8.DecodeRuneInString(s[starAt:])
-		starAt += n
+		starAt += runeLen(s[starAt:])
 		pi, si = star+1, starAt
 	}
+}
+
+// runeLen is the length in bytes of the code point s starts with (1 for
+// an invalid byte); s is not empty.
+func runeLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }
 
 // smallSet is the size up to which a slice beats a map for string sets.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -317,5 +318,34 @@ func TestQuestionMarkProperty(t *testing.T) {
 				t.Fatalf("pattern %q on %q: steps and ast.MatchWildcard differ", pat, s)
 			}
 		}
+	}
+}
+
+// BenchmarkQuestionMark matches a rule filter's '?' pattern against a
+// path, beside the '*'-only pattern of the same shape in the same run.
+//
+//	go test ./eval -run '^$' -bench QuestionMark -benchmem
+func BenchmarkQuestionMark(b *testing.B) {
+	ev := map[string]any{"process": map[string]any{"executable": `C:\Windows\SysWOW64\WindowsPowerShell\v1.0\powershell.exe`}}
+	for _, tc := range []struct{ name, value string }{
+		{"qmark", `?:\\Windows\\Sys?????\\*\\powershell.exe`},
+		{"star", `*:\\Windows\\Sys*\\*\\powershell.exe`},
+	} {
+		q, err := esdsl.ParseQuery([]byte(`{"wildcard":{"process.executable":{"value":` + strconv.Quote(tc.value) + `}}}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := CompileQuery(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !p.Match(ev) {
+			b.Fatalf("%s does not match", tc.value)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				p.Match(ev)
+			}
+		})
 	}
 }
