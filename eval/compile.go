@@ -300,13 +300,8 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 	case famDate:
 		var ms anyOf
 		for _, l := range lits {
-			if l.Kind == ast.Wildcard {
-				c.errorf(l, f.full, "a wildcard is not allowed on a date field")
-				continue
-			}
-			d, err := parseDateMath(l.Value())
-			if err != nil {
-				c.errorf(l, f.full, "failed to parse date: %v", err)
+			d, ok := c.date(f, l)
+			if !ok {
 				continue
 			}
 			ms = append(ms, newDateMatcher(d, d, false, true, 0, 0, c.clock))
@@ -505,6 +500,10 @@ func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
 		return nil, false
 	}
 	d, err := parseDateMath(l.Value())
+	if err == nil {
+		d.nanos = f.typ == DateNanos
+		err = d.nanosErr()
+	}
 	if err != nil {
 		c.errorf(l, f.full, "failed to parse date: %v", err)
 		return nil, false
