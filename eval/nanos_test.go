@@ -30,8 +30,8 @@ func TestParseDateNanos(t *testing.T) {
 		{in: "2021-03-04", want: 1614816000000000000},
 		{in: "1970-01-01T00:00:00Z", want: 0},
 		{in: "0", want: 0},
-		{in: "1.000001", want: 1_000_001},                                   // epoch_millis: a fraction of 6 digits is nanoseconds
-		{in: "1614834367123.456789", want: 1614834367123456789},            // as EpochTime's millis parser reads it
+		{in: "1.000001", want: 1_000_001},                                 // epoch_millis: a fraction of 6 digits is nanoseconds
+		{in: "1614834367123.456789", want: 1614834367123456789},           // as EpochTime's millis parser reads it
 		{in: "2262-04-11T23:47:16.854775807Z", want: 9223372036854775807}, // the last one
 		{in: "1969-12-31T23:59:59.999999999Z", err: "before the epoch in 1970"},
 		{in: "-1", err: "before the epoch in 1970"},
@@ -105,7 +105,7 @@ func TestDateNanosMatch(t *testing.T) {
 		{`t:2021-03-04`, "2021-03-03T23:59:59.999999999Z", false, false},
 		{`t:"2021-03-04T05:06:07.123456789Z"`, "2021-03-04T05:06:07.123456789Z", true, true},
 		{`t:"2021-03-04T05:06:07.123456789Z"`, "2021-03-04T05:06:07.123Z", false, true},
-		{`t >= "2021-01-01"`, "1614834367123.000001", true, true}, // epoch_millis text with nanoseconds
+		{`t >= "2021-01-01"`, "1614834367123.000001", true, true},  // epoch_millis text with nanoseconds
 		{`t <= "2021-01-01"`, "1969-12-31T00:00:00Z", false, true}, // refused by date_nanos: never indexed
 		{`t >= 0`, "2263-01-01", false, true},
 	}
