@@ -482,8 +482,8 @@ type FieldMapping struct {
 	// whole document.
 	IgnoreMalformed bool
 	// NullValue ("null_value") is the value indexed in place of a JSON
-	// null; nil means none. It is carried from the mapping; the event
-	// walk skips nulls, so matching does not use it yet.
+	// null; nil means none. Queries on keyword, numeric and exists tests
+	// see it where the event holds an explicit null (see [VisitNull]).
 	NullValue any
 	// NoCoerce is "coerce": false on a numeric field: numeric text and,
 	// on integer types, numbers with a fraction are refused instead of
