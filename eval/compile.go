@@ -288,12 +288,12 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 				ps = append(ps, p)
 			}
 		}
-		return &ipMatcher{set: cidr.NewSet(ps...)}
+		return &ipMatcher{set: cidr.NewSet(ps...), f: &f.fm}
 	case famBool:
 		var ms anyOf
 		for _, l := range lits {
 			if b, ok := c.boolean(f, l); ok {
-				ms = append(ms, &boolMatcher{want: b})
+				ms = append(ms, &boolMatcher{want: b, f: &f.fm})
 			}
 		}
 		return oneOrAny(ms)
@@ -432,7 +432,9 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 			c.errorf(l, f.full, "%v", err)
 			return noneMatcher{}
 		}
-		return ipRangeOf(a, lo, b)
+		m := ipRangeOf(a, lo, b)
+		m.f = &f.fm
+		return m
 	case famDate:
 		d, ok := c.date(f, l)
 		if !ok {
@@ -454,7 +456,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		if !ok {
 			return noneMatcher{}
 		}
-		m := &boolRange{}
+		m := &boolRange{f: &f.fm}
 		n := 0.0
 		if v {
 			n = 1
@@ -501,7 +503,7 @@ func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
 	}
 	d, err := parseDateMath(l.Value())
 	if err == nil {
-		d.nanos = f.typ == DateNanos
+		d.nanos, d.f = f.typ == DateNanos, &f.fm
 		err = d.nanosErr()
 	}
 	if err != nil {

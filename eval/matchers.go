@@ -197,7 +197,10 @@ func (m *numberRange) in(f float64) bool {
 
 // ipMatcher matches addresses in a set of prefixes (single addresses are
 // /32 and /128 prefixes).
-type ipMatcher struct{ set *cidr.Set }
+type ipMatcher struct {
+	set *cidr.Set
+	f   *FieldMapping // null_value, or nil
+}
 
 func (m *ipMatcher) Visit(x any) bool {
 	a, ok := toAddr(x)
@@ -209,6 +212,7 @@ func (m *ipMatcher) Visit(x any) bool {
 type ipRange struct {
 	lo, hi   [16]byte
 	loB, hiB bound
+	f        *FieldMapping // null_value, or nil
 }
 
 func (m *ipRange) Visit(x any) bool {
@@ -246,7 +250,10 @@ func compare16(a, b [16]byte) int {
 }
 
 // boolMatcher matches booleans.
-type boolMatcher struct{ want bool }
+type boolMatcher struct {
+	want bool
+	f    *FieldMapping // null_value, or nil
+}
 
 func (m *boolMatcher) Visit(x any) bool {
 	b, ok := toBool(x)
@@ -543,7 +550,10 @@ func intRangeOf(f *FieldMapping, text string, lo, inclusive bool) Visitor {
 
 // boolRange matches booleans in a range where false is 0 and true is 1,
 // as BooleanFieldType.rangeQuery orders them.
-type boolRange struct{ r numberRange }
+type boolRange struct {
+	r numberRange
+	f *FieldMapping // null_value, or nil
+}
 
 func (m *boolRange) Visit(x any) bool {
 	b, ok := toBool(x)
@@ -800,6 +810,20 @@ func (m *floatSet) nullValue() any       { return m.f.nullValue() }
 func (m *floatRange) nullValue() any     { return m.f.nullValue() }
 func (m *stringRange) nullValue() any    { return m.f.nullValue() }
 func (m existsMatcher) nullValue() any   { return m.f.nullValue() }
+func (m *ipMatcher) nullValue() any      { return m.f.nullValue() }
+func (m *ipRange) nullValue() any        { return m.f.nullValue() }
+func (m *boolMatcher) nullValue() any    { return m.f.nullValue() }
+func (m *boolRange) nullValue() any      { return m.f.nullValue() }
+
+func (m *dateMatcher) nullValue() any {
+	switch {
+	case m.lo != nil:
+		return m.lo.f.nullValue()
+	case m.hi != nil:
+		return m.hi.f.nullValue()
+	}
+	return nil
+}
 
 // nullValue of a combination is its members' (they test one field).
 func (ms anyOf) nullValue() any { return firstNullValue(ms) }

@@ -9,7 +9,8 @@ import (
 // null, alone or in an array (elasticsearch server/.../index/mapper/
 // KeywordFieldMapper.java parseCreateField: "if (value == null) value =
 // fieldType().nullValue"; NumberFieldMapper.parseCreateField: "if (value
-// == null) value = nullValue"), so f:* and f:<null_value> match it. A
+// == null) value = nullValue"; IpFieldMapper, BooleanFieldMapper and
+// DateFieldMapper alike), so f:* and f:<null_value> match it. A
 // missing field, or an empty array, holds no null and stays missing
 // (docs: "An empty array does not contain an explicit null, and so won't
 // be replaced with the null_value"). Without null_value a null indexes
@@ -19,6 +20,10 @@ func TestNullValue(t *testing.T) {
 		"k": {"type": "keyword", "null_value": "NULL"},
 		"n": {"type": "long", "null_value": -1},
 		"d": {"type": "double", "null_value": 0.5},
+		"ip": {"type": "ip", "null_value": "10.0.0.1"},
+		"b": {"type": "boolean", "null_value": true},
+		"t": {"type": "date", "null_value": "2021-03-04"},
+		"tn": {"type": "date_nanos", "null_value": "2021-03-04T05:06:07.123456789Z"},
 		"plain": {"type": "keyword"}
 	}}}}`))
 	if err != nil {
@@ -41,6 +46,17 @@ func TestNullValue(t *testing.T) {
 		{"long null range out", `n >= 0`, `{"n": null}`, false},
 		{"double null value", `d:0.5`, `{"d": null}`, true},
 		{"double null range", `d >= 0.5 and d < 1`, `{"d": null}`, true},
+		{"ip null value", `ip:10.0.0.0/8`, `{"ip": null}`, true},
+		{"ip null range", `ip >= 10.0.0.1`, `{"ip": null}`, true},
+		{"ip null other", `ip:10.0.0.2`, `{"ip": null}`, false},
+		{"boolean null value", `b:true`, `{"b": null}`, true},
+		{"boolean null range", `b > false`, `{"b": null}`, true},
+		{"boolean null false", `b:false`, `{"b": null}`, false},
+		{"date null value", `t:2021-03-04`, `{"t": null}`, true},
+		{"date null range", `t < 2021-03-04`, `{"t": null}`, false},
+		{"date_nanos null value", `tn >= "2021-03-04T05:06:07.123456789Z"`, `{"tn": null}`, true},
+		{"date_nanos null range", `tn > "2021-03-04T05:06:07.123456789Z"`, `{"tn": null}`, false},
+		{"date exists", `t:*`, `{"t": [null]}`, true},
 		{"no null_value", `plain:*`, `{"plain": null}`, false},
 		{"no null_value negated", `not plain:*`, `{"plain": null}`, true},
 	}
