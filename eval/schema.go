@@ -145,6 +145,10 @@ func (t Type) Numeric() bool {
 	return f == famInt || f == famFloat
 }
 
+// IsDate reports whether t is one of Elasticsearch's date types, date
+// and date_nanos, whose values compare as times.
+func (t Type) IsDate() bool { return t.family() == famDate }
+
 // IntRange returns the values an integer type holds, as Elasticsearch's
 // NumberFieldMapper bounds them (a long is [-2^63, 2^63-1], an
 // unsigned_long [0, 2^64-1]); ok is false for the other types.
