@@ -294,25 +294,20 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 				ps = append(ps, p)
 			}
 		}
-		return &ipMatcher{set: cidr.NewSet(ps...)}
+		return &ipMatcher{set: cidr.NewSet(ps...), f: &f.fm}
 	case famBool:
 		var ms anyOf
 		for _, l := range lits {
 			if b, ok := c.boolean(f, l); ok {
-				ms = append(ms, &boolMatcher{want: b})
+				ms = append(ms, &boolMatcher{want: b, f: &f.fm})
 			}
 		}
 		return oneOrAny(ms)
 	case famDate:
 		var ms anyOf
 		for _, l := range lits {
-			if l.Kind == ast.Wildcard {
-				c.errorf(l, f.full, "a wildcard is not allowed on a date field")
-				continue
-			}
-			d, err := parseDateMath(l.Value())
-			if err != nil {
-				c.errorf(l, f.full, "failed to parse date: %v", err)
+			d, ok := c.date(f, l)
+			if !ok {
 				continue
 			}
 			ms = append(ms, newDateMatcher(d, d, false, true, 0, 0, c.clock))
@@ -439,7 +434,9 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 			c.errorf(l, f.full, "%v", err)
 			return noneMatcher{}
 		}
-		return ipRangeOf(a, lo, b)
+		m := ipRangeOf(a, lo, b)
+		m.f = &f.fm
+		return m
 	case famDate:
 		d, ok := c.date(f, l)
 		if !ok {
@@ -461,7 +458,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		if !ok {
 			return noneMatcher{}
 		}
-		m := &boolRange{}
+		m := &boolRange{f: &f.fm}
 		n := 0.0
 		if v {
 			n = 1
@@ -507,6 +504,10 @@ func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
 		return nil, false
 	}
 	d, err := parseDateMath(l.Value())
+	if err == nil {
+		d.nanos, d.f = f.typ == DateNanos, &f.fm
+		err = d.nanosErr()
+	}
 	if err != nil {
 		c.errorf(l, f.full, "failed to parse date: %v", err)
 		return nil, false

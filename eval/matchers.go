@@ -334,7 +334,10 @@ func (m *numberRange) in(f float64) bool {
 
 // ipMatcher matches addresses in a set of prefixes (single addresses are
 // /32 and /128 prefixes).
-type ipMatcher struct{ set *cidr.Set }
+type ipMatcher struct {
+	set *cidr.Set
+	f   *FieldMapping // null_value, or nil
+}
 
 func (m *ipMatcher) Visit(x any) bool {
 	a, ok := toAddr(x)
@@ -346,6 +349,7 @@ func (m *ipMatcher) Visit(x any) bool {
 type ipRange struct {
 	lo, hi   [16]byte
 	loB, hiB bound
+	f        *FieldMapping // null_value, or nil
 }
 
 func (m *ipRange) Visit(x any) bool {
@@ -383,7 +387,10 @@ func compare16(a, b [16]byte) int {
 }
 
 // boolMatcher matches booleans.
-type boolMatcher struct{ want bool }
+type boolMatcher struct {
+	want bool
+	f    *FieldMapping // null_value, or nil
+}
 
 func (m *boolMatcher) Visit(x any) bool {
 	b, ok := toBool(x)
@@ -680,7 +687,10 @@ func intRangeOf(f *FieldMapping, text string, lo, inclusive bool) Visitor {
 
 // boolRange matches booleans in a range where false is 0 and true is 1,
 // as BooleanFieldType.rangeQuery orders them.
-type boolRange struct{ r numberRange }
+type boolRange struct {
+	r numberRange
+	f *FieldMapping // null_value, or nil
+}
 
 func (m *boolRange) Visit(x any) bool {
 	b, ok := toBool(x)
@@ -896,4 +906,81 @@ func alnumDash(s string) bool {
 		}
 	}
 	return true
+}
+
+// nullValuer is a Visitor for a field whose mapping may set null_value:
+// nullValue returns the value Elasticsearch indexes in place of an
+// explicit JSON null (FieldMapping.NullValue), or nil. The event walk
+// asks for it only when it meets a null ([VisitNull]), so fields without
+// a null_value, and values that are not null, pay nothing.
+type nullValuer interface {
+	nullValue() any
+}
+
+// VisitNull is what an [Event] implementation does with an explicit null
+// value of the field it walks (a JSON null, alone or in an array): when v
+// matches a field whose mapping sets null_value, v is passed that value,
+// as FieldMapper.parse indexes it in place of the null (KeywordFieldMapper,
+// NumberFieldMapper, DateFieldMapper... parseCreateField: "if (value ==
+// null) value = nullValue"); otherwise the null is skipped. It reports
+// whether v returned true. It does not allocate.
+func VisitNull(v Visitor) bool {
+	if n, ok := v.(nullValuer); ok {
+		if x := n.nullValue(); x != nil {
+			return v.Visit(x)
+		}
+	}
+	return false
+}
+
+func (f *FieldMapping) nullValue() any {
+	if f == nil {
+		return nil
+	}
+	return f.NullValue
+}
+
+func (m *keywordMatcher) nullValue() any { return m.f.nullValue() }
+func (m *intSet) nullValue() any         { return m.f.nullValue() }
+func (m *intRange) nullValue() any       { return m.f.nullValue() }
+func (m *floatSet) nullValue() any       { return m.f.nullValue() }
+func (m *floatRange) nullValue() any     { return m.f.nullValue() }
+func (m *stringRange) nullValue() any    { return m.f.nullValue() }
+func (m existsMatcher) nullValue() any   { return m.f.nullValue() }
+func (m *ipMatcher) nullValue() any      { return m.f.nullValue() }
+func (m *ipRange) nullValue() any        { return m.f.nullValue() }
+func (m *boolMatcher) nullValue() any    { return m.f.nullValue() }
+func (m *boolRange) nullValue() any      { return m.f.nullValue() }
+
+func (m *dateMatcher) nullValue() any {
+	switch {
+	case m.lo != nil:
+		return m.lo.f.nullValue()
+	case m.hi != nil:
+		return m.hi.f.nullValue()
+	}
+	return nil
+}
+
+// nullValue of a combination is its members' (they test one field).
+func (ms anyOf) nullValue() any { return firstNullValue(ms) }
+func (ms allOf) nullValue() any { return firstNullValue(ms) }
+
+// nullValue of Explain's recorder is that of the matcher it records.
+func (r *recorder) nullValue() any {
+	if n, ok := r.m.(nullValuer); ok {
+		return n.nullValue()
+	}
+	return nil
+}
+
+func firstNullValue(ms []Visitor) any {
+	for _, m := range ms {
+		if n, ok := m.(nullValuer); ok {
+			if x := n.nullValue(); x != nil {
+				return x
+			}
+		}
+	}
+	return nil
 }

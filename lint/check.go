@@ -625,7 +625,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 	if full != "" {
 		typ = w.c.schema.Lookup(full)
 	}
-	if typ == eval.IP || typ.Numeric() || typ == eval.Boolean || typ == eval.Date {
+	if typ == eval.IP || typ.Numeric() || typ == eval.Boolean || typ.IsDate() {
 		return // eval.Compile reports what these types refuse
 	}
 	if !l.Quoted && (l.Kind == ast.String || l.Kind == ast.Wildcard) {
