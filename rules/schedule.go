@@ -109,19 +109,57 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 
 // add takes one event in arrival order.
 func (rn *runner) add(ev events.Record) error {
+	index, hasIndex := eventIndex(ev.Fields)
+	sc := rn.scopeOf(index, hasIndex)
+	var t int64
+	var why string
+	if sc == inScope {
+		t, why = rn.eventTime(ev.Fields)
+	}
+	return rn.addAt(ev, index, sc, t, why, matchUnknown)
+}
+
+// scope is where an event stands for a rule's index patterns.
+type scope uint8
+
+const (
+	inScope scope = iota
+	noIndex
+	otherIndex
+)
+
+func (rn *runner) scopeOf(index string, hasIndex bool) scope {
+	switch {
+	case !hasIndex && !rn.cfg.anyIndex:
+		return noIndex
+	case hasIndex && !rn.patterns.match(index):
+		return otherIndex
+	}
+	return inScope
+}
+
+// Whether the rule's query matches an event, when the caller knows it.
+const (
+	matchUnknown = iota // match the rule's program
+	matchNo
+	matchYes
+)
+
+// addAt takes one event in arrival order, with its index, its scope, and
+// when in scope its time or why it has none; matched tells whether the
+// query matches it or to run the program.
+func (rn *runner) addAt(ev events.Record, index string, sc scope, t int64, why string, matched int) error {
 	rep := rn.rep
 	rep.EventsRead++
 	rep.EventsEvaluated++
-	index, hasIndex := eventIndex(ev.Fields)
-	switch {
-	case !hasIndex && !rn.cfg.anyIndex:
+	switch sc {
+	case noIndex:
 		rep.EventsNoIndex++
 		return nil
-	case hasIndex && !rn.patterns.match(index):
+	case otherIndex:
 		rep.EventsOtherIndex++
 		return nil
 	}
-	t, why := rn.eventTime(ev.Fields)
 	if why != "" {
 		rep.EventsNoTime++
 		if len(rep.NoTime) < maxSamples {
@@ -149,7 +187,7 @@ func (rn *runner) add(ev events.Record) error {
 			return err
 		}
 	}
-	if !rn.prog.Match(ev.Fields) {
+	if matched == matchNo || matched == matchUnknown && !rn.prog.Match(ev.Fields) {
 		return nil
 	}
 	rep.Matches++

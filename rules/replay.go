@@ -1,0 +1,150 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/events"
+)
+
+// Replayable reports whether [Run] replays the rule as Kibana's detection
+// engine would, and when it does not, why: "language eql is not
+// supported", "machine_learning rules have no query", "type threshold is
+// not replayed yet", "filters are not replayed yet"... A rule set skips
+// such rules with that reason rather than run them as plain query rules.
+// As rule types are replayed, they leave this list.
+func Replayable(r *Rule) (ok bool, why string) {
+	switch {
+	case r.Type == TypeMachineLearning:
+		return false, "machine_learning rules have no query"
+	case r.Language != "" && r.Language != LanguageKuery:
+		return false, fmt.Sprintf("language %s is not supported", r.Language)
+	case r.Type == TypeEQL || r.Type == TypeESQL:
+		return false, fmt.Sprintf("language %s is not supported", r.Type)
+	case r.Type != TypeQuery && r.Type != "":
+		return false, fmt.Sprintf("type %s is not replayed yet", r.Type)
+	case strings.TrimSpace(r.Query) == "":
+		return false, "the rule has no query"
+	case nonEmpty(r.Extra["filters"]):
+		return false, "filters are not replayed yet"
+	case nonEmpty(r.Extra["alert_suppression"]):
+		return false, "alert suppression is not replayed yet"
+	}
+	return true, ""
+}
+
+func nonEmpty(x any) bool {
+	switch x := x.(type) {
+	case nil:
+		return false
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
+}
+
+// Replay replays many rules over one stream of events, as [Run] does for
+// each of them, for a caller that matches the queries itself (a rule set
+// that tests every rule on an event at once). The rules' index patterns
+// and event times are read once per event for all the rules that share
+// them. A Replay is not safe for concurrent use.
+type Replay struct {
+	runners []*runner
+	groups  []*replayGroup
+	matched []bool // scratch: matched[i] for the event being added
+}
+
+// replayGroup is the rules with the same index patterns and timestamp
+// field: an event has one scope and one time for all of them.
+type replayGroup struct {
+	rep     *runner // the first rule's runner: scope and time
+	members []int
+}
+
+// NewReplay prepares the replay of rs with the options of Run (applied to
+// every rule; WithAlertFunc receives the alerts of all the rules, each
+// naming its rule). It fails on the first rule Run would refuse.
+func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
+	r := &Replay{matched: make([]bool, len(rs))}
+	byKey := map[string]*replayGroup{}
+	for i, rule := range rs {
+		rn, err := newRunner(rule, opts)
+		if err != nil {
+			return nil, err
+		}
+		r.runners = append(r.runners, rn)
+		key := strings.Join(rn.rep.Index, "\x00") + "\x01" + rule.TimestampOverride
+		g := byKey[key]
+		if g == nil {
+			g = &replayGroup{rep: rn}
+			byKey[key] = g
+			r.groups = append(r.groups, g)
+		}
+		g.members = append(g.members, i)
+	}
+	return r, nil
+}
+
+// Add takes the next event in arrival order; matched lists, in increasing
+// order, the indexes (in the rules given to NewReplay) of the rules whose
+// query matches it. An error from an alert function ends the replay.
+func (r *Replay) Add(ev events.Record, matched []int) error {
+	for _, i := range matched {
+		r.matched[i] = true
+	}
+	err := r.add(ev)
+	for _, i := range matched {
+		r.matched[i] = false
+	}
+	return err
+}
+
+func (r *Replay) add(ev events.Record) error {
+	index, hasIndex := eventIndex(ev.Fields)
+	for _, g := range r.groups {
+		sc := g.rep.scopeOf(index, hasIndex)
+		var t int64
+		var why string
+		if sc == inScope {
+			t, why = g.rep.eventTime(ev.Fields)
+		}
+		for _, i := range g.members {
+			m := matchNo
+			if r.matched[i] {
+				m = matchYes
+			}
+			if err := r.runners[i].addAt(ev, index, sc, t, why, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Reject counts a line that was not an event (Report.EventsRejected).
+func (r *Replay) Reject(err *events.Error) {
+	for _, rn := range r.runners {
+		rn.rep.EventsRead++
+		rn.rep.EventsRejected++
+		if len(rn.rep.Rejected) < maxSamples {
+			rn.rep.Rejected = append(rn.rep.Rejected, err.Error())
+		}
+	}
+}
+
+// Finish runs the executions still due and returns one report per rule,
+// in the order of the rules given to NewReplay.
+func (r *Replay) Finish() ([]*Report, error) {
+	reps := make([]*Report, len(r.runners))
+	var errs []error
+	for i, rn := range r.runners {
+		if err := rn.finish(); err != nil {
+			errs = append(errs, err)
+		}
+		reps[i] = rn.rep
+	}
+	return reps, errors.Join(errs...)
+}
