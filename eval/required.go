@@ -2,129 +2,173 @@ package eval
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
 )
 
-// Term is a condition every event a program matches meets: the field has
-// a string value among Values. A keyword field compares exact strings, so
-// a rule set can index programs by such terms and test an event only
-// against the programs one of its values points to.
+// Term is a condition on one field of an event: with Values, the field has
+// a string value among them (keyword fields compare exact strings); with
+// no Values, the field has a value at all.
 type Term struct {
 	Field  string
-	Values []string // sorted, distinct
+	Values []string // sorted, distinct; nil: any value
 }
 
-// RequiredTerms returns terms the query requires on every path: from the
-// operands of an "and", from a field:(a or b) on a keyword field, and the
-// union of one field's terms across every branch of an "or". Only plain
-// keyword fields of the top level (no multi-field, nothing inside a nested
-// field, no wildcard values or names) give terms. A query with no such
-// term gives none: it must be tested on every event.
+// Exists reports whether t asks for any value of its field.
+func (t Term) Exists() bool { return t.Values == nil }
+
+// RequiredTerms returns what every event the query matches must contain,
+// as a conjunction of disjunctions: for each inner list, the event meets
+// at least one of its terms. A rule set can index programs by one such
+// list and test an event only against the programs its values point to.
+// A query that requires nothing of the kind gives nil.
+//
+// The terms come from the operands of an "and", a field:(a or b) on a
+// keyword-family field (keyword, constant_keyword, wildcard, version),
+// any other field:value or range (the field has a value), and the terms
+// of every branch of an "or" together. Only fields of the top level that hold
+// their own value give terms: no multi-field, nothing inside a nested
+// field, no wildcard values or names.
 //
 // A value of the event that is not a string (a number, a boolean, an
-// object) can still match a keyword term through its text form; a caller
-// that indexes by terms must treat such a value as matching any term.
-func (p *Program) RequiredTerms() []Term {
-	req := requiredOf(p.expr, p.schema)
-	out := make([]Term, 0, len(req))
-	for f, vs := range req {
-		out = append(out, Term{Field: f, Values: vs})
-	}
-	slices.SortFunc(out, func(a, b Term) int {
-		if a.Field < b.Field {
-			return -1
-		}
-		if a.Field > b.Field {
-			return 1
-		}
-		return 0
-	})
-	return out
+// object) can still match a keyword term through its text form: a caller
+// that indexes by values must treat such a value as meeting every value
+// term of its field.
+func (p *Program) RequiredTerms() [][]Term {
+	return requiredOf(p.expr, p.schema)
 }
 
-// requiredOf returns, per field, the values one of which the field must
-// have for x to match.
-func requiredOf(x ast.Expr, s Schema) map[string][]string {
+func requiredOf(x ast.Expr, s Schema) [][]Term {
 	switch x := x.(type) {
 	case *ast.AndExpr:
-		var out map[string][]string
+		var out [][]Term
 		for _, a := range x.Args {
-			for f, vs := range requiredOf(a, s) {
-				if out == nil {
-					out = map[string][]string{}
-				}
-				if old, ok := out[f]; !ok || len(vs) < len(old) {
-					out[f] = vs
-				}
-			}
+			out = append(out, requiredOf(a, s)...)
 		}
 		return out
 	case *ast.OrExpr:
-		var out map[string][]string
-		for i, a := range x.Args {
-			r := requiredOf(a, s)
-			if i == 0 {
-				out = r
-				continue
+		var any []Term
+		for _, a := range x.Args {
+			conj := requiredOf(a, s)
+			if len(conj) == 0 {
+				return nil
 			}
-			for f, vs := range out {
-				other, ok := r[f]
-				if !ok {
-					delete(out, f)
-					continue
-				}
-				out[f] = union(vs, other)
-			}
+			any = mergeTerms(any, slices.MinFunc(conj, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
 		}
-		return out
+		return [][]Term{any}
 	case *ast.MatchExpr:
-		if x.Field.Kind == ast.Wildcard || !plainKeyword(s, x.Field.Value()) {
+		if x.Field.Kind == ast.Wildcard || !ownValue(s, x.Field.Value()) {
 			return nil
 		}
-		if vs := requiredValues(x.Value); vs != nil {
-			return map[string][]string{x.Field.Value(): vs}
+		name := x.Field.Value()
+		var out [][]Term
+		for _, vs := range requiredValues(x.Value) {
+			if vs == nil || !exactKeyword(s, name) {
+				// any value: a leaf holds only on a value of its field
+				out = append(out, []Term{{Field: name}})
+				continue
+			}
+			out = append(out, []Term{{Field: name, Values: vs}})
 		}
+		return out
+	case *ast.RangeExpr:
+		if x.Field.Kind == ast.Wildcard || !ownValue(s, x.Field.Value()) {
+			return nil
+		}
+		return [][]Term{{{Field: x.Field.Value()}}}
 	}
 	return nil
 }
 
-// plainKeyword reports whether a top-level field is a keyword field that
-// holds its own value, outside any nested field.
-func plainKeyword(s Schema, name string) bool {
-	return s.Lookup(name) == Keyword && s[name] == Keyword &&
-		s.sourceField(name) == name && s.nestedPrefix(name) == ""
+// termsWeight ranks disjunctions: values over exists, fewer over more.
+func termsWeight(ts []Term) int {
+	w := 0
+	for _, t := range ts {
+		if t.Exists() {
+			w += 1000
+		}
+		w += len(t.Values)
+	}
+	return w
 }
 
-// requiredValues returns the values one of which a field must have for v
-// to match it, or nil when there is no such list.
-func requiredValues(v ast.Value) []string {
+// mergeTerms adds the terms of b to a, one term a field: values are
+// united, and an exists term takes in any other.
+func mergeTerms(a, b []Term) []Term {
+	for _, t := range b {
+		i := slices.IndexFunc(a, func(u Term) bool { return u.Field == t.Field })
+		switch {
+		case i < 0:
+			a = append(a, t)
+		case a[i].Exists() || t.Exists():
+			a[i].Values = nil
+		default:
+			a[i].Values = union(a[i].Values, t.Values)
+		}
+	}
+	slices.SortFunc(a, func(x, y Term) int { return strings.Compare(x.Field, y.Field) })
+	return a
+}
+
+// ownValue reports whether a top-level field holds its own value (not a
+// multi-field, not inside or itself a nested field).
+func ownValue(s Schema, name string) bool {
+	return s.sourceField(name) == name && s.nestedPrefix(name) == "" && s.Lookup(name) != Nested
+}
+
+// exactKeyword reports whether the field's values match a literal by
+// exact string comparison.
+func exactKeyword(s Schema, name string) bool {
+	switch s[name] {
+	case Keyword, ConstantKeyword, Wildcard, Version:
+		return true
+	}
+	return false
+}
+
+// requiredValues returns the requirements field:v puts on the field, a
+// conjunction: each element a list of values one of which the field must
+// have, or nil for "any value".
+func requiredValues(v ast.Value) [][]string {
 	switch v := v.(type) {
 	case *ast.Literal:
-		if v.Kind == ast.Wildcard || v.Kind == ast.Null {
+		switch {
+		case v.IsStar():
+			return [][]string{nil}
+		case v.Kind == ast.Wildcard || v.Kind == ast.Null:
 			return nil
 		}
-		return []string{v.Value()}
+		return [][]string{{v.Value()}}
 	case *ast.OrValue:
 		var out []string
 		for _, a := range v.Args {
-			vs := requiredValues(a)
-			if vs == nil {
+			conj := requiredValues(a)
+			if len(conj) == 0 {
 				return nil
+			}
+			vs := slices.MinFunc(conj, func(a, b []string) int { return valuesWeight(a) - valuesWeight(b) })
+			if vs == nil {
+				return [][]string{nil}
 			}
 			out = union(out, vs)
 		}
-		return out
+		return [][]string{out}
 	case *ast.AndValue:
-		var best []string
+		var out [][]string
 		for _, a := range v.Args {
-			if vs := requiredValues(a); vs != nil && (best == nil || len(vs) < len(best)) {
-				best = vs
-			}
+			out = append(out, requiredValues(a)...)
 		}
-		return best
+		return out
 	}
 	return nil
+}
+
+func valuesWeight(vs []string) int {
+	if vs == nil {
+		return 1000
+	}
+	return len(vs)
 }
 
 // union returns the sorted distinct values of a and b.

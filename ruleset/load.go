@@ -201,4 +201,3 @@ func Counts(files []File) map[Status]int {
 	}
 	return out
 }
-

@@ -203,7 +203,7 @@ func TestSetAllocs(t *testing.T) {
 	}
 	// an event the wildcard-name rules look into
 	ev := map[string]any{"event": map[string]any{"category": "file", "type": "creation"},
-		"file": map[string]any{"hash": map[string]any{"sha256": "abc", "md5": "def"}, "path": "/tmp/x"},
+		"file":         map[string]any{"hash": map[string]any{"sha256": "abc", "md5": "def"}, "path": "/tmp/x"},
 		"process.name": "cmd.exe"}
 	dst = set.MatchMap(ev, dst[:0])
 	if a := testing.AllocsPerRun(20, func() { dst = set.MatchMap(ev, dst[:0]) }); a != 0 {

@@ -16,23 +16,21 @@ import (
 
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
 type runCmd struct {
-	Rule        string   `required:"" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
+	Rule        []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
+	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every query rule in KQL is replayed, every other rule skipped with the reason; repeatable."`
+	Workers     int      `help:"Goroutines that decode and match events with --rules (default: the number of CPUs)."`
 	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
 	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
-	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order; - (or none) reads standard input."`
+	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order, or directories of them (.gz unpacked) with --rules; - (or none) reads standard input."`
 }
 
 func (c *runCmd) Run(e *env) error {
-	rule, err := loadRule(c.Rule)
-	if err != nil {
-		return &exitError{status: 2, msg: err.Error()}
+	if len(c.Rule) > 1 {
+		return &exitError{status: 2, msg: "kqlrules run: --rule takes one rule file; give --rules for several"}
 	}
 	var opts []rules.RunOption
-	if c.RuleVersion != 0 {
-		opts = append(opts, rules.WithVersion(c.RuleVersion))
-	}
 	if c.Now != "" {
 		now, err := eval.ParseDate(c.Now)
 		if err != nil {
@@ -42,6 +40,19 @@ func (c *runCmd) Run(e *env) error {
 	}
 	if c.AnyIndex {
 		opts = append(opts, rules.WithAnyIndex())
+	}
+	if len(c.Rules) > 0 {
+		if c.RuleVersion != 0 {
+			return &exitError{status: 2, msg: "kqlrules run: --rule-version needs --rule (one rule)"}
+		}
+		return c.runSet(e, opts)
+	}
+	rule, err := loadRule(c.Rule[0])
+	if err != nil {
+		return &exitError{status: 2, msg: err.Error()}
+	}
+	if c.RuleVersion != 0 {
+		opts = append(opts, rules.WithVersion(c.RuleVersion))
 	}
 	files := c.Events
 	if len(files) == 0 {
