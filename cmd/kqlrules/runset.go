@@ -335,7 +335,9 @@ func writeSetReport(w io.Writer, rep *setReport) {
 		case "skipped":
 			reasons[r.Reason]++
 		case "error":
-			fmt.Fprintf(w, "error: %s\n", r.Reason)
+			for _, l := range strings.Split(r.Reason, "\n") {
+				fmt.Fprintf(w, "error: %s\n", l)
+			}
 		}
 	}
 	keys := make([]string, 0, len(reasons))
