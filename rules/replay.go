@@ -55,12 +55,24 @@ type Replay struct {
 	runners []*runner
 	groups  []*replayGroup
 	matched []bool // scratch: matched[i] for the event being added
+	times   []eventTime
+	gen     int // the event being added, for times
+}
+
+// eventTime is an event's time for one timestamp field, read once per
+// event for all the rules that use the field.
+type eventTime struct {
+	rn  *runner // a rule with the field
+	gen int     // t and why are those of event gen
+	t   int64
+	why string
 }
 
 // replayGroup is the rules with the same index patterns and timestamp
 // field: an event has one scope and one time for all of them.
 type replayGroup struct {
-	rep     *runner // the first rule's runner: scope and time
+	rep     *runner // the first rule's runner: scope
+	time    int     // index in Replay.times
 	members []int
 }
 
@@ -70,6 +82,7 @@ type replayGroup struct {
 func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 	r := &Replay{matched: make([]bool, len(rs))}
 	byKey := map[string]*replayGroup{}
+	byTime := map[string]int{}
 	for i, rule := range rs {
 		rn, err := newRunner(rule, opts)
 		if err != nil {
@@ -79,7 +92,13 @@ func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 		key := strings.Join(rn.rep.Index, "\x00") + "\x01" + rule.TimestampOverride
 		g := byKey[key]
 		if g == nil {
-			g = &replayGroup{rep: rn}
+			ti, ok := byTime[rule.TimestampOverride]
+			if !ok {
+				ti = len(r.times)
+				byTime[rule.TimestampOverride] = ti
+				r.times = append(r.times, eventTime{rn: rn})
+			}
+			g = &replayGroup{rep: rn, time: ti}
 			byKey[key] = g
 			r.groups = append(r.groups, g)
 		}
@@ -103,13 +122,19 @@ func (r *Replay) Add(ev events.Record, matched []int) error {
 }
 
 func (r *Replay) add(ev events.Record) error {
+	r.gen++
 	index, hasIndex := eventIndex(ev.Fields)
 	for _, g := range r.groups {
 		sc := g.rep.scopeOf(index, hasIndex)
 		var t int64
 		var why string
 		if sc == inScope {
-			t, why = g.rep.eventTime(ev.Fields)
+			et := &r.times[g.time]
+			if et.gen != r.gen {
+				et.gen = r.gen
+				et.t, et.why = et.rn.eventTime(ev.Fields)
+			}
+			t, why = et.t, et.why
 		}
 		for _, i := range g.members {
 			m := matchNo

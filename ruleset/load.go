@@ -48,9 +48,12 @@ type File struct {
 	// file of one rule.
 	Line   int
 	Status Status
-	Rule   *rules.Rule // the rule, unless Failed
-	Reason string      // Skipped: why
-	Err    error       // Failed: the error, naming the file and line
+	// Rule is the rule, unless Failed. Of a skipped rule only what names
+	// it is kept (RuleID, Name, Type, Language, Version), so that a large
+	// tree of mostly skipped rules takes little memory.
+	Rule   *rules.Rule
+	Reason string // Skipped: why
+	Err    error  // Failed: the error, naming the file and line
 }
 
 // Where returns "file" or "file:line" for a rule of an export.
@@ -165,6 +168,9 @@ func outcome(f File, r *rules.Rule, err error) File {
 	f.Rule = r
 	if ok, why := rules.Replayable(r); !ok {
 		f.Status, f.Reason = Skipped, why
+		// cloned: a decoded string may hold the whole file's text
+		f.Rule = &rules.Rule{RuleID: strings.Clone(r.RuleID), Name: strings.Clone(r.Name),
+			Type: rules.Type(strings.Clone(string(r.Type))), Language: rules.Language(strings.Clone(string(r.Language))), Version: r.Version}
 		return f
 	}
 	f.Status = Loaded
