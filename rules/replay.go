@@ -78,9 +78,11 @@ type replayGroup struct {
 
 // NewReplay prepares the replay of rs with the options of Run (applied to
 // every rule; WithAlertFunc receives the alerts of all the rules, each
-// naming its rule). It fails on the first rule Run would refuse.
+// naming its rule). It fails on the first rule Run would refuse, except
+// for its query, which the caller compiles and matches.
 func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 	r := &Replay{matched: make([]bool, len(rs))}
+	opts = append(opts[:len(opts):len(opts)], func(c *runConfig) { c.matchedOutside = true })
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {

@@ -29,6 +29,8 @@ type runConfig struct {
 	onAlert  func(*Alert) error
 	evalOpts []eval.Option
 	ruleUUID string
+	// matchedOutside: a Replay, whose caller matches the query
+	matchedOutside bool
 }
 
 // WithVersion runs the query and index patterns of version n of the rule's

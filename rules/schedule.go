@@ -73,9 +73,12 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if maxSignals <= 0 {
 		maxSignals = DefaultMaxSignals
 	}
-	prog, err := kqlrules.Compile(query, cfg.evalOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
+	var prog *eval.Program
+	if !cfg.matchedOutside {
+		prog, err = kqlrules.Compile(query, cfg.evalOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
+		}
 	}
 	if cfg.ruleUUID == "" {
 		cfg.ruleUUID = nameUUID(rule.RuleID)

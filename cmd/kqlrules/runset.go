@@ -10,6 +10,7 @@ import (
 	"iter"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -20,8 +21,12 @@ import (
 	"github.com/kqlrules/kqlrules/ruleset"
 )
 
+// memoryLimit is the Go runtime's soft memory limit for a run with
+// --rules, unless GOMEMLIMIT sets another.
+const memoryLimit = 48 << 20
+
 // batchSize is the number of events a worker decodes and matches at once.
-const batchSize = 256
+const batchSize = 64
 
 // profileEvery: one event in profileEvery is matched with each rule's
 // time measured, for the per-rule time column.
@@ -46,7 +51,7 @@ type batch struct {
 func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers int, spent []time.Duration) iter.Seq2[matchedEvent, error] {
 	return func(yield func(matchedEvent, error) bool) {
 		work := make(chan *batch, workers)
-		order := make(chan *batch, 2*workers)
+		order := make(chan *batch, workers+1)
 		stop := make(chan struct{})
 		defer close(stop)
 		var readErr error
@@ -185,6 +190,12 @@ type setReport struct {
 // runSet is "kqlrules run --rules": every rule of the files at once.
 func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	start := time.Now()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: the rules and the events in flight take about
+		// 25 MB; without it the collector lets the heap grow to twice
+		// that before it runs.
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	files, err := ruleset.Load(c.Rules...)
 	if err != nil {
 		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
