@@ -16,6 +16,9 @@ import (
 // rule's report and alerts are those of rules.Run for that rule alone;
 // the FTP rule gives its 11 alerts.
 func TestTreeReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: every query rule of the tree run alone too")
+	}
 	files, err := ruleset.Load(corpus.Path(t, "detection-rules"))
 	if err != nil {
 		t.Fatal(err)
