@@ -35,6 +35,12 @@
 //   - [github.com/kqlrules/kqlrules/diff] tells what an edit of a query
 //     changes (diff.Queries, diff.Versions for two versions of a rule),
 //     with minimal witness events.
+//   - [github.com/kqlrules/kqlrules/esdsl] builds the Elasticsearch Query
+//     DSL Kibana sends for a KQL tree (and a rule's whole search request),
+//     and reads DSL such as Kibana filters.
+//   - [github.com/kqlrules/kqlrules/schemas] finds the schemas Elastic's
+//     detection-rules validates a rule against in a rules checkout, and
+//     holds the whole ECS table.
 //   - [github.com/kqlrules/kqlrules/lint] checks queries and rule files as
 //     a rule author needs: syntax, fields, values, likely mistakes.
 //

@@ -30,13 +30,13 @@ type ParseError struct {
 	Input string
 	// Kind is what the text was expected to be: "IP address" or "CIDR".
 	Kind string
-	// Reason says what is wrong, in plain words.
-	Reason string
+	// Msg says what is wrong, in plain words.
+	Msg string
 }
 
 // Error implements the error interface.
 func (e *ParseError) Error() string {
-	return strconv.Quote(e.Input) + " is not a valid " + e.Kind + ": " + e.Reason
+	return strconv.Quote(e.Input) + " is not a valid " + e.Kind + ": " + e.Msg
 }
 
 // Kinds reported in ParseError.Kind.
@@ -45,7 +45,7 @@ const (
 	kindPrefix = "CIDR"
 )
 
-// MappedCIDRReason starts the ParseError.Reason that [ParsePrefix] gives for
+// MappedCIDRReason starts the ParseError.Msg that [ParsePrefix] gives for
 // a CIDR written with an IPv4-mapped IPv6 address. It is Elasticsearch's own
 // message, so callers may match on it.
 const MappedCIDRReason = "CIDR notation is not allowed with IPv6-mapped IPv4 address"
@@ -75,7 +75,7 @@ const MappedCIDRReason = "CIDR notation is not allowed with IPv6-mapped IPv4 add
 func ParseAddr(s string) (netip.Addr, error) {
 	a, reason := parseAddr(s)
 	if reason != "" {
-		return netip.Addr{}, &ParseError{Input: s, Kind: kindAddr, Reason: reason}
+		return netip.Addr{}, &ParseError{Input: s, Kind: kindAddr, Msg: reason}
 	}
 	return a, nil
 }
@@ -199,7 +199,7 @@ func isHex(s string) bool {
 func ParsePrefix(s string) (netip.Prefix, error) {
 	p, reason := parsePrefix(s)
 	if reason != "" {
-		return netip.Prefix{}, &ParseError{Input: s, Kind: kindPrefix, Reason: reason}
+		return netip.Prefix{}, &ParseError{Input: s, Kind: kindPrefix, Msg: reason}
 	}
 	return p, nil
 }

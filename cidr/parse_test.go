@@ -110,8 +110,8 @@ func checkParseError(t *testing.T, err error, input, kind, want string) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("error %v (%T) is not a *cidr.ParseError", err, err)
 	}
-	if pe.Input != input || pe.Kind != kind || pe.Reason == "" {
-		t.Errorf("ParseError{Input: %q, Kind: %q, Reason: %q}, want input %q, kind %q", pe.Input, pe.Kind, pe.Reason, input, kind)
+	if pe.Input != input || pe.Kind != kind || pe.Msg == "" {
+		t.Errorf("ParseError{Input: %q, Kind: %q, Msg: %q}, want input %q, kind %q", pe.Input, pe.Kind, pe.Msg, input, kind)
 	}
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not contain %q", err, want)
@@ -274,7 +274,7 @@ func FuzzParseAddr(f *testing.F) {
 		a, err := cidr.ParseAddr(s)
 		if err != nil {
 			var pe *cidr.ParseError
-			if !errors.As(err, &pe) || pe.Input != s || pe.Reason == "" {
+			if !errors.As(err, &pe) || pe.Input != s || pe.Msg == "" {
 				t.Fatalf("ParseAddr(%q): bad error %#v", s, err)
 			}
 		} else {
@@ -308,7 +308,7 @@ func FuzzParsePrefix(f *testing.F) {
 		p, err := cidr.ParsePrefix(s)
 		if err != nil {
 			var pe *cidr.ParseError
-			if !errors.As(err, &pe) || pe.Input != s || pe.Reason == "" {
+			if !errors.As(err, &pe) || pe.Input != s || pe.Msg == "" {
 				t.Fatalf("ParsePrefix(%q): bad error %#v", s, err)
 			}
 		} else {

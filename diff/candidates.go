@@ -3,10 +3,8 @@ package diff
 import (
 	"fmt"
 	"iter"
-	"math"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -16,21 +14,6 @@ import (
 
 // textField is the event field that stands for free text in candidates.
 const textField = "kqlrules_free_text"
-
-// litText returns the text of a literal, with '*' for each wildcard.
-//
-// TODO(one-owner): use eval.LiteralText.
-func litText(l *ast.Literal) string {
-	switch l.Kind {
-	case ast.Wildcard:
-		return strings.Join(l.Parts, "*")
-	case ast.Bool:
-		return strconv.FormatBool(l.Bool)
-	case ast.Null:
-		return "null"
-	}
-	return l.Text
-}
 
 func (s *search) field(name string, keys []string) *field {
 	if i, ok := s.byName[name]; ok {
@@ -46,7 +29,7 @@ func (s *search) field(name string, keys []string) *field {
 // or for a wildcard name a schema field that fits it (else the pattern with
 // "x" for each '*').
 func (s *search) fieldOf(l *ast.Literal, scope string) (name, rel string) {
-	rel = litText(l)
+	rel = l.Value()
 	if l.Kind == ast.Wildcard {
 		pat := rel
 		if scope != "" {
@@ -54,7 +37,7 @@ func (s *search) fieldOf(l *ast.Literal, scope string) (name, rel string) {
 		}
 		rel = strings.Join(l.Parts, "x")
 		for _, n := range s.cfg.schema.Fields() {
-			if eval.MatchWildcard(strings.Split(pat, "*"), n) {
+			if ast.MatchWildcard(strings.Split(pat, "*"), n) {
 				if scope == "" {
 					rel = n
 				} else if r, ok := strings.CutPrefix(n, scope+"."); ok {
@@ -172,11 +155,12 @@ func candidates(f *field) ([]any, []string) {
 		}
 	}
 	typ := f.typ
-	numeric := isNumeric(typ)
-	isFloat := typ == eval.Double || typ == eval.Float || typ == eval.HalfFloat || typ == eval.ScaledFloat
+	numeric := typ.Numeric()
+	_, _, isInt := typ.IntRange()
+	isFloat := numeric && !isInt
 	ipFam := map[bool]bool{}
 	for _, l := range f.lits {
-		text := litText(l)
+		text := l.Value()
 		origin = ast.Print(l)
 		switch {
 		case l.IsStar():
@@ -211,10 +195,9 @@ func candidates(f *field) ([]any, []string) {
 				}
 				continue
 			}
-			// TODO(one-owner): use eval.ParseNumber.
-			num, nerr := strconv.ParseFloat(strings.TrimSpace(text), 64)
-			if numeric || (typ == eval.Unknown && nerr == nil && !math.IsInf(num, 0) && !math.IsNaN(num)) {
-				if nerr != nil {
+			num, isNum := eval.ParseNumber(text)
+			if numeric || (typ == eval.Unknown && isNum) {
+				if !isNum {
 					continue
 				}
 				add(num)
@@ -273,16 +256,6 @@ func candidates(f *field) ([]any, []string) {
 
 // isNumeric reports whether t is a numeric field type.
 //
-// TODO(one-owner): use eval.IsNumeric.
-func isNumeric(t eval.Type) bool {
-	switch t {
-	case eval.Long, eval.Integer, eval.Short, eval.Byte, eval.UnsignedLong,
-		eval.Double, eval.Float, eval.HalfFloat, eval.ScaledFloat:
-		return true
-	}
-	return false
-}
-
 // ipCandidates returns addresses around a prefix: for one address, it and
 // its neighbours; for a block, its first, middle and last addresses and
 // the ones just outside; IPv4 ones also in IPv4-mapped IPv6 form. The

@@ -239,23 +239,6 @@ func litValue(l *ast.Literal) any {
 	return l.Text
 }
 
-// litString is the literal as JavaScript would turn it into an object key
-// or a template string.
-func litString(l *ast.Literal) string {
-	switch l.Kind {
-	case ast.Bool:
-		if l.Bool {
-			return "true"
-		}
-		return "false"
-	case ast.Null:
-		return "null"
-	case ast.Wildcard:
-		return strings.Join(l.Parts, "*")
-	}
-	return l.Text
-}
-
 var queryStringSpecial = regexp.MustCompile(`[+\-=&|><!(){}\[\]^"~*?:\\/]`)
 
 // toQueryStringQuery is wildcard.toQueryStringQuery: each piece escaped for
@@ -281,7 +264,7 @@ func fullFieldName(l *ast.Literal, nested string) fieldName {
 	if l == nil || l.Kind == ast.Null && nested == "" {
 		return fieldName{null: true}
 	}
-	fn := fieldName{name: litString(l), lookup: l.Kind == ast.String || nested != ""}
+	fn := fieldName{name: l.Value(), lookup: l.Kind == ast.String || nested != ""}
 	if l.Kind == ast.Wildcard {
 		fn.pattern = append([]string(nil), l.Parts...)
 		fn.lookup = false
@@ -303,7 +286,7 @@ func (b *builder) fields(fn fieldName) []*Field {
 	var out []*Field
 	for i := range b.dv.Fields {
 		f := &b.dv.Fields[i]
-		if fn.pattern != nil && globMatch(fn.pattern, f.Name) || fn.lookup && f.Name == fn.name {
+		if fn.pattern != nil && ast.MatchWildcard(fn.pattern, f.Name) || fn.lookup && f.Name == fn.name {
 			out = append(out, f)
 			if fn.pattern == nil {
 				break
@@ -311,26 +294,6 @@ func (b *builder) fields(fn fieldName) []*Field {
 		}
 	}
 	return out
-}
-
-// globMatch reports whether s is the pieces joined by any text.
-func globMatch(parts []string, s string) bool {
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	if len(parts) == 1 {
-		return s == ""
-	}
-	return strings.HasSuffix(s, last) && len(s) >= len(last)
 }
 
 // checkNested is the error checking of get_full_field_name_node.ts.
@@ -479,7 +442,7 @@ func (b *builder) rangeQuery(x *ast.RangeExpr, nested string) (Query, error) {
 
 // nested is nested.ts.
 func (b *builder) nested(x *ast.NestedExpr, nested string) (Query, error) {
-	path := litString(x.Path)
+	path := x.Path.Value()
 	if nested != "" {
 		path = nested + "." + path
 	}

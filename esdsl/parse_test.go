@@ -3,9 +3,10 @@ package esdsl
 import (
 	"encoding/json"
 
-	"github.com/kqlrules/kqlrules/ast"
 	"strings"
 	"testing"
+
+	"github.com/kqlrules/kqlrules/ast"
 )
 
 func TestParseQuery(t *testing.T) {

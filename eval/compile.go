@@ -9,6 +9,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
+	"github.com/kqlrules/kqlrules/esdsl"
 )
 
 // Option configures [Compile].
@@ -18,6 +19,28 @@ type config struct {
 	schema  Schema
 	mapping Mapping
 	clock   func() time.Time
+	kibana  esdsl.Config
+}
+
+func newConfig(opts []Option) config {
+	cfg := config{clock: time.Now, kibana: esdsl.Config{AllowLeadingWildcards: true}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.schema == nil {
+		cfg.schema = defaultSchema()
+	}
+	return cfg
+}
+
+// WithKibanaConfig sets the Kibana settings [Compile] translates the KQL
+// with ([esdsl.FromKQL]): case_insensitive, dateFormat:tz, leading
+// wildcards, nested ignore_unmapped. The default is Kibana's defaults
+// with leading wildcards allowed, as the detection engine allows them
+// ([esdsl.DetectionEngineConfig] also sets the time zone, which only UTC
+// zones can be).
+func WithKibanaConfig(k esdsl.Config) Option {
+	return func(c *config) { c.kibana = k }
 }
 
 // WithSchema sets the field types. Without it, Compile uses
@@ -107,34 +130,55 @@ func CompileErrors(err error) []*CompileError {
 	return nil
 }
 
-// Compile prepares x for matching. It types every literal from its field's
-// type in the schema and returns a [*CompileError] (or an [ErrorList] when
-// there are several) for values Elasticsearch would refuse.
+// Compile prepares x for matching. It is Kibana's translation to the
+// Query DSL ([esdsl.FromKQL] with the schema's data view,
+// [Schema.DataView], and the settings of [WithKibanaConfig]) followed by
+// [CompileQuery]: every Kibana choice (term or wildcard on keyword fields,
+// match, match_phrase or query_string elsewhere, ranges for dates, one
+// clause per field a wildcard field name designates, lenient multi_match
+// for free text) is made once, there. Values Elasticsearch would refuse
+// for the field's type are a [*CompileError] (or an [ErrorList] when
+// there are several) on the KQL literal: Kibana sends the query and
+// Elasticsearch fails the shard while building it (IpFieldMapper.termQuery,
+// NumberFieldMapper's parse, DateFieldMapper's parseToLong...). Kibana's
+// own translation errors (a nested field outside its nested group) are a
+// CompileError on the field name.
 func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	if err := checkTree(x); err != nil {
 		return nil, err
 	}
-	cfg := config{clock: time.Now}
-	for _, o := range opts {
-		o(&cfg)
+	cfg := newConfig(opts)
+	q, err := esdsl.FromKQL(x, dataViewOf(cfg.schema), cfg.kibana)
+	if err != nil {
+		var ke *esdsl.Error
+		if errors.As(err, &ke) {
+			ce := &CompileError{Pos: ke.Pos, End: ke.Pos, Msg: ke.Msg}
+			if l := literalAt(x, ke.Pos); l != nil {
+				ce.End, ce.Field = l.End(), l.Value()
+			}
+			return nil, ce
+		}
+		return nil, fmt.Errorf("eval: Compile: %w", err)
 	}
-	if cfg.schema == nil {
-		cfg.schema = defaultSchema()
+	p, err := CompileQuery(q, opts...)
+	if err != nil {
+		return nil, err
 	}
-	var m mapper = cfg.mapping
-	if cfg.mapping == nil {
-		m = ecsSchema(cfg.schema)
-	}
-	c := &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock}
-	root := c.expr(x)
-	switch len(c.errs) {
-	case 0:
-	case 1:
-		return nil, c.errs[0]
-	default:
-		return nil, ErrorList(c.errs)
-	}
-	return &Program{root: root, expr: x, schema: cfg.schema, mapping: m}, nil
+	p.expr = x
+	return p, nil
+}
+
+// literalAt returns the literal at pos in x (the field name or value
+// Kibana's error is about), or nil.
+func literalAt(x ast.Expr, pos ast.Pos) *ast.Literal {
+	var found *ast.Literal
+	ast.Inspect(x, func(n ast.Node) bool {
+		if l, ok := n.(*ast.Literal); ok && l.Pos() == pos && found == nil {
+			found = l
+		}
+		return found == nil
+	})
+	return found
 }
 
 type compiler struct {
@@ -162,121 +206,10 @@ func (c *compiler) errorf(l *ast.Literal, f string, format string, args ...any) 
 	c.errs = append(c.errs, &CompileError{Pos: l.Pos(), End: l.End(), Field: f, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *compiler) field(l *ast.Literal) *field {
-	name := l.Value()
-	full := name
-	if c.scope != "" {
-		full = c.scope + "." + name
-	}
-	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.lookup(full)}
-	f.fm.Type = f.typ
-	if src := c.schema.sourceField(full); src != full {
-		// a multi-field: its value is the parent's (a document written
-		// with the multi-field's own key is read too)
-		f.source = NewPath(name[:len(name)-(len(full)-len(src))])
-	}
-	if np := c.schema.nestedPrefix(full); np != "" && len(np) > len(c.scope) {
-		f.outside = np
-	}
-	return f
-}
-
-func (c *compiler) expr(x ast.Expr) node {
-	switch x := x.(type) {
-	case *ast.AndExpr:
-		n := &andNode{}
-		for _, a := range x.Args {
-			n.xs = append(n.xs, c.expr(a))
-		}
-		return n
-	case *ast.OrExpr:
-		n := &orNode{}
-		for _, a := range x.Args {
-			n.xs = append(n.xs, c.expr(a))
-		}
-		return n
-	case *ast.NotExpr:
-		return &notNode{x: c.expr(x.X)}
-	case *ast.MatchExpr:
-		if ast.IsMatchAll(x) {
-			return &constNode{val: true, label: "*:*", note: "matches every event"}
-		}
-		if x.Field.Kind == ast.Wildcard {
-			return c.anyField(x.Field, x.Value, ast.Print(x))
-		}
-		f := c.field(x.Field)
-		if f.outside != "" {
-			return c.outsideNested(f, ast.Print(x))
-		}
-		return c.value(f, x.Value)
-	case *ast.RangeExpr:
-		if x.Field.Kind == ast.Wildcard {
-			c.errorf(x.Field, x.Field.Value(), "a range on a wildcard field name is not supported")
-			return &constNode{label: ast.Print(x)}
-		}
-		f := c.field(x.Field)
-		if f.outside != "" {
-			return c.outsideNested(f, ast.Print(x))
-		}
-		return &leafNode{path: f.path, source: f.source, m: c.rangeMatcher(f, x.Op, x.Value), label: ast.Print(x)}
-	case *ast.NestedExpr:
-		f := c.field(x.Path)
-		if f.typ != Nested && f.typ != Unknown {
-			c.errorf(x.Path, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
-		}
-		sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full}
-		n := &nestedNode{path: f.path, x: sub.expr(x.X), label: ast.Print(x)}
-		c.errs = append(c.errs, sub.errs...)
-		return n
-	case *ast.TextExpr:
-		return c.anyField(nil, x.Value, ast.Print(x))
-	}
-	panic(fmt.Sprintf("eval: unexpected node %T", x))
-}
-
 func (c *compiler) outsideNested(f *field, label string) node {
 	return &constNode{label: label, note: fmt.Sprintf(
 		"%s lies inside the nested field %s: Elasticsearch matches it only inside %s:{ ... }",
 		f.full, f.outside, f.outside)}
-}
-
-// value compiles field:value, where value may be a list. A run of
-// literals joined by "or" becomes one matcher (one set lookup).
-func (c *compiler) value(f *field, v ast.Value) node {
-	switch v := v.(type) {
-	case *ast.Literal:
-		return &leafNode{path: f.path, source: f.source, m: c.matcher(f, []*ast.Literal{v}), label: f.path.Name + ":" + ast.Print(v)}
-	case *ast.OrValue:
-		var lits []*ast.Literal
-		var rest []node
-		for _, a := range v.Args {
-			if l, ok := a.(*ast.Literal); ok {
-				lits = append(lits, l)
-				continue
-			}
-			rest = append(rest, c.value(f, a))
-		}
-		if len(lits) > 0 {
-			label := f.path.Name + ":" + ast.Print(lits[0])
-			if len(lits) > 1 {
-				label = f.path.Name + ":(" + ast.Print(&ast.OrValue{Args: litValues(lits)}) + ")"
-			}
-			rest = append([]node{&leafNode{path: f.path, source: f.source, m: c.matcher(f, lits), label: label}}, rest...)
-		}
-		if len(rest) == 1 {
-			return rest[0]
-		}
-		return &orNode{xs: rest}
-	case *ast.AndValue:
-		n := &andNode{}
-		for _, a := range v.Args {
-			n.xs = append(n.xs, c.value(f, a))
-		}
-		return n
-	case *ast.NotValue:
-		return &notNode{x: c.value(f, v.X)}
-	}
-	panic(fmt.Sprintf("eval: unexpected value %T", v))
 }
 
 func litValues(ls []*ast.Literal) []ast.Value {
@@ -656,82 +589,6 @@ func (m *unknownRange) Visit(x any) bool {
 		return false
 	}
 	return m.s.Visit(x)
-}
-
-// anyField compiles free text (names == nil) and wildcard field names: a
-// matcher per type family, applied to each field by its type; families
-// the literal cannot apply to are skipped, as Kibana's lenient multi-field
-// queries skip them.
-func (c *compiler) anyField(names *ast.Literal, v ast.Value, label string) node {
-	n := &anyFieldNode{schema: c.schema, label: label}
-	if names != nil && !names.IsStar() {
-		n.names = &glob{parts: names.Parts}
-	}
-	lits, ok := orLiterals(v)
-	if ok {
-		kept := lits[:0:0]
-		for _, l := range lits {
-			if !c.nullError(l, labelOf(names, l)) {
-				kept = append(kept, l)
-			}
-		}
-		lits = kept
-	}
-	if !ok {
-		// A value list other than a plain "or" list: distribute it as
-		// Kibana does, one wildcard-field test per literal.
-		return c.distribute(names, v, label)
-	}
-	for fam := famUnknown; fam <= famOther; fam++ {
-		n.byFam[fam] = c.lenientMatcher(fam, lits)
-	}
-	return n
-}
-
-func (c *compiler) distribute(names *ast.Literal, v ast.Value, label string) node {
-	switch v := v.(type) {
-	case *ast.AndValue:
-		n := &andNode{}
-		for _, a := range v.Args {
-			n.xs = append(n.xs, c.distribute(names, a, label))
-		}
-		return n
-	case *ast.OrValue:
-		n := &orNode{}
-		for _, a := range v.Args {
-			n.xs = append(n.xs, c.distribute(names, a, label))
-		}
-		return n
-	case *ast.NotValue:
-		return &notNode{x: c.distribute(names, v.X, label)}
-	}
-	return c.anyField(names, v, labelOf(names, v))
-}
-
-func labelOf(names *ast.Literal, v ast.Value) string {
-	if names == nil {
-		return ast.Print(v)
-	}
-	return ast.Print(names) + ":" + ast.Print(v)
-}
-
-// orLiterals returns the literals of a plain "a or b or c" value.
-func orLiterals(v ast.Value) ([]*ast.Literal, bool) {
-	switch v := v.(type) {
-	case *ast.Literal:
-		return []*ast.Literal{v}, true
-	case *ast.OrValue:
-		var out []*ast.Literal
-		for _, a := range v.Args {
-			l, ok := a.(*ast.Literal)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, l)
-		}
-		return out, true
-	}
-	return nil, false
 }
 
 // lenientMatcher compiles lits for a field family, skipping the literals

@@ -1,6 +1,11 @@
 package eval
 
-import "github.com/kqlrules/kqlrules/esdsl"
+import (
+	"reflect"
+	"sync"
+
+	"github.com/kqlrules/kqlrules/esdsl"
+)
 
 // DataView returns the Kibana data view of the schema's fields, for
 // translating queries to Elasticsearch DSL as Kibana would
@@ -15,4 +20,18 @@ func (s Schema) DataView() *esdsl.DataView {
 		}
 	}
 	return esdsl.FromTypes(types)
+}
+
+var (
+	defaultDVOnce sync.Once
+	defaultDV     *esdsl.DataView
+)
+
+// dataViewOf is s.DataView(), built once for the default schema.
+func dataViewOf(s Schema) *esdsl.DataView {
+	if reflect.ValueOf(s).UnsafePointer() == reflect.ValueOf(defaultSchema()).UnsafePointer() {
+		defaultDVOnce.Do(func() { defaultDV = s.DataView() })
+		return defaultDV
+	}
+	return s.DataView()
 }

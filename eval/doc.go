@@ -3,10 +3,16 @@
 // the event for that query, given the field types of the index (a
 // [Schema]).
 //
-// [Compile] does all the work once: field paths are split, literals are
-// typed from the field's mapping type, CIDRs are parsed into prefix sets,
-// wildcards are compiled, and value lists on one field become one set
-// lookup. [Program.Match] then allocates nothing for events decoded by
+// [Compile] does all the work once. It translates the KQL into the
+// Elasticsearch query Kibana would send ([esdsl.FromKQL] with the schema's
+// data view and the settings of [WithKibanaConfig]), then compiles that
+// query with [CompileQuery], which also takes DSL directly (rule filters,
+// exceptions; [CompileFilters] ANDs a query and Kibana filters as
+// buildEsQuery does): Kibana's choices live in package esdsl, and
+// Elasticsearch's rules for each query kind and field type here. Field
+// paths are split, literals are typed from the field's mapping type, CIDRs
+// are parsed into prefix sets, wildcards are compiled, and value lists on
+// one field become one set lookup. [Program.Match] then allocates nothing for events decoded by
 // encoding/json, and a Program is safe for concurrent use.
 //
 // # Events
@@ -70,12 +76,20 @@
 // "not f:x" matches events without f. A value list on an array field may be
 // satisfied by different elements ("tags:(a and b)"), as Kibana distributes
 // the list over the field; a nested query "items:{ ... }" must hold within
-// one element. Free text and wildcard field names ("file.hash.*:x") try
-// every field of the event.
+// one element. Free text (a lenient multi_match, or query_string for a
+// wildcard) tries every field of the event, skipping the fields the value
+// does not fit. A wildcard field name ("file.hash.*:x") is one clause per
+// schema field it designates, as Kibana builds it, and not lenient: a
+// value one of those fields refuses is an error, as in Elasticsearch
+// (kibana#149920). A wildcard value on a field that is not exactly
+// keyword (a wildcard or text field) is a query_string: its
+// whitespace-separated pieces are separate clauses, OR'ed together.
 //
 // What Elasticsearch would refuse is a [*CompileError] pointing at the
 // literal: a non-IP value or a bad CIDR on an ip field, a wildcard on an ip,
 // numeric, boolean or date field, text that is not a number on a numeric
 // field, text that is not a date on a date field, an unquoted null (Kibana
-// sends a null value, which Elasticsearch refuses).
+// sends a null value, which Elasticsearch refuses). Kibana's own refusals
+// while translating (a field of a nested object outside its nested group,
+// get_full_field_name_node.ts) are a CompileError on the field name.
 package eval

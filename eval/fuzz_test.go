@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -35,6 +36,44 @@ func FuzzMatch(f *testing.F) {
 		}
 		for _, s := range []Schema{testSchema(), {}} {
 			p, err := Compile(x, WithSchema(s), WithClock(now))
+			if err != nil {
+				continue
+			}
+			m := p.Match(ev)
+			if e := p.Explain(ev); e.Held != m {
+				t.Fatalf("%s on %s: Match %v, Explain %v\n%s", q, js, m, e.Held, e)
+			}
+		}
+	})
+}
+
+// FuzzCompileQuery compiles arbitrary DSL JSON (what esdsl.ParseQuery
+// reads) and matches it against an event: neither may panic, and Explain
+// must agree with Match.
+func FuzzCompileQuery(f *testing.F) {
+	seeds := []struct{ q, ev string }{
+		{`{"bool":{"filter":[{"term":{"network.transport":"tcp"}},{"terms":{"destination.port":[20,21]}}],"must_not":[{"term":{"destination.ip":"10.0.0.0/8"}}]}}`, `{"network.transport":"tcp","destination.port":21,"destination.ip":"8.8.8.8"}`},
+		{`{"bool":{"should":[{"wildcard":{"process.name":{"value":"a\\*b*","case_insensitive":true}}},{"query_string":{"fields":["process.command_line"],"query":"*x \\/y*"}}],"minimum_should_match":2}}`, `{"process":{"name":"A*BC","command_line":"/yz"}}`},
+		{`{"nested":{"path":"items","query":{"range":{"items.size":{"gt":2,"lte":"5"}}},"ignore_unmapped":true}}`, `{"items":[{"size":3},null]}`},
+		{`{"range":{"@timestamp":{"gte":"now-1d/d","lt":"2021-01","time_zone":"Z"}}}`, `{"@timestamp":["2021-01-05",1609459200000]}`},
+		{`{"multi_match":{"type":"phrase","query":"quick fox","lenient":true,"fields":["message","*.ip"]}}`, `{"message":"the quick fox"}`},
+		{`{"exists":{"field":"file.hash.*"}}`, `{"file":{"hash":{"md5":"x"}}}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.q, s.ev)
+	}
+	now := func() time.Time { return fixedNow }
+	f.Fuzz(func(t *testing.T, q, js string) {
+		dsl, err := esdsl.ParseQuery([]byte(q))
+		if err != nil {
+			return
+		}
+		var ev map[string]any
+		if json.Unmarshal([]byte(js), &ev) != nil {
+			return
+		}
+		for _, s := range []Schema{testSchema(), {}} {
+			p, err := CompileQuery(dsl, WithSchema(s), WithClock(now))
 			if err != nil {
 				continue
 			}

@@ -6,13 +6,15 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/esdsl"
 )
 
 // Program is a compiled query. It is immutable: Match, MatchEvent and
 // Explain may be called from many goroutines at once.
 type Program struct {
 	root    node
-	expr    ast.Expr
+	expr    ast.Expr    // nil when compiled from the DSL
+	dsl     esdsl.Query // the query compiled
 	schema  Schema
 	mapping mapper
 }
@@ -20,7 +22,7 @@ type Program struct {
 // Match reports whether Elasticsearch would return event for the query.
 // It allocates nothing for events as encoding/json decodes them (maps,
 // []any, strings, float64, json.Number, bool, nil) unless the query has
-// free text or wildcard field names.
+// free text, a field pattern no schema field fits, or case_insensitive.
 func (p *Program) Match(event map[string]any) bool {
 	return p.root.match(Map(event))
 }
@@ -42,11 +44,26 @@ func (p *Program) ExplainEvent(e Event) *Trace {
 	return p.root.explain(e)
 }
 
-// Query returns the tree the program was compiled from.
+// Query returns the KQL tree the program was compiled from, or nil for a
+// program compiled by [CompileQuery].
 func (p *Program) Query() ast.Expr { return p.expr }
 
-// String returns the query in canonical KQL.
-func (p *Program) String() string { return ast.Print(p.expr) }
+// DSL returns the Elasticsearch query the program runs: Kibana's
+// translation of the KQL for [Compile].
+func (p *Program) DSL() esdsl.Query { return p.dsl }
+
+// String returns the query in canonical KQL, or the DSL's JSON for a
+// program compiled by [CompileQuery].
+func (p *Program) String() string {
+	if p.expr == nil {
+		b, err := p.dsl.MarshalJSON()
+		if err != nil {
+			return fmt.Sprintf("%T", p.dsl)
+		}
+		return string(b)
+	}
+	return ast.Print(p.expr)
+}
 
 // Trace is the evaluation of one node of a query on one event, as
 // [Program.Explain] returns it.
@@ -298,7 +315,7 @@ func (n *nestedNode) explain(e Event) *Trace {
 // field of the event whose name fits, with the matcher for that field's
 // type.
 type anyFieldNode struct {
-	names  *glob // nil: every field
+	names  []*glob // nil: every field
 	schema Schema
 	byFam  [famOther + 1]Visitor // nil where the literal cannot apply
 	label  string
@@ -308,7 +325,7 @@ func (n *anyFieldNode) match(e Event) bool { return e.Fields(n) }
 
 // VisitField tests one field of the event.
 func (n *anyFieldNode) VisitField(name string, x any) bool {
-	if n.names != nil && !n.names.match(name) {
+	if n.names != nil && !matchAny(n.names, name) {
 		return false
 	}
 	m := n.byFam[n.schema.Lookup(name).family()]
@@ -325,6 +342,15 @@ func (n *anyFieldNode) explain(e Event) *Trace {
 		return false
 	}))
 	return t
+}
+
+func matchAny(gs []*glob, s string) bool {
+	for _, g := range gs {
+		if g.match(s) {
+			return true
+		}
+	}
+	return false
 }
 
 type fieldFunc func(string, any) bool

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/kql"
 )
 
 func loadECS(t *testing.T) Schema {
@@ -45,13 +46,16 @@ func TestLoadECS(t *testing.T) {
 	if got := s.Lookup("dll.pe.imports.name"); got != Keyword {
 		t.Errorf("a key under a flattened field is %v, want keyword", got)
 	}
-	// A field under a nested field queried outside "path:{...}" never
-	// matches; inside, it does.
-	p := compileT(t, `threat.enrichments.indicator.ip:1.2.3.4`, WithSchema(s))
-	ev := decode(t, `{"threat":{"enrichments":[{"indicator":{"ip":"1.2.3.4"}}]}}`)
-	if p.Match(ev) {
-		t.Error("nested subfield matched outside a nested query")
+	// A field under a nested field queried outside "path:{...}" is
+	// Kibana's error (get_full_field_name_node.ts); inside, it matches.
+	x, err := kql.Parse(`threat.enrichments.indicator.ip:1.2.3.4`)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := Compile(x, WithSchema(s)); err == nil || !strings.Contains(err.Error(), "is not in a nested group") {
+		t.Errorf("nested subfield outside a nested query: %v, want Kibana's error", err)
+	}
+	ev := decode(t, `{"threat":{"enrichments":[{"indicator":{"ip":"1.2.3.4"}}]}}`)
 	if !compileT(t, `threat.enrichments:{ indicator.ip:1.2.3.4 }`, WithSchema(s)).Match(ev) {
 		t.Error("nested query did not match")
 	}

@@ -64,6 +64,10 @@ func (t *FieldTable) adopt(n node) {
 		}
 	case *notNode:
 		t.adopt(n.x)
+	case *atLeastNode:
+		for _, x := range n.xs {
+			t.adopt(x)
+		}
 	case *leafNode:
 		n.path = t.Path(n.path.Name)
 		if n.source != nil {

@@ -679,7 +679,7 @@ func rejects(m mapper, e Event) (field string, rejected bool) {
 					continue
 				}
 				switch m.lookup(name[:i]).Type {
-				case Unknown, Object, Nested, Flattened:
+				case Unknown, Object, Nested, Flattened, GeoPoint:
 					continue
 				}
 				field, rejected = name[:i], true

@@ -2,7 +2,6 @@ package kql
 
 import (
 	"github.com/alecthomas/participle/v2"
-	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // The grammar, after Kibana's grammar.peggy (kbn-es-query). Whitespace is
@@ -22,51 +21,48 @@ import (
 //
 // A Term with neither ":" nor an operator is free text.
 //
-// The participle grammar below is this grammar, written for speed: every
-// choice is decided by the next token, the most frequent choice is tried
-// first, rules are written inline where that saves a node, and tokens are
-// not captured. The lexer (see tokenLexer) helps:
+// The participle grammar below is this grammar, written for speed: it only
+// recognises the query, every choice is decided by the next token, the most
+// frequent choice is tried first, and nothing is captured but the
+// sub-structs that recursion needs. The lexer (see tokenLexer) helps: it
+// hands over a run of simple operands joined by "or" or "and" as one token,
+// Terms (at least one of them a field and its value, a field and a flat
+// list of values, or a range) or Lits (free text, or values), and any other
+// literal followed by ':' as a Field; "or" and "and" elsewhere are both
+// Conj. Those runs are regular, so the lexer recognises them by itself, and
+// the grammar accepts exactly the queries it would accept on the separate
+// tokens. An empty query never reaches the grammar.
 //
-//   - a Term is one or two tokens: Field (a literal and ':') followed by
-//     its value, RangeTerm (a literal, an operator and a literal) or Lit
-//     (free text; a value elsewhere);
-//   - "or" and "and" are both Conj: OrQuery and AndQuery are one list of
-//     operands joined by Conj, and so are OrValues and AndValues; the
-//     converter groups the operands by their operators, "and" binding
-//     tighter, as the two rules do.
-//
-// Each node keeps only the position of its first token and its
-// sub-queries, in order; the converter (parse.go) reads the tokens from
-// that position on, since the grammar fixes which token comes where.
-
-type gQuery struct {
-	Or *gOr `parser:"@@?"`
-}
+// The converter (parse.go) then builds the tree from the tokens of lex
+// alone, as the recognised query fixes which token comes where; the
+// structs below are never read.
 
 // gOr is OrQuery and AndQuery: NotQuery operands joined by "or" or "and".
+// A run without "not" in front, the most frequent operand, is taken here.
 type gOr struct {
-	Args []*gNot `parser:"@@ ( Conj @@ )*"`
+	Args []*gNot `parser:"( Terms | @@ ) ( Conj ( Terms | @@ ) )*"`
 }
 
-// gNot is NotQuery, with SubQuery and Term inline:
+// gNot is NotQuery, with SubQuery and Term inline, in the order of their
+// frequency:
 //
-//	"not"? ( Field ( Lit | Values | "{" Nested "}" ) | Lit | RangeTerm | "(" Group ")" )
+//	"not"? ( Field ( Values | "{" Nested "}" ) | "(" Group ")" | Terms | Lits )
 type gNot struct {
-	Pos    lexer.Position // the first token: "not", "(" or the field
-	Values *gValues       `parser:"Not? ( Field ( Lit | @@"`
-	Nested *gOr           `parser:"| LBrace @@ RBrace )"`
-	Group  *gOr           `parser:"| Lit | RangeTerm | LParen @@ RParen )"`
+	Values *gValues `parser:"Not? ( Field ( @@"`
+	Nested *gOr     `parser:"| LBrace @@ RBrace )"`
+	Group  *gOr     `parser:"| LParen @@ RParen | Terms | Lits )"`
 }
 
 // gValues is ListOfValues in parentheses, with OrValues, AndValues and
-// NotValues inline: its operands are literals and, in order, Groups. The
+// NotValues inline: its operands are runs of literals and Groups. The
 // rarer "not" is an alternative, not an optional token in front, which
 // would be tried before every operand.
 type gValues struct {
-	Pos    lexer.Position // the opening parenthesis
-	Groups []*gValues     `parser:"LParen ( Lit | @@ | Not ( Lit | @@ ) ) ( Conj ( Lit | @@ | Not ( Lit | @@ ) ) )* RParen"`
+	Groups []*gValues `parser:"LParen ( Lits | @@ | Not ( Lits | @@ ) ) ( Conj ( Lits | @@ | Not ( Lits | @@ ) ) )* RParen"`
 }
 
-var grammar = participle.MustBuild[gQuery](
+// grammar recognises a query that is not empty (Parse answers an empty
+// one by itself).
+var grammar = participle.MustBuild[gOr](
 	participle.Lexer(definition{}),
 )

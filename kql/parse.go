@@ -68,19 +68,20 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 	if len(src) > cfg.maxLength {
 		return nil, withSource(errorAt(0, fmt.Sprintf("the query is %d bytes long, more than the limit of %d", len(src), cfg.maxLength)), src)
 	}
-	toks, err := lex(src, cfg.maxDepth)
+	buf := tokenBufs.Get().(*tokenBuf)
+	defer buf.release()
+	toks, err := lex(src, cfg.maxDepth, buf)
 	if err != nil {
 		return nil, withSource(err.(*Error), src)
 	}
-	g, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks}))
-	if err != nil {
+	if toks[0].typ == lexer.EOF {
+		return ast.MatchAll(0), nil
+	}
+	if _, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks})); err != nil {
 		return nil, withSource(translate(err, toks), src)
 	}
 	c := converter{toks: toks, cfg: &cfg}
-	if g.Or == nil {
-		return ast.MatchAll(0), nil
-	}
-	x := c.or(g.Or)
+	x, _ := c.or(0)
 	if c.err != nil {
 		return nil, withSource(c.err, src)
 	}
@@ -95,36 +96,19 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 	return p
 }
 
-// converter turns participle's structs into ast nodes. The structs hold
-// the positions of their first tokens; the tokens that follow are read
-// from toks, in the order the grammar fixes.
+// converter builds the ast nodes from the tokens of a query the grammar
+// has recognised, reading them in the order the grammar fixes. Each method
+// takes the index of an operand's first token and returns the node and the
+// index of the token after the operand.
 type converter struct {
 	toks []token
 	cfg  *config
 	err  *Error
 }
 
-// at returns the index of the token that starts at pos.
-func (c *converter) at(pos lexer.Position) int {
-	return tokenAt(c.toks, pos.Offset)
-}
-
-// next returns the index of the significant token after the one at i.
+// next returns the index of the token after the one at i.
 func (c *converter) next(i int) int {
-	i++
-	for i < len(c.toks)-1 && c.toks[i].typ == tokSpace {
-		i++
-	}
-	return i
-}
-
-// prev returns the index of the significant token before the one at i.
-func (c *converter) prev(i int) int {
-	i--
-	for i > 0 && c.toks[i].typ == tokSpace {
-		i--
-	}
-	return i
+	return min(i+1, len(c.toks)-1)
 }
 
 // value returns the literal at i as a value, checking for a leading
@@ -171,30 +155,44 @@ func one[N any](xs []N, node func([]N) N) N {
 	return node(xs)
 }
 
-func (c *converter) or(g *gOr) ast.Expr {
+// or converts OrQuery: operands joined by "or" and "and" up to a closing
+// bracket or the end of the query, whose index it returns.
+func (c *converter) or(i int) (ast.Expr, int) {
 	j := joiner[ast.Expr]{
 		and: func(xs []ast.Expr) ast.Expr { return &ast.AndExpr{Args: xs} },
 		or:  func(xs []ast.Expr) ast.Expr { return &ast.OrExpr{Args: xs} },
 	}
-	for k, a := range g.Args {
-		i := c.at(a.Pos)
-		j.add(c.not(a, i), k > 0 && c.toks[c.prev(i)].typ == tokOr)
+	or := false
+	for {
+		var x ast.Expr
+		x, i = c.not(i)
+		j.add(x, or)
+		switch c.toks[i].typ {
+		case tokOr:
+			or = true
+		case tokAnd:
+			or = false
+		default:
+			return j.result(), i
+		}
+		i = c.next(i)
 	}
-	return j.result()
 }
 
-// not converts the NotQuery g, whose first token is at i.
-func (c *converter) not(g *gNot, i int) ast.Expr {
+// not converts NotQuery.
+func (c *converter) not(i int) (ast.Expr, int) {
 	if c.toks[i].typ != tokNot {
-		return c.sub(g, i)
+		return c.sub(i)
 	}
-	return &ast.NotExpr{Not: ast.Pos(c.toks[i].start), X: c.sub(g, c.next(i))}
+	x, next := c.sub(c.next(i))
+	return &ast.NotExpr{Not: ast.Pos(c.toks[i].start), X: x}, next
 }
 
-// sub converts the SubQuery that starts at token i.
-func (c *converter) sub(g *gNot, i int) ast.Expr {
+// sub converts SubQuery.
+func (c *converter) sub(i int) (ast.Expr, int) {
 	if c.toks[i].typ == tokLParen {
-		return c.or(g.Group)
+		x, end := c.or(c.next(i))
+		return x, c.next(end)
 	}
 	field := c.toks[i].lit
 	op := c.next(i)
@@ -203,15 +201,18 @@ func (c *converter) sub(g *gNot, i int) ast.Expr {
 		v := c.next(op)
 		switch c.toks[v].typ {
 		case tokLBrace:
-			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: c.or(g.Nested), Rbrace: ast.Pos(c.toks[c.toks[v].close].start)}
+			x, end := c.or(c.next(v))
+			return &ast.NestedExpr{Path: field, Lbrace: ast.Pos(c.toks[v].start), X: x, Rbrace: ast.Pos(c.toks[end].start)}, c.next(end)
 		case tokLParen:
-			return &ast.MatchExpr{Field: field, Value: c.values(g.Values)}
+			x, end := c.values(v)
+			return &ast.MatchExpr{Field: field, Value: x}, c.next(end)
 		}
-		return &ast.MatchExpr{Field: field, Value: c.value(v)}
+		return &ast.MatchExpr{Field: field, Value: c.value(v)}, c.next(v)
 	case tokRange:
-		return &ast.RangeExpr{Field: field, Op: rangeOp(c.toks[op].raw), OpPos: ast.Pos(c.toks[op].start), Value: c.toks[c.next(op)].lit}
+		v := c.next(op)
+		return &ast.RangeExpr{Field: field, Op: rangeOp(c.toks[op].raw), OpPos: ast.Pos(c.toks[op].start), Value: c.toks[v].lit}, c.next(v)
 	}
-	return &ast.TextExpr{Value: c.value(i)}
+	return &ast.TextExpr{Value: c.value(i)}, op
 }
 
 func rangeOp(s string) ast.RangeOp {
@@ -226,16 +227,16 @@ func rangeOp(s string) ast.RangeOp {
 	return ast.Lt
 }
 
-// values converts the parenthesised ListOfValues g: operands, each a
-// literal or the next of g.Groups and maybe negated, joined by "or" and
-// "and" up to the closing parenthesis.
-func (c *converter) values(g *gValues) ast.Value {
+// values converts the ListOfValues in the parentheses that open at i:
+// operands, each a literal or a parenthesised ListOfValues and maybe
+// negated, joined by "or" and "and" up to the closing parenthesis, whose
+// index it returns.
+func (c *converter) values(i int) (ast.Value, int) {
 	j := joiner[ast.Value]{
 		and: func(xs []ast.Value) ast.Value { return &ast.AndValue{Args: xs} },
 		or:  func(xs []ast.Value) ast.Value { return &ast.OrValue{Args: xs} },
 	}
-	groups := g.Groups
-	i := c.next(c.at(g.Pos)) // the first operand
+	i = c.next(i) // the first operand
 	or := false
 	for {
 		not := -1
@@ -244,9 +245,7 @@ func (c *converter) values(g *gValues) ast.Value {
 		}
 		var x ast.Value
 		if c.toks[i].typ == tokLParen {
-			x = c.values(groups[0])
-			groups = groups[1:]
-			i = c.toks[i].close
+			x, i = c.values(i)
 		} else {
 			x = c.value(i)
 		}
@@ -261,19 +260,16 @@ func (c *converter) values(g *gValues) ast.Value {
 		case tokAnd:
 			or = false
 		default: // the closing parenthesis
-			return j.result()
+			return j.result(), i
 		}
 		i = c.next(i)
 	}
 }
 
-// tokenAt returns the index of the first significant token at or after
-// rune offset off (the EOF token at the latest).
+// tokenAt returns the index of the first token at or after rune offset
+// off (the EOF token at the latest).
 func tokenAt(toks []token, off int) int {
 	i := sort.Search(len(toks), func(i int) bool { return toks[i].start >= off })
-	for i < len(toks)-1 && toks[i].typ == tokSpace {
-		i++
-	}
 	return min(i, len(toks)-1)
 }
 
@@ -301,7 +297,7 @@ func translate(err error, toks []token) *Error {
 	return errorAt(found.start, msg)
 }
 
-// firstBadToken returns the index of the first significant token that
+// firstBadToken returns the index of the first token that
 // cannot follow the one before it, or -1.
 func firstBadToken(toks []token) int {
 	var stack []int
@@ -309,9 +305,6 @@ func firstBadToken(toks []token) int {
 	field := false // prev is a literal in field position
 	for i := range toks {
 		t := &toks[i]
-		if t.typ == tokSpace {
-			continue
-		}
 		ctx := top(stack)
 		operandStart := func() bool {
 			switch t.typ {
@@ -378,7 +371,7 @@ const (
 	inBraces
 )
 
-// context returns the last significant token of toks and the kind of the
+// context returns the last token of toks and the kind of the
 // innermost open group at its end.
 func context(toks []token) (*token, int) {
 	var stack []int
@@ -386,8 +379,6 @@ func context(toks []token) (*token, int) {
 	for i := range toks {
 		t := &toks[i]
 		switch t.typ {
-		case tokSpace:
-			continue
 		case tokLParen:
 			kind := inQuery
 			if prev != nil && (prev.typ == tokColon || top(stack) == inValues) {

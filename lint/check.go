@@ -27,6 +27,7 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/schemas"
 )
 
 // Severity tells how bad a finding is.
@@ -72,8 +73,9 @@ type Finding struct {
 	Code     string   `json:"code"`
 	// Field is the query field concerned, or for metadata findings the
 	// rule-file field ("rule.risk_score").
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Field string `json:"field,omitempty"`
+	// Msg says what is wrong, in the rule author's words.
+	Msg string `json:"message"`
 	// Suggestion is a replacement for the field or value, when there is
 	// one ("did you mean destination.port?").
 	Suggestion string `json:"suggestion,omitempty"`
@@ -99,7 +101,7 @@ func (f Finding) String() string {
 	if b.Len() > 0 {
 		b.WriteByte(' ')
 	}
-	fmt.Fprintf(&b, "%s: %s [%s]", f.Severity, f.Message, f.Code)
+	fmt.Fprintf(&b, "%s: %s [%s]", f.Severity, f.Msg, f.Code)
 	return b.String()
 }
 
@@ -110,16 +112,27 @@ type Checker struct {
 	names    []string        // schema names, sorted
 	prefixes map[string]bool // every proper dotted prefix of a schema name
 	suggest  map[string]string
+
+	stars     [][]string               // schema names holding '*' (o365.audit.Parameters.*), split at it
+	custom    eval.Schema              // the schema given to NewChecker, nil for the built-in one
+	repo      *schemas.Repo            // UseRepo's checkout
+	findRepos bool                     // FindRepos: each rule file's own checkout
+	repos     map[string]*schemas.Repo // by checkout folder
+	subs      map[string]*Checker      // by schemas.Target.Key
 }
 
-// NewChecker returns a Checker for schema s; a nil s means
-// [eval.DefaultSchema].
+// NewChecker returns a Checker for schema s; a nil s means the built-in
+// table of every ECS field, [schemas.ECS].
 func NewChecker(s eval.Schema) *Checker {
+	custom := s
 	if s == nil {
-		s = eval.DefaultSchema()
+		s = schemas.ECS()
 	}
-	c := &Checker{schema: s, names: s.Fields(), prefixes: map[string]bool{}, suggest: map[string]string{}}
+	c := &Checker{schema: s, custom: custom, names: s.Fields(), prefixes: map[string]bool{}, suggest: map[string]string{}}
 	for _, n := range c.names {
+		if strings.Contains(n, "*") {
+			c.stars = append(c.stars, strings.Split(n, "*"))
+		}
 		for i := 0; i < len(n); i++ {
 			if n[i] == '.' {
 				c.prefixes[n[:i]] = true
@@ -182,13 +195,18 @@ func (c *Checker) File(path string) ([]Finding, error) {
 // in its history, and everything [Checker.Query] checks on its query
 // (for language kuery), with positions in the file.
 func (c *Checker) Rule(name string, data []byte) []Finding {
-	var out []Finding
 	r, derr := rules.Decode(name, data)
+	return c.rule(name, data, r, derr)
+}
+
+// rule is Rule for a file already decoded.
+func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Finding {
+	var out []Finding
 	addProblems := func(err error, sev Severity, seen map[string]bool) {
 		var re *rules.Error
 		if !errors.As(err, &re) {
 			if err != nil {
-				out = append(out, Finding{File: name, Offset: -1, Severity: sev, Code: CodeMetadata, Message: err.Error()})
+				out = append(out, Finding{File: name, Offset: -1, Severity: sev, Code: CodeMetadata, Msg: err.Error()})
 			}
 			return
 		}
@@ -212,7 +230,7 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 	kuery := r.Language == rules.LanguageKuery && strings.TrimSpace(r.Query) != ""
 	if kuery {
 		src := c.locate(r, "rule.query", r.Query)
-		queryFindings = c.query(r.Query, src, name)
+		queryFindings = c.ruleQuery(name, r, src)
 	}
 	var historyFindings []Finding
 	if r.Language == rules.LanguageKuery {
@@ -224,7 +242,7 @@ func (c *Checker) Rule(name string, data []byte) []Finding {
 				key := fmt.Sprintf("history[%d].query", i)
 				for _, f := range c.syntax(v.Query, c.locate(r, key, v.Query), name, err) {
 					f.Field = key
-					f.Message = key + ": " + f.Message
+					f.Msg = key + ": " + f.Msg
 					historyFindings = append(historyFindings, f)
 				}
 			}
@@ -270,9 +288,9 @@ func (c *Checker) locate(r *rules.Rule, key, text string) *rules.Value {
 }
 
 func metaFinding(name string, data []byte, p rules.Problem, sev Severity) Finding {
-	f := Finding{File: name, Line: p.Line, Offset: -1, Severity: sev, Code: CodeMetadata, Field: p.Field, Message: p.Msg}
+	f := Finding{File: name, Line: p.Line, Offset: -1, Severity: sev, Code: CodeMetadata, Field: p.Field, Msg: p.Msg}
 	if p.Field != "" {
-		f.Message = p.Field + ": " + p.Msg
+		f.Msg = p.Field + ": " + p.Msg
 	}
 	return f
 }
@@ -305,9 +323,9 @@ func at(src string, qs *rules.Value, file string, off int, f Finding) Finding {
 func (c *Checker) syntax(src string, qs *rules.Value, file string, err error) []Finding {
 	var pe *kql.Error
 	if !errors.As(err, &pe) {
-		return []Finding{{File: file, Offset: 0, Severity: Error, Code: CodeSyntax, Message: err.Error()}}
+		return []Finding{{File: file, Offset: 0, Severity: Error, Code: CodeSyntax, Msg: err.Error()}}
 	}
-	return []Finding{at(src, qs, file, pe.Offset, Finding{Severity: Error, Code: CodeSyntax, Message: pe.Msg})}
+	return []Finding{at(src, qs, file, pe.Offset, Finding{Severity: Error, Code: CodeSyntax, Msg: pe.Msg})}
 }
 
 // query checks src, locating findings through qs when it is not nil.
@@ -321,14 +339,14 @@ func (c *Checker) query(src string, qs *rules.Value, file string) []Finding {
 	if _, err := eval.Compile(x, eval.WithSchema(c.schema)); err != nil {
 		list := eval.CompileErrors(err)
 		if list == nil {
-			w.add(0, Finding{Severity: Error, Code: CodeTypeConflict, Message: err.Error()})
+			w.add(0, Finding{Severity: Error, Code: CodeTypeConflict, Msg: err.Error()})
 		}
 		for _, e := range list {
 			msg := e.Msg
 			if !strings.Contains(msg, e.Field) {
 				msg = e.Field + ": " + msg
 			}
-			w.add(int(e.Pos), Finding{Severity: Error, Code: CodeTypeConflict, Field: e.Field, Message: msg})
+			w.add(int(e.Pos), Finding{Severity: Error, Code: CodeTypeConflict, Field: e.Field, Msg: msg})
 		}
 	}
 	out := make([]Finding, len(w.found))
@@ -413,23 +431,31 @@ func (w *walker) chain(args []ast.Expr, op string) {
 		}
 		field := ast.Print(m.Field)
 		f := Finding{Severity: Warning, Code: code, Field: w.names[m],
-			Message: fmt.Sprintf("%s is free text, searched in every field: \"%s %s %s\" does not give %s a second value",
+			Msg: fmt.Sprintf("%s is free text, searched in every field: \"%s %s %s\" does not give %s a second value",
 				ast.Print(t.Value), ast.Print(m), op, ast.Print(t.Value), field)}
 		if lit, ok := m.Value.(*ast.Literal); ok {
 			f.Suggestion = fmt.Sprintf("%s:(%s %s %s)", field, ast.Print(lit), op, ast.Print(t.Value))
-			f.Message += "; did you mean " + f.Suggestion + "?"
+			f.Msg += "; did you mean " + f.Suggestion + "?"
 		}
 		w.add(int(t.Pos()), f)
 	}
 }
 
 // known reports whether the schema has the field, a field under it, a
-// flattened field above it, or above it an object field of which the
+// flattened field above it, above it an object field of which the
 // schema lists no sub-field (an open object such as ECS's labels, whose
-// keys are free).
+// keys are free), or a name with '*' that matches it, '*' standing for
+// any text, dots included (integration schemas list such names,
+// "o365.audit.Parameters.*", and detection-rules' KQL parser accepts
+// the fields they match).
 func (c *Checker) known(full string) bool {
 	if c.schema.Lookup(full) != eval.Unknown || c.prefixes[full] {
 		return true
+	}
+	for _, g := range c.stars {
+		if ast.MatchWildcard(g, full) {
+			return true
+		}
 	}
 	for i := len(full) - 1; i > 0; i-- {
 		if full[i] == '.' {
@@ -453,22 +479,22 @@ func (w *walker) field(l *ast.Literal, full string) {
 	if l.Kind == ast.Wildcard {
 		g := strings.Split(full, "*")
 		for _, n := range w.c.names {
-			if eval.MatchWildcard(g, n) {
+			if ast.MatchWildcard(g, n) {
 				return
 			}
 		}
 		w.add(int(l.Pos()), Finding{Severity: Error, Code: CodeUnknownField, Field: full,
-			Message: fmt.Sprintf("no field of the schema matches %s", full)})
+			Msg: fmt.Sprintf("no field of the schema matches %s", full)})
 		return
 	}
 	if w.c.known(full) {
 		return
 	}
 	f := Finding{Severity: Error, Code: CodeUnknownField, Field: full,
-		Message: fmt.Sprintf("unknown field %s: the schema has no such field", full)}
+		Msg: fmt.Sprintf("unknown field %s: the schema has no such field", full)}
 	if s := w.c.suggestion(full); s != "" {
 		f.Suggestion = s
-		f.Message += "; did you mean " + s + "?"
+		f.Msg += "; did you mean " + s + "?"
 	}
 	w.add(int(l.Pos()), f)
 }
@@ -484,7 +510,7 @@ func (c *Checker) suggestion(name string) string {
 	maxDist := min(4, max(2, len(name)/8))
 	best, bestScore := "", math.MaxInt
 	for _, n := range c.names {
-		if d := len(n) - len(name); d > maxDist || -d > maxDist {
+		if d := len(n) - len(name); d > maxDist || -d > maxDist || strings.Contains(n, "*") {
 			continue
 		}
 		d := osaDistance(name, n, maxDist)
@@ -609,12 +635,12 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		}
 		if strings.Contains(text, "?") {
 			w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeQuestionMark, Field: full,
-				Message: fmt.Sprintf("%s: ? is a literal character in KQL, not a wildcard (only * is)", ast.Print(l))})
+				Msg: fmt.Sprintf("%s: ? is a literal character in KQL, not a wildcard (only * is)", ast.Print(l))})
 		}
 	}
 	if l.HasLeadingWildcard() {
 		w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeLeadingWildcard, Field: full,
-			Message: fmt.Sprintf("%s starts with a wildcard: slow on large indices, and refused when Kibana's query:allowLeadingWildcards is off", ast.Print(l))})
+			Msg: fmt.Sprintf("%s starts with a wildcard: slow on large indices, and refused when Kibana's query:allowLeadingWildcards is off", ast.Print(l))})
 	}
 	allowed, ok := ecsAllowed[full]
 	if !ok {
@@ -633,7 +659,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		return
 	}
 	for _, a := range allowed {
-		if eval.MatchWildcard(parts, a) {
+		if ast.MatchWildcard(parts, a) {
 			return
 		}
 	}
@@ -642,9 +668,9 @@ func (w *walker) literal(full string, l *ast.Literal) {
 		lower[i] = strings.ToLower(p)
 	}
 	for _, a := range allowed {
-		if eval.MatchWildcard(lower, strings.ToLower(a)) {
+		if ast.MatchWildcard(lower, strings.ToLower(a)) {
 			f := Finding{Severity: Warning, Code: CodeKeywordCase, Field: full,
-				Message: fmt.Sprintf("%s:%s matches no ECS value: ECS defines %q, and keyword values are case-sensitive", full, ast.Print(l), a)}
+				Msg: fmt.Sprintf("%s:%s matches no ECS value: ECS defines %q, and keyword values are case-sensitive", full, ast.Print(l), a)}
 			if l.Kind == ast.String {
 				f.Suggestion = a
 			}
@@ -689,7 +715,7 @@ func (w *walker) list(full string, lits []*ast.Literal) {
 		for i := range j {
 			if es[i].key == e.key {
 				w.add(int(e.lit.Pos()), Finding{Severity: Warning, Code: CodeDuplicateValue, Field: full,
-					Message: fmt.Sprintf("%s repeats a value of the list (%s)", ast.Print(e.lit), ast.Print(es[i].lit))})
+					Msg: fmt.Sprintf("%s repeats a value of the list (%s)", ast.Print(e.lit), ast.Print(es[i].lit))})
 				break
 			}
 		}
@@ -704,7 +730,7 @@ func (w *walker) list(full string, lits []*ast.Literal) {
 			}
 			if o.p.Contains(e.p.Addr()) {
 				w.add(int(e.lit.Pos()), Finding{Severity: Warning, Code: CodeCIDRContained, Field: full,
-					Message: fmt.Sprintf("%s lies inside %s, also in the list: it adds nothing", ast.Print(e.lit), ast.Print(o.lit))})
+					Msg: fmt.Sprintf("%s lies inside %s, also in the list: it adds nothing", ast.Print(e.lit), ast.Print(o.lit))})
 				break
 			}
 		}
@@ -776,6 +802,6 @@ func (w *walker) ranges(args []ast.Expr) {
 		if _, _, ok := w.c.schema.Lookup(full).IntRange(); ok {
 			msg += fmt.Sprintf(" (%s is a %s field)", full, w.c.schema.Lookup(full))
 		}
-		w.add(int(b.last.Pos()), Finding{Severity: Warning, Code: CodeEmptyRange, Field: full, Message: msg})
+		w.add(int(b.last.Pos()), Finding{Severity: Warning, Code: CodeEmptyRange, Field: full, Msg: msg})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kqlrules/kqlrules"
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
 
@@ -56,7 +58,15 @@ type Replay struct {
 	groups  []*replayGroup
 	matched []bool // scratch: matched[i] for the event being added
 	times   []eventTime
-	gen     int // the event being added, for times
+	gen     int // the event being added, for times and refused
+	// ref reads the mapping: whether Elasticsearch would refuse an event
+	// (the same for every rule: the mapping comes from the options)
+	ref     *eval.Program
+	refused struct {
+		gen   int
+		field string
+		ok    bool
+	}
 }
 
 // eventTime is an event's time for one timestamp field, read once per
@@ -83,6 +93,15 @@ type replayGroup struct {
 func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 	r := &Replay{matched: make([]bool, len(rs))}
 	opts = append(opts[:len(opts):len(opts)], func(c *runConfig) { c.matchedOutside = true })
+	var cfg runConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ref, err := kqlrules.Compile("*:*", cfg.evalOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("rules: NewReplay: %w", err)
+	}
+	r.ref = ref
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {
@@ -127,23 +146,28 @@ func (r *Replay) add(ev events.Record) error {
 	r.gen++
 	index, hasIndex := eventIndex(ev.Fields)
 	for _, g := range r.groups {
-		sc := g.rep.scopeOf(index, hasIndex)
-		var t int64
-		var why string
-		if sc == inScope {
+		f := eventFacts{index: index, scope: g.rep.scopeOf(index, hasIndex)}
+		if f.scope == inScope {
 			et := &r.times[g.time]
 			if et.gen != r.gen {
 				et.gen = r.gen
 				et.t, et.why = et.rn.eventTime(ev.Fields)
 			}
-			t, why = et.t, et.why
+			f.t, f.why = et.t, et.why
+			if f.why == "" {
+				if r.refused.gen != r.gen {
+					r.refused.gen = r.gen
+					r.refused.field, r.refused.ok = r.ref.Rejects(ev.Fields)
+				}
+				f.refusedField, f.refused = r.refused.field, r.refused.ok
+			}
 		}
 		for _, i := range g.members {
 			m := matchNo
 			if r.matched[i] {
 				m = matchYes
 			}
-			if err := r.runners[i].addAt(ev, index, sc, t, why, m); err != nil {
+			if err := r.runners[i].addAt(ev, f, m); err != nil {
 				return err
 			}
 		}

@@ -73,7 +73,7 @@ func WithRuleUUID(id string) RunOption { return func(c *runConfig) { c.ruleUUID 
 // Report is what a Run did. The counts add up:
 //
 //	EventsRead    = EventsEvaluated + EventsRejected
-//	EventsEvaluated = EventsNoIndex + EventsOtherIndex + EventsNoTime + EventsInScope
+//	EventsEvaluated = EventsNoIndex + EventsOtherIndex + EventsRefused + EventsNoTime + EventsInScope
 //	Matches       = AlertCount + AlertsLost + MatchesUnseen + DuplicateEvents
 type Report struct {
 	Rule           string   `json:"rule"`
@@ -100,8 +100,14 @@ type Report struct {
 	EventsEvaluated  int `json:"events_evaluated"`
 	EventsNoIndex    int `json:"events_no_index"`
 	EventsOtherIndex int `json:"events_other_index"`
-	EventsNoTime     int `json:"events_no_time"`
-	EventsInScope    int `json:"events_in_scope"`
+	// EventsRefused counts events in the rule's indices that Elasticsearch
+	// would have refused at index time, their mapping being the one the
+	// rule's query is compiled with (eval's Rejects: "abc" in a long
+	// field, an object where a keyword is mapped...): they never reach
+	// the index, so no execution finds them.
+	EventsRefused int `json:"events_refused"`
+	EventsNoTime  int `json:"events_no_time"`
+	EventsInScope int `json:"events_in_scope"`
 	// EventsLate counts in-scope events that arrived after an event with a
 	// later time (out of order); see Run.
 	EventsLate int `json:"events_late"`
@@ -124,9 +130,11 @@ type Report struct {
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
-	// Rejected and NoTime list the first rejected lines and events without
-	// a usable time ("file:line: why").
+	// Rejected, Refused and NoTime list the first rejected lines, events
+	// Elasticsearch would refuse and events without a usable time
+	// ("file:line: why").
 	Rejected []string `json:"rejected,omitempty"`
+	Refused  []string `json:"refused,omitempty"`
 	NoTime   []string `json:"no_time,omitempty"`
 	// Runs are the executions that found at least one match, in order.
 	Runs []Execution `json:"runs,omitempty"`

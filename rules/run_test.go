@@ -54,8 +54,8 @@ func checkCounts(t testing.TB, r *rules.Report) {
 	if r.EventsRead != r.EventsEvaluated+r.EventsRejected {
 		t.Errorf("read %d != evaluated %d + rejected %d", r.EventsRead, r.EventsEvaluated, r.EventsRejected)
 	}
-	if r.EventsEvaluated != r.EventsNoIndex+r.EventsOtherIndex+r.EventsNoTime+r.EventsInScope {
-		t.Errorf("evaluated %d != no index %d + other index %d + no time %d + in scope %d", r.EventsEvaluated, r.EventsNoIndex, r.EventsOtherIndex, r.EventsNoTime, r.EventsInScope)
+	if r.EventsEvaluated != r.EventsNoIndex+r.EventsOtherIndex+r.EventsRefused+r.EventsNoTime+r.EventsInScope {
+		t.Errorf("evaluated %d != no index %d + other index %d + refused %d + no time %d + in scope %d", r.EventsEvaluated, r.EventsNoIndex, r.EventsOtherIndex, r.EventsRefused, r.EventsNoTime, r.EventsInScope)
 	}
 	if r.Matches != r.AlertCount+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents {
 		t.Errorf("matches %d != alerts %d + lost %d + unseen %d + duplicates %d", r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
@@ -202,6 +202,27 @@ func TestRunTimestampOverride(t *testing.T) {
 	doc := rep.Alerts[1].Document()
 	if doc["kibana.alert.original_time"] != "2023-01-01T00:00:00.000Z" || doc["@timestamp"] != "2023-01-01T01:00:00.000Z" {
 		t.Errorf("original_time %v @timestamp %v", doc["kibana.alert.original_time"], doc["@timestamp"])
+	}
+}
+
+// TestRunRefused: a document Elasticsearch would refuse at index time
+// (a mapper_parsing_exception: "abc" in the long field destination.port,
+// an object where the keyword network.transport is mapped) never reaches
+// the index, so no execution finds it; a geo_point object is a value.
+func TestRunRefused(t *testing.T) {
+	rule := testRule(t, "destination.port:21 or network.transport:*")
+	at := t0.Format(time.RFC3339)
+	events := []map[string]any{
+		{"_id": "ok", "@timestamp": at, "destination.port": 21, "source.geo.location": map[string]any{"lat": 1.5, "lon": 2.5}},
+		{"_id": "port", "@timestamp": at, "destination.port": "abc", "network.transport": "tcp"},
+		{"_id": "object", "@timestamp": at, "destination.port": 21, "network.transport": map[string]any{"name": "tcp"}},
+	}
+	rep := run(t, rule, events, rules.WithAnyIndex())
+	if d := cmp.Diff([]string{"ok"}, alertIDs(rep)); d != "" {
+		t.Errorf("alerts -want +got:\n%s", d)
+	}
+	if rep.EventsRefused != 2 || len(rep.Refused) != 2 || !strings.Contains(rep.Refused[0], "destination.port") || !strings.Contains(rep.Refused[1], "network.transport") {
+		t.Errorf("refused %d %q", rep.EventsRefused, rep.Refused)
 	}
 }
 

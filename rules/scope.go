@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
 )
 
@@ -97,7 +98,7 @@ func compilePatterns(ps []string) indexPatterns {
 func (ip indexPatterns) match(index string) bool {
 	found := false
 	for _, g := range ip.include {
-		if eval.MatchWildcard(g, index) {
+		if ast.MatchWildcard(g, index) {
 			found = true
 			break
 		}
@@ -106,7 +107,7 @@ func (ip indexPatterns) match(index string) bool {
 		return false
 	}
 	for _, g := range ip.exclude {
-		if eval.MatchWildcard(g, index) {
+		if ast.MatchWildcard(g, index) {
 			return false
 		}
 	}

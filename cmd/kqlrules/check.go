@@ -2,49 +2,99 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/lint"
+	"github.com/kqlrules/kqlrules/schemas"
 )
 
 // checkCmd is "kqlrules check".
 type checkCmd struct {
-	Schema string   `help:"Field types: an ECS table (ecs_fields.tsv format) or an Elasticsearch mapping (JSON), told apart by content. Default: the built-in table of common ECS fields." placeholder:"FILE"`
-	JSON   bool     `name:"json" help:"Write one JSON object a line per finding: file, line, column, offset, severity, code, field, message, suggestion, snippet."`
-	Query  string   `help:"Check this query instead of files." placeholder:"Q"`
-	Files  []string `arg:"" optional:"" name:"RULE_FILE" help:"Rule files (.toml, .json) or query files (any other name: the whole file is the query)."`
+	Schema    []string `sep:"none" help:"Field types: an ECS table (ecs_fields.tsv format) or an Elasticsearch mapping (JSON), told apart by content; repeat to merge several (a later file wins for a field both give). Default: the built-in table of every ECS field." placeholder:"FILE"`
+	SchemaDir string   `name:"schema-dir" help:"A checkout of Elastic's detection-rules: check each rule's query against the schemas it validates that rule against (ECS of the rule's stack versions, its integrations, index patterns, Beats). Default: the checkout holding each rule file, found by walking up from it, if any." placeholder:"DIR" type:"existingdir"`
+	JSON      bool     `name:"json" help:"Write one JSON object a line per finding: file, line, column, offset, severity, code, field, message, suggestion, snippet; a skipped rule file gives {\"file\",\"skipped\"}."`
+	Query     string   `help:"Check this query instead of files." placeholder:"Q"`
+	Disable   []string `sep:"none" help:"Leave out the findings of this code (repeatable)." placeholder:"CODE"`
+	Severity  string   `enum:"warning,error" default:"warning" help:"The least severity shown: warning (all findings) or error."`
+	Strict    bool     `help:"Exit 1 on warnings too."`
+	Files     []string `arg:"" optional:"" name:"PATH" help:"Rule files (.toml, .json, .ndjson), folders (searched for them recursively), globs, or query files (any other name: the whole file is the query). EQL, ES|QL, Lucene and machine learning rules are skipped, saying so."`
 }
 
-// Run checks; the status is 0 when nothing was found, 1 when anything
-// was (error or warning), 2 when a file or the schema could not be read.
+// Run checks. The status is 1 when an error was found (or, with
+// --strict, a warning), 0 otherwise, and 2 when a file or a schema could
+// not be read.
 func (c *checkCmd) Run(e *env) error {
 	if (c.Query == "") == (len(c.Files) == 0) {
-		return &exitError{status: 2, msg: "kqlrules check: give --query Q or RULE_FILE... (not both)"}
+		return &exitError{status: 2, msg: "kqlrules check: give --query Q or PATH... (not both)"}
 	}
-	s, err := loadSchema("check", c.Schema)
-	if err != nil {
-		return err
+	for _, code := range c.Disable {
+		if !slices.Contains(lint.Codes(), code) {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules check: --disable %s: no such code (codes: %s)", code, strings.Join(lint.Codes(), ", "))}
+		}
+	}
+	var s eval.Schema
+	for _, path := range c.Schema {
+		one, err := loadSchema("check", path)
+		if err != nil {
+			return err
+		}
+		if s == nil {
+			s = eval.Schema{}
+		}
+		maps.Copy(s, one)
 	}
 	ck := lint.NewChecker(s)
-	var all []lint.Finding
+	if c.SchemaDir != "" {
+		repo, err := schemas.Open(c.SchemaDir)
+		if err != nil {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules check: --schema-dir: %v", err)}
+		}
+		ck.UseRepo(repo)
+	} else {
+		ck.FindRepos()
+	}
 	status := 0
+	var all []lint.Finding
 	if c.Query != "" {
 		all = ck.Query(c.Query)
 		for i := range all {
 			all[i].File = "query"
 		}
 	}
-	for _, f := range c.Files {
-		fs, err := ck.File(f)
+	files, err := lint.RuleFiles(c.Files)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kqlrules check: %v\n", err)
+		status = 2
+	}
+	skipped := 0
+	for _, f := range files {
+		fs, why, err := ck.CheckFile(f)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "kqlrules check: %v\n", err)
 			status = 2
+			continue
+		}
+		if why != "" {
+			skipped++
+			if c.JSON {
+				if err := writeJSON(e.stdout, map[string]string{"file": f, "skipped": why}, ""); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stderr, "%s: skipped: %s\n", f, why)
+			}
 			continue
 		}
 		all = append(all, fs...)
 	}
 	errs, warns := 0, 0
 	for _, f := range all {
+		if slices.Contains(c.Disable, f.Code) || (c.Severity == "error" && f.Severity != lint.Error) {
+			continue
+		}
 		if f.Severity == lint.Error {
 			errs++
 		} else {
@@ -61,10 +111,13 @@ func (c *checkCmd) Run(e *env) error {
 			fmt.Fprintln(e.stdout, "    "+strings.ReplaceAll(f.Snippet, "\n", "\n    "))
 		}
 	}
-	if !c.JSON && len(all) > 0 {
+	if !c.JSON && errs+warns > 0 {
 		fmt.Fprintf(e.stdout, "%d error(s), %d warning(s)\n", errs, warns)
 	}
-	if status == 0 && len(all) > 0 {
+	if !c.JSON && skipped > 0 {
+		fmt.Fprintf(e.stderr, "%d rule file(s) skipped\n", skipped)
+	}
+	if status == 0 && (errs > 0 || (c.Strict && warns > 0)) {
 		status = 1
 	}
 	if status != 0 {

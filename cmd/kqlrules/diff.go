@@ -1,69 +1,49 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
-	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // diffCmd is "kqlrules diff".
 type diffCmd struct {
 	Old    string   `help:"The old query." placeholder:"Q1"`
 	New    string   `help:"The new query." placeholder:"Q2"`
-	Rule   string   `help:"Compare two versions of this rule file's history (--from, --to)." placeholder:"FILE"`
+	Rule   string   `help:"Compare two versions of this rule file's [[history]] (--from, --to)." placeholder:"FILE"`
 	From   int      `help:"With --rule, the old version." placeholder:"N"`
 	To     int      `help:"With --rule, the new version." placeholder:"M"`
+	Rev    string   `help:"Compare each FILE at git revision REV with the working tree; A..B compares revision A with B, A...B the merge base of A and B with B. Without FILE, every .toml rule file that changed between them (git diff --name-only)." placeholder:"REV"`
 	Schema string   `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
 	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
+	Files  []string `arg:"" optional:"" name:"FILE" help:"With --rev, the rule files (or .kql query files) to compare; without, two files: OLD NEW."`
+}
+
+// ruleSide is one side of a comparison of rule files: where it was read,
+// and the rule (nil when the file does not exist on that side).
+type ruleSide struct {
+	name string // "REV:path", or the path in the working tree
+	rule *rules.Rule
+	q    querySrc
 }
 
 // Run compares; status 0 when the queries mean the same (formatting only,
 // or equivalent), 1 when the meaning changed, 2 when it could not run.
 func (c *diffCmd) Run(e *env) error {
-	var oldQ, newQ, oldName, newName string
-	switch {
-	case c.Rule != "" && (c.Old != "" || c.New != ""):
-		return &exitError{status: 2, msg: "kqlrules diff: give --old and --new, or --rule with --from and --to (not both)"}
-	case c.Rule != "":
-		if c.From == 0 || c.To == 0 {
-			return &exitError{status: 2, msg: "kqlrules diff: --rule needs --from N and --to M"}
-		}
-		var err error
-		if oldQ, err = queryOf("diff", "", c.Rule, c.From); err != nil {
-			return err
-		}
-		if newQ, err = queryOf("diff", "", c.Rule, c.To); err != nil {
-			return err
-		}
-		oldName, newName = fmt.Sprintf("v%d", c.From), fmt.Sprintf("v%d", c.To)
-	case c.Old != "" && c.New != "":
-		oldQ, newQ, oldName, newName = c.Old, c.New, "old", "new"
-	default:
-		return &exitError{status: 2, msg: "kqlrules diff: give --old Q1 and --new Q2, or --rule FILE --from N --to M"}
-	}
-	parse := func(name, q string) (ast.Expr, error) {
-		x, err := kql.Parse(q)
-		if err != nil {
-			se := syntaxError(err).(*exitError)
-			return nil, &exitError{status: 2, msg: name + ": " + se.msg}
-		}
-		return x, nil
-	}
-	xo, err := parse(oldName, oldQ)
-	if err != nil {
-		return err
-	}
-	xn, err := parse(newName, newQ)
-	if err != nil {
-		return err
-	}
 	s, err := loadSchema("diff", c.Schema)
 	if err != nil {
 		return err
@@ -71,9 +51,79 @@ func (c *diffCmd) Run(e *env) error {
 	if s == nil {
 		s = eval.DefaultSchema()
 	}
+	switch {
+	case c.Rev != "":
+		if c.Old != "" || c.New != "" || c.Rule != "" {
+			return failf("diff", "give --rev REV [FILE...] alone, without --old, --new or --rule")
+		}
+		return c.revisions(e, s)
+	case len(c.Files) > 0:
+		if len(c.Files) != 2 || c.Old != "" || c.New != "" || c.Rule != "" {
+			return failf("diff", "give two files, OLD NEW, or --rev REV FILE...")
+		}
+		old, err := readSide(c.Files[0], "", c.Files[0])
+		if err != nil {
+			return err
+		}
+		new, err := readSide(c.Files[1], "", c.Files[1])
+		if err != nil {
+			return err
+		}
+		changed, err := c.compareRules(e, s, old, new)
+		if err != nil {
+			return err
+		}
+		if changed {
+			return &exitError{status: exitFindings}
+		}
+		return nil
+	}
+	var oldQ, newQ querySrc
+	var oldName, newName string
+	switch {
+	case c.Rule != "" && (c.Old != "" || c.New != ""):
+		return failf("diff", "give --old and --new, or --rule with --from and --to (not both)")
+	case c.Rule != "":
+		if c.From == 0 || c.To == 0 {
+			return failf("diff", "--rule needs --from N and --to M")
+		}
+		if oldQ, err = locateQuery("diff", "", c.Rule, c.From); err != nil {
+			return err
+		}
+		if newQ, err = locateQuery("diff", "", c.Rule, c.To); err != nil {
+			return err
+		}
+		oldName, newName = fmt.Sprintf("v%d", c.From), fmt.Sprintf("v%d", c.To)
+	case c.Old != "" && c.New != "":
+		oldQ, newQ = querySrc{name: "old", text: c.Old}, querySrc{name: "new", text: c.New}
+		oldName, newName = "old", "new"
+	default:
+		return failf("diff", "give --old Q1 and --new Q2, --rule FILE --from N --to M, two files OLD NEW, or --rev REV [FILE...]")
+	}
+	changed, err := c.compareQueries(e, s, oldQ, newQ, oldName, newName)
+	if err != nil {
+		return err
+	}
+	if changed {
+		return &exitError{status: exitFindings}
+	}
+	return nil
+}
+
+// compareQueries prints the verdict on two queries (and, with --events,
+// their counts) and reports whether the meaning changed.
+func (c *diffCmd) compareQueries(e *env, s eval.Schema, oldQ, newQ querySrc, oldName, newName string) (bool, error) {
+	xo, err := oldQ.parse(exitFailed)
+	if err != nil {
+		return false, err
+	}
+	xn, err := newQ.parse(exitFailed)
+	if err != nil {
+		return false, err
+	}
 	d, err := diff.Queries(xo, xn, diff.Schema(s))
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules diff: " + err.Error()}
+		return false, failf("diff", "%v", err)
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
@@ -113,25 +163,310 @@ func (c *diffCmd) Run(e *env) error {
 		fmt.Fprintf(w, "searched %d candidate events (%s)\n", d.Searched, mode)
 	}
 	if len(c.Events) > 0 {
-		if err := c.replay(e, xo, xn, s, oldName, newName); err != nil {
-			return err
+		if err := c.replay(e, oldQ, newQ, xo, xn, s, oldName, newName); err != nil {
+			return false, err
 		}
 	}
-	if d.Verdict == diff.VerdictFormatting || d.Verdict == diff.VerdictEquivalent {
-		return nil
+	return d.Verdict != diff.VerdictFormatting && d.Verdict != diff.VerdictEquivalent, nil
+}
+
+// revisions compares rule files between git revisions, or a revision and
+// the working tree.
+func (c *diffCmd) revisions(e *env, s eval.Schema) error {
+	oldRev, newRev := c.Rev, ""
+	if a, b, ok := strings.Cut(c.Rev, "..."); ok {
+		base, err := git("merge-base", revOrHead(a), revOrHead(b))
+		if err != nil {
+			return err
+		}
+		oldRev, newRev = strings.TrimSpace(string(base)), revOrHead(b)
+	} else if a, b, ok := strings.Cut(c.Rev, ".."); ok {
+		oldRev, newRev = revOrHead(a), revOrHead(b)
 	}
-	return &exitError{status: 1}
+	files := c.Files
+	auto := len(files) == 0
+	if auto {
+		args := []string{"diff", "--name-only", "--relative", oldRev}
+		if newRev != "" {
+			args = append(args, newRev)
+		}
+		out, err := git(args...)
+		if err != nil {
+			return err
+		}
+		for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if strings.HasSuffix(strings.ToLower(f), ".toml") {
+				files = append(files, f)
+			}
+		}
+	}
+	newLabel := newRev
+	if newLabel == "" {
+		newLabel = "the working tree"
+	}
+	changed := 0
+	for i, f := range files {
+		old, err := readSide(oldRev+":"+f, oldRev, f)
+		if err != nil {
+			return err
+		}
+		name := f
+		if newRev != "" {
+			name = newRev + ":" + f
+		}
+		new, err := readSide(name, newRev, f)
+		if err != nil {
+			return err
+		}
+		if auto && !isRule(old) && !isRule(new) {
+			continue // a .toml file that is not a rule
+		}
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		fmt.Fprintf(e.stdout, "== %s (%s against %s)\n", f, newLabel, oldRev)
+		ch, err := c.compareRules(e, s, old, new)
+		if err != nil {
+			return err
+		}
+		if ch {
+			changed++
+		}
+	}
+	if len(files) > 0 {
+		fmt.Fprintf(e.stdout, "\n%d of %d rule files changed meaning\n", changed, len(files))
+	} else {
+		fmt.Fprintf(e.stdout, "no rule file changed (%s against %s)\n", newLabel, oldRev)
+	}
+	if changed > 0 {
+		return &exitError{status: exitFindings}
+	}
+	return nil
+}
+
+// revOrHead returns rev, or HEAD when it is empty ("A.." means A..HEAD).
+func revOrHead(rev string) string {
+	if rev == "" {
+		return "HEAD"
+	}
+	return rev
+}
+
+// git runs git with args and returns its standard output; a failure ends
+// the command with status 2 and git's message.
+func git(args ...string) ([]byte, error) {
+	cmd := exec.Command("git", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, failf("diff", "git %s: %s", strings.Join(args, " "), msg)
+	}
+	return out, nil
+}
+
+// readSide reads a rule file (or a query file) at git revision rev, or in
+// the working tree when rev is "". A file that does not exist there gives
+// a side without a rule.
+func readSide(name, rev, path string) (ruleSide, error) {
+	var data []byte
+	var err error
+	if rev == "" {
+		data, err = os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return ruleSide{name: name}, nil
+		}
+		if err != nil {
+			return ruleSide{}, fail(exitFailed, fileProblem(path, err))
+		}
+	} else {
+		// "git cat-file -e" tells a missing file from a failing git.
+		if exec.Command("git", "cat-file", "-e", rev+":./"+path).Run() != nil {
+			if _, err := git("rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
+				return ruleSide{}, failf("diff", "%s: not a git revision", rev)
+			}
+			return ruleSide{name: name}, nil
+		}
+		if data, err = git("show", rev+":./"+path); err != nil {
+			return ruleSide{}, err
+		}
+	}
+	side := ruleSide{name: name}
+	if toml, json := isRuleFile(path); !toml && !json {
+		v := rules.WholeFile(data)
+		side.q = querySrc{name: name, text: v.Text, val: v}
+		side.rule = &rules.Rule{Type: rules.TypeQuery, Language: rules.LanguageKuery, Query: v.Text}
+		return side, nil
+	}
+	r, err := rules.Decode(name, data)
+	if r == nil {
+		return ruleSide{}, fail(exitFailed, ruleProblems(name, err)...)
+	}
+	side.rule = r
+	if q, err := ruleQuery(r, name, 0); err == nil {
+		side.q = q
+	}
+	return side, nil
+}
+
+// isRule reports whether a side holds a rule (a file with a [rule] table).
+func isRule(s ruleSide) bool {
+	if s.rule == nil {
+		return false
+	}
+	_, ok := s.rule.Source.Lines["rule"]
+	return ok || s.rule.Source.Format == ""
+}
+
+// compareRules prints what changed between two rules and reports whether
+// the meaning changed: the query's (KQL: with a verdict and witnesses;
+// other languages: as text), the index patterns and the settings that
+// decide what the rule alerts on.
+func (c *diffCmd) compareRules(e *env, s eval.Schema, old, new ruleSide) (bool, error) {
+	w := e.stdout
+	switch {
+	case old.rule == nil && new.rule == nil:
+		fmt.Fprintf(w, "%s: no such file on either side\n", new.name)
+		return false, nil
+	case old.rule == nil:
+		fmt.Fprintf(w, "rule added: %s\n", new.name)
+		return true, nil
+	case new.rule == nil:
+		fmt.Fprintf(w, "rule removed: %s\n", old.name)
+		return true, nil
+	}
+	changed := false
+	ro, rn := old.rule, new.rule
+	isKQL := func(r *rules.Rule) bool {
+		return r.Language == rules.LanguageKuery || r.Language == "" && r.Query != ""
+	}
+	kuery := isKQL(ro) && isKQL(rn)
+	switch {
+	case ro.Query == "" && rn.Query == "":
+	case kuery && ro.Type != rules.TypeMachineLearning:
+		ch, err := c.compareQueries(e, s, old.q, new.q, "old", "new")
+		if err != nil {
+			return false, err
+		}
+		changed = ch
+	case ro.Query == rn.Query:
+		fmt.Fprintf(w, "query (%s): unchanged\n", rn.Language)
+	case strings.Join(strings.Fields(ro.Query), " ") == strings.Join(strings.Fields(rn.Query), " "):
+		fmt.Fprintf(w, "query (%s): white space only\n", rn.Language)
+	default:
+		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", rn.Language)
+		changed = true
+	}
+	if idx := indexChange(ro.Index, rn.Index); idx != "" {
+		fmt.Fprintln(w, idx)
+		changed = true
+	}
+	for _, st := range settingChanges(ro, rn) {
+		fmt.Fprintln(w, st)
+		changed = true
+	}
+	return changed, nil
+}
+
+// indexChange describes a change of index patterns, as sets: patterns
+// added put more events in scope (wider), patterns dropped fewer.
+func indexChange(old, new []string) string {
+	var added, removed []string
+	for _, p := range new {
+		if !slices.Contains(old, p) {
+			added = append(added, p)
+		}
+	}
+	for _, p := range old {
+		if !slices.Contains(new, p) {
+			removed = append(removed, p)
+		}
+	}
+	verdict := ""
+	switch {
+	case len(added) > 0 && len(removed) > 0:
+		verdict = "both"
+	case len(added) > 0:
+		verdict = "wider"
+	case len(removed) > 0:
+		verdict = "narrower"
+	default:
+		return ""
+	}
+	var parts []string
+	for _, p := range added {
+		parts = append(parts, "+"+p)
+	}
+	for _, p := range removed {
+		parts = append(parts, "-"+p)
+	}
+	return fmt.Sprintf("index: %s (%s)", verdict, strings.Join(parts, " "))
+}
+
+// ruleSettings are the keys, besides the query and the index patterns,
+// that decide what a rule alerts on: Kibana's names.
+var ruleSettings = []string{
+	"type", "language", "from", "interval", "max_signals", "timestamp_override",
+	"filters", "threshold", "new_terms", "history_window_start",
+	"threat_query", "threat_index", "threat_mapping", "threat_filters", "threat_language", "threat_indicator_path",
+	"alert_suppression", "anomaly_threshold", "machine_learning_job_id", "data_view_id",
+}
+
+// settingChanges lists the settings that differ, as "key: OLD → NEW".
+func settingChanges(old, new *rules.Rule) []string {
+	get := func(r *rules.Rule, key string) any {
+		switch key {
+		case "type":
+			return string(r.Type)
+		case "language":
+			return string(r.Language)
+		case "from":
+			return r.From
+		case "interval":
+			return r.Interval.String()
+		case "max_signals":
+			return r.MaxSignals
+		case "timestamp_override":
+			return r.TimestampOverride
+		}
+		return r.Extra[key]
+	}
+	var out []string
+	for _, k := range ruleSettings {
+		a, b := get(old, k), get(new, k)
+		if reflect.DeepEqual(a, b) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: %s → %s", k, showSetting(a), showSetting(b)))
+	}
+	return out
+}
+
+// showSetting writes a setting's value as JSON; "(none)" when absent.
+func showSetting(v any) string {
+	if v == nil || v == "" {
+		return "(none)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // replay runs both queries over the --events files.
-func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newName string) error {
+func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, xo, xn ast.Expr, s eval.Schema, oldName, newName string) error {
 	po, err := eval.Compile(xo, eval.WithSchema(s))
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules diff: " + err.Error()}
+		return fail(exitFailed, oldQ.problems(err)...)
 	}
 	pn, err := eval.Compile(xn, eval.WithSchema(s))
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules diff: " + err.Error()}
+		return fail(exitFailed, newQ.problems(err)...)
 	}
 	var total, om, nm, bad int
 	var added, removed []events.Record
@@ -140,7 +475,7 @@ func (c *diffCmd) replay(e *env, xo, xn ast.Expr, s eval.Schema, oldName, newNam
 		if err != nil {
 			var evErr *events.Error
 			if !errors.As(err, &evErr) {
-				return &exitError{status: 2, msg: fmt.Sprintf("kqlrules diff: %v", err)}
+				return fail(exitFailed, fileProblem("", err))
 			}
 			bad++
 			continue

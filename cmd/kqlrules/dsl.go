@@ -36,20 +36,20 @@ func (c *dslCmd) Run(e *env) error {
 	case c.JSONL:
 		return dslJSONL(e.stdin, e.stdout, dv)
 	case c.Rule != "" && c.Query != "":
-		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY or --rule FILE, not both"}
+		return failf("dsl", "give a QUERY or --rule FILE, not both")
 	case c.Rule != "":
 		return c.rule(e, dv)
 	case c.Body || c.Path:
-		return &exitError{status: 2, msg: "kqlrules dsl: --body and --path go with --rule"}
+		return failf("dsl", "--body and --path go with --rule")
 	case c.Query == "":
-		return &exitError{status: 2, msg: "kqlrules dsl: give a QUERY, - for standard input, or --rule FILE"}
+		return failf("dsl", "give a QUERY, - for standard input, or --rule FILE")
 	}
 	src, err := e.readInput(c.Query, "")
 	if err != nil {
 		return err
 	}
 	cfg := c.config(esdsl.Config{AllowLeadingWildcards: true})
-	q, err := translate(src, dv, cfg)
+	q, err := translate(querySrc{name: "query", text: src}, dv, cfg)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (c *dslCmd) dataView() (*esdsl.DataView, error) {
 				return dv, nil
 			}
 		}
-		return nil, &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.DataView, err)}
+		return nil, fail(exitFailed, fileProblem(c.DataView, err))
 	}
 	s, err := loadSchema("dsl", c.Schema)
 	if err != nil {
@@ -91,19 +91,15 @@ func (c *dslCmd) dataView() (*esdsl.DataView, error) {
 }
 
 // translate parses src and builds its DSL; errors end the command with
-// status 1 and point at the query.
-func translate(src string, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, error) {
-	x, err := kql.Parse(src)
+// status 2 and point at the query.
+func translate(qs querySrc, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, error) {
+	x, err := qs.parse(exitFailed)
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, err
 	}
 	q, err := esdsl.FromKQL(x, dv, cfg)
 	if err != nil {
-		var de *esdsl.Error
-		if errors.As(err, &de) {
-			return nil, &exitError{status: 1, msg: fmt.Sprintf("%s: %s", de.Pos.Position(src), de.Msg)}
-		}
-		return nil, err
+		return nil, fail(exitFailed, qs.problems(err)...)
 	}
 	return q, nil
 }
@@ -113,19 +109,20 @@ func translate(src string, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, e
 func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	r, err := loadRule(c.Rule)
 	if err != nil {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %v", err)}
+		return fail(exitFailed, ruleProblems(c.Rule, err)...)
 	}
-	if r.Language != rules.LanguageKuery {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: the rule's language is %q; only kuery (KQL) rules are translated", c.Rule, r.Language)}
+	src, err := ruleQuery(r, c.Rule, 0)
+	if err != nil {
+		return err
 	}
 	cfg := c.config(esdsl.DetectionEngineConfig())
-	q, err := translate(r.Query, dv, cfg)
+	q, err := translate(src, dv, cfg)
 	if err != nil {
 		return err
 	}
 	filters, err := ruleFilters(r)
 	if err != nil {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules dsl: %s: %v", c.Rule, err)}
+		return fail(exitFailed, problem{File: c.Rule, Line: r.Source.Line("rule.filters"), Severity: sevError, Msg: err.Error()})
 	}
 	to, _ := r.Extra["to"].(string)
 	if to == "" {
@@ -151,46 +148,17 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	return writePretty(e.stdout, req)
 }
 
-// ruleFilters reads the rule's Kibana filters: each enabled filter's query
-// (its "query", or the filter without "meta" and "$state"), negated when
-// meta.negate is set.
+// ruleFilters reads the rule's Kibana filters ([esdsl.ParseFilters]).
 func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
-	raw, ok := r.Extra["filters"].([]any)
-	if !ok {
+	raw, ok := r.Extra["filters"]
+	if !ok || raw == nil {
 		return nil, nil
 	}
-	var out []esdsl.Filter
-	for i, f := range raw {
-		m, ok := f.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("filters[%d]: want an object", i)
-		}
-		meta, _ := m["meta"].(map[string]any)
-		if disabled, _ := meta["disabled"].(bool); disabled {
-			continue
-		}
-		negate, _ := meta["negate"].(bool)
-		body, ok := m["query"]
-		if !ok {
-			rest := map[string]any{}
-			for k, v := range m {
-				if k != "meta" && k != "$state" {
-					rest[k] = v
-				}
-			}
-			body = rest
-		}
-		data, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		q, err := esdsl.ParseQuery(data)
-		if err != nil {
-			return nil, fmt.Errorf("filters[%d]: %w", i, err)
-		}
-		out = append(out, esdsl.Filter{Query: q, Negate: negate})
+	data, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("filters: %w", err)
 	}
-	return out, nil
+	return esdsl.ParseFilters(data)
 }
 
 // body marshals only the body of a search.

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/kql"
 )
 
 // explainCmd is "kqlrules explain".
@@ -22,7 +19,7 @@ type explainCmd struct {
 // each node's outcome and values. Status 0 when an event matched, 1 when
 // none did, 2 when the command could not run.
 func (c *explainCmd) Run(e *env) error {
-	q, err := queryOf("explain", c.Query, c.Rule, c.Version)
+	q, err := locateQuery("explain", c.Query, c.Rule, c.Version)
 	if err != nil {
 		return err
 	}
@@ -34,13 +31,9 @@ func (c *explainCmd) Run(e *env) error {
 	if s != nil {
 		opts = append(opts, eval.WithSchema(s))
 	}
-	p, err := kqlrules.Compile(q, opts...)
-	var pe *kql.Error
-	switch {
-	case errors.As(err, &pe):
-		return syntaxError(err)
-	case err != nil:
-		return &exitError{status: 2, msg: "kqlrules explain: " + err.Error()}
+	p, err := q.compile(opts...)
+	if err != nil {
+		return err
 	}
 	evs, err := readEventFile(e, c.Events)
 	if err != nil {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -16,68 +19,93 @@ import (
 // fmtCmd is "kqlrules fmt".
 type fmtCmd struct {
 	Query string   `help:"Format this query." placeholder:"Q"`
-	Check bool     `help:"Print the names of the files whose query is not in canonical form, and exit 1 if there is one."`
-	Write bool     `short:"w" help:"Rewrite the query of each file in place, keeping the rest of the file byte for byte."`
-	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json) or query files (any other name, such as .kql: the whole file is the query)."`
+	Check bool     `help:"Report each file whose query is not in canonical form (FILE:LINE:COL of the first difference), and exit 1 if there is one."`
+	Write bool     `short:"w" help:"Rewrite the query of each file in place, keeping the rest of the file byte for byte; a multi-line query goes into a TOML ''' string."`
+	Width int      `help:"Line width: a longer query is laid out one clause a line (see ast.Format)." default:"100"`
+	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json), directories of them (searched for .toml files), or query files (any other name, such as .kql: the whole file is the query). Rules in another language than KQL (EQL, ES|QL, Lucene, machine learning) are skipped with a note."`
 }
 
 // Run formats; status 1 when --check finds a query not in canonical form,
 // 2 when a file cannot be read, parsed or safely rewritten.
 func (c *fmtCmd) Run(e *env) error {
 	if (c.Query == "") == (len(c.Files) == 0) {
-		return &exitError{status: 2, msg: "kqlrules fmt: give --query Q or FILE... (not both)"}
+		return failf("fmt", "give --query Q or FILE... (not both)")
 	}
 	if c.Query != "" {
 		if c.Write {
-			return &exitError{status: 2, msg: "kqlrules fmt: -w needs files"}
+			return failf("fmt", "-w needs files")
 		}
-		x, err := kql.Parse(c.Query)
+		q := querySrc{name: "query", text: c.Query}
+		x, err := q.parse(exitFailed)
 		if err != nil {
-			return fmtSyntaxError("query", err)
+			return err
 		}
-		canon := ast.Print(x)
+		canon := ast.Format(x, c.Width)
 		if c.Check {
-			if strings.TrimSpace(c.Query) != canon {
-				fmt.Fprintln(e.stdout, "query")
-				return &exitError{status: 1}
+			if text := strings.TrimSpace(c.Query); text != canon {
+				l, col, _ := q.at(ast.Pos(firstDiff(c.Query, reformat(c.Query, canon))))
+				fmt.Fprintln(e.stdout, problem{File: "query", Line: l, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"})
+				return &exitError{status: exitFindings}
 			}
 			return nil
 		}
 		fmt.Fprintln(e.stdout, canon)
 		return nil
 	}
-	status := 0
-	for _, name := range c.Files {
-		changed, err := c.file(e, name)
+	files, err := expandRuleDirs(c.Files)
+	if err != nil {
+		return err
+	}
+	status := exitOK
+	for _, name := range files {
+		p, err := c.file(e, name)
 		if err != nil {
 			var x *exitError
 			if errors.As(err, &x) {
 				fmt.Fprintln(e.stderr, x.msg)
 			} else {
-				fmt.Fprintf(e.stderr, "kqlrules fmt: %v\n", err)
+				fmt.Fprintln(e.stderr, fileProblem(name, err))
 			}
-			status = 2
+			status = exitFailed
 			continue
 		}
-		if changed && c.Check {
-			fmt.Fprintln(e.stdout, name)
-			if status == 0 {
-				status = 1
+		if p != nil && c.Check {
+			fmt.Fprintln(e.stdout, p)
+			if status == exitOK {
+				status = exitFindings
 			}
 		}
 	}
-	if status != 0 {
+	if status != exitOK {
 		return &exitError{status: status}
 	}
 	return nil
 }
 
-func fmtSyntaxError(name string, err error) error {
-	var pe *kql.Error
-	if errors.As(err, &pe) {
-		return &exitError{status: 2, msg: fmt.Sprintf("%s: syntax error: %s\n%s", name, pe.Error(), pe.Snippet())}
+// expandRuleDirs replaces each directory of names by the .toml files under
+// it, in lexical order.
+func expandRuleDirs(names []string) ([]string, error) {
+	var out []string
+	for _, name := range names {
+		fi, err := os.Stat(name)
+		if err != nil || !fi.IsDir() {
+			out = append(out, name)
+			continue
+		}
+		err = filepath.WalkDir(name, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".toml") {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fail(exitFailed, fileProblem(name, err))
+		}
 	}
-	return &exitError{status: 2, msg: fmt.Sprintf("%s: %v", name, err)}
+	return out, nil
 }
 
 // isRuleFile tells rule files from query files by name.
@@ -91,9 +119,15 @@ func isRuleFile(name string) (toml, json bool) {
 	return false, false
 }
 
+// errNotKQL tells that a rule has no KQL query to format.
+type errNotKQL struct{ why string }
+
+func (e errNotKQL) Error() string { return e.why }
+
 // locateQueries finds the query of a file, and for a TOML rule the last
 // history entry's query when it is the same text (so that the file stays
-// consistent after a rewrite).
+// consistent after a rewrite). A rule without a KQL query gives an
+// errNotKQL.
 func locateQueries(name string, data []byte) ([]*rules.Value, error) {
 	isTOML, isJSON := isRuleFile(name)
 	if !isTOML && !isJSON {
@@ -103,12 +137,18 @@ func locateQueries(name string, data []byte) ([]*rules.Value, error) {
 	if r == nil {
 		return nil, err
 	}
+	switch {
+	case r.Type == rules.TypeMachineLearning:
+		return nil, errNotKQL{"a machine_learning rule has no query"}
+	case r.Language != rules.LanguageKuery && r.Language != "":
+		return nil, errNotKQL{fmt.Sprintf("the rule's language is %q", r.Language)}
+	}
 	q, err := r.Source.Value("rule.query")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	if q.Text != r.Query {
-		return nil, fmt.Errorf("%s: cannot locate the query in the file safely", name)
+		return nil, errors.New("cannot locate the query in the file safely")
 	}
 	out := []*rules.Value{q}
 	if last, ok := r.History.Latest(); ok && isTOML && last.Query == r.Query {
@@ -129,54 +169,102 @@ func reformat(text, canon string) string {
 	return lead + canon + trail
 }
 
-// file formats one file and reports whether its query was not canonical.
-func (c *fmtCmd) file(e *env, name string) (bool, error) {
+// firstDiff returns the rune offset of the first difference of a and b.
+func firstDiff(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	i := 0
+	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
+		i++
+	}
+	return i
+}
+
+// layoutOf returns the new text of query value q, the canonical form canon
+// laid out in it, and the value with the quoting to write it in: a
+// multi-line query of a TOML file goes into a ”' string that opens and
+// closes on lines of their own.
+func layoutOf(name string, q *rules.Value, canon string) (string, *rules.Value) {
+	if toml, _ := isRuleFile(name); !toml || !strings.Contains(canon, "\n") {
+		return reformat(q.Text, canon), q
+	}
+	v := *q
+	if v.Quoting != rules.MultiLineBasic {
+		v.Quoting = rules.MultiLineLiteral
+	}
+	v.TrimmedNewline = true
+	return canon + "\n", &v
+}
+
+// file formats one file. For a query not in canonical form it returns the
+// problem that --check reports; a rule without a KQL query is skipped with
+// a note on stderr.
+func (c *fmtCmd) file(e *env, name string) (*problem, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	qs, err := locateQueries(name, data)
+	var skip errNotKQL
+	if errors.As(err, &skip) {
+		fmt.Fprintln(e.stderr, problem{File: name, Severity: sevNote, Msg: "skipped: " + skip.why + "; fmt formats KQL only"})
+		return nil, nil
+	}
 	if err != nil {
-		return false, err
+		return nil, fail(exitFailed, ruleProblems(name, err)...)
 	}
 	q := qs[0]
-	x, err := kql.Parse(q.Text)
+	src := querySrc{name: name, text: q.Text, val: q}
+	x, err := src.parse(exitFailed)
 	if err != nil {
-		return false, fmtSyntaxError(name, err)
+		return nil, err
 	}
 	canon := ast.Print(x)
-	text := reformat(q.Text, canon)
-	changed := text != q.Text
+	if _, json := isRuleFile(name); !json {
+		canon = ast.Format(x, c.Width)
+	}
+	text, enc := layoutOf(name, q, canon)
+	changed := text != q.Text || enc.Quoting != q.Quoting || enc.TrimmedNewline != q.TrimmedNewline
 	if !c.Check && !c.Write {
 		fmt.Fprintln(e.stdout, canon)
 	}
-	if !c.Write || !changed {
-		return changed, nil
+	if !changed {
+		return nil, nil
 	}
+	l, col, _ := src.at(ast.Pos(firstDiff(q.Text, text)))
+	p := &problem{File: name, Line: l, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"}
+	if !c.Write {
+		return p, nil
+	}
+	// Later spans first, so that the offsets of earlier ones stay valid.
 	out := data
-	for i := len(qs) - 1; i >= 0; i-- { // later spans first: offsets stay valid
-		if i > 0 && qs[i].Start < qs[0].Start {
-			continue
-		}
-		val, _ := qs[i].Encode(text)
+	for _, i := range spanOrder(qs) {
+		_, enc := layoutOf(name, qs[i], canon)
+		val, _ := enc.Encode(text)
 		out = append(append(append([]byte{}, out[:qs[i].Start]...), val...), out[qs[i].End:]...)
-	}
-	if len(qs) > 1 && qs[1].Start < qs[0].Start { // a history entry before the rule table
-		val, _ := qs[1].Encode(text)
-		out = append(append(append([]byte{}, out[:qs[1].Start]...), val...), out[qs[1].End:]...)
 	}
 	// Verify: the file still decodes and its query means the same.
 	check, err := locateQueries(name, out)
 	if err != nil {
-		return false, fmt.Errorf("%s: not rewritten, the result would not decode: %v", name, err)
+		return nil, fmt.Errorf("not rewritten, the result would not decode: %w", err)
 	}
 	y, err := kql.Parse(check[0].Text)
 	if err != nil || !ast.Equal(x, y) || check[0].Text != text {
-		return false, fmt.Errorf("%s: not rewritten, the rewritten query would differ", name)
+		return nil, errors.New("not rewritten, the rewritten query would differ")
 	}
 	fi, err := os.Stat(name)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return changed, os.WriteFile(name, out, fi.Mode().Perm())
+	return p, os.WriteFile(name, out, fi.Mode().Perm())
+}
+
+// spanOrder returns the indexes of qs from the last span in the file to
+// the first.
+func spanOrder(qs []*rules.Value) []int {
+	idx := make([]int, len(qs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(qs[b].Start, qs[a].Start) })
+	return idx
 }

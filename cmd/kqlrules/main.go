@@ -48,9 +48,10 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run runs the command line args and returns the exit status: 0 success,
-// 1 a negative answer (syntax errors, no match, problems found), 2 the
-// command could not run.
+// run runs the command line args and returns the exit status, the same
+// for every subcommand: 0 nothing found, 1 findings or differences (a
+// syntax error for parse, no match, a query not canonical, a change of
+// meaning), 2 the command could not run.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) {
 	var c cli
 	exited := false
@@ -75,8 +76,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) 
 	}()
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintln(stderr, "kqlrules:", err)
-		return 2
+		fmt.Fprintln(stderr, "kqlrules: error:", err)
+		return exitFailed
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	if err := ctx.Run(e); err != nil {
@@ -87,10 +88,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) 
 			}
 			return x.status
 		}
-		fmt.Fprintln(stderr, "kqlrules:", err)
-		return 2
+		fmt.Fprintln(stderr, "kqlrules: error:", err)
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 // exitPanic unwinds kong's exit (after --help) back to run.

@@ -25,13 +25,13 @@ func (c *matchCmd) Run(e *env) error {
 	if len(c.Rules) > 0 {
 		return c.matchSet(e)
 	}
-	query, err := queryOf("match", c.Query, c.Rule, 0)
+	query, err := locateQuery("match", c.Query, c.Rule, 0)
 	if err != nil {
 		return err
 	}
-	prog, err := compileQuery(query, true)
+	prog, err := query.compile()
 	if err != nil {
-		return &exitError{status: 2, msg: err.Error()}
+		return err
 	}
 	files := c.Files
 	if len(files) == 0 {
@@ -48,9 +48,9 @@ func (c *matchCmd) Run(e *env) error {
 			var evErr *events.Error
 			if !errors.As(err, &evErr) {
 				out.Flush()
-				return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+				return fail(exitFailed, fileProblem("", err))
 			}
-			fmt.Fprintln(e.stderr, "kqlrules match:", err)
+			fmt.Fprintln(e.stderr, fileProblem("", err))
 			bad++
 			continue
 		}
@@ -69,7 +69,7 @@ func (c *matchCmd) Run(e *env) error {
 		}
 		if err != nil {
 			out.Flush()
-			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+			return failf("match", "%v", err)
 		}
 	}
 	switch {
@@ -85,7 +85,7 @@ func (c *matchCmd) Run(e *env) error {
 func (c *matchCmd) matchSet(e *env) error {
 	files, err := ruleset.Load(c.Rules...)
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+		return failf("match", "%v", err)
 	}
 	for _, f := range files {
 		if f.Status == ruleset.Failed {
@@ -94,7 +94,7 @@ func (c *matchCmd) matchSet(e *env) error {
 	}
 	set, err := ruleset.New(ruleset.Rules(files))
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+		return failf("match", "%v", err)
 	}
 	evFiles := c.Files
 	if len(evFiles) == 0 {
@@ -119,7 +119,7 @@ func (c *matchCmd) matchSet(e *env) error {
 			var evErr *events.Error
 			if !errors.As(err, &evErr) {
 				out.Flush()
-				return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+				return failf("match", "%v", err)
 			}
 			fmt.Fprintln(e.stderr, "kqlrules match:", err)
 			bad++
@@ -136,7 +136,7 @@ func (c *matchCmd) matchSet(e *env) error {
 			l.Rules = append(l.Rules, ruleRef{r.RuleID, r.Name})
 		}
 		if err := writeJSON(out, l, ""); err != nil {
-			return &exitError{status: 2, msg: "kqlrules match: " + err.Error()}
+			return failf("match", "%v", err)
 		}
 	}
 	switch {

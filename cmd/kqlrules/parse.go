@@ -24,22 +24,26 @@ func (c *parseCmd) Run(e *env) error {
 		if c.File != "" && c.File != "-" {
 			text, err := e.readInput("", c.File)
 			if err != nil {
-				return err
+				return fail(exitFailed, fileProblem(c.File, err))
 			}
 			in = strings.NewReader(text)
 		}
 		return parseJSONL(in, e.stdout)
 	}
 	if c.Query == "" && c.File == "" {
-		return &exitError{status: 2, msg: "kqlrules parse: give a QUERY, -f FILE, or - for standard input"}
+		return failf("parse", "give a QUERY, -f FILE, or - for standard input")
 	}
 	src, err := e.readInput(c.Query, c.File)
 	if err != nil {
-		return err
+		return fail(exitFailed, fileProblem(c.File, err))
 	}
-	x, err := kql.Parse(src)
+	name := "query"
+	if c.File != "" && c.File != "-" {
+		name = c.File
+	}
+	x, err := (querySrc{name: name, text: src}).parse(exitFindings)
 	if err != nil {
-		return syntaxError(err)
+		return err
 	}
 	if c.Tree {
 		return writeJSON(e.stdout, ast.KibanaTree(x), "  ")

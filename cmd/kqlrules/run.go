@@ -28,13 +28,13 @@ type runCmd struct {
 
 func (c *runCmd) Run(e *env) error {
 	if len(c.Rule) > 1 {
-		return &exitError{status: 2, msg: "kqlrules run: --rule takes one rule file; give --rules for several"}
+		return failf("run", "--rule takes one rule file; give --rules for several")
 	}
 	var opts []rules.RunOption
 	if c.Now != "" {
 		now, err := eval.ParseDate(c.Now)
 		if err != nil {
-			return &exitError{status: 2, msg: "kqlrules run: --now: " + err.Error()}
+			return failf("run", "--now: %v", err)
 		}
 		opts = append(opts, rules.WithNow(now))
 	}
@@ -43,13 +43,13 @@ func (c *runCmd) Run(e *env) error {
 	}
 	if len(c.Rules) > 0 {
 		if c.RuleVersion != 0 {
-			return &exitError{status: 2, msg: "kqlrules run: --rule-version needs --rule (one rule)"}
+			return failf("run", "--rule-version needs --rule (one rule)")
 		}
 		return c.runSet(e, opts)
 	}
 	rule, err := loadRule(c.Rule[0])
 	if err != nil {
-		return &exitError{status: 2, msg: err.Error()}
+		return fail(exitFailed, ruleProblems(c.Rule[0], err)...)
 	}
 	if c.RuleVersion != 0 {
 		opts = append(opts, rules.WithVersion(c.RuleVersion))
@@ -61,7 +61,7 @@ func (c *runCmd) Run(e *env) error {
 	for _, f := range files { // fail early on a missing file
 		if f != "-" {
 			if _, err := os.Stat(f); err != nil {
-				return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+				return fail(exitFailed, fileProblem(f, err))
 			}
 		}
 	}
@@ -81,7 +81,10 @@ func (c *runCmd) Run(e *env) error {
 	rep, err := rules.Run(rule, c.events(e, files, prog), opts...)
 	prog.done()
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+		if q, qerr := ruleQuery(rule, c.Rule[0], c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
+			return fail(exitFailed, q.problems(err)...)
+		}
+		return failf("run", "%v", err)
 	}
 	if err := out.Flush(); err != nil {
 		return err
@@ -91,7 +94,7 @@ func (c *runCmd) Run(e *env) error {
 		if c.ReportJSON != "-" {
 			f, err := os.Create(c.ReportJSON)
 			if err != nil {
-				return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+				return fail(exitFailed, fileProblem(c.ReportJSON, err))
 			}
 			defer f.Close()
 			w = f
@@ -202,6 +205,9 @@ func writeReport(w io.Writer, r *rules.Report) {
 	}
 	fmt.Fprintf(w, "events: %d read, %d rejected, %d in scope, %d other index, %d without index, %d without a usable time",
 		r.EventsRead, r.EventsRejected, r.EventsInScope, r.EventsOtherIndex, r.EventsNoIndex, r.EventsNoTime)
+	if r.EventsRefused > 0 {
+		fmt.Fprintf(w, ", %d Elasticsearch would refuse", r.EventsRefused)
+	}
 	if r.EventsLate > 0 {
 		fmt.Fprintf(w, ", %d out of order", r.EventsLate)
 	}
@@ -232,5 +238,6 @@ func writeReport(w io.Writer, r *rules.Report) {
 		}
 	}
 	list("rejected", r.Rejected, r.EventsRejected)
+	list("refused by the mapping", r.Refused, r.EventsRefused)
 	list("without a usable time", r.NoTime, r.EventsNoTime)
 }

@@ -198,12 +198,12 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	}
 	files, err := ruleset.Load(c.Rules...)
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+		return failf("run", "%v", err)
 	}
 	loaded := ruleset.Rules(files)
 	set, err := ruleset.New(loaded)
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+		return failf("run", "%v", err)
 	}
 	evFiles := c.Events
 	if len(evFiles) == 0 {
@@ -212,7 +212,7 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	for _, f := range evFiles { // fail early on a missing file
 		if f != "-" {
 			if _, err := os.Stat(f); err != nil {
-				return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+				return failf("run", "%v", err)
 			}
 		}
 	}
@@ -225,7 +225,7 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	}))
 	rp, err := rules.NewReplay(loaded, opts...)
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+		return failf("run", "%v", err)
 	}
 	workers := c.Workers
 	if workers <= 0 {
@@ -237,7 +237,7 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		if err != nil {
 			prog.done()
 			out.Flush()
-			return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+			return failf("run", "%v", err)
 		}
 		prog.tick()
 		read++
@@ -252,13 +252,13 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		}
 		if err := rp.Add(ev.rec, ev.rules); err != nil {
 			prog.done()
-			return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+			return failf("run", "%v", err)
 		}
 	}
 	reps, err := rp.Finish()
 	prog.done()
 	if err != nil {
-		return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+		return failf("run", "%v", err)
 	}
 	if err := out.Flush(); err != nil {
 		return err
@@ -270,7 +270,7 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		if c.ReportJSON != "-" {
 			f, err := os.Create(c.ReportJSON)
 			if err != nil {
-				return &exitError{status: 2, msg: "kqlrules run: " + err.Error()}
+				return failf("run", "%v", err)
 			}
 			defer f.Close()
 			w = f
@@ -282,7 +282,7 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		writeSetReport(e.stderr, rep)
 	}
 	if read > 0 && rejected == read {
-		return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: all %d event lines were rejected", read)}
+		return failf("run", "all %d event lines were rejected", read)
 	}
 	return nil
 }

@@ -1,10 +1,10 @@
-package eval_test
+package ast_test
 
 import (
 	"fmt"
 	"testing"
 
-	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/ast"
 )
 
 func TestMatchWildcard(t *testing.T) {
@@ -30,7 +30,7 @@ func TestMatchWildcard(t *testing.T) {
 		{[]string{"exact"}, "Exact", false},
 		{nil, "", true},
 	} {
-		if got := eval.MatchWildcard(tc.parts, tc.s); got != tc.want {
+		if got := ast.MatchWildcard(tc.parts, tc.s); got != tc.want {
 			t.Errorf("MatchWildcard(%q, %q) = %v, want %v", tc.parts, tc.s, got, tc.want)
 		}
 	}
@@ -38,8 +38,8 @@ func TestMatchWildcard(t *testing.T) {
 
 func ExampleMatchWildcard() {
 	parts := []string{`C:\Windows\`, `\cmd.exe`} // C:\Windows\*\cmd.exe
-	fmt.Println(eval.MatchWildcard(parts, `C:\Windows\System32\cmd.exe`))
-	fmt.Println(eval.MatchWildcard(parts, `C:\Temp\cmd.exe`))
+	fmt.Println(ast.MatchWildcard(parts, `C:\Windows\System32\cmd.exe`))
+	fmt.Println(ast.MatchWildcard(parts, `C:\Temp\cmd.exe`))
 	// Output:
 	// true
 	// false

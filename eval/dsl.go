@@ -1,0 +1,848 @@
+package eval
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/esdsl"
+)
+
+// CompileQuery prepares the Elasticsearch query q for matching, with
+// Elasticsearch's rules for each query kind and field type (the schema of
+// [WithSchema] or [WithMapping]): bool (filter, must, should with
+// minimum_should_match, must_not), match_all, term, terms, wildcard,
+// match, match_phrase, query_string (the subset Kibana writes:
+// whitespace-separated clauses OR'ed together, '*' wildcards, backslash
+// escapes), multi_match (lenient, best_fields or phrase, over the listed
+// fields or all), range (gt, gte, lt, lte; UTC time zones), exists and
+// nested. A script query is refused: nothing here runs Painless.
+//
+// Values Elasticsearch refuses for the field's type are a [*CompileError]
+// (or an [ErrorList]): Elasticsearch throws while building the Lucene
+// query (for instance IpFieldMapper.termQuery, "'foo' is not an IP string
+// literal", or NumberFieldMapper's parse for a term on a numeric field),
+// and the search fails with a failed shard. Where q was built by
+// [esdsl.FromKQL], errors and [Program.Explain] point at the KQL literal
+// each query node came from ([esdsl.Query].Source); otherwise positions
+// are 0.
+func CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
+	if isNil(q) {
+		return nil, fmt.Errorf("eval: CompileQuery: nil query")
+	}
+	c := newCompiler(opts)
+	root := c.query(q)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return &Program{root: root, dsl: q, schema: c.schema, mapping: c.mapping}, nil
+}
+
+// CompileFilters prepares Kibana's search for the KQL query q (already
+// translated by [esdsl.FromKQL], nil for none) and a rule's filters, ANDed
+// as Kibana's buildEsQuery does ([esdsl.BuildEsQuery]: the query and the
+// filters in bool.filter, the negated ones in bool.must_not, a filter on
+// a field of a nested object wrapped in a nested query). Read Kibana's
+// filter objects with [esdsl.ParseFilters], which leaves the disabled ones
+// out and sets Negate from meta.negate. The data view is the schema's,
+// and the configuration that of [WithKibanaConfig]. For a rule:
+//
+//	q, err := esdsl.FromKQL(expr, schema.DataView(), cfg)
+//	filters, err := esdsl.ParseFilters(ruleFiltersJSON)
+//	p, err := eval.CompileFilters(q, filters, eval.WithSchema(schema), eval.WithKibanaConfig(cfg))
+func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Program, error) {
+	cfg := newConfig(opts)
+	b := esdsl.BuildEsQuery(q, filters, cfg.schema.DataView(), cfg.kibana)
+	return CompileQuery(b, opts...)
+}
+
+func newCompiler(opts []Option) *compiler {
+	cfg := newConfig(opts)
+	var m mapper = cfg.mapping
+	if cfg.mapping == nil {
+		m = ecsSchema(cfg.schema)
+	}
+	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock}
+}
+
+func (c *compiler) err() error {
+	switch len(c.errs) {
+	case 0:
+		return nil
+	case 1:
+		return c.errs[0]
+	}
+	return ErrorList(c.errs)
+}
+
+// sourceLit returns the KQL literal a leaf query was built from, and its
+// KQL field name literal (nil for free text).
+func sourceLit(q esdsl.Query) (field, value *ast.Literal) {
+	switch s := q.Source().(type) {
+	case *ast.MatchExpr:
+		l, _ := s.Value.(*ast.Literal)
+		return s.Field, l
+	case *ast.TextExpr:
+		return nil, s.Value
+	case *ast.RangeExpr:
+		return s.Field, s.Value
+	case *ast.Literal:
+		return nil, s
+	}
+	return nil, nil
+}
+
+// isNil reports a nil query, typed (a nil *esdsl.Term) or not.
+func isNil(q esdsl.Query) bool {
+	if q == nil {
+		return true
+	}
+	switch q := q.(type) {
+	case *esdsl.Bool:
+		return q == nil
+	case *esdsl.MatchAll:
+		return q == nil
+	case *esdsl.Term:
+		return q == nil
+	case *esdsl.Terms:
+		return q == nil
+	case *esdsl.Wildcard:
+		return q == nil
+	case *esdsl.Match:
+		return q == nil
+	case *esdsl.MatchPhrase:
+		return q == nil
+	case *esdsl.QueryString:
+		return q == nil
+	case *esdsl.MultiMatch:
+		return q == nil
+	case *esdsl.Range:
+		return q == nil
+	case *esdsl.Exists:
+		return q == nil
+	case *esdsl.Nested:
+		return q == nil
+	case *esdsl.Script:
+		return q == nil
+	}
+	return false
+}
+
+// posOf returns the position errors about q point at.
+func posOf(q esdsl.Query) (ast.Pos, ast.Pos) {
+	if _, l := sourceLit(q); l != nil {
+		return l.Pos(), l.End()
+	}
+	if n := q.Source(); n != nil {
+		return n.Pos(), n.End()
+	}
+	return 0, 0
+}
+
+func (c *compiler) errorAt(q esdsl.Query, field, format string, args ...any) {
+	p, e := posOf(q)
+	c.errs = append(c.errs, &CompileError{Pos: p, End: e, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// fieldOf is the field named full (Kibana writes full names inside nested
+// queries) relative to the compiler's nested scope.
+func (c *compiler) fieldOf(full string) *field {
+	name := full
+	if c.scope != "" && strings.HasPrefix(full, c.scope+".") {
+		name = full[len(c.scope)+1:]
+	}
+	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.lookup(full)}
+	f.fm.Type = f.typ
+	if src := c.schema.sourceField(full); src != full {
+		f.source = NewPath(name[:len(name)-(len(full)-len(src))])
+	}
+	if np := c.schema.nestedPrefix(full); np != "" && len(np) > len(c.scope) {
+		f.outside = np
+	}
+	return f
+}
+
+// label is the text a leaf shows in a trace: the KQL it came from, with
+// the field Kibana expanded a wildcard field name to.
+func label(q esdsl.Query, field string) string {
+	fl, l := sourceLit(q)
+	if l != nil && fl != nil {
+		name := ast.Print(fl)
+		if fl.Kind == ast.Wildcard {
+			name = field
+		}
+		if rx, ok := q.Source().(*ast.RangeExpr); ok {
+			return name + " " + rx.Op.String() + " " + ast.Print(l)
+		}
+		return name + ":" + ast.Print(l)
+	}
+	if l != nil {
+		return ast.Print(l)
+	}
+	b, err := q.MarshalJSON()
+	if err != nil {
+		return fmt.Sprintf("%T", q)
+	}
+	return string(b)
+}
+
+func (c *compiler) query(q esdsl.Query) node {
+	if isNil(q) {
+		c.errs = append(c.errs, &CompileError{Field: "", Msg: "a nil query"})
+		return &constNode{label: "nil"}
+	}
+	switch q := q.(type) {
+	case *esdsl.Bool:
+		return c.boolQuery(q)
+	case *esdsl.MatchAll:
+		lbl := "*:*"
+		if q.Source() == nil {
+			lbl = "match_all"
+		}
+		return &constNode{val: true, label: lbl, note: "matches every event"}
+	case *esdsl.Term:
+		lits := []*ast.Literal{c.litOf(q, q.Value)}
+		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
+	case *esdsl.Terms:
+		lits := make([]*ast.Literal, len(q.Values))
+		for i, v := range q.Values {
+			lits[i] = c.litOf(q, v)
+		}
+		if n := c.rawText(q, q.Field, lits, nil); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, nil)
+	case *esdsl.Wildcard:
+		l, err := wildcardLit(q)
+		if err != nil {
+			c.errorAt(q, q.Field, "%v", err)
+			return &constNode{label: label(q, q.Field)}
+		}
+		lits := []*ast.Literal{l}
+		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+			return n
+		}
+		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
+	case *esdsl.Match:
+		return c.leaf(q, q.Field, []*ast.Literal{c.litOf(q, q.Query)}, nil)
+	case *esdsl.MatchPhrase:
+		l := c.litOf(q, q.Query)
+		if l.Kind == ast.String && !l.Quoted {
+			l = quoted(l)
+		}
+		return c.leaf(q, q.Field, []*ast.Literal{l}, nil)
+	case *esdsl.QueryString:
+		return c.queryString(q)
+	case *esdsl.MultiMatch:
+		l := c.litOf(q, q.Query)
+		if q.Type == "phrase" && l.Kind == ast.String && !l.Quoted {
+			l = quoted(l)
+		} else if q.Type != "phrase" && q.Type != "best_fields" && q.Type != "" {
+			c.errorAt(q, "*", "multi_match type %q is not supported (best_fields or phrase)", q.Type)
+		}
+		return c.anyFieldQuery(q, q.Fields, []*ast.Literal{l})
+	case *esdsl.Range:
+		return c.rangeQuery(q)
+	case *esdsl.Exists:
+		return c.leaf(q, q.Field, []*ast.Literal{starLit(q)}, nil)
+	case *esdsl.Nested:
+		return c.nestedQuery(q)
+	case *esdsl.Script:
+		c.errorAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
+		return &constNode{label: "script"}
+	}
+	c.errorAt(q, "", "unsupported query %T", q)
+	return &constNode{label: fmt.Sprintf("%T", q)}
+}
+
+// boolQuery is BoolQueryBuilder: must and filter all hold, at least
+// minimum_should_match of should hold (1 when there is no must or filter
+// and it is not set, else 0), no must_not holds. A bool without clauses
+// is a match_all (BoolQueryBuilder.doToQuery).
+func (c *compiler) boolQuery(q *esdsl.Bool) node {
+	var all []node
+	for _, x := range q.Must {
+		all = append(all, c.query(x))
+	}
+	for _, x := range q.Filter {
+		all = append(all, c.query(x))
+	}
+	msm := q.MinimumShouldMatch
+	if msm == 0 && len(all) == 0 {
+		msm = 1
+	}
+	if len(q.Should) > 0 && msm > 0 {
+		switch should := c.shouldNodes(q.Should); {
+		case msm > len(should):
+			all = append(all, &constNode{label: "should", note: fmt.Sprintf("minimum_should_match %d is more than the %d should clauses", msm, len(should))})
+		case msm == 1 && len(should) == 1:
+			all = append(all, should[0])
+		case msm == 1:
+			all = append(all, &orNode{xs: should})
+		case msm == len(should):
+			all = append(all, &andNode{xs: should})
+		default:
+			all = append(all, &atLeastNode{k: msm, xs: should})
+		}
+	}
+	for _, x := range q.MustNot {
+		all = append(all, &notNode{x: c.query(x)})
+	}
+	switch len(all) {
+	case 0:
+		return &constNode{val: true, label: "*:*", note: "a bool query without clauses matches every event"}
+	case 1:
+		return all[0]
+	}
+	return &andNode{xs: all}
+}
+
+// shouldNodes compiles should clauses, merging the term, wildcard, match
+// and match_phrase queries of one field that Kibana builds for a KQL value
+// list ("f:(a or b)") into one matcher (one set lookup, one read of the
+// field), which matches as their disjunction does: Kibana chose each
+// query kind from the field's type and the literal, and so does the
+// matcher.
+func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
+	var field string
+	var lits []*ast.Literal
+	var first esdsl.Query
+	var merged []int
+	for i, x := range qs {
+		x = single(x)
+		f, l, ok := mergeable(x)
+		if !ok || (field != "" && f != field) {
+			continue
+		}
+		field, first = f, x
+		lits = append(lits, l)
+		merged = append(merged, i)
+	}
+	var out []node
+	if len(merged) > 1 {
+		fl, _ := sourceLit(first)
+		lbl := ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: litValues(lits)}) + ")"
+		out = append(out, c.fieldLeaf(first, field, lits, nil, lbl))
+	} else {
+		merged = nil
+	}
+	for i, x := range qs {
+		if len(merged) > 0 && merged[0] == i {
+			merged = merged[1:]
+			continue
+		}
+		out = append(out, c.query(x))
+	}
+	return out
+}
+
+// single unwraps Kibana's one-clause should bools.
+func single(q esdsl.Query) esdsl.Query {
+	for {
+		b, ok := q.(*esdsl.Bool)
+		if !ok || len(b.Should) != 1 || len(b.Must)+len(b.Filter)+len(b.MustNot) > 0 || b.MinimumShouldMatch > 1 {
+			return q
+		}
+		q = b.Should[0]
+	}
+}
+
+// mergeable returns the field and KQL literal of a leaf Kibana built from
+// a KQL value on a named field.
+func mergeable(q esdsl.Query) (string, *ast.Literal, bool) {
+	var field string
+	switch q := q.(type) {
+	case *esdsl.Term:
+		if q.CaseInsensitive != nil && *q.CaseInsensitive {
+			return "", nil, false
+		}
+		field = q.Field
+	case *esdsl.Wildcard:
+		if q.CaseInsensitive != nil && *q.CaseInsensitive {
+			return "", nil, false
+		}
+		field = q.Field
+	case *esdsl.Match:
+		field = q.Field
+	case *esdsl.MatchPhrase:
+		field = q.Field
+	default:
+		return "", nil, false
+	}
+	fl, l := sourceLit(q)
+	if fl == nil || l == nil || fl.Kind == ast.Wildcard || strings.Contains(field, "*") {
+		return "", nil, false
+	}
+	return field, l, true
+}
+
+// rawText compiles a term, terms or wildcard query on a text field, which
+// Kibana never sends but DSL may hold: the value is not analysed
+// (TermQueryBuilder; WildcardQueryBuilder calls StringFieldType.wildcardQuery,
+// not the normalizedWildcardQuery query_string uses), so it matches only an
+// indexed token equal to it, lowercase ("Error" matches nothing on a
+// standard analysed field, "error" the token). It returns nil for any
+// other case.
+func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
+	if q.Source() != nil || strings.Contains(name, "*") || ci != nil && *ci {
+		return nil
+	}
+	f := c.fieldOf(name)
+	if f.typ.family() != famText || f.outside != "" {
+		return nil
+	}
+	m := &textMatcher{}
+	for _, l := range lits {
+		switch {
+		case l.Kind == ast.Wildcard:
+			m.qs = append(m.qs, textQuery{glob: &glob{parts: l.Parts}})
+		case l.Kind == ast.String:
+			if toks := tokens(l.Text); len(toks) == 1 && toks[0] == l.Text {
+				m.qs = append(m.qs, textQuery{terms: toks})
+			}
+		}
+	}
+	var v Visitor = m
+	if len(m.qs) == 0 {
+		v = noneMatcher{}
+	}
+	return &leafNode{path: f.path, source: f.source, m: v, label: label(q, name)}
+}
+
+// leaf compiles a test of lits on the field name (which may be a pattern).
+func (c *compiler) leaf(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
+	return c.fieldLeaf(q, name, lits, ci, label(q, name))
+}
+
+func (c *compiler) fieldLeaf(q esdsl.Query, name string, lits []*ast.Literal, ci *bool, lbl string) node {
+	if strings.Contains(name, "*") {
+		if _, known := c.schema[name]; !known {
+			// A field pattern Kibana did not expand (no data view field
+			// fits it): Elasticsearch resolves it against the mapping.
+			return c.anyFieldQuery(q, []string{name}, lits)
+		}
+	}
+	f := c.fieldOf(name)
+	if f.outside != "" {
+		return c.outsideNested(f, lbl)
+	}
+	m := c.matcher(f, lits)
+	if ci != nil && *ci {
+		m = caseInsensitive(m, f, lits)
+	}
+	return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
+}
+
+// anyFieldQuery is a lenient test of lits on every field whose name fits
+// one of the patterns (all fields when there are none), as multi_match and
+// query_string do with index.query.default_field "*".
+func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, lits []*ast.Literal) node {
+	lbl := label(q, "")
+	if fl, l := sourceLit(q); fl != nil && l != nil {
+		lbl = ast.Print(fl) + ":" + ast.Print(l)
+	}
+	n := &anyFieldNode{schema: c.schema, label: lbl}
+	for _, name := range names {
+		if name == "*" {
+			n.names = nil
+			break
+		}
+		n.names = append(n.names, &glob{parts: strings.Split(name, "*")})
+	}
+	kept := lits[:0:0]
+	for _, l := range lits {
+		if l.Kind == ast.Null {
+			c.nullError(l, labelOfNames(names, l))
+			continue
+		}
+		kept = append(kept, l)
+	}
+	for fam := famUnknown; fam <= famOther; fam++ {
+		n.byFam[fam] = c.lenientMatcher(fam, kept)
+	}
+	return n
+}
+
+func labelOfNames(names []string, l *ast.Literal) string {
+	if len(names) == 0 {
+		return ast.Print(l)
+	}
+	return strings.Join(names, ",") + ":" + ast.Print(l)
+}
+
+// litOf returns the KQL literal q was built from, or a literal holding
+// value as Kibana's literal node would.
+func (c *compiler) litOf(q esdsl.Query, value any) *ast.Literal {
+	if _, l := sourceLit(q); l != nil {
+		return l
+	}
+	p, e := posOf(q)
+	return valueLit(value, p, e)
+}
+
+// valueLit is a JSON value as a literal: null, a boolean, or text.
+func valueLit(value any, p, e ast.Pos) *ast.Literal {
+	l := &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.String}
+	switch v := value.(type) {
+	case nil:
+		l.Kind, l.Raw = ast.Null, "null"
+	case bool:
+		l.Kind, l.Bool = ast.Bool, v
+		l.Raw = fmt.Sprint(v)
+	case string:
+		l.Text, l.Raw, l.Quoted = v, v, true
+	case json.Number:
+		l.Text, l.Raw = v.String(), v.String()
+	default:
+		l.Text = fmt.Sprint(v)
+		l.Raw = l.Text
+	}
+	return l
+}
+
+func quoted(l *ast.Literal) *ast.Literal {
+	q := *l
+	q.Quoted = true
+	return &q
+}
+
+func starLit(q esdsl.Query) *ast.Literal {
+	p, e := posOf(q)
+	return &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.Wildcard, Raw: "*", Parts: []string{"", ""}}
+}
+
+// wildcardLit reads a wildcard query's value: '*' any run, '\' escapes
+// the next character. '?' (one character) is not supported.
+func wildcardLit(q *esdsl.Wildcard) (*ast.Literal, error) {
+	if _, l := sourceLit(q); l != nil && l.Kind == ast.Wildcard {
+		return l, nil
+	}
+	parts, err := splitWildcard(q.Value, false)
+	if err != nil {
+		return nil, err
+	}
+	p, e := posOf(q)
+	return partsLit(parts, q.Value, p, e), nil
+}
+
+func partsLit(parts []string, raw string, p, e ast.Pos) *ast.Literal {
+	l := &ast.Literal{ValuePos: p, ValueEnd: e, Raw: raw}
+	if len(parts) == 1 {
+		l.Kind, l.Text, l.Quoted = ast.String, parts[0], true
+	} else {
+		l.Kind, l.Parts = ast.Wildcard, parts
+	}
+	return l
+}
+
+// splitWildcard splits a wildcard or query_string term at its unescaped
+// '*'s. For query_string, the other unescaped special characters of the
+// Lucene syntax are refused.
+func splitWildcard(s string, queryString bool) ([]string, error) {
+	var parts []string
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '\\':
+			if i+1 == len(s) {
+				return nil, fmt.Errorf("%q ends with a lone backslash", s)
+			}
+			i++
+			b.WriteByte(s[i])
+		case ch == '*':
+			parts = append(parts, b.String())
+			b.Reset()
+		case ch == '?':
+			return nil, fmt.Errorf("the '?' wildcard in %q is not supported", s)
+		case queryString && strings.IndexByte(`+-=&|><!(){}[]^"~:/`, ch) >= 0:
+			return nil, fmt.Errorf("query_string syntax %q in %q is not supported (only terms, '*' and escapes)", ch, s)
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return append(parts, b.String()), nil
+}
+
+// queryClauses splits a query_string query at unescaped whitespace: with
+// default_operator OR, Lucene's classic query parser ORs the clauses.
+func queryClauses(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch == '\\' && i+1 < len(s) {
+			if start < 0 {
+				start = i
+			}
+			i++
+			continue
+		}
+		if ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// queryString is the query_string query as Kibana writes it for a
+// wildcard value on a field that is not exactly keyword, and for free
+// text with a wildcard: each whitespace-separated clause is a term or
+// wildcard query on the field (QueryStringQueryParser), OR'ed together
+// (default_operator OR). On a keyword-like field (keyword, wildcard,
+// constant_keyword...) a clause tests the whole value; on a text field
+// the analysed terms. Without fields, it searches every field leniently
+// (index.query.default_field "*" makes QueryStringQueryBuilder lenient).
+func (c *compiler) queryString(q *esdsl.QueryString) node {
+	clauses := queryClauses(q.Query)
+	p, e := posOf(q)
+	var lits []*ast.Literal
+	_, src := sourceLit(q)
+	for _, cl := range clauses {
+		parts, err := splitWildcard(cl, true)
+		if err != nil {
+			c.errorAt(q, strings.Join(q.Fields, ","), "%v", err)
+			continue
+		}
+		if len(clauses) == 1 && src != nil {
+			lits = append(lits, src)
+			continue
+		}
+		lits = append(lits, partsLit(parts, cl, p, e))
+	}
+	if len(lits) == 0 {
+		return &constNode{label: label(q, "")}
+	}
+	if len(q.Fields) == 0 {
+		return c.anyFieldQuery(q, nil, lits)
+	}
+	var xs []node
+	for _, name := range q.Fields {
+		for _, l := range lits {
+			lbl := label(q, name)
+			if len(lits) > 1 {
+				lbl += " (clause " + ast.Print(l) + ")"
+			}
+			xs = append(xs, c.fieldLeaf(q, name, []*ast.Literal{l}, nil, lbl))
+		}
+	}
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return &orNode{xs: xs}
+}
+
+// rangeQuery is RangeQueryBuilder: every bound holds. Dates round as
+// Elasticsearch's date math does; only UTC time zones are supported.
+func (c *compiler) rangeQuery(q *esdsl.Range) node {
+	f := c.fieldOf(q.Field)
+	lbl := label(q, q.Field)
+	if strings.Contains(q.Field, "*") {
+		c.errorAt(q, q.Field, "a range on a wildcard field name is not supported")
+		return &constNode{label: lbl}
+	}
+	if f.outside != "" {
+		return c.outsideNested(f, lbl)
+	}
+	switch q.TimeZone {
+	case "", "UTC", "Z", "Zulu", "Etc/UTC", "GMT", "+00:00", "-00:00":
+	default:
+		c.errorAt(q, f.full, "time_zone %q is not supported (only UTC)", q.TimeZone)
+	}
+	switch q.Format {
+	case "", "strict_date_optional_time", "date_optional_time", "epoch_millis", "strict_date_optional_time||epoch_millis":
+	default:
+		c.errorAt(q, f.full, "date format %q is not supported", q.Format)
+	}
+	_, src := sourceLit(q)
+	var ms allOf
+	var lo, hi *ast.Literal
+	var loOp, hiOp ast.RangeOp
+	for _, b := range q.Bounds {
+		op, ok := rangeOps[b.Op]
+		if !ok {
+			c.errorAt(q, f.full, "unknown range bound %q", b.Op)
+			continue
+		}
+		l := src
+		if l == nil || len(q.Bounds) > 1 && f.typ.family() != famDate {
+			p, e := posOf(q)
+			l = valueLit(b.Value, p, e)
+		}
+		if f.typ.family() == famDate {
+			if op == ast.Gt || op == ast.Gte {
+				lo, loOp = l, op
+			} else {
+				hi, hiOp = l, op
+			}
+			continue
+		}
+		ms = append(ms, c.rangeMatcher(f, op, l))
+	}
+	if f.typ.family() == famDate {
+		var dlo, dhi *dateMath
+		var ok = true
+		if lo != nil {
+			dlo, ok = c.date(f, lo)
+		}
+		if hi != nil && ok {
+			dhi, ok = c.date(f, hi)
+		}
+		if !ok {
+			return &leafNode{path: f.path, source: f.source, m: noneMatcher{}, label: lbl}
+		}
+		var loAdj, hiAdj int64
+		if lo != nil && loOp == ast.Gt {
+			loAdj = 1
+		}
+		if hi != nil && hiOp == ast.Lt {
+			hiAdj = -1
+		}
+		m := newDateMatcher(dlo, dhi, lo != nil && loOp == ast.Gt, hi != nil && hiOp == ast.Lte, loAdj, hiAdj, c.clock)
+		return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
+	}
+	var m Visitor = ms
+	if len(ms) == 1 {
+		m = ms[0]
+	} else if len(ms) == 0 {
+		m = existsMatcher{&f.fm}
+	}
+	return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
+}
+
+var rangeOps = map[string]ast.RangeOp{"gt": ast.Gt, "gte": ast.Gte, "lt": ast.Lt, "lte": ast.Lte}
+
+// allOf holds when every matcher holds for the one value.
+type allOf []Visitor
+
+func (ms allOf) Visit(x any) bool {
+	for _, m := range ms {
+		if !m.Visit(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// nestedQuery is NestedQueryBuilder: the query must hold within one
+// element of the nested field. An unmapped path is an error unless
+// ignore_unmapped, which then matches nothing.
+func (c *compiler) nestedQuery(q *esdsl.Nested) node {
+	f := c.fieldOf(q.Path)
+	lbl := label(q, q.Path)
+	if x, ok := q.Source().(*ast.NestedExpr); ok {
+		lbl = ast.Print(x)
+	}
+	if f.typ != Nested && f.typ != Unknown {
+		if q.IgnoreUnmapped != nil && *q.IgnoreUnmapped {
+			return &constNode{label: lbl, note: q.Path + " is not a nested field (ignore_unmapped)"}
+		}
+		if x, ok := q.Source().(*ast.NestedExpr); ok {
+			c.errorf(x.Path, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
+		} else {
+			c.errorAt(q, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
+		}
+	}
+	sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full}
+	n := &nestedNode{path: f.path, x: sub.query(q.Query), label: lbl}
+	c.errs = append(c.errs, sub.errs...)
+	return n
+}
+
+// atLeastNode holds when at least k of its operands hold
+// (minimum_should_match above 1).
+type atLeastNode struct {
+	k  int
+	xs []node
+}
+
+func (n *atLeastNode) match(e Event) bool {
+	held := 0
+	for i, x := range n.xs {
+		if x.match(e) {
+			held++
+			if held >= n.k {
+				return true
+			}
+		}
+		if held+len(n.xs)-i-1 < n.k {
+			return false
+		}
+	}
+	return false
+}
+
+func (n *atLeastNode) explain(e Event) *Trace {
+	t := &Trace{Query: fmt.Sprintf("at least %d of", n.k)}
+	held := 0
+	for _, x := range n.xs {
+		c := x.explain(e)
+		if c.Held {
+			held++
+		}
+		t.Children = append(t.Children, c)
+	}
+	t.Held = held >= n.k
+	return t
+}
+
+// caseInsensitive is a term or wildcard query with case_insensitive
+// true on a keyword-like field: values compare with Unicode case folding
+// (AutomatonQueries.toCaseInsensitiveString). It allocates in Match.
+func caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Visitor {
+	if f.typ.family() != famKeyword && f.typ != Unknown {
+		return m
+	}
+	ci := &foldMatcher{}
+	for _, l := range lits {
+		if l.Kind == ast.Wildcard {
+			parts := make([]string, len(l.Parts))
+			for i, p := range l.Parts {
+				parts[i] = strings.ToLower(p)
+			}
+			ci.globs = append(ci.globs, &glob{parts: parts})
+		} else {
+			ci.exact = append(ci.exact, l.Value())
+		}
+	}
+	return ci
+}
+
+type foldMatcher struct {
+	exact []string
+	globs []*glob
+}
+
+func (m *foldMatcher) Visit(x any) bool {
+	s, ok := x.(string)
+	if !ok {
+		return false
+	}
+	for _, e := range m.exact {
+		if strings.EqualFold(s, e) {
+			return true
+		}
+	}
+	if len(m.globs) > 0 {
+		low := strings.ToLower(s)
+		for _, g := range m.globs {
+			if g.match(low) {
+				return true
+			}
+		}
+	}
+	return false
+}
