@@ -3,6 +3,7 @@ package esdsl
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -46,6 +47,15 @@ func (f *Field) NestedPath() string {
 	return f.SubType.Nested.Path
 }
 
+// Fields is what the translation asks of a data view: the field with a
+// name (nil when there is none), and every field in name order, for
+// wildcard field names. *DataView is one; eval's schemas give another
+// that reads the schema without copying it.
+type Fields interface {
+	Field(name string) *Field
+	All() iter.Seq[*Field]
+}
+
 // Field returns the field named name, or nil.
 func (dv *DataView) Field(name string) *Field {
 	if dv == nil {
@@ -57,6 +67,20 @@ func (dv *DataView) Field(name string) *Field {
 		}
 	}
 	return nil
+}
+
+// All yields the data view's fields in their order.
+func (dv *DataView) All() iter.Seq[*Field] {
+	return func(yield func(*Field) bool) {
+		if dv == nil {
+			return
+		}
+		for i := range dv.Fields {
+			if !yield(&dv.Fields[i]) {
+				return
+			}
+		}
+	}
 }
 
 // LoadDataView reads a data view's fields from JSON: Kibana's field list
@@ -120,32 +144,43 @@ func KibanaType(esType string) string {
 func FromTypes(types map[string]string) *DataView {
 	dv := &DataView{}
 	for _, name := range sortedKeys(types) {
-		es := types[name]
-		if es == "object" || es == "" {
-			continue
+		if f, ok := FieldOf(name, func(n string) string { return types[n] }); ok {
+			dv.Fields = append(dv.Fields, f)
 		}
-		f := Field{Name: name, Type: KibanaType(es), ESTypes: []string{es}}
-		if i := strings.LastIndexByte(name, '.'); i > 0 {
-			switch t := types[name[:i]]; t {
-			case "", "object", "nested", "flattened":
-			default:
-				f.SubType = &SubType{Multi: &struct {
-					Parent string `json:"parent"`
-				}{name[:i]}}
-			}
-		}
-		for i := len(name) - 1; i > 0; i-- {
-			if name[i] == '.' && types[name[:i]] == "nested" {
-				if f.SubType == nil {
-					f.SubType = &SubType{}
-				}
-				f.SubType.Nested = &struct {
-					Path string `json:"path"`
-				}{name[:i]}
-				break
-			}
-		}
-		dv.Fields = append(dv.Fields, f)
 	}
 	return dv
+}
+
+// FieldOf returns the data-view field that FromTypes makes of name, given
+// the Elasticsearch type of each field name ("" for none): its Kibana
+// type, a multi-field parent (a field below a leaf field) and the nested
+// path (the nearest nested object above it). ok is false for objects and
+// unknown names, which a data view does not list.
+func FieldOf(name string, esType func(string) string) (f Field, ok bool) {
+	es := esType(name)
+	if es == "object" || es == "" {
+		return Field{}, false
+	}
+	f = Field{Name: name, Type: KibanaType(es), ESTypes: []string{es}}
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		switch t := esType(name[:i]); t {
+		case "", "object", "nested", "flattened":
+		default:
+			f.SubType = &SubType{Multi: &struct {
+				Parent string `json:"parent"`
+			}{name[:i]}}
+		}
+	}
+	for i := len(name) - 1; i > 0; i-- {
+		if name[i] == '.' && esType(name[:i]) == "nested" {
+			if f.SubType == nil {
+				f.SubType = &SubType{}
+			}
+			f.SubType.Nested = &struct {
+				Path string `json:"path"`
+			}{name[:i]}
+			break
+		}
+	}
+	return f, true
 }

@@ -48,8 +48,8 @@ const (
 // fields, range for dates, match, match_phrase or query_string on others,
 // exists for "field:*", lenient multi_match for free text. A nil expr is
 // Kibana's empty and, {"bool":{"filter":[]}}.
-func FromKQL(expr ast.Expr, dv *DataView, cfg Config) (Query, error) {
-	b := builder{dv: dv, cfg: cfg}
+func FromKQL(expr ast.Expr, dv Fields, cfg Config) (Query, error) {
+	b := builder{dv: noView(dv), cfg: cfg}
 	if expr == nil {
 		return b.and(nil, nil), nil
 	}
@@ -61,6 +61,14 @@ func FromKQL(expr ast.Expr, dv *DataView, cfg Config) (Query, error) {
 		}
 	}
 	return b.expr(expr, "")
+}
+
+// noView returns nil for no data view, also when it is a nil *DataView.
+func noView(dv Fields) Fields {
+	if v, ok := dv.(*DataView); ok && v == nil {
+		return nil
+	}
+	return dv
 }
 
 // leadingWildcard returns Kibana's error for the first value (not field
@@ -93,7 +101,7 @@ func leadingWildcard(expr ast.Expr) error {
 }
 
 type builder struct {
-	dv  *DataView
+	dv  Fields // nil: no data view
 	cfg Config
 }
 
@@ -283,14 +291,16 @@ func (b *builder) fields(fn fieldName) []*Field {
 	if b.dv == nil {
 		return nil
 	}
+	if fn.pattern == nil {
+		if f := b.dv.Field(fn.name); f != nil && fn.lookup {
+			return []*Field{f}
+		}
+		return nil
+	}
 	var out []*Field
-	for i := range b.dv.Fields {
-		f := &b.dv.Fields[i]
-		if fn.pattern != nil && ast.MatchWildcard(fn.pattern, f.Name) || fn.lookup && f.Name == fn.name {
+	for f := range b.dv.All() {
+		if ast.MatchWildcard(fn.pattern, f.Name) || fn.lookup && f.Name == fn.name {
 			out = append(out, f)
-			if fn.pattern == nil {
-				break
-			}
 		}
 	}
 	return out

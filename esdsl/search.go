@@ -20,7 +20,8 @@ type Filter struct {
 // first three. A filter on a field of a nested object is wrapped in a
 // nested query as from_nested_filter.ts does (with ignore_unmapped when
 // cfg.NestedIgnoreUnmapped is set).
-func BuildEsQuery(kql Query, filters []Filter, dv *DataView, cfg Config) *Bool {
+func BuildEsQuery(kql Query, filters []Filter, dv Fields, cfg Config) *Bool {
+	dv = noView(dv)
 	out := &Bool{Must: []Query{}, Filter: []Query{}, Should: []Query{}, MustNot: []Query{},
 		Keys: []string{"must", "filter", "should", "must_not"}}
 	// buildQueryFromKuery: and[query] → {bool:{filter:[query]}} merged
@@ -45,7 +46,7 @@ func BuildEsQuery(kql Query, filters []Filter, dv *DataView, cfg Config) *Bool {
 // nestFilter is fromNestedFilter: the field of an exists, phrase or range
 // filter (getFilterField) that the data view places in a nested object
 // makes the filter a nested query.
-func nestFilter(q Query, dv *DataView, cfg Config) Query {
+func nestFilter(q Query, dv Fields, cfg Config) Query {
 	var name string
 	switch q := q.(type) {
 	case *Exists:
@@ -55,6 +56,9 @@ func nestFilter(q Query, dv *DataView, cfg Config) Query {
 	case *Range:
 		name = q.Field
 	default:
+		return q
+	}
+	if dv == nil {
 		return q
 	}
 	f := dv.Field(name)

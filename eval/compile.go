@@ -148,7 +148,7 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 		return nil, err
 	}
 	cfg := newConfig(opts)
-	q, err := esdsl.FromKQL(x, dataViewOf(cfg.schema), cfg.kibana)
+	q, err := esdsl.FromKQL(x, cfg.schema.View(), cfg.kibana)
 	if err != nil {
 		var ke *esdsl.Error
 		if errors.As(err, &ke) {

@@ -1,8 +1,7 @@
 package eval
 
 import (
-	"reflect"
-	"sync"
+	"iter"
 
 	"github.com/kqlrules/kqlrules/esdsl"
 )
@@ -11,7 +10,8 @@ import (
 // translating queries to Elasticsearch DSL as Kibana would
 // ([esdsl.FromKQL]): each known field with its Elasticsearch type, nested
 // paths and multi-field parents as [esdsl.FromTypes] derives them. Fields
-// of Unknown type are left out.
+// of Unknown type are left out. Compile does not build it: it reads the
+// schema through the same rules field by field ([Schema.View]).
 func (s Schema) DataView() *esdsl.DataView {
 	types := make(map[string]string, len(s))
 	for name, t := range s {
@@ -22,16 +22,36 @@ func (s Schema) DataView() *esdsl.DataView {
 	return esdsl.FromTypes(types)
 }
 
-var (
-	defaultDVOnce sync.Once
-	defaultDV     *esdsl.DataView
-)
+// View returns the schema as the translation to DSL reads a data view
+// ([esdsl.Fields]), without copying it: each field is made when it is
+// asked for, exactly as it stands in [Schema.DataView]. A nil schema is a
+// data view without fields, as its DataView is.
+func (s Schema) View() esdsl.Fields { return schemaFields(s) }
 
-// dataViewOf is s.DataView(), built once for the default schema.
-func dataViewOf(s Schema) *esdsl.DataView {
-	if reflect.ValueOf(s).UnsafePointer() == reflect.ValueOf(defaultSchema()).UnsafePointer() {
-		defaultDVOnce.Do(func() { defaultDV = s.DataView() })
-		return defaultDV
+// schemaFields is a Schema seen as a data view.
+type schemaFields Schema
+
+func (s schemaFields) esType(name string) string {
+	if t := s[name]; t != Unknown {
+		return t.String()
 	}
-	return s.DataView()
+	return ""
+}
+
+func (s schemaFields) Field(name string) *esdsl.Field {
+	f, ok := esdsl.FieldOf(name, s.esType)
+	if !ok {
+		return nil
+	}
+	return &f
+}
+
+func (s schemaFields) All() iter.Seq[*esdsl.Field] {
+	return func(yield func(*esdsl.Field) bool) {
+		for _, name := range Schema(s).Fields() {
+			if f := s.Field(name); f != nil && !yield(f) {
+				return
+			}
+		}
+	}
 }

@@ -48,12 +48,12 @@ func CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
 // out and sets Negate from meta.negate. The data view is the schema's,
 // and the configuration that of [WithKibanaConfig]. For a rule:
 //
-//	q, err := esdsl.FromKQL(expr, schema.DataView(), cfg)
+//	q, err := esdsl.FromKQL(expr, schema.View(), cfg)
 //	filters, err := esdsl.ParseFilters(ruleFiltersJSON)
 //	p, err := eval.CompileFilters(q, filters, eval.WithSchema(schema), eval.WithKibanaConfig(cfg))
 func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Program, error) {
 	cfg := newConfig(opts)
-	b := esdsl.BuildEsQuery(q, filters, cfg.schema.DataView(), cfg.kibana)
+	b := esdsl.BuildEsQuery(q, filters, cfg.schema.View(), cfg.kibana)
 	return CompileQuery(b, opts...)
 }
 

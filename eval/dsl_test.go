@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +276,27 @@ func TestKibanaConfig(t *testing.T) {
 	p = compileT(t, `@timestamp:2021-01-01`, WithKibanaConfig(esdsl.DetectionEngineConfig()), WithClock(func() time.Time { return fixedNow }))
 	if !p.Match(map[string]any{"@timestamp": "2021-01-01T12:00:00Z"}) {
 		t.Error("a date in the detection engine's Zulu time zone did not match")
+	}
+}
+
+// TestSchemaView: the view Compile translates with gives the translation
+// exactly what the schema's whole DataView gives: wildcard field names,
+// nested groups, multi-fields, unknown fields.
+func TestSchemaView(t *testing.T) {
+	queries := []string{ftpQuery, "process.*:x*", "items:{ name:a }", "items.name:a", "labels.env:prod",
+		"*:abc", "process.command_line.text:cmd", "nosuch.field:1", "destination.*:tcp", "x"}
+	schema := testSchema()
+	for _, q := range queries {
+		x, err := kql.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, errA := esdsl.FromKQL(x, schema.DataView(), esdsl.Config{})
+		b, errB := esdsl.FromKQL(x, schema.View(), esdsl.Config{})
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if fmt.Sprint(errA) != fmt.Sprint(errB) || string(ja) != string(jb) {
+			t.Errorf("%s:\n DataView: %s %v\n View:     %s %v", q, ja, errA, jb, errB)
+		}
 	}
 }

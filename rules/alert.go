@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,17 @@ type Alert struct {
 	// Time is the execution that created the alert (the alert's
 	// @timestamp); EventTime the event time the window was searched on.
 	Time, EventTime time.Time
+	// Enrichments are an indicator match alert's threat.enrichments.
+	Enrichments []Enrichment
+
+	// Threshold is the threshold result of a threshold rule's alert; its
+	// Event then holds the group's terms and latest time, not an event.
+	Threshold *ThresholdResult
+	// NewTerms are the new values of a new terms rule's alert, one per
+	// new_terms_fields entry.
+	NewTerms []string
+	// Suppression is set on an alert of a rule with alert_suppression.
+	Suppression *Suppression
 
 	rule    *Rule
 	uuid    string
@@ -105,6 +117,9 @@ func (a *Alert) Document() map[string]any {
 		doc["kibana.alert.original_event"] = origEvent
 	}
 	doc["@timestamp"] = isoMillis(a.Time)
+	if len(a.Enrichments) > 0 {
+		a.enrich(doc)
+	}
 	if v, ok := firstValue(a.Event.Fields, timestamp); ok {
 		if t, ok := eval.DateOf(v); ok {
 			doc["kibana.alert.original_time"] = isoMillis(t)
@@ -119,15 +134,15 @@ func (a *Alert) Document() map[string]any {
 	put("kibana.alert.depth", 1)
 	put("kibana.alert.ancestors", []map[string]any{{"id": a.ID, "index": a.Index, "type": "event", "depth": 0}})
 	put("kibana.alert.reason", a.reason())
-	put("kibana.alert.severity", string(r.Severity))
-	put("kibana.alert.risk_score", r.RiskScore)
+	put("kibana.alert.severity", string(a.severity()))
+	put("kibana.alert.risk_score", a.riskScore())
 	put("kibana.alert.intended_timestamp", isoMillis(a.Time))
 	put("kibana.alert.rule.uuid", a.uuid)
 	put("kibana.alert.rule.rule_id", r.RuleID)
-	put("kibana.alert.rule.name", r.Name)
+	put("kibana.alert.rule.name", a.ruleName())
 	put("kibana.alert.rule.description", r.Description)
 	put("kibana.alert.rule.type", string(r.Type))
-	put("kibana.alert.rule.rule_type_id", "siem.queryRule")
+	put("kibana.alert.rule.rule_type_id", ruleTypeID(r.Type))
 	put("kibana.alert.rule.consumer", "siem")
 	put("kibana.alert.rule.execution.type", "scheduled")
 	put("kibana.alert.rule.version", a.version)
@@ -157,8 +172,149 @@ func (a *Alert) Document() map[string]any {
 	if r.TimestampOverride != "" {
 		params["timestamp_override"] = r.TimestampOverride
 	}
+	if r.Threshold != nil {
+		params["threshold"] = r.Threshold
+	}
+	if len(r.NewTermsFields) > 0 {
+		params["new_terms_fields"] = r.NewTermsFields
+		params["history_window_start"] = r.HistoryWindowStart
+	}
+	if r.AlertSuppression != nil {
+		params["alert_suppression"] = r.AlertSuppression
+	}
 	put("kibana.alert.rule.parameters", params)
+	if t := a.Threshold; t != nil {
+		res := map[string]any{"count": t.Count, "from": isoMillis(t.From), "terms": nonNilSlice(t.Terms)}
+		if len(t.Cardinality) > 0 {
+			res["cardinality"] = t.Cardinality
+		}
+		put("kibana.alert.threshold_result", res)
+	}
+	if a.NewTerms != nil {
+		put("kibana.alert.new_terms", a.NewTerms)
+	}
+	if s := a.Suppression; s != nil {
+		put("kibana.alert.suppression.terms", s.Terms)
+		put("kibana.alert.suppression.docs_count", s.DocsCount)
+		put("kibana.alert.suppression.start", isoMillis(s.Start))
+		put("kibana.alert.suppression.end", isoMillis(s.End))
+	}
 	return doc
+}
+
+// ruleTypeID is Kibana's alerting rule type id of a detection rule type.
+func ruleTypeID(t Type) string {
+	switch t {
+	case TypeThreshold:
+		return "siem.thresholdRule"
+	case TypeNewTerms:
+		return "siem.newTermsRule"
+	case TypeThreatMatch:
+		return "siem.indicatorRule"
+	case TypeSavedQuery:
+		return "siem.savedQueryRule"
+	}
+	return "siem.queryRule"
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ruleName is the rule's name, or the event's value of rule_name_override
+// when it has one (Kibana's buildRuleNameFromMapping).
+func (a *Alert) ruleName() string {
+	r := a.rule
+	if r.RuleNameOverride != "" {
+		if v := stringValue(a.Event.Fields, eval.NewPath(r.RuleNameOverride)); v != "" {
+			return v
+		}
+	}
+	return r.Name
+}
+
+// severity is the rule's severity, or that of the most severe
+// severity_mapping entry whose field has the entry's value in the event
+// (Kibana's buildSeverityFromMapping sorts the mapping by severity,
+// highest first, and takes the first match).
+func (a *Alert) severity() Severity {
+	r := a.rule
+	best, rank := r.Severity, -1
+	for _, m := range r.SeverityMapping {
+		i := slices.Index(knownSeverity, m.Severity)
+		if i <= rank {
+			continue
+		}
+		var c termCollector
+		eval.Map(a.Event.Fields).Values(eval.NewPath(m.Field), &c)
+		if slices.Contains(c.vals, m.Value) {
+			best, rank = m.Severity, i
+		}
+	}
+	return best
+}
+
+// riskScore is the rule's risk score, or the event's value of the first
+// risk_score_mapping field when it is a number from 0 to 100 (Kibana's
+// buildRiskScoreFromMapping).
+func (a *Alert) riskScore() any {
+	r := a.rule
+	if len(r.RiskScoreMapping) > 0 {
+		if v, ok := firstValue(a.Event.Fields, eval.NewPath(r.RiskScoreMapping[0].Field)); ok {
+			var n float64
+			switch x := v.(type) {
+			case float64:
+				n, ok = x, true
+			case int64:
+				n, ok = float64(x), true
+			case int:
+				n, ok = float64(x), true
+			case json.Number:
+				n, ok = eval.ParseNumber(x.String())
+			case string:
+				n, ok = eval.ParseNumber(x)
+			default:
+				ok = false
+			}
+			if ok && n >= 0 && n <= 100 {
+				return n
+			}
+		}
+	}
+	return r.RiskScore
+}
+
+// enrich appends the enrichments to the event's threat.enrichments, as
+// Kibana's enrichSignalWithThreatMatches does, in a nested "threat" object
+// when the event has one, else under the flat key.
+func (a *Alert) enrich(doc map[string]any) {
+	add := func(old any) []any {
+		var out []any
+		switch old := old.(type) {
+		case nil:
+		case []any:
+			out = append(out, old...)
+		default:
+			out = append(out, old)
+		}
+		for _, e := range a.Enrichments {
+			out = append(out, e)
+		}
+		return out
+	}
+	if t, ok := doc["threat"].(map[string]any); ok {
+		c := make(map[string]any, len(t)+1)
+		for k, v := range t {
+			c[k] = v
+		}
+		c["enrichments"] = add(t["enrichments"])
+		doc["threat"] = c
+		return
+	}
+	doc["threat.enrichments"] = add(doc["threat.enrichments"])
 }
 
 func cmpOr(a, b string) string {

@@ -268,23 +268,18 @@ var ruleFields = []string{
 // Keys of Kibana's rule object and detection-rules' [rule] table that the
 // model keeps in Rule.Extra without a warning.
 var ruleExtraKnown = map[string]bool{
-	"actions": true, "alert_suppression": true, "anomaly_threshold": true,
-	"concurrent_searches": true, "created_at": true, "created_by": true,
-	"data_view_id": true, "enabled": true, "event_category_override": true,
-	"exceptions_list": true, "execution_summary": true, "filters": true,
-	"id": true, "immutable": true, "investigation_fields": true,
-	"items_per_search": true, "machine_learning_job_id": true, "meta": true,
-	"namespace": true, "new_terms": true, "output_index": true,
-	"related_integrations": true, "required_fields": true,
-	"response_actions": true, "revision": true, "risk_score_mapping": true,
-	"rule_name_override": true, "rule_source": true, "saved_id": true,
-	"severity_mapping": true, "threat_filters": true, "threat_index": true,
-	"threat_indicator_path": true, "threat_language": true,
-	"threat_mapping": true, "threat_query": true, "threshold": true,
-	"throttle": true, "tiebreaker_field": true, "timeline_id": true,
-	"timeline_title": true, "timestamp_field": true, "to": true,
-	"updated_at": true, "updated_by": true, "outcome": true,
-	"alias_target_id": true, "alias_purpose": true, "lists": true,
+	"actions": true, "anomaly_threshold": true, "created_at": true,
+	"created_by": true, "data_view_id": true, "enabled": true,
+	"event_category_override": true, "execution_summary": true, "id": true,
+	"immutable": true, "investigation_fields": true,
+	"machine_learning_job_id": true, "meta": true, "namespace": true,
+	"output_index": true, "related_integrations": true,
+	"required_fields": true, "response_actions": true, "revision": true,
+	"rule_source": true, "saved_id": true, "throttle": true,
+	"tiebreaker_field": true, "timeline_id": true, "timeline_title": true,
+	"timestamp_field": true, "to": true, "updated_at": true,
+	"updated_by": true, "outcome": true, "alias_target_id": true,
+	"alias_purpose": true, "lists": true,
 }
 
 // Keys of the [metadata] table that the model keeps in fields.
@@ -299,6 +294,7 @@ var metadataExtraKnown = map[string]bool{
 	"query_schema_validation": true, "bypass_bbr_timing": true,
 	"ecs_version": true, "os_type": true, "beats_version": true,
 	"endgame_version": true, "promotion": true, "ecs_versions": true,
+	"deprecated_reason": true,
 }
 
 // Keys that only a rule extract line carries (besides metadata keys).
@@ -516,6 +512,9 @@ func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
 		case "building_block_type":
 			r.BuildingBlockType = d.str(v, f)
 		default:
+			if d.typed(r, k, v, f) {
+				continue
+			}
 			if r.Extra == nil {
 				r.Extra = map[string]any{}
 			}

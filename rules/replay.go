@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
 
 // Replayable reports whether [Run] replays the rule as Kibana's detection
-// engine would, and when it does not, why: "language eql is not
-// supported", "machine_learning rules have no query", "type threshold is
-// not replayed yet", "filters are not replayed yet"... A rule set skips
-// such rules with that reason rather than run them as plain query rules.
-// As rule types are replayed, they leave this list.
+// engine would from its file and the events alone, and when it does not,
+// why: "language eql is not supported", "machine_learning rules have no
+// query", "type threat_match needs indicator events (WithThreat)", or the
+// [ErrUnsupported] error of a rule type or feature not replayed yet. A
+// rule set skips such rules with that reason rather than run them as
+// something they are not. It compiles the rule as Run would.
 func Replayable(r *Rule) (ok bool, why string) {
 	switch {
 	case r.Type == TypeMachineLearning:
@@ -24,28 +24,19 @@ func Replayable(r *Rule) (ok bool, why string) {
 		return false, fmt.Sprintf("language %s is not supported", r.Language)
 	case r.Type == TypeEQL || r.Type == TypeESQL:
 		return false, fmt.Sprintf("language %s is not supported", r.Type)
-	case r.Type != TypeQuery && r.Type != "":
-		return false, fmt.Sprintf("type %s is not replayed yet", r.Type)
+	case r.Type == TypeThreatMatch:
+		return false, "type threat_match needs indicator events (WithThreat)"
 	case strings.TrimSpace(r.Query) == "":
 		return false, "the rule has no query"
-	case nonEmpty(r.Extra["filters"]):
-		return false, "filters are not replayed yet"
-	case nonEmpty(r.Extra["alert_suppression"]):
-		return false, "alert suppression is not replayed yet"
+	}
+	if _, err := newRunner(r, nil); err != nil {
+		msg := err.Error()
+		if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
+			msg = msg[len(prefix):]
+		}
+		return false, msg
 	}
 	return true, ""
-}
-
-func nonEmpty(x any) bool {
-	switch x := x.(type) {
-	case nil:
-		return false
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
 }
 
 // Replay replays many rules over one stream of events, as [Run] does for
@@ -88,20 +79,9 @@ type replayGroup struct {
 
 // NewReplay prepares the replay of rs with the options of Run (applied to
 // every rule; WithAlertFunc receives the alerts of all the rules, each
-// naming its rule). It fails on the first rule Run would refuse, except
-// for its query, which the caller compiles and matches.
+// naming its rule). It fails on the first rule Run would refuse.
 func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 	r := &Replay{matched: make([]bool, len(rs))}
-	opts = append(opts[:len(opts):len(opts)], func(c *runConfig) { c.matchedOutside = true })
-	var cfg runConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
-	ref, err := kqlrules.Compile("*:*", cfg.evalOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("rules: NewReplay: %w", err)
-	}
-	r.ref = ref
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {
@@ -110,6 +90,9 @@ func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 			return nil, err
 		}
 		r.runners = append(r.runners, rn)
+		if r.ref == nil {
+			r.ref = rn.search.Query()
+		}
 		key := strings.Join(rn.rep.Index, "\x00") + "\x01" + rule.TimestampOverride
 		g := byKey[key]
 		if g == nil {
@@ -130,7 +113,9 @@ func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 
 // Add takes the next event in arrival order; matched lists, in increasing
 // order, the indexes (in the rules given to NewReplay) of the rules whose
-// query matches it. An error from an alert function ends the replay.
+// query matches it. For a rule with more than a query (filters,
+// exceptions, indicators, another type than query, alert suppression),
+// the replay tests the rest itself on the events whose query matched. An error from an alert function ends the replay.
 func (r *Replay) Add(ev events.Record, matched []int) error {
 	for _, i := range matched {
 		r.matched[i] = true
@@ -166,6 +151,9 @@ func (r *Replay) add(ev events.Record) error {
 			m := matchNo
 			if r.matched[i] {
 				m = matchYes
+				if !r.runners[i].plain() {
+					m = matchUnknown // the query matched: the runner tests the rest
+				}
 			}
 			if err := r.runners[i].addAt(ev, f, m); err != nil {
 				return err
@@ -198,4 +186,10 @@ func (r *Replay) Finish() ([]*Report, error) {
 		reps[i] = rn.rep
 	}
 	return reps, errors.Join(errs...)
+}
+
+// plain reports whether the rule's search is its query alone, so that a
+// set's answer for the query is the replay's.
+func (rn *runner) plain() bool {
+	return rn.search.filters == nil && rn.threat == nil
 }

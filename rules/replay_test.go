@@ -14,7 +14,7 @@ import (
 
 func TestReplayable(t *testing.T) {
 	q := func(edit func(r *rules.Rule)) *rules.Rule {
-		r := &rules.Rule{Type: rules.TypeQuery, Language: rules.LanguageKuery, Query: "a:1"}
+		r := &rules.Rule{Type: rules.TypeQuery, Language: rules.LanguageKuery, Query: "a:1", Interval: rules.DefaultInterval, From: rules.DefaultFrom}
 		edit(r)
 		return r
 	}
@@ -28,15 +28,9 @@ func TestReplayable(t *testing.T) {
 		{q(func(r *rules.Rule) { r.Type, r.Language = rules.TypeESQL, rules.LanguageESQL }), "language esql is not supported"},
 		{q(func(r *rules.Rule) { r.Language = rules.LanguageLucene }), "language lucene is not supported"},
 		{q(func(r *rules.Rule) { r.Type, r.Query = rules.TypeMachineLearning, "" }), "machine_learning rules have no query"},
-		{q(func(r *rules.Rule) { r.Type = rules.TypeThreshold }), "type threshold is not replayed yet"},
-		{q(func(r *rules.Rule) { r.Type = rules.TypeNewTerms }), "type new_terms is not replayed yet"},
-		{q(func(r *rules.Rule) { r.Type = rules.TypeThreatMatch }), "type threat_match is not replayed yet"},
+		{q(func(r *rules.Rule) { r.Type = rules.TypeThreatMatch }), "type threat_match needs indicator events (WithThreat)"},
 		{q(func(r *rules.Rule) { r.Query = "  " }), "the rule has no query"},
-		{q(func(r *rules.Rule) { r.Extra = map[string]any{"filters": []any{map[string]any{}}} }), "filters are not replayed yet"},
-		{q(func(r *rules.Rule) { r.Extra = map[string]any{"filters": []any{}} }), ""},
-		{q(func(r *rules.Rule) {
-			r.Extra = map[string]any{"alert_suppression": map[string]any{"group_by": []any{"host.name"}}}
-		}), "alert suppression is not replayed yet"},
+		{q(func(r *rules.Rule) { r.Type = rules.TypeThreshold }), "a threshold rule needs threshold settings"},
 	} {
 		ok, why := rules.Replayable(c.rule)
 		if ok != (c.why == "") || why != c.why {

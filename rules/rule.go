@@ -1,8 +1,10 @@
-// Package rules models Kibana detection rules: the rule itself (everything a
-// Kibana query rule carries, with Elastic's detection-rules metadata), its
-// version history, loading from the TOML files of Elastic's detection-rules
-// repository and from Kibana's JSON, and validation that reports every
-// problem of a file at once.
+// Package rules models Kibana detection rules: the rule itself (what a
+// Kibana KQL rule of every type carries: query, threshold, new terms,
+// indicator match, alert suppression, filters and the alert overrides, with
+// Elastic's detection-rules metadata), its version history, loading from the
+// TOML files of Elastic's detection-rules repository and from Kibana's JSON,
+// validation that reports every problem of a file at once, and Run, a
+// replay of Kibana's detection engine with an executor per rule type.
 //
 // Field names in problems and in the JSON form are Kibana's snake_case names;
 // problems name fields the way the TOML files spell them ("rule.risk_score",
@@ -108,6 +110,47 @@ type Rule struct {
 	// instead of @timestamp when the event has it (such as event.ingested).
 	TimestampOverride string `json:"timestamp_override,omitempty"`
 
+	// Threshold is a threshold rule's grouping and count (Kibana's
+	// "threshold"); nil for other types.
+	Threshold *Threshold `json:"threshold,omitempty"`
+	// NewTermsFields are a new terms rule's fields (1 to 3), Kibana's
+	// "new_terms_fields"; detection-rules writes them as [rule.new_terms]
+	// field = "new_terms_fields", value = [...].
+	NewTermsFields []string `json:"new_terms_fields,omitempty"`
+	// HistoryWindowStart is where a new terms rule's history starts, as
+	// date math such as "now-14d" (Kibana's "history_window_start").
+	HistoryWindowStart string `json:"history_window_start,omitempty"`
+	// AlertSuppression groups a rule's alerts (Kibana's
+	// "alert_suppression"); nil when the rule does not suppress.
+	AlertSuppression *AlertSuppression `json:"alert_suppression,omitempty"`
+
+	// Indicator match settings (type threat_match).
+	ThreatIndex         []string          `json:"threat_index,omitempty"`
+	ThreatQuery         string            `json:"threat_query,omitempty"`
+	ThreatLanguage      Language          `json:"threat_language,omitempty"`
+	ThreatFilters       []json.RawMessage `json:"threat_filters,omitempty"`
+	ThreatMapping       []ThreatMapping   `json:"threat_mapping,omitempty"`
+	ThreatIndicatorPath string            `json:"threat_indicator_path,omitempty"`
+	ConcurrentSearches  int               `json:"concurrent_searches,omitempty"`
+	ItemsPerSearch      int               `json:"items_per_search,omitempty"`
+
+	// Filters are the rule's Kibana filters, each kept as the JSON object
+	// Kibana stores ({"meta": ..., "query": ...}).
+	Filters []json.RawMessage `json:"filters,omitempty"`
+
+	// RuleNameOverride names the event field whose value becomes the
+	// alert's rule name.
+	RuleNameOverride string `json:"rule_name_override,omitempty"`
+	// SeverityMapping and RiskScoreMapping override the severity and the
+	// risk score from event values.
+	SeverityMapping  []SeverityMapping  `json:"severity_mapping,omitempty"`
+	RiskScoreMapping []RiskScoreMapping `json:"risk_score_mapping,omitempty"`
+	// TimestampOverrideFallbackDisabled stops the search from falling back
+	// to @timestamp for events without the TimestampOverride field.
+	TimestampOverrideFallbackDisabled bool `json:"timestamp_override_fallback_disabled,omitempty"`
+	// ExceptionsList lists the exception lists attached to the rule.
+	ExceptionsList []ExceptionList `json:"exceptions_list,omitempty"`
+
 	Tags              []string `json:"tags,omitempty"`
 	Threat            []Threat `json:"threat,omitempty"`
 	FalsePositives    []string `json:"false_positives,omitempty"`
@@ -125,9 +168,9 @@ type Rule struct {
 	// file gives none.
 	History History `json:"history,omitempty"`
 
-	// Extra holds the rule's other keys (type-specific settings such as
-	// threshold or new_terms, filters, investigation_fields, Kibana export
-	// bookkeeping...), keyed by their names, with values as decoded
+	// Extra holds the rule's other keys (investigation_fields,
+	// required_fields, to, Kibana export bookkeeping...), keyed by their
+	// names, with values as decoded
 	// (string, bool, int64, float64, time.Time, []any, map[string]any).
 	Extra map[string]any `json:"-"`
 
@@ -174,6 +217,102 @@ func (r *Rule) Program(opts ...eval.Option) (*eval.Program, error) {
 		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
 	}
 	return prog, nil
+}
+
+// Threshold is a threshold rule's setting: the events of an execution are
+// grouped by Field (0 to 5 fields; none puts every event in one group) and a
+// group alerts when it has at least Value events and, with Cardinality, at
+// least Cardinality[0].Value distinct values of Cardinality[0].Field.
+type Threshold struct {
+	// Field is written as a string or a list of strings in the files.
+	Field       []string      `json:"field"`
+	Value       int           `json:"value"`
+	Cardinality []Cardinality `json:"cardinality,omitempty"`
+}
+
+// Cardinality is a threshold's distinct-count condition.
+type Cardinality struct {
+	Field string `json:"field"`
+	Value int    `json:"value"`
+}
+
+// Missing-fields strategies of alert suppression.
+const (
+	SuppressMissing       = "suppress"      // events without a group-by field form one group
+	DoNotSuppressMissing  = "doNotSuppress" // each such event alerts on its own
+	DefaultMissingFields  = SuppressMissing // Kibana's default
+	maxSuppressionGroupBy = 3
+)
+
+// AlertSuppression is a rule's alert suppression: alerts sharing the values
+// of GroupBy are folded into one per execution, or per Duration when set.
+// Threshold rules give only a Duration (they group by threshold.field).
+type AlertSuppression struct {
+	GroupBy               []string             `json:"group_by,omitempty"`
+	Duration              *SuppressionDuration `json:"duration,omitempty"`
+	MissingFieldsStrategy string               `json:"missing_fields_strategy,omitempty"`
+}
+
+// SuppressionDuration is a suppression window, such as 5 m.
+type SuppressionDuration struct {
+	Value int    `json:"value"`
+	Unit  string `json:"unit"` // s, m or h
+}
+
+// Duration returns the window as a time.Duration; 0 for an unknown unit.
+func (d SuppressionDuration) Duration() time.Duration {
+	var per time.Duration
+	switch d.Unit {
+	case "s":
+		per = time.Second
+	case "m":
+		per = time.Minute
+	case "h":
+		per = time.Hour
+	}
+	return time.Duration(d.Value) * per
+}
+
+// ThreatMapping is one clause of an indicator match rule's mapping: an event
+// matches an indicator when every entry matches (the clauses are ORed).
+type ThreatMapping struct {
+	Entries []ThreatMappingEntry `json:"entries"`
+}
+
+// ThreatMappingEntry maps the event field Field to the indicator field
+// Value; Type is "mapping"; Negate makes it a must-not-match entry.
+type ThreatMappingEntry struct {
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Type   string `json:"type"`
+	Negate bool   `json:"negate,omitempty"`
+}
+
+// SeverityMapping sets the alert's severity to Severity when the event's
+// Field equals Value (Operator is "equals").
+type SeverityMapping struct {
+	Field    string   `json:"field"`
+	Operator string   `json:"operator"`
+	Value    string   `json:"value"`
+	Severity Severity `json:"severity"`
+}
+
+// RiskScoreMapping sets the alert's risk score from the event's numeric
+// Field (Operator "equals", Value ""); RiskScore is unused by Kibana and
+// kept when the file gives it.
+type RiskScoreMapping struct {
+	Field     string `json:"field"`
+	Operator  string `json:"operator"`
+	Value     string `json:"value"`
+	RiskScore *int   `json:"risk_score,omitempty"`
+}
+
+// ExceptionList references an exception list attached to a rule.
+type ExceptionList struct {
+	ID            string `json:"id"`
+	ListID        string `json:"list_id"`
+	Type          string `json:"type"`
+	NamespaceType string `json:"namespace_type"`
 }
 
 // Threat is one entry of a rule's threat mapping: a framework (such as

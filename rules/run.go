@@ -5,6 +5,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
@@ -13,6 +14,11 @@ import (
 // execution log of a rule execution that found more new alerts than the
 // rule's max_signals.
 const MaxSignalsWarning = "This rule reached the maximum alert limit for the rule execution. Some alerts were not created."
+
+// ErrUnsupported is wrapped by Run's error for a rule whose type or setting
+// this package does not replay yet (the error says which); such a rule is
+// skipped rather than run as something it is not.
+var ErrUnsupported = errors.New("not supported")
 
 // maxSamples bounds the rejected lines and time-less events a Report lists
 // (all are counted).
@@ -29,8 +35,11 @@ type runConfig struct {
 	onAlert  func(*Alert) error
 	evalOpts []eval.Option
 	ruleUUID string
-	// matchedOutside: a Replay, whose caller matches the query
-	matchedOutside bool
+	threat   iter.Seq2[events.Record, error]
+
+	exceptions       []ExceptionItem
+	hasExceptions    bool
+	exceptionFilters []esdsl.Filter // built from exceptions, for the indicator search too
 }
 
 // WithVersion runs the query and index patterns of version n of the rule's
@@ -74,7 +83,12 @@ func WithRuleUUID(id string) RunOption { return func(c *runConfig) { c.ruleUUID 
 //
 //	EventsRead    = EventsEvaluated + EventsRejected
 //	EventsEvaluated = EventsNoIndex + EventsOtherIndex + EventsRefused + EventsNoTime + EventsInScope
-//	Matches       = AlertCount + AlertsLost + MatchesUnseen + DuplicateEvents
+//	Matches       = MatchesAlerted + MatchesNotAlerted + AlertsLost + MatchesUnseen + DuplicateEvents
+//
+// For a query rule without alert suppression MatchesAlerted = AlertCount
+// and MatchesNotAlerted = 0; a threshold alert stands for the events of its
+// group, a suppressed alert for the events folded into it, and a new terms
+// alert for its first event only.
 type Report struct {
 	Rule           string   `json:"rule"`
 	RuleID         string   `json:"rule_id"`
@@ -127,6 +141,21 @@ type Report struct {
 	// DuplicateEvents counts matching events whose identity (_index and
 	// _id, or content) had already given an alert.
 	DuplicateEvents int `json:"duplicate_events"`
+	// MatchesAlerted counts matching events an alert stands for: its own
+	// event, the events a threshold alert counts, the events suppressed
+	// into an alert.
+	MatchesAlerted int `json:"matches_alerted"`
+	// MatchesNotAlerted counts matching events executions saw that no
+	// alert stands for: in a threshold group under the threshold, or with
+	// a term already in the new terms history.
+	MatchesNotAlerted int `json:"matches_not_alerted"`
+
+	// Threshold, NewTerms and Suppression are the counts of the rule
+	// type's replay; nil when they do not apply.
+	Threshold   *ThresholdReport   `json:"threshold,omitempty"`
+	NewTerms    *NewTermsReport    `json:"new_terms,omitempty"`
+	Suppression *SuppressionReport `json:"suppression,omitempty"`
+	ThreatMatch *ThreatMatchReport `json:"threat_match,omitempty"`
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
@@ -201,6 +230,16 @@ type Execution struct {
 // left out the execution carries MaxSignalsWarning; a left-out event may
 // still be alerted by a later overlapping execution, else it is counted in
 // AlertsLost.
+//
+// Rule types. A query rule alerts per event as above; a threshold rule per
+// group of events reaching the threshold (see Threshold), a new terms rule
+// per new term (NewTermsFields), and alert_suppression folds a query or
+// threshold rule's alerts by group (see AlertSuppression); the report then
+// carries the type's counts. A type or setting not replayed yet (threat
+// match, filters, suppression on new terms) gives an error wrapping
+// ErrUnsupported before any event is read; exception lists give a warning.
+// Building-block type, rule_name_override, severity_mapping and
+// risk_score_mapping are applied to each alert as Kibana applies them.
 //
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is

@@ -1,12 +1,12 @@
 package rules
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 )
@@ -17,13 +17,16 @@ type hit struct {
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
+	missing                   bool  // counted as missing a group_by field
+	groups                    []int // threat_match: the indicator mappings it matches, whatever the time
 }
 
 type runner struct {
 	cfg      runConfig
 	rule     *Rule
 	rep      *Report
-	prog     *eval.Program
+	search   *Search        // the query AND the rule's filters and exceptions
+	threat   *threatMatcher // threat_match: the indicators
 	patterns indexPatterns
 	interval int64      // ms
 	lookBack int64      // ms
@@ -38,6 +41,16 @@ type runner struct {
 
 	buf     []*hit // waiting hits, by time
 	alerted map[string]bool
+	exec    executor
+}
+
+// executor makes a rule type's alerts: execute is called for each
+// execution with its window (the waiting hits up to the execution's time,
+// by time); observe with every in-scope matching event as it arrives, also
+// one no window will see (it is in the index for later history searches).
+type executor interface {
+	execute(e int64, ex *Execution, win []*hit) error
+	observe(h *hit)
 }
 
 func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
@@ -73,19 +86,32 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if maxSignals <= 0 {
 		maxSignals = DefaultMaxSignals
 	}
-	var prog *eval.Program
-	if !cfg.matchedOutside {
-		prog, err = kqlrules.Compile(query, cfg.evalOpts...)
+	filters, err := KibanaFilters(rule.Filters)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
+	exc, excWarnings, err := exceptionFilter(rule, &cfg)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
+	if exc != nil {
+		ef, err := KibanaFilters([]json.RawMessage{exc})
 		if err != nil {
-			return nil, fmt.Errorf("rules: Run %s (version %d): query: %w", rule.Name, version, err)
+			return nil, fmt.Errorf("rules: Run %s: exceptions: %w", rule.Name, err)
 		}
+		cfg.exceptionFilters = ef
+		filters = append(filters, ef...)
+	}
+	search, err := NewSearch(query, filters, cfg.evalOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
 	}
 	if cfg.ruleUUID == "" {
 		cfg.ruleUUID = nameUUID(rule.RuleID)
 	}
 	tsField := "@timestamp"
 	rn := &runner{
-		cfg: cfg, rule: rule, prog: prog,
+		cfg: cfg, rule: rule, search: search,
 		patterns: compilePatterns(index),
 		interval: rule.Interval.Milliseconds(),
 		lookBack: lb.Milliseconds(),
@@ -98,6 +124,9 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	if rule.TimestampOverride != "" {
 		rn.tsPath = eval.NewPath(rule.TimestampOverride)
 		tsField = rule.TimestampOverride + ", else @timestamp"
+		if rule.TimestampOverrideFallbackDisabled {
+			tsField = rule.TimestampOverride
+		}
 	}
 	rn.rep = &Report{
 		Rule: rule.Name, RuleID: rule.RuleID, RuleUUID: cfg.ruleUUID, Version: version,
@@ -105,8 +134,14 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
 	}
+	for _, w := range excWarnings {
+		rn.warn(w)
+	}
 	// the rule run is the version's: alerts carry its query and index
 	rn.rule = rule
+	if rn.exec, err = rn.executor(); err != nil {
+		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+	}
 	return rn, nil
 }
 
@@ -117,7 +152,7 @@ func (rn *runner) add(ev events.Record) error {
 	if f.scope == inScope {
 		f.t, f.why = rn.eventTime(ev.Fields)
 		if f.why == "" {
-			f.refusedField, f.refused = rn.prog.Rejects(ev.Fields)
+			f.refusedField, f.refused = rn.search.Query().Rejects(ev.Fields)
 		}
 	}
 	return rn.addAt(ev, f, matchUnknown)
@@ -213,15 +248,22 @@ func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
 			return err
 		}
 	}
-	if matched == matchNo || matched == matchUnknown && !rn.prog.Match(ev.Fields) {
+	if matched == matchNo || matched == matchUnknown && !rn.search.Match(ev.Fields) {
 		return nil
 	}
+	var groups []int
+	if rn.threat != nil {
+		if groups = rn.threat.candidates(ev.Fields); len(groups) == 0 {
+			return nil
+		}
+	}
 	rep.Matches++
+	h := &hit{ev: ev, t: t, index: index, groups: groups}
+	rn.exec.observe(h) // in the index even if no execution's window sees it
 	if t < rn.next-rn.lookBack || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
-	h := &hit{ev: ev, t: t, index: index}
 	h.id = eventID(ev.Fields)
 	h.key = index + "\x00" + h.id
 	// insert after the hits with the same or an earlier time
@@ -278,10 +320,13 @@ func (rn *runner) drop(cut int64) {
 		h := rn.buf[n]
 		switch {
 		case h.alerted:
+			rn.rep.MatchesAlerted++
 		case h.dup:
 			rn.rep.DuplicateEvents++
 		case h.trunc:
 			rn.rep.AlertsLost++
+		case h.seen:
+			rn.rep.MatchesNotAlerted++
 		default:
 			rn.rep.MatchesUnseen++
 		}
@@ -293,15 +338,53 @@ func (rn *runner) drop(cut int64) {
 	}
 }
 
-// execute runs the execution at time e over the waiting hits.
+// execute runs the execution at time e over the waiting hits: the hits up
+// to e are its window; the rule type's executor makes the alerts.
 func (rn *runner) execute(e int64) error {
 	ex := Execution{Time: time.UnixMilli(e).UTC(), From: time.UnixMilli(e - rn.lookBack).UTC()}
-	for _, h := range rn.buf {
-		if h.t > e {
-			break
-		}
-		ex.Hits++
-		h.seen = true
+	n := 0
+	for n < len(rn.buf) && rn.buf[n].t <= e {
+		rn.buf[n].seen = true
+		n++
+	}
+	ex.Hits = n
+	if err := rn.exec.execute(e, &ex, rn.buf[:n]); err != nil {
+		return err
+	}
+	if ex.Truncated > 0 {
+		ex.Warning = MaxSignalsWarning
+		rn.warn(MaxSignalsWarning)
+	}
+	rn.rep.Runs = append(rn.rep.Runs, ex)
+	return nil
+}
+
+// warn adds a distinct warning to the report.
+func (rn *runner) warn(w string) {
+	if !slices.Contains(rn.rep.Warnings, w) {
+		rn.rep.Warnings = append(rn.rep.Warnings, w)
+	}
+}
+
+// emit hands an alert to WithAlertFunc or keeps it in the report.
+func (rn *runner) emit(a *Alert) error {
+	rn.rep.AlertCount++
+	if rn.cfg.onAlert != nil {
+		return rn.cfg.onAlert(a)
+	}
+	rn.rep.Alerts = append(rn.rep.Alerts, a)
+	return nil
+}
+
+// queryExec is the query rule's executor: one alert per new matching event,
+// its oldest new hits first, at most max_signals an execution.
+type queryExec struct{ rn *runner }
+
+func (x queryExec) observe(*hit) {}
+
+func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
+	rn := x.rn
+	for _, h := range win {
 		switch {
 		case h.alerted:
 			ex.Duplicates++
@@ -315,24 +398,20 @@ func (rn *runner) execute(e int64) error {
 			ex.Alerts++
 			h.alerted = true
 			rn.alerted[h.key] = true
-			rn.rep.AlertCount++
-			a := rn.newAlert(h, ex.Time)
-			if rn.cfg.onAlert != nil {
-				if err := rn.cfg.onAlert(a); err != nil {
-					return err
-				}
-			} else {
-				rn.rep.Alerts = append(rn.rep.Alerts, a)
+			if err := rn.emit(rn.newAlert(h, ex.Time)); err != nil {
+				return err
 			}
 		}
 	}
-	if ex.Truncated > 0 {
-		ex.Warning = MaxSignalsWarning
-		if !slices.Contains(rn.rep.Warnings, MaxSignalsWarning) {
-			rn.rep.Warnings = append(rn.rep.Warnings, MaxSignalsWarning)
-		}
+	return nil
+}
+
+// finish ends the executor's own bookkeeping, for executors that hold
+// alerts back (suppression over a duration).
+func (rn *runner) finishExec() error {
+	if f, ok := rn.exec.(interface{ finish() error }); ok {
+		return f.finish()
 	}
-	rn.rep.Runs = append(rn.rep.Runs, ex)
 	return nil
 }
 
@@ -346,6 +425,9 @@ func (rn *runner) finish() error {
 		last = rn.cfg.now
 	}
 	err := rn.advance(last + 1)
+	if err == nil {
+		err = rn.finishExec()
+	}
 	rn.drop(rn.clock + rn.lookBack + rn.interval + 1) // everything
 	first := rn.alignUp(rn.minT)
 	if last >= first {
@@ -367,6 +449,9 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 			}
 			return t.UnixMilli(), ""
 		}
+		if rn.rule.TimestampOverrideFallbackDisabled {
+			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
+		}
 	}
 	v, ok := firstValue(fields, rn.atPath)
 	if !ok {
@@ -380,4 +465,31 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 		return 0, fmt.Sprintf("@timestamp is not a date: %v", v)
 	}
 	return t.UnixMilli(), ""
+}
+
+// executor chooses the rule type's executor. A type or setting this package
+// does not replay is an error wrapping ErrUnsupported: nothing runs as
+// something it is not.
+func (rn *runner) executor() (executor, error) {
+	r := rn.rule
+	switch r.Type {
+	case TypeQuery, "":
+		if r.AlertSuppression != nil {
+			return newSuppressExec(rn), nil
+		}
+		return queryExec{rn}, nil
+	case TypeThreshold:
+		return newThresholdExec(rn)
+	case TypeThreatMatch:
+		if r.AlertSuppression != nil {
+			return nil, fmt.Errorf("%w: alert suppression on an indicator match rule is not replayed yet", ErrUnsupported)
+		}
+		return newThreatExec(rn)
+	case TypeNewTerms:
+		if r.AlertSuppression != nil {
+			return nil, fmt.Errorf("%w: alert suppression on a new terms rule is not replayed yet", ErrUnsupported)
+		}
+		return newNewTermsExec(rn)
+	}
+	return nil, fmt.Errorf("%w: rule type %s is not replayed yet", ErrUnsupported, r.Type)
 }

@@ -100,6 +100,7 @@ func (r *Rule) validate(ps *problems) {
 		}
 	}
 	r.validateThreat(ps, extract)
+	r.validateTypes(ps)
 
 	md := r.Metadata
 	for _, d := range []struct{ field, v string }{

@@ -120,7 +120,7 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if err != nil {
 		return err
 	}
-	filters, err := ruleFilters(r)
+	filters, err := rules.KibanaFilters(r.Filters)
 	if err != nil {
 		return fail(exitFailed, problem{File: c.Rule, Line: r.Source.Line("rule.filters"), Severity: sevError, Msg: err.Error()})
 	}
@@ -128,12 +128,11 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 	if to == "" {
 		to = "now"
 	}
-	noFallback, _ := r.Extra["timestamp_override_fallback_disabled"].(bool)
 	req := esdsl.BuildSearchRequest(esdsl.SearchParams{
 		Index:             r.Index,
 		Filter:            esdsl.BuildEsQuery(q, filters, dv, cfg),
 		TimestampOverride: r.TimestampOverride,
-		FallbackDisabled:  noFallback,
+		FallbackDisabled:  r.TimestampOverrideFallbackDisabled,
 		From:              r.From,
 		To:                to,
 		Size:              r.MaxSignals,
@@ -146,19 +145,6 @@ func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
 		return err
 	}
 	return writePretty(e.stdout, req)
-}
-
-// ruleFilters reads the rule's Kibana filters ([esdsl.ParseFilters]).
-func ruleFilters(r *rules.Rule) ([]esdsl.Filter, error) {
-	raw, ok := r.Extra["filters"]
-	if !ok || raw == nil {
-		return nil, nil
-	}
-	data, err := json.Marshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("filters: %w", err)
-	}
-	return esdsl.ParseFilters(data)
 }
 
 // body marshals only the body of a search.

@@ -23,6 +23,8 @@ type runCmd struct {
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
 	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
+	Exceptions  string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
+	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
 	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order, or directories of them (.gz unpacked) with --rules; - (or none) reads standard input."`
 }
 
@@ -41,9 +43,24 @@ func (c *runCmd) Run(e *env) error {
 	if c.AnyIndex {
 		opts = append(opts, rules.WithAnyIndex())
 	}
+	if c.Exceptions != "" {
+		f, err := os.Open(c.Exceptions)
+		if err != nil {
+			return &exitError{status: 2, msg: "kqlrules run: --exceptions: " + err.Error()}
+		}
+		items, err := rules.ReadExceptions(f)
+		f.Close()
+		if err != nil {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --exceptions: %s: %v", c.Exceptions, err)}
+		}
+		opts = append(opts, rules.WithExceptions(items))
+	}
 	if len(c.Rules) > 0 {
 		if c.RuleVersion != 0 {
 			return failf("run", "--rule-version needs --rule (one rule)")
+		}
+		if len(c.Threat) > 0 {
+			return failf("run", "--threat needs --rule (one indicator match rule)")
 		}
 		return c.runSet(e, opts)
 	}
@@ -53,6 +70,12 @@ func (c *runCmd) Run(e *env) error {
 	}
 	if c.RuleVersion != 0 {
 		opts = append(opts, rules.WithVersion(c.RuleVersion))
+	}
+	if len(c.Threat) > 0 {
+		if rule.Type != rules.TypeThreatMatch {
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule[0], rule.Type)}
+		}
+		opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 	}
 	files := c.Events
 	if len(files) == 0 {
@@ -193,6 +216,35 @@ func (p *progress) done() {
 	}
 }
 
+// writeTypeReport writes the rule type's counts and the run's warnings
+// other than max_signals (which the executions list).
+func writeTypeReport(w io.Writer, r *rules.Report) {
+	if r.MatchesAlerted != r.AlertCount || r.MatchesNotAlerted > 0 {
+		fmt.Fprintf(w, "matches an alert stands for: %d, seen without an alert: %d\n", r.MatchesAlerted, r.MatchesNotAlerted)
+	}
+	if t := r.Threshold; t != nil {
+		fmt.Fprintf(w, "threshold: %d groups evaluated, %d alerted, %d under the threshold, %d left out by max_signals; %d events left out by the signal history, %d without a threshold field\n",
+			t.GroupsEvaluated, t.GroupsAlerted, t.GroupsBelow, t.GroupsTruncated, t.EventsInHistory, t.EventsMissingField)
+	}
+	if n := r.NewTerms; n != nil {
+		fmt.Fprintf(w, "new terms: %d terms in history, %d evaluated, %d new, %d known; %d events without a term\n",
+			n.TermsInHistory, n.TermsEvaluated, n.TermsNew, n.TermsKnown, n.EventsMissingField)
+	}
+	if s := r.Suppression; s != nil {
+		fmt.Fprintf(w, "suppression: %d groups, %d alerts, %d events suppressed, %d events missing a group_by field\n",
+			s.Groups, s.Alerts, s.Suppressed, s.MissingFields)
+	}
+	if t := r.ThreatMatch; t != nil {
+		fmt.Fprintf(w, "indicator match: %d indicators read, %d in the threat index, %d indicator mappings; %d events seen without an indicator that threat_query finds\n",
+			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
+	}
+	for _, x := range r.Warnings {
+		if x != rules.MaxSignalsWarning {
+			fmt.Fprintf(w, "warning: %s\n", x)
+		}
+	}
+}
+
 // writeReport writes the human-readable run report.
 func writeReport(w io.Writer, r *rules.Report) {
 	fmt.Fprintf(w, "rule: %s (%s), version %d\n", r.Rule, r.RuleID, r.Version)
@@ -214,6 +266,7 @@ func writeReport(w io.Writer, r *rules.Report) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
 		r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
+	writeTypeReport(w, r)
 	for _, x := range r.Runs {
 		if x.Warning != "" {
 			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)
