@@ -13,7 +13,8 @@ import (
 
 // TestTreeReplay loads Elastic's whole rules tree, replays every query
 // rule in KQL through the set over the Beats corpus, and checks that each
-// rule's report and alerts are those of rules.Run for that rule alone;
+// rule's report and alerts are those of rules.Run for that rule alone
+// (every query rule, one in five of the other types);
 // the FTP rule gives its 11 alerts.
 func TestTreeReplay(t *testing.T) {
 	if testing.Short() {
@@ -66,7 +67,15 @@ func TestTreeReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	others := 0
 	for i, r := range rs {
+		if r.Type != rules.TypeQuery {
+			// the other types cost a run each (new terms keep a history):
+			// one in five is compared, in turn
+			if others++; others%5 != 0 {
+				continue
+			}
+		}
 		var own []string
 		want, err := rules.Run(r, rules.EventsOf(evs...), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
 			own = append(own, a.UUID)
