@@ -166,7 +166,7 @@ func candidates(f *field) ([]any, []string) {
 		case l.IsStar():
 			add("x")
 		case l.Kind == ast.Wildcard:
-			if numeric || typ == eval.IP || typ == eval.Boolean || typ == eval.Date {
+			if numeric || typ == eval.IP || typ == eval.Boolean || typ.IsDate() {
 				continue
 			}
 			v := strings.Join(l.Parts, "")
@@ -215,7 +215,7 @@ func candidates(f *field) ([]any, []string) {
 			}
 			add(text)
 			addBase(text)
-			if typ != eval.Date {
+			if !typ.IsDate() {
 				add(strings.ToUpper(text))
 				add(strings.ToLower(text))
 				if r := []rune(text); len(r) > 0 {
@@ -234,7 +234,7 @@ func candidates(f *field) ([]any, []string) {
 	case numeric:
 		add(float64(7919))
 	case typ == eval.Boolean:
-	case typ == eval.Date:
+	case typ.IsDate():
 	default:
 		add("zz-other")
 	}

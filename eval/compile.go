@@ -87,7 +87,11 @@ type CompileError struct {
 	Pos, End ast.Pos
 	Field    string // the field's full name
 	Msg      string
+	Err      error // what Unwrap returns: ErrUnsupported, or nil
 }
+
+// Unwrap returns Err, for errors.Is(err, [ErrUnsupported]).
+func (e *CompileError) Unwrap() error { return e.Err }
 
 // Error returns "field F: MSG (at offset N)".
 func (e *CompileError) Error() string {
@@ -187,6 +191,8 @@ type compiler struct {
 	clock   func() time.Time
 	scope   string // the nested field the query is inside, "" at the top
 	errs    []*CompileError
+	// patterns holds the '?' patterns of DSL wildcard literals (dsl.go).
+	patterns map[*ast.Literal]*glob
 }
 
 // field is a field being compiled: its path relative to the scope, its
@@ -246,7 +252,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 		return noneMatcher{}
 	}
 	for _, l := range lits {
-		if l.IsStar() {
+		if l.IsStar() && c.patterns[l] == nil {
 			if f.typ == Nested {
 				// The elements are documents of their own: the top-level
 				// document has no value of a nested field.
@@ -261,7 +267,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 		var globs []*glob
 		for _, l := range lits {
 			if l.Kind == ast.Wildcard {
-				globs = append(globs, &glob{parts: l.Parts})
+				globs = append(globs, c.globOf(l))
 			} else {
 				exact = append(exact, l.Value())
 			}
@@ -270,7 +276,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 	case famText:
 		m := &textMatcher{}
 		for _, l := range lits {
-			m.qs = append(m.qs, textQueryOf(l))
+			m.qs = append(m.qs, c.textQueryOf(l))
 		}
 		return m
 	case famInt, famFloat:
@@ -288,25 +294,20 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 				ps = append(ps, p)
 			}
 		}
-		return &ipMatcher{set: cidr.NewSet(ps...)}
+		return &ipMatcher{set: cidr.NewSet(ps...), f: &f.fm}
 	case famBool:
 		var ms anyOf
 		for _, l := range lits {
 			if b, ok := c.boolean(f, l); ok {
-				ms = append(ms, &boolMatcher{want: b})
+				ms = append(ms, &boolMatcher{want: b, f: &f.fm})
 			}
 		}
 		return oneOrAny(ms)
 	case famDate:
 		var ms anyOf
 		for _, l := range lits {
-			if l.Kind == ast.Wildcard {
-				c.errorf(l, f.full, "a wildcard is not allowed on a date field")
-				continue
-			}
-			d, err := parseDateMath(l.Value())
-			if err != nil {
-				c.errorf(l, f.full, "failed to parse date: %v", err)
+			d, ok := c.date(f, l)
+			if !ok {
 				continue
 			}
 			ms = append(ms, newDateMatcher(d, d, false, true, 0, 0, c.clock))
@@ -321,7 +322,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 	}
 	var ms anyOf
 	for _, l := range lits {
-		ms = append(ms, unknownMatcherOf(l))
+		ms = append(ms, c.unknownMatcherOf(l))
 	}
 	return oneOrAny(ms)
 }
@@ -336,22 +337,18 @@ func oneOrAny(ms anyOf) Visitor {
 	return ms
 }
 
-func textQueryOf(l *ast.Literal) textQuery {
+func (c *compiler) textQueryOf(l *ast.Literal) textQuery {
 	if l.Kind == ast.Wildcard {
-		parts := make([]string, len(l.Parts))
-		for i, p := range l.Parts {
-			parts[i] = strings.ToLower(p)
-		}
-		return textQuery{glob: &glob{parts: parts}}
+		return textQuery{glob: c.globOf(l).lower()}
 	}
 	return textQuery{terms: tokens(l.Value()), phrase: l.Quoted}
 }
 
-func unknownMatcherOf(l *ast.Literal) *unknownMatcher {
+func (c *compiler) unknownMatcherOf(l *ast.Literal) *unknownMatcher {
 	m := &unknownMatcher{text: l.Value()}
 	switch l.Kind {
 	case ast.Wildcard:
-		m.glob = &glob{parts: l.Parts}
+		m.glob = c.globOf(l)
 		return m
 	case ast.Bool:
 		m.isBool, m.b = true, l.Bool
@@ -437,7 +434,9 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 			c.errorf(l, f.full, "%v", err)
 			return noneMatcher{}
 		}
-		return ipRangeOf(a, lo, b)
+		m := ipRangeOf(a, lo, b)
+		m.f = &f.fm
+		return m
 	case famDate:
 		d, ok := c.date(f, l)
 		if !ok {
@@ -459,7 +458,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		if !ok {
 			return noneMatcher{}
 		}
-		m := &boolRange{}
+		m := &boolRange{f: &f.fm}
 		n := 0.0
 		if v {
 			n = 1
@@ -505,6 +504,10 @@ func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
 		return nil, false
 	}
 	d, err := parseDateMath(l.Value())
+	if err == nil {
+		d.nanos, d.f = f.typ == DateNanos, &f.fm
+		err = d.nanosErr()
+	}
 	if err != nil {
 		c.errorf(l, f.full, "failed to parse date: %v", err)
 		return nil, false
@@ -594,10 +597,10 @@ func (m *unknownRange) Visit(x any) bool {
 // lenientMatcher compiles lits for a field family, skipping the literals
 // that do not fit it (no errors); nil when none fits.
 func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
-	trial := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock}
+	trial := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, patterns: c.patterns}
 	var fits []*ast.Literal
 	for _, l := range lits {
-		probe := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock}
+		probe := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, patterns: c.patterns}
 		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}
 		probe.matcher(f, []*ast.Literal{l})
 		if len(probe.errs) == 0 {

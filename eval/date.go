@@ -10,9 +10,15 @@ import (
 )
 
 // Dates are compared as milliseconds since the epoch, in UTC, as
-// Elasticsearch's date type stores them. Text is read as Elasticsearch's
-// default format "strict_date_optional_time||epoch_millis" reads it (see
-// ParseDate).
+// Elasticsearch's date type stores them, and date_nanos values as
+// nanoseconds since the epoch. Text is read as Elasticsearch's default
+// formats read it: "strict_date_optional_time||epoch_millis" for date,
+// "strict_date_optional_time_nanos||epoch_millis" for date_nanos
+// (DateFieldMapper.DEFAULT_DATE_TIME_FORMATTER and
+// DEFAULT_DATE_TIME_NANOS_FORMATTER), which read the same text (see
+// ParseDate). The readers below return a time as epoch milliseconds (the
+// floor) and the nanoseconds within that millisecond, 0 to 999999, so
+// that both resolutions share them.
 
 // precision of a parsed date text: the smallest unit it gave.
 const (
@@ -46,11 +52,67 @@ const (
 // spaces are refused. The time is returned in UTC, to the millisecond
 // (Elasticsearch's date precision; the fraction beyond is dropped).
 func ParseDate(s string) (time.Time, error) {
-	ms, ok := parseDate(s, false)
+	ms, _, ok := parseInstant(s, false)
 	if !ok {
 		return time.Time{}, fmt.Errorf("%q is not a date (want ISO 8601 such as 2021-03-04T05:06:07Z, 2021-03-04 or 2021, or epoch milliseconds)", s)
 	}
 	return time.UnixMilli(ms).UTC(), nil
+}
+
+// ParseDateNanos reads s as Elasticsearch reads a date_nanos value with
+// its default format, strict_date_optional_time_nanos||epoch_millis
+// (DateFieldMapper.DEFAULT_DATE_TIME_NANOS_FORMATTER): the text
+// [ParseDate] reads, kept to the nanosecond
+// ("2021-03-04T05:06:07.123456789Z"; epoch milliseconds with a fraction
+// of up to 6 digits: "1.000001" is one millisecond and one nanosecond). As
+// DateUtils.toLong refuses them, times before 1970-01-01T00:00:00Z or
+// after 2262-04-11T23:47:16.854775807Z (the nanoseconds an int64 holds)
+// are an error.
+func ParseDateNanos(s string) (time.Time, error) {
+	ms, sub, ok := parseInstant(s, false)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%q is not a date (want ISO 8601 such as 2021-03-04T05:06:07.123456789Z, 2021-03-04 or 2021, or epoch milliseconds)", s)
+	}
+	ns, err := nanosOf(ms, sub)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
+
+// maxNanosMs and maxNanosSub are the last date_nanos time,
+// 2262-04-11T23:47:16.854775807Z (DateUtils.MAX_NANOSECOND_INSTANT), as
+// epoch milliseconds and nanoseconds within the millisecond.
+const (
+	maxNanosMs  = math.MaxInt64 / 1_000_000
+	maxNanosSub = math.MaxInt64 % 1_000_000
+)
+
+// nanosOf converts epoch milliseconds and the nanoseconds within the
+// millisecond to epoch nanoseconds, refusing, with its message, the times
+// DateUtils.toLong refuses.
+func nanosOf(ms int64, sub int) (int64, error) {
+	if ns, ok := inNanos(ms, sub); ok {
+		return ns, nil
+	}
+	if ms < 0 {
+		return 0, fmt.Errorf("date[%s] is before the epoch in 1970 and cannot be stored in nanosecond resolution", instantText(ms, sub))
+	}
+	return 0, fmt.Errorf("date[%s] is after 2262-04-11T23:47:16.854775807 and cannot be stored in nanosecond resolution", instantText(ms, sub))
+}
+
+// inNanos is nanosOf without the error, for matching: it does not
+// allocate.
+func inNanos(ms int64, sub int) (int64, bool) {
+	if ms < 0 || ms > maxNanosMs || ms == maxNanosMs && sub > maxNanosSub {
+		return 0, false
+	}
+	return ms*1_000_000 + int64(sub), true
+}
+
+// instantText prints a time as RFC 3339 with the nanoseconds it has.
+func instantText(ms int64, sub int) string {
+	return time.UnixMilli(ms).Add(time.Duration(sub)).UTC().Format(time.RFC3339Nano)
 }
 
 // DateOf returns the time of an event value as Elasticsearch indexes it in
@@ -60,31 +122,39 @@ func ParseDate(s string) (time.Time, error) {
 // is the year 2021); a time.Time as it is. ok is false for anything else.
 // It does not allocate.
 func DateOf(v any) (t time.Time, ok bool) {
-	ms, ok := toMillis(v)
+	ms, _, ok := toInstant(v)
 	if !ok {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(ms).UTC(), true
 }
 
-// parseDate reads date text (see ParseDate) to epoch milliseconds. With
-// roundUp the fields the text leaves out are filled as Elasticsearch fills
-// them for the "gt" and "lte" bounds of a range (JavaDateFormatter's
-// defaultRoundUp): month and day 1, hour 23, minute and second 59, and
-// 999999999 nanoseconds. So "2021-03" rounds up to
-// 2021-03-01T23:59:59.999Z, not to the end of March.
+// parseDate reads date text (see ParseDate) to epoch milliseconds, with
+// the rounding of parseInstant.
 func parseDate(s string, roundUp bool) (int64, bool) {
-	ms, isDate, ok := parseISODate(s, roundUp)
+	ms, _, ok := parseInstant(s, roundUp)
+	return ms, ok
+}
+
+// parseInstant reads date text (see ParseDate) to epoch milliseconds and the
+// nanoseconds within the millisecond. With roundUp the fields the text
+// leaves out are filled as Elasticsearch fills them for the "gt" and "lte"
+// bounds of a range (JavaDateFormatter's defaultRoundUp): month and day 1,
+// hour 23, minute and second 59, and 999999999 nanoseconds. So "2021-03"
+// rounds up to 2021-03-01T23:59:59.999999999Z (.999Z on a date field),
+// not to the end of March.
+func parseInstant(s string, roundUp bool) (ms int64, sub int, ok bool) {
+	ms, sub, isDate, ok := parseISODate(s, roundUp)
 	if isDate {
-		return ms, ok
+		return ms, sub, ok
 	}
 	return parseEpochMillis(s)
 }
 
 // parseEpochMillis reads epoch milliseconds as EpochTime's millis parser
-// does: -?digits{1,19}(.digits{1,6})?. A fraction of a millisecond is
-// dropped toward the earlier time.
-func parseEpochMillis(s string) (int64, bool) {
+// does: -?digits{1,19}(.digits{1,6})?; the fraction is nanoseconds (sub,
+// counted from the earlier millisecond: "-1.25" is -2 ms and 750000 ns).
+func parseEpochMillis(s string) (ms int64, sub int, ok bool) {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
@@ -95,36 +165,35 @@ func parseEpochMillis(s string) (int64, bool) {
 	}
 	intEnd := i
 	if intEnd == start || intEnd-start > 19 {
-		return 0, false
+		return 0, 0, false
 	}
-	frac := false
+	frac := 0
 	if i < len(s) && s[i] == '.' {
 		i++
-		fs := i
+		fs, scale := i, 100_000
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if s[i] != '0' {
-				frac = true
-			}
+			frac += int(s[i]-'0') * scale
+			scale /= 10
 			i++
 		}
 		if i == fs || i-fs > 6 {
-			return 0, false
+			return 0, 0, false
 		}
 	}
 	if i != len(s) {
-		return 0, false
+		return 0, 0, false
 	}
 	n, err := strconv.ParseInt(s[:intEnd], 10, 64)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	if frac && s[0] == '-' {
+	if frac != 0 && s[0] == '-' {
 		if n == math.MinInt64 {
-			return 0, false
+			return 0, 0, false
 		}
-		n--
+		n, frac = n-1, 1_000_000-frac
 	}
-	return n, true
+	return n, frac, true
 }
 
 // digitsAt reads exactly n decimal digits of s at i.
@@ -153,7 +222,7 @@ const (
 // whether s has its form; ok whether it is also a valid time (2021-02-30
 // and years beyond epoch milliseconds are not, and are not read as epoch
 // milliseconds either: Elasticsearch refuses them).
-func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
+func parseISODate(s string, roundUp bool) (ms int64, sub int, isDate, ok bool) {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' || i == 0 && len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		i++
@@ -168,7 +237,7 @@ func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
 	case neg && yearDigits >= 4 && yearDigits <= 10:
 	case len(s) > 0 && s[0] == '+' && yearDigits > 4 && yearDigits <= 10:
 	default:
-		return 0, false, false
+		return 0, 0, false, false
 	}
 	for _, c := range []byte(s[i-yearDigits : i]) {
 		year = year*10 + int(c-'0')
@@ -180,12 +249,12 @@ func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
 	prec := precYear
 	if i < len(s) && s[i] == '-' {
 		if month, ok = digitsAt(s, i+1, 2); !ok {
-			return 0, false, false
+			return 0, 0, false, false
 		}
 		prec, i = precMonth, i+3
 		if i < len(s) && s[i] == '-' {
 			if day, ok = digitsAt(s, i+1, 2); !ok {
-				return 0, false, false
+				return 0, 0, false, false
 			}
 			prec, i = precDay, i+3
 		}
@@ -194,18 +263,18 @@ func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
 		i++
 		if i < len(s) {
 			if hour, ok = digitsAt(s, i, 2); !ok {
-				return 0, false, false
+				return 0, 0, false, false
 			}
 			prec, i = precHour, i+2
 		}
 		if prec == precHour && i < len(s) && s[i] == ':' {
 			if minute, ok = digitsAt(s, i+1, 2); !ok {
-				return 0, false, false
+				return 0, 0, false, false
 			}
 			prec, i = precMinute, i+3
 			if i < len(s) && s[i] == ':' {
 				if sec, ok = digitsAt(s, i+1, 2); !ok {
-					return 0, false, false
+					return 0, 0, false, false
 				}
 				prec, i = precSecond, i+3
 				if i < len(s) && (s[i] == '.' || s[i] == ',') {
@@ -216,7 +285,7 @@ func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
 						j++
 					}
 					if j == i+1 {
-						return 0, false, false
+						return 0, 0, false, false
 					}
 					prec, i = precFraction, j
 				}
@@ -227,15 +296,15 @@ func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
 	if i < len(s) && prec >= precHour {
 		var zok bool
 		if offset, zok = parseZone(s[i:]); !zok {
-			return 0, false, false
+			return 0, 0, false, false
 		}
 		i = len(s)
 	}
 	if i != len(s) {
-		return 0, false, false
+		return 0, 0, false, false
 	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
-		return 0, true, false
+		return 0, 0, true, false
 	}
 	if roundUp {
 		if prec < precHour {
@@ -254,9 +323,9 @@ func parseISODate(s string, roundUp bool) (ms int64, isDate, ok bool) {
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
 	unix := t.Unix() - int64(offset)
 	if unix > maxDateSec || unix < minDateSec {
-		return 0, true, false
+		return 0, 0, true, false
 	}
-	return unix*1000 + int64(t.Nanosecond()/1_000_000), true, true
+	return unix*1000 + int64(t.Nanosecond()/1_000_000), t.Nanosecond() % 1_000_000, true, true
 }
 
 // parseZone reads a zone as Iso8601Parser.parseZoneId does: "Z", an offset
@@ -342,10 +411,15 @@ type dateOp struct {
 // dateMath is a parsed date expression: "now" or an anchor date, then
 // operations ("now-1d/d", "2021-01-01||+1M/M"). A plain date has no ops.
 type dateMath struct {
-	now    bool
-	anchor int64 // ms, when !now
-	plain  string
-	ops    []dateOp
+	now       bool
+	anchor    int64 // ms, when !now
+	anchorSub int   // and the nanoseconds within the millisecond
+	plain     string
+	ops       []dateOp
+	// nanos: the bound is on a date_nanos field, so eval gives epoch
+	// nanoseconds, and rounding up fills to the last nanosecond.
+	nanos bool
+	f     *FieldMapping // the field's mapping (null_value), or nil
 }
 
 // parseDateMath reads a date or date-math expression as Elasticsearch's
@@ -358,13 +432,13 @@ func parseDateMath(s string) (*dateMath, error) {
 		d.now, math = true, s[3:]
 	case strings.Contains(s, "||"):
 		i := strings.Index(s, "||")
-		ms, ok := parseDate(s[:i], false)
+		ms, sub, ok := parseInstant(s[:i], false)
 		if !ok {
 			return nil, fmt.Errorf("%q is not a date (want ISO 8601 such as 2021-03-04T05:06:07Z, or epoch milliseconds)", s[:i])
 		}
-		d.anchor, math = ms, s[i+2:]
+		d.anchor, d.anchorSub, math = ms, sub, s[i+2:]
 	default:
-		if _, ok := parseDate(s, false); !ok {
+		if _, _, ok := parseInstant(s, false); !ok {
 			return nil, fmt.Errorf("%q is not a date (want ISO 8601 such as 2021-03-04T05:06:07Z, epoch milliseconds, or date math such as now-1d/d)", s)
 		}
 		d.plain = s
@@ -413,21 +487,61 @@ func parseDateMath(s string) (*dateMath, error) {
 	return d, nil
 }
 
-// eval returns the expression's time in ms. roundUp rounds a partial
-// plain date and every "/unit" up to the unit's last millisecond.
+// eval returns the expression's time in ms, or in ns when d.nanos (then
+// clamped to the date_nanos times, see [dateMath.nanosErr]). roundUp
+// rounds a partial plain date and every "/unit" up to the unit's last
+// millisecond, or last nanosecond when d.nanos.
 func (d *dateMath) eval(now func() time.Time, roundUp bool) int64 {
-	if d.plain != "" {
-		ms, _ := parseDate(d.plain, roundUp)
+	ms, sub := d.instant(now, roundUp)
+	if !d.nanos {
 		return ms
 	}
-	ms := d.anchor
-	if d.now {
-		ms = now().UnixMilli()
+	if ns, ok := inNanos(ms, sub); ok {
+		return ns
 	}
-	t := time.UnixMilli(ms).UTC()
+	if ms < 0 {
+		return 0
+	}
+	return math.MaxInt64
+}
+
+// nanosErr is the error Elasticsearch gives for a bound on a date_nanos
+// field (DateFieldType.parseToLong, DateUtils.toLong) outside the times it
+// holds: nil for a bound on a date field or one that reads the clock
+// ("now" is always in range), and for an in-range bound rounded down.
+func (d *dateMath) nanosErr() error {
+	if !d.nanos || d.now {
+		return nil
+	}
+	_, err := nanosOf(d.instant(nil, false))
+	return err
+}
+
+// instant returns the expression's time as epoch milliseconds and the
+// nanoseconds within the millisecond (see eval).
+func (d *dateMath) instant(now func() time.Time, roundUp bool) (ms int64, sub int) {
+	if d.plain != "" {
+		ms, sub, _ := parseInstant(d.plain, roundUp)
+		if !d.nanos {
+			sub = 0 // a date field keeps milliseconds
+		}
+		return ms, sub
+	}
+	ms, sub = d.anchor, d.anchorSub
+	if d.now {
+		ms, sub = now().UnixMilli(), 0 // the context's now is in milliseconds
+	}
+	if !d.nanos {
+		sub = 0
+	}
+	t := time.UnixMilli(ms).Add(time.Duration(sub)).UTC()
+	step := time.Millisecond
+	if d.nanos {
+		step = time.Nanosecond
+	}
 	for _, op := range d.ops {
 		if op.round {
-			t = roundTime(t, op.unit, roundUp)
+			t = roundTime(t, op.unit, roundUp, step)
 			continue
 		}
 		switch op.unit {
@@ -447,12 +561,12 @@ func (d *dateMath) eval(now func() time.Time, roundUp bool) int64 {
 			t = t.Add(time.Duration(op.n) * time.Second)
 		}
 	}
-	return t.UnixMilli()
+	return t.UnixMilli(), t.Nanosecond() % 1_000_000
 }
 
 // roundTime rounds t down to the start of its unit, or up to the unit's
-// last millisecond.
-func roundTime(t time.Time, unit byte, up bool) time.Time {
+// last step (millisecond or nanosecond).
+func roundTime(t time.Time, unit byte, up bool, step time.Duration) time.Time {
 	y, mo, d := t.Date()
 	var start, next time.Time
 	switch unit {
@@ -480,7 +594,7 @@ func roundTime(t time.Time, unit byte, up bool) time.Time {
 		next = start.Add(time.Second)
 	}
 	if up {
-		return next.Add(-time.Millisecond)
+		return next.Add(-step)
 	}
 	return start
 }
@@ -488,53 +602,80 @@ func roundTime(t time.Time, unit byte, up bool) time.Time {
 // toMillis returns the time of an event value in epoch milliseconds (see
 // DateOf). It does not allocate.
 func toMillis(x any) (int64, bool) {
+	ms, _, ok := toInstant(x)
+	return ms, ok
+}
+
+// toNanos returns the time of an event value in epoch nanoseconds, as a
+// date_nanos field indexes it; ok is false for a value it refuses
+// (ParseDateNanos). It does not allocate.
+func toNanos(x any) (int64, bool) {
+	ms, sub, ok := toInstant(x)
+	if !ok {
+		return 0, false
+	}
+	return inNanos(ms, sub)
+}
+
+// toInstant returns the time of an event value (see DateOf) as epoch
+// milliseconds and the nanoseconds within the millisecond. It does not
+// allocate.
+func toInstant(x any) (ms int64, sub int, ok bool) {
 	switch x := x.(type) {
 	case string:
-		return parseDate(x, false)
+		return parseInstant(x, false)
 	case json.Number:
-		return parseDate(string(x), false)
+		return parseInstant(string(x), false)
 	case time.Time:
-		return x.UnixMilli(), true
+		return x.UnixMilli(), x.Nanosecond() % 1_000_000, true
 	case float64:
-		return floatMillis(x)
+		return floatInstant(x)
 	case float32:
-		return floatMillis(float64(x))
+		return floatInstant(float64(x))
 	}
 	if isNumber(x) {
 		f, ok := toNumber(x, true)
 		if !ok {
-			return 0, false
+			return 0, 0, false
 		}
-		return floatMillis(f)
+		return floatInstant(f)
 	}
-	return 0, false
+	return 0, 0, false
 }
 
-// floatMillis reads a number as parseDate reads its shortest decimal text:
+// floatInstant reads a number as parseDate reads its decimal text, with at
+// most six digits of fraction as DateFieldType's NUMBER_FORMAT writes it:
 // an integer of four digits is a year, as is a negative one of 4 to 10
 // digits; other numbers are epoch milliseconds.
-func floatMillis(f float64) (int64, bool) {
+func floatInstant(f float64) (ms int64, sub int, ok bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) >= 1e19 {
-		return 0, false
+		return 0, 0, false
 	}
 	if f != math.Trunc(f) {
-		return int64(math.Floor(f)), true
+		fl := math.Floor(f)
+		ms, sub = int64(fl), int(math.RoundToEven((f-fl)*1e6))
+		if sub == 1_000_000 {
+			ms, sub = ms+1, 0
+		}
+		return ms, sub, true
 	}
 	n := int64(f)
 	if n >= 1000 && n <= 9999 || n <= -1000 && n >= -9_999_999_999 {
 		unix := time.Date(int(n), 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-		return unix * 1000, unix <= maxDateSec && unix >= minDateSec
+		return unix * 1000, 0, unix <= maxDateSec && unix >= minDateSec
 	}
 	if f >= math.MaxInt64 {
-		return 0, false
+		return 0, 0, false
 	}
-	return n, true
+	return n, 0, true
 }
 
 // dateMatcher matches dates in [lo, hi] where each bound is a date-math
 // expression evaluated, with its rounding, when the event is matched (so
-// "now" is read from the clock at match time).
+// "now" is read from the clock at match time). On a date_nanos field (the
+// bounds' nanos) times compare in nanoseconds.
 type dateMatcher struct {
+	nanos        bool
 	lo, hi       *dateMath // nil: unbounded
 	loUp, hiUp   bool      // round the bound up
 	loAdj, hiAdj int64     // +1 for an exclusive lower bound, -1 for an upper
@@ -545,6 +686,7 @@ type dateMatcher struct {
 
 func newDateMatcher(lo, hi *dateMath, loUp, hiUp bool, loAdj, hiAdj int64, clock func() time.Time) *dateMatcher {
 	m := &dateMatcher{lo: lo, hi: hi, loUp: loUp, hiUp: hiUp, loAdj: loAdj, hiAdj: hiAdj, clock: clock}
+	m.nanos = lo != nil && lo.nanos || hi != nil && hi.nanos
 	m.fixed = (lo == nil || !lo.now) && (hi == nil || !hi.now)
 	if m.fixed {
 		m.loMs, m.hiMs = m.bounds()
@@ -555,16 +697,28 @@ func newDateMatcher(lo, hi *dateMath, loUp, hiUp bool, loAdj, hiAdj int64, clock
 func (m *dateMatcher) bounds() (lo, hi int64) {
 	lo, hi = math.MinInt64, math.MaxInt64
 	if m.lo != nil {
-		lo = m.lo.eval(m.clock, m.loUp) + m.loAdj
+		lo = m.lo.eval(m.clock, m.loUp)
+		if lo < math.MaxInt64 || m.loAdj <= 0 {
+			lo += m.loAdj
+		}
 	}
 	if m.hi != nil {
-		hi = m.hi.eval(m.clock, m.hiUp) + m.hiAdj
+		hi = m.hi.eval(m.clock, m.hiUp)
+		if hi > math.MinInt64 || m.hiAdj >= 0 {
+			hi += m.hiAdj
+		}
 	}
 	return lo, hi
 }
 
 func (m *dateMatcher) Visit(x any) bool {
-	t, ok := toMillis(x)
+	var t int64
+	var ok bool
+	if m.nanos {
+		t, ok = toNanos(x)
+	} else {
+		t, ok = toMillis(x)
+	}
 	if !ok {
 		return false
 	}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,13 +10,19 @@ import (
 	"github.com/kqlrules/kqlrules/esdsl"
 )
 
+// ErrUnsupported is wrapped by the [*CompileError] of a query kind or
+// setting that Elasticsearch runs but eval does not replay (a script
+// query, a time zone other than UTC, query_string operators...): the
+// query is valid, only not replayed. Test it with errors.Is.
+var ErrUnsupported = errors.New("not supported")
+
 // CompileQuery prepares the Elasticsearch query q for matching, with
 // Elasticsearch's rules for each query kind and field type (the schema of
 // [WithSchema] or [WithMapping]): bool (filter, must, should with
 // minimum_should_match, must_not), match_all, term, terms, wildcard,
 // match, match_phrase, query_string (the subset Kibana writes:
-// whitespace-separated clauses OR'ed together, '*' wildcards, backslash
-// escapes), multi_match (lenient, best_fields or phrase, over the listed
+// whitespace-separated clauses OR'ed together, '*' and '?' wildcards,
+// backslash escapes), multi_match (lenient, best_fields or phrase, over the listed
 // fields or all), range (gt, gte, lt, lte; UTC time zones), exists and
 // nested. A script query is refused: nothing here runs Painless.
 //
@@ -145,6 +152,23 @@ func (c *compiler) errorAt(q esdsl.Query, field, format string, args ...any) {
 	c.errs = append(c.errs, &CompileError{Pos: p, End: e, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
+// unsupportedAt reports a query eval does not replay: its error wraps
+// ErrUnsupported.
+func (c *compiler) unsupportedAt(q esdsl.Query, field, format string, args ...any) {
+	c.errorAt(q, field, format, args...)
+	c.errs[len(c.errs)-1].Err = ErrUnsupported
+}
+
+// errorOf reports err about q, an unsupported one when it wraps
+// ErrUnsupported.
+func (c *compiler) errorOf(q esdsl.Query, field string, err error) {
+	if errors.Is(err, ErrUnsupported) {
+		c.unsupportedAt(q, field, "%v", err)
+		return
+	}
+	c.errorAt(q, field, "%v", err)
+}
+
 // fieldOf is the field named full (Kibana writes full names inside nested
 // queries) relative to the compiler's nested scope.
 func (c *compiler) fieldOf(full string) *field {
@@ -217,9 +241,9 @@ func (c *compiler) query(q esdsl.Query) node {
 		}
 		return c.leaf(q, q.Field, lits, nil)
 	case *esdsl.Wildcard:
-		l, err := wildcardLit(q)
+		l, err := c.wildcardLit(q)
 		if err != nil {
-			c.errorAt(q, q.Field, "%v", err)
+			c.errorOf(q, q.Field, err)
 			return &constNode{label: label(q, q.Field)}
 		}
 		lits := []*ast.Literal{l}
@@ -242,7 +266,7 @@ func (c *compiler) query(q esdsl.Query) node {
 		if q.Type == "phrase" && l.Kind == ast.String && !l.Quoted {
 			l = quoted(l)
 		} else if q.Type != "phrase" && q.Type != "best_fields" && q.Type != "" {
-			c.errorAt(q, "*", "multi_match type %q is not supported (best_fields or phrase)", q.Type)
+			c.unsupportedAt(q, "*", "multi_match type %q is not supported (best_fields or phrase)", q.Type)
 		}
 		return c.anyFieldQuery(q, q.Fields, []*ast.Literal{l})
 	case *esdsl.Range:
@@ -252,10 +276,10 @@ func (c *compiler) query(q esdsl.Query) node {
 	case *esdsl.Nested:
 		return c.nestedQuery(q)
 	case *esdsl.Script:
-		c.errorAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
+		c.unsupportedAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
 		return &constNode{label: "script"}
 	}
-	c.errorAt(q, "", "unsupported query %T", q)
+	c.unsupportedAt(q, "", "query %T is not supported", q)
 	return &constNode{label: fmt.Sprintf("%T", q)}
 }
 
@@ -399,7 +423,7 @@ func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *
 	for _, l := range lits {
 		switch {
 		case l.Kind == ast.Wildcard:
-			m.qs = append(m.qs, textQuery{glob: &glob{parts: l.Parts}})
+			m.qs = append(m.qs, textQuery{glob: c.globOf(l)})
 		case l.Kind == ast.String:
 			if toks := tokens(l.Text); len(toks) == 1 && toks[0] == l.Text {
 				m.qs = append(m.qs, textQuery{terms: toks})
@@ -432,7 +456,7 @@ func (c *compiler) fieldLeaf(q esdsl.Query, name string, lits []*ast.Literal, ci
 	}
 	m := c.matcher(f, lits)
 	if ci != nil && *ci {
-		m = caseInsensitive(m, f, lits)
+		m = c.caseInsensitive(m, f, lits)
 	}
 	return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
 }
@@ -515,56 +539,101 @@ func starLit(q esdsl.Query) *ast.Literal {
 	return &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.Wildcard, Raw: "*", Parts: []string{"", ""}}
 }
 
-// wildcardLit reads a wildcard query's value: '*' any run, '\' escapes
-// the next character. '?' (one character) is not supported.
-func wildcardLit(q *esdsl.Wildcard) (*ast.Literal, error) {
+// wildcardLit reads a wildcard query's value with Lucene's wildcard
+// syntax (WildcardQuery.toAutomaton): '*' any run, '?' exactly one code
+// point, '\' escapes the next character.
+func (c *compiler) wildcardLit(q *esdsl.Wildcard) (*ast.Literal, error) {
 	if _, l := sourceLit(q); l != nil && l.Kind == ast.Wildcard {
 		return l, nil
 	}
-	parts, err := splitWildcard(q.Value, false)
+	parts, ops, err := splitWildcard(q.Value, false)
 	if err != nil {
 		return nil, err
 	}
 	p, e := posOf(q)
-	return partsLit(parts, q.Value, p, e), nil
+	return c.patternLit(parts, ops, q.Value, p, e), nil
 }
 
-func partsLit(parts []string, raw string, p, e ast.Pos) *ast.Literal {
+// patternLit is the literal of a Lucene pattern split by splitWildcard:
+// text without wildcards, a '*' pattern, or a pattern with '?' whose
+// steps the compiler keeps (globOf).
+func (c *compiler) patternLit(parts []string, ops []wildOp, raw string, p, e ast.Pos) *ast.Literal {
 	l := &ast.Literal{ValuePos: p, ValueEnd: e, Raw: raw}
-	if len(parts) == 1 {
+	switch {
+	case ops != nil:
+		l.Kind, l.Parts = ast.Wildcard, parts
+		if c.patterns == nil {
+			c.patterns = make(map[*ast.Literal]*glob)
+		}
+		c.patterns[l] = &glob{parts: parts, ops: ops}
+	case len(parts) == 1:
 		l.Kind, l.Text, l.Quoted = ast.String, parts[0], true
-	} else {
+	default:
 		l.Kind, l.Parts = ast.Wildcard, parts
 	}
 	return l
 }
 
+// globOf returns the pattern of a wildcard literal: its '?' pattern when
+// it has one (a DSL wildcard, where '?' is Lucene's one-character
+// wildcard), else its '*' pieces (in KQL, '?' is an ordinary character).
+func (c *compiler) globOf(l *ast.Literal) *glob {
+	if g := c.patterns[l]; g != nil {
+		return g
+	}
+	return &glob{parts: l.Parts}
+}
+
 // splitWildcard splits a wildcard or query_string term at its unescaped
-// '*'s. For query_string, the other unescaped special characters of the
-// Lucene syntax are refused.
-func splitWildcard(s string, queryString bool) ([]string, error) {
-	var parts []string
-	var b strings.Builder
+// '*'s and '?'s, and returns with the pieces the pattern's steps when it
+// has a '?' (nil otherwise). For query_string, the other unescaped
+// special characters of the Lucene syntax are refused as ErrUnsupported.
+func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, err error) {
+	var b, lit strings.Builder
+	qmark := false
+	cut := func(kind wildKind) {
+		parts = append(parts, b.String())
+		b.Reset()
+		if lit.Len() > 0 {
+			ops = appendWildOp(ops, wildOp{kind: opLit, lit: lit.String()})
+			lit.Reset()
+		}
+		ops = appendWildOp(ops, wildOp{kind: kind})
+	}
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
+		case ch == '\\' && i+1 == len(s) && !queryString:
+			// WildcardQuery.toAutomaton ("lenient parsing with a
+			// trailing \"), the backslash itself
+			b.WriteByte(ch)
+			lit.WriteByte(ch)
 		case ch == '\\':
 			if i+1 == len(s) {
-				return nil, fmt.Errorf("%q ends with a lone backslash", s)
+				return nil, nil, fmt.Errorf("%q ends with a lone backslash", s)
 			}
 			i++
 			b.WriteByte(s[i])
+			lit.WriteByte(s[i])
 		case ch == '*':
-			parts = append(parts, b.String())
-			b.Reset()
+			cut(opAny)
 		case ch == '?':
-			return nil, fmt.Errorf("the '?' wildcard in %q is not supported", s)
+			qmark = true
+			cut(opOne)
 		case queryString && strings.IndexByte(`+-=&|><!(){}[]^"~:/`, ch) >= 0:
-			return nil, fmt.Errorf("query_string syntax %q in %q is not supported (only terms, '*' and escapes)", ch, s)
+			return nil, nil, fmt.Errorf("query_string syntax %q in %q is %w (only terms, '*', '?' and escapes)", ch, s, ErrUnsupported)
 		default:
 			b.WriteByte(ch)
+			lit.WriteByte(ch)
 		}
 	}
-	return append(parts, b.String()), nil
+	parts = append(parts, b.String())
+	if !qmark {
+		return parts, nil, nil
+	}
+	if lit.Len() > 0 {
+		ops = appendWildOp(ops, wildOp{kind: opLit, lit: lit.String()})
+	}
+	return parts, ops, nil
 }
 
 // queryClauses splits a query_string query at unescaped whitespace: with
@@ -612,16 +681,16 @@ func (c *compiler) queryString(q *esdsl.QueryString) node {
 	var lits []*ast.Literal
 	_, src := sourceLit(q)
 	for _, cl := range clauses {
-		parts, err := splitWildcard(cl, true)
+		parts, ops, err := splitWildcard(cl, true)
 		if err != nil {
-			c.errorAt(q, strings.Join(q.Fields, ","), "%v", err)
+			c.errorOf(q, strings.Join(q.Fields, ","), err)
 			continue
 		}
 		if len(clauses) == 1 && src != nil {
 			lits = append(lits, src)
 			continue
 		}
-		lits = append(lits, partsLit(parts, cl, p, e))
+		lits = append(lits, c.patternLit(parts, ops, cl, p, e))
 	}
 	if len(lits) == 0 {
 		return &constNode{label: label(q, "")}
@@ -651,7 +720,7 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 	f := c.fieldOf(q.Field)
 	lbl := label(q, q.Field)
 	if strings.Contains(q.Field, "*") {
-		c.errorAt(q, q.Field, "a range on a wildcard field name is not supported")
+		c.unsupportedAt(q, q.Field, "a range on a wildcard field name is not supported")
 		return &constNode{label: lbl}
 	}
 	if f.outside != "" {
@@ -660,12 +729,12 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 	switch q.TimeZone {
 	case "", "UTC", "Z", "Zulu", "Etc/UTC", "GMT", "+00:00", "-00:00":
 	default:
-		c.errorAt(q, f.full, "time_zone %q is not supported (only UTC)", q.TimeZone)
+		c.unsupportedAt(q, f.full, "time_zone %q is not supported (only UTC)", q.TimeZone)
 	}
 	switch q.Format {
 	case "", "strict_date_optional_time", "date_optional_time", "epoch_millis", "strict_date_optional_time||epoch_millis":
 	default:
-		c.errorAt(q, f.full, "date format %q is not supported", q.Format)
+		c.unsupportedAt(q, f.full, "date format %q is not supported", q.Format)
 	}
 	_, src := sourceLit(q)
 	var ms allOf
@@ -756,7 +825,7 @@ func (c *compiler) nestedQuery(q *esdsl.Nested) node {
 			c.errorAt(q, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
 		}
 	}
-	sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full}
+	sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full, patterns: c.patterns}
 	n := &nestedNode{path: f.path, x: sub.query(q.Query), label: lbl}
 	c.errs = append(c.errs, sub.errs...)
 	return n
@@ -802,18 +871,14 @@ func (n *atLeastNode) explain(e Event) *Trace {
 // caseInsensitive is a term or wildcard query with case_insensitive
 // true on a keyword-like field: values compare with Unicode case folding
 // (AutomatonQueries.toCaseInsensitiveString). It allocates in Match.
-func caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Visitor {
+func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Visitor {
 	if f.typ.family() != famKeyword && f.typ != Unknown {
 		return m
 	}
 	ci := &foldMatcher{}
 	for _, l := range lits {
 		if l.Kind == ast.Wildcard {
-			parts := make([]string, len(l.Parts))
-			for i, p := range l.Parts {
-				parts[i] = strings.ToLower(p)
-			}
-			ci.globs = append(ci.globs, &glob{parts: parts})
+			ci.globs = append(ci.globs, c.globOf(l).lower())
 		} else {
 			ci.exact = append(ci.exact, l.Value())
 		}

@@ -11,9 +11,11 @@ import "strings"
 type Event interface {
 	// Values calls v.Visit with each value of the field at path, until a
 	// call returns true, and reports whether one did. Arrays are passed
-	// element by element; null values and empty arrays are skipped. An
-	// object value is passed as a map[string]any or as an Event, so that
-	// nested queries ("items:{ ... }") and exists tests can see it.
+	// element by element; empty arrays are skipped, and a null value is
+	// given to [VisitNull] (which passes on the field's null_value when
+	// its mapping sets one, and otherwise skips it). An object value is
+	// passed as a map[string]any or as an Event, so that nested queries
+	// ("items:{ ... }") and exists tests can see it.
 	Values(path *Path, v Visitor) bool
 	// Fields calls v.VisitField with the full dotted name and each value
 	// of every leaf field of the event, until a call returns true, and
@@ -159,7 +161,7 @@ func visitValue(x any, v Visitor) bool {
 	}
 	switch x := x.(type) {
 	case nil:
-		return false
+		return VisitNull(v)
 	case []any:
 		for _, e := range x {
 			if visitValue(e, v) {

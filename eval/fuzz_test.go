@@ -58,6 +58,7 @@ func FuzzCompileQuery(f *testing.F) {
 		{`{"range":{"@timestamp":{"gte":"now-1d/d","lt":"2021-01","time_zone":"Z"}}}`, `{"@timestamp":["2021-01-05",1609459200000]}`},
 		{`{"multi_match":{"type":"phrase","query":"quick fox","lenient":true,"fields":["message","*.ip"]}}`, `{"message":"the quick fox"}`},
 		{`{"exists":{"field":"file.hash.*"}}`, `{"file":{"hash":{"md5":"x"}}}`},
+		{`{"bool":{"should":[{"wildcard":{"file.path":{"value":"?:\\\\Windows\\\\Sys?????\\\\*","case_insensitive":true}}},{"query_string":{"fields":["body"],"query":"err?r *?\\?"}}]}}`, `{"file":{"path":"C:\\Windows\\SysWOW64\\x"},"body":"an error"}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.q, s.ev)

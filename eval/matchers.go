@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
@@ -17,13 +18,149 @@ import (
 // value satisfies a leaf of the query. They are built once by Compile and
 // never change, so a Program can share them between goroutines.
 
-// glob is a compiled '*' pattern: the literal pieces between the stars
-// (at least two).
-type glob struct{ parts []string }
+// glob is a compiled wildcard pattern. KQL's '*' patterns are the literal
+// pieces between the stars (at least two). A Lucene pattern with '?' (from
+// a wildcard or query_string query) also has ops, its steps in order;
+// parts then splits it at both wildcards.
+type glob struct {
+	parts []string
+	ops   []wildOp // nil: the pattern has no '?'
+}
 
-func (g *glob) match(s string) bool { return ast.MatchWildcard(g.parts, s) }
+func (g *glob) match(s string) bool {
+	if g.ops != nil {
+		return matchOps(g.ops, s)
+	}
+	return ast.MatchWildcard(g.parts, s)
+}
 
-func (g *glob) String() string { return strings.Join(g.parts, "*") }
+func (g *glob) String() string {
+	if g.ops == nil {
+		return strings.Join(g.parts, "*")
+	}
+	var b strings.Builder
+	for _, op := range g.ops {
+		switch op.kind {
+		case opOne:
+			b.WriteByte('?')
+		case opAny:
+			b.WriteByte('*')
+		default:
+			for i := 0; i < len(op.lit); i++ {
+				if c := op.lit[i]; c == '*' || c == '?' || c == '\\' {
+					b.WriteByte('\\')
+				}
+				b.WriteByte(op.lit[i])
+			}
+		}
+	}
+	return b.String()
+}
+
+// lower returns g with its literal text lowercased, code point by code
+// point (so that a '?' still stands for one code point).
+func (g *glob) lower() *glob {
+	l := &glob{parts: make([]string, len(g.parts))}
+	for i, p := range g.parts {
+		l.parts[i] = strings.ToLower(p)
+	}
+	if g.ops != nil {
+		l.ops = make([]wildOp, len(g.ops))
+		for i, op := range g.ops {
+			l.ops[i] = wildOp{kind: op.kind, lit: strings.ToLower(op.lit)}
+		}
+	}
+	return l
+}
+
+// wildOp is one step of a Lucene wildcard pattern (WildcardQuery.toAutomaton):
+// literal text, '?' (exactly one code point) or '*' (any run of code
+// points, none included).
+type wildOp struct {
+	kind wildKind
+	lit  string // opLit: the unescaped text
+}
+
+type wildKind uint8
+
+const (
+	opLit wildKind = iota
+	opOne
+	opAny
+)
+
+// appendWildOp appends a step to ops, joining adjacent literals and
+// adjacent '*'s.
+func appendWildOp(ops []wildOp, op wildOp) []wildOp {
+	if n := len(ops); n > 0 && ops[n-1].kind == op.kind && op.kind != opOne {
+		ops[n-1].lit += op.lit
+		return ops
+	}
+	return append(ops, op)
+}
+
+// matchOps reports whether s matches the pattern ops, as Lucene's
+// WildcardQuery automaton does: '?' consumes exactly one code point (an
+// invalid UTF-8 byte counts as one), '*' any run. It is the iterative
+// wildcard algorithm: on a mismatch, only the last '*' seen takes one
+// more code point (text right after a '*' is looked for with
+// strings.Index), so the time is at most len(s) times len(ops), never
+// exponential, and nothing is allocated.
+func matchOps(ops []wildOp, s string) bool {
+	pi, si := 0, 0
+	star, starAt := -1, 0 // the last '*' and where its run ends
+	for {
+		if pi < len(ops) {
+			switch op := ops[pi]; op.kind {
+			case opAny:
+				star, starAt = pi, si
+				pi++
+				continue
+			case opOne:
+				if si < len(s) {
+					si += runeLen(s[si:])
+					pi++
+					continue
+				}
+			default:
+				if star >= 0 && pi == star+1 {
+					// text right after the '*': its run ends at the
+					// next occurrence, or nothing matches
+					i := strings.Index(s[si:], op.lit)
+					if i < 0 {
+						return false
+					}
+					starAt = si + i
+					si = starAt + len(op.lit)
+					pi++
+					continue
+				}
+				if strings.HasPrefix(s[si:], op.lit) {
+					si += len(op.lit)
+					pi++
+					continue
+				}
+			}
+		} else if si == len(s) {
+			return true
+		}
+		if star < 0 || starAt == len(s) {
+			return false
+		}
+		starAt += runeLen(s[starAt:])
+		pi, si = star+1, starAt
+	}
+}
+
+// runeLen is the length in bytes of the code point s starts with (1 for
+// an invalid byte); s is not empty.
+func runeLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return n
+}
 
 // smallSet is the size up to which a slice beats a map for string sets.
 const smallSet = 8
@@ -197,7 +334,10 @@ func (m *numberRange) in(f float64) bool {
 
 // ipMatcher matches addresses in a set of prefixes (single addresses are
 // /32 and /128 prefixes).
-type ipMatcher struct{ set *cidr.Set }
+type ipMatcher struct {
+	set *cidr.Set
+	f   *FieldMapping // null_value, or nil
+}
 
 func (m *ipMatcher) Visit(x any) bool {
 	a, ok := toAddr(x)
@@ -209,6 +349,7 @@ func (m *ipMatcher) Visit(x any) bool {
 type ipRange struct {
 	lo, hi   [16]byte
 	loB, hiB bound
+	f        *FieldMapping // null_value, or nil
 }
 
 func (m *ipRange) Visit(x any) bool {
@@ -246,7 +387,10 @@ func compare16(a, b [16]byte) int {
 }
 
 // boolMatcher matches booleans.
-type boolMatcher struct{ want bool }
+type boolMatcher struct {
+	want bool
+	f    *FieldMapping // null_value, or nil
+}
 
 func (m *boolMatcher) Visit(x any) bool {
 	b, ok := toBool(x)
@@ -543,7 +687,10 @@ func intRangeOf(f *FieldMapping, text string, lo, inclusive bool) Visitor {
 
 // boolRange matches booleans in a range where false is 0 and true is 1,
 // as BooleanFieldType.rangeQuery orders them.
-type boolRange struct{ r numberRange }
+type boolRange struct {
+	r numberRange
+	f *FieldMapping // null_value, or nil
+}
 
 func (m *boolRange) Visit(x any) bool {
 	b, ok := toBool(x)
@@ -759,4 +906,81 @@ func alnumDash(s string) bool {
 		}
 	}
 	return true
+}
+
+// nullValuer is a Visitor for a field whose mapping may set null_value:
+// nullValue returns the value Elasticsearch indexes in place of an
+// explicit JSON null (FieldMapping.NullValue), or nil. The event walk
+// asks for it only when it meets a null ([VisitNull]), so fields without
+// a null_value, and values that are not null, pay nothing.
+type nullValuer interface {
+	nullValue() any
+}
+
+// VisitNull is what an [Event] implementation does with an explicit null
+// value of the field it walks (a JSON null, alone or in an array): when v
+// matches a field whose mapping sets null_value, v is passed that value,
+// as FieldMapper.parse indexes it in place of the null (KeywordFieldMapper,
+// NumberFieldMapper, DateFieldMapper... parseCreateField: "if (value ==
+// null) value = nullValue"); otherwise the null is skipped. It reports
+// whether v returned true. It does not allocate.
+func VisitNull(v Visitor) bool {
+	if n, ok := v.(nullValuer); ok {
+		if x := n.nullValue(); x != nil {
+			return v.Visit(x)
+		}
+	}
+	return false
+}
+
+func (f *FieldMapping) nullValue() any {
+	if f == nil {
+		return nil
+	}
+	return f.NullValue
+}
+
+func (m *keywordMatcher) nullValue() any { return m.f.nullValue() }
+func (m *intSet) nullValue() any         { return m.f.nullValue() }
+func (m *intRange) nullValue() any       { return m.f.nullValue() }
+func (m *floatSet) nullValue() any       { return m.f.nullValue() }
+func (m *floatRange) nullValue() any     { return m.f.nullValue() }
+func (m *stringRange) nullValue() any    { return m.f.nullValue() }
+func (m existsMatcher) nullValue() any   { return m.f.nullValue() }
+func (m *ipMatcher) nullValue() any      { return m.f.nullValue() }
+func (m *ipRange) nullValue() any        { return m.f.nullValue() }
+func (m *boolMatcher) nullValue() any    { return m.f.nullValue() }
+func (m *boolRange) nullValue() any      { return m.f.nullValue() }
+
+func (m *dateMatcher) nullValue() any {
+	switch {
+	case m.lo != nil:
+		return m.lo.f.nullValue()
+	case m.hi != nil:
+		return m.hi.f.nullValue()
+	}
+	return nil
+}
+
+// nullValue of a combination is its members' (they test one field).
+func (ms anyOf) nullValue() any { return firstNullValue(ms) }
+func (ms allOf) nullValue() any { return firstNullValue(ms) }
+
+// nullValue of Explain's recorder is that of the matcher it records.
+func (r *recorder) nullValue() any {
+	if n, ok := r.m.(nullValuer); ok {
+		return n.nullValue()
+	}
+	return nil
+}
+
+func firstNullValue(ms []Visitor) any {
+	for _, m := range ms {
+		if n, ok := m.(nullValuer); ok {
+			if x := n.nullValue(); x != nil {
+				return x
+			}
+		}
+	}
+	return nil
 }

@@ -42,6 +42,11 @@ const (
 	// exact and wildcard matching like a keyword, ranges in software
 	// version order (1.10.0 > 1.9.0, 1.0.0-alpha < 1.0.0).
 	Version
+	// DateNanos is the date_nanos field type (DateFieldMapper with
+	// Resolution.NANOSECONDS): a date stored as nanoseconds since the
+	// epoch, from 1970-01-01T00:00:00Z to 2262-04-11T23:47:16.854775807Z
+	// (see [ParseDateNanos]).
+	DateNanos
 )
 
 var typeNames = [...]string{
@@ -68,6 +73,7 @@ var typeNames = [...]string{
 	Nested:          "nested",
 	GeoPoint:        "geo_point",
 	Version:         "version",
+	DateNanos:       "date_nanos",
 }
 
 // String returns the Elasticsearch name of the type ("keyword", "ip"...),
@@ -79,13 +85,10 @@ func (t Type) String() string {
 	return fmt.Sprintf("Type(%d)", int(t))
 }
 
-// ParseType returns the Type named name, as Elasticsearch spells it. A few
-// types that behave like a known one are accepted as it: "date_nanos" is
-// Date. ok is false for a name the evaluator does not know.
+// ParseType returns the Type named name, as Elasticsearch spells it. ok
+// is false for a name the evaluator does not know.
 func ParseType(name string) (t Type, ok bool) {
 	switch name {
-	case "date_nanos":
-		return Date, true
 	case "unknown", "":
 		return Unknown, false
 	}
@@ -126,7 +129,7 @@ func (t Type) family() family {
 		return famIP
 	case Boolean:
 		return famBool
-	case Date:
+	case Date, DateNanos:
 		return famDate
 	case Object, Nested, GeoPoint:
 		return famOther
@@ -141,6 +144,10 @@ func (t Type) Numeric() bool {
 	f := t.family()
 	return f == famInt || f == famFloat
 }
+
+// IsDate reports whether t is one of Elasticsearch's date types, date
+// and date_nanos, whose values compare as times.
+func (t Type) IsDate() bool { return t.family() == famDate }
 
 // IntRange returns the values an integer type holds, as Elasticsearch's
 // NumberFieldMapper bounds them (a long is [-2^63, 2^63-1], an
@@ -479,8 +486,8 @@ type FieldMapping struct {
 	// whole document.
 	IgnoreMalformed bool
 	// NullValue ("null_value") is the value indexed in place of a JSON
-	// null; nil means none. It is carried from the mapping; the event
-	// walk skips nulls, so matching does not use it yet.
+	// null; nil means none. Queries on keyword, numeric and exists tests
+	// see it where the event holds an explicit null (see [VisitNull]).
 	NullValue any
 	// NoCoerce is "coerce": false on a numeric field: numeric text and,
 	// on integer types, numbers with a fraction are refused instead of

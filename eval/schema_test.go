@@ -127,7 +127,7 @@ func TestLoadMapping(t *testing.T) {
 	want := Schema{
 		"@timestamp": Date, "source": Object, "source.ip": IP, "source.port": Long,
 		"process": Object, "process.command_line": Wildcard, "process.command_line.text": MatchOnlyText,
-		"items": Nested, "items.name": Keyword, "src": IP, "when": Date, "vec": Unknown,
+		"items": Nested, "items.name": Keyword, "src": IP, "when": DateNanos, "vec": Unknown,
 		"conflict": Unknown, "other": Boolean,
 	}
 	for f, typ := range want {

@@ -356,7 +356,13 @@ func (f *FieldMapping) state(x any) indexState {
 			return f.malformed()
 		}
 	case famDate:
-		if _, ok := toMillis(x); !ok {
+		if f.Type == DateNanos {
+			// DateUtils.toLong refuses a time outside date_nanos as
+			// DateFieldMapper.parseCreateField refuses bad text
+			if _, ok := toNanos(x); !ok {
+				return f.malformed()
+			}
+		} else if _, ok := toMillis(x); !ok {
 			return f.malformed()
 		}
 	case famOther:

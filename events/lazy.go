@@ -247,7 +247,7 @@ func walkInto(b []byte, p int, path *eval.Path, i, off int, v eval.Visitor) bool
 var emptyObject = map[string]any{}
 
 // visitValue passes the value at b[p], or each element of an array, to v;
-// null is skipped.
+// null goes to eval.VisitNull (the field's null_value, if any).
 func visitValue(b []byte, p int, v eval.Visitor) bool {
 	switch c := b[p]; c {
 	case '"':
@@ -269,7 +269,7 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 	case 'f':
 		return v.Visit(false)
 	case 'n':
-		return false
+		return eval.VisitNull(v)
 	case '[':
 		for e := range elements(b, p) {
 			if visitValue(b, e, v) {

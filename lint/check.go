@@ -52,6 +52,7 @@ const (
 	CodeQuestionMark     = "question-mark"       // "?" in a value is a literal, never a wildcard
 	CodeKeywordCase      = "keyword-case"        // a keyword value in another case than ECS defines
 	CodeLeadingWildcard  = "leading-wildcard"    // "*exe": slow, and refused by some Kibana settings
+	CodeWildcardSpace    = "wildcard-space"      // "*cmd.exe /c*" on a non-keyword field: OR'ed at the space
 	CodeCIDRContained    = "cidr-contained"      // a CIDR (or address) inside another of the same list
 	CodeDuplicateValue   = "duplicate-value"     // a value list repeats a value
 	CodeEmptyRange       = "empty-range"         // a range that can never hold
@@ -625,7 +626,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 	if full != "" {
 		typ = w.c.schema.Lookup(full)
 	}
-	if typ == eval.IP || typ.Numeric() || typ == eval.Boolean || typ == eval.Date {
+	if typ == eval.IP || typ.Numeric() || typ == eval.Boolean || typ.IsDate() {
 		return // eval.Compile reports what these types refuse
 	}
 	if !l.Quoted && (l.Kind == ast.String || l.Kind == ast.Wildcard) {
@@ -637,6 +638,16 @@ func (w *walker) literal(full string, l *ast.Literal) {
 			w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeQuestionMark, Field: full,
 				Msg: fmt.Sprintf("%s: ? is a literal character in KQL, not a wildcard (only * is)", ast.Print(l))})
 		}
+	}
+	if l.Kind == ast.Wildcard && typ != eval.Keyword && strings.ContainsAny(l.Value(), " \t\r\n") {
+		// Kibana's is.ts sends a wildcard on any field whose esTypes are
+		// not exactly keyword as a query_string query, and
+		// wildcard.toQueryStringQuery leaves whitespace unescaped: the
+		// query parser ORs the pieces.
+		pieces := strings.Fields(l.Value())
+		w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeWildcardSpace, Field: full,
+			Msg: fmt.Sprintf("%s on a %s field is sent as a query_string query, which splits it at the space into OR'ed patterns (%s): to require every piece, write %s",
+				ast.Print(l), typeName(typ), strings.Join(pieces, " or "), allPieces(pieces))})
 	}
 	if l.HasLeadingWildcard() {
 		w.add(int(l.Pos()), Finding{Severity: Warning, Code: CodeLeadingWildcard, Field: full,
@@ -804,4 +815,29 @@ func (w *walker) ranges(args []ast.Expr) {
 		}
 		w.add(int(b.last.Pos()), Finding{Severity: Warning, Code: CodeEmptyRange, Field: full, Msg: msg})
 	}
+}
+
+// typeName names a field type in a message; an unknown one is a field of
+// the data view Kibana does not know.
+func typeName(t eval.Type) string {
+	if t == eval.Unknown {
+		return "non-keyword (unknown)"
+	}
+	return t.String()
+}
+
+// allPieces writes the pieces of a spaced wildcard as one wildcard each,
+// ANDed: "*cmd.exe" and "/c*" give "*cmd.exe* and */c*".
+func allPieces(pieces []string) string {
+	out := make([]string, len(pieces))
+	for i, p := range pieces {
+		if !strings.HasPrefix(p, "*") {
+			p = "*" + p
+		}
+		if !strings.HasSuffix(p, "*") {
+			p += "*"
+		}
+		out[i] = p
+	}
+	return "(" + strings.Join(out, " and ") + ")"
 }

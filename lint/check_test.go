@@ -29,6 +29,11 @@ func TestQuery(t *testing.T) {
 		{"event.category:network_traffic", nil},
 		{"process.name:*.exe", []string{"1:14 leading-wildcard"}},
 		{"process.name:*", nil},
+		// is.ts: a wildcard on a field whose esTypes are not exactly
+		// keyword is a query_string query, split at whitespace
+		{"process.command_line:cmd.exe /c*", []string{"1:22 wildcard-space"}},
+		{"process.name:cmd exe*", nil},              // keyword: a wildcard query keeps the space
+		{`process.command_line:"cmd.exe /c*"`, nil}, // quoted: a phrase, no wildcard
 		{"source.ip:(10.0.0.0/8 or 10.2.3.4)", []string{"1:26 cidr-contained"}},
 		{`source.ip:("::1" or "::/0")`, []string{"1:12 cidr-contained"}},
 		{"f:(a or b or a)", []string{"1:1 unknown-field", "1:14 duplicate-value"}},

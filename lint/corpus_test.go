@@ -93,6 +93,7 @@ func TestCorpus(t *testing.T) {
 		CodeLeadingWildcard: 769,
 		CodeQuestionMark:    8,
 		CodeUnknownField:    934,
+		CodeWildcardSpace:   0, // Elastic writes none: its spaced wildcards are on keyword fields
 	}
 	if queries != 792 || clean != 348 || len(names) != 326 {
 		t.Errorf("queries %d, clean %d, distinct unknown fields %d; want 792, 348, 326", queries, clean, len(names))

@@ -2,8 +2,8 @@ package rules
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -65,10 +65,9 @@ func NewSearch(query string, filters []esdsl.Filter, opts ...eval.Option) (*Sear
 	s := &Search{query: prog}
 	if len(filters) > 0 {
 		if s.filters, err = eval.CompileFilters(nil, filters, opts...); err != nil {
-			// A query kind or feature eval does not replay (such as the
-			// '?' wildcard) refuses the rule as ErrUnsupported does;
-			// eval has no sentinel for it yet.
-			if strings.Contains(err.Error(), "not supported") {
+			// A query kind or feature eval does not replay (such as a
+			// script query) refuses the rule as ErrUnsupported does.
+			if errors.Is(err, eval.ErrUnsupported) {
 				return nil, fmt.Errorf("filters: %w: %w", ErrUnsupported, err)
 			}
 			return nil, fmt.Errorf("filters: %w", err)

@@ -85,7 +85,7 @@ func TestSearchFilterErrors(t *testing.T) {
 		{`[{"meta":{"negate":"yes"}}]`, "filters[0].meta:"},
 		{`[{"meta":{},"query":{"nope":{}}}]`, "filters[0].query.nope: unsupported query kind"},
 		{`[{"meta":{},"query":{"term":{"source.ip":"not an address"}}}]`, `filters: field source.ip: "not an address" is not a valid IP address`},
-		{`[{"meta":{},"query":{"wildcard":{"file.path":"?:\\\\Windows\\\\*"}}}]`, `the '?' wildcard in "?:\\\\Windows\\\\*" is not supported`},
+		{`[{"meta":{},"query":{"query_string":{"query":"a AND (b)"}}}]`, `filters: not supported: field : query_string syntax '(' in "(b)" is not supported`},
 		{`[{"meta":{},"script":{"script":{"source":"true","lang":"painless"}}}]`, "a script query is not supported"},
 	}
 	for _, tt := range tests {

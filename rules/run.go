@@ -233,13 +233,14 @@ type Execution struct {
 //
 // Rule types. A query rule alerts per event as above; a threshold rule per
 // group of events reaching the threshold (see Threshold), a new terms rule
-// per new term (NewTermsFields), and alert_suppression folds a query or
-// threshold rule's alerts by group (see AlertSuppression); the report then
-// carries the type's counts. A type or setting not replayed yet (threat
-// match, filters, suppression on new terms) gives an error wrapping
-// ErrUnsupported before any event is read; exception lists give a warning.
-// Building-block type, rule_name_override, severity_mapping and
-// risk_score_mapping are applied to each alert as Kibana applies them.
+// per new term (NewTermsFields), an indicator match rule per event matching
+// an indicator, and alert_suppression folds a query or threshold rule's
+// alerts by group (see AlertSuppression); the report then carries the
+// type's counts. A type or setting not replayed yet (suppression on new
+// terms and indicator match rules, other types) gives an error wrapping
+// ErrUnsupported before any event is read. Building-block type,
+// rule_name_override, severity_mapping and risk_score_mapping are applied
+// to each alert as Kibana applies them.
 //
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is

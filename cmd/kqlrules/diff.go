@@ -432,6 +432,28 @@ func settingChanges(old, new *rules.Rule) []string {
 			return r.MaxSignals
 		case "timestamp_override":
 			return r.TimestampOverride
+		case "filters":
+			return orNone(len(r.Filters) > 0, r.Filters)
+		case "threshold":
+			return orNone(r.Threshold != nil, r.Threshold)
+		case "new_terms":
+			return orNone(len(r.NewTermsFields) > 0, r.NewTermsFields)
+		case "history_window_start":
+			return r.HistoryWindowStart
+		case "threat_query":
+			return r.ThreatQuery
+		case "threat_index":
+			return orNone(len(r.ThreatIndex) > 0, r.ThreatIndex)
+		case "threat_mapping":
+			return orNone(len(r.ThreatMapping) > 0, r.ThreatMapping)
+		case "threat_filters":
+			return orNone(len(r.ThreatFilters) > 0, r.ThreatFilters)
+		case "threat_language":
+			return string(r.ThreatLanguage)
+		case "threat_indicator_path":
+			return r.ThreatIndicatorPath
+		case "alert_suppression":
+			return orNone(r.AlertSuppression != nil, r.AlertSuppression)
 		}
 		return r.Extra[key]
 	}
@@ -444,6 +466,14 @@ func settingChanges(old, new *rules.Rule) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s", k, showSetting(a), showSetting(b)))
 	}
 	return out
+}
+
+// orNone returns v when the setting is given, else nil (absent).
+func orNone(given bool, v any) any {
+	if !given {
+		return nil
+	}
+	return v
 }
 
 // showSetting writes a setting's value as JSON; "(none)" when absent.
