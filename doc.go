@@ -30,6 +30,8 @@
 //   - [github.com/kqlrules/kqlrules/rules] loads rule files with their
 //     metadata and version history and replays Kibana's detection engine
 //     over event streams.
+//   - [github.com/kqlrules/kqlrules/ruleset] loads a whole tree of rules
+//     and matches all of them on each event in one pass.
 //   - [github.com/kqlrules/kqlrules/diff] tells what an edit of a query
 //     changes (diff.Queries, diff.Versions for two versions of a rule),
 //     with minimal witness events.

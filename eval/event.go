@@ -43,6 +43,10 @@ type Path struct {
 	Name  string   // the full dotted name, such as "source.geo.name"
 	Parts []string // the name split at dots: "source", "geo", "name"
 	ends  []int    // ends[j] is the offset in Name just past Parts[j]
+	// table and slot: the path's place in a [FieldTable], whose [Cache]
+	// keeps its values; nil and 0 for a path of no table.
+	table *FieldTable
+	slot  int
 }
 
 // NewPath splits name at its dots. An empty part (as in "a..b") is kept.

@@ -147,33 +147,84 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 
 // add takes one event in arrival order.
 func (rn *runner) add(ev events.Record) error {
+	index, hasIndex := eventIndex(ev.Fields)
+	f := eventFacts{index: index, scope: rn.scopeOf(index, hasIndex)}
+	if f.scope == inScope {
+		f.t, f.why = rn.eventTime(ev.Fields)
+		if f.why == "" {
+			f.refusedField, f.refused = rn.search.Query().Rejects(ev.Fields)
+		}
+	}
+	return rn.addAt(ev, f, matchUnknown)
+}
+
+// scope is where an event stands for a rule's index patterns.
+type scope uint8
+
+const (
+	inScope scope = iota
+	noIndex
+	otherIndex
+)
+
+func (rn *runner) scopeOf(index string, hasIndex bool) scope {
+	switch {
+	case !hasIndex && !rn.cfg.anyIndex:
+		return noIndex
+	case hasIndex && !rn.patterns.match(index):
+		return otherIndex
+	}
+	return inScope
+}
+
+// eventFacts is what a rule's replay needs to know of an event besides
+// whether its query matches: its index and scope; in scope, its time or
+// why it has none; with a time, whether the mapping refuses it.
+type eventFacts struct {
+	index        string
+	scope        scope
+	t            int64
+	why          string
+	refusedField string
+	refused      bool
+}
+
+// Whether the rule's query matches an event, when the caller knows it.
+const (
+	matchUnknown = iota // match the rule's program
+	matchNo
+	matchYes
+)
+
+// addAt takes one event in arrival order, with its facts; matched tells
+// whether the query matches it or to run the program.
+func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
 	rep := rn.rep
 	rep.EventsRead++
 	rep.EventsEvaluated++
-	index, hasIndex := eventIndex(ev.Fields)
-	switch {
-	case !hasIndex && !rn.cfg.anyIndex:
+	switch f.scope {
+	case noIndex:
 		rep.EventsNoIndex++
 		return nil
-	case hasIndex && !rn.patterns.match(index):
+	case otherIndex:
 		rep.EventsOtherIndex++
 		return nil
 	}
-	t, why := rn.eventTime(ev.Fields)
-	if why != "" {
+	t, index := f.t, f.index
+	if f.why != "" {
 		rep.EventsNoTime++
 		if len(rep.NoTime) < maxSamples {
-			rep.NoTime = append(rep.NoTime, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, why))
+			rep.NoTime = append(rep.NoTime, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, f.why))
 		}
 		return nil
 	}
-	if field, refused := rn.search.Query().Rejects(ev.Fields); refused {
+	if f.refused {
 		// Elasticsearch would have refused the document at index time
 		// (a mapper_parsing_exception): no execution can find it. (An
 		// unusable event time, counted above, is such a refusal too.)
 		rep.EventsRefused++
 		if len(rep.Refused) < maxSamples {
-			rep.Refused = append(rep.Refused, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, field))
+			rep.Refused = append(rep.Refused, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, f.refusedField))
 		}
 		return nil
 	}
@@ -197,7 +248,7 @@ func (rn *runner) add(ev events.Record) error {
 			return err
 		}
 	}
-	if !rn.search.Match(ev.Fields) {
+	if matched == matchNo || matched == matchUnknown && !rn.search.Match(ev.Fields) {
 		return nil
 	}
 	var groups []int

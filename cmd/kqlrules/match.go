@@ -6,11 +6,13 @@ import (
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 type matchCmd struct {
 	Query       string   `short:"q" help:"The query to match." xor:"what" required:""`
 	Rule        string   `help:"A rule file (TOML or JSON) whose query to match; builtin/NAME for a bundled rule such as builtin/ftp.toml." xor:"what" required:""`
+	Rules       []string `xor:"what" required:"" sep:"none" help:"Rule files, directories or Kibana exports: print, for each event that matches, which of their KQL query rules match it (one JSON line: file, line, rules); repeatable."`
 	LineNumbers bool     `short:"n" help:"Print FILE:LINE for each matching event instead of the event."`
 	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files, or directories of them (*.ndjson, *.jsonl, *.json, and .gz); gzip is unpacked; - or none reads standard input."`
 }
@@ -20,6 +22,9 @@ type matchCmd struct {
 // not JSON objects are reported on stderr and skipped; they make the exit
 // status 2 only when nothing matched.
 func (c *matchCmd) Run(e *env) error {
+	if len(c.Rules) > 0 {
+		return c.matchSet(e)
+	}
 	query, err := locateQuery("match", c.Query, c.Rule, 0)
 	if err != nil {
 		return err
@@ -64,6 +69,73 @@ func (c *matchCmd) Run(e *env) error {
 		}
 		if err != nil {
 			out.Flush()
+			return failf("match", "%v", err)
+		}
+	}
+	switch {
+	case matched > 0:
+		return nil
+	case bad > 0:
+		return &exitError{status: 2}
+	}
+	return &exitError{status: 1}
+}
+
+// matchSet is "kqlrules match --rules": which rules each event matches.
+func (c *matchCmd) matchSet(e *env) error {
+	files, err := ruleset.Load(c.Rules...)
+	if err != nil {
+		return failf("match", "%v", err)
+	}
+	for _, f := range files {
+		if f.Status == ruleset.Failed {
+			fmt.Fprintln(e.stderr, "kqlrules match:", f.Err)
+		}
+	}
+	set, err := ruleset.New(ruleset.Rules(files))
+	if err != nil {
+		return failf("match", "%v", err)
+	}
+	evFiles := c.Files
+	if len(evFiles) == 0 {
+		evFiles = []string{"-"}
+	}
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	type ruleRef struct {
+		RuleID string `json:"rule_id"`
+		Name   string `json:"name"`
+	}
+	type line struct {
+		File  string    `json:"file"`
+		Line  int       `json:"line"`
+		Rules []ruleRef `json:"rules"`
+	}
+	matched, bad := 0, 0
+	var ev events.Lazy
+	var dst []int
+	for raw, err := range events.ReadRawFiles(evFiles, e.stdin) {
+		if err != nil {
+			var evErr *events.Error
+			if !errors.As(err, &evErr) {
+				out.Flush()
+				return failf("match", "%v", err)
+			}
+			fmt.Fprintln(e.stderr, "kqlrules match:", err)
+			bad++
+			continue
+		}
+		ev.Reset(raw.JSON)
+		if dst = set.Match(&ev, dst[:0]); len(dst) == 0 {
+			continue
+		}
+		matched++
+		l := line{File: raw.File, Line: raw.Line}
+		for _, i := range dst {
+			r := set.Rule(i)
+			l.Rules = append(l.Rules, ruleRef{r.RuleID, r.Name})
+		}
+		if err := writeJSON(out, l, ""); err != nil {
 			return failf("match", "%v", err)
 		}
 	}

@@ -16,25 +16,23 @@ import (
 
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
 type runCmd struct {
-	Rule        string   `required:"" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
+	Rule        []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
+	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every query rule in KQL is replayed, every other rule skipped with the reason; repeatable."`
+	Workers     int      `help:"Goroutines that decode and match events with --rules (default: the number of CPUs)."`
 	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
 	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
 	Exceptions  string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
 	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
-	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order; - (or none) reads standard input."`
+	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order, or directories of them (.gz unpacked) with --rules; - (or none) reads standard input."`
 }
 
 func (c *runCmd) Run(e *env) error {
-	rule, err := loadRule(c.Rule)
-	if err != nil {
-		return fail(exitFailed, ruleProblems(c.Rule, err)...)
+	if len(c.Rule) > 1 {
+		return failf("run", "--rule takes one rule file; give --rules for several")
 	}
 	var opts []rules.RunOption
-	if c.RuleVersion != 0 {
-		opts = append(opts, rules.WithVersion(c.RuleVersion))
-	}
 	if c.Now != "" {
 		now, err := eval.ParseDate(c.Now)
 		if err != nil {
@@ -57,9 +55,25 @@ func (c *runCmd) Run(e *env) error {
 		}
 		opts = append(opts, rules.WithExceptions(items))
 	}
+	if len(c.Rules) > 0 {
+		if c.RuleVersion != 0 {
+			return failf("run", "--rule-version needs --rule (one rule)")
+		}
+		if len(c.Threat) > 0 {
+			return failf("run", "--threat needs --rule (one indicator match rule)")
+		}
+		return c.runSet(e, opts)
+	}
+	rule, err := loadRule(c.Rule[0])
+	if err != nil {
+		return fail(exitFailed, ruleProblems(c.Rule[0], err)...)
+	}
+	if c.RuleVersion != 0 {
+		opts = append(opts, rules.WithVersion(c.RuleVersion))
+	}
 	if len(c.Threat) > 0 {
 		if rule.Type != rules.TypeThreatMatch {
-			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule, rule.Type)}
+			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule[0], rule.Type)}
 		}
 		opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 	}
@@ -90,7 +104,7 @@ func (c *runCmd) Run(e *env) error {
 	rep, err := rules.Run(rule, c.events(e, files, prog), opts...)
 	prog.done()
 	if err != nil {
-		if q, qerr := ruleQuery(rule, c.Rule, c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
+		if q, qerr := ruleQuery(rule, c.Rule[0], c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
 			return fail(exitFailed, q.problems(err)...)
 		}
 		return failf("run", "%v", err)

@@ -1,0 +1,183 @@
+package eval
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/ast"
+)
+
+// Term is a condition on one field of an event: with Values, the field has
+// a string value among them (keyword fields compare exact strings); with
+// no Values, the field has a value at all.
+type Term struct {
+	Field  string
+	Values []string // sorted, distinct; nil: any value
+}
+
+// Exists reports whether t asks for any value of its field.
+func (t Term) Exists() bool { return t.Values == nil }
+
+// RequiredTerms returns what every event the query matches must contain,
+// as a conjunction of disjunctions: for each inner list, the event meets
+// at least one of its terms. A rule set can index programs by one such
+// list and test an event only against the programs its values point to.
+// A query that requires nothing of the kind, and a program compiled from
+// the Query DSL rather than from KQL, give nil.
+//
+// The terms come from the operands of an "and", a field:(a or b) on a
+// keyword-family field (keyword, constant_keyword, wildcard, version),
+// any other field:value or range (the field has a value), and the terms
+// of every branch of an "or" together. Only fields of the top level that hold
+// their own value give terms: no multi-field, nothing inside a nested
+// field, no wildcard values or names.
+//
+// A value of the event that is not a string (a number, a boolean, an
+// object) can still match a keyword term through its text form: a caller
+// that indexes by values must treat such a value as meeting every value
+// term of its field.
+func (p *Program) RequiredTerms() [][]Term {
+	if p.expr == nil {
+		return nil
+	}
+	return requiredOf(p.expr, p.schema)
+}
+
+func requiredOf(x ast.Expr, s Schema) [][]Term {
+	switch x := x.(type) {
+	case *ast.AndExpr:
+		var out [][]Term
+		for _, a := range x.Args {
+			out = append(out, requiredOf(a, s)...)
+		}
+		return out
+	case *ast.OrExpr:
+		var any []Term
+		for _, a := range x.Args {
+			conj := requiredOf(a, s)
+			if len(conj) == 0 {
+				return nil
+			}
+			any = mergeTerms(any, slices.MinFunc(conj, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+		}
+		return [][]Term{any}
+	case *ast.MatchExpr:
+		if x.Field.Kind == ast.Wildcard || !ownValue(s, x.Field.Value()) {
+			return nil
+		}
+		name := x.Field.Value()
+		var out [][]Term
+		for _, vs := range requiredValues(x.Value) {
+			if vs == nil || !exactKeyword(s, name) {
+				// any value: a leaf holds only on a value of its field
+				out = append(out, []Term{{Field: name}})
+				continue
+			}
+			out = append(out, []Term{{Field: name, Values: vs}})
+		}
+		return out
+	case *ast.RangeExpr:
+		if x.Field.Kind == ast.Wildcard || !ownValue(s, x.Field.Value()) {
+			return nil
+		}
+		return [][]Term{{{Field: x.Field.Value()}}}
+	}
+	return nil
+}
+
+// termsWeight ranks disjunctions: values over exists, fewer over more.
+func termsWeight(ts []Term) int {
+	w := 0
+	for _, t := range ts {
+		if t.Exists() {
+			w += 1000
+		}
+		w += len(t.Values)
+	}
+	return w
+}
+
+// mergeTerms adds the terms of b to a, one term a field: values are
+// united, and an exists term takes in any other.
+func mergeTerms(a, b []Term) []Term {
+	for _, t := range b {
+		i := slices.IndexFunc(a, func(u Term) bool { return u.Field == t.Field })
+		switch {
+		case i < 0:
+			a = append(a, t)
+		case a[i].Exists() || t.Exists():
+			a[i].Values = nil
+		default:
+			a[i].Values = union(a[i].Values, t.Values)
+		}
+	}
+	slices.SortFunc(a, func(x, y Term) int { return strings.Compare(x.Field, y.Field) })
+	return a
+}
+
+// ownValue reports whether a top-level field holds its own value (not a
+// multi-field, not inside or itself a nested field).
+func ownValue(s Schema, name string) bool {
+	return s.sourceField(name) == name && s.nestedPrefix(name) == "" && s.Lookup(name) != Nested
+}
+
+// exactKeyword reports whether the field's values match a literal by
+// exact string comparison.
+func exactKeyword(s Schema, name string) bool {
+	switch s[name] {
+	case Keyword, ConstantKeyword, Wildcard, Version:
+		return true
+	}
+	return false
+}
+
+// requiredValues returns the requirements field:v puts on the field, a
+// conjunction: each element a list of values one of which the field must
+// have, or nil for "any value".
+func requiredValues(v ast.Value) [][]string {
+	switch v := v.(type) {
+	case *ast.Literal:
+		switch {
+		case v.IsStar():
+			return [][]string{nil}
+		case v.Kind == ast.Wildcard || v.Kind == ast.Null:
+			return nil
+		}
+		return [][]string{{v.Value()}}
+	case *ast.OrValue:
+		var out []string
+		for _, a := range v.Args {
+			conj := requiredValues(a)
+			if len(conj) == 0 {
+				return nil
+			}
+			vs := slices.MinFunc(conj, func(a, b []string) int { return valuesWeight(a) - valuesWeight(b) })
+			if vs == nil {
+				return [][]string{nil}
+			}
+			out = union(out, vs)
+		}
+		return [][]string{out}
+	case *ast.AndValue:
+		var out [][]string
+		for _, a := range v.Args {
+			out = append(out, requiredValues(a)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func valuesWeight(vs []string) int {
+	if vs == nil {
+		return 1000
+	}
+	return len(vs)
+}
+
+// union returns the sorted distinct values of a and b.
+func union(a, b []string) []string {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

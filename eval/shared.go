@@ -1,0 +1,258 @@
+package eval
+
+import (
+	"unsafe"
+
+	"github.com/kqlrules/kqlrules/ast"
+)
+
+// FieldTable gives the programs compiled through it one [Path] per
+// distinct field name, so that a [Cache] resolves each field once per
+// event however many programs read it. Compile the programs of a rule set
+// with one table, then match them all on a Cache of that table.
+//
+// A FieldTable is not safe for concurrent compiling; the programs it
+// compiled, and any number of Caches, are safe to use from many
+// goroutines once compiling is done.
+type FieldTable struct {
+	byName map[string]*Path
+	paths  []*Path
+}
+
+// NewFieldTable returns an empty table.
+func NewFieldTable() *FieldTable { return &FieldTable{byName: map[string]*Path{}} }
+
+// Len returns the number of distinct fields in the table.
+func (t *FieldTable) Len() int { return len(t.paths) }
+
+// Path returns the table's path for the field name, adding it.
+func (t *FieldTable) Path(name string) *Path {
+	if p, ok := t.byName[name]; ok {
+		return p
+	}
+	p := NewPath(name)
+	p.table, p.slot = t, len(t.paths)
+	t.byName[name] = p
+	t.paths = append(t.paths, p)
+	return p
+}
+
+// Compile is [Compile] whose program reads its top-level fields through
+// the table's paths.
+func (t *FieldTable) Compile(x ast.Expr, opts ...Option) (*Program, error) {
+	p, err := Compile(x, opts...)
+	if err != nil {
+		return nil, err
+	}
+	t.adopt(p.root)
+	return p, nil
+}
+
+// adopt re-points the top-level paths of a freshly compiled tree to the
+// table's. Paths inside a nested query are relative to its elements and
+// stay their own; a node kind it does not know keeps its paths (it is
+// then only not cached).
+func (t *FieldTable) adopt(n node) {
+	switch n := n.(type) {
+	case *andNode:
+		for _, x := range n.xs {
+			t.adopt(x)
+		}
+	case *orNode:
+		for _, x := range n.xs {
+			t.adopt(x)
+		}
+	case *notNode:
+		t.adopt(n.x)
+	case *atLeastNode:
+		for _, x := range n.xs {
+			t.adopt(x)
+		}
+	case *leafNode:
+		n.path = t.Path(n.path.Name)
+		if n.source != nil {
+			n.source = t.Path(n.source.Name)
+		}
+	case *nestedNode:
+		n.path = t.Path(n.path.Name)
+	}
+}
+
+// Cache is an [Event] that wraps another and remembers, for the paths of
+// its [FieldTable], the values each field had: the first program that asks
+// for a field resolves it, the others read the list. For free text and
+// wildcard field names it lists the fields of the event once, too.
+//
+// Reuse one Cache per goroutine with Reset: once it has seen events as
+// large, it allocates nothing for events of [Map] (and map[string]any
+// below it), wildcard field names and free text included. A Cache is not
+// safe for concurrent use. The field names it passes to a FieldVisitor are
+// valid only until the next Reset.
+type Cache struct {
+	table *FieldTable
+	ev    Event
+	gen   uint32
+	slots []cacheSlot
+	col   collector
+
+	fieldsGen uint32 // gen when fields was filled
+	fields    []FieldValue
+	names     []byte // the text of nested field names, for fields
+	flat      flattener
+}
+
+type cacheSlot struct {
+	gen        uint32
+	start, end int32 // the values are col.vals[start:end]
+}
+
+type collector struct{ vals []any }
+
+func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false }
+
+// NewCache returns a Cache for the paths of t.
+func NewCache(t *FieldTable) *Cache {
+	return &Cache{table: t}
+}
+
+// Reset makes c read event e, forgetting the values of the last one.
+func (c *Cache) Reset(e Event) {
+	c.ev = e
+	c.gen++
+	if c.gen == 0 { // wrapped: forget every slot
+		clear(c.slots)
+		c.fieldsGen = 0
+		c.gen = 1
+	}
+	c.col.vals = c.col.vals[:0]
+	if n := len(c.table.paths); len(c.slots) < n {
+		c.slots = append(c.slots, make([]cacheSlot, n-len(c.slots))...)
+	}
+}
+
+// Event returns the event c reads.
+func (c *Cache) Event() Event { return c.ev }
+
+// Values implements [Event].
+func (c *Cache) Values(path *Path, v Visitor) bool {
+	if path.table != c.table || path.slot >= len(c.slots) {
+		return c.ev.Values(path, v)
+	}
+	s := &c.slots[path.slot]
+	if s.gen != c.gen {
+		s.gen = c.gen
+		s.start = int32(len(c.col.vals))
+		c.ev.Values(path, &c.col)
+		s.end = int32(len(c.col.vals))
+	}
+	for _, x := range c.col.vals[s.start:s.end] {
+		if v.Visit(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// Fields implements [Event].
+func (c *Cache) Fields(v FieldVisitor) bool {
+	if c.fieldsGen != c.gen {
+		c.fieldsGen = c.gen
+		c.fields, c.names = c.fields[:0], c.names[:0]
+		c.flat.c = c
+		if m, ok := mapOf(c.ev); ok {
+			c.flat.object(m, "")
+		} else {
+			c.ev.Fields(&c.flat)
+		}
+	}
+	for _, f := range c.fields {
+		if v.VisitField(f.Name, f.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+func mapOf(e Event) (map[string]any, bool) {
+	switch e := e.(type) {
+	case Map:
+		return e, true
+	case *Cache:
+		return mapOf(e.ev)
+	}
+	return nil, false
+}
+
+// flattener lists the leaf fields of an event into its Cache, as
+// Map.Fields passes them, without allocating per event: the names of
+// nested fields are built in one reused buffer.
+type flattener struct {
+	c    *Cache
+	leaf fieldOf
+}
+
+// VisitField collects the fields of an event that is not a Map.
+func (f *flattener) VisitField(name string, x any) bool {
+	f.c.fields = append(f.c.fields, FieldValue{Name: name, Value: x})
+	return false
+}
+
+func (f *flattener) object(m map[string]any, prefix string) {
+	for k, x := range m {
+		name := k
+		if prefix != "" {
+			name = f.join(prefix, k)
+		}
+		f.value(name, x)
+	}
+}
+
+// join returns prefix.k, backed by the Cache's name buffer. A grown
+// buffer leaves the names already made in the old one, which stays alive
+// as long as they do.
+func (f *flattener) join(prefix, k string) string {
+	c := f.c
+	if cap(c.names)-len(c.names) < len(prefix)+1+len(k) {
+		c.names = make([]byte, 0, 2*cap(c.names)+len(prefix)+1+len(k))
+	}
+	start := len(c.names)
+	c.names = append(c.names, prefix...)
+	c.names = append(c.names, '.')
+	c.names = append(c.names, k...)
+	b := c.names[start:]
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+func (f *flattener) value(name string, x any) {
+	switch x := x.(type) {
+	case nil:
+	case map[string]any:
+		f.object(x, name)
+	case Map:
+		f.object(x, name)
+	case []any:
+		for _, e := range x {
+			f.value(name, e)
+		}
+	case []map[string]any:
+		for _, e := range x {
+			f.object(e, name)
+		}
+	case Event:
+		x.Fields(prefixed{name, f})
+	default:
+		f.leaf = fieldOf{f, name}
+		visitValue(x, &f.leaf)
+	}
+}
+
+// fieldOf collects the values of one leaf field.
+type fieldOf struct {
+	f    *flattener
+	name string
+}
+
+func (o *fieldOf) Visit(x any) bool {
+	o.f.c.fields = append(o.f.c.fields, FieldValue{Name: o.name, Value: x})
+	return false
+}

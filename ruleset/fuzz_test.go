@@ -1,0 +1,80 @@
+package ruleset_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/kqlrules/kqlrules"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/ruleset"
+)
+
+// fuzzQueries are the rules of FuzzSet: index terms of every kind (values,
+// or across fields, exists, ranges, constant_keyword), with the same
+// fields under several rules, and rules with no term.
+var fuzzQueries = []string{
+	`event.category:process and process.name:(cmd.exe or powershell.exe)`,
+	`event.category:(network or network_traffic) and destination.port:21`,
+	`process.name:cmd.exe or event.action:start`,
+	`event.action:start and not process.name:cmd.exe`,
+	`source.ip:* or destination.ip:*`,
+	`destination.port >= 1024 and network.transport:tcp`,
+	`data_stream.dataset:okta.system and event.action:*`,
+	`not event.category:process`,
+	`file.hash.*:* or process.hash.*:*`,
+	`process.name:*.exe`,
+	`message:hello`,
+	`event.category:process and process.parent.name:(cmd.exe and explorer.exe)`,
+	`user.name:(root or admin) or (user.name:root and event.outcome:failure)`,
+	`event.code:4624 or event.code:"4625"`,
+}
+
+// FuzzSet: on any JSON event, the set matches exactly the rules whose own
+// programs match.
+func FuzzSet(f *testing.F) {
+	for _, s := range []string{
+		`{"event":{"category":"process"},"process":{"name":"cmd.exe"}}`,
+		`{"event.category":["network","x"],"destination.port":21,"source.ip":"10.0.0.1"}`,
+		`{"event.action":"start","process.name":"powershell.exe"}`,
+		`{"process":{"name":["a.exe",1,true]},"event":{"action":null}}`,
+		`{"destination.port":"2000","network.transport":"tcp"}`,
+		`{"data_stream":{"dataset":"okta.system"},"event.action":{"x":1}}`,
+		`{"file":{"hash":{"md5":"x"}},"message":"hello world"}`,
+		`{"user.name":"root","event.outcome":"failure","event.code":4625}`,
+		`{}`,
+	} {
+		f.Add(s)
+	}
+	var rs []*rules.Rule
+	var progs []*eval.Program
+	for i, q := range fuzzQueries {
+		p, err := kqlrules.Compile(q)
+		if err != nil {
+			f.Fatalf("%s: %v", q, err)
+		}
+		progs = append(progs, p)
+		rs = append(rs, &rules.Rule{Name: q, RuleID: string(rune('a' + i)), Query: q, Type: rules.TypeQuery})
+	}
+	set, err := ruleset.New(rs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		var ev map[string]any
+		if json.Unmarshal([]byte(doc), &ev) != nil || ev == nil {
+			return
+		}
+		got := set.MatchMap(ev, nil)
+		var want []int
+		for i, p := range progs {
+			if p.Match(ev) {
+				want = append(want, i)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: set %v, programs %v", doc, got, want)
+		}
+	})
+}
