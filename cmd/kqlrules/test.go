@@ -26,6 +26,7 @@ import (
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/regress"
 	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // testCmd is "kqlrules test".
@@ -146,7 +147,9 @@ func (c *testCmd) Run(e *env) error {
 			return fail(exitFailed, fileProblem("", err))
 		}
 		nEvents = n
-		replay(outs, evs, opts...)
+		if err := replay(outs, evs, opts...); err != nil {
+			return failf("test", "%v", err)
+		}
 		cur := baselineOf(outs)
 		if base != nil {
 			outs = attachDiffs(outs, regress.Compare(base, cur))
@@ -256,27 +259,22 @@ func loadOutcomes(files []string) []*outcome {
 	return outs
 }
 
-// skipReason says why a rule is not replayed, or "" when it is: rules in
-// KQL of the types and settings rules.Run replays (a trial run over no
-// events tells), except indicator match rules, whose threat index test
-// does not take. err is a rule Run refuses for another reason, such as a
-// query that does not compile.
+// skipReason says why a rule is not replayed, or "" when it is, as
+// rules.Replayable tells (other languages, types and settings rules.Run
+// does not replay, indicator match rules without their threat index). err
+// is a query that does not compile: the rule's error, not a skip.
 func skipReason(r *rules.Rule) (skip string, err error) {
-	switch {
-	case r.Language != "" && r.Language != rules.LanguageKuery:
-		return fmt.Sprintf("language %s is not replayed, only kuery", r.Language), nil
-	case r.Type == rules.TypeThreatMatch:
-		return "indicator match rules are not replayed: test takes no threat index", nil
-	}
-	_, err = rules.Run(r, rules.EventsOf())
-	if errors.Is(err, rules.ErrUnsupported) {
-		msg := err.Error()
-		if _, why, ok := strings.Cut(msg, rules.ErrUnsupported.Error()+": "); ok {
-			msg = why
+	if ok, why := rules.Replayable(r); !ok {
+		// a query that does not compile is the rule's error, not a reason
+		// to skip it
+		_, err := rules.Run(r, rules.EventsOf())
+		var pe *kql.Error
+		if err != nil && (errors.As(err, &pe) || eval.CompileErrors(err) != nil) {
+			return "", err
 		}
-		return msg, nil
+		return why, nil
 	}
-	return "", err
+	return "", nil
 }
 
 func fileExists(name string) bool {
@@ -316,21 +314,48 @@ func each(evs []item) iter.Seq2[events.Record, error] {
 	}
 }
 
-// replay runs each rule that can be replayed over the events and records
-// the alerted events. It loops rules.Run, one pass over the events a rule.
-func replay(outs []*outcome, evs []item, opts ...rules.RunOption) {
+// replay runs the rules that can be replayed over the events in one pass
+// (a ruleset.Set matches every query at once, a rules.Replay replays each
+// rule as rules.Run would) and records the alerted events.
+func replay(outs []*outcome, evs []item, opts ...rules.RunOption) error {
+	var rs []*rules.Rule
+	var of []*outcome
 	for _, o := range outs {
-		if o.rule == nil || o.skip != "" || o.err != nil {
-			continue
-		}
-		collect := rules.WithAlertFunc(func(a *rules.Alert) error {
-			o.alerts = append(o.alerts, regress.EventOf(a))
-			return nil
-		})
-		if _, err := rules.Run(o.rule, each(evs), append(slices.Clip(opts), collect)...); err != nil {
-			o.err, o.alerts = err, nil
+		if o.rule != nil && o.skip == "" && o.err == nil {
+			rs, of = append(rs, o.rule), append(of, o)
 		}
 	}
+	set, err := ruleset.New(rs)
+	if err != nil {
+		return err
+	}
+	rp, err := rules.NewReplay(rs, opts...)
+	if err != nil {
+		return err
+	}
+	var matched []int
+	for _, it := range evs {
+		if it.err != nil {
+			var ee *events.Error
+			errors.As(it.err, &ee) // readAllEvents keeps only *events.Error
+			rp.Reject(ee)
+			continue
+		}
+		matched = set.MatchMap(it.rec.Fields, matched[:0])
+		if err := rp.Add(it.rec, matched); err != nil {
+			return err
+		}
+	}
+	reps, err := rp.Finish()
+	if err != nil {
+		return err
+	}
+	for i, rep := range reps {
+		for _, a := range rep.Alerts {
+			of[i].alerts = append(of[i].alerts, regress.EventOf(a))
+		}
+	}
+	return nil
 }
 
 // runTestEvents replays the rule over its own test events, taking

@@ -104,7 +104,7 @@ func TestJUnitReport(t *testing.T) {
 		t.Errorf("SSH testcase: %+v", ssh)
 	}
 	eql := byName["EQL (r3)"]
-	if eql.ClassName != "rules/win" || eql.Skipped == nil || eql.Skipped.Message != "language eql is not replayed, only kuery" {
+	if eql.ClassName != "rules/win" || eql.Skipped == nil || eql.Skipped.Message != "language eql is not supported" {
 		t.Errorf("EQL testcase: %+v", eql)
 	}
 }
