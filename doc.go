@@ -43,6 +43,9 @@
 //     holds the whole ECS table.
 //   - [github.com/kqlrules/kqlrules/lint] checks queries and rule files as
 //     a rule author needs: syntax, fields, values, likely mistakes.
+//   - [github.com/kqlrules/kqlrules/regress] keeps regression baselines of
+//     a rules repository (each rule's alerted events), compares replays
+//     with them and writes JUnit XML.
 //
 // The command kqlrules (cmd/kqlrules) puts all of it on the command line;
 // examples/ftp runs Elastic's FTP rule, every version of it, over a bundled

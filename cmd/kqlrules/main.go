@@ -26,6 +26,7 @@ type cli struct {
 	Explain explainCmd `cmd:"" help:"Show why an event does or does not match."`
 	Diff    diffCmd    `cmd:"" help:"Tell a formatting edit from a real change, with witness events."`
 	DSL     dslCmd     `cmd:"" name:"dsl" help:"Print the Elasticsearch query Kibana builds for a query, or a rule's whole search."`
+	Test    testCmd    `cmd:"" help:"Replay a rules repository over events and compare each rule's alerts with a baseline."`
 }
 
 // env is what a subcommand reads and writes, so that tests can run the
