@@ -68,8 +68,8 @@ func (f *File) Where() string {
 // export (.ndjson, one rule a line; the export summary line is ignored),
 // or a directory. In a directory that has a rules/ subdirectory (the root
 // of a detection-rules checkout) it reads rules/ and rules_building_block/;
-// in any other directory every .toml, .json and .ndjson file below it, in
-// lexical order. A problem with one rule is that File's outcome; the error
+// in any other directory every .toml, .json and .ndjson file below it
+// (but a rule's test events, [TestEventsSuffix]), in lexical order. A problem with one rule is that File's outcome; the error
 // is for a path that cannot be read at all.
 func Load(paths ...string) ([]File, error) {
 	var out []File
@@ -113,7 +113,15 @@ func Load(paths ...string) ([]File, error) {
 	return out, nil
 }
 
+// TestEventsSuffix ends the name of a rule's own test events, beside the
+// rule file (rule.test.ndjson beside rule.toml, for kqlrules test): such
+// files hold events, not rules, and Load passes them over in directories.
+const TestEventsSuffix = ".test.ndjson"
+
 func ruleFile(path string) bool {
+	if strings.HasSuffix(strings.ToLower(path), TestEventsSuffix) {
+		return false
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".toml", ".json", ".ndjson":
 		return true

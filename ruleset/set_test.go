@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -232,4 +233,24 @@ func containsWildcardField(q string) bool {
 		}
 	}
 	return false
+}
+
+// TestLoadSkipsTestEvents: a rule's own test events (rule.test.ndjson,
+// for kqlrules test) are not read as a Kibana export of rules.
+func TestLoadSkipsTestEvents(t *testing.T) {
+	dir := t.TempDir()
+	rule := "[rule]\nname = \"r\"\nrule_id = \"r1\"\ntype = \"query\"\nlanguage = \"kuery\"\nquery = \"f:a\"\nrisk_score = 1\nseverity = \"low\"\ndescription = \"d\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "r.toml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "r"+ruleset.TestEventsSuffix), []byte(`{"f":"a","_expect":"alert"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := ruleset.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || filepath.Base(files[0].Path) != "r.toml" {
+		t.Errorf("loaded %+v, want r.toml alone", files)
+	}
 }

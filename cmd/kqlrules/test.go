@@ -41,7 +41,7 @@ type testCmd struct {
 
 // testSuffix names a rule's own test events: RULE.test.ndjson beside
 // RULE.toml.
-const testSuffix = ".test.ndjson"
+const testSuffix = ruleset.TestEventsSuffix
 
 // expectKey is the field of a test event that says what the rule must do
 // with it: "alert" or "none". It is removed before the event is replayed.
