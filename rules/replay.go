@@ -24,8 +24,6 @@ func Replayable(r *Rule) (ok bool, why string) {
 		return false, fmt.Sprintf("language %s is not supported", r.Language)
 	case r.Type == TypeEQL || r.Type == TypeESQL:
 		return false, fmt.Sprintf("language %s is not supported", r.Type)
-	case r.Type == TypeThreatMatch:
-		return false, "type threat_match needs indicator events (WithThreat)"
 	case strings.TrimSpace(r.Query) == "":
 		return false, "the rule has no query"
 	}

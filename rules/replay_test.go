@@ -28,7 +28,13 @@ func TestReplayable(t *testing.T) {
 		{q(func(r *rules.Rule) { r.Type, r.Language = rules.TypeESQL, rules.LanguageESQL }), "language esql is not supported"},
 		{q(func(r *rules.Rule) { r.Language = rules.LanguageLucene }), "language lucene is not supported"},
 		{q(func(r *rules.Rule) { r.Type, r.Query = rules.TypeMachineLearning, "" }), "machine_learning rules have no query"},
-		{q(func(r *rules.Rule) { r.Type = rules.TypeThreatMatch }), "type threat_match needs indicator events (WithThreat)"},
+		// an indicator match rule replays with whatever threat index it is
+		// given (WithThreat); with none it runs and warns, as Run does
+		{q(func(r *rules.Rule) {
+			r.Type = rules.TypeThreatMatch
+			r.ThreatMapping = []rules.ThreatMapping{{Entries: []rules.ThreatMappingEntry{{Field: "a", Value: "threat.indicator.a", Type: "mapping"}}}}
+		}), ""},
+		{q(func(r *rules.Rule) { r.Type = rules.TypeThreatMatch }), "threat_mapping: want at least one mapping"},
 		{q(func(r *rules.Rule) { r.Query = "  " }), "the rule has no query"},
 		{q(func(r *rules.Rule) { r.Type = rules.TypeThreshold }), "a threshold rule needs threshold settings"},
 	} {

@@ -72,13 +72,7 @@ func (c *matchCmd) Run(e *env) error {
 			return failf("match", "%v", err)
 		}
 	}
-	switch {
-	case matched > 0:
-		return nil
-	case bad > 0:
-		return &exitError{status: 2}
-	}
-	return &exitError{status: 1}
+	return matchStatus(matched, bad)
 }
 
 // matchSet is "kqlrules match --rules": which rules each event matches.
@@ -139,6 +133,12 @@ func (c *matchCmd) matchSet(e *env) error {
 			return failf("match", "%v", err)
 		}
 	}
+	return matchStatus(matched, bad)
+}
+
+// matchStatus is match's exit status: 0 when an event matched, else 2 when
+// a line could not be read (the answer may be missing), else 1.
+func matchStatus(matched, bad int) error {
 	switch {
 	case matched > 0:
 		return nil

@@ -60,7 +60,8 @@ func (c *runCmd) Run(e *env) error {
 			return failf("run", "--rule-version needs --rule (one rule)")
 		}
 		if len(c.Threat) > 0 {
-			return failf("run", "--threat needs --rule (one indicator match rule)")
+			// the threat index of every indicator match rule of the set
+			opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 		}
 		return c.runSet(e, opts)
 	}
