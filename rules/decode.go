@@ -188,7 +188,7 @@ func decodeJSON(name string, data []byte) (map[string]any, error) {
 }
 
 // normalize makes TOML and JSON values alike: integral JSON numbers become
-// int64, others float64; arrays of tables become []any.
+// int64, others float64; arrays of tables become []any; strings are copies.
 func normalize(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -215,6 +215,10 @@ func normalize(v any) any {
 			return f
 		}
 		return x.String()
+	case string:
+		// A TOML string is a slice of the document's text: a copy
+		// lets a kept rule free the text of its file.
+		return strings.Clone(x)
 	}
 	return v
 }

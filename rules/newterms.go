@@ -76,11 +76,11 @@ func newNewTermsExec(rn *runner) (executor, error) {
 }
 
 func (x *newTermsExec) observe(h *hit) {
-	combos := termCombinations(h.ev.Fields, x.fields)
-	if combos == nil {
+	h.terms = termCombinations(h.ev.Fields, x.fields)
+	if h.terms == nil {
 		x.rep.EventsMissingField++
 	}
-	for _, terms := range combos {
+	for _, terms := range h.terms {
 		k := strings.Join(terms, "\x00")
 		ts, ok := x.seen[k]
 		if !ok {
@@ -115,7 +115,7 @@ func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 		if h.t < from {
 			continue
 		}
-		for _, terms := range termCombinations(h.ev.Fields, x.fields) {
+		for _, terms := range h.terms {
 			k := strings.Join(terms, "\x00")
 			if done[k] {
 				continue

@@ -88,8 +88,14 @@ func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
 			return nil, err
 		}
 		r.runners = append(r.runners, rn)
-		if r.ref == nil {
+		switch {
+		case r.ref == nil:
 			r.ref = rn.search.Query()
+		case rn.plain():
+			// Add's caller matches a plain rule's query: its
+			// compiled program (one for each rule, as large as
+			// the caller's) is never run here, so it goes.
+			rn.search = &Search{}
 		}
 		key := strings.Join(rn.rep.Index, "\x00") + "\x01" + rule.TimestampOverride
 		g := byKey[key]

@@ -12,13 +12,21 @@ import (
 )
 
 // hit is a matching event waiting for the executions that can see it.
+// An executor reads what it needs of the event once, when it observes the
+// hit, and keeps ev.Fields only while an alert may still be built on the
+// event: a long window holds many hits, the decoded events are most of
+// their memory, and several rules may each hold the same events.
 type hit struct {
 	ev                        events.Record
 	t                         int64 // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
-	missing                   bool  // counted as missing a group_by field
-	groups                    []int // threat_match: the indicator mappings it matches, whatever the time
+	missing                   bool        // counted as missing a group_by field
+	groups                    []int       // threat_match: the indicator mappings it matches, whatever the time
+	terms                     [][]string  // threshold, new terms: the term combinations (termCombinations)
+	card                      []string    // threshold: the cardinality field's terms
+	suppress                  [][]*string // alert suppression: the group_by combinations (groupKeys)
+	noGroupField              bool        // alert suppression: a group_by field is missing
 }
 
 type runner struct {
@@ -391,6 +399,7 @@ func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 		case rn.alerted[h.key]:
 			ex.Duplicates++
 			h.dup = true
+			h.ev.Fields = nil // a duplicate never alerts
 		case ex.Alerts >= rn.rep.MaxSignals:
 			ex.Truncated++
 			h.trunc = true
@@ -398,7 +407,9 @@ func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 			ex.Alerts++
 			h.alerted = true
 			rn.alerted[h.key] = true
-			if err := rn.emit(rn.newAlert(h, ex.Time)); err != nil {
+			a := rn.newAlert(h, ex.Time)
+			h.ev.Fields = nil // alerted: no later execution builds on it
+			if err := rn.emit(a); err != nil {
 				return err
 			}
 		}

@@ -80,7 +80,18 @@ func newSuppressExec(rn *runner) *suppressExec {
 	return x
 }
 
-func (x *suppressExec) observe(*hit) {}
+// observe reads the hit's groups once.
+func (x *suppressExec) observe(h *hit) {
+	h.suppress, h.noGroupField = x.groupKeys(h.ev.Fields)
+}
+
+// settled drops the fields of an alerted hit that no later alert can be
+// built on: it has one group, and that group's alert counted it.
+func settled(h *hit) {
+	if len(h.suppress) <= 1 {
+		h.ev.Fields = nil
+	}
+}
 
 // heldAlerts holds the alerts of a suppression duration until no execution
 // can grow them, as Kibana's persistence wrapper
@@ -224,7 +235,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 	groups := map[string]*suppressGroup{}
 	var order []*suppressGroup
 	for _, h := range win {
-		combos, missing := x.groupKeys(h.ev.Fields)
+		combos, missing := h.suppress, h.noGroupField
 		if missing && !h.missing {
 			h.missing = true
 			x.rep.MissingFields++
@@ -262,6 +273,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			x.counted[g.key] = g.maxT
 			for _, h := range g.hits {
 				h.alerted = true
+				settled(h)
 			}
 			continue
 		}
@@ -287,6 +299,9 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 		for i, f := range x.s.GroupBy {
 			a.Suppression.Terms = append(a.Suppression.Terms, SuppressionTerm{Field: f, Value: g.terms[i]})
 		}
+		for _, h := range g.hits {
+			settled(h)
+		}
 		if x.duration == 0 {
 			if err := rn.emit(a); err != nil {
 				return err
@@ -308,6 +323,7 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 	case rn.alerted[h.key]:
 		ex.Duplicates++
 		h.dup = true
+		h.ev.Fields = nil // a duplicate never alerts
 	case ex.Alerts >= rn.rep.MaxSignals:
 		ex.Truncated++
 		h.trunc = true
@@ -315,7 +331,9 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 		ex.Alerts++
 		h.alerted, h.trunc = true, false
 		rn.alerted[h.key] = true
-		return rn.emit(rn.newAlert(h, ex.Time))
+		a := rn.newAlert(h, ex.Time)
+		h.ev.Fields = nil // alerted on its own: no group to build on it
+		return rn.emit(a)
 	}
 	return nil
 }

@@ -123,7 +123,15 @@ func newThresholdExec(rn *runner) (executor, error) {
 	return x, nil
 }
 
-func (x *thresholdExec) observe(*hit) {}
+// observe reads the hit's terms once; a threshold alert is a document of
+// the group's terms, not of an event, so the event's fields go.
+func (x *thresholdExec) observe(h *hit) {
+	h.terms = termCombinations(h.ev.Fields, x.fields)
+	if x.card != nil {
+		h.card = fieldTerms(h.ev.Fields, x.card)
+	}
+	h.ev.Fields = nil
+}
 
 func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
@@ -135,11 +143,10 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 	from := e - rn.lookBack
 	groups := map[string]*thresholdGroup{}
 	for _, h := range win {
-		combos := termCombinations(h.ev.Fields, x.fields)
-		if combos == nil {
+		if h.terms == nil {
 			x.rep.EventsMissingField++
 		}
-		for _, terms := range combos {
+		for _, terms := range h.terms {
 			key := strings.Join(terms, "\x00")
 			if m, ok := x.history[key]; ok && m.created >= from && h.t <= m.last {
 				x.rep.EventsInHistory++
@@ -156,7 +163,7 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 			g.hits = append(g.hits, h)
 			g.minT, g.maxT = min(g.minT, h.t), max(g.maxT, h.t)
 			if x.card != nil {
-				for _, v := range fieldTerms(h.ev.Fields, x.card) {
+				for _, v := range h.card {
 					g.cardinality[v] = true
 				}
 			}

