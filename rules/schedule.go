@@ -385,6 +385,31 @@ func (rn *runner) emit(a *Alert) error {
 }
 
 // queryExec is the query rule's executor: one alert per new matching event,
+// admit is what an execution does with a hit it found: counts it as a
+// duplicate (alerted already, by this rule's earlier executions or under
+// the same identity), leaves it out over max_signals, or admits it for an
+// alert (true), which the caller then builds. A duplicate's decoded event
+// is dropped: no alert will be built on it.
+func (rn *runner) admit(h *hit, ex *Execution) bool {
+	switch {
+	case h.alerted:
+		ex.Duplicates++
+	case rn.alerted[h.key]:
+		ex.Duplicates++
+		h.dup = true
+		h.ev.Fields = nil
+	case ex.Alerts >= rn.rep.MaxSignals:
+		ex.Truncated++
+		h.trunc = true
+	default:
+		ex.Alerts++
+		h.alerted, h.trunc = true, false
+		rn.alerted[h.key] = true
+		return true
+	}
+	return false
+}
+
 // its oldest new hits first, at most max_signals an execution.
 type queryExec struct{ rn *runner }
 
@@ -393,25 +418,13 @@ func (x queryExec) observe(*hit) {}
 func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
 	for _, h := range win {
-		switch {
-		case h.alerted:
-			ex.Duplicates++
-		case rn.alerted[h.key]:
-			ex.Duplicates++
-			h.dup = true
-			h.ev.Fields = nil // a duplicate never alerts
-		case ex.Alerts >= rn.rep.MaxSignals:
-			ex.Truncated++
-			h.trunc = true
-		default:
-			ex.Alerts++
-			h.alerted = true
-			rn.alerted[h.key] = true
-			a := rn.newAlert(h, ex.Time)
-			h.ev.Fields = nil // alerted: no later execution builds on it
-			if err := rn.emit(a); err != nil {
-				return err
-			}
+		if !rn.admit(h, ex) {
+			continue
+		}
+		a := rn.newAlert(h, ex.Time)
+		h.ev.Fields = nil // alerted: no later execution builds on it
+		if err := rn.emit(a); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -317,25 +317,12 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 // as a query rule does.
 func (x *suppressExec) single(h *hit, ex *Execution) error {
 	rn := x.rn
-	switch {
-	case h.alerted:
-		ex.Duplicates++
-	case rn.alerted[h.key]:
-		ex.Duplicates++
-		h.dup = true
-		h.ev.Fields = nil // a duplicate never alerts
-	case ex.Alerts >= rn.rep.MaxSignals:
-		ex.Truncated++
-		h.trunc = true
-	default:
-		ex.Alerts++
-		h.alerted, h.trunc = true, false
-		rn.alerted[h.key] = true
-		a := rn.newAlert(h, ex.Time)
-		h.ev.Fields = nil // alerted on its own: no group to build on it
-		return rn.emit(a)
+	if !rn.admit(h, ex) {
+		return nil
 	}
-	return nil
+	a := rn.newAlert(h, ex.Time)
+	h.ev.Fields = nil // alerted on its own: no group to build on it
+	return rn.emit(a)
 }
 
 func (x *suppressExec) findHeld(key string, e int64) *Alert {

@@ -139,24 +139,13 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 			}
 			continue
 		}
-		switch {
-		case h.alerted:
-			ex.Duplicates++
-		case rn.alerted[h.key]:
-			ex.Duplicates++
-			h.dup = true
-		case ex.Alerts >= rn.rep.MaxSignals:
-			ex.Truncated++
-			h.trunc = true
-		default:
-			ex.Alerts++
-			h.alerted = true
-			rn.alerted[h.key] = true
-			a := rn.newAlert(h, ex.Time)
-			a.Enrichments = tm.enrichments(h.ev.Fields, live)
-			if err := rn.emit(a); err != nil {
-				return err
-			}
+		if !rn.admit(h, ex) {
+			continue
+		}
+		a := rn.newAlert(h, ex.Time)
+		a.Enrichments = tm.enrichments(h.ev.Fields, live)
+		if err := rn.emit(a); err != nil {
+			return err
 		}
 	}
 	return nil
