@@ -388,18 +388,7 @@ func (q *MatchAll) MarshalJSON() ([]byte, error) { return []byte(`{"match_all":{
 
 // MarshalJSON writes the term query in its long form.
 func (q *Term) MarshalJSON() ([]byte, error) {
-	var w writer
-	w.open("term")
-	w.str(q.Field)
-	w.raw(`:{"value":`)
-	w.value(q.Value)
-	if q.CaseInsensitive != nil {
-		w.raw(`,"case_insensitive":`)
-		w.bool(*q.CaseInsensitive)
-	}
-	w.raw("}")
-	w.close()
-	return w.done()
+	return valueQuery("term", q.Field, func(w *writer) { w.value(q.Value) }, q.CaseInsensitive)
 }
 
 // MarshalJSON writes the terms query.
@@ -415,14 +404,20 @@ func (q *Terms) MarshalJSON() ([]byte, error) {
 
 // MarshalJSON writes the wildcard query.
 func (q *Wildcard) MarshalJSON() ([]byte, error) {
+	return valueQuery("wildcard", q.Field, func(w *writer) { w.str(q.Value) }, q.CaseInsensitive)
+}
+
+// valueQuery writes {kind:{field:{"value":...[,"case_insensitive":b]}}},
+// the long form of term and wildcard queries.
+func valueQuery(kind, field string, value func(*writer), caseInsensitive *bool) ([]byte, error) {
 	var w writer
-	w.open("wildcard")
-	w.str(q.Field)
+	w.open(kind)
+	w.str(field)
 	w.raw(`:{"value":`)
-	w.str(q.Value)
-	if q.CaseInsensitive != nil {
+	value(&w)
+	if caseInsensitive != nil {
 		w.raw(`,"case_insensitive":`)
-		w.bool(*q.CaseInsensitive)
+		w.bool(*caseInsensitive)
 	}
 	w.raw("}")
 	w.close()
