@@ -16,6 +16,7 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -23,15 +24,15 @@ import (
 type Option func(*config)
 
 type config struct {
-	schema     eval.Schema
+	schema     mapping.Schema
 	exhaustive int // largest number of combinations tried exhaustively
 	budget     int // most candidate events of a guided search
 	seed       int64
 }
 
 // Schema sets the field types used to compile both queries (default
-// eval.DefaultSchema).
-func Schema(s eval.Schema) Option { return func(c *config) { c.schema = s } }
+// every ECS field, [mapping.ECS], as eval.Compile's default).
+func Schema(s mapping.Schema) Option { return func(c *config) { c.schema = s } }
 
 // Budget bounds the search: up to exhaustive combinations are all
 // tried (default 100,000); beyond that, a guided search evaluates about
@@ -62,7 +63,7 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 		o(&cfg)
 	}
 	if cfg.schema == nil {
-		cfg.schema = eval.DefaultSchema()
+		cfg.schema = mapping.ECS()
 	}
 	if old == nil || new == nil {
 		return nil, fmt.Errorf("diff: nil query")

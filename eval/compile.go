@@ -10,14 +10,15 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
 	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Option configures [Compile].
 type Option func(*config)
 
 type config struct {
-	schema  Schema
-	mapping Mapping
+	schema  mapping.Schema
+	mapping mapping.Mapping
 	clock   func() time.Time
 	kibana  esdsl.Config
 }
@@ -43,14 +44,15 @@ func WithKibanaConfig(k esdsl.Config) Option {
 	return func(c *config) { c.kibana = k }
 }
 
-// WithSchema sets the field types. Without it, Compile uses
-// [DefaultMapping]. A nil or empty schema types every field from the query
-// literal and the event value. The fields get the mapping parameters of
-// the ECS templates ([ECSMapping]): ignore_above 1024 on keyword fields.
-func WithSchema(s Schema) Option {
+// WithSchema sets the field types. Without it (and without [WithMapping]),
+// Compile uses every ECS field ([mapping.ECS]). A nil or empty schema types
+// every field from the query literal and the event value. The fields get
+// the mapping parameters of the ECS templates ([mapping.ECSMapping]):
+// ignore_above 1024 on keyword fields.
+func WithSchema(s mapping.Schema) Option {
 	return func(c *config) {
 		if s == nil {
-			s = Schema{}
+			s = mapping.Schema{}
 		}
 		c.schema, c.mapping = s, nil
 	}
@@ -59,10 +61,10 @@ func WithSchema(s Schema) Option {
 // WithMapping sets the field types and their mapping parameters
 // (ignore_above, ignore_malformed, coerce, scaling_factor...), as
 // [ReadMapping] reads them from Elasticsearch.
-func WithMapping(m Mapping) Option {
+func WithMapping(m mapping.Mapping) Option {
 	return func(c *config) {
 		if m == nil {
-			m = Mapping{}
+			m = mapping.Mapping{}
 		}
 		c.schema, c.mapping = m.Schema(), m
 	}
@@ -186,7 +188,7 @@ func literalAt(x ast.Expr, pos ast.Pos) *ast.Literal {
 }
 
 type compiler struct {
-	schema  Schema
+	schema  mapping.Schema
 	mapping mapper
 	clock   func() time.Time
 	scope   string // the nested field the query is inside, "" at the top
@@ -201,8 +203,8 @@ type field struct {
 	path   *Path
 	source *Path // a multi-field's parent, whose value it indexes; or nil
 	full   string
-	typ    Type
-	fm     FieldMapping // typ and its mapping parameters
+	typ    mapping.Type
+	fm     fieldMapping // typ and its mapping parameters
 	// outside is the nested field this one lies in when the query is not
 	// inside it: Elasticsearch matches nothing then.
 	outside string
@@ -253,7 +255,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 	}
 	for _, l := range lits {
 		if l.IsStar() && c.patterns[l] == nil {
-			if f.typ == Nested {
+			if f.typ == mapping.Nested {
 				// The elements are documents of their own: the top-level
 				// document has no value of a nested field.
 				return noneMatcher{}
@@ -261,7 +263,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 			return existsMatcher{&f.fm}
 		}
 	}
-	switch fam := f.typ.family(); fam {
+	switch fam := familyOf(f.typ); fam {
 	case famKeyword:
 		var exact []string
 		var globs []*glob
@@ -314,7 +316,7 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 		}
 		return oneOrAny(ms)
 	case famOther:
-		if f.typ == GeoPoint {
+		if f.typ == mapping.GeoPoint {
 			c.errorf(lits[0], f.full, "a geo_point field can only be tested for existence (%s:*)", f.path.Name)
 		}
 		// An object or nested field has no value of its own to compare.
@@ -373,7 +375,7 @@ func (c *compiler) number(f *field, l *ast.Literal) (float64, bool) {
 		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", l.Value(), f.full, f.typ)
 		return 0, false
 	}
-	if lo, hi, ok := f.typ.IntRange(); ok && f.typ != UnsignedLong && (v < lo || v > hi) {
+	if lo, hi, ok := f.typ.IntRange(); ok && f.typ != mapping.UnsignedLong && (v < lo || v > hi) {
 		// (an unsigned_long term or bound out of range matches nothing,
 		// or everything, as UnsignedLongFieldMapper's parseTerm and
 		// parseLowerRangeTerm decide: not an error)
@@ -418,7 +420,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 	lo := op == ast.Gt || op == ast.Gte
 	b := bound{set: true, inclusive: op == ast.Gte || op == ast.Lte}
 	text := l.Value()
-	switch f.typ.family() {
+	switch familyOf(f.typ) {
 	case famInt, famFloat:
 		if _, ok := c.number(f, l); !ok {
 			return noneMatcher{}
@@ -444,7 +446,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		}
 		return dateRangeOf(d, op, c.clock)
 	case famKeyword:
-		if f.typ == Version {
+		if f.typ == mapping.Version {
 			return newVersionRange(text, lo, b)
 		}
 		m := stringRangeOf(text, lo, b)
@@ -470,7 +472,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		}
 		return m
 	case famOther:
-		if f.typ == GeoPoint {
+		if f.typ == mapping.GeoPoint {
 			c.errorf(l, f.full, "a range is not allowed on a geo_point field")
 		}
 		return noneMatcher{}
@@ -505,7 +507,7 @@ func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
 	}
 	d, err := parseDateMath(l.Value())
 	if err == nil {
-		d.nanos, d.f = f.typ == DateNanos, &f.fm
+		d.nanos, d.f = f.typ == mapping.DateNanos, &f.fm
 		err = d.nanosErr()
 	}
 	if err != nil {
@@ -601,7 +603,7 @@ func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
 	var fits []*ast.Literal
 	for _, l := range lits {
 		probe := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, patterns: c.patterns}
-		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}
+		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: fieldMapping{Type: typeOfFamily(fam)}}
 		probe.matcher(f, []*ast.Literal{l})
 		if len(probe.errs) == 0 {
 			fits = append(fits, l)
@@ -618,27 +620,27 @@ func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
 		}
 		return nil
 	}
-	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}, fits)
+	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: fieldMapping{Type: typeOfFamily(fam)}}, fits)
 }
 
-func typeOfFamily(f family) Type {
+func typeOfFamily(f family) mapping.Type {
 	switch f {
 	case famKeyword:
-		return Keyword
+		return mapping.Keyword
 	case famText:
-		return Text
+		return mapping.Text
 	case famInt:
-		return Long
+		return mapping.Long
 	case famFloat:
-		return Double
+		return mapping.Double
 	case famIP:
-		return IP
+		return mapping.IP
 	case famBool:
-		return Boolean
+		return mapping.Boolean
 	case famDate:
-		return Date
+		return mapping.Date
 	case famOther:
-		return Object
+		return mapping.Object
 	}
-	return Unknown
+	return mapping.Unknown
 }

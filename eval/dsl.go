@@ -8,6 +8,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // ErrUnsupported is wrapped by the [*CompileError] of a query kind or
@@ -66,7 +67,7 @@ func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Pro
 
 func newCompiler(opts []Option) *compiler {
 	cfg := newConfig(opts)
-	var m mapper = cfg.mapping
+	var m mapper = fullMapping(cfg.mapping)
 	if cfg.mapping == nil {
 		m = ecsSchema(cfg.schema)
 	}
@@ -178,10 +179,10 @@ func (c *compiler) fieldOf(full string) *field {
 	}
 	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.lookup(full)}
 	f.fm.Type = f.typ
-	if src := c.schema.sourceField(full); src != full {
-		f.source = NewPath(name[:len(name)-(len(full)-len(src))])
+	if parent := c.schema.MultiFieldParent(full); parent != "" {
+		f.source = NewPath(name[:len(name)-(len(full)-len(parent))])
 	}
-	if np := c.schema.nestedPrefix(full); np != "" && len(np) > len(c.scope) {
+	if np := c.schema.NestedPath(full); np != "" && len(np) > len(c.scope) {
 		f.outside = np
 	}
 	return f
@@ -416,7 +417,7 @@ func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *
 		return nil
 	}
 	f := c.fieldOf(name)
-	if f.typ.family() != famText || f.outside != "" {
+	if familyOf(f.typ) != famText || f.outside != "" {
 		return nil
 	}
 	m := &textMatcher{}
@@ -747,11 +748,11 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 			continue
 		}
 		l := src
-		if l == nil || len(q.Bounds) > 1 && f.typ.family() != famDate {
+		if l == nil || len(q.Bounds) > 1 && familyOf(f.typ) != famDate {
 			p, e := posOf(q)
 			l = valueLit(b.Value, p, e)
 		}
-		if f.typ.family() == famDate {
+		if familyOf(f.typ) == famDate {
 			if op == ast.Gt || op == ast.Gte {
 				lo, loOp = l, op
 			} else {
@@ -761,7 +762,7 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 		}
 		ms = append(ms, c.rangeMatcher(f, op, l))
 	}
-	if f.typ.family() == famDate {
+	if familyOf(f.typ) == famDate {
 		var dlo, dhi *dateMath
 		var ok = true
 		if lo != nil {
@@ -815,7 +816,7 @@ func (c *compiler) nestedQuery(q *esdsl.Nested) node {
 	if x, ok := q.Source().(*ast.NestedExpr); ok {
 		lbl = ast.Print(x)
 	}
-	if f.typ != Nested && f.typ != Unknown {
+	if f.typ != mapping.Nested && f.typ != mapping.Unknown {
 		if q.IgnoreUnmapped != nil && *q.IgnoreUnmapped {
 			return &constNode{label: lbl, note: q.Path + " is not a nested field (ignore_unmapped)"}
 		}
@@ -872,7 +873,7 @@ func (n *atLeastNode) explain(e Event) *Trace {
 // true on a keyword-like field: values compare with Unicode case folding
 // (AutomatonQueries.toCaseInsensitiveString). It allocates in Match.
 func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Visitor {
-	if f.typ.family() != famKeyword && f.typ != Unknown {
+	if familyOf(f.typ) != famKeyword && f.typ != mapping.Unknown {
 		return m
 	}
 	ci := &foldMatcher{}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Program is a compiled query. It is immutable: Match, MatchEvent and
@@ -15,7 +16,7 @@ type Program struct {
 	root    node
 	expr    ast.Expr    // nil when compiled from the DSL
 	dsl     esdsl.Query // the query compiled
-	schema  Schema
+	schema  mapping.Schema
 	mapping mapper
 }
 
@@ -316,7 +317,7 @@ func (n *nestedNode) explain(e Event) *Trace {
 // type.
 type anyFieldNode struct {
 	names  []*glob // nil: every field
-	schema Schema
+	schema mapping.Schema
 	byFam  [famOther + 1]Visitor // nil where the literal cannot apply
 	label  string
 }
@@ -328,7 +329,7 @@ func (n *anyFieldNode) VisitField(name string, x any) bool {
 	if n.names != nil && !matchAny(n.names, name) {
 		return false
 	}
-	m := n.byFam[n.schema.Lookup(name).family()]
+	m := n.byFam[familyOf(n.schema.Lookup(name))]
 	return m != nil && m.Visit(x)
 }
 

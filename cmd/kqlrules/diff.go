@@ -16,6 +16,7 @@ import (
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -49,7 +50,7 @@ func (c *diffCmd) Run(e *env) error {
 		return err
 	}
 	if s == nil {
-		s = eval.DefaultSchema()
+		s = mapping.ECS()
 	}
 	switch {
 	case c.Rev != "":
@@ -112,7 +113,7 @@ func (c *diffCmd) Run(e *env) error {
 
 // compareQueries prints the verdict on two queries (and, with --events,
 // their counts) and reports whether the meaning changed.
-func (c *diffCmd) compareQueries(e *env, s eval.Schema, oldQ, newQ querySrc, oldName, newName string) (bool, error) {
+func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, oldName, newName string) (bool, error) {
 	xo, err := oldQ.parse(exitFailed)
 	if err != nil {
 		return false, err
@@ -172,7 +173,7 @@ func (c *diffCmd) compareQueries(e *env, s eval.Schema, oldQ, newQ querySrc, old
 
 // revisions compares rule files between git revisions, or a revision and
 // the working tree.
-func (c *diffCmd) revisions(e *env, s eval.Schema) error {
+func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 	oldRev, newRev := c.Rev, ""
 	if a, b, ok := strings.Cut(c.Rev, "..."); ok {
 		base, err := git("merge-base", revOrHead(a), revOrHead(b))
@@ -326,7 +327,7 @@ func isRule(s ruleSide) bool {
 // the meaning changed: the query's (KQL: with a verdict and witnesses;
 // other languages: as text), the index patterns and the settings that
 // decide what the rule alerts on.
-func (c *diffCmd) compareRules(e *env, s eval.Schema, old, new ruleSide) (bool, error) {
+func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (bool, error) {
 	w := e.stdout
 	switch {
 	case old.rule == nil && new.rule == nil:
@@ -489,7 +490,7 @@ func showSetting(v any) string {
 }
 
 // replay runs both queries over the --events files.
-func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, xo, xn ast.Expr, s eval.Schema, oldName, newName string) error {
+func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, xo, xn ast.Expr, s mapping.Schema, oldName, newName string) error {
 	po, err := eval.Compile(xo, eval.WithSchema(s))
 	if err != nil {
 		return fail(exitFailed, oldQ.problems(err)...)
