@@ -12,6 +12,7 @@ package diff
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
@@ -33,6 +34,10 @@ type config struct {
 // Schema sets the field types used to compile both queries (default
 // every ECS field, [mapping.ECS], as eval.Compile's default).
 func Schema(s mapping.Schema) Option { return func(c *config) { c.schema = s } }
+
+// ecs is the default schema, [mapping.ECS], copied once: Queries only
+// reads it.
+var ecs = sync.OnceValue(mapping.ECS)
 
 // Budget bounds the search: up to exhaustive combinations are all
 // tried (default 100,000); beyond that, a guided search evaluates about
@@ -63,7 +68,7 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 		o(&cfg)
 	}
 	if cfg.schema == nil {
-		cfg.schema = mapping.ECS()
+		cfg.schema = ecs()
 	}
 	if old == nil || new == nil {
 		return nil, fmt.Errorf("diff: nil query")
