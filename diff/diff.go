@@ -1,8 +1,9 @@
 // Package diff tells what an edit of a KQL query changes: whether the new
 // query matches the same events as the old one, fewer, more, or some of
 // each, with minimal witness events that one matches and the other does
-// not ([Queries], [Versions] for two versions of a rule), and how the two
-// fare on real events ([Events]).
+// not ([Queries]), and how the two fare on real events ([Events]). For a
+// rule, [Rules] adds what else decides what it alerts on: its index
+// patterns and settings ([Versions] for two versions of a rule's history).
 //
 // The search is built from the literals the queries mention
 // (candidates.go), tries every combination of them or, when there are too
@@ -16,9 +17,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
-	"github.com/kqlrules/kqlrules/rules"
 )
 
 // Option changes how [Queries] searches.
@@ -109,29 +108,4 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 		res.Verdict = VerdictEquivalent
 	}
 	return res, nil
-}
-
-// Versions compares the queries of two versions of r's history (see
-// History.QueryAt), parsed with kql.Parse.
-func Versions(r *rules.Rule, from, to int, opts ...Option) (*Result, error) {
-	parse := func(n int) (ast.Expr, error) {
-		q, err := r.History.QueryAt(n)
-		if err != nil {
-			return nil, err
-		}
-		x, err := kql.Parse(q)
-		if err != nil {
-			return nil, fmt.Errorf("version %d: %w", n, err)
-		}
-		return x, nil
-	}
-	a, err := parse(from)
-	if err != nil {
-		return nil, err
-	}
-	b, err := parse(to)
-	if err != nil {
-		return nil, err
-	}
-	return Queries(a, b, opts...)
 }

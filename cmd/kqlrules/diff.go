@@ -8,11 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"reflect"
-	"slices"
 	"strings"
 
-	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
@@ -126,6 +123,15 @@ func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, 
 	if err != nil {
 		return false, failf("diff", "%v", err)
 	}
+	if err := c.printQueries(e, s, d, oldQ, newQ, oldName, newName); err != nil {
+		return false, err
+	}
+	return d.Verdict != diff.VerdictFormatting && d.Verdict != diff.VerdictEquivalent, nil
+}
+
+// printQueries prints the verdict on two queries and, with --events,
+// runs both over the events.
+func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, newQ querySrc, oldName, newName string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
 	switch d.Verdict {
@@ -164,11 +170,9 @@ func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, 
 		fmt.Fprintf(w, "searched %d candidate events (%s)\n", d.Searched, mode)
 	}
 	if len(c.Events) > 0 {
-		if err := c.replay(e, oldQ, newQ, xo, xn, s, oldName, newName); err != nil {
-			return false, err
-		}
+		return c.replay(e, oldQ, newQ, s, oldName, newName)
 	}
-	return d.Verdict != diff.VerdictFormatting && d.Verdict != diff.VerdictEquivalent, nil
+	return nil
 }
 
 // revisions compares rule files between git revisions, or a revision and
@@ -323,181 +327,66 @@ func isRule(s ruleSide) bool {
 	return ok || s.rule.Source.Format == ""
 }
 
-// compareRules prints what changed between two rules and reports whether
-// the meaning changed: the query's (KQL: with a verdict and witnesses;
-// other languages: as text), the index patterns and the settings that
-// decide what the rule alerts on.
+// compareRules prints what changed between two rules ([diff.Rules]) and
+// reports whether the meaning changed: the query's (KQL: with a verdict
+// and witnesses; other languages: as text), the index patterns and the
+// settings that decide what the rule alerts on.
 func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (bool, error) {
 	w := e.stdout
-	switch {
-	case old.rule == nil && new.rule == nil:
+	if old.rule == nil && new.rule == nil {
 		fmt.Fprintf(w, "%s: no such file on either side\n", new.name)
 		return false, nil
-	case old.rule == nil:
+	}
+	d, err := diff.Rules(old.rule, new.rule, diff.Schema(s))
+	var qe *diff.QueryError
+	switch {
+	case errors.As(err, &qe) && qe.Old:
+		return false, fail(exitFailed, old.q.problems(qe.Err)...)
+	case errors.As(err, &qe):
+		return false, fail(exitFailed, new.q.problems(qe.Err)...)
+	case err != nil:
+		return false, failf("diff", "%v", err)
+	}
+	switch {
+	case d.Added:
 		fmt.Fprintf(w, "rule added: %s\n", new.name)
 		return true, nil
-	case new.rule == nil:
+	case d.Removed:
 		fmt.Fprintf(w, "rule removed: %s\n", old.name)
 		return true, nil
 	}
-	changed := false
-	ro, rn := old.rule, new.rule
-	isKQL := func(r *rules.Rule) bool {
-		return r.Language == rules.LanguageKuery || r.Language == "" && r.Query != ""
+	lang := new.rule.Language
+	switch d.Query.Text {
+	case diff.TextUnchanged:
+		fmt.Fprintf(w, "query (%s): unchanged\n", lang)
+	case diff.TextWhiteSpace:
+		fmt.Fprintf(w, "query (%s): white space only\n", lang)
+	case diff.TextChanged:
+		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", lang)
 	}
-	kuery := isKQL(ro) && isKQL(rn)
-	switch {
-	case ro.Query == "" && rn.Query == "":
-	case kuery && ro.Type != rules.TypeMachineLearning:
-		ch, err := c.compareQueries(e, s, old.q, new.q, "old", "new")
-		if err != nil {
+	if d.Query.Result != nil {
+		if err := c.printQueries(e, s, d.Query.Result, old.q, new.q, "old", "new"); err != nil {
 			return false, err
 		}
-		changed = ch
-	case ro.Query == rn.Query:
-		fmt.Fprintf(w, "query (%s): unchanged\n", rn.Language)
-	case strings.Join(strings.Fields(ro.Query), " ") == strings.Join(strings.Fields(rn.Query), " "):
-		fmt.Fprintf(w, "query (%s): white space only\n", rn.Language)
-	default:
-		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", rn.Language)
-		changed = true
 	}
-	if idx := indexChange(ro.Index, rn.Index); idx != "" {
-		fmt.Fprintln(w, idx)
-		changed = true
+	if d.Index != nil {
+		fmt.Fprintln(w, d.Index)
 	}
-	for _, st := range settingChanges(ro, rn) {
+	for _, st := range d.Settings {
 		fmt.Fprintln(w, st)
-		changed = true
 	}
-	return changed, nil
-}
-
-// indexChange describes a change of index patterns, as sets: patterns
-// added put more events in scope (wider), patterns dropped fewer.
-func indexChange(old, new []string) string {
-	var added, removed []string
-	for _, p := range new {
-		if !slices.Contains(old, p) {
-			added = append(added, p)
-		}
-	}
-	for _, p := range old {
-		if !slices.Contains(new, p) {
-			removed = append(removed, p)
-		}
-	}
-	verdict := ""
-	switch {
-	case len(added) > 0 && len(removed) > 0:
-		verdict = "both"
-	case len(added) > 0:
-		verdict = "wider"
-	case len(removed) > 0:
-		verdict = "narrower"
-	default:
-		return ""
-	}
-	var parts []string
-	for _, p := range added {
-		parts = append(parts, "+"+p)
-	}
-	for _, p := range removed {
-		parts = append(parts, "-"+p)
-	}
-	return fmt.Sprintf("index: %s (%s)", verdict, strings.Join(parts, " "))
-}
-
-// ruleSettings are the keys, besides the query and the index patterns,
-// that decide what a rule alerts on: Kibana's names.
-var ruleSettings = []string{
-	"type", "language", "from", "interval", "max_signals", "timestamp_override",
-	"filters", "threshold", "new_terms", "history_window_start",
-	"threat_query", "threat_index", "threat_mapping", "threat_filters", "threat_language", "threat_indicator_path",
-	"alert_suppression", "anomaly_threshold", "machine_learning_job_id", "data_view_id",
-}
-
-// settingChanges lists the settings that differ, as "key: OLD → NEW".
-func settingChanges(old, new *rules.Rule) []string {
-	get := func(r *rules.Rule, key string) any {
-		switch key {
-		case "type":
-			return string(r.Type)
-		case "language":
-			return string(r.Language)
-		case "from":
-			return r.From
-		case "interval":
-			return r.Interval.String()
-		case "max_signals":
-			return r.MaxSignals
-		case "timestamp_override":
-			return r.TimestampOverride
-		case "filters":
-			return orNone(len(r.Filters) > 0, r.Filters)
-		case "threshold":
-			return orNone(r.Threshold != nil, r.Threshold)
-		case "new_terms":
-			return orNone(len(r.NewTermsFields) > 0, r.NewTermsFields)
-		case "history_window_start":
-			return r.HistoryWindowStart
-		case "threat_query":
-			return r.ThreatQuery
-		case "threat_index":
-			return orNone(len(r.ThreatIndex) > 0, r.ThreatIndex)
-		case "threat_mapping":
-			return orNone(len(r.ThreatMapping) > 0, r.ThreatMapping)
-		case "threat_filters":
-			return orNone(len(r.ThreatFilters) > 0, r.ThreatFilters)
-		case "threat_language":
-			return string(r.ThreatLanguage)
-		case "threat_indicator_path":
-			return r.ThreatIndicatorPath
-		case "alert_suppression":
-			return orNone(r.AlertSuppression != nil, r.AlertSuppression)
-		}
-		return r.Extra[key]
-	}
-	var out []string
-	for _, k := range ruleSettings {
-		a, b := get(old, k), get(new, k)
-		if reflect.DeepEqual(a, b) {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s: %s → %s", k, showSetting(a), showSetting(b)))
-	}
-	return out
-}
-
-// orNone returns v when the setting is given, else nil (absent).
-func orNone(given bool, v any) any {
-	if !given {
-		return nil
-	}
-	return v
-}
-
-// showSetting writes a setting's value as JSON; "(none)" when absent.
-func showSetting(v any) string {
-	if v == nil || v == "" {
-		return "(none)"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return d.Changed(), nil
 }
 
 // replay runs both queries over the --events files.
-func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, xo, xn ast.Expr, s mapping.Schema, oldName, newName string) error {
-	po, err := eval.Compile(xo, eval.WithSchema(s))
+func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, s mapping.Schema, oldName, newName string) error {
+	po, err := oldQ.compile(eval.WithSchema(s))
 	if err != nil {
-		return fail(exitFailed, oldQ.problems(err)...)
+		return err
 	}
-	pn, err := eval.Compile(xn, eval.WithSchema(s))
+	pn, err := newQ.compile(eval.WithSchema(s))
 	if err != nil {
-		return fail(exitFailed, newQ.problems(err)...)
+		return err
 	}
 	var total, om, nm, bad int
 	var added, removed []events.Record
