@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/diff"
@@ -24,7 +25,7 @@ type diffCmd struct {
 	Rule   string   `help:"Compare two versions of this rule file's [[history]] (--from, --to)." placeholder:"FILE"`
 	From   int      `help:"With --rule, the old version." placeholder:"N"`
 	To     int      `help:"With --rule, the new version." placeholder:"M"`
-	Rev    string   `help:"Compare each FILE at git revision REV with the working tree; A..B compares revision A with B, A...B the merge base of A and B with B. Without FILE, every .toml rule file that changed between them (git diff --name-only)." placeholder:"REV"`
+	Rev    string   `help:"Compare each FILE at git revision REV with the working tree; A..B compares revision A with B, A...B the merge base of A and B with B. Without FILE, every .toml rule file under the current folder that changed between them; a rule moved to another file (the same rule_id) is paired with its old file." placeholder:"REV"`
 	Schema string   `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
 	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
@@ -178,9 +179,16 @@ func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, n
 // revisions compares rule files between git revisions, or a revision and
 // the working tree.
 func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
+	prefix, err := gitPrefix()
+	if err != nil {
+		return err
+	}
 	oldRev, newRev := c.Rev, ""
 	if a, b, ok := strings.Cut(c.Rev, "..."); ok {
-		base, err := git("merge-base", revOrHead(a), revOrHead(b))
+		if err := checkRevs(a, b); err != nil {
+			return err
+		}
+		base, err := git("merge-base", "--end-of-options", revOrHead(a), revOrHead(b))
 		if err != nil {
 			return err
 		}
@@ -188,30 +196,31 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 	} else if a, b, ok := strings.Cut(c.Rev, ".."); ok {
 		oldRev, newRev = revOrHead(a), revOrHead(b)
 	}
-	files := c.Files
-	auto := len(files) == 0
-	if auto {
-		args := []string{"diff", "--name-only", "--relative", oldRev}
-		if newRev != "" {
-			args = append(args, newRev)
-		}
-		out, err := git(args...)
-		if err != nil {
-			return err
-		}
-		for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if strings.HasSuffix(strings.ToLower(f), ".toml") {
-				files = append(files, f)
-			}
-		}
+	if err := checkRevs(oldRev, newRev); err != nil {
+		return err
 	}
 	newLabel := newRev
 	if newLabel == "" {
 		newLabel = "the working tree"
 	}
+	files := c.Files
+	auto := len(files) == 0
+	var moved map[string]string // new path → old path, for rule files moved
+	if auto {
+		if prefix != "" {
+			fmt.Fprintf(e.stdout, "comparing the rule files under %s only (the current folder; run from the top of the repository to compare all)\n", prefix)
+		}
+		if files, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
+			return err
+		}
+	}
 	changed := 0
 	for i, f := range files {
-		old, err := readSide(oldRev+":"+f, oldRev, f)
+		oldPath := f
+		if from, ok := moved[f]; ok {
+			oldPath = from
+		}
+		old, err := readSide(oldRev+":"+oldPath, oldRev, oldPath)
 		if err != nil {
 			return err
 		}
@@ -230,6 +239,9 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 			fmt.Fprintln(e.stdout)
 		}
 		fmt.Fprintf(e.stdout, "== %s (%s against %s)\n", f, newLabel, oldRev)
+		if oldPath != f {
+			fmt.Fprintf(e.stdout, "rule moved: %s → %s\n", old.name, new.name)
+		}
 		ch, err := c.compareRules(e, s, old, new)
 		if err != nil {
 			return err
@@ -247,6 +259,100 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 		return &exitError{status: exitFindings}
 	}
 	return nil
+}
+
+// checkRevs refuses revisions that git would read as options
+// ("--output=FILE" makes git diff write a file).
+func checkRevs(revs ...string) error {
+	for _, r := range revs {
+		if strings.HasPrefix(r, "-") {
+			return failf("diff", "%s: a revision cannot begin with -", r)
+		}
+	}
+	return nil
+}
+
+// gitPrefix returns the current folder's path inside the git work tree
+// ("" at its top, else ending in /). Outside a repository it is the error
+// "not inside a git repository".
+func gitPrefix() (string, error) {
+	cmd := exec.Command("git", "rev-parse", "--show-prefix")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if strings.Contains(stderr.String(), "not a git repository") {
+			return "", failf("diff", "not inside a git repository")
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", failf("diff", "git rev-parse --show-prefix: %s", msg)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// changedRuleFiles lists the .toml files under the current folder that
+// differ between oldRev and newRev (the working tree when ""), sorted.
+// Renames are not left to git's similarity guess: a file deleted and a
+// file added that hold the same rule_id are one rule moved, listed under
+// its new path, with its old path in moved.
+func changedRuleFiles(oldRev, newRev string) (files []string, moved map[string]string, err error) {
+	args := []string{"diff", "--name-status", "--no-renames", "--relative", "--end-of-options", oldRev}
+	if newRev != "" {
+		args = append(args, newRev)
+	}
+	out, err := git(append(args, "--")...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var added, deleted []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		status, f, ok := strings.Cut(line, "\t")
+		if !ok || !strings.HasSuffix(strings.ToLower(f), ".toml") {
+			continue
+		}
+		switch status {
+		case "A":
+			added = append(added, f)
+		case "D":
+			deleted = append(deleted, f)
+		default:
+			files = append(files, f)
+		}
+	}
+	byID := map[string][]string{} // rule_id → deleted files holding it
+	for _, f := range deleted {
+		if id := ruleIDAt(oldRev, f); id != "" {
+			byID[id] = append(byID[id], f)
+		}
+	}
+	moved = map[string]string{}
+	gone := map[string]bool{}
+	for _, f := range added {
+		files = append(files, f)
+		if from := byID[ruleIDAt(newRev, f)]; len(from) == 1 && !gone[from[0]] {
+			moved[f], gone[from[0]] = from[0], true
+		}
+	}
+	for _, f := range deleted {
+		if !gone[f] {
+			files = append(files, f)
+		}
+	}
+	slices.Sort(files)
+	return files, moved, nil
+}
+
+// ruleIDAt returns the rule_id of the rule file at path in rev (the
+// working tree when ""), or "" when it has none or cannot be read.
+func ruleIDAt(rev, path string) string {
+	side, err := readSide(path, rev, path)
+	if err != nil || side.rule == nil || !isRule(side) {
+		return ""
+	}
+	return side.rule.RuleID
 }
 
 // revOrHead returns rev, or HEAD when it is empty ("A.." means A..HEAD).
@@ -290,13 +396,13 @@ func readSide(name, rev, path string) (ruleSide, error) {
 		}
 	} else {
 		// "git cat-file -e" tells a missing file from a failing git.
-		if exec.Command("git", "cat-file", "-e", rev+":./"+path).Run() != nil {
-			if _, err := git("rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
+		if exec.Command("git", "cat-file", "-e", "--end-of-options", rev+":./"+path).Run() != nil {
+			if _, err := git("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}"); err != nil {
 				return ruleSide{}, failf("diff", "%s: not a git revision", rev)
 			}
 			return ruleSide{name: name}, nil
 		}
-		if data, err = git("show", rev+":./"+path); err != nil {
+		if data, err = git("show", "--end-of-options", rev+":./"+path); err != nil {
 			return ruleSide{}, err
 		}
 	}
