@@ -179,11 +179,17 @@ type dslResult struct {
 // dslJSONL answers each line {"query", "fields", "config"} with one line.
 func dslJSONL(r io.Reader, w io.Writer, dv *mapping.DataView) error {
 	return eachJSONLine(r, w, func(n int, line string) any {
+		// A config leaves out what Kibana defaults: allowLeadingWildcards
+		// is true unless given (grammar.peggy: allowLeadingWildcards =
+		// true). A "fields" of null (json.RawMessage keeps the literal,
+		// where a pointer would be set to nil) is no data view at all, as
+		// toElasticsearchQuery without an index pattern.
 		var in struct {
-			Query  *string          `json:"query"`
-			Fields *json.RawMessage `json:"fields"`
-			Config esdsl.Config     `json:"config"`
+			Query  *string         `json:"query"`
+			Fields json.RawMessage `json:"fields"`
+			Config esdsl.Config    `json:"config"`
 		}
+		in.Config.AllowLeadingWildcards = true
 		fail := func(format string, args ...any) any {
 			return dslResult{Error: &dslError{Message: fmt.Sprintf(format, args...)}}
 		}
@@ -199,9 +205,9 @@ func dslJSONL(r io.Reader, w io.Writer, dv *mapping.DataView) error {
 		lineDV := dv
 		if in.Fields != nil {
 			lineDV = nil
-			if s := strings.TrimSpace(string(*in.Fields)); s != "null" {
+			if s := strings.TrimSpace(string(in.Fields)); s != "null" {
 				var fields []mapping.Field
-				if err := json.Unmarshal(*in.Fields, &fields); err != nil {
+				if err := json.Unmarshal(in.Fields, &fields); err != nil {
 					return fail("input line %d: \"fields\": want an array of Kibana fields or null: %v", n, err)
 				}
 				lineDV = &mapping.DataView{Fields: fields}
