@@ -46,7 +46,7 @@ func TestECSNested(t *testing.T) {
 // TestDefaultIsECS: Compile without options types fields as the built-in
 // ECS table does, with the ECS templates' ignore_above.
 func TestDefaultIsECS(t *testing.T) {
-	c := newCompiler(nil)
+	c := newCompiler(newConfig(nil))
 	for name, typ := range mapping.ECS() {
 		if got := c.schema.Lookup(name); got != typ {
 			t.Errorf("%s: %v by default, %v in ECS", name, got, typ)
