@@ -232,15 +232,30 @@ func (c *compiler) nullError(v value, field string) bool {
 	return true
 }
 
-// matcher compiles values joined by "or" on one field into one matcher.
-func (c *compiler) matcher(f *field, vals []value) Visitor {
-	kept := vals[:0:0]
+// dropNulls reports each null of vals (nullError, about field) and
+// returns the others: vals itself when it holds none.
+func (c *compiler) dropNulls(vals []value, field string) []value {
+	n := 0
 	for _, v := range vals {
-		if !c.nullError(v, f.full) {
+		if v.kind == ast.Null {
+			n++
+		}
+	}
+	if n == 0 {
+		return vals
+	}
+	kept := make([]value, 0, len(vals)-n)
+	for _, v := range vals {
+		if !c.nullError(v, field) {
 			kept = append(kept, v)
 		}
 	}
-	if vals = kept; len(vals) == 0 {
+	return kept
+}
+
+// matcher compiles values joined by "or" on one field into one matcher.
+func (c *compiler) matcher(f *field, vals []value) Visitor {
+	if vals = c.dropNulls(vals, f.full); len(vals) == 0 {
 		return noneMatcher{}
 	}
 	for _, v := range vals {

@@ -3,6 +3,7 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -345,6 +346,9 @@ func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
 		if !ok || (field != "" && f != field) {
 			continue
 		}
+		if vals == nil {
+			vals, lits = make([]value, 0, len(qs)), make([]ast.Value, 0, len(qs))
+		}
 		field, first = f, x
 		vals = append(vals, kqlValue(l))
 		lits = append(lits, l)
@@ -481,13 +485,16 @@ func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, vals []value) no
 		}
 		n.names = append(n.names, &glob{parts: strings.Split(name, "*")})
 	}
-	kept := vals[:0:0]
-	for _, v := range vals {
-		if v.kind == ast.Null {
-			c.nullError(v, labelOfNames(names, v))
-			continue
+	kept := vals
+	if slices.ContainsFunc(vals, func(v value) bool { return v.kind == ast.Null }) {
+		kept = nil
+		for _, v := range vals {
+			if v.kind == ast.Null {
+				c.nullError(v, labelOfNames(names, v))
+				continue
+			}
+			kept = append(kept, v)
 		}
-		kept = append(kept, v)
 	}
 	for fam := famUnknown; fam <= famOther; fam++ {
 		n.byFam[fam] = c.lenientMatcher(fam, kept)
