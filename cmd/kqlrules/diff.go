@@ -205,11 +205,11 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 	}
 	files := c.Files
 	auto := len(files) == 0
-	var moved map[string]string // new path → old path, for rule files moved
+	if auto && prefix != "" {
+		fmt.Fprintf(e.stdout, "comparing the rule files under %s only (the current folder; run from the top of the repository to compare all)\n", prefix)
+	}
+	var moved map[string]string // new path → old path, for rules moved to another file
 	if auto {
-		if prefix != "" {
-			fmt.Fprintf(e.stdout, "comparing the rule files under %s only (the current folder; run from the top of the repository to compare all)\n", prefix)
-		}
 		if files, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
 			return err
 		}
@@ -223,6 +223,20 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 		old, err := readSide(oldRev+":"+oldPath, oldRev, oldPath)
 		if err != nil {
 			return err
+		}
+		if !auto && old.rule == nil {
+			// a named file new on this side: perhaps a rule moved here
+			if moved == nil {
+				if _, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
+					return err
+				}
+			}
+			if from, ok := moved[f]; ok {
+				if old, err = readSide(oldRev+":"+from, oldRev, from); err != nil {
+					return err
+				}
+				oldPath = from
+			}
 		}
 		name := f
 		if newRev != "" {
