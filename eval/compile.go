@@ -60,7 +60,7 @@ func WithSchema(s mapping.Schema) Option {
 
 // WithMapping sets the field types and their mapping parameters
 // (ignore_above, ignore_malformed, coerce, scaling_factor...), as
-// [ReadMapping] reads them from Elasticsearch.
+// [mapping.ReadMapping] reads them from Elasticsearch.
 func WithMapping(m mapping.Mapping) Option {
 	return func(c *config) {
 		if m == nil {
@@ -138,7 +138,7 @@ func CompileErrors(err error) []*CompileError {
 
 // Compile prepares x for matching. It is Kibana's translation to the
 // Query DSL ([esdsl.FromKQL] with the schema's data view,
-// [Schema.DataView], and the settings of [WithKibanaConfig]) followed by
+// [mapping.Schema.View], and the settings of [WithKibanaConfig]) followed by
 // [CompileQuery]: every Kibana choice (term or wildcard on keyword fields,
 // match, match_phrase or query_string elsewhere, ranges for dates, one
 // clause per field a wildcard field name designates, lenient multi_match
