@@ -33,6 +33,7 @@ type Query struct {
 	Span
 	Body  Body
 	Pipes []*Pipe
+	src   string // the text parsed, for the positions of later errors
 }
 
 // Body is what a query searches for: an [*EventFilter] (an event query),

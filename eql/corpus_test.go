@@ -99,7 +99,7 @@ type specCase struct {
 
 func specCases(t *testing.T) []specCase {
 	t.Helper()
-	f, err := os.Open(corpus.Path(t, "eql-spec/cases.jsonl"))
+	f, err := os.Open(corpusPath(t, "eql-spec/cases.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,3 +119,5 @@ func specCases(t *testing.T) []specCase {
 	}
 	return out
 }
+
+func corpusPath(t *testing.T, rel string) string { return corpus.Path(t, rel) }

@@ -56,6 +56,7 @@ func Parse(src string) (*Query, error) {
 	if c.err != nil {
 		return nil, withSource(c.err, src)
 	}
+	q.src = src
 	return q, nil
 }
 

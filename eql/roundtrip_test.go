@@ -12,6 +12,7 @@ import (
 // sameTree compares trees without positions or the raw text of literals.
 var sameTree = cmp.Options{
 	cmpopts.IgnoreTypes(eql.Span{}),
+	cmpopts.IgnoreUnexported(eql.Query{}),
 	cmpopts.IgnoreFields(eql.Literal{}, "Raw"),
 	cmpopts.IgnoreFields(eql.MaxSpan{}, "Value"),
 	cmpopts.EquateNaNs(),

@@ -132,6 +132,12 @@ func isNil(q esdsl.Query) bool {
 		return q == nil
 	case *esdsl.Script:
 		return q == nil
+	case *esdsl.Prefix:
+		return q == nil
+	case *esdsl.Regexp:
+		return q == nil
+	case *esdsl.ScriptQuery:
+		return q == nil
 	}
 	return false
 }
@@ -275,6 +281,12 @@ func (c *compiler) query(q esdsl.Query) node {
 		return c.leaf(q, q.Field, []*ast.Literal{starLit(q)}, nil)
 	case *esdsl.Nested:
 		return c.nestedQuery(q)
+	case *esdsl.Prefix:
+		return c.prefixQuery(q)
+	case *esdsl.Regexp:
+		return c.regexpQuery(q)
+	case *esdsl.ScriptQuery:
+		return c.scriptQuery(q)
 	case *esdsl.Script:
 		c.unsupportedAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
 		return &constNode{label: "script"}

@@ -1,0 +1,257 @@
+package eql
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// Request holds the parameters of an _eql/search request body. The zero
+// value of each is Elasticsearch's default.
+type Request struct {
+	Query              string
+	EventCategoryField string      // "event.category"
+	TimestampField     string      // "@timestamp"
+	TiebreakerField    string      // none
+	Size               int         // 10; set NoSize for 0
+	FetchSize          int         // 1000; it changes nothing here
+	ResultPosition     string      // "tail" or "head"; "" is tail
+	Filter             esdsl.Query // nil: none
+	MaxSamplesPerKey   int         // 1; for samples
+}
+
+// NoSize is the Size of a request for zero events.
+const NoSize = -1
+
+// Doc is one indexed document: its index, id and source.
+type Doc struct {
+	Index  string
+	ID     string
+	Source map[string]any  // decoded with json.Number
+	Raw    json.RawMessage // the source as given, written back as it is; nil: Source is written
+}
+
+// Response is the body of an _eql/search response for an event query.
+type Response struct {
+	IsPartial bool `json:"is_partial"`
+	IsRunning bool `json:"is_running"`
+	Took      int  `json:"took"`
+	TimedOut  bool `json:"timed_out"`
+	Hits      Hits `json:"hits"`
+}
+
+// Hits are the response's hits.
+type Hits struct {
+	Total  Total      `json:"total"`
+	Events []HitEvent `json:"events"`
+}
+
+// Total is hits.total.
+type Total struct {
+	Value    int    `json:"value"`
+	Relation string `json:"relation"`
+}
+
+// HitEvent is one event of hits.events.
+type HitEvent struct {
+	Index  string          `json:"_index"`
+	ID     string          `json:"_id"`
+	Source json.RawMessage `json:"_source"`
+}
+
+// Prepare parses and lowers an event query for a search of the indices
+// mapped by m: the filter Elasticsearch sends (see [Lower]) with the
+// request's filter. Errors are [*Error]s for queries Elasticsearch
+// refuses.
+func Prepare(req Request, m *Mapping) (*Query, esdsl.Query, error) {
+	q, err := Parse(req.Query)
+	if err != nil {
+		return nil, nil, err
+	}
+	var fields Fields
+	if m != nil {
+		fields = m
+	}
+	dsl, err := Lower(q, Options{EventCategoryField: req.EventCategoryField, Fields: fields})
+	if err != nil {
+		return q, nil, err
+	}
+	if req.Filter != nil {
+		dsl = &esdsl.Bool{Filter: []esdsl.Query{dsl, req.Filter}}
+	}
+	return q, dsl, nil
+}
+
+// Search runs an event query over docs as Elasticsearch's _eql/search
+// does over an index holding them: the fields docs hold and m does not
+// map are first mapped dynamically ([Mapping.Dynamic]), the matching
+// events are ordered by timestamp, then tiebreaker, then the order of
+// docs (a shard's document order), the query's head and tail pipes
+// apply, then size from the end result_position names. m may be nil (all
+// fields dynamic).
+func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
+	if m == nil {
+		m = NewMapping(nil)
+	}
+	for _, d := range docs {
+		m.Dynamic(d.Source)
+	}
+	q, dsl, err := Prepare(req, m)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := eval.CompileQuery(dsl, eval.WithMapping(m.Eval()))
+	if err != nil {
+		return nil, fmt.Errorf("eql: %w", err)
+	}
+	tsField := req.TimestampField
+	if tsField == "" {
+		tsField = "@timestamp"
+	}
+	tsMap, _ := m.Lookup(tsField)
+	tbMap, hasTB := m.Lookup(req.TiebreakerField)
+	hasTB = hasTB && req.TiebreakerField != ""
+	type hit struct {
+		doc  *Doc
+		ts   int64
+		tsOK bool
+		tb   any
+		ord  int
+	}
+	var hits []hit
+	for i := range docs {
+		d := &docs[i]
+		if !prog.Match(d.Source) {
+			continue
+		}
+		h := hit{doc: d, ord: i}
+		if v, ok := eval.First(eval.Map(d.Source), eval.NewPath(tsMap.Name)); ok {
+			h.ts, h.tsOK = timestampOf(v, tsMap.Type == "date_nanos")
+		}
+		if hasTB {
+			if v, ok := eval.First(eval.Map(d.Source), eval.NewPath(tbMap.Name)); ok {
+				h.tb = sortValue(v)
+			}
+		}
+		hits = append(hits, h)
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		if a.tsOK != b.tsOK {
+			return a.tsOK
+		}
+		if a.ts != b.ts {
+			return a.ts < b.ts
+		}
+		if c := compareSort(a.tb, b.tb); c != 0 {
+			return c < 0
+		}
+		return a.ord < b.ord
+	})
+	size := req.Size
+	switch {
+	case size == 0:
+		size = 10
+	case size == NoSize:
+		size = 0
+	}
+	tail := req.ResultPosition == "tail" || req.ResultPosition == ""
+	for _, p := range q.Pipes {
+		n := int(p.Args[0].(*Literal).Int)
+		tail = p.Name == "tail"
+		if n < len(hits) {
+			if tail {
+				hits = hits[len(hits)-n:]
+			} else {
+				hits = hits[:n]
+			}
+		}
+	}
+	if size < len(hits) {
+		if tail {
+			hits = hits[len(hits)-size:]
+		} else {
+			hits = hits[:size]
+		}
+	}
+	resp := &Response{Hits: Hits{Total: Total{Value: len(hits), Relation: "eq"}, Events: []HitEvent{}}}
+	for _, h := range hits {
+		src := h.doc.Raw
+		if src == nil {
+			b, err := json.Marshal(h.doc.Source)
+			if err != nil {
+				return nil, err
+			}
+			src = b
+		}
+		resp.Hits.Events = append(resp.Hits.Events, HitEvent{Index: h.doc.Index, ID: h.doc.ID, Source: src})
+	}
+	return resp, nil
+}
+
+// timestampOf reads a timestamp as Elasticsearch sorts it, in epoch
+// nanoseconds (date_nanos) or milliseconds.
+func timestampOf(v any, nanos bool) (int64, bool) {
+	s, ok := eval.KeywordText(v)
+	if !ok {
+		return 0, false
+	}
+	var t time.Time
+	var err error
+	if nanos {
+		t, err = eval.ParseDateNanos(s)
+		if err != nil {
+			return 0, false
+		}
+		return t.UnixNano(), true
+	}
+	t, err = eval.ParseDate(s)
+	if err != nil {
+		return 0, false
+	}
+	return t.UnixMilli(), true
+}
+
+// sortValue is a tiebreaker value: a number as float64, else its text.
+func sortValue(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+			return f
+		}
+	case float64:
+		return v
+	}
+	s, _ := eval.KeywordText(v)
+	return s
+}
+
+// compareSort orders tiebreaker values; a missing value sorts last.
+func compareSort(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	af, aNum := a.(float64)
+	bf, bNum := b.(float64)
+	if aNum && bNum {
+		switch {
+		case af < bf:
+			return -1
+		case af > bf:
+			return 1
+		}
+		return 0
+	}
+	return bytes.Compare([]byte(fmt.Sprint(a)), []byte(fmt.Sprint(b)))
+}
