@@ -122,7 +122,7 @@ func syntaxError(err error, toks []token) *Error {
 	msg := perr.Message()
 	if i := strings.Index(msg, "(expected "); i >= 0 {
 		exp := strings.TrimSuffix(msg[i+len("(expected "):], ")")
-		return errorf(ast.Pos(t.start), "mismatched input %s expecting %s", found, exp)
+		return errorf(ast.Pos(t.start), "mismatched input %s expecting %s", found, strings.ReplaceAll(exp, "<eof>", "<EOF>"))
 	}
 	return errorf(ast.Pos(t.start), "mismatched input %s", found)
 }
