@@ -298,12 +298,17 @@ func (s *scanner) string() *Error {
 				switch {
 				case strings.ContainsRune(`btnfr"'\`, n):
 					k += 2
-				case r == '"' && n == 'u' && s.at(k+2) == '{' && isHex(s.at(k+3)):
+				case r == '"' && n == 'u':
+					// UNICODE_ESCAPE: \u{HEX+}; the error text runs to the
+					// first character that does not fit, as ANTLR's does.
+					if s.at(k+2) != '{' {
+						return s.errorAt(k + 3)
+					}
 					m := k + 3
 					for isHex(s.at(m)) {
 						m++
 					}
-					if s.at(m) != '}' {
+					if m == k+3 || s.at(m) != '}' {
 						return s.errorAt(m + 1)
 					}
 					k = m + 1

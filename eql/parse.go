@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -139,6 +140,7 @@ type converter struct {
 func (c *converter) fail(at ast.Pos, format string, args ...any) {
 	if c.err == nil {
 		c.err = errorf(at, format, args...)
+		c.err.built = true
 	}
 }
 
@@ -250,13 +252,25 @@ func (c *converter) sample(g *gSample) *Sample {
 	return &Sample{Span: c.span(g.Pos, g.EndPos), By: c.keys(g.By), Stages: c.stages(g.Stages)}
 }
 
-// maxSpan is LogicalPlanBuilder.visitTimeUnit.
+// maxSpan is LogicalPlanBuilder.visitSequenceParams.
 func (c *converter) maxSpan(g *gSeqParams) *MaxSpan {
 	m := &MaxSpan{Span: c.span(g.Pos, g.EndPos), Value: g.Value, Unit: g.Unit}
-	at := m.From
-	v, err := strconv.ParseFloat(g.Value, 64)
-	if err != nil || v <= 0 {
-		c.fail(at, "A positive maxspan value is required; found [%s]", g.Value)
+	at := m.From + ast.Pos(len("with maxspan="))
+	for k, t := range c.toks {
+		if t.start == int(m.From) && k+3 < len(c.toks) {
+			at = ast.Pos(c.toks[k+3].start) // the number
+		}
+	}
+	v, err := strconv.ParseInt(g.Value, 10, 64)
+	switch {
+	case err != nil && strings.ContainsAny(g.Value, ".eE"):
+		c.fail(at, "Decimal time interval [%s] not supported; please use an positive integer", g.Value)
+		return m
+	case err != nil:
+		c.fail(at, "Number [%s] is too large", g.Value)
+		return m
+	case v <= 0:
+		c.fail(at, "A positive maxspan value is required; found [%d]", v)
 		return m
 	}
 	units := map[string]time.Duration{"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
@@ -264,9 +278,9 @@ func (c *converter) maxSpan(g *gSeqParams) *MaxSpan {
 	case g.Unit == "":
 		c.fail(at, "No time unit specified, did you mean [s] as in [%ss]?", g.Value)
 	case !ok:
-		c.fail(at, "Unrecognized time unit [%s] in [%s%s], please specify one of [ms, s, m, h, d]", g.Unit, g.Value, g.Unit)
+		c.fail(at+ast.Pos(len(g.Value)), "Unrecognized time unit [%s] in [%s%s], please specify one of [ms, s, m, h, d]", g.Unit, g.Value, g.Unit)
 	default:
-		m.Duration = time.Duration(int64(v)) * u
+		m.Duration = time.Duration(v) * u
 	}
 	return m
 }
@@ -527,14 +541,22 @@ func (c *converter) check(q *Query) {
 			if l, ok := p.Args[0].(*Literal); !ok || l.Kind != Int || l.Int < 0 || l.Int > math.MaxInt32 {
 				c.fail(p.Args[0].Pos(), "Pipe [%s] expects a positive integer but found [%s]", p.Name, p.Args[0])
 			}
-		default:
+		case "count", "filter", "sort", "unique", "unique_count":
 			c.fail(p.From, "Pipe [%s] is not supported", p.Name)
+		default:
+			msg := fmt.Sprintf("Unrecognized pipe [%s]", p.Name)
+			if similar := similarPipes(p.Name); len(similar) == 1 {
+				msg += fmt.Sprintf(", did you mean [%s]?", similar[0])
+			} else if len(similar) > 1 {
+				msg += fmt.Sprintf(", did you mean any of [%s]?", strings.Join(similar, ", "))
+			}
+			c.fail(ast.Pos(c.toks[c.index[int(p.From)]+1].start), "%s", msg)
 		}
 	}
 	Inspect(q, func(n Node) bool {
-		if call, ok := n.(*Call); ok {
+		if call, ok := n.(*Call); ok && c.err == nil {
 			if err := checkCall(call); err != "" {
-				c.fail(call.From, "%s", err)
+				c.err = errorf(call.From, "%s", err) // the analyzer's, counted from 1
 			}
 		}
 		return c.err == nil
@@ -620,4 +642,46 @@ func checkCall(call *Call) string {
 		return fmt.Sprintf("error building [%s]: expects %d to %d arguments", name, f.min, f.max)
 	}
 	return ""
+}
+
+// similarPipes is StringUtils.findSimilar over the pipes Elasticsearch
+// knows: those within a Levenshtein distance of at most 2 (and less than
+// the name's length), closest first.
+func similarPipes(name string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	for _, p := range []string{"count", "filter", "head", "sort", "tail", "unique", "unique_count"} {
+		if d := levenshtein(strings.ToLower(name), p); d <= 2 && d < len(name) {
+			cs = append(cs, cand{p, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.name
+	}
+	return out
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

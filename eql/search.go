@@ -92,8 +92,11 @@ func Prepare(req Request, m *Mapping) (*Query, esdsl.Query, error) {
 // does over an index holding them: the fields docs hold and m does not
 // map are first mapped dynamically ([Mapping.Dynamic]), the matching
 // events are ordered by timestamp, then tiebreaker, then the order of
-// docs (a shard's document order), the query's head and tail pipes
-// apply, then size from the end result_position names. m may be nil (all
+// docs (a shard's document order; events without a timestamp or
+// tiebreaker first), then size and the pipes apply as
+// LogicalPlanBuilder.visitStatement plans them: without pipes, size
+// events from the end result_position names; with pipes, size events
+// from the end the first pipe names, then each pipe in turn. m may be nil (all
 // fields dynamic).
 func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	if m == nil {
@@ -143,8 +146,8 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
 		a, b := hits[i], hits[j]
-		if a.tsOK != b.tsOK {
-			return a.tsOK
+		if a.tsOK != b.tsOK { // nulls first, as the implicit order puts them
+			return !a.tsOK
 		}
 		if a.ts != b.ts {
 			return a.ts < b.ts
@@ -161,10 +164,10 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	case size == NoSize:
 		size = 0
 	}
-	tail := req.ResultPosition == "tail" || req.ResultPosition == ""
-	for _, p := range q.Pipes {
-		n := int(p.Args[0].(*Literal).Int)
-		tail = p.Name == "tail"
+	// LogicalPlanBuilder.visitStatement: without pipes, size from the end
+	// result_position names; with pipes, a limit of size of the first
+	// pipe's kind, then the pipes in order.
+	cut := func(n int, tail bool) {
 		if n < len(hits) {
 			if tail {
 				hits = hits[len(hits)-n:]
@@ -173,12 +176,15 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 			}
 		}
 	}
-	if size < len(hits) {
-		if tail {
-			hits = hits[len(hits)-size:]
-		} else {
-			hits = hits[:size]
+	if len(q.Pipes) == 0 {
+		cut(size, req.ResultPosition != "head")
+	}
+	for i, p := range q.Pipes {
+		tail := p.Name == "tail"
+		if i == 0 {
+			cut(size, tail)
 		}
+		cut(int(p.Args[0].(*Literal).Int), tail)
 	}
 	resp := &Response{Hits: Hits{Total: Total{Value: len(hits), Relation: "eq"}, Events: []HitEvent{}}}
 	for _, h := range hits {
@@ -232,15 +238,15 @@ func sortValue(v any) any {
 	return s
 }
 
-// compareSort orders tiebreaker values; a missing value sorts last.
+// compareSort orders tiebreaker values; a missing value sorts first.
 func compareSort(a, b any) int {
 	switch {
 	case a == nil && b == nil:
 		return 0
 	case a == nil:
-		return 1
-	case b == nil:
 		return -1
+	case b == nil:
+		return 1
 	}
 	af, aNum := a.(float64)
 	bf, bNum := b.(float64)
