@@ -239,7 +239,7 @@ func (c *converter) sequence(g *gSequence) *Sequence {
 		with = g.With2
 		if g.By2 != nil {
 			s.By = c.keys(g.By2)
-			c.fail(s.By[0].Pos(), "Please specify sequence [by] before [with] not after")
+			c.fail(s.From, "Please specify sequence [by] before [with] not after")
 		}
 	}
 	if with != nil {
