@@ -882,7 +882,8 @@ func (n *atLeastNode) explain(e Event) *Trace {
 
 // caseInsensitive is a term or wildcard query with case_insensitive
 // true on a keyword-like field: values compare with Unicode case folding
-// (AutomatonQueries.toCaseInsensitiveString). It allocates in Match.
+// (AutomatonQueries.toCaseInsensitiveString). Match allocates only to
+// lowercase non-ASCII text for a wildcard.
 func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Visitor {
 	if f.typ.family() != famKeyword && f.typ != Unknown {
 		return m
@@ -914,7 +915,8 @@ func (m *foldMatcher) Visit(x any) bool {
 		}
 	}
 	if len(m.globs) > 0 {
-		low := strings.ToLower(s)
+		low, buf := lowerNoAlloc(s)
+		defer releaseLower(buf)
 		for _, g := range m.globs {
 			if g.match(low) {
 				return true

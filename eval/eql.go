@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/kqlrules/kqlrules/esdsl"
 )
@@ -173,4 +176,42 @@ func LuceneRegexp(pattern string, ci bool) (*regexp.Regexp, error) {
 		return nil, fmt.Errorf("regexp %q: %v", pattern, err)
 	}
 	return re, nil
+}
+
+var lowerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// lowerNoAlloc is strings.ToLower without allocating for ASCII text: the
+// lowercase text lives in a pooled buffer, buf, until releaseLower(buf).
+// Text with other characters is lowered by strings.ToLower (buf is nil).
+func lowerNoAlloc(s string) (low string, buf *[]byte) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s), nil
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if !upper {
+		return s, nil
+	}
+	bp := lowerBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	*bp = b
+	return unsafe.String(unsafe.SliceData(b), len(b)), bp
+}
+
+// releaseLower returns lowerNoAlloc's buffer; the text is not to be used
+// after.
+func releaseLower(buf *[]byte) {
+	if buf != nil {
+		lowerBufs.Put(buf)
+	}
 }

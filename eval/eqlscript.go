@@ -809,7 +809,10 @@ var scriptFuncs = map[string]func([]any) any{
 		if start < 0 {
 			start = 0
 		}
-		if start > int64(javaLength(str)) {
+		if n := int64(javaLength(str)); start > n {
+			if sub == "" { // String.indexOf("", from) is the length
+				return n
+			}
 			return nil
 		}
 		b := utf16Index(str, int(start))
@@ -832,8 +835,11 @@ var scriptFuncs = map[string]func([]any) any{
 			return nil
 		}
 		base := int64(10)
+		if strings.HasPrefix(s, "0x") {
+			base = 16
+		}
 		if len(a) > 1 && a[1] != nil {
-			if base, ok = toInt(a[1]); !ok {
+			if base, ok = a[1].(int64); !ok {
 				return nil
 			}
 		}
@@ -914,28 +920,37 @@ func substringSlice(s string, start, end int64, hasEnd bool) string {
 	return s[utf16Index(s, int(start)):utf16Index(s, int(end))]
 }
 
-// parseEQLNumber is NumberFunctionProcessor: base 10 reads a long, else
-// a double; base 16 allows a 0x prefix; text that does not parse is an
-// error in Elasticsearch (null here).
+// parseEQLNumber is ToNumberFunctionProcessor: base 10 is a DecimalFormat
+// parse of the whole text (an optional '-', digits with an optional
+// fraction, no exponent, no grouping): a long when the value is
+// integral, else a double; another base is Integer.parseInt, after a
+// "0x" prefix for base 16. Text that does not parse is an error in
+// Elasticsearch (null here).
 func parseEQLNumber(s string, base int) any {
 	if base == 10 {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return n
+		if !decimalText.MatchString(s) {
+			return nil
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP_") {
-			return f
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil
 		}
-		return nil
+		if f == math.Trunc(f) && math.Abs(f) < 1<<63 && !(f == 0 && math.Signbit(f)) {
+			return int64(f)
+		}
+		return f
 	}
 	if base == 16 {
-		s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+		s = strings.TrimPrefix(s, "0x")
 	}
 	if base < 2 || base > 36 {
 		return nil
 	}
-	n, err := strconv.ParseInt(s, base, 64)
+	n, err := strconv.ParseInt(s, base, 32)
 	if err != nil {
 		return nil
 	}
 	return n
 }
+
+var decimalText = regexp.MustCompile(`^-?(\d+\.?\d*|\.\d+)$`)
