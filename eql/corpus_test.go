@@ -7,18 +7,30 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
 // eqlRules returns the query of every EQL rule file of the shared
 // detection-rules checkout (rules/ and rules_building_block/), by path.
-func eqlRules(t *testing.T) map[string]string {
+func eqlRules(t testing.TB) map[string]string {
 	t.Helper()
 	root := corpus.Path(t, "detection-rules")
+	rulesOnce.Do(func() { loadedRules = loadEQLRules(t, root) })
+	return loadedRules
+}
+
+var (
+	rulesOnce   sync.Once
+	loadedRules map[string]string
+)
+
+func loadEQLRules(t testing.TB, root string) map[string]string {
 	out := map[string]string{}
 	for _, dir := range []string{"rules", "rules_building_block"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
@@ -121,3 +133,29 @@ func specCases(t *testing.T) []specCase {
 }
 
 func corpusPath(t *testing.T, rel string) string { return corpus.Path(t, rel) }
+
+// TestDetectionRulesLower lowers every event query of detection-rules to
+// the DSL and compiles it with eval over the default ECS mapping: every
+// one must compile (scripts included).
+func TestDetectionRulesLower(t *testing.T) {
+	events := 0
+	for path, src := range eqlRules(t) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			continue // TestDetectionRules reports it
+		}
+		if _, ok := q.Body.(*eql.EventFilter); !ok {
+			continue
+		}
+		events++
+		dsl, err := eql.Lower(q, eql.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if _, err := eval.CompileQuery(dsl); err != nil {
+			t.Errorf("%s: %v\n%s", path, err, src)
+		}
+	}
+	t.Logf("%d event queries lowered and compiled", events)
+}

@@ -196,7 +196,9 @@ func (l *lowerer) simplify(x Expr) Expr {
 				}
 			}
 			if lit, ok := b.(*Literal); ok && lit.Kind == Bool && (x.Op == OpEq || x.Op == OpNeq) {
-				if _, isLit := a.(*Literal); !isLit {
+				switch a.(type) {
+				case *Literal, *Field:
+				default: // a function: BooleanFunctionEqualsElimination
 					if lit.Bool == (x.Op == OpEq) {
 						return a
 					}

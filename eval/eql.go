@@ -138,11 +138,11 @@ func LuceneRegexp(pattern string, ci bool) (*regexp.Regexp, error) {
 			for ; j < len(rs) && rs[j] != ']'; j++ {
 				if rs[j] == '\\' && j+1 < len(rs) {
 					j++
-					if strings.ContainsRune("dDsSwW", rs[j]) {
+					if strings.ContainsRune("dDsSwW", rs[j]) || rs[j] < utf8.RuneSelf && !isAlnum(rs[j]) {
 						cls.WriteString(`\` + string(rs[j]))
 						continue
 					}
-					cls.WriteString(regexp.QuoteMeta(string(rs[j])))
+					cls.WriteRune(rs[j])
 					continue
 				}
 				if rs[j] == '[' {
@@ -214,4 +214,8 @@ func releaseLower(buf *[]byte) {
 	if buf != nil {
 		lowerBufs.Put(buf)
 	}
+}
+
+func isAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
