@@ -195,6 +195,10 @@ func (l *lowerer) simplify(x Expr) Expr {
 					return l.simplify(&Binary{Span: x.Span, Op: flip[x.Op], X: a, Y: b})
 				}
 			}
+			if la, ok := a.(*Literal); ok && isLit(b, Null) && (x.Op == OpEq || x.Op == OpNeq) {
+				// ReplaceNullChecks then ConstantFolding: IsNull of a constant.
+				return boolLit(x.Span, (la.Kind == Null) == (x.Op == OpEq))
+			}
 			if lit, ok := b.(*Literal); ok && lit.Kind == Bool && (x.Op == OpEq || x.Op == OpNeq) {
 				switch a.(type) {
 				case *Literal, *Field:
