@@ -48,9 +48,11 @@ type Options struct {
 // as a case-insensitive term or wildcard, like/like~ as wildcards,
 // regex/regex~ as regexp, in as terms, cidrMatch as terms, startsWith as
 // prefix, endsWith and stringContains as wildcards, and everything else
-// (functions over fields, arithmetic, comparisons of expressions) as an
-// [esdsl.ScriptQuery] over Elasticsearch's script utils, which package
-// eval runs natively. A query that cannot match ("where false") lowers
+// (functions over fields, arithmetic) as an [esdsl.ScriptQuery] over
+// Elasticsearch's script utils, which package eval runs natively. As in
+// Elasticsearch, the right side of a comparison (once the optimizer has
+// put constants on the right) and the list of in must be constants:
+// "a == b" over two fields is refused. A query that cannot match ("where false") lowers
 // to a bool that must not match_all.
 //
 // Errors are [*Error]s at the query's line and column: a sequence,
@@ -61,7 +63,7 @@ func Lower(q *Query, opts Options) (esdsl.Query, error) {
 	if !ok {
 		return nil, withSource(errorf(q.Body.Pos(), "only event queries are lowered to one search; %s queries are not supported yet", strings.Fields(q.Body.String())[0]), q.src)
 	}
-	l := lowerer{opts: opts}
+	l := lowerer{opts: opts, src: []rune(q.src)}
 	if l.opts.EventCategoryField == "" {
 		l.opts.EventCategoryField = "event.category"
 	}
@@ -74,7 +76,36 @@ func Lower(q *Query, opts Options) (esdsl.Query, error) {
 
 type lowerer struct {
 	opts Options
+	src  []rune
 	err  *Error
+}
+
+// text is the query text of n.
+func (l *lowerer) text(n Node) string {
+	if int(n.End()) <= len(l.src) && n.Pos() <= n.End() {
+		return string(l.src[n.Pos():n.End()])
+	}
+	return n.String()
+}
+
+// constant reports an expression without fields, which Elasticsearch's
+// optimizer folds to a value.
+func constant(x Expr) bool {
+	c := true
+	Inspect(x, func(n Node) bool {
+		if _, ok := n.(*Field); ok {
+			c = false
+		}
+		return c
+	})
+	return c
+}
+
+// fieldComparison is the error of QL's BinaryComparisons and the
+// verifier for a comparison whose right side (after the optimizer put
+// constants there) is not a constant.
+func (l *lowerer) fieldComparison(offender Node, in string) {
+	l.fail(offender.Pos(), "Comparisons against fields are not (currently) supported; offender [%s] in [%s]", l.text(offender), in)
 }
 
 func (l *lowerer) fail(at ast.Pos, format string, args ...any) {
@@ -189,11 +220,8 @@ func (l *lowerer) simplify(x Expr) Expr {
 				}
 			}
 		case x.Op.IsComparison():
-			if _, ok := a.(*Literal); ok {
-				if _, ok := b.(*Literal); !ok {
-					a, b = b, a
-					return l.simplify(&Binary{Span: x.Span, Op: flip[x.Op], X: a, Y: b})
-				}
+			if constant(a) && !constant(b) {
+				return l.simplify(&Binary{Span: x.Span, Op: flip[x.Op], X: b, Y: a})
 			}
 			if la, ok := a.(*Literal); ok && isLit(b, Null) && (x.Op == OpEq || x.Op == OpNeq) {
 				// ReplaceNullChecks then ConstantFolding: IsNull of a constant.
@@ -324,6 +352,10 @@ func (l *lowerer) script(x Expr) esdsl.Query {
 }
 
 func (l *lowerer) comparison(x *Binary) esdsl.Query {
+	if !constant(x.Y) {
+		l.fieldComparison(x.Y, x.Op.String())
+		return matchNone()
+	}
 	fd, isField := l.fieldOf(x.X)
 	lit, isLiteral := x.Y.(*Literal)
 	if !isField || !isLiteral {
@@ -350,6 +382,12 @@ func (l *lowerer) comparison(x *Binary) esdsl.Query {
 }
 
 func (l *lowerer) in(x *In) esdsl.Query {
+	for _, e := range x.List {
+		if !constant(e) {
+			l.fieldComparison(e, l.text(x))
+			return matchNone()
+		}
+	}
 	fd, isField := l.fieldOf(x.X)
 	var lits []*Literal
 	for _, e := range x.List {

@@ -81,12 +81,19 @@ func TestLower(t *testing.T) {
 
 // TestLowerErrors checks the analyzer's errors Lower reports.
 func TestLowerErrors(t *testing.T) {
-	m := eql.NewMapping(eval.Mapping{"message": {Type: eval.Text}, "n": {Type: eval.Long}})
+	m := eql.NewMapping(eval.Mapping{"message": {Type: eval.Text}, "message.keyword": {Type: eval.Keyword}, "n": {Type: eval.Long}, "m": {Type: eval.Long}, "plain": {Type: eval.Text}})
 	tests := []struct{ query, want string }{
 		{`any where nope == 1`, `line 1:11: Unknown column [nope]`},
-		{`any where message == "x"`, `line 1:11: No keyword/multi-field defined exact matches for [message]`},
+		{`any where n == 1 and x.message == "x"`, `line 1:22: Unknown column [x.message]`},
+		{`any where plain == "x"`, `line 1:11: No keyword/multi-field defined exact matches for [plain]`},
 		{`any where n + 1`, `line 1:11: Condition expression needs to be boolean`},
 		{`sequence [a where true] [b where true]`, `line 1:1: only event queries`},
+		// QueryTranslatorFailTests.testPropertyEquationFilterUnsupported and
+		// testPropertyEquationInClauseFilterUnsupported
+		// (x-pack/plugin/eql/src/test/java/org/elasticsearch/xpack/eql/planner/).
+		{`any where (n<9 and n >= 7) or (n == m)`, `line 1:37: Comparisons against fields are not (currently) supported; offender [m] in [==]`},
+		{`any where n in (1,3) and n in (m, 2)`, `line 1:32: Comparisons against fields are not (currently) supported; offender [m] in [n in (m, 2)]`},
+		{`any where length(message) > n`, `line 1:29: Comparisons against fields are not (currently) supported; offender [n] in [>]`},
 	}
 	for _, tt := range tests {
 		q, err := eql.Parse(tt.query)
