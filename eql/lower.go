@@ -151,7 +151,11 @@ func (l *lowerer) field(name string, at ast.Pos) (MappedField, bool) {
 func (l *lowerer) resolve(f *Field) (MappedField, bool) {
 	fd, ok := l.field(f.Name, f.From)
 	if !ok && !f.Optional {
-		l.fail(f.From, "Unknown column [%s]", f.Name)
+		var similar []string
+		if n, ok := l.opts.Fields.(interface{ Names() []string }); ok {
+			similar = findSimilar(f.Name, n.Names())
+		}
+		l.fail(f.From, "Unknown column [%s]%s", f.Name, didYouMean(similar))
 	}
 	return fd, ok
 }
@@ -335,7 +339,7 @@ func (l *lowerer) query(x Expr) esdsl.Query {
 			return matchNone()
 		}
 		if fd.Type != "boolean" {
-			l.fail(x.From, "Condition expression needs to be boolean, found [%s]", strings.ToUpper(fd.Type))
+			l.fail(x.From, "Condition expression needs to be boolean, found [%s]", dataType(fd.Type))
 		}
 		return &esdsl.Term{Field: fd.Name, Value: true}
 	}
@@ -669,4 +673,15 @@ func (l *lowerer) sx(x Expr) esdsl.ScriptExpr {
 	}
 	l.fail(x.Pos(), "cannot translate [%s]", x)
 	return param(nil)
+}
+
+// dataType is QL's name of a mapping type, as messages write it.
+func dataType(t string) string {
+	switch t {
+	case "date":
+		return "DATETIME"
+	case "date_nanos":
+		return "DATETIME_NANOS"
+	}
+	return strings.ToUpper(t)
 }

@@ -83,7 +83,13 @@ func TestLower(t *testing.T) {
 func TestLowerErrors(t *testing.T) {
 	m := eql.NewMapping(eval.Mapping{"message": {Type: eval.Text}, "message.keyword": {Type: eval.Keyword}, "n": {Type: eval.Long}, "m": {Type: eval.Long}, "plain": {Type: eval.Text}})
 	tests := []struct{ query, want string }{
-		{`any where nope == 1`, `line 1:11: Unknown column [nope]`},
+		// VerifierTests.testMissingColumn, testMisspelledColumn,
+		// testMisspelledColumnWithMultipleOptions, testQueryCondition
+		// (x-pack/plugin/eql/src/test/java/org/elasticsearch/xpack/eql/analysis/).
+		{`any where xxx == 100`, `line 1:11: Unknown column [xxx]`},
+		{`any where mesage == "x"`, `line 1:11: Unknown column [mesage], did you mean [message]?`},
+		{`any where mm == 1`, `line 1:11: Unknown column [mm], did you mean [m]?`},
+		{`any where n`, `line 1:11: Condition expression needs to be boolean, found [LONG]`},
 		{`any where n == 1 and x.message == "x"`, `line 1:22: Unknown column [x.message]`},
 		{`any where plain == "x"`, `line 1:11: No keyword/multi-field defined exact matches for [plain]`},
 		{`any where n + 1`, `line 1:11: Condition expression needs to be boolean`},

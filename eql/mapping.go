@@ -188,3 +188,17 @@ func (m *Mapping) dynamicValue(name string, v any) {
 		m.fields[name] = eval.FieldMapping{Type: eval.Float}
 	}
 }
+
+// Names returns the names of the mapped fields and aliases, sorted, for
+// "did you mean" suggestions.
+func (m *Mapping) Names() []string {
+	names := make([]string, 0, len(m.fields)+len(m.aliases))
+	for n := range m.fields {
+		names = append(names, n)
+	}
+	for n := range m.aliases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -544,12 +544,8 @@ func (c *converter) check(q *Query) {
 		case "count", "filter", "sort", "unique", "unique_count":
 			c.fail(p.From, "Pipe [%s] is not supported", p.Name)
 		default:
-			msg := fmt.Sprintf("Unrecognized pipe [%s]", p.Name)
-			if similar := similarPipes(p.Name); len(similar) == 1 {
-				msg += fmt.Sprintf(", did you mean [%s]?", similar[0])
-			} else if len(similar) > 1 {
-				msg += fmt.Sprintf(", did you mean any of [%s]?", strings.Join(similar, ", "))
-			}
+			msg := fmt.Sprintf("Unrecognized pipe [%s]", p.Name) +
+				didYouMean(findSimilar(p.Name, []string{"count", "filter", "head", "sort", "tail", "unique", "unique_count"}))
 			c.fail(ast.Pos(c.toks[c.index[int(p.From)]+1].start), "%s", msg)
 		}
 	}
@@ -629,7 +625,12 @@ func checkCall(call *Call) string {
 		name += "~"
 	}
 	if !ok || call.Insensitive && !f.insensitive {
-		return fmt.Sprintf("Unknown function [%s]", name)
+		var names []string
+		for n := range functions {
+			names = append(names, strings.ToLower(n))
+		}
+		sort.Strings(names)
+		return fmt.Sprintf("Unknown function [%s]", name) + didYouMean(findSimilar(strings.ToLower(call.Name), names))
 	}
 	n := len(call.Args)
 	if n < f.min || f.max >= 0 && n > f.max {
@@ -644,21 +645,26 @@ func checkCall(call *Call) string {
 	return ""
 }
 
-// similarPipes is StringUtils.findSimilar over the pipes Elasticsearch
-// knows: those within a Levenshtein distance of at most 2 (and less than
-// the name's length), closest first.
-func similarPipes(name string) []string {
+// findSimilar is QL's StringUtils.findSimilar: the candidates whose
+// Levenshtein similarity to name (Lucene's LevenshteinDistance, 1 minus
+// the distance over the longer length) is at least 0.5, most similar
+// first.
+func findSimilar(name string, candidates []string) []string {
 	type cand struct {
 		name string
-		d    int
+		sim  float64
 	}
 	var cs []cand
-	for _, p := range []string{"count", "filter", "head", "sort", "tail", "unique", "unique_count"} {
-		if d := levenshtein(strings.ToLower(name), p); d <= 2 && d < len(name) {
-			cs = append(cs, cand{p, d})
+	for _, c := range candidates {
+		longer := max(len([]rune(name)), len([]rune(c)))
+		if longer == 0 {
+			continue
+		}
+		if sim := 1 - float64(levenshtein(name, c))/float64(longer); sim >= 0.5 {
+			cs = append(cs, cand{c, sim})
 		}
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].sim > cs[j].sim })
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.name
@@ -666,22 +672,35 @@ func similarPipes(name string) []string {
 	return out
 }
 
+// didYouMean is the suffix Elasticsearch adds to an unknown name's
+// message: ", did you mean [a]?" or ", did you mean any of [a, b]?".
+func didYouMean(similar []string) string {
+	switch len(similar) {
+	case 0:
+		return ""
+	case 1:
+		return ", did you mean [" + similar[0] + "]?"
+	}
+	return ", did you mean any of [" + strings.Join(similar, ", ") + "]?"
+}
+
 func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
 		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+		for j := 1; j <= len(rb); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
 		prev = cur
 	}
-	return prev[len(b)]
+	return prev[len(rb)]
 }
