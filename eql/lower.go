@@ -123,6 +123,9 @@ func (l *lowerer) filter(f *EventFilter) esdsl.Query {
 		name := l.opts.EventCategoryField
 		if fd, ok := l.field(name, f.From); ok {
 			name = fd.Exact
+		} else {
+			// VerifierTests.testMissingEventCategory
+			l.fail(f.From, "Unknown column [%s]", name)
 		}
 		parts = append(parts, &esdsl.Term{Field: name, Value: f.Category})
 	}

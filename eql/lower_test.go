@@ -87,6 +87,7 @@ func TestLowerErrors(t *testing.T) {
 		// testMisspelledColumnWithMultipleOptions, testQueryCondition
 		// (x-pack/plugin/eql/src/test/java/org/elasticsearch/xpack/eql/analysis/).
 		{`any where xxx == 100`, `line 1:11: Unknown column [xxx]`},
+		{`foo where true`, `line 1:1: Unknown column [event.category]`},
 		{`any where mesage == "x"`, `line 1:11: Unknown column [mesage], did you mean [message]?`},
 		{`any where mm == 1`, `line 1:11: Unknown column [mm], did you mean [m]?`},
 		{`any where n`, `line 1:11: Condition expression needs to be boolean, found [LONG]`},
