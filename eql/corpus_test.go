@@ -30,12 +30,17 @@ var (
 	loadedRules map[string]string
 )
 
+// loadEQLRules reads the rule files; under the race detector, one in ten.
 func loadEQLRules(t testing.TB, root string) map[string]string {
 	out := map[string]string{}
+	n := 0
 	for _, dir := range []string{"rules", "rules_building_block"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
 				return err
+			}
+			if n++; raceEnabled && n%10 != 0 {
+				return nil
 			}
 			r, err := rules.Load(path)
 			if err != nil {
@@ -60,8 +65,8 @@ func loadEQLRules(t testing.TB, root string) map[string]string {
 // parses the print back to the same tree.
 func TestDetectionRules(t *testing.T) {
 	qs := eqlRules(t)
-	if len(qs) < 1000 {
-		t.Fatalf("found %d EQL rules, want the 1,081 of the checkout", len(qs))
+	if len(qs) != 1081 && !raceEnabled {
+		t.Errorf("found %d EQL rules, want the 1,081 of the checkout", len(qs))
 	}
 	kinds := map[string]int{}
 	for path, src := range qs {

@@ -60,12 +60,11 @@ type token struct {
 // match wins, and on a tie the rule written first (keywords before
 // identifiers). Whitespace and comments are skipped.
 type scanner struct {
-	src   []rune
-	i     int
-	line  int
-	col   int
-	toks  []token
-	limit int
+	src  []rune
+	i    int
+	line int
+	col  int
+	toks []token
 }
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }

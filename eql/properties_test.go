@@ -173,6 +173,9 @@ func TestGeneratedTreesRoundTrip(t *testing.T) {
 	seed := proptest.Seed(t, "./eql")
 	params := gopter.DefaultTestParametersWithSeed(seed)
 	params.MinSuccessfulTests = 1000
+	if raceEnabled {
+		params.MinSuccessfulTests = 100
+	}
 	ps := gopter.NewProperties(params)
 	ps.Property("Parse(q.String()) = q, and the canonical form is stable", prop.ForAll(func(code []int) string {
 		q := (&decoder{code: code}).query()
