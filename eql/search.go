@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 )
@@ -117,9 +118,16 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	if tsField == "" {
 		tsField = "@timestamp"
 	}
-	tsMap, _ := m.Lookup(tsField)
+	// LogicalPlanBuilder orders by the timestamp and tiebreaker fields:
+	// the analyzer refuses them unmapped.
+	tsMap, ok := m.Lookup(tsField)
+	if !ok {
+		return nil, &Error{Position: ast.Position{Line: -1, Column: -1}, Query: req.Query, Msg: fmt.Sprintf("Unknown column [%s]", tsField)}
+	}
 	tbMap, hasTB := m.Lookup(req.TiebreakerField)
-	hasTB = hasTB && req.TiebreakerField != ""
+	if req.TiebreakerField != "" && !hasTB {
+		return nil, &Error{Position: ast.Position{Line: -1, Column: -1}, Query: req.Query, Msg: fmt.Sprintf("Unknown column [%s]", req.TiebreakerField)}
+	}
 	type hit struct {
 		doc  *Doc
 		ts   int64
