@@ -14,7 +14,7 @@ func searchDocs() []eql.Doc {
 	// ids 1..6; timestamps out of order, 3 and 4 tied (tiebreaker seq).
 	for i, ts := range []int{10, 20, 30, 30, 50, 60} {
 		docs = append(docs, eql.Doc{Index: "i", ID: fmt.Sprint(i + 1), Source: map[string]any{
-			"@timestamp": fmt.Sprintf("2024-01-01T00:%02d:00Z", ts), "event": map[string]any{"category": "process"}, "seq": float64(7 - i),
+			"@timestamp": fmt.Sprintf("2024-01-01T%02d:00:00Z", ts/10), "event": map[string]any{"category": "process"}, "seq": float64(7 - i),
 		}})
 	}
 	docs[0], docs[5] = docs[5], docs[0] // file order differs from time order
