@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/eval"
 )
 
 // FuzzParse checks that Parse never panics, that every error is an
@@ -44,6 +45,46 @@ func FuzzParse(f *testing.F) {
 		}
 		if again := back.String(); again != canon {
 			t.Fatalf("canonical form of %q is not stable: %q then %q", src, canon, again)
+		}
+	})
+}
+
+// FuzzLower checks that every event query that parses lowers to the DSL
+// (or fails with an *eql.Error) and that eval compiles and runs it over a
+// few events without panicking.
+func FuzzLower(f *testing.F) {
+	for _, tc := range accepted {
+		f.Add(tc.in)
+	}
+	f.Add(`any where length(a) > 1 and between(a, "x", "y") : "q*" and number(b, 16) == 3 and cidrMatch(ip, "10.0.0.0/8")`)
+	f.Add(`any where a regex~ "[a-z]+@" and substring(a, -3, -1) like "x?" and a in~ ("A", "b") and not ?c == null`)
+	events := []map[string]any{
+		{"a": "xAbcY", "b": "0x1f", "ip": "10.1.2.3", "event": map[string]any{"category": "process"}},
+		{"a": []any{"x", nil, 3.5}, "b": nil},
+		{},
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			return
+		}
+		dsl, err := eql.Lower(q, eql.Options{})
+		if err != nil {
+			var e *eql.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Lower(%q) error of type %T", src, err)
+			}
+			return
+		}
+		if _, err := dsl.MarshalJSON(); err != nil {
+			t.Fatalf("Lower(%q): the DSL does not marshal: %v", src, err)
+		}
+		prog, err := eval.CompileQuery(dsl)
+		if err != nil {
+			return
+		}
+		for _, ev := range events {
+			prog.Match(ev)
 		}
 	})
 }
