@@ -888,7 +888,7 @@ func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Vis
 	if f.typ.family() != famKeyword && f.typ != Unknown {
 		return m
 	}
-	ci := &foldMatcher{}
+	ci := &foldMatcher{f: &f.fm}
 	for _, l := range lits {
 		if l.Kind == ast.Wildcard {
 			ci.globs = append(ci.globs, c.globOf(l).lower())
@@ -902,11 +902,19 @@ func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Vis
 type foldMatcher struct {
 	exact []string
 	globs []*glob
+	f     *FieldMapping
 }
 
+// Visit compares the text a keyword field indexes for x (a number or
+// boolean as its text; nothing beyond ignore_above).
 func (m *foldMatcher) Visit(x any) bool {
 	s, ok := x.(string)
 	if !ok {
+		if s, ok = KeywordText(x); !ok {
+			return false
+		}
+	}
+	if m.f.tooLong(s) {
 		return false
 	}
 	for _, e := range m.exact {

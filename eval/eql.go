@@ -219,3 +219,5 @@ func releaseLower(buf *[]byte) {
 func isAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
+
+func (m *foldMatcher) nullValue() any { return m.f.nullValue() }

@@ -28,6 +28,9 @@ var eqlMapping = eval.Mapping{
 	"process.pid":          {Type: eval.Long},
 	"source.ip":            {Type: eval.IP},
 	"message":              {Type: eval.Text},
+	"event.code":           {Type: eval.Keyword},
+	"short":                {Type: eval.Keyword, IgnoreAbove: 5},
+	"nulled":               {Type: eval.Keyword, NullValue: "NONE"},
 }
 
 // TestEQLQueries checks the query kinds Elasticsearch's EQL QueryTranslator
@@ -36,7 +39,8 @@ var eqlMapping = eval.Mapping{
 // Likes for regex and regex~, RegexpQueryBuilder with the ALL flags) and
 // case-insensitive terms and wildcards.
 func TestEQLQueries(t *testing.T) {
-	ev := decode(t, `{"process": {"name": "PowerShell.EXE", "command_line": "powershell -enc AAA", "pid": 42}, "message": "Hello World", "source": {"ip": "10.1.2.3"}}`)
+	ev := decode(t, `{"process": {"name": "PowerShell.EXE", "command_line": "powershell -enc AAA", "pid": 42}, "message": "Hello World", "source": {"ip": "10.1.2.3"},
+		"event": {"code": 4624}, "short": "ABCDEF", "nulled": null}`)
 	tests := []struct {
 		name string
 		q    esdsl.Query
@@ -58,6 +62,12 @@ func TestEQLQueries(t *testing.T) {
 		{"term case_insensitive", &esdsl.Term{Field: "process.name", Value: "powershell.exe", CaseInsensitive: &yes}, true},
 		{"wildcard case_insensitive", &esdsl.Wildcard{Field: "process.name", Value: "*shell.exe", CaseInsensitive: &yes}, true},
 		{"wildcard ? is one character", &esdsl.Wildcard{Field: "process.name", Value: "?owerShell.EXE"}, true},
+		// A keyword field indexes a number as its text; case_insensitive
+		// compares that text too.
+		{"term case_insensitive on a number", &esdsl.Term{Field: "event.code", Value: "4624", CaseInsensitive: &yes}, true},
+		{"wildcard case_insensitive on a number", &esdsl.Wildcard{Field: "event.code", Value: "46*", CaseInsensitive: &yes}, true},
+		{"term case_insensitive beyond ignore_above", &esdsl.Term{Field: "short", Value: "abcdef", CaseInsensitive: &yes}, false},
+		{"term case_insensitive on null_value", &esdsl.Term{Field: "nulled", Value: "none", CaseInsensitive: &yes}, true},
 	}
 	for _, tt := range tests {
 		p, err := eval.CompileQuery(tt.q, eval.WithMapping(eqlMapping))
