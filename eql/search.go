@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"sort"
 	"strconv"
 	"time"
@@ -97,13 +98,31 @@ func Prepare(req Request, m *Mapping) (*Query, esdsl.Query, error) {
 // tiebreaker first), then size and the pipes apply as
 // LogicalPlanBuilder.visitStatement plans them: without pipes, size
 // events from the end result_position names; with pipes, size events
-// from the end the first pipe names, then each pipe in turn. m may be nil (all
-// fields dynamic).
+// from the end the first pipe names, then each pipe in turn. m may be
+// nil (all fields dynamic).
 func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
+	return SearchStream(req, m, func(yield func(Doc, error) bool) {
+		for _, d := range docs {
+			if !yield(d, nil) {
+				return
+			}
+		}
+	})
+}
+
+// SearchStream is [Search] over documents read twice from docs: once to
+// map the fields dynamically, once to match. Memory is bounded by the
+// request's size: only the size best events (from the end the first cut
+// keeps) are held, whatever the number of documents. The first error
+// docs yields ends the search.
+func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Response, error) {
 	if m == nil {
 		m = NewMapping(nil)
 	}
-	for _, d := range docs {
+	for d, err := range docs {
+		if err != nil {
+			return nil, err
+		}
 		m.Dynamic(d.Source)
 	}
 	q, dsl, err := Prepare(req, m)
@@ -128,43 +147,6 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	if req.TiebreakerField != "" && !hasTB {
 		return nil, &Error{Position: ast.Position{Line: -1, Column: -1}, Query: req.Query, Msg: fmt.Sprintf("Unknown column [%s]", req.TiebreakerField)}
 	}
-	type hit struct {
-		doc  *Doc
-		ts   int64
-		tsOK bool
-		tb   any
-		ord  int
-	}
-	var hits []hit
-	for i := range docs {
-		d := &docs[i]
-		if !prog.Match(d.Source) {
-			continue
-		}
-		h := hit{doc: d, ord: i}
-		if v, ok := eval.First(eval.Map(d.Source), eval.NewPath(tsMap.Name)); ok {
-			h.ts, h.tsOK = timestampOf(v, tsMap.Type == "date_nanos")
-		}
-		if hasTB {
-			if v, ok := eval.First(eval.Map(d.Source), eval.NewPath(tbMap.Name)); ok {
-				h.tb = sortValue(v)
-			}
-		}
-		hits = append(hits, h)
-	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		if a.tsOK != b.tsOK { // nulls first, as the implicit order puts them
-			return !a.tsOK
-		}
-		if a.ts != b.ts {
-			return a.ts < b.ts
-		}
-		if c := compareSort(a.tb, b.tb); c != 0 {
-			return c < 0
-		}
-		return a.ord < b.ord
-	})
 	size := req.Size
 	switch {
 	case size == 0:
@@ -175,7 +157,35 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	// LogicalPlanBuilder.visitStatement: without pipes, size from the end
 	// result_position names; with pipes, a limit of size of the first
 	// pipe's kind, then the pipes in order.
-	cut := func(n int, tail bool) {
+	firstTail := req.ResultPosition != "head"
+	if len(q.Pipes) > 0 {
+		firstTail = q.Pipes[0].Name == "tail"
+	}
+	tsPath, tbPath := eval.NewPath(tsMap.Name), eval.NewPath(tbMap.Name)
+	best := &bestHits{n: size, tail: firstTail}
+	ord := 0
+	for d, err := range docs {
+		if err != nil {
+			return nil, err
+		}
+		ord++
+		if !prog.Match(d.Source) {
+			continue
+		}
+		h := hit{doc: d, ord: ord}
+		if v, ok := eval.First(eval.Map(d.Source), tsPath); ok {
+			h.ts, h.tsOK = timestampOf(v, tsMap.Type == "date_nanos")
+		}
+		if hasTB {
+			if v, ok := eval.First(eval.Map(d.Source), tbPath); ok {
+				h.tb = sortValue(v)
+			}
+		}
+		best.add(h)
+	}
+	hits := best.sorted()
+	for _, p := range q.Pipes {
+		n, tail := int(p.Args[0].(*Literal).Int), p.Name == "tail"
 		if n < len(hits) {
 			if tail {
 				hits = hits[len(hits)-n:]
@@ -183,16 +193,6 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 				hits = hits[:n]
 			}
 		}
-	}
-	if len(q.Pipes) == 0 {
-		cut(size, req.ResultPosition != "head")
-	}
-	for i, p := range q.Pipes {
-		tail := p.Name == "tail"
-		if i == 0 {
-			cut(size, tail)
-		}
-		cut(int(p.Args[0].(*Literal).Int), tail)
 	}
 	resp := &Response{Hits: Hits{Total: Total{Value: len(hits), Relation: "eq"}, Events: []HitEvent{}}}
 	for _, h := range hits {
@@ -207,6 +207,64 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 		resp.Hits.Events = append(resp.Hits.Events, HitEvent{Index: h.doc.Index, ID: h.doc.ID, Source: src})
 	}
 	return resp, nil
+}
+
+// hit is a matching event with its sort keys.
+type hit struct {
+	doc  Doc
+	ts   int64
+	tsOK bool
+	tb   any
+	ord  int
+}
+
+// before is the implicit order: timestamp (nulls first), tiebreaker
+// (nulls first), document order.
+func (a *hit) before(b *hit) bool {
+	if a.tsOK != b.tsOK {
+		return !a.tsOK
+	}
+	if a.ts != b.ts {
+		return a.ts < b.ts
+	}
+	if c := compareSort(a.tb, b.tb); c != 0 {
+		return c < 0
+	}
+	return a.ord < b.ord
+}
+
+// bestHits keeps the n first (or, for tail, last) hits in the implicit
+// order, holding at most 2n at a time.
+type bestHits struct {
+	n    int
+	tail bool
+	hits []hit
+}
+
+func (b *bestHits) add(h hit) {
+	if b.n == 0 {
+		return
+	}
+	b.hits = append(b.hits, h)
+	if len(b.hits) >= 2*b.n {
+		b.trim()
+	}
+}
+
+func (b *bestHits) trim() {
+	sort.SliceStable(b.hits, func(i, j int) bool { return b.hits[i].before(&b.hits[j]) })
+	if len(b.hits) > b.n {
+		if b.tail {
+			b.hits = append(b.hits[:0:0], b.hits[len(b.hits)-b.n:]...)
+		} else {
+			b.hits = b.hits[:b.n:b.n]
+		}
+	}
+}
+
+func (b *bestHits) sorted() []hit {
+	b.trim()
+	return b.hits
 }
 
 // timestampOf reads a timestamp as Elasticsearch sorts it, in epoch

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 
 	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -22,7 +25,7 @@ type eqlCmd struct {
 	Mapping            string   `help:"The indices' mapping: {\"properties\": ...}, or GET _mapping's object keyed by index. Fields absent from it are mapped dynamically from the events." placeholder:"FILE" xor:"fields"`
 	Schema             string   `help:"Field types as an ECS table or a mapping, as for check." placeholder:"FILE" xor:"fields"`
 	Query              string   `arg:"" help:"The EQL query; - reads it from standard input."`
-	Events             []string `arg:"" optional:"" help:"NDJSON files, JSON arrays, directories, .gz, - for standard input. A line's _index and _id are metadata."`
+	Events             []string `arg:"" optional:"" help:"NDJSON files, JSON arrays, directories, .gz, - for standard input (the default). A line's _index and _id are metadata."`
 }
 
 // Run prints the _eql/search response body for the query over the events.
@@ -46,11 +49,20 @@ func (c *eqlCmd) Run(e *env) error {
 			return failf("eql", "--filter: %v", err)
 		}
 	}
-	docs, err := eql.ReadDocs(c.Events, e.stdin)
-	if err != nil {
-		return failf("eql", "%v", err)
+	// The events are read twice (dynamic mapping, then matching): stdin
+	// is kept in memory for that, files are read again.
+	paths := c.Events
+	if len(paths) == 0 {
+		paths = []string{"-"}
 	}
-	resp, err := eql.Search(req, m, docs)
+	var stdin []byte
+	if slices.Contains(paths, "-") {
+		if stdin, err = io.ReadAll(e.stdin); err != nil {
+			return failf("eql", "reading standard input: %v", err)
+		}
+	}
+	docs := eql.Docs(paths, func() io.Reader { return bytes.NewReader(stdin) })
+	resp, err := eql.SearchStream(req, m, docs)
 	if err != nil {
 		return eqlProblem(src, err)
 	}
