@@ -277,7 +277,12 @@ func dslValue(lit *Literal) any {
 
 var rangeOps = map[Op]string{OpLt: "lt", OpLte: "lte", OpGt: "gt", OpGte: "gte"}
 
-var yes = true
+// yes returns a new true for the case_insensitive of a query (each query
+// owns its flag).
+func yes() *bool {
+	b := true
+	return &b
+}
 
 // fieldOf returns the field x is, when it is a mapped field.
 func (l *lowerer) fieldOf(x Expr) (MappedField, bool) {
@@ -440,7 +445,7 @@ func (l *lowerer) in(x *In) esdsl.Query {
 // case-insensitive term on a number field would refuse).
 func ciOf(lit *Literal) *bool {
 	if lit.Kind == String {
-		return &yes
+		return yes()
 	}
 	return nil
 }
@@ -469,20 +474,20 @@ func (l *lowerer) match(x *Match) esdsl.Query {
 		switch x.Op {
 		case Seq:
 			if strings.ContainsAny(p.Str, "*?") {
-				qs = append(qs, &esdsl.Wildcard{Field: name, Value: escapeBackslash(p.Str), CaseInsensitive: &yes})
+				qs = append(qs, &esdsl.Wildcard{Field: name, Value: escapeBackslash(p.Str), CaseInsensitive: yes()})
 			} else {
-				qs = append(qs, &esdsl.Term{Field: name, Value: p.Str, CaseInsensitive: &yes})
+				qs = append(qs, &esdsl.Term{Field: name, Value: p.Str, CaseInsensitive: yes()})
 			}
 		case Like, LikeI:
 			w := &esdsl.Wildcard{Field: name, Value: escapeBackslash(p.Str)}
 			if x.Op == LikeI {
-				w.CaseInsensitive = &yes
+				w.CaseInsensitive = yes()
 			}
 			qs = append(qs, w)
 		case Regex, RegexI:
 			r := &esdsl.Regexp{Field: name, Value: p.Str}
 			if x.Op == RegexI {
-				r.CaseInsensitive = &yes
+				r.CaseInsensitive = yes()
 			}
 			qs = append(qs, r)
 		}
@@ -510,7 +515,7 @@ func (l *lowerer) call(x *Call) esdsl.Query {
 		if isField && len(lits) == len(x.Args)-1 {
 			var ci *bool
 			if x.Insensitive {
-				ci = &yes
+				ci = yes()
 			}
 			switch x.Name {
 			case "cidrMatch":
