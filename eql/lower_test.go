@@ -24,10 +24,12 @@ func TestLower(t *testing.T) {
 		"file.name":         {Type: eval.Text},
 		"file.name.keyword": {Type: eval.Keyword},
 		"source.ip":         {Type: eval.IP},
+		"labels":            {Type: eval.Flattened},
 	})
 	tests := []struct{ query, want string }{
 		{`process where true`, `{"term":{"event.category":{"value":"process"}}}`},
 		{`any where true`, `{"match_all":{}}`},
+		{`any where labels.env == "prod"`, `{"term":{"labels.env":{"value":"prod"}}}`},
 		{`process where false`, `{"bool":{"must":[{"term":{"event.category":{"value":"process"}}},{"bool":{"must_not":[{"match_all":{}}]}}]}}`},
 		{`any where process.name == "cmd.exe"`, `{"term":{"process.name":{"value":"cmd.exe"}}}`},
 		{`any where file.name == "a.exe"`, `{"term":{"file.name.keyword":{"value":"a.exe"}}}`},

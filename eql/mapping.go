@@ -98,6 +98,10 @@ func (m *Mapping) Lookup(name string) (MappedField, bool) {
 	}
 	fm, ok := m.fields[target]
 	if !ok {
+		// A field below a flattened field is a keyword (eval's Lookup).
+		if fm = m.fields.Lookup(target); fm.Type != eval.Unknown {
+			return MappedField{Type: fm.Type.String(), Name: target, Exact: target}, true
+		}
 		if _, isObj := m.objectPrefix(target); !isObj {
 			return MappedField{}, false
 		}
