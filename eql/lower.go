@@ -22,6 +22,9 @@ type MappedField struct {
 	// exactAttribute): Name, or a text field's keyword sub-field; "" for a
 	// text field that has none.
 	Exact string
+	// Nested is the nested field the field lies in, "" for none:
+	// Elasticsearch's EQL refuses such fields.
+	Nested string
 }
 
 // Fields looks up the fields of the searched indices.
@@ -159,6 +162,13 @@ func (l *lowerer) resolve(f *Field) (MappedField, bool) {
 			similar = findSimilar(f.Name, n.Names())
 		}
 		l.fail(f.From, "Unknown column [%s]%s", f.Name, didYouMean(similar))
+	}
+	// VerifierTests.testNested
+	switch {
+	case ok && fd.Type == "nested":
+		l.fail(f.From, "Cannot use field [%s] type [nested] due to nested fields not being supported yet", f.Name)
+	case ok && fd.Nested != "":
+		l.fail(f.From, "Cannot use field [%s] type [%s] with unsupported nested type in hierarchy (field [%s])", f.Name, fd.Type, fd.Nested)
 	}
 	return fd, ok
 }

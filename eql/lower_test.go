@@ -83,7 +83,8 @@ func TestLower(t *testing.T) {
 
 // TestLowerErrors checks the analyzer's errors Lower reports.
 func TestLowerErrors(t *testing.T) {
-	m := eql.NewMapping(eval.Mapping{"message": {Type: eval.Text}, "message.keyword": {Type: eval.Keyword}, "n": {Type: eval.Long}, "m": {Type: eval.Long}, "plain": {Type: eval.Text}})
+	m := eql.NewMapping(eval.Mapping{"message": {Type: eval.Text}, "message.keyword": {Type: eval.Keyword}, "n": {Type: eval.Long}, "m": {Type: eval.Long}, "plain": {Type: eval.Text},
+		"processes": {Type: eval.Nested}, "processes.pid": {Type: eval.Long}})
 	tests := []struct{ query, want string }{
 		// VerifierTests.testMissingColumn, testMisspelledColumn,
 		// testMisspelledColumnWithMultipleOptions, testQueryCondition
@@ -94,6 +95,8 @@ func TestLowerErrors(t *testing.T) {
 		{`any where mm == 1`, `line 1:11: Unknown column [mm], did you mean [m]?`},
 		{`any where n`, `line 1:11: Condition expression needs to be boolean, found [LONG]`},
 		{`any where n == 1 and x.message == "x"`, `line 1:22: Unknown column [x.message]`},
+		{`any where processes == 0`, `line 1:11: Cannot use field [processes] type [nested] due to nested fields not being supported yet`},
+		{`any where processes.pid == 0`, `line 1:11: Cannot use field [processes.pid] type [long] with unsupported nested type in hierarchy (field [processes])`},
 		{`any where plain == "x"`, `line 1:11: No keyword/multi-field defined exact matches for [plain]`},
 		{`any where n + 1`, `line 1:11: Condition expression needs to be boolean`},
 		{`sequence [a where true] [b where true]`, `line 1:1: only event queries`},

@@ -108,6 +108,11 @@ func (m *Mapping) Lookup(name string) (MappedField, bool) {
 		return MappedField{Type: "object", Name: target, Exact: target}, true
 	}
 	f := MappedField{Type: fm.Type.String(), Name: target, Exact: target}
+	for i := len(target) - 1; i > 0; i-- {
+		if target[i] == '.' && m.fields[target[:i]].Type == eval.Nested {
+			f.Nested = target[:i]
+		}
+	}
 	if fm.Type == eval.Text || fm.Type == eval.MatchOnlyText {
 		f.Exact = ""
 		var subs []string
