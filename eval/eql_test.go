@@ -109,6 +109,16 @@ func TestEQLMatchAllocs(t *testing.T) {
 		"range":              &esdsl.Range{Field: "process.pid", Bounds: []esdsl.Bound{{Op: "gt", Value: json.Number("4")}}},
 		"exists and bool":    &esdsl.Bool{Must: []esdsl.Query{&esdsl.Exists{Field: "process.pid"}}, MustNot: []esdsl.Query{&esdsl.Exists{Field: "user.name"}}},
 		"wildcard ci, lower": &esdsl.Wildcard{Field: "process.command_line", Value: "*-ENC*", CaseInsensitive: &yes},
+		// length(process.name) > 12, as MultiValueAwareScriptQuery runs it
+		"script": &esdsl.ScriptQuery{MultiValue: true, Expr: &esdsl.ScriptCall{Func: "InternalQlScriptUtils.gt", Args: []esdsl.ScriptExpr{
+			&esdsl.ScriptCall{Func: "InternalEqlScriptUtils.length", Args: []esdsl.ScriptExpr{&esdsl.ScriptField{Name: "process.name"}}},
+			&esdsl.ScriptParam{Value: int64(12)}}}},
+		// startsWith~(process.name, "power") and process.pid % 2 == 0 over two fields
+		"script two fields": &esdsl.ScriptQuery{Expr: &esdsl.ScriptCall{Func: "InternalQlScriptUtils.and", Args: []esdsl.ScriptExpr{
+			&esdsl.ScriptCall{Func: "InternalEqlScriptUtils.startsWith", Args: []esdsl.ScriptExpr{&esdsl.ScriptField{Name: "process.name"}, &esdsl.ScriptParam{Value: "power"}, &esdsl.ScriptParam{Value: true}}},
+			&esdsl.ScriptCall{Func: "InternalQlScriptUtils.eq", Args: []esdsl.ScriptExpr{
+				&esdsl.ScriptCall{Func: "InternalQlScriptUtils.mod", Args: []esdsl.ScriptExpr{&esdsl.ScriptField{Name: "process.pid"}, &esdsl.ScriptParam{Value: int64(2)}}},
+				&esdsl.ScriptParam{Value: int64(0)}}}}}},
 	} {
 		p, err := eval.CompileQuery(q, eval.WithMapping(eqlMapping))
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/kqlrules/kqlrules/cidr"
@@ -25,31 +26,85 @@ import (
 // parse), Elasticsearch fails the shard; here the script returns null and
 // the event does not match.
 
-// sexpr is a compiled script expression.
+// sexpr is a compiled script expression, evaluated in a frame that holds
+// the field values and a stack for the arguments of calls.
 type sexpr interface {
-	eval(vals []any) any
+	eval(f *frame) any
 }
 
 type sfield int // index into the field values
 
-func (f sfield) eval(vals []any) any { return vals[f] }
+func (x sfield) eval(f *frame) any { return f.vals[x] }
 
 type sconst struct{ v any }
 
-func (c sconst) eval([]any) any { return c.v }
+func (c sconst) eval(*frame) any { return c.v }
 
 type scall struct {
 	fn   func(args []any) any
 	args []sexpr
 }
 
-func (c *scall) eval(vals []any) any {
-	args := make([]any, len(c.args))
-	for i, a := range c.args {
-		args[i] = a.eval(vals)
+func (c *scall) eval(f *frame) any {
+	base := len(f.stack)
+	for _, a := range c.args {
+		v := a.eval(f)
+		f.stack = append(f.stack, v)
 	}
-	return c.fn(args)
+	r := c.fn(f.stack[base:])
+	clear(f.stack[base:])
+	f.stack = f.stack[:base]
+	return r
 }
+
+// frame is the state of one evaluation of a script: pooled, so that a
+// script over numbers and the text of fields allocates nothing.
+type frame struct {
+	vals  []any
+	stack []any
+	n     *scriptNode
+	seen  *[]any
+	// multi-value visit
+	held, some bool
+	// first doc value visit
+	first any
+	f     *field
+	mode  uint8 // visitMulti or visitFirst
+}
+
+const (
+	visitMulti uint8 = iota
+	visitFirst
+)
+
+var frames = sync.Pool{New: func() any { return &frame{stack: make([]any, 0, 16)} }}
+
+// Visit receives each value of the field being read: a doc value for
+// the multi-value evaluation, or a candidate for the first doc value.
+func (f *frame) Visit(x any) bool {
+	v, ok := docValue(&f.f.fm, x)
+	if !ok {
+		return false
+	}
+	if f.mode == visitFirst {
+		if f.first == nil || scriptCompare(v, f.first) < 0 {
+			f.first = v
+		}
+		return false
+	}
+	f.some = true
+	if f.seen != nil {
+		*f.seen = append(*f.seen, v)
+	}
+	f.vals[0] = v
+	if f.n.expr.eval(f) == true {
+		f.held = true
+		return f.seen == nil
+	}
+	return false
+}
+
+func (f *frame) nullValue() any { return f.f.fm.nullValue() }
 
 // scriptNode is a compiled script query.
 type scriptNode struct {
@@ -120,76 +175,50 @@ func (n *scriptNode) match(e Event) bool {
 }
 
 func (n *scriptNode) run(e Event, seen *[]any) bool {
+	f := frames.Get().(*frame)
+	defer func() {
+		clear(f.vals)
+		f.vals, f.stack, f.n, f.seen, f.first, f.f = f.vals[:0], f.stack[:0], nil, nil, nil, nil
+		frames.Put(f)
+	}()
+	f.n, f.seen = n, seen
+	for range n.fields {
+		f.vals = append(f.vals, nil)
+	}
 	if n.multi {
-		f := n.fields[0]
-		held, some := false, false
-		visit := docVisitor{f: f, fn: func(v any) bool {
-			some = true
-			if seen != nil {
-				*seen = append(*seen, v)
-			}
-			if n.expr.eval([]any{v}) == true {
-				held = true
-				return seen == nil
-			}
-			return false
-		}}
-		e.Values(f.path, &visit)
-		if f.source != nil {
-			e.Values(f.source, &visit)
+		fl := n.fields[0]
+		f.f, f.mode, f.held, f.some = fl, visitMulti, false, false
+		e.Values(fl.path, f)
+		if fl.source != nil && !(f.held && seen == nil) {
+			e.Values(fl.source, f)
 		}
-		if held {
+		if f.held {
 			return true
 		}
-		return !some && n.expr.eval([]any{nil}) == true
+		if f.some {
+			return false
+		}
+		f.vals[0] = nil
+		return n.expr.eval(f) == true
 	}
-	vals := make([]any, len(n.fields))
-	for i, f := range n.fields {
-		vals[i] = firstDocValue(e, f)
+	for i, fl := range n.fields {
+		f.f, f.mode, f.first = fl, visitFirst, nil
+		e.Values(fl.path, f)
+		if fl.source != nil {
+			e.Values(fl.source, f)
+		}
+		f.vals[i] = f.first
 		if seen != nil {
-			*seen = append(*seen, vals[i])
+			*seen = append(*seen, f.first)
 		}
 	}
-	return n.expr.eval(vals) == true
+	return n.expr.eval(f) == true
 }
 
 func (n *scriptNode) explain(e Event) *Trace {
 	var seen []any
 	held := n.run(e, &seen)
 	return &Trace{Query: n.label, Held: held, Values: seen}
-}
-
-// docVisitor passes each doc value of a field to fn.
-type docVisitor struct {
-	f  *field
-	fn func(any) bool
-}
-
-func (d *docVisitor) Visit(x any) bool {
-	v, ok := docValue(&d.f.fm, x)
-	if !ok {
-		return false
-	}
-	return d.fn(v)
-}
-
-func (d *docVisitor) nullValue() any { return d.f.fm.nullValue() }
-
-// firstDocValue is InternalQlScriptUtils.docValue: the first of the
-// field's doc values, which Lucene keeps sorted (the smallest), or nil.
-func firstDocValue(e Event, f *field) any {
-	var first any
-	d := docVisitor{f: f, fn: func(v any) bool {
-		if first == nil || scriptCompare(v, first) < 0 {
-			first = v
-		}
-		return false
-	}}
-	e.Values(f.path, &d)
-	if f.source != nil {
-		e.Values(f.source, &d)
-	}
-	return first
 }
 
 // scriptCompare orders doc values of one field.
@@ -208,6 +237,12 @@ func scriptCompare(a, b any) int {
 func docValue(fm *FieldMapping, x any) (any, bool) {
 	switch fm.Type.family() {
 	case famKeyword:
+		if s, ok := x.(string); ok { // x is already boxed: no allocation
+			if fm.tooLong(s) {
+				return nil, false
+			}
+			return x, true
+		}
 		s, ok := KeywordText(x)
 		if !ok || fm.tooLong(s) {
 			return nil, false
@@ -765,7 +800,7 @@ var scriptFuncs = map[string]func([]any) any{
 			return nil
 		}
 		if boolArg(a, 2, false) {
-			return strings.HasSuffix(strings.ToLower(s[0]), strings.ToLower(s[1]))
+			return lowered(s[0], s[1], strings.HasSuffix)
 		}
 		return strings.HasSuffix(s[0], s[1])
 	},
@@ -775,7 +810,7 @@ var scriptFuncs = map[string]func([]any) any{
 			return nil
 		}
 		if boolArg(a, 2, false) {
-			return strings.HasPrefix(strings.ToLower(s[0]), strings.ToLower(s[1]))
+			return lowered(s[0], s[1], strings.HasPrefix)
 		}
 		return strings.HasPrefix(s[0], s[1])
 	},
@@ -785,7 +820,7 @@ var scriptFuncs = map[string]func([]any) any{
 			return nil
 		}
 		if boolArg(a, 2, false) {
-			return strings.Contains(strings.ToLower(s[0]), strings.ToLower(s[1]))
+			return lowered(s[0], s[1], strings.Contains)
 		}
 		return strings.Contains(s[0], s[1])
 	},
@@ -954,3 +989,14 @@ func parseEQLNumber(s string, base int) any {
 }
 
 var decimalText = regexp.MustCompile(`^-?(\d+\.?\d*|\.\d+)$`)
+
+// lowered applies test to the lowercase forms of a and b (Java's
+// toLowerCase(Locale.ROOT) on both), without allocating for ASCII text.
+func lowered(a, b string, test func(a, b string) bool) bool {
+	la, ba := lowerNoAlloc(a)
+	lb, bb := lowerNoAlloc(b)
+	r := test(la, lb)
+	releaseLower(ba)
+	releaseLower(bb)
+	return r
+}
