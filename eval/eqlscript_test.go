@@ -159,3 +159,30 @@ func TestScriptUnknownFunction(t *testing.T) {
 		t.Errorf("an unknown script function compiles")
 	}
 }
+
+// TestScriptConcurrent matches a script query from several goroutines
+// (its evaluation frames are pooled): run it with -race.
+func TestScriptConcurrent(t *testing.T) {
+	m := eval.Mapping{"name": {Type: eval.Keyword}}
+	prog, err := eval.CompileQuery(&esdsl.ScriptQuery{MultiValue: true, Expr: call(ql+"eq",
+		call(eqS+"substring", field("name"), p(int64(0)), p(int64(3))), p("exp"))}, eval.WithMapping(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes, no := decode(t, `{"name": ["x", "explorer.exe"]}`), decode(t, `{"name": "cmd.exe"}`)
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			ok := true
+			for i := 0; i < 200; i++ {
+				ok = ok && prog.Match(yes) && !prog.Match(no)
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if !<-done {
+			t.Errorf("a concurrent Match gave a wrong answer")
+		}
+	}
+}
