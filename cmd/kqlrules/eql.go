@@ -57,6 +57,9 @@ func (c *eqlCmd) Run(e *env) error {
 	}
 	var stdin []byte
 	if slices.Contains(paths, "-") {
+		if c.Query == "-" {
+			return failf("eql", "standard input cannot give both the query and the events")
+		}
 		if stdin, err = io.ReadAll(e.stdin); err != nil {
 			return failf("eql", "reading standard input: %v", err)
 		}
