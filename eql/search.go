@@ -1,12 +1,12 @@
 package eql
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"iter"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -325,5 +325,5 @@ func compareSort(a, b any) int {
 		}
 		return 0
 	}
-	return bytes.Compare([]byte(fmt.Sprint(a)), []byte(fmt.Sprint(b)))
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
