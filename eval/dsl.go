@@ -138,6 +138,12 @@ func isNil(q esdsl.Query) bool {
 		return q == nil
 	case *esdsl.Script:
 		return q == nil
+	case *esdsl.Prefix:
+		return q == nil
+	case *esdsl.Regexp:
+		return q == nil
+	case *esdsl.ScriptQuery:
+		return q == nil
 	}
 	return false
 }
@@ -278,6 +284,12 @@ func (c *compiler) query(q esdsl.Query) node {
 		return c.leaf(q, q.Field, []value{starValue(p, e)}, nil)
 	case *esdsl.Nested:
 		return c.nestedQuery(q)
+	case *esdsl.Prefix:
+		return c.prefixQuery(q)
+	case *esdsl.Regexp:
+		return c.regexpQuery(q)
+	case *esdsl.ScriptQuery:
+		return c.scriptQuery(q)
 	case *esdsl.Script:
 		c.unsupportedAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
 		return &constNode{label: "script"}
@@ -823,12 +835,13 @@ func (n *atLeastNode) explain(e Event) *Trace {
 
 // caseInsensitive is a term or wildcard query with case_insensitive
 // true on a keyword-like field: values compare with Unicode case folding
-// (AutomatonQueries.toCaseInsensitiveString). It allocates in Match.
+// (AutomatonQueries.toCaseInsensitiveString). Match allocates only to
+// lowercase non-ASCII text for a wildcard.
 func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 	if familyOf(f.typ) != famKeyword && f.typ != mapping.Unknown {
 		return m
 	}
-	ci := &foldMatcher{}
+	ci := &foldMatcher{f: &f.fm}
 	for _, v := range vals {
 		if v.kind == ast.Wildcard {
 			ci.globs = append(ci.globs, v.glob.lower())
@@ -842,11 +855,19 @@ func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 type foldMatcher struct {
 	exact []string
 	globs []*glob
+	f     *fieldMapping
 }
 
+// Visit compares the text a keyword field indexes for x (a number or
+// boolean as its text; nothing beyond ignore_above).
 func (m *foldMatcher) Visit(x any) bool {
 	s, ok := x.(string)
 	if !ok {
+		if s, ok = KeywordText(x); !ok {
+			return false
+		}
+	}
+	if m.f.tooLong(s) {
 		return false
 	}
 	for _, e := range m.exact {
@@ -855,7 +876,8 @@ func (m *foldMatcher) Visit(x any) bool {
 		}
 	}
 	if len(m.globs) > 0 {
-		low := strings.ToLower(s)
+		low, buf := lowerNoAlloc(s)
+		defer releaseLower(buf)
 		for _, g := range m.globs {
 			if g.match(low) {
 				return true

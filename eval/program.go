@@ -23,7 +23,9 @@ type Program struct {
 // Match reports whether Elasticsearch would return event for the query.
 // It allocates nothing for events as encoding/json decodes them (maps,
 // []any, strings, float64, json.Number, bool, nil) unless the query has
-// free text, a field pattern no schema field fits, or case_insensitive.
+// free text, a field pattern no schema field fits, a case_insensitive
+// wildcard on non-ASCII text, or a script function that builds text
+// (EQL's concat, string, substring, between on non-ASCII text...).
 func (p *Program) Match(event map[string]any) bool {
 	return p.root.match(Map(event))
 }

@@ -24,10 +24,14 @@ type dslCmd struct {
 	TZ              string `name:"tz" help:"Time zone of date queries (Kibana's dateFormat:tz); a rule's search uses Zulu, as the detection engine does." placeholder:"ZONE"`
 	Body            bool   `help:"With --rule: print only the body of the search (size, query, fields, sort), for curl -d." xor:"part"`
 	Path            bool   `help:"With --rule: print only the URL path of the search: /INDEX,.../_search?allow_no_indices=true&ignore_unavailable=true." xor:"part"`
+	EQL             bool   `name:"eql" help:"QUERY is an EQL event query: print the filter Elasticsearch's EQL search sends (fields from --schema when given)."`
 	JSONL           bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\", \"fields\": [...] or null, \"config\": {...}} from standard input and write {\"dsl\": {...}} or {\"error\": {\"message\": \"...\"}} for each, in order. Without \"fields\" the command's data view is used; null is no data view."`
 }
 
 func (c *dslCmd) Run(e *env) error {
+	if c.EQL {
+		return c.runEQL(e)
+	}
 	dv, err := c.dataView()
 	if err != nil {
 		return err
