@@ -28,8 +28,8 @@ type fmtCmd struct {
 // Run formats; status 1 when --check finds a query not in canonical form,
 // 2 when a file cannot be read, parsed or safely rewritten.
 func (c *fmtCmd) Run(e *env) error {
-	if (c.Query == "") == (len(c.Files) == 0) {
-		return failf("fmt", "give --query Q or FILE... (not both)")
+	if err := oneInput("fmt", "--query Q", "FILE...", c.Query != "", len(c.Files) > 0); err != nil {
+		return err
 	}
 	if c.Query != "" {
 		if c.Write {

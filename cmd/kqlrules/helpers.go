@@ -46,9 +46,10 @@ func loadRule(path string) (*rules.Rule, error) {
 // file. A rule whose language is not KQL, or that cannot be read, ends the
 // command with status 2.
 func locateQuery(cmd, query, rule string, version int) (querySrc, error) {
+	if err := oneInput(cmd, "--query Q", "--rule FILE", query != "", rule != ""); err != nil {
+		return querySrc{}, err
+	}
 	switch {
-	case (query == "") == (rule == ""):
-		return querySrc{}, failf(cmd, "give --query Q or --rule FILE (not both)")
 	case query != "":
 		return querySrc{name: "query", text: query}, nil
 	}
@@ -447,4 +448,78 @@ func (q querySrc) compile(opts ...eval.Option) (*eval.Program, error) {
 		return nil, fail(exitFailed, q.problems(err)...)
 	}
 	return p, nil
+}
+
+// bundledFile is a bundled rule file named on the command line as
+// builtin/NAME.
+type bundledFile struct {
+	name string
+	data []byte
+}
+
+// splitBuiltins takes out of paths the bundled rule files named
+// builtin/NAME for which no such file exists, with their contents.
+func splitBuiltins(paths []string) (rest []string, bundled []bundledFile) {
+	for _, p := range paths {
+		if name, ok := strings.CutPrefix(p, "builtin/"); ok {
+			if _, err := os.Lstat(p); err != nil {
+				if data, err := builtin.Files.ReadFile(name); err == nil {
+					bundled = append(bundled, bundledFile{name: p, data: data})
+					continue
+				}
+			}
+		}
+		rest = append(rest, p)
+	}
+	return rest, bundled
+}
+
+// findRuleFiles finds the rule files at paths with rules.FindFiles, the
+// one finder of every command, printing each path or entry that cannot
+// be read as a problem on stderr; ok is false when there was one.
+func findRuleFiles(e *env, paths []string) (files []string, ok bool) {
+	files, err := rules.FindFiles(paths...)
+	for _, x := range joined(err) {
+		var fe *rules.FindError
+		if errors.As(x, &fe) {
+			fmt.Fprintln(e.stderr, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
+		} else {
+			fmt.Fprintln(e.stderr, fileProblem("", x))
+		}
+	}
+	return files, err == nil
+}
+
+// joined returns the errors errors.Join put together in err, or err
+// alone; nil for nil.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, x := range j.Unwrap() {
+			out = append(out, joined(x)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// skipNote is the one form of the note that a rule is skipped, for check
+// and fmt: "FILE[:LINE]: note: skipped: why".
+func skipNote(file string, line int, why string) problem {
+	return problem{File: file, Line: line, Severity: sevNote, Msg: "skipped: " + why}
+}
+
+// oneInput ends the command with status 2 unless exactly one of two forms
+// of input was given, saying which is missing or that both were.
+func oneInput(cmd, a, b string, hasA, hasB bool) error {
+	switch {
+	case !hasA && !hasB:
+		return failf(cmd, "nothing to read: give %s or %s", a, b)
+	case hasA && hasB:
+		return failf(cmd, "give %s or %s, not both", a, b)
+	}
+	return nil
 }
