@@ -121,10 +121,13 @@ func (l ExportLine) Decode(name string) (*Rule, error) {
 	return r, l.shift(ps.err())
 }
 
-// shiftWarnings moves the lines of r's warnings to the file's.
+// shiftWarnings moves the lines of r's keys and warnings to the file's.
 func (l ExportLine) shiftWarnings(r *Rule) {
 	if r == nil {
 		return
+	}
+	for k := range r.Source.Lines {
+		r.Source.Lines[k] += l.Line - 1
 	}
 	for i := range r.Source.Warnings {
 		r.Source.Warnings[i].Line = max(r.Source.Warnings[i].Line, 1) + l.Line - 1

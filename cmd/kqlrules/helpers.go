@@ -17,6 +17,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/kqlrules/kqlrules"
@@ -28,6 +29,7 @@ import (
 	"github.com/kqlrules/kqlrules/lint"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
+	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // loadRule reads a rule file, or a bundled rule named builtin/NAME when no
@@ -522,4 +524,47 @@ func oneInput(cmd, a, b string, hasA, hasB bool) error {
 		return failf(cmd, "give %s or %s, not both", a, b)
 	}
 	return nil
+}
+
+// isRuleFile tells rule files from query files by name.
+func isRuleFile(name string) (toml, json bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".toml":
+		return true, false
+	case ".json", ".ndjson", ".jsonl":
+		return false, true
+	}
+	return false, false
+}
+
+// reportRuleLoad prints the problems of loading a rule set, one
+// "FILE:LINE: error: ..." a line: each rule that did not load, and each
+// path that could not be read (err, from ruleset.Load). It returns false
+// when a path could not be read.
+func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
+	for _, f := range files {
+		if f.Status == ruleset.Failed {
+			for _, p := range ruleProblems(f.Path, f.Err) {
+				if p.Line == 0 {
+					p.Line = f.Line
+				}
+				fmt.Fprintln(w, p)
+			}
+		}
+	}
+	if err == nil {
+		return true
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner // "ruleset: " and the joined errors
+	}
+	for _, x := range joined(err) {
+		var fe *rules.FindError
+		if errors.As(x, &fe) {
+			fmt.Fprintln(w, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
+		} else {
+			fmt.Fprintln(w, fileProblem("", x))
+		}
+	}
+	return false
 }

@@ -78,13 +78,8 @@ func (c *matchCmd) Run(e *env) error {
 // matchSet is "kqlrules match --rules": which rules each event matches.
 func (c *matchCmd) matchSet(e *env) error {
 	files, err := ruleset.Load(c.Rules...)
-	if err != nil {
-		return failf("match", "%v", err)
-	}
-	for _, f := range files {
-		if f.Status == ruleset.Failed {
-			fmt.Fprintln(e.stderr, "kqlrules match:", f.Err)
-		}
+	if !reportRuleLoad(e.stderr, files, err) {
+		return &exitError{status: exitFailed}
 	}
 	set, err := ruleset.New(ruleset.Rules(files))
 	if err != nil {
@@ -113,9 +108,9 @@ func (c *matchCmd) matchSet(e *env) error {
 			var evErr *events.Error
 			if !errors.As(err, &evErr) {
 				out.Flush()
-				return failf("match", "%v", err)
+				return fail(exitFailed, fileProblem("", err))
 			}
-			fmt.Fprintln(e.stderr, "kqlrules match:", err)
+			fmt.Fprintln(e.stderr, fileProblem("", err))
 			bad++
 			continue
 		}

@@ -198,8 +198,8 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	files, err := ruleset.Load(c.Rules...)
-	if err != nil {
-		return failf("run", "%v", err)
+	if !reportRuleLoad(e.stderr, files, err) {
+		return &exitError{status: exitFailed}
 	}
 	loaded := ruleset.Rules(files)
 	set, err := ruleset.New(loaded)
@@ -343,13 +343,8 @@ func writeSetReport(w io.Writer, rep *setReport) {
 	fmt.Fprintf(w, "rules: %d files, %d replayed, %d skipped, %d errors\n", rep.Files, rep.Replayed, rep.Skipped, rep.Errors)
 	reasons := map[string]int{}
 	for _, r := range rep.Rules {
-		switch r.Status {
-		case "skipped":
+		if r.Status == "skipped" { // errors were reported as the rules loaded
 			reasons[r.Reason]++
-		case "error":
-			for _, l := range strings.Split(r.Reason, "\n") {
-				fmt.Fprintf(w, "error: %s\n", l)
-			}
 		}
 	}
 	keys := make([]string, 0, len(reasons))

@@ -101,9 +101,9 @@ func (o *outcome) title() string {
 // own test events, 1 when one does not (or a rule file does not load), 2
 // when the test could not run.
 func (c *testCmd) Run(e *env) error {
-	files, err := ruleFiles(c.Rules)
-	if err != nil {
-		return fail(exitFailed, fileProblem("", err))
+	files, ok := findRuleFiles(e, c.Rules)
+	if !ok {
+		return &exitError{status: exitFailed}
 	}
 	outs := loadOutcomes(files)
 	withTests := 0
@@ -131,6 +131,7 @@ func (c *testCmd) Run(e *env) error {
 	var base *regress.Baseline
 	nEvents := 0
 	if len(c.Events) > 0 {
+		var err error
 		base, err = regress.ReadFile(c.Baseline)
 		switch {
 		case err != nil && c.Update:
@@ -200,60 +201,50 @@ func baselineProblem(name string, err error) problem {
 	return fileProblem(name, err)
 }
 
-// ruleFiles returns the rule files under the paths: a file is taken as it
-// is, a directory gives its *.toml files, recursively, in lexical order
-// (folders whose name starts with "." left out).
-func ruleFiles(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return err
-			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
-				return filepath.SkipDir
-			case !d.IsDir() && strings.HasSuffix(d.Name(), ".toml"):
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
 // loadOutcomes loads each rule file, decides whether it can be replayed,
 // and finds its test events.
 func loadOutcomes(files []string) []*outcome {
 	var outs []*outcome
 	byID := map[string]*outcome{}
-	for _, f := range files {
-		o := &outcome{file: filepath.ToSlash(f)}
+	add := func(file string, r *rules.Rule, err error) {
+		o := &outcome{file: filepath.ToSlash(file)}
 		outs = append(outs, o)
-		r, err := rules.Load(f)
 		if err != nil {
 			o.err = err
-			continue
+			return
 		}
 		if prev, ok := byID[r.RuleID]; ok {
 			o.err = fmt.Errorf("rule_id %s is also the rule_id of %s", r.RuleID, prev.file)
-			continue
+			return
 		}
 		byID[r.RuleID] = o
 		o.rule = r
 		o.skip, o.err = skipReason(r)
+		if rules.IsExport(file) {
+			return
+		}
 		if t := strings.TrimSuffix(o.file, path.Ext(o.file)) + testSuffix; fileExists(t) {
 			o.testFile = t
+		}
+	}
+	for _, f := range files {
+		if !rules.IsExport(f) {
+			r, err := rules.Load(f)
+			add(f, r, err)
+			continue
+		}
+		// a Kibana export: a rule a line; its exception lists and
+		// summary are not rules
+		data, err := rules.ReadFile(f)
+		if err != nil {
+			add(f, nil, err)
+			continue
+		}
+		for _, l := range rules.ExportLines(data) {
+			if l.Kind == rules.ExportRule {
+				r, err := l.Parse(f)
+				add(f, r, err)
+			}
 		}
 	}
 	return outs
