@@ -80,9 +80,9 @@ func TestDetectionRulesRepo(t *testing.T) {
 		}
 	}
 	wantSkipped := map[string]int{
-		"language eql is not KQL":            1081,
-		"language esql is not KQL":           212,
-		"language lucene is not KQL":         1,
+		"language eql is not KQL":                1081,
+		"language esql is not KQL":               212,
+		"language lucene is not KQL":             1,
 		"type machine_learning has no KQL query": 106,
 	}
 	if checked != 792 || !maps.Equal(skipped, wantSkipped) {

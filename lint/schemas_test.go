@@ -53,4 +53,3 @@ func TestSkipped(t *testing.T) {
 		}
 	}
 }
-
