@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strings"
 )
 
 // Record is one event read from a file: its fields as encoding/json decodes
@@ -54,16 +55,26 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// maxLine bounds one NDJSON line; a longer line is rejected, not read into
-// memory.
-const maxLine = 64 << 20
+// maxLine bounds one event: an NDJSON line, an element of a JSON array,
+// or an object of a file of pretty-printed objects. A longer line is
+// rejected, not read into memory; a longer element or object ends the file
+// there, read no further than the limit. A variable for tests.
+var maxLine = 64 << 20
+
+// MaxEvent is the limit of one event's JSON text, in bytes: an NDJSON
+// line, an element of a JSON array, or a pretty-printed object.
+const MaxEvent = 64 << 20
 
 // Read streams the events of r, named name in errors, one at a time: never
 // more than one event (or one line) is in memory, however long the input.
 //
 // The format is told from the first byte that is not white space: '[' is a
-// JSON array of objects, anything else newline-delimited JSON (NDJSON), one
-// object a line; blank lines are skipped. A UTF-8 byte-order mark is
+// JSON array of objects; a first line that opens an object it does not
+// close (a pretty-printed object, as jq or an editor writes it, the file
+// holding one such object or several one after another) is a stream of
+// objects; anything else newline-delimited JSON (NDJSON), one object a
+// line; blank lines are skipped. No event longer than [MaxEvent] is read
+// into memory. A UTF-8 byte-order mark is
 // ignored. Gzip-compressed input is not unpacked here: [ReadFiles] does it.
 //
 // A line that is not a JSON object (bad JSON, a number, an array, trailing
@@ -150,12 +161,58 @@ func scan(name string, r io.Reader, fn func(raw []byte, line int, err error) boo
 			continue
 		case '[':
 			lt.start(br, lines-1)
-			scanArray(name, lt, br, fn)
+			scanValues(name, lt, br, fn, true)
 			return
+		case '{':
+			if multiLineObject(br) {
+				lt.start(br, lines-1)
+				scanValues(name, lt, br, fn, false)
+				return
+			}
 		}
 		break
 	}
 	scanNDJSON(name, br, lines, fn)
+}
+
+// multiLineObject reports whether br starts with an object that its first
+// line does not close and that continues as JSON on the next lines (a
+// pretty-printed object), rather than with an NDJSON line (a truncated
+// line followed by other lines is NDJSON: its lines are read one by one).
+func multiLineObject(br *bufio.Reader) bool {
+	var first []byte
+	for {
+		p, err := br.Peek(max(br.Buffered(), 1))
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			first = p[:i]
+			break
+		}
+		if err != nil || len(p) >= br.Size() {
+			return false // one line, or a first line longer than the buffer
+		}
+		if _, err := br.Peek(len(p) + 1); err != nil && !errors.Is(err, bufio.ErrBufferFull) && len(p) == br.Buffered() {
+			return false
+		}
+	}
+	if json.Valid(first) {
+		return false
+	}
+	var v json.RawMessage
+	if err := json.Unmarshal(first, &v); !errors.Is(err, io.ErrUnexpectedEOF) && !isUnexpectedEnd(err) {
+		return false // a syntax error in the first line: NDJSON rejects it
+	}
+	// the first object is whole in the buffer, or longer than it
+	win, _ := br.Peek(br.Size())
+	dec := json.NewDecoder(bytes.NewReader(win))
+	err := dec.Decode(&v)
+	return err == nil || (errors.Is(err, io.ErrUnexpectedEOF) && len(win) == br.Size())
+}
+
+// isUnexpectedEnd reports whether err is encoding/json's error for input
+// that ends inside a value.
+func isUnexpectedEnd(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end")
 }
 
 // scanNDJSON passes the lines of br, starting at line first.
@@ -243,22 +300,36 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// scanArray passes the elements of a JSON array, each with the line where
-// it starts.
-func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, int, error) bool) {
+// scanValues passes the elements of a JSON array (array true) or the
+// values of a stream of JSON values, one after another, each with the line
+// where it starts. A value longer than maxLine ends the file: it is read
+// no further than that.
+func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, int, error) bool, array bool) {
 	// the tracker counts bytes handed to br; the decoder reads from br,
 	// which holds back what it buffered: offsets are relative to the
 	// bytes br has given out.
 	base := lt.n - int64(br.Buffered())
-	dec := json.NewDecoder(br)
+	lim := &limitReader{r: br}
+	dec := json.NewDecoder(lim)
 	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // '['
-		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base), Err: jsonError(err)})
-		return
+	rest := "the rest of the array is not read"
+	if array {
+		if _, err := dec.Token(); err != nil { // '['
+			fn(nil, 0, &Error{File: name, Line: lt.lineAt(base), Err: jsonError(err)})
+			return
+		}
+	} else {
+		rest = "the rest of the file is not read"
 	}
 	for dec.More() {
+		start := base + dec.InputOffset() + leadLength(dec.Buffered())
+		lim.max = start - base + int64(maxLine) + 1
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, errTooLong) {
+				fn(nil, 0, &Error{File: name, Line: lt.lineAt(start), Err: fmt.Errorf("event longer than %d MiB; %s", maxLine>>20, rest)})
+				return
+			}
 			off := base + dec.InputOffset()
 			var se *json.SyntaxError
 			if errors.As(err, &se) {
@@ -268,13 +339,17 @@ func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, i
 				fn(nil, 0, fmt.Errorf("%s: %w", name, err)) // reading failed
 				return
 			}
-			fn(nil, 0, &Error{File: name, Line: lt.lineAt(off), Err: fmt.Errorf("%w; the rest of the array is not read", jsonError(err))})
+			fn(nil, 0, &Error{File: name, Line: lt.lineAt(max(off, start)), Err: fmt.Errorf("%w; %s", jsonError(err), rest)})
 			return
 		}
-		start := base + dec.InputOffset() - int64(len(raw))
-		if !fn(raw, lt.lineAt(start), nil) {
+		lim.max = 0
+		at := base + dec.InputOffset() - int64(len(raw))
+		if !fn(raw, lt.lineAt(at), nil) {
 			return
 		}
+	}
+	if !array {
+		return
 	}
 	if _, err := dec.Token(); err != nil { // ']'
 		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: fmt.Errorf("%w; the array is not closed", jsonError(err))})
@@ -283,6 +358,51 @@ func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, i
 	if _, err := dec.Token(); err != io.EOF {
 		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: errors.New("invalid JSON: data after the array")})
 	}
+}
+
+// leadLength returns the number of bytes of white space and commas at the
+// start of the decoder's buffered input: what comes before the next value.
+func leadLength(buffered io.Reader) int64 {
+	br, ok := buffered.(io.ByteReader)
+	if !ok {
+		return 0
+	}
+	n := int64(0)
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return n
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n', ',':
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+// errTooLong is the limitReader's error past its limit.
+var errTooLong = errors.New("event too long")
+
+// limitReader reads from r, and once max is not 0, fails with errTooLong
+// when more than max bytes in all would have been read.
+type limitReader struct {
+	r   io.Reader
+	n   int64 // bytes read so far
+	max int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.max > 0 {
+		if l.n >= l.max {
+			return 0, errTooLong
+		}
+		p = p[:min(int64(len(p)), l.max-l.n)]
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	return k, err
 }
 
 // lineTracker counts the bytes read through it and, once started (for a

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -69,4 +70,56 @@ func FuzzValidObject(f *testing.F) {
 			t.Errorf("validObject(%q) = %v, encoding/json says %v", b, got, want)
 		}
 	})
+}
+
+// hugeElement is a JSON array whose second element is an object holding
+// a string of n bytes, made as it is read.
+func hugeElement(open string, n int) io.Reader {
+	return io.MultiReader(strings.NewReader(open+"{\"k\":1},\n  {\"a\":\""),
+		&repeatReader{line: strings.Repeat("x", 4096), n: n / 4096},
+		strings.NewReader("\"},\n{\"k\":3}]"))
+}
+
+// TestArrayElementCapped reads an array whose one element is far longer
+// than the limit (as a 14 MB gzip of [{"a":"xxx...3 GB"}] is) and checks
+// that it is refused as an NDJSON line is, at the element's line, with
+// memory bounded by the limit rather than the element.
+func TestArrayElementCapped(t *testing.T) {
+	defer func(old int) { maxLine = old }(maxLine)
+	maxLine = 1 << 20
+	for _, tc := range []struct{ name, open, rest string }{
+		{"array", "[", "the rest of the array is not read"},
+		{"pretty objects", "{\n\"k\": 0\n}\n", "the rest of the file is not read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			var got []string
+			in := hugeElement(tc.open, 64<<20)
+			if tc.open != "[" {
+				in = io.MultiReader(strings.NewReader(tc.open), strings.NewReader("{\"a\":\""),
+					&repeatReader{line: strings.Repeat("x", 4096), n: (64 << 20) / 4096}, strings.NewReader("\"}\n"))
+			}
+			scan("f", in, func(raw []byte, line int, err error) bool {
+				if err != nil {
+					got = append(got, err.Error())
+				} else {
+					got = append(got, "event")
+				}
+				return true
+			})
+			runtime.ReadMemStats(&after)
+			line := 2
+			if tc.open != "[" {
+				line = 4
+			}
+			want := fmt.Sprintf("f:%d: event longer than 1 MiB; %s", line, tc.rest)
+			if len(got) != 2 || got[0] != "event" || got[1] != want {
+				t.Errorf("got %q, want [event %q]", got, want)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("reading a 64 MiB element with a 1 MiB limit allocated %d MiB", alloc>>20)
+			}
+		})
+	}
 }

@@ -28,6 +28,9 @@ type dslCmd struct {
 }
 
 func (c *dslCmd) Run(e *env) error {
+	if err := checkZone(c.TZ); err != nil {
+		return failf("dsl", "--tz: %v", err)
+	}
 	dv, err := c.dataView()
 	if err != nil {
 		return err
@@ -178,7 +181,7 @@ type dslResult struct {
 
 // dslJSONL answers each line {"query", "fields", "config"} with one line.
 func dslJSONL(r io.Reader, w io.Writer, dv *esdsl.DataView) error {
-	return eachJSONLine(r, w, func(n int, line string) any {
+	return eachJSONLine("dsl", r, w, func(n int, line string) any {
 		var in struct {
 			Query  *string          `json:"query"`
 			Fields *json.RawMessage `json:"fields"`

@@ -10,7 +10,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+	_ "time/tzdata" // time zone names for --tz wherever the binary runs
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
@@ -106,30 +107,17 @@ func loadSchema(cmd, path string) (eval.Schema, error) {
 	return s, nil
 }
 
-// readEventFile reads events: a file holding one JSON object (which may
-// span lines), or NDJSON, or a JSON array. Unreadable events are an error.
+// readEventFile reads the events of name as every command reads events
+// (events.ReadFiles: a file of NDJSON, a JSON array or pretty-printed
+// objects, a directory, .gz, - for standard input). An event that cannot
+// be read, or a file of a directory that cannot, ends the command with
+// status 2.
 func readEventFile(e *env, name string) ([]events.Record, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(e.stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, fail(exitFailed, fileProblem(name, err))
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var one map[string]any
-	if dec.Decode(&one) == nil && one != nil && !dec.More() {
-		line := 1 + bytes.Count(data[:len(data)-len(bytes.TrimLeft(data, " \t\r\n\ufeff"))], []byte{'\n'})
-		return []events.Record{{Fields: one, File: name, Line: line}}, nil
-	}
 	var out []events.Record
-	for ev, err := range events.Read(name, bytes.NewReader(data)) {
+	for ev, err := range events.ReadFiles([]string{name}, e.stdin) {
 		if err != nil {
-			return nil, fail(exitFailed, fileProblem(name, err))
+			p, _ := readIssue(err)
+			return nil, fail(exitFailed, p)
 		}
 		out = append(out, ev)
 	}
@@ -140,15 +128,28 @@ func readEventFile(e *env, name string) ([]events.Record, error) {
 }
 
 // readInput returns the text named by arg: arg itself, or the contents of
-// file, or standard input when file (or arg) is "-".
+// file, or standard input when file (or arg) is "-". A file or input
+// larger than a query can be (rules.MaxQueryFile) is refused while it is
+// read, naming it ("-" for standard input).
 func (e *env) readInput(arg, file string) (string, error) {
 	switch {
 	case file == "-" || (file == "" && arg == "-"):
-		b, err := io.ReadAll(e.stdin)
-		return string(b), err
+		b, err := rules.ReadLimited(e.stdin, rules.MaxQueryFile, "query")
+		if err != nil {
+			return "", &fs.PathError{Op: "read", Path: "-", Err: err}
+		}
+		return string(b), nil
 	case file != "":
-		b, err := os.ReadFile(file)
-		return string(b), err
+		f, err := os.Open(file)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		b, err := rules.ReadLimited(f, rules.MaxQueryFile, "query file")
+		if err != nil {
+			return "", &fs.PathError{Op: "read", Path: file, Err: err}
+		}
+		return string(b), nil
 	}
 	return arg, nil
 }
@@ -162,23 +163,44 @@ func writeJSON(w io.Writer, v any, indent string) error {
 	return enc.Encode(v)
 }
 
+// maxJSONLine bounds one input line of the JSON-lines commands.
+const maxJSONLine = 64 << 20
+
 // eachJSONLine calls answer with each non-blank line of r (and its 1-based
-// number) and writes what it returns to w as one JSON line, in order.
-func eachJSONLine(r io.Reader, w io.Writer, answer func(n int, line string) any) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 64<<20)
+// number) and writes what it returns to w as one JSON line, in order. A
+// line longer than maxJSONLine ends the command (status 2), saying which
+// line, before it is read into memory.
+func eachJSONLine(cmd string, r io.Reader, w io.Writer, answer func(n int, line string) any) error {
+	br := bufio.NewReaderSize(r, 64<<10)
 	out := bufio.NewWriter(w)
 	defer out.Flush()
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
+	var long []byte
+	for n := 1; ; n++ {
+		chunk, err := br.ReadSlice('\n')
+		line := chunk
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long[:0], chunk...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				if chunk, err = br.ReadSlice('\n'); len(long)+len(chunk) > maxJSONLine {
+					out.Flush()
+					return failf(cmd, "input line %d is longer than the %d MiB limit of a line", n, maxJSONLine>>20)
+				}
+				long = append(long, chunk...)
+			}
+			line = long
 		}
-		if err := writeJSON(out, answer(n, line), ""); err != nil {
-			return err
+		if err != nil && err != io.EOF {
+			return fail(exitFailed, problem{File: "-", Line: n, Severity: sevError, Msg: err.Error()})
+		}
+		if text := strings.TrimSpace(string(line)); text != "" {
+			if werr := writeJSON(out, answer(n, text), ""); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
 		}
 	}
-	return sc.Err()
 }
 
 // compileQuery parses and compiles src with kqlrules.Compile, for the
@@ -567,4 +589,65 @@ func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
 		}
 	}
 	return false
+}
+
+// probeWritable tells whether the file path can be written, before a
+// command spends its work on what it will write there: an existing file
+// is opened for writing (not truncated), a new one created and removed.
+func probeWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(path)
+}
+
+// checkZone refuses a time zone Elasticsearch would refuse in a range's
+// time_zone (java.time.ZoneId.of): an IANA zone name, Z, UTC or GMT, or
+// a numeric offset such as +01:00; Kibana's "Browser" stands for the
+// browser's zone.
+func checkZone(tz string) error {
+	switch tz {
+	case "", "Browser", "Z", "UTC", "GMT", "Zulu":
+		return nil
+	}
+	if _, err := time.Parse("-07:00", tz); err == nil {
+		return nil
+	}
+	if _, err := time.Parse("-0700", tz); err == nil {
+		return nil
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fmt.Errorf("unknown time zone %q: give an IANA name such as Europe/Paris, UTC, or an offset such as +01:00", tz)
+	}
+	return nil
+}
+
+// What an error of reading events means for a command.
+const (
+	badEvent       = iota // a line or element that is not an event: reported, skipped
+	unreadableFile        // a file of a directory that could not be read: reported, the rest read, status 2
+	readFailed            // the input could not be read: the command ends
+)
+
+// readIssue returns the problem of an error of events.ReadFiles (or
+// ReadRawFiles) and what it means.
+func readIssue(err error) (problem, int) {
+	var fe *events.FileError
+	if errors.As(err, &fe) {
+		return problem{File: fe.Path, Severity: sevError, Msg: "not read: " + fe.Err.Error()}, unreadableFile
+	}
+	var ee *events.Error
+	if errors.As(err, &ee) {
+		return fileProblem("", err), badEvent
+	}
+	return fileProblem("", err), readFailed
 }

@@ -32,6 +32,17 @@ func (c *runCmd) Run(e *env) error {
 	if len(c.Rule) > 1 {
 		return failf("run", "--rule takes one rule file; give --rules for several")
 	}
+	if c.Workers < 0 {
+		return failf("run", "--workers %d: give a number of goroutines, or 0 for one a CPU", c.Workers)
+	}
+	if c.ReportJSON != "" && c.ReportJSON != "-" {
+		// before the run, not after the alerts were written
+		if err := probeWritable(c.ReportJSON); err != nil {
+			p := fileProblem(c.ReportJSON, err)
+			p.Msg = "--report-json: cannot write: " + p.Msg
+			return fail(exitFailed, p)
+		}
+	}
 	var opts []rules.RunOption
 	if c.Now != "" {
 		now, err := eval.ParseDate(c.Now)
@@ -102,7 +113,8 @@ func (c *runCmd) Run(e *env) error {
 		out.Write(b)
 		return out.WriteByte('\n')
 	}))
-	rep, err := rules.Run(rule, c.events(e, files, prog), opts...)
+	unread := 0
+	rep, err := rules.Run(rule, c.events(e, files, prog, &unread), opts...)
 	prog.done()
 	if err != nil {
 		if q, qerr := ruleQuery(rule, c.Rule[0], c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
@@ -123,57 +135,38 @@ func (c *runCmd) Run(e *env) error {
 			defer f.Close()
 			w = f
 		}
-		return writeJSON(w, rep, "  ")
+		if err := writeJSON(w, rep, "  "); err != nil {
+			return err
+		}
+	} else {
+		writeReport(e.stderr, rep)
 	}
-	writeReport(e.stderr, rep)
+	if unread > 0 {
+		return &exitError{status: exitFailed}
+	}
 	return nil
 }
 
-// events chains the files' events in order.
-func (c *runCmd) events(e *env, files []string, prog *progress) iter.Seq2[events.Record, error] {
+// events reads the files' events in order, as every command reads events
+// (events.ReadFiles: files, directories, .gz, -). A file of a directory
+// that cannot be read is reported on stderr and counted in unread; the
+// rest is read.
+func (c *runCmd) events(e *env, files []string, prog *progress, unread *int) iter.Seq2[events.Record, error] {
 	return func(yield func(events.Record, error) bool) {
-		for _, name := range files {
-			if !c.readFile(e, name, prog, yield) {
+		for ev, err := range events.ReadFiles(files, e.stdin) {
+			if err != nil {
+				if p, issue := readIssue(err); issue == unreadableFile {
+					fmt.Fprintln(e.stderr, p)
+					*unread++
+					continue
+				}
+			}
+			prog.tick()
+			if !yield(ev, err) {
 				return
 			}
 		}
 	}
-}
-
-// readFile yields the events of one file; false when the run stops.
-func (c *runCmd) readFile(e *env, name string, prog *progress, yield func(events.Record, error) bool) bool {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			yield(events.Record{}, err)
-			return false
-		}
-		defer f.Close()
-		r = f
-		if fi, err := f.Stat(); err == nil {
-			prog.total += fi.Size()
-		}
-	}
-	r = &countingReader{r: r, n: &prog.bytes}
-	for ev, err := range events.Read(name, r) {
-		prog.tick()
-		if !yield(ev, err) {
-			return false
-		}
-	}
-	return true
-}
-
-type countingReader struct {
-	r io.Reader
-	n *int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	*c.n += int64(n)
-	return n, err
 }
 
 // progress draws a one-line indicator on stderr when it is a terminal.

@@ -55,6 +55,7 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 		stop := make(chan struct{})
 		defer close(stop)
 		var readErr error
+		var unread []error // files of a directory that could not be read
 		go func() { // the reader: batches in order
 			defer close(work)
 			defer close(order)
@@ -72,6 +73,11 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 			for raw, err := range events.ReadRawFiles(files, stdin) {
 				if err != nil {
 					var ee *events.Error
+					var fe *events.FileError
+					if errors.As(err, &fe) {
+						unread = append(unread, err)
+						continue
+					}
 					if !errors.As(err, &ee) {
 						readErr = err
 						break
@@ -136,6 +142,11 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 				if !yield(matchedEvent{rec: b.recs[i], raw: b.raws[i], err: b.errs[i], rules: b.matched[i]}, nil) {
 					return
 				}
+			}
+		}
+		for _, err := range unread {
+			if !yield(matchedEvent{}, err) {
+				return
 			}
 		}
 		if readErr != nil {
@@ -233,9 +244,14 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	spent := make([]time.Duration, set.Len())
-	read, rejected := 0, 0
+	read, rejected, unread := 0, 0, 0
 	for ev, err := range matchedEvents(set, evFiles, e.stdin, workers, spent) {
 		if err != nil {
+			if p, issue := readIssue(err); issue == unreadableFile {
+				fmt.Fprintln(e.stderr, p)
+				unread++
+				continue
+			}
 			prog.done()
 			out.Flush()
 			return failf("run", "%v", err)
@@ -284,6 +300,9 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	}
 	if read > 0 && rejected == read {
 		return failf("run", "all %d event lines were rejected", read)
+	}
+	if unread > 0 {
+		return failf("run", "%d file(s) could not be read", unread)
 	}
 	return nil
 }

@@ -143,9 +143,9 @@ func (c *testCmd) Run(e *env) error {
 			}
 			return fail(exitFailed, p)
 		}
-		evs, n, err := readAllEvents(c.Events, e.stdin)
+		evs, n, err := readAllEvents(c.Events, e.stdin, e.stderr)
 		if err != nil {
-			return fail(exitFailed, fileProblem("", err))
+			return err
 		}
 		nEvents = n
 		if err := replay(outs, evs, opts...); err != nil {
@@ -281,15 +281,27 @@ type item struct {
 
 // readAllEvents reads the events of the paths into memory, bad lines
 // included, to replay every rule over them; n counts the events read.
-// A file that cannot be read is an error.
-func readAllEvents(paths []string, stdin io.Reader) (evs []item, n int, err error) {
+// A file that cannot be read is an error: every file of a directory that
+// cannot is reported on stderr first (a baseline must not be compared
+// with, or updated from, part of the events).
+func readAllEvents(paths []string, stdin io.Reader, stderr io.Writer) (evs []item, n int, err error) {
+	unread := 0
 	for rec, err := range events.ReadFiles(paths, stdin) {
-		var ee *events.Error
-		if err != nil && !errors.As(err, &ee) {
-			return nil, 0, err
+		if err != nil {
+			switch p, issue := readIssue(err); issue {
+			case unreadableFile:
+				fmt.Fprintln(stderr, p)
+				unread++
+				continue
+			case readFailed:
+				return nil, 0, fail(exitFailed, p)
+			}
 		}
 		evs = append(evs, item{rec, err})
 		n++
+	}
+	if unread > 0 {
+		return nil, 0, failf("test", "%d event file(s) could not be read: nothing replayed", unread)
 	}
 	return evs, n, nil
 }
