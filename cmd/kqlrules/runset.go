@@ -56,7 +56,7 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 		defer close(stop)
 		var readErr error
 		var unread []error // files of a directory that could not be read
-		go func() { // the reader: batches in order
+		go func() {        // the reader: batches in order
 			defer close(work)
 			defer close(order)
 			b := newBatch()
