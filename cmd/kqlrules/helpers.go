@@ -164,7 +164,7 @@ func writeJSON(w io.Writer, v any, indent string) error {
 }
 
 // maxJSONLine bounds one input line of the JSON-lines commands.
-const maxJSONLine = 64 << 20
+var maxJSONLine = 64 << 20 // a variable for tests
 
 // eachJSONLine calls answer with each non-blank line of r (and its 1-based
 // number) and writes what it returns to w as one JSON line, in order. A
