@@ -247,7 +247,6 @@ const (
 const exitHelp = "Exit status: 0 nothing found, 1 findings or differences, 2 could not run."
 
 // Help ends each command's --help with what its exit statuses mean.
-// (check documents its own.)
 
 // Help is the text after the flags in "kqlrules parse --help".
 func (c *parseCmd) Help() string {
@@ -261,12 +260,12 @@ func (c *evalCmd) Help() string {
 
 // Help is the text after the flags in "kqlrules match --help".
 func (c *matchCmd) Help() string {
-	return exitHelp + " Like grep: 0 when an event matched, 1 when none did; unreadable lines are reported (FILE:LINE) and skipped, and make the status 2 when nothing matched."
+	return "Exit status, like grep's: 0 when an event matched, 1 when none did, 2 could not run. Lines that are not events are reported (FILE:LINE) and skipped, and make the status 2 when nothing matched; a file of a directory that cannot be read is reported and makes it 2. An answer that cannot be written to standard output: 2."
 }
 
 // Help is the text after the flags in "kqlrules run --help".
 func (c *runCmd) Help() string {
-	return exitHelp + " A replay that ran is status 0, alerts or not."
+	return exitHelp + " A replay that ran is status 0, alerts or not; 2 when it could not run: a missing rule or event file, a file of a directory that cannot be read, with --rules every event line rejected."
 }
 
 // Help is the text after the flags in "kqlrules fmt --help".
@@ -276,7 +275,12 @@ func (c *fmtCmd) Help() string {
 
 // Help is the text after the flags in "kqlrules explain --help".
 func (c *explainCmd) Help() string {
-	return exitHelp + " 0 when an event matched, 1 when none did."
+	return "Exit status: 0 when an event matched, 1 when none did, 2 could not run (an event that cannot be read, a query that does not compile)."
+}
+
+// Help is the text after the flags in "kqlrules check --help".
+func (c *checkCmd) Help() string {
+	return "Exit status: 0 no error (warnings alone exit 0), 1 an error was found (or, with --strict, a warning), 2 could not run (a file or schema that cannot be read). Query files are read up to 1 MiB, rule files up to 8 MiB, Kibana exports up to 64 MiB."
 }
 
 // Help is the text after the flags in "kqlrules diff --help".

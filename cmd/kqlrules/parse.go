@@ -12,9 +12,9 @@ import (
 )
 
 type parseCmd struct {
-	Query string `arg:"" optional:"" help:"The query; - reads it from standard input."`
+	Query string `arg:"" optional:"" help:"The query; - reads it from standard input (at most 1 MiB, the parser's limit)."`
 	File  string `short:"f" help:"Read the query from FILE (- for standard input)." type:"path"`
-	Tree  bool   `help:"Print the tree Kibana builds (JSON) instead of the canonical form."`
+	Tree  bool   `help:"Print the tree instead of the canonical form: Kibana's parse tree in this project's compact JSON form ({\"is\":[F,V]}, {\"and\":[...]}..., see ast.KibanaTree), not Kibana's KueryNode JSON."`
 	JSONL bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\"} from standard input (or FILE) and write one JSON line each: {\"canonical\",\"tree\"} or {\"error\"}."`
 }
 

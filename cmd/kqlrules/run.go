@@ -17,7 +17,7 @@ import (
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
 type runCmd struct {
 	Rule        []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
-	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every query rule in KQL is replayed, every other rule skipped with the reason; repeatable."`
+	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every KQL rule that rules.Run replays (query, threshold, new_terms, indicator match, with their filters, exceptions and suppression) is replayed, every other rule skipped with the reason; repeatable."`
 	Workers     int      `help:"Goroutines that decode and match events with --rules (default: the number of CPUs)."`
 	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
@@ -25,7 +25,7 @@ type runCmd struct {
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
 	Exceptions  string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
 	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
-	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order, or directories of them (.gz unpacked) with --rules; - (or none) reads standard input."`
+	Events      []string `arg:"" optional:"" help:"Event files (NDJSON, a JSON array or pretty-printed objects) in time order, directories of them (*.ndjson, *.jsonl, *.json), gzip too; - (or none) reads standard input."`
 }
 
 func (c *runCmd) Run(e *env) error {

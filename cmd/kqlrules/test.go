@@ -31,7 +31,7 @@ import (
 
 // testCmd is "kqlrules test".
 type testCmd struct {
-	Rules    []string `required:"" placeholder:"PATH" help:"Rule files, or directories whose *.toml files (recursively) are rules."`
+	Rules    []string `required:"" placeholder:"PATH" help:"Rule files, Kibana exports (.ndjson) or directories of them (a detection-rules checkout: its rules/ and rules_building_block/), found as run --rules finds them."`
 	Baseline string   `default:"kqlrules.baseline.json" placeholder:"FILE" help:"The baseline: each rule's alerted events in an earlier replay (default: ${default})."`
 	Update   bool     `help:"Write the replay's outcome to the baseline instead of failing on differences."`
 	JUnit    string   `name:"junit" placeholder:"FILE" help:"Write JUnit XML to FILE: one testcase per rule."`
