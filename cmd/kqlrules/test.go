@@ -23,6 +23,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/regress"
 	"github.com/kqlrules/kqlrules/rules"
@@ -677,7 +678,7 @@ func writeJUnitFile(name string, outs []*outcome) error {
 	if err := regress.NewJUnit("kqlrules test", testCases(outs)).Write(&b); err != nil {
 		return err
 	}
-	return os.WriteFile(name, b.Bytes(), 0o666)
+	return atomicfile.WriteFile(name, b.Bytes(), 0o644)
 }
 
 // writeCoverage writes a summary: rules replayed, skipped, failed; rules
