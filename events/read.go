@@ -238,7 +238,7 @@ func scanNDJSON(name string, br *bufio.Reader, first int, fn func([]byte, int, e
 		if len(bytes.TrimSpace(line)) > 0 {
 			ok := true
 			if len(line) > maxLine {
-				ok = fn(nil, n, &Error{File: name, Line: n, Err: fmt.Errorf("line longer than %d MiB", maxLine>>20)})
+				ok = fn(nil, n, &Error{File: name, Line: n, Err: fmt.Errorf("event longer than %d MiB", maxLine>>20)})
 			} else {
 				ok = fn(line, n, nil)
 			}

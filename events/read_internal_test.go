@@ -123,3 +123,24 @@ func TestArrayElementCapped(t *testing.T) {
 		})
 	}
 }
+
+// TestLineCapped: an NDJSON line past the limit gives the same error as
+// an array element, at its line, and the next lines are read.
+func TestLineCapped(t *testing.T) {
+	defer func(old int) { maxLine = old }(maxLine)
+	maxLine = 1 << 20
+	in := "{\"k\":1}\n{\"a\":\"" + strings.Repeat("x", 2<<20) + "\"}\n{\"k\":3}\n"
+	var got []string
+	scan("f", strings.NewReader(in), func(raw []byte, line int, err error) bool {
+		if err != nil {
+			got = append(got, err.Error())
+		} else {
+			got = append(got, fmt.Sprint(line))
+		}
+		return true
+	})
+	want := []string{"1", "f:2: event longer than 1 MiB", "3"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
