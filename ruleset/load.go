@@ -21,7 +21,6 @@ package ruleset
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/rules"
@@ -74,17 +73,16 @@ func (f *File) Where() string {
 func Load(paths ...string) ([]File, error) {
 	var out []File
 	found, err := rules.FindFiles(paths...)
-	if err != nil {
-		err = fmt.Errorf("ruleset: %w", err)
-	}
+	errs := []error{err}
 	for _, path := range found {
-		fs, ferr := loadFile(path)
+		fs, err := loadFile(path)
 		out = append(out, fs...)
-		if ferr != nil {
-			return out, ferr
-		}
+		errs = append(errs, err)
 	}
-	return out, err
+	if err := errors.Join(errs...); err != nil {
+		return out, fmt.Errorf("ruleset: %w", err)
+	}
+	return out, nil
 }
 
 // TestEventsSuffix ends the name of a rule's own test events: it is
@@ -93,9 +91,9 @@ const TestEventsSuffix = rules.TestEventsSuffix
 
 // loadFile reads one rule file or export.
 func loadFile(path string) ([]File, error) {
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadFile(path) // refused past its size limit
 	if err != nil {
-		return nil, fmt.Errorf("ruleset: %w", err)
+		return nil, err
 	}
 	if rules.IsExport(path) {
 		return loadExport(path, data), nil
