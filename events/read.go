@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math/bits"
 	"strings"
 )
 
@@ -321,7 +322,12 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 	} else {
 		rest = "the rest of the file is not read"
 	}
-	for dec.More() {
+	for {
+		// white space between events is bounded as an event is
+		lim.max = dec.InputOffset() + int64(maxLine) + 1
+		if !dec.More() {
+			break
+		}
 		start := base + dec.InputOffset() + leadLength(dec.Buffered())
 		lim.max = start - base + int64(maxLine) + 1
 		var raw json.RawMessage
@@ -342,11 +348,14 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 			fn(nil, 0, &Error{File: name, Line: lt.lineAt(max(off, start)), Err: fmt.Errorf("%w; %s", jsonError(err), rest)})
 			return
 		}
-		lim.max = 0
 		at := base + dec.InputOffset() - int64(len(raw))
 		if !fn(raw, lt.lineAt(at), nil) {
 			return
 		}
+	}
+	if lim.hit {
+		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: fmt.Errorf("more than %d MiB of white space between events; %s", maxLine>>20, rest)})
+		return
 	}
 	if !array {
 		return
@@ -391,11 +400,13 @@ type limitReader struct {
 	r   io.Reader
 	n   int64 // bytes read so far
 	max int64
+	hit bool // the limit was reached
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
 	if l.max > 0 {
 		if l.n >= l.max {
+			l.hit = true
 			return 0, errTooLong
 		}
 		p = p[:min(int64(len(p)), l.max-l.n)]
@@ -406,17 +417,29 @@ func (l *limitReader) Read(p []byte) (int, error) {
 }
 
 // lineTracker counts the bytes read through it and, once started (for a
-// JSON array, where lines must be found from offsets), remembers the
-// offsets of the newlines not yet asked about, so that lineAt can turn an
-// offset into a line number with queries in increasing order. The offsets
-// kept are those of the bytes read ahead of the last query: one element
-// and the reader's buffer, however long the input. NDJSON never starts it.
+// JSON array or a stream of pretty-printed objects, where lines must be
+// found from offsets), marks the newlines not yet asked about in a bitset
+// (one bit a byte), so that lineAt can turn an offset into a line number
+// with queries in increasing order. The bytes marked are those read ahead
+// of the last query: at most one event (bounded by maxLine) and the
+// readers' buffers, an eighth of a byte each, however many newlines they
+// hold. NDJSON never starts it.
 type lineTracker struct {
-	r        io.Reader
-	n        int64   // bytes read so far
-	on       bool    // newlines are recorded
-	newlines []int64 // offsets of newlines at or after the last query
-	passed   int     // newlines before the last query
+	r      io.Reader
+	n      int64    // bytes read so far
+	on     bool     // newlines are recorded
+	bits   []uint64 // bit i: a newline at offset base+i
+	base   int64    // the offset of bit 0, a multiple of 64
+	passed int      // newlines before the last query
+}
+
+// mark records a newline at offset off (never before base).
+func (t *lineTracker) mark(off int64) {
+	i := off - t.base
+	for int64(len(t.bits))*64 <= i {
+		t.bits = append(t.bits, 0)
+	}
+	t.bits[i/64] |= 1 << (i % 64)
 }
 
 // start records newlines from now on, beginning with those br holds but
@@ -424,10 +447,11 @@ type lineTracker struct {
 func (t *lineTracker) start(br *bufio.Reader, passed int) {
 	t.on, t.passed = true, passed
 	buffered, _ := br.Peek(br.Buffered())
-	base := t.n - int64(len(buffered))
+	from := t.n - int64(len(buffered))
+	t.base = from &^ 63
 	for i, c := range buffered {
 		if c == '\n' {
-			t.newlines = append(t.newlines, base+int64(i))
+			t.mark(from + int64(i))
 		}
 	}
 }
@@ -437,7 +461,7 @@ func (t *lineTracker) Read(p []byte) (int, error) {
 	if t.on {
 		for i, c := range p[:n] {
 			if c == '\n' {
-				t.newlines = append(t.newlines, t.n+int64(i))
+				t.mark(t.n + int64(i))
 			}
 		}
 	}
@@ -448,14 +472,23 @@ func (t *lineTracker) Read(p []byte) (int, error) {
 // lineAt returns the 1-based line of offset off; off must not decrease
 // from one call to the next.
 func (t *lineTracker) lineAt(off int64) int {
-	i := 0
-	for i < len(t.newlines) && t.newlines[i] < off {
-		i++
-	}
-	t.passed += i
-	t.newlines = t.newlines[i:]
-	if len(t.newlines) == 0 {
-		t.newlines = nil // let the array's storage go
+	if off > t.base {
+		rel := off - t.base
+		whole := min(rel/64, int64(len(t.bits)))
+		for _, w := range t.bits[:whole] {
+			t.passed += bits.OnesCount64(w)
+		}
+		t.bits = t.bits[whole:]
+		t.base += whole * 64
+		if r := rel - whole*64; r > 0 && len(t.bits) > 0 {
+			mask := uint64(1)<<r - 1
+			t.passed += bits.OnesCount64(t.bits[0] & mask)
+			t.bits[0] &^= mask
+		}
+		if len(t.bits) == 0 {
+			t.bits = nil // let the storage go
+			t.base = off &^ 63
+		}
 	}
 	return t.passed + 1
 }

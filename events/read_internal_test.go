@@ -144,3 +144,55 @@ func TestLineCapped(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestWhiteSpaceBetweenEventsCapped: newlines between the elements of an
+// array (or pretty-printed objects) are bounded as an event is, and the
+// line tracker keeps a bit, not an offset, for each newline it has not
+// been asked about: a newline bomb costs neither memory nor a hang.
+func TestWhiteSpaceBetweenEventsCapped(t *testing.T) {
+	defer func(old int) { maxLine = old }(maxLine)
+	maxLine = 1 << 20
+	for _, tc := range []struct{ name, open, rest string }{
+		{"array", "[{\"k\":1},", "the rest of the array is not read"},
+		{"pretty objects", "{\n\"k\": 1\n}\n", "the rest of the file is not read"},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		in := io.MultiReader(strings.NewReader(tc.open), &repeatReader{line: strings.Repeat("\n", 4096), n: 16 << 10}, strings.NewReader("{\"k\":2}]"))
+		var got []string
+		scan("f", in, func(raw []byte, line int, err error) bool {
+			if err != nil {
+				got = append(got, err.Error())
+			} else {
+				got = append(got, fmt.Sprint(line))
+			}
+			return true
+		})
+		runtime.ReadMemStats(&after)
+		// (in an array the white space after a comma is read as the
+		// next element's: "event longer than 1 MiB")
+		if len(got) != 2 || got[0] != "1" || !strings.Contains(got[1], "1 MiB") || !strings.HasSuffix(got[1], tc.rest) {
+			t.Errorf("%s: got %q", tc.name, got)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+			t.Errorf("%s: 64 MiB of newlines allocated %d MiB", tc.name, alloc>>20)
+		}
+	}
+}
+
+// TestLineTrackerBits checks the tracker's bitset against counting
+// newlines directly, for queries in increasing order.
+func TestLineTrackerBits(t *testing.T) {
+	text := strings.Repeat("ab\n\n  \nx", 100) + "\n" + strings.Repeat("y", 200) + "\n\n"
+	lt := &lineTracker{r: strings.NewReader(text)}
+	lt.on = true
+	if _, err := io.ReadAll(io.Reader(lt)); err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off <= len(text); off += 7 {
+		want := 1 + strings.Count(text[:off], "\n")
+		if got := lt.lineAt(int64(off)); got != want {
+			t.Fatalf("lineAt(%d) = %d, want %d", off, got, want)
+		}
+	}
+}
