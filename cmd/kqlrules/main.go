@@ -87,7 +87,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) 
 	if err := ctx.Run(e); err != nil {
 		var x *exitError
 		if errors.As(err, &x) {
-			if x.msg != "" {
+			if x.msg != "" && out.err == nil { // else the message is about the write, told below
 				fmt.Fprintln(stderr, x.msg)
 			}
 			status = x.status
