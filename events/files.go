@@ -3,6 +3,7 @@ package events
 import (
 	"bufio"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,9 +17,17 @@ import (
 // path is a file, "-" for stdin (os.Stdin when stdin is nil), or a
 // directory, whose files ending in .ndjson, .jsonl or .json (and the same
 // followed by .gz) are read recursively in lexical order. Gzip-compressed
-// input is unpacked whatever its name, told by its first bytes. A path
-// that cannot be opened or read is yielded as an error (not an *Error)
-// and ends the sequence.
+// input is unpacked whatever its name, told by its first bytes.
+//
+// In a directory, entries that are not regular files (FIFOs, sockets,
+// devices, symbolic links to directories) are passed over, as grep -r
+// does; a symbolic link to a regular file is read. An entry that cannot
+// be read (no permission, a symbolic link loop, a folder that cannot be
+// listed) is yielded as a *FileError and reading goes on with the next
+// one: the caller reports it and knows that something was not read. A
+// path given that cannot be opened or read, or a read that fails midway,
+// is yielded as an error (not an *Error or *FileError) and ends the
+// sequence.
 func ReadFiles(paths []string, stdin io.Reader) iter.Seq2[Record, error] {
 	return overFiles(paths, stdin, Read)
 }
@@ -40,6 +49,29 @@ func IsEventFile(name string) bool {
 		}
 	}
 	return false
+}
+
+// FileError is an entry of a directory given to [ReadFiles] that could not
+// be read: its path and why. The sequence goes on after it.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+// Error returns "path: why".
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// pathReason returns the reason of an *fs.PathError, whose path a
+// *FileError names already.
+func pathReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func overFiles[T any](paths []string, stdin io.Reader, read func(string, io.Reader) iter.Seq2[T, error]) iter.Seq2[T, error] {
@@ -86,24 +118,47 @@ func overFiles[T any](paths []string, stdin io.Reader, read func(string, io.Read
 				continue
 			}
 			stopped := false
-			err := filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
+			skip := func(name string, err error) error {
+				if !yield(zero, &FileError{Path: name, Err: pathReason(err)}) {
+					stopped = true
+					return filepath.SkipAll
+				}
+				return nil
+			}
+			filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
 				if err != nil {
-					return err
+					if serr := skip(name, err); serr != nil || d == nil || !d.IsDir() || name == p {
+						return serr
+					}
+					return filepath.SkipDir
 				}
 				if d.IsDir() || !IsEventFile(d.Name()) {
 					return nil
 				}
-				if !file(name) {
+				if !d.Type().IsRegular() {
+					if d.Type()&fs.ModeSymlink == 0 {
+						return nil // a FIFO, socket or device
+					}
+					fi, err := os.Stat(name)
+					if err != nil {
+						return skip(name, err)
+					}
+					if !fi.Mode().IsRegular() {
+						return nil // a link to a folder or a FIFO
+					}
+				}
+				f, err := os.Open(name)
+				if err != nil {
+					return skip(name, err)
+				}
+				defer f.Close()
+				if !one(name, f) {
 					stopped = true
 					return filepath.SkipAll
 				}
 				return nil
 			})
 			if stopped {
-				return
-			}
-			if err != nil {
-				yield(zero, err)
 				return
 			}
 		}

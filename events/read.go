@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math/bits"
+	"strings"
 )
 
 // Record is one event read from a file: its fields as encoding/json decodes
@@ -54,16 +56,26 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// maxLine bounds one NDJSON line; a longer line is rejected, not read into
-// memory.
-const maxLine = 64 << 20
+// maxLine bounds one event: an NDJSON line, an element of a JSON array,
+// or an object of a file of pretty-printed objects. A longer line is
+// rejected, not read into memory; a longer element or object ends the file
+// there, read no further than the limit. A variable for tests.
+var maxLine = 64 << 20
+
+// MaxEvent is the limit of one event's JSON text, in bytes: an NDJSON
+// line, an element of a JSON array, or a pretty-printed object.
+const MaxEvent = 64 << 20
 
 // Read streams the events of r, named name in errors, one at a time: never
 // more than one event (or one line) is in memory, however long the input.
 //
 // The format is told from the first byte that is not white space: '[' is a
-// JSON array of objects, anything else newline-delimited JSON (NDJSON), one
-// object a line; blank lines are skipped. A UTF-8 byte-order mark is
+// JSON array of objects; a first line that opens an object it does not
+// close (a pretty-printed object, as jq or an editor writes it, the file
+// holding one such object or several one after another) is a stream of
+// objects; anything else newline-delimited JSON (NDJSON), one object a
+// line; blank lines are skipped. No event longer than [MaxEvent] is read
+// into memory. A UTF-8 byte-order mark is
 // ignored. Gzip-compressed input is not unpacked here: [ReadFiles] does it.
 //
 // A line that is not a JSON object (bad JSON, a number, an array, trailing
@@ -150,12 +162,58 @@ func scan(name string, r io.Reader, fn func(raw []byte, line int, err error) boo
 			continue
 		case '[':
 			lt.start(br, lines-1)
-			scanArray(name, lt, br, fn)
+			scanValues(name, lt, br, fn, true)
 			return
+		case '{':
+			if multiLineObject(br) {
+				lt.start(br, lines-1)
+				scanValues(name, lt, br, fn, false)
+				return
+			}
 		}
 		break
 	}
 	scanNDJSON(name, br, lines, fn)
+}
+
+// multiLineObject reports whether br starts with an object that its first
+// line does not close and that continues as JSON on the next lines (a
+// pretty-printed object), rather than with an NDJSON line (a truncated
+// line followed by other lines is NDJSON: its lines are read one by one).
+func multiLineObject(br *bufio.Reader) bool {
+	var first []byte
+	for {
+		p, err := br.Peek(max(br.Buffered(), 1))
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			first = p[:i]
+			break
+		}
+		if err != nil || len(p) >= br.Size() {
+			return false // one line, or a first line longer than the buffer
+		}
+		if _, err := br.Peek(len(p) + 1); err != nil && !errors.Is(err, bufio.ErrBufferFull) && len(p) == br.Buffered() {
+			return false
+		}
+	}
+	if json.Valid(first) {
+		return false
+	}
+	var v json.RawMessage
+	if err := json.Unmarshal(first, &v); !errors.Is(err, io.ErrUnexpectedEOF) && !isUnexpectedEnd(err) {
+		return false // a syntax error in the first line: NDJSON rejects it
+	}
+	// the first object is whole in the buffer, or longer than it
+	win, _ := br.Peek(br.Size())
+	dec := json.NewDecoder(bytes.NewReader(win))
+	err := dec.Decode(&v)
+	return err == nil || (errors.Is(err, io.ErrUnexpectedEOF) && len(win) == br.Size())
+}
+
+// isUnexpectedEnd reports whether err is encoding/json's error for input
+// that ends inside a value.
+func isUnexpectedEnd(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end")
 }
 
 // scanNDJSON passes the lines of br, starting at line first.
@@ -181,7 +239,7 @@ func scanNDJSON(name string, br *bufio.Reader, first int, fn func([]byte, int, e
 		if len(bytes.TrimSpace(line)) > 0 {
 			ok := true
 			if len(line) > maxLine {
-				ok = fn(nil, n, &Error{File: name, Line: n, Err: fmt.Errorf("line longer than %d MiB", maxLine>>20)})
+				ok = fn(nil, n, &Error{File: name, Line: n, Err: fmt.Errorf("event longer than %d MiB", maxLine>>20)})
 			} else {
 				ok = fn(line, n, nil)
 			}
@@ -243,22 +301,41 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// scanArray passes the elements of a JSON array, each with the line where
-// it starts.
-func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, int, error) bool) {
+// scanValues passes the elements of a JSON array (array true) or the
+// values of a stream of JSON values, one after another, each with the line
+// where it starts. A value longer than maxLine ends the file: it is read
+// no further than that.
+func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, int, error) bool, array bool) {
 	// the tracker counts bytes handed to br; the decoder reads from br,
 	// which holds back what it buffered: offsets are relative to the
 	// bytes br has given out.
 	base := lt.n - int64(br.Buffered())
-	dec := json.NewDecoder(br)
+	lim := &limitReader{r: br}
+	dec := json.NewDecoder(lim)
 	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // '['
-		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base), Err: jsonError(err)})
-		return
+	rest := "the rest of the array is not read"
+	if array {
+		if _, err := dec.Token(); err != nil { // '['
+			fn(nil, 0, &Error{File: name, Line: lt.lineAt(base), Err: jsonError(err)})
+			return
+		}
+	} else {
+		rest = "the rest of the file is not read"
 	}
-	for dec.More() {
+	for {
+		// white space between events is bounded as an event is
+		lim.max = dec.InputOffset() + int64(maxLine) + 1
+		if !dec.More() {
+			break
+		}
+		start := base + dec.InputOffset() + leadLength(dec.Buffered())
+		lim.max = start - base + int64(maxLine) + 1
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, errTooLong) {
+				fn(nil, 0, &Error{File: name, Line: lt.lineAt(start), Err: fmt.Errorf("event longer than %d MiB; %s", maxLine>>20, rest)})
+				return
+			}
 			off := base + dec.InputOffset()
 			var se *json.SyntaxError
 			if errors.As(err, &se) {
@@ -268,13 +345,20 @@ func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, i
 				fn(nil, 0, fmt.Errorf("%s: %w", name, err)) // reading failed
 				return
 			}
-			fn(nil, 0, &Error{File: name, Line: lt.lineAt(off), Err: fmt.Errorf("%w; the rest of the array is not read", jsonError(err))})
+			fn(nil, 0, &Error{File: name, Line: lt.lineAt(max(off, start)), Err: fmt.Errorf("%w; %s", jsonError(err), rest)})
 			return
 		}
-		start := base + dec.InputOffset() - int64(len(raw))
-		if !fn(raw, lt.lineAt(start), nil) {
+		at := base + dec.InputOffset() - int64(len(raw))
+		if !fn(raw, lt.lineAt(at), nil) {
 			return
 		}
+	}
+	if lim.hit {
+		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: fmt.Errorf("more than %d MiB of white space between events; %s", maxLine>>20, rest)})
+		return
+	}
+	if !array {
+		return
 	}
 	if _, err := dec.Token(); err != nil { // ']'
 		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: fmt.Errorf("%w; the array is not closed", jsonError(err))})
@@ -285,18 +369,77 @@ func scanArray(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, i
 	}
 }
 
+// leadLength returns the number of bytes of white space and commas at the
+// start of the decoder's buffered input: what comes before the next value.
+func leadLength(buffered io.Reader) int64 {
+	br, ok := buffered.(io.ByteReader)
+	if !ok {
+		return 0
+	}
+	n := int64(0)
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return n
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n', ',':
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+// errTooLong is the limitReader's error past its limit.
+var errTooLong = errors.New("event too long")
+
+// limitReader reads from r, and once max is not 0, fails with errTooLong
+// when more than max bytes in all would have been read.
+type limitReader struct {
+	r   io.Reader
+	n   int64 // bytes read so far
+	max int64
+	hit bool // the limit was reached
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.max > 0 {
+		if l.n >= l.max {
+			l.hit = true
+			return 0, errTooLong
+		}
+		p = p[:min(int64(len(p)), l.max-l.n)]
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	return k, err
+}
+
 // lineTracker counts the bytes read through it and, once started (for a
-// JSON array, where lines must be found from offsets), remembers the
-// offsets of the newlines not yet asked about, so that lineAt can turn an
-// offset into a line number with queries in increasing order. The offsets
-// kept are those of the bytes read ahead of the last query: one element
-// and the reader's buffer, however long the input. NDJSON never starts it.
+// JSON array or a stream of pretty-printed objects, where lines must be
+// found from offsets), marks the newlines not yet asked about in a bitset
+// (one bit a byte), so that lineAt can turn an offset into a line number
+// with queries in increasing order. The bytes marked are those read ahead
+// of the last query: at most one event (bounded by maxLine) and the
+// readers' buffers, an eighth of a byte each, however many newlines they
+// hold. NDJSON never starts it.
 type lineTracker struct {
-	r        io.Reader
-	n        int64   // bytes read so far
-	on       bool    // newlines are recorded
-	newlines []int64 // offsets of newlines at or after the last query
-	passed   int     // newlines before the last query
+	r      io.Reader
+	n      int64    // bytes read so far
+	on     bool     // newlines are recorded
+	bits   []uint64 // bit i: a newline at offset base+i
+	base   int64    // the offset of bit 0, a multiple of 64
+	passed int      // newlines before the last query
+}
+
+// mark records a newline at offset off (never before base).
+func (t *lineTracker) mark(off int64) {
+	i := off - t.base
+	for int64(len(t.bits))*64 <= i {
+		t.bits = append(t.bits, 0)
+	}
+	t.bits[i/64] |= 1 << (i % 64)
 }
 
 // start records newlines from now on, beginning with those br holds but
@@ -304,10 +447,11 @@ type lineTracker struct {
 func (t *lineTracker) start(br *bufio.Reader, passed int) {
 	t.on, t.passed = true, passed
 	buffered, _ := br.Peek(br.Buffered())
-	base := t.n - int64(len(buffered))
+	from := t.n - int64(len(buffered))
+	t.base = from &^ 63
 	for i, c := range buffered {
 		if c == '\n' {
-			t.newlines = append(t.newlines, base+int64(i))
+			t.mark(from + int64(i))
 		}
 	}
 }
@@ -317,7 +461,7 @@ func (t *lineTracker) Read(p []byte) (int, error) {
 	if t.on {
 		for i, c := range p[:n] {
 			if c == '\n' {
-				t.newlines = append(t.newlines, t.n+int64(i))
+				t.mark(t.n + int64(i))
 			}
 		}
 	}
@@ -328,14 +472,23 @@ func (t *lineTracker) Read(p []byte) (int, error) {
 // lineAt returns the 1-based line of offset off; off must not decrease
 // from one call to the next.
 func (t *lineTracker) lineAt(off int64) int {
-	i := 0
-	for i < len(t.newlines) && t.newlines[i] < off {
-		i++
-	}
-	t.passed += i
-	t.newlines = t.newlines[i:]
-	if len(t.newlines) == 0 {
-		t.newlines = nil // let the array's storage go
+	if off > t.base {
+		rel := off - t.base
+		whole := min(rel/64, int64(len(t.bits)))
+		for _, w := range t.bits[:whole] {
+			t.passed += bits.OnesCount64(w)
+		}
+		t.bits = t.bits[whole:]
+		t.base += whole * 64
+		if r := rel - whole*64; r > 0 && len(t.bits) > 0 {
+			mask := uint64(1)<<r - 1
+			t.passed += bits.OnesCount64(t.bits[0] & mask)
+			t.bits[0] &^= mask
+		}
+		if len(t.bits) == 0 {
+			t.bits = nil // let the storage go
+			t.base = off &^ 63
+		}
 	}
 	return t.passed + 1
 }

@@ -58,6 +58,14 @@ func TestRead(t *testing.T) {
 		{"array not closed", "[{\"k\":1}", []string{"f:1:k=1", "f:1: invalid JSON: unexpected end; the array is not closed"}},
 		{"array after blank lines", "\n\n  \n[{\"k\":1},\n{\"k\":2}]", []string{"f:4:k=1", "f:5:k=2"}},
 		{"empty", "  \n", nil},
+		// a pretty-printed object (the README's explain example) is one
+		// event, not one rejection a line; several follow one another
+		{"pretty object", "{\n  \"k\": 1,\n  \"x\": [\n    2\n  ]\n}\n", []string{"f:1:k=1"}},
+		{"pretty objects", "\n{\n\"k\": 1\n}\n{\n  \"k\": 2\n}", []string{"f:2:k=1", "f:5:k=2"}},
+		{"pretty object crlf", "{\r\n  \"k\": 1\r\n}\r\n", []string{"f:1:k=1"}},
+		{"pretty objects, a syntax error ends the file", "{\n\"k\": 1\n}\n{\n\"k\" 2\n}\n{\"k\":3}", []string{"f:1:k=1", "f:5: invalid JSON: invalid character '2' after object key; the rest of the file is not read"}},
+		{"a truncated first line stays NDJSON", "{\"k\":\n{\"k\":2}\n", []string{"f:1: invalid JSON: unexpected end", "f:2:k=2"}},
+		{"a broken first line stays NDJSON", "{\"k\" 1\n{\"k\":2}\n", []string{"f:1: invalid JSON: invalid character '1' after object key", "f:2:k=2"}},
 		{"empty array", "[]", nil},
 	}
 	for _, tt := range tests {

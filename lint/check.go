@@ -121,6 +121,7 @@ type Checker struct {
 	findRepos bool                     // FindRepos: each rule file's own checkout
 	repos     map[string]*schemas.Repo // by checkout folder
 	subs      map[string]*Checker      // by schemas.Target.Key
+	ids       map[string]string        // rule_id: the file (and line) of the first rule checked with it
 }
 
 // NewChecker returns a Checker for schema s; a nil s means the built-in
@@ -181,7 +182,7 @@ func (c *Checker) Query(src string) []Finding {
 // .jsonl; see [rules.Load]) or, for any other name, a file holding one
 // query (such as .kql). The error is for a file that cannot be read.
 func (c *Checker) File(path string) ([]Finding, error) {
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // repoErrorFiles are the KQL rule files of the shared detection-rules
@@ -36,7 +37,7 @@ var repoErrorFiles = map[string]string{
 // validates it with, and pins which files still give errors.
 func TestDetectionRulesRepo(t *testing.T) {
 	root := corpus.Path(t, "detection-rules")
-	files, err := RuleFiles([]string{filepath.Join(root, "rules"), filepath.Join(root, "rules_building_block")})
+	files, err := rules.FindFiles(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +50,8 @@ func TestDetectionRulesRepo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if why != "" {
-			skipped[why]++
+		if len(why) > 0 {
+			skipped[why[0].Why]++
 			continue
 		}
 		checked++
@@ -70,9 +71,9 @@ func TestDetectionRulesRepo(t *testing.T) {
 		}
 	}
 	wantSkipped := map[string]int{
-		"language eql is not checked":            1081,
-		"language esql is not checked":           212,
-		"language lucene is not checked":         1,
+		"language eql is not KQL":                1081,
+		"language esql is not KQL":               212,
+		"language lucene is not KQL":             1,
 		"type machine_learning has no KQL query": 106,
 	}
 	if checked != 792 || !maps.Equal(skipped, wantSkipped) {

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -144,61 +143,6 @@ func dropCode(fs []Finding, code string) []Finding {
 	return slices.DeleteFunc(fs, func(f Finding) bool { return f.Code == code })
 }
 
-// RuleFiles returns the rule files under each path: a file is taken as it
-// is, a folder is walked for *.toml, *.json and *.ndjson files, and a
-// path with glob characters (*, ?, [) that names no file is expanded with
-// [filepath.Glob] first. Files come sorted within each argument. An error
-// names a path that does not exist or a pattern that matches nothing.
-func RuleFiles(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		matches := []string{p}
-		if _, err := os.Stat(p); err != nil && strings.ContainsAny(p, "*?[") {
-			m, gerr := filepath.Glob(p)
-			if gerr != nil {
-				return out, fmt.Errorf("%s: %w", p, gerr)
-			}
-			if len(m) == 0 {
-				return out, fmt.Errorf("%s: no file matches", p)
-			}
-			matches = m
-		}
-		for _, m := range matches {
-			fi, err := os.Stat(m)
-			if err != nil {
-				return out, err
-			}
-			if !fi.IsDir() {
-				out = append(out, m)
-				continue
-			}
-			var found []string
-			err = filepath.WalkDir(m, func(path string, d os.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if d.IsDir() {
-					if path != m && strings.HasPrefix(d.Name(), ".") {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				switch strings.ToLower(filepath.Ext(path)) {
-				case ".toml", ".json", ".ndjson":
-					found = append(found, path)
-				}
-				return nil
-			})
-			if err != nil {
-				return out, err
-			}
-			slices.Sort(found)
-			out = append(out, found...)
-		}
-	}
-	return out, nil
-}
-
 // Codes returns every finding code, errors first.
 func Codes() []string {
 	return []string{CodeSyntax, CodeUnknownField, CodeTypeConflict, CodeMetadata, CodeSchema,
@@ -207,36 +151,103 @@ func Codes() []string {
 }
 
 // Skipped returns why the checker leaves a rule alone, "" when it checks
-// it: its query language is not KQL ("language eql is not checked"), or
+// it: its query language is not KQL ("language eql is not KQL"), or
 // it has no query language at all (machine learning rules).
 func Skipped(r *rules.Rule) string {
 	switch {
 	case r.Language != "" && r.Language != rules.LanguageKuery:
-		return "language " + string(r.Language) + " is not checked"
+		return "language " + string(r.Language) + " is not KQL"
 	case r.Language == "" && strings.TrimSpace(r.Query) == "":
 		return "type " + string(r.Type) + " has no KQL query"
 	}
 	return ""
 }
 
-// CheckFile is [Checker.File] that leaves alone the rules [Skipped] names:
-// for such a rule file it returns no finding and the reason. A rule file
-// that cannot be decoded is checked (its findings say why).
-func (c *Checker) CheckFile(path string) (findings []Finding, skipped string, err error) {
+// Skip is a rule (or a line of a Kibana export) that the checker leaves
+// alone, and why.
+type Skip struct {
+	File string
+	Line int // the line of a Kibana export; 0 for a file of one rule
+	Why  string
+}
+
+// CheckFile is [Checker.File] that leaves alone the rules [Skipped] names
+// and reads Kibana exports (.ndjson: one rule a line, checked each at its
+// line; the exception lists and items in them are skipped, saying so). A
+// rule file that cannot be decoded is checked (its findings say why). A
+// rule_id that a rule checked before by c has too is an error.
+func (c *Checker) CheckFile(path string) (findings []Finding, skipped []Skip, err error) {
+	data, err := rules.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, skipped := c.CheckData(path, data)
+	return fs, skipped, nil
+}
+
+// CheckData is [Checker.CheckFile] for the contents of the file named
+// path: a query file unless its name ends in .toml, .json, .ndjson or
+// .jsonl.
+func (c *Checker) CheckData(path string, data []byte) (findings []Finding, skipped []Skip) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".toml", ".json", ".ndjson", ".jsonl":
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, "", err
-		}
+	default:
+		return c.query(string(data), rules.WholeFile(data), path), nil
+	}
+	if !rules.IsExport(path) {
 		r, derr := rules.Decode(path, data)
 		if r != nil {
 			if why := Skipped(r); why != "" {
-				return nil, why, nil
+				return nil, []Skip{{File: path, Why: why}}
 			}
 		}
-		return c.rule(path, data, r, derr), "", nil
+		return append(c.rule(path, data, r, derr), c.sameID(path, 0, r)...), nil
 	}
-	fs, err := c.File(path)
-	return fs, "", err
+	for _, l := range rules.ExportLines(data) {
+		if l.Kind != rules.ExportRule {
+			if l.Kind != rules.ExportSummary {
+				skipped = append(skipped, Skip{File: path, Line: l.Line, Why: l.Skip()})
+			}
+			continue
+		}
+		r, derr := rules.Decode(path, l.Data)
+		if r != nil {
+			if why := Skipped(r); why != "" {
+				skipped = append(skipped, Skip{File: path, Line: l.Line, Why: why})
+				continue
+			}
+		}
+		fs := c.rule(path, l.Data, r, derr)
+		for i := range fs {
+			fs[i].Line = max(fs[i].Line, 1) + l.Line - 1
+		}
+		findings = append(findings, fs...)
+		findings = append(findings, c.sameID(path, l.Line, r)...)
+	}
+	return findings, skipped
+}
+
+// sameID returns the error of a rule whose rule_id a rule checked before
+// has, and remembers r's.
+func (c *Checker) sameID(file string, line int, r *rules.Rule) []Finding {
+	if r == nil || r.RuleID == "" {
+		return nil
+	}
+	if line == 0 {
+		line = r.Source.Line("rule.rule_id")
+	}
+	where := file
+	if line > 0 {
+		where = fmt.Sprintf("%s:%d", file, line)
+	}
+	if c.ids == nil {
+		c.ids = map[string]string{}
+	}
+	prev, ok := c.ids[r.RuleID]
+	if !ok {
+		c.ids[r.RuleID] = where
+		return nil
+	}
+	return []Finding{{File: file, Line: line, Offset: -1, Severity: Error, Code: CodeMetadata, Field: "rule.rule_id",
+		Msg: fmt.Sprintf("rule.rule_id: %s is also the rule_id of %s", r.RuleID, prev)}}
 }

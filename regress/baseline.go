@@ -21,10 +21,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -172,13 +174,16 @@ func jsonString(s string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// WriteFile writes the baseline to the file at path (see Write).
+// WriteFile writes the baseline to the file at path (see Write),
+// atomically: a temporary file in the same folder renamed over it, so
+// that a failed write (a full disk) leaves the old baseline whole. An
+// existing file keeps its permission bits.
 func (b *Baseline) WriteFile(path string) error {
 	var buf bytes.Buffer
 	if err := b.Write(&buf); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o666); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
 	return nil
@@ -238,7 +243,7 @@ func Parse(data []byte) (*Baseline, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &Error{Line: jsonLine(data, dec, err), Err: err}
+		return nil, &Error{Line: jsonLine(data, dec, err), Err: decodeError(err)}
 	}
 	fail := func(format string, args ...any) (*Baseline, error) {
 		return nil, &Error{Err: fmt.Errorf(format, args...)}
@@ -265,6 +270,44 @@ func Parse(data []byte) (*Baseline, error) {
 		seen[r.RuleID] = true
 	}
 	return &Baseline{Rules: doc.Rules}, nil
+}
+
+// decodeError says what is wrong with a baseline that does not decode,
+// in the baseline's terms rather than encoding/json's Go types.
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Errorf(`not a baseline: a JSON %s, want an object with "kqlrules_baseline" and "rules"`, te.Value)
+	case errors.As(err, &te):
+		return fmt.Errorf("%s: want %s, got a JSON %s", te.Field, kindOf(te.Type), te.Value)
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON: %s", se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return errors.New("invalid JSON: unexpected end")
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: "); ok {
+		return errors.New(msg) // unknown field "x"
+	}
+	return err
+}
+
+// kindOf names a Go type as the JSON it decodes.
+func kindOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Pointer:
+		return kindOf(t.Elem())
+	}
+	return "a number"
 }
 
 // jsonLine returns the line of a decoding error.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,12 +17,13 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Load reads, decodes and validates the rule file at path. The format comes
+// Load reads (see [ReadFile] for the size limits), decodes and validates
+// the rule file at path. The format comes
 // from the extension (.toml; .json, .ndjson, .jsonl) or, for other names,
 // from the content (JSON when it starts with "{"). Every problem of the
 // file is returned together in an *Error; the rule is nil then.
 func Load(path string) (*Rule, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}

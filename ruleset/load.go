@@ -19,13 +19,8 @@
 package ruleset
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/rules"
@@ -69,106 +64,60 @@ func (f *File) Where() string {
 
 // Load reads the rules at each path: a rule file (TOML, JSON), a Kibana
 // export (.ndjson, one rule a line; the export summary line is ignored),
-// or a directory. In a directory that has a rules/ subdirectory (the root
-// of a detection-rules checkout) it reads rules/ and rules_building_block/;
-// in any other directory every .toml, .json and .ndjson file below it
-// (but a rule's test events, [TestEventsSuffix]), in lexical order. A problem with one rule is that File's outcome; the error
-// is for a path that cannot be read at all.
+// or a directory, found as [rules.FindFiles] finds them (the root of a
+// detection-rules checkout reads rules/ and rules_building_block/; any
+// other directory every .toml, .json and .ndjson file below it but a
+// rule's test events, in lexical order). A problem with one rule is that
+// File's outcome; the error is for paths that cannot be read at all (the
+// files that could are loaded still).
 func Load(paths ...string) ([]File, error) {
 	var out []File
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return out, fmt.Errorf("ruleset: %w", err)
-		}
-		if !fi.IsDir() {
-			fs, err := loadFile(p)
-			if err != nil {
-				return out, err
-			}
-			out = append(out, fs...)
-			continue
-		}
-		roots := []string{p}
-		if sub, err := os.Stat(filepath.Join(p, "rules")); err == nil && sub.IsDir() {
-			roots = []string{filepath.Join(p, "rules")}
-			if bb, err := os.Stat(filepath.Join(p, "rules_building_block")); err == nil && bb.IsDir() {
-				roots = append(roots, filepath.Join(p, "rules_building_block"))
-			}
-		}
-		for _, root := range roots {
-			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if d.IsDir() || !ruleFile(path) {
-					return nil
-				}
-				fs, err := loadFile(path)
-				out = append(out, fs...)
-				return err
-			})
-			if err != nil {
-				return out, fmt.Errorf("ruleset: %w", err)
-			}
-		}
+	found, err := rules.FindFiles(paths...)
+	errs := []error{err}
+	for _, path := range found {
+		fs, err := loadFile(path)
+		out = append(out, fs...)
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return out, fmt.Errorf("ruleset: %w", err)
 	}
 	return out, nil
 }
 
-// TestEventsSuffix ends the name of a rule's own test events, beside the
-// rule file (rule.test.ndjson beside rule.toml, for kqlrules test): such
-// files hold events, not rules, and Load passes them over in directories.
-const TestEventsSuffix = ".test.ndjson"
-
-func ruleFile(path string) bool {
-	if strings.HasSuffix(strings.ToLower(path), TestEventsSuffix) {
-		return false
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".toml", ".json", ".ndjson":
-		return true
-	}
-	return false
-}
+// TestEventsSuffix ends the name of a rule's own test events: it is
+// [rules.TestEventsSuffix].
+const TestEventsSuffix = rules.TestEventsSuffix
 
 // loadFile reads one rule file or export.
 func loadFile(path string) ([]File, error) {
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadFile(path) // refused past its size limit
 	if err != nil {
-		return nil, fmt.Errorf("ruleset: %w", err)
+		return nil, err
 	}
-	if strings.EqualFold(filepath.Ext(path), ".ndjson") {
+	if rules.IsExport(path) {
 		return loadExport(path, data), nil
 	}
 	r, err := rules.Parse(path, data)
 	return []File{outcome(File{Path: path}, r, err)}, nil
 }
 
-// loadExport reads a Kibana export: one rule object a line.
+// loadExport reads a Kibana export: one rule object a line; the
+// exception lists and items Kibana exports with the rules are skipped
+// with that reason, its summary line left out.
 func loadExport(path string, data []byte) []File {
 	var out []File
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 || exportSummary(line) {
-			continue
+	for _, l := range rules.ExportLines(data) {
+		switch l.Kind {
+		case rules.ExportSummary:
+		case rules.ExportRule:
+			r, err := l.Parse(path)
+			out = append(out, outcome(File{Path: path, Line: l.Line}, r, err))
+		default:
+			out = append(out, File{Path: path, Line: l.Line, Status: Skipped, Reason: l.Skip()})
 		}
-		r, err := rules.ParseJSON(path, line)
-		if err != nil {
-			err = fmt.Errorf("line %d: %w", n, err)
-		}
-		out = append(out, outcome(File{Path: path, Line: n}, r, err))
 	}
 	return out
-}
-
-// exportSummary reports whether line is the summary Kibana's export ends
-// with ({"exported_count": ..., "missing_rules": ...}): no rule_id.
-func exportSummary(line []byte) bool {
-	return !bytes.Contains(line, []byte(`"rule_id"`)) &&
-		(bytes.Contains(line, []byte(`"exported_count"`)) || bytes.Contains(line, []byte(`"exportedCount"`)))
 }
 
 func outcome(f File, r *rules.Rule, err error) File {

@@ -20,15 +20,15 @@ type checkCmd struct {
 	Disable   []string `sep:"none" help:"Leave out the findings of this code (repeatable)." placeholder:"CODE"`
 	Severity  string   `enum:"warning,error" default:"warning" help:"The least severity shown: warning (all findings) or error."`
 	Strict    bool     `help:"Exit 1 on warnings too."`
-	Files     []string `arg:"" optional:"" name:"PATH" help:"Rule files (.toml, .json, .ndjson), folders (searched for them recursively), globs, or query files (any other name: the whole file is the query). EQL, ES|QL, Lucene and machine learning rules are skipped, saying so."`
+	Files     []string `arg:"" optional:"" name:"PATH" help:"Rule files (.toml, .json; builtin/NAME for a bundled rule), Kibana exports (.ndjson, a rule a line), folders (searched for them recursively; a detection-rules checkout: its rules/ and rules_building_block/), globs, or query files (any other name: the whole file is the query). EQL, ES|QL, Lucene and machine learning rules, and an export's exception lists, are skipped, saying so."`
 }
 
 // Run checks. The status is 1 when an error was found (or, with
 // --strict, a warning), 0 otherwise, and 2 when a file or a schema could
 // not be read.
 func (c *checkCmd) Run(e *env) error {
-	if (c.Query == "") == (len(c.Files) == 0) {
-		return &exitError{status: 2, msg: "kqlrules check: give --query Q or PATH... (not both)"}
+	if err := oneInput("check", "--query Q", "PATH...", c.Query != "", len(c.Files) > 0); err != nil {
+		return err
 	}
 	for _, code := range c.Disable {
 		if !slices.Contains(lint.Codes(), code) {
@@ -64,31 +64,42 @@ func (c *checkCmd) Run(e *env) error {
 			all[i].File = "query"
 		}
 	}
-	files, err := lint.RuleFiles(c.Files)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "kqlrules check: %v\n", err)
+	files, builtins := splitBuiltins(c.Files)
+	files, ok := findRuleFiles(e, files)
+	if !ok {
 		status = 2
 	}
 	skipped := 0
-	for _, f := range files {
-		fs, why, err := ck.CheckFile(f)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "kqlrules check: %v\n", err)
-			status = 2
-			continue
-		}
-		if why != "" {
+	check := func(name string, fs []lint.Finding, skips []lint.Skip) error {
+		for _, sk := range skips {
 			skipped++
 			if c.JSON {
-				if err := writeJSON(e.stdout, map[string]string{"file": f, "skipped": why}, ""); err != nil {
+				if err := writeJSON(e.stdout, skipLine{File: name, Line: sk.Line, Skipped: sk.Why}, ""); err != nil {
 					return err
 				}
 			} else {
-				fmt.Fprintf(e.stderr, "%s: skipped: %s\n", f, why)
+				fmt.Fprintln(e.stderr, skipNote(sk.File, sk.Line, sk.Why))
 			}
-			continue
 		}
 		all = append(all, fs...)
+		return nil
+	}
+	for _, b := range builtins {
+		fs, skips := ck.CheckData(b.name, b.data)
+		if err := check(b.name, fs, skips); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		fs, skips, err := ck.CheckFile(f)
+		if err != nil {
+			fmt.Fprintln(e.stderr, fileProblem(f, err))
+			status = 2
+			continue
+		}
+		if err := check(f, fs, skips); err != nil {
+			return err
+		}
 	}
 	errs, warns := 0, 0
 	for _, f := range all {
@@ -124,4 +135,11 @@ func (c *checkCmd) Run(e *env) error {
 		return &exitError{status: status}
 	}
 	return nil
+}
+
+// skipLine is the JSON line of a skipped rule with check --json.
+type skipLine struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"` // the line of a Kibana export
+	Skipped string `json:"skipped"`
 }

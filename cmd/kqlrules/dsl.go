@@ -29,6 +29,9 @@ type dslCmd struct {
 }
 
 func (c *dslCmd) Run(e *env) error {
+	if err := checkZone(c.TZ); err != nil {
+		return failf("dsl", "--tz: %v", err)
+	}
 	if c.EQL {
 		return c.runEQL(e)
 	}
@@ -182,7 +185,7 @@ type dslResult struct {
 
 // dslJSONL answers each line {"query", "fields", "config"} with one line.
 func dslJSONL(r io.Reader, w io.Writer, dv *mapping.DataView) error {
-	return eachJSONLine(r, w, func(n int, line string) any {
+	return eachJSONLine("dsl", r, w, func(n int, line string) any {
 		// A config leaves out what Kibana defaults: allowLeadingWildcards
 		// is true unless given (grammar.peggy: allowLeadingWildcards =
 		// true). A "fields" of null (json.RawMessage keeps the literal,

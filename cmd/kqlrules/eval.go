@@ -27,7 +27,7 @@ type evalResult struct {
 // "schema" the built-in ECS default is used; with it, only the fields it
 // names are typed (the others are typed from the literal and the value).
 func evalJSONL(r io.Reader, w io.Writer) error {
-	return eachJSONLine(r, w, func(n int, line string) any { return evalLine(n, line) })
+	return eachJSONLine("eval", r, w, func(n int, line string) any { return evalLine(n, line) })
 }
 
 func evalLine(n int, line string) evalResult {

@@ -12,7 +12,7 @@ type explainCmd struct {
 	Rule    string `help:"Explain the query of this rule file." placeholder:"FILE"`
 	Version int    `help:"With --rule, explain the query of this version of the rule's history."`
 	Schema  string `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
-	Events  string `arg:"" name:"EVENT.json" help:"The event: one JSON object, or NDJSON, or a JSON array of events; - for standard input."`
+	Events  string `arg:"" name:"EVENT.json" help:"The events: a file of one JSON object (pretty-printed or not), NDJSON or a JSON array, a directory of them (*.ndjson, *.jsonl, *.json), gzip too; - for standard input."`
 }
 
 // Run prints, for each event, whether it matches and the query tree with

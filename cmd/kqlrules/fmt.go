@@ -1,18 +1,17 @@
 package main
 
 import (
-	"cmp"
+	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/lint"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -20,16 +19,16 @@ import (
 type fmtCmd struct {
 	Query string   `help:"Format this query." placeholder:"Q"`
 	Check bool     `help:"Report each file whose query is not in canonical form (FILE:LINE:COL of the first difference), and exit 1 if there is one."`
-	Write bool     `short:"w" help:"Rewrite the query of each file in place, keeping the rest of the file byte for byte; a multi-line query goes into a TOML ''' string."`
+	Write bool     `short:"w" help:"Rewrite the query of each file in place, keeping the rest of the file byte for byte (and its line endings); a multi-line query goes into a TOML ''' string. Each file is replaced at once (a temporary file renamed over it, keeping its mode); a symbolic link to a file outside the folders given is not followed."`
 	Width int      `help:"Line width: a longer query is laid out one clause a line (see ast.Format)." default:"100"`
-	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json), directories of them (searched for .toml files), or query files (any other name, such as .kql: the whole file is the query). Rules in another language than KQL (EQL, ES|QL, Lucene, machine learning) are skipped with a note."`
+	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json), Kibana exports (.ndjson, one rule a line), folders of them (a detection-rules checkout: its rules/ and rules_building_block/), or query files (any other name, such as .kql: the whole file is the query). Rules in another language than KQL (EQL, ES|QL, Lucene, machine learning) are skipped with a note."`
 }
 
 // Run formats; status 1 when --check finds a query not in canonical form,
 // 2 when a file cannot be read, parsed or safely rewritten.
 func (c *fmtCmd) Run(e *env) error {
-	if (c.Query == "") == (len(c.Files) == 0) {
-		return failf("fmt", "give --query Q or FILE... (not both)")
+	if err := oneInput("fmt", "--query Q", "FILE...", c.Query != "", len(c.Files) > 0); err != nil {
+		return err
 	}
 	if c.Query != "" {
 		if c.Write {
@@ -43,7 +42,7 @@ func (c *fmtCmd) Run(e *env) error {
 		canon := ast.Format(x, c.Width)
 		if c.Check {
 			if text := strings.TrimSpace(c.Query); text != canon {
-				l, col, _ := q.at(ast.Pos(firstDiff(c.Query, reformat(c.Query, canon))))
+				l, col, _ := q.at(ast.Pos(firstDiff(c.Query, canon)))
 				fmt.Fprintln(e.stdout, problem{File: "query", Line: l, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"})
 				return &exitError{status: exitFindings}
 			}
@@ -52,25 +51,21 @@ func (c *fmtCmd) Run(e *env) error {
 		fmt.Fprintln(e.stdout, canon)
 		return nil
 	}
-	files, err := expandRuleDirs(c.Files)
-	if err != nil {
-		return err
-	}
+	files, ok := findRuleFiles(e, c.Files)
 	status := exitOK
+	if !ok {
+		status = exitFailed
+	}
+	roots := writeRoots(c.Files)
 	for _, name := range files {
-		p, err := c.file(e, name)
-		if err != nil {
-			var x *exitError
-			if errors.As(err, &x) {
-				fmt.Fprintln(e.stderr, x.msg)
-			} else {
-				fmt.Fprintln(e.stderr, fileProblem(name, err))
-			}
+		findings, failed := c.file(e, name, roots)
+		if failed {
 			status = exitFailed
-			continue
 		}
-		if p != nil && c.Check {
-			fmt.Fprintln(e.stdout, p)
+		if len(findings) > 0 && c.Check {
+			for _, p := range findings {
+				fmt.Fprintln(e.stdout, p)
+			}
 			if status == exitOK {
 				status = exitFindings
 			}
@@ -80,93 +75,6 @@ func (c *fmtCmd) Run(e *env) error {
 		return &exitError{status: status}
 	}
 	return nil
-}
-
-// expandRuleDirs replaces each directory of names by the .toml files under
-// it, in lexical order.
-func expandRuleDirs(names []string) ([]string, error) {
-	var out []string
-	for _, name := range names {
-		fi, err := os.Stat(name)
-		if err != nil || !fi.IsDir() {
-			out = append(out, name)
-			continue
-		}
-		err = filepath.WalkDir(name, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".toml") {
-				out = append(out, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fail(exitFailed, fileProblem(name, err))
-		}
-	}
-	return out, nil
-}
-
-// isRuleFile tells rule files from query files by name.
-func isRuleFile(name string) (toml, json bool) {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".toml":
-		return true, false
-	case ".json", ".ndjson", ".jsonl":
-		return false, true
-	}
-	return false, false
-}
-
-// errNotKQL tells that a rule has no KQL query to format.
-type errNotKQL struct{ why string }
-
-func (e errNotKQL) Error() string { return e.why }
-
-// locateQueries finds the query of a file, and for a TOML rule the last
-// history entry's query when it is the same text (so that the file stays
-// consistent after a rewrite). A rule without a KQL query gives an
-// errNotKQL.
-func locateQueries(name string, data []byte) ([]*rules.Value, error) {
-	isTOML, isJSON := isRuleFile(name)
-	if !isTOML && !isJSON {
-		return []*rules.Value{rules.WholeFile(data)}, nil
-	}
-	r, err := rules.Decode(name, data)
-	if r == nil {
-		return nil, err
-	}
-	switch {
-	case r.Type == rules.TypeMachineLearning:
-		return nil, errNotKQL{"a machine_learning rule has no query"}
-	case r.Language != rules.LanguageKuery && r.Language != "":
-		return nil, errNotKQL{fmt.Sprintf("the rule's language is %q", r.Language)}
-	}
-	q, err := r.Source.Value("rule.query")
-	if err != nil {
-		return nil, err
-	}
-	if q.Text != r.Query {
-		return nil, errors.New("cannot locate the query in the file safely")
-	}
-	out := []*rules.Value{q}
-	if last, ok := r.History.Latest(); ok && isTOML && last.Query == r.Query {
-		h, err := r.Source.Value(fmt.Sprintf("history[%d].query", len(r.History)-1))
-		if err == nil && h.Text == r.Query {
-			out = append(out, h)
-		}
-	}
-	return out, nil
-}
-
-// reformat keeps the query's outer white space (a trailing newline before
-// ”') around its canonical form.
-func reformat(text, canon string) string {
-	lead := text[:len(text)-len(strings.TrimLeftFunc(text, unicode.IsSpace))]
-	rest := text[len(lead):]
-	trail := rest[len(strings.TrimRightFunc(rest, unicode.IsSpace)):]
-	return lead + canon + trail
 }
 
 // firstDiff returns the rune offset of the first difference of a and b.
@@ -179,92 +87,124 @@ func firstDiff(a, b string) int {
 	return i
 }
 
-// layoutOf returns the new text of query value q, the canonical form canon
-// laid out in it, and the value with the quoting to write it in: a
-// multi-line query of a TOML file goes into a ”' string that opens and
-// closes on lines of their own.
-func layoutOf(name string, q *rules.Value, canon string) (string, *rules.Value) {
-	if toml, _ := isRuleFile(name); !toml || !strings.Contains(canon, "\n") {
-		return reformat(q.Text, canon), q
+// file formats one file with rules.Format and, with -w, writes it back.
+// It returns the findings --check reports (a query not in canonical
+// form) and whether the file failed (problems printed on stderr); a rule
+// without a KQL query is skipped with a note on stderr.
+func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, failed bool) {
+	report := func(ps ...problem) {
+		for _, p := range ps {
+			fmt.Fprintln(e.stderr, p)
+		}
+		failed = true
 	}
-	v := *q
-	if v.Quoting != rules.MultiLineBasic {
-		v.Quoting = rules.MultiLineLiteral
+	data, err := rules.ReadFile(name)
+	if err != nil {
+		report(fileProblem(name, err))
+		return nil, true
 	}
-	v.TrimmedNewline = true
-	return canon + "\n", &v
+	out, results := rules.Format(name, data, c.Width)
+	for _, fq := range results {
+		shift := max(fq.Line-1, 0)
+		at := func(ps []problem) []problem {
+			for i := range ps {
+				if ps[i].Line > 0 {
+					ps[i].Line += shift
+				}
+			}
+			return ps
+		}
+		var pe *kql.Error
+		switch {
+		case fq.NotRule != "":
+			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, fq.NotRule))
+		case fq.NotKQL:
+			why := lint.Skipped(fq.Rule)
+			if why == "" {
+				why = "no KQL query"
+			}
+			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, why))
+		case fq.Err != nil && fq.Query != nil && errors.As(fq.Err, &pe):
+			report(at(querySrc{name: name, text: fq.Query.Text, val: fq.Query}.problems(fq.Err))...)
+		case fq.Err != nil && fq.Query != nil:
+			report(problem{File: name, Line: fq.Line, Severity: sevError, Msg: fq.Err.Error()})
+		case fq.Err != nil:
+			report(ruleProblems(name, fq.Err)...)
+		default:
+			if !c.Check && !c.Write {
+				fmt.Fprintln(e.stdout, fq.Canonical)
+			}
+			if fq.Changed {
+				l, col, _ := querySrc{name: name, text: fq.Query.Text, val: fq.Query}.at(ast.Pos(fq.Diff))
+				findings = append(findings, problem{File: name, Line: l + shift, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"})
+			}
+		}
+	}
+	if !c.Write || bytes.Equal(out, data) {
+		return findings, failed
+	}
+	target, err := writeTarget(name, roots)
+	if err == nil {
+		err = atomicfile.WriteFile(target, out, 0o644)
+	}
+	if err != nil {
+		report(problem{File: name, Severity: sevError, Msg: "not rewritten: " + describeWriteError(name, err)})
+	}
+	return findings, failed
 }
 
-// file formats one file. For a query not in canonical form it returns the
-// problem that --check reports; a rule without a KQL query is skipped with
-// a note on stderr.
-func (c *fmtCmd) file(e *env, name string) (*problem, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
+// describeWriteError is the reason of a failed write, without the file's
+// name when the error repeats it.
+func describeWriteError(name string, err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Path == name {
+		return pe.Op + ": " + pe.Err.Error()
 	}
-	qs, err := locateQueries(name, data)
-	var skip errNotKQL
-	if errors.As(err, &skip) {
-		fmt.Fprintln(e.stderr, problem{File: name, Severity: sevNote, Msg: "skipped: " + skip.why + "; fmt formats KQL only"})
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fail(exitFailed, ruleProblems(name, err)...)
-	}
-	q := qs[0]
-	src := querySrc{name: name, text: q.Text, val: q}
-	x, err := src.parse(exitFailed)
-	if err != nil {
-		return nil, err
-	}
-	canon := ast.Print(x)
-	if _, json := isRuleFile(name); !json {
-		canon = ast.Format(x, c.Width)
-	}
-	text, enc := layoutOf(name, q, canon)
-	changed := text != q.Text || enc.Quoting != q.Quoting || enc.TrimmedNewline != q.TrimmedNewline
-	if !c.Check && !c.Write {
-		fmt.Fprintln(e.stdout, canon)
-	}
-	if !changed {
-		return nil, nil
-	}
-	l, col, _ := src.at(ast.Pos(firstDiff(q.Text, text)))
-	p := &problem{File: name, Line: l, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"}
-	if !c.Write {
-		return p, nil
-	}
-	// Later spans first, so that the offsets of earlier ones stay valid.
-	out := data
-	for _, i := range spanOrder(qs) {
-		_, enc := layoutOf(name, qs[i], canon)
-		val, _ := enc.Encode(text)
-		out = append(append(append([]byte{}, out[:qs[i].Start]...), val...), out[qs[i].End:]...)
-	}
-	// Verify: the file still decodes and its query means the same.
-	check, err := locateQueries(name, out)
-	if err != nil {
-		return nil, fmt.Errorf("not rewritten, the result would not decode: %w", err)
-	}
-	y, err := kql.Parse(check[0].Text)
-	if err != nil || !ast.Equal(x, y) || check[0].Text != text {
-		return nil, errors.New("not rewritten, the rewritten query would differ")
-	}
-	fi, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	return p, os.WriteFile(name, out, fi.Mode().Perm())
+	return err.Error()
 }
 
-// spanOrder returns the indexes of qs from the last span in the file to
-// the first.
-func spanOrder(qs []*rules.Value) []int {
-	idx := make([]int, len(qs))
-	for i := range idx {
-		idx[i] = i
+// writeRoots returns the folders fmt -w may write in, resolved: each
+// folder given, and the folder of each file given.
+func writeRoots(args []string) []string {
+	var roots []string
+	for _, a := range args {
+		dir := a
+		if fi, err := os.Stat(a); err != nil || !fi.IsDir() {
+			dir = filepath.Dir(a)
+		}
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			if abs, err := filepath.Abs(r); err == nil {
+				roots = append(roots, abs)
+			}
+		}
 	}
-	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(qs[b].Start, qs[a].Start) })
-	return idx
+	return roots
+}
+
+// writeTarget returns the file to write for name: name itself, or, for a
+// symbolic link, the file it points to when that is inside one of roots.
+// A link to a file outside them is refused: fmt -w rewrites the files it
+// was given, not a file elsewhere that a link in them names.
+func writeTarget(name string, roots []string) (string, error) {
+	fi, err := os.Lstat(name)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&os.ModeSymlink == 0 {
+		return name, nil
+	}
+	target, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range roots {
+		if rel, err := filepath.Rel(r, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return abs, nil
+		}
+	}
+	return "", fmt.Errorf("it is a symbolic link to %s, outside the folders given", target)
 }

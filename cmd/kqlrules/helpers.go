@@ -10,14 +10,16 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
+	_ "time/tzdata" // time zone names for --tz wherever the binary runs
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
@@ -29,6 +31,7 @@ import (
 	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
+	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // loadRule reads a rule file, or a bundled rule named builtin/NAME when no
@@ -47,9 +50,10 @@ func loadRule(path string) (*rules.Rule, error) {
 // file. A rule whose language is not KQL, or that cannot be read, ends the
 // command with status 2.
 func locateQuery(cmd, query, rule string, version int) (querySrc, error) {
+	if err := oneInput(cmd, "--query Q", "--rule FILE", query != "", rule != ""); err != nil {
+		return querySrc{}, err
+	}
 	switch {
-	case (query == "") == (rule == ""):
-		return querySrc{}, failf(cmd, "give --query Q or --rule FILE (not both)")
 	case query != "":
 		return querySrc{name: "query", text: query}, nil
 	}
@@ -104,30 +108,17 @@ func loadSchema(cmd, path string) (mapping.Schema, error) {
 	return s, nil
 }
 
-// readEventFile reads events: a file holding one JSON object (which may
-// span lines), or NDJSON, or a JSON array. Unreadable events are an error.
+// readEventFile reads the events of name as every command reads events
+// (events.ReadFiles: a file of NDJSON, a JSON array or pretty-printed
+// objects, a directory, .gz, - for standard input). An event that cannot
+// be read, or a file of a directory that cannot, ends the command with
+// status 2.
 func readEventFile(e *env, name string) ([]events.Record, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(e.stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, fail(exitFailed, fileProblem(name, err))
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var one map[string]any
-	if dec.Decode(&one) == nil && one != nil && !dec.More() {
-		line := 1 + bytes.Count(data[:len(data)-len(bytes.TrimLeft(data, " \t\r\n\ufeff"))], []byte{'\n'})
-		return []events.Record{{Fields: one, File: name, Line: line}}, nil
-	}
 	var out []events.Record
-	for ev, err := range events.Read(name, bytes.NewReader(data)) {
+	for ev, err := range events.ReadFiles([]string{name}, e.stdin) {
 		if err != nil {
-			return nil, fail(exitFailed, fileProblem(name, err))
+			p, _ := readIssue(err)
+			return nil, fail(exitFailed, p)
 		}
 		out = append(out, ev)
 	}
@@ -138,15 +129,28 @@ func readEventFile(e *env, name string) ([]events.Record, error) {
 }
 
 // readInput returns the text named by arg: arg itself, or the contents of
-// file, or standard input when file (or arg) is "-".
+// file, or standard input when file (or arg) is "-". A file or input
+// larger than a query can be (rules.MaxQueryFile) is refused while it is
+// read, naming it ("-" for standard input).
 func (e *env) readInput(arg, file string) (string, error) {
 	switch {
 	case file == "-" || (file == "" && arg == "-"):
-		b, err := io.ReadAll(e.stdin)
-		return string(b), err
+		b, err := rules.ReadLimited(e.stdin, rules.MaxQueryFile, "query")
+		if err != nil {
+			return "", &fs.PathError{Op: "read", Path: "-", Err: err}
+		}
+		return string(b), nil
 	case file != "":
-		b, err := os.ReadFile(file)
-		return string(b), err
+		f, err := os.Open(file)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		b, err := rules.ReadLimited(f, rules.MaxQueryFile, "query file")
+		if err != nil {
+			return "", &fs.PathError{Op: "read", Path: file, Err: err}
+		}
+		return string(b), nil
 	}
 	return arg, nil
 }
@@ -160,23 +164,44 @@ func writeJSON(w io.Writer, v any, indent string) error {
 	return enc.Encode(v)
 }
 
+// maxJSONLine bounds one input line of the JSON-lines commands.
+var maxJSONLine = 64 << 20 // a variable for tests
+
 // eachJSONLine calls answer with each non-blank line of r (and its 1-based
-// number) and writes what it returns to w as one JSON line, in order.
-func eachJSONLine(r io.Reader, w io.Writer, answer func(n int, line string) any) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 64<<20)
+// number) and writes what it returns to w as one JSON line, in order. A
+// line longer than maxJSONLine ends the command (status 2), saying which
+// line, before it is read into memory.
+func eachJSONLine(cmd string, r io.Reader, w io.Writer, answer func(n int, line string) any) error {
+	br := bufio.NewReaderSize(r, 64<<10)
 	out := bufio.NewWriter(w)
 	defer out.Flush()
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
+	var long []byte
+	for n := 1; ; n++ {
+		chunk, err := br.ReadSlice('\n')
+		line := chunk
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long[:0], chunk...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				if chunk, err = br.ReadSlice('\n'); len(long)+len(chunk) > maxJSONLine {
+					out.Flush()
+					return failf(cmd, "input line %d is longer than the %d MiB limit of a line", n, maxJSONLine>>20)
+				}
+				long = append(long, chunk...)
+			}
+			line = long
 		}
-		if err := writeJSON(out, answer(n, line), ""); err != nil {
-			return err
+		if err != nil && err != io.EOF {
+			return fail(exitFailed, problem{File: "-", Line: n, Severity: sevError, Msg: err.Error()})
+		}
+		if text := strings.TrimSpace(string(line)); text != "" {
+			if werr := writeJSON(out, answer(n, text), ""); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
 		}
 	}
-	return sc.Err()
 }
 
 // compileQuery parses and compiles src with kqlrules.Compile, for the
@@ -223,7 +248,6 @@ const (
 const exitHelp = "Exit status: 0 nothing found, 1 findings or differences, 2 could not run."
 
 // Help ends each command's --help with what its exit statuses mean.
-// (check documents its own.)
 
 // Help is the text after the flags in "kqlrules parse --help".
 func (c *parseCmd) Help() string {
@@ -237,12 +261,12 @@ func (c *evalCmd) Help() string {
 
 // Help is the text after the flags in "kqlrules match --help".
 func (c *matchCmd) Help() string {
-	return exitHelp + " Like grep: 0 when an event matched, 1 when none did; unreadable lines are reported (FILE:LINE) and skipped, and make the status 2 when nothing matched."
+	return "Exit status, like grep's: 0 when an event matched, 1 when none did, 2 could not run. Lines that are not events are reported (FILE:LINE) and skipped, and make the status 2 when nothing matched; a file of a directory that cannot be read is reported and makes it 2. An answer that cannot be written to standard output: 2."
 }
 
 // Help is the text after the flags in "kqlrules run --help".
 func (c *runCmd) Help() string {
-	return exitHelp + " A replay that ran is status 0, alerts or not."
+	return exitHelp + " A replay that ran is status 0, alerts or not; 2 when it could not run: a missing rule or event file, a file of a directory that cannot be read, with --rules every event line rejected."
 }
 
 // Help is the text after the flags in "kqlrules fmt --help".
@@ -252,7 +276,12 @@ func (c *fmtCmd) Help() string {
 
 // Help is the text after the flags in "kqlrules explain --help".
 func (c *explainCmd) Help() string {
-	return exitHelp + " 0 when an event matched, 1 when none did."
+	return "Exit status: 0 when an event matched, 1 when none did, 2 could not run (an event that cannot be read, a query that does not compile)."
+}
+
+// Help is the text after the flags in "kqlrules check --help".
+func (c *checkCmd) Help() string {
+	return "Exit status: 0 no error (warnings alone exit 0), 1 an error was found (or, with --strict, a warning), 2 could not run (a file or schema that cannot be read). Query files are read up to 1 MiB, rule files up to 8 MiB, Kibana exports up to 64 MiB."
 }
 
 // Help is the text after the flags in "kqlrules diff --help".
@@ -448,4 +477,182 @@ func (q querySrc) compile(opts ...eval.Option) (*eval.Program, error) {
 		return nil, fail(exitFailed, q.problems(err)...)
 	}
 	return p, nil
+}
+
+// bundledFile is a bundled rule file named on the command line as
+// builtin/NAME.
+type bundledFile struct {
+	name string
+	data []byte
+}
+
+// splitBuiltins takes out of paths the bundled rule files named
+// builtin/NAME for which no such file exists, with their contents.
+func splitBuiltins(paths []string) (rest []string, bundled []bundledFile) {
+	for _, p := range paths {
+		if name, ok := strings.CutPrefix(p, "builtin/"); ok {
+			if _, err := os.Lstat(p); err != nil {
+				if data, err := builtin.Files.ReadFile(name); err == nil {
+					bundled = append(bundled, bundledFile{name: p, data: data})
+					continue
+				}
+			}
+		}
+		rest = append(rest, p)
+	}
+	return rest, bundled
+}
+
+// findRuleFiles finds the rule files at paths with rules.FindFiles, the
+// one finder of every command, printing each path or entry that cannot
+// be read as a problem on stderr; ok is false when there was one.
+func findRuleFiles(e *env, paths []string) (files []string, ok bool) {
+	files, err := rules.FindFiles(paths...)
+	for _, x := range joined(err) {
+		var fe *rules.FindError
+		if errors.As(x, &fe) {
+			fmt.Fprintln(e.stderr, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
+		} else {
+			fmt.Fprintln(e.stderr, fileProblem("", x))
+		}
+	}
+	return files, err == nil
+}
+
+// joined returns the errors errors.Join put together in err, or err
+// alone; nil for nil.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, x := range j.Unwrap() {
+			out = append(out, joined(x)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// skipNote is the one form of the note that a rule is skipped, for check
+// and fmt: "FILE[:LINE]: note: skipped: why".
+func skipNote(file string, line int, why string) problem {
+	return problem{File: file, Line: line, Severity: sevNote, Msg: "skipped: " + why}
+}
+
+// oneInput ends the command with status 2 unless exactly one of two forms
+// of input was given, saying which is missing or that both were.
+func oneInput(cmd, a, b string, hasA, hasB bool) error {
+	switch {
+	case !hasA && !hasB:
+		return failf(cmd, "nothing to read: give %s or %s", a, b)
+	case hasA && hasB:
+		return failf(cmd, "give %s or %s, not both", a, b)
+	}
+	return nil
+}
+
+// isRuleFile tells rule files from query files by name.
+func isRuleFile(name string) (toml, json bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".toml":
+		return true, false
+	case ".json", ".ndjson", ".jsonl":
+		return false, true
+	}
+	return false, false
+}
+
+// reportRuleLoad prints the problems of loading a rule set, one
+// "FILE:LINE: error: ..." a line: each rule that did not load, and each
+// path that could not be read (err, from ruleset.Load). It returns false
+// when a path could not be read.
+func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
+	for _, f := range files {
+		if f.Status == ruleset.Failed {
+			for _, p := range ruleProblems(f.Path, f.Err) {
+				if p.Line == 0 {
+					p.Line = f.Line
+				}
+				fmt.Fprintln(w, p)
+			}
+		}
+	}
+	if err == nil {
+		return true
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner // "ruleset: " and the joined errors
+	}
+	for _, x := range joined(err) {
+		var fe *rules.FindError
+		if errors.As(x, &fe) {
+			fmt.Fprintln(w, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
+		} else {
+			fmt.Fprintln(w, fileProblem("", x))
+		}
+	}
+	return false
+}
+
+// probeWritable tells whether the file path can be written, before a
+// command spends its work on what it will write there: an existing file
+// is opened for writing (not truncated), a new one created and removed.
+func probeWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(path)
+}
+
+// checkZone refuses a time zone Elasticsearch would refuse in a range's
+// time_zone (java.time.ZoneId.of): an IANA zone name, Z, UTC or GMT, or
+// a numeric offset such as +01:00; Kibana's "Browser" stands for the
+// browser's zone.
+func checkZone(tz string) error {
+	switch tz {
+	case "", "Browser", "Z", "UTC", "GMT", "Zulu":
+		return nil
+	}
+	if _, err := time.Parse("-07:00", tz); err == nil {
+		return nil
+	}
+	if _, err := time.Parse("-0700", tz); err == nil {
+		return nil
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fmt.Errorf("unknown time zone %q: give an IANA name such as Europe/Paris, UTC, or an offset such as +01:00", tz)
+	}
+	return nil
+}
+
+// What an error of reading events means for a command.
+const (
+	badEvent       = iota // a line or element that is not an event: reported, skipped
+	unreadableFile        // a file of a directory that could not be read: reported, the rest read, status 2
+	readFailed            // the input could not be read: the command ends
+)
+
+// readIssue returns the problem of an error of events.ReadFiles (or
+// ReadRawFiles) and what it means.
+func readIssue(err error) (problem, int) {
+	var fe *events.FileError
+	if errors.As(err, &fe) {
+		return problem{File: fe.Path, Severity: sevError, Msg: "not read: " + fe.Err.Error()}, unreadableFile
+	}
+	var ee *events.Error
+	if errors.As(err, &ee) {
+		return fileProblem("", err), badEvent
+	}
+	return fileProblem("", err), readFailed
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/alecthomas/kong"
 )
@@ -81,19 +82,49 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) 
 		fmt.Fprintln(stderr, "kqlrules: error:", err)
 		return exitFailed
 	}
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	out := &checkedWriter{w: stdout}
+	e := &env{stdin: stdin, stdout: out, stderr: stderr}
+	status = exitOK
 	if err := ctx.Run(e); err != nil {
 		var x *exitError
 		if errors.As(err, &x) {
-			if x.msg != "" {
+			if x.msg != "" && out.err == nil { // else the message is about the write, told below
 				fmt.Fprintln(stderr, x.msg)
 			}
-			return x.status
+			status = x.status
+		} else if out.err == nil {
+			fmt.Fprintln(stderr, "kqlrules: error:", err)
+			status = exitFailed
 		}
-		fmt.Fprintln(stderr, "kqlrules: error:", err)
+	}
+	if out.err != nil {
+		// the one check of every command's output: an answer that did
+		// not reach standard output (a full disk, a closed file) is a
+		// command that could not run, whatever it found
+		fmt.Fprintln(stderr, problem{File: "kqlrules " + strings.Fields(ctx.Command())[0], Severity: sevError, Msg: "writing standard output: " + describeWriteError("/dev/stdout", out.err)})
 		return exitFailed
 	}
-	return exitOK
+	return status
+}
+
+// checkedWriter passes writes to w and keeps the first error: after a
+// command ran, run looks at it once, so that no command can lose its
+// answer silently, whether it checked its writes (and its final flush)
+// or not. After an error it writes nothing more.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // exitPanic unwinds kong's exit (after --help) back to run.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/events"
@@ -39,19 +38,23 @@ func (c *matchCmd) Run(e *env) error {
 	}
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
-	matched, bad := 0, 0
+	matched, bad, unread := 0, 0, 0
 	// the lazy path: each event's text is scanned for the fields the
 	// query reads; only matching events are decoded, to be printed
 	var ev events.Lazy
 	for raw, err := range events.ReadRawFiles(files, e.stdin) {
 		if err != nil {
-			var evErr *events.Error
-			if !errors.As(err, &evErr) {
+			p, issue := readIssue(err)
+			if issue == readFailed {
 				out.Flush()
-				return fail(exitFailed, fileProblem("", err))
+				return fail(exitFailed, p)
 			}
-			fmt.Fprintln(e.stderr, fileProblem("", err))
-			bad++
+			fmt.Fprintln(e.stderr, p)
+			if issue == unreadableFile {
+				unread++
+			} else {
+				bad++
+			}
 			continue
 		}
 		ev.Reset(raw.JSON)
@@ -72,19 +75,14 @@ func (c *matchCmd) Run(e *env) error {
 			return failf("match", "%v", err)
 		}
 	}
-	return matchStatus(matched, bad)
+	return matchStatus(matched, bad, unread)
 }
 
 // matchSet is "kqlrules match --rules": which rules each event matches.
 func (c *matchCmd) matchSet(e *env) error {
 	files, err := ruleset.Load(c.Rules...)
-	if err != nil {
-		return failf("match", "%v", err)
-	}
-	for _, f := range files {
-		if f.Status == ruleset.Failed {
-			fmt.Fprintln(e.stderr, "kqlrules match:", f.Err)
-		}
+	if !reportRuleLoad(e.stderr, files, err) {
+		return &exitError{status: exitFailed}
 	}
 	set, err := ruleset.New(ruleset.Rules(files))
 	if err != nil {
@@ -105,18 +103,22 @@ func (c *matchCmd) matchSet(e *env) error {
 		Line  int       `json:"line"`
 		Rules []ruleRef `json:"rules"`
 	}
-	matched, bad := 0, 0
+	matched, bad, unread := 0, 0, 0
 	var ev events.Lazy
 	var dst []int
 	for raw, err := range events.ReadRawFiles(evFiles, e.stdin) {
 		if err != nil {
-			var evErr *events.Error
-			if !errors.As(err, &evErr) {
+			p, issue := readIssue(err)
+			if issue == readFailed {
 				out.Flush()
-				return failf("match", "%v", err)
+				return fail(exitFailed, p)
 			}
-			fmt.Fprintln(e.stderr, "kqlrules match:", err)
-			bad++
+			fmt.Fprintln(e.stderr, p)
+			if issue == unreadableFile {
+				unread++
+			} else {
+				bad++
+			}
 			continue
 		}
 		ev.Reset(raw.JSON)
@@ -133,13 +135,16 @@ func (c *matchCmd) matchSet(e *env) error {
 			return failf("match", "%v", err)
 		}
 	}
-	return matchStatus(matched, bad)
+	return matchStatus(matched, bad, unread)
 }
 
-// matchStatus is match's exit status: 0 when an event matched, else 2 when
-// a line could not be read (the answer may be missing), else 1.
-func matchStatus(matched, bad int) error {
+// matchStatus is match's exit status: 2 when a file of a directory could
+// not be read (as grep -r's), else 0 when an event matched, else 2 when a
+// line could not be read (the answer may be missing), else 1.
+func matchStatus(matched, bad, unread int) error {
 	switch {
+	case unread > 0:
+		return &exitError{status: 2}
 	case matched > 0:
 		return nil
 	case bad > 0:

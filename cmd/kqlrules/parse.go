@@ -5,16 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"os"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
 type parseCmd struct {
-	Query string `arg:"" optional:"" help:"The query; - reads it from standard input."`
+	Query string `arg:"" optional:"" help:"The query; - reads it from standard input (at most 1 MiB, the parser's limit)."`
 	File  string `short:"f" help:"Read the query from FILE (- for standard input)." type:"path"`
-	Tree  bool   `help:"Print the tree Kibana builds (JSON) instead of the canonical form."`
+	Tree  bool   `help:"Print the tree instead of the canonical form: Kibana's parse tree in this project's compact JSON form ({\"is\":[F,V]}, {\"and\":[...]}..., see ast.KibanaTree), not Kibana's KueryNode JSON."`
 	JSONL bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\"} from standard input (or FILE) and write one JSON line each: {\"canonical\",\"tree\"} or {\"error\"}."`
 }
 
@@ -22,11 +22,12 @@ func (c *parseCmd) Run(e *env) error {
 	if c.JSONL {
 		in := e.stdin
 		if c.File != "" && c.File != "-" {
-			text, err := e.readInput("", c.File)
+			f, err := os.Open(c.File)
 			if err != nil {
 				return fail(exitFailed, fileProblem(c.File, err))
 			}
-			in = strings.NewReader(text)
+			defer f.Close()
+			in = f
 		}
 		return parseJSONL(in, e.stdout)
 	}
@@ -35,7 +36,7 @@ func (c *parseCmd) Run(e *env) error {
 	}
 	src, err := e.readInput(c.Query, c.File)
 	if err != nil {
-		return fail(exitFailed, fileProblem(c.File, err))
+		return fail(exitFailed, fileProblem("", err))
 	}
 	name := "query"
 	if c.File != "" && c.File != "-" {
@@ -69,7 +70,7 @@ type parseResult struct {
 // line that is not such an object is answered with an error whose line is
 // the input line number and whose offset is -1.
 func parseJSONL(r io.Reader, w io.Writer) error {
-	return eachJSONLine(r, w, func(n int, line string) any {
+	return eachJSONLine("parse", r, w, func(n int, line string) any {
 		var in struct {
 			Query *string `json:"query"`
 		}

@@ -17,7 +17,7 @@ import (
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
 type runCmd struct {
 	Rule        []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
-	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every query rule in KQL is replayed, every other rule skipped with the reason; repeatable."`
+	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every KQL rule that rules.Run replays (query, threshold, new_terms, indicator match, with their filters, exceptions and suppression) is replayed, every other rule skipped with the reason; repeatable."`
 	Workers     int      `help:"Goroutines that decode and match events with --rules (default: the number of CPUs)."`
 	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
 	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
@@ -25,12 +25,23 @@ type runCmd struct {
 	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
 	Exceptions  string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
 	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
-	Events      []string `arg:"" optional:"" help:"Event files, NDJSON or a JSON array, in time order, or directories of them (.gz unpacked) with --rules; - (or none) reads standard input."`
+	Events      []string `arg:"" optional:"" help:"Event files (NDJSON, a JSON array or pretty-printed objects) in time order, directories of them (*.ndjson, *.jsonl, *.json), gzip too; - (or none) reads standard input."`
 }
 
 func (c *runCmd) Run(e *env) error {
 	if len(c.Rule) > 1 {
 		return failf("run", "--rule takes one rule file; give --rules for several")
+	}
+	if c.Workers < 0 {
+		return failf("run", "--workers %d: give a number of goroutines, or 0 for one a CPU", c.Workers)
+	}
+	if c.ReportJSON != "" && c.ReportJSON != "-" {
+		// before the run, not after the alerts were written
+		if err := probeWritable(c.ReportJSON); err != nil {
+			p := fileProblem(c.ReportJSON, err)
+			p.Msg = "--report-json: cannot write: " + p.Msg
+			return fail(exitFailed, p)
+		}
 	}
 	var opts []rules.RunOption
 	if c.Now != "" {
@@ -102,7 +113,8 @@ func (c *runCmd) Run(e *env) error {
 		out.Write(b)
 		return out.WriteByte('\n')
 	}))
-	rep, err := rules.Run(rule, c.events(e, files, prog), opts...)
+	unread := 0
+	rep, err := rules.Run(rule, c.events(e, files, prog, &unread), opts...)
 	prog.done()
 	if err != nil {
 		if q, qerr := ruleQuery(rule, c.Rule[0], c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
@@ -123,57 +135,38 @@ func (c *runCmd) Run(e *env) error {
 			defer f.Close()
 			w = f
 		}
-		return writeJSON(w, rep, "  ")
+		if err := writeJSON(w, rep, "  "); err != nil {
+			return err
+		}
+	} else {
+		writeReport(e.stderr, rep)
 	}
-	writeReport(e.stderr, rep)
+	if unread > 0 {
+		return &exitError{status: exitFailed}
+	}
 	return nil
 }
 
-// events chains the files' events in order.
-func (c *runCmd) events(e *env, files []string, prog *progress) iter.Seq2[events.Record, error] {
+// events reads the files' events in order, as every command reads events
+// (events.ReadFiles: files, directories, .gz, -). A file of a directory
+// that cannot be read is reported on stderr and counted in unread; the
+// rest is read.
+func (c *runCmd) events(e *env, files []string, prog *progress, unread *int) iter.Seq2[events.Record, error] {
 	return func(yield func(events.Record, error) bool) {
-		for _, name := range files {
-			if !c.readFile(e, name, prog, yield) {
+		for ev, err := range events.ReadFiles(files, e.stdin) {
+			if err != nil {
+				if p, issue := readIssue(err); issue == unreadableFile {
+					fmt.Fprintln(e.stderr, p)
+					*unread++
+					continue
+				}
+			}
+			prog.tick()
+			if !yield(ev, err) {
 				return
 			}
 		}
 	}
-}
-
-// readFile yields the events of one file; false when the run stops.
-func (c *runCmd) readFile(e *env, name string, prog *progress, yield func(events.Record, error) bool) bool {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			yield(events.Record{}, err)
-			return false
-		}
-		defer f.Close()
-		r = f
-		if fi, err := f.Stat(); err == nil {
-			prog.total += fi.Size()
-		}
-	}
-	r = &countingReader{r: r, n: &prog.bytes}
-	for ev, err := range events.Read(name, r) {
-		prog.tick()
-		if !yield(ev, err) {
-			return false
-		}
-	}
-	return true
-}
-
-type countingReader struct {
-	r io.Reader
-	n *int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	*c.n += int64(n)
-	return n, err
 }
 
 // progress draws a one-line indicator on stderr when it is a terminal.

@@ -55,7 +55,8 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 		stop := make(chan struct{})
 		defer close(stop)
 		var readErr error
-		go func() { // the reader: batches in order
+		var unread []error // files of a directory that could not be read
+		go func() {        // the reader: batches in order
 			defer close(work)
 			defer close(order)
 			b := newBatch()
@@ -72,6 +73,11 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 			for raw, err := range events.ReadRawFiles(files, stdin) {
 				if err != nil {
 					var ee *events.Error
+					var fe *events.FileError
+					if errors.As(err, &fe) {
+						unread = append(unread, err)
+						continue
+					}
 					if !errors.As(err, &ee) {
 						readErr = err
 						break
@@ -138,6 +144,11 @@ func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers in
 				}
 			}
 		}
+		for _, err := range unread {
+			if !yield(matchedEvent{}, err) {
+				return
+			}
+		}
 		if readErr != nil {
 			yield(matchedEvent{}, readErr)
 		}
@@ -198,8 +209,8 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	files, err := ruleset.Load(c.Rules...)
-	if err != nil {
-		return failf("run", "%v", err)
+	if !reportRuleLoad(e.stderr, files, err) {
+		return &exitError{status: exitFailed}
 	}
 	loaded := ruleset.Rules(files)
 	set, err := ruleset.New(loaded)
@@ -233,9 +244,14 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	spent := make([]time.Duration, set.Len())
-	read, rejected := 0, 0
+	read, rejected, unread := 0, 0, 0
 	for ev, err := range matchedEvents(set, evFiles, e.stdin, workers, spent) {
 		if err != nil {
+			if p, issue := readIssue(err); issue == unreadableFile {
+				fmt.Fprintln(e.stderr, p)
+				unread++
+				continue
+			}
 			prog.done()
 			out.Flush()
 			return failf("run", "%v", err)
@@ -284,6 +300,9 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	}
 	if read > 0 && rejected == read {
 		return failf("run", "all %d event lines were rejected", read)
+	}
+	if unread > 0 {
+		return failf("run", "%d file(s) could not be read", unread)
 	}
 	return nil
 }
@@ -343,13 +362,8 @@ func writeSetReport(w io.Writer, rep *setReport) {
 	fmt.Fprintf(w, "rules: %d files, %d replayed, %d skipped, %d errors\n", rep.Files, rep.Replayed, rep.Skipped, rep.Errors)
 	reasons := map[string]int{}
 	for _, r := range rep.Rules {
-		switch r.Status {
-		case "skipped":
+		if r.Status == "skipped" { // errors were reported as the rules loaded
 			reasons[r.Reason]++
-		case "error":
-			for _, l := range strings.Split(r.Reason, "\n") {
-				fmt.Fprintf(w, "error: %s\n", l)
-			}
 		}
 	}
 	keys := make([]string, 0, len(reasons))

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/regress"
 	"github.com/kqlrules/kqlrules/rules"
@@ -31,7 +32,7 @@ import (
 
 // testCmd is "kqlrules test".
 type testCmd struct {
-	Rules    []string `required:"" placeholder:"PATH" help:"Rule files, or directories whose *.toml files (recursively) are rules."`
+	Rules    []string `required:"" placeholder:"PATH" help:"Rule files, Kibana exports (.ndjson) or directories of them (a detection-rules checkout: its rules/ and rules_building_block/), found as run --rules finds them."`
 	Baseline string   `default:"kqlrules.baseline.json" placeholder:"FILE" help:"The baseline: each rule's alerted events in an earlier replay (default: ${default})."`
 	Update   bool     `help:"Write the replay's outcome to the baseline instead of failing on differences."`
 	JUnit    string   `name:"junit" placeholder:"FILE" help:"Write JUnit XML to FILE: one testcase per rule."`
@@ -101,9 +102,9 @@ func (o *outcome) title() string {
 // own test events, 1 when one does not (or a rule file does not load), 2
 // when the test could not run.
 func (c *testCmd) Run(e *env) error {
-	files, err := ruleFiles(c.Rules)
-	if err != nil {
-		return fail(exitFailed, fileProblem("", err))
+	files, ok := findRuleFiles(e, c.Rules)
+	if !ok {
+		return &exitError{status: exitFailed}
 	}
 	outs := loadOutcomes(files)
 	withTests := 0
@@ -131,6 +132,7 @@ func (c *testCmd) Run(e *env) error {
 	var base *regress.Baseline
 	nEvents := 0
 	if len(c.Events) > 0 {
+		var err error
 		base, err = regress.ReadFile(c.Baseline)
 		switch {
 		case err != nil && c.Update:
@@ -142,9 +144,9 @@ func (c *testCmd) Run(e *env) error {
 			}
 			return fail(exitFailed, p)
 		}
-		evs, n, err := readAllEvents(c.Events, e.stdin)
+		evs, n, err := readAllEvents(c.Events, e.stdin, e.stderr)
 		if err != nil {
-			return fail(exitFailed, fileProblem("", err))
+			return err
 		}
 		nEvents = n
 		if err := replay(outs, evs, opts...); err != nil {
@@ -200,60 +202,50 @@ func baselineProblem(name string, err error) problem {
 	return fileProblem(name, err)
 }
 
-// ruleFiles returns the rule files under the paths: a file is taken as it
-// is, a directory gives its *.toml files, recursively, in lexical order
-// (folders whose name starts with "." left out).
-func ruleFiles(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return err
-			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
-				return filepath.SkipDir
-			case !d.IsDir() && strings.HasSuffix(d.Name(), ".toml"):
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
 // loadOutcomes loads each rule file, decides whether it can be replayed,
 // and finds its test events.
 func loadOutcomes(files []string) []*outcome {
 	var outs []*outcome
 	byID := map[string]*outcome{}
-	for _, f := range files {
-		o := &outcome{file: filepath.ToSlash(f)}
+	add := func(file string, r *rules.Rule, err error) {
+		o := &outcome{file: filepath.ToSlash(file)}
 		outs = append(outs, o)
-		r, err := rules.Load(f)
 		if err != nil {
 			o.err = err
-			continue
+			return
 		}
 		if prev, ok := byID[r.RuleID]; ok {
 			o.err = fmt.Errorf("rule_id %s is also the rule_id of %s", r.RuleID, prev.file)
-			continue
+			return
 		}
 		byID[r.RuleID] = o
 		o.rule = r
 		o.skip, o.err = skipReason(r)
+		if rules.IsExport(file) {
+			return
+		}
 		if t := strings.TrimSuffix(o.file, path.Ext(o.file)) + testSuffix; fileExists(t) {
 			o.testFile = t
+		}
+	}
+	for _, f := range files {
+		if !rules.IsExport(f) {
+			r, err := rules.Load(f)
+			add(f, r, err)
+			continue
+		}
+		// a Kibana export: a rule a line; its exception lists and
+		// summary are not rules
+		data, err := rules.ReadFile(f)
+		if err != nil {
+			add(f, nil, err)
+			continue
+		}
+		for _, l := range rules.ExportLines(data) {
+			if l.Kind == rules.ExportRule {
+				r, err := l.Parse(f)
+				add(f, r, err)
+			}
 		}
 	}
 	return outs
@@ -290,15 +282,27 @@ type item struct {
 
 // readAllEvents reads the events of the paths into memory, bad lines
 // included, to replay every rule over them; n counts the events read.
-// A file that cannot be read is an error.
-func readAllEvents(paths []string, stdin io.Reader) (evs []item, n int, err error) {
+// A file that cannot be read is an error: every file of a directory that
+// cannot is reported on stderr first (a baseline must not be compared
+// with, or updated from, part of the events).
+func readAllEvents(paths []string, stdin io.Reader, stderr io.Writer) (evs []item, n int, err error) {
+	unread := 0
 	for rec, err := range events.ReadFiles(paths, stdin) {
-		var ee *events.Error
-		if err != nil && !errors.As(err, &ee) {
-			return nil, 0, err
+		if err != nil {
+			switch p, issue := readIssue(err); issue {
+			case unreadableFile:
+				fmt.Fprintln(stderr, p)
+				unread++
+				continue
+			case readFailed:
+				return nil, 0, fail(exitFailed, p)
+			}
 		}
 		evs = append(evs, item{rec, err})
 		n++
+	}
+	if unread > 0 {
+		return nil, 0, failf("test", "%d event file(s) could not be read: nothing replayed", unread)
 	}
 	return evs, n, nil
 }
@@ -674,7 +678,7 @@ func writeJUnitFile(name string, outs []*outcome) error {
 	if err := regress.NewJUnit("kqlrules test", testCases(outs)).Write(&b); err != nil {
 		return err
 	}
-	return os.WriteFile(name, b.Bytes(), 0o666)
+	return atomicfile.WriteFile(name, b.Bytes(), 0o644)
 }
 
 // writeCoverage writes a summary: rules replayed, skipped, failed; rules

@@ -1,0 +1,86 @@
+package rules
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/kql"
+)
+
+// The largest files read, by kind: a file is refused while it is read,
+// once it passes its limit, so that an oversized file costs no more
+// memory than the limit.
+const (
+	// MaxRuleFile bounds a file of one rule (.toml, .json): Elastic's
+	// largest rule files are under 100 KB.
+	MaxRuleFile = 8 << 20
+	// MaxExportFile bounds a Kibana export (.ndjson, .jsonl): an export
+	// of every prebuilt rule is about 15 MB.
+	MaxExportFile = 64 << 20
+	// MaxQueryFile bounds a file that holds only a query (any other
+	// name, such as .kql): the parser's limit, [kql.DefaultMaxLength].
+	MaxQueryFile = kql.DefaultMaxLength
+)
+
+// SizeError is a file larger than the limit for its kind.
+type SizeError struct {
+	Kind  string // "rule file", "Kibana export", "query file", "query"
+	Limit int64  // bytes
+}
+
+// Error returns "larger than the N MiB limit for a KIND".
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("larger than the %s limit for a %s", sizeText(e.Limit), e.Kind)
+}
+
+func sizeText(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// FileLimit returns the limit for a file named name and what kind of file
+// it is: [MaxExportFile] for an export ([IsExport]), [MaxRuleFile] for a
+// .toml or .json file, else [MaxQueryFile].
+func FileLimit(name string) (limit int64, kind string) {
+	switch {
+	case IsExport(name):
+		return MaxExportFile, "Kibana export"
+	case strings.EqualFold(filepath.Ext(name), ".toml"), strings.EqualFold(filepath.Ext(name), ".json"):
+		return MaxRuleFile, "rule file"
+	}
+	return MaxQueryFile, "query file"
+}
+
+// ReadFile reads the file at path, refusing it with an *fs.PathError
+// wrapping a *SizeError as soon as it passes the limit [FileLimit] gives.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	limit, kind := FileLimit(path)
+	data, err := ReadLimited(f, limit, kind)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	return data, nil
+}
+
+// ReadLimited reads r to its end, or fails with a *SizeError once more
+// than limit bytes came: it never holds more than limit+1 bytes.
+func ReadLimited(r io.Reader, limit int64, kind string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &SizeError{Kind: kind, Limit: limit}
+	}
+	return data, nil
+}
