@@ -7,13 +7,14 @@ import (
 
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // TestTreeReplay loads Elastic's whole rules tree, replays every query
 // rule in KQL through the set over the Beats corpus, and checks that each
-// rule's report and alerts are those of rules.Run for that rule alone
+// rule's report and alerts are those of replay.Run for that rule alone
 // (every query rule, one in five of the other types);
 // the FTP rule gives its 11 alerts.
 func TestTreeReplay(t *testing.T) {
@@ -48,7 +49,7 @@ func TestTreeReplay(t *testing.T) {
 	evs := corpusEvents(t)
 
 	alerts := map[string][]string{} // rule_id: alert UUIDs
-	rp, err := rules.NewReplay(rs, rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+	rp, err := replay.NewReplay(rs, replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
 		id := a.Document()["kibana.alert.rule.rule_id"].(string)
 		alerts[id] = append(alerts[id], a.UUID)
 		return nil
@@ -87,7 +88,7 @@ func TestTreeReplay(t *testing.T) {
 			continue
 		}
 		var own []string
-		want, err := rules.Run(r, rules.EventsOf(evs...), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+		want, err := replay.Run(r, replay.EventsOf(evs...), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
 			own = append(own, a.UUID)
 			return nil
 		}))

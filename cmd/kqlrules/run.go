@@ -11,6 +11,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -32,28 +33,28 @@ func (c *runCmd) Run(e *env) error {
 	if len(c.Rule) > 1 {
 		return failf("run", "--rule takes one rule file; give --rules for several")
 	}
-	var opts []rules.RunOption
+	var opts []replay.RunOption
 	if c.Now != "" {
 		now, err := eval.ParseDate(c.Now)
 		if err != nil {
 			return failf("run", "--now: %v", err)
 		}
-		opts = append(opts, rules.WithNow(now))
+		opts = append(opts, replay.WithNow(now))
 	}
 	if c.AnyIndex {
-		opts = append(opts, rules.WithAnyIndex())
+		opts = append(opts, replay.WithAnyIndex())
 	}
 	if c.Exceptions != "" {
 		f, err := os.Open(c.Exceptions)
 		if err != nil {
 			return &exitError{status: 2, msg: "kqlrules run: --exceptions: " + err.Error()}
 		}
-		items, err := rules.ReadExceptions(f)
+		items, err := replay.ReadExceptions(f)
 		f.Close()
 		if err != nil {
 			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --exceptions: %s: %v", c.Exceptions, err)}
 		}
-		opts = append(opts, rules.WithExceptions(items))
+		opts = append(opts, replay.WithExceptions(items))
 	}
 	if len(c.Rules) > 0 {
 		if c.RuleVersion != 0 {
@@ -61,7 +62,7 @@ func (c *runCmd) Run(e *env) error {
 		}
 		if len(c.Threat) > 0 {
 			// the threat index of every indicator match rule of the set
-			opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
+			opts = append(opts, replay.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 		}
 		return c.runSet(e, opts)
 	}
@@ -70,13 +71,13 @@ func (c *runCmd) Run(e *env) error {
 		return fail(exitFailed, ruleProblems(c.Rule[0], err)...)
 	}
 	if c.RuleVersion != 0 {
-		opts = append(opts, rules.WithVersion(c.RuleVersion))
+		opts = append(opts, replay.WithVersion(c.RuleVersion))
 	}
 	if len(c.Threat) > 0 {
 		if rule.Type != rules.TypeThreatMatch {
 			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule[0], rule.Type)}
 		}
-		opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
+		opts = append(opts, replay.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 	}
 	files := c.Events
 	if len(files) == 0 {
@@ -93,7 +94,7 @@ func (c *runCmd) Run(e *env) error {
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	prog := newProgress(e.stderr)
-	opts = append(opts, rules.WithAlertFunc(func(a *rules.Alert) error {
+	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
 		prog.alerts++
 		b, err := a.MarshalJSON()
 		if err != nil {
@@ -102,7 +103,7 @@ func (c *runCmd) Run(e *env) error {
 		out.Write(b)
 		return out.WriteByte('\n')
 	}))
-	rep, err := rules.Run(rule, c.events(e, files, prog), opts...)
+	rep, err := replay.Run(rule, c.events(e, files, prog), opts...)
 	prog.done()
 	if err != nil {
 		if q, qerr := ruleQuery(rule, c.Rule[0], c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
@@ -219,7 +220,7 @@ func (p *progress) done() {
 
 // writeTypeReport writes the rule type's counts and the run's warnings
 // other than max_signals (which the executions list).
-func writeTypeReport(w io.Writer, r *rules.Report) {
+func writeTypeReport(w io.Writer, r *replay.Report) {
 	if r.MatchesAlerted != r.AlertCount || r.MatchesNotAlerted > 0 {
 		fmt.Fprintf(w, "matches an alert stands for: %d, seen without an alert: %d\n", r.MatchesAlerted, r.MatchesNotAlerted)
 	}
@@ -240,14 +241,14 @@ func writeTypeReport(w io.Writer, r *rules.Report) {
 			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
 	}
 	for _, x := range r.Warnings {
-		if x != rules.MaxSignalsWarning {
+		if x != replay.MaxSignalsWarning {
 			fmt.Fprintf(w, "warning: %s\n", x)
 		}
 	}
 }
 
 // writeReport writes the human-readable run report.
-func writeReport(w io.Writer, r *rules.Report) {
+func writeReport(w io.Writer, r *replay.Report) {
 	fmt.Fprintf(w, "rule: %s (%s), version %d\n", r.Rule, r.RuleID, r.Version)
 	fmt.Fprintf(w, "index: %s\n", strings.Join(r.Index, ", "))
 	fmt.Fprintf(w, "schedule: every %s looking back %s, at most %d alerts an execution, event time %s\n", r.Interval, r.LookBack, r.MaxSignals, r.TimestampField)

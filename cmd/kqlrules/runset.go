@@ -17,6 +17,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
@@ -171,7 +172,7 @@ type ruleRow struct {
 	// TimeMS is the time spent matching the rule's query, estimated from
 	// a sample of the events, in milliseconds.
 	TimeMS float64 `json:"time_ms"`
-	*rules.Report
+	*replay.Report
 }
 
 // setReport is what --report-json writes for a run with --rules.
@@ -188,7 +189,7 @@ type setReport struct {
 }
 
 // runSet is "kqlrules run --rules": every rule of the files at once.
-func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
+func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	start := time.Now()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the rules and the events in flight take about
@@ -220,11 +221,11 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	prog := newProgress(e.stderr)
-	opts = append(opts, rules.WithAlertFunc(func(a *rules.Alert) error {
+	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
 		prog.alerts++
 		return writeAlert(out, a)
 	}))
-	rp, err := rules.NewReplay(loaded, opts...)
+	rp, err := replay.NewReplay(loaded, opts...)
 	if err != nil {
 		return failf("run", "%v", err)
 	}
@@ -290,7 +291,7 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 
 // writeAlert writes an alert as a JSON line, with the file and line of its
 // event (kqlrules.source.file, kqlrules.source.line).
-func writeAlert(w *bufio.Writer, a *rules.Alert) error {
+func writeAlert(w *bufio.Writer, a *replay.Alert) error {
 	doc := a.Document()
 	doc["kqlrules.source.file"] = a.Event.File
 	doc["kqlrules.source.line"] = a.Event.Line
@@ -304,7 +305,7 @@ func writeAlert(w *bufio.Writer, a *rules.Alert) error {
 	return err
 }
 
-func buildSetReport(files []ruleset.File, loaded []*rules.Rule, reps []*rules.Report, spent []time.Duration, read, rejected int) *setReport {
+func buildSetReport(files []ruleset.File, loaded []*rules.Rule, reps []*replay.Report, spent []time.Duration, read, rejected int) *setReport {
 	byRule := map[*rules.Rule]int{}
 	for i, r := range loaded {
 		byRule[r] = i

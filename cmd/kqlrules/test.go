@@ -25,6 +25,7 @@ import (
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/regress"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
@@ -119,9 +120,9 @@ func (c *testCmd) Run(e *env) error {
 		return failf("test", "give EVENTS to replay the rules over (none of the %d rule files has test events in RULE%s)", len(outs), testSuffix)
 	}
 
-	var opts []rules.RunOption
+	var opts []replay.RunOption
 	if c.AnyIndex {
-		opts = append(opts, rules.WithAnyIndex())
+		opts = append(opts, replay.WithAnyIndex())
 	}
 	for _, o := range outs {
 		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {
@@ -147,7 +148,7 @@ func (c *testCmd) Run(e *env) error {
 			return fail(exitFailed, fileProblem("", err))
 		}
 		nEvents = n
-		if err := replay(outs, evs, opts...); err != nil {
+		if err := replayAll(outs, evs, opts...); err != nil {
 			return failf("test", "%v", err)
 		}
 		cur := baselineOf(outs)
@@ -260,14 +261,14 @@ func loadOutcomes(files []string) []*outcome {
 }
 
 // skipReason says why a rule is not replayed, or "" when it is, as
-// rules.Replayable tells (other languages, types and settings rules.Run
+// replay.Replayable tells (other languages, types and settings replay.Run
 // does not replay, indicator match rules without their threat index). err
 // is a query that does not compile: the rule's error, not a skip.
 func skipReason(r *rules.Rule) (skip string, err error) {
-	if ok, why := rules.Replayable(r); !ok {
+	if ok, why := replay.Replayable(r); !ok {
 		// a query that does not compile is the rule's error, not a reason
 		// to skip it
-		_, err := rules.Run(r, rules.EventsOf())
+		_, err := replay.Run(r, replay.EventsOf())
 		var pe *kql.Error
 		if err != nil && (errors.As(err, &pe) || eval.CompileErrors(err) != nil) {
 			return "", err
@@ -303,7 +304,7 @@ func readAllEvents(paths []string, stdin io.Reader) (evs []item, n int, err erro
 	return evs, n, nil
 }
 
-// each returns the items as a sequence for rules.Run.
+// each returns the items as a sequence for replay.Run.
 func each(evs []item) iter.Seq2[events.Record, error] {
 	return func(yield func(events.Record, error) bool) {
 		for _, it := range evs {
@@ -315,9 +316,9 @@ func each(evs []item) iter.Seq2[events.Record, error] {
 }
 
 // replay runs the rules that can be replayed over the events in one pass
-// (a ruleset.Set matches every query at once, a rules.Replay replays each
-// rule as rules.Run would) and records the alerted events.
-func replay(outs []*outcome, evs []item, opts ...rules.RunOption) error {
+// (a ruleset.Set matches every query at once, a replay.Replay replays each
+// rule as replay.Run would) and records the alerted events.
+func replayAll(outs []*outcome, evs []item, opts ...replay.RunOption) error {
 	var rs []*rules.Rule
 	var of []*outcome
 	for _, o := range outs {
@@ -329,7 +330,7 @@ func replay(outs []*outcome, evs []item, opts ...rules.RunOption) error {
 	if err != nil {
 		return err
 	}
-	rp, err := rules.NewReplay(rs, opts...)
+	rp, err := replay.NewReplay(rs, opts...)
 	if err != nil {
 		return err
 	}
@@ -381,7 +382,7 @@ func (o *outcome) runTestEvents() {
 		evs = append(evs, item{rec: rec})
 	}
 	got := map[int]bool{}
-	rep, err := rules.Run(o.rule, each(evs), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+	rep, err := replay.Run(o.rule, each(evs), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
 		got[a.Event.Line] = true
 		return nil
 	}))

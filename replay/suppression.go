@@ -1,6 +1,7 @@
-package rules
+package replay
 
 import (
+	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ type SuppressionTerm struct {
 // the alert is written when it can no longer grow.
 type suppressExec struct {
 	rn       *runner
-	s        *AlertSuppression
+	s        *rules.AlertSuppression
 	paths    []*eval.Path
 	duration int64 // ms; 0 for per execution
 	counted  map[string]int64
@@ -177,7 +178,7 @@ func (x *suppressExec) groupKeys(fields map[string]any) ([][]*string, bool) {
 		}
 		if len(vals) == 0 {
 			missing = true
-			if x.s.MissingFieldsStrategy == DoNotSuppressMissing {
+			if x.s.MissingFieldsStrategy == rules.DoNotSuppressMissing {
 				return nil, true
 			}
 			opts = []*string{nil}

@@ -1,8 +1,9 @@
-package rules
+package replay
 
 import (
 	"errors"
 	"fmt"
+	"github.com/kqlrules/kqlrules/rules"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -16,13 +17,13 @@ import (
 // [ErrUnsupported] error of a rule type or feature not replayed yet. A
 // rule set skips such rules with that reason rather than run them as
 // something they are not. It compiles the rule as Run would.
-func Replayable(r *Rule) (ok bool, why string) {
+func Replayable(r *rules.Rule) (ok bool, why string) {
 	switch {
-	case r.Type == TypeMachineLearning:
+	case r.Type == rules.TypeMachineLearning:
 		return false, "machine_learning rules have no query"
-	case r.Language != "" && r.Language != LanguageKuery:
+	case r.Language != "" && r.Language != rules.LanguageKuery:
 		return false, fmt.Sprintf("language %s is not supported", r.Language)
-	case r.Type == TypeEQL || r.Type == TypeESQL:
+	case r.Type == rules.TypeEQL || r.Type == rules.TypeESQL:
 		return false, fmt.Sprintf("language %s is not supported", r.Type)
 	case strings.TrimSpace(r.Query) == "":
 		return false, "the rule has no query"
@@ -78,7 +79,7 @@ type replayGroup struct {
 // NewReplay prepares the replay of rs with the options of Run (applied to
 // every rule; WithAlertFunc receives the alerts of all the rules, each
 // naming its rule). It fails on the first rule Run would refuse.
-func NewReplay(rs []*Rule, opts ...RunOption) (*Replay, error) {
+func NewReplay(rs []*rules.Rule, opts ...RunOption) (*Replay, error) {
 	r := &Replay{matched: make([]bool, len(rs))}
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}

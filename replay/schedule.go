@@ -1,9 +1,10 @@
-package rules
+package replay
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"time"
 
@@ -31,7 +32,7 @@ type hit struct {
 
 type runner struct {
 	cfg      runConfig
-	rule     *Rule
+	rule     *rules.Rule
 	rep      *Report
 	search   *Search        // the query AND the rule's filters and exceptions
 	threat   *threatMatcher // threat_match: the indicators
@@ -61,7 +62,7 @@ type executor interface {
 	observe(h *hit)
 }
 
-func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
+func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	var cfg runConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -80,7 +81,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 			index = v.Index
 		}
 	}
-	if rule.Language != "" && rule.Language != LanguageKuery {
+	if rule.Language != "" && rule.Language != rules.LanguageKuery {
 		return nil, fmt.Errorf("rules: Run %s: language %s is not supported, only kuery", rule.Name, rule.Language)
 	}
 	if rule.Interval <= 0 {
@@ -92,7 +93,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	}
 	maxSignals := rule.MaxSignals
 	if maxSignals <= 0 {
-		maxSignals = DefaultMaxSignals
+		maxSignals = rules.DefaultMaxSignals
 	}
 	filters, err := KibanaFilters(rule.Filters)
 	if err != nil {
@@ -139,7 +140,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	rn.rep = &Report{
 		Rule: rule.Name, RuleID: rule.RuleID, RuleUUID: cfg.ruleUUID, Version: version,
 		Query: query, Index: index,
-		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
+		Interval: rules.FormatInterval(rule.Interval), LookBack: rules.FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
 	}
 	for _, w := range excWarnings {
@@ -497,19 +498,19 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 func (rn *runner) executor() (executor, error) {
 	r := rn.rule
 	switch r.Type {
-	case TypeQuery, "":
+	case rules.TypeQuery, "":
 		if r.AlertSuppression != nil {
 			return newSuppressExec(rn), nil
 		}
 		return queryExec{rn}, nil
-	case TypeThreshold:
+	case rules.TypeThreshold:
 		return newThresholdExec(rn)
-	case TypeThreatMatch:
+	case rules.TypeThreatMatch:
 		if r.AlertSuppression != nil {
 			return nil, fmt.Errorf("%w: alert suppression on an indicator match rule is not replayed yet", ErrUnsupported)
 		}
 		return newThreatExec(rn)
-	case TypeNewTerms:
+	case rules.TypeNewTerms:
 		if r.AlertSuppression != nil {
 			return nil, fmt.Errorf("%w: alert suppression on a new terms rule is not replayed yet", ErrUnsupported)
 		}

@@ -1,10 +1,11 @@
-package rules
+package replay
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,7 +60,7 @@ func newNewTermsExec(rn *runner) (executor, error) {
 	if len(r.NewTermsFields) == 0 {
 		return nil, errors.New("a new terms rule needs new_terms_fields")
 	}
-	h, err := ParseFrom(r.HistoryWindowStart)
+	h, err := rules.ParseFrom(r.HistoryWindowStart)
 	if err != nil {
 		return nil, fmt.Errorf("history_window_start: %w", err)
 	}

@@ -1,7 +1,8 @@
-package rules
+package replay
 
 import (
 	"errors"
+	"github.com/kqlrules/kqlrules/rules"
 	"iter"
 	"time"
 
@@ -245,7 +246,7 @@ type Execution struct {
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery.
-func Run(rule *Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
+func Run(rule *rules.Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
 	rn, err := newRunner(rule, opts)
 	if err != nil {
 		return nil, err

@@ -1,9 +1,10 @@
-package rules
+package replay
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ type ThresholdCardinality struct {
 // The signal history then starts after the folded group's events too.
 type thresholdExec struct {
 	rn      *runner
-	t       *Threshold
+	t       *rules.Threshold
 	fields  []*eval.Path
 	card    *eval.Path
 	history map[string]thresholdMark

@@ -1,4 +1,4 @@
-package rules
+package replay
 
 import (
 	"crypto/sha256"
