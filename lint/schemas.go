@@ -203,7 +203,7 @@ func RuleFiles(paths []string) ([]string, error) {
 func Codes() []string {
 	return []string{CodeSyntax, CodeUnknownField, CodeTypeConflict, CodeMetadata, CodeSchema,
 		CodeFreeTextAfterAnd, CodeFreeTextAfterOr, CodeQuestionMark, CodeKeywordCase,
-		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange}
+		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange, CodeLongLookBack}
 }
 
 // Skipped returns why the checker leaves a rule alone, "" when it checks

@@ -5,9 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/kqlrules/kqlrules/rules"
 	"io"
 	"slices"
+
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // ExceptionItem is one item of a Kibana exception list, as Kibana's

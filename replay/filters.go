@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kqlrules/kqlrules/rules"
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // KibanaFilters reads Kibana filter objects (a rule's Filters or

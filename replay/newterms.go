@@ -5,12 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // NewTermsReport counts what a new terms rule's replay did.
@@ -108,6 +108,31 @@ func (x *newTermsExec) firstSeen(k string, start, end int64) (int64, bool) {
 	return ts[i], true
 }
 
+// wake returns the first time after the last execution run at which a
+// term of a waiting hit it saw may be new again though no event came in:
+// when the term's previous occurrence leaves the history window while the
+// hit is still in the look-back (a gap between two occurrences longer than
+// the history window less the look-back); never when there is none.
+func (x *newTermsExec) wake(last int64, buf []*hit) int64 {
+	w := int64(never)
+	for _, h := range buf {
+		if !h.seen {
+			continue
+		}
+		for _, terms := range h.terms {
+			ts := x.seen[strings.Join(terms, "\x00")]
+			i, _ := slices.BinarySearch(ts, h.t)
+			if i == 0 {
+				continue
+			}
+			if c := addSat(ts[i-1], x.history+1); c > last && c <= addSat(h.t, x.rn.lookBack) {
+				w = min(w, c)
+			}
+		}
+	}
+	return w
+}
+
 func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
 	from := e - rn.lookBack
@@ -142,7 +167,7 @@ func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 				ex.Alerts++
 				rn.alerted[akey] = true
 				h.alerted, h.trunc = true, false
-				a := rn.newAlert(h, ex.Time)
+				a := rn.newAlert(h, ex.Time.Time)
 				sum := sha256.Sum256([]byte(h.index + "\x00" + h.id + "\x00" + strconv.Itoa(rn.rep.Version) + "\x00" + rn.cfg.ruleUUID + "\x00" + k))
 				a.UUID = hex.EncodeToString(sum[:])
 				a.NewTerms = terms

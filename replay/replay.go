@@ -3,11 +3,11 @@ package replay
 import (
 	"errors"
 	"fmt"
-	"github.com/kqlrules/kqlrules/rules"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // Replayable reports whether [Run] replays the rule as Kibana's detection

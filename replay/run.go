@@ -2,13 +2,14 @@ package replay
 
 import (
 	"errors"
-	"github.com/kqlrules/kqlrules/rules"
 	"iter"
+	"strconv"
 	"time"
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // MaxSignalsWarning is the warning Kibana's detection engine gives in the
@@ -20,6 +21,11 @@ const MaxSignalsWarning = "This rule reached the maximum alert limit for the rul
 // this package does not replay yet (the error says which); such a rule is
 // skipped rather than run as something it is not.
 var ErrUnsupported = errors.New("not supported")
+
+// MaxRuns bounds the executions a Report lists in Runs; Report.RunsFound
+// counts them all. A long replay with a short interval runs many
+// executions, and a list of them all would grow with the clock.
+const MaxRuns = 1000
 
 // maxSamples bounds the rejected lines and time-less events a Report lists
 // (all are counted).
@@ -104,11 +110,17 @@ type Report struct {
 
 	// FirstExecution and LastExecution bound the schedule; zero when no
 	// event was in scope.
-	FirstExecution time.Time `json:"first_execution,omitzero"`
-	LastExecution  time.Time `json:"last_execution,omitzero"`
+	FirstExecution Time `json:"first_execution,omitzero"`
+	LastExecution  Time `json:"last_execution,omitzero"`
 	// Executions is the number of scheduled executions from the first to
-	// the last; only those that found a match are run and listed in Runs.
+	// the last. Only those that can act on a match are run (RunsFound;
+	// the first MaxRuns are listed in Runs); RepeatRuns counts those whose
+	// window held only matches earlier executions had settled (alerted,
+	// duplicates, below a threshold, known terms): they create nothing and
+	// are counted, not run. The others found no match.
 	Executions int `json:"executions"`
+	RunsFound  int `json:"runs_found"`
+	RepeatRuns int `json:"repeat_runs"`
 
 	EventsRead       int `json:"events_read"`
 	EventsRejected   int `json:"events_rejected"`
@@ -166,18 +178,32 @@ type Report struct {
 	Rejected []string `json:"rejected,omitempty"`
 	Refused  []string `json:"refused,omitempty"`
 	NoTime   []string `json:"no_time,omitempty"`
-	// Runs are the executions that found at least one match, in order.
+	// Runs are the first MaxRuns executions run (RunsFound counts them
+	// all), in order.
 	Runs []Execution `json:"runs,omitempty"`
 	// Alerts holds the alerts created, unless WithAlertFunc streams them.
 	Alerts []*Alert `json:"-"`
 }
 
+// Time is a time of a report. Its JSON form is Elasticsearch's date
+// format (ISO 8601 in UTC with milliseconds) for every year Elasticsearch
+// stores, where time.Time's JSON form stops at the year 9999.
+type Time struct{ time.Time }
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, isoMillis(t.Time)), nil
+}
+
+// timeOf returns the Time of Unix milliseconds.
+func timeOf(ms int64) Time { return Time{time.UnixMilli(ms).UTC()} }
+
 // Execution is one rule execution that found matches.
 type Execution struct {
 	// Time is the execution's "now"; the search covered [From, Time],
 	// both ends included, on the event time.
-	Time time.Time `json:"time"`
-	From time.Time `json:"from"`
+	Time Time `json:"time"`
+	From Time `json:"from"`
 	// Hits counts the matching events in the window; Alerts the alerts
 	// created; Duplicates the hits that already had an alert (from an
 	// overlapping execution); Truncated the new hits left out by

@@ -65,7 +65,13 @@ func checkCounts(t testing.TB, r *replay.Report) {
 	for _, x := range r.Runs {
 		sum += x.Alerts
 	}
-	if sum != r.AlertCount {
+	if len(r.Runs) > replay.MaxRuns || r.RunsFound < len(r.Runs) || r.RunsFound < replay.MaxRuns && r.RunsFound != len(r.Runs) {
+		t.Errorf("%d runs listed, %d found (at most %d listed)", len(r.Runs), r.RunsFound, replay.MaxRuns)
+	}
+	if r.RunsFound+r.RepeatRuns > r.Executions {
+		t.Errorf("runs %d + repeats %d > executions %d", r.RunsFound, r.RepeatRuns, r.Executions)
+	}
+	if len(r.Runs) == r.RunsFound && sum != r.AlertCount {
 		t.Errorf("executions created %d alerts, report says %d", sum, r.AlertCount)
 	}
 }
@@ -121,11 +127,15 @@ func TestRunOverlapDedup(t *testing.T) {
 		t.Fatalf("alerts = %d, want 2 (one per event, not per execution)", rep.AlertCount)
 	}
 	want := []replay.Execution{
-		{Time: t0.Add(5 * time.Minute), From: t0.Add(-4 * time.Minute), Hits: 2, Alerts: 2},
-		{Time: t0.Add(10 * time.Minute), From: t0.Add(1 * time.Minute), Hits: 2, Duplicates: 2},
+		{Time: replay.Time{Time: t0.Add(5 * time.Minute)}, From: replay.Time{Time: t0.Add(-4 * time.Minute)}, Hits: 2, Alerts: 2},
 	}
 	if d := cmp.Diff(want, rep.Runs); d != "" {
 		t.Errorf("runs -want +got:\n%s", d)
+	}
+	// the execution at 10m finds the two alerted events again: a
+	// repeat, counted and not run
+	if rep.RepeatRuns != 1 {
+		t.Errorf("repeat runs %d, want 1 (10m)", rep.RepeatRuns)
 	}
 	if rep.Executions != 4 || !rep.FirstExecution.Equal(t0) || !rep.LastExecution.Equal(t0.Add(15*time.Minute)) {
 		t.Errorf("executions %d from %v to %v", rep.Executions, rep.FirstExecution, rep.LastExecution)
@@ -153,8 +163,8 @@ func TestRunMaxSignals(t *testing.T) {
 		t.Fatalf("alerts %d lost %d, want 103 30", rep.AlertCount, rep.AlertsLost)
 	}
 	want := []replay.Execution{
-		{Time: t0.Add(10 * time.Minute), From: t0, Hits: 130, Alerts: 100, Truncated: 30, Warning: replay.MaxSignalsWarning},
-		{Time: t0.Add(time.Hour), From: t0.Add(50 * time.Minute), Hits: 3, Alerts: 3},
+		{Time: replay.Time{Time: t0.Add(10 * time.Minute)}, From: replay.Time{Time: t0}, Hits: 130, Alerts: 100, Truncated: 30, Warning: replay.MaxSignalsWarning},
+		{Time: replay.Time{Time: t0.Add(time.Hour)}, From: replay.Time{Time: t0.Add(50 * time.Minute)}, Hits: 3, Alerts: 3},
 	}
 	if d := cmp.Diff(want, rep.Runs); d != "" {
 		t.Errorf("runs -want +got:\n%s", d)
@@ -351,7 +361,7 @@ func TestRunSparseYears(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, rep)
-	if rep.AlertCount != 2000 || rep.Executions < 4_000_000 || len(rep.Runs) > 4000 {
+	if rep.AlertCount != 2000 || rep.Executions < 4_000_000 || rep.RunsFound > 4000 || len(rep.Runs) != replay.MaxRuns {
 		t.Errorf("alerts %d executions %d runs %d", rep.AlertCount, rep.Executions, len(rep.Runs))
 	}
 }

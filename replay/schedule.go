@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kqlrules/kqlrules/rules"
+	"math"
 	"slices"
-	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // hit is a matching event waiting for the executions that can see it.
@@ -45,6 +45,7 @@ type runner struct {
 	started    bool
 	anchor     int64 // an execution time; executions fall on anchor + k×interval
 	next       int64 // the next execution not yet run
+	lastRun    int64 // the last execution run
 	clock      int64 // the latest event time seen
 	minT, maxT int64
 
@@ -126,6 +127,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		lookBack: lb.Milliseconds(),
 		atPath:   timestamp,
 		alerted:  map[string]bool{},
+		lastRun:  math.MinInt64,
 	}
 	if rn.interval <= 0 {
 		return nil, fmt.Errorf("rules: Run %s: interval %v is under a millisecond", rule.Name, rule.Interval)
@@ -269,7 +271,7 @@ func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
 	rep.Matches++
 	h := &hit{ev: ev, t: t, index: index, groups: groups}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
-	if t < rn.next-rn.lookBack || (rn.cfg.hasNow && t > rn.cfg.now) {
+	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
@@ -286,46 +288,133 @@ func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
 	return nil
 }
 
-// alignUp returns the first execution time at or after t.
-func (rn *runner) alignUp(t int64) int64 {
-	d := t - rn.anchor
-	k := d / rn.interval
-	if d%rn.interval != 0 && d > 0 {
-		k++
+// never is the time of an execution that never comes: the schedule's
+// arithmetic saturates there rather than overflow, for times as far as
+// Elasticsearch's largest date (Long.MAX_VALUE milliseconds).
+const never = math.MaxInt64
+
+// addSat returns a+b, saturated to the int64 range.
+func addSat(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
 	}
-	return rn.anchor + k*rn.interval
+	return s
 }
 
-// advance runs the executions before limit (exclusive) that can see a
-// waiting hit, and skips the others.
+// alignUp returns the first execution time at or after t, or never when
+// there is none below the largest time.
+func (rn *runner) alignUp(t int64) int64 {
+	if t <= rn.anchor {
+		// t - anchor may overflow; the quotient truncates towards
+		// zero, which is up for a negative difference
+		d := uint64(rn.anchor) - uint64(t)
+		return rn.anchor - int64(d/uint64(rn.interval))*rn.interval
+	}
+	d := uint64(t) - uint64(rn.anchor)
+	k := d / uint64(rn.interval)
+	if d%uint64(rn.interval) != 0 {
+		k++
+	}
+	if k > uint64(math.MaxInt64-rn.anchor)/uint64(rn.interval) {
+		return never
+	}
+	return rn.anchor + int64(k)*rn.interval
+}
+
+// advance runs the executions before limit (exclusive) that can act on a
+// waiting hit. The others are skipped without cost: those whose window
+// holds no hit, and those whose window holds only hits earlier executions
+// have settled (Report.RepeatRuns counts them), so that the work grows
+// with the events, not with the clock or the look-back.
 func (rn *runner) advance(limit int64) error {
 	for rn.next < limit {
 		if rn.cfg.hasNow && rn.next > rn.cfg.now {
 			return nil
 		}
 		e := rn.next
-		rn.drop(e - rn.lookBack)
+		rn.drop(addSat(e, -rn.lookBack))
 		if len(rn.buf) == 0 {
 			rn.next = rn.alignUp(limit)
 			return nil
 		}
-		if rn.buf[0].t > e {
-			rn.next = rn.alignUp(rn.buf[0].t)
+		if w := rn.wake(e); w > e {
+			next := min(rn.alignUp(w), rn.alignUp(limit))
+			if rn.cfg.hasNow {
+				next = min(next, rn.alignUp(rn.cfg.now+1))
+			}
+			rn.countRepeats(e, next)
+			rn.next = next
 			continue
 		}
 		if err := rn.execute(e); err != nil {
 			return err
 		}
-		rn.next = e + rn.interval
+		rn.next = addSat(e, rn.interval)
 	}
 	return nil
+}
+
+// wake returns the earliest time at or after e at which an execution can
+// act on the waiting hits (e when the execution at e can): the first hit
+// no execution has seen, a hit an execution left out (max_signals), or
+// what the rule type's executor waits for; never when none.
+func (rn *runner) wake(e int64) int64 {
+	w := int64(never)
+	for _, h := range rn.buf {
+		switch {
+		case h.t > e:
+			w = min(w, h.t)
+		case !h.seen || h.trunc || rn.waits(h):
+			return e
+		}
+	}
+	if x, ok := rn.exec.(interface {
+		wake(last int64, buf []*hit) int64
+	}); ok {
+		w = min(w, x.wake(rn.lastRun, rn.buf))
+	}
+	return max(w, e)
+}
+
+// waits reports whether the executor may still alert on a hit it has
+// seen: an indicator match rule's hit without an alert (its indicators may
+// come into the threat window later).
+func (rn *runner) waits(h *hit) bool {
+	_, threat := rn.exec.(*threatExec)
+	return threat && !h.alerted && !h.dup
+}
+
+// countRepeats counts the skipped executions in [e, next) whose window
+// holds a waiting hit: each would have found only settled hits.
+func (rn *runner) countRepeats(e, next int64) {
+	lo := e // the first execution time not yet counted
+	for _, h := range rn.buf {
+		if lo >= next {
+			return
+		}
+		// h is in the windows of the executions in [h.t, h.t+lookBack]
+		from, to := max(lo, h.t), min(next-1, addSat(h.t, rn.lookBack))
+		if from > to {
+			continue
+		}
+		first := rn.alignUp(from)
+		if first > to || first == never {
+			continue
+		}
+		rn.rep.RepeatRuns = int(min(uint64(rn.rep.RepeatRuns)+(uint64(to)-uint64(first))/uint64(rn.interval)+1, math.MaxInt64))
+		lo = addSat(to, 1)
+	}
 }
 
 // drop removes the hits before cut, which no execution to come can see,
 // and counts those that got no alert.
 func (rn *runner) drop(cut int64) {
 	n := 0
-	for n < len(rn.buf) && rn.buf[n].t < cut {
+	for n < len(rn.buf) && (rn.buf[n].t < cut || cut == never) {
 		h := rn.buf[n]
 		switch {
 		case h.alerted:
@@ -350,7 +439,7 @@ func (rn *runner) drop(cut int64) {
 // execute runs the execution at time e over the waiting hits: the hits up
 // to e are its window; the rule type's executor makes the alerts.
 func (rn *runner) execute(e int64) error {
-	ex := Execution{Time: time.UnixMilli(e).UTC(), From: time.UnixMilli(e - rn.lookBack).UTC()}
+	ex := Execution{Time: timeOf(e), From: timeOf(addSat(e, -rn.lookBack))}
 	n := 0
 	for n < len(rn.buf) && rn.buf[n].t <= e {
 		rn.buf[n].seen = true
@@ -364,7 +453,11 @@ func (rn *runner) execute(e int64) error {
 		ex.Warning = MaxSignalsWarning
 		rn.warn(MaxSignalsWarning)
 	}
-	rn.rep.Runs = append(rn.rep.Runs, ex)
+	rn.rep.RunsFound++
+	rn.lastRun = e
+	if len(rn.rep.Runs) < MaxRuns {
+		rn.rep.Runs = append(rn.rep.Runs, ex)
+	}
 	return nil
 }
 
@@ -422,7 +515,7 @@ func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 		if !rn.admit(h, ex) {
 			continue
 		}
-		a := rn.newAlert(h, ex.Time)
+		a := rn.newAlert(h, ex.Time.Time)
 		h.ev.Fields = nil // alerted: no later execution builds on it
 		if err := rn.emit(a); err != nil {
 			return err
@@ -446,19 +539,24 @@ func (rn *runner) finish() error {
 		return nil
 	}
 	last := rn.alignUp(rn.clock)
+	if last == never {
+		// no execution at or after the latest time: the last one is
+		// the latest before it
+		last = rn.alignUp(addSat(rn.clock, -rn.interval))
+	}
 	if rn.cfg.hasNow {
 		last = rn.cfg.now
 	}
-	err := rn.advance(last + 1)
+	err := rn.advance(addSat(last, 1))
 	if err == nil {
 		err = rn.finishExec()
 	}
-	rn.drop(rn.clock + rn.lookBack + rn.interval + 1) // everything
+	rn.drop(never) // everything
 	first := rn.alignUp(rn.minT)
 	if last >= first {
-		rn.rep.FirstExecution = time.UnixMilli(first).UTC()
-		rn.rep.LastExecution = time.UnixMilli(last).UTC()
-		rn.rep.Executions = int((last-first)/rn.interval) + 1
+		rn.rep.FirstExecution = timeOf(first)
+		rn.rep.LastExecution = timeOf(last)
+		rn.rep.Executions = int(min((uint64(last)-uint64(first))/uint64(rn.interval), math.MaxInt64-1)) + 1
 	}
 	return err
 }

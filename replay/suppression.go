@@ -1,12 +1,12 @@
 package replay
 
 import (
-	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // SuppressionReport counts what alert suppression did.
@@ -295,7 +295,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			h.alerted, h.trunc = true, false
 		}
 		first := g.hits[0]
-		a := rn.newAlert(first, ex.Time)
+		a := rn.newAlert(first, ex.Time.Time)
 		a.Suppression = &Suppression{DocsCount: len(g.hits) - 1, Start: time.UnixMilli(first.t).UTC(), End: time.UnixMilli(g.maxT).UTC()}
 		for i, f := range x.s.GroupBy {
 			a.Suppression.Terms = append(a.Suppression.Terms, SuppressionTerm{Field: f, Value: g.terms[i]})
@@ -321,7 +321,7 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 	if !rn.admit(h, ex) {
 		return nil
 	}
-	a := rn.newAlert(h, ex.Time)
+	a := rn.newAlert(h, ex.Time.Time)
 	h.ev.Fields = nil // alerted on its own: no group to build on it
 	return rn.emit(a)
 }

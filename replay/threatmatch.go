@@ -3,7 +3,6 @@ package replay
 import (
 	"errors"
 	"fmt"
-	"github.com/kqlrules/kqlrules/rules"
 	"iter"
 	"slices"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // DefaultThreatIndicatorPath is where an indicator document holds the
@@ -143,7 +143,7 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 		if !rn.admit(h, ex) {
 			continue
 		}
-		a := rn.newAlert(h, ex.Time)
+		a := rn.newAlert(h, ex.Time.Time)
 		a.Enrichments = tm.enrichments(h.ev.Fields, live)
 		if err := rn.emit(a); err != nil {
 			return err

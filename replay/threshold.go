@@ -4,12 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/kqlrules/kqlrules/rules"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // ThresholdReport counts what a threshold rule's replay did.
@@ -213,7 +213,7 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 		for _, h := range g.hits {
 			h.alerted, h.trunc = true, false
 		}
-		a := x.alert(g, ex.Time)
+		a := x.alert(g, ex.Time.Time)
 		if x.held == nil {
 			if err := rn.emit(a); err != nil {
 				return err
