@@ -53,6 +53,9 @@ type Alert struct {
 	index   []string
 }
 
+// Rule returns the rule that created the alert.
+func (a *Alert) Rule() *rules.Rule { return a.rule }
+
 // nameUUID returns a name-based UUID (SHA-1, version 5 layout) for name.
 func nameUUID(name string) string {
 	sum := sha1.Sum([]byte("kqlrules rule " + name))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -77,16 +78,19 @@ func runDeadline(t *testing.T, rule *rules.Rule, evs []map[string]any, opts ...r
 func TestExtremeTimes(t *testing.T) {
 	normal := t0.UnixMilli()
 	for _, tc := range []struct {
-		name   string
-		ms     []int64
-		alerts int
+		name string
+		ms   []int64
+		// alerts in time order and in arrival order: the largest
+		// date has no execution at or after it, and in arrival order
+		// an event after it is late for every execution
+		alerts, arrival int
 	}{
-		{"largest after normal", []int64{normal, math.MaxInt64}, 1},
-		{"normal, largest, year 1", []int64{normal, math.MaxInt64, year1ms}, 1},
-		{"smallest after normal", []int64{normal, math.MinInt64}, 1},
-		{"largest first", []int64{math.MaxInt64, normal}, 0},
-		{"smallest then largest", []int64{math.MinInt64, math.MaxInt64}, 1},
-		{"year 1 then normal", []int64{year1ms, normal}, 2},
+		{"largest after normal", []int64{normal, math.MaxInt64}, 1, 1},
+		{"normal, largest, year 1", []int64{normal, math.MaxInt64, year1ms}, 2, 1},
+		{"smallest after normal", []int64{normal, math.MinInt64}, 2, 1},
+		{"largest first", []int64{math.MaxInt64, normal}, 1, 0},
+		{"smallest then largest", []int64{math.MinInt64, math.MaxInt64}, 1, 1},
+		{"year 1 then normal", []int64{year1ms, normal}, 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// intervals up to the look-back (9m): no gap between windows
@@ -96,6 +100,10 @@ func TestExtremeTimes(t *testing.T) {
 				rep := runDeadline(t, rule, timedEvents(tc.ms))
 				if rep.Matches != len(tc.ms) || rep.AlertCount != tc.alerts {
 					t.Errorf("interval %v: matches %d alerts %d, want %d %d", iv, rep.Matches, rep.AlertCount, len(tc.ms), tc.alerts)
+				}
+				rep = runDeadline(t, rule, timedEvents(tc.ms), replay.WithArrivalOrder())
+				if rep.Matches != len(tc.ms) || rep.AlertCount != tc.arrival {
+					t.Errorf("interval %v, arrival order: matches %d alerts %d, want %d %d", iv, rep.Matches, rep.AlertCount, len(tc.ms), tc.arrival)
 				}
 			}
 		})
@@ -148,6 +156,18 @@ func TestAdversarialTimes(t *testing.T) {
 			}
 			if rep.EventsInScope+rep.EventsNoTime != len(ms) {
 				return fmt.Sprintf("%d in scope and %d without a time of %d", rep.EventsInScope, rep.EventsNoTime, len(ms))
+			}
+			// time order: any order of the events gives the same
+			// alerts, spilled to disk or not
+			rev := append([]int64(nil), ms...)
+			slices.Reverse(rev)
+			back := runDeadline(t, rule, timedEvents(rev), replay.WithSortMemory(1))
+			if back.AlertCount != rep.AlertCount || back.Matches != rep.Matches || back.MatchesUnseen != rep.MatchesUnseen {
+				return fmt.Sprintf("reversed: %d alerts %d unseen, forward %d %d", back.AlertCount, back.MatchesUnseen, rep.AlertCount, rep.MatchesUnseen)
+			}
+			arr := runDeadline(t, rule, timedEvents(ms), replay.WithArrivalOrder())
+			if arr.RunsFound > 2*arr.Matches {
+				return fmt.Sprintf("arrival order: %d runs for %d matches", arr.RunsFound, arr.Matches)
 			}
 			return ""
 		},

@@ -67,8 +67,14 @@ func NewSearch(query string, filters []esdsl.Filter, opts ...eval.Option) (*Sear
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
+	return searchOf(prog, filters, opts...)
+}
+
+// searchOf is NewSearch for a query compiled already.
+func searchOf(prog *eval.Program, filters []esdsl.Filter, opts ...eval.Option) (*Search, error) {
 	s := &Search{query: prog}
 	if len(filters) > 0 {
+		var err error
 		if s.filters, err = eval.CompileFilters(nil, filters, opts...); err != nil {
 			// A query kind or feature eval does not replay (such as a
 			// script query) refuses the rule as ErrUnsupported does.

@@ -76,7 +76,7 @@ func TestReplayEqualsRun(t *testing.T) {
 				matched = append(matched, i)
 			}
 		}
-		if err := rp.Add(rec, matched); err != nil {
+		if err := rp.Add(replay.Event{Map: rec.Fields, File: rec.File, Line: rec.Line}, matched); err != nil {
 			t.Fatal(err)
 		}
 	}

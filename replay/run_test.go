@@ -319,12 +319,21 @@ func TestRunOutOfOrder(t *testing.T) {
 		ev(14*time.Minute, 21, "late-seen"),  // still in the 20m window [11m, 20m]
 		ev(2*time.Minute, 21, "late-missed"), // no execution to come covers it
 	}
-	rep := run(t, rule, events)
+	rep := run(t, rule, events, replay.WithArrivalOrder())
 	if d := cmp.Diff([]string{"a", "late-seen"}, alertIDs(rep)); d != "" {
-		t.Errorf("alerts -want +got:\n%s", d)
+		t.Errorf("arrival order: alerts -want +got:\n%s", d)
 	}
 	if rep.EventsLate != 2 || rep.MatchesUnseen != 1 {
-		t.Errorf("late %d unseen %d, want 2 1", rep.EventsLate, rep.MatchesUnseen)
+		t.Errorf("arrival order: late %d unseen %d, want 2 1", rep.EventsLate, rep.MatchesUnseen)
+	}
+	// in time order (Kibana's manual run over an index holding them
+	// all) every event is seen, in time order
+	rep = run(t, rule, events)
+	if d := cmp.Diff([]string{"a", "late-missed", "late-seen"}, alertIDs(rep)); d != "" {
+		t.Errorf("time order: alerts -want +got:\n%s", d)
+	}
+	if rep.EventsLate != 0 || rep.MatchesUnseen != 0 {
+		t.Errorf("time order: late %d unseen %d, want 0 0", rep.EventsLate, rep.MatchesUnseen)
 	}
 }
 

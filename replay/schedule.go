@@ -42,12 +42,12 @@ type runner struct {
 	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
 
-	started    bool
-	anchor     int64 // an execution time; executions fall on anchor + k×interval
-	next       int64 // the next execution not yet run
-	lastRun    int64 // the last execution run
-	clock      int64 // the latest event time seen
-	minT, maxT int64
+	started bool
+	anchor  int64 // an execution time; executions fall on anchor + k×interval
+	next    int64 // the next execution not yet run
+	lastRun int64 // the last execution run
+	clock   int64 // the latest event time seen
+	minT    int64 // the earliest
 
 	buf     []*hit // waiting hits, by time
 	alerted map[string]bool
@@ -112,7 +112,12 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		cfg.exceptionFilters = ef
 		filters = append(filters, ef...)
 	}
-	search, err := NewSearch(query, filters, cfg.evalOpts...)
+	var search *Search
+	if cfg.program != nil && cfg.version == 0 {
+		search, err = searchOf(cfg.program, filters, cfg.evalOpts...)
+	} else {
+		search, err = NewSearch(query, filters, cfg.evalOpts...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
 	}
@@ -156,19 +161,6 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	return rn, nil
 }
 
-// add takes one event in arrival order.
-func (rn *runner) add(ev events.Record) error {
-	index, hasIndex := eventIndex(ev.Fields)
-	f := eventFacts{index: index, scope: rn.scopeOf(index, hasIndex)}
-	if f.scope == inScope {
-		f.t, f.why = rn.eventTime(ev.Fields)
-		if f.why == "" {
-			f.refusedField, f.refused = rn.search.Query().Rejects(ev.Fields)
-		}
-	}
-	return rn.addAt(ev, f, matchUnknown)
-}
-
 // scope is where an event stands for a rule's index patterns.
 type scope uint8
 
@@ -188,78 +180,35 @@ func (rn *runner) scopeOf(index string, hasIndex bool) scope {
 	return inScope
 }
 
-// eventFacts is what a rule's replay needs to know of an event besides
-// whether its query matches: its index and scope; in scope, its time or
-// why it has none; with a time, whether the mapping refuses it.
-type eventFacts struct {
-	index        string
-	scope        scope
-	t            int64
-	why          string
-	refusedField string
-	refused      bool
+// start sets the rule's schedule: executions fall on anchor +
+// k×interval, the first at or after t, the first event's time.
+func (rn *runner) start(anchor, t int64) {
+	rn.started = true
+	rn.anchor = anchor
+	rn.next = rn.alignUp(t)
+	rn.clock = t
 }
 
-// Whether the rule's query matches an event, when the caller knows it.
-const (
-	matchUnknown = iota // match the rule's program
-	matchNo
-	matchYes
-)
+// catchUp moves the clock of a rule that holds no hit to the group's
+// clock: the executions it skipped could see nothing.
+func (rn *runner) catchUp(clock int64) {
+	if clock <= rn.clock {
+		return
+	}
+	rn.clock = clock
+	if rn.cfg.hasNow && rn.next > rn.cfg.now {
+		return
+	}
+	rn.next = max(rn.next, rn.alignUp(clock))
+}
 
-// addAt takes one event in arrival order, with its facts; matched tells
-// whether the query matches it or to run the program.
-func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
+// take takes an event at time t (its schedule moved to t already) whose
+// query matched; searched tells whether the rule's filters were tested
+// too (else the runner tests them, and the indicators of a threat match
+// rule).
+func (rn *runner) take(ev events.Record, t int64, index string, searched bool) error {
 	rep := rn.rep
-	rep.EventsRead++
-	rep.EventsEvaluated++
-	switch f.scope {
-	case noIndex:
-		rep.EventsNoIndex++
-		return nil
-	case otherIndex:
-		rep.EventsOtherIndex++
-		return nil
-	}
-	t, index := f.t, f.index
-	if f.why != "" {
-		rep.EventsNoTime++
-		if len(rep.NoTime) < maxSamples {
-			rep.NoTime = append(rep.NoTime, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, f.why))
-		}
-		return nil
-	}
-	if f.refused {
-		// Elasticsearch would have refused the document at index time
-		// (a mapper_parsing_exception): no execution can find it. (An
-		// unusable event time, counted above, is such a refusal too.)
-		rep.EventsRefused++
-		if len(rep.Refused) < maxSamples {
-			rep.Refused = append(rep.Refused, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, f.refusedField))
-		}
-		return nil
-	}
-	rep.EventsInScope++
-	if !rn.started {
-		rn.started = true
-		rn.anchor = t
-		if rn.cfg.hasNow {
-			rn.anchor = rn.cfg.now
-		}
-		rn.next = rn.alignUp(t)
-		rn.clock, rn.minT, rn.maxT = t, t, t
-	}
-	if t < rn.clock {
-		rep.EventsLate++
-	}
-	rn.minT, rn.maxT = min(rn.minT, t), max(rn.maxT, t)
-	if t > rn.clock {
-		rn.clock = t
-		if err := rn.advance(t); err != nil {
-			return err
-		}
-	}
-	if matched == matchNo || matched == matchUnknown && !rn.search.Match(ev.Fields) {
+	if !searched && !rn.plain() && !rn.search.Match(ev.Fields) {
 		return nil
 	}
 	var groups []int
@@ -563,9 +512,9 @@ func (rn *runner) finish() error {
 
 // eventTime returns the event's time in Unix milliseconds, or why there is
 // none.
-func (rn *runner) eventTime(fields map[string]any) (int64, string) {
+func (rn *runner) eventTime(fields eval.Event) (int64, string) {
 	if rn.tsPath != nil {
-		if v, ok := firstValue(fields, rn.tsPath); ok {
+		if v, ok := eval.First(fields, rn.tsPath); ok {
 			t, ok := eval.DateOf(v)
 			if !ok {
 				return 0, fmt.Sprintf("%s is not a date: %v", rn.tsPath.Name, v)
@@ -576,7 +525,7 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
 		}
 	}
-	v, ok := firstValue(fields, rn.atPath)
+	v, ok := eval.First(fields, rn.atPath)
 	if !ok {
 		if rn.tsPath != nil {
 			return 0, fmt.Sprintf("neither %s nor @timestamp", rn.tsPath.Name)

@@ -234,7 +234,7 @@ func newThreatMatcher(r *rules.Rule, cfg *runConfig, warn func(string)) (*threat
 			return nil, nil, fmt.Errorf("indicators: %w", err)
 		}
 		rep.IndicatorsRead++
-		index, ok := eventIndex(rec.Fields)
+		index, ok := eventIndex(eval.Map(rec.Fields))
 		if ok && !patterns.match(index) || !ok && !cfg.anyIndex {
 			continue
 		}

@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,12 +33,13 @@ import (
 
 // testCmd is "kqlrules test".
 type testCmd struct {
-	Rules    []string `required:"" placeholder:"PATH" help:"Rule files, or directories whose *.toml files (recursively) are rules."`
-	Baseline string   `default:"kqlrules.baseline.json" placeholder:"FILE" help:"The baseline: each rule's alerted events in an earlier replay (default: ${default})."`
-	Update   bool     `help:"Write the replay's outcome to the baseline instead of failing on differences."`
-	JUnit    string   `name:"junit" placeholder:"FILE" help:"Write JUnit XML to FILE: one testcase per rule."`
-	AnyIndex bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching every rule's index patterns."`
-	Events   []string `arg:"" optional:"" help:"Event files or directories (*.ndjson, *.jsonl, *.json, .gz), in time order; - reads standard input. Without them, each rule runs on its own test events only."`
+	Rules        []string `required:"" placeholder:"PATH" help:"Rule files, or directories whose *.toml files (recursively) are rules."`
+	Baseline     string   `default:"kqlrules.baseline.json" placeholder:"FILE" help:"The baseline: each rule's alerted events in an earlier replay (default: ${default})."`
+	Update       bool     `help:"Write the replay's outcome to the baseline instead of failing on differences."`
+	JUnit        string   `name:"junit" placeholder:"FILE" help:"Write JUnit XML to FILE: one testcase per rule."`
+	AnyIndex     bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching every rule's index patterns."`
+	ArrivalOrder bool     `name:"arrival-order" help:"Replay the events in the order they come, as a live cluster indexes them; by default in time order, as Kibana's manual rule run over an index holding them all."`
+	Events       []string `arg:"" optional:"" help:"Event files or directories (*.ndjson, *.jsonl, *.json, .gz), in any order (see --arrival-order); - reads standard input. Without them, each rule runs on its own test events only."`
 }
 
 // testSuffix names a rule's own test events: RULE.test.ndjson beside
@@ -124,13 +126,16 @@ func (c *testCmd) Run(e *env) error {
 	if c.AnyIndex {
 		opts = append(opts, replay.WithAnyIndex())
 	}
+	if c.ArrivalOrder {
+		opts = append(opts, replay.WithArrivalOrder())
+	}
 	for _, o := range outs {
 		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {
 			o.runTestEvents()
 		}
 	}
 	var base *regress.Baseline
-	nEvents := 0
+	var st replayStats
 	if len(c.Events) > 0 {
 		base, err = regress.ReadFile(c.Baseline)
 		switch {
@@ -143,13 +148,15 @@ func (c *testCmd) Run(e *env) error {
 			}
 			return fail(exitFailed, p)
 		}
-		evs, n, err := readAllEvents(c.Events, e.stdin)
+		evFiles, err := eventFiles(c.Events)
 		if err != nil {
 			return fail(exitFailed, fileProblem("", err))
 		}
-		nEvents = n
-		if err := replayAll(outs, evs, opts...); err != nil {
+		if st, err = replayAll(outs, events.ReadRawFiles(evFiles, e.stdin), opts...); err != nil {
 			return failf("test", "%v", err)
+		}
+		if st.EventsRead > 0 && st.EventsRejected == st.EventsRead {
+			return failf("test", "all %d event lines were rejected", st.EventsRead)
 		}
 		cur := baselineOf(outs)
 		if base != nil {
@@ -172,7 +179,7 @@ func (c *testCmd) Run(e *env) error {
 			return fail(exitFailed, fileProblem(c.JUnit, err))
 		}
 	}
-	writeCoverage(e.stderr, outs, nEvents, len(c.Events) > 0)
+	writeCoverage(e.stderr, outs, st, len(c.Events) > 0)
 	switch {
 	case c.Update:
 		fmt.Fprintf(e.stderr, "wrote %s\n", c.Baseline)
@@ -289,21 +296,6 @@ type item struct {
 	err error
 }
 
-// readAllEvents reads the events of the paths into memory, bad lines
-// included, to replay every rule over them; n counts the events read.
-// A file that cannot be read is an error.
-func readAllEvents(paths []string, stdin io.Reader) (evs []item, n int, err error) {
-	for rec, err := range events.ReadFiles(paths, stdin) {
-		var ee *events.Error
-		if err != nil && !errors.As(err, &ee) {
-			return nil, 0, err
-		}
-		evs = append(evs, item{rec, err})
-		n++
-	}
-	return evs, n, nil
-}
-
 // each returns the items as a sequence for replay.Run.
 func each(evs []item) iter.Seq2[events.Record, error] {
 	return func(yield func(events.Record, error) bool) {
@@ -315,10 +307,17 @@ func each(evs []item) iter.Seq2[events.Record, error] {
 	}
 }
 
-// replay runs the rules that can be replayed over the events in one pass
-// (a ruleset.Set matches every query at once, a replay.Replay replays each
-// rule as replay.Run would) and records the alerted events.
-func replayAll(outs []*outcome, evs []item, opts ...replay.RunOption) error {
+// replayStats is what the summary tells of the events of a replay.
+type replayStats struct {
+	EventsRead, EventsRejected int
+	// EventsNoTime and EventsLate are the largest of the rules' counts;
+	// MatchesUnseen is summed over the rules.
+	EventsNoTime, EventsLate, MatchesUnseen int
+}
+
+// replayAll runs the rules that can be replayed over the events in one
+// pass (ruleset.Set.Replay) and records the alerted events.
+func replayAll(outs []*outcome, evs iter.Seq2[events.Raw, error], opts ...replay.RunOption) (replayStats, error) {
 	var rs []*rules.Rule
 	var of []*outcome
 	for _, o := range outs {
@@ -328,35 +327,22 @@ func replayAll(outs []*outcome, evs []item, opts ...replay.RunOption) error {
 	}
 	set, err := ruleset.New(rs)
 	if err != nil {
-		return err
+		return replayStats{}, err
 	}
-	rp, err := replay.NewReplay(rs, opts...)
+	res, err := set.Replay(context.Background(), evs, ruleset.ReplayConfig{Options: opts})
 	if err != nil {
-		return err
+		return replayStats{}, err
 	}
-	var matched []int
-	for _, it := range evs {
-		if it.err != nil {
-			var ee *events.Error
-			errors.As(it.err, &ee) // readAllEvents keeps only *events.Error
-			rp.Reject(ee)
-			continue
-		}
-		matched = set.MatchMap(it.rec.Fields, matched[:0])
-		if err := rp.Add(it.rec, matched); err != nil {
-			return err
-		}
-	}
-	reps, err := rp.Finish()
-	if err != nil {
-		return err
-	}
-	for i, rep := range reps {
+	st := replayStats{EventsRead: res.EventsRead, EventsRejected: res.EventsRejected}
+	for i, rep := range res.Reports {
+		st.EventsNoTime = max(st.EventsNoTime, rep.EventsNoTime)
+		st.EventsLate = max(st.EventsLate, rep.EventsLate)
+		st.MatchesUnseen += rep.MatchesUnseen
 		for _, a := range rep.Alerts {
 			of[i].alerts = append(of[i].alerts, regress.EventOf(a))
 		}
 	}
-	return nil
+	return st, nil
 }
 
 // runTestEvents replays the rule over its own test events, taking
@@ -680,7 +666,7 @@ func writeJUnitFile(name string, outs []*outcome) error {
 
 // writeCoverage writes a summary: rules replayed, skipped, failed; rules
 // that alerted on no event; the noisiest rules.
-func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
+func writeCoverage(w io.Writer, outs []*outcome, st replayStats, replayed bool) {
 	var fired, silent []*outcome
 	loaded, skipped, broken := 0, 0, 0
 	reasons := map[string]int{}
@@ -703,9 +689,16 @@ func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
 	}
 	fmt.Fprintf(w, "rules: %d replayed, %d skipped, %d in error", loaded, skipped, broken)
 	if replayed {
-		fmt.Fprintf(w, "; events: %d", nEvents)
+		fmt.Fprintf(w, "; events: %d", st.EventsRead)
 	}
 	fmt.Fprintln(w)
+	if replayed {
+		fmt.Fprintf(w, "events: %d read, %d rejected, %d without a usable time", st.EventsRead, st.EventsRejected, st.EventsNoTime)
+		if st.EventsLate > 0 {
+			fmt.Fprintf(w, ", %d out of order (arrival order)", st.EventsLate)
+		}
+		fmt.Fprintf(w, "; matches never searched: %d\n", st.MatchesUnseen)
+	}
 	withTests, testEvents, testFailed := 0, 0, 0
 	for _, o := range outs {
 		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {
