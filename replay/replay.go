@@ -239,27 +239,28 @@ func newReplay(rs []*rules.Rule, progs []*eval.Program, opts []RunOption) (*Repl
 // whose query matched. An error from an alert function (arrival order), a
 // bad event some rule matched, or a temporary file ends the replay.
 func (r *Replay) Add(ev Event, matched []int) error {
-	if ev.Fields == nil {
-		if ev.Map == nil {
-			ev.Fields = events.JSON(ev.JSON)
-		} else {
-			ev.Fields = eval.Map(ev.Map)
-		}
-	}
+	ev.Fields = ev.fields()
 	r.Facts(ev.Fields, &r.facts)
 	return r.AddFacts(ev, &r.facts, matched)
+}
+
+// fields returns the event's Fields, else a reader over its JSON or Map.
+func (ev *Event) fields() eval.Event {
+	switch {
+	case ev.Fields != nil:
+		return ev.Fields
+	case ev.Map != nil:
+		return eval.Map(ev.Map)
+	}
+	return events.JSON(ev.JSON)
 }
 
 // AddFacts is Add for an event whose facts the caller read with Facts.
 func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	r.gen++
 	r.read++
-	if ev.Fields == nil {
-		if ev.Map == nil {
-			ev.Fields = events.JSON(ev.JSON)
-		} else {
-			ev.Fields = eval.Map(ev.Map)
-		}
+	if r.selfMatch {
+		ev.Fields = ev.fields()
 	}
 	index := f.index
 	var errs []error
