@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ type newTermsExec struct {
 	fields  []*eval.Path
 	history int64              // ms
 	seen    map[string][]int64 // term → its matching events' times, sorted
+	pruned  int64              // when seen was last pruned
 	rep     *NewTermsReport
 }
 
@@ -68,7 +70,7 @@ func newNewTermsExec(rn *runner) (executor, error) {
 		// Kibana's validateHistoryWindowStart fails the execution.
 		return nil, fmt.Errorf("history_window_start %s must be earlier than from %s", r.HistoryWindowStart, r.From)
 	}
-	x := &newTermsExec{rn: rn, history: h.Milliseconds(), seen: map[string][]int64{}, rep: &NewTermsReport{}}
+	x := &newTermsExec{rn: rn, history: h.Milliseconds(), seen: map[string][]int64{}, pruned: math.MinInt64, rep: &NewTermsReport{}}
 	for _, f := range r.NewTermsFields {
 		x.fields = append(x.fields, eval.NewPath(f))
 	}
@@ -136,6 +138,17 @@ func (x *newTermsExec) wake(last int64, buf []*hit) int64 {
 func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
 	from := e - rn.lookBack
+	if start := addSat(e, -x.history); start > x.pruned {
+		// times before the history window's start are forgotten (the
+		// term stays, for TermsInHistory): seen holds a history window
+		// or two of times
+		for k, ts := range x.seen {
+			if i, _ := slices.BinarySearch(ts, start); i > 0 {
+				x.seen[k] = append(ts[:0:0], ts[i:]...)
+			}
+		}
+		x.pruned = e
+	}
 	done := map[string]bool{}
 	for _, h := range win {
 		if h.t < from {

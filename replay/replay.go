@@ -110,11 +110,14 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // in arrival order (see Run), and alerts come out as the stream goes.
 //
 // Memory. A Replay holds the rules; per rule the waiting hits of the
-// look-back window and what its type remembers (alerted identities within
-// the look-back, threshold signal history, new terms first-seen times
-// within history_window_start, suppression windows); in time order the
-// matched events up to WithSortMemory bytes (the rest on disk, a few
-// bytes of memory per spilled run); samples of at most 20 lines a list;
+// look-back window and what its type remembers as Kibana does: the
+// identities of the events it alerted on (Kibana's alerts index keeps
+// them: one a distinct alerted event), threshold signal history and
+// suppressed groups within a look-back or two, new terms first-seen
+// times within one or two history windows (and one key a distinct term),
+// suppression alerts held within their duration; in time order the
+// matched events up to WithSortMemory bytes (the rest on disk, a read
+// buffer per spilled run at the end); samples of at most 20 lines a list;
 // and Report.Runs up to MaxRuns a rule.
 type Replay struct {
 	runners []*runner

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -63,13 +64,14 @@ type suppressExec struct {
 	paths    []*eval.Path
 	duration int64 // ms; 0 for per execution
 	counted  map[string]int64
+	pruned   int64       // when counted was last pruned
 	held     *heldAlerts // duration only
 	rep      *SuppressionReport
 }
 
 func newSuppressExec(rn *runner) *suppressExec {
 	s := rn.rule.AlertSuppression
-	x := &suppressExec{rn: rn, s: s, counted: map[string]int64{}, rep: &SuppressionReport{}}
+	x := &suppressExec{rn: rn, s: s, counted: map[string]int64{}, pruned: math.MinInt64, rep: &SuppressionReport{}}
 	for _, f := range s.GroupBy {
 		x.paths = append(x.paths, eval.NewPath(f))
 	}
@@ -232,6 +234,16 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 		if err := x.held.flush(e); err != nil {
 			return err
 		}
+	}
+	if from := addSat(e, -rn.lookBack); from > x.pruned {
+		// a group's last counted event before the window's start
+		// leaves out no event to come: counted holds a look-back or two
+		for k, last := range x.counted {
+			if last < from {
+				delete(x.counted, k)
+			}
+		}
+		x.pruned = e
 	}
 	groups := map[string]*suppressGroup{}
 	var order []*suppressGroup

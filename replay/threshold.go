@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -86,6 +87,7 @@ type thresholdExec struct {
 	fields  []*eval.Path
 	card    *eval.Path
 	history map[string]thresholdMark
+	pruned  int64       // when history was last pruned
 	held    *heldAlerts // alert suppression over a duration, or nil
 	rep     *ThresholdReport
 }
@@ -106,7 +108,7 @@ func newThresholdExec(rn *runner) (executor, error) {
 	if t == nil {
 		return nil, errors.New("a threshold rule needs threshold settings")
 	}
-	x := &thresholdExec{rn: rn, t: t, history: map[string]thresholdMark{}, rep: &ThresholdReport{}}
+	x := &thresholdExec{rn: rn, t: t, history: map[string]thresholdMark{}, pruned: math.MinInt64, rep: &ThresholdReport{}}
 	for _, f := range t.Field {
 		x.fields = append(x.fields, eval.NewPath(f))
 	}
@@ -141,7 +143,17 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 			return err
 		}
 	}
-	from := e - rn.lookBack
+	from := addSat(e, -rn.lookBack)
+	if from > x.pruned {
+		// a mark created before the window's start applies to no
+		// execution to come: the history holds a look-back or two
+		for k, m := range x.history {
+			if m.created < from {
+				delete(x.history, k)
+			}
+		}
+		x.pruned = e
+	}
 	groups := map[string]*thresholdGroup{}
 	for _, h := range win {
 		if h.terms == nil {
