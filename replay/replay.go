@@ -135,9 +135,10 @@ type Replay struct {
 	read      int
 	rejected  int
 	rejects   []string
-	decoded   struct {
+	decoded   struct { // the event being added, decoded once
 		gen int64
 		m   map[string]any
+		id  string // its identity, once a rule needed it
 		err error
 	}
 	byTime [][]int32 // scratch: the matched rules of an event, by time field
@@ -298,7 +299,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 			if wasIdle {
 				rn.catchUp(g.maxT)
 			}
-			if err := rn.take(rec, g.t, index, r.selfMatch); err != nil {
+			if err := rn.take(rec, &r.decoded.id, g.t, index, r.selfMatch); err != nil {
 				return err
 			}
 			if wasIdle && len(rn.buf) > 0 {
@@ -345,15 +346,16 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 
 // record returns the event decoded, once per event.
 func (r *Replay) record(ev Event) (events.Record, error) {
-	if ev.Map != nil {
-		return events.Record{Fields: ev.Map, File: ev.File, Line: ev.Line}, nil
+	d := &r.decoded
+	if d.gen != r.gen {
+		d.gen, d.id, d.m, d.err = r.gen, "", ev.Map, nil
+		if ev.Map == nil {
+			var rec events.Record
+			rec, d.err = events.Raw{JSON: ev.JSON, File: ev.File, Line: ev.Line}.Decode()
+			d.m = rec.Fields
+		}
 	}
-	if r.decoded.gen != r.gen {
-		r.decoded.gen = r.gen
-		rec, err := events.Raw{JSON: ev.JSON, File: ev.File, Line: ev.Line}.Decode()
-		r.decoded.m, r.decoded.err = rec.Fields, err
-	}
-	return events.Record{Fields: r.decoded.m, File: ev.File, Line: ev.Line}, r.decoded.err
+	return events.Record{Fields: d.m, File: ev.File, Line: ev.Line}, d.err
 }
 
 // observe counts the event for a group: its scope, its time, whether the
@@ -511,11 +513,12 @@ func (r *Replay) replaySorted() error {
 	var (
 		lastSeq int64 = -1
 		rec     events.Record
+		id      string
 		recErr  error
 	)
 	return r.sorted.each(func(e *sortEntry) error {
 		if e.seq != lastSeq {
-			lastSeq = e.seq
+			lastSeq, id = e.seq, ""
 			rec, recErr = e.ev.record()
 		}
 		if recErr != nil {
@@ -529,7 +532,7 @@ func (r *Replay) replaySorted() error {
 					return err
 				}
 			}
-			if err := rn.take(rec, e.t, e.ev.index, r.selfMatch); err != nil {
+			if err := rn.take(rec, &id, e.t, e.ev.index, r.selfMatch); err != nil {
 				return err
 			}
 		}

@@ -57,7 +57,7 @@ type runConfig struct {
 // DefaultSortMemory is the memory a replay in time order keeps the matched
 // events in (their JSON text) before it writes sorted runs of them to
 // temporary files.
-const DefaultSortMemory = 64 << 20
+const DefaultSortMemory = 16 << 20
 
 // WithArrivalOrder replays the events in the order they come, as a live
 // cluster indexes them: an execution runs once an event later than its

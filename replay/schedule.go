@@ -203,10 +203,11 @@ func (rn *runner) catchUp(clock int64) {
 }
 
 // take takes an event at time t (its schedule moved to t already) whose
-// query matched; searched tells whether the rule's filters were tested
+// query matched; id is the event's identity, or "" to compute (and keep
+// there); searched tells whether the rule's filters were tested
 // too (else the runner tests them, and the indicators of a threat match
 // rule).
-func (rn *runner) take(ev events.Record, t int64, index string, searched bool) error {
+func (rn *runner) take(ev events.Record, id *string, t int64, index string, searched bool) error {
 	rep := rn.rep
 	if !searched && !rn.plain() && !rn.search.Match(ev.Fields) {
 		return nil
@@ -224,7 +225,10 @@ func (rn *runner) take(ev events.Record, t int64, index string, searched bool) e
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
-	h.id = eventID(ev.Fields)
+	if *id == "" {
+		*id = eventID(ev.Fields) // once for all the rules that take the event
+	}
+	h.id = *id
 	h.key = index + "\x00" + h.id
 	// insert after the hits with the same or an earlier time
 	i, _ := slices.BinarySearchFunc(rn.buf, t+1, func(h *hit, t int64) int {

@@ -292,6 +292,13 @@ func TestTreeReplay(t *testing.T) {
 	if raceEnabled {
 		queryStep, otherStep = 20, 100
 	}
+	var recs []events.Record // decoded once for every Run
+	for rec, err := range events.ReadFiles([]string{path}, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
 	queries, others, sawFTP := 0, 0, false
 	for i, r := range rs {
 		ftp := strings.Contains(r.Name, "FTP (File Transfer Protocol)")
@@ -304,7 +311,7 @@ func TestTreeReplay(t *testing.T) {
 			continue
 		}
 		var own []string
-		want, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
+		want, err := replay.Run(r, recordsOf(recs), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
 			own = append(own, a.UUID)
 			return nil
 		}))
@@ -323,5 +330,16 @@ func TestTreeReplay(t *testing.T) {
 	}
 	if !sawFTP {
 		t.Error("the FTP rule is not among the replayed rules")
+	}
+}
+
+// recordsOf returns decoded events as a sequence for replay.Run.
+func recordsOf(recs []events.Record) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
 	}
 }
