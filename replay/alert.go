@@ -70,7 +70,7 @@ func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 	ver := strconv.Itoa(rn.rep.Version)
 	sum := sha256.Sum256([]byte(h.index + h.id + ver + rn.cfg.ruleUUID))
 	return &Alert{
-		UUID: hex.EncodeToString(sum[:]), Event: h.ev,
+		UUID: hex.EncodeToString(sum[:]), Event: h.fields(),
 		Index: h.index, ID: h.id,
 		Time: at, EventTime: time.UnixMilli(h.t).UTC(),
 		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,

@@ -52,7 +52,7 @@ type newTermsExec struct {
 	rn      *runner
 	fields  []*eval.Path
 	history int64              // ms
-	seen    map[string][]int64 // term → its matching events' times, sorted
+	seen    map[string][]int64 // term → its matching events' distinct times, sorted
 	pruned  int64              // when seen was last pruned
 	rep     *NewTermsReport
 }
@@ -89,8 +89,10 @@ func (x *newTermsExec) observe(h *hit) {
 		if !ok {
 			x.rep.TermsInHistory++
 		}
-		i, _ := slices.BinarySearch(ts, h.t)
-		x.seen[k] = slices.Insert(ts, i, h.t)
+		// the distinct times are enough to find a first occurrence
+		if i, found := slices.BinarySearch(ts, h.t); !found {
+			x.seen[k] = slices.Insert(ts, i, h.t)
+		}
 	}
 }
 

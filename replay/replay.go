@@ -135,13 +135,8 @@ type Replay struct {
 	read      int
 	rejected  int
 	rejects   []string
-	decoded   struct { // the event being added, decoded once
-		gen int64
-		m   map[string]any
-		id  string // its identity, once a rule needed it
-		err error
-	}
-	byTime [][]int32 // scratch: the matched rules of an event, by time field
+	decoded   decodedEvent
+	byTime    [][]int32 // scratch: the matched rules of an event, by time field
 }
 
 // eventTime is a timestamp field of the rules: rn is a rule with it.
@@ -299,7 +294,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 			if wasIdle {
 				rn.catchUp(g.maxT)
 			}
-			if err := rn.take(rec, &r.decoded.id, g.t, index, r.selfMatch); err != nil {
+			if err := rn.take(rec, r.decoded.raw(ev), &r.decoded.id, g.t, index, r.selfMatch); err != nil {
 				return err
 			}
 			if wasIdle && len(rn.buf) > 0 {
@@ -344,11 +339,33 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	return nil
 }
 
+// decodedEvent is the event being added, decoded once for the rules that
+// take it.
+type decodedEvent struct {
+	gen  int64
+	m    map[string]any
+	id   string // its identity, once a rule needed it
+	text []byte // a copy of its JSON, once a rule kept it
+	err  error
+}
+
+// raw returns a copy of the event's JSON (nil for a Map event), made
+// once for all the rules that keep the event.
+func (d *decodedEvent) raw(ev Event) []byte {
+	if ev.JSON == nil || ev.Map != nil {
+		return nil
+	}
+	if d.text == nil {
+		d.text = append([]byte(nil), ev.JSON...)
+	}
+	return d.text
+}
+
 // record returns the event decoded, once per event.
 func (r *Replay) record(ev Event) (events.Record, error) {
 	d := &r.decoded
 	if d.gen != r.gen {
-		d.gen, d.id, d.m, d.err = r.gen, "", ev.Map, nil
+		d.gen, d.id, d.m, d.text, d.err = r.gen, "", ev.Map, nil, nil
 		if ev.Map == nil {
 			var rec events.Record
 			rec, d.err = events.Raw{JSON: ev.JSON, File: ev.File, Line: ev.Line}.Decode()
@@ -532,7 +549,7 @@ func (r *Replay) replaySorted() error {
 					return err
 				}
 			}
-			if err := rn.take(rec, &id, e.t, e.ev.index, r.selfMatch); err != nil {
+			if err := rn.take(rec, e.ev.json, &id, e.t, e.ev.index, r.selfMatch); err != nil {
 				return err
 			}
 		}

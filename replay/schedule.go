@@ -14,12 +14,15 @@ import (
 
 // hit is a matching event waiting for the executions that can see it.
 // An executor reads what it needs of the event once, when it observes the
-// hit, and keeps ev.Fields only while an alert may still be built on the
-// event: a long window holds many hits, the decoded events are most of
-// their memory, and several rules may each hold the same events.
+// hit, and keeps the event only while an alert may still be built on it:
+// as its JSON text (raw) when it was read from text, decoded again for the
+// alert, else as ev.Fields. A long window holds many hits, the decoded
+// events would be most of their memory, and several rules may each hold
+// the same events.
 type hit struct {
 	ev                        events.Record
-	t                         int64 // event time, Unix milliseconds
+	raw                       []byte // the event's JSON, kept instead of ev.Fields
+	t                         int64  // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
 	missing                   bool        // counted as missing a group_by field
@@ -207,7 +210,7 @@ func (rn *runner) catchUp(clock int64) {
 // there); searched tells whether the rule's filters were tested
 // too (else the runner tests them, and the indicators of a threat match
 // rule).
-func (rn *runner) take(ev events.Record, id *string, t int64, index string, searched bool) error {
+func (rn *runner) take(ev events.Record, raw []byte, id *string, t int64, index string, searched bool) error {
 	rep := rn.rep
 	if !searched && !rn.plain() && !rn.search.Match(ev.Fields) {
 		return nil
@@ -230,6 +233,11 @@ func (rn *runner) take(ev events.Record, id *string, t int64, index string, sear
 	}
 	h.id = *id
 	h.key = index + "\x00" + h.id
+	if raw != nil && h.ev.Fields != nil {
+		// the text is smaller than the decoded event: newAlert
+		// decodes it again if an alert is built on the hit
+		h.ev.Fields, h.raw = nil, raw
+	}
 	// insert after the hits with the same or an earlier time
 	i, _ := slices.BinarySearchFunc(rn.buf, t+1, func(h *hit, t int64) int {
 		if h.t < t {
@@ -239,6 +247,21 @@ func (rn *runner) take(ev events.Record, id *string, t int64, index string, sear
 	})
 	rn.buf = slices.Insert(rn.buf, i, h)
 	return nil
+}
+
+// release drops the event of a hit no alert will be built on.
+func (h *hit) release() { h.ev.Fields, h.raw = nil, nil }
+
+// fields returns the hit's event decoded (again, when it keeps its text).
+func (h *hit) fields() events.Record {
+	if h.ev.Fields != nil || h.raw == nil {
+		return h.ev
+	}
+	rec, err := events.Raw{JSON: h.raw, File: h.ev.File, Line: h.ev.Line}.Decode()
+	if err != nil { // decoded once already: cannot happen
+		return h.ev
+	}
+	return rec
 }
 
 // never is the time of an execution that never comes: the schedule's
@@ -444,7 +467,7 @@ func (rn *runner) admit(h *hit, ex *Execution) bool {
 	case rn.alerted[h.key]:
 		ex.Duplicates++
 		h.dup = true
-		h.ev.Fields = nil
+		h.release()
 	case ex.Alerts >= rn.rep.MaxSignals:
 		ex.Truncated++
 		h.trunc = true
@@ -469,7 +492,7 @@ func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 			continue
 		}
 		a := rn.newAlert(h, ex.Time.Time)
-		h.ev.Fields = nil // alerted: no later execution builds on it
+		h.release() // alerted: no later execution builds on it
 		if err := rn.emit(a); err != nil {
 			return err
 		}

@@ -92,7 +92,7 @@ func (x *suppressExec) observe(h *hit) {
 // built on: it has one group, and that group's alert counted it.
 func settled(h *hit) {
 	if len(h.suppress) <= 1 {
-		h.ev.Fields = nil
+		h.release()
 	}
 }
 
@@ -334,7 +334,7 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 		return nil
 	}
 	a := rn.newAlert(h, ex.Time.Time)
-	h.ev.Fields = nil // alerted on its own: no group to build on it
+	h.release() // alerted on its own: no group to build on it
 	return rn.emit(a)
 }
 

@@ -133,7 +133,7 @@ func (x *thresholdExec) observe(h *hit) {
 	if x.card != nil {
 		h.card = fieldTerms(h.ev.Fields, x.card)
 	}
-	h.ev.Fields = nil
+	h.release()
 }
 
 func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
