@@ -157,6 +157,10 @@ func appendEntry(b []byte, e *sortEntry) ([]byte, error) {
 	return append(b, body...), nil
 }
 
+// maxEntry bounds an entry's encoding: an event line is at most 64 MiB
+// (package events), and what goes with it far less.
+const maxEntry = 80 << 20
+
 // errCorrupt is a run that does not read back as it was written.
 var errCorrupt = errors.New("replay: a temporary file of sorted events is corrupt")
 
@@ -164,7 +168,13 @@ var errCorrupt = errors.New("replay: a temporary file of sorted events is corrup
 func readEntry(r *bufio.Reader, e *sortEntry) error {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
-		return err // io.EOF at the end
+		if err == io.EOF {
+			return err // the end
+		}
+		return errCorrupt
+	}
+	if n > maxEntry {
+		return errCorrupt
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {
@@ -211,7 +221,10 @@ func readEntry(r *bufio.Reader, e *sortEntry) error {
 	if p > len(body) || nr > uint64(len(body)) {
 		return errCorrupt
 	}
-	e.rules = make([]int32, nr)
+	e.rules = nil
+	if nr > 0 {
+		e.rules = make([]int32, nr)
+	}
 	for i := range e.rules {
 		e.rules[i] = int32(uvarint())
 	}
@@ -240,9 +253,10 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		return err
 	}
 	type run struct {
-		r   *bufio.Reader
-		cur sortEntry
-		ok  bool
+		name string
+		r    *bufio.Reader
+		cur  sortEntry
+		ok   bool
 	}
 	runs := make([]*run, len(s.runs))
 	next := func(r *run) error {
@@ -251,10 +265,13 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		if err == io.EOF {
 			return nil
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.name, err)
+		}
+		return nil
 	}
 	for i, f := range s.runs {
-		runs[i] = &run{r: bufio.NewReaderSize(f, 64<<10)}
+		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, 64<<10)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
