@@ -1,7 +1,7 @@
 package kqlrules
 
-// The root package imports kql and eval only: rules imports it (for
-// Rule.Program and rules.Run), so it must never import rules or lint.
+// The root package imports kql and eval only, and nothing in the module
+// below it imports it: it is the front door, not a dependency.
 
 import (
 	"github.com/kqlrules/kqlrules/eval"

@@ -18,7 +18,7 @@
 // takes every step in one call, as does
 // [github.com/kqlrules/kqlrules/rules.Rule.Program] for a rule's query.
 //
-//	rule file ──rules.Load──▶ *rules.Rule ──rules.Run(events)──▶ alerts and a run report
+//	rule file ──rules.Load──▶ *rules.Rule ──replay.Run(events)──▶ alerts and a run report
 //
 // The packages, in the order of the pipeline:
 //

@@ -707,3 +707,8 @@ func rejects(m mapper, e Event) (field string, rejected bool) {
 func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 	return rejects(p.mapping, Map(event))
 }
+
+// RejectsEvent is Rejects for any Event.
+func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
+	return rejects(p.mapping, e)
+}

@@ -58,7 +58,13 @@ const (
 	CodeDuplicateValue   = "duplicate-value"     // a value list repeats a value
 	CodeEmptyRange       = "empty-range"         // a range that can never hold
 	CodeMetadata         = "metadata"            // a problem of the rule file (rules.Load, Validate)
+	CodeLongLookBack     = "long-look-back"      // from looks back far more than the interval: every event is searched by that many executions
 )
+
+// MaxLookBackRatio is the look-back (from) to interval ratio above which
+// a rule gets a CodeLongLookBack warning. Elastic's rules look back 1 to
+// 10 intervals; 30 days every minute is 43,200 executions per event.
+const MaxLookBackRatio = 100
 
 // Finding is one problem found in a query or a rule file.
 type Finding struct {
@@ -271,9 +277,28 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 	for _, w := range r.Source.Warnings {
 		out = append(out, metaFinding(name, data, w, Warning))
 	}
+	if f, ok := longLookBack(name, r); ok && !seen["rule.from"] {
+		out = append(out, f)
+	}
 	out = append(out, queryFindings...)
 	out = append(out, historyFindings...)
 	return sortFindings(out)
+}
+
+// longLookBack warns of a look-back more than MaxLookBackRatio intervals
+// long: each event is in the window of that many executions.
+func longLookBack(name string, r *rules.Rule) (Finding, bool) {
+	lb, err := r.LookBack()
+	if err != nil || r.Interval <= 0 || lb <= MaxLookBackRatio*r.Interval {
+		return Finding{}, false
+	}
+	f := Finding{File: name, Offset: -1, Severity: Warning, Code: CodeLongLookBack, Field: "rule.from",
+		Msg: fmt.Sprintf("rule.from: %s looks back %d times the interval (%s): every event is searched by that many executions",
+			r.From, int64(lb/r.Interval), rules.FormatInterval(r.Interval))}
+	if v, err := r.Source.Value("rule.from"); err == nil {
+		f.Line = v.Line
+	}
+	return f, true
 }
 
 func hasCode(fs []Finding, code string) bool {

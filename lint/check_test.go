@@ -93,3 +93,28 @@ func ExampleChecker_Query() {
 	// 1:1: error: unknown field destination.prot: the schema has no such field; did you mean destination.port? [unknown-field]
 	// 1:40: warning: event.category:Network matches no ECS value: ECS defines "network", and keyword values are case-sensitive [keyword-case]
 }
+
+// TestLongLookBack: a look-back far beyond the interval gets a warning on
+// rule.from's line; Elastic's usual 5m every 9m does not.
+func TestLongLookBack(t *testing.T) {
+	for _, tc := range []struct {
+		interval, from string
+		want           string
+	}{
+		{"5m", "now-9m", ""},
+		{"1h", "now-100h", ""},
+		{"1m", "now-30d", "4: warning: rule.from: now-30d looks back 43200 times the interval (1m): every event is searched by that many executions [long-look-back]"},
+		{"1s", "now-36500d", "4: warning: rule.from: now-36500d looks back 3153600000 times the interval (1s): every event is searched by that many executions [long-look-back]"},
+	} {
+		data := []byte("[rule]\ntype = \"query\"\ninterval = \"" + tc.interval + "\"\nfrom = \"" + tc.from + "\"\nlanguage = \"kuery\"\nquery = \"event.kind:*\"\n")
+		var got []string
+		for _, f := range lint.NewChecker(nil).Rule("r.toml", data) {
+			if f.Code == lint.CodeLongLookBack {
+				got = append(got, strings.TrimPrefix(f.String(), "r.toml:"))
+			}
+		}
+		if strings.Join(got, "\n") != tc.want {
+			t.Errorf("%s every %s: %q, want %q", tc.from, tc.interval, got, tc.want)
+		}
+	}
+}

@@ -147,7 +147,7 @@ func dropCode(fs []Finding, code string) []Finding {
 func Codes() []string {
 	return []string{CodeSyntax, CodeUnknownField, CodeTypeConflict, CodeMetadata, CodeSchema,
 		CodeFreeTextAfterAnd, CodeFreeTextAfterOr, CodeQuestionMark, CodeKeywordCase,
-		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange}
+		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange, CodeLongLookBack}
 }
 
 // Skipped returns why the checker leaves a rule alone, "" when it checks

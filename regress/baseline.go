@@ -27,7 +27,7 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/internal/atomicfile"
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/replay"
 )
 
 // FormatVersion is the version of the baseline format, written as the
@@ -69,12 +69,12 @@ type Baseline struct {
 // Identity returns the identity of an alert's event: "INDEX/ID" with the
 // event's index (its _index or data stream) and _id, or "INDEX/hash:HEX"
 // for an event without _id, where HEX is the content hash the replay
-// de-duplicates on (rules.Alert.ID). An event without index (a replay with
-// rules.WithAnyIndex) leaves out "INDEX/". A threshold alert stands for a
+// de-duplicates on (replay.Alert.ID). An event without index (a replay with
+// replay.WithAnyIndex) leaves out "INDEX/". A threshold alert stands for a
 // group of events, not one: its identity is the group's terms and the
 // execution, "threshold:FIELD=VALUE,...@TIME" (TIME as in
 // 2023-01-01T00:05:00.000Z).
-func Identity(a *rules.Alert) string {
+func Identity(a *replay.Alert) string {
 	if t := a.Threshold; t != nil {
 		terms := make([]string, len(t.Terms))
 		for i, x := range t.Terms {
@@ -93,7 +93,7 @@ func Identity(a *rules.Alert) string {
 }
 
 // EventOf returns the baseline entry of an alert's event.
-func EventOf(a *rules.Alert) Event {
+func EventOf(a *replay.Alert) Event {
 	return Event{ID: Identity(a), At: Location(a.Event.File, a.Event.Line)}
 }
 

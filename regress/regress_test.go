@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -160,16 +161,16 @@ func TestIdentity(t *testing.T) {
 		Interval: rules.DefaultInterval, From: "now-9m", MaxSignals: 100,
 	}
 	var got []Event
-	collect := rules.WithAlertFunc(func(a *rules.Alert) error {
+	collect := replay.WithAlertFunc(func(a *replay.Alert) error {
 		got = append(got, EventOf(a))
 		return nil
 	})
-	evs := rules.EventsOf(
+	evs := replay.EventsOf(
 		map[string]any{"_index": "filebeat-1", "_id": "a", "@timestamp": "2023-01-01T00:00:00Z", "destination.port": 21},
 		map[string]any{"_index": "filebeat-1", "@timestamp": "2023-01-01T00:01:00Z", "destination.port": 21},
 		map[string]any{"@timestamp": "2023-01-01T00:02:00Z", "destination.port": 21},
 	)
-	if _, err := rules.Run(r, evs, rules.WithAnyIndex(), collect); err != nil {
+	if _, err := replay.Run(r, evs, replay.WithAnyIndex(), collect); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 3 {
@@ -184,12 +185,12 @@ func TestIdentity(t *testing.T) {
 	if !strings.HasPrefix(got[2].ID, "hash:") || got[2].At != "-:3" {
 		t.Errorf("event without index: %+v", got[2])
 	}
-	a := &rules.Alert{Index: "i", ID: "x", Event: events.Record{Fields: map[string]any{"_id": "x"}}}
+	a := &replay.Alert{Index: "i", ID: "x", Event: events.Record{Fields: map[string]any{"_id": "x"}}}
 	if id := Identity(a); id != "i/x" {
 		t.Errorf("Identity = %q, want i/x", id)
 	}
-	th := &rules.Alert{Index: "i", ID: "x", Time: time.Date(2023, 1, 1, 0, 5, 0, 0, time.UTC),
-		Threshold: &rules.ThresholdResult{Count: 3, Terms: []rules.ThresholdTerm{{Field: "host.name", Value: "web-1"}, {Field: "user.name", Value: "root"}}}}
+	th := &replay.Alert{Index: "i", ID: "x", Time: time.Date(2023, 1, 1, 0, 5, 0, 0, time.UTC),
+		Threshold: &replay.ThresholdResult{Count: 3, Terms: []replay.ThresholdTerm{{Field: "host.name", Value: "web-1"}, {Field: "user.name", Value: "root"}}}}
 	if id, want := Identity(th), "threshold:host.name=web-1,user.name=root@2023-01-01T00:05:00.000Z"; id != want {
 		t.Errorf("Identity of a threshold alert = %q, want %q", id, want)
 	}

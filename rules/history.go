@@ -316,3 +316,23 @@ func changeList() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// AtVersion returns the rule as it was at version n of its history: a copy
+// with that version's number, query and index patterns (the rule's own
+// when the version gives none) and no history. n equal to the rule's
+// version with no history returns the rule itself.
+func (r *Rule) AtVersion(n int) (*Rule, error) {
+	if n == r.Version && len(r.History) == 0 {
+		return r, nil
+	}
+	v, err := r.History.At(n)
+	if err != nil {
+		return nil, err
+	}
+	c := *r
+	c.Version, c.Query, c.History = v.Number, v.Query, nil
+	if len(v.Index) > 0 {
+		c.Index = v.Index
+	}
+	return &c, nil
+}

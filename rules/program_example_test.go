@@ -8,7 +8,7 @@ import (
 )
 
 // ExampleRule_Program compiles a rule's query once and matches events with
-// it, one by one (rules.Run replays Kibana's schedule instead).
+// it, one by one (package replay replays Kibana's schedule instead).
 func ExampleRule_Program() {
 	r, err := rules.Load("builtin/ftp.toml")
 	if err != nil {

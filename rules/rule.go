@@ -3,8 +3,8 @@
 // indicator match, alert suppression, filters and the alert overrides, with
 // Elastic's detection-rules metadata), its version history, loading from the
 // TOML files of Elastic's detection-rules repository and from Kibana's JSON,
-// validation that reports every problem of a file at once, and Run, a
-// replay of Kibana's detection engine with an executor per rule type.
+// and validation that reports every problem of a file at once. Package
+// replay runs the rules as Kibana's detection engine would.
 //
 // Field names in problems and in the JSON form are Kibana's snake_case names;
 // problems name fields the way the TOML files spell them ("rule.risk_score",
@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/kql"
 )
 
 // Type is a rule's type, as Kibana names it ("query", "eql"...). Decoding
@@ -64,6 +64,10 @@ const (
 	SeverityHigh     Severity = "high"
 	SeverityCritical Severity = "critical"
 )
+
+// Rank returns the severity's place from least to most severe (low is 0,
+// critical 3), or -1 for a severity Kibana does not know.
+func (s Severity) Rank() int { return slices.Index(knownSeverity, s) }
 
 // joinNames joins names of a string type, as strings.Join does.
 func joinNames[S ~string](names []S, sep string) string {
@@ -205,14 +209,18 @@ const (
 func (r *Rule) Deprecated() bool { return r.Metadata.Maturity == MaturityDeprecated }
 
 // Program parses and compiles the rule's query (the current version's) with
-// [kqlrules.Compile], for matching events one by one. The rule's language
+// [kql.Parse] and [eval.Compile], for matching events one by one. The rule's language
 // must be kuery (or absent). Errors name the rule and wrap the *kql.Error of
 // a syntax error or eval's compile errors.
 func (r *Rule) Program(opts ...eval.Option) (*eval.Program, error) {
 	if r.Language != "" && r.Language != LanguageKuery {
 		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
 	}
-	prog, err := kqlrules.Compile(r.Query, opts...)
+	x, err := kql.Parse(r.Query)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
+	}
+	prog, err := eval.Compile(x, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
 	}

@@ -6,7 +6,7 @@
 // exports (NDJSON, one rule a line) and single TOML or JSON files, and
 // tells for every file (every line of an export) whether its rule loaded,
 // was skipped (a rule type or language the replay does not run, with the
-// reason from [rules.Replayable]) or failed (with file and line).
+// reason from [replay.Replayable]) or failed (with file and line).
 //
 // [New] compiles the loaded rules into a [Set]. Its programs share one
 // table of fields, so that each distinct field of an event is resolved
@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -126,7 +127,7 @@ func outcome(f File, r *rules.Rule, err error) File {
 		return f
 	}
 	f.Rule = r
-	if ok, why := rules.Replayable(r); !ok {
+	if ok, why := replay.Replayable(r); !ok {
 		f.Status, f.Reason = Skipped, why
 		// cloned: a decoded string may hold the whole file's text
 		f.Rule = &rules.Rule{RuleID: strings.Clone(r.RuleID), Name: strings.Clone(r.Name),

@@ -12,7 +12,7 @@ import (
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/replay"
 )
 
 type dslCmd struct {
@@ -127,7 +127,7 @@ func (c *dslCmd) rule(e *env, dv *mapping.DataView) error {
 	if err != nil {
 		return err
 	}
-	filters, err := rules.KibanaFilters(r.Filters)
+	filters, err := replay.KibanaFilters(r.Filters)
 	if err != nil {
 		return fail(exitFailed, problem{File: c.Rule, Line: r.Source.Line("rule.filters"), Severity: sevError, Msg: err.Error()})
 	}

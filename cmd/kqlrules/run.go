@@ -2,30 +2,33 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
-	"iter"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
 type runCmd struct {
-	Rule        []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
-	Rules       []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every KQL rule that rules.Run replays (query, threshold, new_terms, indicator match, with their filters, exceptions and suppression) is replayed, every other rule skipped with the reason; repeatable."`
-	Workers     int      `help:"Goroutines that decode and match events with --rules (default: the number of CPUs)."`
-	RuleVersion int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
-	Now         string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
-	ReportJSON  string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
-	AnyIndex    bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
-	Exceptions  string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
-	Threat      []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
-	Events      []string `arg:"" optional:"" help:"Event files (NDJSON, a JSON array or pretty-printed objects) in time order, directories of them (*.ndjson, *.jsonl, *.json), gzip too; - (or none) reads standard input."`
+	Rule         []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
+	Rules        []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every KQL rule that the replay runs (query, threshold, new_terms, indicator match, with their filters, exceptions and suppression) is replayed, every other rule skipped with the reason; repeatable."`
+	Workers      int      `help:"Goroutines that match events (default: the number of CPUs)."`
+	ArrivalOrder bool     `name:"arrival-order" help:"Replay the events in the order they come, as a live cluster indexes them (an event after a later one is seen only by the executions still to run); by default they are replayed in time order, as Kibana's manual rule run over an index holding them all."`
+	RuleVersion  int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`
+	Now          string   `help:"Time of the last execution, as Elasticsearch reads a date (2023-01-01T12:00:00Z, 2023-01-01, 2023, or epoch milliseconds); default: the first execution at or after the last event."`
+	ReportJSON   string   `name:"report-json" help:"Write the run report as JSON to FILE (- for standard error) instead of the human-readable report on standard error."`
+	AnyIndex     bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
+	Exceptions   string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
+	Threat       []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
+	Events       []string `arg:"" optional:"" help:"Event files (NDJSON, a JSON array or pretty-printed objects) in any order (see --arrival-order), directories of them (*.ndjson, *.jsonl, *.json), gzip too; - (or none) reads standard input."`
 }
 
 func (c *runCmd) Run(e *env) error {
@@ -43,28 +46,31 @@ func (c *runCmd) Run(e *env) error {
 			return fail(exitFailed, p)
 		}
 	}
-	var opts []rules.RunOption
+	var opts []replay.RunOption
 	if c.Now != "" {
 		now, err := eval.ParseDate(c.Now)
 		if err != nil {
 			return failf("run", "--now: %v", err)
 		}
-		opts = append(opts, rules.WithNow(now))
+		opts = append(opts, replay.WithNow(now))
 	}
 	if c.AnyIndex {
-		opts = append(opts, rules.WithAnyIndex())
+		opts = append(opts, replay.WithAnyIndex())
+	}
+	if c.ArrivalOrder {
+		opts = append(opts, replay.WithArrivalOrder())
 	}
 	if c.Exceptions != "" {
 		f, err := os.Open(c.Exceptions)
 		if err != nil {
 			return &exitError{status: 2, msg: "kqlrules run: --exceptions: " + err.Error()}
 		}
-		items, err := rules.ReadExceptions(f)
+		items, err := replay.ReadExceptions(f)
 		f.Close()
 		if err != nil {
 			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --exceptions: %s: %v", c.Exceptions, err)}
 		}
-		opts = append(opts, rules.WithExceptions(items))
+		opts = append(opts, replay.WithExceptions(items))
 	}
 	if len(c.Rules) > 0 {
 		if c.RuleVersion != 0 {
@@ -72,7 +78,7 @@ func (c *runCmd) Run(e *env) error {
 		}
 		if len(c.Threat) > 0 {
 			// the threat index of every indicator match rule of the set
-			opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
+			opts = append(opts, replay.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 		}
 		return c.runSet(e, opts)
 	}
@@ -81,30 +87,37 @@ func (c *runCmd) Run(e *env) error {
 		return fail(exitFailed, ruleProblems(c.Rule[0], err)...)
 	}
 	if c.RuleVersion != 0 {
-		opts = append(opts, rules.WithVersion(c.RuleVersion))
+		if rule, err = rule.AtVersion(c.RuleVersion); err != nil {
+			return failf("run", "%v", err)
+		}
 	}
 	if len(c.Threat) > 0 {
 		if rule.Type != rules.TypeThreatMatch {
 			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules run: --threat is for indicator match rules; %s is a %s rule", c.Rule[0], rule.Type)}
 		}
-		opts = append(opts, rules.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
+		opts = append(opts, replay.WithThreat(events.ReadFiles(c.Threat, e.stdin)))
 	}
-	files := c.Events
-	if len(files) == 0 {
-		files = []string{"-"}
+	files, err := eventFiles(c.Events)
+	if err != nil {
+		return fail(exitFailed, fileProblem("", err))
 	}
-	for _, f := range files { // fail early on a missing file
-		if f != "-" {
-			if _, err := os.Stat(f); err != nil {
-				return fail(exitFailed, fileProblem(f, err))
+	if ok, why := replay.Replayable(rule); !ok {
+		if q, qerr := ruleQuery(rule, c.Rule[0], 0); qerr == nil {
+			if _, err := replay.Run(rule, replay.EventsOf()); eval.CompileErrors(err) != nil {
+				return fail(exitFailed, q.problems(err)...)
 			}
 		}
+		return failf("run", "rule %s: %s", rule.Name, why)
+	}
+	set, err := ruleset.New([]*rules.Rule{rule})
+	if err != nil {
+		return failf("run", "%v", err)
 	}
 
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	prog := newProgress(e.stderr)
-	opts = append(opts, rules.WithAlertFunc(func(a *rules.Alert) error {
+	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
 		prog.alerts++
 		b, err := a.MarshalJSON()
 		if err != nil {
@@ -113,15 +126,15 @@ func (c *runCmd) Run(e *env) error {
 		out.Write(b)
 		return out.WriteByte('\n')
 	}))
-	unread := 0
-	rep, err := rules.Run(rule, c.events(e, files, prog, &unread), opts...)
+	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), ruleset.ReplayConfig{
+		Workers: c.Workers, Options: opts, Progress: prog.set,
+	})
 	prog.done()
 	if err != nil {
-		if q, qerr := ruleQuery(rule, c.Rule[0], c.RuleVersion); qerr == nil && eval.CompileErrors(err) != nil {
-			return fail(exitFailed, q.problems(err)...)
-		}
 		return failf("run", "%v", err)
 	}
+	reportUnreadable(e, res)
+	rep := res.Reports[0]
 	if err := out.Flush(); err != nil {
 		return err
 	}
@@ -141,42 +154,28 @@ func (c *runCmd) Run(e *env) error {
 	} else {
 		writeReport(e.stderr, rep)
 	}
-	if unread > 0 {
+	if len(res.Unreadable) > 0 {
 		return &exitError{status: exitFailed}
 	}
 	return nil
 }
 
-// events reads the files' events in order, as every command reads events
-// (events.ReadFiles: files, directories, .gz, -). A file of a directory
-// that cannot be read is reported on stderr and counted in unread; the
-// rest is read.
-func (c *runCmd) events(e *env, files []string, prog *progress, unread *int) iter.Seq2[events.Record, error] {
-	return func(yield func(events.Record, error) bool) {
-		for ev, err := range events.ReadFiles(files, e.stdin) {
-			if err != nil {
-				if p, issue := readIssue(err); issue == unreadableFile {
-					fmt.Fprintln(e.stderr, p)
-					*unread++
-					continue
-				}
-			}
-			prog.tick()
-			if !yield(ev, err) {
-				return
-			}
-		}
+// reportUnreadable names on stderr each entry of a directory that could
+// not be read (the rest was read and replayed).
+func reportUnreadable(e *env, res *ruleset.Result) {
+	for _, fe := range res.Unreadable {
+		p, _ := readIssue(fe)
+		fmt.Fprintln(e.stderr, p)
 	}
 }
 
 // progress draws a one-line indicator on stderr when it is a terminal.
 type progress struct {
-	w            io.Writer
-	on           bool
-	events       int
-	alerts       int
-	bytes, total int64
-	last         time.Time
+	w      io.Writer
+	on     bool
+	events int
+	alerts int
+	last   time.Time
 }
 
 func newProgress(w io.Writer) *progress {
@@ -189,18 +188,15 @@ func newProgress(w io.Writer) *progress {
 	return p
 }
 
-func (p *progress) tick() {
-	p.events++
-	if !p.on || p.events%4096 != 0 {
+// set takes the number of events read so far.
+func (p *progress) set(n int) {
+	p.events = n
+	if !p.on {
 		return
 	}
 	if now := time.Now(); now.Sub(p.last) > 200*time.Millisecond {
 		p.last = now
-		pct := ""
-		if p.total > 0 {
-			pct = fmt.Sprintf(" %3d%%", min(100, p.bytes*100/p.total))
-		}
-		fmt.Fprintf(p.w, "\r%s %d events, %d alerts ", pct, p.events, p.alerts)
+		fmt.Fprintf(p.w, "\r %d events, %d alerts ", p.events, p.alerts)
 	}
 }
 
@@ -210,9 +206,16 @@ func (p *progress) done() {
 	}
 }
 
+// isoTime writes a report's time as RFC 3339 in seconds (for any year).
+func isoTime(t replay.Time) string {
+	b, _ := t.MarshalJSON() // "2006-01-02T15:04:05.000Z"
+	s := strings.Trim(string(b), `"`)
+	return s[:len(s)-len(".000Z")] + "Z"
+}
+
 // writeTypeReport writes the rule type's counts and the run's warnings
 // other than max_signals (which the executions list).
-func writeTypeReport(w io.Writer, r *rules.Report) {
+func writeTypeReport(w io.Writer, r *replay.Report) {
 	if r.MatchesAlerted != r.AlertCount || r.MatchesNotAlerted > 0 {
 		fmt.Fprintf(w, "matches an alert stands for: %d, seen without an alert: %d\n", r.MatchesAlerted, r.MatchesNotAlerted)
 	}
@@ -233,19 +236,23 @@ func writeTypeReport(w io.Writer, r *rules.Report) {
 			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
 	}
 	for _, x := range r.Warnings {
-		if x != rules.MaxSignalsWarning {
+		if x != replay.MaxSignalsWarning {
 			fmt.Fprintf(w, "warning: %s\n", x)
 		}
 	}
 }
 
 // writeReport writes the human-readable run report.
-func writeReport(w io.Writer, r *rules.Report) {
+func writeReport(w io.Writer, r *replay.Report) {
 	fmt.Fprintf(w, "rule: %s (%s), version %d\n", r.Rule, r.RuleID, r.Version)
 	fmt.Fprintf(w, "index: %s\n", strings.Join(r.Index, ", "))
 	fmt.Fprintf(w, "schedule: every %s looking back %s, at most %d alerts an execution, event time %s\n", r.Interval, r.LookBack, r.MaxSignals, r.TimestampField)
 	if r.Executions > 0 {
-		fmt.Fprintf(w, "executions: %d from %s to %s, %d with matches\n", r.Executions, r.FirstExecution.Format(time.RFC3339), r.LastExecution.Format(time.RFC3339), len(r.Runs))
+		fmt.Fprintf(w, "executions: %d from %s to %s, %d with matches", r.Executions, isoTime(r.FirstExecution), isoTime(r.LastExecution), r.RunsFound+r.RepeatRuns)
+		if r.RepeatRuns > 0 {
+			fmt.Fprintf(w, " (%d of them finding only matches earlier executions had handled)", r.RepeatRuns)
+		}
+		fmt.Fprintln(w)
 	} else {
 		fmt.Fprintln(w, "executions: none (no event in scope)")
 	}
@@ -255,7 +262,7 @@ func writeReport(w io.Writer, r *rules.Report) {
 		fmt.Fprintf(w, ", %d Elasticsearch would refuse", r.EventsRefused)
 	}
 	if r.EventsLate > 0 {
-		fmt.Fprintf(w, ", %d out of order", r.EventsLate)
+		fmt.Fprintf(w, ", %d out of order (arrival order)", r.EventsLate)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
@@ -263,14 +270,14 @@ func writeReport(w io.Writer, r *rules.Report) {
 	writeTypeReport(w, r)
 	for _, x := range r.Runs {
 		if x.Warning != "" {
-			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", x.Time.Format(time.RFC3339), x.Warning, x.Truncated)
+			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", isoTime(x.Time), x.Warning, x.Truncated)
 		}
 	}
 	if r.EventsNoIndex > 0 && r.EventsInScope == 0 {
 		fmt.Fprintln(w, "hint: no event carries _index or data_stream.*; --any-index treats them as in scope")
 	}
 	if r.EventsLate > 0 {
-		fmt.Fprintln(w, "hint: events are not in time order; executions that had already run missed the late ones (sort the input by event time for exact results)")
+		fmt.Fprintln(w, "hint: events are not in time order; executions that had already run missed the late ones (without --arrival-order the replay is in time order)")
 	}
 	list := func(title string, items []string, total int) {
 		if len(items) == 0 {

@@ -3,170 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
-
-// memoryLimit is the Go runtime's soft memory limit for a run with
-// --rules, unless GOMEMLIMIT sets another.
-const memoryLimit = 40 << 20
-
-// batchSize is the number of events a worker decodes and matches at once.
-const batchSize = 64
-
-// profileEvery: one event in profileEvery is matched with each rule's
-// time measured, for the per-rule time column.
-const profileEvery = 64
-
-// batch is a run of events read in order, decoded and matched by one
-// worker.
-type batch struct {
-	text    []byte // the events' JSON, one after another
-	raws    []events.Raw
-	recs    []events.Record
-	errs    []error // a rejected line, or nil
-	matched [][]int
-	spent   []time.Duration // per rule, the sampled time
-	done    chan struct{}
-}
-
-// matchedEvents reads the events of files, decodes and matches them with
-// set on workers goroutines, and yields them in input order with the
-// indexes of the rules that matched. A read error that is not a bad line
-// ends the sequence.
-func matchedEvents(set *ruleset.Set, files []string, stdin io.Reader, workers int, spent []time.Duration) iter.Seq2[matchedEvent, error] {
-	return func(yield func(matchedEvent, error) bool) {
-		work := make(chan *batch, workers)
-		order := make(chan *batch, workers+1)
-		stop := make(chan struct{})
-		defer close(stop)
-		var readErr error
-		var unread []error // files of a directory that could not be read
-		go func() {        // the reader: batches in order
-			defer close(work)
-			defer close(order)
-			b := newBatch()
-			send := func() bool {
-				select {
-				case order <- b:
-				case <-stop:
-					return false
-				}
-				work <- b
-				b = newBatch()
-				return true
-			}
-			for raw, err := range events.ReadRawFiles(files, stdin) {
-				if err != nil {
-					var ee *events.Error
-					var fe *events.FileError
-					if errors.As(err, &fe) {
-						unread = append(unread, err)
-						continue
-					}
-					if !errors.As(err, &ee) {
-						readErr = err
-						break
-					}
-					b.raws = append(b.raws, events.Raw{File: ee.File, Line: ee.Line})
-					b.errs = append(b.errs, err)
-				} else {
-					start := len(b.text)
-					b.text = append(b.text, raw.JSON...)
-					// a slice of the text so far: a later append that
-					// moves b.text leaves this one as it is
-					raw.JSON = b.text[start:len(b.text):len(b.text)]
-					b.raws = append(b.raws, raw)
-					b.errs = append(b.errs, nil)
-				}
-				if len(b.raws) == batchSize && !send() {
-					return
-				}
-			}
-			if len(b.raws) > 0 {
-				send()
-			}
-		}()
-		for range workers {
-			go func() {
-				var dst []int
-				for b := range work {
-					b.recs = make([]events.Record, len(b.raws))
-					b.matched = make([][]int, len(b.raws))
-					for i, raw := range b.raws {
-						if b.errs[i] != nil {
-							continue
-						}
-						rec, err := raw.Decode()
-						if err != nil {
-							b.errs[i] = err
-							continue
-						}
-						b.recs[i] = rec
-						if spent != nil && raw.Line%profileEvery == 0 {
-							if b.spent == nil {
-								b.spent = make([]time.Duration, set.Len())
-							}
-							dst = set.MatchTimed(eval.Map(rec.Fields), dst[:0], b.spent)
-						} else {
-							dst = set.MatchMap(rec.Fields, dst[:0])
-						}
-						if len(dst) > 0 {
-							b.matched[i] = slices.Clone(dst)
-						}
-					}
-					close(b.done)
-				}
-			}()
-		}
-		for b := range order {
-			<-b.done
-			for i := range b.spent {
-				spent[i] += b.spent[i]
-			}
-			for i := range b.raws {
-				if !yield(matchedEvent{rec: b.recs[i], raw: b.raws[i], err: b.errs[i], rules: b.matched[i]}, nil) {
-					return
-				}
-			}
-		}
-		for _, err := range unread {
-			if !yield(matchedEvent{}, err) {
-				return
-			}
-		}
-		if readErr != nil {
-			yield(matchedEvent{}, readErr)
-		}
-	}
-}
-
-func newBatch() *batch {
-	return &batch{done: make(chan struct{})}
-}
-
-// matchedEvent is one event of the input: decoded, or rejected (err),
-// with the rules it matched.
-type matchedEvent struct {
-	rec   events.Record
-	raw   events.Raw
-	err   error
-	rules []int
-}
 
 // ruleRow is one rule file in the report of a run with --rules.
 type ruleRow struct {
@@ -182,7 +32,7 @@ type ruleRow struct {
 	// TimeMS is the time spent matching the rule's query, estimated from
 	// a sample of the events, in milliseconds.
 	TimeMS float64 `json:"time_ms"`
-	*rules.Report
+	*replay.Report
 }
 
 // setReport is what --report-json writes for a run with --rules.
@@ -194,20 +44,19 @@ type setReport struct {
 	Errors         int        `json:"errors"`
 	EventsRead     int        `json:"events_read"`
 	EventsRejected int        `json:"events_rejected"`
-	Alerts         int        `json:"alerts"`
-	Seconds        float64    `json:"seconds"`
+	// EventsNoTime and EventsLate are the largest of the rules' counts
+	// (the rules' timestamp fields may differ); MatchesUnseen is summed
+	// over the rules.
+	EventsNoTime  int     `json:"events_no_time"`
+	EventsLate    int     `json:"events_late"`
+	MatchesUnseen int     `json:"matches_unseen"`
+	Alerts        int     `json:"alerts"`
+	Seconds       float64 `json:"seconds"`
 }
 
 // runSet is "kqlrules run --rules": every rule of the files at once.
-func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
+func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	start := time.Now()
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit: the rules and the events in flight take about
-		// 25 MB; without it the collector lets the heap grow to twice
-		// that before it runs. 40 MiB rather than 48 MiB costs ~5% CPU
-		// and saves ~2 MB of peak RSS on the detection-rules tree.
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	files, err := ruleset.Load(c.Rules...)
 	if !reportRuleLoad(e.stderr, files, err) {
 		return &exitError{status: exitFailed}
@@ -217,77 +66,37 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	if err != nil {
 		return failf("run", "%v", err)
 	}
-	evFiles := c.Events
-	if len(evFiles) == 0 {
-		evFiles = []string{"-"}
-	}
-	for _, f := range evFiles { // fail early on a missing file
-		if f != "-" {
-			if _, err := os.Stat(f); err != nil {
-				return failf("run", "%v", err)
-			}
-		}
+	evFiles, err := eventFiles(c.Events)
+	if err != nil {
+		return failf("run", "%v", err)
 	}
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	prog := newProgress(e.stderr)
-	opts = append(opts, rules.WithAlertFunc(func(a *rules.Alert) error {
+	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
 		prog.alerts++
 		return writeAlert(out, a)
 	}))
-	rp, err := rules.NewReplay(loaded, opts...)
-	if err != nil {
-		return failf("run", "%v", err)
-	}
-	workers := c.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	spent := make([]time.Duration, set.Len())
-	read, rejected, unread := 0, 0, 0
-	for ev, err := range matchedEvents(set, evFiles, e.stdin, workers, spent) {
-		if err != nil {
-			if p, issue := readIssue(err); issue == unreadableFile {
-				fmt.Fprintln(e.stderr, p)
-				unread++
-				continue
-			}
-			prog.done()
-			out.Flush()
-			return failf("run", "%v", err)
-		}
-		prog.tick()
-		read++
-		if ev.err != nil {
-			rejected++
-			var ee *events.Error
-			if !errors.As(ev.err, &ee) {
-				ee = &events.Error{File: ev.raw.File, Line: ev.raw.Line, Err: ev.err}
-			}
-			rp.Reject(ee)
-			continue
-		}
-		if err := rp.Add(ev.rec, ev.rules); err != nil {
-			prog.done()
-			return failf("run", "%v", err)
-		}
-	}
-	reps, err := rp.Finish()
+	res, err := set.Replay(context.Background(), events.ReadRawFiles(evFiles, e.stdin), ruleset.ReplayConfig{
+		Workers: c.Workers, Options: opts, Progress: prog.set, Profile: true,
+	})
 	prog.done()
 	if err != nil {
+		out.Flush()
 		return failf("run", "%v", err)
 	}
+	reportUnreadable(e, res)
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	rep := buildSetReport(files, loaded, reps, spent, read, rejected)
+	rep := buildSetReport(files, loaded, res)
 	rep.Seconds = time.Since(start).Seconds()
 	if c.ReportJSON != "" {
 		w := e.stderr
 		if c.ReportJSON != "-" {
 			f, err := os.Create(c.ReportJSON)
 			if err != nil {
-				return failf("run", "%v", err)
+				return fail(exitFailed, fileProblem(c.ReportJSON, err))
 			}
 			defer f.Close()
 			w = f
@@ -298,18 +107,34 @@ func (c *runCmd) runSet(e *env, opts []rules.RunOption) error {
 	} else {
 		writeSetReport(e.stderr, rep)
 	}
-	if read > 0 && rejected == read {
-		return failf("run", "all %d event lines were rejected", read)
+	if res.EventsRead > 0 && res.EventsRejected == res.EventsRead {
+		return failf("run", "all %d event lines were rejected", res.EventsRead)
 	}
-	if unread > 0 {
-		return failf("run", "%d file(s) could not be read", unread)
+	if n := len(res.Unreadable); n > 0 {
+		return failf("run", "%d file(s) could not be read", n)
 	}
 	return nil
 }
 
+// eventFiles returns the event files to read ("-" when none), failing
+// early on a file that does not exist.
+func eventFiles(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return []string{"-"}, nil
+	}
+	for _, f := range names {
+		if f != "-" {
+			if _, err := os.Stat(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return names, nil
+}
+
 // writeAlert writes an alert as a JSON line, with the file and line of its
 // event (kqlrules.source.file, kqlrules.source.line).
-func writeAlert(w *bufio.Writer, a *rules.Alert) error {
+func writeAlert(w *bufio.Writer, a *replay.Alert) error {
 	doc := a.Document()
 	doc["kqlrules.source.file"] = a.Event.File
 	doc["kqlrules.source.line"] = a.Event.Line
@@ -323,13 +148,12 @@ func writeAlert(w *bufio.Writer, a *rules.Alert) error {
 	return err
 }
 
-func buildSetReport(files []ruleset.File, loaded []*rules.Rule, reps []*rules.Report, spent []time.Duration, read, rejected int) *setReport {
+func buildSetReport(files []ruleset.File, loaded []*rules.Rule, res *ruleset.Result) *setReport {
 	byRule := map[*rules.Rule]int{}
 	for i, r := range loaded {
 		byRule[r] = i
 	}
-	rep := &setReport{Files: len(files), EventsRead: read, EventsRejected: rejected}
-	scale := float64(profileEvery)
+	rep := &setReport{Files: len(files), EventsRead: res.EventsRead, EventsRejected: res.EventsRejected}
 	for _, f := range files {
 		row := &ruleRow{File: f.Where(), Status: "replayed"}
 		if f.Rule != nil {
@@ -338,11 +162,15 @@ func buildSetReport(files []ruleset.File, loaded []*rules.Rule, reps []*rules.Re
 		switch f.Status {
 		case ruleset.Loaded:
 			i := byRule[f.Rule]
-			row.Report = reps[i]
-			row.Alerts, row.Matches = reps[i].AlertCount, reps[i].Matches
-			row.TimeMS = float64(spent[i]) * scale / float64(time.Millisecond)
+			r := res.Reports[i]
+			row.Report = r
+			row.Alerts, row.Matches = r.AlertCount, r.Matches
+			row.TimeMS = float64(res.Spent[i]) / float64(time.Millisecond)
 			rep.Replayed++
 			rep.Alerts += row.Alerts
+			rep.EventsNoTime = max(rep.EventsNoTime, r.EventsNoTime)
+			rep.EventsLate = max(rep.EventsLate, r.EventsLate)
+			rep.MatchesUnseen += r.MatchesUnseen
 		case ruleset.Skipped:
 			row.Status, row.Reason = "skipped", f.Reason
 			rep.Skipped++
@@ -379,7 +207,11 @@ func writeSetReport(w io.Writer, rep *setReport) {
 	for _, k := range keys {
 		fmt.Fprintf(w, "skipped: %d: %s\n", reasons[k], k)
 	}
-	fmt.Fprintf(w, "events: %d read, %d rejected; alerts: %d; %.1fs\n", rep.EventsRead, rep.EventsRejected, rep.Alerts, rep.Seconds)
+	fmt.Fprintf(w, "events: %d read, %d rejected, %d without a usable time", rep.EventsRead, rep.EventsRejected, rep.EventsNoTime)
+	if rep.EventsLate > 0 {
+		fmt.Fprintf(w, ", %d out of order (arrival order)", rep.EventsLate)
+	}
+	fmt.Fprintf(w, "; matches never searched: %d; alerts: %d; %.1fs\n", rep.MatchesUnseen, rep.Alerts, rep.Seconds)
 	var rows []*ruleRow
 	for _, r := range rep.Rules {
 		if r.Status == "replayed" {

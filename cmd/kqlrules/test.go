@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,18 +27,20 @@ import (
 	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/regress"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // testCmd is "kqlrules test".
 type testCmd struct {
-	Rules    []string `required:"" placeholder:"PATH" help:"Rule files, Kibana exports (.ndjson) or directories of them (a detection-rules checkout: its rules/ and rules_building_block/), found as run --rules finds them."`
-	Baseline string   `default:"kqlrules.baseline.json" placeholder:"FILE" help:"The baseline: each rule's alerted events in an earlier replay (default: ${default})."`
-	Update   bool     `help:"Write the replay's outcome to the baseline instead of failing on differences."`
-	JUnit    string   `name:"junit" placeholder:"FILE" help:"Write JUnit XML to FILE: one testcase per rule."`
-	AnyIndex bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching every rule's index patterns."`
-	Events   []string `arg:"" optional:"" help:"Event files or directories (*.ndjson, *.jsonl, *.json, .gz), in time order; - reads standard input. Without them, each rule runs on its own test events only."`
+	Rules        []string `required:"" placeholder:"PATH" help:"Rule files, Kibana exports (.ndjson) or directories of them (a detection-rules checkout: its rules/ and rules_building_block/), found as run --rules finds them."`
+	Baseline     string   `default:"kqlrules.baseline.json" placeholder:"FILE" help:"The baseline: each rule's alerted events in an earlier replay (default: ${default})."`
+	Update       bool     `help:"Write the replay's outcome to the baseline instead of failing on differences."`
+	JUnit        string   `name:"junit" placeholder:"FILE" help:"Write JUnit XML to FILE: one testcase per rule."`
+	AnyIndex     bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching every rule's index patterns."`
+	ArrivalOrder bool     `name:"arrival-order" help:"Replay the events in the order they come, as a live cluster indexes them; by default in time order, as Kibana's manual rule run over an index holding them all."`
+	Events       []string `arg:"" optional:"" help:"Event files or directories (*.ndjson, *.jsonl, *.json, .gz), in any order (see --arrival-order); - reads standard input. Without them, each rule runs on its own test events only."`
 }
 
 // testSuffix names a rule's own test events: RULE.test.ndjson beside
@@ -120,9 +123,12 @@ func (c *testCmd) Run(e *env) error {
 		return failf("test", "give EVENTS to replay the rules over (none of the %d rule files has test events in RULE%s)", len(outs), testSuffix)
 	}
 
-	var opts []rules.RunOption
+	var opts []replay.RunOption
 	if c.AnyIndex {
-		opts = append(opts, rules.WithAnyIndex())
+		opts = append(opts, replay.WithAnyIndex())
+	}
+	if c.ArrivalOrder {
+		opts = append(opts, replay.WithArrivalOrder())
 	}
 	for _, o := range outs {
 		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {
@@ -130,7 +136,7 @@ func (c *testCmd) Run(e *env) error {
 		}
 	}
 	var base *regress.Baseline
-	nEvents := 0
+	var st replayStats
 	if len(c.Events) > 0 {
 		var err error
 		base, err = regress.ReadFile(c.Baseline)
@@ -144,13 +150,25 @@ func (c *testCmd) Run(e *env) error {
 			}
 			return fail(exitFailed, p)
 		}
-		evs, n, err := readAllEvents(c.Events, e.stdin, e.stderr)
+		evFiles, err := eventFiles(c.Events)
 		if err != nil {
-			return err
+			return fail(exitFailed, fileProblem("", err))
 		}
-		nEvents = n
-		if err := replay(outs, evs, opts...); err != nil {
+		var unreadable []*events.FileError
+		if st, unreadable, err = replayAll(outs, events.ReadRawFiles(evFiles, e.stdin), opts...); err != nil {
 			return failf("test", "%v", err)
+		}
+		if len(unreadable) > 0 {
+			// a baseline is never compared with, or updated from, part
+			// of the events
+			for _, fe := range unreadable {
+				p, _ := readIssue(fe)
+				fmt.Fprintln(e.stderr, p)
+			}
+			return failf("test", "%d event file(s) could not be read: the baseline is not compared", len(unreadable))
+		}
+		if st.EventsRead > 0 && st.EventsRejected == st.EventsRead {
+			return failf("test", "all %d event lines were rejected", st.EventsRead)
 		}
 		cur := baselineOf(outs)
 		if base != nil {
@@ -173,7 +191,7 @@ func (c *testCmd) Run(e *env) error {
 			return fail(exitFailed, fileProblem(c.JUnit, err))
 		}
 	}
-	writeCoverage(e.stderr, outs, nEvents, len(c.Events) > 0)
+	writeCoverage(e.stderr, outs, st, len(c.Events) > 0)
 	switch {
 	case c.Update:
 		fmt.Fprintf(e.stderr, "wrote %s\n", c.Baseline)
@@ -252,14 +270,14 @@ func loadOutcomes(files []string) []*outcome {
 }
 
 // skipReason says why a rule is not replayed, or "" when it is, as
-// rules.Replayable tells (other languages, types and settings rules.Run
+// replay.Replayable tells (other languages, types and settings replay.Run
 // does not replay, indicator match rules without their threat index). err
 // is a query that does not compile: the rule's error, not a skip.
 func skipReason(r *rules.Rule) (skip string, err error) {
-	if ok, why := rules.Replayable(r); !ok {
+	if ok, why := replay.Replayable(r); !ok {
 		// a query that does not compile is the rule's error, not a reason
 		// to skip it
-		_, err := rules.Run(r, rules.EventsOf())
+		_, err := replay.Run(r, replay.EventsOf())
 		var pe *kql.Error
 		if err != nil && (errors.As(err, &pe) || eval.CompileErrors(err) != nil) {
 			return "", err
@@ -280,34 +298,7 @@ type item struct {
 	err error
 }
 
-// readAllEvents reads the events of the paths into memory, bad lines
-// included, to replay every rule over them; n counts the events read.
-// A file that cannot be read is an error: every file of a directory that
-// cannot is reported on stderr first (a baseline must not be compared
-// with, or updated from, part of the events).
-func readAllEvents(paths []string, stdin io.Reader, stderr io.Writer) (evs []item, n int, err error) {
-	unread := 0
-	for rec, err := range events.ReadFiles(paths, stdin) {
-		if err != nil {
-			switch p, issue := readIssue(err); issue {
-			case unreadableFile:
-				fmt.Fprintln(stderr, p)
-				unread++
-				continue
-			case readFailed:
-				return nil, 0, fail(exitFailed, p)
-			}
-		}
-		evs = append(evs, item{rec, err})
-		n++
-	}
-	if unread > 0 {
-		return nil, 0, failf("test", "%d event file(s) could not be read: nothing replayed", unread)
-	}
-	return evs, n, nil
-}
-
-// each returns the items as a sequence for rules.Run.
+// each returns the items as a sequence for replay.Run.
 func each(evs []item) iter.Seq2[events.Record, error] {
 	return func(yield func(events.Record, error) bool) {
 		for _, it := range evs {
@@ -318,10 +309,17 @@ func each(evs []item) iter.Seq2[events.Record, error] {
 	}
 }
 
-// replay runs the rules that can be replayed over the events in one pass
-// (a ruleset.Set matches every query at once, a rules.Replay replays each
-// rule as rules.Run would) and records the alerted events.
-func replay(outs []*outcome, evs []item, opts ...rules.RunOption) error {
+// replayStats is what the summary tells of the events of a replay.
+type replayStats struct {
+	EventsRead, EventsRejected int
+	// EventsNoTime and EventsLate are the largest of the rules' counts;
+	// MatchesUnseen is summed over the rules.
+	EventsNoTime, EventsLate, MatchesUnseen int
+}
+
+// replayAll runs the rules that can be replayed over the events in one
+// pass (ruleset.Set.Replay) and records the alerted events.
+func replayAll(outs []*outcome, evs iter.Seq2[events.Raw, error], opts ...replay.RunOption) (replayStats, []*events.FileError, error) {
 	var rs []*rules.Rule
 	var of []*outcome
 	for _, o := range outs {
@@ -331,35 +329,22 @@ func replay(outs []*outcome, evs []item, opts ...rules.RunOption) error {
 	}
 	set, err := ruleset.New(rs)
 	if err != nil {
-		return err
+		return replayStats{}, nil, err
 	}
-	rp, err := rules.NewReplay(rs, opts...)
+	res, err := set.Replay(context.Background(), evs, ruleset.ReplayConfig{Options: opts})
 	if err != nil {
-		return err
+		return replayStats{}, nil, err
 	}
-	var matched []int
-	for _, it := range evs {
-		if it.err != nil {
-			var ee *events.Error
-			errors.As(it.err, &ee) // readAllEvents keeps only *events.Error
-			rp.Reject(ee)
-			continue
-		}
-		matched = set.MatchMap(it.rec.Fields, matched[:0])
-		if err := rp.Add(it.rec, matched); err != nil {
-			return err
-		}
-	}
-	reps, err := rp.Finish()
-	if err != nil {
-		return err
-	}
-	for i, rep := range reps {
+	st := replayStats{EventsRead: res.EventsRead, EventsRejected: res.EventsRejected}
+	for i, rep := range res.Reports {
+		st.EventsNoTime = max(st.EventsNoTime, rep.EventsNoTime)
+		st.EventsLate = max(st.EventsLate, rep.EventsLate)
+		st.MatchesUnseen += rep.MatchesUnseen
 		for _, a := range rep.Alerts {
 			of[i].alerts = append(of[i].alerts, regress.EventOf(a))
 		}
 	}
-	return nil
+	return st, res.Unreadable, nil
 }
 
 // runTestEvents replays the rule over its own test events, taking
@@ -385,7 +370,7 @@ func (o *outcome) runTestEvents() {
 		evs = append(evs, item{rec: rec})
 	}
 	got := map[int]bool{}
-	rep, err := rules.Run(o.rule, each(evs), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+	rep, err := replay.Run(o.rule, each(evs), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
 		got[a.Event.Line] = true
 		return nil
 	}))
@@ -683,7 +668,7 @@ func writeJUnitFile(name string, outs []*outcome) error {
 
 // writeCoverage writes a summary: rules replayed, skipped, failed; rules
 // that alerted on no event; the noisiest rules.
-func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
+func writeCoverage(w io.Writer, outs []*outcome, st replayStats, replayed bool) {
 	var fired, silent []*outcome
 	loaded, skipped, broken := 0, 0, 0
 	reasons := map[string]int{}
@@ -706,9 +691,16 @@ func writeCoverage(w io.Writer, outs []*outcome, nEvents int, replayed bool) {
 	}
 	fmt.Fprintf(w, "rules: %d replayed, %d skipped, %d in error", loaded, skipped, broken)
 	if replayed {
-		fmt.Fprintf(w, "; events: %d", nEvents)
+		fmt.Fprintf(w, "; events: %d", st.EventsRead)
 	}
 	fmt.Fprintln(w)
+	if replayed {
+		fmt.Fprintf(w, "events: %d read, %d rejected, %d without a usable time", st.EventsRead, st.EventsRejected, st.EventsNoTime)
+		if st.EventsLate > 0 {
+			fmt.Fprintf(w, ", %d out of order (arrival order)", st.EventsLate)
+		}
+		fmt.Fprintf(w, "; matches never searched: %d\n", st.MatchesUnseen)
+	}
 	withTests, testEvents, testFailed := 0, 0, 0
 	for _, o := range outs {
 		if o.testFile != "" && o.rule != nil && o.skip == "" && o.err == nil {

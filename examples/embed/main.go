@@ -8,7 +8,7 @@
 //
 // It checks what the rule's query and index patterns say, event by event,
 // with no schedule: for Kibana's schedule, look-back and max_signals see
-// rules.Run and "kqlrules run".
+// replay.Run and "kqlrules run".
 package main
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/sample"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -52,7 +53,7 @@ type Detection struct {
 // Match reports whether the event is in the rule's indices (or carries no
 // index) and matches its query.
 func (d *Detector) Match(ev map[string]any) bool {
-	if idx, ok := ev["_index"].(string); ok && !rules.MatchIndex(d.rule.Index, idx) {
+	if idx, ok := ev["_index"].(string); ok && !replay.MatchIndex(d.rule.Index, idx) {
 		return false
 	}
 	return d.prog.Match(ev)

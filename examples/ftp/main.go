@@ -28,6 +28,7 @@ import (
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/sample"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -75,8 +76,8 @@ func input(args []string) (func() iter.Seq2[events.Record, error], []string, err
 type verRun struct {
 	versions []rules.Version
 	prog     *eval.Program
-	rep      *rules.Report
-	alerted  map[string]*rules.Alert // by event id
+	rep      *replay.Report
+	alerted  map[string]*replay.Alert // by event id
 }
 
 func (v *verRun) label() string {
@@ -130,11 +131,11 @@ func run(args []string, w io.Writer) error {
 		if vr.prog, err = kqlrules.Compile(v.Query); err != nil {
 			return fmt.Errorf("version %d: %w", v.Number, err)
 		}
-		vr.rep, err = rules.Run(rule, read(), rules.WithVersion(v.Number))
+		vr.rep, err = replay.Run(rule, read(), replay.WithVersion(v.Number))
 		if err != nil {
 			return err
 		}
-		vr.alerted = map[string]*rules.Alert{}
+		vr.alerted = map[string]*replay.Alert{}
 		for _, a := range vr.rep.Alerts {
 			vr.alerted[a.ID] = a
 		}
@@ -157,7 +158,7 @@ func run(args []string, w io.Writer) error {
 // printAlerts prints one line per alerted event, with a mark under each
 // version that alerts on it.
 func printAlerts(w io.Writer, vrs []*verRun) {
-	all := map[string]*rules.Alert{}
+	all := map[string]*replay.Alert{}
 	for _, vr := range vrs {
 		for id, a := range vr.alerted {
 			if _, ok := all[id]; !ok {
@@ -242,7 +243,7 @@ func diff(a, b *verRun) (added, dropped []string) {
 			dropped = append(dropped, id)
 		}
 	}
-	byTime := func(m map[string]*rules.Alert) func(x, y string) int {
+	byTime := func(m map[string]*replay.Alert) func(x, y string) int {
 		return func(x, y string) int {
 			if c := m[x].EventTime.Compare(m[y].EventTime); c != 0 {
 				return c
@@ -281,7 +282,7 @@ func printChanges(w io.Writer, vrs []*verRun) {
 	}
 }
 
-func displayID(a *rules.Alert) string {
+func displayID(a *replay.Alert) string {
 	if len(a.ID) > 12 {
 		return fmt.Sprintf("%s:%d", a.Event.File, a.Event.Line)
 	}
@@ -290,8 +291,8 @@ func displayID(a *rules.Alert) string {
 
 // why says why the version does not alert on the alert's event: its index,
 // or the first part of its query that fails.
-func why(vr *verRun, a *rules.Alert) string {
-	if !rules.MatchIndex(vr.rep.Index, a.Index) {
+func why(vr *verRun, a *replay.Alert) string {
+	if !replay.MatchIndex(vr.rep.Index, a.Index) {
 		return fmt.Sprintf("index %s is not in %s", a.Index, strings.Join(vr.rep.Index, ", "))
 	}
 	t := vr.prog.Explain(a.Event.Fields)

@@ -9,7 +9,7 @@
 // Rules the set cannot run (EQL, ES|QL, machine learning, the rule types
 // not replayed yet) are skipped, and the reason printed on stderr. It
 // checks the queries only, event by event: for Kibana's schedule,
-// look-back and max_signals see rules.NewReplay and "kqlrules run --rules".
+// look-back and max_signals see ruleset.Set.Replay and "kqlrules run --rules".
 package main
 
 import (

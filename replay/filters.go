@@ -1,13 +1,14 @@
-package rules
+package replay
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 
-	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // KibanaFilters reads Kibana filter objects (a rule's Filters or
@@ -35,10 +36,10 @@ type Search struct {
 	filters *eval.Program // nil without filters
 }
 
-// Search compiles the rule's query (the current version's) and its
+// RuleSearch compiles the rule's query (the current version's) and its
 // filters into one matcher; see NewSearch.
-func (r *Rule) Search(opts ...eval.Option) (*Search, error) {
-	if r.Language != "" && r.Language != LanguageKuery {
+func RuleSearch(r *rules.Rule, opts ...eval.Option) (*Search, error) {
+	if r.Language != "" && r.Language != rules.LanguageKuery {
 		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
 	}
 	fs, err := KibanaFilters(r.Filters)
@@ -52,18 +53,28 @@ func (r *Rule) Search(opts ...eval.Option) (*Search, error) {
 	return s, nil
 }
 
-// NewSearch compiles a KQL query (kqlrules.Compile; empty matches
+// NewSearch compiles a KQL query (kql.Parse, eval.Compile; empty matches
 // everything) and filters (eval.CompileFilters) with the eval options (a
 // schema, a clock). Errors wrap the query's *kql.Error or eval's errors;
 // a filter's say "filters: ...", and wrap ErrUnsupported too when eval
 // does not replay a query kind or feature of the filter.
 func NewSearch(query string, filters []esdsl.Filter, opts ...eval.Option) (*Search, error) {
-	prog, err := kqlrules.Compile(query, opts...)
+	x, err := kql.Parse(query)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
+	prog, err := eval.Compile(x, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	return searchOf(prog, filters, opts...)
+}
+
+// searchOf is NewSearch for a query compiled already.
+func searchOf(prog *eval.Program, filters []esdsl.Filter, opts ...eval.Option) (*Search, error) {
 	s := &Search{query: prog}
 	if len(filters) > 0 {
+		var err error
 		if s.filters, err = eval.CompileFilters(nil, filters, opts...); err != nil {
 			// A query kind or feature eval does not replay (such as a
 			// script query) refuses the rule as ErrUnsupported does.

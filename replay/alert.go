@@ -1,4 +1,4 @@
-package rules
+package replay
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // Alert is one alert, as Kibana's detection engine would have written it.
@@ -45,12 +46,15 @@ type Alert struct {
 	// Suppression is set on an alert of a rule with alert_suppression.
 	Suppression *Suppression
 
-	rule    *Rule
+	rule    *rules.Rule
 	uuid    string
 	version int
 	query   string
 	index   []string
 }
+
+// Rule returns the rule that created the alert.
+func (a *Alert) Rule() *rules.Rule { return a.rule }
 
 // nameUUID returns a name-based UUID (SHA-1, version 5 layout) for name.
 func nameUUID(name string) string {
@@ -66,7 +70,7 @@ func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 	ver := strconv.Itoa(rn.rep.Version)
 	sum := sha256.Sum256([]byte(h.index + h.id + ver + rn.cfg.ruleUUID))
 	return &Alert{
-		UUID: hex.EncodeToString(sum[:]), Event: h.ev,
+		UUID: hex.EncodeToString(sum[:]), Event: h.fields(),
 		Index: h.index, ID: h.id,
 		Time: at, EventTime: time.UnixMilli(h.t).UTC(),
 		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,
@@ -150,7 +154,7 @@ func (a *Alert) Document() map[string]any {
 	put("kibana.alert.rule.risk_score", r.RiskScore)
 	put("kibana.alert.rule.from", r.From)
 	put("kibana.alert.rule.to", "now")
-	put("kibana.alert.rule.interval", FormatInterval(r.Interval))
+	put("kibana.alert.rule.interval", rules.FormatInterval(r.Interval))
 	put("kibana.alert.rule.max_signals", r.MaxSignals)
 	put("kibana.alert.rule.indices", a.index)
 	put("kibana.alert.rule.tags", nonNil(r.Tags))
@@ -168,7 +172,7 @@ func (a *Alert) Document() map[string]any {
 		put("kibana.alert.building_block_type", r.BuildingBlockType)
 		put("kibana.alert.rule.building_block_type", r.BuildingBlockType)
 	}
-	params := map[string]any{"query": a.query, "language": cmpOr(string(r.Language), string(LanguageKuery)), "index": a.index}
+	params := map[string]any{"query": a.query, "language": cmpOr(string(r.Language), string(rules.LanguageKuery)), "index": a.index}
 	if r.TimestampOverride != "" {
 		params["timestamp_override"] = r.TimestampOverride
 	}
@@ -203,15 +207,15 @@ func (a *Alert) Document() map[string]any {
 }
 
 // ruleTypeID is Kibana's alerting rule type id of a detection rule type.
-func ruleTypeID(t Type) string {
+func ruleTypeID(t rules.Type) string {
 	switch t {
-	case TypeThreshold:
+	case rules.TypeThreshold:
 		return "siem.thresholdRule"
-	case TypeNewTerms:
+	case rules.TypeNewTerms:
 		return "siem.newTermsRule"
-	case TypeThreatMatch:
+	case rules.TypeThreatMatch:
 		return "siem.indicatorRule"
-	case TypeSavedQuery:
+	case rules.TypeSavedQuery:
 		return "siem.savedQueryRule"
 	}
 	return "siem.queryRule"
@@ -240,11 +244,11 @@ func (a *Alert) ruleName() string {
 // severity_mapping entry whose field has the entry's value in the event
 // (Kibana's buildSeverityFromMapping sorts the mapping by severity,
 // highest first, and takes the first match).
-func (a *Alert) severity() Severity {
+func (a *Alert) severity() rules.Severity {
 	r := a.rule
 	best, rank := r.Severity, -1
 	for _, m := range r.SeverityMapping {
-		i := slices.Index(knownSeverity, m.Severity)
+		i := m.Severity.Rank()
 		if i <= rank {
 			continue
 		}
@@ -331,9 +335,9 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func nonNilThreat(s []Threat) []Threat {
+func nonNilThreat(s []rules.Threat) []rules.Threat {
 	if s == nil {
-		return []Threat{}
+		return []rules.Threat{}
 	}
 	return s
 }

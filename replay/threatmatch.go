@@ -1,4 +1,4 @@
-package rules
+package replay
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // DefaultThreatIndicatorPath is where an indicator document holds the
@@ -142,8 +143,8 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 		if !rn.admit(h, ex) {
 			continue
 		}
-		a := rn.newAlert(h, ex.Time)
-		a.Enrichments = tm.enrichments(h.ev.Fields, live)
+		a := rn.newAlert(h, ex.Time.Time)
+		a.Enrichments = tm.enrichments(a.Event.Fields, live)
 		if err := rn.emit(a); err != nil {
 			return err
 		}
@@ -156,7 +157,7 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 type threatGroup struct {
 	ind     int
 	mapping int // index in threat_mapping
-	entries []ThreatMappingEntry
+	entries []rules.ThreatMappingEntry
 	prog    *eval.Program
 }
 
@@ -187,8 +188,8 @@ type threatMatcher struct {
 // newThreatMatcher reads the rule's indicator settings and the indicators
 // of its threat index, and fills each mapping with each indicator's values.
 // warn records a problem that leaves one indicator's mapping out.
-func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatcher, *ThreatMatchReport, error) {
-	if r.ThreatLanguage != "" && r.ThreatLanguage != LanguageKuery {
+func newThreatMatcher(r *rules.Rule, cfg *runConfig, warn func(string)) (*threatMatcher, *ThreatMatchReport, error) {
+	if r.ThreatLanguage != "" && r.ThreatLanguage != rules.LanguageKuery {
 		return nil, nil, fmt.Errorf("threat_language %s is not supported, only kuery", r.ThreatLanguage)
 	}
 	if len(r.ThreatMapping) == 0 {
@@ -233,7 +234,7 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 			return nil, nil, fmt.Errorf("indicators: %w", err)
 		}
 		rep.IndicatorsRead++
-		index, ok := eventIndex(rec.Fields)
+		index, ok := eventIndex(eval.Map(rec.Fields))
 		if ok && !patterns.match(index) || !ok && !cfg.anyIndex {
 			continue
 		}
@@ -280,7 +281,7 @@ func newThreatMatcher(r *Rule, cfg *runConfig, warn func(string)) (*threatMatche
 // when a plain entry's indicator field has no value or several
 // (filterThreatMapping); a negated entry whose indicator field has
 // several values adds nothing.
-func groupQuery(entries []ThreatMappingEntry, ind map[string]any) ast.Expr {
+func groupQuery(entries []rules.ThreatMappingEntry, ind map[string]any) ast.Expr {
 	var and ast.AndExpr
 	for _, e := range entries {
 		vals := scalarValues(ind, e.Value)
@@ -327,8 +328,8 @@ func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false
 // the mapping's groups hold for it: a condition every group of the
 // mapping requires, so that an event failing it skips them all. nil when
 // the entries are all negated.
-func prefilter(entries []ThreatMappingEntry, groups []int, tm *threatMatcher, opts []eval.Option) (*eval.Program, error) {
-	k := slices.IndexFunc(entries, func(e ThreatMappingEntry) bool { return !e.Negate })
+func prefilter(entries []rules.ThreatMappingEntry, groups []int, tm *threatMatcher, opts []eval.Option) (*eval.Program, error) {
+	k := slices.IndexFunc(entries, func(e rules.ThreatMappingEntry) bool { return !e.Negate })
 	if k < 0 {
 		return nil, nil
 	}

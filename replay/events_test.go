@@ -1,4 +1,4 @@
-package rules_test
+package replay_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/events"
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/replay"
 )
 
 // FuzzRunCounts checks that Run's counts add up over any input read by
@@ -36,7 +36,7 @@ func FuzzRunCounts(f *testing.F) {
 				n++
 			}
 		}
-		rep, err := rules.Run(rule, events.Read("f", strings.NewReader(in)), rules.WithAnyIndex())
+		rep, err := replay.Run(rule, events.Read("f", strings.NewReader(in)), replay.WithAnyIndex())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package rules_test
+package replay_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/events"
 	samplefile "github.com/kqlrules/kqlrules/internal/sample"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -38,7 +39,7 @@ func TestReplayable(t *testing.T) {
 		{q(func(r *rules.Rule) { r.Query = "  " }), "the rule has no query"},
 		{q(func(r *rules.Rule) { r.Type = rules.TypeThreshold }), "a threshold rule needs threshold settings"},
 	} {
-		ok, why := rules.Replayable(c.rule)
+		ok, why := replay.Replayable(c.rule)
 		if ok != (c.why == "") || why != c.why {
 			t.Errorf("%s %s %q: got %v %q, want %q", c.rule.Type, c.rule.Language, c.rule.Query, ok, why, c.why)
 		}
@@ -60,7 +61,7 @@ func TestReplayEqualsRun(t *testing.T) {
 		}
 		recs = append(recs, rec)
 	}
-	rp, err := rules.NewReplay(rs)
+	rp, err := replay.NewReplay(rs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestReplayEqualsRun(t *testing.T) {
 				matched = append(matched, i)
 			}
 		}
-		if err := rp.Add(rec, matched); err != nil {
+		if err := rp.Add(replay.Event{Map: rec.Fields, File: rec.File, Line: rec.Line}, matched); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +85,7 @@ func TestReplayEqualsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range rs {
-		want, err := rules.Run(r, func(yield func(events.Record, error) bool) {
+		want, err := replay.Run(r, func(yield func(events.Record, error) bool) {
 			for _, rec := range recs {
 				if !yield(rec, nil) {
 					return

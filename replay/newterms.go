@@ -1,15 +1,17 @@
-package rules
+package replay
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // NewTermsReport counts what a new terms rule's replay did.
@@ -50,7 +52,8 @@ type newTermsExec struct {
 	rn      *runner
 	fields  []*eval.Path
 	history int64              // ms
-	seen    map[string][]int64 // term → its matching events' times, sorted
+	seen    map[string][]int64 // term → its matching events' distinct times, sorted
+	pruned  int64              // when seen was last pruned
 	rep     *NewTermsReport
 }
 
@@ -59,7 +62,7 @@ func newNewTermsExec(rn *runner) (executor, error) {
 	if len(r.NewTermsFields) == 0 {
 		return nil, errors.New("a new terms rule needs new_terms_fields")
 	}
-	h, err := ParseFrom(r.HistoryWindowStart)
+	h, err := rules.ParseFrom(r.HistoryWindowStart)
 	if err != nil {
 		return nil, fmt.Errorf("history_window_start: %w", err)
 	}
@@ -67,7 +70,7 @@ func newNewTermsExec(rn *runner) (executor, error) {
 		// Kibana's validateHistoryWindowStart fails the execution.
 		return nil, fmt.Errorf("history_window_start %s must be earlier than from %s", r.HistoryWindowStart, r.From)
 	}
-	x := &newTermsExec{rn: rn, history: h.Milliseconds(), seen: map[string][]int64{}, rep: &NewTermsReport{}}
+	x := &newTermsExec{rn: rn, history: h.Milliseconds(), seen: map[string][]int64{}, pruned: math.MinInt64, rep: &NewTermsReport{}}
 	for _, f := range r.NewTermsFields {
 		x.fields = append(x.fields, eval.NewPath(f))
 	}
@@ -86,8 +89,10 @@ func (x *newTermsExec) observe(h *hit) {
 		if !ok {
 			x.rep.TermsInHistory++
 		}
-		i, _ := slices.BinarySearch(ts, h.t)
-		x.seen[k] = slices.Insert(ts, i, h.t)
+		// the distinct times are enough to find a first occurrence
+		if i, found := slices.BinarySearch(ts, h.t); !found {
+			x.seen[k] = slices.Insert(ts, i, h.t)
+		}
 	}
 }
 
@@ -107,9 +112,45 @@ func (x *newTermsExec) firstSeen(k string, start, end int64) (int64, bool) {
 	return ts[i], true
 }
 
+// wake returns the first time after the last execution run at which a
+// term of a waiting hit it saw may be new again though no event came in:
+// when the term's previous occurrence leaves the history window while the
+// hit is still in the look-back (a gap between two occurrences longer than
+// the history window less the look-back); never when there is none.
+func (x *newTermsExec) wake(last int64, buf []*hit) int64 {
+	w := int64(never)
+	for _, h := range buf {
+		if !h.seen {
+			continue
+		}
+		for _, terms := range h.terms {
+			ts := x.seen[strings.Join(terms, "\x00")]
+			i, _ := slices.BinarySearch(ts, h.t)
+			if i == 0 {
+				continue
+			}
+			if c := addSat(ts[i-1], x.history+1); c > last && c <= addSat(h.t, x.rn.lookBack) {
+				w = min(w, c)
+			}
+		}
+	}
+	return w
+}
+
 func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
 	from := e - rn.lookBack
+	if start := addSat(e, -x.history); start > x.pruned {
+		// times before the history window's start are forgotten (the
+		// term stays, for TermsInHistory): seen holds a history window
+		// or two of times
+		for k, ts := range x.seen {
+			if i, _ := slices.BinarySearch(ts, start); i > 0 {
+				x.seen[k] = append(ts[:0:0], ts[i:]...)
+			}
+		}
+		x.pruned = e
+	}
 	done := map[string]bool{}
 	for _, h := range win {
 		if h.t < from {
@@ -141,7 +182,7 @@ func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 				ex.Alerts++
 				rn.alerted[akey] = true
 				h.alerted, h.trunc = true, false
-				a := rn.newAlert(h, ex.Time)
+				a := rn.newAlert(h, ex.Time.Time)
 				sum := sha256.Sum256([]byte(h.index + "\x00" + h.id + "\x00" + strconv.Itoa(rn.rep.Version) + "\x00" + rn.cfg.ruleUUID + "\x00" + k))
 				a.UUID = hex.EncodeToString(sum[:])
 				a.NewTerms = terms

@@ -1,11 +1,13 @@
-package rules
+package replay
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // SuppressionReport counts what alert suppression did.
@@ -58,17 +60,18 @@ type SuppressionTerm struct {
 // the alert is written when it can no longer grow.
 type suppressExec struct {
 	rn       *runner
-	s        *AlertSuppression
+	s        *rules.AlertSuppression
 	paths    []*eval.Path
 	duration int64 // ms; 0 for per execution
 	counted  map[string]int64
+	pruned   int64       // when counted was last pruned
 	held     *heldAlerts // duration only
 	rep      *SuppressionReport
 }
 
 func newSuppressExec(rn *runner) *suppressExec {
 	s := rn.rule.AlertSuppression
-	x := &suppressExec{rn: rn, s: s, counted: map[string]int64{}, rep: &SuppressionReport{}}
+	x := &suppressExec{rn: rn, s: s, counted: map[string]int64{}, pruned: math.MinInt64, rep: &SuppressionReport{}}
 	for _, f := range s.GroupBy {
 		x.paths = append(x.paths, eval.NewPath(f))
 	}
@@ -89,7 +92,7 @@ func (x *suppressExec) observe(h *hit) {
 // built on: it has one group, and that group's alert counted it.
 func settled(h *hit) {
 	if len(h.suppress) <= 1 {
-		h.ev.Fields = nil
+		h.release()
 	}
 }
 
@@ -177,7 +180,7 @@ func (x *suppressExec) groupKeys(fields map[string]any) ([][]*string, bool) {
 		}
 		if len(vals) == 0 {
 			missing = true
-			if x.s.MissingFieldsStrategy == DoNotSuppressMissing {
+			if x.s.MissingFieldsStrategy == rules.DoNotSuppressMissing {
 				return nil, true
 			}
 			opts = []*string{nil}
@@ -231,6 +234,16 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 		if err := x.held.flush(e); err != nil {
 			return err
 		}
+	}
+	if from := addSat(e, -rn.lookBack); from > x.pruned {
+		// a group's last counted event before the window's start
+		// leaves out no event to come: counted holds a look-back or two
+		for k, last := range x.counted {
+			if last < from {
+				delete(x.counted, k)
+			}
+		}
+		x.pruned = e
 	}
 	groups := map[string]*suppressGroup{}
 	var order []*suppressGroup
@@ -294,7 +307,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			h.alerted, h.trunc = true, false
 		}
 		first := g.hits[0]
-		a := rn.newAlert(first, ex.Time)
+		a := rn.newAlert(first, ex.Time.Time)
 		a.Suppression = &Suppression{DocsCount: len(g.hits) - 1, Start: time.UnixMilli(first.t).UTC(), End: time.UnixMilli(g.maxT).UTC()}
 		for i, f := range x.s.GroupBy {
 			a.Suppression.Terms = append(a.Suppression.Terms, SuppressionTerm{Field: f, Value: g.terms[i]})
@@ -320,8 +333,8 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 	if !rn.admit(h, ex) {
 		return nil
 	}
-	a := rn.newAlert(h, ex.Time)
-	h.ev.Fields = nil // alerted on its own: no group to build on it
+	a := rn.newAlert(h, ex.Time.Time)
+	h.release() // alerted on its own: no group to build on it
 	return rn.emit(a)
 }
 

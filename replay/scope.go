@@ -1,4 +1,4 @@
-package rules
+package replay
 
 import (
 	"crypto/sha256"
@@ -16,11 +16,23 @@ func firstValue(fields map[string]any, p *eval.Path) (any, bool) {
 	return eval.First(eval.Map(fields), p)
 }
 
+// stringOf returns the first value of the field as text
+// (eval.KeywordText), or "".
+func stringOf(e eval.Event, p *eval.Path) string {
+	v, ok := eval.First(e, p)
+	if !ok {
+		return ""
+	}
+	s, _ := eval.KeywordText(v)
+	return s
+}
+
 var (
 	dsType      = eval.NewPath("data_stream.type")
 	dsDataset   = eval.NewPath("data_stream.dataset")
 	dsNamespace = eval.NewPath("data_stream.namespace")
 	timestamp   = eval.NewPath("@timestamp")
+	indexPath   = eval.NewPath("_index")
 )
 
 // stringValue returns the first value of the field as text (eval.KeywordText),
@@ -37,13 +49,15 @@ func stringValue(fields map[string]any, p *eval.Path) string {
 // eventIndex returns the event's index: _index (a data stream's backing
 // index stands for the stream), else the data stream name built from
 // data_stream.type, .dataset and .namespace.
-func eventIndex(fields map[string]any) (string, bool) {
-	if s, ok := fields["_index"].(string); ok && s != "" {
-		return backingStream(s), true
+func eventIndex(e eval.Event) (string, bool) {
+	if v, ok := eval.First(e, indexPath); ok {
+		if s, ok := v.(string); ok && s != "" {
+			return backingStream(s), true
+		}
 	}
-	typ := stringValue(fields, dsType)
-	ds := stringValue(fields, dsDataset)
-	ns := stringValue(fields, dsNamespace)
+	typ := stringOf(e, dsType)
+	ds := stringOf(e, dsDataset)
+	ns := stringOf(e, dsNamespace)
 	if typ != "" && ds != "" && ns != "" {
 		return typ + "-" + ds + "-" + ns, true
 	}

@@ -1,10 +1,11 @@
-package rules_test
+package replay_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -42,7 +43,7 @@ func TestExceptions(t *testing.T) {
 			export := `{"list_id":"l","namespace_type":"single","type":"detection"}
 {"item_id":"i","list_id":"l","namespace_type":"single","type":"simple","entries":` + tt.item + `}
 `
-			items, err := rules.ReadExceptions(strings.NewReader(export))
+			items, err := replay.ReadExceptions(strings.NewReader(export))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +52,7 @@ func TestExceptions(t *testing.T) {
 				Interval: 5 * time.Minute, From: "now-6m", MaxSignals: 100,
 				ExceptionsList: []rules.ExceptionList{{ID: "x", ListID: "l", Type: "detection", NamespaceType: "single"}},
 			}
-			rep, err := rules.Run(r, rules.EventsOf(ev), rules.WithExceptions(items))
+			rep, err := replay.Run(r, replay.EventsOf(ev), replay.WithExceptions(items))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,14 +64,14 @@ func TestExceptions(t *testing.T) {
 }
 
 func TestReadExceptionsErrors(t *testing.T) {
-	_, err := rules.ReadExceptions(strings.NewReader("{\"list_id\":\"l\"}\nnot json\n"))
+	_, err := replay.ReadExceptions(strings.NewReader("{\"list_id\":\"l\"}\nnot json\n"))
 	if err == nil || !strings.Contains(err.Error(), "line 2:") {
 		t.Errorf("error %v, want line 2", err)
 	}
-	items, _ := rules.ReadExceptions(strings.NewReader(`{"item_id":"i","list_id":"l","entries":[{"field":"f","type":"regex"}]}`))
+	items, _ := replay.ReadExceptions(strings.NewReader(`{"item_id":"i","list_id":"l","entries":[{"field":"f","type":"regex"}]}`))
 	r := &rules.Rule{RuleID: "r", Name: "r", Type: rules.TypeQuery, Index: []string{"*"}, Interval: time.Minute, From: "now-1m",
 		ExceptionsList: []rules.ExceptionList{{ListID: "l"}}}
-	_, err = rules.Run(r, rules.EventsOf(), rules.WithExceptions(items))
+	_, err = replay.Run(r, replay.EventsOf(), replay.WithExceptions(items))
 	if err == nil || !strings.Contains(err.Error(), `exception item "i" of list "l": entry f: unknown type "regex"`) {
 		t.Errorf("error %v", err)
 	}

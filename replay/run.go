@@ -1,13 +1,15 @@
-package rules
+package replay
 
 import (
 	"errors"
 	"iter"
+	"strconv"
 	"time"
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // MaxSignalsWarning is the warning Kibana's detection engine gives in the
@@ -19,6 +21,11 @@ const MaxSignalsWarning = "This rule reached the maximum alert limit for the rul
 // this package does not replay yet (the error says which); such a rule is
 // skipped rather than run as something it is not.
 var ErrUnsupported = errors.New("not supported")
+
+// MaxRuns bounds the executions a Report lists in Runs; Report.RunsFound
+// counts them all. A long replay with a short interval runs many
+// executions, and a list of them all would grow with the clock.
+const MaxRuns = 1000
 
 // maxSamples bounds the rejected lines and time-less events a Report lists
 // (all are counted).
@@ -36,11 +43,40 @@ type runConfig struct {
 	evalOpts []eval.Option
 	ruleUUID string
 	threat   iter.Seq2[events.Record, error]
+	program  *eval.Program // the query compiled by the caller
+
+	arrival    bool
+	sortMemory int
+	tempDir    string
 
 	exceptions       []ExceptionItem
 	hasExceptions    bool
 	exceptionFilters []esdsl.Filter // built from exceptions, for the indicator search too
 }
+
+// DefaultSortMemory is the memory a replay in time order keeps the matched
+// events in (their JSON text) before it writes sorted runs of them to
+// temporary files.
+const DefaultSortMemory = 16 << 20
+
+// WithArrivalOrder replays the events in the order they come, as a live
+// cluster indexes them: an execution runs once an event later than its
+// time has arrived, and an event that arrives after a later one is seen
+// only by the executions still to run (Report.EventsLate). By default the
+// replay is in time order (see Run).
+func WithArrivalOrder() RunOption { return func(c *runConfig) { c.arrival = true } }
+
+// WithSortMemory sets how many bytes of matched events a replay in time
+// order keeps in memory before it sorts them into a temporary file
+// (DefaultSortMemory when n <= 0).
+func WithSortMemory(n int) RunOption { return func(c *runConfig) { c.sortMemory = n } }
+
+// WithTempDir sets the directory of the temporary files of a replay in time
+// order (os.TempDir by default).
+func WithTempDir(dir string) RunOption { return func(c *runConfig) { c.tempDir = dir } }
+
+// withProgram gives the runner the rule's query compiled already.
+func withProgram(p *eval.Program) RunOption { return func(c *runConfig) { c.program = p } }
 
 // WithVersion runs the query and index patterns of version n of the rule's
 // history instead of the rule's own (History.At(n); a version that gives
@@ -103,11 +139,17 @@ type Report struct {
 
 	// FirstExecution and LastExecution bound the schedule; zero when no
 	// event was in scope.
-	FirstExecution time.Time `json:"first_execution,omitzero"`
-	LastExecution  time.Time `json:"last_execution,omitzero"`
+	FirstExecution Time `json:"first_execution,omitzero"`
+	LastExecution  Time `json:"last_execution,omitzero"`
 	// Executions is the number of scheduled executions from the first to
-	// the last; only those that found a match are run and listed in Runs.
+	// the last. Only those that can act on a match are run (RunsFound;
+	// the first MaxRuns are listed in Runs); RepeatRuns counts those whose
+	// window held only matches earlier executions had settled (alerted,
+	// duplicates, below a threshold, known terms): they create nothing and
+	// are counted, not run. The others found no match.
 	Executions int `json:"executions"`
+	RunsFound  int `json:"runs_found"`
+	RepeatRuns int `json:"repeat_runs"`
 
 	EventsRead       int `json:"events_read"`
 	EventsRejected   int `json:"events_rejected"`
@@ -165,18 +207,32 @@ type Report struct {
 	Rejected []string `json:"rejected,omitempty"`
 	Refused  []string `json:"refused,omitempty"`
 	NoTime   []string `json:"no_time,omitempty"`
-	// Runs are the executions that found at least one match, in order.
+	// Runs are the first MaxRuns executions run (RunsFound counts them
+	// all), in order.
 	Runs []Execution `json:"runs,omitempty"`
 	// Alerts holds the alerts created, unless WithAlertFunc streams them.
 	Alerts []*Alert `json:"-"`
 }
 
+// Time is a time of a report. Its JSON form is Elasticsearch's date
+// format (ISO 8601 in UTC with milliseconds) for every year Elasticsearch
+// stores, where time.Time's JSON form stops at the year 9999.
+type Time struct{ time.Time }
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, isoMillis(t.Time)), nil
+}
+
+// timeOf returns the Time of Unix milliseconds.
+func timeOf(ms int64) Time { return Time{time.UnixMilli(ms).UTC()} }
+
 // Execution is one rule execution that found matches.
 type Execution struct {
 	// Time is the execution's "now"; the search covered [From, Time],
 	// both ends included, on the event time.
-	Time time.Time `json:"time"`
-	From time.Time `json:"from"`
+	Time Time `json:"time"`
+	From Time `json:"from"`
 	// Hits counts the matching events in the window; Alerts the alerts
 	// created; Duplicates the hits that already had an alert (from an
 	// overlapping execution); Truncated the new hits left out by
@@ -217,12 +273,18 @@ type Execution struct {
 // with '-' excludes). Index-less events are out of scope unless
 // WithAnyIndex.
 //
-// Order. The input order is the arrival order. An execution runs once an
-// event later than its time has arrived; an event that arrives after an
-// event with a later time (EventsLate) is seen only by the executions not
-// yet run whose window still covers it, as Kibana would miss a document
-// indexed late; if none does it is counted in MatchesUnseen when it
-// matches. Sorted input gives exact results.
+// Order. By default the events are replayed in time order, as Kibana's
+// manual rule run (a backfill) over an index holding them all: every
+// execution sees every event whose time is in its window, whatever the
+// order of evs, and the first execution is at the earliest in-scope
+// event's time. The matched events are kept for that (see Replay) and the
+// alerts come out at the end. With WithArrivalOrder the order of evs is
+// the arrival order: an execution runs once an event later than its time
+// has arrived; an event that arrives after an event with a later time
+// (EventsLate) is seen only by the executions not yet run whose window
+// still covers it, as Kibana would miss a document indexed late; if none
+// does it is counted in MatchesUnseen when it matches. Sorted input gives
+// the same results in both orders.
 //
 // Alerts. Each execution creates at most max_signals alerts, its oldest
 // new hits first (Kibana sorts on the event time ascending); hits that
@@ -245,33 +307,34 @@ type Execution struct {
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery.
-func Run(rule *Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
-	rn, err := newRunner(rule, opts)
+func Run(rule *rules.Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
+	r, err := newReplay([]*rules.Rule{rule}, nil, opts)
 	if err != nil {
 		return nil, err
+	}
+	r.selfMatch = true
+	var matched []int
+	finish := func(err error) (*Report, error) {
+		reps, ferr := r.Finish()
+		if err == nil {
+			err = ferr
+		}
+		return reps[0], err
 	}
 	for ev, err := range evs {
 		if err != nil {
 			var ee *events.Error
 			if !errors.As(err, &ee) {
-				rn.finish()
-				return rn.rep, err
+				return finish(err)
 			}
-			rn.rep.EventsRead++
-			rn.rep.EventsRejected++
-			if len(rn.rep.Rejected) < maxSamples {
-				rn.rep.Rejected = append(rn.rep.Rejected, ee.Error())
-			}
+			r.Reject(ee)
 			continue
 		}
-		if err := rn.add(ev); err != nil {
-			return rn.rep, err
+		if err := r.Add(Event{Map: ev.Fields, File: ev.File, Line: ev.Line}, matched); err != nil {
+			return finish(err)
 		}
 	}
-	if err := rn.finish(); err != nil {
-		return rn.rep, err
-	}
-	return rn.rep, nil
+	return finish(nil)
 }
 
 // EventsOf returns events built in Go as a sequence for Run, numbered from

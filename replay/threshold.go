@@ -1,14 +1,16 @@
-package rules
+package replay
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // ThresholdReport counts what a threshold rule's replay did.
@@ -81,10 +83,11 @@ type ThresholdCardinality struct {
 // The signal history then starts after the folded group's events too.
 type thresholdExec struct {
 	rn      *runner
-	t       *Threshold
+	t       *rules.Threshold
 	fields  []*eval.Path
 	card    *eval.Path
 	history map[string]thresholdMark
+	pruned  int64       // when history was last pruned
 	held    *heldAlerts // alert suppression over a duration, or nil
 	rep     *ThresholdReport
 }
@@ -105,7 +108,7 @@ func newThresholdExec(rn *runner) (executor, error) {
 	if t == nil {
 		return nil, errors.New("a threshold rule needs threshold settings")
 	}
-	x := &thresholdExec{rn: rn, t: t, history: map[string]thresholdMark{}, rep: &ThresholdReport{}}
+	x := &thresholdExec{rn: rn, t: t, history: map[string]thresholdMark{}, pruned: math.MinInt64, rep: &ThresholdReport{}}
 	for _, f := range t.Field {
 		x.fields = append(x.fields, eval.NewPath(f))
 	}
@@ -130,7 +133,7 @@ func (x *thresholdExec) observe(h *hit) {
 	if x.card != nil {
 		h.card = fieldTerms(h.ev.Fields, x.card)
 	}
-	h.ev.Fields = nil
+	h.release()
 }
 
 func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
@@ -140,7 +143,17 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 			return err
 		}
 	}
-	from := e - rn.lookBack
+	from := addSat(e, -rn.lookBack)
+	if from > x.pruned {
+		// a mark created before the window's start applies to no
+		// execution to come: the history holds a look-back or two
+		for k, m := range x.history {
+			if m.created < from {
+				delete(x.history, k)
+			}
+		}
+		x.pruned = e
+	}
 	groups := map[string]*thresholdGroup{}
 	for _, h := range win {
 		if h.terms == nil {
@@ -212,7 +225,7 @@ func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
 		for _, h := range g.hits {
 			h.alerted, h.trunc = true, false
 		}
-		a := x.alert(g, ex.Time)
+		a := x.alert(g, ex.Time.Time)
 		if x.held == nil {
 			if err := rn.emit(a); err != nil {
 				return err

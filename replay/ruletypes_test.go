@@ -1,4 +1,4 @@
-package rules_test
+package replay_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -114,7 +115,7 @@ value = ""
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
-			rep, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex())
+			rep, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +144,7 @@ value = ""
 }
 
 // checkTypedCounts checks that the report's counts add up.
-func checkTypedCounts(t *testing.T, r *rules.Report) {
+func checkTypedCounts(t *testing.T, r *replay.Report) {
 	t.Helper()
 	if r.Matches != r.MatchesAlerted+r.MatchesNotAlerted+r.AlertsLost+r.MatchesUnseen+r.DuplicateEvents {
 		t.Errorf("matches %d != alerted %d + not alerted %d + lost %d + unseen %d + duplicates %d", r.Matches, r.MatchesAlerted, r.MatchesNotAlerted, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
@@ -162,7 +163,7 @@ func checkTypedCounts(t *testing.T, r *rules.Report) {
 
 // scenarioDoc keeps the alert fields a scenario is about: the event's
 // fields and the alert's own, without the rule's copy of itself.
-func scenarioDoc(a *rules.Alert) map[string]any {
+func scenarioDoc(a *replay.Alert) map[string]any {
 	doc := a.Document()
 	for k := range doc {
 		switch {
@@ -175,7 +176,7 @@ func scenarioDoc(a *rules.Alert) map[string]any {
 	return doc
 }
 
-func scenarioReport(r *rules.Report) map[string]any {
+func scenarioReport(r *replay.Report) map[string]any {
 	return map[string]any{
 		"executions": r.Executions, "runs": len(r.Runs), "in_scope": r.EventsInScope, "no_time": r.EventsNoTime,
 		"matches": r.Matches, "alerts": r.AlertCount, "matches_alerted": r.MatchesAlerted,
@@ -200,8 +201,8 @@ func TestNewTermsHistoryBeforeFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = rules.Run(r, rules.EventsOf())
-	if err == nil || errors.Is(err, rules.ErrUnsupported) || !strings.Contains(err.Error(), "history_window_start now-10m must be earlier than from now-10m") {
+	_, err = replay.Run(r, replay.EventsOf())
+	if err == nil || errors.Is(err, replay.ErrUnsupported) || !strings.Contains(err.Error(), "history_window_start now-10m must be earlier than from now-10m") {
 		t.Errorf("error %v", err)
 	}
 }
@@ -218,8 +219,8 @@ func TestRunUnsupported(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = rules.Run(r, rules.EventsOf())
-			if !errors.Is(err, rules.ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
+			_, err = replay.Run(r, replay.EventsOf())
+			if !errors.Is(err, replay.ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want ErrUnsupported saying %q", err, tc.want)
 			}
 		})
@@ -255,7 +256,7 @@ func BenchmarkRunTypes(b *testing.B) {
 			r := testRule(b, "destination.port:21")
 			tc.set(r)
 			for b.Loop() {
-				rep, err := rules.Run(r, rules.EventsOf(evs...), rules.WithAlertFunc(func(*rules.Alert) error { return nil }))
+				rep, err := replay.Run(r, replay.EventsOf(evs...), replay.WithAlertFunc(func(*replay.Alert) error { return nil }))
 				if err != nil || rep.Matches != len(evs) {
 					b.Fatal(err, rep.Matches)
 				}
@@ -292,14 +293,14 @@ func TestRuleTypesMaxSignals(t *testing.T) {
 			r := testRule(t, "destination.port:21")
 			r.MaxSignals = 2
 			tc.set(r)
-			rep, err := rules.Run(r, rules.EventsOf(evs...))
+			rep, err := replay.Run(r, replay.EventsOf(evs...))
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkTypedCounts(t, rep)
 			// the first execution (at the first event) sees one event, the
 			// second all five: 2 of its 4 or 5 new ones alert
-			if rep.AlertCount != 3 || rep.AlertsLost != 2 || !slices.Contains(rep.Warnings, rules.MaxSignalsWarning) {
+			if rep.AlertCount != 3 || rep.AlertsLost != 2 || !slices.Contains(rep.Warnings, replay.MaxSignalsWarning) {
 				t.Errorf("alerts %d, lost %d, warnings %v; runs %+v", rep.AlertCount, rep.AlertsLost, rep.Warnings, rep.Runs)
 			}
 		})
@@ -314,12 +315,12 @@ func TestHeldAlertsStreamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", "ruletypes", "suppression_duration.ndjson")
-	kept, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex())
+	kept, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var streamed []*rules.Alert
-	rep, err := rules.Run(r, events.ReadFiles([]string{path}, nil), rules.WithAnyIndex(), rules.WithAlertFunc(func(a *rules.Alert) error {
+	var streamed []*replay.Alert
+	rep, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
 		streamed = append(streamed, a)
 		return nil
 	}))

@@ -1,11 +1,11 @@
-package rules_test
+package replay_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/replay"
 )
 
 // TestSearchFilters checks Kibana filters ANDed with a query as
@@ -59,11 +59,11 @@ func TestSearchFilters(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.filters), &raw); err != nil {
 				t.Fatal(err)
 			}
-			fs, err := rules.KibanaFilters(raw)
+			fs, err := replay.KibanaFilters(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := rules.NewSearch(tt.query, fs)
+			s, err := replay.NewSearch(tt.query, fs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,9 +93,9 @@ func TestSearchFilterErrors(t *testing.T) {
 		if err := json.Unmarshal([]byte(tt.filters), &raw); err != nil {
 			t.Fatal(err)
 		}
-		fs, err := rules.KibanaFilters(raw)
+		fs, err := replay.KibanaFilters(raw)
 		if err == nil {
-			_, err = rules.NewSearch("", fs)
+			_, err = replay.NewSearch("", fs)
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want it to contain %q", tt.filters, err, tt.want)

@@ -1,4 +1,4 @@
-package rules
+package replay
 
 import (
 	"bufio"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // ExceptionItem is one item of a Kibana exception list, as Kibana's
@@ -81,7 +83,7 @@ func WithExceptions(items []ExceptionItem) RunOption {
 // ORed in a negated filter, each item the AND of its entries. It returns
 // nil when no item applies, and warnings for the lists and entries that
 // were not applied.
-func exceptionFilter(r *Rule, cfg *runConfig) (json.RawMessage, []string, error) {
+func exceptionFilter(r *rules.Rule, cfg *runConfig) (json.RawMessage, []string, error) {
 	var warnings []string
 	var should []any
 	for _, l := range r.ExceptionsList {
@@ -218,7 +220,7 @@ func entryClause(e ExceptionEntry, parent string) (any, error) {
 
 // exceptionsWarning says that an exception list attached to the rule was
 // not applied: its items live in Kibana, not in the rule file.
-func exceptionsWarning(l ExceptionList) string {
+func exceptionsWarning(l rules.ExceptionList) string {
 	name := l.ListID
 	if name == "" {
 		name = l.ID

@@ -1,24 +1,28 @@
-package rules
+package replay
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
-	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // hit is a matching event waiting for the executions that can see it.
 // An executor reads what it needs of the event once, when it observes the
-// hit, and keeps ev.Fields only while an alert may still be built on the
-// event: a long window holds many hits, the decoded events are most of
-// their memory, and several rules may each hold the same events.
+// hit, and keeps the event only while an alert may still be built on it:
+// as its JSON text (raw) when it was read from text, decoded again for the
+// alert, else as ev.Fields. A long window holds many hits, the decoded
+// events would be most of their memory, and several rules may each hold
+// the same events.
 type hit struct {
 	ev                        events.Record
-	t                         int64 // event time, Unix milliseconds
+	raw                       []byte // the event's JSON, kept instead of ev.Fields
+	t                         int64  // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
 	missing                   bool        // counted as missing a group_by field
@@ -31,7 +35,7 @@ type hit struct {
 
 type runner struct {
 	cfg      runConfig
-	rule     *Rule
+	rule     *rules.Rule
 	rep      *Report
 	search   *Search        // the query AND the rule's filters and exceptions
 	threat   *threatMatcher // threat_match: the indicators
@@ -41,11 +45,12 @@ type runner struct {
 	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
 
-	started    bool
-	anchor     int64 // an execution time; executions fall on anchor + k×interval
-	next       int64 // the next execution not yet run
-	clock      int64 // the latest event time seen
-	minT, maxT int64
+	started bool
+	anchor  int64 // an execution time; executions fall on anchor + k×interval
+	next    int64 // the next execution not yet run
+	lastRun int64 // the last execution run
+	clock   int64 // the latest event time seen
+	minT    int64 // the earliest
 
 	buf     []*hit // waiting hits, by time
 	alerted map[string]bool
@@ -61,7 +66,7 @@ type executor interface {
 	observe(h *hit)
 }
 
-func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
+func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	var cfg runConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -80,7 +85,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 			index = v.Index
 		}
 	}
-	if rule.Language != "" && rule.Language != LanguageKuery {
+	if rule.Language != "" && rule.Language != rules.LanguageKuery {
 		return nil, fmt.Errorf("rules: Run %s: language %s is not supported, only kuery", rule.Name, rule.Language)
 	}
 	if rule.Interval <= 0 {
@@ -92,7 +97,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	}
 	maxSignals := rule.MaxSignals
 	if maxSignals <= 0 {
-		maxSignals = DefaultMaxSignals
+		maxSignals = rules.DefaultMaxSignals
 	}
 	filters, err := KibanaFilters(rule.Filters)
 	if err != nil {
@@ -110,7 +115,12 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		cfg.exceptionFilters = ef
 		filters = append(filters, ef...)
 	}
-	search, err := NewSearch(query, filters, cfg.evalOpts...)
+	var search *Search
+	if cfg.program != nil && cfg.version == 0 {
+		search, err = searchOf(cfg.program, filters, cfg.evalOpts...)
+	} else {
+		search, err = NewSearch(query, filters, cfg.evalOpts...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
 	}
@@ -125,6 +135,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		lookBack: lb.Milliseconds(),
 		atPath:   timestamp,
 		alerted:  map[string]bool{},
+		lastRun:  math.MinInt64,
 	}
 	if rn.interval <= 0 {
 		return nil, fmt.Errorf("rules: Run %s: interval %v is under a millisecond", rule.Name, rule.Interval)
@@ -139,7 +150,7 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 	rn.rep = &Report{
 		Rule: rule.Name, RuleID: rule.RuleID, RuleUUID: cfg.ruleUUID, Version: version,
 		Query: query, Index: index,
-		Interval: FormatInterval(rule.Interval), LookBack: FormatInterval(lb),
+		Interval: rules.FormatInterval(rule.Interval), LookBack: rules.FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
 	}
 	for _, w := range excWarnings {
@@ -151,19 +162,6 @@ func newRunner(rule *Rule, opts []RunOption) (*runner, error) {
 		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
 	}
 	return rn, nil
-}
-
-// add takes one event in arrival order.
-func (rn *runner) add(ev events.Record) error {
-	index, hasIndex := eventIndex(ev.Fields)
-	f := eventFacts{index: index, scope: rn.scopeOf(index, hasIndex)}
-	if f.scope == inScope {
-		f.t, f.why = rn.eventTime(ev.Fields)
-		if f.why == "" {
-			f.refusedField, f.refused = rn.search.Query().Rejects(ev.Fields)
-		}
-	}
-	return rn.addAt(ev, f, matchUnknown)
 }
 
 // scope is where an event stands for a rule's index patterns.
@@ -185,78 +183,36 @@ func (rn *runner) scopeOf(index string, hasIndex bool) scope {
 	return inScope
 }
 
-// eventFacts is what a rule's replay needs to know of an event besides
-// whether its query matches: its index and scope; in scope, its time or
-// why it has none; with a time, whether the mapping refuses it.
-type eventFacts struct {
-	index        string
-	scope        scope
-	t            int64
-	why          string
-	refusedField string
-	refused      bool
+// start sets the rule's schedule: executions fall on anchor +
+// k×interval, the first at or after t, the first event's time.
+func (rn *runner) start(anchor, t int64) {
+	rn.started = true
+	rn.anchor = anchor
+	rn.next = rn.alignUp(t)
+	rn.clock = t
 }
 
-// Whether the rule's query matches an event, when the caller knows it.
-const (
-	matchUnknown = iota // match the rule's program
-	matchNo
-	matchYes
-)
+// catchUp moves the clock of a rule that holds no hit to the group's
+// clock: the executions it skipped could see nothing.
+func (rn *runner) catchUp(clock int64) {
+	if clock <= rn.clock {
+		return
+	}
+	rn.clock = clock
+	if rn.cfg.hasNow && rn.next > rn.cfg.now {
+		return
+	}
+	rn.next = max(rn.next, rn.alignUp(clock))
+}
 
-// addAt takes one event in arrival order, with its facts; matched tells
-// whether the query matches it or to run the program.
-func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
+// take takes an event at time t (its schedule moved to t already) whose
+// query matched; id is the event's identity, or "" to compute (and keep
+// there); searched tells whether the rule's filters were tested
+// too (else the runner tests them, and the indicators of a threat match
+// rule).
+func (rn *runner) take(ev events.Record, raw []byte, id *string, t int64, index string, searched bool) error {
 	rep := rn.rep
-	rep.EventsRead++
-	rep.EventsEvaluated++
-	switch f.scope {
-	case noIndex:
-		rep.EventsNoIndex++
-		return nil
-	case otherIndex:
-		rep.EventsOtherIndex++
-		return nil
-	}
-	t, index := f.t, f.index
-	if f.why != "" {
-		rep.EventsNoTime++
-		if len(rep.NoTime) < maxSamples {
-			rep.NoTime = append(rep.NoTime, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, f.why))
-		}
-		return nil
-	}
-	if f.refused {
-		// Elasticsearch would have refused the document at index time
-		// (a mapper_parsing_exception): no execution can find it. (An
-		// unusable event time, counted above, is such a refusal too.)
-		rep.EventsRefused++
-		if len(rep.Refused) < maxSamples {
-			rep.Refused = append(rep.Refused, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, f.refusedField))
-		}
-		return nil
-	}
-	rep.EventsInScope++
-	if !rn.started {
-		rn.started = true
-		rn.anchor = t
-		if rn.cfg.hasNow {
-			rn.anchor = rn.cfg.now
-		}
-		rn.next = rn.alignUp(t)
-		rn.clock, rn.minT, rn.maxT = t, t, t
-	}
-	if t < rn.clock {
-		rep.EventsLate++
-	}
-	rn.minT, rn.maxT = min(rn.minT, t), max(rn.maxT, t)
-	if t > rn.clock {
-		rn.clock = t
-		if err := rn.advance(t); err != nil {
-			return err
-		}
-	}
-	if matched == matchNo || matched == matchUnknown && !rn.search.Match(ev.Fields) {
+	if !searched && !rn.plain() && !rn.search.Match(ev.Fields) {
 		return nil
 	}
 	var groups []int
@@ -268,12 +224,20 @@ func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
 	rep.Matches++
 	h := &hit{ev: ev, t: t, index: index, groups: groups}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
-	if t < rn.next-rn.lookBack || (rn.cfg.hasNow && t > rn.cfg.now) {
+	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
-	h.id = eventID(ev.Fields)
+	if *id == "" {
+		*id = eventID(ev.Fields) // once for all the rules that take the event
+	}
+	h.id = *id
 	h.key = index + "\x00" + h.id
+	if raw != nil && h.ev.Fields != nil {
+		// the text is smaller than the decoded event: newAlert
+		// decodes it again if an alert is built on the hit
+		h.ev.Fields, h.raw = nil, raw
+	}
 	// insert after the hits with the same or an earlier time
 	i, _ := slices.BinarySearchFunc(rn.buf, t+1, func(h *hit, t int64) int {
 		if h.t < t {
@@ -285,46 +249,148 @@ func (rn *runner) addAt(ev events.Record, f eventFacts, matched int) error {
 	return nil
 }
 
-// alignUp returns the first execution time at or after t.
-func (rn *runner) alignUp(t int64) int64 {
-	d := t - rn.anchor
-	k := d / rn.interval
-	if d%rn.interval != 0 && d > 0 {
-		k++
+// release drops the event of a hit no alert will be built on.
+func (h *hit) release() { h.ev.Fields, h.raw = nil, nil }
+
+// fields returns the hit's event decoded (again, when it keeps its text).
+func (h *hit) fields() events.Record {
+	if h.ev.Fields != nil || h.raw == nil {
+		return h.ev
 	}
-	return rn.anchor + k*rn.interval
+	rec, err := events.Raw{JSON: h.raw, File: h.ev.File, Line: h.ev.Line}.Decode()
+	if err != nil { // decoded once already: cannot happen
+		return h.ev
+	}
+	return rec
 }
 
-// advance runs the executions before limit (exclusive) that can see a
-// waiting hit, and skips the others.
+// never is the time of an execution that never comes: the schedule's
+// arithmetic saturates there rather than overflow, for times as far as
+// Elasticsearch's largest date (Long.MAX_VALUE milliseconds).
+const never = math.MaxInt64
+
+// addSat returns a+b, saturated to the int64 range.
+func addSat(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
+}
+
+// alignUp returns the first execution time at or after t, or never when
+// there is none below the largest time.
+func (rn *runner) alignUp(t int64) int64 {
+	if t <= rn.anchor {
+		// t - anchor may overflow; the quotient truncates towards
+		// zero, which is up for a negative difference
+		d := uint64(rn.anchor) - uint64(t)
+		return rn.anchor - int64(d/uint64(rn.interval))*rn.interval
+	}
+	d := uint64(t) - uint64(rn.anchor)
+	k := d / uint64(rn.interval)
+	if d%uint64(rn.interval) != 0 {
+		k++
+	}
+	if k > uint64(math.MaxInt64-rn.anchor)/uint64(rn.interval) {
+		return never
+	}
+	return rn.anchor + int64(k)*rn.interval
+}
+
+// advance runs the executions before limit (exclusive) that can act on a
+// waiting hit. The others are skipped without cost: those whose window
+// holds no hit, and those whose window holds only hits earlier executions
+// have settled (Report.RepeatRuns counts them), so that the work grows
+// with the events, not with the clock or the look-back.
 func (rn *runner) advance(limit int64) error {
 	for rn.next < limit {
 		if rn.cfg.hasNow && rn.next > rn.cfg.now {
 			return nil
 		}
 		e := rn.next
-		rn.drop(e - rn.lookBack)
+		rn.drop(addSat(e, -rn.lookBack))
 		if len(rn.buf) == 0 {
 			rn.next = rn.alignUp(limit)
 			return nil
 		}
-		if rn.buf[0].t > e {
-			rn.next = rn.alignUp(rn.buf[0].t)
+		if w := rn.wake(e); w > e {
+			next := min(rn.alignUp(w), rn.alignUp(limit))
+			if rn.cfg.hasNow {
+				next = min(next, rn.alignUp(rn.cfg.now+1))
+			}
+			rn.countRepeats(e, next)
+			rn.next = next
 			continue
 		}
 		if err := rn.execute(e); err != nil {
 			return err
 		}
-		rn.next = e + rn.interval
+		rn.next = addSat(e, rn.interval)
 	}
 	return nil
+}
+
+// wake returns the earliest time at or after e at which an execution can
+// act on the waiting hits (e when the execution at e can): the first hit
+// no execution has seen, a hit an execution left out (max_signals), or
+// what the rule type's executor waits for; never when none.
+func (rn *runner) wake(e int64) int64 {
+	w := int64(never)
+	for _, h := range rn.buf {
+		switch {
+		case h.t > e:
+			w = min(w, h.t)
+		case !h.seen || h.trunc || rn.waits(h):
+			return e
+		}
+	}
+	if x, ok := rn.exec.(interface {
+		wake(last int64, buf []*hit) int64
+	}); ok {
+		w = min(w, x.wake(rn.lastRun, rn.buf))
+	}
+	return max(w, e)
+}
+
+// waits reports whether the executor may still alert on a hit it has
+// seen: an indicator match rule's hit without an alert (its indicators may
+// come into the threat window later).
+func (rn *runner) waits(h *hit) bool {
+	_, threat := rn.exec.(*threatExec)
+	return threat && !h.alerted && !h.dup
+}
+
+// countRepeats counts the skipped executions in [e, next) whose window
+// holds a waiting hit: each would have found only settled hits.
+func (rn *runner) countRepeats(e, next int64) {
+	lo := e // the first execution time not yet counted
+	for _, h := range rn.buf {
+		if lo >= next {
+			return
+		}
+		// h is in the windows of the executions in [h.t, h.t+lookBack]
+		from, to := max(lo, h.t), min(next-1, addSat(h.t, rn.lookBack))
+		if from > to {
+			continue
+		}
+		first := rn.alignUp(from)
+		if first > to || first == never {
+			continue
+		}
+		rn.rep.RepeatRuns = int(min(uint64(rn.rep.RepeatRuns)+(uint64(to)-uint64(first))/uint64(rn.interval)+1, math.MaxInt64))
+		lo = addSat(to, 1)
+	}
 }
 
 // drop removes the hits before cut, which no execution to come can see,
 // and counts those that got no alert.
 func (rn *runner) drop(cut int64) {
 	n := 0
-	for n < len(rn.buf) && rn.buf[n].t < cut {
+	for n < len(rn.buf) && (rn.buf[n].t < cut || cut == never) {
 		h := rn.buf[n]
 		switch {
 		case h.alerted:
@@ -349,7 +415,7 @@ func (rn *runner) drop(cut int64) {
 // execute runs the execution at time e over the waiting hits: the hits up
 // to e are its window; the rule type's executor makes the alerts.
 func (rn *runner) execute(e int64) error {
-	ex := Execution{Time: time.UnixMilli(e).UTC(), From: time.UnixMilli(e - rn.lookBack).UTC()}
+	ex := Execution{Time: timeOf(e), From: timeOf(addSat(e, -rn.lookBack))}
 	n := 0
 	for n < len(rn.buf) && rn.buf[n].t <= e {
 		rn.buf[n].seen = true
@@ -363,7 +429,11 @@ func (rn *runner) execute(e int64) error {
 		ex.Warning = MaxSignalsWarning
 		rn.warn(MaxSignalsWarning)
 	}
-	rn.rep.Runs = append(rn.rep.Runs, ex)
+	rn.rep.RunsFound++
+	rn.lastRun = e
+	if len(rn.rep.Runs) < MaxRuns {
+		rn.rep.Runs = append(rn.rep.Runs, ex)
+	}
 	return nil
 }
 
@@ -397,7 +467,7 @@ func (rn *runner) admit(h *hit, ex *Execution) bool {
 	case rn.alerted[h.key]:
 		ex.Duplicates++
 		h.dup = true
-		h.ev.Fields = nil
+		h.release()
 	case ex.Alerts >= rn.rep.MaxSignals:
 		ex.Truncated++
 		h.trunc = true
@@ -421,8 +491,8 @@ func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 		if !rn.admit(h, ex) {
 			continue
 		}
-		a := rn.newAlert(h, ex.Time)
-		h.ev.Fields = nil // alerted: no later execution builds on it
+		a := rn.newAlert(h, ex.Time.Time)
+		h.release() // alerted: no later execution builds on it
 		if err := rn.emit(a); err != nil {
 			return err
 		}
@@ -445,28 +515,33 @@ func (rn *runner) finish() error {
 		return nil
 	}
 	last := rn.alignUp(rn.clock)
+	if last == never {
+		// no execution at or after the latest time: the last one is
+		// the latest before it
+		last = rn.alignUp(addSat(rn.clock, -rn.interval))
+	}
 	if rn.cfg.hasNow {
 		last = rn.cfg.now
 	}
-	err := rn.advance(last + 1)
+	err := rn.advance(addSat(last, 1))
 	if err == nil {
 		err = rn.finishExec()
 	}
-	rn.drop(rn.clock + rn.lookBack + rn.interval + 1) // everything
+	rn.drop(never) // everything
 	first := rn.alignUp(rn.minT)
 	if last >= first {
-		rn.rep.FirstExecution = time.UnixMilli(first).UTC()
-		rn.rep.LastExecution = time.UnixMilli(last).UTC()
-		rn.rep.Executions = int((last-first)/rn.interval) + 1
+		rn.rep.FirstExecution = timeOf(first)
+		rn.rep.LastExecution = timeOf(last)
+		rn.rep.Executions = int(min((uint64(last)-uint64(first))/uint64(rn.interval), math.MaxInt64-1)) + 1
 	}
 	return err
 }
 
 // eventTime returns the event's time in Unix milliseconds, or why there is
 // none.
-func (rn *runner) eventTime(fields map[string]any) (int64, string) {
+func (rn *runner) eventTime(fields eval.Event) (int64, string) {
 	if rn.tsPath != nil {
-		if v, ok := firstValue(fields, rn.tsPath); ok {
+		if v, ok := eval.First(fields, rn.tsPath); ok {
 			t, ok := eval.DateOf(v)
 			if !ok {
 				return 0, fmt.Sprintf("%s is not a date: %v", rn.tsPath.Name, v)
@@ -477,7 +552,7 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
 		}
 	}
-	v, ok := firstValue(fields, rn.atPath)
+	v, ok := eval.First(fields, rn.atPath)
 	if !ok {
 		if rn.tsPath != nil {
 			return 0, fmt.Sprintf("neither %s nor @timestamp", rn.tsPath.Name)
@@ -497,19 +572,19 @@ func (rn *runner) eventTime(fields map[string]any) (int64, string) {
 func (rn *runner) executor() (executor, error) {
 	r := rn.rule
 	switch r.Type {
-	case TypeQuery, "":
+	case rules.TypeQuery, "":
 		if r.AlertSuppression != nil {
 			return newSuppressExec(rn), nil
 		}
 		return queryExec{rn}, nil
-	case TypeThreshold:
+	case rules.TypeThreshold:
 		return newThresholdExec(rn)
-	case TypeThreatMatch:
+	case rules.TypeThreatMatch:
 		if r.AlertSuppression != nil {
 			return nil, fmt.Errorf("%w: alert suppression on an indicator match rule is not replayed yet", ErrUnsupported)
 		}
 		return newThreatExec(rn)
-	case TypeNewTerms:
+	case rules.TypeNewTerms:
 		if r.AlertSuppression != nil {
 			return nil, fmt.Errorf("%w: alert suppression on a new terms rule is not replayed yet", ErrUnsupported)
 		}

@@ -1,4 +1,4 @@
-package rules_test
+package replay_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -66,23 +67,23 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var opts []rules.RunOption
+			var opts []replay.RunOption
 			if threat := filepath.Join(dir, "threat.ndjson"); exists(threat) {
-				opts = append(opts, rules.WithThreat(events.ReadFiles([]string{threat}, nil)))
+				opts = append(opts, replay.WithThreat(events.ReadFiles([]string{threat}, nil)))
 			}
 			if exc := filepath.Join(dir, "exceptions.ndjson"); exists(exc) {
 				f, err := os.Open(exc)
 				if err != nil {
 					t.Fatal(err)
 				}
-				items, err := rules.ReadExceptions(f)
+				items, err := replay.ReadExceptions(f)
 				f.Close()
 				if err != nil {
 					t.Fatal(err)
 				}
-				opts = append(opts, rules.WithExceptions(items))
+				opts = append(opts, replay.WithExceptions(items))
 			}
-			rep, err := rules.Run(rule, events.ReadFiles([]string{filepath.Join(dir, "events.ndjson")}, nil), opts...)
+			rep, err := replay.Run(rule, events.ReadFiles([]string{filepath.Join(dir, "events.ndjson")}, nil), opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,13 +172,13 @@ negate = true
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := rules.EventsOf(
+	evs := replay.EventsOf(
 		map[string]any{"_index": "logs-a", "_id": "same", "@timestamp": "2024-01-01T00:00:00Z", "host.name": "h1"},
 		map[string]any{"_index": "logs-a", "_id": "other", "@timestamp": "2024-01-01T00:00:01Z", "host.name": "h2"},
 		map[string]any{"_index": "logs-a", "_id": "none", "@timestamp": "2024-01-01T00:00:02Z"},
 	)
-	ti := rules.EventsOf(map[string]any{"_index": "ti", "_id": "i1", "ti.host": "h1"})
-	rep, err := rules.Run(r, evs, rules.WithThreat(ti))
+	ti := replay.EventsOf(map[string]any{"_index": "ti", "_id": "i1", "ti.host": "h1"})
+	rep, err := replay.Run(r, evs, replay.WithThreat(ti))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package rules_test
+package replay_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -50,7 +51,7 @@ func ev(offset time.Duration, port int, id string) map[string]any {
 }
 
 // checkCounts checks the report's invariants.
-func checkCounts(t testing.TB, r *rules.Report) {
+func checkCounts(t testing.TB, r *replay.Report) {
 	t.Helper()
 	if r.EventsRead != r.EventsEvaluated+r.EventsRejected {
 		t.Errorf("read %d != evaluated %d + rejected %d", r.EventsRead, r.EventsEvaluated, r.EventsRejected)
@@ -65,14 +66,20 @@ func checkCounts(t testing.TB, r *rules.Report) {
 	for _, x := range r.Runs {
 		sum += x.Alerts
 	}
-	if sum != r.AlertCount {
+	if len(r.Runs) > replay.MaxRuns || r.RunsFound < len(r.Runs) || r.RunsFound < replay.MaxRuns && r.RunsFound != len(r.Runs) {
+		t.Errorf("%d runs listed, %d found (at most %d listed)", len(r.Runs), r.RunsFound, replay.MaxRuns)
+	}
+	if r.RunsFound+r.RepeatRuns > r.Executions {
+		t.Errorf("runs %d + repeats %d > executions %d", r.RunsFound, r.RepeatRuns, r.Executions)
+	}
+	if len(r.Runs) == r.RunsFound && sum != r.AlertCount {
 		t.Errorf("executions created %d alerts, report says %d", sum, r.AlertCount)
 	}
 }
 
-func run(t testing.TB, rule *rules.Rule, events []map[string]any, opts ...rules.RunOption) *rules.Report {
+func run(t testing.TB, rule *rules.Rule, events []map[string]any, opts ...replay.RunOption) *replay.Report {
 	t.Helper()
-	rep, err := rules.Run(rule, rules.EventsOf(events...), opts...)
+	rep, err := replay.Run(rule, replay.EventsOf(events...), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +87,7 @@ func run(t testing.TB, rule *rules.Rule, events []map[string]any, opts ...rules.
 	return rep
 }
 
-func alertIDs(rep *rules.Report) []string {
+func alertIDs(rep *replay.Report) []string {
 	var ids []string
 	for _, a := range rep.Alerts {
 		ids = append(ids, a.ID)
@@ -99,7 +106,7 @@ func TestRunWindowEdges(t *testing.T) {
 	}
 	// one execution only: an interval longer than the span
 	rule.Interval = 24 * time.Hour
-	rep := run(t, rule, events, rules.WithNow(now))
+	rep := run(t, rule, events, replay.WithNow(now))
 	if d := cmp.Diff([]string{"at-from", "at-now"}, alertIDs(rep)); d != "" {
 		t.Errorf("alerts -want +got:\n%s", d)
 	}
@@ -120,12 +127,16 @@ func TestRunOverlapDedup(t *testing.T) {
 	if rep.AlertCount != 2 {
 		t.Fatalf("alerts = %d, want 2 (one per event, not per execution)", rep.AlertCount)
 	}
-	want := []rules.Execution{
-		{Time: t0.Add(5 * time.Minute), From: t0.Add(-4 * time.Minute), Hits: 2, Alerts: 2},
-		{Time: t0.Add(10 * time.Minute), From: t0.Add(1 * time.Minute), Hits: 2, Duplicates: 2},
+	want := []replay.Execution{
+		{Time: replay.Time{Time: t0.Add(5 * time.Minute)}, From: replay.Time{Time: t0.Add(-4 * time.Minute)}, Hits: 2, Alerts: 2},
 	}
 	if d := cmp.Diff(want, rep.Runs); d != "" {
 		t.Errorf("runs -want +got:\n%s", d)
+	}
+	// the execution at 10m finds the two alerted events again: a
+	// repeat, counted and not run
+	if rep.RepeatRuns != 1 {
+		t.Errorf("repeat runs %d, want 1 (10m)", rep.RepeatRuns)
 	}
 	if rep.Executions != 4 || !rep.FirstExecution.Equal(t0) || !rep.LastExecution.Equal(t0.Add(15*time.Minute)) {
 		t.Errorf("executions %d from %v to %v", rep.Executions, rep.FirstExecution, rep.LastExecution)
@@ -152,9 +163,9 @@ func TestRunMaxSignals(t *testing.T) {
 	if rep.AlertCount != 103 || rep.AlertsLost != 30 {
 		t.Fatalf("alerts %d lost %d, want 103 30", rep.AlertCount, rep.AlertsLost)
 	}
-	want := []rules.Execution{
-		{Time: t0.Add(10 * time.Minute), From: t0, Hits: 130, Alerts: 100, Truncated: 30, Warning: rules.MaxSignalsWarning},
-		{Time: t0.Add(time.Hour), From: t0.Add(50 * time.Minute), Hits: 3, Alerts: 3},
+	want := []replay.Execution{
+		{Time: replay.Time{Time: t0.Add(10 * time.Minute)}, From: replay.Time{Time: t0}, Hits: 130, Alerts: 100, Truncated: 30, Warning: replay.MaxSignalsWarning},
+		{Time: replay.Time{Time: t0.Add(time.Hour)}, From: replay.Time{Time: t0.Add(50 * time.Minute)}, Hits: 3, Alerts: 3},
 	}
 	if d := cmp.Diff(want, rep.Runs); d != "" {
 		t.Errorf("runs -want +got:\n%s", d)
@@ -192,7 +203,7 @@ func TestRunTimestampOverride(t *testing.T) {
 	bad := ev(0, 21, "bad")
 	bad["event.ingested"] = "yesterday"
 	none := map[string]any{"_index": "filebeat-x", "destination.port": 21}
-	rep := run(t, rule, []map[string]any{late, nested, plain, millis, bad, none}, rules.WithNow(now))
+	rep := run(t, rule, []map[string]any{late, nested, plain, millis, bad, none}, replay.WithNow(now))
 	// oldest first on the event time: no-ingested (0:58), ingested-late (0:59), millis (1:00)
 	if d := cmp.Diff([]string{"no-ingested", "ingested-late", "millis"}, alertIDs(rep)); d != "" {
 		t.Errorf("alerts -want +got:\n%s", d)
@@ -218,7 +229,7 @@ func TestRunRefused(t *testing.T) {
 		{"_id": "port", "@timestamp": at, "destination.port": "abc", "network.transport": "tcp"},
 		{"_id": "object", "@timestamp": at, "destination.port": 21, "network.transport": map[string]any{"name": "tcp"}},
 	}
-	rep := run(t, rule, events, rules.WithAnyIndex())
+	rep := run(t, rule, events, replay.WithAnyIndex())
 	if d := cmp.Diff([]string{"ok"}, alertIDs(rep)); d != "" {
 		t.Errorf("alerts -want +got:\n%s", d)
 	}
@@ -253,7 +264,7 @@ func TestRunIndexPatterns(t *testing.T) {
 	if rep.EventsOtherIndex != 2 || rep.EventsNoIndex != 1 {
 		t.Errorf("other %d none %d", rep.EventsOtherIndex, rep.EventsNoIndex)
 	}
-	rep = run(t, rule, events, rules.WithAnyIndex())
+	rep = run(t, rule, events, replay.WithAnyIndex())
 	if rep.AlertCount != 5 || rep.EventsNoIndex != 0 {
 		t.Errorf("any index: alerts %d no index %d", rep.AlertCount, rep.EventsNoIndex)
 	}
@@ -274,7 +285,7 @@ func TestRunIndexPatterns(t *testing.T) {
 		{[]string{"exact"}, "exact", true},
 		{[]string{"Filebeat-*"}, "filebeat-1", false},
 	} {
-		if got := rules.MatchIndex(tt.patterns, tt.index); got != tt.want {
+		if got := replay.MatchIndex(tt.patterns, tt.index); got != tt.want {
 			t.Errorf("MatchIndex(%q, %q) = %v", tt.patterns, tt.index, got)
 		}
 	}
@@ -287,7 +298,7 @@ func TestRunBadLinesCounted(t *testing.T) {
 not json at all
 {"_index":"filebeat-1","@timestamp":"2023-01-01T00:01:00Z","destination.port":"21"}
 `
-	rep, err := rules.Run(rule, events.Read("ev.ndjson", strings.NewReader(in)))
+	rep, err := replay.Run(rule, events.Read("ev.ndjson", strings.NewReader(in)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +320,21 @@ func TestRunOutOfOrder(t *testing.T) {
 		ev(14*time.Minute, 21, "late-seen"),  // still in the 20m window [11m, 20m]
 		ev(2*time.Minute, 21, "late-missed"), // no execution to come covers it
 	}
-	rep := run(t, rule, events)
+	rep := run(t, rule, events, replay.WithArrivalOrder())
 	if d := cmp.Diff([]string{"a", "late-seen"}, alertIDs(rep)); d != "" {
-		t.Errorf("alerts -want +got:\n%s", d)
+		t.Errorf("arrival order: alerts -want +got:\n%s", d)
 	}
 	if rep.EventsLate != 2 || rep.MatchesUnseen != 1 {
-		t.Errorf("late %d unseen %d, want 2 1", rep.EventsLate, rep.MatchesUnseen)
+		t.Errorf("arrival order: late %d unseen %d, want 2 1", rep.EventsLate, rep.MatchesUnseen)
+	}
+	// in time order (Kibana's manual run over an index holding them
+	// all) every event is seen, in time order
+	rep = run(t, rule, events)
+	if d := cmp.Diff([]string{"a", "late-missed", "late-seen"}, alertIDs(rep)); d != "" {
+		t.Errorf("time order: alerts -want +got:\n%s", d)
+	}
+	if rep.EventsLate != 0 || rep.MatchesUnseen != 0 {
+		t.Errorf("time order: late %d unseen %d, want 0 0", rep.EventsLate, rep.MatchesUnseen)
 	}
 }
 
@@ -346,12 +366,12 @@ func TestRunSparseYears(t *testing.T) {
 	// 40 years at a 5 minute interval is 4.2 million executions; only
 	// those that see an event may cost anything.
 	rule := testRule(t, "destination.port:21")
-	rep, err := rules.Run(rule, sparse(2000, 40*365*24*time.Hour))
+	rep, err := replay.Run(rule, sparse(2000, 40*365*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkCounts(t, rep)
-	if rep.AlertCount != 2000 || rep.Executions < 4_000_000 || len(rep.Runs) > 4000 {
+	if rep.AlertCount != 2000 || rep.Executions < 4_000_000 || rep.RunsFound > 4000 || len(rep.Runs) != replay.MaxRuns {
 		t.Errorf("alerts %d executions %d runs %d", rep.AlertCount, rep.Executions, len(rep.Runs))
 	}
 }
@@ -359,7 +379,7 @@ func TestRunSparseYears(t *testing.T) {
 func BenchmarkRunSparse(b *testing.B) {
 	rule := testRule(b, "destination.port:21")
 	for b.Loop() {
-		if _, err := rules.Run(rule, sparse(10000, 30*365*24*time.Hour)); err != nil {
+		if _, err := replay.Run(rule, sparse(10000, 30*365*24*time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -383,7 +403,7 @@ func BenchmarkRunDense(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := rules.Run(rule, rules.EventsOf(events...), rules.WithAlertFunc(func(*rules.Alert) error { return nil }))
+		rep, err := replay.Run(rule, replay.EventsOf(events...), replay.WithAlertFunc(func(*replay.Alert) error { return nil }))
 		if err != nil || rep.Matches != 5000 {
 			b.Fatal(err, rep.Matches)
 		}
@@ -403,9 +423,9 @@ func TestRunVersion(t *testing.T) {
 		"event": map[string]any{"category": "network"},
 	}
 	for _, tt := range []struct{ version, alerts int }{{1, 1}, {2, 0}, {3, 0}, {8, 0}, {0, 0}} {
-		var opts []rules.RunOption
+		var opts []replay.RunOption
 		if tt.version != 0 {
-			opts = append(opts, rules.WithVersion(tt.version))
+			opts = append(opts, replay.WithVersion(tt.version))
 		}
 		rep := run(t, rule, []map[string]any{e}, opts...)
 		if rep.AlertCount != tt.alerts {
@@ -419,25 +439,25 @@ func TestRunVersion(t *testing.T) {
 			t.Errorf("version %d: report version %d", tt.version, rep.Version)
 		}
 	}
-	if _, err := rules.Run(rule, rules.EventsOf(), rules.WithVersion(9)); err == nil || !strings.Contains(err.Error(), "no such version") {
+	if _, err := replay.Run(rule, replay.EventsOf(), replay.WithVersion(9)); err == nil || !strings.Contains(err.Error(), "no such version") {
 		t.Errorf("version 9: %v", err)
 	}
 }
 
 func TestRunErrors(t *testing.T) {
 	rule := testRule(t, "a:(b or )")
-	if _, err := rules.Run(rule, rules.EventsOf()); err == nil || !strings.Contains(err.Error(), "line 1, col 9") {
+	if _, err := replay.Run(rule, replay.EventsOf()); err == nil || !strings.Contains(err.Error(), "line 1, col 9") {
 		t.Errorf("bad query: %v", err)
 	}
 	rule = testRule(t, "a:b")
 	rule.Language = rules.LanguageLucene
-	if _, err := rules.Run(rule, rules.EventsOf()); err == nil || !strings.Contains(err.Error(), "lucene is not supported") {
+	if _, err := replay.Run(rule, replay.EventsOf()); err == nil || !strings.Contains(err.Error(), "lucene is not supported") {
 		t.Errorf("lucene: %v", err)
 	}
 	// an error from the alert callback stops the run
 	rule = testRule(t, "destination.port:21")
 	stop := fmt.Errorf("stop")
-	_, err := rules.Run(rule, rules.EventsOf(ev(0, 21, "a")), rules.WithAlertFunc(func(*rules.Alert) error { return stop }))
+	_, err := replay.Run(rule, replay.EventsOf(ev(0, 21, "a")), replay.WithAlertFunc(func(*replay.Alert) error { return stop }))
 	if err != stop {
 		t.Errorf("callback error: %v", err)
 	}
@@ -490,8 +510,8 @@ func ExampleRun() {
 not json
 {"_index":"packetbeat-8.5.0","@timestamp":"2023-01-01T00:07:00Z","event.category":"network","network.transport":"tcp","source.ip":"10.0.0.6","destination.ip":"2001:db8::1","destination.port":"20"}
 `
-	rep, err := rules.Run(rule, events.Read("events.ndjson", strings.NewReader(input)),
-		rules.WithAlertFunc(func(a *rules.Alert) error {
+	rep, err := replay.Run(rule, events.Read("events.ndjson", strings.NewReader(input)),
+		replay.WithAlertFunc(func(a *replay.Alert) error {
 			fmt.Println(a.Time.Format(time.TimeOnly), a.Document()["kibana.alert.reason"])
 			return nil
 		}))
@@ -517,7 +537,7 @@ func BenchmarkRunBeatsCorpus(b *testing.B) {
 	rule := builtin.FTP()
 	n := 0
 	for b.Loop() {
-		rep, err := rules.Run(rule, events.Read("beats", bytes.NewReader(data)), rules.WithAnyIndex())
+		rep, err := replay.Run(rule, events.Read("beats", bytes.NewReader(data)), replay.WithAnyIndex())
 		if err != nil {
 			b.Fatal(err)
 		}

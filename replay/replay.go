@@ -1,0 +1,564 @@
+package replay
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// Replayable reports whether [Run] replays the rule as Kibana's detection
+// engine would from its file and the events alone, and when it does not,
+// why: "language eql is not supported", "machine_learning rules have no
+// query", "type threat_match needs indicator events (WithThreat)", or the
+// [ErrUnsupported] error of a rule type or feature not replayed yet. A
+// rule set skips such rules with that reason rather than run them as
+// something they are not. It compiles the rule as Run would.
+func Replayable(r *rules.Rule) (ok bool, why string) {
+	switch {
+	case r.Type == rules.TypeMachineLearning:
+		return false, "machine_learning rules have no query"
+	case r.Language != "" && r.Language != rules.LanguageKuery:
+		return false, fmt.Sprintf("language %s is not supported", r.Language)
+	case r.Type == rules.TypeEQL || r.Type == rules.TypeESQL:
+		return false, fmt.Sprintf("language %s is not supported", r.Type)
+	case strings.TrimSpace(r.Query) == "":
+		return false, "the rule has no query"
+	}
+	if _, err := newRunner(r, nil); err != nil {
+		msg := err.Error()
+		if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
+			msg = msg[len(prefix):]
+		}
+		return false, msg
+	}
+	return true, ""
+}
+
+// Event is one event of the stream a [Replay] takes.
+type Event struct {
+	// Fields reads the event's fields: an [events.Lazy] over JSON, or
+	// eval.Map over Map. The replay reads the index, the time and
+	// whether the mapping refuses the event through it.
+	Fields eval.Event
+	// JSON is the event's text (a JSON object), when it was read from
+	// one; Map its decoded fields, when the caller has them instead. The
+	// replay decodes JSON only for an event some rule matched (an alert
+	// may be built on it), and copies it only then (time order); the
+	// caller may reuse JSON once Add returns.
+	JSON []byte
+	Map  map[string]any
+	// File and Line tell where the event was read.
+	File string
+	Line int
+}
+
+// Facts is what a Replay reads of an event besides the rules its queries
+// match: its index, its time for each timestamp field of the rules, and
+// whether the mapping refuses it. [Replay.Facts] reads them and is safe
+// for concurrent use, so that a caller matching events on many goroutines
+// reads the facts there too and hands them to [Replay.AddFacts].
+type Facts struct {
+	index        string
+	hasIndex     bool
+	times        []factTime // by timestamp field
+	refusedField string
+	refused      bool
+}
+
+type factTime struct {
+	t   int64
+	why string
+}
+
+// Facts reads the facts of e into f, reusing f's memory. It only reads the
+// replay's settings: many goroutines may call it at once, also while
+// another adds events.
+func (r *Replay) Facts(e eval.Event, f *Facts) {
+	f.index, f.hasIndex = eventIndex(e)
+	f.times = f.times[:0]
+	timed := false
+	for _, et := range r.times {
+		t, why := et.rn.eventTime(e)
+		f.times = append(f.times, factTime{t, why})
+		timed = timed || why == ""
+	}
+	f.refusedField, f.refused = "", false
+	if timed && r.ref != nil {
+		f.refusedField, f.refused = r.ref.RejectsEvent(e)
+	}
+}
+
+// Replay replays many rules over one stream of events, as [Run] does for
+// each of them, for a caller that matches the queries itself (a rule set
+// that tests every rule on an event at once). What an event is for the
+// rules (its index, its time, whether Elasticsearch would refuse it) is
+// read once per event for all the rules that share it; a rule does work
+// only for an event its query matched. A Replay is not safe for
+// concurrent use.
+//
+// Order. By default (time order) the replay is Kibana's manual rule run
+// over an index that holds every event: each execution sees every event
+// whose time is in its window, whatever the order of the stream. The
+// events some rule matched are kept for that, in memory up to
+// WithSortMemory and in sorted runs in temporary files beyond (a merge
+// sort), and replayed in time order by Finish, which is when alerts come
+// out. WithArrivalOrder replays the stream as a live cluster indexes it,
+// in arrival order (see Run), and alerts come out as the stream goes.
+//
+// Memory. A Replay holds the rules; per rule the waiting hits of the
+// look-back window and what its type remembers as Kibana does: the
+// identities of the events it alerted on (Kibana's alerts index keeps
+// them: one a distinct alerted event), threshold signal history and
+// suppressed groups within a look-back or two, new terms first-seen
+// times within one or two history windows (and one key a distinct term),
+// suppression alerts held within their duration; in time order the
+// matched events up to WithSortMemory bytes (the rest on disk, a read
+// buffer per spilled run at the end); samples of at most 20 lines a list;
+// and Report.Runs up to MaxRuns a rule.
+type Replay struct {
+	runners []*runner
+	groups  []*replayGroup
+	ofRule  []*replayGroup // ofRule[i]: rule i's group
+	times   []eventTime
+	gen     int64 // the event being added
+	// ref reads the mapping: whether Elasticsearch would refuse an event
+	// (the same for every rule: the mapping comes from the options)
+	ref       *eval.Program
+	facts     Facts // scratch: the facts of the event Add reads
+	selfMatch bool  // Run: each runner matches its own query
+	arrival   bool
+	sorted    *sorter // time order: the matched events
+	read      int
+	rejected  int
+	rejects   []string
+	decoded   decodedEvent
+	byTime    [][]int32 // scratch: the matched rules of an event, by time field
+}
+
+// eventTime is a timestamp field of the rules: rn is a rule with it.
+type eventTime struct{ rn *runner }
+
+// replayGroup is the rules with the same index patterns and timestamp
+// field: an event has one scope and one time for all of them, and one
+// schedule clock.
+type replayGroup struct {
+	rep     *runner // the first rule's runner: scope
+	time    int     // index in Replay.times
+	members []int
+
+	gen int64 // the last event in scope, with a time, not refused
+	t   int64 // its time
+
+	lastIndex string // the scope of the last index seen
+	lastScope scope
+	lastOK    bool
+
+	c       groupCounts
+	started bool
+	anchor  int64
+	minT    int64
+	maxT    int64 // also the clock: the latest event time seen
+	active  []*runner
+}
+
+// groupCounts are the event counts of a Report, the same for every rule
+// of a group.
+type groupCounts struct {
+	evaluated, noIndex, otherIndex, refused, noTime, inScope, late int
+	noTimeSamples, refusedSamples                                  []string
+}
+
+// NewReplay prepares the replay of rs with the options of Run (applied to
+// every rule; WithAlertFunc receives the alerts of all the rules, each
+// naming its rule). It fails on the first rule Run would refuse.
+func NewReplay(rs []*rules.Rule, opts ...RunOption) (*Replay, error) {
+	return newReplay(rs, nil, opts)
+}
+
+// NewReplayPrograms is NewReplay for a caller that has compiled the rules'
+// queries already (progs[i] is rule i's query, compiled with the options
+// the replay is given): the replay runs them rather than compile its own.
+func NewReplayPrograms(rs []*rules.Rule, progs []*eval.Program, opts ...RunOption) (*Replay, error) {
+	if len(progs) != len(rs) {
+		return nil, fmt.Errorf("replay: %d programs for %d rules", len(progs), len(rs))
+	}
+	return newReplay(rs, progs, opts)
+}
+
+func newReplay(rs []*rules.Rule, progs []*eval.Program, opts []RunOption) (*Replay, error) {
+	r := &Replay{ofRule: make([]*replayGroup, len(rs))}
+	byKey := map[string]*replayGroup{}
+	byTime := map[string]int{}
+	for i, rule := range rs {
+		o := opts
+		if progs != nil {
+			o = append(opts[:len(opts):len(opts)], withProgram(progs[i]))
+		}
+		rn, err := newRunner(rule, o)
+		if err != nil {
+			return nil, err
+		}
+		r.runners = append(r.runners, rn)
+		r.arrival = rn.cfg.arrival
+		if r.ref == nil {
+			r.ref = rn.search.Query()
+		}
+		key := strings.Join(rn.rep.Index, "\x00") + "\x01" + rule.TimestampOverride + "\x01" + fmt.Sprint(rule.TimestampOverrideFallbackDisabled)
+		g := byKey[key]
+		if g == nil {
+			tkey := rule.TimestampOverride + "\x01" + fmt.Sprint(rule.TimestampOverrideFallbackDisabled)
+			ti, ok := byTime[tkey]
+			if !ok {
+				ti = len(r.times)
+				byTime[tkey] = ti
+				r.times = append(r.times, eventTime{rn: rn})
+			}
+			g = &replayGroup{rep: rn, time: ti, gen: -1}
+			byKey[key] = g
+			r.groups = append(r.groups, g)
+		}
+		g.members = append(g.members, i)
+		r.ofRule[i] = g
+	}
+	r.byTime = make([][]int32, len(r.times))
+	if !r.arrival && len(rs) > 0 {
+		r.sorted = newSorter(r.runners[0].cfg.sortMemory, r.runners[0].cfg.tempDir)
+	}
+	return r, nil
+}
+
+// Add takes the next event of the stream; matched lists, in increasing
+// order, the indexes (in the rules given to NewReplay) of the rules whose
+// query matches it. For a rule with more than a query (filters,
+// exceptions, indicators), the replay tests the rest itself on the events
+// whose query matched. An error from an alert function (arrival order), a
+// bad event some rule matched, or a temporary file ends the replay.
+func (r *Replay) Add(ev Event, matched []int) error {
+	ev.Fields = ev.fields()
+	r.Facts(ev.Fields, &r.facts)
+	return r.AddFacts(ev, &r.facts, matched)
+}
+
+// fields returns the event's Fields, else a reader over its JSON or Map.
+func (ev *Event) fields() eval.Event {
+	switch {
+	case ev.Fields != nil:
+		return ev.Fields
+	case ev.Map != nil:
+		return eval.Map(ev.Map)
+	}
+	return events.JSON(ev.JSON)
+}
+
+// AddFacts is Add for an event whose facts the caller read with Facts.
+func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
+	r.gen++
+	r.read++
+	if r.selfMatch {
+		ev.Fields = ev.fields()
+	}
+	index := f.index
+	var errs []error
+	for _, g := range r.groups {
+		if err := r.observe(g, ev, f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return joinErrors(errs)
+	}
+	if r.selfMatch {
+		matched = matched[:0]
+		for i, rn := range r.runners {
+			if r.ofRule[i].gen == r.gen && rn.search.MatchEvent(ev.Fields) {
+				matched = append(matched, i)
+			}
+		}
+	}
+	if r.arrival {
+		for _, i := range matched {
+			g := r.ofRule[i]
+			if g.gen != r.gen {
+				continue // out of scope, no time, or refused
+			}
+			rec, err := r.record(ev)
+			if err != nil {
+				return err
+			}
+			rn := r.runners[i]
+			wasIdle := len(rn.buf) == 0
+			if wasIdle {
+				rn.catchUp(g.maxT)
+			}
+			if err := rn.take(rec, r.decoded.raw(ev), &r.decoded.id, g.t, index, r.selfMatch); err != nil {
+				return err
+			}
+			if wasIdle && len(rn.buf) > 0 {
+				g.active = append(g.active, rn)
+			}
+		}
+		return nil
+	}
+	for i := range r.byTime {
+		r.byTime[i] = r.byTime[i][:0]
+	}
+	n := 0
+	for _, i := range matched {
+		g := r.ofRule[i]
+		if g.gen != r.gen {
+			continue
+		}
+		r.byTime[g.time] = append(r.byTime[g.time], int32(i))
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	keep := storedEvent{file: ev.File, line: ev.Line, index: index}
+	switch {
+	case ev.JSON != nil:
+		keep.json = append([]byte(nil), ev.JSON...)
+	case ev.Map != nil:
+		keep.m = ev.Map
+	default:
+		return fmt.Errorf("%s:%d: replay: an event without JSON or Map", ev.File, ev.Line)
+	}
+	for ti, rs := range r.byTime {
+		if len(rs) == 0 {
+			continue
+		}
+		t := f.times[ti].t
+		if err := r.sorted.add(sortEntry{t: t, seq: r.gen, rules: append([]int32(nil), rs...), ev: keep}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodedEvent is the event being added, decoded once for the rules that
+// take it.
+type decodedEvent struct {
+	gen  int64
+	m    map[string]any
+	id   string // its identity, once a rule needed it
+	text []byte // a copy of its JSON, once a rule kept it
+	err  error
+}
+
+// raw returns a copy of the event's JSON (nil for a Map event), made
+// once for all the rules that keep the event.
+func (d *decodedEvent) raw(ev Event) []byte {
+	if ev.JSON == nil || ev.Map != nil {
+		return nil
+	}
+	if d.text == nil {
+		d.text = append([]byte(nil), ev.JSON...)
+	}
+	return d.text
+}
+
+// record returns the event decoded, once per event.
+func (r *Replay) record(ev Event) (events.Record, error) {
+	d := &r.decoded
+	if d.gen != r.gen {
+		d.gen, d.id, d.m, d.text, d.err = r.gen, "", ev.Map, nil, nil
+		if ev.Map == nil {
+			var rec events.Record
+			rec, d.err = events.Raw{JSON: ev.JSON, File: ev.File, Line: ev.Line}.Decode()
+			d.m = rec.Fields
+		}
+	}
+	return events.Record{Fields: d.m, File: ev.File, Line: ev.Line}, d.err
+}
+
+// observe counts the event for a group: its scope, its time, whether the
+// mapping refuses it; in arrival order it moves the group's clock and the
+// schedules of the rules holding hits.
+func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
+	c := &g.c
+	c.evaluated++
+	var sc scope
+	if g.lastOK && g.lastIndex == f.index {
+		sc = g.lastScope
+	} else {
+		sc = g.rep.scopeOf(f.index, f.hasIndex)
+		g.lastIndex, g.lastScope, g.lastOK = f.index, sc, true
+	}
+	switch sc {
+	case noIndex:
+		c.noIndex++
+		return nil
+	case otherIndex:
+		c.otherIndex++
+		return nil
+	}
+	et := &f.times[g.time]
+	if et.why != "" {
+		c.noTime++
+		if len(c.noTimeSamples) < maxSamples {
+			c.noTimeSamples = append(c.noTimeSamples, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, et.why))
+		}
+		return nil
+	}
+	if f.refused {
+		// Elasticsearch would have refused the document at index time
+		// (a mapper_parsing_exception): no execution can find it. (An
+		// unusable event time, counted above, is such a refusal too.)
+		c.refused++
+		if len(c.refusedSamples) < maxSamples {
+			c.refusedSamples = append(c.refusedSamples, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, f.refusedField))
+		}
+		return nil
+	}
+	t := et.t
+	c.inScope++
+	g.gen, g.t = r.gen, t
+	if !g.started {
+		g.started = true
+		g.anchor, g.minT, g.maxT = t, t, t
+		if cfg := g.rep.cfg; cfg.hasNow {
+			g.anchor = cfg.now
+		}
+		if r.arrival {
+			for _, i := range g.members {
+				r.runners[i].start(g.anchor, t)
+			}
+		}
+		return nil
+	}
+	g.minT = min(g.minT, t)
+	if t < g.maxT {
+		if r.arrival {
+			c.late++
+		}
+		return nil
+	}
+	if t == g.maxT || !r.arrival {
+		g.maxT = t
+		return nil
+	}
+	g.maxT = t
+	// the clock moves: the rules holding hits run the executions due
+	var errs []error
+	n := 0
+	for _, rn := range g.active {
+		rn.clock = t
+		if err := rn.advance(t); err != nil {
+			errs = append(errs, err)
+		}
+		if len(rn.buf) > 0 {
+			g.active[n] = rn
+			n++
+		}
+	}
+	clear(g.active[n:])
+	g.active = g.active[:n]
+	return joinErrors(errs)
+}
+
+// Reject counts a line that was not an event (Report.EventsRejected).
+func (r *Replay) Reject(err *events.Error) {
+	r.read++
+	r.rejected++
+	if len(r.rejects) < maxSamples {
+		r.rejects = append(r.rejects, err.Error())
+	}
+}
+
+// Finish replays the matched events in time order (unless arrival order),
+// runs the executions still due and returns one report per rule, in the
+// order of the rules given to NewReplay.
+func (r *Replay) Finish() ([]*Report, error) {
+	var errs []error
+	if r.sorted != nil {
+		for _, g := range r.groups {
+			if !g.started {
+				continue
+			}
+			anchor := g.minT
+			if cfg := g.rep.cfg; cfg.hasNow {
+				anchor = cfg.now
+			}
+			for _, i := range g.members {
+				r.runners[i].start(anchor, g.minT)
+			}
+		}
+		if err := r.replaySorted(); err != nil {
+			errs = append(errs, err)
+		}
+		r.sorted.close()
+	}
+	reps := make([]*Report, len(r.runners))
+	for i, rn := range r.runners {
+		g := r.ofRule[i]
+		rep := rn.rep
+		rep.EventsRead, rep.EventsRejected = r.read, r.rejected
+		rep.Rejected = r.rejects
+		rep.EventsEvaluated = g.c.evaluated
+		rep.EventsNoIndex, rep.EventsOtherIndex = g.c.noIndex, g.c.otherIndex
+		rep.EventsRefused, rep.EventsNoTime, rep.EventsInScope = g.c.refused, g.c.noTime, g.c.inScope
+		rep.EventsLate = g.c.late
+		rep.NoTime, rep.Refused = g.c.noTimeSamples, g.c.refusedSamples
+		if g.started {
+			rn.started, rn.minT, rn.clock = true, g.minT, max(rn.clock, g.maxT)
+		}
+		if err := rn.finish(); err != nil {
+			errs = append(errs, err)
+		}
+		reps[i] = rep
+	}
+	return reps, joinErrors(errs)
+}
+
+// joinErrors returns nil, the one error, or errors.Join of several.
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// replaySorted hands each rule its matched events in time order.
+func (r *Replay) replaySorted() error {
+	var (
+		lastSeq int64 = -1
+		rec     events.Record
+		id      string
+		recErr  error
+	)
+	return r.sorted.each(func(e *sortEntry) error {
+		if e.seq != lastSeq {
+			lastSeq, id = e.seq, ""
+			rec, recErr = e.ev.record()
+		}
+		if recErr != nil {
+			return recErr
+		}
+		for _, i := range e.rules {
+			rn := r.runners[i]
+			if e.t > rn.clock {
+				rn.clock = e.t
+				if err := rn.advance(e.t); err != nil {
+					return err
+				}
+			}
+			if err := rn.take(rec, e.ev.json, &id, e.t, e.ev.index, r.selfMatch); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// plain reports whether the rule's search is its query alone, so that a
+// set's answer for the query is the replay's.
+func (rn *runner) plain() bool {
+	return rn.search.filters == nil && rn.threat == nil
+}

@@ -1,0 +1,238 @@
+package ruleset
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
+)
+
+// BatchSize is the number of events a worker of [Set.Replay] takes at once.
+const BatchSize = 64
+
+// profileEvery: with ReplayConfig.Profile, one event in profileEvery is
+// matched with each rule's time measured.
+const profileEvery = 64
+
+// ReplayConfig configures [Set.Replay].
+type ReplayConfig struct {
+	// Workers is the number of goroutines matching events; 0 means
+	// runtime.GOMAXPROCS(0).
+	Workers int
+	// Options apply to every rule's replay: replay.WithAnyIndex,
+	// WithNow, WithAlertFunc (called on the goroutine that called
+	// Set.Replay), WithArrivalOrder, WithSortMemory...
+	Options []replay.RunOption
+	// Progress, when not nil, is called with the number of events read
+	// so far, after each batch.
+	Progress func(read int)
+	// Profile samples the time each rule's query takes (Result.Spent).
+	Profile bool
+}
+
+// Result is what [Set.Replay] did.
+type Result struct {
+	// Reports has one report per rule of the set, in the set's order.
+	Reports []*replay.Report
+	// EventsRead counts the events and bad lines read; EventsRejected
+	// the bad lines.
+	EventsRead, EventsRejected int
+	// Unreadable lists the entries of directories that could not be read
+	// (an *events.FileError from evs): the rest was read and replayed.
+	Unreadable []*events.FileError
+	// Spent is, with Profile, the estimated time spent matching each
+	// rule's query (sampled on one event in 64 and scaled up).
+	Spent []time.Duration
+}
+
+// Replay runs the set's rules over a stream of events as Kibana's
+// detection engine would (package replay): events are read from evs
+// (events.ReadRawFiles reads files, directories, .gz and standard input),
+// matched against every rule at once on Workers goroutines as lazy events
+// (only the fields the queries ask for are decoded), and replayed in the
+// order of the stream; an event is decoded in full only when a rule
+// matched it. Each query is compiled once, by New: the replay runs the
+// set's programs.
+//
+// A bad line (an *events.Error from evs) is counted and the run goes on;
+// so does an unreadable entry of a directory (an *events.FileError, kept
+// in Result.Unreadable); another error from evs, an alert function's error or the end of ctx
+// ends the run: Replay returns the error with the result so far (the
+// reports of the events replayed). Memory: BatchSize events for each
+// worker and one more batch in flight, plus what the replay holds (see
+// replay.Replay).
+func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg ReplayConfig) (*Result, error) {
+	rp, err := replay.NewReplayPrograms(s.rules, s.progs, cfg.Options...)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if cfg.Profile {
+		res.Spent = make([]time.Duration, len(s.rules))
+	}
+	runErr := s.stream(ctx, rp, evs, cfg, res)
+	reps, err := rp.Finish()
+	res.Reports = reps
+	if runErr != nil {
+		return res, runErr
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return res, err
+}
+
+// batch is a run of events read in order, matched by one worker.
+type batch struct {
+	text    []byte // the events' JSON, one after another
+	raws    []events.Raw
+	errs    []error // a bad line, or nil
+	matched [][]int
+	facts   []replay.Facts
+	spent   []time.Duration // per rule, the sampled time
+	done    chan struct{}
+}
+
+// stream reads, matches and replays the events.
+func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[events.Raw, error], cfg ReplayConfig, res *Result) error {
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *batch, workers)
+	order := make(chan *batch, workers+1)
+	var readErr error
+	var unreadable []*events.FileError // the reader's, until order is closed
+	go func() { // the reader: batches in order
+		defer close(work)
+		defer close(order)
+		b := &batch{done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case order <- b:
+			case <-ctx.Done():
+				return false
+			}
+			work <- b
+			b = &batch{done: make(chan struct{})}
+			return true
+		}
+		for raw, err := range evs {
+			if err != nil {
+				var fe *events.FileError
+				if errors.As(err, &fe) {
+					unreadable = append(unreadable, fe)
+					continue
+				}
+				var ee *events.Error
+				if !errors.As(err, &ee) {
+					readErr = err
+					break
+				}
+				b.raws = append(b.raws, events.Raw{File: ee.File, Line: ee.Line})
+				b.errs = append(b.errs, err)
+			} else {
+				start := len(b.text)
+				b.text = append(b.text, raw.JSON...)
+				raw.JSON = nil
+				b.raws = append(b.raws, raw)
+				b.errs = append(b.errs, nil)
+				b.raws[len(b.raws)-1].JSON = b.text[start:len(b.text):len(b.text)]
+			}
+			if len(b.raws) == BatchSize && !send() {
+				return
+			}
+		}
+		if len(b.raws) > 0 {
+			send()
+		}
+	}()
+	for range workers {
+		go s.matchBatches(rp, work, cfg.Profile)
+	}
+	read := 0
+	var ev replay.Event
+	for b := range order {
+		<-b.done
+		for i := range b.spent {
+			res.Spent[i] += b.spent[i] * profileEvery
+		}
+		for i, raw := range b.raws {
+			read++
+			if err := b.errs[i]; err != nil {
+				res.EventsRejected++
+				var ee *events.Error
+				if !errors.As(err, &ee) {
+					ee = &events.Error{File: raw.File, Line: raw.Line, Err: err}
+				}
+				rp.Reject(ee)
+				continue
+			}
+			ev = replay.Event{JSON: raw.JSON, File: raw.File, Line: raw.Line}
+			if err := rp.AddFacts(ev, &b.facts[i], b.matched[i]); err != nil {
+				res.EventsRead = read
+				drain(order)
+				return err
+			}
+		}
+		res.EventsRead = read
+		if cfg.Progress != nil {
+			cfg.Progress(read)
+		}
+		if err := ctx.Err(); err != nil {
+			drain(order)
+			return err
+		}
+	}
+	res.Unreadable = unreadable
+	return readErr
+}
+
+// drain lets the reader and the workers end after the consumer stopped:
+// the reader sees ctx done (the caller cancels it) and closes order.
+func drain(order chan *batch) {
+	go func() {
+		for b := range order {
+			<-b.done
+		}
+	}()
+}
+
+// matchBatches matches the events of the batches from work: the rules
+// their queries match, and their facts for the replay.
+func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
+	var lazy events.Lazy
+	var dst []int
+	for b := range work {
+		b.matched = make([][]int, len(b.raws))
+		b.facts = make([]replay.Facts, len(b.raws))
+		for i, raw := range b.raws {
+			if b.errs[i] != nil {
+				continue
+			}
+			lazy.Reset(raw.JSON)
+			var e eval.Event = &lazy
+			if profile && raw.Line%profileEvery == 0 {
+				if b.spent == nil {
+					b.spent = make([]time.Duration, len(s.rules))
+				}
+				dst = s.MatchTimed(e, dst[:0], b.spent)
+			} else {
+				dst = s.Match(e, dst[:0])
+			}
+			if len(dst) > 0 {
+				b.matched[i] = slices.Clone(dst)
+			}
+			rp.Facts(e, &b.facts[i])
+		}
+		close(b.done)
+	}
+}
