@@ -18,8 +18,9 @@ import (
 // arrays at any level, null and [] as missing, the last of duplicate keys.
 //
 // The scanner allocates nothing; the values passed to a visitor are
-// allocated as Go values (a string, a json.Number), and an object value or
-// a free-text or wildcard-field query decodes the object it needs.
+// allocated as Go values (a string, a json.Number), and an object value
+// decodes the object it needs. Free text and wildcard field names list the
+// fields from the text too ([Lazy.Fields]), without decoding the event.
 // Reuse one Lazy with Reset to read many events. A Lazy is not safe for
 // concurrent use.
 //
@@ -27,9 +28,13 @@ import (
 // the answers are unspecified (never a panic).
 type Lazy struct {
 	b       []byte
-	members []member       // the top-level members, once a lookup needed them
-	indexed bool           // members is up to date
-	m       map[string]any // the decoded object, once Fields needed it
+	members []member // the top-level members, once a lookup needed them
+	indexed bool     // members is up to date
+	// for Fields: the members of the objects being listed, the name of
+	// the field being listed, scratch for decoding keys
+	stack []member
+	name  []byte
+	tmp   []byte
 }
 
 // member is where a member of an object sits: b[ks:ke] is its key (between
@@ -45,25 +50,13 @@ func JSON(b []byte) eval.Event {
 // seen an object with as many top-level members). l keeps b until the
 // next Reset.
 func (l *Lazy) Reset(b []byte) {
-	l.b, l.m = b, nil
+	l.b = b
 	l.members, l.indexed = l.members[:0], false
 }
 
 // Values implements [eval.Event].
 func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
-	if !l.indexed {
-		l.indexed = true
-		if p := skipWS(l.b, 0); p < len(l.b) && l.b[p] == '{' {
-			for p++; ; {
-				ks, ke, vs, next, ok := nextMember(l.b, p)
-				if !ok {
-					break
-				}
-				l.members = append(l.members, member{ks, ke, vs})
-				p = next
-			}
-		}
-	}
+	l.index()
 	n := len(path.Parts)
 	last := partsBuf(n)
 	for _, m := range l.members {
@@ -72,19 +65,6 @@ func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
 		}
 	}
 	return dispatch(l.b, last, path, 0, 0, v)
-}
-
-// Fields implements [eval.Event]: it decodes the whole object (once) and
-// lists its fields as eval.Map does.
-func (l *Lazy) Fields(v eval.FieldVisitor) bool {
-	if l.m == nil {
-		m, err := decodeObject(l.b)
-		if err != nil {
-			return false
-		}
-		l.m = m
-	}
-	return eval.Map(l.m).Fields(v)
 }
 
 // maxParts is the length of path whose lookups use no heap memory.
@@ -197,13 +177,8 @@ func keyParts(raw []byte, rest string) int {
 	}
 	key := raw
 	if needsDecoding(raw) {
-		var s string
-		q := make([]byte, 0, len(raw)+2)
-		q = append(append(append(q, '"'), raw...), '"')
-		if json.Unmarshal(q, &s) != nil {
-			return 0
-		}
-		key = []byte(s)
+		var buf [64]byte
+		key = appendUnquoted(buf[:0], raw)
 	}
 	if len(key) > len(rest) || string(key) != rest[:len(key)] || (len(key) < len(rest) && rest[len(key)] != '.') {
 		return 0
@@ -255,15 +230,7 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 		if e < 0 {
 			return false
 		}
-		raw := b[p+1 : e]
-		if !needsDecoding(raw) {
-			return v.Visit(string(raw))
-		}
-		var s string
-		if json.Unmarshal(b[p:e+1], &s) != nil {
-			return false
-		}
-		return v.Visit(s)
+		return v.Visit(unquote(b[p+1 : e]))
 	case 't':
 		return v.Visit(true)
 	case 'f':
