@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -33,13 +34,21 @@ func (l *Lazy) index() {
 		return
 	}
 	l.indexed = true
+	l.heads, l.odd = [64]int32{}, false
 	if p := skipWS(l.b, 0); p < len(l.b) && l.b[p] == '{' {
 		for p++; ; {
 			ks, ke, vs, next, ok := nextMember(l.b, p)
 			if !ok {
 				break
 			}
-			l.members = append(l.members, member{ks, ke, vs})
+			m := member{ks: ks, ke: ke, vs: vs}
+			if ks == ke || l.b[ks] == '\\' || l.b[ks] >= utf8.RuneSelf {
+				l.odd = true
+			} else {
+				h := &l.heads[l.b[ks]&63]
+				m.prev, *h = *h, int32(len(l.members)+1)
+			}
+			l.members = append(l.members, m)
 			p = next
 		}
 	}
@@ -134,7 +143,7 @@ func (l *Lazy) fieldValues(p int, f eval.FieldFilter, v eval.FieldVisitor) bool 
 			if !ok {
 				break
 			}
-			l.stack = append(l.stack, member{ks, ke, vs})
+			l.stack = append(l.stack, member{ks: ks, ke: ke, vs: vs})
 			q = next
 		}
 		stop := l.fieldsOf(mark, len(l.stack), f, v)

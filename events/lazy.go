@@ -30,6 +30,12 @@ type Lazy struct {
 	b       []byte
 	members []member // the top-level members, once a lookup needed them
 	indexed bool     // members is up to date
+	// heads[c&63] is 1 + the index of the last member whose key starts
+	// with the byte c, 0 for none; member.prev links the earlier ones.
+	// odd: some key is empty, escaped or not ASCII at its start, and a
+	// lookup reads every member.
+	heads [64]int32
+	odd   bool
 	// for Fields: the members of the objects being listed, the name of
 	// the field being listed, scratch for decoding keys
 	stack []member
@@ -38,8 +44,12 @@ type Lazy struct {
 }
 
 // member is where a member of an object sits: b[ks:ke] is its key (between
-// the quotes), b[vs] starts its value.
-type member struct{ ks, ke, vs int }
+// the quotes), b[vs] starts its value; prev is 1 + the index of the
+// member before it whose key starts alike (heads), 0 for none.
+type member struct {
+	ks, ke, vs int
+	prev       int32
+}
 
 // JSON returns a [Lazy] event over b, one JSON object.
 func JSON(b []byte) eval.Event {
@@ -59,9 +69,20 @@ func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
 	l.index()
 	n := len(path.Parts)
 	last := partsBuf(n)
-	for _, m := range l.members {
-		if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 {
-			last[j-1] = m.vs
+	if l.odd || path.Name == "" {
+		for _, m := range l.members {
+			if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 {
+				last[j-1] = m.vs
+			}
+		}
+	} else {
+		// the members whose key starts as the name, the last first
+		for i := l.heads[path.Name[0]&63]; i > 0; {
+			m := &l.members[i-1]
+			if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 && last[j-1] == 0 {
+				last[j-1] = m.vs
+			}
+			i = m.prev
 		}
 	}
 	return dispatch(l.b, last, path, 0, 0, v)
