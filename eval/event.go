@@ -51,6 +51,26 @@ type FieldFilter interface {
 	WantsBelow(name string) bool
 }
 
+// LeafVisitor receives every leaf field of an event with its value as
+// JSON writes it, unboxed, so that a check of every field (such as
+// [Mapping.Rejects]) costs no allocation: a string, the text of a number,
+// or a bool. The name and the text are valid only during the call. Each
+// method returns true to stop.
+type LeafVisitor interface {
+	VisitString(name, value string) bool
+	VisitNumber(name, text string) bool
+	VisitBool(name string, value bool) bool
+}
+
+// LeafLister is an [Event] that can list its leaf fields to a
+// [LeafVisitor]: the fields of Event.Fields, with the same values (a
+// json.Number's text for a number). The lazy JSON event of package events
+// is one.
+type LeafLister interface {
+	Event
+	Leaves(v LeafVisitor) bool
+}
+
 // Path is a field name split once into its dot-separated parts. Any run
 // of consecutive parts joined by dots is a substring of the name, so
 // looking a path up in a map event (which tries every such run as a key)

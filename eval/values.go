@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/cidr"
@@ -328,6 +329,13 @@ func (f *FieldMapping) state(x any) indexState {
 		}
 		return refused
 	}
+	return f.scalarState(x)
+}
+
+// scalarState is state for a value that is not an object: a string, a
+// number or a bool. It keeps nothing of x, so that a caller may box a
+// value for it without allocating.
+func (f *FieldMapping) scalarState(x any) indexState {
 	switch f.Type.family() {
 	case famKeyword:
 		if f.Type == Flattened {
@@ -676,33 +684,102 @@ func (m Mapping) Rejects(e Event) (field string, rejected bool) {
 }
 
 func rejects(m mapper, e Event) (field string, rejected bool) {
-	e.Fields(visitFieldFunc(func(name string, x any) bool {
-		f := m.lookup(name)
-		if f.Type == Unknown {
-			// a value below a mapped leaf: an object where the leaf is
-			for i := len(name) - 1; i > 0; i-- {
-				if name[i] != '.' {
-					continue
-				}
-				switch m.lookup(name[:i]).Type {
-				case Unknown, Object, Nested, Flattened, GeoPoint:
-					continue
-				}
-				field, rejected = name[:i], true
-				return true
-			}
-			return false
-		}
-		if f.state(x) == refused {
-			field, rejected = name, true
-		}
-		return rejected
-	}))
+	r := refusalPool.Get().(*refusal)
+	r.m = m
+	if l, ok := e.(LeafLister); ok {
+		l.Leaves(r)
+	} else {
+		e.Fields(r)
+	}
+	field, rejected = r.field, r.rejected
+	*r = refusal{}
+	refusalPool.Put(r)
 	return field, rejected
+}
+
+// refusal is the check of [Mapping.Rejects], one leaf field at a time,
+// as a FieldVisitor or, unboxed, a LeafVisitor.
+type refusal struct {
+	m        mapper
+	field    string
+	rejected bool
+}
+
+var refusalPool = sync.Pool{New: func() any { return new(refusal) }}
+
+// VisitField implements [FieldVisitor].
+func (r *refusal) VisitField(name string, x any) bool {
+	f, ok := r.mapped(name)
+	if ok && f.state(x) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// VisitString implements [LeafVisitor].
+func (r *refusal) VisitString(name, value string) bool {
+	f, ok := r.mapped(name)
+	if ok && f.scalarState(value) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// VisitNumber implements [LeafVisitor].
+func (r *refusal) VisitNumber(name, text string) bool {
+	f, ok := r.mapped(name)
+	if ok && f.scalarState(json.Number(text)) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// VisitBool implements [LeafVisitor].
+func (r *refusal) VisitBool(name string, value bool) bool {
+	f, ok := r.mapped(name)
+	if ok && f.scalarState(value) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// mapped returns the mapping of the leaf field name, and false when the
+// field is not mapped. A field that is not mapped below a mapped leaf is
+// refused at that leaf (an object where the leaf is): r records it.
+func (r *refusal) mapped(name string) (FieldMapping, bool) {
+	f := r.m.lookup(name)
+	if f.Type != Unknown {
+		return f, true
+	}
+	for i := len(name) - 1; i > 0; i-- {
+		if name[i] != '.' {
+			continue
+		}
+		switch r.m.lookup(name[:i]).Type {
+		case Unknown, Object, Nested, Flattened, GeoPoint:
+			continue
+		}
+		r.refuse(name[:i])
+		break
+	}
+	return f, false
+}
+
+// refuse records the field at fault (a copy: a LeafVisitor's names are
+// valid only during the call).
+func (r *refusal) refuse(field string) {
+	r.field, r.rejected = strings.Clone(field), true
 }
 
 // Rejects is [Mapping.Rejects] with the mapping the program was compiled
 // with.
 func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 	return rejects(p.mapping, Map(event))
+}
+
+// RejectsEvent is Rejects for any [Event]. On a [LeafLister] such as the
+// lazy JSON event of package events it is one scan of the event's text
+// that allocates nothing (but the name of a field at fault).
+func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
+	return rejects(p.mapping, e)
 }

@@ -18,13 +18,42 @@ import (
 // cost no allocation and the objects below which it wants none are
 // skipped whole. Each field passed to v costs its name and its value.
 func (l *Lazy) Fields(v eval.FieldVisitor) bool {
-	l.index()
 	f, _ := v.(eval.FieldFilter)
-	l.name = l.name[:0]
+	return l.list(lister{filter: f, fields: v})
+}
+
+// Leaves implements [eval.LeafLister]: it lists the fields of Fields to v
+// without boxing their values, and allocates nothing: names and decoded
+// strings are built in buffers of l, valid only during each call. It is
+// what [eval.Mapping.Rejects] reads.
+func (l *Lazy) Leaves(v eval.LeafVisitor) bool {
+	return l.list(lister{leaves: v})
+}
+
+// lister is where a listing goes: a FieldVisitor (with its filter, if it
+// is one) or a LeafVisitor.
+type lister struct {
+	filter eval.FieldFilter
+	fields eval.FieldVisitor
+	leaves eval.LeafVisitor
+}
+
+// list lists the fields of the event to to.
+func (l *Lazy) list(to lister) bool {
+	l.index()
+	// a visitor may list the event again: the inner listing builds its
+	// names past the outer one's
+	savedTo, savedName := l.to, l.name
+	l.to, l.name = to, l.name[len(l.name):]
 	mark := len(l.stack)
 	l.stack = append(l.stack, l.members...)
-	stop := l.fieldsOf(mark, len(l.stack), f, v)
+	stop := l.fieldsOf(mark, len(l.stack))
 	l.stack = l.stack[:mark]
+	grown := l.name
+	l.to, l.name = savedTo, savedName
+	if len(savedName) == 0 {
+		l.name = grown[:0] // keep the buffer as it grew
+	}
 	return stop
 }
 
@@ -57,7 +86,8 @@ func (l *Lazy) index() {
 // fieldsOf lists the fields of the members l.stack[from:to] of one object,
 // whose name is l.name. Members are read from l.stack by index: nested
 // objects push theirs above to.
-func (l *Lazy) fieldsOf(from, to int, f eval.FieldFilter, v eval.FieldVisitor) bool {
+func (l *Lazy) fieldsOf(from, to int) bool {
+	esc := l.escapedKeys(from, to)
 	for i := from; i < to; i++ {
 		m := l.stack[i]
 		kind := l.b[m.vs]
@@ -69,14 +99,14 @@ func (l *Lazy) fieldsOf(from, to int, f eval.FieldFilter, v eval.FieldVisitor) b
 			l.name = append(l.name, '.')
 		}
 		raw := l.b[m.ks:m.ke]
-		if needsDecoding(raw) {
+		if esc && needsDecoding(raw) {
 			l.name = appendUnquoted(l.name, raw)
 		} else {
 			l.name = append(l.name, raw...)
 		}
 		stop := false
-		if l.wanted(kind, f) && !l.duplicate(i, to) {
-			stop = l.fieldValues(m.vs, f, v)
+		if l.wanted(kind) && !l.duplicate(i, to, esc) {
+			stop = l.fieldValues(m.vs)
 		}
 		l.name = l.name[:n0]
 		if stop {
@@ -88,11 +118,12 @@ func (l *Lazy) fieldsOf(from, to int, f eval.FieldFilter, v eval.FieldVisitor) b
 
 // wanted reports whether the value of the field l.name, starting with
 // kind, may hold a field f wants.
-func (l *Lazy) wanted(kind byte, f eval.FieldFilter) bool {
+func (l *Lazy) wanted(kind byte) bool {
+	f := l.to.filter
 	if f == nil {
 		return true
 	}
-	name := unsafe.String(unsafe.SliceData(l.name), len(l.name))
+	name := l.nameNow()
 	switch kind {
 	case '{':
 		return f.WantsBelow(name)
@@ -103,23 +134,33 @@ func (l *Lazy) wanted(kind byte, f eval.FieldFilter) bool {
 }
 
 // duplicate reports whether a later member of l.stack[i+1:to] has the key
-// of member i: encoding/json keeps the last.
-func (l *Lazy) duplicate(i, to int) bool {
+// of member i: encoding/json keeps the last. Keys compare as written
+// unless one of them is escaped or not UTF-8 (esc: some key of the object
+// is), when they compare decoded.
+func (l *Lazy) duplicate(i, to int, esc bool) bool {
 	m := l.stack[i]
 	key := l.b[m.ks:m.ke]
-	esc := needsDecoding(key)
 	for _, o := range l.stack[i+1 : to] {
-		other := l.b[o.ks:o.ke]
-		if !esc && !needsDecoding(other) {
-			if bytes.Equal(key, other) {
+		if o.ke-o.ks == len(key) && bytes.Equal(l.b[o.ks:o.ke], key) {
+			return true
+		}
+		if esc {
+			l.tmp = appendUnquoted(l.tmp[:0], key)
+			n := len(l.tmp)
+			l.tmp = appendUnquoted(l.tmp, l.b[o.ks:o.ke])
+			if bytes.Equal(l.tmp[:n], l.tmp[n:]) {
 				return true
 			}
-			continue
 		}
-		l.tmp = appendUnquoted(l.tmp[:0], key)
-		n := len(l.tmp)
-		l.tmp = appendUnquoted(l.tmp, other)
-		if bytes.Equal(l.tmp[:n], l.tmp[n:]) {
+	}
+	return false
+}
+
+// escapedKeys reports whether a key of the members l.stack[from:to] is
+// escaped or not UTF-8.
+func (l *Lazy) escapedKeys(from, to int) bool {
+	for _, m := range l.stack[from:to] {
+		if needsDecoding(l.b[m.ks:m.ke]) {
 			return true
 		}
 	}
@@ -128,13 +169,14 @@ func (l *Lazy) duplicate(i, to int) bool {
 
 // fieldValues lists the fields of the value at b[p], named l.name: the
 // value itself, each element of an array, or the fields of an object.
-func (l *Lazy) fieldValues(p int, f eval.FieldFilter, v eval.FieldVisitor) bool {
+func (l *Lazy) fieldValues(p int) bool {
 	b := l.b
+	f := l.to.filter
 	switch b[p] {
 	case 'n':
 		return false
 	case '{':
-		if f != nil && !f.WantsBelow(unsafe.String(unsafe.SliceData(l.name), len(l.name))) {
+		if f != nil && !f.WantsBelow(l.nameNow()) {
 			return false
 		}
 		mark := len(l.stack)
@@ -146,22 +188,57 @@ func (l *Lazy) fieldValues(p int, f eval.FieldFilter, v eval.FieldVisitor) bool 
 			l.stack = append(l.stack, member{ks: ks, ke: ke, vs: vs})
 			q = next
 		}
-		stop := l.fieldsOf(mark, len(l.stack), f, v)
+		stop := l.fieldsOf(mark, len(l.stack))
 		l.stack = l.stack[:mark]
 		return stop
 	case '[':
 		for e := range elements(b, p) {
-			if l.fieldValues(e, f, v) {
+			if l.fieldValues(e) {
 				return true
 			}
 		}
 		return false
 	}
-	if f != nil && !f.WantsField(unsafe.String(unsafe.SliceData(l.name), len(l.name))) {
+	if f != nil && !f.WantsField(l.nameNow()) {
 		return false
 	}
+	if v := l.to.leaves; v != nil {
+		return l.visitLeaf(p, v)
+	}
 	x, ok := l.leaf(p)
-	return ok && v.VisitField(string(l.name), x)
+	return ok && l.to.fields.VisitField(string(l.name), x)
+}
+
+// nameNow returns l.name as a string valid until l.name changes.
+func (l *Lazy) nameNow() string {
+	return unsafe.String(unsafe.SliceData(l.name), len(l.name))
+}
+
+// visitLeaf passes the scalar at b[p], field l.name, to v unboxed.
+func (l *Lazy) visitLeaf(p int, v eval.LeafVisitor) bool {
+	b := l.b
+	switch b[p] {
+	case '"':
+		e := stringEnd(b, p)
+		if e < 0 {
+			return false
+		}
+		raw := b[p+1 : e]
+		if needsDecoding(raw) {
+			l.tmp = appendUnquoted(l.tmp[:0], raw)
+			raw = l.tmp
+		}
+		return v.VisitString(l.nameNow(), unsafe.String(unsafe.SliceData(raw), len(raw)))
+	case 't':
+		return v.VisitBool(l.nameNow(), true)
+	case 'f':
+		return v.VisitBool(l.nameNow(), false)
+	}
+	e := skipValue(b, p)
+	if e <= p {
+		return false
+	}
+	return v.VisitNumber(l.nameNow(), unsafe.String(&b[p], e-p))
 }
 
 // leaf returns the scalar value at b[p] as encoding/json decodes it: a

@@ -41,6 +41,7 @@ type Lazy struct {
 	stack []member
 	name  []byte
 	tmp   []byte
+	to    lister // where the listing goes
 }
 
 // member is where a member of an object sits: b[ks:ke] is its key (between
