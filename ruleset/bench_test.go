@@ -190,3 +190,20 @@ func BenchmarkLazyPass(b *testing.B) {
 		pass(b, func(e eval.Event) { dst = set.Match(e, dst[:0]) })
 	})
 }
+
+// BenchmarkLoad loads Elastic's whole rules tree (2,192 files), one op a
+// load: compare with Python's tomllib reading the same files (the README
+// gives the command).
+func BenchmarkLoad(b *testing.B) {
+	dir := corpus.Path(b, "detection-rules")
+	b.ReportAllocs()
+	for b.Loop() {
+		files, err := ruleset.Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(files) < 2000 {
+			b.Fatalf("%d files", len(files))
+		}
+	}
+}

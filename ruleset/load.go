@@ -26,7 +26,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -74,6 +77,9 @@ func (f *File) Where() string {
 // in any other directory every .toml, .json and .ndjson file below it
 // (but a rule's test events, [TestEventsSuffix]), in lexical order. A problem with one rule is that File's outcome; the error
 // is for a path that cannot be read at all.
+//
+// The files are read and decoded in parallel (one worker a CPU); the
+// outcomes come in the order above, as one worker would give them.
 func Load(paths ...string) ([]File, error) {
 	var out []File
 	for _, p := range paths {
@@ -82,11 +88,11 @@ func Load(paths ...string) ([]File, error) {
 			return out, fmt.Errorf("ruleset: %w", err)
 		}
 		if !fi.IsDir() {
-			fs, err := loadFile(p)
+			fs, err := loadFiles([]string{p})
+			out = append(out, fs...)
 			if err != nil {
 				return out, err
 			}
-			out = append(out, fs...)
 			continue
 		}
 		roots := []string{p}
@@ -97,21 +103,61 @@ func Load(paths ...string) ([]File, error) {
 			}
 		}
 		for _, root := range roots {
-			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			var files []string
+			walkErr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
 				}
 				if d.IsDir() || !ruleFile(path) {
 					return nil
 				}
-				fs, err := loadFile(path)
-				out = append(out, fs...)
-				return err
+				files = append(files, path)
+				return nil
 			})
+			fs, err := loadFiles(files)
+			out = append(out, fs...)
 			if err != nil {
-				return out, fmt.Errorf("ruleset: %w", err)
+				return out, err
+			}
+			if walkErr != nil {
+				return out, fmt.Errorf("ruleset: %w", walkErr)
 			}
 		}
+	}
+	return out, nil
+}
+
+// loadFiles reads and decodes the files in parallel, with at most one
+// worker a CPU, and returns their outcomes in the order of paths, up to
+// the first file that cannot be read, whose error it returns.
+func loadFiles(paths []string) ([]File, error) {
+	type result struct {
+		files []File
+		err   error
+	}
+	results := make([]result, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				results[i].files, results[i].err = loadFile(paths[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var out []File
+	for _, r := range results {
+		if r.err != nil {
+			return out, r.err
+		}
+		out = append(out, r.files...)
 	}
 	return out, nil
 }
