@@ -180,6 +180,22 @@ type tomlScanner struct {
 	pos    int
 	table  string
 	counts map[string]int // array-of-tables name → entries so far
+	// line is the line of offset lineOff: lines are counted on from
+	// there, as the scanner moves forward
+	line, lineOff int
+}
+
+// lineAt returns the 1-based line of offset off.
+func (s *tomlScanner) lineAt(off int) int {
+	if off < s.lineOff {
+		return lineOfOffset(s.data, off)
+	}
+	if s.line == 0 {
+		s.line = 1
+	}
+	s.line += bytes.Count(s.data[s.lineOff:off], []byte{'\n'})
+	s.lineOff = off
+	return s.line
 }
 
 func (s *tomlScanner) errorf(format string, args ...any) error {
@@ -227,9 +243,9 @@ func (s *tomlScanner) next() (sp Span, ok bool, err error) {
 				s.pos++
 				s.table = s.resolve(name)
 			}
-			return Span{Key: s.table, Line: lineOfOffset(d, start), Start: start, End: s.pos}, true, nil
+			return Span{Key: s.table, Line: s.lineAt(start), Start: start, End: s.pos}, true, nil
 		default:
-			line := lineOfOffset(d, s.pos)
+			line := s.lineAt(s.pos)
 			k, err := s.keyPath('=')
 			if err != nil {
 				return Span{}, false, err
@@ -402,7 +418,20 @@ func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 		}
 	}
 	basic := q.Quoting == Basic || q.Quoting == MultiLineBasic
+	// without the text, the bytes but the delimiter, escapes and newlines
+	// are skipped in one go
+	stops := "'\n"
+	if basic {
+		stops = "\"\\\n"
+	}
 	for {
+		if !withText {
+			if k := bytes.IndexAny(d[i:], stops); k < 0 {
+				i = len(d)
+			} else {
+				i += k
+			}
+		}
 		if i >= len(d) {
 			s.pos = start
 			return nil, s.errorf("unclosed string")
