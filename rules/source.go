@@ -165,7 +165,7 @@ func lineMap(spans []Span) map[string]int {
 // for one that does not.
 func ScanTOML(data []byte) ([]Span, error) {
 	s := &tomlScanner{data: data, counts: map[string]int{}}
-	var spans []Span
+	spans := make([]Span, 0, 64)
 	for {
 		sp, ok, err := s.next()
 		if err != nil || !ok {
@@ -183,6 +183,7 @@ type tomlScanner struct {
 	// line is the line of offset lineOff: lines are counted on from
 	// there, as the scanner moves forward
 	line, lineOff int
+	span          Value // what str returns without the text
 }
 
 // lineAt returns the 1-based line of offset off.
@@ -381,10 +382,16 @@ func (s *tomlScanner) skipValue() (end int, err error) {
 
 // str reads the string that starts at start and leaves pos after it. The
 // Value has its Text and character offsets when withText is true, else
-// only its span.
+// only its span, and is valid until the next call.
 func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 	d := s.data
-	q := &Value{Span: Span{Start: start}, data: d}
+	var q *Value
+	if withText {
+		q = &Value{Span: Span{Start: start}, data: d}
+	} else { // a span alone: the scanner's own Value, valid until the next
+		s.span = Value{Span: Span{Start: start}, data: d}
+		q = &s.span
+	}
 	var delim string
 	switch {
 	case bytes.HasPrefix(d[start:], []byte("'''")):

@@ -5,16 +5,19 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/BurntSushi/toml"
 )
 
 // decodeTOML decodes a TOML document into the map BurntSushi/toml's
-// Decode gives. A rule file is read by a fast decoder of the part of TOML
-// rule files use (tables and arrays of tables with dotted headers, bare
-// and quoted keys, the four kinds of string, decimal integers, booleans,
-// arrays, inline tables); anything else, and every error, goes to toml.Decode, so that
-// the answers and the errors are toml.Decode's.
+// Decode gives; its string values may share data's memory (the caller
+// copies them: normalize does). A rule file is read by a fast decoder of
+// the part of TOML rule files use (tables and arrays of tables with dotted
+// headers, bare and quoted keys, the four kinds of string, decimal
+// integers, booleans, arrays, inline tables); anything else, and every
+// error, goes to toml.Decode, so that the answers and the errors are
+// toml.Decode's.
 func decodeTOML(data []byte) (map[string]any, error) {
 	if m, ok := fastTOML(data); ok {
 		return m, nil
@@ -35,7 +38,9 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\ufeff")) {
 		return nil, false
 	}
-	p := &fastParser{s: string(data), root: map[string]any{}, defined: map[string]bool{}, inline: map[string]bool{}}
+	// the text is read in place: the keys are copied, the string values
+	// are slices of data
+	p := &fastParser{s: unsafe.String(unsafe.SliceData(data), len(data)), root: map[string]any{}, defined: map[string]bool{}, inline: map[string]bool{}}
 	p.cur = p.root
 	for {
 		p.skipSpace()
@@ -64,10 +69,14 @@ type fastParser struct {
 	s       string
 	i       int
 	root    map[string]any
-	cur     map[string]any  // the table key/values go into
-	curPath string          // its path: quoted keys, array indexes
-	defined map[string]bool // the paths of the tables a header defined
-	inline  map[string]bool // the paths of inline tables, which no header may open
+	cur     map[string]any // the table key/values go into
+	curPath string         // its path: keys joined by dots, array indexes
+	// The paths of the tables a header defined, and of inline tables,
+	// which no header may open. A path may spell two tables ("a.b" of
+	// the key "a.b" and of the keys a and b): that costs only a document
+	// left to toml.Decode.
+	defined map[string]bool
+	inline  map[string]bool
 }
 
 func (p *fastParser) skipSpace() {
@@ -112,18 +121,20 @@ func (p *fastParser) key() (string, bool) {
 		if strings.HasPrefix(p.s[p.i:], `"""`) {
 			return "", false
 		}
-		return p.basic()
+		k, ok := p.basic()
+		return strings.Clone(k), ok
 	case '\'':
 		if strings.HasPrefix(p.s[p.i:], "'''") {
 			return "", false
 		}
-		return p.literal()
+		k, ok := p.literal()
+		return strings.Clone(k), ok
 	}
 	start := p.i
 	for p.i < len(p.s) && isBareKey(p.s[p.i]) {
 		p.i++
 	}
-	return p.s[start:p.i], p.i > start
+	return strings.Clone(p.s[start:p.i]), p.i > start
 }
 
 // header reads [a.b] or [[a.b]] and makes its table the current one.
@@ -159,7 +170,7 @@ func (p *fastParser) header() bool {
 	p.i += len(closing)
 	t, path := p.root, ""
 	for _, k := range parts[:len(parts)-1] {
-		path += "." + strconv.Quote(k)
+		path += "." + k
 		if p.inline[path] {
 			return false
 		}
@@ -181,7 +192,7 @@ func (p *fastParser) header() bool {
 		}
 	}
 	last := parts[len(parts)-1]
-	path += "." + strconv.Quote(last)
+	path += "." + last
 	if p.inline[path] {
 		return false
 	}
@@ -237,7 +248,7 @@ func (p *fastParser) keyValue() bool {
 		return false
 	}
 	if _, table := v.(map[string]any); table {
-		p.inline[p.curPath+"."+strconv.Quote(k)] = true
+		p.inline[p.curPath+"."+k] = true
 	}
 	p.cur[k] = v
 	return true
