@@ -433,7 +433,7 @@ func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 	}
 	for {
 		if !withText {
-			if k := bytes.IndexAny(d[i:], stops); k < 0 {
+			if k := nextStop(d[i:], stops); k < 0 {
 				i = len(d)
 			} else {
 				i += k
@@ -480,6 +480,18 @@ func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 		add(r, i)
 		i += n
 	}
+}
+
+// nextStop returns the offset of the first byte of b that is one of the
+// ASCII bytes stops, or -1: one fast IndexByte each, over what is left.
+func nextStop(b []byte, stops string) int {
+	found := -1
+	for i := 0; i < len(stops); i++ {
+		if k := bytes.IndexByte(b, stops[i]); k >= 0 {
+			b, found = b[:k], k
+		}
+	}
+	return found
 }
 
 // unescape reads the escape at the start of b (b[0] is '\'). skip tells a
