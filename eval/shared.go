@@ -27,6 +27,9 @@ type fieldPatterns struct {
 	all   bool // some program reads every field (free text)
 	globs []*glob
 	seen  map[string]bool // the globs' text
+	// first[c]: some glob may match a name that starts with the byte c
+	// (all of them when a glob starts with a wildcard)
+	first [256]bool
 }
 
 func (f *fieldPatterns) add(gs []*glob) {
@@ -41,8 +44,34 @@ func (f *fieldPatterns) add(gs []*glob) {
 			}
 			f.seen[k] = true
 			f.globs = append(f.globs, g)
+			if len(g.parts) > 0 && g.parts[0] != "" && g.ops == nil {
+				f.first[g.parts[0][0]] = true
+			} else {
+				for c := range f.first {
+					f.first[c] = true
+				}
+			}
 		}
 	}
+}
+
+// wantsField reports whether a glob matches name.
+func (f *fieldPatterns) wantsField(name string) bool {
+	if f.all {
+		return true
+	}
+	if name == "" || !f.first[name[0]] {
+		return name == "" && matchAny(f.globs, name)
+	}
+	return matchAny(f.globs, name)
+}
+
+// wantsBelow reports whether a glob may match a name below name.
+func (f *fieldPatterns) wantsBelow(name string) bool {
+	if f.all || name == "" {
+		return true
+	}
+	return f.first[name[0]] && mayMatchBelow(f.globs, name)
 }
 
 // NewFieldTable returns an empty table.
@@ -235,14 +264,12 @@ func (f *flattener) VisitField(name string, x any) bool {
 // WantsField implements [FieldFilter] for an event that is not a Map: the
 // fields the table's patterns want.
 func (f *flattener) WantsField(name string) bool {
-	l := &f.c.table.listed
-	return l.all || matchAny(l.globs, name)
+	return f.c.table.listed.wantsField(name)
 }
 
 // WantsBelow implements [FieldFilter].
 func (f *flattener) WantsBelow(name string) bool {
-	l := &f.c.table.listed
-	return l.all || mayMatchBelow(l.globs, name)
+	return f.c.table.listed.wantsBelow(name)
 }
 
 func (f *flattener) object(m map[string]any, prefix string) {

@@ -3,7 +3,6 @@ package events
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -71,7 +70,7 @@ func (l *Lazy) index() {
 				break
 			}
 			m := member{ks: ks, ke: ke, vs: vs}
-			if ks == ke || l.b[ks] == '\\' || l.b[ks] >= utf8.RuneSelf {
+			if ks == ke || needsDecoding(l.b[ks:ke]) {
 				l.odd = true
 			} else {
 				h := &l.heads[l.b[ks]&63]

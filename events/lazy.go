@@ -32,8 +32,8 @@ type Lazy struct {
 	indexed bool     // members is up to date
 	// heads[c&63] is 1 + the index of the last member whose key starts
 	// with the byte c, 0 for none; member.prev links the earlier ones.
-	// odd: some key is empty, escaped or not ASCII at its start, and a
-	// lookup reads every member.
+	// odd: some key is empty or needs decoding (an escape, bytes that are
+	// not UTF-8), and a lookup reads every member.
 	heads [64]int32
 	odd   bool
 	// for Fields: the members of the objects being listed, the name of
@@ -77,10 +77,11 @@ func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
 			}
 		}
 	} else {
-		// the members whose key starts as the name, the last first
+		// the members whose key starts as the name, the last first; their
+		// keys are plain (l.odd is false)
 		for i := l.heads[path.Name[0]&63]; i > 0; {
 			m := &l.members[i-1]
-			if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 && last[j-1] == 0 {
+			if j := plainKeyParts(l.b[m.ks:m.ke], path.Name); j > 0 && last[j-1] == 0 {
 				last[j-1] = m.vs
 			}
 			i = m.prev
@@ -202,6 +203,11 @@ func keyParts(raw []byte, rest string) int {
 		var buf [64]byte
 		key = appendUnquoted(buf[:0], raw)
 	}
+	return plainKeyParts(key, rest)
+}
+
+// plainKeyParts is keyParts for a raw key that needs no decoding.
+func plainKeyParts(key []byte, rest string) int {
 	if len(key) > len(rest) || string(key) != rest[:len(key)] || (len(key) < len(rest) && rest[len(key)] != '.') {
 		return 0
 	}
