@@ -8,6 +8,7 @@ import (
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Example is the README's embedding example: compile once, match many
@@ -58,7 +59,7 @@ func ExampleCompile() {
 		fmt.Printf("%s: %s\n", e.Field, e.Msg)
 	}
 
-	prog, err := kqlrules.Compile(`level >= 3`, eval.WithSchema(eval.Schema{"level": eval.Long}))
+	prog, err := kqlrules.Compile(`level >= 3`, eval.WithSchema(mapping.Schema{"level": mapping.Long}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // textField is the event field that stands for free text in candidates.
@@ -166,7 +167,7 @@ func candidates(f *field) ([]any, []string) {
 		case l.IsStar():
 			add("x")
 		case l.Kind == ast.Wildcard:
-			if numeric || typ == eval.IP || typ == eval.Boolean || typ.IsDate() {
+			if numeric || typ == mapping.IP || typ == mapping.Boolean || typ.IsDate() {
 				continue
 			}
 			v := strings.Join(l.Parts, "")
@@ -174,7 +175,7 @@ func candidates(f *field) ([]any, []string) {
 			addBase(v)
 			add(strings.Join(l.Parts, "x"))
 			add(strings.ToUpper(v))
-		case l.Kind == ast.Bool || typ == eval.Boolean:
+		case l.Kind == ast.Bool || typ == mapping.Boolean:
 			add(true)
 			add(false)
 			addBase(l.Kind == ast.Bool && l.Bool)
@@ -182,7 +183,7 @@ func candidates(f *field) ([]any, []string) {
 			add("null")
 		default:
 			p, perr := cidr.ParseAddrOrPrefix(text)
-			if typ == eval.IP || (typ == eval.Unknown && perr == nil) {
+			if typ == mapping.IP || (typ == mapping.Unknown && perr == nil) {
 				if perr != nil {
 					continue
 				}
@@ -196,7 +197,7 @@ func candidates(f *field) ([]any, []string) {
 				continue
 			}
 			num, isNum := eval.ParseNumber(text)
-			if numeric || (typ == eval.Unknown && isNum) {
+			if numeric || (typ == mapping.Unknown && isNum) {
 				if !isNum {
 					continue
 				}
@@ -208,7 +209,7 @@ func candidates(f *field) ([]any, []string) {
 					add(num - 0.5)
 					add(num + 0.5)
 				}
-				if typ == eval.Unknown {
+				if typ == mapping.Unknown {
 					add(text)
 				}
 				continue
@@ -226,14 +227,14 @@ func candidates(f *field) ([]any, []string) {
 	}
 	origin = ""
 	switch {
-	case typ == eval.IP || len(ipFam) > 0:
+	case typ == mapping.IP || len(ipFam) > 0:
 		if !ipFam[true] || !ipFam[false] {
 			add("8.8.8.8")
 			add("2001:4860:4860::8888")
 		}
 	case numeric:
 		add(float64(7919))
-	case typ == eval.Boolean:
+	case typ == mapping.Boolean:
 	case typ.IsDate():
 	default:
 		add("zz-other")

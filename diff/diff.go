@@ -1,8 +1,9 @@
 // Package diff tells what an edit of a KQL query changes: whether the new
 // query matches the same events as the old one, fewer, more, or some of
 // each, with minimal witness events that one matches and the other does
-// not ([Queries], [Versions] for two versions of a rule), and how the two
-// fare on real events ([Events]).
+// not ([Queries]), and how the two fare on real events ([Events]). For a
+// rule, [Rules] adds what else decides what it alerts on: its index
+// patterns and settings ([Versions] for two versions of a rule's history).
 //
 // The search is built from the literals the queries mention
 // (candidates.go), tries every combination of them or, when there are too
@@ -12,26 +13,30 @@ package diff
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
-	"github.com/kqlrules/kqlrules/kql"
-	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Option changes how [Queries] searches.
 type Option func(*config)
 
 type config struct {
-	schema     eval.Schema
+	schema     mapping.Schema
 	exhaustive int // largest number of combinations tried exhaustively
 	budget     int // most candidate events of a guided search
 	seed       int64
 }
 
 // Schema sets the field types used to compile both queries (default
-// eval.DefaultSchema).
-func Schema(s eval.Schema) Option { return func(c *config) { c.schema = s } }
+// every ECS field, [mapping.ECS], as eval.Compile's default).
+func Schema(s mapping.Schema) Option { return func(c *config) { c.schema = s } }
+
+// ecs is the default schema, [mapping.ECS], copied once: Queries only
+// reads it.
+var ecs = sync.OnceValue(mapping.ECS)
 
 // Budget bounds the search: up to exhaustive combinations are all
 // tried (default 100,000); beyond that, a guided search evaluates about
@@ -62,7 +67,7 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 		o(&cfg)
 	}
 	if cfg.schema == nil {
-		cfg.schema = eval.DefaultSchema()
+		cfg.schema = ecs()
 	}
 	if old == nil || new == nil {
 		return nil, fmt.Errorf("diff: nil query")
@@ -103,29 +108,4 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 		res.Verdict = VerdictEquivalent
 	}
 	return res, nil
-}
-
-// Versions compares the queries of two versions of r's history (see
-// History.QueryAt), parsed with kql.Parse.
-func Versions(r *rules.Rule, from, to int, opts ...Option) (*Result, error) {
-	parse := func(n int) (ast.Expr, error) {
-		q, err := r.History.QueryAt(n)
-		if err != nil {
-			return nil, err
-		}
-		x, err := kql.Parse(q)
-		if err != nil {
-			return nil, fmt.Errorf("version %d: %w", n, err)
-		}
-		return x, nil
-	}
-	a, err := parse(from)
-	if err != nil {
-		return nil, err
-	}
-	b, err := parse(to)
-	if err != nil {
-		return nil, err
-	}
-	return Queries(a, b, opts...)
 }

@@ -157,9 +157,13 @@ func TestVersionsFTP(t *testing.T) {
 		{7, 8, diff.VerdictFormatting, nil},
 		{6, 8, diff.VerdictFormatting, nil},
 	} {
-		d, err := diff.Versions(r, tc.from, tc.to)
+		c, err := diff.Versions(r, tc.from, tc.to)
 		if err != nil {
 			t.Fatal(err)
+		}
+		d := c.Query.Result
+		if d == nil {
+			t.Fatalf("v%d → v%d: the queries were not compared by meaning: %+v", tc.from, tc.to, c)
 		}
 		if d.Verdict != tc.want {
 			t.Errorf("v%d → v%d: %q, want %q", tc.from, tc.to, d.Verdict, tc.want)

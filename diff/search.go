@@ -6,6 +6,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // field is one event field the search assigns.
@@ -15,7 +16,7 @@ type field struct {
 	// nested queries; else the nested field's name, then the names
 	// relative to each nested query, the field's own last.
 	keys  []string
-	typ   eval.Type
+	typ   mapping.Type
 	lits  []*ast.Literal
 	leafs int  // leaves that test it
 	listy bool // tested by a value list with and/not

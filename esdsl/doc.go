@@ -4,7 +4,7 @@
 // Kibana does not hand KQL to Elasticsearch: kbn-es-query's
 // toElasticsearchQuery (src/platform/packages/shared/kbn-es-query/src/kuery)
 // turns the tree into DSL using the data view's fields and a few settings.
-// [FromKQL] does the same, node for node, with the same errors; [DataView]
+// [FromKQL] does the same, node for node, with the same errors; [mapping.DataView]
 // has Kibana's field shape and [Config] its settings. The result is a typed
 // tree of [Query] values whose MarshalJSON writes the JSON Kibana writes,
 // key for key and in the same order; each node keeps the KQL node it was

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/esdsl"
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -28,7 +28,7 @@ func TestCorpusECS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema, err := eval.LoadECS(f)
+	schema, err := mapping.LoadECS(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestCorpusECS(t *testing.T) {
 
 // searchFor fills the search parameters from one version of a rule, as
 // the command line does.
-func searchFor(t *testing.T, r *rules.Rule, v rules.Version, dv *esdsl.DataView) *esdsl.SearchRequest {
+func searchFor(t *testing.T, r *rules.Rule, v rules.Version, dv *mapping.DataView) *esdsl.SearchRequest {
 	t.Helper()
 	x, err := kql.Parse(v.Query)
 	if err != nil {
@@ -105,7 +105,7 @@ func searchFor(t *testing.T, r *rules.Rule, v rules.Version, dv *esdsl.DataView)
 // on the default (ECS) data view to testdata/ftp_vN.json.
 func TestFTPGolden(t *testing.T) {
 	r := builtin.FTP()
-	dv := eval.DefaultSchema().DataView()
+	dv := mapping.ECS().DataView()
 	if len(r.History) == 0 {
 		t.Fatal("the FTP rule has no history")
 	}
@@ -145,7 +145,7 @@ func BenchmarkFTPQuery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dv := eval.DefaultSchema().DataView()
+	dv := mapping.ECS().DataView()
 	cfg := esdsl.DetectionEngineConfig()
 	b.ReportAllocs()
 	for b.Loop() {

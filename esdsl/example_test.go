@@ -5,6 +5,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 func ExampleFromKQL() {
@@ -12,7 +13,7 @@ func ExampleFromKQL() {
 	if err != nil {
 		panic(err)
 	}
-	dv := esdsl.FromTypes(map[string]string{"process.name": "keyword", "user.name": "keyword"})
+	dv := mapping.ECS().View() // the built-in ECS table, as Kibana sees it
 	q, err := esdsl.FromKQL(x, dv, esdsl.DetectionEngineConfig())
 	if err != nil {
 		panic(err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Config holds the settings Kibana's translation reads (KueryQueryOptions
@@ -48,7 +49,7 @@ const (
 // fields, range for dates, match, match_phrase or query_string on others,
 // exists for "field:*", lenient multi_match for free text. A nil expr is
 // Kibana's empty and, {"bool":{"filter":[]}}.
-func FromKQL(expr ast.Expr, dv Fields, cfg Config) (Query, error) {
+func FromKQL(expr ast.Expr, dv mapping.Fields, cfg Config) (Query, error) {
 	b := builder{dv: noView(dv), cfg: cfg}
 	if expr == nil {
 		return b.and(nil, nil), nil
@@ -63,9 +64,9 @@ func FromKQL(expr ast.Expr, dv Fields, cfg Config) (Query, error) {
 	return b.expr(expr, "")
 }
 
-// noView returns nil for no data view, also when it is a nil *DataView.
-func noView(dv Fields) Fields {
-	if v, ok := dv.(*DataView); ok && v == nil {
+// noView returns nil for no data view, also when it is a nil *mapping.DataView.
+func noView(dv mapping.Fields) mapping.Fields {
+	if v, ok := dv.(*mapping.DataView); ok && v == nil {
 		return nil
 	}
 	return dv
@@ -101,7 +102,7 @@ func leadingWildcard(expr ast.Expr) error {
 }
 
 type builder struct {
-	dv  Fields // nil: no data view
+	dv  mapping.Fields // nil: no data view
 	cfg Config
 }
 
@@ -287,17 +288,17 @@ func fullFieldName(l *ast.Literal, nested string) fieldName {
 }
 
 // fields is get_fields.ts: the data view's fields the name designates.
-func (b *builder) fields(fn fieldName) []*Field {
+func (b *builder) fields(fn fieldName) []*mapping.Field {
 	if b.dv == nil {
 		return nil
 	}
 	if fn.pattern == nil {
 		if f := b.dv.Field(fn.name); f != nil && fn.lookup {
-			return []*Field{f}
+			return []*mapping.Field{f}
 		}
 		return nil
 	}
-	var out []*Field
+	var out []*mapping.Field
 	for f := range b.dv.All() {
 		if ast.MatchWildcard(fn.pattern, f.Name) || fn.lookup && f.Name == fn.name {
 			out = append(out, f)
@@ -331,17 +332,17 @@ func (b *builder) checkNested(pos ast.Pos, fn fieldName, nested string) error {
 
 // targets returns the fields a field test runs on: the data view's, or
 // the name as written when there are none.
-func (b *builder) targets(fn fieldName) []*Field {
+func (b *builder) targets(fn fieldName) []*mapping.Field {
 	fields := b.fields(fn)
 	if len(fields) == 0 {
-		fields = []*Field{{Name: fn.name}}
+		fields = []*mapping.Field{{Name: fn.name}}
 	}
 	return fields
 }
 
 // wrapNested adds the nested query Kibana adds when a wildcard field name
 // outside any nested group covers a nested field.
-func (b *builder) wrapNested(src ast.Node, fn fieldName, f *Field, nested string, q Query) Query {
+func (b *builder) wrapNested(src ast.Node, fn fieldName, f *mapping.Field, nested string, q Query) Query {
 	path := f.NestedPath()
 	if fn.pattern == nil || path == "" || nested != "" {
 		return q
@@ -349,7 +350,7 @@ func (b *builder) wrapNested(src ast.Node, fn fieldName, f *Field, nested string
 	return &Nested{Src: Src{src}, Path: path, Query: q, ScoreMode: "none", IgnoreUnmapped: b.cfg.NestedIgnoreUnmapped}
 }
 
-func isKeyword(f *Field) bool { return len(f.ESTypes) == 1 && f.ESTypes[0] == "keyword" }
+func isKeyword(f *mapping.Field) bool { return len(f.ESTypes) == 1 && f.ESTypes[0] == "keyword" }
 
 var digits = regexp.MustCompile(`^\d+$`)
 

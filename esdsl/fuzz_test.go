@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // FuzzFromKQL: any query that parses translates without panicking, on
@@ -24,7 +25,7 @@ func FuzzFromKQL(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, dv := range []*DataView{dv, nil} {
+		for _, dv := range []*mapping.DataView{dv, nil} {
 			q, err := FromKQL(x, dv, Config{AllowLeadingWildcards: leading, NestedIgnoreUnmapped: yes()})
 			if err != nil {
 				if _, ok := err.(*Error); !ok {

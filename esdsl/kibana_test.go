@@ -8,18 +8,19 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // stubDataView is Kibana's test data view: the fields of
 // src/platform/packages/shared/kbn-es-query/src/filters/stubs/fields.mocks.ts,
 // which every kuery function test runs on.
-func stubDataView(t testing.TB) *DataView {
+func stubDataView(t testing.TB) *mapping.DataView {
 	t.Helper()
 	data, err := os.ReadFile("testdata/kibana_stub_fields.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dv, err := LoadDataView(data)
+	dv, err := mapping.LoadDataView(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func TestBuildQueryFromKuery(t *testing.T) {
 	}
 }
 
-func mustFromKQL(t *testing.T, src *string, dv *DataView) Query {
+func mustFromKQL(t *testing.T, src *string, dv *mapping.DataView) Query {
 	t.Helper()
 	if src == nil {
 		q, err := FromKQL(nil, dv, Config{})

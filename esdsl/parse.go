@@ -138,6 +138,8 @@ func unsupported(where, key string) error {
 	return fmt.Errorf("%s: unsupported option %q", where, key)
 }
 
+// parseQuery reads {"KIND": BODY}: one query, each kind by its own
+// function.
 func parseQuery(data []byte, where string) (Query, error) {
 	kvs, err := object(data, where)
 	if err != nil {
@@ -156,303 +158,350 @@ func parseQuery(data []byte, where string) (Query, error) {
 	case "bool":
 		return parseBool(body, where)
 	case "match_all":
-		if _, err := object(body, where); err != nil {
-			return nil, err
-		}
-		return &MatchAll{}, nil
+		return parseMatchAll(body, where)
 	case "term":
-		field, v, err := single(body, where)
-		if err != nil {
-			return nil, err
-		}
-		q := &Term{Field: field}
-		if !isObject(v) {
-			q.Value, err = scalar(v, where+"."+field)
-			return q, err
-		}
-		opts, err := object(v, where+"."+field)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range opts {
-			w := where + "." + field + "." + o.key
-			switch o.key {
-			case "value":
-				q.Value, err = scalar(o.val, w)
-			case "case_insensitive":
-				q.CaseInsensitive, err = boolean(o.val, w)
-			default:
-				err = unsupported(where+"."+field, o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return q, nil
+		return parseTerm(body, where)
 	case "terms":
-		field, v, err := single(body, where)
-		if err != nil {
-			return nil, err
-		}
-		var raws []json.RawMessage
-		if err := json.Unmarshal(v, &raws); err != nil {
-			return nil, fmt.Errorf("%s.%s: want an array of values, got %s", where, field, kindOf(v))
-		}
-		q := &Terms{Field: field, Values: []any{}}
-		for i, r := range raws {
-			x, err := scalar(r, fmt.Sprintf("%s.%s[%d]", where, field, i))
-			if err != nil {
-				return nil, err
-			}
-			q.Values = append(q.Values, x)
-		}
-		return q, nil
+		return parseTerms(body, where)
 	case "wildcard":
-		field, v, err := single(body, where)
-		if err != nil {
-			return nil, err
-		}
-		q := &Wildcard{Field: field}
-		if !isObject(v) {
-			q.Value, err = str(v, where+"."+field)
-			return q, err
-		}
-		opts, err := object(v, where+"."+field)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range opts {
-			w := where + "." + field + "." + o.key
-			switch o.key {
-			case "value", "wildcard":
-				q.Value, err = str(o.val, w)
-			case "case_insensitive":
-				q.CaseInsensitive, err = boolean(o.val, w)
-			default:
-				err = unsupported(where+"."+field, o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return q, nil
+		return parseWildcard(body, where)
 	case "match", "match_phrase":
-		field, v, err := single(body, where)
-		if err != nil {
-			return nil, err
-		}
-		var val any
-		if !isObject(v) {
-			val, err = scalar(v, where+"."+field)
-		} else {
-			var opts []kv
-			opts, err = object(v, where+"."+field)
-			for _, o := range opts {
-				if err != nil {
-					break
-				}
-				switch o.key {
-				case "query":
-					val, err = scalar(o.val, where+"."+field+".query")
-				case "type":
-					// {"match":{"f":{"query":v,"type":"phrase"}}}: Kibana's
-					// old phrase filters.
-					var t string
-					if t, err = str(o.val, where+"."+field+".type"); err == nil && t == "phrase" {
-						kind = "match_phrase"
-					} else if err == nil && t != "boolean" {
-						err = fmt.Errorf("%s.%s.type: unsupported match type %q", where, field, t)
-					}
-				default:
-					err = unsupported(where+"."+field, o.key)
-				}
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		if kind == "match" {
-			return &Match{Field: field, Query: val}, nil
-		}
-		return &MatchPhrase{Field: field, Query: val}, nil
+		return parseMatch(kind, body, where)
 	case "query_string":
-		opts, err := object(body, where)
-		if err != nil {
-			return nil, err
-		}
-		q := &QueryString{}
-		for _, o := range opts {
-			w := where + "." + o.key
-			switch o.key {
-			case "query":
-				q.Query, err = str(o.val, w)
-			case "fields":
-				q.Fields, err = strings_(o.val, w)
-			case "default_field":
-				var f string
-				f, err = str(o.val, w)
-				q.Fields = []string{f}
-			case "analyze_wildcard":
-				q.AnalyzeWildcard, err = boolean(o.val, w)
-			default:
-				err = unsupported(where, o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return q, nil
+		return parseQueryString(body, where)
 	case "multi_match":
-		opts, err := object(body, where)
-		if err != nil {
-			return nil, err
-		}
-		q := &MultiMatch{Type: "best_fields"}
-		for _, o := range opts {
-			w := where + "." + o.key
-			switch o.key {
-			case "query":
-				q.Query, err = scalar(o.val, w)
-			case "type":
-				q.Type, err = str(o.val, w)
-				if err == nil && q.Type != "best_fields" && q.Type != "phrase" {
-					err = fmt.Errorf("%s: unsupported multi_match type %q (best_fields and phrase are)", w, q.Type)
-				}
-			case "lenient":
-				var b *bool
-				b, err = boolean(o.val, w)
-				if b != nil {
-					q.Lenient = *b
-				}
-			case "fields":
-				q.Fields, err = strings_(o.val, w)
-			default:
-				err = unsupported(where, o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return q, nil
+		return parseMultiMatch(body, where)
 	case "range":
-		field, v, err := single(body, where)
-		if err != nil {
-			return nil, err
-		}
-		opts, err := object(v, where+"."+field)
-		if err != nil {
-			return nil, err
-		}
-		q := &Range{Field: field}
-		for _, o := range opts {
-			w := where + "." + field + "." + o.key
-			switch o.key {
-			case "gt", "gte", "lt", "lte":
-				var x any
-				x, err = scalar(o.val, w)
-				q.Bounds = append(q.Bounds, Bound{o.key, x})
-			case "format":
-				q.Format, err = str(o.val, w)
-			case "time_zone":
-				q.TimeZone, err = str(o.val, w)
-			default:
-				err = unsupported(where+"."+field, o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return q, nil
+		return parseRange(body, where)
 	case "exists":
-		opts, err := object(body, where)
-		if err != nil {
-			return nil, err
-		}
-		q := &Exists{}
-		for _, o := range opts {
-			if o.key != "field" {
-				return nil, unsupported(where, o.key)
-			}
-			if q.Field, err = str(o.val, where+".field"); err != nil {
-				return nil, err
-			}
-		}
-		if q.Field == "" {
-			return nil, fmt.Errorf("%s: no \"field\"", where)
-		}
-		return q, nil
+		return parseExists(body, where)
 	case "nested":
-		opts, err := object(body, where)
-		if err != nil {
-			return nil, err
-		}
-		q := &Nested{}
-		for _, o := range opts {
-			w := where + "." + o.key
-			switch o.key {
-			case "path":
-				q.Path, err = str(o.val, w)
-			case "query":
-				q.Query, err = parseQuery(o.val, w)
-			case "score_mode":
-				q.ScoreMode, err = str(o.val, w)
-			case "ignore_unmapped":
-				q.IgnoreUnmapped, err = boolean(o.val, w)
-			default:
-				err = unsupported(where, o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if q.Path == "" || q.Query == nil {
-			return nil, fmt.Errorf("%s: want \"path\" and \"query\"", where)
-		}
-		return q, nil
+		return parseNested(body, where)
 	case "script":
-		inner, err := object(body, where)
-		if err != nil {
-			return nil, err
-		}
-		if len(inner) != 1 || inner[0].key != "script" {
-			return nil, fmt.Errorf("%s: want {\"script\": {...}}", where)
-		}
-		opts, err := object(inner[0].val, where+".script")
-		if err != nil {
-			return nil, err
-		}
-		q := &Script{}
-		sawParams := false
-		for _, o := range opts {
-			w := where + ".script." + o.key
-			switch o.key {
-			case "source":
-				q.ScriptSource, err = str(o.val, w)
-			case "lang":
-				q.Lang, err = str(o.val, w)
-				q.LangLast = sawParams
-			case "params":
-				sawParams = true
-				dec := json.NewDecoder(bytes.NewReader(o.val))
-				dec.UseNumber()
-				err = dec.Decode(&q.Params)
-			default:
-				err = unsupported(where+".script", o.key)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return q, nil
+		return parseScript(body, where)
 	}
 	return nil, fmt.Errorf("%s: unsupported query kind %q", where, kind)
 }
 
-func parseBool(body []byte, where string) (Query, error) {
-	opts, err := object(body, where)
+// fieldBody reads the body of a query on one field, {"FIELD": X}, in
+// its two forms: X a value (the short form, given to short) or X an
+// object of options (the long form: each key and value given to option,
+// which reports false for a key the query does not take). A nil short
+// takes the long form only. where in the callbacks is the place of the
+// value or option ("term.f.value").
+func fieldBody(body []byte, where string, short func(v json.RawMessage, where string) error, option func(key string, v json.RawMessage, where string) (bool, error)) (field string, err error) {
+	field, v, err := single(body, where)
+	if err != nil {
+		return "", err
+	}
+	where += "." + field
+	if short != nil && !isObject(v) {
+		return field, short(v, where)
+	}
+	return field, options(v, where, option)
+}
+
+func parseMatchAll(body []byte, where string) (Query, error) {
+	if _, err := object(body, where); err != nil {
+		return nil, err
+	}
+	return &MatchAll{}, nil
+}
+
+// parseTerm reads {"f": v} or {"f": {"value": v, "case_insensitive": b}}.
+func parseTerm(body []byte, where string) (Query, error) {
+	q := &Term{}
+	value := func(v json.RawMessage, w string) (err error) {
+		q.Value, err = scalar(v, w)
+		return err
+	}
+	field, err := fieldBody(body, where, value, func(key string, v json.RawMessage, w string) (bool, error) {
+		switch key {
+		case "value":
+			return true, value(v, w)
+		case "case_insensitive":
+			b, err := boolean(v, w)
+			q.CaseInsensitive = b
+			return true, err
+		}
+		return false, nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	q.Field = field
+	return q, nil
+}
+
+// parseTerms reads {"f": [v...]}.
+func parseTerms(body []byte, where string) (Query, error) {
+	field, v, err := single(body, where)
+	if err != nil {
+		return nil, err
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(v, &raws); err != nil {
+		return nil, fmt.Errorf("%s.%s: want an array of values, got %s", where, field, kindOf(v))
+	}
+	q := &Terms{Field: field, Values: []any{}}
+	for i, r := range raws {
+		x, err := scalar(r, fmt.Sprintf("%s.%s[%d]", where, field, i))
+		if err != nil {
+			return nil, err
+		}
+		q.Values = append(q.Values, x)
+	}
+	return q, nil
+}
+
+// parseWildcard reads {"f": "p"} or {"f": {"value"|"wildcard": "p",
+// "case_insensitive": b}}.
+func parseWildcard(body []byte, where string) (Query, error) {
+	q := &Wildcard{}
+	value := func(v json.RawMessage, w string) (err error) {
+		q.Value, err = str(v, w)
+		return err
+	}
+	field, err := fieldBody(body, where, value, func(key string, v json.RawMessage, w string) (bool, error) {
+		switch key {
+		case "value", "wildcard":
+			return true, value(v, w)
+		case "case_insensitive":
+			b, err := boolean(v, w)
+			q.CaseInsensitive = b
+			return true, err
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	q.Field = field
+	return q, nil
+}
+
+// parseMatch reads match and match_phrase: {"f": v} or {"f": {"query":
+// v, "type": "phrase"|"boolean"}} (the type of Kibana's old phrase
+// filters).
+func parseMatch(kind string, body []byte, where string) (Query, error) {
+	var val any
+	value := func(v json.RawMessage, w string) (err error) {
+		val, err = scalar(v, w)
+		return err
+	}
+	field, err := fieldBody(body, where, value, func(key string, v json.RawMessage, w string) (bool, error) {
+		switch key {
+		case "query":
+			return true, value(v, w)
+		case "type":
+			t, err := str(v, w)
+			switch {
+			case err != nil:
+			case t == "phrase":
+				kind = "match_phrase"
+			case t != "boolean":
+				err = fmt.Errorf("%s: unsupported match type %q", w, t)
+			}
+			return true, err
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if kind == "match" {
+		return &Match{Field: field, Query: val}, nil
+	}
+	return &MatchPhrase{Field: field, Query: val}, nil
+}
+
+// parseRange reads {"f": {"gt"|"gte"|"lt"|"lte": v..., "format": ...,
+// "time_zone": ...}}, keeping the bounds' order.
+func parseRange(body []byte, where string) (Query, error) {
+	q := &Range{}
+	field, err := fieldBody(body, where, nil, func(key string, v json.RawMessage, w string) (ok bool, err error) {
+		switch key {
+		case "gt", "gte", "lt", "lte":
+			var x any
+			x, err = scalar(v, w)
+			q.Bounds = append(q.Bounds, Bound{key, x})
+		case "format":
+			q.Format, err = str(v, w)
+		case "time_zone":
+			q.TimeZone, err = str(v, w)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	q.Field = field
+	return q, nil
+}
+
+// options reads a query's body as an object of options, each given to
+// option, which reports false for a key the query does not take.
+func options(body []byte, where string, option func(key string, v json.RawMessage, where string) (bool, error)) error {
+	opts, err := object(body, where)
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		ok, err := option(o.key, o.val, where+"."+o.key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return unsupported(where, o.key)
+		}
+	}
+	return nil
+}
+
+// parseQueryString reads the options of query_string Kibana writes.
+func parseQueryString(body []byte, where string) (Query, error) {
+	q := &QueryString{}
+	err := options(body, where, func(key string, v json.RawMessage, w string) (ok bool, err error) {
+		switch key {
+		case "query":
+			q.Query, err = str(v, w)
+		case "fields":
+			q.Fields, err = strings_(v, w)
+		case "default_field":
+			var f string
+			f, err = str(v, w)
+			q.Fields = []string{f}
+		case "analyze_wildcard":
+			q.AnalyzeWildcard, err = boolean(v, w)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// parseMultiMatch reads multi_match: query, type (best_fields or phrase),
+// lenient, fields.
+func parseMultiMatch(body []byte, where string) (Query, error) {
+	q := &MultiMatch{Type: "best_fields"}
+	err := options(body, where, func(key string, v json.RawMessage, w string) (ok bool, err error) {
+		switch key {
+		case "query":
+			q.Query, err = scalar(v, w)
+		case "type":
+			q.Type, err = str(v, w)
+			if err == nil && q.Type != "best_fields" && q.Type != "phrase" {
+				err = fmt.Errorf("%s: unsupported multi_match type %q (best_fields and phrase are)", w, q.Type)
+			}
+		case "lenient":
+			var b *bool
+			b, err = boolean(v, w)
+			if b != nil {
+				q.Lenient = *b
+			}
+		case "fields":
+			q.Fields, err = strings_(v, w)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// parseExists reads {"field": "f"}.
+func parseExists(body []byte, where string) (Query, error) {
+	q := &Exists{}
+	err := options(body, where, func(key string, v json.RawMessage, w string) (ok bool, err error) {
+		if key != "field" {
+			return false, nil
+		}
+		q.Field, err = str(v, w)
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if q.Field == "" {
+		return nil, fmt.Errorf("%s: no \"field\"", where)
+	}
+	return q, nil
+}
+
+// parseNested reads path, query, score_mode and ignore_unmapped.
+func parseNested(body []byte, where string) (Query, error) {
+	q := &Nested{}
+	err := options(body, where, func(key string, v json.RawMessage, w string) (ok bool, err error) {
+		switch key {
+		case "path":
+			q.Path, err = str(v, w)
+		case "query":
+			q.Query, err = parseQuery(v, w)
+		case "score_mode":
+			q.ScoreMode, err = str(v, w)
+		case "ignore_unmapped":
+			q.IgnoreUnmapped, err = boolean(v, w)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if q.Path == "" || q.Query == nil {
+		return nil, fmt.Errorf("%s: want \"path\" and \"query\"", where)
+	}
+	return q, nil
+}
+
+// parseScript reads {"script": {"source", "lang", "params"}}, noting
+// whether lang came after params (Kibana's order, kept when marshalling).
+func parseScript(body []byte, where string) (Query, error) {
+	inner, err := object(body, where)
+	if err != nil {
+		return nil, err
+	}
+	if len(inner) != 1 || inner[0].key != "script" {
+		return nil, fmt.Errorf("%s: want {\"script\": {...}}", where)
+	}
+	q := &Script{}
+	sawParams := false
+	err = options(inner[0].val, where+".script", func(key string, v json.RawMessage, w string) (ok bool, err error) {
+		switch key {
+		case "source":
+			q.ScriptSource, err = str(v, w)
+		case "lang":
+			q.Lang, err = str(v, w)
+			q.LangLast = sawParams
+		case "params":
+			sawParams = true
+			dec := json.NewDecoder(bytes.NewReader(v))
+			dec.UseNumber()
+			err = dec.Decode(&q.Params)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// parseBool reads must, filter, should, must_not (a query or an array of
+// queries each) and minimum_should_match, keeping the keys' order.
+func parseBool(body []byte, where string) (Query, error) {
 	q := &Bool{Keys: []string{}}
 	clauses := func(data []byte, w string, single *bool) ([]Query, error) {
 		if isObject(data) {
@@ -477,42 +526,42 @@ func parseBool(body []byte, where string) (Query, error) {
 		}
 		return out, nil
 	}
-	for _, o := range opts {
-		w := where + "." + o.key
+	err := options(body, where, func(key string, v json.RawMessage, w string) (ok bool, err error) {
 		var one bool
-		switch o.key {
+		switch key {
 		case "must":
-			q.Must, err = clauses(o.val, w, &one)
+			q.Must, err = clauses(v, w, &one)
 		case "filter":
-			q.Filter, err = clauses(o.val, w, &one)
+			q.Filter, err = clauses(v, w, &one)
 		case "should":
-			q.Should, err = clauses(o.val, w, &one)
+			q.Should, err = clauses(v, w, &one)
 		case "must_not":
-			q.MustNot, err = clauses(o.val, w, &one)
+			q.MustNot, err = clauses(v, w, &one)
 			q.SingleMustNot = one
 		case "minimum_should_match":
-			var v any
-			v, err = scalar(o.val, w)
-			switch v := v.(type) {
+			var x any
+			x, err = scalar(v, w)
+			switch x := x.(type) {
 			case json.Number:
 				var n int64
-				n, err = v.Int64()
+				n, err = x.Int64()
 				q.MinimumShouldMatch = int(n)
 			case string:
 				var n int
-				n, err = strconv.Atoi(v)
+				n, err = strconv.Atoi(x)
 				q.MinimumShouldMatch = n
 			}
 			if err != nil {
 				err = fmt.Errorf("%s: want a whole number: %w", w, err)
 			}
 		default:
-			err = unsupported(where, o.key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
-		q.Keys = append(q.Keys, o.key)
+		q.Keys = append(q.Keys, key)
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return q, nil
 }

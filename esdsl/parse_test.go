@@ -1,8 +1,6 @@
 package esdsl
 
 import (
-	"encoding/json"
-
 	"strings"
 	"testing"
 
@@ -58,59 +56,6 @@ func TestParseQueryErrors(t *testing.T) {
 	}
 }
 
-func TestFromTypes(t *testing.T) {
-	dv := FromTypes(map[string]string{
-		"process.command_line":      "wildcard",
-		"process.command_line.text": "match_only_text",
-		"labels":                    "flattened",
-		"labels.env":                "keyword",
-		"items":                     "nested",
-		"items.name":                "keyword",
-		"items.sub":                 "nested",
-		"items.sub.x":               "long",
-		"host":                      "object",
-		"host.name":                 "keyword",
-		"@timestamp":                "date_nanos",
-	})
-	got := mustJSONValue(t, dv)
-	want := `{"fields":[` +
-		`{"name":"@timestamp","type":"date","esTypes":["date_nanos"]},` +
-		`{"name":"host.name","type":"string","esTypes":["keyword"]},` +
-		`{"name":"items","type":"nested","esTypes":["nested"]},` +
-		`{"name":"items.name","type":"string","esTypes":["keyword"],"subType":{"nested":{"path":"items"}}},` +
-		`{"name":"items.sub","type":"nested","esTypes":["nested"],"subType":{"nested":{"path":"items"}}},` +
-		`{"name":"items.sub.x","type":"number","esTypes":["long"],"subType":{"nested":{"path":"items.sub"}}},` +
-		`{"name":"labels","type":"string","esTypes":["flattened"]},` +
-		`{"name":"labels.env","type":"string","esTypes":["keyword"]},` +
-		`{"name":"process.command_line","type":"string","esTypes":["wildcard"]},` +
-		`{"name":"process.command_line.text","type":"string","esTypes":["match_only_text"],"subType":{"multi":{"parent":"process.command_line"}}}]}`
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
-	}
-}
-
-func TestLoadDataView(t *testing.T) {
-	for _, in := range []string{
-		`[{"name":"a","type":"string","esTypes":["keyword"]}]`,
-		`{"fields":[{"name":"a","type":"string","esTypes":["keyword"]}]}`,
-		`{"title":"x","fields":{"a":{"type":"string","esTypes":["keyword"]}}}`,
-	} {
-		dv, err := LoadDataView([]byte(in))
-		if err != nil {
-			t.Errorf("%s: %v", in, err)
-			continue
-		}
-		if f := dv.Field("a"); f == nil || !isKeyword(f) {
-			t.Errorf("%s: field a not read: %+v", in, dv)
-		}
-	}
-	for _, in := range []string{`"x"`, `{"title":"x"}`, `{"fields":3}`} {
-		if _, err := LoadDataView([]byte(in)); err == nil {
-			t.Errorf("%s: want an error", in)
-		}
-	}
-}
-
 // TestNoDataViewNested is get_full_field_name_node.test.ts: "should skip
 // error checking if no index pattern is passed in".
 func TestNoDataViewNested(t *testing.T) {
@@ -125,12 +70,3 @@ func TestNoDataViewNested(t *testing.T) {
 }
 
 func lit(s string) *ast.Literal { return &ast.Literal{Text: s, Raw: s} }
-
-func mustJSONValue(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}

@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // phraseScript is getPhraseScript (kbn-es-query filters/build_filters/
 // phrase_filter.ts), the query of "field:value" on a scripted field.
-func phraseScript(src ast.Node, f *Field, value any) (*Script, error) {
+func phraseScript(src ast.Node, f *mapping.Field, value any) (*Script, error) {
 	v, err := convertedValue(src, f, value)
 	if err != nil {
 		return nil, err
@@ -43,7 +44,7 @@ var dateComparators = map[string]string{
 
 // rangeScript is getRangeScript (filters/build_filters/range_filter.ts)
 // for the one bound a KQL range has.
-func rangeScript(src ast.Node, f *Field, op string, value any) (*Script, error) {
+func rangeScript(src ast.Node, f *mapping.Field, op string, value any) (*Script, error) {
 	if s, ok := value.(string); ok && f.Type == "number" {
 		value = jsParseFloat(s)
 	}
@@ -60,7 +61,7 @@ func rangeScript(src ast.Node, f *Field, op string, value any) (*Script, error) 
 
 // convertedValue is getConvertedValueForField: "true"/"false" for boolean
 // fields, Number(value) for number fields.
-func convertedValue(src ast.Node, f *Field, value any) (any, error) {
+func convertedValue(src ast.Node, f *mapping.Field, value any) (any, error) {
 	if _, isBool := value.(bool); !isBool && f.Type == "boolean" {
 		switch value {
 		case "true":

@@ -3,6 +3,8 @@ package esdsl
 import (
 	"net/url"
 	"strings"
+
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Filter is a Kibana filter reduced to what the search uses: its query
@@ -20,7 +22,7 @@ type Filter struct {
 // first three. A filter on a field of a nested object is wrapped in a
 // nested query as from_nested_filter.ts does (with ignore_unmapped when
 // cfg.NestedIgnoreUnmapped is set).
-func BuildEsQuery(kql Query, filters []Filter, dv Fields, cfg Config) *Bool {
+func BuildEsQuery(kql Query, filters []Filter, dv mapping.Fields, cfg Config) *Bool {
 	dv = noView(dv)
 	out := &Bool{Must: []Query{}, Filter: []Query{}, Should: []Query{}, MustNot: []Query{},
 		Keys: []string{"must", "filter", "should", "must_not"}}
@@ -46,7 +48,7 @@ func BuildEsQuery(kql Query, filters []Filter, dv Fields, cfg Config) *Bool {
 // nestFilter is fromNestedFilter: the field of an exists, phrase or range
 // filter (getFilterField) that the data view places in a nested object
 // makes the filter a nested query.
-func nestFilter(q Query, dv Fields, cfg Config) Query {
+func nestFilter(q Query, dv mapping.Fields, cfg Config) Query {
 	var name string
 	switch q := q.(type) {
 	case *Exists:

@@ -10,14 +10,15 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
 	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Option configures [Compile].
 type Option func(*config)
 
 type config struct {
-	schema  Schema
-	mapping Mapping
+	schema  mapping.Schema
+	mapping mapping.Mapping
 	clock   func() time.Time
 	kibana  esdsl.Config
 }
@@ -43,14 +44,15 @@ func WithKibanaConfig(k esdsl.Config) Option {
 	return func(c *config) { c.kibana = k }
 }
 
-// WithSchema sets the field types. Without it, Compile uses
-// [DefaultMapping]. A nil or empty schema types every field from the query
-// literal and the event value. The fields get the mapping parameters of
-// the ECS templates ([ECSMapping]): ignore_above 1024 on keyword fields.
-func WithSchema(s Schema) Option {
+// WithSchema sets the field types. Without it (and without [WithMapping]),
+// Compile uses every ECS field ([mapping.ECS]). A nil or empty schema types
+// every field from the query literal and the event value. The fields get
+// the mapping parameters of the ECS templates ([mapping.ECSMapping]):
+// ignore_above 1024 on keyword fields.
+func WithSchema(s mapping.Schema) Option {
 	return func(c *config) {
 		if s == nil {
-			s = Schema{}
+			s = mapping.Schema{}
 		}
 		c.schema, c.mapping = s, nil
 	}
@@ -58,11 +60,11 @@ func WithSchema(s Schema) Option {
 
 // WithMapping sets the field types and their mapping parameters
 // (ignore_above, ignore_malformed, coerce, scaling_factor...), as
-// [ReadMapping] reads them from Elasticsearch.
-func WithMapping(m Mapping) Option {
+// [mapping.ReadMapping] reads them from Elasticsearch.
+func WithMapping(m mapping.Mapping) Option {
 	return func(c *config) {
 		if m == nil {
-			m = Mapping{}
+			m = mapping.Mapping{}
 		}
 		c.schema, c.mapping = m.Schema(), m
 	}
@@ -136,7 +138,7 @@ func CompileErrors(err error) []*CompileError {
 
 // Compile prepares x for matching. It is Kibana's translation to the
 // Query DSL ([esdsl.FromKQL] with the schema's data view,
-// [Schema.DataView], and the settings of [WithKibanaConfig]) followed by
+// [mapping.Schema.View], and the settings of [WithKibanaConfig]) followed by
 // [CompileQuery]: every Kibana choice (term or wildcard on keyword fields,
 // match, match_phrase or query_string elsewhere, ranges for dates, one
 // clause per field a wildcard field name designates, lenient multi_match
@@ -164,7 +166,7 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 		}
 		return nil, fmt.Errorf("eval: Compile: %w", err)
 	}
-	p, err := CompileQuery(q, opts...)
+	p, err := compileQuery(q, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +188,11 @@ func literalAt(x ast.Expr, pos ast.Pos) *ast.Literal {
 }
 
 type compiler struct {
-	schema  Schema
+	schema  mapping.Schema
 	mapping mapper
 	clock   func() time.Time
 	scope   string // the nested field the query is inside, "" at the top
 	errs    []*CompileError
-	// patterns holds the '?' patterns of DSL wildcard literals (dsl.go).
-	patterns map[*ast.Literal]*glob
 }
 
 // field is a field being compiled: its path relative to the scope, its
@@ -201,15 +201,15 @@ type field struct {
 	path   *Path
 	source *Path // a multi-field's parent, whose value it indexes; or nil
 	full   string
-	typ    Type
-	fm     FieldMapping // typ and its mapping parameters
+	typ    mapping.Type
+	fm     fieldMapping // typ and its mapping parameters
 	// outside is the nested field this one lies in when the query is not
 	// inside it: Elasticsearch matches nothing then.
 	outside string
 }
 
-func (c *compiler) errorf(l *ast.Literal, f string, format string, args ...any) {
-	c.errs = append(c.errs, &CompileError{Pos: l.Pos(), End: l.End(), Field: f, Msg: fmt.Sprintf(format, args...)})
+func (c *compiler) errorf(v value, f string, format string, args ...any) {
+	c.errs = append(c.errs, &CompileError{Pos: v.pos, End: v.end, Field: f, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *compiler) outsideNested(f *field, label string) node {
@@ -218,42 +218,49 @@ func (c *compiler) outsideNested(f *field, label string) node {
 		f.full, f.outside, f.outside)}
 }
 
-func litValues(ls []*ast.Literal) []ast.Value {
-	out := make([]ast.Value, len(ls))
-	for i, l := range ls {
-		out[i] = l
-	}
-	return out
-}
-
 // nullError reports an unquoted null: Kibana's grammar makes it a null
 // literal and sends it as the query value ({"term": {f: {"value": null}}}
 // on a keyword field, {"match": {f: null}} elsewhere, a multi_match for
 // free text), which Elasticsearch refuses (BaseTermQueryBuilder: "value
 // cannot be null"; MatchQueryBuilder: no query text). It reports whether
-// l is one.
-func (c *compiler) nullError(l *ast.Literal, field string) bool {
-	if l.Kind != ast.Null {
+// v is one.
+func (c *compiler) nullError(v value, field string) bool {
+	if v.kind != ast.Null {
 		return false
 	}
-	c.errorf(l, field, "Kibana sends an unquoted null as a null value, which Elasticsearch refuses (\"value cannot be null\"); quote it (\"null\") to match the text null")
+	c.errorf(v, field, "Kibana sends an unquoted null as a null value, which Elasticsearch refuses (\"value cannot be null\"); quote it (\"null\") to match the text null")
 	return true
 }
 
-// matcher compiles literals joined by "or" on one field into one matcher.
-func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
-	kept := lits[:0:0]
-	for _, l := range lits {
-		if !c.nullError(l, f.full) {
-			kept = append(kept, l)
+// dropNulls reports each null of vals (nullError, about field) and
+// returns the others: vals itself when it holds none.
+func (c *compiler) dropNulls(vals []value, field string) []value {
+	n := 0
+	for _, v := range vals {
+		if v.kind == ast.Null {
+			n++
 		}
 	}
-	if lits = kept; len(lits) == 0 {
+	if n == 0 {
+		return vals
+	}
+	kept := make([]value, 0, len(vals)-n)
+	for _, v := range vals {
+		if !c.nullError(v, field) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
+// matcher compiles values joined by "or" on one field into one matcher.
+func (c *compiler) matcher(f *field, vals []value) Visitor {
+	if vals = c.dropNulls(vals, f.full); len(vals) == 0 {
 		return noneMatcher{}
 	}
-	for _, l := range lits {
-		if l.IsStar() && c.patterns[l] == nil {
-			if f.typ == Nested {
+	for _, v := range vals {
+		if v.star {
+			if f.typ == mapping.Nested {
 				// The elements are documents of their own: the top-level
 				// document has no value of a nested field.
 				return noneMatcher{}
@@ -261,52 +268,52 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 			return existsMatcher{&f.fm}
 		}
 	}
-	switch fam := f.typ.family(); fam {
+	switch fam := familyOf(f.typ); fam {
 	case famKeyword:
 		var exact []string
 		var globs []*glob
-		for _, l := range lits {
-			if l.Kind == ast.Wildcard {
-				globs = append(globs, c.globOf(l))
+		for _, v := range vals {
+			if v.kind == ast.Wildcard {
+				globs = append(globs, v.glob)
 			} else {
-				exact = append(exact, l.Value())
+				exact = append(exact, v.text)
 			}
 		}
 		return newKeywordMatcher(&f.fm, exact, globs)
 	case famText:
 		m := &textMatcher{}
-		for _, l := range lits {
-			m.qs = append(m.qs, c.textQueryOf(l))
+		for _, v := range vals {
+			m.qs = append(m.qs, textQueryOf(v))
 		}
 		return m
 	case famInt, famFloat:
 		var texts []string
-		for _, l := range lits {
-			if _, ok := c.number(f, l); ok {
-				texts = append(texts, strings.TrimSpace(l.Value()))
+		for _, v := range vals {
+			if _, ok := c.number(f, v); ok {
+				texts = append(texts, strings.TrimSpace(v.text))
 			}
 		}
 		return newNumberSet(&f.fm, texts)
 	case famIP:
 		var ps []netip.Prefix
-		for _, l := range lits {
-			if p, ok := c.prefix(f, l); ok {
+		for _, v := range vals {
+			if p, ok := c.prefix(f, v); ok {
 				ps = append(ps, p)
 			}
 		}
 		return &ipMatcher{set: cidr.NewSet(ps...), f: &f.fm}
 	case famBool:
 		var ms anyOf
-		for _, l := range lits {
-			if b, ok := c.boolean(f, l); ok {
+		for _, v := range vals {
+			if b, ok := c.boolean(f, v); ok {
 				ms = append(ms, &boolMatcher{want: b, f: &f.fm})
 			}
 		}
 		return oneOrAny(ms)
 	case famDate:
 		var ms anyOf
-		for _, l := range lits {
-			d, ok := c.date(f, l)
+		for _, v := range vals {
+			d, ok := c.date(f, v)
 			if !ok {
 				continue
 			}
@@ -314,15 +321,15 @@ func (c *compiler) matcher(f *field, lits []*ast.Literal) Visitor {
 		}
 		return oneOrAny(ms)
 	case famOther:
-		if f.typ == GeoPoint {
-			c.errorf(lits[0], f.full, "a geo_point field can only be tested for existence (%s:*)", f.path.Name)
+		if f.typ == mapping.GeoPoint {
+			c.errorf(vals[0], f.full, "a geo_point field can only be tested for existence (%s:*)", f.path.Name)
 		}
 		// An object or nested field has no value of its own to compare.
 		return noneMatcher{}
 	}
 	var ms anyOf
-	for _, l := range lits {
-		ms = append(ms, c.unknownMatcherOf(l))
+	for _, v := range vals {
+		ms = append(ms, unknownMatcherOf(v))
 	}
 	return oneOrAny(ms)
 }
@@ -337,21 +344,21 @@ func oneOrAny(ms anyOf) Visitor {
 	return ms
 }
 
-func (c *compiler) textQueryOf(l *ast.Literal) textQuery {
-	if l.Kind == ast.Wildcard {
-		return textQuery{glob: c.globOf(l).lower()}
+func textQueryOf(v value) textQuery {
+	if v.kind == ast.Wildcard {
+		return textQuery{glob: v.glob.lower()}
 	}
-	return textQuery{terms: tokens(l.Value()), phrase: l.Quoted}
+	return textQuery{terms: tokens(v.text), phrase: v.phrase}
 }
 
-func (c *compiler) unknownMatcherOf(l *ast.Literal) *unknownMatcher {
-	m := &unknownMatcher{text: l.Value()}
-	switch l.Kind {
+func unknownMatcherOf(v value) *unknownMatcher {
+	m := &unknownMatcher{text: v.text}
+	switch v.kind {
 	case ast.Wildcard:
-		m.glob = c.globOf(l)
+		m.glob = v.glob
 		return m
 	case ast.Bool:
-		m.isBool, m.b = true, l.Bool
+		m.isBool, m.b = true, v.b
 	}
 	if v, ok := parseNumber(m.text); ok {
 		m.hasNum, m.num = true, v
@@ -363,33 +370,33 @@ func (c *compiler) unknownMatcherOf(l *ast.Literal) *unknownMatcher {
 }
 
 // number parses a literal on a numeric field.
-func (c *compiler) number(f *field, l *ast.Literal) (float64, bool) {
-	if l.Kind == ast.Wildcard {
+func (c *compiler) number(f *field, l value) (float64, bool) {
+	if l.kind == ast.Wildcard {
 		c.errorf(l, f.full, "a wildcard is not allowed on a numeric (%s) field", f.typ)
 		return 0, false
 	}
-	v, ok := ParseNumber(l.Value())
+	v, ok := ParseNumber(l.text)
 	if !ok {
-		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", l.Value(), f.full, f.typ)
+		c.errorf(l, f.full, "%q is not a number, and %s is a %s field", l.text, f.full, f.typ)
 		return 0, false
 	}
-	if lo, hi, ok := f.typ.IntRange(); ok && f.typ != UnsignedLong && (v < lo || v > hi) {
+	if lo, hi, ok := f.typ.IntRange(); ok && f.typ != mapping.UnsignedLong && (v < lo || v > hi) {
 		// (an unsigned_long term or bound out of range matches nothing,
 		// or everything, as UnsignedLongFieldMapper's parseTerm and
 		// parseLowerRangeTerm decide: not an error)
-		c.errorf(l, f.full, "%s is out of range for a %s field", strings.TrimSpace(l.Value()), f.typ)
+		c.errorf(l, f.full, "%s is out of range for a %s field", strings.TrimSpace(l.text), f.typ)
 		return 0, false
 	}
 	return v, true
 }
 
 // prefix parses a literal on an ip field: an address or a CIDR.
-func (c *compiler) prefix(f *field, l *ast.Literal) (netip.Prefix, bool) {
-	if l.Kind == ast.Wildcard {
+func (c *compiler) prefix(f *field, l value) (netip.Prefix, bool) {
+	if l.kind == ast.Wildcard {
 		c.errorf(l, f.full, "a wildcard is not allowed on an ip field (use a CIDR such as 10.0.0.0/8)")
 		return netip.Prefix{}, false
 	}
-	p, err := cidr.ParseAddrOrPrefix(l.Value())
+	p, err := cidr.ParseAddrOrPrefix(l.text)
 	if err != nil {
 		c.errorf(l, f.full, "%v", err)
 		return netip.Prefix{}, false
@@ -398,34 +405,34 @@ func (c *compiler) prefix(f *field, l *ast.Literal) (netip.Prefix, bool) {
 }
 
 // boolean parses a literal on a boolean field.
-func (c *compiler) boolean(f *field, l *ast.Literal) (bool, bool) {
-	switch l.Value() {
+func (c *compiler) boolean(f *field, l value) (bool, bool) {
+	switch l.text {
 	case "true":
 		return true, true
 	case "false", "":
 		return false, true
 	}
-	if l.Kind == ast.Wildcard {
+	if l.kind == ast.Wildcard {
 		c.errorf(l, f.full, "a wildcard is not allowed on a boolean field")
 	} else {
-		c.errorf(l, f.full, "%q is not a boolean: want true or false", l.Value())
+		c.errorf(l, f.full, "%q is not a boolean: want true or false", l.text)
 	}
 	return false, false
 }
 
 // rangeMatcher compiles "field op value".
-func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visitor {
+func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l value) Visitor {
 	lo := op == ast.Gt || op == ast.Gte
 	b := bound{set: true, inclusive: op == ast.Gte || op == ast.Lte}
-	text := l.Value()
-	switch f.typ.family() {
+	text := l.text
+	switch familyOf(f.typ) {
 	case famInt, famFloat:
 		if _, ok := c.number(f, l); !ok {
 			return noneMatcher{}
 		}
 		return newNumberRange(&f.fm, strings.TrimSpace(text), lo, b.inclusive)
 	case famIP:
-		if l.Kind == ast.Wildcard {
+		if l.kind == ast.Wildcard {
 			c.errorf(l, f.full, "a wildcard is not allowed on an ip field")
 			return noneMatcher{}
 		}
@@ -444,7 +451,7 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		}
 		return dateRangeOf(d, op, c.clock)
 	case famKeyword:
-		if f.typ == Version {
+		if f.typ == mapping.Version {
 			return newVersionRange(text, lo, b)
 		}
 		m := stringRangeOf(text, lo, b)
@@ -470,14 +477,14 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 		}
 		return m
 	case famOther:
-		if f.typ == GeoPoint {
+		if f.typ == mapping.GeoPoint {
 			c.errorf(l, f.full, "a range is not allowed on a geo_point field")
 		}
 		return noneMatcher{}
 	}
 	// Unknown field: type the range from the literal and the value.
 	m := &unknownRange{s: *stringRangeOf(text, lo, b)}
-	if l.Kind != ast.Wildcard {
+	if l.kind != ast.Wildcard {
 		if v, ok := parseNumber(text); ok {
 			m.num = &numberRange{}
 			if lo {
@@ -498,14 +505,14 @@ func (c *compiler) rangeMatcher(f *field, op ast.RangeOp, l *ast.Literal) Visito
 	return m
 }
 
-func (c *compiler) date(f *field, l *ast.Literal) (*dateMath, bool) {
-	if l.Kind == ast.Wildcard {
+func (c *compiler) date(f *field, l value) (*dateMath, bool) {
+	if l.kind == ast.Wildcard {
 		c.errorf(l, f.full, "a wildcard is not allowed on a date field")
 		return nil, false
 	}
-	d, err := parseDateMath(l.Value())
+	d, err := parseDateMath(l.text)
 	if err == nil {
-		d.nanos, d.f = f.typ == DateNanos, &f.fm
+		d.nanos, d.f = f.typ == mapping.DateNanos, &f.fm
 		err = d.nanosErr()
 	}
 	if err != nil {
@@ -596,49 +603,49 @@ func (m *unknownRange) Visit(x any) bool {
 
 // lenientMatcher compiles lits for a field family, skipping the literals
 // that do not fit it (no errors); nil when none fits.
-func (c *compiler) lenientMatcher(fam family, lits []*ast.Literal) Visitor {
-	trial := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, patterns: c.patterns}
-	var fits []*ast.Literal
-	for _, l := range lits {
-		probe := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, patterns: c.patterns}
-		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}
-		probe.matcher(f, []*ast.Literal{l})
+func (c *compiler) lenientMatcher(fam family, vals []value) Visitor {
+	trial := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock}
+	var fits []value
+	for _, v := range vals {
+		probe := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock}
+		f := &field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: fieldMapping{Type: typeOfFamily(fam)}}
+		probe.matcher(f, []value{v})
 		if len(probe.errs) == 0 {
-			fits = append(fits, l)
+			fits = append(fits, v)
 		}
 	}
 	if len(fits) == 0 {
 		return nil
 	}
 	if fam == famOther {
-		for _, l := range fits {
-			if l.IsStar() {
+		for _, v := range fits {
+			if v.star {
 				return existsMatcher{}
 			}
 		}
 		return nil
 	}
-	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: FieldMapping{Type: typeOfFamily(fam)}}, fits)
+	return trial.matcher(&field{path: NewPath("*"), full: "*", typ: typeOfFamily(fam), fm: fieldMapping{Type: typeOfFamily(fam)}}, fits)
 }
 
-func typeOfFamily(f family) Type {
+func typeOfFamily(f family) mapping.Type {
 	switch f {
 	case famKeyword:
-		return Keyword
+		return mapping.Keyword
 	case famText:
-		return Text
+		return mapping.Text
 	case famInt:
-		return Long
+		return mapping.Long
 	case famFloat:
-		return Double
+		return mapping.Double
 	case famIP:
-		return IP
+		return mapping.IP
 	case famBool:
-		return Boolean
+		return mapping.Boolean
 	case famDate:
-		return Date
+		return mapping.Date
 	case famOther:
-		return Object
+		return mapping.Object
 	}
-	return Unknown
+	return mapping.Unknown
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // BenchmarkCompileElasticRules compiles the 792 queries of the shared
@@ -20,7 +21,7 @@ func BenchmarkCompileElasticRules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	schema, err := eval.LoadECS(ecs)
+	schema, err := mapping.LoadECS(ecs)
 	ecs.Close()
 	if err != nil {
 		b.Fatal(err)

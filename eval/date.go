@@ -419,7 +419,7 @@ type dateMath struct {
 	// nanos: the bound is on a date_nanos field, so eval gives epoch
 	// nanoseconds, and rounding up fills to the last nanosecond.
 	nanos bool
-	f     *FieldMapping // the field's mapping (null_value), or nil
+	f     *fieldMapping // the field's mapping (null_value), or nil
 }
 
 // parseDateMath reads a date or date-math expression as Elasticsearch's

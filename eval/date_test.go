@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/internal/proptest"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // TestParseDate reads text as Elasticsearch's default date format,
@@ -182,7 +183,7 @@ func TestPartialDateBounds(t *testing.T) {
 		{`@timestamp < "2021-03-04T05:06:07"`, none, "2021-03-04T05:06:06.999Z"},
 	}
 	for _, tt := range tests {
-		p := compileT(t, tt.query, WithSchema(Schema{"@timestamp": Date}))
+		p := compileT(t, tt.query, WithSchema(mapping.Schema{"@timestamp": mapping.Date}))
 		check := func(at int64, want bool) {
 			ev := map[string]any{"@timestamp": time.UnixMilli(at).UTC().Format(time.RFC3339Nano)}
 			if got := p.Match(ev); got != want {

@@ -1,7 +1,7 @@
 // Package eval compiles a parsed KQL query ([ast.Expr]) into a [Program]
 // that tells, for one event at a time, whether Elasticsearch would return
 // the event for that query, given the field types of the index (a
-// [Schema]).
+// [mapping.Schema], every ECS field by default).
 //
 // [Compile] does all the work once. It translates the KQL into the
 // Elasticsearch query Kibana would send ([esdsl.FromKQL] with the schema's
@@ -71,7 +71,7 @@
 // "f:*" holds when Elasticsearch indexed a value of f: not "" on a
 // numeric, ip or date field, not a value the field cannot parse, not a
 // keyword over ignore_above, not an object whose leaves are all null, never
-// a nested field outside "path:{...}" ([Mapping.Rejects] tells which
+// a nested field outside "path:{...}" ([Rejects] tells which
 // events Elasticsearch would refuse). "not" is plain negation, so
 // "not f:x" matches events without f. A value list on an array field may be
 // satisfied by different elements ("tags:(a and b)"), as Kibana distributes

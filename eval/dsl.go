@@ -1,13 +1,14 @@
 package eval
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // ErrUnsupported is wrapped by the [*CompileError] of a query kind or
@@ -35,10 +36,16 @@ var ErrUnsupported = errors.New("not supported")
 // each query node came from ([esdsl.Query].Source); otherwise positions
 // are 0.
 func CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
+	return compileQuery(q, newConfig(opts))
+}
+
+// compileQuery is CompileQuery with the options applied: Compile,
+// CompileQuery and CompileFilters apply them once each.
+func compileQuery(q esdsl.Query, cfg config) (*Program, error) {
 	if isNil(q) {
 		return nil, fmt.Errorf("eval: CompileQuery: nil query")
 	}
-	c := newCompiler(opts)
+	c := newCompiler(cfg)
 	root := c.query(q)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -61,12 +68,11 @@ func CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
 func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Program, error) {
 	cfg := newConfig(opts)
 	b := esdsl.BuildEsQuery(q, filters, cfg.schema.View(), cfg.kibana)
-	return CompileQuery(b, opts...)
+	return compileQuery(b, cfg)
 }
 
-func newCompiler(opts []Option) *compiler {
-	cfg := newConfig(opts)
-	var m mapper = cfg.mapping
+func newCompiler(cfg config) *compiler {
+	var m mapper = fullMapping(cfg.mapping)
 	if cfg.mapping == nil {
 		m = ecsSchema(cfg.schema)
 	}
@@ -132,6 +138,12 @@ func isNil(q esdsl.Query) bool {
 		return q == nil
 	case *esdsl.Script:
 		return q == nil
+	case *esdsl.Prefix:
+		return q == nil
+	case *esdsl.Regexp:
+		return q == nil
+	case *esdsl.ScriptQuery:
+		return q == nil
 	}
 	return false
 }
@@ -178,10 +190,10 @@ func (c *compiler) fieldOf(full string) *field {
 	}
 	f := &field{path: NewPath(name), full: full, typ: c.schema.Lookup(full), fm: c.mapping.lookup(full)}
 	f.fm.Type = f.typ
-	if src := c.schema.sourceField(full); src != full {
-		f.source = NewPath(name[:len(name)-(len(full)-len(src))])
+	if parent := c.schema.MultiFieldParent(full); parent != "" {
+		f.source = NewPath(name[:len(name)-(len(full)-len(parent))])
 	}
-	if np := c.schema.nestedPrefix(full); np != "" && len(np) > len(c.scope) {
+	if np := c.schema.NestedPath(full); np != "" && len(np) > len(c.scope) {
 		f.outside = np
 	}
 	return f
@@ -226,55 +238,58 @@ func (c *compiler) query(q esdsl.Query) node {
 		}
 		return &constNode{val: true, label: lbl, note: "matches every event"}
 	case *esdsl.Term:
-		lits := []*ast.Literal{c.litOf(q, q.Value)}
-		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+		vals := []value{valueOf(q, q.Value)}
+		if n := c.rawText(q, q.Field, vals, q.CaseInsensitive); n != nil {
 			return n
 		}
-		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
+		return c.leaf(q, q.Field, vals, q.CaseInsensitive)
 	case *esdsl.Terms:
-		lits := make([]*ast.Literal, len(q.Values))
+		vals := make([]value, len(q.Values))
 		for i, v := range q.Values {
-			lits[i] = c.litOf(q, v)
+			vals[i] = valueOf(q, v)
 		}
-		if n := c.rawText(q, q.Field, lits, nil); n != nil {
+		if n := c.rawText(q, q.Field, vals, nil); n != nil {
 			return n
 		}
-		return c.leaf(q, q.Field, lits, nil)
+		return c.leaf(q, q.Field, vals, nil)
 	case *esdsl.Wildcard:
-		l, err := c.wildcardLit(q)
+		v, err := wildcardValue(q)
 		if err != nil {
 			c.errorOf(q, q.Field, err)
 			return &constNode{label: label(q, q.Field)}
 		}
-		lits := []*ast.Literal{l}
-		if n := c.rawText(q, q.Field, lits, q.CaseInsensitive); n != nil {
+		vals := []value{v}
+		if n := c.rawText(q, q.Field, vals, q.CaseInsensitive); n != nil {
 			return n
 		}
-		return c.leaf(q, q.Field, lits, q.CaseInsensitive)
+		return c.leaf(q, q.Field, vals, q.CaseInsensitive)
 	case *esdsl.Match:
-		return c.leaf(q, q.Field, []*ast.Literal{c.litOf(q, q.Query)}, nil)
+		return c.leaf(q, q.Field, []value{valueOf(q, q.Query)}, nil)
 	case *esdsl.MatchPhrase:
-		l := c.litOf(q, q.Query)
-		if l.Kind == ast.String && !l.Quoted {
-			l = quoted(l)
-		}
-		return c.leaf(q, q.Field, []*ast.Literal{l}, nil)
+		return c.leaf(q, q.Field, []value{valueOf(q, q.Query).asPhrase()}, nil)
 	case *esdsl.QueryString:
 		return c.queryString(q)
 	case *esdsl.MultiMatch:
-		l := c.litOf(q, q.Query)
-		if q.Type == "phrase" && l.Kind == ast.String && !l.Quoted {
-			l = quoted(l)
-		} else if q.Type != "phrase" && q.Type != "best_fields" && q.Type != "" {
+		v := valueOf(q, q.Query)
+		if q.Type == "phrase" {
+			v = v.asPhrase()
+		} else if q.Type != "best_fields" && q.Type != "" {
 			c.unsupportedAt(q, "*", "multi_match type %q is not supported (best_fields or phrase)", q.Type)
 		}
-		return c.anyFieldQuery(q, q.Fields, []*ast.Literal{l})
+		return c.anyFieldQuery(q, q.Fields, []value{v})
 	case *esdsl.Range:
 		return c.rangeQuery(q)
 	case *esdsl.Exists:
-		return c.leaf(q, q.Field, []*ast.Literal{starLit(q)}, nil)
+		p, e := posOf(q)
+		return c.leaf(q, q.Field, []value{starValue(p, e)}, nil)
 	case *esdsl.Nested:
 		return c.nestedQuery(q)
+	case *esdsl.Prefix:
+		return c.prefixQuery(q)
+	case *esdsl.Regexp:
+		return c.regexpQuery(q)
+	case *esdsl.ScriptQuery:
+		return c.scriptQuery(q)
 	case *esdsl.Script:
 		c.unsupportedAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
 		return &constNode{label: "script"}
@@ -333,7 +348,8 @@ func (c *compiler) boolQuery(q *esdsl.Bool) node {
 // matcher.
 func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
 	var field string
-	var lits []*ast.Literal
+	var vals []value
+	var lits []ast.Value // the KQL values, for the label
 	var first esdsl.Query
 	var merged []int
 	for i, x := range qs {
@@ -342,15 +358,19 @@ func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
 		if !ok || (field != "" && f != field) {
 			continue
 		}
+		if vals == nil {
+			vals, lits = make([]value, 0, len(qs)), make([]ast.Value, 0, len(qs))
+		}
 		field, first = f, x
+		vals = append(vals, kqlValue(l))
 		lits = append(lits, l)
 		merged = append(merged, i)
 	}
 	var out []node
 	if len(merged) > 1 {
 		fl, _ := sourceLit(first)
-		lbl := ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: litValues(lits)}) + ")"
-		out = append(out, c.fieldLeaf(first, field, lits, nil, lbl))
+		lbl := ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: lits}) + ")"
+		out = append(out, c.fieldLeaf(first, field, vals, nil, lbl))
 	} else {
 		merged = nil
 	}
@@ -411,21 +431,21 @@ func mergeable(q esdsl.Query) (string, *ast.Literal, bool) {
 // indexed token equal to it, lowercase ("Error" matches nothing on a
 // standard analysed field, "error" the token). It returns nil for any
 // other case.
-func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
+func (c *compiler) rawText(q esdsl.Query, name string, vals []value, ci *bool) node {
 	if q.Source() != nil || strings.Contains(name, "*") || ci != nil && *ci {
 		return nil
 	}
 	f := c.fieldOf(name)
-	if f.typ.family() != famText || f.outside != "" {
+	if familyOf(f.typ) != famText || f.outside != "" {
 		return nil
 	}
 	m := &textMatcher{}
-	for _, l := range lits {
+	for _, v := range vals {
 		switch {
-		case l.Kind == ast.Wildcard:
-			m.qs = append(m.qs, textQuery{glob: c.globOf(l)})
-		case l.Kind == ast.String:
-			if toks := tokens(l.Text); len(toks) == 1 && toks[0] == l.Text {
+		case v.kind == ast.Wildcard:
+			m.qs = append(m.qs, textQuery{glob: v.glob})
+		case v.kind == ast.String:
+			if toks := tokens(v.text); len(toks) == 1 && toks[0] == v.text {
 				m.qs = append(m.qs, textQuery{terms: toks})
 			}
 		}
@@ -437,34 +457,34 @@ func (c *compiler) rawText(q esdsl.Query, name string, lits []*ast.Literal, ci *
 	return &leafNode{path: f.path, source: f.source, m: v, label: label(q, name)}
 }
 
-// leaf compiles a test of lits on the field name (which may be a pattern).
-func (c *compiler) leaf(q esdsl.Query, name string, lits []*ast.Literal, ci *bool) node {
-	return c.fieldLeaf(q, name, lits, ci, label(q, name))
+// leaf compiles a test of vals on the field name (which may be a pattern).
+func (c *compiler) leaf(q esdsl.Query, name string, vals []value, ci *bool) node {
+	return c.fieldLeaf(q, name, vals, ci, label(q, name))
 }
 
-func (c *compiler) fieldLeaf(q esdsl.Query, name string, lits []*ast.Literal, ci *bool, lbl string) node {
+func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool, lbl string) node {
 	if strings.Contains(name, "*") {
 		if _, known := c.schema[name]; !known {
 			// A field pattern Kibana did not expand (no data view field
 			// fits it): Elasticsearch resolves it against the mapping.
-			return c.anyFieldQuery(q, []string{name}, lits)
+			return c.anyFieldQuery(q, []string{name}, vals)
 		}
 	}
 	f := c.fieldOf(name)
 	if f.outside != "" {
 		return c.outsideNested(f, lbl)
 	}
-	m := c.matcher(f, lits)
+	m := c.matcher(f, vals)
 	if ci != nil && *ci {
-		m = c.caseInsensitive(m, f, lits)
+		m = caseInsensitive(m, f, vals)
 	}
 	return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
 }
 
-// anyFieldQuery is a lenient test of lits on every field whose name fits
+// anyFieldQuery is a lenient test of vals on every field whose name fits
 // one of the patterns (all fields when there are none), as multi_match and
 // query_string do with index.query.default_field "*".
-func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, lits []*ast.Literal) node {
+func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, vals []value) node {
 	lbl := label(q, "")
 	if fl, l := sourceLit(q); fl != nil && l != nil {
 		lbl = ast.Print(fl) + ":" + ast.Print(l)
@@ -477,13 +497,16 @@ func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, lits []*ast.Lite
 		}
 		n.names = append(n.names, &glob{parts: strings.Split(name, "*")})
 	}
-	kept := lits[:0:0]
-	for _, l := range lits {
-		if l.Kind == ast.Null {
-			c.nullError(l, labelOfNames(names, l))
-			continue
+	kept := vals
+	if slices.ContainsFunc(vals, func(v value) bool { return v.kind == ast.Null }) {
+		kept = nil
+		for _, v := range vals {
+			if v.kind == ast.Null {
+				c.nullError(v, labelOfNames(names, v))
+				continue
+			}
+			kept = append(kept, v)
 		}
-		kept = append(kept, l)
 	}
 	for fam := famUnknown; fam <= famOther; fam++ {
 		n.byFam[fam] = c.lenientMatcher(fam, kept)
@@ -491,97 +514,37 @@ func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, lits []*ast.Lite
 	return n
 }
 
-func labelOfNames(names []string, l *ast.Literal) string {
+func labelOfNames(names []string, v value) string {
 	if len(names) == 0 {
-		return ast.Print(l)
+		return v.String()
 	}
-	return strings.Join(names, ",") + ":" + ast.Print(l)
+	return strings.Join(names, ",") + ":" + v.String()
 }
 
-// litOf returns the KQL literal q was built from, or a literal holding
-// value as Kibana's literal node would.
-func (c *compiler) litOf(q esdsl.Query, value any) *ast.Literal {
+// valueOf returns the value of q: the KQL literal it was built from, or
+// its DSL value x.
+func valueOf(q esdsl.Query, x any) value {
 	if _, l := sourceLit(q); l != nil {
-		return l
+		return kqlValue(l)
 	}
 	p, e := posOf(q)
-	return valueLit(value, p, e)
+	return dslValue(x, p, e)
 }
 
-// valueLit is a JSON value as a literal: null, a boolean, or text.
-func valueLit(value any, p, e ast.Pos) *ast.Literal {
-	l := &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.String}
-	switch v := value.(type) {
-	case nil:
-		l.Kind, l.Raw = ast.Null, "null"
-	case bool:
-		l.Kind, l.Bool = ast.Bool, v
-		l.Raw = fmt.Sprint(v)
-	case string:
-		l.Text, l.Raw, l.Quoted = v, v, true
-	case json.Number:
-		l.Text, l.Raw = v.String(), v.String()
-	default:
-		l.Text = fmt.Sprint(v)
-		l.Raw = l.Text
-	}
-	return l
-}
-
-func quoted(l *ast.Literal) *ast.Literal {
-	q := *l
-	q.Quoted = true
-	return &q
-}
-
-func starLit(q esdsl.Query) *ast.Literal {
-	p, e := posOf(q)
-	return &ast.Literal{ValuePos: p, ValueEnd: e, Kind: ast.Wildcard, Raw: "*", Parts: []string{"", ""}}
-}
-
-// wildcardLit reads a wildcard query's value with Lucene's wildcard
-// syntax (WildcardQuery.toAutomaton): '*' any run, '?' exactly one code
-// point, '\' escapes the next character.
-func (c *compiler) wildcardLit(q *esdsl.Wildcard) (*ast.Literal, error) {
+// wildcardValue reads a wildcard query's value: the KQL pattern it was
+// built from, or its value with Lucene's wildcard syntax
+// (WildcardQuery.toAutomaton): '*' any run, '?' exactly one code point,
+// '\' escapes the next character.
+func wildcardValue(q *esdsl.Wildcard) (value, error) {
 	if _, l := sourceLit(q); l != nil && l.Kind == ast.Wildcard {
-		return l, nil
+		return kqlValue(l), nil
 	}
 	parts, ops, err := splitWildcard(q.Value, false)
 	if err != nil {
-		return nil, err
+		return value{}, err
 	}
 	p, e := posOf(q)
-	return c.patternLit(parts, ops, q.Value, p, e), nil
-}
-
-// patternLit is the literal of a Lucene pattern split by splitWildcard:
-// text without wildcards, a '*' pattern, or a pattern with '?' whose
-// steps the compiler keeps (globOf).
-func (c *compiler) patternLit(parts []string, ops []wildOp, raw string, p, e ast.Pos) *ast.Literal {
-	l := &ast.Literal{ValuePos: p, ValueEnd: e, Raw: raw}
-	switch {
-	case ops != nil:
-		l.Kind, l.Parts = ast.Wildcard, parts
-		if c.patterns == nil {
-			c.patterns = make(map[*ast.Literal]*glob)
-		}
-		c.patterns[l] = &glob{parts: parts, ops: ops}
-	case len(parts) == 1:
-		l.Kind, l.Text, l.Quoted = ast.String, parts[0], true
-	default:
-		l.Kind, l.Parts = ast.Wildcard, parts
-	}
-	return l
-}
-
-// globOf returns the pattern of a wildcard literal: its '?' pattern when
-// it has one (a DSL wildcard, where '?' is Lucene's one-character
-// wildcard), else its '*' pieces (in KQL, '?' is an ordinary character).
-func (c *compiler) globOf(l *ast.Literal) *glob {
-	if g := c.patterns[l]; g != nil {
-		return g
-	}
-	return &glob{parts: l.Parts}
+	return patternValue(parts, ops, q.Value, p, e), nil
 }
 
 // splitWildcard splits a wildcard or query_string term at its unescaped
@@ -678,7 +641,7 @@ func queryClauses(s string) []string {
 func (c *compiler) queryString(q *esdsl.QueryString) node {
 	clauses := queryClauses(q.Query)
 	p, e := posOf(q)
-	var lits []*ast.Literal
+	var vals []value
 	_, src := sourceLit(q)
 	for _, cl := range clauses {
 		parts, ops, err := splitWildcard(cl, true)
@@ -687,25 +650,25 @@ func (c *compiler) queryString(q *esdsl.QueryString) node {
 			continue
 		}
 		if len(clauses) == 1 && src != nil {
-			lits = append(lits, src)
+			vals = append(vals, kqlValue(src))
 			continue
 		}
-		lits = append(lits, c.patternLit(parts, ops, cl, p, e))
+		vals = append(vals, patternValue(parts, ops, cl, p, e))
 	}
-	if len(lits) == 0 {
+	if len(vals) == 0 {
 		return &constNode{label: label(q, "")}
 	}
 	if len(q.Fields) == 0 {
-		return c.anyFieldQuery(q, nil, lits)
+		return c.anyFieldQuery(q, nil, vals)
 	}
 	var xs []node
 	for _, name := range q.Fields {
-		for _, l := range lits {
+		for _, v := range vals {
 			lbl := label(q, name)
-			if len(lits) > 1 {
-				lbl += " (clause " + ast.Print(l) + ")"
+			if len(vals) > 1 {
+				lbl += " (clause " + v.String() + ")"
 			}
-			xs = append(xs, c.fieldLeaf(q, name, []*ast.Literal{l}, nil, lbl))
+			xs = append(xs, c.fieldLeaf(q, name, []value{v}, nil, lbl))
 		}
 	}
 	if len(xs) == 1 {
@@ -738,7 +701,7 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 	}
 	_, src := sourceLit(q)
 	var ms allOf
-	var lo, hi *ast.Literal
+	var lo, hi *value
 	var loOp, hiOp ast.RangeOp
 	for _, b := range q.Bounds {
 		op, ok := rangeOps[b.Op]
@@ -746,29 +709,31 @@ func (c *compiler) rangeQuery(q *esdsl.Range) node {
 			c.errorAt(q, f.full, "unknown range bound %q", b.Op)
 			continue
 		}
-		l := src
-		if l == nil || len(q.Bounds) > 1 && f.typ.family() != famDate {
+		var v value
+		if src == nil || len(q.Bounds) > 1 && familyOf(f.typ) != famDate {
 			p, e := posOf(q)
-			l = valueLit(b.Value, p, e)
+			v = dslValue(b.Value, p, e)
+		} else {
+			v = kqlValue(src)
 		}
-		if f.typ.family() == famDate {
+		if familyOf(f.typ) == famDate {
 			if op == ast.Gt || op == ast.Gte {
-				lo, loOp = l, op
+				lo, loOp = &v, op
 			} else {
-				hi, hiOp = l, op
+				hi, hiOp = &v, op
 			}
 			continue
 		}
-		ms = append(ms, c.rangeMatcher(f, op, l))
+		ms = append(ms, c.rangeMatcher(f, op, v))
 	}
-	if f.typ.family() == famDate {
+	if familyOf(f.typ) == famDate {
 		var dlo, dhi *dateMath
 		var ok = true
 		if lo != nil {
-			dlo, ok = c.date(f, lo)
+			dlo, ok = c.date(f, *lo)
 		}
 		if hi != nil && ok {
-			dhi, ok = c.date(f, hi)
+			dhi, ok = c.date(f, *hi)
 		}
 		if !ok {
 			return &leafNode{path: f.path, source: f.source, m: noneMatcher{}, label: lbl}
@@ -815,17 +780,17 @@ func (c *compiler) nestedQuery(q *esdsl.Nested) node {
 	if x, ok := q.Source().(*ast.NestedExpr); ok {
 		lbl = ast.Print(x)
 	}
-	if f.typ != Nested && f.typ != Unknown {
+	if f.typ != mapping.Nested && f.typ != mapping.Unknown {
 		if q.IgnoreUnmapped != nil && *q.IgnoreUnmapped {
 			return &constNode{label: lbl, note: q.Path + " is not a nested field (ignore_unmapped)"}
 		}
 		if x, ok := q.Source().(*ast.NestedExpr); ok {
-			c.errorf(x.Path, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
+			c.errorf(kqlValue(x.Path), f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
 		} else {
 			c.errorAt(q, f.full, "a nested query needs a nested field, and %s is %s", f.full, f.typ)
 		}
 	}
-	sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full, patterns: c.patterns}
+	sub := &compiler{schema: c.schema, mapping: c.mapping, clock: c.clock, scope: f.full}
 	n := &nestedNode{path: f.path, x: sub.query(q.Query), label: lbl}
 	c.errs = append(c.errs, sub.errs...)
 	return n
@@ -870,17 +835,18 @@ func (n *atLeastNode) explain(e Event) *Trace {
 
 // caseInsensitive is a term or wildcard query with case_insensitive
 // true on a keyword-like field: values compare with Unicode case folding
-// (AutomatonQueries.toCaseInsensitiveString). It allocates in Match.
-func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Visitor {
-	if f.typ.family() != famKeyword && f.typ != Unknown {
+// (AutomatonQueries.toCaseInsensitiveString). Match allocates only to
+// lowercase non-ASCII text for a wildcard.
+func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
+	if familyOf(f.typ) != famKeyword && f.typ != mapping.Unknown {
 		return m
 	}
-	ci := &foldMatcher{}
-	for _, l := range lits {
-		if l.Kind == ast.Wildcard {
-			ci.globs = append(ci.globs, c.globOf(l).lower())
+	ci := &foldMatcher{f: &f.fm}
+	for _, v := range vals {
+		if v.kind == ast.Wildcard {
+			ci.globs = append(ci.globs, v.glob.lower())
 		} else {
-			ci.exact = append(ci.exact, l.Value())
+			ci.exact = append(ci.exact, v.text)
 		}
 	}
 	return ci
@@ -889,11 +855,19 @@ func (c *compiler) caseInsensitive(m Visitor, f *field, lits []*ast.Literal) Vis
 type foldMatcher struct {
 	exact []string
 	globs []*glob
+	f     *fieldMapping
 }
 
+// Visit compares the text a keyword field indexes for x (a number or
+// boolean as its text; nothing beyond ignore_above).
 func (m *foldMatcher) Visit(x any) bool {
 	s, ok := x.(string)
 	if !ok {
+		if s, ok = KeywordText(x); !ok {
+			return false
+		}
+	}
+	if m.f.tooLong(s) {
 		return false
 	}
 	for _, e := range m.exact {
@@ -902,7 +876,8 @@ func (m *foldMatcher) Visit(x any) bool {
 		}
 	}
 	if len(m.globs) > 0 {
-		low := strings.ToLower(s)
+		low, buf := lowerNoAlloc(s)
+		defer releaseLower(buf)
 		for _, g := range m.globs {
 			if g.match(low) {
 				return true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 func compileDSL(t *testing.T, js string, opts ...Option) *Program {
@@ -141,7 +142,7 @@ func TestQueryStringOnWildcardField(t *testing.T) {
 	if got, _ := wild.DSL().MarshalJSON(); !strings.Contains(string(got), `"query_string":{"fields":["process.command_line"],"query":"*cmd.exe \\/c*"}`) {
 		t.Errorf("DSL %s, want a query_string", got)
 	}
-	kw := Schema{"process.command_line": Keyword}
+	kw := mapping.Schema{"process.command_line": mapping.Keyword}
 	kwp, err := Compile(x, WithSchema(kw))
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +207,7 @@ func TestWildcardFieldNames(t *testing.T) {
 	if ce := CompileErrors(err); len(ce) != 1 || ce[0].Field != "items.name" || ce[0].Pos != 17 || ce[0].End != 27 {
 		t.Errorf("Kibana's nested error: %#v", ce)
 	}
-	p := compileT(t, `destination.*:10.0.0.1`, WithSchema(Schema{"destination.ip": IP, "destination.address": Keyword, "destination.domain": Keyword}))
+	p := compileT(t, `destination.*:10.0.0.1`, WithSchema(mapping.Schema{"destination.ip": mapping.IP, "destination.address": mapping.Keyword, "destination.domain": mapping.Keyword}))
 	tr := p.Explain(map[string]any{"destination": map[string]any{"ip": "10.0.0.1", "domain": "x"}}).String()
 	want := `✓ or
   ✗ destination.address:10.0.0.1  (no value)

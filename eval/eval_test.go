@@ -12,33 +12,34 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // testSchema adds to the default schema the fields the tests need whose
 // types the default does not cover.
-func testSchema() Schema {
-	s := DefaultSchema()
-	for k, v := range map[string]Type{
-		"tags":             Keyword,
-		"count":            Integer,
-		"ratio":            Double,
-		"small":            Byte,
-		"flag":             Boolean,
-		"items":            Nested,
-		"items.name":       Keyword,
-		"items.size":       Long,
-		"body":             Text,
-		"kw.const":         ConstantKeyword,
-		"blob":             Flattened,
-		"geo":              GeoPoint,
-		"obj":              Object,
-		"big":              UnsignedLong,
-		"hf":               HalfFloat,
-		"short":            Short,
-		"sf":               ScaledFloat,
-		"when":             Date,
-		"file.hash.tlsh":   Keyword,
-		"file.hash.ssdeep": Keyword,
+func testSchema() mapping.Schema {
+	s := mapping.ECS()
+	for k, v := range map[string]mapping.Type{
+		"tags":             mapping.Keyword,
+		"count":            mapping.Integer,
+		"ratio":            mapping.Double,
+		"small":            mapping.Byte,
+		"flag":             mapping.Boolean,
+		"items":            mapping.Nested,
+		"items.name":       mapping.Keyword,
+		"items.size":       mapping.Long,
+		"body":             mapping.Text,
+		"kw.const":         mapping.ConstantKeyword,
+		"blob":             mapping.Flattened,
+		"geo":              mapping.GeoPoint,
+		"obj":              mapping.Object,
+		"big":              mapping.UnsignedLong,
+		"hf":               mapping.HalfFloat,
+		"short":            mapping.Short,
+		"sf":               mapping.ScaledFloat,
+		"when":             mapping.Date,
+		"file.hash.tlsh":   mapping.Keyword,
+		"file.hash.ssdeep": mapping.Keyword,
 	} {
 		s[k] = v
 	}
@@ -443,7 +444,7 @@ func TestNoSchema(t *testing.T) {
 		t.Error("no match")
 	}
 	// and a non-IP on an unknown field is not an error.
-	compileT(t, `source.ip:foo`, WithSchema(Schema{}))
+	compileT(t, `source.ip:foo`, WithSchema(mapping.Schema{}))
 }
 
 func TestClockReadAtMatchTime(t *testing.T) {

@@ -53,7 +53,7 @@ type FieldFilter interface {
 
 // LeafVisitor receives every leaf field of an event with its value as
 // JSON writes it, unboxed, so that a check of every field (such as
-// [Mapping.Rejects]) costs no allocation: a string, the text of a number,
+// [Rejects]) costs no allocation: a string, the text of a number,
 // or a bool. The name and the text are valid only during the call. Each
 // method returns true to stop.
 type LeafVisitor interface {

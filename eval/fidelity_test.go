@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // fidelityCase is a query on an event and what Elasticsearch answers.
@@ -17,7 +19,7 @@ type fidelityCase struct {
 	want  bool
 }
 
-func runFidelity(t *testing.T, m Mapping, cases []fidelityCase) {
+func runFidelity(t *testing.T, m mapping.Mapping, cases []fidelityCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,11 +42,11 @@ func runFidelity(t *testing.T, m Mapping, cases []fidelityCase) {
 // AbstractXContentParser.booleanValue and core/Booleans.parseBoolean (""
 // is false, "yes" fails), DateFieldMapper.java parseCreateField.
 func TestExistsOnUnindexedValues(t *testing.T) {
-	m := Mapping{
-		"n": {Type: Long}, "i": {Type: Integer}, "u": {Type: UnsignedLong}, "ip": {Type: IP},
-		"b": {Type: Boolean}, "d": {Type: Date}, "k": {Type: Keyword, IgnoreAbove: 1024},
-		"o": {Type: Object}, "items": {Type: Nested}, "nm": {Type: Long, IgnoreMalformed: true},
-		"nc": {Type: Long, NoCoerce: true},
+	m := mapping.Mapping{
+		"n": {Type: mapping.Long}, "i": {Type: mapping.Integer}, "u": {Type: mapping.UnsignedLong}, "ip": {Type: mapping.IP},
+		"b": {Type: mapping.Boolean}, "d": {Type: mapping.Date}, "k": {Type: mapping.Keyword, IgnoreAbove: 1024},
+		"o": {Type: mapping.Object}, "items": {Type: mapping.Nested}, "nm": {Type: mapping.Long, IgnoreMalformed: true},
+		"nc": {Type: mapping.Long, NoCoerce: true},
 	}
 	runFidelity(t, m, []fidelityCase{
 		{"long number", `n:*`, `{"n":5}`, true},
@@ -85,7 +87,7 @@ func TestExistsOnUnindexedValues(t *testing.T) {
 
 // TestRejects: the documents Elasticsearch refuses at index time.
 func TestRejects(t *testing.T) {
-	m := Mapping{"n": {Type: Long}, "k": {Type: Keyword}, "o": {Type: Object}, "nm": {Type: Long, IgnoreMalformed: true}, "g": {Type: GeoPoint}}
+	m := mapping.Mapping{"n": {Type: mapping.Long}, "k": {Type: mapping.Keyword}, "o": {Type: mapping.Object}, "nm": {Type: mapping.Long, IgnoreMalformed: true}, "g": {Type: mapping.GeoPoint}}
 	for _, tc := range []struct {
 		event string
 		field string
@@ -102,7 +104,7 @@ func TestRejects(t *testing.T) {
 		// parser): 1,310 Beats events hold source.geo.location so
 		{`{"g":{"lat":1.5,"lon":2.5}}`, ""},
 	} {
-		field, ok := m.Rejects(Map(decode(t, tc.event)))
+		field, ok := Rejects(m, Map(decode(t, tc.event)))
 		if field != tc.field || ok != (tc.field != "") {
 			t.Errorf("Rejects(%s) = %q, %v; want %q", tc.event, field, ok, tc.field)
 		}
@@ -121,7 +123,7 @@ func TestRejects(t *testing.T) {
 // fields have ignore_above 1024 (elastic/ecs generated/elasticsearch/
 // composable/component/*.json), event.url 2083.
 func TestIgnoreAbove(t *testing.T) {
-	m := ECSMapping(Schema{"k": Keyword, "event.url": Keyword, "w": Wildcard})
+	m := mapping.ECSMapping(mapping.Schema{"k": mapping.Keyword, "event.url": mapping.Keyword, "w": mapping.Wildcard})
 	if m["k"].IgnoreAbove != 1024 || m["event.url"].IgnoreAbove != 2083 || m["w"].IgnoreAbove != 0 {
 		t.Fatalf("ECSMapping: %+v", m)
 	}
@@ -166,7 +168,7 @@ func TestIgnoreAboveBoundary(t *testing.T) {
 				units++
 			}
 		}
-		f := &FieldMapping{Type: Keyword, IgnoreAbove: limit}
+		f := &fieldMapping{Type: mapping.Keyword, IgnoreAbove: limit}
 		if got, want := f.state(b.String()) == indexed, units <= limit; got != want {
 			t.Fatalf("seed %d: %q (%d units) with ignore_above %d: indexed %v, want %v", seed, b.String(), units, limit, got, want)
 		}
@@ -179,9 +181,9 @@ func TestIgnoreAboveBoundary(t *testing.T) {
 // Math.round(value*scaling_factor); the query side rounds its literal
 // alike (termQuery / rangeQuery of each NumberType).
 func TestNumberPrecision(t *testing.T) {
-	m := Mapping{
-		"f": {Type: Float}, "h": {Type: HalfFloat}, "d": {Type: Double}, "n": {Type: Long},
-		"u": {Type: UnsignedLong}, "s": {Type: ScaledFloat, ScalingFactor: 100}, "b": {Type: Boolean},
+	m := mapping.Mapping{
+		"f": {Type: mapping.Float}, "h": {Type: mapping.HalfFloat}, "d": {Type: mapping.Double}, "n": {Type: mapping.Long},
+		"u": {Type: mapping.UnsignedLong}, "s": {Type: mapping.ScaledFloat, ScalingFactor: 100}, "b": {Type: mapping.Boolean},
 	}
 	runFidelity(t, m, []fidelityCase{
 		{"float 16777217 is 16777216", `f:16777216`, `{"f":16777217}`, true},
@@ -221,7 +223,7 @@ func TestFloatRoundingMonotonic(t *testing.T) {
 	for i := 0; i < 10000; i++ {
 		a := (rng.Float64() - 0.5) * math.Pow(2, float64(rng.Intn(40)-20))
 		b := a + rng.Float64()*math.Pow(2, float64(rng.Intn(40)-20))
-		for _, typ := range []Type{Float, HalfFloat} {
+		for _, typ := range []mapping.Type{mapping.Float, mapping.HalfFloat} {
 			if ra, rb := roundFloat(typ, a), roundFloat(typ, b); ra > rb {
 				t.Fatalf("seed %d: %s rounds %v > %v to %v > %v", seed, typ, a, b, ra, rb)
 			}
@@ -241,7 +243,7 @@ func TestFloatRoundingMonotonic(t *testing.T) {
 // TestFlattened: FlattenedFieldMapper indexes every leaf as a keyword of
 // the root field and as "root.key"; a query on the root matches any leaf.
 func TestFlattened(t *testing.T) {
-	m := Mapping{"labels": {Type: Flattened}}
+	m := mapping.Mapping{"labels": {Type: mapping.Flattened}}
 	runFidelity(t, m, []fidelityCase{
 		{"root matches a leaf", `labels:prod`, `{"labels":{"env":"prod"}}`, true},
 		{"root matches a deep leaf", `labels:prod`, `{"labels":{"a":{"env":["x","prod"]}}}`, true},
@@ -261,7 +263,7 @@ func TestReadMappingParams(t *testing.T) {
 		"n":{"type":"long","ignore_malformed":true,"coerce":false,"null_value":0},
 		"s":{"type":"scaled_float","scaling_factor":100},
 		"d":{"type":"date","format":"epoch_second"}}}}}`
-	m, err := ReadMapping(strings.NewReader(js))
+	m, err := mapping.ReadMapping(strings.NewReader(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +271,7 @@ func TestReadMappingParams(t *testing.T) {
 		m["s"].ScalingFactor != 100 || m["d"].Format != "epoch_second" {
 		t.Errorf("ReadMapping: %+v", m)
 	}
-	if s := m.Schema(); s["s"] != ScaledFloat || s["k"] != Keyword {
+	if s := m.Schema(); s["s"] != mapping.ScaledFloat || s["k"] != mapping.Keyword {
 		t.Errorf("Schema: %v", s)
 	}
 }
@@ -307,7 +309,7 @@ func TestStandardTokenizer(t *testing.T) {
 			t.Errorf("tokens(%.40q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	runFidelity(t, Mapping{"message": {Type: MatchOnlyText}}, []fidelityCase{
+	runFidelity(t, mapping.Mapping{"message": {Type: mapping.MatchOnlyText}}, []fidelityCase{
 		{"one ideograph", `message:中`, `{"message":"中文"}`, true},
 		{"ideograph phrase", `message:"中文"`, `{"message":"我说中文"}`, true},
 		{"katakana run", `message:カタ`, `{"message":"カタカナ"}`, false},
@@ -317,7 +319,7 @@ func TestStandardTokenizer(t *testing.T) {
 // TestVersionField: the version type (x-pack mapper-version,
 // VersionStringFieldMapper and VersionEncoder.encodeVersion).
 func TestVersionField(t *testing.T) {
-	if typ, ok := ParseType("version"); !ok || typ != Version {
+	if typ, ok := mapping.ParseType("version"); !ok || typ != mapping.Version {
 		t.Fatalf("ParseType(version) = %v, %v", typ, ok)
 	}
 	order := []string{"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11",
@@ -328,7 +330,7 @@ func TestVersionField(t *testing.T) {
 			t.Errorf("version %q does not sort before %q", order[i-1], order[i])
 		}
 	}
-	runFidelity(t, Mapping{"v": {Type: Version}}, []fidelityCase{
+	runFidelity(t, mapping.Mapping{"v": {Type: mapping.Version}}, []fidelityCase{
 		{"term", `v:1.2.3`, `{"v":"1.2.3"}`, true},
 		{"wildcard", `v:1.2.*`, `{"v":"1.2.3"}`, true},
 		{"range numeric order", `v > 1.9.0`, `{"v":"1.10.0"}`, true},
@@ -345,7 +347,7 @@ func TestVersionField(t *testing.T) {
 func TestExactLongProperty(t *testing.T) {
 	seed := int64(20261201)
 	rng := rand.New(rand.NewSource(seed))
-	m := Mapping{"n": {Type: Long}, "u": {Type: UnsignedLong}}
+	m := mapping.Mapping{"n": {Type: mapping.Long}, "u": {Type: mapping.UnsignedLong}}
 	for i := 0; i < 200; i++ {
 		n := rng.Int63() - rng.Int63()
 		lit := strconv.FormatInt(n, 10)
@@ -370,8 +372,8 @@ func TestExactLongProperty(t *testing.T) {
 
 // TestFidelityAllocs: the new matchers allocate nothing in Match.
 func TestFidelityAllocs(t *testing.T) {
-	m := Mapping{"n": {Type: Long}, "f": {Type: HalfFloat}, "k": {Type: Keyword, IgnoreAbove: 4},
-		"labels": {Type: Flattened}, "v": {Type: Version}, "s": {Type: ScaledFloat, ScalingFactor: 10}}
+	m := mapping.Mapping{"n": {Type: mapping.Long}, "f": {Type: mapping.HalfFloat}, "k": {Type: mapping.Keyword, IgnoreAbove: 4},
+		"labels": {Type: mapping.Flattened}, "v": {Type: mapping.Version}, "s": {Type: mapping.ScaledFloat, ScalingFactor: 10}}
 	ev := decodeNumber(t, `{"n":"9007199254740993","f":2049,"k":"abcdefgh","labels":{"a":{"b":"x"}},"v":"1.10.0-rc.1","s":1.25}`)
 	for _, q := range []string{`n:9007199254740993`, `n > 5`, `f:2048`, `f < 3000`, `k:*`, `k:abc*`,
 		`labels:x`, `v > 1.9.0`, `s:1.3`, `s >= 1`} {

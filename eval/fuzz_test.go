@@ -7,6 +7,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // FuzzMatch compiles a query and matches it against an arbitrary JSON
@@ -34,7 +35,7 @@ func FuzzMatch(f *testing.F) {
 		if json.Unmarshal([]byte(js), &ev) != nil {
 			return
 		}
-		for _, s := range []Schema{testSchema(), {}} {
+		for _, s := range []mapping.Schema{testSchema(), {}} {
 			p, err := Compile(x, WithSchema(s), WithClock(now))
 			if err != nil {
 				continue
@@ -73,7 +74,7 @@ func FuzzCompileQuery(f *testing.F) {
 		if json.Unmarshal([]byte(js), &ev) != nil {
 			return
 		}
-		for _, s := range []Schema{testSchema(), {}} {
+		for _, s := range []mapping.Schema{testSchema(), {}} {
 			p, err := CompileQuery(dsl, WithSchema(s), WithClock(now))
 			if err != nil {
 				continue

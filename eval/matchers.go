@@ -12,6 +12,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // The value matchers: each one is a Visitor that reports whether one event
@@ -187,13 +188,13 @@ const smallSet = 8
 // when few, a map when many) and '*' patterns. A non-string event value
 // is compared through its text form.
 type keywordMatcher struct {
-	f     *FieldMapping // ignore_above; a flattened root tests every leaf
+	f     *fieldMapping // ignore_above; a flattened root tests every leaf
 	small []string
 	set   map[string]struct{}
 	globs []*glob
 }
 
-func newKeywordMatcher(f *FieldMapping, exact []string, globs []*glob) *keywordMatcher {
+func newKeywordMatcher(f *fieldMapping, exact []string, globs []*glob) *keywordMatcher {
 	m := &keywordMatcher{f: f, globs: globs}
 	if len(exact) > smallSet {
 		m.set = make(map[string]struct{}, len(exact))
@@ -210,7 +211,7 @@ func (m *keywordMatcher) Visit(x any) bool {
 	if s, ok := x.(string); ok {
 		return !m.f.tooLong(s) && m.matchString(s)
 	}
-	if m.f != nil && m.f.Type == Flattened {
+	if m.f != nil && m.f.Type == mapping.Flattened {
 		// FlattenedFieldMapper indexes every leaf under the root field
 		// too: a query on the root matches any leaf value.
 		return visitLeaves(x, keywordLeaf{m})
@@ -260,7 +261,7 @@ func (m *keywordMatcher) matchString(s string) bool {
 // unsigned_long, and scaled_float's scaled longs) whose indexed long is
 // one of keys. Values the field would not index match nothing.
 type intSet struct {
-	f    *FieldMapping
+	f    *fieldMapping
 	keys []int64
 }
 
@@ -279,7 +280,7 @@ func (m *intSet) Visit(x any) bool {
 
 // intRange matches integer values whose indexed long lies in [lo, hi].
 type intRange struct {
-	f      *FieldMapping
+	f      *fieldMapping
 	lo, hi int64
 }
 
@@ -291,7 +292,7 @@ func (m *intRange) Visit(x any) bool {
 // floatSet matches double, float and half_float values equal, at the
 // field's precision, to one of vals (rounded alike).
 type floatSet struct {
-	f    *FieldMapping
+	f    *fieldMapping
 	vals []float64
 }
 
@@ -313,7 +314,7 @@ func (m *floatSet) Visit(x any) bool {
 // (NumberFieldMapper's FLOAT and HALF_FLOAT rangeQuery parse the bound as
 // a float and move it to the next representable value).
 type floatRange struct {
-	f *FieldMapping
+	f *fieldMapping
 	r numberRange
 }
 
@@ -354,7 +355,7 @@ func (m *numberRange) in(f float64) bool {
 // /32 and /128 prefixes).
 type ipMatcher struct {
 	set *cidr.Set
-	f   *FieldMapping // null_value, or nil
+	f   *fieldMapping // null_value, or nil
 }
 
 func (m *ipMatcher) Visit(x any) bool {
@@ -367,7 +368,7 @@ func (m *ipMatcher) Visit(x any) bool {
 type ipRange struct {
 	lo, hi   [16]byte
 	loB, hiB bound
-	f        *FieldMapping // null_value, or nil
+	f        *fieldMapping // null_value, or nil
 }
 
 func (m *ipRange) Visit(x any) bool {
@@ -407,7 +408,7 @@ func compare16(a, b [16]byte) int {
 // boolMatcher matches booleans.
 type boolMatcher struct {
 	want bool
-	f    *FieldMapping // null_value, or nil
+	f    *fieldMapping // null_value, or nil
 }
 
 func (m *boolMatcher) Visit(x any) bool {
@@ -417,7 +418,7 @@ func (m *boolMatcher) Visit(x any) bool {
 
 // stringRange matches text in a byte-order range (keyword ranges).
 type stringRange struct {
-	f        *FieldMapping // ignore_above, or nil
+	f        *fieldMapping // ignore_above, or nil
 	lo, hi   string
 	loB, hiB bound
 }
@@ -446,7 +447,7 @@ func (m *stringRange) in(s string) bool {
 // not a keyword longer than ignore_above, not an object where a leaf is
 // mapped, not an object whose leaves are all null. A nil f is a field of
 // unknown type: any non-null value, an object when it has a leaf.
-type existsMatcher struct{ f *FieldMapping }
+type existsMatcher struct{ f *fieldMapping }
 
 func (m existsMatcher) Visit(x any) bool {
 	if m.f == nil {
@@ -581,8 +582,8 @@ func boolText(b bool) string {
 
 // isInteger reports whether f indexes longs: the integer types and
 // scaled_float.
-func (f *FieldMapping) isInteger() bool {
-	return f.Type.family() == famInt || f.Type == ScaledFloat
+func (f *fieldMapping) isInteger() bool {
+	return familyOf(f.Type) == famInt || f.Type == mapping.ScaledFloat
 }
 
 // newNumberSet compiles numeric literals (checked number text) on a
@@ -592,7 +593,7 @@ func (f *FieldMapping) isInteger() bool {
 // of range matches nothing), Math.round(v*scaling_factor) for a
 // scaled_float (ScaledFloatFieldType.termQuery), the value at the field's
 // precision for the float types (FloatPoint, HalfFloatPoint.newExactQuery).
-func newNumberSet(f *FieldMapping, texts []string) Visitor {
+func newNumberSet(f *fieldMapping, texts []string) Visitor {
 	if !f.isInteger() {
 		m := &floatSet{f: f}
 		for _, t := range texts {
@@ -603,9 +604,9 @@ func newNumberSet(f *FieldMapping, texts []string) Visitor {
 		return m
 	}
 	m := &intSet{f: f}
-	lit := FieldMapping{Type: f.Type, ScalingFactor: f.ScalingFactor}
+	lit := fieldMapping{Type: f.Type, ScalingFactor: f.ScalingFactor}
 	for _, t := range texts {
-		if f.Type != ScaledFloat {
+		if f.Type != mapping.ScaledFloat {
 			r, ok := new(big.Rat).SetString(t)
 			if !ok || !r.IsInt() {
 				continue // a fraction on an integer field matches nothing
@@ -625,10 +626,10 @@ func newNumberSet(f *FieldMapping, texts []string) Visitor {
 // rounded inward after Math.nextUp/nextDown for an exclusive one
 // (ScaledFloatFieldType.rangeQuery); for the float types the bound read
 // as the type reads it (a float for float and half_float).
-func newNumberRange(f *FieldMapping, text string, lo, inclusive bool) Visitor {
+func newNumberRange(f *fieldMapping, text string, lo, inclusive bool) Visitor {
 	v, _ := parseNumber(text)
 	switch {
-	case f.Type == ScaledFloat:
+	case f.Type == mapping.ScaledFloat:
 		sf := f.ScalingFactor
 		if sf == 0 {
 			sf = 1
@@ -652,7 +653,7 @@ func newNumberRange(f *FieldMapping, text string, lo, inclusive bool) Visitor {
 	}
 	m := &floatRange{f: f}
 	b := bound{set: true, inclusive: inclusive}
-	if f.Type != Double {
+	if f.Type != mapping.Double {
 		v = float64(float32(v))
 	}
 	if lo {
@@ -665,7 +666,7 @@ func newNumberRange(f *FieldMapping, text string, lo, inclusive bool) Visitor {
 
 // intRangeOf turns a bound on an integer field into an inclusive range of
 // keys, exactly (the bound is read as a rational number).
-func intRangeOf(f *FieldMapping, text string, lo, inclusive bool) Visitor {
+func intRangeOf(f *fieldMapping, text string, lo, inclusive bool) Visitor {
 	r, ok := new(big.Rat).SetString(text)
 	if !ok {
 		return noneMatcher{}
@@ -707,7 +708,7 @@ func intRangeOf(f *FieldMapping, text string, lo, inclusive bool) Visitor {
 // as BooleanFieldType.rangeQuery orders them.
 type boolRange struct {
 	r numberRange
-	f *FieldMapping // null_value, or nil
+	f *fieldMapping // null_value, or nil
 }
 
 func (m *boolRange) Visit(x any) bool {
@@ -737,7 +738,7 @@ func (m existsMatcher) why(x any) string {
 	switch {
 	case isObject(x):
 		return "an object with no non-null value indexes nothing"
-	case m.f.Type.family() == famKeyword:
+	case familyOf(m.f.Type) == famKeyword:
 		return fmt.Sprintf("a value longer than ignore_above %d is not indexed", m.f.IgnoreAbove)
 	case x == "":
 		return fmt.Sprintf("\"\" is null on a %s field: not indexed", m.f.Type)
@@ -951,7 +952,7 @@ func VisitNull(v Visitor) bool {
 	return false
 }
 
-func (f *FieldMapping) nullValue() any {
+func (f *fieldMapping) nullValue() any {
 	if f == nil {
 		return nil
 	}

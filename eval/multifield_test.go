@@ -5,6 +5,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // TestMultiField checks that a multi-field (process.command_line.text, a
@@ -43,7 +44,7 @@ func TestMultiField(t *testing.T) {
 	}
 
 	// Below an object field, a dotted name is an ordinary field of its own.
-	schema := eval.Schema{"a": eval.Object, "a.b": eval.Keyword}
+	schema := mapping.Schema{"a": mapping.Object, "a.b": mapping.Keyword}
 	x, _ := kql.Parse(`a.b:x`)
 	p, err := eval.Compile(x, eval.WithSchema(schema))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/internal/proptest"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // TestParseDateNanos: date_nanos values are read with the field's default
@@ -66,14 +67,14 @@ func TestParseDateNanos(t *testing.T) {
 // (kibana src/platform/packages/shared/kbn-field-types
 // kbn_field_types_factory.ts: DATE_NANOS → KBN_FIELD_TYPES.DATE).
 func TestDateNanosType(t *testing.T) {
-	typ, ok := ParseType("date_nanos")
-	if !ok || typ != DateNanos || typ.String() != "date_nanos" {
+	typ, ok := mapping.ParseType("date_nanos")
+	if !ok || typ != mapping.DateNanos || typ.String() != "date_nanos" {
 		t.Fatalf(`ParseType("date_nanos") = %v, %v`, typ, ok)
 	}
-	if typ, _ := ParseType("date"); typ != Date {
+	if typ, _ := mapping.ParseType("date"); typ != mapping.Date {
 		t.Errorf(`ParseType("date") = %v`, typ)
 	}
-	f := Schema{"t": DateNanos}.View().Field("t")
+	f := mapping.Schema{"t": mapping.DateNanos}.View().Field("t")
 	if f == nil || f.Type != "date" || len(f.ESTypes) != 1 || f.ESTypes[0] != "date_nanos" {
 		t.Errorf("data view field of a date_nanos field: %+v", f)
 	}
@@ -110,12 +111,12 @@ func TestDateNanosMatch(t *testing.T) {
 		{`t >= 0`, "2263-01-01", false, true},
 	}
 	for _, tt := range tests {
-		for _, typ := range []Type{DateNanos, Date} {
+		for _, typ := range []mapping.Type{mapping.DateNanos, mapping.Date} {
 			want := tt.nanos
-			if typ == Date {
+			if typ == mapping.Date {
 				want = tt.date
 			}
-			p := compileT(t, tt.query, WithSchema(Schema{"t": typ}))
+			p := compileT(t, tt.query, WithSchema(mapping.Schema{"t": typ}))
 			if got := p.Match(Map{"t": tt.value}); got != want {
 				t.Errorf("%v: %s on %q: %v, want %v", typ, tt.query, tt.value, got, want)
 			}
@@ -133,16 +134,16 @@ func TestDateNanosBoundErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = Compile(x, WithSchema(Schema{"t": DateNanos}))
+		_, err = Compile(x, WithSchema(mapping.Schema{"t": mapping.DateNanos}))
 		if err == nil || !strings.Contains(err.Error(), "nanosecond resolution") {
 			t.Errorf("%s: %v, want an error about nanosecond resolution", q, err)
 		}
-		if _, err := Compile(x, WithSchema(Schema{"t": Date})); err != nil {
+		if _, err := Compile(x, WithSchema(mapping.Schema{"t": mapping.Date})); err != nil {
 			t.Errorf("%s on a date field: %v", q, err)
 		}
 	}
 	now := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
-	p := compileT(t, `t >= now-1d/d`, WithSchema(Schema{"t": DateNanos}), WithClock(func() time.Time { return now }))
+	p := compileT(t, `t >= now-1d/d`, WithSchema(mapping.Schema{"t": mapping.DateNanos}), WithClock(func() time.Time { return now }))
 	if !p.Match(Map{"t": "2021-03-03T00:00:00.000000001Z"}) || p.Match(Map{"t": "2021-03-02T23:59:59.999999999Z"}) {
 		t.Error("now-1d/d on date_nanos")
 	}
@@ -153,16 +154,16 @@ func TestDateNanosBoundErrors(t *testing.T) {
 // DateUtils.toLong as a parse failure): refused, or skipped with
 // ignore_malformed.
 func TestDateNanosRejects(t *testing.T) {
-	m := Mapping{"t": {Type: DateNanos}}
+	m := mapping.Mapping{"t": {Type: mapping.DateNanos}}
 	for v, refused := range map[string]bool{"1969-12-31T23:59:59Z": true, "2021-03-04T05:06:07.123456789Z": false, "2263": true} {
-		if _, got := m.Rejects(Map{"t": v}); got != refused {
+		if _, got := Rejects(m, Map{"t": v}); got != refused {
 			t.Errorf("Rejects(%q) = %v, want %v", v, got, refused)
 		}
 	}
-	if _, got := (Mapping{"t": {Type: Date}}).Rejects(Map{"t": "1969-12-31T23:59:59Z"}); got {
+	if _, got := Rejects(mapping.Mapping{"t": {Type: mapping.Date}}, Map{"t": "1969-12-31T23:59:59Z"}); got {
 		t.Error("a date field refuses 1969")
 	}
-	if _, got := (Mapping{"t": {Type: DateNanos, IgnoreMalformed: true}}).Rejects(Map{"t": "1969"}); got {
+	if _, got := Rejects(mapping.Mapping{"t": {Type: mapping.DateNanos, IgnoreMalformed: true}}, Map{"t": "1969"}); got {
 		t.Error("ignore_malformed: refused")
 	}
 }
@@ -196,8 +197,8 @@ func TestDateNanosAgreesWithDate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pd := compileT(t, q, WithSchema(Schema{"t": Date}))
-		pn, err := Compile(x, WithSchema(Schema{"t": DateNanos}))
+		pd := compileT(t, q, WithSchema(mapping.Schema{"t": mapping.Date}))
+		pn, err := Compile(x, WithSchema(mapping.Schema{"t": mapping.DateNanos}))
 		if err != nil {
 			continue // a bound date_nanos cannot hold
 		}

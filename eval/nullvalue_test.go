@@ -3,6 +3,8 @@ package eval
 import (
 	"strings"
 	"testing"
+
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // TestNullValue: a mapping's null_value is indexed in place of an explicit
@@ -16,7 +18,7 @@ import (
 // be replaced with the null_value"). Without null_value a null indexes
 // nothing.
 func TestNullValue(t *testing.T) {
-	m, err := ReadMapping(strings.NewReader(`{"idx": {"mappings": {"properties": {
+	m, err := mapping.ReadMapping(strings.NewReader(`{"idx": {"mappings": {"properties": {
 		"k": {"type": "keyword", "null_value": "NULL"},
 		"n": {"type": "long", "null_value": -1},
 		"d": {"type": "double", "null_value": 0.5},
@@ -65,7 +67,7 @@ func TestNullValue(t *testing.T) {
 
 // TestNullValueExplain: Explain sees the null_value Match sees.
 func TestNullValueExplain(t *testing.T) {
-	p := compileT(t, `k:NULL`, WithMapping(Mapping{"k": {Type: Keyword, NullValue: "NULL"}}))
+	p := compileT(t, `k:NULL`, WithMapping(mapping.Mapping{"k": {Type: mapping.Keyword, NullValue: "NULL"}}))
 	ev := Map{"k": nil}
 	if tr := p.Explain(ev); !tr.Held || !p.Match(ev) {
 		t.Errorf("Explain %v, Match %v", tr, p.Match(ev))
@@ -75,7 +77,7 @@ func TestNullValueExplain(t *testing.T) {
 // TestNullValueAllocs: the null_value is passed as it is stored, so
 // matching a null allocates nothing, with or without a null_value.
 func TestNullValueAllocs(t *testing.T) {
-	m := Mapping{"k": {Type: Keyword, NullValue: "NULL"}, "n": {Type: Long, NullValue: float64(-1)}, "plain": {Type: Keyword}}
+	m := mapping.Mapping{"k": {Type: mapping.Keyword, NullValue: "NULL"}, "n": {Type: mapping.Long, NullValue: float64(-1)}, "plain": {Type: mapping.Keyword}}
 	p := compileT(t, `k:NULL and n < 0 and not plain:x`, WithMapping(m))
 	ev := Map{"k": nil, "n": []any{nil}, "plain": nil}
 	if !p.Match(ev) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Program is a compiled query. It is immutable: Match, MatchEvent and
@@ -15,14 +16,16 @@ type Program struct {
 	root    node
 	expr    ast.Expr    // nil when compiled from the DSL
 	dsl     esdsl.Query // the query compiled
-	schema  Schema
+	schema  mapping.Schema
 	mapping mapper
 }
 
 // Match reports whether Elasticsearch would return event for the query.
 // It allocates nothing for events as encoding/json decodes them (maps,
 // []any, strings, float64, json.Number, bool, nil) unless the query has
-// free text, a field pattern no schema field fits, or case_insensitive.
+// free text, a field pattern no schema field fits, a case_insensitive
+// wildcard on non-ASCII text, or a script function that builds text
+// (EQL's concat, string, substring, between on non-ASCII text...).
 func (p *Program) Match(event map[string]any) bool {
 	return p.root.match(Map(event))
 }
@@ -316,7 +319,7 @@ func (n *nestedNode) explain(e Event) *Trace {
 // type.
 type anyFieldNode struct {
 	names  []*glob // nil: every field
-	schema Schema
+	schema mapping.Schema
 	byFam  [famOther + 1]Visitor // nil where the literal cannot apply
 	label  string
 	table  *FieldTable // the table that adopted the node, whose Cache lists its fields; or nil
@@ -329,7 +332,7 @@ func (n *anyFieldNode) VisitField(name string, x any) bool {
 	if !n.WantsField(name) {
 		return false
 	}
-	m := n.byFam[n.schema.Lookup(name).family()]
+	m := n.byFam[familyOf(n.schema.Lookup(name))]
 	return m != nil && m.Visit(x)
 }
 

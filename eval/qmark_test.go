@@ -11,16 +11,17 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/internal/proptest"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // qmarkSchema adds a version, a match_only_text and a wildcard field of
 // our own to the test schema.
-func qmarkSchema() Schema {
+func qmarkSchema() mapping.Schema {
 	s := testSchema()
-	s["ver"] = Version
-	s["mot"] = MatchOnlyText
-	s["wc"] = Wildcard
-	s["unk"] = Unknown
+	s["ver"] = mapping.Version
+	s["mot"] = mapping.MatchOnlyText
+	s["wc"] = mapping.Wildcard
+	s["unk"] = mapping.Unknown
 	return s
 }
 

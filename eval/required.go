@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Term is a condition on one field of an event: with Values, the field has
@@ -43,7 +44,7 @@ func (p *Program) RequiredTerms() [][]Term {
 	return requiredOf(p.expr, p.schema)
 }
 
-func requiredOf(x ast.Expr, s Schema) [][]Term {
+func requiredOf(x ast.Expr, s mapping.Schema) [][]Term {
 	switch x := x.(type) {
 	case *ast.AndExpr:
 		var out [][]Term
@@ -117,15 +118,15 @@ func mergeTerms(a, b []Term) []Term {
 
 // ownValue reports whether a top-level field holds its own value (not a
 // multi-field, not inside or itself a nested field).
-func ownValue(s Schema, name string) bool {
-	return s.sourceField(name) == name && s.nestedPrefix(name) == "" && s.Lookup(name) != Nested
+func ownValue(s mapping.Schema, name string) bool {
+	return s.MultiFieldParent(name) == "" && s.NestedPath(name) == "" && s.Lookup(name) != mapping.Nested
 }
 
 // exactKeyword reports whether the field's values match a literal by
 // exact string comparison.
-func exactKeyword(s Schema, name string) bool {
+func exactKeyword(s mapping.Schema, name string) bool {
 	switch s[name] {
-	case Keyword, ConstantKeyword, Wildcard, Version:
+	case mapping.Keyword, mapping.ConstantKeyword, mapping.Wildcard, mapping.Version:
 		return true
 	}
 	return false

@@ -20,6 +20,7 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // The FTP rule's distinct queries (see rules/builtin/ftp.toml).
@@ -290,7 +291,7 @@ func TestMegabyteValues(t *testing.T) {
 	lit := strings.Repeat("x", 1<<20-100)
 	// The field is mapped without ignore_above, so that the value is
 	// indexed; with the ECS default (1024) nothing matches.
-	noLimit := eval.WithMapping(eval.Mapping{"event.dataset": {Type: eval.Keyword}})
+	noLimit := eval.WithMapping(mapping.Mapping{"event.dataset": {Type: mapping.Keyword}})
 	for _, q := range []string{`event.dataset:"` + lit + `"`, `event.dataset:` + lit} {
 		x, err := kql.Parse(q)
 		if err != nil {

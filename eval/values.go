@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/cidr"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // toNumber returns the numeric value of an event value: any Go number,
@@ -298,7 +299,7 @@ const (
 
 // malformed is the state of a value the field cannot parse: skipped
 // under ignore_malformed, else refused.
-func (f *FieldMapping) malformed() indexState {
+func (f *fieldMapping) malformed() indexState {
 	if f.IgnoreMalformed {
 		return skipped
 	}
@@ -315,16 +316,16 @@ func (f *FieldMapping) malformed() indexState {
 // "true", "false" and "" as false; anything else fails), DateFieldMapper
 // (text that does not parse fails). An object where a leaf is mapped
 // fails whatever ignore_malformed says (it applies to values only).
-func (f *FieldMapping) state(x any) indexState {
+func (f *fieldMapping) state(x any) indexState {
 	switch x.(type) {
 	case map[string]any, Event:
 		switch f.Type {
-		case Object, Nested, Flattened, Unknown:
+		case mapping.Object, mapping.Nested, mapping.Flattened, mapping.Unknown:
 			if hasLeaf(x) {
 				return indexed
 			}
 			return skipped
-		case GeoPoint:
+		case mapping.GeoPoint:
 			return indexed
 		}
 		return refused
@@ -335,10 +336,10 @@ func (f *FieldMapping) state(x any) indexState {
 // scalarState is state for a value that is not an object: a string, a
 // number or a bool. It keeps nothing of x, so that a caller may box a
 // value for it without allocating.
-func (f *FieldMapping) scalarState(x any) indexState {
-	switch f.Type.family() {
+func (f *fieldMapping) scalarState(x any) indexState {
+	switch familyOf(f.Type) {
 	case famKeyword:
-		if f.Type == Flattened {
+		if f.Type == mapping.Flattened {
 			return refused // a flattened field takes an object
 		}
 		if s, ok := x.(string); ok && f.tooLong(s) {
@@ -349,7 +350,7 @@ func (f *FieldMapping) scalarState(x any) indexState {
 		_, st := f.intKey(x)
 		return st
 	case famFloat:
-		if f.Type == ScaledFloat {
+		if f.Type == mapping.ScaledFloat {
 			_, st := f.intKey(x)
 			return st
 		}
@@ -364,7 +365,7 @@ func (f *FieldMapping) scalarState(x any) indexState {
 			return f.malformed()
 		}
 	case famDate:
-		if f.Type == DateNanos {
+		if f.Type == mapping.DateNanos {
 			// DateUtils.toLong refuses a time outside date_nanos as
 			// DateFieldMapper.parseCreateField refuses bad text
 			if _, ok := toNanos(x); !ok {
@@ -374,7 +375,7 @@ func (f *FieldMapping) scalarState(x any) indexState {
 			return f.malformed()
 		}
 	case famOther:
-		if f.Type != GeoPoint {
+		if f.Type != mapping.GeoPoint {
 			return refused // a concrete value where an object is mapped
 		}
 	}
@@ -416,7 +417,7 @@ func (f visitFieldFunc) VisitField(name string, x any) bool { return f(name, x) 
 // tooLong reports whether s is longer than the field's ignore_above, in
 // UTF-16 code units (Java's String.length, which KeywordFieldMapper
 // compares): a character beyond U+FFFF counts two.
-func (f *FieldMapping) tooLong(s string) bool {
+func (f *fieldMapping) tooLong(s string) bool {
 	if f == nil || f.IgnoreAbove <= 0 || len(s) <= f.IgnoreAbove {
 		return false // a UTF-16 length never exceeds the UTF-8 length
 	}
@@ -435,13 +436,13 @@ func (f *FieldMapping) tooLong(s string) bool {
 
 // intLimits are the integer types' ranges as (largest magnitude below
 // zero, largest value above).
-var intLimits = map[Type][2]uint64{
-	Byte:         {128, 127},
-	Short:        {1 << 15, 1<<15 - 1},
-	Integer:      {1 << 31, 1<<31 - 1},
-	Long:         {1 << 63, 1<<63 - 1},
-	ScaledFloat:  {1 << 63, 1<<63 - 1},
-	UnsignedLong: {0, math.MaxUint64},
+var intLimits = map[mapping.Type][2]uint64{
+	mapping.Byte:         {128, 127},
+	mapping.Short:        {1 << 15, 1<<15 - 1},
+	mapping.Integer:      {1 << 31, 1<<31 - 1},
+	mapping.Long:         {1 << 63, 1<<63 - 1},
+	mapping.ScaledFloat:  {1 << 63, 1<<63 - 1},
+	mapping.UnsignedLong: {0, math.MaxUint64},
 }
 
 // intKey returns the long that Elasticsearch indexes for x in an integer
@@ -451,8 +452,8 @@ var intLimits = map[Type][2]uint64{
 // offset by -2^63 so that keys order as the values do. A fraction is
 // truncated, as coercion does (NumberFieldMapper's NumberType.parse);
 // out-of-range values fail ("Value [1e20] is out of range for a long").
-func (f *FieldMapping) intKey(x any) (int64, indexState) {
-	if f.Type == ScaledFloat {
+func (f *fieldMapping) intKey(x any) (int64, indexState) {
+	if f.Type == mapping.ScaledFloat {
 		v, st := f.floatValue(x)
 		if st != indexed {
 			return 0, st
@@ -465,7 +466,7 @@ func (f *FieldMapping) intKey(x any) (int64, indexState) {
 	}
 	lim, ok := intLimits[f.Type]
 	if !ok {
-		lim = intLimits[Long]
+		lim = intLimits[mapping.Long]
 	}
 	if neg && mag > lim[0] || !neg && mag > lim[1] {
 		return 0, f.malformed()
@@ -474,8 +475,8 @@ func (f *FieldMapping) intKey(x any) (int64, indexState) {
 }
 
 // intKeyOf is the ordered key of the integer -mag (neg) or mag.
-func intKeyOf(t Type, neg bool, mag uint64) int64 {
-	if t == UnsignedLong {
+func intKeyOf(t mapping.Type, neg bool, mag uint64) int64 {
+	if t == mapping.UnsignedLong {
 		return int64(mag ^ 1<<63)
 	}
 	if neg {
@@ -505,7 +506,7 @@ func saturate(f float64) int64 {
 
 // exactInt returns the integer value of x truncated toward zero, as a
 // sign and a magnitude, for any value below 2^64 in magnitude.
-func (f *FieldMapping) exactInt(x any) (neg bool, mag uint64, st indexState) {
+func (f *fieldMapping) exactInt(x any) (neg bool, mag uint64, st indexState) {
 	switch v := x.(type) {
 	case string:
 		if v == "" && !f.NoCoerce {
@@ -552,7 +553,7 @@ func signMag(v int64) (bool, uint64, indexState) {
 	return false, uint64(v), indexed
 }
 
-func (f *FieldMapping) intFloat(v float64) (bool, uint64, indexState) {
+func (f *fieldMapping) intFloat(v float64) (bool, uint64, indexState) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1<<64 {
 		return false, 0, f.malformed()
 	}
@@ -569,7 +570,7 @@ func (f *FieldMapping) intFloat(v float64) (bool, uint64, indexState) {
 // intText reads decimal text exactly: digits, with a fraction that is
 // truncated; with an exponent, through float64 (as BigDecimal would, to
 // within float precision).
-func (f *FieldMapping) intText(s string) (bool, uint64, indexState) {
+func (f *fieldMapping) intText(s string) (bool, uint64, indexState) {
 	if _, ok := numberSyntax(s); !ok {
 		return false, 0, f.malformed()
 	}
@@ -601,7 +602,7 @@ func (f *FieldMapping) intText(s string) (bool, uint64, indexState) {
 
 // floatValue returns x as a double, as NumberFieldMapper reads a value
 // ("" is null when coerce is on; NaN and infinities fail).
-func (f *FieldMapping) floatValue(x any) (float64, indexState) {
+func (f *fieldMapping) floatValue(x any) (float64, indexState) {
 	switch v := x.(type) {
 	case string:
 		if v == "" && !f.NoCoerce {
@@ -625,7 +626,7 @@ func (f *FieldMapping) floatValue(x any) (float64, indexState) {
 // float32 (16777217 is 16777216), a half_float has 11 significant bits
 // (Lucene's HalfFloatPoint). A value beyond the type's range fails
 // (NumberType.validateParsed: only finite values).
-func (f *FieldMapping) floatKey(x any) (float64, indexState) {
+func (f *fieldMapping) floatKey(x any) (float64, indexState) {
 	v, st := f.floatValue(x)
 	if st != indexed {
 		return 0, st
@@ -641,11 +642,11 @@ func (f *FieldMapping) floatKey(x any) (float64, indexState) {
 // float, then 11 significant bits for half_float (rounding to nearest,
 // ties to even, as Float.floatToFloat16 / HalfFloatPoint do). Beyond the
 // type's range it gives an infinity.
-func roundFloat(t Type, v float64) float64 {
+func roundFloat(t mapping.Type, v float64) float64 {
 	switch t {
-	case Float:
+	case mapping.Float:
 		return float64(float32(v))
-	case HalfFloat:
+	case mapping.HalfFloat:
 		return roundHalf(float64(float32(v)))
 	}
 	return v
@@ -681,8 +682,8 @@ func roundHalf(v float64) float64 {
 // are not refusals. On a [LeafLister], such as the lazy JSON event of
 // package events, it is one scan of the event's text that allocates
 // nothing (but the name of a field at fault).
-func (m Mapping) Rejects(e Event) (field string, rejected bool) {
-	return rejects(m, e)
+func Rejects(m mapping.Mapping, e Event) (field string, rejected bool) {
+	return rejects(fullMapping(m), e)
 }
 
 func rejects(m mapper, e Event) (field string, rejected bool) {
@@ -699,7 +700,7 @@ func rejects(m mapper, e Event) (field string, rejected bool) {
 	return field, rejected
 }
 
-// refusal is the check of [Mapping.Rejects], one leaf field at a time,
+// refusal is the check of [Rejects], one leaf field at a time,
 // as a FieldVisitor or, unboxed, a LeafVisitor.
 type refusal struct {
 	m        mapper
@@ -748,9 +749,9 @@ func (r *refusal) VisitBool(name string, value bool) bool {
 // mapped returns the mapping of the leaf field name, and false when the
 // field is not mapped. A field that is not mapped below a mapped leaf is
 // refused at that leaf (an object where the leaf is): r records it.
-func (r *refusal) mapped(name string) (FieldMapping, bool) {
+func (r *refusal) mapped(name string) (fieldMapping, bool) {
 	f := r.m.lookup(name)
-	if f.Type != Unknown {
+	if f.Type != mapping.Unknown {
 		return f, true
 	}
 	for i := len(name) - 1; i > 0; i-- {
@@ -758,7 +759,7 @@ func (r *refusal) mapped(name string) (FieldMapping, bool) {
 			continue
 		}
 		switch r.m.lookup(name[:i]).Type {
-		case Unknown, Object, Nested, Flattened, GeoPoint:
+		case mapping.Unknown, mapping.Object, mapping.Nested, mapping.Flattened, mapping.GeoPoint:
 			continue
 		}
 		r.refuse(name[:i])
@@ -773,7 +774,7 @@ func (r *refusal) refuse(field string) {
 	r.field, r.rejected = strings.Clone(field), true
 }
 
-// Rejects is [Mapping.Rejects] with the mapping the program was compiled
+// Rejects is [Rejects] with the mapping the program was compiled
 // with.
 func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 	return rejects(p.mapping, Map(event))

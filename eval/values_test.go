@@ -3,24 +3,26 @@ package eval
 import (
 	"math"
 	"testing"
+
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 func TestTypeNumeric(t *testing.T) {
-	numeric := map[Type]bool{Long: true, Integer: true, Short: true, Byte: true, UnsignedLong: true,
-		Double: true, Float: true, HalfFloat: true, ScaledFloat: true}
-	for typ := Unknown; typ <= GeoPoint; typ++ {
+	numeric := map[mapping.Type]bool{mapping.Long: true, mapping.Integer: true, mapping.Short: true, mapping.Byte: true, mapping.UnsignedLong: true,
+		mapping.Double: true, mapping.Float: true, mapping.HalfFloat: true, mapping.ScaledFloat: true}
+	for typ := mapping.Unknown; typ <= mapping.GeoPoint; typ++ {
 		if got := typ.Numeric(); got != numeric[typ] {
 			t.Errorf("%s.Numeric() = %v, want %v", typ, got, numeric[typ])
 		}
 		_, _, isInt := typ.IntRange()
-		if want := numeric[typ] && typ.family() == famInt; isInt != want {
+		if want := numeric[typ] && familyOf(typ) == famInt; isInt != want {
 			t.Errorf("%s.IntRange() ok = %v, want %v", typ, isInt, want)
 		}
 	}
-	if lo, hi, _ := Byte.IntRange(); lo != -128 || hi != 127 {
+	if lo, hi, _ := mapping.Byte.IntRange(); lo != -128 || hi != 127 {
 		t.Errorf("Byte.IntRange() = %v, %v", lo, hi)
 	}
-	if lo, hi, _ := UnsignedLong.IntRange(); lo != 0 || hi != math.MaxUint64 {
+	if lo, hi, _ := mapping.UnsignedLong.IntRange(); lo != 0 || hi != math.MaxUint64 {
 		t.Errorf("UnsignedLong.IntRange() = %v, %v", lo, hi)
 	}
 }

@@ -24,7 +24,7 @@ func (l *Lazy) Fields(v eval.FieldVisitor) bool {
 // Leaves implements [eval.LeafLister]: it lists the fields of Fields to v
 // without boxing their values, and allocates nothing: names and decoded
 // strings are built in buffers of l, valid only during each call. It is
-// what [eval.Mapping.Rejects] reads.
+// what [eval.Rejects] reads.
 func (l *Lazy) Leaves(v eval.LeafVisitor) bool {
 	return l.list(lister{leaves: v})
 }

@@ -6,12 +6,13 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // TestLazyNullValue: Lazy hands a JSON null to eval.VisitNull, so a
 // mapping's null_value is matched as on eval.Map.
 func TestLazyNullValue(t *testing.T) {
-	m := eval.Mapping{"k": {Type: eval.Keyword, NullValue: "NULL"}, "plain": {Type: eval.Keyword}}
+	m := mapping.Mapping{"k": {Type: mapping.Keyword, NullValue: "NULL"}, "plain": {Type: mapping.Keyword}}
 	tests := []struct {
 		query, event string
 		want         bool

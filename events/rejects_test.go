@@ -8,6 +8,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // badValues are values that some field types refuse, and some they take.
@@ -16,14 +17,14 @@ var badValues = []string{`"abc"`, `1e20`, `-1`, `"yes"`, `"10.0.0.300"`, `"2023-
 
 // refusalMapping has a field of each kind of refusal, with and without
 // ignore_malformed, and the ECS fields of DefaultMapping beside them.
-func refusalMapping() eval.Mapping {
-	m := eval.DefaultMapping()
-	for name, f := range map[string]eval.FieldMapping{
-		"t.long": {Type: eval.Long}, "t.int": {Type: eval.Integer}, "t.ulong": {Type: eval.UnsignedLong},
-		"t.float": {Type: eval.Float}, "t.ip": {Type: eval.IP}, "t.bool": {Type: eval.Boolean},
-		"t.date": {Type: eval.Date}, "t.nanos": {Type: eval.DateNanos}, "t.kw": {Type: eval.Keyword, IgnoreAbove: 2},
-		"t.obj": {Type: eval.Object}, "t.flat": {Type: eval.Flattened}, "t.geo": {Type: eval.GeoPoint},
-		"t.long_im": {Type: eval.Long, IgnoreMalformed: true}, "t.ip_im": {Type: eval.IP, IgnoreMalformed: true},
+func refusalMapping() mapping.Mapping {
+	m := mapping.ECSMapping(mapping.ECS())
+	for name, f := range map[string]mapping.FieldMapping{
+		"t.long": {Type: mapping.Long}, "t.int": {Type: mapping.Integer}, "t.ulong": {Type: mapping.UnsignedLong},
+		"t.float": {Type: mapping.Float}, "t.ip": {Type: mapping.IP}, "t.bool": {Type: mapping.Boolean},
+		"t.date": {Type: mapping.Date}, "t.nanos": {Type: mapping.DateNanos}, "t.kw": {Type: mapping.Keyword, IgnoreAbove: 2},
+		"t.obj": {Type: mapping.Object}, "t.flat": {Type: mapping.Flattened}, "t.geo": {Type: mapping.GeoPoint},
+		"t.long_im": {Type: mapping.Long, IgnoreMalformed: true}, "t.ip_im": {Type: mapping.IP, IgnoreMalformed: true},
 	} {
 		m[name] = f
 	}
@@ -47,7 +48,7 @@ func badEvent(r *rand.Rand, line []byte, fields []string) []byte {
 }
 
 // TestLazyRejects is the differential test of Elasticsearch's refusal
-// check over the raw text: Mapping.Rejects on a Lazy event (one scan of
+// check over the raw text: eval.Rejects on a Lazy event (one scan of
 // the text through Leaves, values unboxed) refuses exactly the events it
 // refuses decoded, over the Beats corpus (every 16th event with -short or
 // -race) and over corpus events given a bad value (a string on a number,
@@ -78,8 +79,8 @@ func TestLazyRejects(t *testing.T) {
 			t.Fatalf("%s: %v", line, err)
 		}
 		lazy.Reset(line)
-		gotField, got := m.Rejects(&lazy)
-		wantField, want := m.Rejects(eval.Map(rec.Fields))
+		gotField, got := eval.Rejects(m, &lazy)
+		wantField, want := eval.Rejects(m, eval.Map(rec.Fields))
 		pf, pgot := prog.RejectsEvent(&lazy)
 		_, pwant := prog.Rejects(rec.Fields)
 		// with one field at fault the two name the same one (Map lists
@@ -89,7 +90,7 @@ func TestLazyRejects(t *testing.T) {
 				t.Errorf("%s:\nlazy %q %v (program %q %v), map %q %v (program %v)", line, gotField, got, pf, pgot, wantField, want, pwant)
 			}
 		}
-		if got && m.Lookup(gotField).Type == eval.Unknown {
+		if got && m.Lookup(gotField).Type == mapping.Unknown {
 			t.Errorf("%s: refused at %q, which is not mapped", line, gotField)
 		}
 		if want {
@@ -102,7 +103,7 @@ func TestLazyRejects(t *testing.T) {
 			check(line, false)
 		}
 		lazy.Reset(line)
-		if _, bad := m.Rejects(&lazy); !bad {
+		if _, bad := eval.Rejects(m, &lazy); !bad {
 			taken = append(taken, line)
 		}
 	}
@@ -128,19 +129,19 @@ func TestLazyRejectsAllocs(t *testing.T) {
 	var lazy events.Lazy
 	for _, line := range evs { // warm up: buffers grow to the largest event
 		lazy.Reset(line)
-		m.Rejects(&lazy)
+		eval.Rejects(m, &lazy)
 	}
 	checked := 0
 	for n := 0; n < len(evs); n += 997 {
 		line := evs[n]
 		lazy.Reset(line)
-		if _, bad := m.Rejects(&lazy); bad {
+		if _, bad := eval.Rejects(m, &lazy); bad {
 			continue
 		}
 		checked++
 		if a := testing.AllocsPerRun(20, func() {
 			lazy.Reset(line)
-			m.Rejects(&lazy)
+			eval.Rejects(m, &lazy)
 			prog.RejectsEvent(&lazy)
 		}); a != 0 {
 			t.Errorf("event %d: %v allocations per check", n+1, a)
@@ -152,7 +153,7 @@ func TestLazyRejectsAllocs(t *testing.T) {
 	bad := []byte(`{"source":{"port":"abc","ip":"10.0.0.1"},"message":"caf\u00e9"}`)
 	if a := testing.AllocsPerRun(20, func() {
 		lazy.Reset(bad)
-		if f, ok := m.Rejects(&lazy); !ok || f != "source.port" {
+		if f, ok := eval.Rejects(m, &lazy); !ok || f != "source.port" {
 			t.Fatalf("Rejects = %q, %v", f, ok)
 		}
 	}); a > 1 {
@@ -165,7 +166,7 @@ func TestLazyRejectsAllocs(t *testing.T) {
 // decoding not counted) and on Lazy events (the scan of the text counted).
 func BenchmarkRejects(b *testing.B) {
 	evs := lines(b, "corpus/beats_events.ndjson")
-	m := eval.DefaultMapping()
+	m := mapping.ECSMapping(mapping.ECS())
 	maps := make([]eval.Map, len(evs))
 	for i, l := range evs {
 		rec, err := events.Raw{JSON: l}.Decode()
@@ -178,7 +179,7 @@ func BenchmarkRejects(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, e := range maps {
-				m.Rejects(e)
+				eval.Rejects(m, e)
 			}
 		}
 	})
@@ -188,7 +189,7 @@ func BenchmarkRejects(b *testing.B) {
 		for b.Loop() {
 			for _, l := range evs {
 				lazy.Reset(l)
-				m.Rejects(&lazy)
+				eval.Rejects(m, &lazy)
 			}
 		}
 	})

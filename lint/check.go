@@ -26,6 +26,7 @@ import (
 	"github.com/kqlrules/kqlrules/cidr"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/schemas"
 )
@@ -109,13 +110,13 @@ func (f Finding) String() string {
 // Checker checks queries and rule files against a schema. It is safe for
 // use by one goroutine at a time (it caches suggestions).
 type Checker struct {
-	schema   eval.Schema
+	schema   mapping.Schema
 	names    []string        // schema names, sorted
 	prefixes map[string]bool // every proper dotted prefix of a schema name
 	suggest  map[string]string
 
 	stars     [][]string               // schema names holding '*' (o365.audit.Parameters.*), split at it
-	custom    eval.Schema              // the schema given to NewChecker, nil for the built-in one
+	custom    mapping.Schema           // the schema given to NewChecker, nil for the built-in one
 	repo      *schemas.Repo            // UseRepo's checkout
 	findRepos bool                     // FindRepos: each rule file's own checkout
 	repos     map[string]*schemas.Repo // by checkout folder
@@ -123,11 +124,11 @@ type Checker struct {
 }
 
 // NewChecker returns a Checker for schema s; a nil s means the built-in
-// table of every ECS field, [schemas.ECS].
-func NewChecker(s eval.Schema) *Checker {
+// table of every ECS field, [mapping.ECS].
+func NewChecker(s mapping.Schema) *Checker {
 	custom := s
 	if s == nil {
-		s = schemas.ECS()
+		s = mapping.ECS()
 	}
 	c := &Checker{schema: s, custom: custom, names: s.Fields(), prefixes: map[string]bool{}, suggest: map[string]string{}}
 	for _, n := range c.names {
@@ -144,10 +145,10 @@ func NewChecker(s eval.Schema) *Checker {
 }
 
 // LoadSchema reads a schema file: the ECS table format (ecs_fields.tsv,
-// see [eval.LoadECS]) or an Elasticsearch mapping in JSON (see
-// [eval.LoadMapping]), told apart by the first non-blank character ('{'
+// see [mapping.LoadECS]) or an Elasticsearch mapping in JSON (see
+// [mapping.LoadMapping]), told apart by the first non-blank character ('{'
 // for JSON).
-func LoadSchema(path string) (eval.Schema, error) {
+func LoadSchema(path string) (mapping.Schema, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -159,11 +160,11 @@ func LoadSchema(path string) (eval.Schema, error) {
 		return nil, err
 	}
 	trimmed := strings.TrimLeft(string(head[:n]), " \t\r\n\ufeff")
-	var s eval.Schema
+	var s mapping.Schema
 	if strings.HasPrefix(trimmed, "{") {
-		s, err = eval.LoadMapping(f)
+		s, err = mapping.LoadMapping(f)
 	} else {
-		s, err = eval.LoadECS(f)
+		s, err = mapping.LoadECS(f)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -450,7 +451,7 @@ func (w *walker) chain(args []ast.Expr, op string) {
 // "o365.audit.Parameters.*", and detection-rules' KQL parser accepts
 // the fields they match).
 func (c *Checker) known(full string) bool {
-	if c.schema.Lookup(full) != eval.Unknown || c.prefixes[full] {
+	if c.schema.Lookup(full) != mapping.Unknown || c.prefixes[full] {
 		return true
 	}
 	for _, g := range c.stars {
@@ -461,9 +462,9 @@ func (c *Checker) known(full string) bool {
 	for i := len(full) - 1; i > 0; i-- {
 		if full[i] == '.' {
 			switch c.schema[full[:i]] {
-			case eval.Flattened:
+			case mapping.Flattened:
 				return true
-			case eval.Object:
+			case mapping.Object:
 				if !c.prefixes[full[:i]] {
 					return true
 				}
@@ -622,11 +623,11 @@ func flatten(v ast.Value) []*ast.Literal {
 
 // literal checks one value literal; full is "" for free text.
 func (w *walker) literal(full string, l *ast.Literal) {
-	typ := eval.Unknown
+	typ := mapping.Unknown
 	if full != "" {
 		typ = w.c.schema.Lookup(full)
 	}
-	if typ == eval.IP || typ.Numeric() || typ == eval.Boolean || typ.IsDate() {
+	if typ == mapping.IP || typ.Numeric() || typ == mapping.Boolean || typ.IsDate() {
 		return // eval.Compile reports what these types refuse
 	}
 	if !l.Quoted && (l.Kind == ast.String || l.Kind == ast.Wildcard) {
@@ -639,7 +640,7 @@ func (w *walker) literal(full string, l *ast.Literal) {
 				Msg: fmt.Sprintf("%s: ? is a literal character in KQL, not a wildcard (only * is)", ast.Print(l))})
 		}
 	}
-	if l.Kind == ast.Wildcard && typ != eval.Keyword && strings.ContainsAny(l.Value(), " \t\r\n") {
+	if l.Kind == ast.Wildcard && typ != mapping.Keyword && strings.ContainsAny(l.Value(), " \t\r\n") {
 		// Kibana's is.ts sends a wildcard on any field whose esTypes are
 		// not exactly keyword as a query_string query, and
 		// wildcard.toQueryStringQuery leaves whitespace unescaped: the
@@ -706,7 +707,7 @@ func (w *walker) list(full string, lits []*ast.Literal) {
 		e := entry{lit: l, key: l.Kind.String() + ":" + l.Value()}
 		switch {
 		case l.Kind == ast.Wildcard:
-		case typ == eval.IP || typ == eval.Unknown:
+		case typ == mapping.IP || typ == mapping.Unknown:
 			if p, err := cidr.ParseAddrOrPrefix(l.Value()); err == nil {
 				e.p, e.ip, e.key = p, true, "ip:"+p.String()
 			}
@@ -715,7 +716,7 @@ func (w *walker) list(full string, lits []*ast.Literal) {
 				e.key = "num:" + strconv.FormatFloat(f, 'g', -1, 64)
 			}
 		}
-		if typ == eval.Keyword || typ == eval.Unknown || typ == eval.Wildcard || typ == eval.ConstantKeyword {
+		if typ == mapping.Keyword || typ == mapping.Unknown || typ == mapping.Wildcard || typ == mapping.ConstantKeyword {
 			if l.Kind == ast.String {
 				e.key = "s:" + l.Text // quoted or not, the same keyword
 			}
@@ -771,7 +772,7 @@ func (w *walker) ranges(args []ast.Expr) {
 		}
 		full := w.names[r]
 		typ := w.c.schema.Lookup(full)
-		if !typ.Numeric() && typ != eval.Unknown {
+		if !typ.Numeric() && typ != mapping.Unknown {
 			continue
 		}
 		v, ok := eval.ParseNumber(r.Value.Text)
@@ -819,8 +820,8 @@ func (w *walker) ranges(args []ast.Expr) {
 
 // typeName names a field type in a message; an unknown one is a field of
 // the data view Kibana does not know.
-func typeName(t eval.Type) string {
-	if t == eval.Unknown {
+func typeName(t mapping.Type) string {
+	if t == mapping.Unknown {
 		return "non-keyword (unknown)"
 	}
 	return t.String()

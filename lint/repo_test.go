@@ -15,8 +15,6 @@ import (
 // defect of the rule: each field is newer than the checkout's schema
 // copies, or lives in a file the copy lacks.
 //
-//   - process.name.caseless: detection-rules' etc/endpoint_schemas/
-//     endpoint_process.json.gz (upstream since 2023), absent from the copy.
 //   - aws.cloudtrail.session_credential_from_console, related.entity: aws
 //     newer than 2.21.0, the copy's newest (the manifests go to 6.1.0).
 //   - google_workspace.admin.setting.metadata.rule.type: google_workspace
@@ -24,13 +22,6 @@ import (
 //   - powershell.file.script_block_entropy_bits, _length,
 //     _surprisal_stdev: windows newer than 1.46.0 (manifests: 3.4.0).
 var repoErrorFiles = map[string]string{
-	"rules/windows/command_and_control_new_terms_commonly_abused_rmm.toml":                                        "process.name.caseless",
-	"rules/windows/defense_evasion_execution_msbuild_started_by_script.toml":                                      "process.name.caseless",
-	"rules/windows/execution_suspicious_powershell_imgload.toml":                                                  "process.name.caseless",
-	"rules/windows/persistence_via_xp_cmdshell_mssql_stored_procedure.toml":                                       "process.name.caseless",
-	"rules/windows/persistence_webshell_detection.toml":                                                           "process.name.caseless",
-	"rules_building_block/discovery_generic_registry_query.toml":                                                  "process.name.caseless",
-	"rules_building_block/discovery_internet_capabilities.toml":                                                   "process.name.caseless",
 	"rules/integrations/aws/discovery_organization_discovery_by_rare_user.toml":                                   "aws.cloudtrail.session_credential_from_console",
 	"rules/integrations/aws/persistence_iam_api_calls_via_user_session_token.toml":                                "aws.cloudtrail.session_credential_from_console",
 	"rules/integrations/aws/privilege_escalation_iam_customer_managed_policy_attached_to_role.toml":               "related.entity",

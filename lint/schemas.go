@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/schemas"
 )
@@ -123,7 +123,7 @@ func (c *Checker) sub(t schemas.Target) *Checker {
 	}
 	s := t.Schema
 	if c.custom != nil {
-		merged := make(eval.Schema, len(s)+len(c.custom))
+		merged := make(mapping.Schema, len(s)+len(c.custom))
 		for k, v := range s {
 			merged[k] = v
 		}

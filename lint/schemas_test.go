@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/lint"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -16,7 +16,7 @@ import (
 // which detection-rules' KQL parser accepts any field for
 // (lib/kql/kql/parser.py, get_field_type: star_fields).
 func TestStarFields(t *testing.T) {
-	c := lint.NewChecker(eval.Schema{"o365.audit.Parameters.*": eval.Object, "a.*.b": eval.Keyword, "host.name": eval.Keyword})
+	c := lint.NewChecker(mapping.Schema{"o365.audit.Parameters.*": mapping.Object, "a.*.b": mapping.Keyword, "host.name": mapping.Keyword})
 	for q, want := range map[string]int{
 		"o365.audit.Parameters.AllowGuestUser:true": 0,
 		"o365.audit.Parameters.x.y:1":               0,

@@ -17,6 +17,7 @@ import (
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -566,7 +567,7 @@ func TestRunEventTimeAgreesWithEval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := eval.Compile(expr, eval.WithSchema(eval.Schema{"@timestamp": eval.Date}))
+		p, err := eval.Compile(expr, eval.WithSchema(mapping.Schema{"@timestamp": mapping.Date}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // Repo is a checkout of Elastic's detection-rules repository, read for the
@@ -33,7 +33,7 @@ type Repo struct {
 	manifests map[string]map[string]manifest
 	integ     map[string]map[string]json.RawMessage // package → version → data streams (decoded on use)
 	streams   map[string]map[string]map[string]string
-	built     map[string]eval.Schema       // by Target.Key
+	built     map[string]mapping.Schema    // by Target.Key
 	resolved  map[string]resolved          // by package, data stream and stack
 	sorted    map[string][]string          // sortedVersions
 	indexes   map[string]map[string]string // indexFields
@@ -97,7 +97,7 @@ func Open(dir string) (*Repo, error) {
 		etc = dir
 	}
 	r := &Repo{dir: dir, etc: etc, ecs: map[string]map[string]string{}, beats: map[string]map[string]any{},
-		streams: map[string]map[string]map[string]string{}, built: map[string]eval.Schema{}}
+		streams: map[string]map[string]map[string]string{}, built: map[string]mapping.Schema{}}
 	name := filepath.Join(etc, "stack-schema-map.yaml")
 	data, err := os.ReadFile(name)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -79,35 +79,6 @@ func TestReadYAML(t *testing.T) {
 		if _, err := readYAML("bad.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "bad.yaml:") {
 			t.Errorf("readYAML(%q): error %v, want one naming the line", bad, err)
 		}
-	}
-}
-
-func TestECS(t *testing.T) {
-	s := ECS()
-	if len(s) < 2500 {
-		t.Errorf("ECS() has %d fields, want every ECS field (2,725 in 9.4.0)", len(s))
-	}
-	for f, want := range map[string]eval.Type{
-		"data_stream.dataset":       eval.ConstantKeyword,
-		"process.command_line":      eval.Wildcard,
-		"process.command_line.text": eval.MatchOnlyText,
-		"source.ip":                 eval.IP,
-		"@timestamp":                eval.Date,
-		"faas.coldstart":            eval.Boolean,
-		"labels":                    eval.Object,
-	} {
-		if got := s[f]; got != want {
-			t.Errorf("ECS()[%s] = %v, want %v", f, got, want)
-		}
-	}
-	for f := range eval.DefaultSchema() {
-		if _, ok := s[f]; !ok {
-			t.Errorf("ECS() lacks %s of eval.DefaultSchema", f)
-		}
-	}
-	s["x"] = eval.Keyword
-	if _, ok := ECS()["x"]; ok {
-		t.Error("ECS() returns a shared map")
 	}
 }
 
@@ -258,7 +229,7 @@ func TestTargets(t *testing.T) {
 		})
 	}
 	ts, _ := r.Targets(withMin, nil)
-	if ts[0].Schema["aws.extra"] != eval.Long || ts[0].Schema["process.name"] != eval.Keyword {
+	if ts[0].Schema["aws.extra"] != mapping.Long || ts[0].Schema["process.name"] != mapping.Keyword {
 		t.Errorf("types: aws.extra %v, process.name %v", ts[0].Schema["aws.extra"], ts[0].Schema["process.name"])
 	}
 }

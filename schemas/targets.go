@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -23,7 +23,7 @@ type Target struct {
 	// Key identifies the schema: targets with equal keys have equal schemas.
 	Key string
 	// Schema holds the field types.
-	Schema eval.Schema
+	Schema mapping.Schema
 	// Missing lists the integration packages (or data streams) of the
 	// rule that the checkout's integration schemas lack, each with the
 	// reason. Their fields cannot be told from unknown ones: against a
@@ -108,7 +108,7 @@ func (r *Repo) Targets(rule *rules.Rule, x ast.Expr) ([]Target, error) {
 			if err != nil {
 				return err
 			}
-			s = make(eval.Schema, len(f))
+			s = make(mapping.Schema, len(f))
 			for k, v := range f {
 				s[k] = typeOf(v)
 			}
@@ -573,4 +573,15 @@ func (r *Repo) sortedVersions(key string, m any) []string {
 	}
 	r.sorted[key] = vs
 	return vs
+}
+
+// typeOf maps an Elasticsearch type name to a field type as
+// detection-rules' kql package does (any named type makes the field
+// known): a type kqlrules does not model (alias, range types...) is taken
+// as keyword, which accepts any value.
+func typeOf(name string) mapping.Type {
+	if t, ok := mapping.ParseType(name); ok {
+		return t
+	}
+	return mapping.Keyword
 }

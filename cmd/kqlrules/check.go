@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/lint"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/schemas"
 )
 
@@ -35,14 +35,14 @@ func (c *checkCmd) Run(e *env) error {
 			return &exitError{status: 2, msg: fmt.Sprintf("kqlrules check: --disable %s: no such code (codes: %s)", code, strings.Join(lint.Codes(), ", "))}
 		}
 	}
-	var s eval.Schema
+	var s mapping.Schema
 	for _, path := range c.Schema {
 		one, err := loadSchema("check", path)
 		if err != nil {
 			return err
 		}
 		if s == nil {
-			s = eval.Schema{}
+			s = mapping.Schema{}
 		}
 		maps.Copy(s, one)
 	}

@@ -8,14 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"reflect"
 	"slices"
 	"strings"
 
-	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -26,7 +25,7 @@ type diffCmd struct {
 	Rule   string   `help:"Compare two versions of this rule file's [[history]] (--from, --to)." placeholder:"FILE"`
 	From   int      `help:"With --rule, the old version." placeholder:"N"`
 	To     int      `help:"With --rule, the new version." placeholder:"M"`
-	Rev    string   `help:"Compare each FILE at git revision REV with the working tree; A..B compares revision A with B, A...B the merge base of A and B with B. Without FILE, every .toml rule file that changed between them (git diff --name-only)." placeholder:"REV"`
+	Rev    string   `help:"Compare each FILE at git revision REV with the working tree; A..B compares revision A with B, A...B the merge base of A and B with B. Without FILE, every .toml rule file under the current folder that changed between them; a rule moved to another file (the same rule_id) is paired with its old file." placeholder:"REV"`
 	Schema string   `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
 	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
@@ -49,7 +48,7 @@ func (c *diffCmd) Run(e *env) error {
 		return err
 	}
 	if s == nil {
-		s = eval.DefaultSchema()
+		s = mapping.ECS()
 	}
 	switch {
 	case c.Rev != "":
@@ -112,7 +111,7 @@ func (c *diffCmd) Run(e *env) error {
 
 // compareQueries prints the verdict on two queries (and, with --events,
 // their counts) and reports whether the meaning changed.
-func (c *diffCmd) compareQueries(e *env, s eval.Schema, oldQ, newQ querySrc, oldName, newName string) (bool, error) {
+func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, oldName, newName string) (bool, error) {
 	xo, err := oldQ.parse(exitFailed)
 	if err != nil {
 		return false, err
@@ -125,6 +124,15 @@ func (c *diffCmd) compareQueries(e *env, s eval.Schema, oldQ, newQ querySrc, old
 	if err != nil {
 		return false, failf("diff", "%v", err)
 	}
+	if err := c.printQueries(e, s, d, oldQ, newQ, oldName, newName); err != nil {
+		return false, err
+	}
+	return d.Verdict != diff.VerdictFormatting && d.Verdict != diff.VerdictEquivalent, nil
+}
+
+// printQueries prints the verdict on two queries and, with --events,
+// runs both over the events.
+func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, newQ querySrc, oldName, newName string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
 	switch d.Verdict {
@@ -163,19 +171,24 @@ func (c *diffCmd) compareQueries(e *env, s eval.Schema, oldQ, newQ querySrc, old
 		fmt.Fprintf(w, "searched %d candidate events (%s)\n", d.Searched, mode)
 	}
 	if len(c.Events) > 0 {
-		if err := c.replay(e, oldQ, newQ, xo, xn, s, oldName, newName); err != nil {
-			return false, err
-		}
+		return c.replay(e, oldQ, newQ, s, oldName, newName)
 	}
-	return d.Verdict != diff.VerdictFormatting && d.Verdict != diff.VerdictEquivalent, nil
+	return nil
 }
 
 // revisions compares rule files between git revisions, or a revision and
 // the working tree.
-func (c *diffCmd) revisions(e *env, s eval.Schema) error {
+func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
+	prefix, err := gitPrefix()
+	if err != nil {
+		return err
+	}
 	oldRev, newRev := c.Rev, ""
 	if a, b, ok := strings.Cut(c.Rev, "..."); ok {
-		base, err := git("merge-base", revOrHead(a), revOrHead(b))
+		if err := checkRevs(a, b); err != nil {
+			return err
+		}
+		base, err := git("merge-base", "--end-of-options", revOrHead(a), revOrHead(b))
 		if err != nil {
 			return err
 		}
@@ -183,32 +196,47 @@ func (c *diffCmd) revisions(e *env, s eval.Schema) error {
 	} else if a, b, ok := strings.Cut(c.Rev, ".."); ok {
 		oldRev, newRev = revOrHead(a), revOrHead(b)
 	}
-	files := c.Files
-	auto := len(files) == 0
-	if auto {
-		args := []string{"diff", "--name-only", "--relative", oldRev}
-		if newRev != "" {
-			args = append(args, newRev)
-		}
-		out, err := git(args...)
-		if err != nil {
-			return err
-		}
-		for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if strings.HasSuffix(strings.ToLower(f), ".toml") {
-				files = append(files, f)
-			}
-		}
+	if err := checkRevs(oldRev, newRev); err != nil {
+		return err
 	}
 	newLabel := newRev
 	if newLabel == "" {
 		newLabel = "the working tree"
 	}
+	files := c.Files
+	auto := len(files) == 0
+	if auto && prefix != "" {
+		fmt.Fprintf(e.stdout, "comparing the rule files under %s only (the current folder; run from the top of the repository to compare all)\n", prefix)
+	}
+	var moved map[string]string // new path → old path, for rules moved to another file
+	if auto {
+		if files, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
+			return err
+		}
+	}
 	changed := 0
 	for i, f := range files {
-		old, err := readSide(oldRev+":"+f, oldRev, f)
+		oldPath := f
+		if from, ok := moved[f]; ok {
+			oldPath = from
+		}
+		old, err := readSide(oldRev+":"+oldPath, oldRev, oldPath)
 		if err != nil {
 			return err
+		}
+		if !auto && old.rule == nil {
+			// a named file new on this side: perhaps a rule moved here
+			if moved == nil {
+				if _, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
+					return err
+				}
+			}
+			if from, ok := moved[f]; ok {
+				if old, err = readSide(oldRev+":"+from, oldRev, from); err != nil {
+					return err
+				}
+				oldPath = from
+			}
 		}
 		name := f
 		if newRev != "" {
@@ -225,6 +253,9 @@ func (c *diffCmd) revisions(e *env, s eval.Schema) error {
 			fmt.Fprintln(e.stdout)
 		}
 		fmt.Fprintf(e.stdout, "== %s (%s against %s)\n", f, newLabel, oldRev)
+		if oldPath != f {
+			fmt.Fprintf(e.stdout, "rule moved: %s → %s\n", old.name, new.name)
+		}
 		ch, err := c.compareRules(e, s, old, new)
 		if err != nil {
 			return err
@@ -242,6 +273,100 @@ func (c *diffCmd) revisions(e *env, s eval.Schema) error {
 		return &exitError{status: exitFindings}
 	}
 	return nil
+}
+
+// checkRevs refuses revisions that git would read as options
+// ("--output=FILE" makes git diff write a file).
+func checkRevs(revs ...string) error {
+	for _, r := range revs {
+		if strings.HasPrefix(r, "-") {
+			return failf("diff", "%s: a revision cannot begin with -", r)
+		}
+	}
+	return nil
+}
+
+// gitPrefix returns the current folder's path inside the git work tree
+// ("" at its top, else ending in /). Outside a repository it is the error
+// "not inside a git repository".
+func gitPrefix() (string, error) {
+	cmd := exec.Command("git", "rev-parse", "--show-prefix")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if strings.Contains(stderr.String(), "not a git repository") {
+			return "", failf("diff", "not inside a git repository")
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", failf("diff", "git rev-parse --show-prefix: %s", msg)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// changedRuleFiles lists the .toml files under the current folder that
+// differ between oldRev and newRev (the working tree when ""), sorted.
+// Renames are not left to git's similarity guess: a file deleted and a
+// file added that hold the same rule_id are one rule moved, listed under
+// its new path, with its old path in moved.
+func changedRuleFiles(oldRev, newRev string) (files []string, moved map[string]string, err error) {
+	args := []string{"diff", "--name-status", "--no-renames", "--relative", "--end-of-options", oldRev}
+	if newRev != "" {
+		args = append(args, newRev)
+	}
+	out, err := git(append(args, "--")...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var added, deleted []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		status, f, ok := strings.Cut(line, "\t")
+		if !ok || !strings.HasSuffix(strings.ToLower(f), ".toml") {
+			continue
+		}
+		switch status {
+		case "A":
+			added = append(added, f)
+		case "D":
+			deleted = append(deleted, f)
+		default:
+			files = append(files, f)
+		}
+	}
+	byID := map[string][]string{} // rule_id → deleted files holding it
+	for _, f := range deleted {
+		if id := ruleIDAt(oldRev, f); id != "" {
+			byID[id] = append(byID[id], f)
+		}
+	}
+	moved = map[string]string{}
+	gone := map[string]bool{}
+	for _, f := range added {
+		files = append(files, f)
+		if from := byID[ruleIDAt(newRev, f)]; len(from) == 1 && !gone[from[0]] {
+			moved[f], gone[from[0]] = from[0], true
+		}
+	}
+	for _, f := range deleted {
+		if !gone[f] {
+			files = append(files, f)
+		}
+	}
+	slices.Sort(files)
+	return files, moved, nil
+}
+
+// ruleIDAt returns the rule_id of the rule file at path in rev (the
+// working tree when ""), or "" when it has none or cannot be read.
+func ruleIDAt(rev, path string) string {
+	side, err := readSide(path, rev, path)
+	if err != nil || side.rule == nil || !isRule(side) {
+		return ""
+	}
+	return side.rule.RuleID
 }
 
 // revOrHead returns rev, or HEAD when it is empty ("A.." means A..HEAD).
@@ -285,13 +410,13 @@ func readSide(name, rev, path string) (ruleSide, error) {
 		}
 	} else {
 		// "git cat-file -e" tells a missing file from a failing git.
-		if exec.Command("git", "cat-file", "-e", rev+":./"+path).Run() != nil {
-			if _, err := git("rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
+		if exec.Command("git", "cat-file", "-e", "--end-of-options", rev+":./"+path).Run() != nil {
+			if _, err := git("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}"); err != nil {
 				return ruleSide{}, failf("diff", "%s: not a git revision", rev)
 			}
 			return ruleSide{name: name}, nil
 		}
-		if data, err = git("show", rev+":./"+path); err != nil {
+		if data, err = git("show", "--end-of-options", rev+":./"+path); err != nil {
 			return ruleSide{}, err
 		}
 	}
@@ -322,181 +447,66 @@ func isRule(s ruleSide) bool {
 	return ok || s.rule.Source.Format == ""
 }
 
-// compareRules prints what changed between two rules and reports whether
-// the meaning changed: the query's (KQL: with a verdict and witnesses;
-// other languages: as text), the index patterns and the settings that
-// decide what the rule alerts on.
-func (c *diffCmd) compareRules(e *env, s eval.Schema, old, new ruleSide) (bool, error) {
+// compareRules prints what changed between two rules ([diff.Rules]) and
+// reports whether the meaning changed: the query's (KQL: with a verdict
+// and witnesses; other languages: as text), the index patterns and the
+// settings that decide what the rule alerts on.
+func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (bool, error) {
 	w := e.stdout
-	switch {
-	case old.rule == nil && new.rule == nil:
+	if old.rule == nil && new.rule == nil {
 		fmt.Fprintf(w, "%s: no such file on either side\n", new.name)
 		return false, nil
-	case old.rule == nil:
+	}
+	d, err := diff.Rules(old.rule, new.rule, diff.Schema(s))
+	var qe *diff.QueryError
+	switch {
+	case errors.As(err, &qe) && qe.Old:
+		return false, fail(exitFailed, old.q.problems(qe.Err)...)
+	case errors.As(err, &qe):
+		return false, fail(exitFailed, new.q.problems(qe.Err)...)
+	case err != nil:
+		return false, failf("diff", "%v", err)
+	}
+	switch {
+	case d.Added:
 		fmt.Fprintf(w, "rule added: %s\n", new.name)
 		return true, nil
-	case new.rule == nil:
+	case d.Removed:
 		fmt.Fprintf(w, "rule removed: %s\n", old.name)
 		return true, nil
 	}
-	changed := false
-	ro, rn := old.rule, new.rule
-	isKQL := func(r *rules.Rule) bool {
-		return r.Language == rules.LanguageKuery || r.Language == "" && r.Query != ""
+	lang := new.rule.Language
+	switch d.Query.Text {
+	case diff.TextUnchanged:
+		fmt.Fprintf(w, "query (%s): unchanged\n", lang)
+	case diff.TextWhiteSpace:
+		fmt.Fprintf(w, "query (%s): white space only\n", lang)
+	case diff.TextChanged:
+		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", lang)
 	}
-	kuery := isKQL(ro) && isKQL(rn)
-	switch {
-	case ro.Query == "" && rn.Query == "":
-	case kuery && ro.Type != rules.TypeMachineLearning:
-		ch, err := c.compareQueries(e, s, old.q, new.q, "old", "new")
-		if err != nil {
+	if d.Query.Result != nil {
+		if err := c.printQueries(e, s, d.Query.Result, old.q, new.q, "old", "new"); err != nil {
 			return false, err
 		}
-		changed = ch
-	case ro.Query == rn.Query:
-		fmt.Fprintf(w, "query (%s): unchanged\n", rn.Language)
-	case strings.Join(strings.Fields(ro.Query), " ") == strings.Join(strings.Fields(rn.Query), " "):
-		fmt.Fprintf(w, "query (%s): white space only\n", rn.Language)
-	default:
-		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", rn.Language)
-		changed = true
 	}
-	if idx := indexChange(ro.Index, rn.Index); idx != "" {
-		fmt.Fprintln(w, idx)
-		changed = true
+	if d.Index != nil {
+		fmt.Fprintln(w, d.Index)
 	}
-	for _, st := range settingChanges(ro, rn) {
+	for _, st := range d.Settings {
 		fmt.Fprintln(w, st)
-		changed = true
 	}
-	return changed, nil
-}
-
-// indexChange describes a change of index patterns, as sets: patterns
-// added put more events in scope (wider), patterns dropped fewer.
-func indexChange(old, new []string) string {
-	var added, removed []string
-	for _, p := range new {
-		if !slices.Contains(old, p) {
-			added = append(added, p)
-		}
-	}
-	for _, p := range old {
-		if !slices.Contains(new, p) {
-			removed = append(removed, p)
-		}
-	}
-	verdict := ""
-	switch {
-	case len(added) > 0 && len(removed) > 0:
-		verdict = "both"
-	case len(added) > 0:
-		verdict = "wider"
-	case len(removed) > 0:
-		verdict = "narrower"
-	default:
-		return ""
-	}
-	var parts []string
-	for _, p := range added {
-		parts = append(parts, "+"+p)
-	}
-	for _, p := range removed {
-		parts = append(parts, "-"+p)
-	}
-	return fmt.Sprintf("index: %s (%s)", verdict, strings.Join(parts, " "))
-}
-
-// ruleSettings are the keys, besides the query and the index patterns,
-// that decide what a rule alerts on: Kibana's names.
-var ruleSettings = []string{
-	"type", "language", "from", "interval", "max_signals", "timestamp_override",
-	"filters", "threshold", "new_terms", "history_window_start",
-	"threat_query", "threat_index", "threat_mapping", "threat_filters", "threat_language", "threat_indicator_path",
-	"alert_suppression", "anomaly_threshold", "machine_learning_job_id", "data_view_id",
-}
-
-// settingChanges lists the settings that differ, as "key: OLD → NEW".
-func settingChanges(old, new *rules.Rule) []string {
-	get := func(r *rules.Rule, key string) any {
-		switch key {
-		case "type":
-			return string(r.Type)
-		case "language":
-			return string(r.Language)
-		case "from":
-			return r.From
-		case "interval":
-			return r.Interval.String()
-		case "max_signals":
-			return r.MaxSignals
-		case "timestamp_override":
-			return r.TimestampOverride
-		case "filters":
-			return orNone(len(r.Filters) > 0, r.Filters)
-		case "threshold":
-			return orNone(r.Threshold != nil, r.Threshold)
-		case "new_terms":
-			return orNone(len(r.NewTermsFields) > 0, r.NewTermsFields)
-		case "history_window_start":
-			return r.HistoryWindowStart
-		case "threat_query":
-			return r.ThreatQuery
-		case "threat_index":
-			return orNone(len(r.ThreatIndex) > 0, r.ThreatIndex)
-		case "threat_mapping":
-			return orNone(len(r.ThreatMapping) > 0, r.ThreatMapping)
-		case "threat_filters":
-			return orNone(len(r.ThreatFilters) > 0, r.ThreatFilters)
-		case "threat_language":
-			return string(r.ThreatLanguage)
-		case "threat_indicator_path":
-			return r.ThreatIndicatorPath
-		case "alert_suppression":
-			return orNone(r.AlertSuppression != nil, r.AlertSuppression)
-		}
-		return r.Extra[key]
-	}
-	var out []string
-	for _, k := range ruleSettings {
-		a, b := get(old, k), get(new, k)
-		if reflect.DeepEqual(a, b) {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s: %s → %s", k, showSetting(a), showSetting(b)))
-	}
-	return out
-}
-
-// orNone returns v when the setting is given, else nil (absent).
-func orNone(given bool, v any) any {
-	if !given {
-		return nil
-	}
-	return v
-}
-
-// showSetting writes a setting's value as JSON; "(none)" when absent.
-func showSetting(v any) string {
-	if v == nil || v == "" {
-		return "(none)"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return d.Changed(), nil
 }
 
 // replay runs both queries over the --events files.
-func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, xo, xn ast.Expr, s eval.Schema, oldName, newName string) error {
-	po, err := eval.Compile(xo, eval.WithSchema(s))
+func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, s mapping.Schema, oldName, newName string) error {
+	po, err := oldQ.compile(eval.WithSchema(s))
 	if err != nil {
-		return fail(exitFailed, oldQ.problems(err)...)
+		return err
 	}
-	pn, err := eval.Compile(xn, eval.WithSchema(s))
+	pn, err := newQ.compile(eval.WithSchema(s))
 	if err != nil {
-		return fail(exitFailed, newQ.problems(err)...)
+		return err
 	}
 	var total, om, nm, bad int
 	var added, removed []events.Record

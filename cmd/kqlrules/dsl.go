@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/esdsl"
-	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -19,15 +19,19 @@ type dslCmd struct {
 	Query           string `arg:"" optional:"" help:"The KQL query; - reads it from standard input."`
 	Rule            string `help:"Print the search Kibana's detection engine sends for this rule file (TOML or JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml." placeholder:"FILE"`
 	DataView        string `name:"data-view" help:"Kibana's field list (JSON: an array of fields, or a data view with \"fields\")." placeholder:"FILE" xor:"fields"`
-	Schema          string `help:"Field types: an ECS table or an Elasticsearch mapping, as for check. Default: the built-in table of common ECS fields." placeholder:"FILE" xor:"fields"`
+	Schema          string `help:"Field types: an ECS table or an Elasticsearch mapping, as for check. Default: the built-in table of every ECS field." placeholder:"FILE" xor:"fields"`
 	CaseInsensitive bool   `name:"case-insensitive" help:"Add case_insensitive:true to term and wildcard queries on keyword fields."`
 	TZ              string `name:"tz" help:"Time zone of date queries (Kibana's dateFormat:tz); a rule's search uses Zulu, as the detection engine does." placeholder:"ZONE"`
 	Body            bool   `help:"With --rule: print only the body of the search (size, query, fields, sort), for curl -d." xor:"part"`
 	Path            bool   `help:"With --rule: print only the URL path of the search: /INDEX,.../_search?allow_no_indices=true&ignore_unavailable=true." xor:"part"`
+	EQL             bool   `name:"eql" help:"QUERY is an EQL event query: print the filter Elasticsearch's EQL search sends (fields from --schema when given)."`
 	JSONL           bool   `name:"jsonl" help:"Read JSON lines {\"query\": \"...\", \"fields\": [...] or null, \"config\": {...}} from standard input and write {\"dsl\": {...}} or {\"error\": {\"message\": \"...\"}} for each, in order. Without \"fields\" the command's data view is used; null is no data view."`
 }
 
 func (c *dslCmd) Run(e *env) error {
+	if c.EQL {
+		return c.runEQL(e)
+	}
 	dv, err := c.dataView()
 	if err != nil {
 		return err
@@ -69,12 +73,12 @@ func (c *dslCmd) config(cfg esdsl.Config) esdsl.Config {
 }
 
 // dataView reads --data-view or --schema, or takes the default schema's.
-func (c *dslCmd) dataView() (*esdsl.DataView, error) {
+func (c *dslCmd) dataView() (*mapping.DataView, error) {
 	if c.DataView != "" {
 		data, err := os.ReadFile(c.DataView)
 		if err == nil {
-			var dv *esdsl.DataView
-			if dv, err = esdsl.LoadDataView(data); err == nil {
+			var dv *mapping.DataView
+			if dv, err = mapping.LoadDataView(data); err == nil {
 				return dv, nil
 			}
 		}
@@ -85,14 +89,14 @@ func (c *dslCmd) dataView() (*esdsl.DataView, error) {
 		return nil, err
 	}
 	if s == nil {
-		s = eval.DefaultSchema()
+		s = mapping.ECS()
 	}
 	return s.DataView(), nil
 }
 
 // translate parses src and builds its DSL; errors end the command with
 // status 2 and point at the query.
-func translate(qs querySrc, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, error) {
+func translate(qs querySrc, dv *mapping.DataView, cfg esdsl.Config) (esdsl.Query, error) {
 	x, err := qs.parse(exitFailed)
 	if err != nil {
 		return nil, err
@@ -106,7 +110,7 @@ func translate(qs querySrc, dv *esdsl.DataView, cfg esdsl.Config) (esdsl.Query, 
 
 // rule prints the search of a rule's execution: its index patterns, its
 // query and filters, the window from the rule's from to its to.
-func (c *dslCmd) rule(e *env, dv *esdsl.DataView) error {
+func (c *dslCmd) rule(e *env, dv *mapping.DataView) error {
 	r, err := loadRule(c.Rule)
 	if err != nil {
 		return fail(exitFailed, ruleProblems(c.Rule, err)...)
@@ -177,13 +181,19 @@ type dslResult struct {
 }
 
 // dslJSONL answers each line {"query", "fields", "config"} with one line.
-func dslJSONL(r io.Reader, w io.Writer, dv *esdsl.DataView) error {
+func dslJSONL(r io.Reader, w io.Writer, dv *mapping.DataView) error {
 	return eachJSONLine(r, w, func(n int, line string) any {
+		// A config leaves out what Kibana defaults: allowLeadingWildcards
+		// is true unless given (grammar.peggy: allowLeadingWildcards =
+		// true). A "fields" of null (json.RawMessage keeps the literal,
+		// where a pointer would be set to nil) is no data view at all, as
+		// toElasticsearchQuery without an index pattern.
 		var in struct {
-			Query  *string          `json:"query"`
-			Fields *json.RawMessage `json:"fields"`
-			Config esdsl.Config     `json:"config"`
+			Query  *string         `json:"query"`
+			Fields json.RawMessage `json:"fields"`
+			Config esdsl.Config    `json:"config"`
 		}
+		in.Config.AllowLeadingWildcards = true
 		fail := func(format string, args ...any) any {
 			return dslResult{Error: &dslError{Message: fmt.Sprintf(format, args...)}}
 		}
@@ -199,12 +209,12 @@ func dslJSONL(r io.Reader, w io.Writer, dv *esdsl.DataView) error {
 		lineDV := dv
 		if in.Fields != nil {
 			lineDV = nil
-			if s := strings.TrimSpace(string(*in.Fields)); s != "null" {
-				var fields []esdsl.Field
-				if err := json.Unmarshal(*in.Fields, &fields); err != nil {
+			if s := strings.TrimSpace(string(in.Fields)); s != "null" {
+				var fields []mapping.Field
+				if err := json.Unmarshal(in.Fields, &fields); err != nil {
 					return fail("input line %d: \"fields\": want an array of Kibana fields or null: %v", n, err)
 				}
-				lineDV = &esdsl.DataView{Fields: fields}
+				lineDV = &mapping.DataView{Fields: fields}
 			}
 		}
 		x, err := kql.Parse(*in.Query)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 type evalCmd struct {
@@ -45,9 +46,9 @@ func evalLine(n int, line string) evalResult {
 	}
 	opts := []eval.Option{}
 	if in.Schema != nil {
-		schema := eval.Schema{}
+		schema := mapping.Schema{}
 		for field, name := range in.Schema {
-			t, ok := eval.ParseType(name)
+			t, ok := mapping.ParseType(name)
 			if !ok {
 				return evalResult{Error: fmt.Sprintf("input line %d: schema: unknown type %q for field %q", n, name, field)}
 			}

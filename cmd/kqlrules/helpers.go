@@ -26,6 +26,7 @@ import (
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/lint"
+	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -92,7 +93,7 @@ func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
 }
 
 // loadSchema reads --schema, or returns nil (the default schema).
-func loadSchema(cmd, path string) (eval.Schema, error) {
+func loadSchema(cmd, path string) (mapping.Schema, error) {
 	if path == "" {
 		return nil, nil
 	}

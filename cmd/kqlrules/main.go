@@ -27,6 +27,7 @@ type cli struct {
 	Diff    diffCmd    `cmd:"" help:"Tell a formatting edit from a real change, with witness events."`
 	DSL     dslCmd     `cmd:"" name:"dsl" help:"Print the Elasticsearch query Kibana builds for a query, or a rule's whole search."`
 	Test    testCmd    `cmd:"" help:"Replay a rules repository over events and compare each rule's alerts with a baseline."`
+	EQL     eqlCmd     `cmd:"" name:"eql" help:"Run an EQL event query over events as Elasticsearch's _eql/search does."`
 }
 
 // env is what a subcommand reads and writes, so that tests can run the

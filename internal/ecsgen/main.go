@@ -1,7 +1,7 @@
-// Command ecsgen writes the built-in ECS table of package schemas
-// (schemas/ecs_table.go) from the ECS field table ecs_fields.tsv (name,
+// Command ecsgen writes the built-in ECS table of package mapping
+// (mapping/ecs_table.go) from the ECS field table ecs_fields.tsv (name,
 // type, normalize; see ../shared/ecs/README.md). It runs through
-// "go generate ./schemas":
+// "go generate ./mapping":
 //
 //	go run ../internal/ecsgen -in ../../shared/ecs/ecs_fields.tsv -out ecs_table.go
 //
@@ -25,7 +25,7 @@ import (
 func main() {
 	in := flag.String("in", "", "the ECS table (ecs_fields.tsv)")
 	out := flag.String("out", "", "the Go file to write")
-	pkg := flag.String("pkg", "schemas", "the package of the Go file")
+	pkg := flag.String("pkg", "mapping", "the package of the Go file")
 	flag.Parse()
 	if *in == "" || *out == "" {
 		log.Fatal("ecsgen: give -in FILE and -out FILE")

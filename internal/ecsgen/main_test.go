@@ -27,8 +27,8 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-// TestCommittedTable regenerates schemas/ecs_table.go from the shared ECS
-// table and compares it with the committed file ("go generate ./schemas"
+// TestCommittedTable regenerates mapping/ecs_table.go from the shared ECS
+// table and compares it with the committed file ("go generate ./mapping"
 // rewrites it).
 func TestCommittedTable(t *testing.T) {
 	f, err := os.Open(corpus.Path(t, "ecs/ecs_fields.tsv"))
@@ -36,15 +36,15 @@ func TestCommittedTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	src, err := generate(f, "schemas")
+	src, err := generate(f, "mapping")
 	if err != nil {
 		t.Fatal(err)
 	}
-	committed, err := os.ReadFile("../../schemas/ecs_table.go")
+	committed, err := os.ReadFile("../../mapping/ecs_table.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(src, committed) {
-		t.Error("schemas/ecs_table.go is not what ecsgen writes from the shared ecs_fields.tsv: run go generate ./schemas")
+		t.Error("mapping/ecs_table.go is not what ecsgen writes from the shared ecs_fields.tsv: run go generate ./mapping")
 	}
 }

@@ -1,16 +1,17 @@
-package esdsl
+package mapping
 
 import (
 	"encoding/json"
 	"fmt"
 	"iter"
-	"strings"
+	"maps"
+	"slices"
 )
 
-// DataView is the part of a Kibana data view that the translation reads:
-// its fields. A nil *DataView is Kibana's "no data view": field names are
-// taken as written and only match, match_phrase, query_string and range
-// are built.
+// DataView is the part of a Kibana data view that the translation to the
+// Query DSL reads: its fields. A nil *DataView is Kibana's "no data view":
+// field names are taken as written and only match, match_phrase,
+// query_string and range are built.
 type DataView struct {
 	Fields []Field `json:"fields"`
 }
@@ -47,10 +48,10 @@ func (f *Field) NestedPath() string {
 	return f.SubType.Nested.Path
 }
 
-// Fields is what the translation asks of a data view: the field with a
-// name (nil when there is none), and every field in name order, for
-// wildcard field names. *DataView is one; eval's schemas give another
-// that reads the schema without copying it.
+// Fields is what the translation to the Query DSL asks of a data view:
+// the field with a name (nil when there is none), and every field in name
+// order, for wildcard field names. *DataView is one; [Schema.View] gives
+// another that reads a schema without copying it.
 type Fields interface {
 	Field(name string) *Field
 	All() iter.Seq[*Field]
@@ -107,7 +108,7 @@ func LoadDataView(data []byte) (*DataView, error) {
 	if err := json.Unmarshal(obj.Fields, &byName); err != nil {
 		return nil, fmt.Errorf("data view: \"fields\" is neither an array nor an object of fields: %w", err)
 	}
-	for _, name := range sortedKeys(byName) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		f := byName[name]
 		if f.Name == "" {
 			f.Name = name
@@ -117,70 +118,71 @@ func LoadDataView(data []byte) (*DataView, error) {
 	return &DataView{Fields: fields}, nil
 }
 
-// KibanaType returns the Kibana field type of an Elasticsearch mapping
-// type, as Kibana's castEsToKbnFieldTypeName does ("keyword" → "string",
-// "long" → "number"...); "unknown" for a type Kibana does not know.
-func KibanaType(esType string) string {
-	switch esType {
-	case "keyword", "text", "match_only_text", "wildcard", "constant_keyword", "version", "flattened", "string":
-		return "string"
-	case "long", "integer", "short", "byte", "unsigned_long", "double", "float", "half_float", "scaled_float", "token_count":
-		return "number"
-	case "date", "date_nanos":
-		return "date"
-	case "ip", "boolean", "geo_point", "geo_shape", "nested", "object", "murmur3", "attachment", "histogram", "_source", "conflict":
-		return esType
-	}
-	return "unknown"
-}
-
-// FromTypes builds a data view from field names and their Elasticsearch
-// mapping types ("source.ip": "ip"). As Kibana's field list does, it
-// leaves object fields out, gives each field below a "nested" field that
-// nested path (the innermost one), and gives a field whose parent is a
-// typed leaf (process.command_line.text below the keyword
-// process.command_line; not below object, nested or flattened fields)
-// that multi-field parent. Fields come out sorted by name.
-func FromTypes(types map[string]string) *DataView {
+// DataView returns the Kibana data view of the schema's fields, sorted by
+// name, as Kibana's field list has them: each field with its Elasticsearch
+// type and its Kibana type ([KibanaType]), the multi-field parent
+// ([Schema.MultiFieldParent]) and nested path ([Schema.NestedPath]) as
+// its subType. Objects and fields of Unknown type are left out. The
+// translation does not need it built: [Schema.View] reads the schema
+// through the same rules field by field.
+func (s Schema) DataView() *DataView {
 	dv := &DataView{}
-	for _, name := range sortedKeys(types) {
-		if f, ok := FieldOf(name, func(n string) string { return types[n] }); ok {
+	for _, name := range s.Fields() {
+		if f, ok := s.viewField(name); ok {
 			dv.Fields = append(dv.Fields, f)
 		}
 	}
 	return dv
 }
 
-// FieldOf returns the data-view field that FromTypes makes of name, given
-// the Elasticsearch type of each field name ("" for none): its Kibana
-// type, a multi-field parent (a field below a leaf field) and the nested
-// path (the nearest nested object above it). ok is false for objects and
-// unknown names, which a data view does not list.
-func FieldOf(name string, esType func(string) string) (f Field, ok bool) {
-	es := esType(name)
-	if es == "object" || es == "" {
+// View returns the schema as the translation to the Query DSL reads a
+// data view, without copying it: each field is made when it is asked for,
+// exactly as it stands in [Schema.DataView]. A nil schema is a data view
+// without fields, as its DataView is.
+func (s Schema) View() Fields { return schemaView(s) }
+
+// viewField returns the data-view field of name: ok is false for objects
+// and fields the schema does not type, which a data view does not list.
+func (s Schema) viewField(name string) (f Field, ok bool) {
+	t := s[name]
+	if t == Unknown || t == Object {
 		return Field{}, false
 	}
+	es := t.String()
 	f = Field{Name: name, Type: KibanaType(es), ESTypes: []string{es}}
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		switch t := esType(name[:i]); t {
-		case "", "object", "nested", "flattened":
-		default:
-			f.SubType = &SubType{Multi: &struct {
-				Parent string `json:"parent"`
-			}{name[:i]}}
-		}
+	if parent := s.MultiFieldParent(name); parent != "" {
+		f.SubType = &SubType{Multi: &struct {
+			Parent string `json:"parent"`
+		}{parent}}
 	}
-	for i := len(name) - 1; i > 0; i-- {
-		if name[i] == '.' && esType(name[:i]) == "nested" {
-			if f.SubType == nil {
-				f.SubType = &SubType{}
-			}
-			f.SubType.Nested = &struct {
-				Path string `json:"path"`
-			}{name[:i]}
-			break
+	if path := s.NestedPath(name); path != "" {
+		if f.SubType == nil {
+			f.SubType = &SubType{}
 		}
+		f.SubType.Nested = &struct {
+			Path string `json:"path"`
+		}{path}
 	}
 	return f, true
+}
+
+// schemaView is a Schema seen as a data view.
+type schemaView Schema
+
+func (v schemaView) Field(name string) *Field {
+	f, ok := Schema(v).viewField(name)
+	if !ok {
+		return nil
+	}
+	return &f
+}
+
+func (v schemaView) All() iter.Seq[*Field] {
+	return func(yield func(*Field) bool) {
+		for _, name := range Schema(v).Fields() {
+			if f := v.Field(name); f != nil && !yield(f) {
+				return
+			}
+		}
+	}
 }

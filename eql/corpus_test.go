@@ -1,0 +1,166 @@
+package eql_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// eqlRules returns the query of every EQL rule file of the shared
+// detection-rules checkout (rules/ and rules_building_block/), by path.
+func eqlRules(t testing.TB) map[string]string {
+	t.Helper()
+	root := corpus.Path(t, "detection-rules")
+	rulesOnce.Do(func() { loadedRules = loadEQLRules(t, root) })
+	return loadedRules
+}
+
+var (
+	rulesOnce   sync.Once
+	loadedRules map[string]string
+)
+
+// loadEQLRules reads the rule files; under the race detector, one in ten.
+func loadEQLRules(t testing.TB, root string) map[string]string {
+	out := map[string]string{}
+	n := 0
+	for _, dir := range []string{"rules", "rules_building_block"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
+				return err
+			}
+			if n++; raceEnabled && n%10 != 0 {
+				return nil
+			}
+			r, err := rules.Load(path)
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+				return nil
+			}
+			if r.Language == rules.LanguageEQL {
+				out[path] = r.Query
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestDetectionRules parses every EQL rule of Elastic's detection-rules
+// (1,081 files: event queries, sequences and samples; Elastic validates
+// each against a real Elasticsearch in CI), prints it canonically and
+// parses the print back to the same tree.
+func TestDetectionRules(t *testing.T) {
+	qs := eqlRules(t)
+	if len(qs) != 1081 && !raceEnabled {
+		t.Errorf("found %d EQL rules, want the 1,081 of the checkout", len(qs))
+	}
+	kinds := map[string]int{}
+	for path, src := range qs {
+		q, err := eql.Parse(src)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", path, err, err.(*eql.Error).Snippet())
+			continue
+		}
+		kinds[strings.Fields(q.String())[0]]++
+		roundTrip(t, path, q)
+	}
+	t.Logf("%d EQL rules parsed: %v", len(qs), kinds)
+}
+
+// TestSpecQueries parses the query of every entry of Elasticsearch's EQL
+// spec tests (x-pack/plugin/eql/qa/common/src/main/resources/*.toml,
+// converted in ../shared/eql-spec): Elasticsearch runs them all.
+func TestSpecQueries(t *testing.T) {
+	for _, c := range specCases(t) {
+		q, err := eql.Parse(c.Query)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", c.ID, err, err.(*eql.Error).Snippet())
+			continue
+		}
+		roundTrip(t, c.ID, q)
+	}
+}
+
+// specCase is one line of ../shared/eql-spec/cases.jsonl.
+type specCase struct {
+	ID       string `json:"id"`
+	Query    string `json:"query"`
+	Kind     string `json:"kind"`
+	Data     []string
+	Mapping  string
+	IDField  string `json:"id_field"`
+	Expected []int  `json:"expected_event_ids"`
+	Params   struct {
+		EventCategoryField string `json:"event_category_field"`
+		TimestampField     string `json:"timestamp_field"`
+		TiebreakerField    string `json:"tiebreaker_field"`
+		Size               int    `json:"size"`
+		FetchSize          int    `json:"fetch_size"`
+		ResultPosition     string `json:"result_position"`
+	}
+}
+
+func specCases(t *testing.T) []specCase {
+	t.Helper()
+	f, err := os.Open(corpusPath(t, "eql-spec/cases.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []specCase
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var c specCase
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func corpusPath(t *testing.T, rel string) string { return corpus.Path(t, rel) }
+
+// TestDetectionRulesLower lowers every event query of detection-rules to
+// the DSL and compiles it with eval over the default ECS mapping: every
+// one must compile (scripts included).
+func TestDetectionRulesLower(t *testing.T) {
+	events := 0
+	for path, src := range eqlRules(t) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			continue // TestDetectionRules reports it
+		}
+		if _, ok := q.Body.(*eql.EventFilter); !ok {
+			continue
+		}
+		events++
+		dsl, err := eql.Lower(q, eql.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if _, err := eval.CompileQuery(dsl); err != nil {
+			t.Errorf("%s: %v\n%s", path, err, src)
+		}
+	}
+	t.Logf("%d event queries lowered and compiled", events)
+}
