@@ -34,6 +34,43 @@ type FieldVisitor interface {
 	VisitField(name string, value any) bool
 }
 
+// FieldFilter is a [FieldVisitor] that wants only some fields, such as
+// those a wildcard field name designates. An [Event] may ask it, while it
+// lists its fields, which ones to pass over without building their names
+// and values, and which objects to skip whole; it may also ignore the
+// filter (as [Map] does) and pass every field: the visitor checks the
+// names it is given. The names given to WantsField and WantsBelow are
+// valid only during the call.
+type FieldFilter interface {
+	FieldVisitor
+	// WantsField reports whether the visitor wants the leaf field name.
+	WantsField(name string) bool
+	// WantsBelow reports whether it may want a field below the object
+	// field name: a field whose name is name, a dot and more (any field,
+	// for the name "", as [Map.Fields] joins names).
+	WantsBelow(name string) bool
+}
+
+// LeafVisitor receives every leaf field of an event with its value as
+// JSON writes it, unboxed, so that a check of every field (such as
+// [Rejects]) costs no allocation: a string, the text of a number,
+// or a bool. The name and the text are valid only during the call. Each
+// method returns true to stop.
+type LeafVisitor interface {
+	VisitString(name, value string) bool
+	VisitNumber(name, text string) bool
+	VisitBool(name string, value bool) bool
+}
+
+// LeafLister is an [Event] that can list its leaf fields to a
+// [LeafVisitor]: the fields of Event.Fields, with the same values (a
+// json.Number's text for a number). The lazy JSON event of package events
+// is one.
+type LeafLister interface {
+	Event
+	Leaves(v LeafVisitor) bool
+}
+
 // Path is a field name split once into its dot-separated parts. Any run
 // of consecutive parts joined by dots is a substring of the name, so
 // looking a path up in a map event (which tries every such run as a key)

@@ -35,6 +35,24 @@ func (g *glob) match(s string) bool {
 	return ast.MatchWildcard(g.parts, s)
 }
 
+// mayMatchBelow reports whether g may match a name that is name, a dot
+// and more (any name, below ""): such a name must start with g's text
+// before its first wildcard, so the two must agree as far as both go.
+func (g *glob) mayMatchBelow(name string) bool {
+	if name == "" || g.ops != nil {
+		return true // ops: a '?' may stand for the dot; keep it simple
+	}
+	if len(g.parts) == 0 {
+		return false // matches "" alone
+	}
+	first := g.parts[0]
+	if len(first) <= len(name) {
+		// a pattern without wildcards is a whole name: never below name
+		return len(g.parts) > 1 && name[:len(first)] == first
+	}
+	return first[:len(name)] == name && first[len(name)] == '.'
+}
+
 func (g *glob) String() string {
 	if g.ops == nil {
 		return strings.Join(g.parts, "*")

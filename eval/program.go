@@ -322,17 +322,28 @@ type anyFieldNode struct {
 	schema mapping.Schema
 	byFam  [famOther + 1]Visitor // nil where the literal cannot apply
 	label  string
+	table  *FieldTable // the table that adopted the node, whose Cache lists its fields; or nil
 }
 
 func (n *anyFieldNode) match(e Event) bool { return e.Fields(n) }
 
 // VisitField tests one field of the event.
 func (n *anyFieldNode) VisitField(name string, x any) bool {
-	if n.names != nil && !matchAny(n.names, name) {
+	if !n.WantsField(name) {
 		return false
 	}
 	m := n.byFam[familyOf(n.schema.Lookup(name))]
 	return m != nil && m.Visit(x)
+}
+
+// WantsField implements [FieldFilter]: the name fits one of the patterns.
+func (n *anyFieldNode) WantsField(name string) bool {
+	return n.names == nil || matchAny(n.names, name)
+}
+
+// WantsBelow implements [FieldFilter].
+func (n *anyFieldNode) WantsBelow(name string) bool {
+	return n.names == nil || mayMatchBelow(n.names, name)
 }
 
 func (n *anyFieldNode) explain(e Event) *Trace {
@@ -350,6 +361,17 @@ func (n *anyFieldNode) explain(e Event) *Trace {
 func matchAny(gs []*glob, s string) bool {
 	for _, g := range gs {
 		if g.match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayMatchBelow reports whether one of gs may match a name below the
+// object field name (name, a dot and more; any name below "").
+func mayMatchBelow(gs []*glob, name string) bool {
+	for _, g := range gs {
+		if g.mayMatchBelow(name) {
 			return true
 		}
 	}

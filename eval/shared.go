@@ -17,6 +17,61 @@ import (
 type FieldTable struct {
 	byName map[string]*Path
 	paths  []*Path
+	// listed is what the free text and wildcard field names of the
+	// table's programs read: the fields a Cache lists for them.
+	listed fieldPatterns
+}
+
+// fieldPatterns is a union of field name patterns.
+type fieldPatterns struct {
+	all   bool // some program reads every field (free text)
+	globs []*glob
+	seen  map[string]bool // the globs' text
+	// first[c]: some glob may match a name that starts with the byte c
+	// (all of them when a glob starts with a wildcard)
+	first [256]bool
+}
+
+func (f *fieldPatterns) add(gs []*glob) {
+	if gs == nil {
+		f.all = true
+		return
+	}
+	for _, g := range gs {
+		if k := g.String(); !f.seen[k] {
+			if f.seen == nil {
+				f.seen = map[string]bool{}
+			}
+			f.seen[k] = true
+			f.globs = append(f.globs, g)
+			if len(g.parts) > 0 && g.parts[0] != "" && g.ops == nil {
+				f.first[g.parts[0][0]] = true
+			} else {
+				for c := range f.first {
+					f.first[c] = true
+				}
+			}
+		}
+	}
+}
+
+// wantsField reports whether a glob matches name.
+func (f *fieldPatterns) wantsField(name string) bool {
+	if f.all {
+		return true
+	}
+	if name == "" || !f.first[name[0]] {
+		return name == "" && matchAny(f.globs, name)
+	}
+	return matchAny(f.globs, name)
+}
+
+// wantsBelow reports whether a glob may match a name below name.
+func (f *fieldPatterns) wantsBelow(name string) bool {
+	if f.all || name == "" {
+		return true
+	}
+	return f.first[name[0]] && mayMatchBelow(f.globs, name)
 }
 
 // NewFieldTable returns an empty table.
@@ -75,13 +130,19 @@ func (t *FieldTable) adopt(n node) {
 		}
 	case *nestedNode:
 		n.path = t.Path(n.path.Name)
+	case *anyFieldNode:
+		n.table = t
+		t.listed.add(n.names)
 	}
 }
 
 // Cache is an [Event] that wraps another and remembers, for the paths of
 // its [FieldTable], the values each field had: the first program that asks
-// for a field resolves it, the others read the list. For free text and
-// wildcard field names it lists the fields of the event once, too.
+// for a field resolves it, the others read the list. For the free text and
+// wildcard field names of the table's programs it lists the fields of the
+// event once, too: every field of a [Map]; of another event, the fields
+// that one of the table's patterns wants (as a [FieldFilter]). Other
+// FieldVisitors are passed on to the event.
 //
 // Reuse one Cache per goroutine with Reset: once it has seen events as
 // large, it allocates nothing for events of [Map] (and map[string]any
@@ -155,6 +216,9 @@ func (c *Cache) Values(path *Path, v Visitor) bool {
 
 // Fields implements [Event].
 func (c *Cache) Fields(v FieldVisitor) bool {
+	if n, ok := v.(*anyFieldNode); !ok || n.table != c.table {
+		return c.ev.Fields(v) // not a field list of the table's
+	}
 	if c.fieldsGen != c.gen {
 		c.fieldsGen = c.gen
 		c.fields, c.names = c.fields[:0], c.names[:0]
@@ -195,6 +259,17 @@ type flattener struct {
 func (f *flattener) VisitField(name string, x any) bool {
 	f.c.fields = append(f.c.fields, FieldValue{Name: name, Value: x})
 	return false
+}
+
+// WantsField implements [FieldFilter] for an event that is not a Map: the
+// fields the table's patterns want.
+func (f *flattener) WantsField(name string) bool {
+	return f.c.table.listed.wantsField(name)
+}
+
+// WantsBelow implements [FieldFilter].
+func (f *flattener) WantsBelow(name string) bool {
+	return f.c.table.listed.wantsBelow(name)
 }
 
 func (f *flattener) object(m map[string]any, prefix string) {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/cidr"
@@ -329,6 +330,13 @@ func (f *fieldMapping) state(x any) indexState {
 		}
 		return refused
 	}
+	return f.scalarState(x)
+}
+
+// scalarState is state for a value that is not an object: a string, a
+// number or a bool. It keeps nothing of x, so that a caller may box a
+// value for it without allocating.
+func (f *fieldMapping) scalarState(x any) indexState {
 	switch familyOf(f.Type) {
 	case famKeyword:
 		if f.Type == mapping.Flattened {
@@ -671,35 +679,99 @@ func roundHalf(v float64) float64 {
 // field is mapped, or a concrete value where an object is mapped. A
 // replay can count such events: they never reach the index. Values that
 // are merely not indexed ("" on a number, a keyword over ignore_above)
-// are not refusals.
+// are not refusals. On a [LeafLister], such as the lazy JSON event of
+// package events, it is one scan of the event's text that allocates
+// nothing (but the name of a field at fault).
 func Rejects(m mapping.Mapping, e Event) (field string, rejected bool) {
 	return rejects(fullMapping(m), e)
 }
 
 func rejects(m mapper, e Event) (field string, rejected bool) {
-	e.Fields(visitFieldFunc(func(name string, x any) bool {
-		f := m.lookup(name)
-		if f.Type == mapping.Unknown {
-			// a value below a mapped leaf: an object where the leaf is
-			for i := len(name) - 1; i > 0; i-- {
-				if name[i] != '.' {
-					continue
-				}
-				switch m.lookup(name[:i]).Type {
-				case mapping.Unknown, mapping.Object, mapping.Nested, mapping.Flattened, mapping.GeoPoint:
-					continue
-				}
-				field, rejected = name[:i], true
-				return true
-			}
-			return false
-		}
-		if f.state(x) == refused {
-			field, rejected = name, true
-		}
-		return rejected
-	}))
+	r := refusalPool.Get().(*refusal)
+	r.m = m
+	if l, ok := e.(LeafLister); ok {
+		l.Leaves(r)
+	} else {
+		e.Fields(r)
+	}
+	field, rejected = r.field, r.rejected
+	*r = refusal{}
+	refusalPool.Put(r)
 	return field, rejected
+}
+
+// refusal is the check of [Rejects], one leaf field at a time,
+// as a FieldVisitor or, unboxed, a LeafVisitor.
+type refusal struct {
+	m        mapper
+	field    string
+	rejected bool
+}
+
+var refusalPool = sync.Pool{New: func() any { return new(refusal) }}
+
+// VisitField implements [FieldVisitor].
+func (r *refusal) VisitField(name string, x any) bool {
+	f, ok := r.mapped(name)
+	if ok && f.state(x) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// VisitString implements [LeafVisitor].
+func (r *refusal) VisitString(name, value string) bool {
+	f, ok := r.mapped(name)
+	if ok && f.scalarState(value) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// VisitNumber implements [LeafVisitor].
+func (r *refusal) VisitNumber(name, text string) bool {
+	f, ok := r.mapped(name)
+	if ok && f.scalarState(json.Number(text)) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// VisitBool implements [LeafVisitor].
+func (r *refusal) VisitBool(name string, value bool) bool {
+	f, ok := r.mapped(name)
+	if ok && f.scalarState(value) == refused {
+		r.refuse(name)
+	}
+	return r.rejected
+}
+
+// mapped returns the mapping of the leaf field name, and false when the
+// field is not mapped. A field that is not mapped below a mapped leaf is
+// refused at that leaf (an object where the leaf is): r records it.
+func (r *refusal) mapped(name string) (fieldMapping, bool) {
+	f := r.m.lookup(name)
+	if f.Type != mapping.Unknown {
+		return f, true
+	}
+	for i := len(name) - 1; i > 0; i-- {
+		if name[i] != '.' {
+			continue
+		}
+		switch r.m.lookup(name[:i]).Type {
+		case mapping.Unknown, mapping.Object, mapping.Nested, mapping.Flattened, mapping.GeoPoint:
+			continue
+		}
+		r.refuse(name[:i])
+		break
+	}
+	return f, false
+}
+
+// refuse records the field at fault (a copy: a LeafVisitor's names are
+// valid only during the call).
+func (r *refusal) refuse(field string) {
+	r.field, r.rejected = strings.Clone(field), true
 }
 
 // Rejects is [Rejects] with the mapping the program was compiled
@@ -708,7 +780,9 @@ func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 	return rejects(p.mapping, Map(event))
 }
 
-// RejectsEvent is Rejects for any Event.
+// RejectsEvent is Rejects for any [Event]. On a [LeafLister] such as the
+// lazy JSON event of package events it is one scan of the event's text
+// that allocates nothing (but the name of a field at fault).
 func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
 	return rejects(p.mapping, e)
 }

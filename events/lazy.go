@@ -18,8 +18,9 @@ import (
 // arrays at any level, null and [] as missing, the last of duplicate keys.
 //
 // The scanner allocates nothing; the values passed to a visitor are
-// allocated as Go values (a string, a json.Number), and an object value or
-// a free-text or wildcard-field query decodes the object it needs.
+// allocated as Go values (a string, a json.Number), and an object value
+// decodes the object it needs. Free text and wildcard field names list the
+// fields from the text too ([Lazy.Fields]), without decoding the event.
 // Reuse one Lazy with Reset to read many events. A Lazy is not safe for
 // concurrent use.
 //
@@ -27,14 +28,29 @@ import (
 // the answers are unspecified (never a panic).
 type Lazy struct {
 	b       []byte
-	members []member       // the top-level members, once a lookup needed them
-	indexed bool           // members is up to date
-	m       map[string]any // the decoded object, once Fields needed it
+	members []member // the top-level members, once a lookup needed them
+	indexed bool     // members is up to date
+	// heads[c&63] is 1 + the index of the last member whose key starts
+	// with the byte c, 0 for none; member.prev links the earlier ones.
+	// odd: some key is empty or needs decoding (an escape, bytes that are
+	// not UTF-8), and a lookup reads every member.
+	heads [64]int32
+	odd   bool
+	// for Fields: the members of the objects being listed, the name of
+	// the field being listed, scratch for decoding keys
+	stack []member
+	name  []byte
+	tmp   []byte
+	to    lister // where the listing goes
 }
 
 // member is where a member of an object sits: b[ks:ke] is its key (between
-// the quotes), b[vs] starts its value.
-type member struct{ ks, ke, vs int }
+// the quotes), b[vs] starts its value; prev is 1 + the index of the
+// member before it whose key starts alike (heads), 0 for none.
+type member struct {
+	ks, ke, vs int
+	prev       int32
+}
 
 // JSON returns a [Lazy] event over b, one JSON object.
 func JSON(b []byte) eval.Event {
@@ -45,46 +61,33 @@ func JSON(b []byte) eval.Event {
 // seen an object with as many top-level members). l keeps b until the
 // next Reset.
 func (l *Lazy) Reset(b []byte) {
-	l.b, l.m = b, nil
+	l.b = b
 	l.members, l.indexed = l.members[:0], false
 }
 
 // Values implements [eval.Event].
 func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
-	if !l.indexed {
-		l.indexed = true
-		if p := skipWS(l.b, 0); p < len(l.b) && l.b[p] == '{' {
-			for p++; ; {
-				ks, ke, vs, next, ok := nextMember(l.b, p)
-				if !ok {
-					break
-				}
-				l.members = append(l.members, member{ks, ke, vs})
-				p = next
-			}
-		}
-	}
+	l.index()
 	n := len(path.Parts)
 	last := partsBuf(n)
-	for _, m := range l.members {
-		if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 {
-			last[j-1] = m.vs
+	if l.odd || path.Name == "" {
+		for _, m := range l.members {
+			if j := keyParts(l.b[m.ks:m.ke], path.Name); j > 0 {
+				last[j-1] = m.vs
+			}
+		}
+	} else {
+		// the members whose key starts as the name, the last first; their
+		// keys are plain (l.odd is false)
+		for i := l.heads[path.Name[0]&63]; i > 0; {
+			m := &l.members[i-1]
+			if j := plainKeyParts(l.b[m.ks:m.ke], path.Name); j > 0 && last[j-1] == 0 {
+				last[j-1] = m.vs
+			}
+			i = m.prev
 		}
 	}
 	return dispatch(l.b, last, path, 0, 0, v)
-}
-
-// Fields implements [eval.Event]: it decodes the whole object (once) and
-// lists its fields as eval.Map does.
-func (l *Lazy) Fields(v eval.FieldVisitor) bool {
-	if l.m == nil {
-		m, err := decodeObject(l.b)
-		if err != nil {
-			return false
-		}
-		l.m = m
-	}
-	return eval.Map(l.m).Fields(v)
 }
 
 // maxParts is the length of path whose lookups use no heap memory.
@@ -197,14 +200,14 @@ func keyParts(raw []byte, rest string) int {
 	}
 	key := raw
 	if needsDecoding(raw) {
-		var s string
-		q := make([]byte, 0, len(raw)+2)
-		q = append(append(append(q, '"'), raw...), '"')
-		if json.Unmarshal(q, &s) != nil {
-			return 0
-		}
-		key = []byte(s)
+		var buf [64]byte
+		key = appendUnquoted(buf[:0], raw)
 	}
+	return plainKeyParts(key, rest)
+}
+
+// plainKeyParts is keyParts for a raw key that needs no decoding.
+func plainKeyParts(key []byte, rest string) int {
 	if len(key) > len(rest) || string(key) != rest[:len(key)] || (len(key) < len(rest) && rest[len(key)] != '.') {
 		return 0
 	}
@@ -255,15 +258,7 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 		if e < 0 {
 			return false
 		}
-		raw := b[p+1 : e]
-		if !needsDecoding(raw) {
-			return v.Visit(string(raw))
-		}
-		var s string
-		if json.Unmarshal(b[p:e+1], &s) != nil {
-			return false
-		}
-		return v.Visit(s)
+		return v.Visit(unquote(b[p+1 : e]))
 	case 't':
 		return v.Visit(true)
 	case 'f':

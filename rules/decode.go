@@ -105,8 +105,8 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 	var top map[string]any
 	switch format {
 	case FormatTOML:
-		m := map[string]any{}
-		if _, err := toml.Decode(string(data), &m); err != nil {
+		m, err := decodeTOML(data)
+		if err != nil {
 			return nil, nil, tomlError(name, err)
 		}
 		top = m

@@ -165,7 +165,7 @@ func lineMap(spans []Span) map[string]int {
 // for one that does not.
 func ScanTOML(data []byte) ([]Span, error) {
 	s := &tomlScanner{data: data, counts: map[string]int{}}
-	var spans []Span
+	spans := make([]Span, 0, 64)
 	for {
 		sp, ok, err := s.next()
 		if err != nil || !ok {
@@ -180,6 +180,23 @@ type tomlScanner struct {
 	pos    int
 	table  string
 	counts map[string]int // array-of-tables name → entries so far
+	// line is the line of offset lineOff: lines are counted on from
+	// there, as the scanner moves forward
+	line, lineOff int
+	span          Value // what str returns without the text
+}
+
+// lineAt returns the 1-based line of offset off.
+func (s *tomlScanner) lineAt(off int) int {
+	if off < s.lineOff {
+		return lineOfOffset(s.data, off)
+	}
+	if s.line == 0 {
+		s.line = 1
+	}
+	s.line += bytes.Count(s.data[s.lineOff:off], []byte{'\n'})
+	s.lineOff = off
+	return s.line
 }
 
 func (s *tomlScanner) errorf(format string, args ...any) error {
@@ -227,9 +244,9 @@ func (s *tomlScanner) next() (sp Span, ok bool, err error) {
 				s.pos++
 				s.table = s.resolve(name)
 			}
-			return Span{Key: s.table, Line: lineOfOffset(d, start), Start: start, End: s.pos}, true, nil
+			return Span{Key: s.table, Line: s.lineAt(start), Start: start, End: s.pos}, true, nil
 		default:
-			line := lineOfOffset(d, s.pos)
+			line := s.lineAt(s.pos)
 			k, err := s.keyPath('=')
 			if err != nil {
 				return Span{}, false, err
@@ -365,10 +382,16 @@ func (s *tomlScanner) skipValue() (end int, err error) {
 
 // str reads the string that starts at start and leaves pos after it. The
 // Value has its Text and character offsets when withText is true, else
-// only its span.
+// only its span, and is valid until the next call.
 func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 	d := s.data
-	q := &Value{Span: Span{Start: start}, data: d}
+	var q *Value
+	if withText {
+		q = &Value{Span: Span{Start: start}, data: d}
+	} else { // a span alone: the scanner's own Value, valid until the next
+		s.span = Value{Span: Span{Start: start}, data: d}
+		q = &s.span
+	}
 	var delim string
 	switch {
 	case bytes.HasPrefix(d[start:], []byte("'''")):
@@ -402,7 +425,20 @@ func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 		}
 	}
 	basic := q.Quoting == Basic || q.Quoting == MultiLineBasic
+	// without the text, the bytes but the delimiter, escapes and newlines
+	// are skipped in one go
+	stops := "'\n"
+	if basic {
+		stops = "\"\\\n"
+	}
 	for {
+		if !withText {
+			if k := nextStop(d[i:], stops); k < 0 {
+				i = len(d)
+			} else {
+				i += k
+			}
+		}
 		if i >= len(d) {
 			s.pos = start
 			return nil, s.errorf("unclosed string")
@@ -444,6 +480,18 @@ func (s *tomlScanner) str(start int, withText bool) (*Value, error) {
 		add(r, i)
 		i += n
 	}
+}
+
+// nextStop returns the offset of the first byte of b that is one of the
+// ASCII bytes stops, or -1: one fast IndexByte each, over what is left.
+func nextStop(b []byte, stops string) int {
+	found := -1
+	for i := 0; i < len(stops); i++ {
+		if k := bytes.IndexByte(b, stops[i]); k >= 0 {
+			b, found = b[:k], k
+		}
+	}
+	return found
 }
 
 // unescape reads the escape at the start of b (b[0] is '\'). skip tells a

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules"
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/rules"
@@ -129,4 +130,80 @@ func BenchmarkPass(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkLazyPass is BenchmarkPass over lazy events, as "kqlrules match
+// --rules" makes it, per event: each NDJSON line read as an events.Lazy
+// (no decoding), then matched by the FTP program alone or by the set of
+// all the KQL rules. Compare the two in one run.
+func BenchmarkLazyPass(b *testing.B) {
+	rs := corpusRules(b)
+	data, err := os.ReadFile(corpus.Path(b, "corpus/beats_events.ndjson"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lines [][]byte
+	for l := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			lines = append(lines, l)
+		}
+	}
+	ftpText, err := os.ReadFile(corpus.Path(b, "seed/ftp_rule_detection_rules.toml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ftp, err := rules.ParseTOML("ftp.toml", ftpText)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ftpProg, err := ftp.Program()
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := ruleset.New(rs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pass := func(b *testing.B, match func(eval.Event)) {
+		b.ReportAllocs()
+		var lazy events.Lazy
+		n := 0
+		for b.Loop() {
+			for _, l := range lines {
+				lazy.Reset(l)
+				match(&lazy)
+				n++
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
+	}
+	var sink int
+	b.Run("ftp", func(b *testing.B) {
+		pass(b, func(e eval.Event) {
+			if ftpProg.MatchEvent(e) {
+				sink++
+			}
+		})
+	})
+	dst := make([]int, 0, len(rs))
+	b.Run("set", func(b *testing.B) {
+		pass(b, func(e eval.Event) { dst = set.Match(e, dst[:0]) })
+	})
+}
+
+// BenchmarkLoad loads Elastic's whole rules tree (2,192 files), one op a
+// load: compare with Python's tomllib reading the same files (the README
+// gives the command).
+func BenchmarkLoad(b *testing.B) {
+	dir := corpus.Path(b, "detection-rules")
+	b.ReportAllocs()
+	for b.Loop() {
+		files, err := ruleset.Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(files) < 2000 {
+			b.Fatalf("%d files", len(files))
+		}
+	}
 }

@@ -21,7 +21,10 @@ package ruleset
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
@@ -71,19 +74,50 @@ func (f *File) Where() string {
 // rule's test events, in lexical order). A problem with one rule is that
 // File's outcome; the error is for paths that cannot be read at all (the
 // files that could are loaded still).
+//
+// The files are read and decoded in parallel (one worker a CPU); the
+// outcomes come in the order above, as one worker would give them.
 func Load(paths ...string) ([]File, error) {
-	var out []File
 	found, err := rules.FindFiles(paths...)
-	errs := []error{err}
-	for _, path := range found {
-		fs, err := loadFile(path)
-		out = append(out, fs...)
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
+	out, lerr := loadFiles(found)
+	if err := errors.Join(err, lerr); err != nil {
 		return out, fmt.Errorf("ruleset: %w", err)
 	}
 	return out, nil
+}
+
+// loadFiles reads and decodes the files in parallel, with at most one
+// worker a CPU, and returns their outcomes in the order of paths, with
+// the errors of the files that cannot be read, joined.
+func loadFiles(paths []string) ([]File, error) {
+	type result struct {
+		files []File
+		err   error
+	}
+	results := make([]result, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				results[i].files, results[i].err = loadFile(paths[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var out []File
+	var errs []error
+	for _, r := range results {
+		out = append(out, r.files...)
+		errs = append(errs, r.err)
+	}
+	return out, errors.Join(errs...)
 }
 
 // TestEventsSuffix ends the name of a rule's own test events: it is

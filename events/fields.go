@@ -1,0 +1,273 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"unsafe"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// Fields implements [eval.Event]: it lists the leaf fields of the object
+// as eval.Map does over the object [Read] decodes (the names of nested
+// objects joined with dots, arrays at any level passed element by
+// element, null, [] and {} passing nothing, the last of duplicate keys),
+// in the order of the text. It scans the raw text; when v is an
+// [eval.FieldFilter] (a wildcard field name), the fields it does not want
+// cost no allocation and the objects below which it wants none are
+// skipped whole. Each field passed to v costs its name and its value.
+func (l *Lazy) Fields(v eval.FieldVisitor) bool {
+	f, _ := v.(eval.FieldFilter)
+	return l.list(lister{filter: f, fields: v})
+}
+
+// Leaves implements [eval.LeafLister]: it lists the fields of Fields to v
+// without boxing their values, and allocates nothing: names and decoded
+// strings are built in buffers of l, valid only during each call. It is
+// what [eval.Rejects] reads.
+func (l *Lazy) Leaves(v eval.LeafVisitor) bool {
+	return l.list(lister{leaves: v})
+}
+
+// lister is where a listing goes: a FieldVisitor (with its filter, if it
+// is one) or a LeafVisitor.
+type lister struct {
+	filter eval.FieldFilter
+	fields eval.FieldVisitor
+	leaves eval.LeafVisitor
+}
+
+// list lists the fields of the event to to.
+func (l *Lazy) list(to lister) bool {
+	l.index()
+	// a visitor may list the event again: the inner listing builds its
+	// names past the outer one's
+	savedTo, savedName := l.to, l.name
+	l.to, l.name = to, l.name[len(l.name):]
+	mark := len(l.stack)
+	l.stack = append(l.stack, l.members...)
+	stop := l.fieldsOf(mark, len(l.stack))
+	l.stack = l.stack[:mark]
+	grown := l.name
+	l.to, l.name = savedTo, savedName
+	if len(savedName) == 0 {
+		l.name = grown[:0] // keep the buffer as it grew
+	}
+	return stop
+}
+
+// index lists the top-level members, once per event.
+func (l *Lazy) index() {
+	if l.indexed {
+		return
+	}
+	l.indexed = true
+	l.heads, l.odd = [64]int32{}, false
+	if p := skipWS(l.b, 0); p < len(l.b) && l.b[p] == '{' {
+		for p++; ; {
+			ks, ke, vs, next, ok := nextMember(l.b, p)
+			if !ok {
+				break
+			}
+			m := member{ks: ks, ke: ke, vs: vs}
+			if ks == ke || needsDecoding(l.b[ks:ke]) {
+				l.odd = true
+			} else {
+				h := &l.heads[l.b[ks]&63]
+				m.prev, *h = *h, int32(len(l.members)+1)
+			}
+			l.members = append(l.members, m)
+			p = next
+		}
+	}
+}
+
+// fieldsOf lists the fields of the members l.stack[from:to] of one object,
+// whose name is l.name. Members are read from l.stack by index: nested
+// objects push theirs above to.
+func (l *Lazy) fieldsOf(from, to int) bool {
+	esc := l.escapedKeys(from, to)
+	for i := from; i < to; i++ {
+		m := l.stack[i]
+		kind := l.b[m.vs]
+		if kind == 'n' {
+			continue // null: no field
+		}
+		n0 := len(l.name)
+		if n0 > 0 {
+			l.name = append(l.name, '.')
+		}
+		raw := l.b[m.ks:m.ke]
+		if esc && needsDecoding(raw) {
+			l.name = appendUnquoted(l.name, raw)
+		} else {
+			l.name = append(l.name, raw...)
+		}
+		stop := false
+		if l.wanted(kind) && !l.duplicate(i, to, esc) {
+			stop = l.fieldValues(m.vs)
+		}
+		l.name = l.name[:n0]
+		if stop {
+			return true
+		}
+	}
+	return false
+}
+
+// wanted reports whether the value of the field l.name, starting with
+// kind, may hold a field f wants.
+func (l *Lazy) wanted(kind byte) bool {
+	f := l.to.filter
+	if f == nil {
+		return true
+	}
+	name := l.nameNow()
+	switch kind {
+	case '{':
+		return f.WantsBelow(name)
+	case '[':
+		return f.WantsField(name) || f.WantsBelow(name)
+	}
+	return f.WantsField(name)
+}
+
+// duplicate reports whether a later member of l.stack[i+1:to] has the key
+// of member i: encoding/json keeps the last. Keys compare as written
+// unless one of them is escaped or not UTF-8 (esc: some key of the object
+// is), when they compare decoded.
+func (l *Lazy) duplicate(i, to int, esc bool) bool {
+	m := l.stack[i]
+	key := l.b[m.ks:m.ke]
+	for _, o := range l.stack[i+1 : to] {
+		if o.ke-o.ks == len(key) && bytes.Equal(l.b[o.ks:o.ke], key) {
+			return true
+		}
+		if esc {
+			l.tmp = appendUnquoted(l.tmp[:0], key)
+			n := len(l.tmp)
+			l.tmp = appendUnquoted(l.tmp, l.b[o.ks:o.ke])
+			if bytes.Equal(l.tmp[:n], l.tmp[n:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// escapedKeys reports whether a key of the members l.stack[from:to] is
+// escaped or not UTF-8.
+func (l *Lazy) escapedKeys(from, to int) bool {
+	for _, m := range l.stack[from:to] {
+		if needsDecoding(l.b[m.ks:m.ke]) {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldValues lists the fields of the value at b[p], named l.name: the
+// value itself, each element of an array, or the fields of an object.
+func (l *Lazy) fieldValues(p int) bool {
+	b := l.b
+	f := l.to.filter
+	switch b[p] {
+	case 'n':
+		return false
+	case '{':
+		if f != nil && !f.WantsBelow(l.nameNow()) {
+			return false
+		}
+		mark := len(l.stack)
+		for q := p + 1; ; {
+			ks, ke, vs, next, ok := nextMember(b, q)
+			if !ok {
+				break
+			}
+			l.stack = append(l.stack, member{ks: ks, ke: ke, vs: vs})
+			q = next
+		}
+		stop := l.fieldsOf(mark, len(l.stack))
+		l.stack = l.stack[:mark]
+		return stop
+	case '[':
+		for e := range elements(b, p) {
+			if l.fieldValues(e) {
+				return true
+			}
+		}
+		return false
+	}
+	if f != nil && !f.WantsField(l.nameNow()) {
+		return false
+	}
+	if v := l.to.leaves; v != nil {
+		return l.visitLeaf(p, v)
+	}
+	x, ok := l.leaf(p)
+	return ok && l.to.fields.VisitField(string(l.name), x)
+}
+
+// nameNow returns l.name as a string valid until l.name changes.
+func (l *Lazy) nameNow() string {
+	return unsafe.String(unsafe.SliceData(l.name), len(l.name))
+}
+
+// visitLeaf passes the scalar at b[p], field l.name, to v unboxed.
+func (l *Lazy) visitLeaf(p int, v eval.LeafVisitor) bool {
+	b := l.b
+	switch b[p] {
+	case '"':
+		e := stringEnd(b, p)
+		if e < 0 {
+			return false
+		}
+		raw := b[p+1 : e]
+		if needsDecoding(raw) {
+			l.tmp = appendUnquoted(l.tmp[:0], raw)
+			raw = l.tmp
+		}
+		return v.VisitString(l.nameNow(), unsafe.String(unsafe.SliceData(raw), len(raw)))
+	case 't':
+		return v.VisitBool(l.nameNow(), true)
+	case 'f':
+		return v.VisitBool(l.nameNow(), false)
+	}
+	e := skipValue(b, p)
+	if e <= p {
+		return false
+	}
+	return v.VisitNumber(l.nameNow(), unsafe.String(&b[p], e-p))
+}
+
+// leaf returns the scalar value at b[p] as encoding/json decodes it: a
+// string, a json.Number or a bool.
+func (l *Lazy) leaf(p int) (any, bool) {
+	b := l.b
+	switch b[p] {
+	case '"':
+		e := stringEnd(b, p)
+		if e < 0 {
+			return nil, false
+		}
+		return unquote(b[p+1 : e]), true
+	case 't':
+		return true, true
+	case 'f':
+		return false, true
+	}
+	e := skipValue(b, p)
+	if e <= p {
+		return nil, false
+	}
+	return json.Number(b[p:e]), true
+}
+
+// unquote returns the value of the raw JSON string text raw (between its
+// quotes), as encoding/json decodes it.
+func unquote(raw []byte) string {
+	if !needsDecoding(raw) {
+		return string(raw)
+	}
+	return string(appendUnquoted(make([]byte, 0, len(raw)), raw))
+}

@@ -1,0 +1,629 @@
+package rules
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/BurntSushi/toml"
+)
+
+// decodeTOML decodes a TOML document into the map BurntSushi/toml's
+// Decode gives; its string values may share data's memory (the caller
+// copies them: normalize does). A rule file is read by a fast decoder of
+// the part of TOML rule files use (tables and arrays of tables with dotted
+// headers, bare and quoted keys, the four kinds of string, decimal
+// integers, booleans, arrays, inline tables); anything else, and every
+// error, goes to toml.Decode, so that the answers and the errors are
+// toml.Decode's.
+func decodeTOML(data []byte) (map[string]any, error) {
+	if m, ok := fastTOML(data); ok {
+		return m, nil
+	}
+	m := map[string]any{}
+	if _, err := toml.Decode(string(data), &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// fastTOML decodes data, or reports false when it holds something the fast
+// decoder leaves to toml.Decode: an error, bytes that are not UTF-8, a
+// carriage return, a byte order
+// mark, dotted keys in a key/value pair, floats, dates,
+// integers that are not plain decimals, escapes TOML 1.0 lacks.
+func fastTOML(data []byte) (map[string]any, bool) {
+	if !utf8.Valid(data) || bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\ufeff")) {
+		return nil, false
+	}
+	// the text is read in place: the keys are copied, the string values
+	// are slices of data
+	p := &fastParser{s: unsafe.String(unsafe.SliceData(data), len(data)), root: map[string]any{}, defined: map[string]bool{}, inline: map[string]bool{}}
+	p.cur = p.root
+	for {
+		p.skipSpace()
+		if p.i >= len(p.s) {
+			return p.root, true
+		}
+		var ok bool
+		switch p.s[p.i] {
+		case '\n':
+			p.i++
+			continue
+		case '#':
+			ok = p.comment()
+		case '[':
+			ok = p.header()
+		default:
+			ok = p.keyValue()
+		}
+		if !ok || !p.endOfLine() {
+			return nil, false
+		}
+	}
+}
+
+type fastParser struct {
+	s       string
+	i       int
+	root    map[string]any
+	cur     map[string]any // the table key/values go into
+	curPath string         // its path: keys joined by dots, array indexes
+	// The paths of the tables a header defined, and of inline tables,
+	// which no header may open. A path may spell two tables ("a.b" of
+	// the key "a.b" and of the keys a and b): that costs only a document
+	// left to toml.Decode.
+	defined map[string]bool
+	inline  map[string]bool
+}
+
+func (p *fastParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+}
+
+// comment skips a comment, which may not hold control characters.
+func (p *fastParser) comment() bool {
+	for p.i++; p.i < len(p.s) && p.s[p.i] != '\n'; p.i++ {
+		if c := p.s[p.i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// endOfLine reads the rest of a line: space, a comment, the newline.
+func (p *fastParser) endOfLine() bool {
+	p.skipSpace()
+	if p.i < len(p.s) && p.s[p.i] == '#' && !p.comment() {
+		return false
+	}
+	if p.i >= len(p.s) {
+		return true
+	}
+	if p.s[p.i] == '\n' {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// key reads one bare or quoted key.
+func (p *fastParser) key() (string, bool) {
+	if p.i >= len(p.s) {
+		return "", false
+	}
+	switch p.s[p.i] {
+	case '"':
+		if strings.HasPrefix(p.s[p.i:], `"""`) {
+			return "", false
+		}
+		k, ok := p.basic()
+		return strings.Clone(k), ok
+	case '\'':
+		if strings.HasPrefix(p.s[p.i:], "'''") {
+			return "", false
+		}
+		k, ok := p.literal()
+		return strings.Clone(k), ok
+	}
+	start := p.i
+	for p.i < len(p.s) && isBareKey(p.s[p.i]) {
+		p.i++
+	}
+	return strings.Clone(p.s[start:p.i]), p.i > start
+}
+
+// header reads [a.b] or [[a.b]] and makes its table the current one.
+func (p *fastParser) header() bool {
+	array := strings.HasPrefix(p.s[p.i:], "[[")
+	if array {
+		p.i += 2
+	} else {
+		p.i++
+	}
+	var parts []string
+	for {
+		p.skipSpace()
+		k, ok := p.key()
+		if !ok {
+			return false
+		}
+		parts = append(parts, k)
+		p.skipSpace()
+		if p.i < len(p.s) && p.s[p.i] == '.' {
+			p.i++
+			continue
+		}
+		break
+	}
+	closing := "]"
+	if array {
+		closing = "]]"
+	}
+	if !strings.HasPrefix(p.s[p.i:], closing) {
+		return false
+	}
+	p.i += len(closing)
+	t, path := p.root, ""
+	for _, k := range parts[:len(parts)-1] {
+		path += "." + k
+		if p.inline[path] {
+			return false
+		}
+		switch v := t[k].(type) {
+		case nil:
+			if _, exists := t[k]; exists {
+				return false
+			}
+			sub := map[string]any{}
+			t[k] = sub
+			t = sub
+		case map[string]any:
+			t = v
+		case []map[string]any:
+			path += "[" + strconv.Itoa(len(v)-1) + "]"
+			t = v[len(v)-1]
+		default:
+			return false
+		}
+	}
+	last := parts[len(parts)-1]
+	path += "." + last
+	if p.inline[path] {
+		return false
+	}
+	sub := map[string]any{}
+	switch v := t[last].(type) {
+	case nil:
+		if _, exists := t[last]; exists {
+			return false
+		}
+		if array {
+			path += "[0]"
+			t[last] = []map[string]any{sub}
+		} else {
+			t[last] = sub
+			p.defined[path] = true
+		}
+	case map[string]any:
+		if array || p.defined[path] {
+			return false // a table defined twice, or an array of tables over a table
+		}
+		p.defined[path] = true
+		sub = v
+	case []map[string]any:
+		if !array {
+			return false
+		}
+		path += "[" + strconv.Itoa(len(v)) + "]"
+		t[last] = append(v, sub)
+	default:
+		return false
+	}
+	p.cur, p.curPath = sub, path
+	return true
+}
+
+// keyValue reads key = value into the current table.
+func (p *fastParser) keyValue() bool {
+	k, ok := p.key()
+	if !ok {
+		return false
+	}
+	p.skipSpace()
+	if p.i >= len(p.s) || p.s[p.i] != '=' {
+		return false // a dotted key, or no value
+	}
+	p.i++
+	p.skipSpace()
+	if _, exists := p.cur[k]; exists {
+		return false
+	}
+	v, ok := p.value()
+	if !ok {
+		return false
+	}
+	if _, table := v.(map[string]any); table {
+		p.inline[p.curPath+"."+k] = true
+	}
+	p.cur[k] = v
+	return true
+}
+
+// inlineTable reads { k = v, ... } (TOML 1.0: on one line but for the
+// values, no trailing comma).
+func (p *fastParser) inlineTable() (any, bool) {
+	p.i++
+	t := map[string]any{}
+	p.skipSpace()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return t, true
+	}
+	for {
+		p.skipSpace()
+		k, ok := p.key()
+		if !ok {
+			return nil, false
+		}
+		p.skipSpace()
+		if p.i >= len(p.s) || p.s[p.i] != '=' {
+			return nil, false
+		}
+		p.i++
+		p.skipSpace()
+		if _, exists := t[k]; exists {
+			return nil, false
+		}
+		v, ok := p.value()
+		if !ok {
+			return nil, false
+		}
+		t[k] = v
+		p.skipSpace()
+		if p.i >= len(p.s) {
+			return nil, false
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return t, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// value reads a string, a decimal integer, a boolean, an array or an
+// inline table.
+func (p *fastParser) value() (any, bool) {
+	if p.i >= len(p.s) {
+		return nil, false
+	}
+	rest := p.s[p.i:]
+	switch c := rest[0]; {
+	case c == '"':
+		if strings.HasPrefix(rest, `"""`) {
+			return p.multiBasic()
+		}
+		return p.basic()
+	case c == '\'':
+		if strings.HasPrefix(rest, "'''") {
+			return p.multiLiteral()
+		}
+		return p.literal()
+	case c == '[':
+		return p.array()
+	case c == '{':
+		return p.inlineTable()
+	case strings.HasPrefix(rest, "true"):
+		p.i += 4
+		return true, p.delimited()
+	case strings.HasPrefix(rest, "false"):
+		p.i += 5
+		return false, p.delimited()
+	case c == '+' || c == '-' || '0' <= c && c <= '9':
+		return p.integer()
+	}
+	return nil, false
+}
+
+// delimited reports whether the value just read ends there.
+func (p *fastParser) delimited() bool {
+	if p.i >= len(p.s) {
+		return true
+	}
+	switch p.s[p.i] {
+	case ' ', '\t', '\n', ',', ']', '}', '#':
+		return true
+	}
+	return false
+}
+
+// integer reads [+-]?(0|[1-9](_?[0-9])*).
+func (p *fastParser) integer() (any, bool) {
+	start := p.i
+	if c := p.s[p.i]; c == '+' || c == '-' {
+		p.i++
+	}
+	digits := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if '0' <= c && c <= '9' {
+			p.i++
+			continue
+		}
+		if c == '_' && p.i > digits && p.i+1 < len(p.s) && '0' <= p.s[p.i+1] && p.s[p.i+1] <= '9' && p.s[p.i-1] != '_' {
+			p.i++
+			continue
+		}
+		break
+	}
+	text := p.s[digits:p.i]
+	if text == "" || text[0] == '0' && len(text) > 1 || !p.delimited() {
+		return nil, false // a leading zero, a float, a date, hex...
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(p.s[start:p.i], "_", ""), 10, 64)
+	return n, err == nil
+}
+
+// array reads [ v, v, ... ], over lines, with comments and a trailing
+// comma.
+func (p *fastParser) array() (any, bool) {
+	p.i++
+	out := []any{}
+	for {
+		if !p.skipBlank() {
+			return nil, false
+		}
+		if p.i >= len(p.s) {
+			return nil, false
+		}
+		if p.s[p.i] == ']' {
+			p.i++
+			return out, true
+		}
+		v, ok := p.value()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		if !p.skipBlank() || p.i >= len(p.s) {
+			return nil, false
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return out, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// skipBlank skips space, newlines and comments inside an array.
+func (p *fastParser) skipBlank() bool {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n':
+			p.i++
+		case '#':
+			if !p.comment() {
+				return false
+			}
+		default:
+			return true
+		}
+	}
+	return true
+}
+
+// control reports whether c may not appear in a TOML string as it is:
+// control characters but tab (and newline, in a multi-line string).
+func control(c byte, multi bool) bool {
+	return c < 0x20 && c != '\t' && !(multi && c == '\n') || c == 0x7f
+}
+
+// literal reads '...'.
+func (p *fastParser) literal() (string, bool) {
+	start := p.i + 1
+	for j := start; j < len(p.s); j++ {
+		switch c := p.s[j]; {
+		case c == '\'':
+			p.i = j + 1
+			return p.s[start:j], true
+		case control(c, false):
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// multiLiteral reads ”'...”': a newline right after the opening
+// delimiter is dropped; one or two quotes may end the text.
+func (p *fastParser) multiLiteral() (any, bool) {
+	start := p.i + 3
+	if start < len(p.s) && p.s[start] == '\n' {
+		start++
+	}
+	for j := start; j < len(p.s); j++ {
+		c := p.s[j]
+		if c == '\'' {
+			n := quotes(p.s[j:], '\'')
+			if n < 3 {
+				j += n - 1
+				continue
+			}
+			if n > 5 {
+				return nil, false
+			}
+			p.i = j + n
+			return p.s[start : j+n-3], true
+		}
+		if control(c, true) {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// quotes counts the quote characters q that s starts with.
+func quotes(s string, q byte) int {
+	n := 0
+	for n < len(s) && s[n] == q {
+		n++
+	}
+	return n
+}
+
+// basic reads "...", with escapes.
+func (p *fastParser) basic() (string, bool) {
+	start := p.i + 1
+	for j := start; j < len(p.s); j++ {
+		switch c := p.s[j]; {
+		case c == '"':
+			p.i = j + 1
+			return p.s[start:j], true
+		case c == '\\':
+			return p.basicEscaped(start)
+		case control(c, false):
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// basicEscaped reads "..." that holds an escape, from its text at start.
+func (p *fastParser) basicEscaped(start int) (string, bool) {
+	var b strings.Builder
+	from := start // the text not yet written
+	for j := start; j < len(p.s); {
+		c := p.s[j]
+		switch {
+		case c == '"':
+			b.WriteString(p.s[from:j])
+			p.i = j + 1
+			return b.String(), true
+		case c == '\\':
+			b.WriteString(p.s[from:j])
+			n, ok := p.escape(&b, j)
+			if !ok {
+				return "", false
+			}
+			j += n
+			from = j
+			continue
+		case control(c, false):
+			return "", false
+		}
+		j++
+	}
+	return "", false
+}
+
+// escape writes the value of the escape at s[j] and returns its length.
+func (p *fastParser) escape(b *strings.Builder, j int) (int, bool) {
+	if j+1 >= len(p.s) {
+		return 0, false
+	}
+	switch p.s[j+1] {
+	case 'b':
+		b.WriteByte('\b')
+	case 't':
+		b.WriteByte('\t')
+	case 'n':
+		b.WriteByte('\n')
+	case 'f':
+		b.WriteByte('\f')
+	case 'r':
+		b.WriteByte('\r')
+	case '"':
+		b.WriteByte('"')
+	case '\\':
+		b.WriteByte('\\')
+	case 'u', 'U':
+		n := 4
+		if p.s[j+1] == 'U' {
+			n = 8
+		}
+		if j+2+n > len(p.s) {
+			return 0, false
+		}
+		r, err := strconv.ParseUint(p.s[j+2:j+2+n], 16, 32)
+		if err != nil || !utf8.ValidRune(rune(r)) || strings.ContainsAny(p.s[j+2:j+2+n], "+-_") {
+			return 0, false
+		}
+		b.WriteRune(rune(r))
+		return 2 + n, true
+	default:
+		return 0, false
+	}
+	return 2, true
+}
+
+// multiBasic reads """...""", with escapes and line-ending backslashes.
+// Text without them is a slice of the document.
+func (p *fastParser) multiBasic() (any, bool) {
+	j := p.i + 3
+	if j < len(p.s) && p.s[j] == '\n' {
+		j++
+	}
+	var b strings.Builder
+	escaped := false
+	from := j // the text not yet written
+	for j < len(p.s) {
+		c := p.s[j]
+		switch {
+		case c == '"':
+			n := quotes(p.s[j:], '"')
+			if n < 3 {
+				j += n
+				continue
+			}
+			if n > 5 {
+				return nil, false
+			}
+			p.i = j + n
+			if !escaped {
+				return p.s[from : j+n-3], true
+			}
+			b.WriteString(p.s[from : j+n-3])
+			return b.String(), true
+		case c == '\\':
+			escaped = true
+			b.WriteString(p.s[from:j])
+			// a line-ending backslash: the newline and the white space
+			// after it go
+			k := j + 1
+			for k < len(p.s) && (p.s[k] == ' ' || p.s[k] == '\t') {
+				k++
+			}
+			if k < len(p.s) && p.s[k] == '\n' {
+				for k < len(p.s) && (p.s[k] == ' ' || p.s[k] == '\t' || p.s[k] == '\n') {
+					k++
+				}
+				j, from = k, k
+				continue
+			}
+			n, ok := p.escape(&b, j)
+			if !ok {
+				return nil, false
+			}
+			j += n
+			from = j
+			continue
+		case control(c, true):
+			return nil, false
+		}
+		j++
+	}
+	return nil, false
+}
