@@ -102,9 +102,12 @@ type specCase struct {
 	Kind     string `json:"kind"`
 	Data     []string
 	Mapping  string
-	IDField  string `json:"id_field"`
-	Expected []int  `json:"expected_event_ids"`
+	IDField  string   `json:"id_field"`
+	Expected []int    `json:"expected_event_ids"`
+	AnyOf    [][]int  `json:"expected_event_ids_any_of"`
+	JoinKeys []string `json:"expected_join_keys"`
 	Params   struct {
+		MaxSamplesPerKey   int    `json:"max_samples_per_key"`
 		EventCategoryField string `json:"event_category_field"`
 		TimestampField     string `json:"timestamp_field"`
 		TiebreakerField    string `json:"tiebreaker_field"`

@@ -48,10 +48,38 @@ type Response struct {
 	Hits      Hits `json:"hits"`
 }
 
-// Hits are the response's hits.
+// Hits are the response's hits: events for an event query, sequences
+// for a sequence or a sample (Elasticsearch returns samples under
+// sequences too). Exactly one of the two is written.
 type Hits struct {
-	Total  Total      `json:"total"`
-	Events []HitEvent `json:"events"`
+	Total     Total         `json:"total"`
+	Events    []HitEvent    `json:"events,omitempty"`
+	Sequences []HitSequence `json:"sequences,omitempty"`
+}
+
+// MarshalJSON writes hits.events, or hits.sequences when Sequences is
+// not nil, even when empty.
+func (h Hits) MarshalJSON() ([]byte, error) {
+	if h.Sequences != nil {
+		return json.Marshal(struct {
+			Total     Total         `json:"total"`
+			Sequences []HitSequence `json:"sequences"`
+		}{h.Total, h.Sequences})
+	}
+	ev := h.Events
+	if ev == nil {
+		ev = []HitEvent{}
+	}
+	return json.Marshal(struct {
+		Total  Total      `json:"total"`
+		Events []HitEvent `json:"events"`
+	}{h.Total, ev})
+}
+
+// HitSequence is one sequence (or sample) of hits.sequences.
+type HitSequence struct {
+	JoinKeys []any      `json:"join_keys,omitempty"`
+	Events   []HitEvent `json:"events"`
 }
 
 // Total is hits.total.
@@ -60,11 +88,13 @@ type Total struct {
 	Relation string `json:"relation"`
 }
 
-// HitEvent is one event of hits.events.
+// HitEvent is one event of hits.events or of a sequence. The event of
+// a missing-event stage has Missing set and no source.
 type HitEvent struct {
-	Index  string          `json:"_index"`
-	ID     string          `json:"_id"`
-	Source json.RawMessage `json:"_source"`
+	Index   string          `json:"_index"`
+	ID      string          `json:"_id"`
+	Source  json.RawMessage `json:"_source,omitempty"`
+	Missing bool            `json:"missing,omitempty"`
 }
 
 // Prepare parses and lowers an event query for a search of the indices
@@ -124,6 +154,12 @@ func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Respons
 			return nil, err
 		}
 		m.Dynamic(d.Source)
+	}
+	if parsed, err := Parse(req.Query); err == nil {
+		switch parsed.Body.(type) {
+		case *Sequence, *Sample:
+			return searchSequences(req, m, parsed, docs)
+		}
 	}
 	q, dsl, err := Prepare(req, m)
 	if err != nil {
