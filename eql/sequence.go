@@ -88,6 +88,7 @@ type keyField struct {
 	path     *eval.Path // nil: an optional field that is not mapped (always null)
 	optional bool
 	typ      string
+	layouts  []string // Go layouts of the field's custom date formats
 }
 
 // planStage is one stage (after runs are expanded) or the until stage.
@@ -247,7 +248,15 @@ func keyOf(k Expr, m *Mapping, src string) (keyField, error) {
 		}
 		return keyField{}, withSource(errorf(f.From, "Unknown column [%s]", f.Name), src)
 	}
-	return keyField{path: eval.NewPath(mf.Name), optional: f.Optional, typ: mf.Type}, nil
+	kf := keyField{path: eval.NewPath(mf.Name), optional: f.Optional, typ: mf.Type}
+	for _, format := range m.formats[mf.Name] {
+		for _, one := range strings.Split(format, "||") {
+			if l, ok := goLayout(one); ok {
+				kf.layouts = append(kf.layouts, l)
+			}
+		}
+	}
+	return kf, nil
 }
 
 // Stages is the number of stages, with runs expanded.
@@ -306,7 +315,7 @@ func (s *planStage) joinKeys(d Doc, sample bool) []joinKey {
 		if k.path != nil {
 			seen := map[string]bool{}
 			eval.Map(d.Source).Values(k.path, visitFunc(func(v any) bool {
-				if v = keyValue(v, k.typ, sample); v != nil {
+				if v = keyValue(v, k.typ, k.layouts, sample); v != nil {
 					if e := encodeKey(v); !seen[e] {
 						seen[e] = true
 						vals = append(vals, v)
@@ -338,7 +347,7 @@ func (f visitFunc) Visit(v any) bool { return f(v) }
 
 // keyValue is a join key value as Elasticsearch returns it for the
 // field's type; nil for a value it would not index.
-func keyValue(v any, typ string, sample bool) any {
+func keyValue(v any, typ string, layouts []string, sample bool) any {
 	if v == nil {
 		return nil
 	}
@@ -354,6 +363,12 @@ func keyValue(v any, typ string, sample bool) any {
 		t, err := eval.ParseDate(s)
 		if typ == "date_nanos" {
 			t, err = eval.ParseDateNanos(s)
+		}
+		for _, l := range layouts {
+			if err == nil {
+				break
+			}
+			t, err = time.Parse(l, s)
 		}
 		if err != nil {
 			return nil
@@ -471,4 +486,17 @@ func (p *SequencePlan) maxSpanOf() time.Duration {
 		return time.Duration(p.maxSpan)
 	}
 	return time.Duration(p.maxSpan) * time.Millisecond
+}
+
+// javaLayout maps the letters of a java.time pattern to Go's layout.
+var javaLayout = strings.NewReplacer("yyyy", "2006", "uuuu", "2006", "MM", "01", "dd", "02", "HH", "15", "mm", "04", "ss", "05", "SSS", "000", "'T'", "T", "XXX", "Z07:00", "Z", "Z0700")
+
+// goLayout converts a custom date format of a mapping (a java.time
+// pattern such as "dd-MM-yyyy") to a Go layout; false for the named
+// formats, which the default parse covers.
+func goLayout(format string) (string, bool) {
+	if format == "" || strings.ContainsAny(format, "_") || !strings.ContainsAny(format, "yMdHms") {
+		return "", false
+	}
+	return javaLayout.Replace(format), true
 }

@@ -11,7 +11,17 @@ import (
 // Elasticsearch's EQL spec tests that eql.Search does not pass, each
 // with the reason. The test fails when one of them passes (remove it)
 // or another one fails.
-var specSeqExpectedFailures = map[string]string{}
+var specSeqExpectedFailures = map[string]string{
+	// test_queries.toml expects [] because on endgame-140 the stages are
+	// about 5 s apart, beyond maxspan=500ms. The harness runs the same
+	// file on endgame-140-nanos, whose @timestamp is the FILETIME's first
+	// 12 digits read as epoch milliseconds (DataLoader): there events
+	// 67→70 and 72→75 are 50.86 ms and 50.04 ms apart, within 500ms, and
+	// Elasticsearch's Timestamp/NanosTimestamp.delta compares exactly
+	// those nanoseconds with maxspan. We find the two sequences; the
+	// expected [] does not follow from the kit's nanos data.
+	"test_queries.toml@endgame-140-nanos:sequencesOnDifferentEventTypes7": "maxspan=500ms covers the 50 ms the nanos index compresses the stages into",
+}
 
 // TestSpecSequences runs the 144 sequence and 34 sample entries of
 // Elasticsearch's own EQL spec tests (x-pack/plugin/eql/qa/common/src/
