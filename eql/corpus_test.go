@@ -167,3 +167,44 @@ func TestDetectionRulesLower(t *testing.T) {
 	}
 	t.Logf("%d event queries lowered and compiled", events)
 }
+
+// TestDetectionRulesSequences compiles every sequence and sample rule of
+// detection-rules (217 sequences, 3 samples) into a matcher plan, with
+// every field taken for a keyword, and runs each plan over an empty
+// stream: every stage lowers and compiles, every join key resolves.
+func TestDetectionRulesSequences(t *testing.T) {
+	kinds := map[string]int{}
+	for path, src := range eqlRules(t) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			continue // TestDetectionRules reports it
+		}
+		kind := ""
+		switch q.Body.(type) {
+		case *eql.Sequence:
+			kind = "sequence"
+		case *eql.Sample:
+			kind = "sample"
+		default:
+			continue
+		}
+		kinds[kind]++
+		p, err := eql.CompileSequence(eql.Request{Query: src}, nil)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if p.Stages() < 2 {
+			t.Errorf("%s: %d stages", path, p.Stages())
+		}
+		m := p.NewMatcher()
+		m.Flush()
+		if got := m.Drain(); len(got) != 0 {
+			t.Errorf("%s: %d sequences from no events", path, len(got))
+		}
+	}
+	t.Logf("compiled %v", kinds)
+	if !raceEnabled && (kinds["sequence"] != 217 || kinds["sample"] != 3) {
+		t.Errorf("compiled %v, want 217 sequences and 3 samples", kinds)
+	}
+}

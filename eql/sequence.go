@@ -119,8 +119,9 @@ type SequencePlan struct {
 }
 
 // CompileSequence compiles a sequence or a sample for a search of the
-// indices mapped by m (nil: every field dynamic, as [Search] maps them
-// from the documents first). Each stage's filter is lowered as an event
+// indices mapped by m. With a nil m every field is taken for a keyword
+// (as [Lower] takes fields without [Options.Fields]) and the timestamp
+// for a date; [Search] instead maps the fields its documents hold first. Each stage's filter is lowered as an event
 // query ([Lower]) with the request's filter, "with runs=N" repeats a
 // stage N times as Elasticsearch's LogicalPlanBuilder does, and the join
 // keys (the sequence's by, then the stage's by) resolve as the analyzer
@@ -135,8 +136,16 @@ func CompileSequence(req Request, m *Mapping) (*SequencePlan, error) {
 }
 
 func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
+	var fields Fields = m
 	if m == nil {
+		fields = nil
 		m = NewMapping(nil)
+	}
+	lookup := func(name string) (MappedField, bool) {
+		if fields == nil {
+			return MappedField{Type: "keyword", Name: name, Exact: name}, true
+		}
+		return m.Lookup(name)
 	}
 	p := &SequencePlan{query: q}
 	var by []Expr
@@ -161,9 +170,12 @@ func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
 	bad := func(f string) error {
 		return &Error{Position: ast.Position{Line: -1, Column: -1}, Query: req.Query, Msg: fmt.Sprintf("Unknown column [%s]", f)}
 	}
-	tsMap, ok := m.Lookup(tsField)
+	tsMap, ok := lookup(tsField)
 	if !ok && !p.sample {
 		return nil, bad(tsField)
+	}
+	if fields == nil {
+		tsMap.Type = "date"
 	}
 	p.nanos = tsMap.Type == "date_nanos"
 	if p.nanos && p.maxSpan > 0 {
@@ -173,7 +185,7 @@ func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
 	}
 	p.tsPath = eval.NewPath(tsMap.Name)
 	if req.TiebreakerField != "" {
-		tb, ok := m.Lookup(req.TiebreakerField)
+		tb, ok := lookup(req.TiebreakerField)
 		if !ok {
 			return nil, bad(req.TiebreakerField)
 		}
@@ -181,7 +193,7 @@ func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
 	}
 	compile := func(s *Stage) (*planStage, error) {
 		sub := &Query{Span: s.Filter.Span, Body: s.Filter, src: q.src}
-		dsl, err := Lower(sub, Options{EventCategoryField: req.EventCategoryField, Fields: m})
+		dsl, err := Lower(sub, Options{EventCategoryField: req.EventCategoryField, Fields: fields})
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +206,7 @@ func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
 		}
 		ps := &planStage{prog: prog, missing: s.Missing}
 		for _, k := range append(append([]Expr{}, by...), s.By...) {
-			kf, err := keyOf(k, m, q.src)
+			kf, err := keyOf(k, lookup, m, q.src)
 			if err != nil {
 				return nil, err
 			}
@@ -236,12 +248,12 @@ func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
 }
 
 // keyOf resolves a join key: a field, as the analyzer resolves it.
-func keyOf(k Expr, m *Mapping, src string) (keyField, error) {
+func keyOf(k Expr, lookup func(string) (MappedField, bool), m *Mapping, src string) (keyField, error) {
 	f, ok := k.(*Field)
 	if !ok {
 		return keyField{}, withSource(errorf(k.Pos(), "join keys must be fields, found [%s]", k), src)
 	}
-	mf, ok := m.Lookup(f.Name)
+	mf, ok := lookup(f.Name)
 	if !ok {
 		if f.Optional {
 			return keyField{optional: true}, nil
