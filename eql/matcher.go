@@ -112,10 +112,12 @@ func (m *Matcher) Add(ev *Event) error {
 	p := m.plan
 	now := ev.Ordinal.Timestamp
 	m.expire(now)
-	src := ev.Doc.Source
+	if !ev.masked {
+		ev.mask, ev.masked = p.stageMask(ev.Doc)
+	}
 	if p.anyMiss {
 		for i, s := range p.stages {
-			if s.missing && s.prog.Match(src) {
+			if s.missing && p.matches(ev, i) {
 				for _, k := range s.joinKeys(ev.Doc, false) {
 					m.mark(i, k.enc, now)
 				}
@@ -124,7 +126,7 @@ func (m *Matcher) Add(ev *Event) error {
 	}
 	for s := p.lastPos; s >= p.firstPos; s-- {
 		st := p.stages[s]
-		if st.missing || !st.prog.Match(src) {
+		if st.missing || !p.matches(ev, s) {
 			continue
 		}
 		for _, k := range st.joinKeys(ev.Doc, false) {
@@ -132,7 +134,7 @@ func (m *Matcher) Add(ev *Event) error {
 			m.advance(s, k, ev)
 		}
 	}
-	if p.until != nil && p.until.prog.Match(src) {
+	if p.until != nil && p.matches(ev, -1) {
 		for _, k := range p.until.joinKeys(ev.Doc, false) {
 			m.untilKey(k.enc)
 		}

@@ -34,13 +34,15 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 				return nil, err
 			}
 			implicit++
-			if !plan.Relevant(d) {
+			mask, masked := plan.stageMask(d)
+			if mask == 0 {
 				continue
 			}
 			ev, ok := plan.Event(d, implicit)
 			if !ok {
 				continue
 			}
+			ev.mask, ev.masked = mask, masked
 			evs = append(evs, &ev)
 			if len(evs) > limit {
 				return nil, &InFlightError{Limit: limit}

@@ -71,6 +71,8 @@ func (o Ordinal) Compare(p Ordinal) int {
 type Event struct {
 	Doc     Doc
 	Ordinal Ordinal
+	mask    uint64 // the stages it matches (bit 63: until), when masked
+	masked  bool
 }
 
 // FoundSequence is a sequence (or a sample) found: its join key values
@@ -298,12 +300,57 @@ func (p *SequencePlan) Event(d Doc, implicit int64) (Event, bool) {
 // Relevant reports whether a document matches a stage or the until
 // condition: the only documents a matcher needs to see.
 func (p *SequencePlan) Relevant(d Doc) bool {
-	for _, s := range p.stages {
+	mask, _ := p.stageMask(d)
+	return mask != 0
+}
+
+const untilBit = 1 << 63
+
+// stageMask evaluates each distinct stage program once: the bits of the
+// stages d matches (untilBit for until); false when there are too many
+// stages for a mask (then mask is 1 when d matches any).
+func (p *SequencePlan) stageMask(d Doc) (uint64, bool) {
+	if len(p.stages) >= 63 {
+		for _, s := range p.stages {
+			if s.prog.Match(d.Source) {
+				return 1, false
+			}
+		}
+		if p.until != nil && p.until.prog.Match(d.Source) {
+			return 1, false
+		}
+		return 0, false
+	}
+	var mask uint64
+	for i, s := range p.stages {
+		if i > 0 && p.stages[i-1] == s { // runs: the same stage again
+			if mask&(1<<(i-1)) != 0 {
+				mask |= 1 << i
+			}
+			continue
+		}
 		if s.prog.Match(d.Source) {
-			return true
+			mask |= 1 << i
 		}
 	}
-	return p.until != nil && p.until.prog.Match(d.Source)
+	if p.until != nil && p.until.prog.Match(d.Source) {
+		mask |= untilBit
+	}
+	return mask, true
+}
+
+// matches reports whether ev matches stage i (i < 0: until).
+func (p *SequencePlan) matches(ev *Event, i int) bool {
+	if ev.masked {
+		if i < 0 {
+			return ev.mask&untilBit != 0
+		}
+		return ev.mask&(1<<i) != 0
+	}
+	if i < 0 {
+		return p.until.prog.Match(ev.Doc.Source)
+	}
+	return p.stages[i].prog.Match(ev.Doc.Source)
 }
 
 // joinKey is one combination of join key values.
