@@ -35,7 +35,7 @@ type Matcher struct {
 	keys     map[string]*keyState
 	live     int
 	expiry   []*pending // by start, with maxspan only
-	hist     map[histKey][]int64
+	hist     map[histKey]*marks
 	histFIFO []histMark // with maxspan only
 	histN    int
 	waiting  []*candidate
@@ -73,6 +73,13 @@ type histKey struct {
 	key   string
 }
 
+// marks are the timestamps of the events of one missing-event stage
+// with one key, in event time.
+type marks struct {
+	vals []any
+	ts   []int64
+}
+
 type histMark struct {
 	k  histKey
 	ts int64
@@ -91,7 +98,7 @@ func (p *SequencePlan) NewMatcher() *Matcher {
 	if limit <= 0 {
 		limit = DefaultMaxInFlight
 	}
-	return &Matcher{plan: p, limit: limit, keys: map[string]*keyState{}, hist: map[histKey][]int64{}}
+	return &Matcher{plan: p, limit: limit, keys: map[string]*keyState{}, hist: map[histKey]*marks{}}
 }
 
 // Stats returns what the matcher did so far.
@@ -119,7 +126,7 @@ func (m *Matcher) Add(ev *Event) error {
 		for i, s := range p.stages {
 			if s.missing && p.matches(ev, i) {
 				for _, k := range s.joinKeys(ev.Doc, false) {
-					m.mark(i, k.enc, now)
+					m.mark(i, k, now)
 				}
 			}
 		}
@@ -291,8 +298,8 @@ func (m *Matcher) expire(now int64) {
 	j := 0
 	for ; j < len(m.histFIFO) && m.histFIFO[j].ts < now-p.maxSpan-unit; j++ {
 		hk := m.histFIFO[j].k
-		if l := m.hist[hk]; len(l) > 1 {
-			m.hist[hk] = l[1:]
+		if l := m.hist[hk]; l != nil && len(l.ts) > 1 {
+			l.ts = l.ts[1:]
 		} else {
 			delete(m.hist, hk)
 		}
@@ -331,9 +338,15 @@ func compact[T any](s []T, n int) []T {
 
 // mark records an event of missing-event stage i with key enc, and
 // decides the sequences waiting for a trailing event of that key.
-func (m *Matcher) mark(i int, enc string, ts int64) {
+func (m *Matcher) mark(i int, k joinKey, ts int64) {
+	enc := k.enc
 	hk := histKey{i, enc}
-	m.hist[hk] = append(m.hist[hk], ts)
+	l := m.hist[hk]
+	if l == nil {
+		l = &marks{vals: k.vals}
+		m.hist[hk] = l
+	}
+	l.ts = append(l.ts, ts)
 	m.histN++
 	if m.plan.maxSpan > 0 {
 		m.histFIFO = append(m.histFIFO, histMark{hk, ts})
@@ -374,7 +387,10 @@ func (m *Matcher) complete(pd *pending) {
 		if !s.missing {
 			continue
 		}
-		marks := m.hist[histKey{i, pd.key.enc}]
+		var marks []int64
+		if l := m.hist[histKey{i, pd.key.enc}]; l != nil {
+			marks = l.ts
+		}
 		switch {
 		case i < p.firstPos:
 			bound := m.msFloor(start)
@@ -407,7 +423,11 @@ func (m *Matcher) complete(pd *pending) {
 	var ft *int64
 	bound := m.msFloor(seq.last.Timestamp)
 	for i := p.lastPos + 1; i < len(p.stages); i++ {
-		for _, t := range m.hist[histKey{i, pd.key.enc}] {
+		l := m.hist[histKey{i, pd.key.enc}]
+		if l == nil {
+			continue
+		}
+		for _, t := range l.ts {
 			if t > bound && (ft == nil || t < *ft) {
 				tt := t
 				ft = &tt
