@@ -539,14 +539,6 @@ func sortSequences(seqs []*FoundSequence) {
 	})
 }
 
-// maxSpanOf is a plan's maxspan as a duration (0: none).
-func (p *SequencePlan) maxSpanOf() time.Duration {
-	if p.nanos {
-		return time.Duration(p.maxSpan)
-	}
-	return time.Duration(p.maxSpan) * time.Millisecond
-}
-
 // javaLayout maps the letters of a java.time pattern to Go's layout.
 var javaLayout = strings.NewReplacer("yyyy", "2006", "uuuu", "2006", "MM", "01", "dd", "02", "HH", "15", "mm", "04", "ss", "05", "SSS", "000", "'T'", "T", "XXX", "Z07:00", "Z", "Z0700")
 

@@ -145,11 +145,11 @@ func (m *Matcher) Save() ([]byte, error) {
 }
 
 func saveOrdinal(o Ordinal) savedOrdinal {
-	return savedOrdinal{Timestamp: o.Timestamp, Tiebreaker: o.Tiebreaker, Implicit: o.Implicit}
+	return savedOrdinal(o)
 }
 
 func (s savedOrdinal) ordinal() Ordinal {
-	o := Ordinal{Timestamp: s.Timestamp, Tiebreaker: s.Tiebreaker, Implicit: s.Implicit}
+	o := Ordinal(s)
 	if n, ok := o.Tiebreaker.(json.Number); ok {
 		o.Tiebreaker = sortValue(n)
 	}
