@@ -300,3 +300,59 @@ func FuzzSequenceDifferential(f *testing.F) {
 		checkCase(t, q, evs)
 	})
 }
+
+// FuzzSequenceSearch: every sequence or sample that parses either is
+// refused with an error or runs over a small stream (with keys, nulls,
+// multi-valued keys and equal timestamps) without panicking, and gives
+// no more sequences than size.
+func FuzzSequenceSearch(f *testing.F) {
+	for _, q := range []string{
+		`sequence by k with maxspan=2ms [a where true] [b where true] until [c where true]`,
+		`sequence by ?k [a where true] with runs=2 ![c where true] [any where true]`,
+		`sequence ![a where true] [b where true] by k ![c where true] by k`,
+		`sample by k [a where true] [b where true] by tb`,
+		`sequence by k, ?tb [a where k == "x"] [b where true] | head 1 | tail 1`,
+	} {
+		f.Add(q, uint8(2))
+	}
+	m, err := eql.ReadMapping([]byte(diffMapping))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var docs []eql.Doc
+	for i, l := range []string{`{"@timestamp": 1, "event_type": "a", "k": "x", "tb": 1}`,
+		`{"@timestamp": 1, "event_type": "b", "k": ["x", "y", null], "tb": 2}`,
+		`{"@timestamp": 2, "event_type": "c", "tb": 3}`,
+		`{"@timestamp": 2, "event_type": "a", "k": null}`,
+		`{"@timestamp": 3, "event_type": "b", "k": "y", "tb": 5}`,
+		`{"event_type": "a", "k": "x"}`,
+		`{"@timestamp": "bad", "event_type": "b", "k": "x", "tb": 7}`,
+		`{"@timestamp": 4, "event_type": "b", "k": {"a": 1}, "tb": 8}`,
+	} {
+		var src map[string]any
+		d := json.NewDecoder(strings.NewReader(l))
+		d.UseNumber()
+		if err := d.Decode(&src); err != nil {
+			f.Fatal(err)
+		}
+		docs = append(docs, eql.Doc{Index: "i", ID: fmt.Sprint(i), Source: src})
+	}
+	f.Fuzz(func(t *testing.T, query string, size uint8) {
+		q, err := eql.Parse(query)
+		if err != nil {
+			return
+		}
+		switch q.Body.(type) {
+		case *eql.Sequence, *eql.Sample:
+		default:
+			return
+		}
+		resp, err := eql.Search(eql.Request{Query: query, TiebreakerField: "tb", Size: int(size%5) + 1, MaxSamplesPerKey: int(size % 3)}, m, docs)
+		if err != nil {
+			return
+		}
+		if n := len(resp.Hits.Sequences); n > int(size%5)+1 {
+			t.Errorf("%s: %d sequences for size %d", query, n, size%5+1)
+		}
+	})
+}
