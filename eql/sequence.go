@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -371,12 +372,12 @@ func (s *planStage) joinKeys(d Doc, sample bool) []joinKey {
 	out := []joinKey{{}}
 	for _, k := range s.keys {
 		var vals []any
+		var encs []string
 		if k.path != nil {
-			seen := map[string]bool{}
 			eval.Map(d.Source).Values(k.path, visitFunc(func(v any) bool {
 				if v = keyValue(v, k.typ, k.layouts, sample); v != nil {
-					if e := encodeKey(v); !seen[e] {
-						seen[e] = true
+					if e := encodeKey(v); !slices.Contains(encs, e) {
+						encs = append(encs, e)
 						vals = append(vals, v)
 					}
 				}
@@ -387,12 +388,12 @@ func (s *planStage) joinKeys(d Doc, sample bool) []joinKey {
 			if !k.optional {
 				return nil
 			}
-			vals = []any{nil}
+			vals, encs = []any{nil}, []string{encodeKey(nil)}
 		}
 		next := make([]joinKey, 0, len(out)*len(vals))
 		for _, o := range out {
-			for _, v := range vals {
-				next = append(next, joinKey{vals: append(o.vals[:len(o.vals):len(o.vals)], v), enc: o.enc + encodeKey(v)})
+			for j, v := range vals {
+				next = append(next, joinKey{vals: append(o.vals[:len(o.vals):len(o.vals)], v), enc: o.enc + encs[j]})
 			}
 		}
 		out = next
