@@ -156,3 +156,36 @@ func TestMatcherLimit(t *testing.T) {
 		t.Errorf("got %v, want ErrOutOfOrder", err)
 	}
 }
+
+// TestJoinKeyTypes: a join key is the field's value as the fields API
+// gives it for the mapped type: on a keyword field the number 1 and the
+// text "1" are the same key "1"; on a date field the text is formatted
+// as strict_date_optional_time.
+func TestJoinKeyTypes(t *testing.T) {
+	m, err := eql.ReadMapping([]byte(`{"properties": {"@timestamp": {"type": "date"}, "event_type": {"type": "keyword"},
+  "event": {"properties": {"category": {"type": "alias", "path": "event_type"}}},
+  "k": {"type": "keyword"}, "d": {"type": "date"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := []eql.Doc{
+		{ID: "0", Source: map[string]any{"@timestamp": json.Number("1"), "event_type": "a", "k": json.Number("1"), "d": "2024-01-02"}},
+		{ID: "1", Source: map[string]any{"@timestamp": json.Number("2"), "event_type": "b", "k": "1", "d": json.Number("1704153600000")}},
+	}
+	for query, want := range map[string]string{
+		`sequence by k [a where true] [b where true]`: `["1"]`,
+		`sequence by d [a where true] [b where true]`: `["2024-01-02T00:00:00.000Z"]`,
+	} {
+		resp, err := eql.Search(eql.Request{Query: query}, m, docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Hits.Sequences) != 1 {
+			t.Errorf("%s: %d sequences, want 1", query, len(resp.Hits.Sequences))
+			continue
+		}
+		if got, _ := json.Marshal(resp.Hits.Sequences[0].JoinKeys); string(got) != want {
+			t.Errorf("%s: join keys %s, want %s", query, got, want)
+		}
+	}
+}

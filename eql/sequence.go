@@ -453,6 +453,14 @@ func keyValue(v any, typ string, layouts []string, sample bool) any {
 			return json.Number(strconv.FormatInt(int64(f), 10))
 		}
 		return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+	case "keyword", "constant_keyword", "wildcard", "text", "match_only_text", "version", "ip":
+		// the fields API and the terms of a composite aggregation give
+		// these as text, whatever the JSON type in the source
+		s, ok := eval.KeywordText(v)
+		if !ok {
+			return nil
+		}
+		return s
 	case "boolean":
 		switch v := v.(type) {
 		case bool:
