@@ -118,7 +118,12 @@ type SequencePlan struct {
 	firstPos  int
 	lastPos   int
 	anyMiss   bool
-	MaxFlight int // the in-flight limit; DefaultMaxInFlight when 0
+
+	// MaxFlight is the most state a run of the plan holds (pending
+	// sequences, missing-event marks, completed sequences not drained,
+	// events held to be ordered, sample candidates) before it ends with
+	// an [*InFlightError]; DefaultMaxInFlight when 0.
+	MaxFlight int
 }
 
 // CompileSequence compiles a sequence or a sample for a search of the
