@@ -107,17 +107,17 @@ type planStage struct {
 // concurrent use, and [SequencePlan.NewMatcher] gives each run its own
 // state.
 type SequencePlan struct {
-	query     *Query
-	sample    bool
-	stages    []*planStage
-	until     *planStage
-	maxSpan   int64 // in timestamp units; 0: none
-	nanos     bool
-	tsPath    *eval.Path
-	tbPath    *eval.Path // nil: no tiebreaker
-	firstPos  int
-	lastPos   int
-	anyMiss   bool
+	query    *Query
+	sample   bool
+	stages   []*planStage
+	until    *planStage
+	maxSpan  int64 // in timestamp units; 0: none
+	nanos    bool
+	tsPath   *eval.Path
+	tbPath   *eval.Path // nil: no tiebreaker
+	firstPos int
+	lastPos  int
+	anyMiss  bool
 
 	// MaxFlight is the most state a run of the plan holds (pending
 	// sequences, missing-event marks, completed sequences not drained,
