@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -102,9 +104,12 @@ type specCase struct {
 	Kind     string `json:"kind"`
 	Data     []string
 	Mapping  string
-	IDField  string `json:"id_field"`
-	Expected []int  `json:"expected_event_ids"`
+	IDField  string   `json:"id_field"`
+	Expected []int    `json:"expected_event_ids"`
+	AnyOf    [][]int  `json:"expected_event_ids_any_of"`
+	JoinKeys []string `json:"expected_join_keys"`
 	Params   struct {
+		MaxSamplesPerKey   int    `json:"max_samples_per_key"`
 		EventCategoryField string `json:"event_category_field"`
 		TimestampField     string `json:"timestamp_field"`
 		TiebreakerField    string `json:"tiebreaker_field"`
@@ -163,4 +168,77 @@ func TestDetectionRulesLower(t *testing.T) {
 		}
 	}
 	t.Logf("%d event queries lowered and compiled", events)
+}
+
+// TestDetectionRulesSequences compiles every sequence and sample rule of
+// detection-rules (217 sequences, 3 samples) into a matcher plan, with
+// every field taken for a keyword, and runs each plan over an empty
+// stream and over 1,000 Beats events: every stage lowers and compiles,
+// every join key resolves, every sequence runs.
+func TestDetectionRulesSequences(t *testing.T) {
+	kinds := map[string]int{}
+	found := 0
+	var beats []*eql.Event
+	plan, err := eql.CompileSequence(eql.Request{Query: `sequence [any where true] [any where true]`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rec, err := range events.ReadFiles([]string{corpus.Path(t, "corpus/beats_events.ndjson")}, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev, ok := plan.Event(eql.Doc{Source: rec.Fields}, int64(len(beats))); ok {
+			beats = append(beats, &ev)
+		}
+		if len(beats) == 1000 {
+			break
+		}
+	}
+	sort.SliceStable(beats, func(i, j int) bool { return beats[i].Ordinal.Compare(beats[j].Ordinal) < 0 })
+	for path, src := range eqlRules(t) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			continue // TestDetectionRules reports it
+		}
+		kind := ""
+		switch q.Body.(type) {
+		case *eql.Sequence:
+			kind = "sequence"
+		case *eql.Sample:
+			kind = "sample"
+		default:
+			continue
+		}
+		kinds[kind]++
+		p, err := eql.CompileSequence(eql.Request{Query: src}, nil)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if p.Stages() < 2 {
+			t.Errorf("%s: %d stages", path, p.Stages())
+		}
+		m := p.NewMatcher()
+		m.Flush()
+		if got := m.Drain(); len(got) != 0 {
+			t.Errorf("%s: %d sequences from no events", path, len(got))
+		}
+		if kind == "sample" {
+			continue
+		}
+		// and runs over Beats events in event time
+		m = p.NewMatcher()
+		for _, ev := range beats {
+			if err := m.Add(ev); err != nil {
+				t.Errorf("%s: %v", path, err)
+				break
+			}
+		}
+		m.Flush()
+		found += len(m.Drain())
+	}
+	t.Logf("compiled %v; %d sequences found over %d Beats events", kinds, found, len(beats))
+	if !raceEnabled && (kinds["sequence"] != 217 || kinds["sample"] != 3) {
+		t.Errorf("compiled %v, want 217 sequences and 3 samples", kinds)
+	}
 }

@@ -6,11 +6,12 @@
 // terms, wildcards, ranges, exists, bool, and for what Elasticsearch runs
 // as a Painless script (functions over fields, arithmetic, field-to-field
 // comparisons) an esdsl script query that package eval evaluates
-// natively. [Search] runs an event query over events as Elasticsearch's
-// _eql/search does.
+// natively. [Search] runs an event query, a sequence or a sample over
+// events as Elasticsearch's _eql/search does. Sequences run in event time
+// through a [Matcher] compiled by [CompileSequence]; samples through
+// [SequencePlan.Samples].
 //
 // The grammar is written for participle over a hand-written lexer that
 // follows EqlBaseLexer; an invalid query is an [*Error] with
-// Elasticsearch's message at its line and column. Sequences and samples
-// parse and print; they do not run yet.
+// Elasticsearch's message at its line and column.
 package eql

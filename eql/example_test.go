@@ -1,6 +1,7 @@
 package eql_test
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -57,4 +58,38 @@ func ExampleSearch() {
 	// Output:
 	// 2
 	// 1
+}
+
+func ExampleMatcher() {
+	plan, err := eql.CompileSequence(eql.Request{Query: `sequence by user with maxspan=1m
+  [authentication where event.outcome == "failure"]
+  [authentication where event.outcome == "success"]`}, nil)
+	if err != nil {
+		panic(err)
+	}
+	m := plan.NewMatcher()
+	for i, line := range []string{
+		`{"@timestamp": "2024-01-01T00:00:00Z", "event.category": "authentication", "event.outcome": "failure", "user": "bob"}`,
+		`{"@timestamp": "2024-01-01T00:00:10Z", "event.category": "authentication", "event.outcome": "success", "user": "bob"}`,
+		`{"@timestamp": "2024-01-01T00:05:00Z", "event.category": "authentication", "event.outcome": "failure", "user": "eve"}`,
+	} {
+		var src map[string]any
+		if err := json.Unmarshal([]byte(line), &src); err != nil {
+			panic(err)
+		}
+		ev, ok := plan.Event(eql.Doc{ID: fmt.Sprint(i), Source: src}, int64(i))
+		if !ok {
+			continue // no timestamp
+		}
+		if err := m.Add(&ev); err != nil {
+			panic(err)
+		}
+	}
+	for _, s := range m.Drain() {
+		fmt.Println(s.JoinKeys, s.Events[0].Doc.ID, s.Events[1].Doc.ID)
+	}
+	fmt.Println("pending:", m.Pending())
+	// Output:
+	// [bob] 0 1
+	// pending: 1
 }

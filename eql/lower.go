@@ -64,7 +64,7 @@ type Options struct {
 func Lower(q *Query, opts Options) (esdsl.Query, error) {
 	f, ok := q.Body.(*EventFilter)
 	if !ok {
-		return nil, withSource(errorf(q.Body.Pos(), "only event queries are lowered to one search; %s queries are not supported yet", strings.Fields(q.Body.String())[0]), q.src)
+		return nil, withSource(errorf(q.Body.Pos(), "only event queries are lowered to one search; a %s runs each stage as its own search (see CompileSequence)", strings.Fields(q.Body.String())[0]), q.src)
 	}
 	l := lowerer{opts: opts, src: []rune(q.src)}
 	if l.opts.EventCategoryField == "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 type Mapping struct {
 	fields  mapping.Mapping
 	aliases map[string]string
+	formats map[string][]string // the date formats of each field, over all indices
 }
 
 // NewMapping returns the mapping m of eval (no aliases).
@@ -45,6 +47,7 @@ func ReadMapping(data []byte) (*Mapping, error) {
 		var fields map[string]struct {
 			Type       string          `json:"type"`
 			Path       string          `json:"path"`
+			Format     string          `json:"format"`
 			Properties json.RawMessage `json:"properties"`
 		}
 		if json.Unmarshal(props, &fields) != nil {
@@ -54,6 +57,12 @@ func ReadMapping(data []byte) (*Mapping, error) {
 			full := prefix + name
 			if f.Type == "alias" {
 				out.aliases[full] = f.Path
+			}
+			if f.Format != "" && !slices.Contains(out.formats[full], f.Format) {
+				if out.formats == nil {
+					out.formats = map[string][]string{}
+				}
+				out.formats[full] = append(out.formats[full], f.Format)
 			}
 			if f.Properties != nil {
 				walk(full+".", f.Properties)

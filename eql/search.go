@@ -48,10 +48,38 @@ type Response struct {
 	Hits      Hits `json:"hits"`
 }
 
-// Hits are the response's hits.
+// Hits are the response's hits: events for an event query, sequences
+// for a sequence or a sample (Elasticsearch returns samples under
+// sequences too). Exactly one of the two is written.
 type Hits struct {
-	Total  Total      `json:"total"`
-	Events []HitEvent `json:"events"`
+	Total     Total         `json:"total"`
+	Events    []HitEvent    `json:"events,omitempty"`
+	Sequences []HitSequence `json:"sequences,omitempty"`
+}
+
+// MarshalJSON writes hits.events, or hits.sequences when Sequences is
+// not nil, even when empty.
+func (h Hits) MarshalJSON() ([]byte, error) {
+	if h.Sequences != nil {
+		return json.Marshal(struct {
+			Total     Total         `json:"total"`
+			Sequences []HitSequence `json:"sequences"`
+		}{h.Total, h.Sequences})
+	}
+	ev := h.Events
+	if ev == nil {
+		ev = []HitEvent{}
+	}
+	return json.Marshal(struct {
+		Total  Total      `json:"total"`
+		Events []HitEvent `json:"events"`
+	}{h.Total, ev})
+}
+
+// HitSequence is one sequence (or sample) of hits.sequences.
+type HitSequence struct {
+	JoinKeys []any      `json:"join_keys,omitempty"`
+	Events   []HitEvent `json:"events"`
 }
 
 // Total is hits.total.
@@ -60,11 +88,13 @@ type Total struct {
 	Relation string `json:"relation"`
 }
 
-// HitEvent is one event of hits.events.
+// HitEvent is one event of hits.events or of a sequence. The event of
+// a missing-event stage has Missing set and no source.
 type HitEvent struct {
-	Index  string          `json:"_index"`
-	ID     string          `json:"_id"`
-	Source json.RawMessage `json:"_source"`
+	Index   string          `json:"_index"`
+	ID      string          `json:"_id"`
+	Source  json.RawMessage `json:"_source,omitempty"`
+	Missing bool            `json:"missing,omitempty"`
 }
 
 // Prepare parses and lowers an event query for a search of the indices
@@ -90,16 +120,19 @@ func Prepare(req Request, m *Mapping) (*Query, esdsl.Query, error) {
 	return q, dsl, nil
 }
 
-// Search runs an event query over docs as Elasticsearch's _eql/search
-// does over an index holding them: the fields docs hold and m does not
-// map are first mapped dynamically ([Mapping.Dynamic]), the matching
-// events are ordered by timestamp, then tiebreaker, then the order of
-// docs (a shard's document order; events without a timestamp or
-// tiebreaker first), then size and the pipes apply as
-// LogicalPlanBuilder.visitStatement plans them: without pipes, size
-// events from the end result_position names; with pipes, size events
-// from the end the first pipe names, then each pipe in turn. m may be
-// nil (all fields dynamic).
+// Search runs a query over docs as Elasticsearch's _eql/search does over
+// an index holding them. The fields docs hold and m does not map are
+// first mapped dynamically ([Mapping.Dynamic]); m may be nil (all
+// fields dynamic). For an event query the matching events are ordered
+// by timestamp, then tiebreaker, then the order of docs (a shard's
+// document order; events without a timestamp or tiebreaker first), then
+// size and the pipes apply as LogicalPlanBuilder.visitStatement plans
+// them: without pipes, size events from the end result_position names;
+// with pipes, size events from the end the first pipe names, then each
+// pipe in turn. A sequence or a sample runs as [CompileSequence],
+// [Matcher] and [SequencePlan.Samples] describe, its results are cut the
+// same way (samples from the head), and the response carries
+// hits.sequences.
 func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 	return SearchStream(req, m, func(yield func(Doc, error) bool) {
 		for _, d := range docs {
@@ -111,10 +144,13 @@ func Search(req Request, m *Mapping, docs []Doc) (*Response, error) {
 }
 
 // SearchStream is [Search] over documents read twice from docs: once to
-// map the fields dynamically, once to match. Memory is bounded by the
-// request's size: only the size best events (from the end the first cut
-// keeps) are held, whatever the number of documents. The first error
-// docs yields ends the search.
+// map the fields dynamically, once to match. For an event query memory
+// is bounded by the request's size: only the size best events (from the
+// end the first cut keeps) are held, whatever the number of documents.
+// For a sequence, the documents that match a stage (or until) are held
+// to be put in event time before they reach the [Matcher], and for a
+// sample the documents of each join key's stages; both count against
+// [DefaultMaxInFlight]. The first error docs yields ends the search.
 func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Response, error) {
 	if m == nil {
 		m = NewMapping(nil)
@@ -124,6 +160,12 @@ func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Respons
 			return nil, err
 		}
 		m.Dynamic(d.Source)
+	}
+	if parsed, err := Parse(req.Query); err == nil {
+		switch parsed.Body.(type) {
+		case *Sequence, *Sample:
+			return searchSequences(req, m, parsed, docs)
+		}
 	}
 	q, dsl, err := Prepare(req, m)
 	if err != nil {

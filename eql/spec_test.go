@@ -50,6 +50,19 @@ func TestSpecEvents(t *testing.T) {
 }
 
 func runSpec(dir string, c specCase) ([]int, error) {
+	resp, err := searchSpec(dir, c)
+	if err != nil {
+		return nil, err
+	}
+	ids := []int{}
+	for _, e := range resp.Hits.Events {
+		ids = append(ids, idOf(string(e.Source), c.IDField))
+	}
+	return ids, nil
+}
+
+// searchSpec runs a case with the request parameters the harness sends.
+func searchSpec(dir string, c specCase) (*eql.Response, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "data", c.Mapping))
 	if err != nil {
 		return nil, err
@@ -68,19 +81,12 @@ func runSpec(dir string, c specCase) ([]int, error) {
 	}
 	p := c.Params
 	req := eql.Request{Query: c.Query, EventCategoryField: p.EventCategoryField, TimestampField: p.TimestampField,
-		TiebreakerField: p.TiebreakerField, Size: p.Size, FetchSize: p.FetchSize, ResultPosition: p.ResultPosition}
+		TiebreakerField: p.TiebreakerField, Size: p.Size, FetchSize: p.FetchSize, ResultPosition: p.ResultPosition,
+		MaxSamplesPerKey: p.MaxSamplesPerKey}
 	if req.Size == 0 {
 		req.Size = eql.NoSize
 	}
-	resp, err := eql.Search(req, m, docs)
-	if err != nil {
-		return nil, err
-	}
-	ids := []int{}
-	for _, e := range resp.Hits.Events {
-		ids = append(ids, idOf(string(e.Source), c.IDField))
-	}
-	return ids, nil
+	return eql.Search(req, m, docs)
 }
 
 // idOf reads the integer id field of a source (the harness reads

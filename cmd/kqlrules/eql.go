@@ -20,7 +20,7 @@ type eqlCmd struct {
 	Size               int      `default:"10" help:"The most events to return (size)."`
 	FetchSize          int      `name:"fetch-size" default:"1000" help:"Accepted as Elasticsearch's fetch_size; it changes no result."`
 	ResultPosition     string   `name:"result-position" default:"tail" enum:"head,tail" help:"Which end of the ordered events size keeps: head or tail (result_position)."`
-	MaxSamplesPerKey   int      `name:"max-samples-per-key" default:"1" help:"Accepted as max_samples_per_key, for samples (which do not run yet)."`
+	MaxSamplesPerKey   int      `name:"max-samples-per-key" default:"1" help:"The most samples per join key a sample query returns (max_samples_per_key)."`
 	Filter             string   `help:"A Query DSL filter the events must also match (filter), as JSON." placeholder:"DSL_JSON"`
 	Mapping            string   `help:"The indices' mapping: {\"properties\": ...}, or GET _mapping's object keyed by index. Fields absent from it are mapped dynamically from the events." placeholder:"FILE" xor:"fields"`
 	Schema             string   `help:"Field types as an ECS table or a mapping, as for check." placeholder:"FILE" xor:"fields"`
@@ -28,7 +28,9 @@ type eqlCmd struct {
 	Events             []string `arg:"" optional:"" help:"NDJSON files, JSON arrays, directories, .gz, - for standard input (the default). A line's _index and _id are metadata."`
 }
 
-// Run prints the _eql/search response body for the query over the events.
+// Run prints the _eql/search response body for the query over the events:
+// hits.events for an event query, hits.sequences for a sequence or a
+// sample.
 func (c *eqlCmd) Run(e *env) error {
 	src, err := e.readInput(c.Query, "")
 	if err != nil {

@@ -1,0 +1,109 @@
+package eql
+
+import (
+	"encoding/json"
+	"iter"
+	"slices"
+	"sort"
+)
+
+// searchSequences runs a sequence or a sample for [SearchStream]: the
+// documents that match a stage (or until) are ordered by [Ordinal] and
+// fed to a [Matcher], or grouped as Elasticsearch's sample execution
+// groups them ([SequencePlan.Samples]); then size, result_position and
+// the pipes cut the list as for events.
+func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, error]) (*Response, error) {
+	plan, err := compileSequence(q, req, m)
+	if err != nil {
+		return nil, err
+	}
+	limit := plan.MaxFlight
+	if limit <= 0 {
+		limit = DefaultMaxInFlight
+	}
+	var seqs []*FoundSequence
+	if plan.sample {
+		if seqs, err = plan.Samples(docs, req.MaxSamplesPerKey); err != nil {
+			return nil, err
+		}
+	} else {
+		var evs []*Event
+		var implicit int64
+		for d, err := range docs {
+			if err != nil {
+				return nil, err
+			}
+			implicit++
+			mask, masked := plan.stageMask(d)
+			if mask == 0 {
+				continue
+			}
+			ev, ok := plan.Event(d, implicit)
+			if !ok {
+				continue
+			}
+			ev.mask, ev.masked = mask, masked
+			evs = append(evs, &ev)
+			if len(evs) > limit {
+				return nil, &InFlightError{Limit: limit}
+			}
+		}
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Ordinal.Compare(evs[j].Ordinal) < 0 })
+		mt := plan.NewMatcher()
+		for _, ev := range evs {
+			if err := mt.Add(ev); err != nil {
+				return nil, err
+			}
+		}
+		mt.Flush()
+		seqs = mt.Drain()
+		sortSequences(seqs)
+	}
+	size := req.Size
+	switch {
+	case size == 0:
+		size = 10
+	case size == NoSize:
+		size = 0
+	}
+	firstTail := req.ResultPosition != "head" && !plan.sample
+	if len(q.Pipes) > 0 {
+		firstTail = q.Pipes[0].Name == "tail"
+	}
+	seqs = cut(seqs, size, firstTail)
+	for _, p := range q.Pipes {
+		seqs = cut(seqs, int(p.Args[0].(*Literal).Int), p.Name == "tail")
+	}
+	resp := &Response{Hits: Hits{Total: Total{Value: len(seqs), Relation: "eq"}, Sequences: []HitSequence{}}}
+	for _, s := range seqs {
+		hs := HitSequence{JoinKeys: s.JoinKeys, Events: []HitEvent{}}
+		for _, ev := range s.Events {
+			if ev == nil {
+				hs.Events = append(hs.Events, HitEvent{Missing: true})
+				continue
+			}
+			src := ev.Doc.Raw
+			if src == nil {
+				b, err := json.Marshal(ev.Doc.Source)
+				if err != nil {
+					return nil, err
+				}
+				src = b
+			}
+			hs.Events = append(hs.Events, HitEvent{Index: ev.Doc.Index, ID: ev.Doc.ID, Source: src})
+		}
+		resp.Hits.Sequences = append(resp.Hits.Sequences, hs)
+	}
+	return resp, nil
+}
+
+// cut keeps the n first (or, for tail, last) elements.
+func cut[T any](xs []T, n int, tail bool) []T {
+	if n >= len(xs) {
+		return xs
+	}
+	if tail {
+		return slices.Clone(xs[len(xs)-n:])
+	}
+	return xs[:n]
+}
