@@ -174,7 +174,7 @@ func readmeFixture(t *testing.T, dir string) {
 		"queries.jsonl":                          `{"query":"f:a and g:(b or c)"}` + "\n" + `{"query":"f:("}` + "\n",
 		"cases.jsonl":                            `{"query":"destination.port:21","event":{"destination":{"port":21}}}` + "\n",
 		"ecs_fields.tsv":                         "name\ttype\tnormalize\ndestination.port\tlong\t\n",
-		"mapping.json":                           `{"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}},"process":{"properties":{"name":{"type":"keyword"}}}}}`,
+		"mapping.json":                           `{"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}},"host":{"properties":{"id":{"type":"keyword"}}},"process":{"properties":{"name":{"type":"keyword"}}}}}`,
 		"rule.toml":                              readmeRule("01", "destination.port:21"),
 		"rules/x.toml":                           readmeRule("02", "destination.port : 21"),
 		"rules/x.test.ndjson":                    `{"@timestamp":"2023-01-01T00:00:00Z","destination":{"port":21},"_expect":"alert"}` + "\n",
