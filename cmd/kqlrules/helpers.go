@@ -296,45 +296,14 @@ func (c *dslCmd) Help() string {
 
 // Severities of a problem.
 const (
-	sevError   = "error"
-	sevWarning = "warning"
-	sevNote    = "note"
+	sevError   = rules.SeverityError
+	sevWarning = rules.SeverityWarning
+	sevNote    = rules.SeverityNote
 )
 
-// problem is something a command reports about its input.
-type problem struct {
-	// File is the file the problem is in; "query" for a query given on
-	// the command line; "kqlrules CMD" when the problem has no place in
-	// the input (a flag).
-	File      string
-	Line, Col int    // from 1; 0 when unknown
-	Severity  string // sevError, sevWarning or sevNote
-	Msg       string
-	Code      string // a finding's code, such as "syntax"; may be ""
-	Snippet   string // the line of the spot with a caret under it; may be ""
-}
-
-// String returns "FILE:LINE:COL: severity: message [code]", leaving out
-// what is unknown, then the snippet, indented by four spaces.
-func (p problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.File)
-	if p.Line > 0 {
-		fmt.Fprintf(&b, ":%d", p.Line)
-		if p.Col > 0 {
-			fmt.Fprintf(&b, ":%d", p.Col)
-		}
-	}
-	fmt.Fprintf(&b, ": %s: %s", p.Severity, p.Msg)
-	if p.Code != "" {
-		fmt.Fprintf(&b, " [%s]", p.Code)
-	}
-	if p.Snippet != "" {
-		b.WriteString("\n    ")
-		b.WriteString(strings.ReplaceAll(p.Snippet, "\n", "\n    "))
-	}
-	return b.String()
-}
+// problem is something a command reports about its input, printed in the
+// one form of rules.Diagnostic.
+type problem = rules.Diagnostic
 
 // fail ends the command with status after printing the problems.
 func fail(status int, ps ...problem) *exitError {
