@@ -23,7 +23,6 @@ import (
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
-	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
@@ -346,11 +345,11 @@ func ruleProblems(name string, err error) []problem {
 	}
 	var out []problem
 	for _, p := range re.Problems {
-		if strings.HasSuffix(p.Field, "query") {
-			if ps := queryFieldProblems(name, p.Field); ps != nil {
-				out = append(out, ps...)
-				continue
-			}
+		var ke *kql.Error
+		if p.Snippet != "" && errors.As(p.Err, &ke) {
+			// a query's syntax error, placed in the file
+			out = append(out, problem{File: name, Line: p.Line, Col: p.Col, Severity: sevError, Msg: ke.Msg, Code: "syntax", Snippet: p.Snippet})
+			continue
 		}
 		file := p.File
 		if file == "" {
@@ -365,27 +364,6 @@ func ruleProblems(name string, err error) []problem {
 	return out
 }
 
-// queryFieldProblems parses the query at key in the rule file name and
-// returns its syntax error placed in the file, or nil.
-func queryFieldProblems(name, key string) []problem {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil
-	}
-	r, _ := rules.Decode(name, data)
-	if r == nil {
-		return nil
-	}
-	v, err := r.Source.Value(key)
-	if err != nil {
-		return nil
-	}
-	if _, err := kql.Parse(v.Text); err != nil {
-		return querySrc{name: name, text: v.Text, val: v}.problems(err)
-	}
-	return nil
-}
-
 // querySrc is a query and where it was read from, so that a place in the
 // query can be told as a place in the file.
 type querySrc struct {
@@ -395,38 +373,20 @@ type querySrc struct {
 }
 
 // at returns the line and column of the query's rune offset off, in the
-// file, and the snippet of that line.
+// file, and the snippet of that line (rules.QuerySource.Position).
 func (q querySrc) at(off ast.Pos) (line, col int, snippet string) {
-	if q.val != nil {
-		p := q.val.Position(int(off))
-		return p.Line, p.Column, p.Snippet(q.val.File())
-	}
-	p := off.Position(q.text)
-	return p.Line, p.Column, p.Snippet(q.text)
+	return q.source().Position(off)
+}
+
+// source is the query as package rules places it.
+func (q querySrc) source() rules.QuerySource {
+	return rules.QuerySource{File: q.name, Text: q.text, Value: q.val}
 }
 
 // problems turns an error of parsing, compiling or translating the query
-// into problems at their places.
+// into problems at their places (rules.QuerySource.Diagnostics).
 func (q querySrc) problems(err error) []problem {
-	var pe *kql.Error
-	if errors.As(err, &pe) {
-		l, c, s := q.at(ast.Pos(pe.Offset))
-		return []problem{{File: q.name, Line: l, Col: c, Severity: sevError, Msg: pe.Msg, Code: "syntax", Snippet: s}}
-	}
-	if list := eval.CompileErrors(err); list != nil {
-		out := make([]problem, len(list))
-		for i, e := range list {
-			l, c, s := q.at(e.Pos)
-			out[i] = problem{File: q.name, Line: l, Col: c, Severity: sevError, Msg: fmt.Sprintf("field %s: %s", e.Field, e.Msg), Snippet: s}
-		}
-		return out
-	}
-	var de *esdsl.Error
-	if errors.As(err, &de) {
-		l, c, s := q.at(de.Pos)
-		return []problem{{File: q.name, Line: l, Col: c, Severity: sevError, Msg: de.Msg, Snippet: s}}
-	}
-	return []problem{{File: q.name, Severity: sevError, Msg: err.Error()}}
+	return q.source().Diagnostics(err)
 }
 
 // parse parses the query; a syntax error ends the command with status.
