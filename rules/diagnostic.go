@@ -1,8 +1,12 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+
+	"github.com/kqlrules/kqlrules/kql"
 )
 
 // Severities of a [Diagnostic].
@@ -55,4 +59,78 @@ func (d Diagnostic) String() string {
 		b.WriteString(strings.ReplaceAll(d.Snippet, "\n", "\n    "))
 	}
 	return b.String()
+}
+
+// FileDiagnostic is the diagnostic of a file that cannot be read or
+// decoded; name "" takes the file's name from err's *fs.PathError
+// ("kqlrules" when it has none).
+func FileDiagnostic(name string, err error) Diagnostic {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && (pe.Path == name || name == "") {
+		name, err = pe.Path, pe.Err
+	}
+	if name == "" {
+		name = "kqlrules"
+	}
+	return Diagnostic{File: name, Severity: SeverityError, Msg: err.Error()}
+}
+
+// LoadDiagnostics returns the diagnostics of the rule file name that did
+// not load (err from [Load], [Parse] or an export line's Parse): one for
+// each [Problem] of an *[Error], a query's syntax error at its line and
+// column in the file with its snippet; else one for the file.
+func LoadDiagnostics(name string, err error) []Diagnostic {
+	var re *Error
+	if !errors.As(err, &re) {
+		return []Diagnostic{FileDiagnostic(name, err)}
+	}
+	var out []Diagnostic
+	for _, p := range re.Problems {
+		var ke *kql.Error
+		if p.Snippet != "" && errors.As(p.Err, &ke) {
+			out = append(out, Diagnostic{File: name, Line: p.Line, Col: p.Col, Severity: SeverityError, Msg: ke.Msg, Code: "syntax", Snippet: p.Snippet})
+			continue
+		}
+		file := p.File
+		if file == "" {
+			file = name
+		}
+		msg := p.Msg
+		if p.Field != "" {
+			msg = p.Field + ": " + msg
+		}
+		out = append(out, Diagnostic{File: file, Line: p.Line, Severity: SeverityError, Msg: msg})
+	}
+	return out
+}
+
+// FindDiagnostics returns the diagnostics of the error of [FindFiles]: one
+// for each path or folder entry that could not be read.
+func FindDiagnostics(err error) []Diagnostic {
+	var out []Diagnostic
+	for _, x := range joined(err) {
+		var fe *FindError
+		if errors.As(x, &fe) {
+			out = append(out, Diagnostic{File: fe.Path, Severity: SeverityError, Msg: fe.Err.Error()})
+		} else {
+			out = append(out, FileDiagnostic("", x))
+		}
+	}
+	return out
+}
+
+// joined returns the errors errors.Join put together in err, or err
+// alone; nil for nil.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, x := range j.Unwrap() {
+			out = append(out, joined(x)...)
+		}
+		return out
+	}
+	return []error{err}
 }

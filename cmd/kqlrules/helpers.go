@@ -322,46 +322,17 @@ func failf(cmd, format string, args ...any) *exitError {
 // fileProblem is the problem of a file that cannot be read or decoded;
 // name "" takes the file's name from err.
 func fileProblem(name string, err error) problem {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && (pe.Path == name || name == "") {
-		name, err = pe.Path, pe.Err
-	}
-	if name == "" {
-		name = "kqlrules"
-	}
 	var ee *events.Error
 	if errors.As(err, &ee) {
 		return problem{File: ee.File, Line: ee.Line, Severity: sevError, Msg: ee.Err.Error()}
 	}
-	return problem{File: name, Severity: sevError, Msg: err.Error()}
+	return rules.FileDiagnostic(name, err)
 }
 
 // ruleProblems is the problems of a rule file that does not load. A query
 // with a syntax error is placed at the line and column of the file.
 func ruleProblems(name string, err error) []problem {
-	var re *rules.Error
-	if !errors.As(err, &re) {
-		return []problem{fileProblem(name, err)}
-	}
-	var out []problem
-	for _, p := range re.Problems {
-		var ke *kql.Error
-		if p.Snippet != "" && errors.As(p.Err, &ke) {
-			// a query's syntax error, placed in the file
-			out = append(out, problem{File: name, Line: p.Line, Col: p.Col, Severity: sevError, Msg: ke.Msg, Code: "syntax", Snippet: p.Snippet})
-			continue
-		}
-		file := p.File
-		if file == "" {
-			file = name
-		}
-		msg := p.Msg
-		if p.Field != "" {
-			msg = p.Field + ": " + msg
-		}
-		out = append(out, problem{File: file, Line: p.Line, Severity: sevError, Msg: msg})
-	}
-	return out
+	return rules.LoadDiagnostics(name, err)
 }
 
 // querySrc is a query and where it was read from, so that a place in the
@@ -437,31 +408,10 @@ func splitBuiltins(paths []string) (rest []string, bundled []bundledFile) {
 // be read as a problem on stderr; ok is false when there was one.
 func findRuleFiles(e *env, paths []string) (files []string, ok bool) {
 	files, err := rules.FindFiles(paths...)
-	for _, x := range joined(err) {
-		var fe *rules.FindError
-		if errors.As(x, &fe) {
-			fmt.Fprintln(e.stderr, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
-		} else {
-			fmt.Fprintln(e.stderr, fileProblem("", x))
-		}
+	for _, p := range rules.FindDiagnostics(err) {
+		fmt.Fprintln(e.stderr, p)
 	}
 	return files, err == nil
-}
-
-// joined returns the errors errors.Join put together in err, or err
-// alone; nil for nil.
-func joined(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, x := range j.Unwrap() {
-			out = append(out, joined(x)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 // skipNote is the one form of the note that a rule is skipped, for check
@@ -514,13 +464,8 @@ func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
 	if inner := errors.Unwrap(err); inner != nil {
 		err = inner // "ruleset: " and the joined errors
 	}
-	for _, x := range joined(err) {
-		var fe *rules.FindError
-		if errors.As(x, &fe) {
-			fmt.Fprintln(w, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
-		} else {
-			fmt.Fprintln(w, fileProblem("", x))
-		}
+	for _, p := range rules.FindDiagnostics(err) {
+		fmt.Fprintln(w, p)
 	}
 	return false
 }
