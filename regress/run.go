@@ -392,11 +392,9 @@ func (o *outcome) runTestEvents() {
 		o.err = err
 		return
 	}
-	noTime := map[string]string{} // "file:line" → why the event has no time
+	noTime := map[int]string{} // line → why the event has no time
 	for _, s := range rep.NoTime {
-		if at, why, ok := strings.Cut(s, ": "); ok {
-			noTime[at] = why
-		}
+		noTime[s.Line] = s.Why
 	}
 	for _, rec := range evs {
 		line := rec.Line
@@ -407,7 +405,7 @@ func (o *outcome) runTestEvents() {
 		msg := at + ": expected no alert, got one"
 		if want[line] {
 			msg = at + ": expected an alert, got none"
-			if why := noTime[at]; why != "" {
+			if why := noTime[line]; why != "" {
 				msg += " (" + why + ")"
 			}
 		}

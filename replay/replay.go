@@ -134,7 +134,7 @@ type Replay struct {
 	sorted    *sorter // time order: the matched events
 	read      int
 	rejected  int
-	rejects   []string
+	rejects   []Sample
 	decoded   decodedEvent
 	byTime    [][]int32 // scratch: the matched rules of an event, by time field
 }
@@ -169,7 +169,7 @@ type replayGroup struct {
 // of a group.
 type groupCounts struct {
 	evaluated, noIndex, otherIndex, refused, noTime, inScope, late int
-	noTimeSamples, refusedSamples                                  []string
+	noTimeSamples, refusedSamples                                  []Sample
 }
 
 // NewReplay prepares the replay of rs with the options of Run (applied to
@@ -400,7 +400,7 @@ func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
 	if et.why != "" {
 		c.noTime++
 		if len(c.noTimeSamples) < maxSamples {
-			c.noTimeSamples = append(c.noTimeSamples, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, et.why))
+			c.noTimeSamples = append(c.noTimeSamples, Sample{File: ev.File, Line: ev.Line, Why: et.why})
 		}
 		return nil
 	}
@@ -410,7 +410,7 @@ func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
 		// unusable event time, counted above, is such a refusal too.)
 		c.refused++
 		if len(c.refusedSamples) < maxSamples {
-			c.refusedSamples = append(c.refusedSamples, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, f.refusedField))
+			c.refusedSamples = append(c.refusedSamples, Sample{File: ev.File, Line: ev.Line, Why: fmt.Sprintf("the mapping of %s refuses its value", f.refusedField)})
 		}
 		return nil
 	}
@@ -465,7 +465,7 @@ func (r *Replay) Reject(err *events.Error) {
 	r.read++
 	r.rejected++
 	if len(r.rejects) < maxSamples {
-		r.rejects = append(r.rejects, err.Error())
+		r.rejects = append(r.rejects, Sample{File: err.File, Line: err.Line, Why: err.Err.Error()})
 	}
 }
 

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"errors"
+	"fmt"
 	"iter"
 	"strconv"
 	"time"
@@ -26,6 +27,24 @@ var ErrUnsupported = errors.New("not supported")
 // counts them all. A long replay with a short interval runs many
 // executions, and a list of them all would grow with the clock.
 const MaxRuns = 1000
+
+// Sample is an event (or a line that is not one) a Report lists, and why.
+type Sample struct {
+	File string // the event's file, "-" for standard input
+	Line int    // the event's line in the file, from 1
+	Why  string
+}
+
+// String returns "file:line: why".
+func (s Sample) String() string {
+	return fmt.Sprintf("%s:%d: %s", s.File, s.Line, s.Why)
+}
+
+// MarshalText returns String: in JSON a sample is "file:line: why", as
+// before Sample was typed.
+func (s Sample) MarshalText() ([]byte, error) {
+	return []byte(s.String()), nil
+}
 
 // maxSamples bounds the rejected lines and time-less events a Report lists
 // (all are counted).
@@ -202,11 +221,11 @@ type Report struct {
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
 	// Rejected, Refused and NoTime list the first rejected lines, events
-	// Elasticsearch would refuse and events without a usable time
-	// ("file:line: why").
-	Rejected []string `json:"rejected,omitempty"`
-	Refused  []string `json:"refused,omitempty"`
-	NoTime   []string `json:"no_time,omitempty"`
+	// Elasticsearch would refuse and events without a usable time. In
+	// JSON each is a string, "file:line: why".
+	Rejected []Sample `json:"rejected,omitempty"`
+	Refused  []Sample `json:"refused,omitempty"`
+	NoTime   []Sample `json:"no_time,omitempty"`
 	// Runs are the first MaxRuns executions run (RunsFound counts them
 	// all), in order.
 	Runs []Execution `json:"runs,omitempty"`
