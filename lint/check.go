@@ -229,13 +229,13 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 	seen := map[string]bool{}
 	addProblems(derr, Error, seen)
 	var queryFindings []Finding
-	kuery := r.Language == rules.LanguageKuery && strings.TrimSpace(r.Query) != ""
+	kuery := r.IsKQL() && strings.TrimSpace(r.Query) != ""
 	if kuery {
 		src := c.locate(r, "rule.query", r.Query)
 		queryFindings = c.ruleQuery(name, r, src)
 	}
 	var historyFindings []Finding
-	if r.Language == rules.LanguageKuery {
+	if r.IsKQL() {
 		for i, v := range r.History {
 			if strings.TrimSpace(v.Query) == "" {
 				continue

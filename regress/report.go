@@ -94,7 +94,7 @@ func (o *outcome) errDiagnostics() []rules.Diagnostic {
 		return rules.LoadDiagnostics(o.file, o.err)
 	}
 	var pe *kql.Error
-	if o.rule.Language == rules.LanguageKuery || o.rule.Language == "" {
+	if o.rule.IsKQL() {
 		if errors.As(o.err, &pe) || eval.CompileErrors(o.err) != nil {
 			return o.rule.QuerySource(o.file).Diagnostics(o.err)
 		}

@@ -18,14 +18,11 @@ import (
 // rule set skips such rules with that reason rather than run them as
 // something they are not. It compiles the rule as Run would.
 func Replayable(r *rules.Rule) (ok bool, why string) {
-	switch {
-	case r.Type == rules.TypeMachineLearning:
-		return false, "machine_learning rules have no query"
-	case r.Language != "" && r.Language != rules.LanguageKuery:
-		return false, fmt.Sprintf("language %s is not supported", r.Language)
-	case r.Type == rules.TypeEQL || r.Type == rules.TypeESQL:
-		return false, fmt.Sprintf("language %s is not supported", r.Type)
-	case strings.TrimSpace(r.Query) == "":
+	// the languages replayed: rules.CheckLanguage's table decides
+	if err := r.CheckLanguage(rules.LanguageKuery); err != nil {
+		return false, err.Error()
+	}
+	if strings.TrimSpace(r.Query) == "" {
 		return false, "the rule has no query"
 	}
 	if _, err := newRunner(r, nil); err != nil {

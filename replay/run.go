@@ -20,8 +20,10 @@ const MaxSignalsWarning = "This rule reached the maximum alert limit for the rul
 
 // ErrUnsupported is wrapped by Run's error for a rule whose type or setting
 // this package does not replay yet (the error says which); such a rule is
-// skipped rather than run as something it is not.
-var ErrUnsupported = errors.New("not supported")
+// skipped rather than run as something it is not. It is eval.ErrUnsupported,
+// the one sentinel of what is not supported (a rule's language refused is
+// a *rules.UnsupportedError wrapping it too).
+var ErrUnsupported = eval.ErrUnsupported
 
 // MaxRuns bounds the executions a Report lists in Runs; Report.RunsFound
 // counts them all. A long replay with a short interval runs many

@@ -66,9 +66,9 @@ func locateQuery(cmd, query, rule string, version int) (querySrc, error) {
 // ruleQuery returns the query of rule r read from file name: its current
 // query, or version's when version is not 0.
 func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
-	if r.Language != rules.LanguageKuery && r.Language != "" {
+	if !r.IsKQL() {
 		return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("rule.language"), Severity: sevError,
-			Msg: fmt.Sprintf("the rule's language is %q: only kuery (KQL) queries are read", r.Language)})
+			Msg: fmt.Sprintf("the rule's language is %q: only kuery (KQL) queries are read", r.QueryLanguage())})
 	}
 	q := querySrc{name: name, text: r.Query}
 	key := "rule.query"
