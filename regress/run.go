@@ -301,21 +301,21 @@ func loadOutcomes(files []string) []*outcome {
 }
 
 // skipReason says why a rule is not replayed, or "" when it is, as
-// replay.Replayable tells (other languages, types and settings replay.Run
-// does not replay, indicator match rules without their threat index). err
-// is a query that does not compile: the rule's error, not a skip.
+// replay.Check decides and replay.Replayable words it (other languages,
+// types and settings replay.Run does not replay, indicator match rules
+// without their threat index). err is a query that does not compile: the
+// rule's error, not a skip.
 func skipReason(r *rules.Rule) (skip string, err error) {
-	if ok, why := replay.Replayable(r); !ok {
-		// a query that does not compile is the rule's error, not a reason
-		// to skip it
-		_, err := replay.Run(r, replay.EventsOf())
-		var pe *kql.Error
-		if err != nil && (errors.As(err, &pe) || eval.CompileErrors(err) != nil) {
-			return "", err
-		}
-		return why, nil
+	err = replay.Check(r)
+	if err == nil {
+		return "", nil
 	}
-	return "", nil
+	var pe *kql.Error
+	if errors.As(err, &pe) || eval.CompileErrors(err) != nil {
+		return "", err
+	}
+	_, why := replay.Replayable(r)
+	return why, nil
 }
 
 func fileExists(name string) bool {

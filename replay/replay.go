@@ -18,21 +18,37 @@ import (
 // rule set skips such rules with that reason rather than run them as
 // something they are not. It compiles the rule as Run would.
 func Replayable(r *rules.Rule) (ok bool, why string) {
-	// the languages replayed: rules.CheckLanguage's table decides
-	if err := r.CheckLanguage(rules.LanguageKuery); err != nil {
-		return false, err.Error()
+	err := Check(r)
+	if err == nil {
+		return true, ""
+	}
+	msg := err.Error()
+	if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
+		msg = msg[len(prefix):]
+	}
+	return false, msg
+}
+
+// languages are the query languages Run replays: the one list every
+// language decision of the package (Check, Replayable, Run, RuleSearch)
+// is made from, by rules.Rule.CheckLanguage.
+var languages = []rules.Language{rules.LanguageKuery}
+
+// Check returns nil when [Run] replays the rule, else why not, without
+// reading an event: a *rules.UnsupportedError for its language or a rule
+// without a query, an error wrapping [ErrUnsupported] for a type or
+// setting not replayed yet, or the error of a query that does not compile
+// (a *kql.Error, eval.CompileErrors) or a setting Run refuses, as Run
+// returns them. [Replayable] tells the same as a reason.
+func Check(r *rules.Rule) error {
+	if err := r.CheckLanguage(languages...); err != nil {
+		return err
 	}
 	if strings.TrimSpace(r.Query) == "" {
-		return false, "the rule has no query"
+		return &rules.UnsupportedError{Field: "rule.query", Why: "the rule has no query"}
 	}
-	if _, err := newRunner(r, nil); err != nil {
-		msg := err.Error()
-		if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
-			msg = msg[len(prefix):]
-		}
-		return false, msg
-	}
-	return true, ""
+	_, err := newRunner(r, nil)
+	return err
 }
 
 // Event is one event of the stream a [Replay] takes.

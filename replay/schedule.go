@@ -85,7 +85,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 			index = v.Index
 		}
 	}
-	if err := rule.CheckLanguage(rules.LanguageKuery); err != nil {
+	if err := rule.CheckLanguage(languages...); err != nil {
 		return nil, fmt.Errorf("rules: Run %s: %w, only kuery", rule.Name, err)
 	}
 	if rule.Interval <= 0 {
