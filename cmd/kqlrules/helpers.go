@@ -18,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	_ "time/tzdata" // time zone names for --tz wherever the binary runs
 
 	"github.com/kqlrules/kqlrules"
@@ -487,27 +486,6 @@ func probeWritable(path string) error {
 	}
 	f.Close()
 	return os.Remove(path)
-}
-
-// checkZone refuses a time zone Elasticsearch would refuse in a range's
-// time_zone (java.time.ZoneId.of): an IANA zone name, Z, UTC or GMT, or
-// a numeric offset such as +01:00; Kibana's "Browser" stands for the
-// browser's zone.
-func checkZone(tz string) error {
-	switch tz {
-	case "", "Browser", "Z", "UTC", "GMT", "Zulu":
-		return nil
-	}
-	if _, err := time.Parse("-07:00", tz); err == nil {
-		return nil
-	}
-	if _, err := time.Parse("-0700", tz); err == nil {
-		return nil
-	}
-	if _, err := time.LoadLocation(tz); err != nil {
-		return fmt.Errorf("unknown time zone %q: give an IANA name such as Europe/Paris, UTC, or an offset such as +01:00", tz)
-	}
-	return nil
 }
 
 // What an error of reading events means for a command.
