@@ -39,7 +39,7 @@ type Search struct {
 // RuleSearch compiles the rule's query (the current version's) and its
 // filters into one matcher; see NewSearch.
 func RuleSearch(r *rules.Rule, opts ...eval.Option) (*Search, error) {
-	if err := r.CheckLanguage(languages...); err != nil {
+	if err := r.CheckLanguage(languages...); err != nil && r.QueryLanguage() != "" { // machine learning: no query to refuse here
 		return nil, fmt.Errorf("rule %s: %w, only kuery", r.Name, err)
 	}
 	fs, err := KibanaFilters(r.Filters)

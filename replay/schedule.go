@@ -85,7 +85,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 			index = v.Index
 		}
 	}
-	if err := rule.CheckLanguage(languages...); err != nil {
+	if err := rule.CheckLanguage(languages...); err != nil && rule.QueryLanguage() != "" { // machine learning: refused as a type below
 		return nil, fmt.Errorf("rules: Run %s: %w, only kuery", rule.Name, err)
 	}
 	if rule.Interval <= 0 {

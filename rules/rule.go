@@ -213,7 +213,7 @@ func (r *Rule) Deprecated() bool { return r.Metadata.Maturity == MaturityDepreca
 // must be KQL ([Rule.IsKQL]; else an error wrapping an *[UnsupportedError]). Errors name the rule and wrap the *kql.Error of
 // a syntax error or eval's compile errors.
 func (r *Rule) Program(opts ...eval.Option) (*eval.Program, error) {
-	if err := r.CheckLanguage(LanguageKuery); err != nil {
+	if err := r.CheckLanguage(LanguageKuery); err != nil && r.QueryLanguage() != "" { // a machine learning rule: no query to refuse here
 		return nil, fmt.Errorf("rule %s: %w, only kuery", r.Name, err)
 	}
 	x, err := kql.Parse(r.Query)
