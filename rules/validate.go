@@ -165,7 +165,7 @@ func (r *Rule) validateQuery(ps *problems) {
 	if r.Language == "" && (r.Type == TypeEQL || r.Type == TypeESQL) && !ps.has("rule.language") {
 		ps.add("rule.language", "required for type %s", r.Type)
 	}
-	if r.Language == LanguageKuery {
+	if r.IsKQL() {
 		r.checkKuery(ps, "rule.query", r.Query)
 		for i, v := range r.History {
 			r.checkKuery(ps, fmt.Sprintf("history[%d].query", i), v.Query)
