@@ -55,9 +55,10 @@
 //     a rule author needs: syntax, fields, values, likely mistakes.
 //   - [github.com/kqlrules/kqlrules/schemas] finds the schemas Elastic's
 //     detection-rules validates a rule against in a rules checkout.
-//   - [github.com/kqlrules/kqlrules/regress] keeps regression baselines of
-//     a rules repository (each rule's alerted events), compares replays
-//     with them and writes JUnit XML.
+//   - [github.com/kqlrules/kqlrules/regress] runs a rules repository's
+//     regression tests (regress.Run, kqlrules test): each rule's own test
+//     events, baselines of its alerted events compared with a replay,
+//     JUnit XML, GitHub annotations and coverage.
 //
 // The command kqlrules (cmd/kqlrules) puts all of it on the command line;
 // examples/ftp runs Elastic's FTP rule, every version of it, over a bundled

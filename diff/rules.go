@@ -149,7 +149,7 @@ func Rules(old, new *rules.Rule, opts ...Option) (*RuleChange, error) {
 	c := &RuleChange{Query: QueryChange{Language: new.Language}}
 	switch {
 	case old.Query == "" && new.Query == "":
-	case isKQL(old) && isKQL(new) && old.Type != rules.TypeMachineLearning:
+	case old.IsKQL() && new.IsKQL():
 		xo, err := kql.Parse(old.Query)
 		if err != nil {
 			return nil, &QueryError{Old: true, Err: err}
@@ -171,12 +171,6 @@ func Rules(old, new *rules.Rule, opts ...Option) (*RuleChange, error) {
 	c.Index = indexChange(old.Index, new.Index)
 	c.Settings = settingChanges(old, new)
 	return c, nil
-}
-
-// isKQL reports whether r's query is KQL: language kuery, or no language
-// with a query (Kibana's default).
-func isKQL(r *rules.Rule) bool {
-	return r.Language == rules.LanguageKuery || r.Language == "" && r.Query != ""
 }
 
 // indexChange compares index patterns as sets; nil when they are equal.

@@ -92,25 +92,18 @@ type Finding struct {
 	Snippet string `json:"snippet,omitempty"`
 }
 
+// Diagnostic returns the finding in the form every command prints
+// (rules.Diagnostic), its snippet included.
+func (f Finding) Diagnostic() rules.Diagnostic {
+	return rules.Diagnostic{File: f.File, Line: f.Line, Col: f.Column, Severity: string(f.Severity), Msg: f.Msg, Code: f.Code, Snippet: f.Snippet}
+}
+
 // String formats the finding as "file:line:col: severity: message [code]",
-// leaving out what is unknown.
+// leaving out what is unknown; Diagnostic adds the snippet.
 func (f Finding) String() string {
-	var b strings.Builder
-	if f.File != "" {
-		b.WriteString(f.File)
-		b.WriteByte(':')
-	}
-	if f.Line > 0 {
-		fmt.Fprintf(&b, "%d:", f.Line)
-		if f.Column > 0 {
-			fmt.Fprintf(&b, "%d:", f.Column)
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
-	fmt.Fprintf(&b, "%s: %s [%s]", f.Severity, f.Msg, f.Code)
-	return b.String()
+	d := f.Diagnostic()
+	d.Snippet = ""
+	return d.String()
 }
 
 // Checker checks queries and rule files against a schema. It is safe for
@@ -236,13 +229,13 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 	seen := map[string]bool{}
 	addProblems(derr, Error, seen)
 	var queryFindings []Finding
-	kuery := r.Language == rules.LanguageKuery && strings.TrimSpace(r.Query) != ""
+	kuery := r.IsKQL() && strings.TrimSpace(r.Query) != ""
 	if kuery {
 		src := c.locate(r, "rule.query", r.Query)
 		queryFindings = c.ruleQuery(name, r, src)
 	}
 	var historyFindings []Finding
-	if r.Language == rules.LanguageKuery {
+	if r.IsKQL() {
 		for i, v := range r.History {
 			if strings.TrimSpace(v.Query) == "" {
 				continue

@@ -154,11 +154,11 @@ func Codes() []string {
 // it: its query language is not KQL ("language eql is not KQL"), or
 // it has no query language at all (machine learning rules).
 func Skipped(r *rules.Rule) string {
-	switch {
-	case r.Language != "" && r.Language != rules.LanguageKuery:
-		return "language " + string(r.Language) + " is not KQL"
-	case r.Language == "" && strings.TrimSpace(r.Query) == "":
+	switch l := r.QueryLanguage(); {
+	case l == "":
 		return "type " + string(r.Type) + " has no KQL query"
+	case l != rules.LanguageKuery:
+		return "language " + string(l) + " is not KQL"
 	}
 	return ""
 }

@@ -10,7 +10,11 @@
 // reordering the event files, inserting events and renaming files; it
 // changes only when the event itself does.
 //
-// "kqlrules test" is built on this package.
+// [Run] is the test runner of "kqlrules test": it loads the rules, checks
+// each against its own test events (RULE.test.ndjson, each event's
+// "_expect" saying "alert" or "none"), replays them over event files,
+// compares with the baseline and reports (a summary, JUnit XML, GitHub
+// annotations, coverage).
 package regress
 
 import (

@@ -172,7 +172,7 @@ func (a *Alert) Document() map[string]any {
 		put("kibana.alert.building_block_type", r.BuildingBlockType)
 		put("kibana.alert.rule.building_block_type", r.BuildingBlockType)
 	}
-	params := map[string]any{"query": a.query, "language": cmpOr(string(r.Language), string(rules.LanguageKuery)), "index": a.index}
+	params := map[string]any{"query": a.query, "language": string(r.QueryLanguage()), "index": a.index}
 	if r.TimestampOverride != "" {
 		params["timestamp_override"] = r.TimestampOverride
 	}

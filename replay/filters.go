@@ -39,8 +39,8 @@ type Search struct {
 // RuleSearch compiles the rule's query (the current version's) and its
 // filters into one matcher; see NewSearch.
 func RuleSearch(r *rules.Rule, opts ...eval.Option) (*Search, error) {
-	if r.Language != "" && r.Language != rules.LanguageKuery {
-		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
+	if err := r.CheckLanguage(languages...); err != nil && r.QueryLanguage() != "" { // machine learning: no query to refuse here
+		return nil, fmt.Errorf("rule %s: %w, only kuery", r.Name, err)
 	}
 	fs, err := KibanaFilters(r.Filters)
 	if err != nil {

@@ -18,24 +18,37 @@ import (
 // rule set skips such rules with that reason rather than run them as
 // something they are not. It compiles the rule as Run would.
 func Replayable(r *rules.Rule) (ok bool, why string) {
-	switch {
-	case r.Type == rules.TypeMachineLearning:
-		return false, "machine_learning rules have no query"
-	case r.Language != "" && r.Language != rules.LanguageKuery:
-		return false, fmt.Sprintf("language %s is not supported", r.Language)
-	case r.Type == rules.TypeEQL || r.Type == rules.TypeESQL:
-		return false, fmt.Sprintf("language %s is not supported", r.Type)
-	case strings.TrimSpace(r.Query) == "":
-		return false, "the rule has no query"
+	err := Check(r)
+	if err == nil {
+		return true, ""
 	}
-	if _, err := newRunner(r, nil); err != nil {
-		msg := err.Error()
-		if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
-			msg = msg[len(prefix):]
-		}
-		return false, msg
+	msg := err.Error()
+	if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
+		msg = msg[len(prefix):]
 	}
-	return true, ""
+	return false, msg
+}
+
+// languages are the query languages Run replays: the one list every
+// language decision of the package (Check, Replayable, Run, RuleSearch)
+// is made from, by rules.Rule.CheckLanguage.
+var languages = []rules.Language{rules.LanguageKuery}
+
+// Check returns nil when [Run] replays the rule, else why not, without
+// reading an event: a *rules.UnsupportedError for its language or a rule
+// without a query, an error wrapping [ErrUnsupported] for a type or
+// setting not replayed yet, or the error of a query that does not compile
+// (a *kql.Error, eval.CompileErrors) or a setting Run refuses, as Run
+// returns them. [Replayable] tells the same as a reason.
+func Check(r *rules.Rule) error {
+	if err := r.CheckLanguage(languages...); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Query) == "" {
+		return &rules.UnsupportedError{Field: "rule.query", Why: "the rule has no query"}
+	}
+	_, err := newRunner(r, nil)
+	return err
 }
 
 // Event is one event of the stream a [Replay] takes.
@@ -134,7 +147,7 @@ type Replay struct {
 	sorted    *sorter // time order: the matched events
 	read      int
 	rejected  int
-	rejects   []string
+	rejects   []Sample
 	decoded   decodedEvent
 	byTime    [][]int32 // scratch: the matched rules of an event, by time field
 }
@@ -169,7 +182,7 @@ type replayGroup struct {
 // of a group.
 type groupCounts struct {
 	evaluated, noIndex, otherIndex, refused, noTime, inScope, late int
-	noTimeSamples, refusedSamples                                  []string
+	noTimeSamples, refusedSamples                                  []Sample
 }
 
 // NewReplay prepares the replay of rs with the options of Run (applied to
@@ -400,7 +413,7 @@ func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
 	if et.why != "" {
 		c.noTime++
 		if len(c.noTimeSamples) < maxSamples {
-			c.noTimeSamples = append(c.noTimeSamples, fmt.Sprintf("%s:%d: %s", ev.File, ev.Line, et.why))
+			c.noTimeSamples = append(c.noTimeSamples, Sample{File: ev.File, Line: ev.Line, Why: et.why})
 		}
 		return nil
 	}
@@ -410,7 +423,7 @@ func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
 		// unusable event time, counted above, is such a refusal too.)
 		c.refused++
 		if len(c.refusedSamples) < maxSamples {
-			c.refusedSamples = append(c.refusedSamples, fmt.Sprintf("%s:%d: the mapping of %s refuses its value", ev.File, ev.Line, f.refusedField))
+			c.refusedSamples = append(c.refusedSamples, Sample{File: ev.File, Line: ev.Line, Why: fmt.Sprintf("the mapping of %s refuses its value", f.refusedField)})
 		}
 		return nil
 	}
@@ -465,7 +478,7 @@ func (r *Replay) Reject(err *events.Error) {
 	r.read++
 	r.rejected++
 	if len(r.rejects) < maxSamples {
-		r.rejects = append(r.rejects, err.Error())
+		r.rejects = append(r.rejects, Sample{File: err.File, Line: err.Line, Why: err.Err.Error()})
 	}
 }
 

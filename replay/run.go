@@ -2,6 +2,7 @@ package replay
 
 import (
 	"errors"
+	"fmt"
 	"iter"
 	"strconv"
 	"time"
@@ -19,13 +20,33 @@ const MaxSignalsWarning = "This rule reached the maximum alert limit for the rul
 
 // ErrUnsupported is wrapped by Run's error for a rule whose type or setting
 // this package does not replay yet (the error says which); such a rule is
-// skipped rather than run as something it is not.
-var ErrUnsupported = errors.New("not supported")
+// skipped rather than run as something it is not. It is eval.ErrUnsupported,
+// the one sentinel of what is not supported (a rule's language refused is
+// a *rules.UnsupportedError wrapping it too).
+var ErrUnsupported = eval.ErrUnsupported
 
 // MaxRuns bounds the executions a Report lists in Runs; Report.RunsFound
 // counts them all. A long replay with a short interval runs many
 // executions, and a list of them all would grow with the clock.
 const MaxRuns = 1000
+
+// Sample is an event (or a line that is not one) a Report lists, and why.
+type Sample struct {
+	File string // the event's file, "-" for standard input
+	Line int    // the event's line in the file, from 1
+	Why  string
+}
+
+// String returns "file:line: why".
+func (s Sample) String() string {
+	return fmt.Sprintf("%s:%d: %s", s.File, s.Line, s.Why)
+}
+
+// MarshalText returns String: in JSON a sample is "file:line: why", as
+// before Sample was typed.
+func (s Sample) MarshalText() ([]byte, error) {
+	return []byte(s.String()), nil
+}
 
 // maxSamples bounds the rejected lines and time-less events a Report lists
 // (all are counted).
@@ -202,11 +223,11 @@ type Report struct {
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
 	// Rejected, Refused and NoTime list the first rejected lines, events
-	// Elasticsearch would refuse and events without a usable time
-	// ("file:line: why").
-	Rejected []string `json:"rejected,omitempty"`
-	Refused  []string `json:"refused,omitempty"`
-	NoTime   []string `json:"no_time,omitempty"`
+	// Elasticsearch would refuse and events without a usable time. In
+	// JSON each is a string, "file:line: why".
+	Rejected []Sample `json:"rejected,omitempty"`
+	Refused  []Sample `json:"refused,omitempty"`
+	NoTime   []Sample `json:"no_time,omitempty"`
 	// Runs are the first MaxRuns executions run (RunsFound counts them
 	// all), in order.
 	Runs []Execution `json:"runs,omitempty"`

@@ -208,7 +208,7 @@ func TestRunTimestampOverride(t *testing.T) {
 	if d := cmp.Diff([]string{"no-ingested", "ingested-late", "millis"}, alertIDs(rep)); d != "" {
 		t.Errorf("alerts -want +got:\n%s", d)
 	}
-	if rep.EventsNoTime != 2 || len(rep.NoTime) != 2 || !strings.Contains(rep.NoTime[0], "event.ingested is not a date") {
+	if rep.EventsNoTime != 2 || len(rep.NoTime) != 2 || !strings.Contains(rep.NoTime[0].Why, "event.ingested is not a date") {
 		t.Errorf("no time %d %q", rep.EventsNoTime, rep.NoTime)
 	}
 	doc := rep.Alerts[1].Document()
@@ -233,7 +233,7 @@ func TestRunRefused(t *testing.T) {
 	if d := cmp.Diff([]string{"ok"}, alertIDs(rep)); d != "" {
 		t.Errorf("alerts -want +got:\n%s", d)
 	}
-	if rep.EventsRefused != 2 || len(rep.Refused) != 2 || !strings.Contains(rep.Refused[0], "destination.port") || !strings.Contains(rep.Refused[1], "network.transport") {
+	if rep.EventsRefused != 2 || len(rep.Refused) != 2 || !strings.Contains(rep.Refused[0].Why, "destination.port") || !strings.Contains(rep.Refused[1].Why, "network.transport") {
 		t.Errorf("refused %d %q", rep.EventsRefused, rep.Refused)
 	}
 }
@@ -306,9 +306,19 @@ not json at all
 	if rep.EventsRead != 4 || rep.EventsRejected != 2 || rep.AlertCount != 2 {
 		t.Errorf("read %d rejected %d alerts %d, want 4 2 2", rep.EventsRead, rep.EventsRejected, rep.AlertCount)
 	}
-	want := []string{"ev.ndjson:2: invalid JSON: unexpected end", "ev.ndjson:3: invalid JSON: invalid character 'o' in literal null (expecting 'u')"}
+	want := []replay.Sample{
+		{File: "ev.ndjson", Line: 2, Why: "invalid JSON: unexpected end"},
+		{File: "ev.ndjson", Line: 3, Why: "invalid JSON: invalid character 'o' in literal null (expecting 'u')"},
+	}
 	if d := cmp.Diff(want, rep.Rejected); d != "" {
 		t.Errorf("rejected -want +got:\n%s", d)
+	}
+	// in JSON a sample is the string "file:line: why", as before it was typed
+	if b, err := json.Marshal(rep.Rejected[:1]); err != nil || string(b) != `["ev.ndjson:2: invalid JSON: unexpected end"]` {
+		t.Errorf("rejected in JSON: %s %v", b, err)
+	}
+	if got := rep.Rejected[0].String(); got != "ev.ndjson:2: invalid JSON: unexpected end" {
+		t.Errorf("rejected[0].String() = %q", got)
 	}
 }
 

@@ -85,8 +85,8 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 			index = v.Index
 		}
 	}
-	if rule.Language != "" && rule.Language != rules.LanguageKuery {
-		return nil, fmt.Errorf("rules: Run %s: language %s is not supported, only kuery", rule.Name, rule.Language)
+	if err := rule.CheckLanguage(languages...); err != nil && rule.QueryLanguage() != "" { // machine learning: refused as a type below
+		return nil, fmt.Errorf("rules: Run %s: %w, only kuery", rule.Name, err)
 	}
 	if rule.Interval <= 0 {
 		return nil, fmt.Errorf("rules: Run %s: interval must be positive, got %v", rule.Name, rule.Interval)

@@ -191,7 +191,7 @@ func locateQueries(name string, data []byte, exportLine bool, fq *FormattedQuery
 		return nil, err
 	}
 	fq.Rule = r
-	if r.Type == TypeMachineLearning || (r.Language != LanguageKuery && r.Language != "") {
+	if !r.IsKQL() {
 		fq.NotKQL = true
 		return nil, nil
 	}

@@ -14,6 +14,13 @@ type Problem struct {
 	Line  int    // 1-based line, 0 when unknown
 	Field string // field path in TOML terms, such as "rule.risk_score"; "" for the file as a whole
 	Msg   string
+	// Col and Snippet place a query's syntax error in the file: the column
+	// (1-based, in runes) and the line with a caret under it; 0 and ""
+	// when unknown. Err is then the *kql.Error, its Offset the rune offset
+	// in the query.
+	Col     int
+	Snippet string
+	Err     error
 }
 
 // String formats the problem as "file:line: field: msg", leaving out the

@@ -209,12 +209,12 @@ const (
 func (r *Rule) Deprecated() bool { return r.Metadata.Maturity == MaturityDeprecated }
 
 // Program parses and compiles the rule's query (the current version's) with
-// [kql.Parse] and [eval.Compile], for matching events one by one. The rule's language
-// must be kuery (or absent). Errors name the rule and wrap the *kql.Error of
+// [kql.Parse] and [eval.Compile], for matching events one by one. The rule's query
+// must be KQL ([Rule.IsKQL]; else an error wrapping an *[UnsupportedError]). Errors name the rule and wrap the *kql.Error of
 // a syntax error or eval's compile errors.
 func (r *Rule) Program(opts ...eval.Option) (*eval.Program, error) {
-	if r.Language != "" && r.Language != LanguageKuery {
-		return nil, fmt.Errorf("rule %s: language %s is not supported, only kuery", r.Name, r.Language)
+	if err := r.CheckLanguage(LanguageKuery); err != nil && r.QueryLanguage() != "" { // a machine learning rule: no query to refuse here
+		return nil, fmt.Errorf("rule %s: %w, only kuery", r.Name, err)
 	}
 	x, err := kql.Parse(r.Query)
 	if err != nil {

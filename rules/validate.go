@@ -165,7 +165,7 @@ func (r *Rule) validateQuery(ps *problems) {
 	if r.Language == "" && (r.Type == TypeEQL || r.Type == TypeESQL) && !ps.has("rule.language") {
 		ps.add("rule.language", "required for type %s", r.Type)
 	}
-	if r.Language == LanguageKuery {
+	if r.IsKQL() {
 		r.checkKuery(ps, "rule.query", r.Query)
 		for i, v := range r.History {
 			r.checkKuery(ps, fmt.Sprintf("history[%d].query", i), v.Query)
@@ -241,10 +241,11 @@ func (r *Rule) checkKuery(ps *problems, field, query string) {
 		ps.add(field, "%v", err)
 		return
 	}
-	line := r.Source.Line(field)
+	p := Problem{File: r.Source.File, Line: r.Source.Line(field), Field: field, Err: ke,
+		Msg: fmt.Sprintf("KQL syntax error at query line %d, col %d: %s", ke.Line, ke.Column, ke.Msg)}
 	if v, err := r.Source.Value(field); err == nil && v.Text == query {
-		line = v.Position(ke.Offset).Line
+		pos := v.Position(ke.Offset)
+		p.Line, p.Col, p.Snippet = pos.Line, pos.Column, pos.Snippet(v.File())
 	}
-	ps.list = append(ps.list, Problem{File: r.Source.File, Line: line, Field: field,
-		Msg: fmt.Sprintf("KQL syntax error at query line %d, col %d: %s", ke.Line, ke.Column, ke.Msg)})
+	ps.list = append(ps.list, p)
 }

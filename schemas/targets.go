@@ -72,7 +72,7 @@ type pkgStream struct{ pkg, stream string }
 // target applies (a package rule that is not in production).
 // The query is parsed from the rule when x is nil.
 func (r *Repo) Targets(rule *rules.Rule, x ast.Expr) ([]Target, error) {
-	if rule.Language != rules.LanguageKuery || strings.TrimSpace(rule.Query) == "" || rule.Deprecated() {
+	if !rule.IsKQL() || strings.TrimSpace(rule.Query) == "" || rule.Deprecated() {
 		return nil, nil
 	}
 	if v, ok := rule.Metadata.Extra["query_schema_validation"].(bool); ok && !v {

@@ -117,10 +117,7 @@ func (c *checkCmd) Run(e *env) error {
 			}
 			continue
 		}
-		fmt.Fprintln(e.stdout, f)
-		if f.Snippet != "" {
-			fmt.Fprintln(e.stdout, "    "+strings.ReplaceAll(f.Snippet, "\n", "\n    "))
-		}
+		fmt.Fprintln(e.stdout, f.Diagnostic())
 	}
 	if !c.JSON && errs+warns > 0 {
 		fmt.Fprintf(e.stdout, "%d error(s), %d warning(s)\n", errs, warns)

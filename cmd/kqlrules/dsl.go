@@ -29,7 +29,7 @@ type dslCmd struct {
 }
 
 func (c *dslCmd) Run(e *env) error {
-	if err := checkZone(c.TZ); err != nil {
+	if err := esdsl.CheckTimeZone(c.TZ); err != nil {
 		return failf("dsl", "--tz: %v", err)
 	}
 	if c.EQL {

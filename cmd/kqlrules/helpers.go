@@ -18,12 +18,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	_ "time/tzdata" // time zone names for --tz wherever the binary runs
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
-	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
@@ -67,9 +65,9 @@ func locateQuery(cmd, query, rule string, version int) (querySrc, error) {
 // ruleQuery returns the query of rule r read from file name: its current
 // query, or version's when version is not 0.
 func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
-	if r.Language != rules.LanguageKuery && r.Language != "" {
+	if !r.IsKQL() {
 		return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("rule.language"), Severity: sevError,
-			Msg: fmt.Sprintf("the rule's language is %q: only kuery (KQL) queries are read", r.Language)})
+			Msg: fmt.Sprintf("the rule's language is %q: only kuery (KQL) queries are read", r.QueryLanguage())})
 	}
 	q := querySrc{name: name, text: r.Query}
 	key := "rule.query"
@@ -296,45 +294,14 @@ func (c *dslCmd) Help() string {
 
 // Severities of a problem.
 const (
-	sevError   = "error"
-	sevWarning = "warning"
-	sevNote    = "note"
+	sevError   = rules.SeverityError
+	sevWarning = rules.SeverityWarning
+	sevNote    = rules.SeverityNote
 )
 
-// problem is something a command reports about its input.
-type problem struct {
-	// File is the file the problem is in; "query" for a query given on
-	// the command line; "kqlrules CMD" when the problem has no place in
-	// the input (a flag).
-	File      string
-	Line, Col int    // from 1; 0 when unknown
-	Severity  string // sevError, sevWarning or sevNote
-	Msg       string
-	Code      string // a finding's code, such as "syntax"; may be ""
-	Snippet   string // the line of the spot with a caret under it; may be ""
-}
-
-// String returns "FILE:LINE:COL: severity: message [code]", leaving out
-// what is unknown, then the snippet, indented by four spaces.
-func (p problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.File)
-	if p.Line > 0 {
-		fmt.Fprintf(&b, ":%d", p.Line)
-		if p.Col > 0 {
-			fmt.Fprintf(&b, ":%d", p.Col)
-		}
-	}
-	fmt.Fprintf(&b, ": %s: %s", p.Severity, p.Msg)
-	if p.Code != "" {
-		fmt.Fprintf(&b, " [%s]", p.Code)
-	}
-	if p.Snippet != "" {
-		b.WriteString("\n    ")
-		b.WriteString(strings.ReplaceAll(p.Snippet, "\n", "\n    "))
-	}
-	return b.String()
-}
+// problem is something a command reports about its input, printed in the
+// one form of rules.Diagnostic.
+type problem = rules.Diagnostic
 
 // fail ends the command with status after printing the problems.
 func fail(status int, ps ...problem) *exitError {
@@ -354,67 +321,17 @@ func failf(cmd, format string, args ...any) *exitError {
 // fileProblem is the problem of a file that cannot be read or decoded;
 // name "" takes the file's name from err.
 func fileProblem(name string, err error) problem {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && (pe.Path == name || name == "") {
-		name, err = pe.Path, pe.Err
-	}
-	if name == "" {
-		name = "kqlrules"
-	}
 	var ee *events.Error
 	if errors.As(err, &ee) {
 		return problem{File: ee.File, Line: ee.Line, Severity: sevError, Msg: ee.Err.Error()}
 	}
-	return problem{File: name, Severity: sevError, Msg: err.Error()}
+	return rules.FileDiagnostic(name, err)
 }
 
 // ruleProblems is the problems of a rule file that does not load. A query
 // with a syntax error is placed at the line and column of the file.
 func ruleProblems(name string, err error) []problem {
-	var re *rules.Error
-	if !errors.As(err, &re) {
-		return []problem{fileProblem(name, err)}
-	}
-	var out []problem
-	for _, p := range re.Problems {
-		if strings.HasSuffix(p.Field, "query") {
-			if ps := queryFieldProblems(name, p.Field); ps != nil {
-				out = append(out, ps...)
-				continue
-			}
-		}
-		file := p.File
-		if file == "" {
-			file = name
-		}
-		msg := p.Msg
-		if p.Field != "" {
-			msg = p.Field + ": " + msg
-		}
-		out = append(out, problem{File: file, Line: p.Line, Severity: sevError, Msg: msg})
-	}
-	return out
-}
-
-// queryFieldProblems parses the query at key in the rule file name and
-// returns its syntax error placed in the file, or nil.
-func queryFieldProblems(name, key string) []problem {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil
-	}
-	r, _ := rules.Decode(name, data)
-	if r == nil {
-		return nil
-	}
-	v, err := r.Source.Value(key)
-	if err != nil {
-		return nil
-	}
-	if _, err := kql.Parse(v.Text); err != nil {
-		return querySrc{name: name, text: v.Text, val: v}.problems(err)
-	}
-	return nil
+	return rules.LoadDiagnostics(name, err)
 }
 
 // querySrc is a query and where it was read from, so that a place in the
@@ -426,38 +343,20 @@ type querySrc struct {
 }
 
 // at returns the line and column of the query's rune offset off, in the
-// file, and the snippet of that line.
+// file, and the snippet of that line (rules.QuerySource.Position).
 func (q querySrc) at(off ast.Pos) (line, col int, snippet string) {
-	if q.val != nil {
-		p := q.val.Position(int(off))
-		return p.Line, p.Column, p.Snippet(q.val.File())
-	}
-	p := off.Position(q.text)
-	return p.Line, p.Column, p.Snippet(q.text)
+	return q.source().Position(off)
+}
+
+// source is the query as package rules places it.
+func (q querySrc) source() rules.QuerySource {
+	return rules.QuerySource{File: q.name, Text: q.text, Value: q.val}
 }
 
 // problems turns an error of parsing, compiling or translating the query
-// into problems at their places.
+// into problems at their places (rules.QuerySource.Diagnostics).
 func (q querySrc) problems(err error) []problem {
-	var pe *kql.Error
-	if errors.As(err, &pe) {
-		l, c, s := q.at(ast.Pos(pe.Offset))
-		return []problem{{File: q.name, Line: l, Col: c, Severity: sevError, Msg: pe.Msg, Code: "syntax", Snippet: s}}
-	}
-	if list := eval.CompileErrors(err); list != nil {
-		out := make([]problem, len(list))
-		for i, e := range list {
-			l, c, s := q.at(e.Pos)
-			out[i] = problem{File: q.name, Line: l, Col: c, Severity: sevError, Msg: fmt.Sprintf("field %s: %s", e.Field, e.Msg), Snippet: s}
-		}
-		return out
-	}
-	var de *esdsl.Error
-	if errors.As(err, &de) {
-		l, c, s := q.at(de.Pos)
-		return []problem{{File: q.name, Line: l, Col: c, Severity: sevError, Msg: de.Msg, Snippet: s}}
-	}
-	return []problem{{File: q.name, Severity: sevError, Msg: err.Error()}}
+	return q.source().Diagnostics(err)
 }
 
 // parse parses the query; a syntax error ends the command with status.
@@ -508,31 +407,10 @@ func splitBuiltins(paths []string) (rest []string, bundled []bundledFile) {
 // be read as a problem on stderr; ok is false when there was one.
 func findRuleFiles(e *env, paths []string) (files []string, ok bool) {
 	files, err := rules.FindFiles(paths...)
-	for _, x := range joined(err) {
-		var fe *rules.FindError
-		if errors.As(x, &fe) {
-			fmt.Fprintln(e.stderr, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
-		} else {
-			fmt.Fprintln(e.stderr, fileProblem("", x))
-		}
+	for _, p := range rules.FindDiagnostics(err) {
+		fmt.Fprintln(e.stderr, p)
 	}
 	return files, err == nil
-}
-
-// joined returns the errors errors.Join put together in err, or err
-// alone; nil for nil.
-func joined(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, x := range j.Unwrap() {
-			out = append(out, joined(x)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 // skipNote is the one form of the note that a rule is skipped, for check
@@ -585,13 +463,8 @@ func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
 	if inner := errors.Unwrap(err); inner != nil {
 		err = inner // "ruleset: " and the joined errors
 	}
-	for _, x := range joined(err) {
-		var fe *rules.FindError
-		if errors.As(x, &fe) {
-			fmt.Fprintln(w, problem{File: fe.Path, Severity: sevError, Msg: fe.Err.Error()})
-		} else {
-			fmt.Fprintln(w, fileProblem("", x))
-		}
+	for _, p := range rules.FindDiagnostics(err) {
+		fmt.Fprintln(w, p)
 	}
 	return false
 }
@@ -613,27 +486,6 @@ func probeWritable(path string) error {
 	}
 	f.Close()
 	return os.Remove(path)
-}
-
-// checkZone refuses a time zone Elasticsearch would refuse in a range's
-// time_zone (java.time.ZoneId.of): an IANA zone name, Z, UTC or GMT, or
-// a numeric offset such as +01:00; Kibana's "Browser" stands for the
-// browser's zone.
-func checkZone(tz string) error {
-	switch tz {
-	case "", "Browser", "Z", "UTC", "GMT", "Zulu":
-		return nil
-	}
-	if _, err := time.Parse("-07:00", tz); err == nil {
-		return nil
-	}
-	if _, err := time.Parse("-0700", tz); err == nil {
-		return nil
-	}
-	if _, err := time.LoadLocation(tz); err != nil {
-		return fmt.Errorf("unknown time zone %q: give an IANA name such as Europe/Paris, UTC, or an offset such as +01:00", tz)
-	}
-	return nil
 }
 
 // What an error of reading events means for a command.

@@ -279,7 +279,7 @@ func writeReport(w io.Writer, r *replay.Report) {
 	if r.EventsLate > 0 {
 		fmt.Fprintln(w, "hint: events are not in time order; executions that had already run missed the late ones (without --arrival-order the replay is in time order)")
 	}
-	list := func(title string, items []string, total int) {
+	list := func(title string, items []replay.Sample, total int) {
 		if len(items) == 0 {
 			return
 		}

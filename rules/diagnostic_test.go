@@ -1,0 +1,63 @@
+package rules_test
+
+import (
+	"errors"
+	"io/fs"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// TestLoadDiagnostics: a rule file whose query does not parse is placed at
+// the file's line and column with its caret line, from the *rules.Error
+// alone (the file is not read again); other problems name their field.
+func TestLoadDiagnostics(t *testing.T) {
+	data := []byte(`[metadata]
+creation_date = "2023/01/01"
+maturity = "production"
+updated_date = "2023/01/01"
+
+[rule]
+author = ["me"]
+description = "d"
+from = "now-9m"
+index = ["filebeat-*"]
+language = "kuery"
+query = """
+destination.port:21 and
+  (source.ip:10.0.0.1
+"""
+name = "bad"
+risk_score = 21
+rule_id = "r1"
+severity = "low"
+type = "query"
+`)
+	_, err := rules.Parse("bad.toml", data)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	ds := rules.LoadDiagnostics("bad.toml", err)
+	if len(ds) != 1 {
+		t.Fatalf("diagnostics: %q", ds)
+	}
+	d := ds[0]
+	if d.File != "bad.toml" || d.Line != 15 || d.Col != 1 || d.Code != "syntax" || d.Snippet == "" {
+		t.Errorf("diagnostic %+v, want bad.toml:15:1 [syntax] with a snippet", d)
+	}
+	want := "bad.toml:15:1: error: expected 'and', 'or' or ')' after '10.0.0.1' but found the end of the query [syntax]\n    \"\"\"\n    ^"
+	if d.String() != want {
+		t.Errorf("String:\n%s\nwant:\n%s", d, want)
+	}
+
+	// a file that cannot be read is one diagnostic naming it
+	ds = rules.LoadDiagnostics("none.toml", &fs.PathError{Op: "open", Path: "none.toml", Err: fs.ErrNotExist})
+	if len(ds) != 1 || ds[0].String() != "none.toml: error: file does not exist" {
+		t.Errorf("unreadable file: %q", ds)
+	}
+	// the finder's errors, one a path
+	ds = rules.FindDiagnostics(errors.Join(&rules.FindError{Path: "a", Err: fs.ErrPermission}, &rules.FindError{Path: "b", Err: fs.ErrNotExist}))
+	if len(ds) != 2 || ds[0].String() != "a: error: permission denied" || ds[1].String() != "b: error: file does not exist" {
+		t.Errorf("find errors: %q", ds)
+	}
+}
