@@ -251,3 +251,25 @@ func signature(q *Query) []string {
 	})
 	return out
 }
+
+// Comments returns the comments of src ("// ..." and "/* ... */", those
+// between two tokens joined with the white space between them), in
+// order; nil when src holds none or does not lex. [Query.String] and
+// [Format] print no comments: a tool that rewrites a query holding some
+// would drop them.
+func Comments(src string) []string {
+	toks, err := lex(src)
+	if err != nil {
+		return nil
+	}
+	rs := []rune(src)
+	var out []string
+	prev := 0
+	for _, t := range toks {
+		if gap := strings.TrimSpace(string(rs[prev:t.start])); gap != "" {
+			out = append(out, gap)
+		}
+		prev = t.end
+	}
+	return out
+}

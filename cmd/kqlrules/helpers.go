@@ -23,6 +23,7 @@ import (
 
 	"github.com/kqlrules/kqlrules"
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
@@ -443,6 +444,11 @@ func (q querySrc) problems(err error) []problem {
 	if errors.As(err, &pe) {
 		l, c, s := q.at(ast.Pos(pe.Offset))
 		return []problem{{File: q.name, Line: l, Col: c, Severity: sevError, Msg: pe.Msg, Code: "syntax", Snippet: s}}
+	}
+	var ee *eql.Error
+	if errors.As(err, &ee) {
+		l, c, s := q.at(ast.Pos(ee.Offset))
+		return []problem{{File: q.name, Line: l, Col: c, Severity: sevError, Msg: ee.Msg, Code: "syntax", Snippet: s}}
 	}
 	if list := eval.CompileErrors(err); list != nil {
 		out := make([]problem, len(list))
