@@ -193,7 +193,7 @@ func (e *Explanation) write(b *strings.Builder, depth int) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(b, "%v", v)
+			b.WriteString(eval.FormatValue(v))
 		}
 	}
 	if e.Note != "" {

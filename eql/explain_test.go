@@ -20,12 +20,12 @@ func TestExplain(t *testing.T) {
 	ev := map[string]any{"event": map[string]any{"category": "process", "type": "start"}, "process": map[string]any{"name": "bash", "args_count": 1.0}}
 	got := x.Explain(ev).String()
 	want := `✓ process where  @1:1
-  ✓ event.category == "process" (the category)  @1:1  values: process
+  ✓ event.category == "process" (the category)  @1:1  values: "process"
   ✓ and  @1:15
-    ✓ event.type == "start"  @1:15  values: start
+    ✓ event.type == "start"  @1:15  values: "start"
     ✓ or  @2:8
-      ✓ process.name : "BASH"  @2:8  values: bash
-      ✗ length(process.name) > 5  @2:33  values: bash
+      ✓ process.name : "BASH"  @2:8  values: "bash"
+      ✗ length(process.name) > 5  @2:33  values: "bash"
     ✓ not  @3:7
       ✗ ?process.args_count > 2  @3:11  values: 1
 `
