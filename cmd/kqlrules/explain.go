@@ -73,7 +73,8 @@ func (c *explainCmd) eqlRule() bool {
 // runEQL explains an EQL event query: the query lowered to the DSL, each
 // of its predicates on its own (eql.Explainer), the fields the events
 // hold and the schema does not map mapped dynamically as Elasticsearch
-// would. Positions are the query's, or the rule file's.
+// would, the others typed by --schema or, by default, ECS. Positions are
+// the query's, or the rule file's.
 func (c *explainCmd) runEQL(e *env) error {
 	src, name := c.EQL, "query"
 	var val *rules.Value
@@ -94,14 +95,15 @@ func (c *explainCmd) runEQL(e *env) error {
 	if err != nil {
 		return fail(exitFailed, qs.problems(err)...)
 	}
-	m := eql.NewMapping(nil)
+	// Field types as for KQL: --schema, or every ECS field.
+	s := mapping.ECS()
 	if c.Schema != "" {
-		s, err := loadSchema("explain", c.Schema)
-		if err != nil {
+		var err error
+		if s, err = loadSchema("explain", c.Schema); err != nil {
 			return err
 		}
-		m = eql.NewMapping(mapping.ECSMapping(s))
 	}
+	m := eql.NewMapping(mapping.ECSMapping(s))
 	evs, err := readEventFile(e, c.Events)
 	if err != nil {
 		return err
