@@ -26,6 +26,11 @@ func (c *Checker) eqlQuery(src string, qs *rules.Value, file string) []Finding {
 	if err != nil {
 		return []Finding{c.eqlSyntax(src, qs, file, err)}
 	}
+	return c.eqlFields(q, src, qs, file)
+}
+
+// eqlFields checks the fields of q, parsed from src.
+func (c *Checker) eqlFields(q *eql.Query, src string, qs *rules.Value, file string) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	eql.Inspect(q, func(n eql.Node) bool {
@@ -65,25 +70,25 @@ func (c *Checker) eqlSyntax(src string, qs *rules.Value, file string, err error)
 // ([schemas.Repo.EQLTargets]).
 func (c *Checker) eqlRuleQuery(file string, r *rules.Rule, src *rules.Value) []Finding {
 	repo, err := c.repoFor(file)
-	if err == nil && repo == nil {
-		return c.eqlQuery(r.Query, src, file)
-	}
 	q, perr := eql.Parse(r.Query)
 	if perr != nil {
-		return c.eqlQuery(r.Query, src, file) // the syntax finding
+		return []Finding{c.eqlSyntax(r.Query, src, file, perr)}
+	}
+	if err == nil && repo == nil {
+		return c.eqlFields(q, r.Query, src, file)
 	}
 	var targets []schemas.Target
 	if err == nil {
 		targets, err = repo.EQLTargets(r, q)
 	}
 	if err != nil {
-		return append(c.eqlQuery(r.Query, src, file), Finding{File: file, Offset: -1, Severity: Error, Code: CodeSchema,
+		return append(c.eqlFields(q, r.Query, src, file), Finding{File: file, Offset: -1, Severity: Error, Code: CodeSchema,
 			Msg: fmt.Sprintf("the detection-rules schemas could not be read: %v", err)})
 	}
 	if len(targets) == 0 {
-		return dropCode(c.eqlQuery(r.Query, src, file), CodeUnknownField)
+		return dropCode(c.eqlFields(q, r.Query, src, file), CodeUnknownField)
 	}
-	return c.firstFailing(targets, func(sub *Checker) []Finding { return sub.eqlQuery(r.Query, src, file) }, file)
+	return c.firstFailing(targets, func(sub *Checker) []Finding { return sub.eqlFields(q, r.Query, src, file) }, file)
 }
 
 // firstFailing runs check against each target's checker and returns the

@@ -64,7 +64,10 @@ func TestDetectionRulesRepo(t *testing.T) {
 	c.FindRepos()
 	checked, skipped := 0, map[string]int{}
 	errFields := map[string][]string{}
-	for _, f := range files {
+	for i, f := range files {
+		if raceEnabled && i%10 != 0 {
+			continue // one file in ten under the race detector
+		}
 		fs, why, err := c.CheckFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +97,7 @@ func TestDetectionRulesRepo(t *testing.T) {
 		"language lucene is not KQL":             1,
 		"type machine_learning has no KQL query": 106,
 	}
-	if checked != 792+1081 || !maps.Equal(skipped, wantSkipped) {
+	if !raceEnabled && (checked != 792+1081 || !maps.Equal(skipped, wantSkipped)) {
 		t.Errorf("checked %d KQL and EQL rule files, skipped %v; want 792+1081, %v", checked, skipped, wantSkipped)
 	}
 	for f, fields := range errFields {
@@ -104,7 +107,7 @@ func TestDetectionRulesRepo(t *testing.T) {
 		}
 	}
 	for f := range repoErrorFiles {
-		if _, ok := errFields[f]; !ok {
+		if _, ok := errFields[f]; !ok && !raceEnabled {
 			t.Errorf("%s: no error any more; update repoErrorFiles", f)
 		}
 	}
