@@ -43,8 +43,12 @@ type QueryChange struct {
 	// are KQL (and the rule is not a machine learning rule); nil
 	// otherwise.
 	Result *Result
-	// Text is, for queries not compared by meaning, how their text
-	// changed; TextNone when Result is set or neither rule has a query.
+	// EQL is the comparison by tree ([EQLQueries]) when both queries are
+	// EQL; nil otherwise.
+	EQL *EQLChange
+	// Text is, for queries compared neither by meaning nor by tree, how
+	// their text changed; TextNone when Result or EQL is set or neither
+	// rule has a query.
 	Text TextChange
 }
 
@@ -53,6 +57,9 @@ type QueryChange struct {
 func (q QueryChange) Changed() bool {
 	if q.Result != nil {
 		return q.Result.Verdict != VerdictFormatting && q.Result.Verdict != VerdictEquivalent
+	}
+	if q.EQL != nil {
+		return !q.EQL.Formatting
 	}
 	return q.Text == TextChanged
 }
@@ -113,8 +120,9 @@ var RuleSettings = []string{
 	"alert_suppression", "anomaly_threshold", "machine_learning_job_id", "data_view_id",
 }
 
-// QueryError is a rule's query that does not parse as KQL. Err is the
-// parser's error (a *kql.Error, with the offset in the query).
+// QueryError is a rule's query that does not parse as KQL (or EQL). Err
+// is the parser's error (a *kql.Error or an *eql.Error, with the offset
+// in the query).
 type QueryError struct {
 	Old bool // the old rule's query; false for the new one's
 	Err error
@@ -134,8 +142,9 @@ func (e *QueryError) Unwrap() error { return e.Err }
 
 // Rules compares two versions of a rule: nil for a side where the rule
 // does not exist (both nil is an error). Two KQL queries are compared by
-// meaning with [Queries] and opts; queries in other languages, and those
-// of machine learning rules, as text. A KQL query that does not parse is
+// meaning with [Queries] and opts, two EQL queries by tree with
+// [EQLQueries]; queries in other languages, and those of machine learning
+// rules, as text. A KQL query that does not parse is
 // a [*QueryError]; the errors of [Queries] are returned as they are.
 func Rules(old, new *rules.Rule, opts ...Option) (*RuleChange, error) {
 	switch {
@@ -159,6 +168,11 @@ func Rules(old, new *rules.Rule, opts ...Option) (*RuleChange, error) {
 			return nil, &QueryError{Err: err}
 		}
 		if c.Query.Result, err = Queries(xo, xn, opts...); err != nil {
+			return nil, err
+		}
+	case old.Language == rules.LanguageEQL && new.Language == rules.LanguageEQL:
+		var err error
+		if c.Query.EQL, err = EQLQueries(old.Query, new.Query); err != nil {
 			return nil, err
 		}
 	case old.Query == new.Query:

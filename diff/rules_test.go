@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func TestRules(t *testing.T) {
 		old, new *rules.Rule
 		verdict  diff.Verdict    // of the KQL queries; "" when not compared by meaning
 		text     diff.TextChange // of other queries
+		eql      string          // of EQL queries: "formatting", or the parts joined by "; "
 		index    string          // IndexChange.String(), "" for none
 		settings []string        // SettingChange.String()
 		changed  bool
@@ -37,9 +39,16 @@ func TestRules(t *testing.T) {
 		{name: "formatting", old: rule("a:1 and b:2"), new: rule("a : 1  AND b:2"), verdict: diff.VerdictFormatting},
 		{name: "equivalent", old: rule("a:1 and b:2"), new: rule("b:2 and a:1"), verdict: diff.VerdictEquivalent},
 		{name: "narrower", old: rule("a:(1 or 2)"), new: rule("a:1"), verdict: diff.VerdictNarrower, changed: true},
-		{name: "eql unchanged", old: rule("any where true", eql), new: rule("any where true", eql), text: diff.TextUnchanged},
-		{name: "eql white space", old: rule("any where  true", eql), new: rule("any where\ntrue", eql), text: diff.TextWhiteSpace},
-		{name: "eql changed", old: rule("any where true", eql), new: rule("any where false", eql), text: diff.TextChanged, changed: true},
+		{name: "eql unchanged", old: rule("any where true", eql), new: rule("any where true", eql), eql: "formatting"},
+		{name: "eql white space", old: rule("any where  true", eql), new: rule("any where\ntrue", eql), eql: "formatting"},
+		{name: "eql formatting", old: rule(`process where a==1 and b:"x" // c`, eql), new: rule("process where\n  a == 1\n  and b : \"\"\"x\"\"\"", eql), eql: "formatting"},
+		{name: "eql changed", old: rule("any where true", eql), new: rule("any where false", eql),
+			eql: "condition: - true; condition: + false", changed: true},
+		{name: "eql clause and category", old: rule(`process where a == 1 and b == 2`, eql), new: rule(`file where a == 1 and c == 3`, eql),
+			eql: "category: process → file; condition: - b == 2; condition: + c == 3", changed: true},
+		{name: "eql sequence", old: rule(`sequence by h with maxspan=1m [process where a == 1] [file where true]`, eql),
+			new: rule(`sequence by h with maxspan=60s [process where a == 2] [file where true] [network where true]`, eql),
+			eql: "stage 1 condition: - a == 1; stage 1 condition: + a == 2; stage 3: added [network where true]", changed: true},
 		{name: "kql to eql", old: rule("a:1"), new: rule("any where true", eql), text: diff.TextChanged, changed: true,
 			settings: []string{`type: "query" → "eql"`, `language: "kuery" → "eql"`}},
 		{name: "index wider", old: rule("a:1"), new: rule("a:1", func(r *rules.Rule) { r.Index = []string{"logs-*", "auditbeat-*"} }),
@@ -62,6 +71,16 @@ func TestRules(t *testing.T) {
 			var verdict diff.Verdict
 			if c.Query.Result != nil {
 				verdict = c.Query.Result.Verdict
+			}
+			eqlText := ""
+			if e := c.Query.EQL; e != nil {
+				eqlText = strings.Join(e.Parts, "; ")
+				if e.Formatting {
+					eqlText = "formatting"
+				}
+			}
+			if eqlText != tc.eql {
+				t.Errorf("EQL: %q, want %q", eqlText, tc.eql)
 			}
 			if verdict != tc.verdict || c.Query.Text != tc.text {
 				t.Errorf("query: verdict %q text %d, want %q %d", verdict, c.Query.Text, tc.verdict, tc.text)

@@ -19,6 +19,10 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
+// QueryPos returns Pos: where in the query text the error is, for callers
+// that locate errors of several query languages alike.
+func (e *Error) QueryPos() ast.Pos { return e.Pos }
+
 func errorf(pos ast.Pos, format string, args ...any) *Error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }

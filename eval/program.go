@@ -133,6 +133,14 @@ type FieldValue struct {
 	Value any
 }
 
+// FormatValue writes a value of a [Trace] as its String does: strings
+// quoted, objects by their number of keys, times in RFC 3339.
+func FormatValue(v any) string {
+	var b strings.Builder
+	writeValue(&b, v)
+	return b.String()
+}
+
 func writeValue(b *strings.Builder, v any) {
 	switch v := v.(type) {
 	case FieldValue:

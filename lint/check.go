@@ -234,6 +234,11 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 		src := c.locate(r, "rule.query", r.Query)
 		queryFindings = c.ruleQuery(name, r, src)
 	}
+	eqlQuery := r.Language == rules.LanguageEQL && strings.TrimSpace(r.Query) != ""
+	if eqlQuery {
+		src := c.locate(r, "rule.query", r.Query)
+		queryFindings = c.eqlRuleQuery(name, r, src)
+	}
 	var historyFindings []Finding
 	if r.IsKQL() {
 		for i, v := range r.History {
@@ -254,7 +259,7 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 	var re *rules.Error
 	if errors.As(verr, &re) {
 		for _, p := range re.Problems {
-			if p.Field == "rule.query" && kuery && hasCode(queryFindings, CodeSyntax) {
+			if p.Field == "rule.query" && (kuery || eqlQuery) && hasCode(queryFindings, CodeSyntax) {
 				continue // the syntax finding says it, with a caret
 			}
 			if slices.ContainsFunc(historyFindings, func(f Finding) bool { return f.Field == p.Field }) {

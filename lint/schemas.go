@@ -83,35 +83,7 @@ func (c *Checker) ruleQuery(file string, r *rules.Rule, src *rules.Value) []Find
 	if len(targets) == 0 {
 		return dropCode(c.query(r.Query, src, file), CodeUnknownField)
 	}
-	var chosen, notes []Finding
-	for i, t := range targets {
-		sub := c.sub(t)
-		fs := sub.query(r.Query, src, file)
-		if len(t.Missing) > 0 {
-			fs = dropCode(fs, CodeUnknownField)
-			if notes == nil {
-				notes = []Finding{{File: file, Offset: -1, Severity: Warning, Code: CodeSchema,
-					Msg: fmt.Sprintf("fields of %s are not checked", strings.Join(t.Missing, ", "))}}
-			}
-		}
-		failed := slices.ContainsFunc(fs, func(f Finding) bool {
-			return f.Severity == Error && (f.Code == CodeUnknownField || f.Code == CodeTypeConflict)
-		})
-		if failed {
-			for j := range fs {
-				if fs[j].Code == CodeUnknownField {
-					fs[j].Msg += " (" + t.Name + ")"
-				}
-			}
-		}
-		if i == 0 || failed {
-			chosen = fs
-		}
-		if failed {
-			break
-		}
-	}
-	return append(chosen, notes...)
+	return c.firstFailing(targets, func(sub *Checker) []Finding { return sub.query(r.Query, src, file) }, file)
 }
 
 // sub returns the checker for one target, with c's own schema (when one
@@ -152,12 +124,13 @@ func Codes() []string {
 
 // Skipped returns why the checker leaves a rule alone, "" when it checks
 // it: its query language is not KQL ("language eql is not KQL"), or
-// it has no query language at all (machine learning rules).
+// it has no query language at all (machine learning rules). KQL and EQL
+// rules are checked.
 func Skipped(r *rules.Rule) string {
 	switch l := r.QueryLanguage(); {
 	case l == "":
 		return "type " + string(r.Type) + " has no KQL query"
-	case l != rules.LanguageKuery:
+	case l != rules.LanguageKuery && l != rules.LanguageEQL:
 		return "language " + string(l) + " is not KQL"
 	}
 	return ""

@@ -43,7 +43,7 @@ func TestSkipped(t *testing.T) {
 	}{
 		{rules.Rule{Type: "query", Language: "kuery", Query: "a:b"}, ""},
 		{rules.Rule{Type: "threshold", Language: "kuery", Query: "a:b"}, ""},
-		{rules.Rule{Type: "eql", Language: "eql", Query: "any where true"}, "language eql is not KQL"},
+		{rules.Rule{Type: "eql", Language: "eql", Query: "any where true"}, ""},
 		{rules.Rule{Type: "esql", Language: "esql", Query: "from x"}, "language esql is not KQL"},
 		{rules.Rule{Type: "query", Language: "lucene", Query: "a:b"}, "language lucene is not KQL"},
 		{rules.Rule{Type: "machine_learning"}, "type machine_learning has no KQL query"},

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -26,8 +27,8 @@ type FormattedQuery struct {
 	Line int
 	// Rule is the rule, when it decoded (nil for a query file).
 	Rule *Rule
-	// NotKQL tells that the rule has no KQL query to format (another
-	// language, or a machine learning rule): nothing else is set.
+	// NotKQL tells that the rule has no KQL or EQL query to format
+	// (another language, or a machine learning rule): nothing else is set.
 	NotKQL bool
 	// NotRule is why a line of an export is no rule (an exception list
 	// or item, [ExportLine.Skip]): nothing else is set but Line.
@@ -44,16 +45,23 @@ type FormattedQuery struct {
 	// difference.
 	Changed bool
 	Diff    int
+	// Kept is why a query that parses is left as written: an EQL query
+	// holding comments ([eql.Comments]), which the canonical form would
+	// drop. Changed is then false.
+	Kept string
 	// Err is why the query was not formatted: the rule does not decode
-	// (an *Error), the query does not parse (a *kql.Error, its offsets
-	// in Query.Text), or it cannot be rewritten safely.
+	// (an *Error), the query does not parse (a *kql.Error, or an
+	// *eql.Error for an EQL rule, its offsets in Query.Text), or it
+	// cannot be rewritten safely.
 	Err error
 }
 
 // Format returns data, the contents of the rule file name, with the KQL
 // query of each rule written in canonical form ([ast.Format] in width for
-// a TOML rule or a query file, [ast.Print] in JSON), and what it did with
-// each. The kind of file comes from its name: .toml and .json files hold
+// a TOML rule or a query file, [ast.Print] in JSON), the EQL query of an
+// EQL rule likewise ([eql.Format] in width in TOML, [eql.Query.String] in
+// JSON; a query holding comments is left as written, saying so in
+// [FormattedQuery.Kept]), and what it did with each. The kind of file comes from its name: .toml and .json files hold
 // one rule, .ndjson and .jsonl files are Kibana exports (one rule a line;
 // other lines are left alone), any other name is a query file (the whole
 // file is the query). In a TOML rule a multi-line query goes into a ”'
@@ -107,15 +115,16 @@ func formatRule(name string, data []byte, line, width int) ([]byte, FormattedQue
 	}
 	q := qs[0]
 	fq.Query = q
-	x, err := kql.Parse(q.Text)
+	kind := kindOf(name)
+	canon, same, err := canonical(fq.Rule, q.Text, kind, width)
 	if err != nil {
 		fq.Err = err
 		return data, fq
 	}
-	kind := kindOf(name)
-	canon := ast.Format(x, width)
-	if kind == FormatJSON {
-		canon = ast.Print(x)
+	if fq.Rule != nil && fq.Rule.Language == LanguageEQL && eql.Comments(q.Text) != nil {
+		fq.Canonical = canon
+		fq.Kept = "the query holds comments, which its canonical form would drop"
+		return data, fq
 	}
 	fq.Canonical = canon
 	crlf := usesCRLF(data)
@@ -142,12 +151,43 @@ func formatRule(name string, data []byte, line, width int) ([]byte, FormattedQue
 		fq.Err = fmt.Errorf("not rewritten, the result would not decode: %w", err)
 		return data, fq
 	}
-	y, err := kql.Parse(check[0].Text)
-	if err != nil || !ast.Equal(x, y) || lf(check[0].Text, crlf) != text {
+	if !same(check[0].Text) || lf(check[0].Text, crlf) != text {
 		fq.Err = errors.New("not rewritten, the rewritten query would differ")
 		return data, fq
 	}
 	return out, fq
+}
+
+// canonical returns the canonical form of the query text of rule r (nil
+// for a query file, whose query is KQL) for a file of the kind, and a
+// function telling whether another text is the same query.
+func canonical(r *Rule, text, kind string, width int) (string, func(string) bool, error) {
+	if r != nil && r.Language == LanguageEQL {
+		x, err := eql.Parse(text)
+		if err != nil {
+			return "", nil, err
+		}
+		same := func(t string) bool {
+			y, err := eql.Parse(t)
+			return err == nil && eql.Equal(x, y)
+		}
+		if kind == FormatJSON {
+			return x.String(), same, nil
+		}
+		return eql.Format(x, width), same, nil
+	}
+	x, err := kql.Parse(text)
+	if err != nil {
+		return "", nil, err
+	}
+	same := func(t string) bool {
+		y, err := kql.Parse(t)
+		return err == nil && ast.Equal(x, y)
+	}
+	if kind == FormatJSON {
+		return ast.Print(x), same, nil
+	}
+	return ast.Format(x, width), same, nil
 }
 
 // kindOf tells how a file is formatted by its name: FormatTOML,
@@ -191,7 +231,7 @@ func locateQueries(name string, data []byte, exportLine bool, fq *FormattedQuery
 		return nil, err
 	}
 	fq.Rule = r
-	if !r.IsKQL() {
+	if !r.IsKQL() && !r.IsEQL() {
 		fq.NotKQL = true
 		return nil, nil
 	}

@@ -1,10 +1,12 @@
 package rules_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -53,12 +55,43 @@ func TestFormat(t *testing.T) {
 }
 
 func TestFormatExportKinds(t *testing.T) {
-	in := "{\"rule_id\":\"a\",\"type\":\"eql\",\"language\":\"eql\",\"query\":\"any where true\"}\n" +
+	in := "{\"rule_id\":\"a\",\"type\":\"esql\",\"language\":\"esql\",\"query\":\"from x\"}\n" +
 		"{\"list_id\":\"l\",\"namespace_type\":\"single\",\"type\":\"detection\"}\n" +
 		"{\"rule_id\":\"b\",\"type\":\"query\",\"query\":\"f:(a or )\"}\n" +
 		"{\"exported_count\":2}\n"
 	_, results := rules.Format("e.ndjson", []byte(in), 100)
 	if len(results) != 3 || !results[0].NotKQL || results[1].NotRule == "" || results[2].Err == nil || results[2].Line != 3 {
 		t.Errorf("results = %+v", results)
+	}
+}
+
+// TestFormatEQL checks that the query of an EQL rule is written as
+// eql.Format lays it out in TOML, on one line in JSON, and that a query
+// Elasticsearch's EQL grammar refuses is an *eql.Error left unwritten.
+func TestFormatEQL(t *testing.T) {
+	toml := "[rule]\nlanguage = \"eql\"\ntype = \"eql\"\nquery = \"process where a==1 and b : \\\"x\\\"\"\n"
+	out, res := rules.Format("r.toml", []byte(toml), 16)
+	want := "[rule]\nlanguage = \"eql\"\ntype = \"eql\"\nquery = '''\nprocess where\n  a == 1\n  and b : \"x\"\n'''\n"
+	if len(res) != 1 || res[0].Err != nil || !res[0].Changed || string(out) != want {
+		t.Errorf("TOML: got %q, %+v; want %q", out, res, want)
+	}
+	if again, res := rules.Format("r.toml", out, 16); string(again) != string(out) || res[0].Changed {
+		t.Errorf("TOML: not stable: %q", again)
+	}
+	json := `{"rule_id":"a","type":"eql","language":"eql","query":"process where\n  a==1"}`
+	out, res = rules.Format("r.json", []byte(json), 10)
+	if want := `{"rule_id":"a","type":"eql","language":"eql","query":"process where a == 1"}`; string(out) != want || res[0].Err != nil {
+		t.Errorf("JSON: got %q, %+v; want %q", out, res, want)
+	}
+	commented := "[rule]\nlanguage = \"eql\"\ntype = \"eql\"\nquery = \"process where a==1 /* why */ and b : \\\"x\\\"\"\n"
+	out, res = rules.Format("r.toml", []byte(commented), 16)
+	if string(out) != commented || res[0].Changed || res[0].Kept == "" || res[0].Err != nil {
+		t.Errorf("comments: got %q, %+v", out, res)
+	}
+	bad := "[rule]\nlanguage = \"eql\"\ntype = \"eql\"\nquery = \"process where a ==\"\n"
+	out, res = rules.Format("r.toml", []byte(bad), 20)
+	var e *eql.Error
+	if string(out) != bad || len(res) != 1 || !errors.As(res[0].Err, &e) {
+		t.Errorf("syntax error: got %q, %+v", out, res)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/ast"
-	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
 )
@@ -50,6 +50,11 @@ func (q QuerySource) Diagnostics(err error) []Diagnostic {
 		l, c, s := q.Position(ast.Pos(pe.Offset))
 		return []Diagnostic{{File: q.File, Line: l, Col: c, Severity: SeverityError, Msg: pe.Msg, Code: "syntax", Snippet: s}}
 	}
+	var ee *eql.Error
+	if errors.As(err, &ee) {
+		l, c, s := q.Position(ast.Pos(ee.Offset))
+		return []Diagnostic{{File: q.File, Line: l, Col: c, Severity: SeverityError, Msg: ee.Msg, Code: "syntax", Snippet: s}}
+	}
 	if list := eval.CompileErrors(err); list != nil {
 		out := make([]Diagnostic, len(list))
 		for i, e := range list {
@@ -58,10 +63,13 @@ func (q QuerySource) Diagnostics(err error) []Diagnostic {
 		}
 		return out
 	}
-	var de *esdsl.Error
+	var de interface {
+		error
+		QueryPos() ast.Pos
+	}
 	if errors.As(err, &de) {
-		l, c, s := q.Position(de.Pos)
-		return []Diagnostic{{File: q.File, Line: l, Col: c, Severity: SeverityError, Msg: de.Msg, Snippet: s}}
+		l, c, s := q.Position(de.QueryPos())
+		return []Diagnostic{{File: q.File, Line: l, Col: c, Severity: SeverityError, Msg: de.Error(), Snippet: s}}
 	}
 	return []Diagnostic{{File: q.File, Severity: SeverityError, Msg: err.Error()}}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
@@ -72,10 +73,7 @@ type pkgStream struct{ pkg, stream string }
 // target applies (a package rule that is not in production).
 // The query is parsed from the rule when x is nil.
 func (r *Repo) Targets(rule *rules.Rule, x ast.Expr) ([]Target, error) {
-	if !rule.IsKQL() || strings.TrimSpace(rule.Query) == "" || rule.Deprecated() {
-		return nil, nil
-	}
-	if v, ok := rule.Metadata.Extra["query_schema_validation"].(bool); ok && !v {
+	if !rule.IsKQL() || !validated(rule) {
 		return nil, nil
 	}
 	if x == nil {
@@ -85,6 +83,42 @@ func (r *Repo) Targets(rule *rules.Rule, x ast.Expr) ([]Target, error) {
 		}
 	}
 	datasets, modules := datasetsAndModules(x)
+	return r.targets(rule, datasets, modules)
+}
+
+// EQLTargets returns the schemas that detection-rules validates an EQL
+// rule's query against (detection_rules/rule_validators.py,
+// EQLValidator.build_validation_plan): the targets [Repo.Targets] gives a
+// KQL rule, the data sets and modules read from the EQL query's
+// comparisons of event.dataset, data_stream.dataset and event.module with
+// strings. The query is parsed from the rule when q is nil.
+func (r *Repo) EQLTargets(rule *rules.Rule, q *eql.Query) ([]Target, error) {
+	if !rule.IsEQL() || !validated(rule) {
+		return nil, nil
+	}
+	if q == nil {
+		var err error
+		if q, err = eql.Parse(rule.Query); err != nil {
+			return nil, fmt.Errorf("schemas: %w", err)
+		}
+	}
+	datasets, modules := eqlDatasetsAndModules(q)
+	return r.targets(rule, datasets, modules)
+}
+
+// validated reports whether detection-rules validates the rule's query
+// against a schema: it has one, is not deprecated, and its metadata does
+// not set query_schema_validation = false.
+func validated(rule *rules.Rule) bool {
+	if strings.TrimSpace(rule.Query) == "" || rule.Deprecated() {
+		return false
+	}
+	v, ok := rule.Metadata.Extra["query_schema_validation"].(bool)
+	return !ok || v
+}
+
+// targets is Targets for the data sets and modules of a query.
+func (r *Repo) targets(rule *rules.Rule, datasets, modules []string) ([]Target, error) {
 	stacks, err := r.stackVersions(rule.Metadata.MinStackVersion)
 	if err != nil {
 		return nil, err
@@ -202,6 +236,55 @@ func datasetsAndModules(x ast.Expr) (datasets, modules []string) {
 		}
 		walk(m.Value)
 	}
+	slices.Sort(datasets)
+	slices.Sort(modules)
+	return datasets, modules
+}
+
+// eqlDatasetsAndModules is datasetsAndModules for an EQL query: the
+// strings that ==, :, in and their case-insensitive forms compare
+// event.dataset, data_stream.dataset and event.module with.
+func eqlDatasetsAndModules(q *eql.Query) (datasets, modules []string) {
+	add := func(f eql.Expr, lits []eql.Expr) {
+		fd, ok := f.(*eql.Field)
+		if !ok {
+			return
+		}
+		var dst *[]string
+		switch fd.Name {
+		case "event.dataset", "data_stream.dataset":
+			dst = &datasets
+		case "event.module":
+			dst = &modules
+		default:
+			return
+		}
+		for _, l := range lits {
+			if l, ok := l.(*eql.Literal); ok && l.Kind == eql.String && !slices.Contains(*dst, l.Str) {
+				*dst = append(*dst, l.Str)
+			}
+		}
+	}
+	eql.Inspect(q, func(n eql.Node) bool {
+		switch n := n.(type) {
+		case *eql.Binary:
+			if n.Op == eql.OpEq {
+				add(n.X, []eql.Expr{n.Y})
+				add(n.Y, []eql.Expr{n.X})
+			}
+		case *eql.In:
+			add(n.X, n.List)
+		case *eql.Match:
+			if n.Op == eql.Seq {
+				lits := make([]eql.Expr, len(n.Patterns))
+				for i, p := range n.Patterns {
+					lits[i] = p
+				}
+				add(n.X, lits)
+			}
+		}
+		return true
+	})
 	slices.Sort(datasets)
 	slices.Sort(modules)
 	return datasets, modules

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -434,6 +435,11 @@ func readSide(name, rev, path string) (ruleSide, error) {
 	side.rule = r
 	if q, err := ruleQuery(r, name, 0); err == nil {
 		side.q = q
+	} else if r.Language == rules.LanguageEQL {
+		side.q = querySrc{name: name, text: r.Query}
+		if v, err := r.Source.Value("rule.query"); err == nil && v.Text == r.Query {
+			side.q.val = v
+		}
 	}
 	return side, nil
 }
@@ -483,6 +489,9 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (boo
 		fmt.Fprintf(w, "query (%s): white space only\n", lang)
 	case diff.TextChanged:
 		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", lang)
+	}
+	if q := d.Query.EQL; q != nil {
+		printEQLChange(w, q)
 	}
 	if d.Query.Result != nil {
 		if err := c.printQueries(e, s, d.Query.Result, old.q, new.q, "old", "new"); err != nil {
@@ -556,4 +565,23 @@ func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, s mapping.Schema, oldName,
 	show("+", added)
 	show("-", removed)
 	return nil
+}
+
+// printEQLChange prints how an EQL query changed: "formatting only", or
+// "changed" with the parts and fields that differ.
+func printEQLChange(w io.Writer, q *diff.EQLChange) {
+	if q.Formatting {
+		fmt.Fprintln(w, "query (eql): formatting only")
+		return
+	}
+	fmt.Fprintln(w, "query (eql): changed (compared by tree: kqlrules searches no witness events for EQL yet)")
+	for _, p := range q.Parts {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	if len(q.FieldsAdded) > 0 {
+		fmt.Fprintf(w, "  fields added: %s\n", strings.Join(q.FieldsAdded, ", "))
+	}
+	if len(q.FieldsRemoved) > 0 {
+		fmt.Fprintf(w, "  fields removed: %s\n", strings.Join(q.FieldsRemoved, ", "))
+	}
 }

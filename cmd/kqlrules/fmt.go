@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/lint"
@@ -115,6 +116,7 @@ func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, 
 			return ps
 		}
 		var pe *kql.Error
+		var ee *eql.Error
 		switch {
 		case fq.NotRule != "":
 			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, fq.NotRule))
@@ -124,12 +126,18 @@ func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, 
 				why = "no KQL query"
 			}
 			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, why))
-		case fq.Err != nil && fq.Query != nil && errors.As(fq.Err, &pe):
+		case fq.Err != nil && fq.Query != nil && (errors.As(fq.Err, &pe) || errors.As(fq.Err, &ee)):
 			report(at(querySrc{name: name, text: fq.Query.Text, val: fq.Query}.problems(fq.Err))...)
 		case fq.Err != nil && fq.Query != nil:
 			report(problem{File: name, Line: fq.Line, Severity: sevError, Msg: fq.Err.Error()})
 		case fq.Err != nil:
 			report(ruleProblems(name, fq.Err)...)
+		case fq.Kept != "":
+			if !c.Check && !c.Write {
+				fmt.Fprintln(e.stdout, strings.TrimSpace(fq.Query.Text))
+			}
+			l, col, _ := querySrc{name: name, text: fq.Query.Text, val: fq.Query}.at(0)
+			fmt.Fprintln(e.stderr, problem{File: name, Line: l + shift, Col: col, Severity: sevNote, Msg: "not formatted: " + fq.Kept})
 		default:
 			if !c.Check && !c.Write {
 				fmt.Fprintln(e.stdout, fq.Canonical)
