@@ -21,14 +21,17 @@ func Replayable(r *rules.Rule) (ok bool, why string) {
 	switch {
 	case r.Type == rules.TypeMachineLearning:
 		return false, "machine_learning rules have no query"
-	case r.Language != "" && r.Language != rules.LanguageKuery:
+	case r.Language != "" && r.Language != rules.LanguageKuery && !isEQL(r): // EQL: eql.go
 		return false, fmt.Sprintf("language %s is not supported", r.Language)
-	case r.Type == rules.TypeEQL || r.Type == rules.TypeESQL:
+	case r.Type == rules.TypeESQL:
 		return false, fmt.Sprintf("language %s is not supported", r.Type)
 	case strings.TrimSpace(r.Query) == "":
 		return false, "the rule has no query"
 	}
 	if _, err := newRunner(r, nil); err != nil {
+		if why, ok := eqlReason(err); ok { // EQL sequences and samples (eql.go)
+			return false, why
+		}
 		msg := err.Error()
 		if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
 			msg = msg[len(prefix):]

@@ -136,6 +136,10 @@ type Report struct {
 	LookBack       string   `json:"look_back"`
 	MaxSignals     int      `json:"max_signals"`
 	TimestampField string   `json:"timestamp_field"`
+	// Type and Language are the rule's type and query language
+	// ("query" and "kuery", "eql" and "eql"...).
+	Type     string `json:"type"`
+	Language string `json:"language"`
 
 	// FirstExecution and LastExecution bound the schedule; zero when no
 	// event was in scope.
