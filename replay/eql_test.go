@@ -26,7 +26,9 @@ func eqlRule(t *testing.T, query, extra string) *rules.Rule {
 var eqlNow = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 
 // at is the time of an event sec seconds after 09:59:00.
-func at(sec int) string { return eqlNow.Add(-time.Minute + time.Duration(sec)*time.Second).Format(time.RFC3339) }
+func at(sec int) string {
+	return eqlNow.Add(-time.Minute + time.Duration(sec)*time.Second).Format(time.RFC3339)
+}
 
 // alertLines returns the event numbers (the field n) of the alerts.
 func alertNumbers(rep *replay.Report) []int {
@@ -174,7 +176,7 @@ func TestEQLSuppression(t *testing.T) {
 // Run refuses them wrapping ErrUnsupported and Replayable says why.
 func TestEQLSequencesSkipped(t *testing.T) {
 	for q, why := range map[string]string{
-		`sequence [process where true] [network where true]`:         "EQL sequences are not replayed yet",
+		`sequence [process where true] [network where true]`:          "EQL sequences are not replayed yet",
 		`sample by host.id [process where true] [network where true]`: "EQL samples are not replayed yet",
 	} {
 		r := eqlRule(t, q, "")

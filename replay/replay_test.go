@@ -25,7 +25,9 @@ func TestReplayable(t *testing.T) {
 	}{
 		{q(func(*rules.Rule) {}), ""},
 		{q(func(r *rules.Rule) { r.Language = "" }), ""},
-		{q(func(r *rules.Rule) { r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, `any where a == 1` }), ""},
+		{q(func(r *rules.Rule) {
+			r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, `any where a == 1`
+		}), ""},
 		{q(func(r *rules.Rule) {
 			r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, `sequence [any where a == 1] [any where a == 2]`
 		}), "EQL sequences are not replayed yet"},
