@@ -187,6 +187,9 @@ func TestEQLSequencesSkipped(t *testing.T) {
 			t.Errorf("%s: Run: %v", q, err)
 		}
 	}
+	if ok, why := replay.Replayable(eqlRule(t, `process where true | head 3`, "")); ok || why != "EQL pipes (| head, | tail) are not replayed yet" {
+		t.Errorf("pipes: Replayable %v %q", ok, why)
+	}
 	if ok, why := replay.Replayable(eqlRule(t, `process where process.name == "a"`, "")); !ok {
 		t.Errorf("an event query is not replayable: %s", why)
 	}
