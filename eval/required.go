@@ -23,8 +23,9 @@ func (t Term) Exists() bool { return t.Values == nil }
 // as a conjunction of disjunctions: for each inner list, the event meets
 // at least one of its terms. A rule set can index programs by one such
 // list and test an event only against the programs its values point to.
-// A query that requires nothing of the kind, and a program compiled from
-// the Query DSL rather than from KQL, give nil.
+// A query that requires nothing of the kind gives nil. A program compiled
+// from the Query DSL gives the terms of its bool, term, terms and
+// single-field queries (see requiredOfDSL).
 //
 // The terms come from the operands of an "and", a field:(a or b) on a
 // keyword-family field (keyword, constant_keyword, wildcard, version),
@@ -39,7 +40,10 @@ func (t Term) Exists() bool { return t.Values == nil }
 // term of its field.
 func (p *Program) RequiredTerms() [][]Term {
 	if p.expr == nil {
-		return nil
+		if p.dsl == nil {
+			return nil
+		}
+		return requiredOfDSL(p.dsl, p.schema)
 	}
 	return requiredOf(p.expr, p.schema)
 }

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/esdsl"
 )
 
 // FieldTable gives the programs compiled through it one [Path] per
@@ -96,6 +97,17 @@ func (t *FieldTable) Path(name string) *Path {
 // the table's paths.
 func (t *FieldTable) Compile(x ast.Expr, opts ...Option) (*Program, error) {
 	p, err := Compile(x, opts...)
+	if err != nil {
+		return nil, err
+	}
+	t.adopt(p.root)
+	return p, nil
+}
+
+// CompileQuery is [CompileQuery] whose program reads its top-level fields
+// through the table's paths.
+func (t *FieldTable) CompileQuery(q esdsl.Query, opts ...Option) (*Program, error) {
+	p, err := CompileQuery(q, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -209,6 +209,8 @@ func (a *Alert) Document() map[string]any {
 // ruleTypeID is Kibana's alerting rule type id of a detection rule type.
 func ruleTypeID(t rules.Type) string {
 	switch t {
+	case rules.TypeEQL:
+		return "siem.eqlRule"
 	case rules.TypeThreshold:
 		return "siem.thresholdRule"
 	case rules.TypeNewTerms:

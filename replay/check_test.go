@@ -23,15 +23,27 @@ func TestCheck(t *testing.T) {
 	if err := replay.Check(ok); err != nil {
 		t.Errorf("Check of a KQL rule: %v", err)
 	}
-	eql := testRule(t, "destination.port:21")
-	eql.Type, eql.Language = rules.TypeEQL, rules.LanguageEQL
-	err := replay.Check(eql)
+	lucene := testRule(t, "destination.port:21")
+	lucene.Language = rules.LanguageLucene
+	err := replay.Check(lucene)
 	var ue *rules.UnsupportedError
 	if !errors.As(err, &ue) || !errors.Is(err, replay.ErrUnsupported) || ue.Field != "rule.language" {
-		t.Errorf("Check of an EQL rule: %#v, want an *UnsupportedError of rule.language wrapping ErrUnsupported", err)
+		t.Errorf("Check of a Lucene rule: %#v, want an *UnsupportedError of rule.language wrapping ErrUnsupported", err)
 	}
-	if _, why := replay.Replayable(eql); err == nil || why != err.Error() {
+	if _, why := replay.Replayable(lucene); err == nil || why != err.Error() {
 		t.Errorf("Replayable says %q, Check %v", why, err)
+	}
+	eql := testRule(t, "destination.port:21")
+	eql.Type, eql.Language, eql.Query = rules.TypeEQL, rules.LanguageEQL, "network where destination.port == 21"
+	if err := replay.Check(eql); err != nil {
+		t.Errorf("Check of an EQL event query: %v", err)
+	}
+	eql.Query = "sequence [network where true] [process where true]"
+	if err := replay.Check(eql); !errors.Is(err, replay.ErrUnsupported) {
+		t.Errorf("Check of an EQL sequence: %v, want an error wrapping ErrUnsupported", err)
+	}
+	if _, why := replay.Replayable(eql); why != "EQL sequences are not replayed yet" {
+		t.Errorf("Replayable of an EQL sequence says %q", why)
 	}
 	bad := testRule(t, "destination.port:21")
 	bad.Query = "destination.port:(21"

@@ -1,7 +1,7 @@
 // Package replay runs detection rules as Kibana's detection engine would
 // have run them over recorded events: the schedule of executions and their
 // look-back windows, the index patterns in scope, the rule's filters and
-// exception lists, an executor per rule type (query, threshold, new terms,
+// exception lists, an executor per rule type (query, EQL event query, threshold, new terms,
 // indicator match, alert suppression), the alert documents, and a report
 // whose counts add up.
 //

@@ -12,8 +12,8 @@ import (
 
 // Replayable reports whether [Run] replays the rule as Kibana's detection
 // engine would from its file and the events alone, and when it does not,
-// why: "language eql is not supported", "machine_learning rules have no
-// query", "type threat_match needs indicator events (WithThreat)", or the
+// why: "language lucene is not supported", "EQL sequences are not
+// replayed yet", "machine_learning rules have no query", "type threat_match needs indicator events (WithThreat)", or the
 // [ErrUnsupported] error of a rule type or feature not replayed yet. A
 // rule set skips such rules with that reason rather than run them as
 // something they are not. It compiles the rule as Run would.
@@ -21,6 +21,9 @@ func Replayable(r *rules.Rule) (ok bool, why string) {
 	err := Check(r)
 	if err == nil {
 		return true, ""
+	}
+	if why, ok := eqlReason(err); ok { // EQL sequences and samples (eql.go)
+		return false, why
 	}
 	msg := err.Error()
 	if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
@@ -32,7 +35,7 @@ func Replayable(r *rules.Rule) (ok bool, why string) {
 // languages are the query languages Run replays: the one list every
 // language decision of the package (Check, Replayable, Run, RuleSearch)
 // is made from, by rules.Rule.CheckLanguage.
-var languages = []rules.Language{rules.LanguageKuery}
+var languages = []rules.Language{rules.LanguageKuery, rules.LanguageEQL}
 
 // Check returns nil when [Run] replays the rule, else why not, without
 // reading an event: a *rules.UnsupportedError for its language or a rule

@@ -157,6 +157,10 @@ type Report struct {
 	LookBack       string   `json:"look_back"`
 	MaxSignals     int      `json:"max_signals"`
 	TimestampField string   `json:"timestamp_field"`
+	// Type and Language are the rule's type and query language
+	// ("query" and "kuery", "eql" and "eql"...).
+	Type     string `json:"type"`
+	Language string `json:"language"`
 
 	// FirstExecution and LastExecution bound the schedule; zero when no
 	// event was in scope.
@@ -327,7 +331,10 @@ type Execution struct {
 //
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
-// returned with the report so far. The rule's language must be kuery.
+// returned with the report so far. The rule's language must be kuery,
+// or the rule an EQL event query (type eql): see eql.go for how Kibana's
+// EQL executor runs it (the window's last max_signals events, in EQL's
+// order); sequences and samples are refused wrapping ErrUnsupported.
 func Run(rule *rules.Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
 	r, err := newReplay([]*rules.Rule{rule}, nil, opts)
 	if err != nil {

@@ -86,7 +86,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		}
 	}
 	if err := rule.CheckLanguage(languages...); err != nil && rule.QueryLanguage() != "" { // machine learning: refused as a type below
-		return nil, fmt.Errorf("rules: Run %s: %w, only kuery", rule.Name, err)
+		return nil, fmt.Errorf("rules: Run %s: %w, only kuery and eql", rule.Name, err)
 	}
 	if rule.Interval <= 0 {
 		return nil, fmt.Errorf("rules: Run %s: interval must be positive, got %v", rule.Name, rule.Interval)
@@ -116,9 +116,16 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		filters = append(filters, ef...)
 	}
 	var search *Search
-	if cfg.program != nil && cfg.version == 0 {
+	switch {
+	case isEQL(rule): // an EQL event query (eql.go)
+		var prog *eval.Program
+		if cfg.version == 0 {
+			prog = cfg.program
+		}
+		search, err = eqlSearch(rule, query, prog, filters, cfg.evalOpts)
+	case cfg.program != nil && cfg.version == 0:
 		search, err = searchOf(cfg.program, filters, cfg.evalOpts...)
-	} else {
+	default:
 		search, err = NewSearch(query, filters, cfg.evalOpts...)
 	}
 	if err != nil {
@@ -152,6 +159,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		Query: query, Index: index,
 		Interval: rules.FormatInterval(rule.Interval), LookBack: rules.FormatInterval(lb),
 		MaxSignals: maxSignals, TimestampField: tsField,
+		Type: cmpOr(string(rule.Type), string(rules.TypeQuery)), Language: cmpOr(string(rule.Language), string(rules.LanguageKuery)),
 	}
 	for _, w := range excWarnings {
 		rn.warn(w)
@@ -577,6 +585,8 @@ func (rn *runner) executor() (executor, error) {
 			return newSuppressExec(rn), nil
 		}
 		return queryExec{rn}, nil
+	case rules.TypeEQL:
+		return newEQLExec(rn), nil
 	case rules.TypeThreshold:
 		return newThresholdExec(rn)
 	case rules.TypeThreatMatch:

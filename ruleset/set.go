@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules"
@@ -32,7 +34,8 @@ type indexKey struct {
 	exists  []int // the rules that need any value of the field
 }
 
-// New compiles the queries of rs (their own query, language kuery) into a
+// New compiles the queries of rs (their own query: KQL, or an EQL event
+// query of a rule of type eql, lowered by [rules.Rule.EQLSearch]) into a
 // set, with eval options such as a schema. It fails when a query does not
 // compile, naming each rule that fails.
 func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
@@ -40,9 +43,18 @@ func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
 	var errs []error
 	terms := make([][][]eval.Term, len(rs))
 	for i, r := range rs {
-		x, err := kql.Parse(r.Query)
-		if err == nil {
-			s.progs[i], err = s.table.Compile(x, opts...)
+		var err error
+		if r.Type == rules.TypeEQL {
+			// an EQL event query: its lowered DSL, indexed as KQL is
+			var dsl esdsl.Query
+			if dsl, err = r.EQLSearch(); err == nil {
+				s.progs[i], err = s.table.CompileQuery(dsl, opts...)
+			}
+		} else {
+			var x ast.Expr
+			if x, err = kql.Parse(r.Query); err == nil {
+				s.progs[i], err = s.table.Compile(x, opts...)
+			}
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ruleset: rule %q (%s): %w", r.Name, r.RuleID, err))

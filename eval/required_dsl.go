@@ -1,0 +1,88 @@
+package eval
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/mapping"
+)
+
+// requiredOfDSL is requiredOf for a program compiled from the Query DSL
+// (an EQL event query lowered by package eql, say): the clauses of a
+// bool's must and filter together, the terms of every should branch
+// together when at least one must match, nothing of must_not; a term or
+// terms query with string values on a keyword-family field gives its
+// values (a case-insensitive term only that the field has a value), and
+// any other query on one named field that it has a value. Nested,
+// script, query_string, multi_match and match_all queries give nothing.
+func requiredOfDSL(q esdsl.Query, s mapping.Schema) [][]Term {
+	switch q := q.(type) {
+	case *esdsl.Bool:
+		var out [][]Term
+		for _, c := range slices.Concat(q.Must, q.Filter) {
+			out = append(out, requiredOfDSL(c, s)...)
+		}
+		msm := q.MinimumShouldMatch
+		if msm == 0 && len(q.Must)+len(q.Filter) == 0 {
+			msm = 1 // Elasticsearch's default for a bool of should clauses only
+		}
+		if msm < 1 || len(q.Should) == 0 {
+			return out
+		}
+		var any []Term
+		for _, c := range q.Should {
+			conj := requiredOfDSL(c, s)
+			if len(conj) == 0 {
+				return out
+			}
+			any = mergeTerms(any, slices.MinFunc(conj, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+		}
+		return append(out, any)
+	case *esdsl.Term:
+		v, ok := q.Value.(string)
+		ci := q.CaseInsensitive != nil && *q.CaseInsensitive
+		return fieldTerm(s, q.Field, ok && !ci, []string{v})
+	case *esdsl.Terms:
+		vs := make([]string, 0, len(q.Values))
+		for _, v := range q.Values {
+			str, ok := v.(string)
+			if !ok {
+				return fieldTerm(s, q.Field, false, nil)
+			}
+			vs = append(vs, str)
+		}
+		if len(vs) == 0 {
+			return nil // terms of nothing: matches nothing, requires nothing indexable
+		}
+		return fieldTerm(s, q.Field, true, union(nil, vs))
+	case *esdsl.Wildcard:
+		return fieldTerm(s, q.Field, false, nil)
+	case *esdsl.Prefix:
+		return fieldTerm(s, q.Field, false, nil)
+	case *esdsl.Regexp:
+		return fieldTerm(s, q.Field, false, nil)
+	case *esdsl.Range:
+		return fieldTerm(s, q.Field, false, nil)
+	case *esdsl.Exists:
+		return fieldTerm(s, q.Field, false, nil)
+	case *esdsl.Match:
+		return fieldTerm(s, q.Field, false, nil)
+	case *esdsl.MatchPhrase:
+		return fieldTerm(s, q.Field, false, nil)
+	}
+	return nil
+}
+
+// fieldTerm is the term a query on the field requires: its values when
+// byValue and the field compares exact strings, else that it has a value;
+// nothing for a field pattern or a field that does not hold its own value.
+func fieldTerm(s mapping.Schema, field string, byValue bool, values []string) [][]Term {
+	if field == "" || strings.Contains(field, "*") || !ownValue(s, field) {
+		return nil
+	}
+	if byValue && exactKeyword(s, field) {
+		return [][]Term{{{Field: field, Values: values}}}
+	}
+	return [][]Term{{{Field: field}}}
+}

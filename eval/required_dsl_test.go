@@ -1,0 +1,53 @@
+package eval_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// TestRequiredTermsDSL: a program compiled from the Query DSL (an EQL event
+// query lowered by package eql) gives what every matching event must hold,
+// with the ECS schema: the values of a term or terms query on a keyword
+// field, that a field has a value for the other queries on one field (a
+// case-insensitive term, a wildcard, a range, a term on a text or numeric
+// field), every should branch together, nothing from must_not.
+func TestRequiredTermsDSL(t *testing.T) {
+	for _, c := range []struct {
+		dsl  string
+		want [][]eval.Term
+	}{
+		{`{"term":{"event.category":{"value":"process"}}}`, [][]eval.Term{{{Field: "event.category", Values: []string{"process"}}}}},
+		{`{"term":{"process.name":{"value":"cmd.exe","case_insensitive":true}}}`, [][]eval.Term{{{Field: "process.name"}}}},
+		{`{"term":{"destination.port":{"value":21}}}`, [][]eval.Term{{{Field: "destination.port"}}}},
+		{`{"terms":{"event.type":["start","process_started"]}}`, [][]eval.Term{{{Field: "event.type", Values: []string{"process_started", "start"}}}}},
+		{`{"bool":{"filter":[{"term":{"event.category":{"value":"process"}}},{"wildcard":{"process.command_line":{"value":"*x*"}}}]}}`,
+			[][]eval.Term{{{Field: "event.category", Values: []string{"process"}}}, {{Field: "process.command_line"}}}},
+		{`{"bool":{"should":[{"term":{"event.type":{"value":"start"}}},{"range":{"process.pid":{"gt":1}}}]}}`,
+			[][]eval.Term{{{Field: "event.type", Values: []string{"start"}}, {Field: "process.pid"}}}},
+		// a should branch that requires nothing: the should requires nothing
+		{`{"bool":{"must":[{"exists":{"field":"host.name"}}],"should":[{"term":{"event.type":{"value":"start"}}},{"match_all":{}}],"minimum_should_match":1}}`,
+			[][]eval.Term{{{Field: "host.name"}}}},
+		// should beside a filter, minimum_should_match 0: optional
+		{`{"bool":{"filter":[{"exists":{"field":"host.name"}}],"should":[{"term":{"event.type":{"value":"start"}}}]}}`,
+			[][]eval.Term{{{Field: "host.name"}}}},
+		{`{"bool":{"must_not":[{"term":{"event.type":{"value":"start"}}}]}}`, nil},
+		{`{"match_all":{}}`, nil},
+		{`{"exists":{"field":"host.*"}}`, nil},
+	} {
+		q, err := esdsl.ParseQuery([]byte(c.dsl))
+		if err != nil {
+			t.Fatalf("%s: %v", c.dsl, err)
+		}
+		p, err := eval.CompileQuery(q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.dsl, err)
+		}
+		if diff := cmp.Diff(c.want, p.RequiredTerms()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.dsl, diff)
+		}
+	}
+}

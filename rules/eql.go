@@ -1,0 +1,87 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/esdsl"
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// EQLSettings are the settings of an EQL rule's search beside its query,
+// as Kibana's build_eql_search_request.ts puts them in the _eql/search
+// request: event_category_field, timestamp_field and tiebreaker_field.
+// Empty is Elasticsearch's default ("event.category", "@timestamp", none).
+// The files keep them as the rule's keys event_category_override,
+// timestamp_field and tiebreaker_field (in Rule.Extra).
+type EQLSettings struct {
+	EventCategoryOverride string
+	TimestampField        string
+	TiebreakerField       string
+}
+
+// EQL returns the rule's EQL settings, read from Rule.Extra.
+func (r *Rule) EQL() EQLSettings {
+	str := func(k string) string {
+		s, _ := r.Extra[k].(string)
+		return s
+	}
+	return EQLSettings{
+		EventCategoryOverride: str("event_category_override"),
+		TimestampField:        str("timestamp_field"),
+		TiebreakerField:       str("tiebreaker_field"),
+	}
+}
+
+// ErrNotEventQuery is wrapped by the error of [Rule.EQLSearch] and
+// [Rule.EQLProgram] for an EQL query that is not an event query (a
+// sequence, a sample): Elasticsearch runs those as more than one search.
+var ErrNotEventQuery = errors.New("not an event query")
+
+// EQLQuery parses the rule's query as EQL; the error is an [*eql.Error].
+func (r *Rule) EQLQuery() (*eql.Query, error) {
+	if r.Language != LanguageEQL && r.Type != TypeEQL {
+		return nil, fmt.Errorf("rule %s: language %s is not eql", r.Name, r.Language)
+	}
+	q, err := eql.Parse(r.Query)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
+	}
+	return q, nil
+}
+
+// EQLSearch returns the Query DSL filter Elasticsearch runs for the
+// rule's EQL event query ([eql.Lower], on the rule's
+// event_category_override): every field is taken as Lower takes it
+// without a mapping. A sequence or sample is an error wrapping
+// [ErrNotEventQuery].
+func (r *Rule) EQLSearch() (esdsl.Query, error) {
+	q, err := r.EQLQuery()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := q.Body.(*eql.EventFilter); !ok {
+		return nil, fmt.Errorf("rule %s: query: %w: EQL sequences are not replayed yet", r.Name, ErrNotEventQuery)
+	}
+	dsl, err := eql.Lower(q, eql.Options{EventCategoryField: r.EQL().EventCategoryOverride})
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
+	}
+	return dsl, nil
+}
+
+// EQLProgram compiles the rule's EQL event query, as [Rule.Program] does
+// for KQL: parsed by [eql.Parse], lowered by [Rule.EQLSearch], compiled
+// by [eval.CompileQuery] with opts (a schema, a clock).
+func (r *Rule) EQLProgram(opts ...eval.Option) (*eval.Program, error) {
+	dsl, err := r.EQLSearch()
+	if err != nil {
+		return nil, err
+	}
+	prog, err := eval.CompileQuery(dsl, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
+	}
+	return prog, nil
+}
