@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -136,7 +137,7 @@ type Replay struct {
 	rejected  int
 	rejects   []string
 	matched   matchedEvent // the event being replayed
-	byTime    [][]int32 // scratch: the matched rules of an event, by time field
+	byTime    [][]int32    // scratch: the matched rules of an event, by time field
 }
 
 // eventTime is a timestamp field of the rules: rn is a rule with it.
@@ -236,8 +237,12 @@ func newReplay(rs []*rules.Rule, progs []*eval.Program, opts []RunOption) (*Repl
 // query matches it. For a rule with more than a query (filters,
 // exceptions, indicators), the replay tests the rest itself on the events
 // whose query matched. An error from an alert function (arrival order), a
-// bad event some rule matched, or a temporary file ends the replay.
+// bad event some rule matched (JSON that is not one valid JSON object), or
+// a temporary file ends the replay.
 func (r *Replay) Add(ev Event, matched []int) error {
+	if len(matched) > 0 && ev.Map == nil && !json.Valid(ev.JSON) {
+		return fmt.Errorf("%s:%d: replay: the event is not valid JSON", ev.File, ev.Line)
+	}
 	ev.Fields = ev.fields()
 	r.Facts(ev.Fields, &r.facts)
 	return r.AddFacts(ev, &r.facts, matched)
@@ -254,7 +259,9 @@ func (ev *Event) fields() eval.Event {
 	return events.JSON(ev.JSON)
 }
 
-// AddFacts is Add for an event whose facts the caller read with Facts.
+// AddFacts is Add for an event whose facts the caller read with Facts,
+// and whose JSON, when it has no Map, is one valid JSON object, as
+// events.ReadRaw yields (AddFacts does not check it again).
 func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	r.gen++
 	r.read++
@@ -353,6 +360,8 @@ type matchedEvent struct {
 	decoded bool
 	err     error
 	id      string
+	lazy    events.Lazy // reads json
+	lazyOn  bool
 	canon   *canon // the replay's scratch
 }
 
@@ -361,7 +370,20 @@ func (e *matchedEvent) reset(json []byte, own bool, m map[string]any, file strin
 	if m != nil {
 		json, own = nil, false
 	}
-	*e = matchedEvent{json: json, own: own, m: m, file: file, line: line, canon: e.canon}
+	e.json, e.own, e.m, e.file, e.line = json, own, m, file, line
+	e.decoded, e.err, e.id, e.lazyOn = false, nil, "", false
+}
+
+// fields returns a reader of the event's fields: lazy over its text.
+func (e *matchedEvent) fields() eval.Event {
+	if e.m != nil {
+		return eval.Map(e.m)
+	}
+	if !e.lazyOn {
+		e.lazy.Reset(e.json)
+		e.lazyOn = true
+	}
+	return &e.lazy
 }
 
 // raw returns a copy of the event's text (nil for a Map event), made once
@@ -369,6 +391,7 @@ func (e *matchedEvent) reset(json []byte, own bool, m map[string]any, file strin
 func (e *matchedEvent) raw() []byte {
 	if e.json != nil && !e.own {
 		e.json, e.own = append([]byte(nil), e.json...), true
+		e.lazyOn = false
 	}
 	return e.json
 }

@@ -21,8 +21,9 @@ import (
 // the same events.
 type hit struct {
 	ev                        events.Record
-	raw                       []byte // the event's JSON, kept instead of ev.Fields
-	t                         int64  // event time, Unix milliseconds
+	read                      eval.Event // the event's fields, while the executor observes the hit
+	raw                       []byte     // the event's JSON, kept instead of ev.Fields
+	t                         int64      // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
 	missing                   bool        // counted as missing a group_by field
@@ -212,26 +213,24 @@ func (rn *runner) catchUp(clock int64) {
 // rule).
 func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) error {
 	rep := rn.rep
-	var rec events.Record
-	if _, plainExec := rn.exec.(queryExec); ev.json == nil || !searched && !rn.plain() || rn.threat != nil || !plainExec {
-		var err error // the rule reads the event's fields
-		if rec, err = ev.record(); err != nil {
-			return err
-		}
-	}
-	if !searched && !rn.plain() && !rn.search.Match(rec.Fields) {
+	if !searched && !rn.plain() && !rn.search.MatchEvent(ev.fields()) {
 		return nil
+	}
+	var rec events.Record
+	if ev.json == nil { // a Map event: its fields as they are
+		rec, _ = ev.record()
 	}
 	var groups []int
 	if rn.threat != nil {
-		if groups = rn.threat.candidates(rec.Fields); len(groups) == 0 {
+		if groups = rn.threat.candidates(ev.fields()); len(groups) == 0 {
 			return nil
 		}
 	}
 	rep.Matches++
-	h := &hit{ev: rec, t: t, index: index, groups: groups}
+	h := &hit{ev: rec, t: t, index: index, groups: groups, read: ev.fields()}
 	h.ev.File, h.ev.Line = ev.file, ev.line
 	rn.exec.observe(h) // in the index even if no execution's window sees it
+	h.read = nil
 	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
