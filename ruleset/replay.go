@@ -111,7 +111,7 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	order := make(chan *batch, workers+1)
 	var readErr error
 	var unreadable []*events.FileError // the reader's, until order is closed
-	go func() { // the reader: batches in order
+	go func() {                        // the reader: batches in order
 		defer close(work)
 		defer close(order)
 		b := &batch{done: make(chan struct{})}
