@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -18,6 +19,9 @@ type Program struct {
 	dsl     esdsl.Query // the query compiled
 	schema  mapping.Schema
 	mapping mapper
+	// refusals are RejectsEvent's visitors, each remembering the
+	// mapping of the field names it saw (refusal.cache)
+	refusals sync.Pool
 }
 
 // Match reports whether Elasticsearch would return event for the query.

@@ -706,6 +706,7 @@ type refusal struct {
 	m        mapper
 	field    string
 	rejected bool
+	cache    map[string]leafMapping // by field name, when not nil
 }
 
 var refusalPool = sync.Pool{New: func() any { return new(refusal) }}
@@ -750,9 +751,27 @@ func (r *refusal) VisitBool(name string, value bool) bool {
 // field is not mapped. A field that is not mapped below a mapped leaf is
 // refused at that leaf (an object where the leaf is): r records it.
 func (r *refusal) mapped(name string) (fieldMapping, bool) {
+	if c, ok := r.cache[name]; ok {
+		if c.refusedAt != "" {
+			r.field, r.rejected = c.refusedAt, true
+		}
+		return c.f, c.ok
+	}
+	c := r.lookup(name)
+	if c.refusedAt != "" {
+		r.field, r.rejected = c.refusedAt, true
+	}
+	if r.cache != nil && len(r.cache) < maxRefusalCache {
+		r.cache[strings.Clone(name)] = c
+	}
+	return c.f, c.ok
+}
+
+// lookup finds the mapping of the field name.
+func (r *refusal) lookup(name string) leafMapping {
 	f := r.m.lookup(name)
 	if f.Type != mapping.Unknown {
-		return f, true
+		return leafMapping{f: f, ok: true}
 	}
 	for i := len(name) - 1; i > 0; i-- {
 		if name[i] != '.' {
@@ -762,10 +781,9 @@ func (r *refusal) mapped(name string) (fieldMapping, bool) {
 		case mapping.Unknown, mapping.Object, mapping.Nested, mapping.Flattened, mapping.GeoPoint:
 			continue
 		}
-		r.refuse(name[:i])
-		break
+		return leafMapping{f: f, refusedAt: strings.Clone(name[:i])}
 	}
-	return f, false
+	return leafMapping{f: f}
 }
 
 // refuse records the field at fault (a copy: a LeafVisitor's names are
@@ -783,6 +801,31 @@ func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 // RejectsEvent is Rejects for any [Event]. On a [LeafLister] such as the
 // lazy JSON event of package events it is one scan of the event's text
 // that allocates nothing (but the name of a field at fault).
+// The mapping of each field name is looked up once (for the first
+// maxRefusalCache names a goroutine meets) rather than for every event.
 func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
-	return rejects(p.mapping, e)
+	r, _ := p.refusals.Get().(*refusal)
+	if r == nil {
+		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}}
+	}
+	if l, ok := e.(LeafLister); ok {
+		l.Leaves(r)
+	} else {
+		e.Fields(r)
+	}
+	field, rejected = r.field, r.rejected
+	r.field, r.rejected = "", false
+	p.refusals.Put(r)
+	return field, rejected
+}
+
+// maxRefusalCache bounds the field names a refusal remembers.
+const maxRefusalCache = 1 << 14
+
+// leafMapping is what refusal.mapped finds for a field name: its mapping,
+// whether it is mapped, and the mapped leaf above it that refuses it.
+type leafMapping struct {
+	f         fieldMapping
+	ok        bool
+	refusedAt string
 }

@@ -1,6 +1,7 @@
 package replay_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/events"
@@ -12,7 +13,8 @@ import (
 // TestAddFactsAllocs: an event no rule matched costs the replay no
 // allocation, in time and arrival order, whatever the number of rules:
 // its facts are counted once per group of rules sharing index patterns
-// and timestamp field, and no rule does any work.
+// and timestamp field, and no rule does any work. (Reading its facts,
+// Facts, still allocates: the index and time strings of the lazy event.)
 func TestAddFactsAllocs(t *testing.T) {
 	var rs []*rules.Rule
 	for i := range 50 {
@@ -33,7 +35,9 @@ func TestAddFactsAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev := replay.Event{Fields: events.JSON(text), JSON: text, File: "x", Line: 1}
+		var lazy events.Lazy
+		lazy.Reset(text)
+		ev := replay.Event{Fields: &lazy, JSON: text, File: "x", Line: 1}
 		var f replay.Facts
 		r.Facts(ev.Fields, &f)
 		if err := r.AddFacts(ev, &f, nil); err != nil {
@@ -54,5 +58,19 @@ func TestAddFactsAllocs(t *testing.T) {
 		if reps[0].EventsInScope != 1002 || reps[0].Matches != 0 {
 			t.Errorf("%s order: in scope %d matches %d", mode.name, reps[0].EventsInScope, reps[0].Matches)
 		}
+	}
+}
+
+// TestAddInvalidJSON: Add refuses an event some rule matched whose JSON is
+// not valid, naming its file and line, rather than replay it.
+func TestAddInvalidJSON(t *testing.T) {
+	r, err := replay.NewReplay([]*rules.Rule{testRule(t, "destination.port:21")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte(`{"@timestamp":"2023-01-01T00:00:00Z","destination.port":21,}`)
+	err = r.Add(replay.Event{JSON: text, File: "x.ndjson", Line: 7}, []int{0})
+	if err == nil || !strings.Contains(err.Error(), "x.ndjson:7:") {
+		t.Fatalf("Add of invalid JSON: %v, want an error naming x.ndjson:7", err)
 	}
 }

@@ -79,7 +79,7 @@ func newNewTermsExec(rn *runner) (executor, error) {
 }
 
 func (x *newTermsExec) observe(h *hit) {
-	h.terms = termCombinations(h.ev.Fields, x.fields)
+	h.terms = termCombinations(h.read, x.fields)
 	if h.terms == nil {
 		x.rep.EventsMissingField++
 	}

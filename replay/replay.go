@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -151,8 +152,8 @@ type Replay struct {
 	read      int
 	rejected  int
 	rejects   []Sample
-	decoded   decodedEvent
-	byTime    [][]int32 // scratch: the matched rules of an event, by time field
+	matched   matchedEvent // the event being replayed
+	byTime    [][]int32    // scratch: the matched rules of an event, by time field
 }
 
 // eventTime is a timestamp field of the rules: rn is a rule with it.
@@ -206,7 +207,7 @@ func NewReplayPrograms(rs []*rules.Rule, progs []*eval.Program, opts ...RunOptio
 }
 
 func newReplay(rs []*rules.Rule, progs []*eval.Program, opts []RunOption) (*Replay, error) {
-	r := &Replay{ofRule: make([]*replayGroup, len(rs))}
+	r := &Replay{ofRule: make([]*replayGroup, len(rs)), matched: matchedEvent{canon: &canon{}}}
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {
@@ -252,8 +253,12 @@ func newReplay(rs []*rules.Rule, progs []*eval.Program, opts []RunOption) (*Repl
 // query matches it. For a rule with more than a query (filters,
 // exceptions, indicators), the replay tests the rest itself on the events
 // whose query matched. An error from an alert function (arrival order), a
-// bad event some rule matched, or a temporary file ends the replay.
+// bad event some rule matched (JSON that is not one valid JSON object), or
+// a temporary file ends the replay.
 func (r *Replay) Add(ev Event, matched []int) error {
+	if len(matched) > 0 && ev.Map == nil && !json.Valid(ev.JSON) {
+		return fmt.Errorf("%s:%d: replay: the event is not valid JSON", ev.File, ev.Line)
+	}
 	ev.Fields = ev.fields()
 	r.Facts(ev.Fields, &r.facts)
 	return r.AddFacts(ev, &r.facts, matched)
@@ -270,7 +275,9 @@ func (ev *Event) fields() eval.Event {
 	return events.JSON(ev.JSON)
 }
 
-// AddFacts is Add for an event whose facts the caller read with Facts.
+// AddFacts is Add for an event whose facts the caller read with Facts,
+// and whose JSON, when it has no Map, is one valid JSON object, as
+// events.ReadRaw yields (AddFacts does not check it again).
 func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	r.gen++
 	r.read++
@@ -296,21 +303,22 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		}
 	}
 	if r.arrival {
+		first := true
 		for _, i := range matched {
 			g := r.ofRule[i]
 			if g.gen != r.gen {
 				continue // out of scope, no time, or refused
 			}
-			rec, err := r.record(ev)
-			if err != nil {
-				return err
+			if first {
+				r.matched.reset(ev.JSON, false, ev.Map, ev.File, ev.Line)
+				first = false
 			}
 			rn := r.runners[i]
 			wasIdle := len(rn.buf) == 0
 			if wasIdle {
 				rn.catchUp(g.maxT)
 			}
-			if err := rn.take(rec, r.decoded.raw(ev), &r.decoded.id, g.t, index, r.selfMatch); err != nil {
+			if err := rn.take(&r.matched, g.t, index, r.selfMatch); err != nil {
 				return err
 			}
 			if wasIdle && len(rn.buf) > 0 {
@@ -355,40 +363,76 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	return nil
 }
 
-// decodedEvent is the event being added, decoded once for the rules that
-// take it.
-type decodedEvent struct {
-	gen  int64
-	m    map[string]any
-	id   string // its identity, once a rule needed it
-	text []byte // a copy of its JSON, once a rule kept it
-	err  error
+// matchedEvent is an event some rule matched, as the rules that take it
+// read it: decoded and identified at most once for all of them, and only
+// when one needs it (filters, indicators, a rule type reading fields, an
+// alert). Its identity comes from its text without decoding it.
+type matchedEvent struct {
+	json    []byte         // its text, or nil
+	own     bool           // json is the replay's copy (hits may keep it)
+	m       map[string]any // its fields, given or decoded
+	file    string
+	line    int
+	decoded bool
+	err     error
+	id      string
+	lazy    events.Lazy // reads json
+	lazyOn  bool
+	canon   *canon // the replay's scratch
 }
 
-// raw returns a copy of the event's JSON (nil for a Map event), made
-// once for all the rules that keep the event.
-func (d *decodedEvent) raw(ev Event) []byte {
-	if ev.JSON == nil || ev.Map != nil {
-		return nil
+// reset makes e the event with text json (nil for a Map event) or fields m.
+func (e *matchedEvent) reset(json []byte, own bool, m map[string]any, file string, line int) {
+	if m != nil {
+		json, own = nil, false
 	}
-	if d.text == nil {
-		d.text = append([]byte(nil), ev.JSON...)
-	}
-	return d.text
+	e.json, e.own, e.m, e.file, e.line = json, own, m, file, line
+	e.decoded, e.err, e.id, e.lazyOn = false, nil, "", false
 }
 
-// record returns the event decoded, once per event.
-func (r *Replay) record(ev Event) (events.Record, error) {
-	d := &r.decoded
-	if d.gen != r.gen {
-		d.gen, d.id, d.m, d.text, d.err = r.gen, "", ev.Map, nil, nil
-		if ev.Map == nil {
-			var rec events.Record
-			rec, d.err = events.Raw{JSON: ev.JSON, File: ev.File, Line: ev.Line}.Decode()
-			d.m = rec.Fields
+// fields returns a reader of the event's fields: lazy over its text.
+func (e *matchedEvent) fields() eval.Event {
+	if e.m != nil {
+		return eval.Map(e.m)
+	}
+	if !e.lazyOn {
+		e.lazy.Reset(e.json)
+		e.lazyOn = true
+	}
+	return &e.lazy
+}
+
+// raw returns a copy of the event's text (nil for a Map event), made once
+// for all the rules that keep the event.
+func (e *matchedEvent) raw() []byte {
+	if e.json != nil && !e.own {
+		e.json, e.own = append([]byte(nil), e.json...), true
+		e.lazyOn = false
+	}
+	return e.json
+}
+
+// record returns the event decoded, once.
+func (e *matchedEvent) record() (events.Record, error) {
+	if e.m == nil && !e.decoded {
+		e.decoded = true
+		var rec events.Record
+		rec, e.err = events.Raw{JSON: e.json, File: e.file, Line: e.line}.Decode()
+		e.m = rec.Fields
+	}
+	return events.Record{Fields: e.m, File: e.file, Line: e.line}, e.err
+}
+
+// identity returns the event's identity (eventID), once.
+func (e *matchedEvent) identity() string {
+	if e.id == "" {
+		if e.json != nil {
+			e.id = e.canon.eventIDJSON(e.json)
+		} else {
+			e.id = eventID(e.m)
 		}
 	}
-	return events.Record{Fields: d.m, File: ev.File, Line: ev.Line}, d.err
+	return e.id
 }
 
 // observe counts the event for a group: its scope, its time, whether the
@@ -543,19 +587,11 @@ func joinErrors(errs []error) error {
 
 // replaySorted hands each rule its matched events in time order.
 func (r *Replay) replaySorted() error {
-	var (
-		lastSeq int64 = -1
-		rec     events.Record
-		id      string
-		recErr  error
-	)
+	var lastSeq int64 = -1
 	return r.sorted.each(func(e *sortEntry) error {
 		if e.seq != lastSeq {
-			lastSeq, id = e.seq, ""
-			rec, recErr = e.ev.record()
-		}
-		if recErr != nil {
-			return recErr
+			lastSeq = e.seq
+			r.matched.reset(e.ev.json, true, e.ev.m, e.ev.file, e.ev.line)
 		}
 		for _, i := range e.rules {
 			rn := r.runners[i]
@@ -565,7 +601,7 @@ func (r *Replay) replaySorted() error {
 					return err
 				}
 			}
-			if err := rn.take(rec, e.ev.json, &id, e.t, e.ev.index, r.selfMatch); err != nil {
+			if err := rn.take(&r.matched, e.t, e.ev.index, r.selfMatch); err != nil {
 				return err
 			}
 		}

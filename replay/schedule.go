@@ -21,8 +21,9 @@ import (
 // the same events.
 type hit struct {
 	ev                        events.Record
-	raw                       []byte // the event's JSON, kept instead of ev.Fields
-	t                         int64  // event time, Unix milliseconds
+	read                      eval.Event // the event's fields, while the executor observes the hit
+	raw                       []byte     // the event's JSON, kept instead of ev.Fields
+	t                         int64      // event time, Unix milliseconds
 	index, id, key            string
 	seen, alerted, dup, trunc bool
 	missing                   bool        // counted as missing a group_by field
@@ -218,30 +219,33 @@ func (rn *runner) catchUp(clock int64) {
 // there); searched tells whether the rule's filters were tested
 // too (else the runner tests them, and the indicators of a threat match
 // rule).
-func (rn *runner) take(ev events.Record, raw []byte, id *string, t int64, index string, searched bool) error {
+func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) error {
 	rep := rn.rep
-	if !searched && !rn.plain() && !rn.search.Match(ev.Fields) {
+	if !searched && !rn.plain() && !rn.search.MatchEvent(ev.fields()) {
 		return nil
+	}
+	var rec events.Record
+	if ev.json == nil { // a Map event: its fields as they are
+		rec, _ = ev.record()
 	}
 	var groups []int
 	if rn.threat != nil {
-		if groups = rn.threat.candidates(ev.Fields); len(groups) == 0 {
+		if groups = rn.threat.candidates(ev.fields()); len(groups) == 0 {
 			return nil
 		}
 	}
 	rep.Matches++
-	h := &hit{ev: ev, t: t, index: index, groups: groups}
+	h := &hit{ev: rec, t: t, index: index, groups: groups, read: ev.fields()}
+	h.ev.File, h.ev.Line = ev.file, ev.line
 	rn.exec.observe(h) // in the index even if no execution's window sees it
+	h.read = nil
 	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
 		return nil
 	}
-	if *id == "" {
-		*id = eventID(ev.Fields) // once for all the rules that take the event
-	}
-	h.id = *id
+	h.id = ev.identity() // once for all the rules that take the event
 	h.key = index + "\x00" + h.id
-	if raw != nil && h.ev.Fields != nil {
+	if raw := ev.raw(); raw != nil {
 		// the text is smaller than the decoded event: newAlert
 		// decodes it again if an alert is built on the hit
 		h.ev.Fields, h.raw = nil, raw

@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"slices"
-
-	"github.com/kqlrules/kqlrules/events"
 )
 
 // storedEvent is a matched event kept for the replay in time order: its
@@ -22,14 +20,6 @@ type storedEvent struct {
 	file  string
 	line  int
 	index string
-}
-
-// record returns the event decoded.
-func (e *storedEvent) record() (events.Record, error) {
-	if e.m != nil {
-		return events.Record{Fields: e.m, File: e.file, Line: e.line}, nil
-	}
-	return events.Raw{JSON: e.json, File: e.file, Line: e.line}.Decode()
 }
 
 // sortEntry is a matched event at its time for one timestamp field, with

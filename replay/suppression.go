@@ -85,7 +85,7 @@ func newSuppressExec(rn *runner) *suppressExec {
 
 // observe reads the hit's groups once.
 func (x *suppressExec) observe(h *hit) {
-	h.suppress, h.noGroupField = x.groupKeys(h.ev.Fields)
+	h.suppress, h.noGroupField = x.groupKeys(h.read)
 }
 
 // settled drops the fields of an alerted hit that no later alert can be
@@ -169,7 +169,7 @@ type suppressGroup struct {
 
 // groupKeys returns the event's group_by value combinations; nil when a
 // field is missing and the strategy is doNotSuppress.
-func (x *suppressExec) groupKeys(fields map[string]any) ([][]*string, bool) {
+func (x *suppressExec) groupKeys(fields eval.Event) ([][]*string, bool) {
 	combos := [][]*string{{}}
 	missing := false
 	for _, p := range x.paths {

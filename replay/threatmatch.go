@@ -357,9 +357,8 @@ func prefilter(entries []rules.ThreatMappingEntry, groups []int, tm *threatMatch
 
 // candidates returns the groups the event matches, whatever the time, in
 // indicator order.
-func (tm *threatMatcher) candidates(fields map[string]any) []int {
+func (tm *threatMatcher) candidates(ev eval.Event) []int {
 	var out []int
-	ev := eval.Map(fields)
 	for _, m := range tm.mappings {
 		if m.prefilter != nil && !m.prefilter.MatchEvent(ev) {
 			continue

@@ -129,9 +129,9 @@ func newThresholdExec(rn *runner) (executor, error) {
 // observe reads the hit's terms once; a threshold alert is a document of
 // the group's terms, not of an event, so the event's fields go.
 func (x *thresholdExec) observe(h *hit) {
-	h.terms = termCombinations(h.ev.Fields, x.fields)
+	h.terms = termCombinations(h.read, x.fields)
 	if x.card != nil {
-		h.card = fieldTerms(h.ev.Fields, x.card)
+		h.card = fieldTerms(h.read, x.card)
 	}
 	h.release()
 }
@@ -284,7 +284,7 @@ func (x *thresholdExec) alert(g *thresholdGroup, at time.Time) *Alert {
 // event, each as one value per field, in the order of a composite
 // aggregation's buckets; nil when a field has no value. With no fields it
 // returns one empty combination: every event falls in one group.
-func termCombinations(fields map[string]any, paths []*eval.Path) [][]string {
+func termCombinations(fields eval.Event, paths []*eval.Path) [][]string {
 	combos := [][]string{{}}
 	for _, p := range paths {
 		vals := fieldTerms(fields, p)
@@ -304,9 +304,9 @@ func termCombinations(fields map[string]any, paths []*eval.Path) [][]string {
 
 // fieldTerms returns the distinct values of a field as the text a terms
 // aggregation keys them on (eval.KeywordText), sorted as doc values are.
-func fieldTerms(fields map[string]any, p *eval.Path) []string {
+func fieldTerms(fields eval.Event, p *eval.Path) []string {
 	var c termCollector
-	eval.Map(fields).Values(p, &c)
+	fields.Values(p, &c)
 	slices.Sort(c.vals)
 	return slices.Compact(c.vals)
 }

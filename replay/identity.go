@@ -1,0 +1,281 @@
+package replay
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// canon computes an event's identity (eventID) from its JSON text without
+// decoding it: it writes the encoding json.Marshal gives the decoded event
+// (a map[string]any with json.Number numbers: keys sorted, the last of
+// duplicate keys kept, strings decoded and escaped again as encoding/json
+// escapes them, numbers as written, no white space) and hashes it. Its
+// buffers are reused from one event to the next.
+type canon struct {
+	out, keys, tmp []byte
+	ms             []member
+	depth          int
+	id             []byte // the top level's last "_id", when a string
+	hasID          bool
+}
+
+// member is one key of an object being written: the key decoded, in
+// canon.keys, and its value written, in canon.out.
+type member struct{ ks, ke, vs, ve int }
+
+// eventIDJSON is eventID of the event data decodes to. data must be one
+// valid JSON object (events.ReadRaw checked it).
+func (c *canon) eventIDJSON(data []byte) string {
+	c.out, c.keys, c.ms, c.depth, c.id, c.hasID = c.out[:0], c.keys[:0], c.ms[:0], 0, c.id[:0], false
+	c.value(data, 0)
+	if c.hasID && len(c.id) > 0 {
+		return string(c.id)
+	}
+	sum := sha256.Sum256(c.out)
+	return hex.EncodeToString(sum[:16])
+}
+
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// value writes the value at d[i:] (after white space) and returns the
+// offset after it.
+func (c *canon) value(d []byte, i int) int {
+	i = skipSpace(d, i)
+	if i >= len(d) {
+		return i
+	}
+	switch d[i] {
+	case '{':
+		return c.object(d, i)
+	case '[':
+		c.out = append(c.out, '[')
+		i = skipSpace(d, i+1)
+		if i < len(d) && d[i] == ']' {
+			c.out = append(c.out, ']')
+			return i + 1
+		}
+		for i < len(d) {
+			i = skipSpace(d, c.value(d, i))
+			if i < len(d) && d[i] == ',' {
+				c.out = append(c.out, ',')
+				i++
+				continue
+			}
+			break
+		}
+		c.out = append(c.out, ']')
+		return i + 1
+	case '"':
+		start := len(c.keys)
+		c.keys, i = unquote(c.keys, d, i)
+		c.out = appendJSONString(c.out, c.keys[start:])
+		c.keys = c.keys[:start]
+		return i
+	}
+	j := i // a number, true, false or null: as written
+	for j < len(d) && !bytes.ContainsRune([]byte(",}] \t\r\n"), rune(d[j])) {
+		j++
+	}
+	c.out = append(c.out, d[i:j]...)
+	return j
+}
+
+// object writes the object at d[i] == '{'.
+func (c *canon) object(d []byte, i int) int {
+	base, keysBase, outBase := len(c.ms), len(c.keys), len(c.out)
+	top := c.depth == 0
+	c.depth++
+	defer func() { c.depth-- }()
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == '}' {
+		c.out = append(c.out, '{', '}')
+		return i + 1
+	}
+	for i < len(d) {
+		i = skipSpace(d, i)
+		ks := len(c.keys)
+		c.keys, i = unquote(c.keys, d, i)
+		ke := len(c.keys)
+		i = skipSpace(d, i) + 1 // ':'
+		i = skipSpace(d, i)
+		if top && string(c.keys[ks:ke]) == "_id" {
+			c.hasID = i < len(d) && d[i] == '"'
+			if c.hasID {
+				c.id, _ = unquote(c.id[:0], d, i)
+			}
+		}
+		vs := len(c.out)
+		i = c.value(d, i)
+		c.ms = append(c.ms, member{ks, ke, vs, len(c.out)})
+		i = skipSpace(d, i)
+		if i < len(d) && d[i] == ',' {
+			i++
+			continue
+		}
+		i++ // '}'
+		break
+	}
+	ms := c.ms[base:]
+	slices.SortStableFunc(ms, func(a, b member) int {
+		return bytes.Compare(c.keys[a.ks:a.ke], c.keys[b.ks:b.ke])
+	})
+	c.tmp = append(c.tmp[:0], '{')
+	for k, m := range ms {
+		key := c.keys[m.ks:m.ke]
+		if k+1 < len(ms) && bytes.Equal(key, c.keys[ms[k+1].ks:ms[k+1].ke]) {
+			continue // a later duplicate wins
+		}
+		if len(c.tmp) > 1 {
+			c.tmp = append(c.tmp, ',')
+		}
+		c.tmp = appendJSONString(c.tmp, key)
+		c.tmp = append(c.tmp, ':')
+		c.tmp = append(c.tmp, c.out[m.vs:m.ve]...)
+	}
+	c.tmp = append(c.tmp, '}')
+	c.out = append(c.out[:outBase], c.tmp...)
+	c.ms, c.keys = c.ms[:base], c.keys[:keysBase]
+	return i
+}
+
+// unquote appends the string at d[i] == '"' decoded as encoding/json
+// decodes it (invalid UTF-8 and lone surrogates become U+FFFD) and
+// returns the offset after it.
+func unquote(dst, d []byte, i int) ([]byte, int) {
+	i++
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '"':
+			return dst, i + 1
+		case c == '\\':
+			if i+1 >= len(d) {
+				return dst, len(d)
+			}
+			switch e := d[i+1]; e {
+			case 'b':
+				dst, i = append(dst, '\b'), i+2
+			case 'f':
+				dst, i = append(dst, '\f'), i+2
+			case 'n':
+				dst, i = append(dst, '\n'), i+2
+			case 'r':
+				dst, i = append(dst, '\r'), i+2
+			case 't':
+				dst, i = append(dst, '\t'), i+2
+			case 'u':
+				rr := getu4(d[i:])
+				i += 6
+				if rr < 0 {
+					return dst, len(d)
+				}
+				if utf16.IsSurrogate(rr) {
+					rr1 := getu4(d[i:])
+					if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
+						i += 6
+						dst = utf8.AppendRune(dst, dec)
+						break
+					}
+					rr = unicode.ReplacementChar
+				}
+				dst = utf8.AppendRune(dst, rr)
+			default: // '"', '\\', '/'
+				dst, i = append(dst, e), i+2
+			}
+		case c < utf8.RuneSelf:
+			dst, i = append(dst, c), i+1
+		default:
+			r, size := utf8.DecodeRune(d[i:])
+			dst = utf8.AppendRune(dst, r) // RuneError for invalid UTF-8
+			i += size
+		}
+	}
+	return dst, i
+}
+
+// getu4 decodes \uXXXX at the start of s, or returns -1.
+func getu4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}
+
+// appendJSONString appends s (valid UTF-8) as encoding/json writes a
+// string: HTML characters, control characters, U+2028 and U+2029 escaped.
+func appendJSONString(dst, s []byte) []byte {
+	const hexDigits = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

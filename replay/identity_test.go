@@ -1,0 +1,82 @@
+package replay
+
+import (
+	"bufio"
+	"os"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/corpus"
+)
+
+// identitySeeds are events whose identity is easy to get wrong: key order,
+// duplicate keys, escapes, HTML characters, invalid UTF-8, surrogates,
+// numbers as written, white space, "_id".
+var identitySeeds = []string{
+	`{}`,
+	`{"b":1,"a":2}`,
+	`{"a":1,"a":2}`,
+	`{"a":{"y":[1, 2.50, -0, 1E5],"x":null},"b":[true,false,{"d":"","c":{}}],"c":[]}`,
+	"{ \"s\" : \"tab\\t nl\\n \\u0001 \\/ <a&b> \\\"q\\\" \\\\ \\u00e9 \\ud83d\\ude00 \\ud800 x \\udc00\\u0041 \u2028 \xff\" }",
+	`{"_id":"abc","x":1}`,
+	`{"_id":"","x":1}`,
+	`{"_id":7,"x":1}`,
+	`{"_id":"a","_id":"b"}`,
+	`{"_id":"a","_id":1}`,
+	`{"x":{"_id":"inner"}}`,
+	`{"k\u00e9y":1,"ké":2,"kéy":3}`,
+	"{\"\\b\\f\":\"\\u2029\",\"a\\u0000\":0}",
+}
+
+func checkIdentity(t *testing.T, c *canon, line []byte) {
+	t.Helper()
+	rec, err := events.Raw{JSON: line}.Decode()
+	if err != nil {
+		return // not an event
+	}
+	if got, want := c.eventIDJSON(line), eventID(rec.Fields); got != want {
+		t.Fatalf("identity of %q: %s from the text, %s decoded", line, got, want)
+	}
+}
+
+// TestEventIDJSON: the identity computed from an event's text is the one
+// computed from the decoded event, on tricky events and on every event of
+// the Beats corpus.
+func TestEventIDJSON(t *testing.T) {
+	var c canon
+	for _, s := range identitySeeds {
+		checkIdentity(t, &c, []byte(s))
+	}
+	f, err := os.Open(corpus.Path(t, "corpus/beats_events.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	n := 0
+	for sc.Scan() {
+		if n++; testing.Short() && n%10 != 0 {
+			continue
+		}
+		checkIdentity(t, &c, sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 10000 {
+		t.Fatalf("%d lines in the corpus", n)
+	}
+}
+
+// FuzzEventIDJSON: the identity from the text equals the identity of the
+// decoded event, for any JSON object.
+func FuzzEventIDJSON(f *testing.F) {
+	for _, s := range identitySeeds {
+		f.Add([]byte(s))
+	}
+	var c canon
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkIdentity(t, &c, data)
+	})
+}
