@@ -7,7 +7,8 @@ import (
 )
 
 // Example_detect matches the test events with three goroutines: the
-// output is in input order whatever the scheduling.
+// output is in input order whatever the scheduling. The EQL rule's event
+// query (process where true) joins the set as the KQL rules do.
 func Example_detect() {
 	in, err := os.Open("testdata/events.ndjson")
 	if err != nil {
@@ -18,11 +19,11 @@ func Example_detect() {
 		panic(err)
 	}
 	// Output:
-	// skipped testdata/rules/eql.toml: language eql is not supported
 	// -:5: invalid JSON: invalid character 'o' in literal null (expecting 'u')
 	// 1: ftp-out
 	// 3: ftp-out ssh
 	// 4: ssh
+	// 6: eql
 }
 
 // TestWorkersAgree checks that one goroutine and many print the same.
