@@ -69,6 +69,19 @@ func appendUnquoted(dst, raw []byte) []byte {
 	return dst
 }
 
+// AppendString appends to dst the value of the JSON string whose opening
+// quote is d[i], as encoding/json decodes it (escapes resolved, a lone
+// surrogate and invalid UTF-8 replaced by U+FFFD), and returns the offset
+// just past its closing quote (len(d) when the string does not end). It
+// allocates only when dst must grow.
+func AppendString(dst, d []byte, i int) ([]byte, int) {
+	e := stringEnd(d, i)
+	if e < 0 {
+		return dst, len(d)
+	}
+	return appendUnquoted(dst, d[i+1:e]), e + 1
+}
+
 // hex4 returns the value of the 4 hex digits b starts with, or -1.
 func hex4(b []byte) rune {
 	if len(b) < 4 {

@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/kqlrules/kqlrules/events"
 )
 
 // canon computes an event's identity (eventID) from its JSON text without
@@ -77,7 +77,7 @@ func (c *canon) value(d []byte, i int) int {
 		return i + 1
 	case '"':
 		start := len(c.keys)
-		c.keys, i = unquote(c.keys, d, i)
+		c.keys, i = events.AppendString(c.keys, d, i)
 		c.out = appendJSONString(c.out, c.keys[start:])
 		c.keys = c.keys[:start]
 		return i
@@ -104,14 +104,14 @@ func (c *canon) object(d []byte, i int) int {
 	for i < len(d) {
 		i = skipSpace(d, i)
 		ks := len(c.keys)
-		c.keys, i = unquote(c.keys, d, i)
+		c.keys, i = events.AppendString(c.keys, d, i)
 		ke := len(c.keys)
 		i = skipSpace(d, i) + 1 // ':'
 		i = skipSpace(d, i)
 		if top && string(c.keys[ks:ke]) == "_id" {
 			c.hasID = i < len(d) && d[i] == '"'
 			if c.hasID {
-				c.id, _ = unquote(c.id[:0], d, i)
+				c.id, _ = events.AppendString(c.id[:0], d, i)
 			}
 		}
 		vs := len(c.out)
@@ -146,83 +146,6 @@ func (c *canon) object(d []byte, i int) int {
 	c.out = append(c.out[:outBase], c.tmp...)
 	c.ms, c.keys = c.ms[:base], c.keys[:keysBase]
 	return i
-}
-
-// unquote appends the string at d[i] == '"' decoded as encoding/json
-// decodes it (invalid UTF-8 and lone surrogates become U+FFFD) and
-// returns the offset after it.
-func unquote(dst, d []byte, i int) ([]byte, int) {
-	i++
-	for i < len(d) {
-		c := d[i]
-		switch {
-		case c == '"':
-			return dst, i + 1
-		case c == '\\':
-			if i+1 >= len(d) {
-				return dst, len(d)
-			}
-			switch e := d[i+1]; e {
-			case 'b':
-				dst, i = append(dst, '\b'), i+2
-			case 'f':
-				dst, i = append(dst, '\f'), i+2
-			case 'n':
-				dst, i = append(dst, '\n'), i+2
-			case 'r':
-				dst, i = append(dst, '\r'), i+2
-			case 't':
-				dst, i = append(dst, '\t'), i+2
-			case 'u':
-				rr := getu4(d[i:])
-				i += 6
-				if rr < 0 {
-					return dst, len(d)
-				}
-				if utf16.IsSurrogate(rr) {
-					rr1 := getu4(d[i:])
-					if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
-						i += 6
-						dst = utf8.AppendRune(dst, dec)
-						break
-					}
-					rr = unicode.ReplacementChar
-				}
-				dst = utf8.AppendRune(dst, rr)
-			default: // '"', '\\', '/'
-				dst, i = append(dst, e), i+2
-			}
-		case c < utf8.RuneSelf:
-			dst, i = append(dst, c), i+1
-		default:
-			r, size := utf8.DecodeRune(d[i:])
-			dst = utf8.AppendRune(dst, r) // RuneError for invalid UTF-8
-			i += size
-		}
-	}
-	return dst, i
-}
-
-// getu4 decodes \uXXXX at the start of s, or returns -1.
-func getu4(s []byte) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	var r rune
-	for _, c := range s[2:6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	return r
 }
 
 // appendJSONString appends s (valid UTF-8) as encoding/json writes a
