@@ -227,28 +227,31 @@ func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Respons
 	}
 	hits := best.sorted()
 	for _, p := range q.Pipes {
-		n, tail := int(p.Args[0].(*Literal).Int), p.Name == "tail"
-		if n < len(hits) {
-			if tail {
-				hits = hits[len(hits)-n:]
-			} else {
-				hits = hits[:n]
-			}
-		}
+		hits = cut(hits, int(p.Args[0].(*Literal).Int), p.Name == "tail")
 	}
 	resp := &Response{Hits: Hits{Total: Total{Value: len(hits), Relation: "eq"}, Events: []HitEvent{}}}
 	for _, h := range hits {
-		src := h.doc.Raw
-		if src == nil {
-			b, err := json.Marshal(h.doc.Source)
-			if err != nil {
-				return nil, err
-			}
-			src = b
+		he, err := h.doc.hitEvent()
+		if err != nil {
+			return nil, err
 		}
-		resp.Hits.Events = append(resp.Hits.Events, HitEvent{Index: h.doc.Index, ID: h.doc.ID, Source: src})
+		resp.Hits.Events = append(resp.Hits.Events, he)
 	}
 	return resp, nil
+}
+
+// hitEvent is the document as a response lists it: its source as given,
+// or Source written.
+func (d Doc) hitEvent() (HitEvent, error) {
+	src := d.Raw
+	if src == nil {
+		b, err := json.Marshal(d.Source)
+		if err != nil {
+			return HitEvent{}, err
+		}
+		src = b
+	}
+	return HitEvent{Index: d.Index, ID: d.ID, Source: src}, nil
 }
 
 // hit is a matching event with its sort keys.

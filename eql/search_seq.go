@@ -1,7 +1,6 @@
 package eql
 
 import (
-	"encoding/json"
 	"iter"
 	"slices"
 	"sort"
@@ -82,15 +81,11 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 				hs.Events = append(hs.Events, HitEvent{Missing: true})
 				continue
 			}
-			src := ev.Doc.Raw
-			if src == nil {
-				b, err := json.Marshal(ev.Doc.Source)
-				if err != nil {
-					return nil, err
-				}
-				src = b
+			he, err := ev.Doc.hitEvent()
+			if err != nil {
+				return nil, err
 			}
-			hs.Events = append(hs.Events, HitEvent{Index: ev.Doc.Index, ID: ev.Doc.ID, Source: src})
+			hs.Events = append(hs.Events, he)
 		}
 		resp.Hits.Sequences = append(resp.Hits.Sequences, hs)
 	}
