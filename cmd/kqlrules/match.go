@@ -38,22 +38,16 @@ func (c *matchCmd) Run(e *env) error {
 	}
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
-	matched, bad, unread := 0, 0, 0
+	matched := 0
+	var read readTally
 	// the lazy path: each event's text is scanned for the fields the
 	// query reads; only matching events are decoded, to be printed
 	var ev events.Lazy
 	for raw, err := range events.ReadRawFiles(files, e.stdin) {
 		if err != nil {
-			p, issue := readIssue(err)
-			if issue == readFailed {
+			if err := read.note(e, err); err != nil {
 				out.Flush()
-				return fail(exitFailed, p)
-			}
-			fmt.Fprintln(e.stderr, p)
-			if issue == unreadableFile {
-				unread++
-			} else {
-				bad++
+				return err
 			}
 			continue
 		}
@@ -75,7 +69,7 @@ func (c *matchCmd) Run(e *env) error {
 			return failf("match", "%v", err)
 		}
 	}
-	return matchStatus(matched, bad, unread)
+	return read.status(matched)
 }
 
 // matchSet is "kqlrules match --rules": which rules each event matches.
@@ -103,21 +97,15 @@ func (c *matchCmd) matchSet(e *env) error {
 		Line  int       `json:"line"`
 		Rules []ruleRef `json:"rules"`
 	}
-	matched, bad, unread := 0, 0, 0
+	matched := 0
+	var read readTally
 	var ev events.Lazy
 	var dst []int
 	for raw, err := range events.ReadRawFiles(evFiles, e.stdin) {
 		if err != nil {
-			p, issue := readIssue(err)
-			if issue == readFailed {
+			if err := read.note(e, err); err != nil {
 				out.Flush()
-				return fail(exitFailed, p)
-			}
-			fmt.Fprintln(e.stderr, p)
-			if issue == unreadableFile {
-				unread++
-			} else {
-				bad++
+				return err
 			}
 			continue
 		}
@@ -135,19 +123,39 @@ func (c *matchCmd) matchSet(e *env) error {
 			return failf("match", "%v", err)
 		}
 	}
-	return matchStatus(matched, bad, unread)
+	return read.status(matched)
 }
 
-// matchStatus is match's exit status: 2 when a file of a directory could
-// not be read (as grep -r's), else 0 when an event matched, else 2 when a
+// readTally counts the read errors a match goes on after: lines that are
+// not events and files of a directory that could not be read.
+type readTally struct{ bad, unread int }
+
+// note reports a read error on stderr and counts it; an input that cannot
+// be read at all ends the command with the error returned.
+func (t *readTally) note(e *env, err error) error {
+	p, issue := readIssue(err)
+	if issue == readFailed {
+		return fail(exitFailed, p)
+	}
+	fmt.Fprintln(e.stderr, p)
+	if issue == unreadableFile {
+		t.unread++
+	} else {
+		t.bad++
+	}
+	return nil
+}
+
+// status is match's exit status: 2 when a file of a directory could not
+// be read (as grep -r's), else 0 when an event matched, else 2 when a
 // line could not be read (the answer may be missing), else 1.
-func matchStatus(matched, bad, unread int) error {
+func (t *readTally) status(matched int) error {
 	switch {
-	case unread > 0:
+	case t.unread > 0:
 		return &exitError{status: 2}
 	case matched > 0:
 		return nil
-	case bad > 0:
+	case t.bad > 0:
 		return &exitError{status: 2}
 	}
 	return &exitError{status: 1}
