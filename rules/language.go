@@ -6,31 +6,53 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 )
 
-// typeLanguage is the language a rule type implies when the rule sets
-// none: the one table of it. Types not listed imply kuery, as Kibana's
-// query-based types default to; machine learning rules have no query.
-var typeLanguage = map[Type]Language{
-	TypeEQL:             LanguageEQL,
-	TypeESQL:            LanguageESQL,
-	TypeMachineLearning: "",
+// kqlLanguages are Kibana's KqlQueryLanguage: the languages of the query
+// of the query-based rule types and of an indicator match rule's
+// threat_query (rule_schema in Kibana's
+// common/api/detection_engine/model), kuery first.
+var kqlLanguages = []Language{LanguageKuery, LanguageLucene}
+
+// typeLanguages is the one table of which languages each rule type takes,
+// the first the one it implies when the rule sets none. Types not listed
+// take kuery and lucene, as Kibana's query-based types do; machine
+// learning rules have no query.
+var typeLanguages = map[Type][]Language{
+	TypeEQL:             {LanguageEQL},
+	TypeESQL:            {LanguageESQL},
+	TypeMachineLearning: nil,
 }
 
+// Languages returns the query languages a rule of type t may be written
+// in, the first the one the type implies when the rule sets none: eql for
+// eql rules, esql for esql rules, kuery or lucene for the query-based
+// types (and for a type this package does not know); none for machine
+// learning rules.
+func (t Type) Languages() []Language {
+	if l, ok := typeLanguages[t]; ok {
+		return l
+	}
+	return kqlLanguages
+}
+
+// ThreatLanguages returns the languages an indicator match rule's
+// threat_query may be written in (threat_language): kuery or lucene.
+func ThreatLanguages() []Language { return kqlLanguages }
+
 // QueryLanguage returns the language the rule's query is written in: its
-// language setting, or when it has none the one its type implies (eql for
-// eql rules, esql for esql rules, kuery for the query-based types and for
-// rules built in Go without a type); "" for machine learning rules, which
-// have no query, whatever their language setting.
+// language setting, or when it has none the one its type implies
+// ([Type.Languages]: eql for eql rules, esql for esql rules, kuery for the
+// query-based types and for rules built in Go without a type); "" for
+// machine learning rules, which have no query, whatever their language
+// setting.
 func (r *Rule) QueryLanguage() Language {
-	if r.Type == TypeMachineLearning {
+	langs := r.Type.Languages()
+	if len(langs) == 0 {
 		return "" // whatever its language setting says
 	}
 	if r.Language != "" {
 		return r.Language
 	}
-	if l, ok := typeLanguage[r.Type]; ok {
-		return l
-	}
-	return LanguageKuery
+	return langs[0]
 }
 
 // IsKQL reports whether the rule's query is KQL (QueryLanguage kuery).

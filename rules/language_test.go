@@ -2,6 +2,9 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -53,5 +56,35 @@ func TestQueryLanguage(t *testing.T) {
 	}
 	if err := (&rules.Rule{Type: rules.TypeEQL}).CheckLanguage(rules.LanguageKuery, rules.LanguageEQL); err != nil {
 		t.Errorf("CheckLanguage(kuery, eql) of an eql rule: %v", err)
+	}
+}
+
+// TestTypeLanguages: Validate accepts a rule's language exactly when its
+// type's Languages list it, and the language a rule without one reads as
+// is the first of them (one table for both); threat_language takes
+// ThreatLanguages (Kibana's KqlQueryLanguage: kuery or lucene).
+func TestTypeLanguages(t *testing.T) {
+	known := []rules.Language{rules.LanguageKuery, rules.LanguageLucene, rules.LanguageEQL, rules.LanguageESQL}
+	for _, typ := range []rules.Type{rules.TypeQuery, rules.TypeEQL, rules.TypeESQL, rules.TypeThreshold, rules.TypeNewTerms, rules.TypeThreatMatch, rules.TypeSavedQuery, rules.TypeMachineLearning} {
+		want := typ.Languages()
+		if got := (&rules.Rule{Type: typ}).QueryLanguage(); len(want) > 0 && got != want[0] || len(want) == 0 && got != "" {
+			t.Errorf("type %s: QueryLanguage %q, Languages %v", typ, got, want)
+		}
+		for _, l := range known {
+			src := strings.Replace(goodTOML, `type = "query"`, fmt.Sprintf("type = %q\nlanguage = %q", typ, l), 1)
+			_, err := rules.Parse("r.toml", []byte(src))
+			refused := err != nil && strings.Contains(err.Error(), "rule.language: type ")
+			if accepts := len(want) == 0 || slices.Contains(want, l); refused == accepts {
+				t.Errorf("type %s language %s: refused %v (%v), Languages %v", typ, l, refused, err, want)
+			}
+		}
+	}
+	for _, l := range known {
+		src := strings.Replace(goodTOML, `type = "query"`, fmt.Sprintf("type = \"query\"\nthreat_language = %q", l), 1)
+		_, err := rules.Parse("r.toml", []byte(src))
+		refused := err != nil && strings.Contains(err.Error(), "rule.threat_language: must be one of kuery, lucene")
+		if refused == slices.Contains(rules.ThreatLanguages(), l) {
+			t.Errorf("threat_language %s: refused %v (%v)", l, refused, err)
+		}
 	}
 }

@@ -148,19 +148,9 @@ func (r *Rule) validateQuery(ps *problems) {
 			ps.add("rule.query", "required for a %s rule", r.Type)
 		}
 	}
-	if r.Language != "" && slices.Contains(knownTypes, r.Type) {
-		var want []Language
-		switch r.Type {
-		case TypeEQL:
-			want = []Language{LanguageEQL}
-		case TypeESQL:
-			want = []Language{LanguageESQL}
-		case TypeQuery, TypeThreshold, TypeNewTerms, TypeThreatMatch, TypeSavedQuery:
-			want = []Language{LanguageKuery, LanguageLucene}
-		}
-		if want != nil && slices.Contains(knownLanguages, r.Language) && !slices.Contains(want, r.Language) {
-			ps.add("rule.language", "type %s takes language %s, got %q", r.Type, joinNames(want, " or "), r.Language)
-		}
+	if want := r.Type.Languages(); r.Language != "" && len(want) > 0 && slices.Contains(knownTypes, r.Type) &&
+		slices.Contains(knownLanguages, r.Language) && !slices.Contains(want, r.Language) {
+		ps.add("rule.language", "type %s takes language %s, got %q", r.Type, joinNames(want, " or "), r.Language)
 	}
 	if r.Language == "" && (r.Type == TypeEQL || r.Type == TypeESQL) && !ps.has("rule.language") {
 		ps.add("rule.language", "required for type %s", r.Type)

@@ -115,7 +115,7 @@ func (r *Rule) validateTypes(ps *problems) {
 		}
 	}
 	if r.ThreatLanguage != "" {
-		oneOf(ps, "rule.threat_language", r.ThreatLanguage, []Language{LanguageKuery, LanguageLucene})
+		oneOf(ps, "rule.threat_language", r.ThreatLanguage, ThreatLanguages())
 	}
 	for i, m := range r.ThreatMapping {
 		mf := fmt.Sprintf("rule.threat_mapping[%d]", i)
