@@ -93,9 +93,9 @@ func TestDetectionRulesRepo(t *testing.T) {
 		}
 	}
 	wantSkipped := map[string]int{
-		"language esql is not KQL":               212,
-		"language lucene is not KQL":             1,
-		"type machine_learning has no KQL query": 106,
+		"language esql is not supported":       212,
+		"language lucene is not supported":     1,
+		"machine_learning rules have no query": 106,
 	}
 	if !raceEnabled && (checked != 792+1081 || !maps.Equal(skipped, wantSkipped)) {
 		t.Errorf("checked %d KQL and EQL rule files, skipped %v; want 792+1081, %v", checked, skipped, wantSkipped)

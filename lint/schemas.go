@@ -122,16 +122,17 @@ func Codes() []string {
 		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange, CodeLongLookBack}
 }
 
+// languages are the query languages the checker checks: KQL and EQL.
+var languages = []rules.Language{rules.LanguageKuery, rules.LanguageEQL}
+
 // Skipped returns why the checker leaves a rule alone, "" when it checks
-// it: its query language is not KQL ("language eql is not KQL"), or
-// it has no query language at all (machine learning rules). KQL and EQL
-// rules are checked.
+// it: the text of the typed reason [rules.Rule.CheckLanguage] gives, the
+// same the replay gives (replay.Replayable) for a rule in a language
+// neither processes: "language esql is not supported", or
+// "machine_learning rules have no query". KQL and EQL rules are checked.
 func Skipped(r *rules.Rule) string {
-	switch l := r.QueryLanguage(); {
-	case l == "":
-		return "type " + string(r.Type) + " has no KQL query"
-	case l != rules.LanguageKuery && l != rules.LanguageEQL:
-		return "language " + string(l) + " is not KQL"
+	if err := r.CheckLanguage(languages...); err != nil {
+		return err.Error()
 	}
 	return ""
 }

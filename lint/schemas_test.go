@@ -44,9 +44,9 @@ func TestSkipped(t *testing.T) {
 		{rules.Rule{Type: "query", Language: "kuery", Query: "a:b"}, ""},
 		{rules.Rule{Type: "threshold", Language: "kuery", Query: "a:b"}, ""},
 		{rules.Rule{Type: "eql", Language: "eql", Query: "any where true"}, ""},
-		{rules.Rule{Type: "esql", Language: "esql", Query: "from x"}, "language esql is not KQL"},
-		{rules.Rule{Type: "query", Language: "lucene", Query: "a:b"}, "language lucene is not KQL"},
-		{rules.Rule{Type: "machine_learning"}, "type machine_learning has no KQL query"},
+		{rules.Rule{Type: "esql", Language: "esql", Query: "from x"}, "language esql is not supported"},
+		{rules.Rule{Type: "query", Language: "lucene", Query: "a:b"}, "language lucene is not supported"},
+		{rules.Rule{Type: "machine_learning"}, "machine_learning rules have no query"},
 	} {
 		if got := lint.Skipped(&tc.r); got != tc.want {
 			t.Errorf("Skipped(%s/%s) = %q, want %q", tc.r.Type, tc.r.Language, got, tc.want)
