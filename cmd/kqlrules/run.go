@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -151,8 +150,8 @@ func (c *runCmd) Run(e *env) error {
 		if err := writeJSON(w, rep, "  "); err != nil {
 			return err
 		}
-	} else {
-		writeReport(e.stderr, rep)
+	} else if err := rep.WriteText(e.stderr); err != nil {
+		return err
 	}
 	if len(res.Unreadable) > 0 {
 		return &exitError{status: exitFailed}
@@ -204,94 +203,4 @@ func (p *progress) done() {
 	if p.on && !p.last.IsZero() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-// isoTime writes a report's time as RFC 3339 in seconds (for any year).
-func isoTime(t replay.Time) string {
-	b, _ := t.MarshalJSON() // "2006-01-02T15:04:05.000Z"
-	s := strings.Trim(string(b), `"`)
-	return s[:len(s)-len(".000Z")] + "Z"
-}
-
-// writeTypeReport writes the rule type's counts and the run's warnings
-// other than max_signals (which the executions list).
-func writeTypeReport(w io.Writer, r *replay.Report) {
-	if r.MatchesAlerted != r.AlertCount || r.MatchesNotAlerted > 0 {
-		fmt.Fprintf(w, "matches an alert stands for: %d, seen without an alert: %d\n", r.MatchesAlerted, r.MatchesNotAlerted)
-	}
-	if t := r.Threshold; t != nil {
-		fmt.Fprintf(w, "threshold: %d groups evaluated, %d alerted, %d under the threshold, %d left out by max_signals; %d events left out by the signal history, %d without a threshold field\n",
-			t.GroupsEvaluated, t.GroupsAlerted, t.GroupsBelow, t.GroupsTruncated, t.EventsInHistory, t.EventsMissingField)
-	}
-	if n := r.NewTerms; n != nil {
-		fmt.Fprintf(w, "new terms: %d terms in history, %d evaluated, %d new, %d known; %d events without a term\n",
-			n.TermsInHistory, n.TermsEvaluated, n.TermsNew, n.TermsKnown, n.EventsMissingField)
-	}
-	if s := r.Suppression; s != nil {
-		fmt.Fprintf(w, "suppression: %d groups, %d alerts, %d events suppressed, %d events missing a group_by field\n",
-			s.Groups, s.Alerts, s.Suppressed, s.MissingFields)
-	}
-	if t := r.ThreatMatch; t != nil {
-		fmt.Fprintf(w, "indicator match: %d indicators read, %d in the threat index, %d indicator mappings; %d events seen without an indicator that threat_query finds\n",
-			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
-	}
-	for _, x := range r.Warnings {
-		if x != replay.MaxSignalsWarning {
-			fmt.Fprintf(w, "warning: %s\n", x)
-		}
-	}
-}
-
-// writeReport writes the human-readable run report.
-func writeReport(w io.Writer, r *replay.Report) {
-	fmt.Fprintf(w, "rule: %s (%s), version %d\n", r.Rule, r.RuleID, r.Version)
-	fmt.Fprintf(w, "index: %s\n", strings.Join(r.Index, ", "))
-	fmt.Fprintf(w, "schedule: every %s looking back %s, at most %d alerts an execution, event time %s\n", r.Interval, r.LookBack, r.MaxSignals, r.TimestampField)
-	if r.Executions > 0 {
-		fmt.Fprintf(w, "executions: %d from %s to %s, %d with matches", r.Executions, isoTime(r.FirstExecution), isoTime(r.LastExecution), r.RunsFound+r.RepeatRuns)
-		if r.RepeatRuns > 0 {
-			fmt.Fprintf(w, " (%d of them finding only matches earlier executions had handled)", r.RepeatRuns)
-		}
-		fmt.Fprintln(w)
-	} else {
-		fmt.Fprintln(w, "executions: none (no event in scope)")
-	}
-	fmt.Fprintf(w, "events: %d read, %d rejected, %d in scope, %d other index, %d without index, %d without a usable time",
-		r.EventsRead, r.EventsRejected, r.EventsInScope, r.EventsOtherIndex, r.EventsNoIndex, r.EventsNoTime)
-	if r.EventsRefused > 0 {
-		fmt.Fprintf(w, ", %d Elasticsearch would refuse", r.EventsRefused)
-	}
-	if r.EventsLate > 0 {
-		fmt.Fprintf(w, ", %d out of order (arrival order)", r.EventsLate)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "matches: %d; alerts: %d, lost to max_signals: %d, never searched: %d, duplicates: %d\n",
-		r.Matches, r.AlertCount, r.AlertsLost, r.MatchesUnseen, r.DuplicateEvents)
-	writeTypeReport(w, r)
-	for _, x := range r.Runs {
-		if x.Warning != "" {
-			fmt.Fprintf(w, "warning: execution at %s: %s (%d left out)\n", isoTime(x.Time), x.Warning, x.Truncated)
-		}
-	}
-	if r.EventsNoIndex > 0 && r.EventsInScope == 0 {
-		fmt.Fprintln(w, "hint: no event carries _index or data_stream.*; --any-index treats them as in scope")
-	}
-	if r.EventsLate > 0 {
-		fmt.Fprintln(w, "hint: events are not in time order; executions that had already run missed the late ones (without --arrival-order the replay is in time order)")
-	}
-	list := func(title string, items []replay.Sample, total int) {
-		if len(items) == 0 {
-			return
-		}
-		fmt.Fprintf(w, "%s:\n", title)
-		for _, s := range items {
-			fmt.Fprintf(w, "  %s\n", s)
-		}
-		if total > len(items) {
-			fmt.Fprintf(w, "  ... and %d more\n", total-len(items))
-		}
-	}
-	list("rejected", r.Rejected, r.EventsRejected)
-	list("refused by the mapping", r.Refused, r.EventsRefused)
-	list("without a usable time", r.NoTime, r.EventsNoTime)
 }
