@@ -442,31 +442,14 @@ func isRuleFile(name string) (toml, json bool) {
 	return false, false
 }
 
-// reportRuleLoad prints the problems of loading a rule set, one
-// "FILE:LINE: error: ..." a line: each rule that did not load, and each
-// path that could not be read (err, from ruleset.Load). It returns false
-// when a path could not be read.
+// reportRuleLoad prints the problems of loading a rule set
+// (ruleset.Diagnostics), one a line; it returns false when a path could
+// not be read.
 func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
-	for _, f := range files {
-		if f.Status == ruleset.Failed {
-			for _, p := range ruleProblems(f.Path, f.Err) {
-				if p.Line == 0 {
-					p.Line = f.Line
-				}
-				fmt.Fprintln(w, p)
-			}
-		}
+	for _, d := range ruleset.Diagnostics(files, err) {
+		fmt.Fprintln(w, d)
 	}
-	if err == nil {
-		return true
-	}
-	if inner := errors.Unwrap(err); inner != nil {
-		err = inner // "ruleset: " and the joined errors
-	}
-	for _, p := range rules.FindDiagnostics(err) {
-		fmt.Fprintln(w, p)
-	}
-	return false
+	return err == nil
 }
 
 // probeWritable tells whether the file path can be written, before a

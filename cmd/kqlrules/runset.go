@@ -5,54 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/replay"
-	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
-
-// ruleRow is one rule file in the report of a run with --rules.
-type ruleRow struct {
-	RuleID   string `json:"rule_id"`
-	Name     string `json:"name"`
-	File     string `json:"file"`
-	Type     string `json:"type"`
-	Language string `json:"language"`
-	Status   string `json:"status"` // replayed, skipped or error
-	Reason   string `json:"reason,omitempty"`
-	Alerts   int    `json:"alerts"`
-	Matches  int    `json:"matches"`
-	// TimeMS is the time spent matching the rule's query, estimated from
-	// a sample of the events, in milliseconds.
-	TimeMS float64 `json:"time_ms"`
-	*replay.Report
-}
-
-// setReport is what --report-json writes for a run with --rules.
-type setReport struct {
-	Rules          []*ruleRow `json:"rules"`
-	Files          int        `json:"files"`
-	Replayed       int        `json:"replayed"`
-	Skipped        int        `json:"skipped"`
-	Errors         int        `json:"errors"`
-	EventsRead     int        `json:"events_read"`
-	EventsRejected int        `json:"events_rejected"`
-	// EventsNoTime and EventsLate are the largest of the rules' counts
-	// (the rules' timestamp fields may differ); MatchesUnseen is summed
-	// over the rules.
-	EventsNoTime  int     `json:"events_no_time"`
-	EventsLate    int     `json:"events_late"`
-	MatchesUnseen int     `json:"matches_unseen"`
-	Alerts        int     `json:"alerts"`
-	Seconds       float64 `json:"seconds"`
-}
 
 // runSet is "kqlrules run --rules": every rule of the files at once.
 func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
@@ -61,8 +20,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	if !reportRuleLoad(e.stderr, files, err) {
 		return &exitError{status: exitFailed}
 	}
-	loaded := ruleset.Rules(files)
-	set, err := ruleset.New(loaded)
+	set, err := ruleset.New(ruleset.Rules(files))
 	if err != nil {
 		return failf("run", "%v", err)
 	}
@@ -89,7 +47,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	rep := buildSetReport(files, loaded, res)
+	rep := ruleset.Summarize(files, res)
 	rep.Seconds = time.Since(start).Seconds()
 	if c.ReportJSON != "" {
 		w := e.stderr
@@ -104,8 +62,8 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 		if err := writeJSON(w, rep, "  "); err != nil {
 			return err
 		}
-	} else {
-		writeSetReport(e.stderr, rep)
+	} else if err := rep.WriteText(e.stderr); err != nil {
+		return err
 	}
 	if res.EventsRead > 0 && res.EventsRejected == res.EventsRead {
 		return failf("run", "all %d event lines were rejected", res.EventsRead)
@@ -146,98 +104,4 @@ func writeAlert(w *bufio.Writer, a *replay.Alert) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-func buildSetReport(files []ruleset.File, loaded []*rules.Rule, res *ruleset.Result) *setReport {
-	byRule := map[*rules.Rule]int{}
-	for i, r := range loaded {
-		byRule[r] = i
-	}
-	rep := &setReport{Files: len(files), EventsRead: res.EventsRead, EventsRejected: res.EventsRejected}
-	for _, f := range files {
-		row := &ruleRow{File: f.Where(), Status: "replayed"}
-		if f.Rule != nil {
-			row.RuleID, row.Name, row.Type, row.Language = f.Rule.RuleID, f.Rule.Name, string(f.Rule.Type), string(f.Rule.Language)
-		}
-		switch f.Status {
-		case ruleset.Loaded:
-			i := byRule[f.Rule]
-			r := res.Reports[i]
-			row.Report = r
-			row.Alerts, row.Matches = r.AlertCount, r.Matches
-			row.TimeMS = float64(res.Spent[i]) / float64(time.Millisecond)
-			rep.Replayed++
-			rep.Alerts += row.Alerts
-			rep.EventsNoTime = max(rep.EventsNoTime, r.EventsNoTime)
-			rep.EventsLate = max(rep.EventsLate, r.EventsLate)
-			rep.MatchesUnseen += r.MatchesUnseen
-		case ruleset.Skipped:
-			row.Status, row.Reason = "skipped", f.Reason
-			rep.Skipped++
-		default:
-			row.Status, row.Reason = "error", f.Err.Error()
-			rep.Errors++
-		}
-		rep.Rules = append(rep.Rules, row)
-	}
-	return rep
-}
-
-// writeSetReport writes the human-readable report of a run with --rules:
-// a summary, the reasons rules were skipped, errors, and a table of the
-// rules that matched and of the slowest ones, slowest first.
-func writeSetReport(w io.Writer, rep *setReport) {
-	fmt.Fprintf(w, "rules: %d files, %d replayed, %d skipped, %d errors\n", rep.Files, rep.Replayed, rep.Skipped, rep.Errors)
-	reasons := map[string]int{}
-	for _, r := range rep.Rules {
-		if r.Status == "skipped" { // errors were reported as the rules loaded
-			reasons[r.Reason]++
-		}
-	}
-	keys := make([]string, 0, len(reasons))
-	for k := range reasons {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if reasons[a] != reasons[b] {
-			return reasons[b] - reasons[a]
-		}
-		return strings.Compare(a, b)
-	})
-	for _, k := range keys {
-		fmt.Fprintf(w, "skipped: %d: %s\n", reasons[k], k)
-	}
-	fmt.Fprintf(w, "events: %d read, %d rejected, %d without a usable time", rep.EventsRead, rep.EventsRejected, rep.EventsNoTime)
-	if rep.EventsLate > 0 {
-		fmt.Fprintf(w, ", %d out of order (arrival order)", rep.EventsLate)
-	}
-	fmt.Fprintf(w, "; matches never searched: %d; alerts: %d; %.1fs\n", rep.MatchesUnseen, rep.Alerts, rep.Seconds)
-	var rows []*ruleRow
-	for _, r := range rep.Rules {
-		if r.Status == "replayed" {
-			rows = append(rows, r)
-		}
-	}
-	slices.SortStableFunc(rows, func(a, b *ruleRow) int {
-		switch {
-		case a.TimeMS > b.TimeMS:
-			return -1
-		case a.TimeMS < b.TimeMS:
-			return 1
-		}
-		return 0
-	})
-	const slowest = 10
-	fmt.Fprintf(w, "%8s %8s %10s  %s\n", "ALERTS", "MATCHES", "TIME(ms)", "RULE")
-	other := 0
-	for i, r := range rows {
-		if i >= slowest && r.Matches == 0 && r.Alerts == 0 {
-			other++
-			continue
-		}
-		fmt.Fprintf(w, "%8d %8d %10.2f  %s (%s) %s\n", r.Alerts, r.Matches, r.TimeMS, r.Name, r.RuleID, r.File)
-	}
-	if other > 0 {
-		fmt.Fprintf(w, "... and %d other rules without a match\n", other)
-	}
 }
