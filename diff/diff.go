@@ -4,6 +4,9 @@
 // not ([Queries]), and how the two fare on real events ([Events]). For a
 // rule, [Rules] adds what else decides what it alerts on: its index
 // patterns and settings ([Versions] for two versions of a rule's history).
+// Between git revisions (git.go), [GitRange], [GitChanges] and [ReadSide]
+// find the rule files that changed and read each side, rules moved to
+// another file paired by their rule_id.
 //
 // The search is built from the literals the queries mention
 // (candidates.go), tries every combination of them or, when there are too

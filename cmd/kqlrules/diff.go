@@ -1,22 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"os/exec"
-	"slices"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/mapping"
-	"github.com/kqlrules/kqlrules/rules"
 )
 
 // diffCmd is "kqlrules diff".
@@ -31,14 +25,6 @@ type diffCmd struct {
 	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
 	Files  []string `arg:"" optional:"" name:"FILE" help:"With --rev, the rule files (or .kql query files) to compare; without, two files: OLD NEW."`
-}
-
-// ruleSide is one side of a comparison of rule files: where it was read,
-// and the rule (nil when the file does not exist on that side).
-type ruleSide struct {
-	name string // "REV:path", or the path in the working tree
-	rule *rules.Rule
-	q    querySrc
 }
 
 // Run compares; status 0 when the queries mean the same (formatting only,
@@ -61,11 +47,11 @@ func (c *diffCmd) Run(e *env) error {
 		if len(c.Files) != 2 || c.Old != "" || c.New != "" || c.Rule != "" {
 			return failf("diff", "give two files, OLD NEW, or --rev REV FILE...")
 		}
-		old, err := readSide(c.Files[0], "", c.Files[0])
+		old, err := readSide("", c.Files[0])
 		if err != nil {
 			return err
 		}
-		new, err := readSide(c.Files[1], "", c.Files[1])
+		new, err := readSide("", c.Files[1])
 		if err != nil {
 			return err
 		}
@@ -180,25 +166,13 @@ func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, n
 // revisions compares rule files between git revisions, or a revision and
 // the working tree.
 func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
-	prefix, err := gitPrefix()
+	prefix, err := diff.GitPrefix()
 	if err != nil {
-		return err
+		return failf("diff", "%v", err)
 	}
-	oldRev, newRev := c.Rev, ""
-	if a, b, ok := strings.Cut(c.Rev, "..."); ok {
-		if err := checkRevs(a, b); err != nil {
-			return err
-		}
-		base, err := git("merge-base", "--end-of-options", revOrHead(a), revOrHead(b))
-		if err != nil {
-			return err
-		}
-		oldRev, newRev = strings.TrimSpace(string(base)), revOrHead(b)
-	} else if a, b, ok := strings.Cut(c.Rev, ".."); ok {
-		oldRev, newRev = revOrHead(a), revOrHead(b)
-	}
-	if err := checkRevs(oldRev, newRev); err != nil {
-		return err
+	oldRev, newRev, err := diff.GitRange(c.Rev)
+	if err != nil {
+		return failf("diff", "%v", err)
 	}
 	newLabel := newRev
 	if newLabel == "" {
@@ -210,8 +184,20 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 		fmt.Fprintf(e.stdout, "comparing the rule files under %s only (the current folder; run from the top of the repository to compare all)\n", prefix)
 	}
 	var moved map[string]string // new path → old path, for rules moved to another file
+	changes := func() (err error) {
+		if moved == nil {
+			var fs []string
+			if fs, moved, err = diff.GitChanges(oldRev, newRev); err != nil {
+				return failf("diff", "%v", err)
+			}
+			if auto {
+				files = fs
+			}
+		}
+		return nil
+	}
 	if auto {
-		if files, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
+		if err := changes(); err != nil {
 			return err
 		}
 	}
@@ -221,33 +207,27 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 		if from, ok := moved[f]; ok {
 			oldPath = from
 		}
-		old, err := readSide(oldRev+":"+oldPath, oldRev, oldPath)
+		old, err := readSide(oldRev, oldPath)
 		if err != nil {
 			return err
 		}
-		if !auto && old.rule == nil {
+		if !auto && old.Rule == nil {
 			// a named file new on this side: perhaps a rule moved here
-			if moved == nil {
-				if _, moved, err = changedRuleFiles(oldRev, newRev); err != nil {
-					return err
-				}
+			if err := changes(); err != nil {
+				return err
 			}
 			if from, ok := moved[f]; ok {
-				if old, err = readSide(oldRev+":"+from, oldRev, from); err != nil {
+				if old, err = readSide(oldRev, from); err != nil {
 					return err
 				}
 				oldPath = from
 			}
 		}
-		name := f
-		if newRev != "" {
-			name = newRev + ":" + f
-		}
-		new, err := readSide(name, newRev, f)
+		new, err := readSide(newRev, f)
 		if err != nil {
 			return err
 		}
-		if auto && !isRule(old) && !isRule(new) {
+		if auto && !old.IsRule() && !new.IsRule() {
 			continue // a .toml file that is not a rule
 		}
 		if i > 0 {
@@ -255,7 +235,7 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 		}
 		fmt.Fprintf(e.stdout, "== %s (%s against %s)\n", f, newLabel, oldRev)
 		if oldPath != f {
-			fmt.Fprintf(e.stdout, "rule moved: %s → %s\n", old.name, new.name)
+			fmt.Fprintf(e.stdout, "rule moved: %s → %s\n", old.Name, new.Name)
 		}
 		ch, err := c.compareRules(e, s, old, new)
 		if err != nil {
@@ -276,212 +256,53 @@ func (c *diffCmd) revisions(e *env, s mapping.Schema) error {
 	return nil
 }
 
-// checkRevs refuses revisions that git would read as options
-// ("--output=FILE" makes git diff write a file).
-func checkRevs(revs ...string) error {
-	for _, r := range revs {
-		if strings.HasPrefix(r, "-") {
-			return failf("diff", "%s: a revision cannot begin with -", r)
+// readSide reads a side of a comparison with diff.ReadSide; a failure
+// ends the command with status 2.
+func readSide(rev, path string) (*diff.Side, error) {
+	side, err := diff.ReadSide(rev, path)
+	var ge *diff.GitError
+	switch {
+	case errors.As(err, &ge):
+		return nil, failf("diff", "%v", err)
+	case err != nil:
+		name := path
+		if rev != "" {
+			name = rev + ":" + path
 		}
-	}
-	return nil
-}
-
-// gitPrefix returns the current folder's path inside the git work tree
-// ("" at its top, else ending in /). Outside a repository it is the error
-// "not inside a git repository".
-func gitPrefix() (string, error) {
-	cmd := exec.Command("git", "rev-parse", "--show-prefix")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if strings.Contains(stderr.String(), "not a git repository") {
-			return "", failf("diff", "not inside a git repository")
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "", failf("diff", "git rev-parse --show-prefix: %s", msg)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// changedRuleFiles lists the .toml files under the current folder that
-// differ between oldRev and newRev (the working tree when ""), sorted.
-// Renames are not left to git's similarity guess: a file deleted and a
-// file added that hold the same rule_id are one rule moved, listed under
-// its new path, with its old path in moved.
-func changedRuleFiles(oldRev, newRev string) (files []string, moved map[string]string, err error) {
-	args := []string{"diff", "--name-status", "--no-renames", "--relative", "--end-of-options", oldRev}
-	if newRev != "" {
-		args = append(args, newRev)
-	}
-	out, err := git(append(args, "--")...)
-	if err != nil {
-		return nil, nil, err
-	}
-	var added, deleted []string
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		status, f, ok := strings.Cut(line, "\t")
-		if !ok || !strings.HasSuffix(strings.ToLower(f), ".toml") {
-			continue
-		}
-		switch status {
-		case "A":
-			added = append(added, f)
-		case "D":
-			deleted = append(deleted, f)
-		default:
-			files = append(files, f)
-		}
-	}
-	byID := map[string][]string{} // rule_id → deleted files holding it
-	for _, f := range deleted {
-		if id := ruleIDAt(oldRev, f); id != "" {
-			byID[id] = append(byID[id], f)
-		}
-	}
-	moved = map[string]string{}
-	gone := map[string]bool{}
-	for _, f := range added {
-		files = append(files, f)
-		if from := byID[ruleIDAt(newRev, f)]; len(from) == 1 && !gone[from[0]] {
-			moved[f], gone[from[0]] = from[0], true
-		}
-	}
-	for _, f := range deleted {
-		if !gone[f] {
-			files = append(files, f)
-		}
-	}
-	slices.Sort(files)
-	return files, moved, nil
-}
-
-// ruleIDAt returns the rule_id of the rule file at path in rev (the
-// working tree when ""), or "" when it has none or cannot be read.
-func ruleIDAt(rev, path string) string {
-	side, err := readSide(path, rev, path)
-	if err != nil || side.rule == nil || !isRule(side) {
-		return ""
-	}
-	return side.rule.RuleID
-}
-
-// revOrHead returns rev, or HEAD when it is empty ("A.." means A..HEAD).
-func revOrHead(rev string) string {
-	if rev == "" {
-		return "HEAD"
-	}
-	return rev
-}
-
-// git runs git with args and returns its standard output; a failure ends
-// the command with status 2 and git's message.
-func git(args ...string) ([]byte, error) {
-	cmd := exec.Command("git", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, failf("diff", "git %s: %s", strings.Join(args, " "), msg)
-	}
-	return out, nil
-}
-
-// readSide reads a rule file (or a query file) at git revision rev, or in
-// the working tree when rev is "". A file that does not exist there gives
-// a side without a rule.
-func readSide(name, rev, path string) (ruleSide, error) {
-	var data []byte
-	var err error
-	if rev == "" {
-		data, err = os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return ruleSide{name: name}, nil
-		}
-		if err != nil {
-			return ruleSide{}, fail(exitFailed, fileProblem(path, err))
-		}
-	} else {
-		// "git cat-file -e" tells a missing file from a failing git.
-		if exec.Command("git", "cat-file", "-e", "--end-of-options", rev+":./"+path).Run() != nil {
-			if _, err := git("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}"); err != nil {
-				return ruleSide{}, failf("diff", "%s: not a git revision", rev)
-			}
-			return ruleSide{name: name}, nil
-		}
-		if data, err = git("show", "--end-of-options", rev+":./"+path); err != nil {
-			return ruleSide{}, err
-		}
-	}
-	side := ruleSide{name: name}
-	if toml, json := isRuleFile(path); !toml && !json {
-		v := rules.WholeFile(data)
-		side.q = querySrc{name: name, text: v.Text, val: v}
-		side.rule = &rules.Rule{Type: rules.TypeQuery, Language: rules.LanguageKuery, Query: v.Text}
-		return side, nil
-	}
-	r, err := rules.Decode(name, data)
-	if r == nil {
-		return ruleSide{}, fail(exitFailed, ruleProblems(name, err)...)
-	}
-	side.rule = r
-	if q, err := ruleQuery(r, name, 0); err == nil {
-		side.q = q
-	} else if r.Language == rules.LanguageEQL {
-		side.q = querySrc{name: name, text: r.Query}
-		if v, err := r.Source.Value("rule.query"); err == nil && v.Text == r.Query {
-			side.q.val = v
-		}
+		return nil, fail(exitFailed, ruleProblems(name, err)...)
 	}
 	return side, nil
-}
-
-// isRule reports whether a side holds a rule (a file with a [rule] table).
-func isRule(s ruleSide) bool {
-	if s.rule == nil {
-		return false
-	}
-	_, ok := s.rule.Source.Lines["rule"]
-	return ok || s.rule.Source.Format == ""
 }
 
 // compareRules prints what changed between two rules ([diff.Rules]) and
 // reports whether the meaning changed: the query's (KQL: with a verdict
 // and witnesses; other languages: as text), the index patterns and the
 // settings that decide what the rule alerts on.
-func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (bool, error) {
+func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (bool, error) {
 	w := e.stdout
-	if old.rule == nil && new.rule == nil {
-		fmt.Fprintf(w, "%s: no such file on either side\n", new.name)
+	if old.Rule == nil && new.Rule == nil {
+		fmt.Fprintf(w, "%s: no such file on either side\n", new.Name)
 		return false, nil
 	}
-	d, err := diff.Rules(old.rule, new.rule, diff.Schema(s))
+	d, err := diff.Rules(old.Rule, new.Rule, diff.Schema(s))
 	var qe *diff.QueryError
 	switch {
 	case errors.As(err, &qe) && qe.Old:
-		return false, fail(exitFailed, old.q.problems(qe.Err)...)
+		return false, fail(exitFailed, old.Query.Diagnostics(qe.Err)...)
 	case errors.As(err, &qe):
-		return false, fail(exitFailed, new.q.problems(qe.Err)...)
+		return false, fail(exitFailed, new.Query.Diagnostics(qe.Err)...)
 	case err != nil:
 		return false, failf("diff", "%v", err)
 	}
 	switch {
 	case d.Added:
-		fmt.Fprintf(w, "rule added: %s\n", new.name)
+		fmt.Fprintf(w, "rule added: %s\n", new.Name)
 		return true, nil
 	case d.Removed:
-		fmt.Fprintf(w, "rule removed: %s\n", old.name)
+		fmt.Fprintf(w, "rule removed: %s\n", old.Name)
 		return true, nil
 	}
-	lang := new.rule.Language
+	lang := new.Rule.Language
 	switch d.Query.Text {
 	case diff.TextUnchanged:
 		fmt.Fprintf(w, "query (%s): unchanged\n", lang)
@@ -494,7 +315,7 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (boo
 		printEQLChange(w, q)
 	}
 	if d.Query.Result != nil {
-		if err := c.printQueries(e, s, d.Query.Result, old.q, new.q, "old", "new"); err != nil {
+		if err := c.printQueries(e, s, d.Query.Result, querySrc{old.Query.File, old.Query.Text, old.Query.Value}, querySrc{new.Query.File, new.Query.Text, new.Query.Value}, "old", "new"); err != nil {
 			return false, err
 		}
 	}

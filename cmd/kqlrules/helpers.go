@@ -16,7 +16,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	_ "time/tzdata" // time zone names for --tz wherever the binary runs
 
@@ -429,17 +428,6 @@ func oneInput(cmd, a, b string, hasA, hasB bool) error {
 		return failf(cmd, "give %s or %s, not both", a, b)
 	}
 	return nil
-}
-
-// isRuleFile tells rule files from query files by name.
-func isRuleFile(name string) (toml, json bool) {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".toml":
-		return true, false
-	case ".json", ".ndjson", ".jsonl":
-		return false, true
-	}
-	return false, false
 }
 
 // reportRuleLoad prints the problems of loading a rule set
