@@ -2,12 +2,14 @@ package diff_test
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -186,11 +188,58 @@ func TestVersionsFTP(t *testing.T) {
 	}
 }
 
+// TestEvents: both queries over real events, a line that is not an event
+// counted and skipped, the events whose outcome changed kept up to the
+// limit asked, and another error of the reader returned.
 func TestEvents(t *testing.T) {
-	po, pn := mustParse(t, "f:a"), mustParse(t, "f:(a or b)")
-	evs := []map[string]any{{"f": "a"}, {"f": "b"}, {"f": "c"}, {}}
-	d := diff.Events(po, pn, slices.Values(evs))
-	if d.Events != 4 || d.OldMatches != 1 || d.NewMatches != 2 || !slices.Equal(d.Added, []int{1}) || len(d.Removed) != 0 {
-		t.Errorf("got %+v", d)
+	po, pn := mustParse(t, "f:a"), mustParse(t, "f:(a or b or c)")
+	in := "{\"f\":\"a\"}\n{\"f\":\"b\"}\nnot an event\n{\"f\":\"c\"}\n{}\n"
+	d, err := diff.Events(po, pn, events.Read("in.ndjson", strings.NewReader(in)), 1)
+	if err != nil || d.Events != 4 || d.Unreadable != 1 || d.OldMatches != 1 || d.NewMatches != 3 || d.Added != 2 || d.Removed != 0 ||
+		len(d.AddedEvents) != 1 || d.AddedEvents[0].Line != 2 || len(d.RemovedEvents) != 0 {
+		t.Fatalf("got %+v, %v", d, err)
+	}
+	var b strings.Builder
+	if err := d.WriteText(&b, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "events: 4 read (1 unreadable, skipped); old matches 1, new matches 3; 2 added, 0 removed\n  + in.ndjson:2 {\"f\":\"b\"}\n"; b.String() != want {
+		t.Errorf("WriteText = %q, want %q", b.String(), want)
+	}
+	boom := errors.New("boom")
+	fails := func(yield func(events.Record, error) bool) { yield(events.Record{}, boom) }
+	if _, err := diff.Events(po, pn, fails, 1); err != boom {
+		t.Errorf("a reader's error: %v", err)
+	}
+}
+
+// TestResultWriteText pins the verdict's text for each verdict.
+func TestResultWriteText(t *testing.T) {
+	for _, tc := range []struct{ old, new, want string }{
+		{"f:a", "f : a", "old: f:a\nnew: f:a\nverdict: formatting only (the canonical trees are equal)\n"},
+		{"f:a and g:b", "g:b and f:a", "verdict: equivalent (no event tells them apart among "},
+		{"f:a", "f:(a or b)", "verdict: wider (new matches more events than old)\nadded (new matches, old does not):\n  {\"f\":\"b\"}\nremoved (old matched, new does not): none found\nsearched "},
+		{"f:(a or b)", "f:a", "verdict: narrower (new matches fewer events than old)\n"},
+		{"f:a", "f:b", "verdict: both (new matches events old does not, and misses events old matched)\n"},
+	} {
+		xo, err := kql.Parse(tc.old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xn, err := kql.Parse(tc.new)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := diff.Queries(xo, xn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := d.WriteText(&b, "old", "new"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("%s → %s: WriteText =\n%s\nwant it to hold\n%s", tc.old, tc.new, b.String(), tc.want)
+		}
 	}
 }

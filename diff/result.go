@@ -1,9 +1,11 @@
 package diff
 
 import (
+	"errors"
 	"iter"
 
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 )
 
 // Verdict is what an edit of a query does to the set of events it matches.
@@ -46,24 +48,40 @@ type Result struct {
 	Exhaustive bool
 }
 
-// EventResult is how two queries fare on a set of real events.
+// EventResult is how two queries fare on a set of real events
+// ([Events]).
 type EventResult struct {
 	Events     int // events read
+	Unreadable int // lines that are not events, skipped
 	OldMatches int // events the old query matches
 	NewMatches int // events the new query matches
-	// Added are the indexes (from 0, in the order read) of the events
-	// only the new query matches; Removed of those only the old one does.
-	Added, Removed []int
+	// Added counts the events only the new query matches, Removed those
+	// only the old one does; AddedEvents and RemovedEvents hold the first
+	// of them, in the order read, up to the number Events was asked to
+	// keep.
+	Added, Removed             int
+	AddedEvents, RemovedEvents []events.Record
 }
 
-// Events runs both programs over events and reports the events
-// whose outcome changed, in both directions.
-func Events(old, new *eval.Program, events iter.Seq[map[string]any]) *EventResult {
+// Events runs both programs over the events of evs (events.ReadFiles
+// reads files, directories, .gz and standard input) and counts the
+// events whose outcome changed, in both directions, keeping up to keep of
+// each. A line that is not an event (an *events.Error) is counted in
+// Unreadable and skipped; another error from evs ends the run and is
+// returned.
+func Events(old, new *eval.Program, evs iter.Seq2[events.Record, error], keep int) (*EventResult, error) {
 	d := &EventResult{}
-	for ev := range events {
-		i := d.Events
+	for ev, err := range evs {
+		if err != nil {
+			var ee *events.Error
+			if !errors.As(err, &ee) {
+				return d, err
+			}
+			d.Unreadable++
+			continue
+		}
 		d.Events++
-		o, n := old.Match(ev), new.Match(ev)
+		o, n := old.Match(ev.Fields), new.Match(ev.Fields)
 		if o {
 			d.OldMatches++
 		}
@@ -72,10 +90,14 @@ func Events(old, new *eval.Program, events iter.Seq[map[string]any]) *EventResul
 		}
 		switch {
 		case n && !o:
-			d.Added = append(d.Added, i)
+			if d.Added++; len(d.AddedEvents) < keep {
+				d.AddedEvents = append(d.AddedEvents, ev)
+			}
 		case o && !n:
-			d.Removed = append(d.Removed, i)
+			if d.Removed++; len(d.RemovedEvents) < keep {
+				d.RemovedEvents = append(d.RemovedEvents, ev)
+			}
 		}
 	}
-	return d
+	return d, nil
 }

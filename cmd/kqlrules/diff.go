@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,47 +119,22 @@ func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, 
 // printQueries prints the verdict on two queries and, with --events,
 // runs both over the events.
 func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, newQ querySrc, oldName, newName string) error {
-	w := e.stdout
-	fmt.Fprintf(w, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
-	switch d.Verdict {
-	case diff.VerdictFormatting:
-		fmt.Fprintln(w, "verdict: formatting only (the canonical trees are equal)")
-	case diff.VerdictEquivalent:
-		how := "no event tells them apart among"
-		if !d.Exhaustive {
-			how += " the sampled"
-		}
-		fmt.Fprintf(w, "verdict: equivalent (%s %d candidate events)\n", how, d.Searched)
-	default:
-		what := map[diff.Verdict]string{
-			diff.VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
-			diff.VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
-			diff.VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
-		}[d.Verdict]
-		fmt.Fprintf(w, "verdict: %s (%s)\n", d.Verdict, what)
-		witnesses := func(label string, evs []map[string]any) {
-			if len(evs) == 0 {
-				fmt.Fprintf(w, "%s: none found\n", label)
-				return
-			}
-			fmt.Fprintf(w, "%s:\n", label)
-			for _, ev := range evs {
-				b, _ := json.Marshal(ev)
-				fmt.Fprintf(w, "  %s\n", b)
-			}
-		}
-		witnesses(fmt.Sprintf("added (%s matches, %s does not)", newName, oldName), d.Added)
-		witnesses(fmt.Sprintf("removed (%s matched, %s does not)", oldName, newName), d.Removed)
-		mode := "guided search"
-		if d.Exhaustive {
-			mode = "every combination"
-		}
-		fmt.Fprintf(w, "searched %d candidate events (%s)\n", d.Searched, mode)
+	if err := d.WriteText(e.stdout, oldName, newName); err != nil || len(c.Events) == 0 {
+		return err
 	}
-	if len(c.Events) > 0 {
-		return c.replay(e, oldQ, newQ, s, oldName, newName)
+	po, err := oldQ.compile(eval.WithSchema(s))
+	if err != nil {
+		return err
 	}
-	return nil
+	pn, err := newQ.compile(eval.WithSchema(s))
+	if err != nil {
+		return err
+	}
+	r, err := diff.Events(po, pn, events.ReadFiles(c.Events, e.stdin), c.Show)
+	if err != nil {
+		return fail(exitFailed, fileProblem("", err))
+	}
+	return r.WriteText(e.stdout, oldName, newName)
 }
 
 // revisions compares rule files between git revisions, or a revision and
@@ -326,66 +300,6 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		fmt.Fprintln(w, st)
 	}
 	return d.Changed(), nil
-}
-
-// replay runs both queries over the --events files.
-func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, s mapping.Schema, oldName, newName string) error {
-	po, err := oldQ.compile(eval.WithSchema(s))
-	if err != nil {
-		return err
-	}
-	pn, err := newQ.compile(eval.WithSchema(s))
-	if err != nil {
-		return err
-	}
-	var total, om, nm, bad int
-	var added, removed []events.Record
-	na, nr := 0, 0
-	for ev, err := range events.ReadFiles(c.Events, e.stdin) {
-		if err != nil {
-			var evErr *events.Error
-			if !errors.As(err, &evErr) {
-				return fail(exitFailed, fileProblem("", err))
-			}
-			bad++
-			continue
-		}
-		total++
-		o, n := po.Match(ev.Fields), pn.Match(ev.Fields)
-		if o {
-			om++
-		}
-		if n {
-			nm++
-		}
-		switch {
-		case n && !o:
-			na++
-			if len(added) < c.Show {
-				added = append(added, ev)
-			}
-		case o && !n:
-			nr++
-			if len(removed) < c.Show {
-				removed = append(removed, ev)
-			}
-		}
-	}
-	w := e.stdout
-	fmt.Fprintf(w, "events: %d read", total)
-	if bad > 0 {
-		fmt.Fprintf(w, " (%d unreadable, skipped)", bad)
-	}
-	fmt.Fprintf(w, "; %s matches %d, %s matches %d; %d added, %d removed\n", oldName, om, newName, nm, na, nr)
-	show := func(sign string, evs []events.Record) {
-		for _, ev := range evs {
-			b, _ := json.Marshal(ev.Fields)
-			fmt.Fprintf(w, "  %s %s:%d %s\n", sign, ev.File, ev.Line, b)
-		}
-	}
-	show("+", added)
-	show("-", removed)
-	return nil
 }
 
 // printEQLChange prints how an EQL query changed: "formatting only", or
