@@ -8,6 +8,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/lint"
 	"github.com/kqlrules/kqlrules/mapping"
+	"github.com/kqlrules/kqlrules/rules/builtin"
 	"github.com/kqlrules/kqlrules/schemas"
 )
 
@@ -64,7 +65,7 @@ func (c *checkCmd) Run(e *env) error {
 			all[i].File = "query"
 		}
 	}
-	files, builtins := splitBuiltins(c.Files)
+	files, builtins := builtin.Split(c.Files)
 	files, ok := findRuleFiles(e, files)
 	if !ok {
 		status = 2
@@ -85,8 +86,8 @@ func (c *checkCmd) Run(e *env) error {
 		return nil
 	}
 	for _, b := range builtins {
-		fs, skips := ck.CheckData(b.name, b.data)
-		if err := check(b.name, fs, skips); err != nil {
+		fs, skips := ck.CheckData(b.Name, b.Data)
+		if err := check(b.Name, fs, skips); err != nil {
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -57,7 +56,7 @@ func (c *fmtCmd) Run(e *env) error {
 	if !ok {
 		status = exitFailed
 	}
-	roots := writeRoots(c.Files)
+	roots := atomicfile.Roots(c.Files)
 	for _, name := range files {
 		findings, failed := c.file(e, name, roots)
 		if failed {
@@ -151,7 +150,7 @@ func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, 
 	if !c.Write || bytes.Equal(out, data) {
 		return findings, failed
 	}
-	target, err := writeTarget(name, roots)
+	target, err := atomicfile.Target(name, roots)
 	if err == nil {
 		err = atomicfile.WriteFile(target, out, 0o644)
 	}
@@ -169,50 +168,4 @@ func describeWriteError(name string, err error) string {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// writeRoots returns the folders fmt -w may write in, resolved: each
-// folder given, and the folder of each file given.
-func writeRoots(args []string) []string {
-	var roots []string
-	for _, a := range args {
-		dir := a
-		if fi, err := os.Stat(a); err != nil || !fi.IsDir() {
-			dir = filepath.Dir(a)
-		}
-		if r, err := filepath.EvalSymlinks(dir); err == nil {
-			if abs, err := filepath.Abs(r); err == nil {
-				roots = append(roots, abs)
-			}
-		}
-	}
-	return roots
-}
-
-// writeTarget returns the file to write for name: name itself, or, for a
-// symbolic link, the file it points to when that is inside one of roots.
-// A link to a file outside them is refused: fmt -w rewrites the files it
-// was given, not a file elsewhere that a link in them names.
-func writeTarget(name string, roots []string) (string, error) {
-	fi, err := os.Lstat(name)
-	if err != nil {
-		return "", err
-	}
-	if fi.Mode()&os.ModeSymlink == 0 {
-		return name, nil
-	}
-	target, err := filepath.EvalSymlinks(name)
-	if err != nil {
-		return "", err
-	}
-	abs, err := filepath.Abs(target)
-	if err != nil {
-		return "", err
-	}
-	for _, r := range roots {
-		if rel, err := filepath.Rel(r, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return abs, nil
-		}
-	}
-	return "", fmt.Errorf("it is a symbolic link to %s, outside the folders given", target)
 }

@@ -33,14 +33,7 @@ import (
 
 // loadRule reads a rule file, or a bundled rule named builtin/NAME when no
 // such file exists.
-func loadRule(path string) (*rules.Rule, error) {
-	if name, ok := strings.CutPrefix(path, "builtin/"); ok {
-		if _, err := os.Stat(path); err != nil {
-			return builtin.Load(name)
-		}
-	}
-	return rules.Load(path)
-}
+var loadRule = builtin.LoadPath
 
 // locateQuery returns the query of --query, or of --rule (its current
 // query, or version's when version is not 0) with its place in the rule
@@ -377,30 +370,6 @@ func (q querySrc) compile(opts ...eval.Option) (*eval.Program, error) {
 	return p, nil
 }
 
-// bundledFile is a bundled rule file named on the command line as
-// builtin/NAME.
-type bundledFile struct {
-	name string
-	data []byte
-}
-
-// splitBuiltins takes out of paths the bundled rule files named
-// builtin/NAME for which no such file exists, with their contents.
-func splitBuiltins(paths []string) (rest []string, bundled []bundledFile) {
-	for _, p := range paths {
-		if name, ok := strings.CutPrefix(p, "builtin/"); ok {
-			if _, err := os.Lstat(p); err != nil {
-				if data, err := builtin.Files.ReadFile(name); err == nil {
-					bundled = append(bundled, bundledFile{name: p, data: data})
-					continue
-				}
-			}
-		}
-		rest = append(rest, p)
-	}
-	return rest, bundled
-}
-
 // findRuleFiles finds the rule files at paths with rules.FindFiles, the
 // one finder of every command, printing each path or entry that cannot
 // be read as a problem on stderr; ok is false when there was one.
@@ -438,25 +407,6 @@ func reportRuleLoad(w io.Writer, files []ruleset.File, err error) bool {
 		fmt.Fprintln(w, d)
 	}
 	return err == nil
-}
-
-// probeWritable tells whether the file path can be written, before a
-// command spends its work on what it will write there: an existing file
-// is opened for writing (not truncated), a new one created and removed.
-func probeWritable(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err == nil {
-		return f.Close()
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return os.Remove(path)
 }
 
 // What an error of reading events means for a command.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
@@ -39,7 +40,7 @@ func (c *runCmd) Run(e *env) error {
 	}
 	if c.ReportJSON != "" && c.ReportJSON != "-" {
 		// before the run, not after the alerts were written
-		if err := probeWritable(c.ReportJSON); err != nil {
+		if err := atomicfile.CanWrite(c.ReportJSON); err != nil {
 			p := fileProblem(c.ReportJSON, err)
 			p.Msg = "--report-json: cannot write: " + p.Msg
 			return fail(exitFailed, p)

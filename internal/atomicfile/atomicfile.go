@@ -2,15 +2,19 @@
 // contents are written to a temporary file in the same folder, synced,
 // and renamed over the file, so that a reader (or a crash, or a full
 // disk) sees the old file or the new one, never a part of it. The file's
-// permission bits are kept.
+// permission bits are kept. [CanWrite] tells beforehand whether a file
+// can be written; [Roots] and [Target] keep a rewrite of the files given
+// from following a symbolic link out of their folders.
 package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteFile writes data to the file name atomically. An existing file
@@ -69,4 +73,71 @@ func unwrap(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// CanWrite tells whether the file path can be written, before a command
+// spends its work on what it will write there: an existing file is
+// opened for writing (not truncated), a new one created and removed.
+func CanWrite(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(path)
+}
+
+// Roots returns the folders a rewrite of the files at paths may write in
+// ([Target]), resolved: each folder given, and the folder of each file
+// given.
+func Roots(paths []string) []string {
+	var roots []string
+	for _, a := range paths {
+		dir := a
+		if fi, err := os.Stat(a); err != nil || !fi.IsDir() {
+			dir = filepath.Dir(a)
+		}
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			if abs, err := filepath.Abs(r); err == nil {
+				roots = append(roots, abs)
+			}
+		}
+	}
+	return roots
+}
+
+// Target returns the file to write for name: name itself, or, for a
+// symbolic link, the file it points to when that is inside one of roots
+// ([Roots]). A link to a file outside them is refused: a rewrite of the
+// files given writes them, not a file elsewhere that a link in them
+// names.
+func Target(name string, roots []string) (string, error) {
+	fi, err := os.Lstat(name)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&os.ModeSymlink == 0 {
+		return name, nil
+	}
+	target, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range roots {
+		if rel, err := filepath.Rel(r, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return abs, nil
+		}
+	}
+	return "", fmt.Errorf("it is a symbolic link to %s, outside the folders given", target)
 }

@@ -3,8 +3,10 @@ package atomicfile
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -84,5 +86,62 @@ func TestWriteFileNoFolder(t *testing.T) {
 	err := WriteFile(filepath.Join(t.TempDir(), "no", "such", "x"), []byte("x"), 0o666)
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err = %v, want not exist", err)
+	}
+}
+
+// TestCanWrite: an existing file is left as it was, a new one is not
+// left behind, a folder that does not exist is an error.
+func TestCanWrite(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old")
+	if err := os.WriteFile(old, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CanWrite(old); err != nil {
+		t.Errorf("CanWrite(existing) = %v", err)
+	}
+	if b, _ := os.ReadFile(old); string(b) != "keep" {
+		t.Errorf("CanWrite changed the file: %q", b)
+	}
+	fresh := filepath.Join(dir, "new")
+	if err := CanWrite(fresh); err != nil {
+		t.Errorf("CanWrite(new) = %v", err)
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("CanWrite left the new file behind: %v", err)
+	}
+	if err := CanWrite(filepath.Join(dir, "no", "such")); err == nil {
+		t.Error("CanWrite in a folder that does not exist: no error")
+	}
+}
+
+// TestTarget: a plain file is itself; a link is followed to a file inside
+// the roots, refused to one outside them.
+func TestTarget(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	for _, f := range []string{filepath.Join(in, "a"), filepath.Join(out, "b")} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(in, "a"), filepath.Join(in, "toA")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	if err := os.Symlink(filepath.Join(out, "b"), filepath.Join(in, "toB")); err != nil {
+		t.Fatal(err)
+	}
+	roots := Roots([]string{in})
+	if got, err := Target(filepath.Join(in, "a"), roots); err != nil || got != filepath.Join(in, "a") {
+		t.Errorf("Target(a) = %q, %v", got, err)
+	}
+	want, _ := filepath.EvalSymlinks(filepath.Join(in, "a"))
+	if got, err := Target(filepath.Join(in, "toA"), roots); err != nil || got != want {
+		t.Errorf("Target(toA) = %q, %v; want %q", got, err, want)
+	}
+	if got, err := Target(filepath.Join(in, "toB"), roots); err == nil || !strings.Contains(err.Error(), "outside the folders given") {
+		t.Errorf("Target(toB) = %q, %v; want refused", got, err)
+	}
+	if got, err := Target(filepath.Join(in, "toB"), Roots([]string{filepath.Join(in, "toB"), filepath.Join(out, "b")})); err != nil {
+		t.Errorf("Target(toB) with its target's folder given = %q, %v", got, err)
 	}
 }

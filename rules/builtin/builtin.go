@@ -6,7 +6,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
+	"strings"
 
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -54,4 +56,43 @@ func FTP() *rules.Rule {
 		panic(fmt.Sprintf("builtin: the bundled FTP rule does not load: %v", err))
 	}
 	return r
+}
+
+// Prefix is how a command line names a bundled rule file: builtin/NAME,
+// such as builtin/ftp.toml.
+const Prefix = "builtin/"
+
+// LoadPath loads the rule file at path (rules.Load), or the bundled rule
+// NAME when path is builtin/NAME and no such file exists.
+func LoadPath(path string) (*rules.Rule, error) {
+	if name, ok := strings.CutPrefix(path, Prefix); ok {
+		if _, err := os.Stat(path); err != nil {
+			return Load(name)
+		}
+	}
+	return rules.Load(path)
+}
+
+// File is a bundled rule file named as a command line names it.
+type File struct {
+	Name string // builtin/NAME
+	Data []byte
+}
+
+// Split takes out of paths the bundled rule files named builtin/NAME for
+// which no such file (or link) exists, with their contents; the other
+// paths, a builtin/NAME that names no bundled file too, are left in rest.
+func Split(paths []string) (rest []string, bundled []File) {
+	for _, p := range paths {
+		if name, ok := strings.CutPrefix(p, Prefix); ok {
+			if _, err := os.Lstat(p); err != nil {
+				if data, err := Files.ReadFile(name); err == nil {
+					bundled = append(bundled, File{Name: p, Data: data})
+					continue
+				}
+			}
+		}
+		rest = append(rest, p)
+	}
+	return rest, bundled
 }
