@@ -56,7 +56,7 @@ func evalLine(n int, line string) evalResult {
 		}
 		opts = append(opts, eval.WithSchema(schema))
 	}
-	prog, err := compileQuery(*in.Query, false, opts...)
+	prog, err := compileQuery(*in.Query, opts...)
 	if err != nil {
 		return evalResult{Error: err.Error()}
 	}

@@ -195,36 +195,23 @@ func eachJSONLine(cmd string, r io.Reader, w io.Writer, answer func(n int, line 
 }
 
 // compileQuery parses and compiles src with kqlrules.Compile, for the
-// answers of the JSON-lines commands: its errors name the line and column
-// in the query, and the message of a syntax error carries the caret
-// snippet when snippet is true.
-func compileQuery(src string, snippet bool, opts ...eval.Option) (*eval.Program, error) {
+// answers of eval's JSON lines: "syntax error: ...", or each
+// *eval.CompileError as "line L, col C: field: message", one a line.
+func compileQuery(src string, opts ...eval.Option) (*eval.Program, error) {
 	prog, err := kqlrules.Compile(src, opts...)
-	if err == nil {
-		return prog, nil
-	}
 	var pe *kql.Error
-	if !errors.As(err, &pe) {
-		return nil, errors.New(describeCompileError(src, err))
-	}
-	if snippet {
-		return nil, fmt.Errorf("syntax error: %s\n%s", pe.Error(), pe.Snippet())
-	}
-	return nil, fmt.Errorf("syntax error: %w", err)
-}
-
-// describeCompileError writes each *eval.CompileError of err as
-// "line L, col C: field: message", one a line.
-func describeCompileError(src string, err error) string {
 	list := eval.CompileErrors(err)
-	if list == nil {
-		return err.Error()
+	switch {
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("syntax error: %w", err)
+	case list == nil:
+		return prog, err
 	}
 	lines := make([]string, len(list))
 	for i, e := range list {
 		lines[i] = fmt.Sprintf("%s: %s: %s", e.Pos.Position(src), e.Field, e.Msg)
 	}
-	return strings.Join(lines, "\n")
+	return nil, errors.New(strings.Join(lines, "\n"))
 }
 
 // The exit statuses, the same for every subcommand.

@@ -138,26 +138,31 @@ func (c *runCmd) Run(e *env) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	if c.ReportJSON != "" {
-		w := e.stderr
-		if c.ReportJSON != "-" {
-			f, err := os.Create(c.ReportJSON)
-			if err != nil {
-				return fail(exitFailed, fileProblem(c.ReportJSON, err))
-			}
-			defer f.Close()
-			w = f
-		}
-		if err := writeJSON(w, rep, "  "); err != nil {
-			return err
-		}
-	} else if err := rep.WriteText(e.stderr); err != nil {
+	if err := c.writeReport(e, rep); err != nil {
 		return err
 	}
 	if len(res.Unreadable) > 0 {
 		return &exitError{status: exitFailed}
 	}
 	return nil
+}
+
+// writeReport writes the run's report: as JSON to --report-json (- for
+// standard error), else as text on standard error.
+func (c *runCmd) writeReport(e *env, rep interface{ WriteText(io.Writer) error }) error {
+	if c.ReportJSON == "" {
+		return rep.WriteText(e.stderr)
+	}
+	w := e.stderr
+	if c.ReportJSON != "-" {
+		f, err := os.Create(c.ReportJSON)
+		if err != nil {
+			return fail(exitFailed, fileProblem(c.ReportJSON, err))
+		}
+		defer f.Close()
+		w = f
+	}
+	return writeJSON(w, rep, "  ")
 }
 
 // reportUnreadable names on stderr each entry of a directory that could

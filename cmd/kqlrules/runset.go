@@ -49,20 +49,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	}
 	rep := ruleset.Summarize(files, res)
 	rep.Seconds = time.Since(start).Seconds()
-	if c.ReportJSON != "" {
-		w := e.stderr
-		if c.ReportJSON != "-" {
-			f, err := os.Create(c.ReportJSON)
-			if err != nil {
-				return fail(exitFailed, fileProblem(c.ReportJSON, err))
-			}
-			defer f.Close()
-			w = f
-		}
-		if err := writeJSON(w, rep, "  "); err != nil {
-			return err
-		}
-	} else if err := rep.WriteText(e.stderr); err != nil {
+	if err := c.writeReport(e, rep); err != nil {
 		return err
 	}
 	if res.EventsRead > 0 && res.EventsRejected == res.EventsRead {
