@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -62,9 +63,14 @@ func (d Diagnostic) String() string {
 }
 
 // FileDiagnostic is the diagnostic of a file that cannot be read or
-// decoded; name "" takes the file's name from err's *fs.PathError
+// decoded: at the line of an *events.Error (an event that cannot be
+// read); else name "" takes the file's name from err's *fs.PathError
 // ("kqlrules" when it has none).
 func FileDiagnostic(name string, err error) Diagnostic {
+	var ee *events.Error
+	if errors.As(err, &ee) {
+		return Diagnostic{File: ee.File, Line: ee.Line, Severity: SeverityError, Msg: ee.Err.Error()}
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && (pe.Path == name || name == "") {
 		name, err = pe.Path, pe.Err

@@ -2,9 +2,11 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"testing"
 
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -59,5 +61,26 @@ type = "query"
 	ds = rules.FindDiagnostics(errors.Join(&rules.FindError{Path: "a", Err: fs.ErrPermission}, &rules.FindError{Path: "b", Err: fs.ErrNotExist}))
 	if len(ds) != 2 || ds[0].String() != "a: error: permission denied" || ds[1].String() != "b: error: file does not exist" {
 		t.Errorf("find errors: %q", ds)
+	}
+}
+
+// TestFileDiagnostic: an event that cannot be read is placed at its line;
+// a file error names the file once (its *fs.PathError's path when no
+// name is given).
+func TestFileDiagnostic(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"", &events.Error{File: "e.ndjson", Line: 3, Err: errors.New("not a JSON object")}, "e.ndjson:3: error: not a JSON object"},
+		{"", fmt.Errorf("reading: %w", &events.Error{File: "-", Line: 1, Err: errors.New("bad")}), "-:1: error: bad"},
+		{"", &fs.PathError{Op: "open", Path: "r.toml", Err: fs.ErrNotExist}, "r.toml: error: file does not exist"},
+		{"r.toml", &fs.PathError{Op: "open", Path: "r.toml", Err: fs.ErrPermission}, "r.toml: error: permission denied"},
+		{"", errors.New("no file"), "kqlrules: error: no file"},
+	} {
+		if got := rules.FileDiagnostic(tc.name, tc.err).String(); got != tc.want {
+			t.Errorf("FileDiagnostic(%q, %v) = %q, want %q", tc.name, tc.err, got, tc.want)
+		}
 	}
 }

@@ -297,15 +297,9 @@ func failf(cmd, format string, args ...any) *exitError {
 	return fail(exitFailed, problem{File: "kqlrules " + cmd, Severity: sevError, Msg: fmt.Sprintf(format, args...)})
 }
 
-// fileProblem is the problem of a file that cannot be read or decoded;
-// name "" takes the file's name from err.
-func fileProblem(name string, err error) problem {
-	var ee *events.Error
-	if errors.As(err, &ee) {
-		return problem{File: ee.File, Line: ee.Line, Severity: sevError, Msg: ee.Err.Error()}
-	}
-	return rules.FileDiagnostic(name, err)
-}
+// fileProblem is the problem of a file that cannot be read or decoded
+// (an event's at its line); name "" takes the file's name from err.
+var fileProblem = rules.FileDiagnostic
 
 // ruleProblems is the problems of a rule file that does not load. A query
 // with a syntax error is placed at the line and column of the file.
