@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
+	"github.com/kqlrules/kqlrules/rules/builtin"
 )
 
 // TestLoadDiagnostics: a rule file whose query does not parse is placed at
@@ -82,5 +84,40 @@ func TestFileDiagnostic(t *testing.T) {
 		if got := rules.FileDiagnostic(tc.name, tc.err).String(); got != tc.want {
 			t.Errorf("FileDiagnostic(%q, %v) = %q, want %q", tc.name, tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestQuerySourceAt: the current query and each version's are placed at
+// their own lines of the file, so a place in the query is a place in the
+// file; a version the history lacks is History.At's error.
+func TestQuerySourceAt(t *testing.T) {
+	data, err := builtin.Files.ReadFile("ftp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rules.Parse("ftp.toml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	for _, n := range []int{0, 1, 8} {
+		q, err := r.QuerySourceAt("ftp.toml", n)
+		if err != nil || q.Value == nil {
+			t.Fatalf("version %d: %+v, %v", n, q, err)
+		}
+		want := r.Query
+		if n != 0 {
+			want, _ = r.History.QueryAt(n)
+		}
+		line, col, _ := q.Position(0)
+		if q.Text != want || line < 1 || line > len(lines) || !strings.HasPrefix(strings.TrimLeft(lines[line-1][col-1:], `"'`), strings.TrimSpace(want)[:5]) {
+			t.Errorf("version %d: %q at %d:%d, want %q there", n, q.Text, line, col, want)
+		}
+	}
+	if q := r.QuerySource("ftp.toml"); q.Text != r.Query || q.Value == nil {
+		t.Errorf("QuerySource = %+v", q)
+	}
+	if _, err := r.QuerySourceAt("ftp.toml", 99); !errors.Is(err, rules.ErrNoVersion) {
+		t.Errorf("version 99: %v", err)
 	}
 }

@@ -22,11 +22,33 @@ type QuerySource struct {
 // QuerySource returns the rule's current query read from file, placed in
 // the file when the rule's source holds it.
 func (r *Rule) QuerySource(file string) QuerySource {
+	q, _ := r.QuerySourceAt(file, 0)
+	return q
+}
+
+// QuerySourceAt returns the query of version n of the rule's history
+// ([History.At]; its error when there is no such version) read from
+// file, placed in the file when the rule's source holds it; n 0 is the
+// current query.
+func (r *Rule) QuerySourceAt(file string, n int) (QuerySource, error) {
 	q := QuerySource{File: file, Text: r.Query}
-	if v, err := r.Source.Value("rule.query"); err == nil && v.Text == q.Text {
+	key := "rule.query"
+	if n != 0 {
+		v, err := r.History.At(n)
+		if err != nil {
+			return QuerySource{}, err
+		}
+		q.Text, key = v.Query, ""
+		for i := range r.History {
+			if r.History[i].Number == n {
+				key = fmt.Sprintf("history[%d].query", i)
+			}
+		}
+	}
+	if v, err := r.Source.Value(key); err == nil && v.Text == q.Text {
 		q.Value = v
 	}
-	return q
+	return q, nil
 }
 
 // Position returns the line and column of the query's rune offset off, in

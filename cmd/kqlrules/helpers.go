@@ -61,29 +61,15 @@ func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
 		return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("rule.language"), Severity: sevError,
 			Msg: fmt.Sprintf("the rule's language is %q: only kuery (KQL) queries are read", r.QueryLanguage())})
 	}
-	q := querySrc{name: name, text: r.Query}
-	key := "rule.query"
-	if version != 0 {
-		v, err := r.History.At(version)
-		if err != nil {
-			msg := err.Error()
-			if len(r.History) == 0 {
-				msg += " (with git as the history: kqlrules diff --rev REV FILE)"
-			}
-			return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("history[0]"), Severity: sevError, Msg: msg})
+	q, err := r.QuerySourceAt(name, version)
+	if err != nil {
+		msg := err.Error()
+		if len(r.History) == 0 {
+			msg += " (with git as the history: kqlrules diff --rev REV FILE)"
 		}
-		q.text = v.Query
-		key = ""
-		for i := range r.History {
-			if r.History[i].Number == version {
-				key = fmt.Sprintf("history[%d].query", i)
-			}
-		}
+		return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("history[0]"), Severity: sevError, Msg: msg})
 	}
-	if v, err := r.Source.Value(key); err == nil && v.Text == q.text {
-		q.val = v
-	}
-	return q, nil
+	return querySrc{q.File, q.Text, q.Value}, nil
 }
 
 // loadSchema reads --schema, or returns nil (the default schema).
