@@ -127,23 +127,10 @@ func (c *dslCmd) rule(e *env, dv *mapping.DataView) error {
 	if err != nil {
 		return err
 	}
-	filters, err := replay.KibanaFilters(r.Filters)
+	req, err := replay.SearchRequest(r, q, dv, cfg)
 	if err != nil {
 		return fail(exitFailed, problem{File: c.Rule, Line: r.Source.Line("rule.filters"), Severity: sevError, Msg: err.Error()})
 	}
-	to, _ := r.Extra["to"].(string)
-	if to == "" {
-		to = "now"
-	}
-	req := esdsl.BuildSearchRequest(esdsl.SearchParams{
-		Index:             r.Index,
-		Filter:            esdsl.BuildEsQuery(q, filters, dv, cfg),
-		TimestampOverride: r.TimestampOverride,
-		FallbackDisabled:  r.TimestampOverrideFallbackDisabled,
-		From:              r.From,
-		To:                to,
-		Size:              r.MaxSignals,
-	})
 	switch {
 	case c.Body:
 		return writePretty(e.stdout, body{req})
