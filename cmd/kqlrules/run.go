@@ -114,37 +114,39 @@ func (c *runCmd) Run(e *env) error {
 		return failf("run", "%v", err)
 	}
 
-	out := bufio.NewWriter(e.stdout)
-	defer out.Flush()
-	prog := newProgress(e.stderr)
-	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
-		prog.alerts++
-		b, err := a.MarshalJSON()
-		if err != nil {
-			return err
-		}
-		out.Write(b)
-		return out.WriteByte('\n')
-	}))
-	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), ruleset.ReplayConfig{
-		Workers: c.Workers, Options: opts, Progress: prog.set,
-	})
-	prog.done()
+	res, err := c.replay(e, set, files, opts, false, func(a *replay.Alert) any { return a })
 	if err != nil {
-		return failf("run", "%v", err)
-	}
-	reportUnreadable(e, res)
-	rep := res.Reports[0]
-	if err := out.Flush(); err != nil {
 		return err
 	}
-	if err := c.writeReport(e, rep); err != nil {
+	if err := c.writeReport(e, res.Reports[0]); err != nil {
 		return err
 	}
 	if len(res.Unreadable) > 0 {
 		return &exitError{status: exitFailed}
 	}
 	return nil
+}
+
+// replay runs the set over the event files: each alert on standard output
+// as the JSON line of line(alert), a progress line on a terminal, and
+// each entry of a directory that could not be read named on stderr.
+func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.RunOption, profile bool, line func(*replay.Alert) any) (*ruleset.Result, error) {
+	out := bufio.NewWriter(e.stdout)
+	prog := newProgress(e.stderr)
+	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
+		prog.alerts++
+		return writeJSON(out, line(a), "")
+	}))
+	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), ruleset.ReplayConfig{
+		Workers: c.Workers, Options: opts, Progress: prog.set, Profile: profile,
+	})
+	prog.done()
+	ferr := out.Flush()
+	if err != nil {
+		return nil, failf("run", "%v", err)
+	}
+	reportUnreadable(e, res)
+	return res, ferr
 }
 
 // writeReport writes the run's report: as JSON to --report-json (- for

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"time"
 
-	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
@@ -28,23 +23,12 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	if err != nil {
 		return failf("run", "%v", err)
 	}
-	out := bufio.NewWriter(e.stdout)
-	defer out.Flush()
-	prog := newProgress(e.stderr)
-	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
-		prog.alerts++
-		return writeAlert(out, a)
-	}))
-	res, err := set.Replay(context.Background(), events.ReadRawFiles(evFiles, e.stdin), ruleset.ReplayConfig{
-		Workers: c.Workers, Options: opts, Progress: prog.set, Profile: true,
+	res, err := c.replay(e, set, evFiles, opts, true, func(a *replay.Alert) any {
+		doc := a.Document() // with the file and line of its event
+		doc["kqlrules.source.file"], doc["kqlrules.source.line"] = a.Event.File, a.Event.Line
+		return doc
 	})
-	prog.done()
 	if err != nil {
-		out.Flush()
-		return failf("run", "%v", err)
-	}
-	reportUnreadable(e, res)
-	if err := out.Flush(); err != nil {
 		return err
 	}
 	rep := ruleset.Summarize(files, res)
@@ -75,20 +59,4 @@ func eventFiles(names []string) ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-// writeAlert writes an alert as a JSON line, with the file and line of its
-// event (kqlrules.source.file, kqlrules.source.line).
-func writeAlert(w *bufio.Writer, a *replay.Alert) error {
-	doc := a.Document()
-	doc["kqlrules.source.file"] = a.Event.File
-	doc["kqlrules.source.line"] = a.Event.Line
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
