@@ -76,3 +76,26 @@ func (d *EventResult) WriteText(w io.Writer, oldName, newName string) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteText writes how an EQL query changed as "kqlrules diff" prints it:
+// "formatting only", or "changed" with the parts and fields that differ,
+// one a line.
+func (q *EQLChange) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if q.Formatting {
+		b.WriteString("query (eql): formatting only\n")
+	} else {
+		b.WriteString("query (eql): changed (compared by tree: kqlrules searches no witness events for EQL yet)\n")
+		for _, p := range q.Parts {
+			fmt.Fprintf(&b, "  %s\n", p)
+		}
+		if len(q.FieldsAdded) > 0 {
+			fmt.Fprintf(&b, "  fields added: %s\n", strings.Join(q.FieldsAdded, ", "))
+		}
+		if len(q.FieldsRemoved) > 0 {
+			fmt.Fprintf(&b, "  fields removed: %s\n", strings.Join(q.FieldsRemoved, ", "))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

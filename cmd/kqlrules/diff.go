@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/kqlrules/kqlrules/diff"
 	"github.com/kqlrules/kqlrules/eval"
@@ -286,7 +284,9 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", lang)
 	}
 	if q := d.Query.EQL; q != nil {
-		printEQLChange(w, q)
+		if err := q.WriteText(w); err != nil {
+			return false, err
+		}
 	}
 	if d.Query.Result != nil {
 		if err := c.printQueries(e, s, d.Query.Result, querySrc{old.Query.File, old.Query.Text, old.Query.Value}, querySrc{new.Query.File, new.Query.Text, new.Query.Value}, "old", "new"); err != nil {
@@ -300,23 +300,4 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		fmt.Fprintln(w, st)
 	}
 	return d.Changed(), nil
-}
-
-// printEQLChange prints how an EQL query changed: "formatting only", or
-// "changed" with the parts and fields that differ.
-func printEQLChange(w io.Writer, q *diff.EQLChange) {
-	if q.Formatting {
-		fmt.Fprintln(w, "query (eql): formatting only")
-		return
-	}
-	fmt.Fprintln(w, "query (eql): changed (compared by tree: kqlrules searches no witness events for EQL yet)")
-	for _, p := range q.Parts {
-		fmt.Fprintf(w, "  %s\n", p)
-	}
-	if len(q.FieldsAdded) > 0 {
-		fmt.Fprintf(w, "  fields added: %s\n", strings.Join(q.FieldsAdded, ", "))
-	}
-	if len(q.FieldsRemoved) > 0 {
-		fmt.Fprintf(w, "  fields removed: %s\n", strings.Join(q.FieldsRemoved, ", "))
-	}
 }
