@@ -99,3 +99,17 @@ func (q *EQLChange) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// String returns how "kqlrules diff" tells the text change: "unchanged",
+// "white space only", "changed (...)"; "" for TextNone.
+func (t TextChange) String() string {
+	switch t {
+	case TextUnchanged:
+		return "unchanged"
+	case TextWhiteSpace:
+		return "white space only"
+	case TextChanged:
+		return "changed (kqlrules compares only KQL queries by meaning)"
+	}
+	return ""
+}

@@ -31,3 +31,15 @@ func TestEQLChangeWriteText(t *testing.T) {
 		}
 	}
 }
+
+// TestTextChangeString: each text change as kqlrules diff tells it.
+func TestTextChangeString(t *testing.T) {
+	for tc, want := range map[diff.TextChange]string{
+		diff.TextNone: "", diff.TextUnchanged: "unchanged", diff.TextWhiteSpace: "white space only",
+		diff.TextChanged: "changed (kqlrules compares only KQL queries by meaning)",
+	} {
+		if got := tc.String(); got != want {
+			t.Errorf("%d: %q, want %q", tc, got, want)
+		}
+	}
+}

@@ -274,14 +274,8 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		fmt.Fprintf(w, "rule removed: %s\n", old.Name)
 		return true, nil
 	}
-	lang := new.Rule.Language
-	switch d.Query.Text {
-	case diff.TextUnchanged:
-		fmt.Fprintf(w, "query (%s): unchanged\n", lang)
-	case diff.TextWhiteSpace:
-		fmt.Fprintf(w, "query (%s): white space only\n", lang)
-	case diff.TextChanged:
-		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", lang)
+	if d.Query.Text != diff.TextNone {
+		fmt.Fprintf(w, "query (%s): %s\n", new.Rule.Language, d.Query.Text)
 	}
 	if q := d.Query.EQL; q != nil {
 		if err := q.WriteText(w); err != nil {
