@@ -46,11 +46,13 @@
 //     metadata and version history and replays Kibana's detection engine
 //     over event streams.
 //   - [github.com/kqlrules/kqlrules/ruleset] loads a whole tree of rules
-//     and matches all of them on each event in one pass.
+//     and matches all of them on each event in one pass, and sums up the
+//     replay rule by rule (ruleset.Summarize).
 //   - [github.com/kqlrules/kqlrules/diff] tells what an edit of a query or
 //     a rule changes (diff.Queries; diff.Rules with the index patterns and
 //     settings; diff.Versions for two versions of a rule), with minimal
-//     witness events.
+//     witness events, and between git revisions (diff.GitChanges,
+//     diff.ReadSide).
 //   - [github.com/kqlrules/kqlrules/lint] checks queries and rule files as
 //     a rule author needs: syntax, fields, values, likely mistakes.
 //   - [github.com/kqlrules/kqlrules/schemas] finds the schemas Elastic's

@@ -119,12 +119,8 @@ func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, 
 		switch {
 		case fq.NotRule != "":
 			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, fq.NotRule))
-		case fq.NotKQL:
-			why := lint.Skipped(fq.Rule)
-			if why == "" {
-				why = "no KQL query"
-			}
-			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, why))
+		case fq.NotKQL: // neither KQL nor EQL: check's reason (the replay's)
+			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, lint.Skipped(fq.Rule)))
 		case fq.Err != nil && fq.Query != nil && (errors.As(fq.Err, &pe) || errors.As(fq.Err, &ee)):
 			report(at(querySrc{name: name, text: fq.Query.Text, val: fq.Query}.problems(fq.Err))...)
 		case fq.Err != nil && fq.Query != nil:
