@@ -8,6 +8,7 @@ import (
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/mapping"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 // diffCmd is "kqlrules diff".
@@ -61,7 +62,7 @@ func (c *diffCmd) Run(e *env) error {
 		}
 		return nil
 	}
-	var oldQ, newQ querySrc
+	var oldQ, newQ rules.QuerySource
 	var oldName, newName string
 	switch {
 	case c.Rule != "" && (c.Old != "" || c.New != ""):
@@ -78,7 +79,7 @@ func (c *diffCmd) Run(e *env) error {
 		}
 		oldName, newName = fmt.Sprintf("v%d", c.From), fmt.Sprintf("v%d", c.To)
 	case c.Old != "" && c.New != "":
-		oldQ, newQ = querySrc{name: "old", text: c.Old}, querySrc{name: "new", text: c.New}
+		oldQ, newQ = rules.QuerySource{File: "old", Text: c.Old}, rules.QuerySource{File: "new", Text: c.New}
 		oldName, newName = "old", "new"
 	default:
 		return failf("diff", "give --old Q1 and --new Q2, --rule FILE --from N --to M, two files OLD NEW, or --rev REV [FILE...]")
@@ -95,12 +96,12 @@ func (c *diffCmd) Run(e *env) error {
 
 // compareQueries prints the verdict on two queries (and, with --events,
 // their counts) and reports whether the meaning changed.
-func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, oldName, newName string) (bool, error) {
-	xo, err := oldQ.parse(exitFailed)
+func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ rules.QuerySource, oldName, newName string) (bool, error) {
+	xo, err := parseSrc(oldQ, exitFailed)
 	if err != nil {
 		return false, err
 	}
-	xn, err := newQ.parse(exitFailed)
+	xn, err := parseSrc(newQ, exitFailed)
 	if err != nil {
 		return false, err
 	}
@@ -116,15 +117,15 @@ func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, 
 
 // printQueries prints the verdict on two queries and, with --events,
 // runs both over the events.
-func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, newQ querySrc, oldName, newName string) error {
+func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, newQ rules.QuerySource, oldName, newName string) error {
 	if err := d.WriteText(e.stdout, oldName, newName); err != nil || len(c.Events) == 0 {
 		return err
 	}
-	po, err := oldQ.compile(eval.WithSchema(s))
+	po, err := compileSrc(oldQ, eval.WithSchema(s))
 	if err != nil {
 		return err
 	}
-	pn, err := newQ.compile(eval.WithSchema(s))
+	pn, err := compileSrc(newQ, eval.WithSchema(s))
 	if err != nil {
 		return err
 	}
@@ -283,7 +284,7 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		}
 	}
 	if d.Query.Result != nil {
-		if err := c.printQueries(e, s, d.Query.Result, querySrc{old.Query.File, old.Query.Text, old.Query.Value}, querySrc{new.Query.File, new.Query.Text, new.Query.Value}, "old", "new"); err != nil {
+		if err := c.printQueries(e, s, d.Query.Result, old.Query, new.Query, "old", "new"); err != nil {
 			return false, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/replay"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 type dslCmd struct {
@@ -56,7 +57,7 @@ func (c *dslCmd) Run(e *env) error {
 		return err
 	}
 	cfg := c.config(esdsl.Config{AllowLeadingWildcards: true})
-	q, err := translate(querySrc{name: "query", text: src}, dv, cfg)
+	q, err := translate(rules.QuerySource{File: "query", Text: src}, dv, cfg)
 	if err != nil {
 		return err
 	}
@@ -99,14 +100,14 @@ func (c *dslCmd) dataView() (*mapping.DataView, error) {
 
 // translate parses src and builds its DSL; errors end the command with
 // status 2 and point at the query.
-func translate(qs querySrc, dv *mapping.DataView, cfg esdsl.Config) (esdsl.Query, error) {
-	x, err := qs.parse(exitFailed)
+func translate(qs rules.QuerySource, dv *mapping.DataView, cfg esdsl.Config) (esdsl.Query, error) {
+	x, err := parseSrc(qs, exitFailed)
 	if err != nil {
 		return nil, err
 	}
 	q, err := esdsl.FromKQL(x, dv, cfg)
 	if err != nil {
-		return nil, fail(exitFailed, qs.problems(err)...)
+		return nil, fail(exitFailed, qs.Diagnostics(err)...)
 	}
 	return q, nil
 }

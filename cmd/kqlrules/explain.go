@@ -38,7 +38,7 @@ func (c *explainCmd) Run(e *env) error {
 	if s != nil {
 		opts = append(opts, eval.WithSchema(s))
 	}
-	p, err := q.compile(opts...)
+	p, err := compileSrc(q, opts...)
 	if err != nil {
 		return err
 	}
@@ -90,10 +90,10 @@ func (c *explainCmd) runEQL(e *env) error {
 	} else if c.Query != "" || c.Rule != "" {
 		return failf("explain", "give --eql Q, --query Q or --rule FILE, one of them")
 	}
-	qs := querySrc{name: name, text: src, val: val}
+	qs := rules.QuerySource{File: name, Text: src, Value: val}
 	q, err := eql.Parse(src)
 	if err != nil {
-		return fail(exitFailed, qs.problems(err)...)
+		return fail(exitFailed, qs.Diagnostics(err)...)
 	}
 	// Field types as for KQL: --schema, or every ECS field.
 	s := mapping.ECS()
@@ -113,7 +113,7 @@ func (c *explainCmd) runEQL(e *env) error {
 	}
 	x, err := eql.NewExplainer(q, eql.Options{Fields: m}, m.Eval())
 	if err != nil {
-		return fail(exitFailed, qs.problems(err)...)
+		return fail(exitFailed, qs.Diagnostics(err)...)
 	}
 	matched := false
 	for _, ev := range evs {

@@ -34,15 +34,15 @@ func (c *fmtCmd) Run(e *env) error {
 		if c.Write {
 			return failf("fmt", "-w needs files")
 		}
-		q := querySrc{name: "query", text: c.Query}
-		x, err := q.parse(exitFailed)
+		q := rules.QuerySource{File: "query", Text: c.Query}
+		x, err := parseSrc(q, exitFailed)
 		if err != nil {
 			return err
 		}
 		canon := ast.Format(x, c.Width)
 		if c.Check {
 			if text := strings.TrimSpace(c.Query); text != canon {
-				l, col, _ := q.at(ast.Pos(firstDiff(c.Query, canon)))
+				l, col, _ := q.Position(ast.Pos(firstDiff(c.Query, canon)))
 				fmt.Fprintln(e.stdout, problem{File: "query", Line: l, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"})
 				return &exitError{status: exitFindings}
 			}
@@ -122,7 +122,7 @@ func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, 
 		case fq.NotKQL: // neither KQL nor EQL: check's reason (the replay's)
 			fmt.Fprintln(e.stderr, skipNote(name, fq.Line, lint.Skipped(fq.Rule)))
 		case fq.Err != nil && fq.Query != nil && (errors.As(fq.Err, &pe) || errors.As(fq.Err, &ee)):
-			report(at(querySrc{name: name, text: fq.Query.Text, val: fq.Query}.problems(fq.Err))...)
+			report(at(rules.QuerySource{File: name, Text: fq.Query.Text, Value: fq.Query}.Diagnostics(fq.Err))...)
 		case fq.Err != nil && fq.Query != nil:
 			report(problem{File: name, Line: fq.Line, Severity: sevError, Msg: fq.Err.Error()})
 		case fq.Err != nil:
@@ -131,14 +131,14 @@ func (c *fmtCmd) file(e *env, name string, roots []string) (findings []problem, 
 			if !c.Check && !c.Write {
 				fmt.Fprintln(e.stdout, strings.TrimSpace(fq.Query.Text))
 			}
-			l, col, _ := querySrc{name: name, text: fq.Query.Text, val: fq.Query}.at(0)
+			l, col, _ := rules.QuerySource{File: name, Text: fq.Query.Text, Value: fq.Query}.Position(0)
 			fmt.Fprintln(e.stderr, problem{File: name, Line: l + shift, Col: col, Severity: sevNote, Msg: "not formatted: " + fq.Kept})
 		default:
 			if !c.Check && !c.Write {
 				fmt.Fprintln(e.stdout, fq.Canonical)
 			}
 			if fq.Changed {
-				l, col, _ := querySrc{name: name, text: fq.Query.Text, val: fq.Query}.at(ast.Pos(fq.Diff))
+				l, col, _ := rules.QuerySource{File: name, Text: fq.Query.Text, Value: fq.Query}.Position(ast.Pos(fq.Diff))
 				findings = append(findings, problem{File: name, Line: l + shift, Col: col, Severity: sevWarning, Msg: "the query is not in canonical form", Code: "fmt"})
 			}
 		}

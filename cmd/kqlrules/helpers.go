@@ -39,26 +39,26 @@ var loadRule = builtin.LoadPath
 // query, or version's when version is not 0) with its place in the rule
 // file. A rule whose language is not KQL, or that cannot be read, ends the
 // command with status 2.
-func locateQuery(cmd, query, rule string, version int) (querySrc, error) {
+func locateQuery(cmd, query, rule string, version int) (rules.QuerySource, error) {
 	if err := oneInput(cmd, "--query Q", "--rule FILE", query != "", rule != ""); err != nil {
-		return querySrc{}, err
+		return rules.QuerySource{}, err
 	}
 	switch {
 	case query != "":
-		return querySrc{name: "query", text: query}, nil
+		return rules.QuerySource{File: "query", Text: query}, nil
 	}
 	r, err := loadRule(rule)
 	if err != nil {
-		return querySrc{}, fail(exitFailed, ruleProblems(rule, err)...)
+		return rules.QuerySource{}, fail(exitFailed, ruleProblems(rule, err)...)
 	}
 	return ruleQuery(r, rule, version)
 }
 
 // ruleQuery returns the query of rule r read from file name: its current
 // query, or version's when version is not 0.
-func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
+func ruleQuery(r *rules.Rule, name string, version int) (rules.QuerySource, error) {
 	if !r.IsKQL() {
-		return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("rule.language"), Severity: sevError,
+		return rules.QuerySource{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("rule.language"), Severity: sevError,
 			Msg: fmt.Sprintf("the rule's language is %q: only kuery (KQL) queries are read", r.QueryLanguage())})
 	}
 	q, err := r.QuerySourceAt(name, version)
@@ -67,9 +67,9 @@ func ruleQuery(r *rules.Rule, name string, version int) (querySrc, error) {
 		if len(r.History) == 0 {
 			msg += " (with git as the history: kqlrules diff --rev REV FILE)"
 		}
-		return querySrc{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("history[0]"), Severity: sevError, Msg: msg})
+		return rules.QuerySource{}, fail(exitFailed, problem{File: name, Line: r.Source.Line("history[0]"), Severity: sevError, Msg: msg})
 	}
-	return querySrc{q.File, q.Text, q.Value}, nil
+	return q, nil
 }
 
 // loadSchema reads --schema, or returns nil (the default schema).
@@ -293,46 +293,21 @@ func ruleProblems(name string, err error) []problem {
 	return rules.LoadDiagnostics(name, err)
 }
 
-// querySrc is a query and where it was read from, so that a place in the
-// query can be told as a place in the file.
-type querySrc struct {
-	name string       // the file; "query" for a query given on the command line
-	text string       // the query
-	val  *rules.Value // the query's place in a rule file; nil when name holds just the query
-}
-
-// at returns the line and column of the query's rune offset off, in the
-// file, and the snippet of that line (rules.QuerySource.Position).
-func (q querySrc) at(off ast.Pos) (line, col int, snippet string) {
-	return q.source().Position(off)
-}
-
-// source is the query as package rules places it.
-func (q querySrc) source() rules.QuerySource {
-	return rules.QuerySource{File: q.name, Text: q.text, Value: q.val}
-}
-
-// problems turns an error of parsing, compiling or translating the query
-// into problems at their places (rules.QuerySource.Diagnostics).
-func (q querySrc) problems(err error) []problem {
-	return q.source().Diagnostics(err)
-}
-
-// parse parses the query; a syntax error ends the command with status.
-func (q querySrc) parse(status int) (ast.Expr, error) {
-	x, err := kql.Parse(q.text)
+// parseSrc parses the query; a syntax error ends the command with status.
+func parseSrc(q rules.QuerySource, status int) (ast.Expr, error) {
+	x, err := kql.Parse(q.Text)
 	if err != nil {
-		return nil, fail(status, q.problems(err)...)
+		return nil, fail(status, q.Diagnostics(err)...)
 	}
 	return x, nil
 }
 
-// compile parses and compiles the query; an error ends the command with
-// status 2.
-func (q querySrc) compile(opts ...eval.Option) (*eval.Program, error) {
-	p, err := kqlrules.Compile(q.text, opts...)
+// compileSrc parses and compiles the query; an error ends the command
+// with status 2.
+func compileSrc(q rules.QuerySource, opts ...eval.Option) (*eval.Program, error) {
+	p, err := kqlrules.Compile(q.Text, opts...)
 	if err != nil {
-		return nil, fail(exitFailed, q.problems(err)...)
+		return nil, fail(exitFailed, q.Diagnostics(err)...)
 	}
 	return p, nil
 }

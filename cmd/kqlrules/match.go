@@ -28,7 +28,7 @@ func (c *matchCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	prog, err := query.compile()
+	prog, err := compileSrc(query)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/rules"
 )
 
 type parseCmd struct {
@@ -42,7 +43,7 @@ func (c *parseCmd) Run(e *env) error {
 	if c.File != "" && c.File != "-" {
 		name = c.File
 	}
-	x, err := (querySrc{name: name, text: src}).parse(exitFindings)
+	x, err := parseSrc(rules.QuerySource{File: name, Text: src}, exitFindings)
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func (c *runCmd) Run(e *env) error {
 	if ok, why := replay.Replayable(rule); !ok {
 		if q, qerr := ruleQuery(rule, c.Rule[0], 0); qerr == nil {
 			if _, err := replay.Run(rule, replay.EventsOf()); eval.CompileErrors(err) != nil {
-				return fail(exitFailed, q.problems(err)...)
+				return fail(exitFailed, q.Diagnostics(err)...)
 			}
 		}
 		return failf("run", "rule %s: %s", rule.Name, why)
