@@ -289,9 +289,7 @@ var fileProblem = rules.FileDiagnostic
 
 // ruleProblems is the problems of a rule file that does not load. A query
 // with a syntax error is placed at the line and column of the file.
-func ruleProblems(name string, err error) []problem {
-	return rules.LoadDiagnostics(name, err)
-}
+var ruleProblems = rules.LoadDiagnostics
 
 // parseSrc parses the query; a syntax error ends the command with status.
 func parseSrc(q rules.QuerySource, status int) (ast.Expr, error) {
