@@ -1,6 +1,9 @@
 package diff
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"iter"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -78,4 +81,48 @@ func Events(old, new *eval.Program, events iter.Seq[map[string]any]) *EventResul
 		}
 	}
 	return d
+}
+
+// Write prints the verdict as `kqlrules diff` does: "verdict: ..." and,
+// when the meaning changed, the witnesses in each direction as JSON, one
+// a line, and how many candidate events were searched. oldName and
+// newName name the two queries ("old", "new", "v1"...). Each line starts
+// with indent.
+func (r *Result) Write(w io.Writer, indent, oldName, newName string) {
+	switch r.Verdict {
+	case VerdictFormatting:
+		fmt.Fprintf(w, "%sverdict: formatting only (the canonical trees are equal)\n", indent)
+		return
+	case VerdictEquivalent:
+		how := "no event tells them apart among"
+		if !r.Exhaustive {
+			how += " the sampled"
+		}
+		fmt.Fprintf(w, "%sverdict: equivalent (%s %d candidate events)\n", indent, how, r.Searched)
+		return
+	}
+	what := map[Verdict]string{
+		VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
+		VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
+		VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
+	}[r.Verdict]
+	fmt.Fprintf(w, "%sverdict: %s (%s)\n", indent, r.Verdict, what)
+	witnesses := func(label string, evs []map[string]any) {
+		if len(evs) == 0 {
+			fmt.Fprintf(w, "%s%s: none found\n", indent, label)
+			return
+		}
+		fmt.Fprintf(w, "%s%s:\n", indent, label)
+		for _, ev := range evs {
+			b, _ := json.Marshal(ev)
+			fmt.Fprintf(w, "%s  %s\n", indent, b)
+		}
+	}
+	witnesses(fmt.Sprintf("added (%s matches, %s does not)", newName, oldName), r.Added)
+	witnesses(fmt.Sprintf("removed (%s matched, %s does not)", oldName, newName), r.Removed)
+	mode := "guided search"
+	if r.Exhaustive {
+		mode = "every combination"
+	}
+	fmt.Fprintf(w, "%ssearched %d candidate events (%s)\n", indent, r.Searched, mode)
 }

@@ -136,41 +136,7 @@ func (c *diffCmd) compareQueries(e *env, s mapping.Schema, oldQ, newQ querySrc, 
 func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, newQ querySrc, oldName, newName string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
-	switch d.Verdict {
-	case diff.VerdictFormatting:
-		fmt.Fprintln(w, "verdict: formatting only (the canonical trees are equal)")
-	case diff.VerdictEquivalent:
-		how := "no event tells them apart among"
-		if !d.Exhaustive {
-			how += " the sampled"
-		}
-		fmt.Fprintf(w, "verdict: equivalent (%s %d candidate events)\n", how, d.Searched)
-	default:
-		what := map[diff.Verdict]string{
-			diff.VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
-			diff.VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
-			diff.VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
-		}[d.Verdict]
-		fmt.Fprintf(w, "verdict: %s (%s)\n", d.Verdict, what)
-		witnesses := func(label string, evs []map[string]any) {
-			if len(evs) == 0 {
-				fmt.Fprintf(w, "%s: none found\n", label)
-				return
-			}
-			fmt.Fprintf(w, "%s:\n", label)
-			for _, ev := range evs {
-				b, _ := json.Marshal(ev)
-				fmt.Fprintf(w, "  %s\n", b)
-			}
-		}
-		witnesses(fmt.Sprintf("added (%s matches, %s does not)", newName, oldName), d.Added)
-		witnesses(fmt.Sprintf("removed (%s matched, %s does not)", oldName, newName), d.Removed)
-		mode := "guided search"
-		if d.Exhaustive {
-			mode = "every combination"
-		}
-		fmt.Fprintf(w, "searched %d candidate events (%s)\n", d.Searched, mode)
-	}
+	d.Write(w, "", oldName, newName)
 	if len(c.Events) > 0 {
 		return c.replay(e, oldQ, newQ, s, oldName, newName)
 	}
@@ -488,7 +454,7 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new ruleSide) (boo
 	case diff.TextWhiteSpace:
 		fmt.Fprintf(w, "query (%s): white space only\n", lang)
 	case diff.TextChanged:
-		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL queries by meaning)\n", lang)
+		fmt.Fprintf(w, "query (%s): changed (kqlrules compares only KQL and EQL queries by meaning)\n", lang)
 	}
 	if q := d.Query.EQL; q != nil {
 		printEQLChange(w, q)
@@ -567,21 +533,7 @@ func (c *diffCmd) replay(e *env, oldQ, newQ querySrc, s mapping.Schema, oldName,
 	return nil
 }
 
-// printEQLChange prints how an EQL query changed: "formatting only", or
-// "changed" with the parts and fields that differ.
+// printEQLChange prints how an EQL query changed (diff.EQLChange.Write).
 func printEQLChange(w io.Writer, q *diff.EQLChange) {
-	if q.Formatting {
-		fmt.Fprintln(w, "query (eql): formatting only")
-		return
-	}
-	fmt.Fprintln(w, "query (eql): changed (compared by tree: kqlrules searches no witness events for EQL yet)")
-	for _, p := range q.Parts {
-		fmt.Fprintf(w, "  %s\n", p)
-	}
-	if len(q.FieldsAdded) > 0 {
-		fmt.Fprintf(w, "  fields added: %s\n", strings.Join(q.FieldsAdded, ", "))
-	}
-	if len(q.FieldsRemoved) > 0 {
-		fmt.Fprintf(w, "  fields removed: %s\n", strings.Join(q.FieldsRemoved, ", "))
-	}
+	q.Write(w, "old", "new")
 }
