@@ -31,8 +31,7 @@ func Verify(q *Query, fields Fields) []*Error {
 		return nil
 	}
 	v := &verifier{fields: fields, src: []rune(q.src)}
-	var filter func(f *EventFilter)
-	filter = func(f *EventFilter) {
+	filter := func(f *EventFilter) {
 		if f == nil {
 			return
 		}
