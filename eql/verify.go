@@ -402,9 +402,10 @@ func ordinal(i int) string {
 	return fmt.Sprint(i) + suffix
 }
 
-// match checks ':' (strings on both sides: InsensitiveWildcardEquals and
-// the Verifier's hint), like and regex (a string field: QL's
-// RegexMatch.resolveType).
+// match checks ':' (strings on both sides: InsensitiveBinaryComparison's
+// resolveInputType, which adds the hint of the operator's regular form,
+// regularOperatorSymbol "==", to either side's error), like and regex (a
+// string field: QL's RegexMatch.resolveType).
 func (v *verifier) match(x *Match) {
 	t := v.typeOf(x.X)
 	if x.Op != Seq {
@@ -420,6 +421,7 @@ func (v *verifier) match(x *Match) {
 	}
 	for _, p := range x.Patterns {
 		if !v.is(x, p, v.typeOf(p), qlType.isString, "string", ":", "second ") {
+			v.errs[len(v.errs)-1].Msg += "; consider using [==] instead"
 			return
 		}
 	}
