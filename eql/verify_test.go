@@ -2,6 +2,8 @@ package eql_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -103,5 +105,36 @@ func TestVerify(t *testing.T) {
 		if strings.Join(got, "\n") != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.query, strings.Join(got, "\n"), tc.want)
 		}
+	}
+}
+
+// TestVerifySpec: every query of Elasticsearch's spec tests
+// (../shared/eql-spec) runs on Elasticsearch, so Verify refuses none of
+// them with its entry's mapping.
+func TestVerifySpec(t *testing.T) {
+	dir := filepath.Dir(corpusPath(t, "eql-spec/cases.jsonl"))
+	n := 0
+	for _, c := range specCases(t) {
+		data, err := os.ReadFile(filepath.Join(dir, "data", c.Mapping))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := eql.ReadMapping(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := eql.Parse(c.Query)
+		if err != nil {
+			t.Errorf("%s: %v", c.ID, err)
+			continue
+		}
+		n++
+		for _, e := range eql.Verify(q, m) {
+			t.Errorf("%s: %s\n%s", c.ID, c.Query, e)
+		}
+	}
+	t.Logf("%d spec queries verified", n)
+	if n < 400 {
+		t.Errorf("only %d spec queries", n)
 	}
 }
