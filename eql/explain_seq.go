@@ -1,6 +1,7 @@
 package eql
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -259,12 +260,22 @@ func (x *SequenceExplanation) String() string {
 			b.WriteByte('\n')
 		}
 	}
+	// The documents left out, by reason: the first few named.
+	var whys []string
+	byWhy := map[string][]string{}
 	for _, s := range x.Skipped {
-		name := s.Doc.ID
-		if name == "" {
-			name = "a document"
+		if _, ok := byWhy[s.Why]; !ok {
+			whys = append(whys, s.Why)
 		}
-		fmt.Fprintf(&b, "%s: left out, %s\n", name, s.Why)
+		byWhy[s.Why] = append(byWhy[s.Why], cmp.Or(s.Doc.ID, "?"))
+	}
+	for _, why := range whys {
+		names := byWhy[why]
+		more := ""
+		if len(names) > 5 {
+			names, more = names[:5], ", ..."
+		}
+		fmt.Fprintf(&b, "left out, %s: %d document(s) (%s%s)\n", why, len(byWhy[why]), strings.Join(names, ", "), more)
 	}
 	st := x.Stats
 	fmt.Fprintf(&b, "%d sequence(s) found, %d still pending at the end; dropped: %d by maxspan (%d when extended, %d expired), %d by until, %d by a missing event\n",
