@@ -15,9 +15,9 @@ import (
 // query is one search whose filter eql.Lower builds (the category term
 // included), so two event queries are compared as [Queries] compares two
 // KQL queries, with witness events; a sequence or a sample runs each stage
-// as its own search, so its keys, maxspan, until and pipes are compared
-// by tree, and each stage whose filter alone changed is compared by
-// meaning.
+// as its own search, so its keys, maxspan and pipes are compared by
+// tree, and each stage (and until) whose filter alone changed is
+// compared by meaning.
 type EQLChange struct {
 	// Formatting is true when the trees are equal ([eql.Equal]): only
 	// the layout, quoting, comments or spelling of numbers differ.
@@ -35,7 +35,7 @@ type EQLChange struct {
 	Result *Result
 	// Stages are, for two sequences or samples with as many stages, the
 	// comparisons by meaning of the stages whose filter changed (and
-	// nothing else of the stage).
+	// nothing else of the stage), then of until's.
 	Stages []StageResult
 	// TreeOnly says what was compared by tree only, and why: "" when the
 	// whole change was compared by meaning.
@@ -45,9 +45,11 @@ type EQLChange struct {
 	Equivalent bool
 }
 
-// StageResult is the comparison by meaning of one stage's filter.
+// StageResult is the comparison by meaning of one stage's filter, or
+// of the until stage's.
 type StageResult struct {
-	Stage  int // from 1
+	Stage  int  // from 1; 0 for until
+	Until  bool // the until stage
 	Result *Result
 }
 
@@ -137,7 +139,11 @@ func (c *EQLChange) Write(w io.Writer, oldName, newName string) {
 		c.Result.Write(w, "  ", oldName, newName)
 	}
 	for _, st := range c.Stages {
-		fmt.Fprintf(w, "  stage %d:\n", st.Stage)
+		if st.Until {
+			fmt.Fprintln(w, "  until:")
+		} else {
+			fmt.Fprintf(w, "  stage %d:\n", st.Stage)
+		}
 		st.Result.Write(w, "    ", oldName, newName)
 	}
 }
@@ -191,9 +197,13 @@ func (c *EQLChange) byMeaning(qo, qn *eql.Query, oldCat, newCat string, samePipe
 		c.TreeOnly = fmt.Sprintf("a %s of %d stages and a %s of %d are compared by tree only", kind(qo.Body), len(so), kind(qn.Body), len(sn))
 		return nil
 	}
-	c.TreeOnly = fmt.Sprintf("a %s runs each stage as its own search: its keys, maxspan, until and pipes are compared by tree, each stage's filter by meaning", kind(qo.Body))
+	c.TreeOnly = fmt.Sprintf("a %s runs each stage as its own search: its keys, maxspan and pipes are compared by tree, each stage's filter (and until's) by meaning", kind(qo.Body))
 	onlyFilters := samePipes && oldCat == newCat && headerText(qo.Body) == headerText(qn.Body)
 	equivalent := true
+	uo, un := untilOf(qo.Body), untilOf(qn.Body)
+	if uo != nil && un != nil {
+		so, sn = append(slices.Clip(so), uo), append(slices.Clip(sn), un)
+	}
 	for i := range so {
 		o, n := so[i], sn[i]
 		if o.Missing != n.Missing || keys(o.By) != keys(n.By) || o.Runs != n.Runs {
@@ -203,16 +213,25 @@ func (c *EQLChange) byMeaning(qo, qn *eql.Query, oldCat, newCat string, samePipe
 		if eql.Equal(&eql.Query{Body: o.Filter}, &eql.Query{Body: n.Filter}) && oldCat == newCat {
 			continue
 		}
+		until := o == uo
+		name := fmt.Sprintf("stage %d", i+1)
+		if until {
+			name = "until"
+		}
 		res, why, err := filterMeaning(&eql.Query{Body: o.Filter}, &eql.Query{Body: n.Filter}, oldCat, newCat, cfg)
 		if err != nil {
 			return err
 		}
 		if res == nil {
-			c.TreeOnly += fmt.Sprintf("; stage %d by tree only: %s", i+1, why)
+			c.TreeOnly += fmt.Sprintf("; %s by tree only: %s", name, why)
 			onlyFilters = false
 			continue
 		}
-		c.Stages = append(c.Stages, StageResult{Stage: i + 1, Result: res})
+		st := StageResult{Stage: i + 1, Until: until, Result: res}
+		if until {
+			st.Stage = 0
+		}
+		c.Stages = append(c.Stages, st)
 		equivalent = equivalent && res.Verdict == VerdictEquivalent
 	}
 	c.Equivalent = onlyFilters && equivalent
@@ -242,12 +261,19 @@ func stagesOf(b eql.Body) []*eql.Stage {
 	return nil
 }
 
-// headerText is what a sequence or sample has besides its stages: its
-// keys, maxspan and until.
+func untilOf(b eql.Body) *eql.Stage {
+	if s, ok := b.(*eql.Sequence); ok {
+		return s.Until
+	}
+	return nil
+}
+
+// headerText is what a sequence or sample has besides its stages' and
+// until's filters: its keys, maxspan, and whether it has an until.
 func headerText(b eql.Body) string {
 	switch b := b.(type) {
 	case *eql.Sequence:
-		return fmt.Sprintf("by %s maxspan %v until %s", keys(b.By), spanOf(b.MaxSpan), stageText(b.Until))
+		return fmt.Sprintf("by %s maxspan %v until %v", keys(b.By), spanOf(b.MaxSpan), b.Until != nil)
 	case *eql.Sample:
 		return "by " + keys(b.By)
 	}

@@ -158,6 +158,7 @@ func TestEQLQueriesByMeaning(t *testing.T) {
 func TestEQLSequences(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
+		old     string // gdbRule when ""
 		new     string
 		parts   string // Parts joined by "; "
 		stages  string // "stage N: VERDICT" of each stage compared by meaning
@@ -181,9 +182,16 @@ func TestEQLSequences(t *testing.T) {
 			parts: "stage 1 runs: 1 → 2", changed: true},
 		{name: "until", new: gdbRule + "\nuntil [process where event.type == \"end\"]",
 			parts: `until: (none) → [process where event.type == "end"]`, changed: true},
+		{name: "until widened", old: gdbRule + "\nuntil [process where event.type == \"end\"]",
+			new: gdbRule + "\nuntil [process where event.type in (\"end\", \"stop\")]",
+			parts: `until: [process where event.type == "end"] → [process where event.type in ("end", "stop")]`, stages: "until: wider", changed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := diff.EQLQueries(gdbRule, tc.new)
+			old := tc.old
+			if old == "" {
+				old = gdbRule
+			}
+			c, err := diff.EQLQueries(old, tc.new)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,6 +200,10 @@ func TestEQLSequences(t *testing.T) {
 			}
 			var stages []string
 			for _, st := range c.Stages {
+				if st.Until {
+					stages = append(stages, fmt.Sprintf("until: %s", st.Result.Verdict))
+					continue
+				}
 				stages = append(stages, fmt.Sprintf("stage %d: %s", st.Stage, st.Result.Verdict))
 			}
 			if got := strings.Join(stages, "; "); got != tc.stages {
