@@ -183,7 +183,7 @@ func TestEQLSequences(t *testing.T) {
 		{name: "until", new: gdbRule + "\nuntil [process where event.type == \"end\"]",
 			parts: `until: (none) → [process where event.type == "end"]`, changed: true},
 		{name: "until widened", old: gdbRule + "\nuntil [process where event.type == \"end\"]",
-			new: gdbRule + "\nuntil [process where event.type in (\"end\", \"stop\")]",
+			new:   gdbRule + "\nuntil [process where event.type in (\"end\", \"stop\")]",
 			parts: `until: [process where event.type == "end"] → [process where event.type in ("end", "stop")]`, stages: "until: wider", changed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
