@@ -31,6 +31,18 @@ type config struct {
 	exhaustive int // largest number of combinations tried exhaustively
 	budget     int // most candidate events of a guided search
 	seed       int64
+	category   string // EQL's event category field, "" for event.category
+}
+
+func newConfig(opts []Option) config {
+	cfg := config{exhaustive: 100_000, budget: 200_000, seed: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.schema == nil {
+		cfg.schema = ecs()
+	}
+	return cfg
 }
 
 // Schema sets the field types used to compile both queries (default
@@ -65,13 +77,7 @@ func Seed(seed int64) Option { return func(c *config) { c.seed = seed } }
 // witnesses found in each direction; "equivalent" means none was found
 // (a proof only when Exhaustive is true).
 func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
-	cfg := config{exhaustive: 100_000, budget: 200_000, seed: 1}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.schema == nil {
-		cfg.schema = ecs()
-	}
+	cfg := newConfig(opts)
 	if old == nil || new == nil {
 		return nil, fmt.Errorf("diff: nil query")
 	}
@@ -91,11 +97,18 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 	s := newSearch(cfg, po, pn)
 	s.collect(old)
 	s.collect(new)
+	s.prepare(old)
+	s.prepare(new)
+	s.conclude(res)
+	return res, nil
+}
+
+// conclude runs the search whose fields, literals and trees are
+// collected, and fills in res's verdict and witnesses.
+func (s *search) conclude(res *Result) {
 	for _, f := range s.fields {
 		f.cands, f.origin = candidates(f)
 	}
-	s.prepare(old)
-	s.prepare(new)
 	s.run()
 	res.Searched, res.Exhaustive = s.searched, s.exhaustiveDone
 	res.Added = s.finish(false)
@@ -110,5 +123,4 @@ func Queries(old, new ast.Expr, opts ...Option) (*Result, error) {
 	default:
 		res.Verdict = VerdictEquivalent
 	}
-	return res, nil
 }

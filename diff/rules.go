@@ -59,7 +59,7 @@ func (q QueryChange) Changed() bool {
 		return q.Result.Verdict != VerdictFormatting && q.Result.Verdict != VerdictEquivalent
 	}
 	if q.EQL != nil {
-		return !q.EQL.Formatting
+		return q.EQL.Changed()
 	}
 	return q.Text == TextChanged
 }
@@ -118,6 +118,7 @@ var RuleSettings = []string{
 	"filters", "threshold", "new_terms", "history_window_start",
 	"threat_query", "threat_index", "threat_mapping", "threat_filters", "threat_language", "threat_indicator_path",
 	"alert_suppression", "anomaly_threshold", "machine_learning_job_id", "data_view_id",
+	"event_category_override", "timestamp_field", "tiebreaker_field",
 }
 
 // QueryError is a rule's query that does not parse as KQL (or EQL). Err
@@ -172,7 +173,8 @@ func Rules(old, new *rules.Rule, opts ...Option) (*RuleChange, error) {
 		}
 	case old.Language == rules.LanguageEQL && new.Language == rules.LanguageEQL:
 		var err error
-		if c.Query.EQL, err = EQLQueries(old.Query, new.Query); err != nil {
+		cfg := newConfig(opts)
+		if c.Query.EQL, err = eqlQueries(old.Query, new.Query, old.EQL().EventCategoryOverride, new.EQL().EventCategoryOverride, cfg); err != nil {
 			return nil, err
 		}
 	case old.Query == new.Query:

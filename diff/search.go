@@ -36,8 +36,7 @@ type search struct {
 	byName map[string]int
 	rng    *rand.Rand
 
-	leaves map[ast.Expr]*leaf // per query node: compiled sub-programs and fields
-	roots  [2]ast.Expr
+	roots [2]*node // the two queries' trees, for the constructive search
 
 	ev             map[string]any
 	searched       int
@@ -47,55 +46,80 @@ type search struct {
 	seen  map[string]bool
 }
 
-type leaf struct {
-	prog   *eval.Program
+// node is a node of a query's tree for the constructive search: an and,
+// or or not of nodes, or a leaf; each with the program of the query that
+// is that node alone and the fields below it. A KQL query (prepare) and
+// the DSL of an EQL event query (prepareDSL) both give one.
+type node struct {
+	op     nodeOp
+	kids   []*node
+	prog   *eval.Program // nil when the node does not compile alone
 	fields []int
+}
+
+type nodeOp uint8
+
+const (
+	opLeaf nodeOp = iota
+	opAnd
+	opOr
+	opNot
+)
+
+// setRoot records the tree of the next query (old, then new).
+func (s *search) setRoot(n *node) {
+	if s.roots[0] == nil {
+		s.roots[0] = n
+	} else {
+		s.roots[1] = n
+	}
+}
+
+// addField adds field i to a node's fields once.
+func (n *node) addField(i int) {
+	if !slices.Contains(n.fields, i) {
+		n.fields = append(n.fields, i)
+	}
 }
 
 func newSearch(cfg config, po, pn *eval.Program) *search {
 	return &search{cfg: cfg, po: po, pn: pn, byName: map[string]int{}, rng: rand.New(rand.NewSource(cfg.seed)),
-		leaves: map[ast.Expr]*leaf{}, ev: map[string]any{}, found: map[bool][][]int{}, seen: map[string]bool{}}
+		ev: map[string]any{}, found: map[bool][][]int{}, seen: map[string]bool{}}
 }
 
-// prepare compiles every node of a query outside nested queries, for the
-// constructive search, and records the fields below each.
+// prepare compiles every node of a KQL query outside nested queries, for
+// the constructive search, and records the fields below each.
 func (s *search) prepare(root ast.Expr) {
-	if s.roots[0] == nil {
-		s.roots[0] = root
-	} else {
-		s.roots[1] = root
-	}
-	var walk func(x ast.Expr)
-	walk = func(x ast.Expr) {
-		prog, err := eval.Compile(x, eval.WithSchema(s.cfg.schema))
-		if err != nil {
-			return
+	var walk func(x ast.Expr) *node
+	walk = func(x ast.Expr) *node {
+		n := &node{}
+		if prog, err := eval.Compile(x, eval.WithSchema(s.cfg.schema)); err == nil {
+			n.prog = prog
 		}
-		lf := &leaf{prog: prog}
 		for ref, in := range s.refs(x) {
 			name, _, ok := s.target(ref, in)
 			if !ok {
 				continue
 			}
-			if i, ok := s.byName[name]; ok && !slices.Contains(lf.fields, i) {
-				lf.fields = append(lf.fields, i)
+			if i, ok := s.byName[name]; ok {
+				n.addField(i)
 			}
 		}
-		s.leaves[x] = lf
+		var kids []ast.Expr
 		switch x := x.(type) {
 		case *ast.AndExpr:
-			for _, a := range x.Args {
-				walk(a)
-			}
+			n.op, kids = opAnd, x.Args
 		case *ast.OrExpr:
-			for _, a := range x.Args {
-				walk(a)
-			}
+			n.op, kids = opOr, x.Args
 		case *ast.NotExpr:
-			walk(x.X)
+			n.op, kids = opNot, []ast.Expr{x.X}
 		}
+		for _, k := range kids {
+			n.kids = append(n.kids, walk(k))
+		}
+		return n
 	}
-	walk(root)
+	s.setRoot(walk(root))
 }
 
 // event builds the event of an assignment into s.ev (reused).
@@ -281,7 +305,7 @@ func (s *search) vary2(seed []int) {
 
 // construct builds an event the query matches by satisfying its tree with
 // random choices; ok is false when the attempt failed.
-func (s *search) construct(root ast.Expr) ([]int, bool) {
+func (s *search) construct(root *node) ([]int, bool) {
 	a := make([]int, len(s.fields))
 	for i := range a {
 		a[i] = absent
@@ -290,41 +314,40 @@ func (s *search) construct(root ast.Expr) ([]int, bool) {
 	if !s.satisfy(root, true, a, locked) {
 		return nil, false
 	}
-	lf := s.leaves[root]
-	if lf == nil || !lf.prog.Match(s.event(a)) {
+	if root.prog == nil || !root.prog.Match(s.event(a)) {
 		return nil, false
 	}
 	return a, true
 }
 
-func (s *search) satisfy(x ast.Expr, want bool, a []int, locked []bool) bool {
-	pick := func(args []ast.Expr) ast.Expr { return args[s.rng.Intn(len(args))] }
-	switch x := x.(type) {
-	case *ast.AndExpr:
+func (s *search) satisfy(x *node, want bool, a []int, locked []bool) bool {
+	pick := func(args []*node) *node { return args[s.rng.Intn(len(args))] }
+	switch x.op {
+	case opAnd:
 		if want {
-			for _, c := range x.Args {
+			for _, c := range x.kids {
 				if !s.satisfy(c, true, a, locked) {
 					return false
 				}
 			}
 			return true
 		}
-		return s.satisfy(pick(x.Args), false, a, locked)
-	case *ast.OrExpr:
+		return s.satisfy(pick(x.kids), false, a, locked)
+	case opOr:
 		if want {
-			return s.satisfy(pick(x.Args), true, a, locked)
+			return s.satisfy(pick(x.kids), true, a, locked)
 		}
-		for _, c := range x.Args {
+		for _, c := range x.kids {
 			if !s.satisfy(c, false, a, locked) {
 				return false
 			}
 		}
 		return true
-	case *ast.NotExpr:
-		return s.satisfy(x.X, !want, a, locked)
+	case opNot:
+		return s.satisfy(x.kids[0], !want, a, locked)
 	}
-	lf := s.leaves[x]
-	if lf == nil {
+	lf := x
+	if lf.prog == nil {
 		return false
 	}
 	if lf.prog.Match(s.event(a)) == want {

@@ -15,41 +15,7 @@ import (
 func (d *Result) WriteText(w io.Writer, oldName, newName string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n%s: %s\n", oldName, d.Old, newName, d.New)
-	switch d.Verdict {
-	case VerdictFormatting:
-		b.WriteString("verdict: formatting only (the canonical trees are equal)\n")
-	case VerdictEquivalent:
-		how := "no event tells them apart among"
-		if !d.Exhaustive {
-			how += " the sampled"
-		}
-		fmt.Fprintf(&b, "verdict: equivalent (%s %d candidate events)\n", how, d.Searched)
-	default:
-		what := map[Verdict]string{
-			VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
-			VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
-			VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
-		}[d.Verdict]
-		fmt.Fprintf(&b, "verdict: %s (%s)\n", d.Verdict, what)
-		witnesses := func(label string, evs []map[string]any) {
-			if len(evs) == 0 {
-				fmt.Fprintf(&b, "%s: none found\n", label)
-				return
-			}
-			fmt.Fprintf(&b, "%s:\n", label)
-			for _, ev := range evs {
-				j, _ := json.Marshal(ev)
-				fmt.Fprintf(&b, "  %s\n", j)
-			}
-		}
-		witnesses(fmt.Sprintf("added (%s matches, %s does not)", newName, oldName), d.Added)
-		witnesses(fmt.Sprintf("removed (%s matched, %s does not)", oldName, newName), d.Removed)
-		mode := "guided search"
-		if d.Exhaustive {
-			mode = "every combination"
-		}
-		fmt.Fprintf(&b, "searched %d candidate events (%s)\n", d.Searched, mode)
-	}
+	d.writeVerdict(&b, "", oldName, newName)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -77,29 +43,6 @@ func (d *EventResult) WriteText(w io.Writer, oldName, newName string) error {
 	return err
 }
 
-// WriteText writes how an EQL query changed as "kqlrules diff" prints it:
-// "formatting only", or "changed" with the parts and fields that differ,
-// one a line.
-func (q *EQLChange) WriteText(w io.Writer) error {
-	var b strings.Builder
-	if q.Formatting {
-		b.WriteString("query (eql): formatting only\n")
-	} else {
-		b.WriteString("query (eql): changed (compared by tree: kqlrules searches no witness events for EQL yet)\n")
-		for _, p := range q.Parts {
-			fmt.Fprintf(&b, "  %s\n", p)
-		}
-		if len(q.FieldsAdded) > 0 {
-			fmt.Fprintf(&b, "  fields added: %s\n", strings.Join(q.FieldsAdded, ", "))
-		}
-		if len(q.FieldsRemoved) > 0 {
-			fmt.Fprintf(&b, "  fields removed: %s\n", strings.Join(q.FieldsRemoved, ", "))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
 // String returns how "kqlrules diff" tells the text change: "unchanged",
 // "white space only", "changed (...)"; "" for TextNone.
 func (t TextChange) String() string {
@@ -109,7 +52,49 @@ func (t TextChange) String() string {
 	case TextWhiteSpace:
 		return "white space only"
 	case TextChanged:
-		return "changed (kqlrules compares only KQL queries by meaning)"
+		return "changed (kqlrules compares only KQL and EQL queries by meaning)"
 	}
 	return ""
+}
+
+// writeVerdict writes the verdict and why, and for a change of meaning
+// the witness events of each direction (as JSON, one a line) and how many
+// candidate events were searched, how; each line starts with indent.
+func (d *Result) writeVerdict(w io.Writer, indent, oldName, newName string) {
+	switch d.Verdict {
+	case VerdictFormatting:
+		fmt.Fprintf(w, "%sverdict: formatting only (the canonical trees are equal)\n", indent)
+		return
+	case VerdictEquivalent:
+		how := "no event tells them apart among"
+		if !d.Exhaustive {
+			how += " the sampled"
+		}
+		fmt.Fprintf(w, "%sverdict: equivalent (%s %d candidate events)\n", indent, how, d.Searched)
+		return
+	}
+	what := map[Verdict]string{
+		VerdictNarrower: fmt.Sprintf("%s matches fewer events than %s", newName, oldName),
+		VerdictWider:    fmt.Sprintf("%s matches more events than %s", newName, oldName),
+		VerdictBoth:     fmt.Sprintf("%s matches events %s does not, and misses events %s matched", newName, oldName, oldName),
+	}[d.Verdict]
+	fmt.Fprintf(w, "%sverdict: %s (%s)\n", indent, d.Verdict, what)
+	witnesses := func(label string, evs []map[string]any) {
+		if len(evs) == 0 {
+			fmt.Fprintf(w, "%s%s: none found\n", indent, label)
+			return
+		}
+		fmt.Fprintf(w, "%s%s:\n", indent, label)
+		for _, ev := range evs {
+			j, _ := json.Marshal(ev)
+			fmt.Fprintf(w, "%s  %s\n", indent, j)
+		}
+	}
+	witnesses(fmt.Sprintf("added (%s matches, %s does not)", newName, oldName), d.Added)
+	witnesses(fmt.Sprintf("removed (%s matched, %s does not)", oldName, newName), d.Removed)
+	mode := "guided search"
+	if d.Exhaustive {
+		mode = "every combination"
+	}
+	fmt.Fprintf(w, "%ssearched %d candidate events (%s)\n", indent, d.Searched, mode)
 }

@@ -13,14 +13,14 @@ func TestEQLChangeWriteText(t *testing.T) {
 	for _, tc := range []struct{ old, new, want string }{
 		{"process where process.name == \"a\"", "process where  process.name == \"a\"", "query (eql): formatting only\n"},
 		{"process where process.name == \"a\"", "network where destination.port == 21",
-			"query (eql): changed (compared by tree: kqlrules searches no witness events for EQL yet)\n  category: process → network\n"},
+			"query (eql): changed\n  category: process → network\n"},
 	} {
 		q, err := diff.EQLQueries(tc.old, tc.new)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
-		if err := q.WriteText(&b); err != nil {
+		if err := q.WriteText(&b, "old", "new"); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(b.String(), tc.want) {
@@ -36,7 +36,7 @@ func TestEQLChangeWriteText(t *testing.T) {
 func TestTextChangeString(t *testing.T) {
 	for tc, want := range map[diff.TextChange]string{
 		diff.TextNone: "", diff.TextUnchanged: "unchanged", diff.TextWhiteSpace: "white space only",
-		diff.TextChanged: "changed (kqlrules compares only KQL queries by meaning)",
+		diff.TextChanged: "changed (kqlrules compares only KQL and EQL queries by meaning)",
 	} {
 		if got := tc.String(); got != want {
 			t.Errorf("%d: %q, want %q", tc, got, want)

@@ -88,3 +88,31 @@ func FuzzLower(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerify checks that Verify never panics on a query that parses and
+// that each error it gives is placed inside the query, with the mapping
+// of TestVerify (fields of every type the checks tell apart).
+func FuzzVerify(f *testing.F) {
+	for _, tc := range accepted {
+		f.Add(tc.in)
+	}
+	f.Add(`process where length(pid) > 1 and cidrMatch(md5, "10.0.0.0/8", pid) and pid : 1 and -md5 == 2`)
+	f.Add(`sequence by md5 [process where md5 + 1 == 2] by pid [file where substring(md5, "a") == "b"] by source_address until [process where pid in (1, "a", ?x)] by hostname`)
+	f.Add(`any where string(multi_field.english) == "x" and between(md5, "a", "b", 1) : "x" and add(pid, md5) == 1`)
+	m, err := eql.ReadMapping([]byte(verifyMapping))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			return
+		}
+		n := len([]rune(src))
+		for _, e := range eql.Verify(q, m) {
+			if e.Offset < 0 || e.Offset > n || e.Line < 1 || e.Column < 1 || e.Msg == "" {
+				t.Fatalf("Verify(%q) error out of place: %+v", src, e)
+			}
+		}
+	})
+}

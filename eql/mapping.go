@@ -220,3 +220,35 @@ func (m *Mapping) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// SchemaFields returns the fields of a schema (field types only, as
+// package lint and the detection-rules schemas have them) as [Fields],
+// without building a [Mapping]: a text field's exact field is its
+// keyword sub-field (the first by name), a field below a flattened field
+// a keyword.
+func SchemaFields(s mapping.Schema) Fields { return schemaFields(s) }
+
+type schemaFields mapping.Schema
+
+func (s schemaFields) Lookup(name string) (MappedField, bool) {
+	t := mapping.Schema(s).Lookup(name)
+	if t == mapping.Unknown {
+		return MappedField{}, false
+	}
+	f := MappedField{Type: t.String(), Name: name, Exact: name}
+	if t == mapping.Text || t == mapping.MatchOnlyText {
+		f.Exact = ""
+		for sub, st := range s {
+			rest, ok := strings.CutPrefix(sub, name+".")
+			if ok && st == mapping.Keyword && !strings.Contains(rest, ".") && (f.Exact == "" || sub < f.Exact) {
+				f.Exact = sub
+			}
+		}
+	}
+	for i := len(name) - 1; i > 0; i-- {
+		if name[i] == '.' && s[name[:i]] == mapping.Nested {
+			f.Nested = name[:i]
+		}
+	}
+	return f, true
+}

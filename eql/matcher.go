@@ -43,6 +43,75 @@ type Matcher struct {
 	last     Ordinal
 	started  bool
 	stats    MatcherStats
+	observe  func(Step) // nil: not observed
+	cur      *Event     // the event being added, for the observer
+}
+
+// Step is one thing a [Matcher] did with a pending sequence, as the
+// function given to [Matcher.Observe] sees it: which event filled which
+// stage, and why a pending sequence was dropped.
+type Step struct {
+	Kind StepKind
+	// Stage is the stage the step is about, from 0 (the until stage is
+	// Stages()).
+	Stage int
+	// Key are the join key's values (nil for a null key).
+	Key []any
+	// Event is the event being added when the step happened: the one
+	// that filled the stage, the until event, the event whose time
+	// expired a sequence (or, for a step of Flush, nil).
+	Event *Event
+	// Sequence is the pending sequence's events by stage (nil where not
+	// filled yet), after the step. It is the matcher's own: copy what is
+	// kept beyond the call.
+	Sequence []*Event
+}
+
+// StepKind is what a [Step] did.
+type StepKind uint8
+
+// The steps of a [Matcher].
+const (
+	// StepStarted: the event filled the first stage, a new pending
+	// sequence of its key.
+	StepStarted StepKind = iota
+	// StepExtended: the event filled Stage of its key's sequence waiting
+	// for it.
+	StepExtended
+	// StepNoPending: the event matched Stage but no sequence of its key
+	// waits for that stage.
+	StepNoPending
+	// StepReplaced: a newer sequence of the same key reached the same
+	// stage and replaced this one (SequenceGroup.trimBefore keeps the
+	// latest).
+	StepReplaced
+	// StepMaxspan: the event would have extended the sequence, but came
+	// after maxspan from its first event: the sequence is dropped.
+	StepMaxspan
+	// StepUntil: an until event of the same key dropped the sequence.
+	StepUntil
+	// StepExpired: the sequence outlived maxspan without being extended.
+	StepExpired
+	// StepCompleted: the sequence is complete and found.
+	StepCompleted
+	// StepMissing: a missing-event stage discarded the complete
+	// sequence.
+	StepMissing
+)
+
+var stepNames = [...]string{"started", "extended", "no pending sequence", "replaced", "dropped: maxspan", "dropped: until", "expired: maxspan", "completed", "discarded: missing event"}
+
+// String names the step kind.
+func (k StepKind) String() string { return stepNames[k] }
+
+// Observe makes the matcher call f with each step it takes from now on
+// (nil stops it). f must not call the matcher.
+func (m *Matcher) Observe(f func(Step)) { m.observe = f }
+
+func (m *Matcher) step(k StepKind, stage int, key []any, seq []*Event) {
+	if m.observe != nil {
+		m.observe(Step{Kind: k, Stage: stage, Key: key, Event: m.cur, Sequence: seq})
+	}
 }
 
 // MatcherStats counts what a Matcher did, as SequenceMatcher.Stats.
@@ -116,6 +185,7 @@ func (m *Matcher) Add(ev *Event) error {
 		return ErrOutOfOrder
 	}
 	m.last, m.started = ev.Ordinal, true
+	m.cur = ev
 	p := m.plan
 	now := ev.Ordinal.Timestamp
 	m.expire(now)
@@ -156,6 +226,7 @@ func (m *Matcher) Add(ev *Event) error {
 // stage are decided as if no later event came. Call it at the end of the
 // events, not between execution windows.
 func (m *Matcher) Flush() {
+	m.cur = nil
 	for _, c := range m.waiting {
 		if !c.done {
 			m.decide(c, nil)
@@ -195,6 +266,7 @@ func (m *Matcher) advance(s int, k joinKey, ev *Event) {
 	if s == p.firstPos {
 		pd := &pending{key: k, events: make([]*Event, len(p.stages)), start: ev.Ordinal, stage: s}
 		pd.events[s] = ev
+		m.step(StepStarted, s, k.vals, pd.events)
 		if s == p.lastPos {
 			m.complete(pd)
 			return
@@ -208,6 +280,7 @@ func (m *Matcher) advance(s int, k joinKey, ev *Event) {
 	prev := p.prevPositive(s)
 	ks := m.keys[k.enc]
 	if ks == nil || ks.slots[prev] == nil {
+		m.step(StepNoPending, s, k.vals, nil)
 		return
 	}
 	pd := ks.slots[prev]
@@ -215,10 +288,12 @@ func (m *Matcher) advance(s int, k joinKey, ev *Event) {
 	if p.maxSpan > 0 && ev.Ordinal.Timestamp-pd.start.Timestamp > p.maxSpan {
 		m.stats.RejectedMaxspan++
 		pd.dead = true
+		m.step(StepMaxspan, s, k.vals, pd.events)
 		return
 	}
 	pd.events[s] = ev
 	pd.stage = s
+	m.step(StepExtended, s, k.vals, pd.events)
 	if s == p.lastPos {
 		pd.dead = true
 		m.complete(pd)
@@ -237,6 +312,7 @@ func (m *Matcher) put(s int, pd *pending) {
 	if old := ks.slots[s]; old != nil {
 		old.dead = true
 		m.live--
+		m.step(StepReplaced, s, old.key.vals, old.events)
 	}
 	ks.slots[s] = pd
 	pd.stage = s
@@ -265,6 +341,7 @@ func (m *Matcher) untilKey(enc string) {
 			pd.dead = true
 			m.live--
 			m.stats.RejectedUntil++
+			m.step(StepUntil, len(m.plan.stages), pd.key.vals, pd.events)
 		}
 	}
 	delete(m.keys, enc)
@@ -286,6 +363,7 @@ func (m *Matcher) expire(now int64) {
 			pd.dead = true
 			m.take(ks, pd.key.enc, pd.stage)
 			m.stats.ExpiredMaxspan++
+			m.step(StepExpired, pd.stage, pd.key.vals, pd.events)
 		}
 	}
 	m.expiry = compact(m.expiry, i)
@@ -376,6 +454,7 @@ func (m *Matcher) complete(pd *pending) {
 	if !p.anyMiss {
 		m.stats.Completed++
 		m.done = append(m.done, seq)
+		m.step(StepCompleted, p.lastPos, seq.JoinKeys, seq.Events)
 		return
 	}
 	// TumblingWindow.prepareQueryForMissingEvents: the middle stages
@@ -410,6 +489,7 @@ func (m *Matcher) complete(pd *pending) {
 			for _, t := range marks {
 				if t > lo && t < hi {
 					m.stats.DiscardedMissing++
+					m.step(StepMissing, i, seq.JoinKeys, seq.Events)
 					return
 				}
 			}
@@ -464,8 +544,10 @@ func (m *Matcher) decide(c *candidate, ft *int64) {
 		(!m0 && mL && big(&c.start, ft))
 	if !keep {
 		m.stats.DiscardedMissing++
+		m.step(StepMissing, p.lastPos, c.seq.JoinKeys, c.seq.Events)
 		return
 	}
 	m.stats.Completed++
 	m.done = append(m.done, c.seq)
+	m.step(StepCompleted, p.lastPos, c.seq.JoinKeys, c.seq.Events)
 }

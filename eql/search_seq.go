@@ -26,28 +26,10 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 			return nil, err
 		}
 	} else {
-		var evs []*Event
-		var implicit int64
-		for d, err := range docs {
-			if err != nil {
-				return nil, err
-			}
-			implicit++
-			mask, masked := plan.stageMask(d)
-			if mask == 0 {
-				continue
-			}
-			ev, ok := plan.Event(d, implicit)
-			if !ok {
-				continue
-			}
-			ev.mask, ev.masked = mask, masked
-			evs = append(evs, &ev)
-			if len(evs) > limit {
-				return nil, &InFlightError{Limit: limit}
-			}
+		evs, err := plan.ordered(docs, limit, nil)
+		if err != nil {
+			return nil, err
 		}
-		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Ordinal.Compare(evs[j].Ordinal) < 0 })
 		mt := plan.NewMatcher()
 		for _, ev := range evs {
 			if err := mt.Add(ev); err != nil {
@@ -90,6 +72,42 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 		resp.Hits.Sequences = append(resp.Hits.Sequences, hs)
 	}
 	return resp, nil
+}
+
+// ordered returns the documents that match a stage (or until) as
+// events in event time ([Ordinal] order; the implicit order is the
+// documents' place in docs), at most limit of them. skipped, when not
+// nil, is called with each document left out and why.
+func (p *SequencePlan) ordered(docs iter.Seq2[Doc, error], limit int, skipped func(d Doc, why string)) ([]*Event, error) {
+	var evs []*Event
+	var implicit int64
+	for d, err := range docs {
+		if err != nil {
+			return nil, err
+		}
+		implicit++
+		mask, masked := p.stageMask(d)
+		if mask == 0 {
+			if skipped != nil {
+				skipped(d, "matches no stage")
+			}
+			continue
+		}
+		ev, ok := p.Event(d, implicit)
+		if !ok {
+			if skipped != nil {
+				skipped(d, "has no timestamp")
+			}
+			continue
+		}
+		ev.mask, ev.masked = mask, masked
+		evs = append(evs, &ev)
+		if len(evs) > limit {
+			return nil, &InFlightError{Limit: limit}
+		}
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Ordinal.Compare(evs[j].Ordinal) < 0 })
+	return evs, nil
 }
 
 // cut keeps the n first (or, for tail, last) elements.

@@ -29,7 +29,8 @@ func (c *Checker) eqlQuery(src string, qs *rules.Value, file string) []Finding {
 	return c.eqlFields(q, src, qs, file)
 }
 
-// eqlFields checks the fields of q, parsed from src.
+// eqlFields checks the fields of q, parsed from src, and their types
+// (see eqlTypes).
 func (c *Checker) eqlFields(q *eql.Query, src string, qs *rules.Value, file string) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
@@ -52,6 +53,7 @@ func (c *Checker) eqlFields(q *eql.Query, src string, qs *rules.Value, file stri
 		out = append(out, at(src, qs, file, int(f.Pos()), fd))
 		return true
 	})
+	out = append(out, c.eqlTypes(q, src, qs, file)...)
 	return sortFindings(out)
 }
 

@@ -31,18 +31,14 @@ import (
 const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit for the rule execution. Some alerts were not created or suppressed."
 
 // eqlNotReplayed is the error of an EQL query the replay does not run:
-// its message says which kind; it wraps ErrUnsupported, and
-// rules.ErrNotEventQuery unless the query is an event query (with pipes).
+// its message says which kind; it wraps ErrUnsupported and
+// rules.ErrNotEventQuery.
 type eqlNotReplayed struct {
-	kind  string
-	event bool
+	kind string
 }
 
 func (e *eqlNotReplayed) Error() string { return "EQL " + e.kind + " are not replayed yet" }
 func (e *eqlNotReplayed) Unwrap() []error {
-	if e.event {
-		return []error{ErrUnsupported}
-	}
 	return []error{ErrUnsupported, rules.ErrNotEventQuery}
 }
 
@@ -61,10 +57,6 @@ func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esd
 	case *eql.Join:
 		return nil, &eqlNotReplayed{kind: "joins"}
 	}
-	if len(q.Pipes) > 0 {
-		// they cut the events after size (LogicalPlanBuilder.visitStatement)
-		return nil, &eqlNotReplayed{kind: "pipes (| head, | tail)", event: true}
-	}
 	if prog == nil {
 		r := *rule
 		r.Query = query
@@ -72,7 +64,12 @@ func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esd
 			return nil, err
 		}
 	}
-	return searchOf(prog, filters, opts...)
+	s, err := searchOf(prog, filters, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.pipes = q.Pipes // cut after size (LogicalPlanBuilder.visitStatement)
+	return s, nil
 }
 
 // eqlExec is an EQL event-query rule's executor.
@@ -109,12 +106,16 @@ func (x *eqlExec) observe(h *hit) {
 }
 
 // execute runs the _eql/search of the execution at e: the window's last
-// max_signals events by EQL's order; the others are left out.
+// max_signals events by EQL's order; the others are left out. With pipes,
+// as LogicalPlanBuilder.visitStatement plans them (and eql.Search runs
+// them): max_signals events from the end the first pipe names ("| head
+// 5": the window's first), then each pipe's head or tail in turn.
 func (x *eqlExec) execute(e int64, ex *Execution, win []*hit) error {
 	rn := x.rn
 	size := rn.rep.MaxSignals
+	pipes := rn.search.pipes
 	res := win
-	if len(win) > size {
+	if len(win) > size || len(pipes) > 0 {
 		res = slices.Clone(win)
 		slices.SortStableFunc(res, func(a, b *hit) int {
 			switch ka, kb := x.keys[a], x.keys[b]; {
@@ -125,13 +126,24 @@ func (x *eqlExec) execute(e int64, ex *Execution, win []*hit) error {
 			}
 			return 0
 		})
-		for _, h := range res[:len(res)-size] {
-			if !h.alerted && !h.dup && !rn.alerted[h.key] {
+		all := res
+		tail := len(pipes) == 0 || pipes[0].Name == "tail"
+		res = cutHits(res, size, tail)
+		for _, p := range pipes {
+			if n, ok := p.Args[0].(*eql.Literal); ok { // the parser allows nothing else
+				res = cutHits(res, int(n.Int), p.Name == "tail")
+			}
+		}
+		kept := make(map[*hit]bool, len(res))
+		for _, h := range res {
+			kept[h] = true
+		}
+		for _, h := range all {
+			if !kept[h] && !h.alerted && !h.dup && !rn.alerted[h.key] {
 				ex.Truncated++
 				h.trunc = true
 			}
 		}
-		res = res[len(res)-size:]
 	}
 	warning := MaxSignalsWarning
 	var err error
@@ -147,6 +159,17 @@ func (x *eqlExec) execute(e int64, ex *Execution, win []*hit) error {
 	}
 	x.forget(e)
 	return err
+}
+
+// cutHits keeps the first (tail: last) n hits.
+func cutHits(hs []*hit, n int, tail bool) []*hit {
+	switch {
+	case n >= len(hs):
+		return hs
+	case tail:
+		return hs[len(hs)-n:]
+	}
+	return hs[:n]
 }
 
 // forget drops the order of the hits no execution to come can see.

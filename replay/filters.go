@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kqlrules/kqlrules/eql"
 
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
@@ -34,6 +35,7 @@ func KibanaFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
 type Search struct {
 	query   *eval.Program
 	filters *eval.Program // nil without filters
+	pipes   []*eql.Pipe   // an EQL event query's | head and | tail, cut after size
 }
 
 // RuleSearch compiles the rule's query (the current version's) and its

@@ -20,7 +20,7 @@ type diffCmd struct {
 	To     int      `help:"With --rule, the new version." placeholder:"M"`
 	Rev    string   `help:"Compare each FILE at git revision REV with the working tree; A..B compares revision A with B, A...B the merge base of A and B with B. Without FILE, every .toml rule file under the current folder that changed between them; a rule moved to another file (the same rule_id) is paired with its old file." placeholder:"REV"`
 	Schema string   `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
-	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries over: counts and the events whose outcome changed." placeholder:"FILE"`
+	Events []string `help:"Event files (NDJSON or a JSON array; directories, .gz and - too) to run both queries (KQL, or EQL event queries) over: counts and the events whose outcome changed." placeholder:"FILE"`
 	Show   int      `help:"With --events, print at most N changed events in each direction." default:"10"`
 	Files  []string `arg:"" optional:"" name:"FILE" help:"With --rev, the rule files (or .kql query files) to compare; without, two files: OLD NEW."`
 }
@@ -129,6 +129,12 @@ func (c *diffCmd) printQueries(e *env, s mapping.Schema, d *diff.Result, oldQ, n
 	if err != nil {
 		return err
 	}
+	return c.runBoth(e, po, pn, oldName, newName)
+}
+
+// runBoth runs two programs over the --events files and prints the
+// counts and the events whose outcome changed.
+func (c *diffCmd) runBoth(e *env, po, pn *eval.Program, oldName, newName string) error {
 	r, err := diff.Events(po, pn, events.ReadFiles(c.Events, e.stdin), c.Show)
 	if err != nil {
 		return fail(exitFailed, fileProblem("", err))
@@ -279,8 +285,13 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		fmt.Fprintf(w, "query (%s): %s\n", new.Rule.Language, d.Query.Text)
 	}
 	if q := d.Query.EQL; q != nil {
-		if err := q.WriteText(w); err != nil {
+		if err := q.WriteText(w, "old", "new"); err != nil {
 			return false, err
+		}
+		if len(c.Events) > 0 {
+			if err := c.replayEQL(e, s, old.Rule, new.Rule); err != nil {
+				return false, err
+			}
 		}
 	}
 	if d.Query.Result != nil {
@@ -295,4 +306,22 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 		fmt.Fprintln(w, st)
 	}
 	return d.Changed(), nil
+}
+
+// replayEQL runs two EQL rules' event queries (lowered as the replay
+// lowers them, on each rule's event_category_override) over the --events
+// files; a sequence or sample is not one search, and is said so.
+func (c *diffCmd) replayEQL(e *env, s mapping.Schema, old, new *rules.Rule) error {
+	po, err := old.EQLProgram(eval.WithSchema(s))
+	if err == nil {
+		var pn *eval.Program
+		if pn, err = new.EQLProgram(eval.WithSchema(s)); err == nil {
+			return c.runBoth(e, po, pn, "old", "new")
+		}
+	}
+	if errors.Is(err, rules.ErrNotEventQuery) {
+		fmt.Fprintln(e.stdout, "events: not run (--events runs EQL event queries; a sequence or sample is no single search)")
+		return nil
+	}
+	return failf("diff", "%v", err)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -12,7 +13,7 @@ import (
 // explainCmd is "kqlrules explain".
 type explainCmd struct {
 	Query   string `help:"The query to explain." placeholder:"Q"`
-	EQL     string `name:"eql" help:"The EQL event query to explain (a rule file of language eql is explained as EQL too)." placeholder:"Q"`
+	EQL     string `name:"eql" help:"The EQL event query or sequence to explain (a rule file of language eql is explained as EQL too)." placeholder:"Q"`
 	Rule    string `help:"Explain the query of this rule file." placeholder:"FILE"`
 	Version int    `help:"With --rule, explain the query of this version of the rule's history."`
 	Schema  string `help:"Field types: an ECS table or an Elasticsearch mapping (see check)." placeholder:"FILE"`
@@ -78,12 +79,13 @@ func (c *explainCmd) eqlRule() bool {
 func (c *explainCmd) runEQL(e *env) error {
 	src, name := c.EQL, "query"
 	var val *rules.Value
+	var settings rules.EQLSettings
 	if c.EQL == "" {
 		r, err := loadRule(c.Rule)
 		if err != nil {
 			return fail(exitFailed, ruleProblems(c.Rule, err)...)
 		}
-		src, name = r.Query, c.Rule
+		src, name, settings = r.Query, c.Rule, r.EQL()
 		if v, err := r.Source.Value("rule.query"); err == nil && v.Text == src {
 			val = v
 		}
@@ -111,7 +113,10 @@ func (c *explainCmd) runEQL(e *env) error {
 	for _, ev := range evs {
 		m.Dynamic(ev.Fields)
 	}
-	x, err := eql.NewExplainer(q, eql.Options{Fields: m}, m.Eval())
+	if _, ok := q.Body.(*eql.Sequence); ok {
+		return c.explainSequence(e, src, settings, qs, m, evs)
+	}
+	x, err := eql.NewExplainer(q, eql.Options{Fields: m, EventCategoryField: settings.EventCategoryOverride}, m.Eval())
 	if err != nil {
 		return fail(exitFailed, qs.Diagnostics(err)...)
 	}
@@ -128,6 +133,27 @@ func (c *explainCmd) runEQL(e *env) error {
 		fmt.Fprintf(e.stdout, "%s:%d: %s\n%s", ev.File, ev.Line, verdict, t)
 	}
 	if !matched {
+		return &exitError{status: 1}
+	}
+	return nil
+}
+
+// explainSequence explains a sequence over the events (eql.ExplainSequence):
+// each event in event time, the stages it matched, which pending sequence
+// it started or extended, and why pending sequences were dropped. Events
+// are named FILE:LINE. Status 0 when a sequence was found, 1 otherwise.
+func (c *explainCmd) explainSequence(e *env, src string, settings rules.EQLSettings, qs rules.QuerySource, m *eql.Mapping, evs []events.Record) error {
+	docs := make([]eql.Doc, len(evs))
+	for i, ev := range evs {
+		docs[i] = eql.Doc{Index: ev.File, ID: fmt.Sprintf("%s:%d", ev.File, ev.Line), Source: ev.Fields}
+	}
+	req := eql.Request{Query: src, EventCategoryField: settings.EventCategoryOverride, TimestampField: settings.TimestampField, TiebreakerField: settings.TiebreakerField}
+	x, err := eql.ExplainSequence(req, m, docs)
+	if err != nil {
+		return fail(exitFailed, qs.Diagnostics(err)...)
+	}
+	fmt.Fprint(e.stdout, x)
+	if len(x.Found) == 0 {
 		return &exitError{status: 1}
 	}
 	return nil
