@@ -28,6 +28,7 @@ type runCmd struct {
 	AnyIndex     bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
 	Exceptions   string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
 	Threat       []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
+	State        string   `placeholder:"FILE" help:"Resume the replay from the state in FILE when it exists, and save the state there at the end (atomically; a name ending in .gz is compressed): each rule's schedule, de-duplication identities, threshold, new terms and suppression memory, and the matches waiting for an execution of the next run. For a job run over each new batch of logs, whose events come after the last batch's."`
 	Events       []string `arg:"" optional:"" help:"Event files (NDJSON, a JSON array or pretty-printed objects) in any order (see --arrival-order), directories of them (*.ndjson, *.jsonl, *.json), gzip too; - (or none) reads standard input."`
 }
 
@@ -126,9 +127,11 @@ func (c *runCmd) Run(e *env) error {
 		out.Write(b)
 		return out.WriteByte('\n')
 	}))
-	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), ruleset.ReplayConfig{
-		Workers: c.Workers, Options: opts, Progress: prog.set,
-	})
+	cfg := ruleset.ReplayConfig{Workers: c.Workers, Options: opts, Progress: prog.set}
+	if err := readState(c.State, &cfg); err != nil {
+		return err
+	}
+	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), cfg)
 	prog.done()
 	if err != nil {
 		return failf("run", "%v", err)
@@ -136,6 +139,10 @@ func (c *runCmd) Run(e *env) error {
 	reportUnreadable(e, res)
 	rep := res.Reports[0]
 	if err := out.Flush(); err != nil {
+		return err
+	}
+	st, err := writeState(c.State, res)
+	if err != nil {
 		return err
 	}
 	if c.ReportJSON != "" {
@@ -153,6 +160,7 @@ func (c *runCmd) Run(e *env) error {
 		}
 	} else {
 		writeReport(e.stderr, rep)
+		writeStateSummary(e.stderr, st)
 	}
 	if len(res.Unreadable) > 0 {
 		return &exitError{status: exitFailed}

@@ -52,6 +52,8 @@ type setReport struct {
 	MatchesUnseen int     `json:"matches_unseen"`
 	Alerts        int     `json:"alerts"`
 	Seconds       float64 `json:"seconds"`
+	// State is what --state did.
+	State *stateSummary `json:"state,omitempty"`
 }
 
 // runSet is "kqlrules run --rules": every rule of the files at once.
@@ -77,9 +79,11 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 		prog.alerts++
 		return writeAlert(out, a)
 	}))
-	res, err := set.Replay(context.Background(), events.ReadRawFiles(evFiles, e.stdin), ruleset.ReplayConfig{
-		Workers: c.Workers, Options: opts, Progress: prog.set, Profile: true,
-	})
+	cfg := ruleset.ReplayConfig{Workers: c.Workers, Options: opts, Progress: prog.set, Profile: true}
+	if err := readState(c.State, &cfg); err != nil {
+		return err
+	}
+	res, err := set.Replay(context.Background(), events.ReadRawFiles(evFiles, e.stdin), cfg)
 	prog.done()
 	if err != nil {
 		out.Flush()
@@ -90,6 +94,9 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 		return err
 	}
 	rep := buildSetReport(files, loaded, res)
+	if rep.State, err = writeState(c.State, res); err != nil {
+		return err
+	}
 	rep.Seconds = time.Since(start).Seconds()
 	if c.ReportJSON != "" {
 		w := e.stderr
@@ -106,6 +113,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 		}
 	} else {
 		writeSetReport(e.stderr, rep)
+		writeStateSummary(e.stderr, rep.State)
 	}
 	if res.EventsRead > 0 && res.EventsRejected == res.EventsRead {
 		return failf("run", "all %d event lines were rejected", res.EventsRead)
