@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,9 +13,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/proptest"
+	"github.com/kqlrules/kqlrules/internal/timesplit"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -112,139 +116,20 @@ func checkResumedCounts(t testing.TB, r *replay.Report) {
 	}
 }
 
-// timeKeys returns, per line, the event's time for each timestamp setting
-// of the rules (timestamp_override with or without its fallback, or
-// @timestamp), and whether it has one.
-func timeKeys(rs []*rules.Rule, lines []line) (keys [][]int64, ok [][]bool) {
-	type setting struct {
-		field      string
-		noFallback bool
-	}
-	var sets []setting
-	for _, r := range rs {
-		s := setting{r.TimestampOverride, r.TimestampOverrideFallbackDisabled}
-		if !slices.Contains(sets, s) {
-			sets = append(sets, s)
-		}
-	}
-	at := eval.NewPath("@timestamp")
-	keys, ok = make([][]int64, len(lines)), make([][]bool, len(lines))
-	for i, l := range lines {
-		e := events.JSON(l.json)
-		for _, s := range sets {
-			v, found := any(nil), false
-			if s.field != "" {
-				v, found = eval.First(e, eval.NewPath(s.field))
-			}
-			if !found && !s.noFallback {
-				v, found = eval.First(e, at)
-			}
-			var t int64
-			if found {
-				if d, isDate := eval.DateOf(v); isDate {
-					t = d.UnixMilli()
-				} else {
-					found = false
-				}
-			}
-			keys[i] = append(keys[i], t)
-			ok[i] = append(ok[i], found)
-		}
-	}
-	return keys, ok
-}
-
-// timeSplits sorts the lines by their first time (those without any
-// first), and returns them with the cut points at which every line before
-// the cut is earlier, for every timestamp setting, than every line after
-// it: a stream of the events up to a cut, then of the rest, is a job run
-// on the logs of one hour, then of the next. Lines whose times disagree
-// across the settings leave no cut around them; a line without a time
-// for a setting is never searched by its rules and constrains no cut.
+// timeSplits orders the lines by time and returns them with the points
+// at which a stream can be cut into batches that come one after another
+// (timesplit.Split).
 func timeSplits(rs []*rules.Rule, lines []line) ([]line, []int) {
-	keys, ok := timeKeys(rs, lines)
-	first := func(i int) int64 {
-		for k, t := range keys[i] {
-			if ok[i][k] {
-				return t
-			}
-		}
-		return math.MinInt64
+	texts := make([][]byte, len(lines))
+	for i, l := range lines {
+		texts[i] = l.json
 	}
-	idx := make([]int, len(lines))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmpInt(first(a), first(b)) })
-	sorted := make([]line, len(idx))
-	for i, j := range idx {
+	order, cuts := timesplit.Split(rs, texts)
+	sorted := make([]line, len(order))
+	for i, j := range order {
 		sorted[i] = lines[j]
 	}
-	n := len(idx)
-	if n == 0 {
-		return sorted, nil
-	}
-	s := len(keys[0])
-	// prefix maxima and suffix minima per setting
-	maxPre := make([][]int64, n)
-	minSuf := make([][]int64, n+1)
-	minSuf[n] = make([]int64, s)
-	for k := range s {
-		minSuf[n][k] = math.MaxInt64
-	}
-	for i := range n {
-		maxPre[i] = make([]int64, s)
-		for k := range s {
-			maxPre[i][k] = math.MinInt64
-			if i > 0 {
-				maxPre[i][k] = maxPre[i-1][k]
-			}
-			if ok[idx[i]][k] {
-				maxPre[i][k] = max(maxPre[i][k], keys[idx[i]][k])
-			}
-		}
-	}
-	for i := n - 1; i >= 0; i-- {
-		minSuf[i] = slices.Clone(minSuf[i+1])
-		for k := range s {
-			if ok[idx[i]][k] {
-				minSuf[i][k] = min(minSuf[i][k], keys[idx[i]][k])
-			}
-		}
-	}
-	var cuts []int
-	for c := 1; c < n; c++ {
-		good := true
-		for k := range s {
-			good = good && maxPre[c-1][k] < minSuf[c][k]
-		}
-		if good {
-			cuts = append(cuts, c)
-		}
-	}
 	return sorted, cuts
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// sampleCuts keeps at most n cuts, spread over them.
-func sampleCuts(cuts []int, n int) []int {
-	if len(cuts) <= n {
-		return cuts
-	}
-	var out []int
-	for i := range n {
-		out = append(out, cuts[(2*i+1)*len(cuts)/(2*n)])
-	}
-	return out
 }
 
 // checkSplitEqualsOne replays the lines in one run and, for each cut, in
@@ -527,4 +412,107 @@ func FuzzDecodeState(f *testing.F) {
 		rp.Add(replay.Event{JSON: []byte(`{"@timestamp":"2024-01-01T00:00:00Z","host":{"name":"a"}}`), File: "e", Line: 1}, []int{0})
 		rp.Finish()
 	})
+}
+
+// propertyRules are rules of every type the replay resumes: a query rule,
+// a threshold with its signal history, a threshold with suppression over
+// a duration, new terms, suppression per execution and over a duration,
+// and an EQL event query with max_signals 2.
+func propertyRules(t *testing.T, interval, from string) []*rules.Rule {
+	t.Helper()
+	var rs []*rules.Rule
+	for i, tc := range []struct{ typ, query, extra string }{
+		{"query", "event.category:network", ""},
+		{"threshold", "event.category:network", "[rule.threshold]\nfield = \"host.name\"\nvalue = 2\n"},
+		{"threshold", "event.category:*", "[rule.threshold]\nfield = \"user.name\"\nvalue = 2\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 12\n"},
+		{"new_terms", "event.category:*", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\", \"user.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-40m\"\n"},
+		{"query", "event.category:process", "[rule.alert_suppression]\ngroup_by = [\"host.name\"]\nmissing_fields_strategy = \"suppress\"\n"},
+		{"query", "event.category:network", "[rule.alert_suppression]\ngroup_by = [\"user.name\"]\nmissing_fields_strategy = \"doNotSuppress\"\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 9\n"},
+		{"eql", `process where host.name != "h0"`, "language = \"eql\"\nmax_signals = 2\n"},
+	} {
+		text := strings.Replace(ruleTOML(tc.typ, tc.query, from, tc.extra), `interval = "5m"`, `interval = "`+interval+`"`, 1)
+		text = strings.Replace(text, "0d5a1a8e-2f7b-4c1e-9a53-3a6f0b7e2c11", fmt.Sprintf("rule-%d", i), 1)
+		r, err := rules.ParseTOML(fmt.Sprintf("r%d.toml", i), []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// synthLine is a generated event: its second from 10:00, host, user
+// (missing for -1), category and _id (ids repeat: duplicates).
+type synthLine struct {
+	Sec, Host, User, Cat, ID int
+}
+
+func (s synthLine) json() []byte {
+	user := ""
+	if s.User >= 0 {
+		user = fmt.Sprintf(`,"user":{"name":"u%d"}`, s.User)
+	}
+	return fmt.Appendf(nil, `{"_index":"logs-a","_id":"e%d","@timestamp":"2024-05-01T%02d:%02d:%02dZ","event":{"category":%q},"host":{"name":"h%d"}%s}`,
+		s.ID, 10+s.Sec/3600, s.Sec/60%60, s.Sec%60, []string{"network", "process"}[s.Cat], s.Host, user)
+}
+
+// TestStateSplitProperty is a property over random events, schedules and
+// cut points: two runs with the state between them give the alerts of one
+// run, in time order (events in any order within each batch) and in
+// arrival order (events sorted).
+func TestStateSplitProperty(t *testing.T) {
+	seed := proptest.Seed(t, "./replay")
+	p := gopter.DefaultTestParametersWithSeed(seed)
+	p.MinSuccessfulTests = 60
+	genLine := gopter.CombineGens(gen.IntRange(0, 2*3600-1), gen.IntRange(0, 2), gen.IntRange(-1, 2), gen.IntRange(0, 1), gen.IntRange(0, 40)).
+		Map(func(v []any) synthLine { return synthLine{v[0].(int), v[1].(int), v[2].(int), v[3].(int), v[4].(int)} })
+	props := gopter.NewProperties(p)
+	props.Property("split equals one run", prop.ForAll(
+		func(evs []synthLine, cutAt float64, interval, from string, arrival bool) string {
+			rs := propertyRules(t, interval, from)
+			m := newQueryMatcher(t, rs)
+			lines := make([]line, len(evs))
+			for i, e := range evs {
+				lines[i] = line{e.json(), i + 1}
+			}
+			sorted, cuts := timeSplits(rs, lines)
+			if len(cuts) == 0 {
+				return ""
+			}
+			c := cuts[int(cutAt*float64(len(cuts)))%len(cuts)]
+			var opts []replay.RunOption
+			if arrival {
+				opts = append(opts, replay.WithArrivalOrder())
+			} else {
+				// time order: any order within each run
+				slices.Reverse(sorted[:c])
+				slices.Reverse(sorted[c:])
+			}
+			want, _, _ := replayLines(t, rs, m, sorted, nil, false, opts...)
+			first, _, st := replayLines(t, rs, m, sorted[:c], nil, true, opts...)
+			data, err := st.Encode()
+			if err != nil {
+				return err.Error()
+			}
+			if st, err = replay.DecodeState(data, "s"); err != nil {
+				return err.Error()
+			}
+			second, _, _ := replayLines(t, rs, m, sorted[c:], st, false, opts...)
+			got := slices.Concat(first, second)
+			slices.Sort(want)
+			slices.Sort(got)
+			if d := cmp.Diff(want, got); d != "" {
+				return fmt.Sprintf("cut at %d of %d: -one run +split:\n%s", c, len(sorted), d)
+			}
+			return ""
+		},
+		gen.SliceOfN(60, genLine),
+		gen.Float64Range(0, 1),
+		gen.OneConstOf("1m", "5m", "7m"),
+		gen.OneConstOf("now-5m", "now-6m", "now-15m"),
+		gen.Bool(),
+	))
+	if !props.Run(gopter.NewFormatedReporter(false, 100, os.Stdout)) {
+		t.Errorf("property failed (seed %d)", seed)
+	}
 }
