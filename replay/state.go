@@ -417,6 +417,9 @@ func (rn *runner) restore(rs *RuleState) error {
 		rn.started, rn.anchor, rn.next, rn.lastRun, rn.clock, rn.minT = true, sc.Anchor, sc.Next, sc.LastRun, sc.Clock, sc.MinT
 		rn.restored = true
 		rn.resumeCut = addSat(sc.Next, -rn.lookBack)
+		if sc.Next != never && rn.alignUp(sc.Next) != sc.Next {
+			return fmt.Errorf("schedule: the next execution %d is not on the rule's interval from %d", sc.Next, sc.Anchor)
+		}
 	}
 	for _, k := range rs.Alerted {
 		rn.alerted[k] = true

@@ -151,3 +151,46 @@ func TestTreeStateSplit(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStateFile writes and reads the state of Elastic's tree after
+// the Beats corpus (replayed once, in the setup), plain and gzip'd, and
+// reports the file's size.
+func BenchmarkStateFile(b *testing.B) {
+	files, err := ruleset.Load(corpus.Path(b, "detection-rules"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := ruleset.New(ruleset.Rules(files))
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := set.Replay(context.Background(), events.ReadRawFiles([]string{corpus.Path(b, "corpus/beats_events.ndjson")}, nil), ruleset.ReplayConfig{
+		SaveState: true,
+		Options:   []replay.RunOption{replay.WithAnyIndex(), replay.WithAlertFunc(func(*replay.Alert) error { return nil })},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"state.json", "state.json.gz"} {
+		path := b.TempDir() + "/" + name
+		b.Run("write/"+name, func(b *testing.B) {
+			for b.Loop() {
+				if err := res.State.WriteFile(path); err != nil {
+					b.Fatal(err)
+				}
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(fi.Size()), "bytes")
+		})
+		b.Run("read/"+name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := replay.ReadStateFile(path); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
