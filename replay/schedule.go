@@ -545,6 +545,7 @@ func (rn *runner) finish() error {
 		// the executions at or after the clock may see events of the
 		// next run: they are left to it, with the hits they would see
 		err := rn.advance(rn.clock)
+		rn.drop(addSat(rn.next, -rn.lookBack)) // before the next window
 		rn.rep.MatchesPending = len(rn.buf)
 		if last := addSat(rn.next, -rn.interval); last >= first && rn.next != never {
 			rn.rep.FirstExecution = timeOf(first)
