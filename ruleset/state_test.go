@@ -89,7 +89,7 @@ func TestTreeStateSplit(t *testing.T) {
 	if raceEnabled {
 		var some []*rules.Rule
 		for i, r := range rs {
-			if i%10 == 0 || strings.Contains(r.Name, "FTP (File Transfer Protocol)") {
+			if i%20 == 0 || strings.Contains(r.Name, "FTP (File Transfer Protocol)") {
 				some = append(some, r)
 			}
 		}
