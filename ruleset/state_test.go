@@ -75,7 +75,7 @@ func replayState(t *testing.T, set *ruleset.Set, lines [][]byte, nos []int, st *
 // of one run, for every rule type of the tree (query, threshold,
 // new_terms, threat_match without indicators, eql event queries,
 // suppression). Under the race detector, which makes matching many
-// times slower, one rule in ten and two cuts.
+// times slower, one rule in twenty and two cuts.
 func TestTreeStateSplit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped with -short: several passes of the tree over the corpus")
