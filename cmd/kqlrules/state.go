@@ -26,6 +26,8 @@ type stateSummary struct {
 	BeforeState int `json:"matches_before_state"`
 	// First is true when the file did not exist: nothing was restored.
 	First bool `json:"first_run"`
+	// NotWritten says why the state was not written, when it was not.
+	NotWritten string `json:"not_written,omitempty"`
 }
 
 // readState reads the --state file into cfg: nothing when it does not
@@ -58,10 +60,13 @@ func writeState(file string, res *ruleset.Result) (*stateSummary, error) {
 	if file == "" {
 		return nil, nil
 	}
-	if err := res.State.WriteFile(file); err != nil {
+	s := &stateSummary{File: file, Restored: []string{}, Added: []string{}, Removed: []string{}, First: res.Resumed == nil}
+	if n := len(res.Unreadable); n > 0 {
+		// the events of those files would be left behind for good
+		s.NotWritten = fmt.Sprintf("%d file(s) could not be read: the state is left as it was; run again once they can be", n)
+	} else if err := res.State.WriteFile(file); err != nil {
 		return nil, failf("run", "--state: %v", err)
 	}
-	s := &stateSummary{File: file, Restored: []string{}, Added: []string{}, Removed: []string{}, First: res.Resumed == nil}
 	if r := res.Resumed; r != nil {
 		s.Restored, s.Added, s.Removed = nonNil(r.Restored), nonNil(r.Added), nonNil(r.Removed)
 	}
@@ -109,4 +114,7 @@ func writeStateSummary(w io.Writer, s *stateSummary) {
 		fmt.Fprintf(w, "; matches earlier than the saved schedule, never searched: %d", s.BeforeState)
 	}
 	fmt.Fprintln(w)
+	if s.NotWritten != "" {
+		fmt.Fprintf(w, "state: %s not written: %s\n", s.File, s.NotWritten)
+	}
 }
