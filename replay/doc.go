@@ -27,7 +27,8 @@
 // "time" or "arrival", "rules": [...]}, one entry per rule keyed by its
 // rule_id, with a fingerprint of what makes the state valid (type,
 // language, query, index patterns, interval, look-back, max_signals,
-// timestamp override, filters, exceptions, the type's settings), its
+// timestamp override, filters, the type's settings; not its exception
+// items, which change between runs and only decide which matches count), its
 // schedule (the executions' alignment, the next execution, the last run,
 // the latest event time seen), the identities of the events it alerted on,
 // the matches waiting for an execution (their event's text and what the

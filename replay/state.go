@@ -48,8 +48,7 @@ const StateVersion = 1
 // second rule with the same rule_id by "rule_id#2"...) and carries a
 // fingerprint: a SHA-256 of what makes its state valid (type, language,
 // the query and index patterns run, interval, look-back, max_signals,
-// timestamp override, filters, exception lists, and the settings of its
-// type). A state whose fingerprint differs from the rule's is an error,
+// timestamp override, filters, and the settings of its type). A state whose fingerprint differs from the rule's is an error,
 // not state to drop in silence.
 type State struct {
 	Kind    string      `json:"kind"`
@@ -250,7 +249,11 @@ func stateKeys(rs []*runner) []string {
 	return keys
 }
 
-// fingerprint is a SHA-256 (hex) of what makes a rule's state valid.
+// fingerprint is a SHA-256 (hex) of what makes a rule's state valid: its
+// type, query, index patterns, schedule and the settings its type's memory
+// depends on. Exceptions, WithNow and WithRuleUUID are left out: they
+// decide which new matches count and how alerts read, not what the saved
+// memory means, and an exception list export changes between hourly runs.
 func (rn *runner) fingerprint() string {
 	r := rn.rule
 	b, _ := json.Marshal(struct {
@@ -261,7 +264,6 @@ func (rn *runner) fingerprint() string {
 		TimestampOverride       string
 		NoFallback              bool
 		Filters                 []json.RawMessage
-		Exceptions              []rules.ExceptionList
 		Threshold               *rules.Threshold
 		NewTerms                []string
 		History                 string
@@ -271,17 +273,12 @@ func (rn *runner) fingerprint() string {
 		ThreatFilters           []json.RawMessage
 		ThreatMapping           []rules.ThreatMapping
 		EQL                     rules.EQLSettings
-		RuleUUID                string
-		ExceptionItems          []ExceptionItem
-		HasExceptions, HasNow   bool
-		Now                     int64
 	}{
 		rn.rep.Type, rn.rep.Language, rn.rep.Query, rn.rep.Index, rn.interval, rn.lookBack,
 		rn.rep.MaxSignals, r.TimestampOverride, r.TimestampOverrideFallbackDisabled,
-		r.Filters, r.ExceptionsList, r.Threshold, r.NewTermsFields, r.HistoryWindowStart,
+		r.Filters, r.Threshold, r.NewTermsFields, r.HistoryWindowStart,
 		r.AlertSuppression, r.ThreatIndex, r.ThreatQuery, r.ThreatIndicatorPath,
-		r.ThreatFilters, r.ThreatMapping, r.EQL(), rn.cfg.ruleUUID,
-		rn.cfg.exceptions, rn.cfg.hasExceptions, rn.cfg.hasNow, rn.cfg.now,
+		r.ThreatFilters, r.ThreatMapping, r.EQL(),
 	})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
