@@ -148,6 +148,7 @@ type Replay struct {
 	facts     Facts // scratch: the facts of the event Add reads
 	selfMatch bool  // Run: each runner matches its own query
 	arrival   bool
+	resumed   bool    // Restore gave it a state
 	sorted    *sorter // time order: the matched events
 	read      int
 	rejected  int

@@ -289,10 +289,12 @@ func (rn *runner) fingerprint() string {
 // a rule without starts fresh; the state of a rule that is not in the
 // replay any more is dropped (Resumed says which). A state of the other
 // order, or one of whose rules has a fingerprint other than the rule's,
-// is a *StateError naming file; the replay is then unchanged.
+// is a *StateError naming file, and the replay unchanged; a rule's state
+// that does not restore (a corrupt hit or executor state) is one too,
+// after which the replay is not to be used.
 func (r *Replay) Restore(s *State, file string) (*Resumed, error) {
-	if r.gen != 0 || r.read != 0 {
-		return nil, &StateError{File: file, Err: errors.New("restore before the first event")}
+	if r.gen != 0 || r.read != 0 || r.resumed {
+		return nil, &StateError{File: file, Err: errors.New("restore once, before the first event")}
 	}
 	order := r.order()
 	if s.Order != order {
@@ -323,6 +325,7 @@ func (r *Replay) Restore(s *State, file string) (*Resumed, error) {
 		}
 		res.Restored = append(res.Restored, keys[i])
 	}
+	r.resumed = true
 	for _, rs := range s.Rules {
 		if !used[rs.RuleID] {
 			res.Removed = append(res.Removed, rs.RuleID)

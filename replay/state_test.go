@@ -347,6 +347,50 @@ func TestStateRefused(t *testing.T) {
 	if want := (&replay.Resumed{Restored: []string{r.RuleID}, Added: []string{"other"}}); !cmp.Equal(want, res) {
 		t.Errorf("resumed %+v, want %+v", res, want)
 	}
+	// once, before the first event
+	rp, err := replay.NewReplay([]*rules.Rule{r}, replay.WithAnyIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rp.Restore(st, "hour.state"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rp.Restore(st, "hour.state"); err == nil {
+		t.Error("a second Restore: no error")
+	}
+	// a corrupt rule state: a schedule off the rule's interval, a hit
+	// that is not an event
+	for _, bad := range []struct {
+		edit func(rule map[string]any)
+		want string
+	}{
+		{func(rule map[string]any) {
+			sc := rule["schedule"].(map[string]any)
+			sc["next"] = sc["next"].(float64) + 1
+		}, "not on the rule's interval"},
+		{func(rule map[string]any) { rule["hits"].([]any)[0].(map[string]any)["event"] = []int{1} }, "an event must be a JSON object"},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		bad.edit(m["rules"].([]any)[0].(map[string]any))
+		text, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := replay.DecodeState([]byte(text), "hour.state")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, err := replay.NewReplay([]*rules.Rule{r}, replay.WithAnyIndex())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rp.Restore(st, "hour.state"); err == nil || !strings.Contains(err.Error(), bad.want) || !strings.HasPrefix(err.Error(), "hour.state: ") {
+			t.Errorf("%v, want %q", err, bad.want)
+		}
+	}
 }
 
 // TestStateFile: WriteFile and ReadStateFile round trip, gzip'd or not;
