@@ -108,6 +108,7 @@ type StateError struct {
 	Err  error
 }
 
+// Error returns "FILE: replay state: why".
 func (e *StateError) Error() string {
 	if e.File == "" {
 		return "replay state: " + e.Err.Error()
@@ -115,6 +116,7 @@ func (e *StateError) Error() string {
 	return e.File + ": replay state: " + e.Err.Error()
 }
 
+// Unwrap returns why.
 func (e *StateError) Unwrap() error { return e.Err }
 
 // stateful is an executor that remembers more than its waiting hits: the
