@@ -134,7 +134,7 @@ func (c *runCmd) Run(e *env) error {
 	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), cfg)
 	prog.done()
 	if err != nil {
-		return failf("run", "%v", err)
+		return replayFailed(err)
 	}
 	reportUnreadable(e, res)
 	rep := res.Reports[0]

@@ -87,7 +87,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	prog.done()
 	if err != nil {
 		out.Flush()
-		return failf("run", "%v", err)
+		return replayFailed(err)
 	}
 	reportUnreadable(e, res)
 	if err := out.Flush(); err != nil {

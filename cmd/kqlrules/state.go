@@ -54,6 +54,16 @@ func readState(file string, cfg *ruleset.ReplayConfig) error {
 	return nil
 }
 
+// replayFailed is the exit of a replay that failed: a state that does
+// not restore is a --state error, naming the file.
+func replayFailed(err error) *exitError {
+	var se *replay.StateError
+	if errors.As(err, &se) {
+		return failf("run", "--state: %v", err)
+	}
+	return failf("run", "%v", err)
+}
+
 // writeState writes the state of a run to the --state file, atomically,
 // and returns the summary of what --state did.
 func writeState(file string, res *ruleset.Result) (*stateSummary, error) {
