@@ -78,6 +78,7 @@ type eqlExec struct {
 	ts, tb   *eval.Path      // timestamp_field, tiebreaker_field (nil: none)
 	suppress *suppressExec   // alert suppression; nil without
 	keys     map[*hit]eqlKey // the order of the hits waiting, read as they come
+	ords     map[*hit]int    // their indexing order (state.go saves it)
 	seen     int             // the hits observed: their indexing order
 }
 
@@ -85,7 +86,7 @@ type eqlKey = eql.OrderKey
 
 func newEQLExec(rn *runner) *eqlExec {
 	set := rn.rule.EQL()
-	x := &eqlExec{rn: rn, ts: eval.NewPath(cmpOr(set.TimestampField, "@timestamp")), keys: map[*hit]eqlKey{}}
+	x := &eqlExec{rn: rn, ts: eval.NewPath(cmpOr(set.TimestampField, "@timestamp")), keys: map[*hit]eqlKey{}, ords: map[*hit]int{}}
 	if set.TiebreakerField != "" {
 		x.tb = eval.NewPath(set.TiebreakerField)
 	}
@@ -99,10 +100,16 @@ func newEQLExec(rn *runner) *eqlExec {
 // groups) while its event is decoded.
 func (x *eqlExec) observe(h *hit) {
 	x.seen++
-	x.keys[h] = eql.OrderKeyOf(h.ev.Fields, x.ts, x.tb, x.seen)
+	x.ords[h] = x.seen
+	x.keys[h] = x.keyOf(h, x.seen)
 	if x.suppress != nil {
 		x.suppress.observe(h)
 	}
+}
+
+// keyOf returns the order key of a hit observed ord-th.
+func (x *eqlExec) keyOf(h *hit, ord int) eqlKey {
+	return eql.OrderKeyOf(h.ev.Fields, x.ts, x.tb, ord)
 }
 
 // execute runs the _eql/search of the execution at e: the window's last
@@ -178,6 +185,7 @@ func (x *eqlExec) forget(e int64) {
 	for h := range x.keys {
 		if h.t < cut {
 			delete(x.keys, h)
+			delete(x.ords, h)
 		}
 	}
 }

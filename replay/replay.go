@@ -148,6 +148,7 @@ type Replay struct {
 	facts     Facts // scratch: the facts of the event Add reads
 	selfMatch bool  // Run: each runner matches its own query
 	arrival   bool
+	resumed   bool    // Restore gave it a state
 	sorted    *sorter // time order: the matched events
 	read      int
 	rejected  int
@@ -484,9 +485,29 @@ func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
 			g.anchor = cfg.now
 		}
 		if r.arrival {
+			var errs []error
 			for _, i := range g.members {
-				r.runners[i].start(g.anchor, t)
+				rn := r.runners[i]
+				if !rn.restored {
+					rn.start(g.anchor, t)
+					continue
+				}
+				// a restored schedule goes on from its clock
+				g.maxT = max(g.maxT, rn.clock)
+				if t > rn.clock {
+					rn.clock = t
+					if err := rn.advance(t); err != nil {
+						errs = append(errs, err)
+					}
+				}
+				if len(rn.buf) > 0 {
+					g.active = append(g.active, rn)
+				}
 			}
+			if t < g.maxT {
+				c.late++
+			}
+			return joinErrors(errs)
 		}
 		return nil
 	}
@@ -544,7 +565,9 @@ func (r *Replay) Finish() ([]*Report, error) {
 				anchor = cfg.now
 			}
 			for _, i := range g.members {
-				r.runners[i].start(anchor, g.minT)
+				if rn := r.runners[i]; !rn.restored {
+					rn.start(anchor, g.minT)
+				}
 			}
 		}
 		if err := r.replaySorted(); err != nil {
@@ -564,7 +587,11 @@ func (r *Replay) Finish() ([]*Report, error) {
 		rep.EventsLate = g.c.late
 		rep.NoTime, rep.Refused = g.c.noTimeSamples, g.c.refusedSamples
 		if g.started {
-			rn.started, rn.minT, rn.clock = true, g.minT, max(rn.clock, g.maxT)
+			minT := g.minT
+			if rn.restored {
+				minT = min(minT, rn.minT)
+			}
+			rn.started, rn.minT, rn.clock = true, minT, max(rn.clock, g.maxT)
 		}
 		if err := rn.finish(); err != nil {
 			errs = append(errs, err)

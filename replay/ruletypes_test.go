@@ -51,11 +51,53 @@ query = '` + query + `'
 // window start, combinations of array values, a missing group-by field under
 // each strategy.
 func TestRuleTypeScenarios(t *testing.T) {
+	for _, tc := range ruleTypeCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
+			rep, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTypedCounts(t, rep)
+			var b bytes.Buffer
+			for _, a := range rep.Alerts {
+				writeLine(t, &b, scenarioDoc(a))
+			}
+			writeLine(t, &b, map[string]any{"report": scenarioReport(rep)})
+			golden := filepath.Join("testdata", "ruletypes", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if d := cmp.Diff(string(want), b.String()); d != "" {
+				t.Errorf("alerts (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// ruleTypeCase is a rule type scenario: a rule over
+// testdata/ruletypes/EVENTS.ndjson.
+type ruleTypeCase struct {
+	name, events string
+	rule         string
+}
+
+// ruleTypeCases are the rule type scenarios (TestRuleTypeScenarios,
+// TestStateRuleTypeScenarios).
+func ruleTypeCases() []ruleTypeCase {
 	const auth = `event.category:authentication and event.outcome:failure`
-	for _, tc := range []struct {
-		name, events string
-		rule         string
-	}{
+	return []ruleTypeCase{
 		// host a reaches exactly 3 events at 10:05; b has 2 failures.
 		{"threshold_exact", "threshold_exact", ruleTOML("threshold", auth, "now-5m", "[rule.threshold]\nfield = [\"host.name\"]\nvalue = 3\n")},
 		// The 10:05 execution alerts on a's 3 events; the 10:10 one, whose
@@ -108,38 +150,6 @@ value = ""
 		// timestamp_override without the fallback: events without
 		// event.ingested are not searched.
 		{"fallback_disabled", "overrides", ruleTOML("query", "event.category:network", "now-5m", "timestamp_override = \"event.ingested\"\ntimestamp_override_fallback_disabled = true\n")},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
-			rep, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkTypedCounts(t, rep)
-			var b bytes.Buffer
-			for _, a := range rep.Alerts {
-				writeLine(t, &b, scenarioDoc(a))
-			}
-			writeLine(t, &b, map[string]any{"report": scenarioReport(rep)})
-			golden := filepath.Join("testdata", "ruletypes", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if d := cmp.Diff(string(want), b.String()); d != "" {
-				t.Errorf("alerts (-want +got):\n%s", d)
-			}
-		})
 	}
 }
 

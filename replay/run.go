@@ -217,6 +217,20 @@ type Report struct {
 	// a term already in the new terms history.
 	MatchesNotAlerted int `json:"matches_not_alerted"`
 
+	// With a saved state (Replay.Restore, Replay.FinishState):
+	// MatchesResumed counts the matches the last run left waiting for
+	// this one's executions, MatchesPending those this run leaves to the
+	// next, and MatchesBeforeState the matches (counted in MatchesUnseen
+	// too) earlier than the restored schedule's next window: the
+	// executions that could have seen them ran in an earlier run, and, as
+	// in Kibana, a document indexed after the executions covering its
+	// time is never searched. Then Matches + MatchesResumed = MatchesAlerted
+	// + MatchesNotAlerted + AlertsLost + MatchesUnseen + DuplicateEvents +
+	// MatchesPending.
+	MatchesResumed     int `json:"matches_resumed,omitempty"`
+	MatchesPending     int `json:"matches_pending,omitempty"`
+	MatchesBeforeState int `json:"matches_before_state,omitempty"`
+
 	// Threshold, NewTerms and Suppression are the counts of the rule
 	// type's replay; nil when they do not apply.
 	Threshold   *ThresholdReport   `json:"threshold,omitempty"`

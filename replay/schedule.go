@@ -56,6 +56,13 @@ type runner struct {
 	buf     []*hit // waiting hits, by time
 	alerted map[string]bool
 	exec    executor
+
+	// restored: the schedule comes from a saved state (state.go), whose
+	// next execution's window starts at resumeCut; suspend: Finish leaves
+	// the executions at or after the clock to the run that restores the
+	// state
+	restored, suspend bool
+	resumeCut         int64
 }
 
 // executor makes a rule type's alerts: execute is called for each
@@ -241,6 +248,9 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 	h.read = nil
 	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
 		rep.MatchesUnseen++ // no execution to come can see it
+		if rn.restored && t < rn.resumeCut {
+			rep.MatchesBeforeState++
+		}
 		return nil
 	}
 	h.id = ev.identity() // once for all the rules that take the event
@@ -526,6 +536,24 @@ func (rn *runner) finish() error {
 	if !rn.started {
 		return nil
 	}
+	first := rn.alignUp(rn.minT)
+	if rn.restored {
+		// this run's executions
+		first = max(first, addSat(rn.resumeCut, rn.lookBack))
+	}
+	if rn.suspend {
+		// the executions at or after the clock may see events of the
+		// next run: they are left to it, with the hits they would see
+		err := rn.advance(rn.clock)
+		rn.drop(addSat(rn.next, -rn.lookBack)) // before the next window
+		rn.rep.MatchesPending = len(rn.buf)
+		if last := addSat(rn.next, -rn.interval); last >= first && rn.next != never {
+			rn.rep.FirstExecution = timeOf(first)
+			rn.rep.LastExecution = timeOf(last)
+			rn.rep.Executions = int(min((uint64(last)-uint64(first))/uint64(rn.interval), math.MaxInt64-1)) + 1
+		}
+		return err
+	}
 	last := rn.alignUp(rn.clock)
 	if last == never {
 		// no execution at or after the latest time: the last one is
@@ -540,7 +568,6 @@ func (rn *runner) finish() error {
 		err = rn.finishExec()
 	}
 	rn.drop(never) // everything
-	first := rn.alignUp(rn.minT)
 	if last >= first {
 		rn.rep.FirstExecution = timeOf(first)
 		rn.rep.LastExecution = timeOf(last)

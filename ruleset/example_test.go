@@ -40,3 +40,41 @@ not an event
 	// alert: FTP (File Transfer Protocol) Activity to the Internet on in.ndjson line 1
 	// read 3, rejected 1, matches 1, alerts 1
 }
+
+// ExampleSet_Replay_state replays the events of two hours in two runs, as
+// an hourly job would: the first saves its state, the second restores it.
+// The rule runs every 5 minutes from the first event's time (00:03): the
+// match at 00:59 waits for the execution at 01:03, which the second run
+// makes, and the match at 01:30 for the run after.
+func ExampleSet_Replay_state() {
+	set, err := ruleset.New([]*rules.Rule{builtin.FTP()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	event := func(at string) string {
+		return `{"@timestamp":"2023-01-01T` + at + `Z","_index":"packetbeat-1","event.category":"network","network.transport":"tcp","destination.port":21,"source.ip":"10.0.0.5","destination.ip":"198.51.100.7"}` + "\n"
+	}
+	hours := []string{event("00:03:00") + event("00:59:00"), event("01:01:00") + event("01:30:00")}
+	var state *replay.State
+	for i, hour := range hours {
+		res, err := set.Replay(context.Background(), events.ReadRaw(fmt.Sprintf("hour%d.ndjson", i+1), strings.NewReader(hour)), ruleset.ReplayConfig{
+			State: state, StateFile: "hourly.state", SaveState: true,
+			Options: []replay.RunOption{replay.WithAlertFunc(func(a *replay.Alert) error {
+				fmt.Println("alert at", a.Time.Format("15:04"), "on", a.Event.File, "line", a.Event.Line)
+				return nil
+			})},
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+		state = res.State
+		rep := res.Reports[0]
+		fmt.Printf("run %d: alerts %d, duplicates %d, matches carried to the next run %d\n", i+1, rep.AlertCount, rep.DuplicateEvents, rep.MatchesPending)
+	}
+	// Output:
+	// alert at 00:03 on hour1.ndjson line 1
+	// run 1: alerts 1, duplicates 0, matches carried to the next run 1
+	// alert at 01:03 on hour1.ndjson line 2
+	// alert at 01:03 on hour2.ndjson line 1
+	// run 2: alerts 2, duplicates 0, matches carried to the next run 1
+}

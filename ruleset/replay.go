@@ -34,6 +34,15 @@ type ReplayConfig struct {
 	Progress func(read int)
 	// Profile samples the time each rule's query takes (Result.Spent).
 	Profile bool
+	// State, when not nil, is the state of an earlier run, restored
+	// before the first event (replay.Replay.Restore, Result.Resumed);
+	// StateFile names it in errors.
+	State     *replay.State
+	StateFile string
+	// SaveState leaves the executions that events of a next run may
+	// still feed to that run and returns the state to give it in
+	// Result.State (replay.Replay.FinishState).
+	SaveState bool
 }
 
 // Result is what [Set.Replay] did.
@@ -49,6 +58,11 @@ type Result struct {
 	// Spent is, with Profile, the estimated time spent matching each
 	// rule's query (sampled on one event in 64 and scaled up).
 	Spent []time.Duration
+	// Resumed tells which rules ReplayConfig.State restored, and which
+	// were added or removed since; State is the state to save, with
+	// ReplayConfig.SaveState.
+	Resumed *replay.Resumed
+	State   *replay.State
 }
 
 // Replay runs the set's rules over a stream of events as Kibana's
@@ -73,11 +87,21 @@ func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg 
 		return nil, err
 	}
 	res := &Result{}
+	if cfg.State != nil {
+		if res.Resumed, err = rp.Restore(cfg.State, cfg.StateFile); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Profile {
 		res.Spent = make([]time.Duration, len(s.rules))
 	}
 	runErr := s.stream(ctx, rp, evs, cfg, res)
-	reps, err := rp.Finish()
+	var reps []*replay.Report
+	if cfg.SaveState && runErr == nil && ctx.Err() == nil {
+		reps, res.State, err = rp.FinishState()
+	} else {
+		reps, err = rp.Finish()
+	}
 	res.Reports = reps
 	if runErr != nil {
 		return res, runErr

@@ -54,6 +54,9 @@ type Summary struct {
 	Alerts        int `json:"alerts"`
 	// Seconds is the time the whole run took, set by the caller.
 	Seconds float64 `json:"seconds"`
+	// State is what the run did with its saved state, set by the caller;
+	// nil without.
+	State *StateSummary `json:"state,omitempty"`
 }
 
 // RuleSummary is one rule file (or rule of an export) of a [Summary].
@@ -175,6 +178,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	if other > 0 {
 		fmt.Fprintf(&b, "... and %d other rules without a match\n", other)
+	}
+	if s.State != nil {
+		s.State.WriteText(&b)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

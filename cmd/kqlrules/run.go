@@ -28,6 +28,7 @@ type runCmd struct {
 	AnyIndex     bool     `name:"any-index" help:"Treat events without _index or data_stream.* as matching the rule's index patterns."`
 	Exceptions   string   `help:"Kibana's exception list export (NDJSON) holding the items of the exception lists the rule names in exceptions_list; without it those lists are not applied (a warning)."`
 	Threat       []string `help:"Indicator documents for an indicator match rule (its threat index): files or directories of NDJSON or JSON arrays, .gz too; - reads standard input."`
+	State        string   `placeholder:"FILE" help:"Resume the replay from the state in FILE when it exists, and save the state there at the end (atomically; a name ending in .gz is compressed): each rule's schedule, de-duplication identities, threshold, new terms and suppression memory, and the matches waiting for an execution of the next run. For a job run over each new batch of logs, whose events come after the last batch's."`
 	Events       []string `arg:"" optional:"" help:"Event files (NDJSON, a JSON array or pretty-printed objects) in any order (see --arrival-order), directories of them (*.ndjson, *.jsonl, *.json), gzip too; - (or none) reads standard input."`
 }
 
@@ -114,12 +115,17 @@ func (c *runCmd) Run(e *env) error {
 		return failf("run", "%v", err)
 	}
 
-	res, err := c.replay(e, set, files, opts, false, func(a *replay.Alert) any { return a })
+	res, st, err := c.replay(e, set, files, opts, false, func(a *replay.Alert) any { return a })
 	if err != nil {
 		return err
 	}
 	if err := c.writeReport(e, res.Reports[0]); err != nil {
 		return err
+	}
+	if st != nil && c.ReportJSON == "" {
+		if err := st.WriteText(e.stderr); err != nil {
+			return err
+		}
 	}
 	if len(res.Unreadable) > 0 {
 		return &exitError{status: exitFailed}
@@ -129,24 +135,32 @@ func (c *runCmd) Run(e *env) error {
 
 // replay runs the set over the event files: each alert on standard output
 // as the JSON line of line(alert), a progress line on a terminal, and
-// each entry of a directory that could not be read named on stderr.
-func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.RunOption, profile bool, line func(*replay.Alert) any) (*ruleset.Result, error) {
+// each entry of a directory that could not be read named on stderr. With
+// --state it restores the state first and saves it at the end, saying
+// what it did.
+func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.RunOption, profile bool, line func(*replay.Alert) any) (*ruleset.Result, *ruleset.StateSummary, error) {
 	out := bufio.NewWriter(e.stdout)
 	prog := newProgress(e.stderr)
 	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
 		prog.alerts++
 		return writeJSON(out, line(a), "")
 	}))
-	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), ruleset.ReplayConfig{
-		Workers: c.Workers, Options: opts, Progress: prog.set, Profile: profile,
-	})
+	cfg := ruleset.ReplayConfig{Workers: c.Workers, Options: opts, Progress: prog.set, Profile: profile}
+	if err := readState(c.State, &cfg); err != nil {
+		return nil, nil, err
+	}
+	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), cfg)
 	prog.done()
 	ferr := out.Flush()
 	if err != nil {
-		return nil, failf("run", "%v", err)
+		return nil, nil, replayFailed(err)
 	}
 	reportUnreadable(e, res)
-	return res, ferr
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	st, err := writeState(c.State, res)
+	return res, st, err
 }
 
 // writeReport writes the run's report: as JSON to --report-json (- for

@@ -23,7 +23,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	if err != nil {
 		return failf("run", "%v", err)
 	}
-	res, err := c.replay(e, set, evFiles, opts, true, func(a *replay.Alert) any {
+	res, st, err := c.replay(e, set, evFiles, opts, true, func(a *replay.Alert) any {
 		doc := a.Document() // with the file and line of its event
 		doc["kqlrules.source.file"], doc["kqlrules.source.line"] = a.Event.File, a.Event.Line
 		return doc
@@ -32,7 +32,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 		return err
 	}
 	rep := ruleset.Summarize(files, res)
-	rep.Seconds = time.Since(start).Seconds()
+	rep.Seconds, rep.State = time.Since(start).Seconds(), st
 	if err := c.writeReport(e, rep); err != nil {
 		return err
 	}
