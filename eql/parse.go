@@ -42,7 +42,7 @@ func Parse(src string) (*Query, error) {
 	if err := depthCheck(toks); err != nil {
 		return nil, withSource(err, src)
 	}
-	g, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks}))
+	g, err := parseTokens(toks)
 	if err != nil {
 		return nil, withSource(syntaxError(err, toks), src)
 	}
@@ -59,6 +59,19 @@ func Parse(src string) (*Query, error) {
 	}
 	q.src = src
 	return q, nil
+}
+
+// parseTokens returns the grammar's structs for the tokens: those of
+// fastParse when it parses them, else participle's, with its error.
+func parseTokens(toks []token) (*gStatement, error) {
+	if g := fastParse(toks); g != nil {
+		return g, nil
+	}
+	return participleParse(toks)
+}
+
+func participleParse(toks []token) (*gStatement, error) {
+	return grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks}))
 }
 
 // MustParse is Parse for queries known to be valid, such as constants in
