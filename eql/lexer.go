@@ -65,10 +65,10 @@ type scanner struct {
 	// ascii: src has no multi-byte character, so a token's text is a
 	// substring of text, not a copy
 	ascii bool
-	i    int
-	line int
-	col  int
-	toks []token
+	i     int
+	line  int
+	col   int
+	toks  []token
 }
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }

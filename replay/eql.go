@@ -168,4 +168,3 @@ func (x *eqlExec) finish() error {
 
 // isEQL reports whether the rule's query is EQL (type eql).
 func isEQL(r *rules.Rule) bool { return r.IsEQL() }
-
