@@ -120,7 +120,7 @@ func isASCII(src string) bool {
 // lexer's error: ANTLR's "token recognition error at: '...'".
 func lex(src string) ([]token, *Error) {
 	s := &scanner{src: []rune(src), text: src, ascii: isASCII(src), line: 1, col: 1}
-	s.toks = make([]token, 0, len(src)/4+1)
+	s.toks = make([]token, 0, len(src)/8+4)
 	for {
 		if err := s.skip(); err != nil {
 			return nil, err
