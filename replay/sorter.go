@@ -76,14 +76,20 @@ func newSorter(limit int, dir string) *sorter {
 // pass the limit.
 func (s *sorter) add(e sortEntry) error {
 	s.mem = append(s.mem, e)
-	s.size += entryOverhead + len(e.ev.json) + 4*len(e.rules) + len(e.ev.index)
-	if e.ev.m != nil {
-		s.size += 64 * len(e.ev.m) // a rough size of a map event
-	}
+	s.size += s.cost(&e)
 	if s.size > s.limit {
 		return s.spill()
 	}
 	return nil
+}
+
+// cost is what keeping e in memory takes.
+func (s *sorter) cost(e *sortEntry) int {
+	c := entryOverhead + len(e.ev.json) + 4*len(e.rules) + len(e.ev.index)
+	if e.ev.m != nil {
+		c += 64 * len(e.ev.m) // a rough size of a map event
+	}
+	return c
 }
 
 // spill writes the entries in memory, sorted, to a new run.
