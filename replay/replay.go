@@ -173,7 +173,7 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // times within one or two history windows (and one key a distinct term),
 // suppression alerts held within their duration; in time order the
 // matched events up to WithSortMemory bytes (the rest on disk, a read
-// buffer per spilled run at the end); samples of at most 20 lines a list;
+// buffer per spilled run at the end, 4 MiB in all up to 1,024 runs); samples of at most 20 lines a list;
 // and Report.Runs up to MaxRuns a rule.
 type Replay struct {
 	runners []*runner

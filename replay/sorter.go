@@ -54,7 +54,8 @@ const entryOverhead = 160
 // memory: it keeps entries in memory up to limit bytes, then sorts them
 // and writes them to a temporary file as one sorted run; each then reads
 // the runs back merged (an external merge sort). Memory holds at most
-// limit bytes of entries, plus one entry and a read buffer per run.
+// limit bytes of entries, plus one entry a run and the runs' read buffers
+// (mergeMemory, or 4 KiB a run past 1,024 runs).
 type sorter struct {
 	limit int
 	dir   string
@@ -266,8 +267,11 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		}
 		return nil
 	}
+	// the read buffers share mergeMemory, so that memory does not grow
+	// with the number of runs (the events' number)
+	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
 	for i, f := range s.runs {
-		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, 64<<10)}
+		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, bufSize)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
@@ -290,6 +294,10 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		}
 	}
 }
+
+// mergeMemory is what the read buffers of the runs take at most when
+// they are merged (each between 4 KiB and 64 KiB).
+const mergeMemory = 4 << 20
 
 // close removes the runs.
 func (s *sorter) close() {
