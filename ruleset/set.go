@@ -37,9 +37,11 @@ type indexKey struct {
 // New compiles the queries of rs (their own query: KQL, or an EQL event
 // query of a rule of type eql, lowered by [rules.Rule.EQLSearch]) into a
 // set, with eval options such as a schema. It fails when a query does not
-// compile, naming each rule that fails. A rule [Load] loaded comes with
-// its query compiled: without options, New adopts that program (once:
-// a second set of the same rules compiles its own).
+// compile, naming each rule that fails.
+//
+// A rule [Load] loaded comes with its query compiled: without options,
+// New adopts that program (once: a second set of the same rules compiles
+// its own).
 func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
 	s := &Set{rules: rs, progs: make([]*eval.Program, len(rs)), table: eval.NewFieldTable()}
 	var errs []error
