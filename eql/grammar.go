@@ -193,9 +193,7 @@ type gPrimary struct {
 
 type gConst struct {
 	Pos    lexer.Position
-	Kind   lexer.TokenType
 	Text   string `parser:"@( 'null' | 'true' | 'false' | Int | Decimal | String )"`
-	Tokens []lexer.Token
 	EndPos lexer.Position
 }
 

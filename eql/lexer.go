@@ -61,10 +61,14 @@ type token struct {
 // identifiers). Whitespace and comments are skipped.
 type scanner struct {
 	src  []rune
-	i    int
-	line int
-	col  int
-	toks []token
+	text string // src as given; when ascii, a rune offset is a byte offset in it
+	// ascii: src has no multi-byte character, so a token's text is a
+	// substring of text, not a copy
+	ascii bool
+	i     int
+	line  int
+	col   int
+	toks  []token
 }
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
@@ -91,14 +95,32 @@ func (s *scanner) advance(j int) {
 }
 
 func (s *scanner) emit(typ lexer.TokenType, j int) {
-	s.toks = append(s.toks, token{typ: typ, text: string(s.src[s.i:j]), start: s.i, end: j, line: s.line, col: s.col})
+	s.toks = append(s.toks, token{typ: typ, text: s.str(s.i, j), start: s.i, end: j, line: s.line, col: s.col})
 	s.advance(j)
+}
+
+// str returns the text of the runes i to j.
+func (s *scanner) str(i, j int) string {
+	if s.ascii {
+		return s.text[i:j]
+	}
+	return string(s.src[i:j])
+}
+
+func isASCII(src string) bool {
+	for i := 0; i < len(src); i++ {
+		if src[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // lex returns the tokens of src, ending with an EOF token, or the
 // lexer's error: ANTLR's "token recognition error at: '...'".
 func lex(src string) ([]token, *Error) {
-	s := &scanner{src: []rune(src), line: 1, col: 1}
+	s := &scanner{src: []rune(src), text: src, ascii: isASCII(src), line: 1, col: 1}
+	s.toks = make([]token, 0, len(src)/8+4)
 	for {
 		if err := s.skip(); err != nil {
 			return nil, err
@@ -157,7 +179,7 @@ func (s *scanner) skip() *Error {
 }
 
 func (s *scanner) errorAt(j int) *Error {
-	text := string(s.src[s.i:min(j, len(s.src))])
+	text := s.str(s.i, min(j, len(s.src)))
 	return &Error{Position: pos(s.i, s.line, s.col), Msg: fmt.Sprintf("token recognition error at: '%s'", text)}
 }
 
@@ -169,7 +191,7 @@ func (s *scanner) next() *Error {
 		for j < len(s.src) && (isLetter(s.src[j]) || isDigit(s.src[j]) || s.src[j] == '_') {
 			j++
 		}
-		word := string(s.src[s.i:j])
+		word := s.str(s.i, j)
 		if s.at(j) == '~' && isLetter(r) {
 			// TILDE_IDENTIFIER and the ~ keywords are longer matches.
 			if keywords[word+"~"] {

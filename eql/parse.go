@@ -42,14 +42,11 @@ func Parse(src string) (*Query, error) {
 	if err := depthCheck(toks); err != nil {
 		return nil, withSource(err, src)
 	}
-	g, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks}))
+	g, err := parseTokens(toks)
 	if err != nil {
 		return nil, withSource(syntaxError(err, toks), src)
 	}
-	c := converter{toks: toks, index: make(map[int]int, len(toks))}
-	for i, t := range toks {
-		c.index[t.start] = i
-	}
+	c := converter{toks: toks}
 	q := c.statement(g)
 	if c.err == nil {
 		c.check(q)
@@ -59,6 +56,19 @@ func Parse(src string) (*Query, error) {
 	}
 	q.src = src
 	return q, nil
+}
+
+// parseTokens returns the grammar's structs for the tokens: those of
+// fastParse when it parses them, else participle's, with its error.
+func parseTokens(toks []token) (*gStatement, error) {
+	if g := fastParse(toks); g != nil {
+		return g, nil
+	}
+	return participleParse(toks)
+}
+
+func participleParse(toks []token) (*gStatement, error) {
+	return grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks}))
 }
 
 // MustParse is Parse for queries known to be valid, such as constants in
@@ -132,9 +142,23 @@ func syntaxError(err error, toks []token) *Error {
 // LogicalPlanBuilder's and ExpressionBuilder's checks; the first error is
 // kept.
 type converter struct {
-	toks  []token
-	index map[int]int // token start offset -> index
-	err   *Error
+	toks []token
+	err  *Error
+}
+
+// tokenAt returns the index of the token that starts at the rune offset
+// off (the tokens are in order).
+func (c *converter) tokenAt(off int) (int, bool) {
+	k := sort.Search(len(c.toks), func(i int) bool { return c.toks[i].start >= off })
+	return k, k < len(c.toks) && c.toks[k].start == off
+}
+
+// index is tokenAt's index, 0 when no token starts at off.
+func (c *converter) index(off int) int {
+	if k, ok := c.tokenAt(off); ok {
+		return k
+	}
+	return 0
 }
 
 func (c *converter) fail(at ast.Pos, format string, args ...any) {
@@ -148,7 +172,7 @@ func (c *converter) fail(at ast.Pos, format string, args ...any) {
 // at next (participle's EndPos).
 func (c *converter) span(start, next lexer.Position) Span {
 	end := next.Offset
-	if k, ok := c.index[next.Offset]; ok && k > 0 {
+	if k, ok := c.tokenAt(next.Offset); ok && k > 0 {
 		end = c.toks[k-1].end
 	}
 	return Span{From: ast.Pos(start.Offset), To: ast.Pos(end)}
@@ -180,7 +204,7 @@ func (c *converter) statement(g *gStatement) *Query {
 func (c *converter) filter(g *gEventFilter) *EventFilter {
 	f := &EventFilter{Span: c.span(g.Pos, g.EndPos), Cond: c.or(g.Cond)}
 	switch {
-	case g.Category == "any" && c.toks[c.index[g.Pos.Offset]].typ == tokKeyword:
+	case g.Category == "any" && c.toks[c.index(g.Pos.Offset)].typ == tokKeyword:
 		f.Any = true
 	case strings.HasPrefix(g.Category, `"`) || strings.HasPrefix(g.Category, "'") || strings.HasPrefix(g.Category, "?"):
 		f.Category = c.unquote(g.Category, ast.Pos(g.Pos.Offset))
@@ -546,7 +570,7 @@ func (c *converter) check(q *Query) {
 		default:
 			msg := fmt.Sprintf("Unrecognized pipe [%s]", p.Name) +
 				didYouMean(findSimilar(p.Name, []string{"count", "filter", "head", "sort", "tail", "unique", "unique_count"}))
-			c.fail(ast.Pos(c.toks[c.index[int(p.From)]+1].start), "%s", msg)
+			c.fail(ast.Pos(c.toks[c.index(int(p.From))+1].start), "%s", msg)
 		}
 	}
 	Inspect(q, func(n Node) bool {

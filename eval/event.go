@@ -1,6 +1,9 @@
 package eval
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Event is a document a [Program] can read. [Map] implements it for
 // map[string]any; implement it for events of other shapes.
@@ -324,10 +327,15 @@ func (p prefixed) VisitField(name string, x any) bool {
 // the lookup a Program does, for callers that want a field's value
 // itself: a timestamp, an index name, a value to print.
 func First(e Event, path *Path) (any, bool) {
-	var f firstValue
-	e.Values(path, &f)
-	return f.v, f.ok
+	f := firstValues.Get().(*firstValue) // a visitor escapes: pooled, not allocated
+	e.Values(path, f)
+	v, ok := f.v, f.ok
+	*f = firstValue{}
+	firstValues.Put(f)
+	return v, ok
 }
+
+var firstValues = sync.Pool{New: func() any { return new(firstValue) }}
 
 type firstValue struct {
 	v  any

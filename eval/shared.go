@@ -115,6 +115,13 @@ func (t *FieldTable) CompileQuery(q esdsl.Query, opts ...Option) (*Program, erro
 	return p, nil
 }
 
+// Adopt makes a program compiled alone (by [Compile] or [CompileQuery]
+// with the options the table's programs take) one of the table's, as if
+// the table had compiled it: its top-level fields read through the
+// table's paths. A program belongs to one table: adopt it before
+// matching, and never into two tables.
+func (t *FieldTable) Adopt(p *Program) { t.adopt(p.root) }
+
 // adopt re-points the top-level paths of a freshly compiled tree to the
 // table's. Paths inside a nested query are relative to its elements and
 // stay their own; a node kind it does not know keeps its paths (it is

@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -200,13 +199,3 @@ func (x *eqlExec) finish() error {
 
 // isEQL reports whether the rule's query is EQL (type eql).
 func isEQL(r *rules.Rule) bool { return r.IsEQL() }
-
-// eqlReason is Replayable's reason for an EQL rule Run refuses: the kind
-// of query not replayed, without the rule's name.
-func eqlReason(err error) (string, bool) {
-	var nr *eqlNotReplayed
-	if errors.As(err, &nr) {
-		return nr.Error(), true
-	}
-	return "", false
-}

@@ -13,25 +13,53 @@ import (
 
 // Replayable reports whether [Run] replays the rule as Kibana's detection
 // engine would from its file and the events alone, and when it does not,
-// why: "language lucene is not supported", "EQL sequences are not
-// replayed yet", "machine_learning rules have no query", "type threat_match needs indicator events (WithThreat)", or the
-// [ErrUnsupported] error of a rule type or feature not replayed yet. A
-// rule set skips such rules with that reason rather than run them as
-// something they are not. It compiles the rule as Run would.
+// why ([Reason] of [Check]'s error): "language lucene is not supported",
+// "EQL pipes (| head, | tail) are not replayed yet", "machine_learning
+// rules have no query", "type threat_match needs indicator events
+// (WithThreat)", or the [ErrUnsupported] error of a rule type or feature
+// not replayed yet. A rule set skips such rules with that reason rather
+// than run them as something they are not. It compiles the rule as Run
+// would.
 func Replayable(r *rules.Rule) (ok bool, why string) {
-	err := Check(r)
-	if err == nil {
-		return true, ""
+	if err := Check(r); err != nil {
+		return false, Reason(err)
 	}
-	if why, ok := eqlReason(err); ok { // EQL sequences and samples (eql.go)
-		return false, why
-	}
-	msg := err.Error()
-	if prefix := "rules: Run " + r.Name + ": "; strings.HasPrefix(msg, prefix) {
-		msg = msg[len(prefix):]
-	}
-	return false, msg
+	return true, ""
 }
+
+// Reason words an error of [Check] (or Run) as the reason a rule set
+// skips the rule: a [*RunError]'s cause, which does not name the rule, or
+// else the error itself.
+func Reason(err error) string {
+	var re *RunError
+	if errors.As(err, &re) {
+		return re.Err.Error()
+	}
+	return err.Error()
+}
+
+// RunError is the error of [Check], [Run] and [NewReplay] for a rule they
+// refuse: Err is why (an error wrapping [ErrUnsupported] for a rule type
+// or feature not replayed yet, the *kql.Error or *eql.Error of a query
+// that does not parse, eval's compile errors, a setting out of range),
+// and Error names the rule.
+type RunError struct {
+	Rule string // the rule's name
+	// Query: Err is about the query of Version (of the rule's history,
+	// or the rule's own).
+	Query   bool
+	Version int
+	Err     error
+}
+
+func (e *RunError) Error() string {
+	if e.Query {
+		return fmt.Sprintf("rules: Run %s (version %d): %v", e.Rule, e.Version, e.Err)
+	}
+	return "rules: Run " + e.Rule + ": " + e.Err.Error()
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
 
 // languages are the query languages Run replays: the one list every
 // language decision of the package (Check, Replayable, Run, RuleSearch)
@@ -40,19 +68,30 @@ var languages = []rules.Language{rules.LanguageKuery, rules.LanguageEQL}
 
 // Check returns nil when [Run] replays the rule, else why not, without
 // reading an event: a *rules.UnsupportedError for its language or a rule
-// without a query, an error wrapping [ErrUnsupported] for a type or
-// setting not replayed yet, or the error of a query that does not compile
-// (a *kql.Error, eval.CompileErrors) or a setting Run refuses, as Run
-// returns them. [Replayable] tells the same as a reason.
+// without a query, or a [*RunError] as Run returns it. [Replayable] tells
+// the same as a reason.
 func Check(r *rules.Rule) error {
+	_, err := Prepare(r)
+	return err
+}
+
+// Prepare is [Check] that also returns, for a rule Run replays, its query
+// compiled (without filters or exceptions) as Run compiles it with no
+// options: what [NewReplayPrograms] and a rule set take rather than
+// compile the query again. The program is the caller's: nothing else
+// holds it.
+func Prepare(r *rules.Rule) (*eval.Program, error) {
 	if err := r.CheckLanguage(languages...); err != nil {
-		return err
+		return nil, err
 	}
 	if strings.TrimSpace(r.Query) == "" {
-		return &rules.UnsupportedError{Field: "rule.query", Why: "the rule has no query"}
+		return nil, &rules.UnsupportedError{Field: "rule.query", Why: "the rule has no query"}
 	}
-	_, err := newRunner(r, nil)
-	return err
+	rn, err := newRunner(r, nil)
+	if err != nil {
+		return nil, err
+	}
+	return rn.search.Query(), nil
 }
 
 // Event is one event of the stream a [Replay] takes.
@@ -134,7 +173,7 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // times within one or two history windows (and one key a distinct term),
 // suppression alerts held within their duration; in time order the
 // matched events up to WithSortMemory bytes (the rest on disk, a read
-// buffer per spilled run at the end); samples of at most 20 lines a list;
+// buffer per spilled run at the end, 4 MiB in all up to 1,024 runs); samples of at most 20 lines a list;
 // and Report.Runs up to MaxRuns a rule.
 type Replay struct {
 	runners []*runner

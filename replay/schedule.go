@@ -86,7 +86,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	if cfg.version != 0 && !(cfg.version == rule.Version && len(rule.History) == 0) {
 		v, err := rule.History.At(cfg.version)
 		if err != nil {
-			return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+			return nil, &RunError{Rule: rule.Name, Err: err}
 		}
 		query, version = v.Query, v.Number
 		if len(v.Index) > 0 {
@@ -94,14 +94,14 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		}
 	}
 	if err := rule.CheckLanguage(languages...); err != nil && rule.QueryLanguage() != "" { // machine learning: refused as a type below
-		return nil, fmt.Errorf("rules: Run %s: %w, only kuery and eql", rule.Name, err)
+		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("%w, only kuery and eql", err)}
 	}
 	if rule.Interval <= 0 {
-		return nil, fmt.Errorf("rules: Run %s: interval must be positive, got %v", rule.Name, rule.Interval)
+		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval must be positive, got %v", rule.Interval)}
 	}
 	lb, err := rule.LookBack()
 	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s: from: %w", rule.Name, err)
+		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("from: %w", err)}
 	}
 	maxSignals := rule.MaxSignals
 	if maxSignals <= 0 {
@@ -109,16 +109,16 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	}
 	filters, err := KibanaFilters(rule.Filters)
 	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+		return nil, &RunError{Rule: rule.Name, Err: err}
 	}
 	exc, excWarnings, err := exceptionFilter(rule, &cfg)
 	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+		return nil, &RunError{Rule: rule.Name, Err: err}
 	}
 	if exc != nil {
 		ef, err := KibanaFilters([]json.RawMessage{exc})
 		if err != nil {
-			return nil, fmt.Errorf("rules: Run %s: exceptions: %w", rule.Name, err)
+			return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("exceptions: %w", err)}
 		}
 		cfg.exceptionFilters = ef
 		filters = append(filters, ef...)
@@ -137,7 +137,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		search, err = NewSearch(query, filters, cfg.evalOpts...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("rules: Run %s (version %d): %w", rule.Name, version, err)
+		return nil, &RunError{Rule: rule.Name, Version: version, Query: true, Err: err}
 	}
 	if cfg.ruleUUID == "" {
 		cfg.ruleUUID = nameUUID(rule.RuleID)
@@ -153,7 +153,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		lastRun:  math.MinInt64,
 	}
 	if rn.interval <= 0 {
-		return nil, fmt.Errorf("rules: Run %s: interval %v is under a millisecond", rule.Name, rule.Interval)
+		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval %v is under a millisecond", rule.Interval)}
 	}
 	if rule.TimestampOverride != "" {
 		rn.tsPath = eval.NewPath(rule.TimestampOverride)
@@ -175,7 +175,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	// the rule run is the version's: alerts carry its query and index
 	rn.rule = rule
 	if rn.exec, err = rn.executor(); err != nil {
-		return nil, fmt.Errorf("rules: Run %s: %w", rule.Name, err)
+		return nil, &RunError{Rule: rule.Name, Err: err}
 	}
 	return rn, nil
 }

@@ -54,7 +54,8 @@ const entryOverhead = 160
 // memory: it keeps entries in memory up to limit bytes, then sorts them
 // and writes them to a temporary file as one sorted run; each then reads
 // the runs back merged (an external merge sort). Memory holds at most
-// limit bytes of entries, plus one entry and a read buffer per run.
+// limit bytes of entries, plus one entry a run and the runs' read buffers
+// (mergeMemory, or 4 KiB a run past 1,024 runs).
 type sorter struct {
 	limit int
 	dir   string
@@ -76,14 +77,20 @@ func newSorter(limit int, dir string) *sorter {
 // pass the limit.
 func (s *sorter) add(e sortEntry) error {
 	s.mem = append(s.mem, e)
-	s.size += entryOverhead + len(e.ev.json) + 4*len(e.rules) + len(e.ev.index)
-	if e.ev.m != nil {
-		s.size += 64 * len(e.ev.m) // a rough size of a map event
-	}
+	s.size += s.cost(&e)
 	if s.size > s.limit {
 		return s.spill()
 	}
 	return nil
+}
+
+// cost is what keeping e in memory takes.
+func (s *sorter) cost(e *sortEntry) int {
+	c := entryOverhead + len(e.ev.json) + 4*len(e.rules) + len(e.ev.index)
+	if e.ev.m != nil {
+		c += 64 * len(e.ev.m) // a rough size of a map event
+	}
+	return c
 }
 
 // spill writes the entries in memory, sorted, to a new run.
@@ -260,8 +267,11 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		}
 		return nil
 	}
+	// the read buffers share mergeMemory, so that memory does not grow
+	// with the number of runs (the events' number)
+	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
 	for i, f := range s.runs {
-		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, 64<<10)}
+		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, bufSize)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
@@ -284,6 +294,10 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		}
 	}
 }
+
+// mergeMemory is what the read buffers of the runs take at most when
+// they are merged (each between 4 KiB and 64 KiB).
+const mergeMemory = 4 << 20
 
 // close removes the runs.
 func (s *sorter) close() {

@@ -215,10 +215,6 @@ func normalize(v any) any {
 			return f
 		}
 		return x.String()
-	case string:
-		// A TOML string is a slice of the document's text: a copy
-		// lets a kept rule free the text of its file.
-		return strings.Clone(x)
 	}
 	return v
 }

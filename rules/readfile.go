@@ -65,7 +65,11 @@ func ReadFile(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	limit, kind := FileLimit(path)
-	data, err := ReadLimited(f, limit, kind)
+	size := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = min(fi.Size(), limit) + 1 // read in one go, and see the end
+	}
+	data, err := readLimited(f, limit, kind, size)
 	if err != nil {
 		return nil, &os.PathError{Op: "read", Path: path, Err: err}
 	}
@@ -75,9 +79,26 @@ func ReadFile(path string) ([]byte, error) {
 // ReadLimited reads r to its end, or fails with a *SizeError once more
 // than limit bytes came: it never holds more than limit+1 bytes.
 func ReadLimited(r io.Reader, limit int64, kind string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	return readLimited(r, limit, kind, 512)
+}
+
+// readLimited is ReadLimited into a buffer of size bytes at first (the
+// file's size, plus one to see its end without growing).
+func readLimited(r io.Reader, limit int64, kind string, size int64) ([]byte, error) {
+	lr := io.LimitReader(r, limit+1)
+	data := make([]byte, 0, size)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > limit {
 		return nil, &SizeError{Kind: kind, Limit: limit}

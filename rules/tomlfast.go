@@ -5,14 +5,13 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/BurntSushi/toml"
 )
 
 // decodeTOML decodes a TOML document into the map BurntSushi/toml's
-// Decode gives; its string values may share data's memory (the caller
-// copies them: normalize does). A rule file is read by a fast decoder of
+// Decode gives; its strings are substrings of one copy of data's text,
+// which a kept rule keeps (a file's text, bounded by FileLimit). A rule file is read by a fast decoder of
 // the part of TOML rule files use (tables and arrays of tables with dotted
 // headers, bare and quoted keys, the four kinds of string, decimal
 // integers, booleans, arrays, inline tables); anything else, and every
@@ -38,9 +37,8 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\ufeff")) {
 		return nil, false
 	}
-	// the text is read in place: the keys are copied, the string values
-	// are slices of data
-	p := &fastParser{s: unsafe.String(unsafe.SliceData(data), len(data)), root: map[string]any{}, defined: map[string]bool{}, inline: map[string]bool{}}
+	// the keys and string values are substrings of one copy of the text
+	p := &fastParser{s: string(data), root: map[string]any{}, defined: map[string]bool{}, inline: map[string]bool{}}
 	p.cur = p.root
 	for {
 		p.skipSpace()
@@ -122,19 +120,19 @@ func (p *fastParser) key() (string, bool) {
 			return "", false
 		}
 		k, ok := p.basic()
-		return strings.Clone(k), ok
+		return k, ok
 	case '\'':
 		if strings.HasPrefix(p.s[p.i:], "'''") {
 			return "", false
 		}
 		k, ok := p.literal()
-		return strings.Clone(k), ok
+		return k, ok
 	}
 	start := p.i
 	for p.i < len(p.s) && isBareKey(p.s[p.i]) {
 		p.i++
 	}
-	return strings.Clone(p.s[start:p.i]), p.i > start
+	return p.s[start:p.i], p.i > start
 }
 
 // header reads [a.b] or [[a.b]] and makes its table the current one.

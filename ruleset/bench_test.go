@@ -207,3 +207,20 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadSet loads Elastic's whole tree and makes the set of its
+// rules, as "kqlrules match --rules" and "run --rules" do before the
+// first event: each query parsed and compiled once.
+func BenchmarkLoadSet(b *testing.B) {
+	dir := corpus.Path(b, "detection-rules")
+	b.ReportAllocs()
+	for b.Loop() {
+		files, err := ruleset.Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ruleset.New(ruleset.Rules(files)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,7 +6,9 @@
 // exports (NDJSON, one rule a line) and single TOML or JSON files, and
 // tells for every file (every line of an export) whether its rule loaded,
 // was skipped (a rule type or language the replay does not run, with the
-// reason from [replay.Replayable]) or failed (with file and line).
+// reason from [replay.Replayable]) or failed (with file and line). The
+// query of each rule it loads is compiled once: [New] takes the program
+// [replay.Prepare] compiled while loading.
 //
 // [New] compiles the loaded rules into a [Set]. Its programs share one
 // table of fields, so that each distinct field of an event is resolved
@@ -161,8 +163,9 @@ func outcome(f File, r *rules.Rule, err error) File {
 		return f
 	}
 	f.Rule = r
-	if ok, why := replay.Replayable(r); !ok {
-		f.Status, f.Reason = Skipped, why
+	prog, err := replay.Prepare(r)
+	if err != nil {
+		f.Status, f.Reason = Skipped, replay.Reason(err)
 		// cloned: a decoded string may hold the whole file's text
 		f.Rule = &rules.Rule{RuleID: strings.Clone(r.RuleID), Name: strings.Clone(r.Name),
 			Type: rules.Type(strings.Clone(string(r.Type))), Language: rules.Language(strings.Clone(string(r.Language))), Version: r.Version}
@@ -170,6 +173,7 @@ func outcome(f File, r *rules.Rule, err error) File {
 	}
 	f.Status = Loaded
 	r.Source = rules.Source{File: r.Source.File, Format: r.Source.Format, Warnings: r.Source.Warnings}
+	keepProgram(r, prog) // for New (compiled.go)
 	return f
 }
 

@@ -133,12 +133,15 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	defer cancel()
 	work := make(chan *batch, workers)
 	order := make(chan *batch, workers+1)
+	// the batches replayed, for the reader to fill again: their memory
+	// (text, facts, rule lists) is reused, not allocated for each batch
+	free := make(chan *batch, 2*workers+2)
 	var readErr error
 	var unreadable []*events.FileError // the reader's, until order is closed
 	go func() {                        // the reader: batches in order
 		defer close(work)
 		defer close(order)
-		b := &batch{done: make(chan struct{})}
+		b := newBatch(free)
 		send := func() bool {
 			select {
 			case order <- b:
@@ -146,7 +149,7 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 				return false
 			}
 			work <- b
-			b = &batch{done: make(chan struct{})}
+			b = newBatch(free)
 			return true
 		}
 		for raw, err := range evs {
@@ -208,6 +211,10 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 			}
 		}
 		res.EventsRead = read
+		select { // replayed: the reader may fill it again
+		case free <- b:
+		default:
+		}
 		if cfg.Progress != nil {
 			cfg.Progress(read)
 		}
@@ -218,6 +225,20 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	}
 	res.Unreadable = unreadable
 	return readErr
+}
+
+// newBatch returns an empty batch: one from free, its memory kept, or a
+// new one.
+func newBatch(free chan *batch) *batch {
+	select {
+	case b := <-free:
+		b.text, b.raws, b.errs = b.text[:0], b.raws[:0], b.errs[:0]
+		clear(b.spent)
+		b.done = make(chan struct{})
+		return b
+	default:
+		return &batch{done: make(chan struct{})}
+	}
 }
 
 // drain lets the reader and the workers end after the consumer stopped:
@@ -236,9 +257,12 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 	var lazy events.Lazy
 	var dst []int
 	for b := range work {
-		b.matched = make([][]int, len(b.raws))
-		b.facts = make([]replay.Facts, len(b.raws))
+		// a batch filled again keeps its rule lists and facts (the
+		// replay copies what it keeps)
+		b.matched = slices.Grow(b.matched[:0], len(b.raws))[:len(b.raws)]
+		b.facts = slices.Grow(b.facts[:0], len(b.raws))[:len(b.raws)]
 		for i, raw := range b.raws {
+			b.matched[i] = b.matched[i][:0]
 			if b.errs[i] != nil {
 				continue
 			}
@@ -252,9 +276,7 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 			} else {
 				dst = s.Match(e, dst[:0])
 			}
-			if len(dst) > 0 {
-				b.matched[i] = slices.Clone(dst)
-			}
+			b.matched[i] = append(b.matched[i], dst...)
 			rp.Facts(e, &b.facts[i])
 		}
 		close(b.done)

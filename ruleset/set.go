@@ -38,11 +38,20 @@ type indexKey struct {
 // query of a rule of type eql, lowered by [rules.Rule.EQLSearch]) into a
 // set, with eval options such as a schema. It fails when a query does not
 // compile, naming each rule that fails.
+//
+// A rule [Load] loaded comes with its query compiled: without options,
+// New adopts that program (once: a second set of the same rules compiles
+// its own).
 func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
 	s := &Set{rules: rs, progs: make([]*eval.Program, len(rs)), table: eval.NewFieldTable()}
 	var errs []error
 	terms := make([][][]eval.Term, len(rs))
 	for i, r := range rs {
+		if p := takeProgram(r, opts); p != nil { // compiled by Load
+			s.table.Adopt(p)
+			s.progs[i], terms[i] = p, p.RequiredTerms()
+			continue
+		}
 		var err error
 		if r.Type == rules.TypeEQL {
 			// an EQL event query: its lowered DSL, indexed as KQL is
