@@ -2,6 +2,8 @@ package eql
 
 import (
 	"iter"
+
+	"github.com/kqlrules/kqlrules/esdsl"
 	"slices"
 	"sort"
 )
@@ -12,7 +14,7 @@ import (
 // groups them ([SequencePlan.Samples]); then size, result_position and
 // the pipes cut the list as for events.
 func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, error]) (*Response, error) {
-	plan, err := compileSequence(q, req, m)
+	plan, err := compileSequence(q, req, m, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +50,9 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 			}
 		}
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Ordinal.Compare(evs[j].Ordinal) < 0 })
-		mt := plan.NewMatcher()
-		for _, ev := range evs {
-			if err := mt.Add(ev); err != nil {
-				return nil, err
-			}
+		if seqs, _, err = plan.Find(evs, 0); err != nil {
+			return nil, err
 		}
-		mt.Flush()
-		seqs = mt.Drain()
-		sortSequences(seqs)
 	}
 	size := req.Size
 	switch {
@@ -101,4 +97,80 @@ func cut[T any](xs []T, n int, tail bool) []T {
 		return slices.Clone(xs[len(xs)-n:])
 	}
 	return xs[:n]
+}
+
+// IsSample reports whether the plan is a sample (else a sequence).
+func (p *SequencePlan) IsSample() bool { return p.sample }
+
+// HasMissing reports whether the sequence has a missing-event stage
+// ("![...]").
+func (p *SequencePlan) HasMissing() bool { return p.anyMiss }
+
+// Find runs the plan over evs as one _eql/search over exactly those
+// events does (the search of one rule execution's window): a sequence
+// through a new [Matcher] (evs in [Ordinal] order), flushed, the
+// sequences in Elasticsearch's order and the last size kept
+// (result_position tail, the default); a sample by [SequencePlan.Samples]
+// (one sample a key), the first size kept. size <= 0 keeps them all. The
+// stats are the matcher's (zero for a sample).
+func (p *SequencePlan) Find(evs []*Event, size int) ([]*FoundSequence, MatcherStats, error) {
+	if p.sample {
+		seqs, err := p.Samples(func(yield func(Doc, error) bool) {
+			for _, ev := range evs {
+				if !yield(ev.Doc, nil) {
+					return
+				}
+			}
+		}, 1)
+		if err != nil {
+			return nil, MatcherStats{}, err
+		}
+		if size > 0 {
+			seqs = cut(seqs, size, false)
+		}
+		return seqs, MatcherStats{}, nil
+	}
+	mt := p.NewMatcher()
+	for _, ev := range evs {
+		if err := mt.Add(ev); err != nil {
+			return nil, mt.Stats(), err
+		}
+	}
+	mt.Flush()
+	seqs := mt.Drain()
+	sortSequences(seqs)
+	if size > 0 {
+		seqs = cut(seqs, size, true)
+	}
+	return seqs, mt.Stats(), nil
+}
+
+// LowerStages lowers what a sequence or a sample searches for as one
+// filter: any of its stages or its until condition, each lowered as an
+// event query ([Lower]). An event no stage matches can take no part in
+// one of its sequences, so the filter selects the events a [Matcher]
+// needs (a rule set indexes a sequence rule by it). An event query is
+// lowered as Lower does.
+func LowerStages(q *Query, opts Options) (esdsl.Query, error) {
+	var stages []*Stage
+	switch b := q.Body.(type) {
+	case *Sequence:
+		stages = append(stages, b.Stages...)
+		if b.Until != nil {
+			stages = append(stages, b.Until)
+		}
+	case *Sample:
+		stages = b.Stages
+	default:
+		return Lower(q, opts)
+	}
+	any := &esdsl.Bool{MinimumShouldMatch: 1}
+	for _, s := range stages {
+		dsl, err := Lower(&Query{Span: s.Filter.Span, Body: s.Filter, src: q.src}, opts)
+		if err != nil {
+			return nil, err
+		}
+		any.Should = append(any.Should, dsl)
+	}
+	return any, nil
 }

@@ -223,6 +223,7 @@ type Report struct {
 	NewTerms    *NewTermsReport    `json:"new_terms,omitempty"`
 	Suppression *SuppressionReport `json:"suppression,omitempty"`
 	ThreatMatch *ThreatMatchReport `json:"threat_match,omitempty"`
+	Sequences   *SequenceReport    `json:"sequences,omitempty"`
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
@@ -332,9 +333,11 @@ type Execution struct {
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery,
-// or the rule an EQL event query (type eql): see eql.go for how Kibana's
-// EQL executor runs it (the window's last max_signals events, in EQL's
-// order); sequences and samples are refused wrapping ErrUnsupported.
+// or the rule an EQL query (type eql): see eql.go for how Kibana's
+// EQL executor runs an event query (the window's last max_signals events,
+// in EQL's order) and sequence.go for sequences and samples (a shell
+// alert and building blocks a sequence, Report.Sequences); joins and
+// pipes are refused wrapping ErrUnsupported.
 func Run(rule *rules.Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
 	r, err := newReplay([]*rules.Rule{rule}, nil, opts)
 	if err != nil {
