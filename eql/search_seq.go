@@ -50,25 +50,11 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 			}
 		}
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Ordinal.Compare(evs[j].Ordinal) < 0 })
-		if seqs, _, err = plan.Find(evs, 0); err != nil {
+		if seqs, _, err = plan.Find(evs); err != nil {
 			return nil, err
 		}
 	}
-	size := req.Size
-	switch {
-	case size == 0:
-		size = 10
-	case size == NoSize:
-		size = 0
-	}
-	firstTail := req.ResultPosition != "head" && !plan.sample
-	if len(q.Pipes) > 0 {
-		firstTail = q.Pipes[0].Name == "tail"
-	}
-	seqs = cut(seqs, size, firstTail)
-	for _, p := range q.Pipes {
-		seqs = cut(seqs, int(p.Args[0].(*Literal).Int), p.Name == "tail")
-	}
+	seqs = plan.Cut(seqs, req.Size, req.ResultPosition)
 	resp := &Response{Hits: Hits{Total: Total{Value: len(seqs), Relation: "eq"}, Sequences: []HitSequence{}}}
 	for _, s := range seqs {
 		hs := HitSequence{JoinKeys: s.JoinKeys, Events: []HitEvent{}}
@@ -109,11 +95,11 @@ func (p *SequencePlan) HasMissing() bool { return p.anyMiss }
 // Find runs the plan over evs as one _eql/search over exactly those
 // events does (the search of one rule execution's window): a sequence
 // through a new [Matcher] (evs in [Ordinal] order), flushed, the
-// sequences in Elasticsearch's order and the last size kept
-// (result_position tail, the default); a sample by [SequencePlan.Samples]
-// (one sample a key), the first size kept. size <= 0 keeps them all. The
-// stats are the matcher's (zero for a sample).
-func (p *SequencePlan) Find(evs []*Event, size int) ([]*FoundSequence, MatcherStats, error) {
+// sequences in Elasticsearch's order; a sample by [SequencePlan.Samples]
+// (one sample a key). It returns them all: [SequencePlan.Cut] keeps
+// what the request's size and the query's pipes keep. The stats are the
+// matcher's (zero for a sample).
+func (p *SequencePlan) Find(evs []*Event) ([]*FoundSequence, MatcherStats, error) {
 	if p.sample {
 		seqs, err := p.Samples(func(yield func(Doc, error) bool) {
 			for _, ev := range evs {
@@ -122,13 +108,7 @@ func (p *SequencePlan) Find(evs []*Event, size int) ([]*FoundSequence, MatcherSt
 				}
 			}
 		}, 1)
-		if err != nil {
-			return nil, MatcherStats{}, err
-		}
-		if size > 0 {
-			seqs = cut(seqs, size, false)
-		}
-		return seqs, MatcherStats{}, nil
+		return seqs, MatcherStats{}, err
 	}
 	mt := p.NewMatcher()
 	for _, ev := range evs {
@@ -139,10 +119,30 @@ func (p *SequencePlan) Find(evs []*Event, size int) ([]*FoundSequence, MatcherSt
 	mt.Flush()
 	seqs := mt.Drain()
 	sortSequences(seqs)
-	if size > 0 {
-		seqs = cut(seqs, size, true)
-	}
 	return seqs, mt.Stats(), nil
+}
+
+// Cut keeps of the sequences found what Elasticsearch returns for a
+// request of that size (0: 10; [NoSize]: none) and result_position
+// ("" is tail): the last size sequences, the first with "head" or when
+// the query's first pipe is a head (a sample: the first, whatever the
+// position), then what each pipe keeps (LogicalPlanBuilder.visitStatement).
+func (p *SequencePlan) Cut(seqs []*FoundSequence, size int, resultPosition string) []*FoundSequence {
+	switch {
+	case size == 0:
+		size = 10
+	case size == NoSize:
+		size = 0
+	}
+	tail := resultPosition != "head" && !p.sample
+	if len(p.query.Pipes) > 0 {
+		tail = p.query.Pipes[0].Name == "tail"
+	}
+	seqs = cut(seqs, size, tail)
+	for _, pipe := range p.query.Pipes {
+		seqs = cut(seqs, int(pipe.Args[0].(*Literal).Int), pipe.Name == "tail")
+	}
+	return seqs
 }
 
 // LowerStages lowers what a sequence or a sample searches for as one

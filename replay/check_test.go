@@ -42,12 +42,12 @@ func TestCheck(t *testing.T) {
 	if err := replay.Check(eql); err != nil {
 		t.Errorf("Check of an EQL sequence: %v", err)
 	}
-	eql.Query = "sequence [network where true] [process where true] | head 1"
+	eql.Query = "network where true | head 1"
 	if err := replay.Check(eql); !errors.Is(err, replay.ErrUnsupported) {
-		t.Errorf("Check of an EQL sequence with a pipe: %v, want an error wrapping ErrUnsupported", err)
+		t.Errorf("Check of an EQL event query with a pipe: %v, want an error wrapping ErrUnsupported", err)
 	}
 	if _, why := replay.Replayable(eql); why != "EQL pipes (| head, | tail) are not replayed yet" {
-		t.Errorf("Replayable of an EQL sequence with a pipe says %q", why)
+		t.Errorf("Replayable of an EQL event query with a pipe says %q", why)
 	}
 	bad := testRule(t, "destination.port:21")
 	bad.Query = "destination.port:(21"

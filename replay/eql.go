@@ -45,7 +45,7 @@ func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esd
 	if err != nil {
 		return nil, nil, fmt.Errorf("query: %w", err)
 	}
-	if len(q.Pipes) > 0 {
+	if len(q.Pipes) > 0 && !seqQuery(q) { // a sequence's pipes: eql.SequencePlan.Cut
 		// they cut the events after size (LogicalPlanBuilder.visitStatement)
 		return nil, nil, &eqlNotReplayed{kind: "pipes (| head, | tail)"}
 	}

@@ -25,7 +25,7 @@ import (
 // now] (every event of a sequence must lie in it: the window is the
 // request's filter) with size = max_signals and no result_position, so
 // Elasticsearch returns the window's last max_signals sequences (a
-// sample: the first max_signals). max_signals counts sequences, not
+// sample: the first max_signals; the query's pipes cut them further). max_signals counts sequences, not
 // alerts: wrapSequences turns each into a shell alert followed by one
 // building-block alert per event (kibana.alert.building_block_type
 // "default", kibana.alert.group.id the shell's id, kibana.alert.group.index
@@ -234,21 +234,19 @@ func (x *seqExec) execute(e int64, ex *Execution, win []*hit) error {
 		}
 	}
 	slices.SortStableFunc(evs, func(a, b *eql.Event) int { return a.Ordinal.Compare(b.Ordinal) })
-	seqs, _, err := x.plan.Find(evs, 0)
+	all, _, err := x.plan.Find(evs)
 	if err != nil { // Kibana logs the search's error and the execution ends
 		rn.warn("EQL search failed: " + err.Error())
 		return nil
 	}
 	size := rn.rep.MaxSignals
-	x.cutLast = len(seqs) > size
+	seqs := x.plan.Cut(all, size, "")
+	x.cutLast = len(seqs) < len(all)
 	if x.cutLast {
-		var left []*eql.FoundSequence
-		if x.plan.IsSample() { // samples: size cuts from the head
-			left, seqs = seqs[size:], seqs[:size]
-		} else { // sequences: result_position tail
-			left, seqs = seqs[:len(seqs)-size], seqs[len(seqs)-size:]
-		}
-		for _, s := range left {
+		for _, s := range all {
+			if slices.Contains(seqs, s) {
+				continue
+			}
 			if id := x.group(s, byID).shell; !x.alerted[id] {
 				x.cut[id] = true
 				ex.Truncated++

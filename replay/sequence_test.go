@@ -252,3 +252,20 @@ func TestSampleAlerts(t *testing.T) {
 		t.Errorf("first building block on %s, want e2", got)
 	}
 }
+
+// TestSequencePipes: a sequence's pipes cut what the search returns after
+// size (LogicalPlanBuilder.visitStatement in x-pack/plugin/eql of
+// elastic/elasticsearch): "| head 1" keeps the first of the window's
+// sequences (the size cut then takes the head too).
+func TestSequencePipes(t *testing.T) {
+	var evs []map[string]any
+	for i, h := range []string{"h1", "h2", "h3"} {
+		evs = append(evs,
+			seqEvent(fmt.Sprint("p", i), fmt.Sprintf("09:57:%02d", i), "process", h, nil),
+			seqEvent(fmt.Sprint("n", i), fmt.Sprintf("09:58:%02d", i), "network", h, nil))
+	}
+	rep := runSeq(t, `sequence by host.name [process where true] [network where true] | head 1`, "now-5m", "", evs...)
+	if rep.AlertCount != 3 || rep.Alerts[0].Event.Fields["host"].(map[string]any)["name"] != "h1" || rep.Sequences.Lost != 2 {
+		t.Fatalf("%d alerts, %+v; want the sequence of h1 alone", rep.AlertCount, rep.Sequences)
+	}
+}
