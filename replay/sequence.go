@@ -93,13 +93,14 @@ type SequenceAlert struct {
 	Ancestors []Ancestor
 }
 
-// Ancestor is an entry of kibana.alert.ancestors.
+// Ancestor is an entry of kibana.alert.ancestors (its JSON keys in
+// order, as an alert's).
 type Ancestor struct {
+	Depth int    `json:"depth"`
 	ID    string `json:"id"`
 	Index string `json:"index"`
-	Type  string `json:"type"`
-	Depth int    `json:"depth"`
 	Rule  string `json:"rule,omitempty"`
+	Type  string `json:"type"`
 }
 
 // seqExec is an EQL sequence or sample rule's executor. Its memory: the
