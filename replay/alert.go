@@ -24,7 +24,8 @@ type Alert struct {
 	// id, the rule version and the rule's UUID. Kibana too derives alert
 	// ids deterministically from the source document and the rule; the
 	// exact inputs here are this package's, so the same event gives the
-	// same alert id in every run, not necessarily Kibana's id.
+	// same alert id in every run, not necessarily Kibana's id. The
+	// alerts of an EQL sequence carry Kibana's ids (see Sequence).
 	UUID string
 	// Event is the original event.
 	Event events.Record
