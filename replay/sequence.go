@@ -75,8 +75,9 @@ type SequenceReport struct {
 	DroppedMissing int `json:"dropped_missing"`
 	PendingAtEnd   int `json:"pending_at_end"`
 	// StreamSkipped counts the events the whole-stream search could not
-	// take: out of EQL's order (the rule's timestamp_override orders the
-	// replay, its timestamp_field the sequences; arrival order).
+	// take: out of EQL's order by more than a look-back (the rule's
+	// timestamp_override orders the replay, its timestamp_field the
+	// sequences; arrival order).
 	StreamSkipped int `json:"stream_skipped,omitempty"`
 }
 
@@ -106,8 +107,9 @@ type Ancestor struct {
 // seqExec is an EQL sequence or sample rule's executor. Its memory: the
 // decoded events of the waiting hits (those of the look-back window),
 // the whole-stream matcher's pending sequences (bounded by maxspan and
-// eql.DefaultMaxInFlight), and the ids of the sequences alerted and
-// left out (Kibana's alerts index: one a sequence).
+// eql.DefaultMaxInFlight) and the events held a look-back to be put in
+// EQL's order, and the ids of the sequences alerted and left out
+// (Kibana's alerts index: one a sequence).
 type seqExec struct {
 	rn   *runner
 	plan *eql.SequencePlan
@@ -121,6 +123,7 @@ type seqExec struct {
 	evs     map[*hit]*eql.Event // the waiting hits' events
 	seen    int64               // the hits observed: EQL's implicit order
 	stream  *eql.Matcher        // the whole stream; nil for a sample
+	hold    []*eql.Event        // the stream's events not fed yet, by ordinal (see feed)
 	alerted map[string]bool     // shell ids alerted
 	cut     map[string]bool     // shell ids left out and not alerted
 	rep     SequenceReport
@@ -168,18 +171,37 @@ func (x *seqExec) observe(h *hit) {
 	if x.stream == nil {
 		return
 	}
-	err := x.stream.Add(&ev)
-	switch {
-	case errors.Is(err, eql.ErrOutOfOrder):
-		x.rep.StreamSkipped++
-		return
-	case err != nil: // the circuit breaker: the whole-stream count stops
-		x.rn.warn("the whole-stream sequence search stopped: " + err.Error())
-		x.endStream()
-		x.stream, x.rep.Stream = nil, false
-		return
+	i, _ := slices.BinarySearchFunc(x.hold, &ev, func(a, b *eql.Event) int { return a.Ordinal.Compare(b.Ordinal) })
+	x.hold = slices.Insert(x.hold, i, &ev)
+	x.feed(addSat(h.t, -x.rn.lookBack))
+}
+
+// feed gives the whole-stream matcher the events held with a timestamp
+// before cut, in EQL's order. The replay comes in the order of the rule's
+// time (timestamp_override), EQL's is its timestamp_field's: the events
+// are held a look-back behind the replay's clock to be put in EQL's
+// order; one that comes later than that is counted in StreamSkipped.
+func (x *seqExec) feed(cut int64) {
+	n := 0
+	for ; n < len(x.hold) && (x.hold[n].Ordinal.Timestamp < cut || cut == never) && x.stream != nil; n++ {
+		err := x.stream.Add(x.hold[n])
+		switch {
+		case errors.Is(err, eql.ErrOutOfOrder):
+			x.rep.StreamSkipped++
+			continue
+		case err != nil: // the circuit breaker: the whole-stream count stops
+			x.rn.warn("the whole-stream sequence search stopped: " + err.Error())
+			x.endStream()
+			x.stream, x.rep.Stream = nil, false
+			continue
+		}
+		x.countStream()
 	}
-	x.countStream()
+	clear(x.hold[:n])
+	x.hold = x.hold[n:]
+	if x.stream == nil {
+		x.hold = nil
+	}
 }
 
 // countStream counts the sequences the whole-stream matcher completed:
@@ -307,6 +329,7 @@ func (x *seqExec) wake(_ int64, buf []*hit) int64 {
 // finish ends the whole-stream search: the sequences waiting for a
 // trailing missing-event stage are decided.
 func (x *seqExec) finish() error {
+	x.feed(never)
 	if x.stream != nil {
 		x.stream.Flush()
 		x.countStream()
@@ -517,8 +540,10 @@ type seqState struct {
 	Report  SequenceReport  `json:"report"`
 }
 
-// saveState returns the executor's state as JSON.
+// saveState returns the executor's state as JSON. The events held to be
+// put in EQL's order are fed to the whole-stream matcher first.
 func (x *seqExec) saveState() ([]byte, error) {
+	x.feed(never)
 	st := seqState{Seen: x.seen, CutLast: x.cutLast, Report: x.rep, Alerted: keysOf(x.alerted), Cut: keysOf(x.cut)}
 	if x.stream != nil {
 		b, err := x.stream.Save()

@@ -269,3 +269,30 @@ func TestSequencePipes(t *testing.T) {
 		t.Fatalf("%d alerts, %+v; want the sequence of h1 alone", rep.AlertCount, rep.Sequences)
 	}
 }
+
+// TestSequenceTimestampOverride: the windows are on the rule's
+// timestamp_override (event.ingested), the sequence's order on its
+// timestamp_field (@timestamp): the process event indexed after the
+// network event still comes first in the sequence, in an execution's
+// search and in the whole stream's.
+func TestSequenceTimestampOverride(t *testing.T) {
+	r := eqlRule(t, `sequence by host.name [process where true] [network where true]`, `timestamp_override = "event.ingested"`+"\n")
+	r.From = "now-9m"
+	ingested := func(m map[string]any, hms string) map[string]any {
+		m["event"].(map[string]any)["ingested"] = seqAt(hms)
+		return m
+	}
+	rep, err := runRule(r, []map[string]any{
+		ingested(seqEvent("n", "09:56:15", "network", "h1", nil), "09:56:16"),
+		ingested(seqEvent("p", "09:56:10", "process", "h1", nil), "09:56:20"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Sequences; rep.AlertCount != 3 || s.Found != 1 || s.InStream != 1 || s.StreamSkipped != 0 {
+		t.Fatalf("%d alerts, %+v; want the sequence p, n found and in the stream", rep.AlertCount, s)
+	}
+	if rep.Alerts[1].ID != "p" || rep.Alerts[2].ID != "n" {
+		t.Errorf("building blocks on %s, %s; want p, n", rep.Alerts[1].ID, rep.Alerts[2].ID)
+	}
+}
