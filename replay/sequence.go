@@ -167,6 +167,9 @@ func (x *seqExec) observe(h *hit) {
 	if !ok {
 		return // no timestamp_field: Elasticsearch's sequence search skips it
 	}
+	if len(x.evs) > 2*len(x.rn.buf)+1024 {
+		x.prune()
+	}
 	x.evs[h] = &ev
 	if x.stream == nil {
 		return
@@ -314,6 +317,20 @@ func (x *seqExec) forget(e int64) {
 			delete(x.evs, h)
 		}
 	}
+}
+
+// prune keeps the events of the waiting hits only: those of hits no
+// execution saw (after WithNow's last, arrived too late) or dropped
+// without an execution are forgotten, so that the map stays within twice
+// the waiting hits.
+func (x *seqExec) prune() {
+	evs := make(map[*hit]*eql.Event, len(x.rn.buf))
+	for _, h := range x.rn.buf {
+		if ev := x.evs[h]; ev != nil {
+			evs[h] = ev
+		}
+	}
+	x.evs = evs
 }
 
 // wake runs the next execution whose window holds a hit when the last one

@@ -64,3 +64,37 @@ func TestSequenceStateRoundTrip(t *testing.T) {
 		t.Error("a cut state restored")
 	}
 }
+
+// TestSequenceEventsBounded: the events of hits no execution will see
+// (after WithNow's last execution) are not kept.
+func TestSequenceEventsBounded(t *testing.T) {
+	rule := &rules.Rule{Name: "seq", RuleID: "r1", Type: rules.TypeEQL, Language: rules.LanguageEQL,
+		Query:    `sequence by host.name with maxspan=1m [process where true] [network where true]`,
+		Interval: 5 * time.Minute, From: "now-9m", Index: []string{"logs-*"}}
+	now := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	var evs []map[string]any
+	for i := range 10000 {
+		evs = append(evs, map[string]any{"@timestamp": now.Add(time.Duration(i+1) * time.Second).Format(time.RFC3339),
+			"event": map[string]any{"category": "process"}, "host": map[string]any{"name": "h"}})
+	}
+	r, err := newReplay([]*rules.Rule{rule}, nil, []RunOption{WithAnyIndex(), WithNow(now), WithArrivalOrder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.selfMatch = true
+	for i, m := range evs {
+		if err := r.Add(Event{Map: m, File: "-", Line: i + 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.runners[0].exec.(*seqExec).evs); n > 2048 {
+			t.Fatalf("after %d events, %d events kept", i+1, n)
+		}
+	}
+	reps, err := r.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reps[0].MatchesUnseen != 10000 {
+		t.Errorf("%d matches unseen, want 10000", reps[0].MatchesUnseen)
+	}
+}
