@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -259,7 +261,17 @@ func (x *seqExec) execute(e int64, ex *Execution, win []*hit) error {
 			byID[ev.Doc.ID] = h
 		}
 	}
-	slices.SortStableFunc(evs, func(a, b *eql.Event) int { return a.Ordinal.Compare(b.Ordinal) })
+	if x.plan.IsSample() {
+		// a sample takes each key's documents in indexing order
+		// (SampleIterator's searches have no sort): the order of the
+		// files, here their names then lines
+		slices.SortStableFunc(evs, func(a, b *eql.Event) int {
+			ha, hb := byID[a.Doc.ID], byID[b.Doc.ID]
+			return cmp.Or(strings.Compare(ha.ev.File, hb.ev.File), cmp.Compare(ha.ev.Line, hb.ev.Line))
+		})
+	} else {
+		slices.SortStableFunc(evs, func(a, b *eql.Event) int { return a.Ordinal.Compare(b.Ordinal) })
+	}
 	all, _, err := x.plan.Find(evs)
 	if err != nil { // Kibana logs the search's error and the execution ends
 		rn.warn("EQL search failed: " + err.Error())

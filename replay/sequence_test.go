@@ -296,3 +296,41 @@ func TestSequenceTimestampOverride(t *testing.T) {
 		t.Errorf("building blocks on %s, %s; want p, n", rep.Alerts[1].ID, rep.Alerts[2].ID)
 	}
 }
+
+// TestSequenceCutFoundLater: a sequence an execution leaves out by
+// max_signals (the tail keeps the one ending last) is returned by the
+// next execution once the other lost its first event to the window's
+// start: Kibana alerts on it then, though that window holds no new event.
+func TestSequenceCutFoundLater(t *testing.T) {
+	rep := runSeq(t, `sequence by host.name [process where true] [network where true]`, "now-9m", "max_signals = 1\n",
+		seqEvent("n1", "09:47:00", "process", "h1", nil),
+		seqEvent("s1", "09:52:00", "process", "h2", nil),
+		seqEvent("s2", "09:53:00", "network", "h2", nil),
+		seqEvent("n2", "09:54:00", "network", "h1", nil),
+	)
+	if s := rep.Sequences; rep.AlertCount != 6 || s.Found != 2 || s.Lost != 0 {
+		t.Fatalf("%d alerts, %+v; want both sequences, the second at 10:00", rep.AlertCount, s)
+	}
+	if got := rep.Alerts[3].Time; !got.Equal(seqNow) {
+		t.Errorf("the second sequence alerted at %v, want %v", got, seqNow)
+	}
+}
+
+// TestSequenceMissingLeavesWindow: a leading missing-event stage
+// discards the sequence while its event is in the window; the next
+// execution's window no longer holds it, and Elasticsearch returns the
+// sequence then (TumblingWindow.doCheckMissingEvents searches the
+// request's window), though that window holds no new event.
+func TestSequenceMissingLeavesWindow(t *testing.T) {
+	rep := runSeq(t, `sequence by host.name with maxspan=5m ![file where true] [process where true] [network where true]`, "now-9m", "",
+		seqEvent("f", "09:50:30", "file", "h1", nil),
+		seqEvent("p", "09:52:00", "process", "h1", nil),
+		seqEvent("n", "09:53:00", "network", "h1", nil),
+	)
+	if rep.AlertCount != 4 || rep.Sequences.Found != 1 || !rep.Alerts[0].Time.Equal(seqNow) {
+		t.Fatalf("%d alerts, %+v; want one sequence (a shell and three building blocks, one for the missing event) at 10:00", rep.AlertCount, rep.Sequences)
+	}
+	if a := rep.Alerts[1]; a.ID != "" || a.Sequence.Index != 0 {
+		t.Errorf("the missing event's building block: id %q, index %d", a.ID, a.Sequence.Index)
+	}
+}
