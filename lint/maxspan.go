@@ -45,7 +45,7 @@ func sequenceSchedule(file string, r *rules.Rule, q *eql.Query, qs *rules.Value)
 	var out []Finding
 	if lb, err := r.LookBack(); err == nil && lb+maxspanSlack < span {
 		out = append(out, place(Finding{Severity: Warning, Code: CodeMaxspanLookBack,
-			Msg: fmt.Sprintf("maxspan=%s%s is longer than the look-back (%s) and ten minutes: a sequence may lie in no execution's window (detection-rules' test_eql_lookback wants >= %s)",
+			Msg: fmt.Sprintf("maxspan=%s%s is longer than the look-back (%s) and ten minutes: a sequence may lie in no execution's window (detection-rules' test_eql_lookback wants a maxspan of at most %s)",
 				seq.MaxSpan.Value, seq.MaxSpan.Unit, r.From, rules.FormatInterval(lb+maxspanSlack))}))
 	}
 	interval := r.Interval
