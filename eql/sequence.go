@@ -143,19 +143,23 @@ func CompileSequence(req Request, m *Mapping) (*SequencePlan, error) {
 	return compileSequence(q, req, m, nil)
 }
 
-// CompileSequenceQuery is [CompileSequence] for a query parsed already,
-// whose stages are compiled with the eval options opts (a schema, a
-// clock) when m is nil: the options a caller compiles the event queries
-// it runs beside the plan with (the replay), so that a stage and the
-// same filter run alone agree.
+// CompileSequenceQuery is [CompileSequence] for a query parsed already.
+// When m is nil its stages are compiled with the eval options opts (a
+// schema, a clock; none: eval's defaults, the ECS schema) rather than
+// with every field a keyword: the options a caller compiles the event
+// queries it runs beside the plan with (the replay), so that a stage and
+// the same filter run alone agree.
 func CompileSequenceQuery(q *Query, req Request, m *Mapping, opts ...eval.Option) (*SequencePlan, error) {
+	if opts == nil {
+		opts = []eval.Option{}
+	}
 	return compileSequence(q, req, m, opts)
 }
 
 func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option) (*SequencePlan, error) {
-	copts := evalOpts
-	if m != nil || copts == nil {
-		copts = nil // set below, once m is known
+	copts := evalOpts // nil: the mapping's types (set below)
+	if m != nil {
+		copts = nil
 	}
 	var fields Fields = m
 	if m == nil {

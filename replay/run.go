@@ -217,8 +217,9 @@ type Report struct {
 	// a term already in the new terms history.
 	MatchesNotAlerted int `json:"matches_not_alerted"`
 
-	// Threshold, NewTerms and Suppression are the counts of the rule
-	// type's replay; nil when they do not apply.
+	// Threshold, NewTerms, Suppression, ThreatMatch and Sequences (an
+	// EQL sequence or sample) are the counts of the rule type's replay;
+	// nil when they do not apply.
 	Threshold   *ThresholdReport   `json:"threshold,omitempty"`
 	NewTerms    *NewTermsReport    `json:"new_terms,omitempty"`
 	Suppression *SuppressionReport `json:"suppression,omitempty"`

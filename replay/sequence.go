@@ -146,7 +146,7 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	}
 	set := rn.rule.EQL()
 	req := eql.Request{EventCategoryField: set.EventCategoryOverride, TimestampField: set.TimestampField, TiebreakerField: set.TiebreakerField}
-	plan, err := eql.CompileSequenceQuery(rn.eqlq, req, nil, append([]eval.Option{}, rn.cfg.evalOpts...)...)
+	plan, err := eql.CompileSequenceQuery(rn.eqlq, req, nil, rn.cfg.evalOpts...)
 	if err != nil {
 		return nil, err
 	}
