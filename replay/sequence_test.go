@@ -334,3 +334,25 @@ func TestSequenceMissingLeavesWindow(t *testing.T) {
 		t.Errorf("the missing event's building block: id %q, index %d", a.ID, a.Sequence.Index)
 	}
 }
+
+// TestSequenceArrivalOrder: in arrival order an event that comes after a
+// later one is late (Report.EventsLate) but still in the windows of the
+// executions to come: the sequence it starts is found, in EQL's order.
+func TestSequenceArrivalOrder(t *testing.T) {
+	r := eqlRule(t, `sequence by host.name [process where true] [network where true]`, "")
+	r.From = "now-9m"
+	rep, err := replay.Run(r, replay.EventsOf(
+		seqEvent("n", "09:56:00", "network", "h1", nil),
+		seqEvent("x", "09:58:00", "process", "h2", nil),
+		seqEvent("p", "09:55:00", "process", "h1", nil), // late
+	), replay.WithAnyIndex(), replay.WithNow(seqNow), replay.WithRuleUUID(seqRuleUUID), replay.WithArrivalOrder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Sequences; rep.EventsLate != 1 || rep.AlertCount != 3 || s.Found != 1 || s.InStream != 1 || s.StreamSkipped != 0 {
+		t.Fatalf("late %d, %d alerts, %+v; want the late event's sequence found", rep.EventsLate, rep.AlertCount, s)
+	}
+	if rep.Alerts[1].ID != "p" {
+		t.Errorf("first building block on %s, want p", rep.Alerts[1].ID)
+	}
+}
