@@ -263,7 +263,9 @@ type Execution struct {
 	// Hits counts the matching events in the window; Alerts the alerts
 	// created; Duplicates the hits that already had an alert (from an
 	// overlapping execution); Truncated the new hits left out by
-	// max_signals.
+	// max_signals. For an EQL sequence or sample rule Duplicates and
+	// Truncated count sequences, Alerts the shell and building-block
+	// alerts.
 	Hits       int    `json:"hits"`
 	Alerts     int    `json:"alerts"`
 	Duplicates int    `json:"duplicates"`
