@@ -2,8 +2,11 @@ package eql
 
 import (
 	"iter"
+
 	"slices"
 	"sort"
+
+	"github.com/kqlrules/kqlrules/esdsl"
 )
 
 // searchSequences runs a sequence or a sample for [SearchStream]: the
@@ -12,7 +15,7 @@ import (
 // groups them ([SequencePlan.Samples]); then size, result_position and
 // the pipes cut the list as for events.
 func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, error]) (*Response, error) {
-	plan, err := compileSequence(q, req, m)
+	plan, err := compileSequence(q, req, m, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -30,31 +33,11 @@ func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, erro
 		if err != nil {
 			return nil, err
 		}
-		mt := plan.NewMatcher()
-		for _, ev := range evs {
-			if err := mt.Add(ev); err != nil {
-				return nil, err
-			}
+		if seqs, _, err = plan.Find(evs); err != nil {
+			return nil, err
 		}
-		mt.Flush()
-		seqs = mt.Drain()
-		sortSequences(seqs)
 	}
-	size := req.Size
-	switch {
-	case size == 0:
-		size = 10
-	case size == NoSize:
-		size = 0
-	}
-	firstTail := req.ResultPosition != "head" && !plan.sample
-	if len(q.Pipes) > 0 {
-		firstTail = q.Pipes[0].Name == "tail"
-	}
-	seqs = cut(seqs, size, firstTail)
-	for _, p := range q.Pipes {
-		seqs = cut(seqs, int(p.Args[0].(*Literal).Int), p.Name == "tail")
-	}
+	seqs = plan.Cut(seqs, req.Size, req.ResultPosition)
 	resp := &Response{Hits: Hits{Total: Total{Value: len(seqs), Relation: "eq"}, Sequences: []HitSequence{}}}
 	for _, s := range seqs {
 		hs := HitSequence{JoinKeys: s.JoinKeys, Events: []HitEvent{}}
@@ -119,4 +102,94 @@ func cut[T any](xs []T, n int, tail bool) []T {
 		return slices.Clone(xs[len(xs)-n:])
 	}
 	return xs[:n]
+}
+
+// IsSample reports whether the plan is a sample (else a sequence).
+func (p *SequencePlan) IsSample() bool { return p.sample }
+
+// HasMissing reports whether the sequence has a missing-event stage
+// ("![...]").
+func (p *SequencePlan) HasMissing() bool { return p.anyMiss }
+
+// Find runs the plan over evs as one _eql/search over exactly those
+// events does (the search of one rule execution's window): a sequence
+// through a new [Matcher] (evs in [Ordinal] order), flushed, the
+// sequences in Elasticsearch's order; a sample by [SequencePlan.Samples]
+// (one sample a key). It returns them all: [SequencePlan.Cut] keeps
+// what the request's size and the query's pipes keep. The stats are the
+// matcher's (zero for a sample).
+func (p *SequencePlan) Find(evs []*Event) ([]*FoundSequence, MatcherStats, error) {
+	if p.sample {
+		seqs, err := p.Samples(func(yield func(Doc, error) bool) {
+			for _, ev := range evs {
+				if !yield(ev.Doc, nil) {
+					return
+				}
+			}
+		}, 1)
+		return seqs, MatcherStats{}, err
+	}
+	mt := p.NewMatcher()
+	for _, ev := range evs {
+		if err := mt.Add(ev); err != nil {
+			return nil, mt.Stats(), err
+		}
+	}
+	mt.Flush()
+	seqs := mt.Drain()
+	sortSequences(seqs)
+	return seqs, mt.Stats(), nil
+}
+
+// Cut keeps of the sequences found what Elasticsearch returns for a
+// request of that size (0: 10; [NoSize]: none) and result_position
+// ("" is tail): the last size sequences, the first with "head" or when
+// the query's first pipe is a head (a sample: the first, whatever the
+// position), then what each pipe keeps (LogicalPlanBuilder.visitStatement).
+func (p *SequencePlan) Cut(seqs []*FoundSequence, size int, resultPosition string) []*FoundSequence {
+	switch {
+	case size == 0:
+		size = 10
+	case size == NoSize:
+		size = 0
+	}
+	tail := resultPosition != "head" && !p.sample
+	if len(p.query.Pipes) > 0 {
+		tail = p.query.Pipes[0].Name == "tail"
+	}
+	seqs = cut(seqs, size, tail)
+	for _, pipe := range p.query.Pipes {
+		seqs = cut(seqs, int(pipe.Args[0].(*Literal).Int), pipe.Name == "tail")
+	}
+	return seqs
+}
+
+// LowerStages lowers what a sequence or a sample searches for as one
+// filter: any of its stages or its until condition, each lowered as an
+// event query ([Lower]). An event no stage matches can take no part in
+// one of its sequences, so the filter selects the events a [Matcher]
+// needs (a rule set indexes a sequence rule by it). An event query is
+// lowered as Lower does.
+func LowerStages(q *Query, opts Options) (esdsl.Query, error) {
+	var stages []*Stage
+	switch b := q.Body.(type) {
+	case *Sequence:
+		stages = append(stages, b.Stages...)
+		if b.Until != nil {
+			stages = append(stages, b.Until)
+		}
+	case *Sample:
+		stages = b.Stages
+	default:
+		return Lower(q, opts)
+	}
+	any := &esdsl.Bool{MinimumShouldMatch: 1}
+	for _, s := range stages {
+		dsl, err := Lower(&Query{Span: s.Filter.Span, Body: s.Filter, src: q.src}, opts)
+		if err != nil {
+			return nil, err
+		}
+		any.Should = append(any.Should, dsl)
+	}
+	return any, nil
 }

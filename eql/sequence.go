@@ -140,10 +140,27 @@ func CompileSequence(req Request, m *Mapping) (*SequencePlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compileSequence(q, req, m)
+	return compileSequence(q, req, m, nil)
 }
 
-func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
+// CompileSequenceQuery is [CompileSequence] for a query parsed already.
+// When m is nil its stages are compiled with the eval options opts (a
+// schema, a clock; none: eval's defaults, the ECS schema) rather than
+// with every field a keyword: the options a caller compiles the event
+// queries it runs beside the plan with (the replay), so that a stage and
+// the same filter run alone agree.
+func CompileSequenceQuery(q *Query, req Request, m *Mapping, opts ...eval.Option) (*SequencePlan, error) {
+	if opts == nil {
+		opts = []eval.Option{}
+	}
+	return compileSequence(q, req, m, opts)
+}
+
+func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option) (*SequencePlan, error) {
+	copts := evalOpts // nil: the mapping's types (set below)
+	if m != nil {
+		copts = nil
+	}
 	var fields Fields = m
 	if m == nil {
 		fields = nil
@@ -208,7 +225,11 @@ func compileSequence(q *Query, req Request, m *Mapping) (*SequencePlan, error) {
 		if req.Filter != nil {
 			dsl = &esdsl.Bool{Filter: []esdsl.Query{dsl, req.Filter}}
 		}
-		prog, err := eval.CompileQuery(dsl, eval.WithMapping(m.Eval()))
+		opts := copts
+		if opts == nil {
+			opts = []eval.Option{eval.WithMapping(m.Eval())}
+		}
+		prog, err := eval.CompileQuery(dsl, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("eql: %w", err)
 		}

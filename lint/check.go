@@ -24,6 +24,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/cidr"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
@@ -238,6 +239,11 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 	if eqlQuery {
 		src := c.locate(r, "rule.query", r.Query)
 		queryFindings = c.eqlRuleQuery(name, r, src)
+		if strings.Contains(r.Query, "maxspan") { // parsed again only then
+			if q, err := eql.Parse(r.Query); err == nil {
+				queryFindings = append(queryFindings, sequenceSchedule(name, r, q, src)...)
+			}
+		}
 	}
 	var historyFindings []Finding
 	if r.IsKQL() {

@@ -119,7 +119,8 @@ func dropCode(fs []Finding, code string) []Finding {
 func Codes() []string {
 	return []string{CodeSyntax, CodeUnknownField, CodeTypeConflict, CodeMetadata, CodeSchema,
 		CodeFreeTextAfterAnd, CodeFreeTextAfterOr, CodeQuestionMark, CodeKeywordCase,
-		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange, CodeLongLookBack}
+		CodeLeadingWildcard, CodeWildcardSpace, CodeCIDRContained, CodeDuplicateValue, CodeEmptyRange, CodeLongLookBack,
+		CodeMaxspanLookBack, CodeMaxspanInterval}
 }
 
 // languages are the query languages the checker checks: KQL and EQL.

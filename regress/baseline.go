@@ -77,8 +77,25 @@ type Baseline struct {
 // replay.WithAnyIndex) leaves out "INDEX/". A threshold alert stands for a
 // group of events, not one: its identity is the group's terms and the
 // execution, "threshold:FIELD=VALUE,...@TIME" (TIME as in
-// 2023-01-01T00:05:00.000Z).
+// 2023-01-01T00:05:00.000Z). The shell alert of an EQL sequence stands
+// for its events: "sequence:" and their identities, comma-separated
+// ("missing" for a missing event); its building blocks are their events'.
 func Identity(a *replay.Alert) string {
+	if s := a.Sequence; s != nil && s.Index < 0 {
+		var ids []string
+		for _, an := range s.Ancestors {
+			switch {
+			case an.Type != "event":
+			case an.ID == "":
+				ids = append(ids, "missing")
+			case an.Index == "":
+				ids = append(ids, an.ID)
+			default:
+				ids = append(ids, an.Index+"/"+an.ID)
+			}
+		}
+		return "sequence:" + strings.Join(ids, ",")
+	}
 	if t := a.Threshold; t != nil {
 		terms := make([]string, len(t.Terms))
 		for i, x := range t.Terms {

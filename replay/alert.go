@@ -24,7 +24,8 @@ type Alert struct {
 	// id, the rule version and the rule's UUID. Kibana too derives alert
 	// ids deterministically from the source document and the rule; the
 	// exact inputs here are this package's, so the same event gives the
-	// same alert id in every run, not necessarily Kibana's id.
+	// same alert id in every run, not necessarily Kibana's id. The
+	// alerts of an EQL sequence carry Kibana's ids (see Sequence).
 	UUID string
 	// Event is the original event.
 	Event events.Record
@@ -45,6 +46,10 @@ type Alert struct {
 	NewTerms []string
 	// Suppression is set on an alert of a rule with alert_suppression.
 	Suppression *Suppression
+	// Sequence is set on the alerts of an EQL sequence or sample: its
+	// shell alert (whose Event holds the fields its events share, and
+	// Index and ID are empty) and its building blocks.
+	Sequence *SequenceAlert
 
 	rule    *rules.Rule
 	uuid    string
@@ -197,6 +202,21 @@ func (a *Alert) Document() map[string]any {
 	if a.NewTerms != nil {
 		put("kibana.alert.new_terms", a.NewTerms)
 	}
+	if s := a.Sequence; s != nil {
+		// build_alert_group_from_sequence.ts
+		put("kibana.alert.group.id", s.GroupID)
+		if s.Index >= 0 {
+			put("kibana.alert.group.index", s.Index)
+			put("kibana.alert.building_block_type", "default")
+		} else {
+			// the shell's parents are the building blocks: depth 2, and
+			// its original time the first one's @timestamp (the
+			// execution's: getValidDateFromDoc of docs[0])
+			put("kibana.alert.ancestors", s.Ancestors)
+			put("kibana.alert.depth", 2)
+			put("kibana.alert.original_time", isoMillis(a.Time))
+		}
+	}
 	if s := a.Suppression; s != nil {
 		put("kibana.alert.suppression.terms", s.Terms)
 		put("kibana.alert.suppression.docs_count", s.DocsCount)
@@ -234,7 +254,7 @@ func nonNilSlice[T any](s []T) []T {
 // when it has one (Kibana's buildRuleNameFromMapping).
 func (a *Alert) ruleName() string {
 	r := a.rule
-	if r.RuleNameOverride != "" {
+	if r.RuleNameOverride != "" && a.Sequence == nil { // a sequence's alerts: applyOverrides false
 		if v := stringValue(a.Event.Fields, eval.NewPath(r.RuleNameOverride)); v != "" {
 			return v
 		}
@@ -249,6 +269,9 @@ func (a *Alert) ruleName() string {
 func (a *Alert) severity() rules.Severity {
 	r := a.rule
 	best, rank := r.Severity, -1
+	if a.Sequence != nil { // a sequence's alerts: applyOverrides false
+		return best
+	}
 	for _, m := range r.SeverityMapping {
 		i := m.Severity.Rank()
 		if i <= rank {
@@ -268,7 +291,7 @@ func (a *Alert) severity() rules.Severity {
 // buildRiskScoreFromMapping).
 func (a *Alert) riskScore() any {
 	r := a.rule
-	if len(r.RiskScoreMapping) > 0 {
+	if len(r.RiskScoreMapping) > 0 && a.Sequence == nil { // a sequence's alerts: applyOverrides false
 		if v, ok := firstValue(a.Event.Fields, eval.NewPath(r.RiskScoreMapping[0].Field)); ok {
 			var n float64
 			switch x := v.(type) {

@@ -39,11 +39,17 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check of an EQL event query: %v", err)
 	}
 	eql.Query = "sequence [network where true] [process where true]"
-	if err := replay.Check(eql); !errors.Is(err, replay.ErrUnsupported) {
-		t.Errorf("Check of an EQL sequence: %v, want an error wrapping ErrUnsupported", err)
+	if err := replay.Check(eql); err != nil {
+		t.Errorf("Check of an EQL sequence: %v", err)
 	}
-	if _, why := replay.Replayable(eql); why != "EQL sequences are not replayed yet" {
-		t.Errorf("Replayable of an EQL sequence says %q", why)
+	eql.Query = "network where true | head 1"
+	if err := replay.Check(eql); err != nil {
+		t.Errorf("Check of an EQL event query with a pipe: %v", err)
+	}
+	eql.Query = "sequence [network where true] [process where true]"
+	eql.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
+	if err := replay.Check(eql); !errors.Is(err, replay.ErrUnsupported) {
+		t.Errorf("Check of an EQL sequence with alert suppression: %v, want an error wrapping ErrUnsupported", err)
 	}
 	bad := testRule(t, "destination.port:21")
 	bad.Query = "destination.port:(21"

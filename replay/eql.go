@@ -29,46 +29,31 @@ import (
 // max_signals events (getSuppressionMaxSignalsWarning).
 const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit for the rule execution. Some alerts were not created or suppressed."
 
-// eqlNotReplayed is the error of an EQL query the replay does not run:
-// its message says which kind; it wraps ErrUnsupported and
-// rules.ErrNotEventQuery.
-type eqlNotReplayed struct {
-	kind string
-}
-
-func (e *eqlNotReplayed) Error() string { return "EQL " + e.kind + " are not replayed yet" }
-func (e *eqlNotReplayed) Unwrap() []error {
-	return []error{ErrUnsupported, rules.ErrNotEventQuery}
-}
-
 // eqlSearch compiles an EQL rule's query (query: the version's) with its
-// filters into a Search.
-func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esdsl.Filter, opts []eval.Option) (*Search, error) {
+// filters into a Search, and returns the query parsed. The Search of a
+// sequence or a sample is its stages' filter (sequence.go), whose pipes
+// eql.SequencePlan.Cut applies; an event query's pipes ride on the Search
+// and cut its events after size (LogicalPlanBuilder.visitStatement).
+func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esdsl.Filter, opts []eval.Option) (*Search, *eql.Query, error) {
 	q, err := eql.Parse(query)
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
-	}
-	switch q.Body.(type) {
-	case *eql.Sequence:
-		return nil, &eqlNotReplayed{kind: "sequences"}
-	case *eql.Sample:
-		return nil, &eqlNotReplayed{kind: "samples"}
-	case *eql.Join:
-		return nil, &eqlNotReplayed{kind: "joins"}
+		return nil, nil, fmt.Errorf("query: %w", err)
 	}
 	if prog == nil {
 		r := *rule
 		r.Query = query
 		if prog, err = r.EQLProgram(opts...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	s, err := searchOf(prog, filters, opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.pipes = q.Pipes // cut after size (LogicalPlanBuilder.visitStatement)
-	return s, nil
+	if !seqQuery(q) {
+		s.pipes = q.Pipes
+	}
+	return s, q, nil
 }
 
 // eqlExec is an EQL event-query rule's executor.

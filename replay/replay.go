@@ -13,8 +13,8 @@ import (
 
 // Replayable reports whether [Run] replays the rule as Kibana's detection
 // engine would from its file and the events alone, and when it does not,
-// why ([Reason] of [Check]'s error): "language lucene is not supported",
-// "EQL pipes (| head, | tail) are not replayed yet", "machine_learning
+// why ([Reason] of [Check]'s error):
+// "language lucene is not supported", "machine_learning
 // rules have no query", "type threat_match needs indicator events
 // (WithThreat)", or the [ErrUnsupported] error of a rule type or feature
 // not replayed yet. A rule set skips such rules with that reason rather

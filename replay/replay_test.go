@@ -30,7 +30,13 @@ func TestReplayable(t *testing.T) {
 		}), ""},
 		{q(func(r *rules.Rule) {
 			r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, `sequence [any where a == 1] [any where a == 2]`
-		}), "EQL sequences are not replayed yet"},
+		}), ""},
+		{q(func(r *rules.Rule) {
+			r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, `sequence [any where a == 1] [any where a == 2] | tail 3`
+		}), ""},
+		{q(func(r *rules.Rule) {
+			r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, `any where a == 1 | tail 3`
+		}), ""},
 		{q(func(r *rules.Rule) { r.Type, r.Language = rules.TypeESQL, rules.LanguageESQL }), "language esql is not supported"},
 		{q(func(r *rules.Rule) { r.Language = rules.LanguageLucene }), "language lucene is not supported"},
 		{q(func(r *rules.Rule) { r.Type, r.Query = rules.TypeMachineLearning, "" }), "machine_learning rules have no query"},

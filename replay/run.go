@@ -231,12 +231,14 @@ type Report struct {
 	MatchesPending     int `json:"matches_pending,omitempty"`
 	MatchesBeforeState int `json:"matches_before_state,omitempty"`
 
-	// Threshold, NewTerms and Suppression are the counts of the rule
-	// type's replay; nil when they do not apply.
+	// Threshold, NewTerms, Suppression, ThreatMatch and Sequences (an
+	// EQL sequence or sample) are the counts of the rule type's replay;
+	// nil when they do not apply.
 	Threshold   *ThresholdReport   `json:"threshold,omitempty"`
 	NewTerms    *NewTermsReport    `json:"new_terms,omitempty"`
 	Suppression *SuppressionReport `json:"suppression,omitempty"`
 	ThreatMatch *ThreatMatchReport `json:"threat_match,omitempty"`
+	Sequences   *SequenceReport    `json:"sequences,omitempty"`
 
 	// Warnings are the distinct execution warnings.
 	Warnings []string `json:"warnings,omitempty"`
@@ -275,7 +277,9 @@ type Execution struct {
 	// Hits counts the matching events in the window; Alerts the alerts
 	// created; Duplicates the hits that already had an alert (from an
 	// overlapping execution); Truncated the new hits left out by
-	// max_signals.
+	// max_signals. For an EQL sequence or sample rule Duplicates and
+	// Truncated count sequences, Alerts the shell and building-block
+	// alerts.
 	Hits       int    `json:"hits"`
 	Alerts     int    `json:"alerts"`
 	Duplicates int    `json:"duplicates"`
@@ -346,9 +350,11 @@ type Execution struct {
 // Bad input. An *events.Error from evs (a bad line) is counted in
 // EventsRejected and the run goes on; any other error ends the run and is
 // returned with the report so far. The rule's language must be kuery,
-// or the rule an EQL event query (type eql): see eql.go for how Kibana's
-// EQL executor runs it (the window's last max_signals events, in EQL's
-// order); sequences and samples are refused wrapping ErrUnsupported.
+// or the rule an EQL query (type eql): see eql.go for how Kibana's
+// EQL executor runs an event query (the window's last max_signals events,
+// in EQL's order) and sequence.go for sequences and samples (a shell
+// alert and building blocks a sequence, Report.Sequences); joins and
+// pipes are refused wrapping ErrUnsupported.
 func Run(rule *rules.Rule, evs iter.Seq2[events.Record, error], opts ...RunOption) (*Report, error) {
 	r, err := newReplay([]*rules.Rule{rule}, nil, opts)
 	if err != nil {

@@ -15,8 +15,9 @@ import (
 // the rule's name, and which wraps the typed causes callers branch on;
 // Prepare returns the program Check compiled.
 func TestRunError(t *testing.T) {
-	pipe := testRule(t, "x")
-	pipe.Type, pipe.Language, pipe.Query = rules.TypeEQL, rules.LanguageEQL, "process where true | head 3"
+	seq := testRule(t, "x")
+	seq.Type, seq.Language, seq.Query = rules.TypeEQL, rules.LanguageEQL, "sequence [process where true] [network where true]"
+	seq.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
 	badKQL := testRule(t, "destination.port:(21")
 	badInterval := testRule(t, "x:1")
 	badInterval.Interval = -1
@@ -29,7 +30,7 @@ func TestRunError(t *testing.T) {
 		is     error  // wrapped, or nil
 		as     any    // a typed cause, or nil
 	}{
-		{"EQL pipes", pipe, "EQL pipes (| head, | tail) are not replayed yet", replay.ErrUnsupported, nil},
+		{"EQL sequence suppressed", seq, "not supported: alert suppression on an EQL sequence is not replayed yet", replay.ErrUnsupported, nil},
 		{"KQL syntax", badKQL, "query: ", nil, new(*kql.Error)},
 		{"interval", badInterval, "interval must be positive", nil, nil},
 		{"from", badFrom, "from: ", nil, nil},

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
@@ -45,6 +46,7 @@ type runner struct {
 	lookBack int64      // ms
 	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
+	eqlq     *eql.Query // an EQL rule's query (the version's), parsed
 
 	started bool
 	anchor  int64 // an execution time; executions fall on anchor + k×interval
@@ -124,13 +126,14 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		filters = append(filters, ef...)
 	}
 	var search *Search
+	var eqlq *eql.Query
 	switch {
-	case isEQL(rule): // an EQL event query (eql.go)
+	case isEQL(rule): // an EQL query (eql.go; sequences: sequence.go)
 		var prog *eval.Program
 		if cfg.version == 0 {
 			prog = cfg.program
 		}
-		search, err = eqlSearch(rule, query, prog, filters, cfg.evalOpts)
+		search, eqlq, err = eqlSearch(rule, query, prog, filters, cfg.evalOpts)
 	case cfg.program != nil && cfg.version == 0:
 		search, err = searchOf(cfg.program, filters, cfg.evalOpts...)
 	default:
@@ -144,7 +147,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	}
 	tsField := "@timestamp"
 	rn := &runner{
-		cfg: cfg, rule: rule, search: search,
+		cfg: cfg, rule: rule, search: search, eqlq: eqlq,
 		patterns: compilePatterns(index),
 		interval: rule.Interval.Milliseconds(),
 		lookBack: lb.Milliseconds(),
@@ -232,7 +235,7 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 		return nil
 	}
 	var rec events.Record
-	if ev.json == nil { // a Map event: its fields as they are
+	if _, seq := rn.exec.(*seqExec); ev.json == nil || seq { // a Map event: its fields as they are; a sequence's events are decoded
 		rec, _ = ev.record()
 	}
 	var groups []int
@@ -617,6 +620,9 @@ func (rn *runner) executor() (executor, error) {
 		}
 		return queryExec{rn}, nil
 	case rules.TypeEQL:
+		if rn.eqlq != nil && seqQuery(rn.eqlq) {
+			return newSeqExec(rn)
+		}
 		return newEQLExec(rn), nil
 	case rules.TypeThreshold:
 		return newThresholdExec(rn)

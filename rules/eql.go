@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -34,11 +33,6 @@ func (r *Rule) EQL() EQLSettings {
 	}
 }
 
-// ErrNotEventQuery is wrapped by the error of [Rule.EQLSearch] and
-// [Rule.EQLProgram] for an EQL query that is not an event query (a
-// sequence, a sample): Elasticsearch runs those as more than one search.
-var ErrNotEventQuery = errors.New("not an event query")
-
 // EQLQuery parses the rule's query as EQL; the error is an [*eql.Error].
 func (r *Rule) EQLQuery() (*eql.Query, error) {
 	if r.Language != LanguageEQL && r.Type != TypeEQL {
@@ -54,24 +48,23 @@ func (r *Rule) EQLQuery() (*eql.Query, error) {
 // EQLSearch returns the Query DSL filter Elasticsearch runs for the
 // rule's EQL event query ([eql.Lower], on the rule's
 // event_category_override): every field is taken as Lower takes it
-// without a mapping. A sequence or sample is an error wrapping
-// [ErrNotEventQuery].
+// without a mapping. For a sequence or a sample it is the filter of the
+// events one can use, any of its stages ([eql.LowerStages]): the events
+// a sequence matcher needs to see.
 func (r *Rule) EQLSearch() (esdsl.Query, error) {
 	q, err := r.EQLQuery()
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := q.Body.(*eql.EventFilter); !ok {
-		return nil, fmt.Errorf("rule %s: query: %w: EQL sequences are not replayed yet", r.Name, ErrNotEventQuery)
-	}
-	dsl, err := eql.Lower(q, eql.Options{EventCategoryField: r.EQL().EventCategoryOverride})
+	dsl, err := eql.LowerStages(q, eql.Options{EventCategoryField: r.EQL().EventCategoryOverride})
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
 	}
 	return dsl, nil
 }
 
-// EQLProgram compiles the rule's EQL event query, as [Rule.Program] does
+// EQLProgram compiles the rule's EQL event query (for a sequence or a
+// sample, its stages' filter), as [Rule.Program] does
 // for KQL: parsed by [eql.Parse], lowered by [Rule.EQLSearch], compiled
 // by [eval.CompileQuery] with opts (a schema, a clock).
 func (r *Rule) EQLProgram(opts ...eval.Option) (*eval.Program, error) {

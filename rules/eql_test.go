@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
@@ -60,9 +59,23 @@ func TestEQLProgram(t *testing.T) {
 			t.Errorf("%v: %v, want %v", c.ev, got, c.want)
 		}
 	}
-	r.Query = `sequence [process where true] [network where true]`
-	if _, err := r.EQLProgram(); !errors.Is(err, rules.ErrNotEventQuery) {
-		t.Errorf("a sequence: %v, want ErrNotEventQuery", err)
+	// a sequence's program matches the events of any of its stages
+	r.Query = `sequence [process where process.name == "cmd.exe"] [network where true]`
+	p, err = r.EQLProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ev   map[string]any
+		want bool
+	}{
+		{map[string]any{"my": map[string]any{"cat": "process"}, "process": map[string]any{"name": "cmd.exe"}}, true},
+		{map[string]any{"my": map[string]any{"cat": "process"}, "process": map[string]any{"name": "sh"}}, false},
+		{map[string]any{"my": map[string]any{"cat": "network"}}, true},
+	} {
+		if got := p.Match(c.ev); got != c.want {
+			t.Errorf("sequence: %v: %v, want %v", c.ev, got, c.want)
+		}
 	}
 	r.Query = `process where`
 	if _, err := r.EQLProgram(); err == nil {

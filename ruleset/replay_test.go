@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/replay"
@@ -219,7 +220,13 @@ func TestTreeReplay(t *testing.T) {
 	if len(files) != 2192 {
 		t.Errorf("%d rule files, want the 2192 of rules/ and rules_building_block/", len(files))
 	}
+	seqs := 0 // the sequences and samples replayed
 	for _, f := range files {
+		if f.Status == ruleset.Loaded && f.Rule.Type == rules.TypeEQL {
+			if q, err := f.Rule.EQLQuery(); err == nil && !isEventQuery(q) {
+				seqs++
+			}
+		}
 		switch {
 		case f.Status == ruleset.Failed:
 			t.Errorf("%s: %v", f.Where(), f.Err)
@@ -227,13 +234,15 @@ func TestTreeReplay(t *testing.T) {
 			t.Errorf("%s: skipped without a reason", f.Where())
 		case f.Status == ruleset.Loaded && f.Rule.Language != rules.LanguageKuery && f.Rule.Type != rules.TypeEQL:
 			t.Errorf("%s: a %s rule in %s loaded", f.Where(), f.Rule.Type, f.Rule.Language)
-		case f.Status == ruleset.Skipped && f.Rule.Type == rules.TypeEQL &&
-			f.Reason != "EQL sequences are not replayed yet" && f.Reason != "EQL samples are not replayed yet":
-			t.Errorf("%s: an EQL event query skipped: %s", f.Where(), f.Reason)
+		case f.Status == ruleset.Skipped && f.Rule.Type == rules.TypeEQL:
+			t.Errorf("%s: an EQL rule skipped: %s", f.Where(), f.Reason)
 		case f.Status == ruleset.Skipped && f.Rule.Type == rules.TypeQuery && f.Rule.Language == rules.LanguageKuery &&
 			!strings.Contains(f.Reason, "not supported") && !strings.Contains(f.Reason, "not replayed"):
 			t.Errorf("%s: a KQL query rule skipped: %s", f.Where(), f.Reason)
 		}
+	}
+	if seqs != 220 {
+		t.Errorf("%d EQL sequences and samples replayed, want the tree's 217 and 3", seqs)
 	}
 	rs := ruleset.Rules(files)
 	set, err := ruleset.New(rs)
@@ -363,4 +372,11 @@ func recordsOf(recs []events.Record) iter.Seq2[events.Record, error] {
 			}
 		}
 	}
+}
+
+// isEventQuery reports whether an EQL query is an event query (not a
+// sequence or a sample).
+func isEventQuery(q *eql.Query) bool {
+	_, ok := q.Body.(*eql.EventFilter)
+	return ok
 }

@@ -34,9 +34,11 @@ type indexKey struct {
 	exists  []int // the rules that need any value of the field
 }
 
-// New compiles the queries of rs (their own query: KQL, or an EQL event
-// query of a rule of type eql, lowered by [rules.Rule.EQLSearch]) into a
-// set, with eval options such as a schema. It fails when a query does not
+// New compiles the queries of rs (their own query: KQL, or the EQL query
+// of a rule of type eql lowered by [rules.Rule.EQLSearch]: for a sequence
+// or a sample, the filter of its stages, so that a sequence rule matches
+// the events that can fill one of its stages and is indexed like an event
+// query) into a set, with eval options such as a schema. It fails when a query does not
 // compile, naming each rule that fails.
 //
 // A rule [Load] loaded comes with its query compiled: without options,
@@ -54,7 +56,7 @@ func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
 		}
 		var err error
 		if r.Type == rules.TypeEQL {
-			// an EQL event query: its lowered DSL, indexed as KQL is
+			// an EQL query: its lowered DSL, indexed as KQL is
 			var dsl esdsl.Query
 			if dsl, err = r.EQLSearch(); err == nil {
 				s.progs[i], err = s.table.CompileQuery(dsl, opts...)

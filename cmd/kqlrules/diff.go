@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/diff"
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/mapping"
@@ -312,16 +313,24 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 // lowers them, on each rule's event_category_override) over the --events
 // files; a sequence or sample is not one search, and is said so.
 func (c *diffCmd) replayEQL(e *env, s mapping.Schema, old, new *rules.Rule) error {
-	po, err := old.EQLProgram(eval.WithSchema(s))
-	if err == nil {
-		var pn *eval.Program
-		if pn, err = new.EQLProgram(eval.WithSchema(s)); err == nil {
-			return c.runBoth(e, po, pn, "old", "new")
+	for _, r := range []*rules.Rule{old, new} {
+		if q, err := r.EQLQuery(); err == nil && !isEventQuery(q) {
+			fmt.Fprintln(e.stdout, "events: not run (--events runs EQL event queries; a sequence or sample is no single search)")
+			return nil
 		}
 	}
-	if errors.Is(err, rules.ErrNotEventQuery) {
-		fmt.Fprintln(e.stdout, "events: not run (--events runs EQL event queries; a sequence or sample is no single search)")
-		return nil
+	po, err := old.EQLProgram(eval.WithSchema(s))
+	if err != nil {
+		return failf("diff", "%v", err)
 	}
-	return failf("diff", "%v", err)
+	pn, err := new.EQLProgram(eval.WithSchema(s))
+	if err != nil {
+		return failf("diff", "%v", err)
+	}
+	return c.runBoth(e, po, pn, "old", "new")
+}
+
+func isEventQuery(q *eql.Query) bool {
+	_, ok := q.Body.(*eql.EventFilter)
+	return ok
 }

@@ -19,7 +19,7 @@ import (
 // runCmd is "kqlrules run": a replay of Kibana's detection engine.
 type runCmd struct {
 	Rule         []string `xor:"rule" required:"" sep:"none" help:"The rule file (detection-rules TOML or Kibana JSON); builtin/NAME for a bundled rule such as builtin/ftp.toml."`
-	Rules        []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every KQL rule and EQL event-query rule that the replay runs (query, threshold, new_terms, indicator match, eql, with their filters, exceptions and suppression) is replayed, every other rule skipped with the reason; repeatable."`
+	Rules        []string `xor:"rule" required:"" sep:"none" help:"Rule files, directories (a detection-rules checkout reads rules/ and rules_building_block/) or Kibana exports (.ndjson): every KQL rule and EQL rule (event query, sequence, sample) that the replay runs (query, threshold, new_terms, indicator match, eql, with their filters, exceptions and suppression) is replayed, every other rule skipped with the reason; repeatable."`
 	Workers      int      `help:"Goroutines that match events (default: the number of CPUs)."`
 	ArrivalOrder bool     `name:"arrival-order" help:"Replay the events in the order they come, as a live cluster indexes them (an event after a later one is seen only by the executions still to run); by default they are replayed in time order, as Kibana's manual rule run over an index holding them all."`
 	RuleVersion  int      `name:"rule-version" help:"Run the query and index patterns of version N of the rule's history."`

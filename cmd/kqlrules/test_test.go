@@ -46,14 +46,14 @@ func TestJUnitReport(t *testing.T) {
 	}
 	rule := func(id, name, typ, query string) string {
 		lang := "kuery"
-		if typ == "eql" {
-			lang = "eql"
+		if typ == "esql" {
+			lang = "esql"
 		}
 		return strings.NewReplacer("ID", id, "NAME", name, "TYPE", typ, "LANG", lang, "QUERY", query).Replace(testRule)
 	}
 	write("rules/net/ftp.toml", rule("r1", "FTP", "query", "destination.port:21"))
 	write("rules/net/ssh.toml", rule("r2", "SSH", "query", "destination.port:22"))
-	write("rules/win/eql.toml", rule("r3", "EQL", "eql", "sequence [process where true] [network where true]")) // sequences are not replayed yet
+	write("rules/win/eql.toml", rule("r3", "EQL", "esql", "from logs-* | limit 1")) // ES|QL is not replayed
 	write("ev.ndjson", `{"_index":"filebeat-1","_id":"a","@timestamp":"2023-01-01T00:00:00Z","destination.port":21}
 {"_index":"filebeat-1","_id":"b","@timestamp":"2023-01-01T00:01:00Z","destination.port":22}
 {"_index":"filebeat-1","_id":"c","@timestamp":"2023-01-01T00:02:00Z","destination.port":2121}
@@ -104,7 +104,7 @@ func TestJUnitReport(t *testing.T) {
 		t.Errorf("SSH testcase: %+v", ssh)
 	}
 	eql := byName["EQL (r3)"]
-	if eql.ClassName != "rules/win" || eql.Skipped == nil || eql.Skipped.Message != "EQL sequences are not replayed yet" {
+	if eql.ClassName != "rules/win" || eql.Skipped == nil || eql.Skipped.Message != "language esql is not supported" {
 		t.Errorf("EQL testcase: %+v", eql)
 	}
 }

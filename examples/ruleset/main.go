@@ -6,10 +6,11 @@
 //
 //	go run ./examples/ruleset RULES_DIR < events.ndjson
 //
-// Rules the set cannot run (EQL, ES|QL, machine learning, the rule types
-// not replayed yet) are skipped, and the reason printed on stderr. It
-// checks the queries only, event by event: for Kibana's schedule,
-// look-back and max_signals see ruleset.Set.Replay and "kqlrules run --rules".
+// Rules the set cannot run (ES|QL, machine learning, the rule types not
+// replayed yet) are skipped, and the reason printed on stderr. It checks
+// the queries only, event by event (an EQL sequence rule matches an event
+// that can fill one of its stages): for Kibana's schedule, look-back,
+// max_signals and sequences see ruleset.Set.Replay and "kqlrules run --rules".
 package main
 
 import (
