@@ -173,7 +173,7 @@ func scan(name string, r io.Reader, fn func(raw []byte, line int, err error) boo
 		}
 		break
 	}
-	scanNDJSON(name, br, lines, fn)
+	scanNDJSON(name, br, lines, maxLine, fn)
 }
 
 // multiLineObject reports whether br starts with an object that its first
@@ -216,8 +216,19 @@ func isUnexpectedEnd(err error) bool {
 	return errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end")
 }
 
-// scanNDJSON passes the lines of br, starting at line first.
-func scanNDJSON(name string, br *bufio.Reader, first int, fn func([]byte, int, error) bool) {
+// Lines calls fn with each non-blank line of r (with its line break) and
+// its 1-based number, as [Read] reads NDJSON but without decoding, until fn
+// returns false: the one line reader of the package and of the command's
+// JSON-lines inputs. A line longer than limit bytes is not read into
+// memory: fn gets an *Error for it and reading goes on with the next line.
+// An error reading r is passed to fn and ends the reading.
+func Lines(name string, r io.Reader, limit int, fn func(line []byte, n int, err error) bool) {
+	scanNDJSON(name, bufio.NewReaderSize(r, 64<<10), 1, limit, fn)
+}
+
+// scanNDJSON passes the lines of br, starting at line first, each at most
+// maxLine bytes long.
+func scanNDJSON(name string, br *bufio.Reader, first, maxLine int, fn func([]byte, int, error) bool) {
 	var long []byte
 	for n := first; ; n++ {
 		line, err := br.ReadSlice('\n')

@@ -1,10 +1,46 @@
 package ruleset
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
+
+	"github.com/kqlrules/kqlrules/internal/atomicfile"
+	"github.com/kqlrules/kqlrules/replay"
 )
+
+// OpenState sets cfg to resume from the state file and to save the state
+// of the run (StateFile, SaveState, State): a file that does not exist yet
+// is a first run, nothing to restore. A file that cannot be written is an
+// error before any work is done ("cannot write: ..."), and so is one that
+// exists and cannot be read or decoded (a *replay.StateError).
+func (cfg *ReplayConfig) OpenState(file string) error {
+	if err := atomicfile.CanWrite(file); err != nil {
+		return fmt.Errorf("cannot write: %w", err)
+	}
+	st, err := replay.ReadStateFile(file)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	cfg.StateFile, cfg.SaveState, cfg.State = file, true, st
+	return nil
+}
+
+// SaveState writes the state of the replay res to file, atomically, and
+// returns what the state did. The state is not written when a file could
+// not be read (res.Unreadable), since its events would be left behind for
+// good: the summary says so and the old state stays.
+func SaveState(file string, res *Result) (*StateSummary, error) {
+	why := ""
+	if n := len(res.Unreadable); n > 0 {
+		why = fmt.Sprintf("%d file(s) could not be read: the state is left as it was; run again once they can be", n)
+	} else if err := res.State.WriteFile(file); err != nil {
+		return nil, err
+	}
+	return SummarizeState(file, res, why), nil
+}
 
 // StateSummary is what a replay with saved state did (ReplayConfig's
 // SaveState): the rules restored, started fresh and dropped, and the

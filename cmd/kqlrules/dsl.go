@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/kqlrules/kqlrules/esdsl"
-	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
@@ -171,58 +168,13 @@ type dslResult struct {
 	Error *dslError       `json:"error,omitempty"`
 }
 
-// dslJSONL answers each line {"query", "fields", "config"} with one line.
+// dslJSONL answers each line {"query", "fields", "config"} with one line
+// (esdsl.TranslateLine).
 func dslJSONL(r io.Reader, w io.Writer, dv *mapping.DataView) error {
 	return eachJSONLine("dsl", r, w, func(n int, line string) any {
-		// A config leaves out what Kibana defaults: allowLeadingWildcards
-		// is true unless given (grammar.peggy: allowLeadingWildcards =
-		// true). A "fields" of null (json.RawMessage keeps the literal,
-		// where a pointer would be set to nil) is no data view at all, as
-		// toElasticsearchQuery without an index pattern.
-		var in struct {
-			Query  *string         `json:"query"`
-			Fields json.RawMessage `json:"fields"`
-			Config esdsl.Config    `json:"config"`
-		}
-		in.Config.AllowLeadingWildcards = true
-		fail := func(format string, args ...any) any {
-			return dslResult{Error: &dslError{Message: fmt.Sprintf(format, args...)}}
-		}
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil || in.Query == nil {
-			msg := fmt.Sprintf("input line %d: want a JSON object with a string \"query\"", n)
-			if err != nil {
-				msg += ": " + err.Error()
-			}
-			return fail("%s", msg)
-		}
-		lineDV := dv
-		if in.Fields != nil {
-			lineDV = nil
-			if s := strings.TrimSpace(string(in.Fields)); s != "null" {
-				var fields []mapping.Field
-				if err := json.Unmarshal(in.Fields, &fields); err != nil {
-					return fail("input line %d: \"fields\": want an array of Kibana fields or null: %v", n, err)
-				}
-				lineDV = &mapping.DataView{Fields: fields}
-			}
-		}
-		x, err := kql.Parse(*in.Query)
+		raw, err := esdsl.TranslateLine(n, line, dv)
 		if err != nil {
-			return fail("%v", err)
-		}
-		q, err := esdsl.FromKQL(x, lineDV, in.Config)
-		if err != nil {
-			var de *esdsl.Error
-			if errors.As(err, &de) {
-				return fail("%s: %s", de.Pos.Position(*in.Query), de.Msg)
-			}
-			return fail("%v", err)
-		}
-		raw, err := q.MarshalJSON()
-		if err != nil {
-			return fail("%v", err)
+			return dslResult{Error: &dslError{Message: err.Error()}}
 		}
 		return dslResult{DSL: raw}
 	})

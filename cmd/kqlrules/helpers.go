@@ -143,41 +143,26 @@ func writeJSON(w io.Writer, v any, indent string) error {
 // maxJSONLine bounds one input line of the JSON-lines commands.
 var maxJSONLine = 64 << 20 // a variable for tests
 
-// eachJSONLine calls answer with each non-blank line of r (and its 1-based
-// number) and writes what it returns to w as one JSON line, in order. A
-// line longer than maxJSONLine ends the command (status 2), saying which
-// line, before it is read into memory.
-func eachJSONLine(cmd string, r io.Reader, w io.Writer, answer func(n int, line string) any) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+// eachJSONLine calls answer with each non-blank line of r (events.Lines)
+// and its 1-based number, and writes what it returns to w as one JSON
+// line, in order. A line longer than maxJSONLine ends the command (status
+// 2), saying which line, before it is read into memory.
+func eachJSONLine(cmd string, r io.Reader, w io.Writer, answer func(n int, line string) any) (err error) {
 	out := bufio.NewWriter(w)
 	defer out.Flush()
-	var long []byte
-	for n := 1; ; n++ {
-		chunk, err := br.ReadSlice('\n')
-		line := chunk
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long[:0], chunk...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				if chunk, err = br.ReadSlice('\n'); len(long)+len(chunk) > maxJSONLine {
-					out.Flush()
-					return failf(cmd, "input line %d is longer than the %d MiB limit of a line", n, maxJSONLine>>20)
-				}
-				long = append(long, chunk...)
-			}
-			line = long
+	var ee *events.Error
+	events.Lines("-", r, maxJSONLine, func(line []byte, n int, lerr error) bool {
+		switch {
+		case errors.As(lerr, &ee):
+			err = failf(cmd, "input line %d is longer than the %d MiB limit of a line", n, maxJSONLine>>20)
+		case lerr != nil:
+			err = fail(exitFailed, fileProblem("", lerr))
+		default:
+			err = writeJSON(out, answer(n, strings.TrimSpace(string(line))), "")
 		}
-		if err != nil && err != io.EOF {
-			return fail(exitFailed, problem{File: "-", Line: n, Severity: sevError, Msg: err.Error()})
-		}
-		if text := strings.TrimSpace(string(line)); text != "" {
-			if werr := writeJSON(out, answer(n, text), ""); werr != nil {
-				return werr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-	}
+		return err == nil
+	})
+	return err
 }
 
 // compileQuery parses and compiles src with kqlrules.Compile, for the

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -146,8 +147,10 @@ func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.
 		return writeJSON(out, line(a), "")
 	}))
 	cfg := ruleset.ReplayConfig{Workers: c.Workers, Options: opts, Progress: prog.set, Profile: profile}
-	if err := readState(c.State, &cfg); err != nil {
-		return nil, nil, err
+	if c.State != "" {
+		if err := cfg.OpenState(c.State); err != nil {
+			return nil, nil, failf("run", "--state: %v", err)
+		}
 	}
 	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), cfg)
 	prog.done()
@@ -159,8 +162,14 @@ func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.
 	if ferr != nil {
 		return nil, nil, ferr
 	}
-	st, err := writeState(c.State, res)
-	return res, st, err
+	if c.State == "" {
+		return res, nil, nil
+	}
+	st, err := ruleset.SaveState(c.State, res)
+	if err != nil {
+		return nil, nil, failf("run", "--state: %v", err)
+	}
+	return res, st, nil
 }
 
 // writeReport writes the run's report: as JSON to --report-json (- for
@@ -225,4 +234,14 @@ func (p *progress) done() {
 	if p.on && !p.last.IsZero() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// replayFailed is the exit of a replay that failed: a state that does
+// not restore is a --state error, naming the file.
+func replayFailed(err error) *exitError {
+	var se *replay.StateError
+	if errors.As(err, &se) {
+		return failf("run", "--state: %v", err)
+	}
+	return failf("run", "%v", err)
 }
