@@ -90,11 +90,27 @@ func (r *Report) writeTypeText(b *strings.Builder) {
 		fmt.Fprintf(b, "indicator match: %d indicators read, %d in the threat index, %d indicator mappings; %d events seen without an indicator that threat_query finds\n",
 			t.IndicatorsRead, t.Indicators, t.Mappings, t.EventsNoIndicator)
 	}
+	if s := r.Sequences; s != nil {
+		b.WriteString(s.Text() + "\n")
+	}
 	for _, x := range r.Warnings {
 		if x != MaxSignalsWarning {
 			fmt.Fprintf(b, "warning: %s\n", x)
 		}
 	}
+}
+
+// Text is the report's one line for a sequence or sample rule: the
+// sequences alerted on, found again, lost to max_signals; for sequences,
+// those of the whole stream no execution's window holds and the pending
+// ones maxspan, until or a missing event dropped.
+func (s *SequenceReport) Text() string {
+	t := fmt.Sprintf("sequences: %d found, %d found again, %d lost to max_signals", s.Found, s.FoundAgain, s.Lost)
+	if s.Stream {
+		t += fmt.Sprintf("; in the stream %d, outside any execution's window %d; pending dropped by maxspan %d, by until %d, by a missing event %d, left at the end %d",
+			s.InStream, s.OutsideWindow, s.DroppedMaxspan, s.DroppedUntil, s.DroppedMissing, s.PendingAtEnd)
+	}
+	return t
 }
 
 // seconds returns t as RFC 3339 in seconds, UTC (for any year).

@@ -175,6 +175,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(&b, "%8d %8d %10.2f  %s (%s) %s\n", r.Alerts, r.Matches, r.TimeMS, r.Name, r.RuleID, r.File)
+		if r.Report != nil && r.Report.Sequences != nil {
+			fmt.Fprintf(&b, "%28s  %s\n", "", r.Report.Sequences.Text())
+		}
 	}
 	if other > 0 {
 		fmt.Fprintf(&b, "... and %d other rules without a match\n", other)

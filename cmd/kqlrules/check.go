@@ -21,7 +21,7 @@ type checkCmd struct {
 	Disable   []string `sep:"none" help:"Leave out the findings of this code (repeatable)." placeholder:"CODE"`
 	Severity  string   `enum:"warning,error" default:"warning" help:"The least severity shown: warning (all findings) or error."`
 	Strict    bool     `help:"Exit 1 on warnings too."`
-	Files     []string `arg:"" optional:"" name:"PATH" help:"Rule files (.toml, .json; builtin/NAME for a bundled rule), Kibana exports (.ndjson, a rule a line), folders (searched for them recursively; a detection-rules checkout: its rules/ and rules_building_block/), globs, or query files (any other name: the whole file is the query). EQL, ES|QL, Lucene and machine learning rules, and an export's exception lists, are skipped, saying so."`
+	Files     []string `arg:"" optional:"" name:"PATH" help:"Rule files (.toml, .json; builtin/NAME for a bundled rule), Kibana exports (.ndjson, a rule a line), folders (searched for them recursively; a detection-rules checkout: its rules/ and rules_building_block/), globs, or query files (any other name: the whole file is the query). EQL rules (event queries, sequences, samples) are checked; ES|QL, Lucene and machine learning rules, and an export's exception lists, are skipped, saying so."`
 }
 
 // Run checks. The status is 1 when an error was found (or, with

@@ -21,7 +21,7 @@ type fmtCmd struct {
 	Check bool     `help:"Report each file whose query is not in canonical form (FILE:LINE:COL of the first difference), and exit 1 if there is one."`
 	Write bool     `short:"w" help:"Rewrite the query of each file in place, keeping the rest of the file byte for byte (and its line endings); a multi-line query goes into a TOML ''' string. Each file is replaced at once (a temporary file renamed over it, keeping its mode); a symbolic link to a file outside the folders given is not followed."`
 	Width int      `help:"Line width: a longer query is laid out one clause a line (see ast.Format)." default:"100"`
-	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json), Kibana exports (.ndjson, one rule a line), folders of them (a detection-rules checkout: its rules/ and rules_building_block/), or query files (any other name, such as .kql: the whole file is the query). Rules in another language than KQL (EQL, ES|QL, Lucene, machine learning) are skipped with a note."`
+	Files []string `arg:"" optional:"" name:"FILE" help:"Rule files (.toml, .json), Kibana exports (.ndjson, one rule a line), folders of them (a detection-rules checkout: its rules/ and rules_building_block/), or query files (any other name, such as .kql: the whole file is the query). KQL and EQL rules (event queries, sequences, samples) are formatted; rules in another language (ES|QL, Lucene, machine learning) are skipped with a note."`
 }
 
 // Run formats; status 1 when --check finds a query not in canonical form,
