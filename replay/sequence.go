@@ -569,9 +569,10 @@ type seqState struct {
 	Report  SequenceReport  `json:"report"`
 }
 
-// saveState returns the executor's state as JSON. The events held to be
-// put in EQL's order are fed to the whole-stream matcher first.
-func (x *seqExec) saveState() ([]byte, error) {
+// saveSeq returns the executor's state as JSON (saveState adds the
+// waiting hits' ordinals). The events held to be put in EQL's order are
+// fed to the whole-stream matcher first.
+func (x *seqExec) saveSeq() ([]byte, error) {
 	x.feed(never)
 	st := seqState{Seen: x.seen, CutLast: x.cutLast, Report: x.rep, Alerted: keysOf(x.alerted), Cut: keysOf(x.cut)}
 	if x.stream != nil {
@@ -584,8 +585,8 @@ func (x *seqExec) saveState() ([]byte, error) {
 	return json.Marshal(st)
 }
 
-// restoreState puts the executor in the state saveState saved.
-func (x *seqExec) restoreState(data []byte) error {
+// restoreSeq puts the executor in the state saveSeq saved.
+func (x *seqExec) restoreSeq(data []byte) error {
 	var st seqState
 	if err := json.Unmarshal(data, &st); err != nil {
 		return fmt.Errorf("replay: sequence state: %w", err)

@@ -38,12 +38,12 @@ func TestSequenceStateRoundTrip(t *testing.T) {
 	a.observe(ev(2, "process", "h3"))
 	a.observe(ev(3, "file", "h3")) // until: drops h3's
 	a.alerted["shell-1"], a.cut["shell-2"] = true, true
-	data, err := a.saveState()
+	data, err := a.saveSeq()
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, b := newExec()
-	if err := b.restoreState(data); err != nil {
+	if err := b.restoreSeq(data); err != nil {
 		t.Fatal(err)
 	}
 	for _, x := range []*seqExec{a, b} {
@@ -60,7 +60,7 @@ func TestSequenceStateRoundTrip(t *testing.T) {
 	if b.rep != a.rep || b.seen != a.seen || !reflect.DeepEqual(b.alerted, a.alerted) || !reflect.DeepEqual(b.cut, a.cut) {
 		t.Errorf("restored: %+v seen %d %v %v; uninterrupted %+v seen %d %v %v", b.rep, b.seen, b.alerted, b.cut, a.rep, a.seen, a.alerted, a.cut)
 	}
-	if err := b.restoreState([]byte(`{"stream":`)); err == nil {
+	if err := b.restoreSeq([]byte(`{"stream":`)); err == nil {
 		t.Error("a cut state restored")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/atomicfile"
 	"github.com/kqlrules/kqlrules/rules"
@@ -33,7 +34,8 @@ const StateVersion = 1
 // identities of the events it alerted on (de-duplication), the matches
 // waiting for an execution still to run, and what its type's executor
 // remembers (threshold signal history, new terms first-seen times,
-// suppression windows and the alerts they hold, EQL's order). Save it
+// suppression windows and the alerts they hold, EQL's order, a sequence
+// rule's pending sequences and the sequences it alerted on). Save it
 // with [Replay.FinishState], give it to the next run's [Replay.Restore].
 //
 // Format. JSON, gzip-compressed when written by WriteFile to a name
@@ -732,6 +734,60 @@ func (x *eqlExec) restoreState(data json.RawMessage, hits []*hit) error {
 	}
 	if x.suppress != nil {
 		return x.suppress.restoreState(s.Suppress, hits)
+	}
+	return nil
+}
+
+// seqExecState is a sequence or sample rule's executor state: the
+// executor's own (seqExec.saveSeq: the whole-stream matcher's pending
+// sequences, the sequences alerted, the counts) and the EQL ordinal of
+// each waiting hit (0: none, no timestamp_field), by which restoreState
+// reads their events again for the windows still to be searched.
+type seqExecState struct {
+	Exec json.RawMessage `json:"exec"`
+	Ords []int64         `json:"ords,omitempty"`
+}
+
+func (x *seqExec) saveState(hits map[*hit]int) (json.RawMessage, error) {
+	exec, err := x.saveSeq()
+	if err != nil {
+		return nil, err
+	}
+	s := seqExecState{Exec: exec, Ords: make([]int64, len(hits))}
+	for h, i := range hits {
+		if ev := x.evs[h]; ev != nil {
+			s.Ords[i] = ev.Ordinal.Implicit
+		}
+	}
+	return json.Marshal(s)
+}
+
+func (x *seqExec) restoreState(data json.RawMessage, hits []*hit) error {
+	var s seqExecState
+	if err := unmarshalState(data, &s); err != nil {
+		return err
+	}
+	if len(s.Ords) != 0 && len(s.Ords) != len(hits) {
+		return fmt.Errorf("sequence: %d orders for %d hits", len(s.Ords), len(hits))
+	}
+	if s.Exec != nil {
+		if err := x.restoreSeq(s.Exec); err != nil {
+			return err
+		}
+	}
+	for i, ord := range s.Ords {
+		h := hits[i]
+		if ord == 0 || h.raw == nil {
+			continue
+		}
+		rec, err := (events.Raw{JSON: h.raw}).Decode()
+		if err != nil {
+			return fmt.Errorf("hits[%d]: %w", i, err)
+		}
+		doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(ord, 10), Source: rec.Fields}
+		if ev, ok := x.plan.Event(doc, ord); ok {
+			x.evs[h] = &ev
+		}
 	}
 	return nil
 }
