@@ -76,6 +76,7 @@ func newEQLExec(rn *runner) *eqlExec {
 	}
 	if rn.rule.AlertSuppression != nil {
 		x.suppress = newSuppressExec(rn)
+		x.suppress.inMemory = true
 	}
 	return x
 }

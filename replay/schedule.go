@@ -450,7 +450,7 @@ func (rn *runner) execute(e int64) error {
 	if err := rn.exec.execute(e, &ex, rn.buf[:n]); err != nil {
 		return err
 	}
-	if ex.Truncated > 0 {
+	if ex.Truncated > 0 && ex.Warning == "" { // an EQL rule's executor gives its own (eql.ts)
 		ex.Warning = MaxSignalsWarning
 		rn.warn(MaxSignalsWarning)
 	}

@@ -1,6 +1,8 @@
 package replay
 
 import (
+	"cmp"
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -36,10 +38,46 @@ type Suppression struct {
 }
 
 // SuppressionTerm is one group_by field's value; Value is nil for a missing
-// field (strategy "suppress").
+// field (strategy "suppress"). An EQL rule's term (suppressed in memory)
+// holds all the field's values instead, sorted: Values, written as the
+// JSON array "value" (suppression_utils.ts getSuppressionTerms takes the
+// event's fields entry, an array, as one value).
 type SuppressionTerm struct {
-	Field string  `json:"field"`
-	Value *string `json:"value"`
+	Field  string   `json:"field"`
+	Value  *string  `json:"value"`
+	Values []string `json:"-"`
+}
+
+// MarshalJSON writes {"field", "value"}: Values as an array when set.
+func (t SuppressionTerm) MarshalJSON() ([]byte, error) {
+	if t.Values != nil {
+		return json.Marshal(struct {
+			Field string   `json:"field"`
+			Value []string `json:"value"`
+		}{t.Field, t.Values})
+	}
+	type plain SuppressionTerm
+	return json.Marshal(plain(t))
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: a "value" that is an array
+// is Values.
+func (t *SuppressionTerm) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Field string          `json:"field"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*t = SuppressionTerm{Field: raw.Field}
+	switch v := strings.TrimSpace(string(raw.Value)); {
+	case v == "" || v == "null":
+		return nil
+	case v[0] == '[':
+		return json.Unmarshal(raw.Value, &t.Values)
+	}
+	return json.Unmarshal(raw.Value, &t.Value)
 }
 
 // suppressExec replays a query rule with alert_suppression as Kibana's
@@ -58,8 +96,18 @@ type SuppressionTerm struct {
 // with one, a group whose alert was created within the duration before the
 // execution folds its events into that alert (docs_count and end grow), and
 // the alert is written when it can no longer grow.
+//
+// An EQL event-query rule's suppression is Kibana's in-memory one
+// (inMemory: rule_types/utils/bulk_create_suppressed_alerts_in_memory.ts,
+// wrap_suppressed_alerts.ts and the persistence wrapper's
+// suppressAlertsInMemory): a group_by field's values are one term, the
+// sorted array (an event with several values is in one group, not one
+// per value), and the groups come in the time order of their first event
+// (suppressAlertsInMemory sorts the alerts by suppression start), which
+// max_signals cuts, not in key order.
 type suppressExec struct {
 	rn       *runner
+	inMemory bool // EQL: terms are whole value arrays, groups in time order
 	s        *rules.AlertSuppression
 	paths    []*eval.Path
 	duration int64 // ms; 0 for per execution
@@ -173,10 +221,22 @@ func (x *suppressExec) groupKeys(fields eval.Event) ([][]*string, bool) {
 	combos := [][]*string{{}}
 	missing := false
 	for _, p := range x.paths {
-		vals := fieldTerms(fields, p)
+		var vals []string
 		var opts []*string
-		for i := range vals {
-			opts = append(opts, &vals[i])
+		if x.inMemory {
+			var c termCollector
+			fields.Values(p, &c)
+			if vals = c.vals; len(vals) > 0 {
+				slices.Sort(vals)
+				b, _ := json.Marshal(vals) // the group key: the whole array
+				s := string(b)
+				opts = []*string{&s}
+			}
+		} else {
+			vals = fieldTerms(fields, p)
+			for i := range vals {
+				opts = append(opts, &vals[i])
+			}
 		}
 		if len(vals) == 0 {
 			missing = true
@@ -274,9 +334,18 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			g.maxT = max(g.maxT, h.t)
 		}
 	}
-	// a composite aggregation returns its buckets in key order, the
-	// missing (null) key first; max_signals keeps the first ones
-	slices.SortStableFunc(order, func(a, b *suppressGroup) int { return compareTerms(a.terms, b.terms) })
+	if x.inMemory {
+		// suppressAlertsInMemory: the alerts sorted by suppression start,
+		// each group's first its alert; max_signals keeps the first ones
+		for _, g := range order {
+			slices.SortStableFunc(g.hits, func(a, b *hit) int { return cmp.Compare(a.t, b.t) })
+		}
+		slices.SortStableFunc(order, func(a, b *suppressGroup) int { return cmp.Compare(a.hits[0].t, b.hits[0].t) })
+	} else {
+		// a composite aggregation returns its buckets in key order, the
+		// missing (null) key first; max_signals keeps the first ones
+		slices.SortStableFunc(order, func(a, b *suppressGroup) int { return compareTerms(a.terms, b.terms) })
+	}
 	for _, g := range order {
 		x.rep.Groups++
 		if a := x.findHeld(g.key, e); a != nil {
@@ -310,7 +379,12 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 		a := rn.newAlert(first, ex.Time.Time)
 		a.Suppression = &Suppression{DocsCount: len(g.hits) - 1, Start: time.UnixMilli(first.t).UTC(), End: time.UnixMilli(g.maxT).UTC()}
 		for i, f := range x.s.GroupBy {
-			a.Suppression.Terms = append(a.Suppression.Terms, SuppressionTerm{Field: f, Value: g.terms[i]})
+			t := SuppressionTerm{Field: f, Value: g.terms[i]}
+			if x.inMemory && t.Value != nil {
+				json.Unmarshal([]byte(*t.Value), &t.Values) // groupKeys wrote it
+				t.Value = nil
+			}
+			a.Suppression.Terms = append(a.Suppression.Terms, t)
 		}
 		for _, h := range g.hits {
 			settled(h)
