@@ -11,7 +11,7 @@ import (
 type matchCmd struct {
 	Query       string   `short:"q" help:"The query to match." xor:"what" required:""`
 	Rule        string   `help:"A rule file (TOML or JSON) whose query to match; builtin/NAME for a bundled rule such as builtin/ftp.toml." xor:"what" required:""`
-	Rules       []string `xor:"what" required:"" sep:"none" help:"Rule files, directories or Kibana exports: print, for each event that matches, which of their KQL query rules match it (one JSON line: file, line, rules); repeatable."`
+	Rules       []string `xor:"what" required:"" sep:"none" help:"Rule files, directories or Kibana exports: print, for each event that matches, which of their rules' queries match it (KQL, EQL event queries, a stage of an EQL sequence or sample; one JSON line: file, line, rules); repeatable."`
 	LineNumbers bool     `short:"n" help:"Print FILE:LINE for each matching event instead of the event."`
 	Files       []string `arg:"" optional:"" help:"NDJSON or JSON-array event files, or directories of them (*.ndjson, *.jsonl, *.json, and .gz); gzip is unpacked; - or none reads standard input."`
 }
