@@ -242,6 +242,6 @@ func (s *Side) IsRule() bool {
 	if s.Rule == nil {
 		return false
 	}
-	_, ok := s.Rule.Source.Lines["rule"]
+	_, ok := s.Rule.Source.Lines()["rule"]
 	return ok || s.Rule.Source.Format == ""
 }

@@ -34,7 +34,9 @@ func Load(path string) (*Rule, error) {
 // file name used in problems and to choose the format (see Load). It
 // returns the rule, or nil and an *Error listing every problem: syntax
 // errors with their line, then, when the syntax is fine, every field of the
-// wrong type and every failed validation, sorted by line.
+// wrong type and every failed validation, sorted by line. The rule's
+// Source keeps data, to find values and lines in it on demand
+// ([Source.Value], [Source.Line]): the caller must not change it after.
 func Parse(name string, data []byte) (*Rule, error) {
 	return parseAs(name, data, formatOf(name, data))
 }
@@ -101,7 +103,7 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 	if !utf8.Valid(data) {
 		return nil, nil, fatal(name, lineOfOffset(data, invalidUTF8(data)), "", "not valid UTF-8")
 	}
-	src := Source{File: name, Format: format, data: data}
+	src := Source{File: name, Format: format, data: data, lines: newLineIndex(data, format)}
 	var top map[string]any
 	switch format {
 	case FormatTOML:
@@ -110,18 +112,12 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 			return nil, nil, tomlError(name, err)
 		}
 		top = m
-		// The document decoded: a scanner error would be a TOML feature
-		// rule files do not use, and costs only the lines after it.
-		spans, _ := ScanTOML(data)
-		src.Lines = lineMap(spans)
 	default:
 		m, err := decodeJSON(name, data)
 		if err != nil {
 			return nil, nil, err
 		}
 		top = m
-		spans, _ := ScanJSON(data) // the document decoded: no error
-		src.Lines = lineMap(spans)
 	}
 	top = normalize(top).(map[string]any)
 	d := &decoder{ps: &problems{src: &src}, src: &src}

@@ -126,8 +126,8 @@ func (l ExportLine) shiftWarnings(r *Rule) {
 	if r == nil {
 		return
 	}
-	for k := range r.Source.Lines {
-		r.Source.Lines[k] += l.Line - 1
+	if r.Source.lines != nil {
+		r.Source.lines.shift += l.Line - 1
 	}
 	for i := range r.Source.Warnings {
 		r.Source.Warnings[i].Line = max(r.Source.Warnings[i].Line, 1) + l.Line - 1

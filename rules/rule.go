@@ -18,6 +18,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -365,25 +366,76 @@ type Source struct {
 	// Format is FormatTOML, FormatJSON or FormatExtract; "" for a rule
 	// built in Go.
 	Format string
-	// Lines maps field paths ("rule.risk_score", "rule.threat[0].tactic")
-	// to the 1-based line where the file gives them.
-	Lines map[string]int
 	// Warnings lists what the decoder tolerated: keys it does not know
 	// (kept in Extra), and doubtful but accepted values.
 	Warnings []Problem
 
-	data []byte // the file, for Value
+	data  []byte     // the file, for Value
+	lines *lineIndex // where the file gives each key, for Line and Lines
+}
+
+// lineIndex maps the field paths of a file to their lines. It is built
+// from the file the first time a line is asked for: most rules read have
+// no problem to place, and scanning every file for lines it never tells
+// is a tenth of loading a tree of rules.
+type lineIndex struct {
+	once  sync.Once
+	data  []byte
+	toml  bool // scan as TOML, else as JSON
+	shift int  // added to every line: the rule's first line in an export
+	m     map[string]int
+}
+
+func newLineIndex(data []byte, format string) *lineIndex {
+	return &lineIndex{data: data, toml: format == FormatTOML}
+}
+
+// get returns the field paths' lines, without the shift.
+func (x *lineIndex) get() map[string]int {
+	x.once.Do(func() {
+		var spans []Span
+		if x.toml {
+			// The document decoded: a scanner error would be a TOML
+			// feature rule files do not use, and costs only the lines
+			// after it.
+			spans, _ = ScanTOML(x.data)
+		} else {
+			spans, _ = ScanJSON(x.data) // the document decoded: no error
+		}
+		x.m = lineMap(spans)
+	})
+	return x.m
 }
 
 // Line returns the line of the field path in the source file, or of the
 // nearest enclosing table or object that the file gives, or 0 when unknown.
 func (s Source) Line(field string) int {
+	if s.lines == nil {
+		return 0
+	}
+	m := s.lines.get()
 	for p := field; p != ""; p = parentPath(p) {
-		if n, ok := s.Lines[p]; ok {
-			return n
+		if n, ok := m[p]; ok {
+			return n + s.lines.shift
 		}
 	}
 	return 0
+}
+
+// Lines returns a map of the field paths the file gives ("rule",
+// "rule.risk_score", "rule.threat[0].tactic") to the 1-based line where
+// it first gives them; nil for a rule not read from a file (or whose
+// file was let go, as a rule set does).
+func (s Source) Lines() map[string]int {
+	if s.lines == nil {
+		return nil
+	}
+	m := s.lines.get()
+	out := make(map[string]int, len(m))
+	for k, n := range m {
+		out[k] = n + s.lines.shift
+	}
+	return out
 }
 
 // parentPath strips the last element of a field path: "a.b[2].c" →

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -181,4 +182,85 @@ func TestCorpusQueriesLocated(t *testing.T) {
 		t.Errorf("only %d queries located", n)
 	}
 	t.Logf("%d queries located", n)
+}
+
+// TestSourceLines: the lines of a rule's keys, found in its file on the
+// first question (the index is built lazily), are the file's lines: of a
+// TOML file, of a line of a Kibana export (counted in the whole file), and
+// asked from many goroutines at once (run under -race).
+func TestSourceLines(t *testing.T) {
+	r, err := rules.Parse("r.toml", []byte(goodTOML+"building_block_type = \"default\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := r.Source
+	for field, want := range map[string]int{
+		"rule":            6,
+		"rule.risk_score": 11,
+		"rule.query":      15,
+		"rule.nope":       6, // the nearest enclosing table the file gives
+		"metadata.nope.x": 1,
+		"nope":            0,
+	} {
+		if got := src.Line(field); got != want {
+			t.Errorf("Line(%q) = %d, want %d", field, got, want)
+		}
+	}
+	lines := src.Lines()
+	if lines["rule.severity"] != 13 || lines["metadata.maturity"] != 3 {
+		t.Errorf("Lines() = %v", lines)
+	}
+	lines["rule.severity"] = 99 // a copy: the rule's lines stay
+	if got := src.Line("rule.severity"); got != 13 {
+		t.Errorf("Line after changing Lines()'s map = %d, want 13", got)
+	}
+
+	// The second rule of an export: lines are the export file's.
+	one := `{"rule_id": "0d5a1a8e-2f7b-4c1e-9a53-3a6f0b7e2c11", "name": "n", "description": "d", "type": "query", "query": "a:1", "risk_score": 5, "severity": "medium", "surprise": 1}`
+	export := "\n" + one + "\n\n" + one + "\n"
+	ls := rules.ExportLines([]byte(export))
+	if len(ls) != 2 || ls[1].Line != 4 {
+		t.Fatalf("export lines: %+v", ls)
+	}
+	for i, want := range []struct{ name, surprise int }{{2, 2}, {4, 4}} {
+		r, err := ls[i].Parse("e.ndjson")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Source.Line("rule.name"); got != want.name {
+			t.Errorf("rule %d: Line(rule.name) = %d, want %d", i, got, want.name)
+		}
+		if got := r.Source.Lines()["rule.surprise"]; got != want.surprise {
+			t.Errorf("rule %d: Lines()[rule.surprise] = %d, want %d", i, got, want.surprise)
+		}
+		if len(r.Source.Warnings) != 1 || r.Source.Warnings[0].Line != want.surprise {
+			t.Errorf("rule %d: warnings %v, want one at line %d", i, r.Source.Warnings, want.surprise)
+		}
+	}
+
+	// Many goroutines ask a fresh rule at once.
+	r, err = rules.Parse("r.toml", []byte(goodTOML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]int, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = r.Source.Line("rule.risk_score")
+		}()
+	}
+	wg.Wait()
+	for i, n := range got {
+		if n != 11 {
+			t.Errorf("goroutine %d: Line = %d, want 11", i, n)
+		}
+	}
+
+	// A rule not read from a file tells no line.
+	if n, m := (rules.Source{}).Line("rule"), (rules.Source{}).Lines(); n != 0 || m != nil {
+		t.Errorf("zero Source: Line = %d, Lines = %v", n, m)
+	}
 }

@@ -38,7 +38,7 @@ func fastTOML(data []byte) (map[string]any, bool) {
 		return nil, false
 	}
 	// the keys and string values are substrings of one copy of the text
-	p := &fastParser{s: string(data), root: map[string]any{}, defined: map[string]bool{}, inline: map[string]bool{}}
+	p := &fastParser{s: string(data), root: map[string]any{}}
 	p.cur = p.root
 	for {
 		p.skipSpace()
@@ -72,9 +72,44 @@ type fastParser struct {
 	// The paths of the tables a header defined, and of inline tables,
 	// which no header may open. A path may spell two tables ("a.b" of
 	// the key "a.b" and of the keys a and b): that costs only a document
-	// left to toml.Decode.
+	// left to toml.Decode. Both are made on the first table they hold.
 	defined map[string]bool
 	inline  map[string]bool
+}
+
+// define records that a header defined the table at path.
+func (p *fastParser) define(path string) {
+	if p.defined == nil {
+		p.defined = map[string]bool{}
+	}
+	p.defined[path] = true
+}
+
+// keysAhead counts the lines from p.i to the next table header that
+// start as a key/value pair does: the size to make the header's table
+// with, so that it does not grow while it is filled. The count may be
+// off (a line of a multi-line string that looks like a pair, or like a
+// header); it is only a hint.
+func (p *fastParser) keysAhead() int {
+	n := 0
+	for i := p.i; i < len(p.s); {
+		j := i
+		for j < len(p.s) && isBareKey(p.s[j]) {
+			j++
+		}
+		if j < len(p.s) && p.s[j] == '[' && j == i {
+			break
+		}
+		if j > i && (strings.HasPrefix(p.s[j:], " =") || strings.HasPrefix(p.s[j:], "=")) {
+			n++
+		}
+		nl := strings.IndexByte(p.s[j:], '\n')
+		if nl < 0 {
+			break
+		}
+		i = j + nl + 1
+	}
+	return n
 }
 
 func (p *fastParser) skipSpace() {
@@ -194,30 +229,32 @@ func (p *fastParser) header() bool {
 	if p.inline[path] {
 		return false
 	}
-	sub := map[string]any{}
+	var sub map[string]any
 	switch v := t[last].(type) {
 	case nil:
 		if _, exists := t[last]; exists {
 			return false
 		}
+		sub = make(map[string]any, p.keysAhead())
 		if array {
 			path += "[0]"
 			t[last] = []map[string]any{sub}
 		} else {
 			t[last] = sub
-			p.defined[path] = true
+			p.define(path)
 		}
 	case map[string]any:
 		if array || p.defined[path] {
 			return false // a table defined twice, or an array of tables over a table
 		}
-		p.defined[path] = true
+		p.define(path)
 		sub = v
 	case []map[string]any:
 		if !array {
 			return false
 		}
 		path += "[" + strconv.Itoa(len(v)) + "]"
+		sub = make(map[string]any, p.keysAhead())
 		t[last] = append(v, sub)
 	default:
 		return false
@@ -246,6 +283,9 @@ func (p *fastParser) keyValue() bool {
 		return false
 	}
 	if _, table := v.(map[string]any); table {
+		if p.inline == nil {
+			p.inline = map[string]bool{}
+		}
 		p.inline[p.curPath+"."+k] = true
 	}
 	p.cur[k] = v

@@ -124,3 +124,29 @@ func FuzzFastTOML(f *testing.F) {
 		sameAsBurntSushi(t, "fuzz", data)
 	})
 }
+
+// BenchmarkDecodeTOMLTree decodes every rule file of Elastic's tree (the
+// TOML part of loading it), files read beforehand.
+func BenchmarkDecodeTOMLTree(b *testing.B) {
+	dir := corpus.Path(b, "detection-rules")
+	var docs [][]byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		docs = append(docs, data)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			if _, err := decodeTOML(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
