@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -164,11 +165,17 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 // the whole stream's matcher takes it.
 func (x *seqExec) observe(h *hit) {
 	x.seen++
-	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields}
+	// the ordinal and the stages matched are read now, from the event
+	// being matched (h.read); the join keys later, from the text held
+	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Raw: h.raw, Event: h.read}
 	ev, ok := x.plan.Event(doc, x.seen)
 	if !ok {
 		return // no timestamp_field: Elasticsearch's sequence search skips it
 	}
+	if x.stream != nil {
+		x.plan.Mask(&ev)
+	}
+	ev.Doc.Event = hitEvent(h)
 	if len(x.evs) > 2*len(x.rn.buf)+1024 {
 		x.prune()
 	}
@@ -220,7 +227,7 @@ func (x *seqExec) countStream() {
 			if ev == nil {
 				continue
 			}
-			t, why := rn.eventTime(eval.Map(ev.Doc.Source))
+			t, why := rn.eventTime(ev.Doc.Fields())
 			if why != "" {
 				continue
 			}
@@ -619,4 +626,40 @@ func setOf(ks []string) map[string]bool {
 		m[k] = true
 	}
 	return m
+}
+
+// hitEvent returns a hit's event as queries read it: lazily over the
+// text it holds, or its fields.
+func hitEvent(h *hit) eval.Event {
+	if h.raw != nil {
+		return rawEvent(h.raw)
+	}
+	return eval.Map(h.ev.Fields)
+}
+
+// rawEvent is an event's JSON text held for later reading: each lookup
+// scans it with a pooled [events.Lazy], so that a held event costs its
+// text only, never its decoded fields.
+type rawEvent []byte
+
+var lazies = sync.Pool{New: func() any { return new(events.Lazy) }}
+
+// Values implements [eval.Event].
+func (r rawEvent) Values(path *eval.Path, v eval.Visitor) bool {
+	l := lazies.Get().(*events.Lazy)
+	l.Reset(r)
+	found := l.Values(path, v)
+	l.Reset(nil)
+	lazies.Put(l)
+	return found
+}
+
+// Fields implements [eval.Event].
+func (r rawEvent) Fields(v eval.FieldVisitor) bool {
+	l := lazies.Get().(*events.Lazy)
+	l.Reset(r)
+	found := l.Fields(v)
+	l.Reset(nil)
+	lazies.Put(l)
+	return found
 }
