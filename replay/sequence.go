@@ -434,7 +434,7 @@ func (g seqGroup) alerts(x *seqExec, at time.Time) []*Alert {
 		var index, id string
 		var t int64
 		if h != nil {
-			rec = events.Record{Fields: g.seq.Events[i].Doc.Source, File: h.ev.File, Line: h.ev.Line}
+			rec = events.Record{Fields: sourceOf(g.seq.Events[i].Doc), File: h.ev.File, Line: h.ev.Line}
 			index, id, t = h.index, h.id, h.t
 			if !timed {
 				first, timed = t, true
@@ -626,6 +626,19 @@ func setOf(ks []string) map[string]bool {
 		m[k] = true
 	}
 	return m
+}
+
+// sourceOf returns a sequence event's source decoded: the events are
+// held as their text (Doc.Raw) and decoded only for an alert.
+func sourceOf(d eql.Doc) map[string]any {
+	if d.Source != nil || d.Raw == nil {
+		return d.Source
+	}
+	rec, err := events.Raw{JSON: d.Raw}.Decode()
+	if err != nil { // decoded once already when it was taken: cannot happen
+		return nil
+	}
+	return rec.Fields
 }
 
 // hitEvent returns a hit's event as queries read it: lazily over the
