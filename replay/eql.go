@@ -72,17 +72,26 @@ var parsed struct {
 	m map[weak.Pointer[eval.Program]]parsedQuery
 }
 
-// parsedQuery is a parsed EQL query and its text. A parsed query is only
-// read once parsed: runners share it.
+// parsedQuery is a parsed EQL query and its text, and for a sequence or
+// a sample its plan compiled with no options for req. A parsed query is
+// only read once parsed, and a plan is safe for concurrent use: runners
+// share them.
 type parsedQuery struct {
 	text string
 	q    *eql.Query
+	plan *eql.SequencePlan
+	req  eql.Request
 }
 
-// keepParsed remembers that prog was compiled from q, parsed from text.
-func keepParsed(prog *eval.Program, text string, q *eql.Query) {
-	if prog == nil || q == nil {
+// keepParsed remembers that prog was compiled from q, parsed from text,
+// and the plan of the runner rn (prog's).
+func keepParsed(prog *eval.Program, text string, rn *runner) {
+	if prog == nil || rn.eqlq == nil {
 		return
+	}
+	pq := parsedQuery{text: text, q: rn.eqlq}
+	if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {
+		pq.plan, pq.req = x.plan, x.req
 	}
 	wp := weak.Make(prog)
 	parsed.Lock()
@@ -90,7 +99,7 @@ func keepParsed(prog *eval.Program, text string, q *eql.Query) {
 		parsed.m = map[weak.Pointer[eval.Program]]parsedQuery{}
 	}
 	_, had := parsed.m[wp]
-	parsed.m[wp] = parsedQuery{text, q}
+	parsed.m[wp] = pq
 	parsed.Unlock()
 	if !had {
 		runtime.AddCleanup(prog, forgetParsed, wp)
@@ -106,16 +115,29 @@ func forgetParsed(wp weak.Pointer[eval.Program]) {
 // parsedOf returns the query keepParsed remembered for prog, if it was
 // parsed from text; else nil.
 func parsedOf(prog *eval.Program, text string) *eql.Query {
+	if pq, ok := lookupParsed(prog); ok && pq.text == text {
+		return pq.q
+	}
+	return nil
+}
+
+// planOf returns the sequence plan keepParsed remembered for prog, if it
+// was compiled from q for req with no options; else nil.
+func planOf(prog *eval.Program, q *eql.Query, req eql.Request) *eql.SequencePlan {
+	if pq, ok := lookupParsed(prog); ok && pq.q == q && pq.req == req {
+		return pq.plan
+	}
+	return nil
+}
+
+func lookupParsed(prog *eval.Program) (parsedQuery, bool) {
 	if prog == nil {
-		return nil
+		return parsedQuery{}, false
 	}
 	parsed.Lock()
+	defer parsed.Unlock()
 	pq, ok := parsed.m[weak.Make(prog)]
-	parsed.Unlock()
-	if !ok || pq.text != text {
-		return nil
-	}
-	return pq.q
+	return pq, ok
 }
 
 // eqlExec is an EQL event-query rule's executor.

@@ -7,8 +7,9 @@ import (
 )
 
 // TestPreparedEQLParsedOnce: the runner of a replay given the program
-// Prepare returned takes the query Prepare parsed rather than parse it
-// again; a runner of another query text parses its own.
+// Prepare returned takes the query Prepare parsed, and its sequence plan,
+// rather than parse and compile them again; a runner of another query
+// text parses its own.
 func TestPreparedEQLParsedOnce(t *testing.T) {
 	r, err := rules.ParseTOML("seq.toml", []byte(`[metadata]
 creation_date = "2024/01/02"
@@ -45,8 +46,12 @@ query = 'sequence by host.name with maxspan=1m [process where true] [network whe
 	if rn.eqlq != q {
 		t.Error("the runner parsed the query again")
 	}
-	if _, ok := rn.exec.(*seqExec); !ok {
-		t.Errorf("executor %T, want a sequence's", rn.exec)
+	x, ok := rn.exec.(*seqExec)
+	if !ok {
+		t.Fatalf("executor %T, want a sequence's", rn.exec)
+	}
+	if x.plan == nil || x.plan != planOf(prog, q, x.req) {
+		t.Error("the runner compiled the sequence plan again")
 	}
 	if parsedOf(prog, r.Query+" ") != nil {
 		t.Error("a parsed query served another text")
@@ -57,5 +62,8 @@ query = 'sequence by host.name with maxspan=1m [process where true] [network whe
 	}
 	if other.eqlq == q || other.eqlq == nil {
 		t.Error("a runner without the program should parse its own query")
+	}
+	if other.exec.(*seqExec).plan == x.plan {
+		t.Error("a runner without the program should compile its own plan")
 	}
 }

@@ -92,7 +92,7 @@ func Prepare(r *rules.Rule) (*eval.Program, error) {
 		return nil, err
 	}
 	prog := rn.search.Query()
-	keepParsed(prog, r.Query, rn.eqlq) // for the replay given prog (eql.go)
+	keepParsed(prog, r.Query, rn) // for the replay given prog (eql.go)
 	return prog, nil
 }
 

@@ -116,6 +116,7 @@ type Ancestor struct {
 type seqExec struct {
 	rn   *runner
 	plan *eql.SequencePlan
+	req  eql.Request // what plan was compiled for
 	// every: run every execution whose window holds a hit, also when
 	// it holds only hits seen before: a window that loses its first
 	// events can find a sample or a sequence with a missing-event stage
@@ -147,11 +148,17 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	}
 	set := rn.rule.EQL()
 	req := eql.Request{EventCategoryField: set.EventCategoryOverride, TimestampField: set.TimestampField, TiebreakerField: set.TiebreakerField}
-	plan, err := eql.CompileSequenceQuery(rn.eqlq, req, nil, rn.cfg.evalOpts...)
-	if err != nil {
-		return nil, err
+	var plan *eql.SequencePlan
+	if len(rn.cfg.evalOpts) == 0 { // the plan Prepare compiled, if any (eql.go)
+		plan = planOf(rn.search.Query(), rn.eqlq, req)
 	}
-	x := &seqExec{rn: rn, plan: plan, every: plan.IsSample() || plan.HasMissing(),
+	if plan == nil {
+		var err error
+		if plan, err = eql.CompileSequenceQuery(rn.eqlq, req, nil, rn.cfg.evalOpts...); err != nil {
+			return nil, err
+		}
+	}
+	x := &seqExec{rn: rn, plan: plan, req: req, every: plan.IsSample() || plan.HasMissing(),
 		evs: map[*hit]*eql.Event{}, alerted: map[string]bool{}, cut: map[string]bool{}}
 	if !plan.IsSample() {
 		x.stream = plan.NewMatcher()
