@@ -108,7 +108,8 @@ type Ancestor struct {
 }
 
 // seqExec is an EQL sequence or sample rule's executor. Its memory: the
-// decoded events of the waiting hits (those of the look-back window),
+// events of the waiting hits (those of the look-back window; their JSON
+// text, read lazily, when they were read from text),
 // the whole-stream matcher's pending sequences (bounded by maxspan and
 // eql.DefaultMaxInFlight) and the events held a look-back to be put in
 // EQL's order, and the ids of the sequences alerted and left out
@@ -642,7 +643,7 @@ func sourceOf(d eql.Doc) map[string]any {
 		return d.Source
 	}
 	rec, err := events.Raw{JSON: d.Raw}.Decode()
-	if err != nil { // decoded once already when it was taken: cannot happen
+	if err != nil { // one valid JSON object (Replay.Add checks it, AddFacts takes no other): cannot happen
 		return nil
 	}
 	return rec.Fields
