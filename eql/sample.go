@@ -41,7 +41,7 @@ func (p *SequencePlan) Samples(docs iter.Seq2[Doc, error], maxPerKey int) ([]*Fo
 		implicit++
 		var ev *Event
 		for i, s := range p.stages {
-			if !s.prog.Match(d.Source) {
+			if !s.prog.MatchEvent(d.Fields()) {
 				continue
 			}
 			if ev == nil {

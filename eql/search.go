@@ -37,6 +37,19 @@ type Doc struct {
 	ID     string
 	Source map[string]any  // decoded with json.Number
 	Raw    json.RawMessage // the source as given, written back as it is; nil: Source is written
+	// Event, when not nil, is what queries, join keys and ordinals read
+	// instead of Source: a lazy event over Raw (events.Lazy), so that a
+	// document need not be decoded to be matched. Source may then be
+	// nil; Raw must be set for the document to be written back.
+	Event eval.Event
+}
+
+// Fields returns the document as queries read it: Event, or Source.
+func (d Doc) Fields() eval.Event {
+	if d.Event != nil {
+		return d.Event
+	}
+	return eval.Map(d.Source)
 }
 
 // Response is the body of an _eql/search response for an event query.
@@ -211,15 +224,16 @@ func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Respons
 			return nil, err
 		}
 		ord++
-		if !prog.Match(d.Source) {
+		fields := d.Fields()
+		if !prog.MatchEvent(fields) {
 			continue
 		}
 		h := hit{doc: d, ord: ord}
-		if v, ok := eval.First(eval.Map(d.Source), tsPath); ok {
+		if v, ok := eval.First(fields, tsPath); ok {
 			h.ts, h.tsOK = timestampOf(v, tsMap.Type == "date_nanos")
 		}
 		if hasTB {
-			if v, ok := eval.First(eval.Map(d.Source), tbPath); ok {
+			if v, ok := eval.First(fields, tbPath); ok {
 				h.tb = sortValue(v)
 			}
 		}

@@ -307,7 +307,8 @@ func (p *SequencePlan) Stages() int { return len(p.stages) }
 // (Elasticsearch's sequence queries only see events with one).
 // implicit is the document's place in the input.
 func (p *SequencePlan) Event(d Doc, implicit int64) (Event, bool) {
-	v, ok := eval.First(eval.Map(d.Source), p.tsPath)
+	fields := d.Fields()
+	v, ok := eval.First(fields, p.tsPath)
 	if !ok {
 		return Event{}, false
 	}
@@ -317,11 +318,20 @@ func (p *SequencePlan) Event(d Doc, implicit int64) (Event, bool) {
 	}
 	ev := Event{Doc: d, Ordinal: Ordinal{Timestamp: ts, Implicit: implicit}}
 	if p.tbPath != nil {
-		if v, ok := eval.First(eval.Map(d.Source), p.tbPath); ok {
+		if v, ok := eval.First(fields, p.tbPath); ok {
 			ev.Ordinal.Tiebreaker = sortValue(v)
 		}
 	}
 	return ev, true
+}
+
+// Mask reads which stages ev's document matches, once: a [Matcher] (and
+// [SequencePlan.Find]) given ev then reuses it, so that the document's
+// Event need only be valid during this call for the stage queries.
+func (p *SequencePlan) Mask(ev *Event) {
+	if !ev.masked {
+		ev.mask, ev.masked = p.stageMask(ev.Doc)
+	}
 }
 
 // Relevant reports whether a document matches a stage or the until
@@ -337,13 +347,14 @@ const untilBit = 1 << 63
 // stages d matches (untilBit for until); false when there are too many
 // stages for a mask (then mask is 1 when d matches any).
 func (p *SequencePlan) stageMask(d Doc) (uint64, bool) {
+	fields := d.Fields()
 	if len(p.stages) >= 63 {
 		for _, s := range p.stages {
-			if s.prog.Match(d.Source) {
+			if s.prog.MatchEvent(fields) {
 				return 1, false
 			}
 		}
-		if p.until != nil && p.until.prog.Match(d.Source) {
+		if p.until != nil && p.until.prog.MatchEvent(fields) {
 			return 1, false
 		}
 		return 0, false
@@ -356,11 +367,11 @@ func (p *SequencePlan) stageMask(d Doc) (uint64, bool) {
 			}
 			continue
 		}
-		if s.prog.Match(d.Source) {
+		if s.prog.MatchEvent(fields) {
 			mask |= 1 << i
 		}
 	}
-	if p.until != nil && p.until.prog.Match(d.Source) {
+	if p.until != nil && p.until.prog.MatchEvent(fields) {
 		mask |= untilBit
 	}
 	return mask, true
@@ -375,9 +386,9 @@ func (p *SequencePlan) matches(ev *Event, i int) bool {
 		return ev.mask&(1<<i) != 0
 	}
 	if i < 0 {
-		return p.until.prog.Match(ev.Doc.Source)
+		return p.until.prog.MatchEvent(ev.Doc.Fields())
 	}
-	return p.stages[i].prog.Match(ev.Doc.Source)
+	return p.stages[i].prog.MatchEvent(ev.Doc.Fields())
 }
 
 // joinKey is one combination of join key values.
@@ -396,11 +407,12 @@ type joinKey struct {
 // API (dates formatted).
 func (s *planStage) joinKeys(d Doc, sample bool) []joinKey {
 	out := []joinKey{{}}
+	fields := d.Fields()
 	for _, k := range s.keys {
 		var vals []any
 		var encs []string
 		if k.path != nil {
-			eval.Map(d.Source).Values(k.path, visitFunc(func(v any) bool {
+			fields.Values(k.path, visitFunc(func(v any) bool {
 				if v = keyValue(v, k.typ, k.layouts, sample); v != nil {
 					if e := encodeKey(v); !slices.Contains(encs, e) {
 						encs = append(encs, e)

@@ -2,7 +2,10 @@ package replay
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"weak"
 
 	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -34,15 +37,19 @@ const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit 
 // sequence or a sample is its stages' filter (sequence.go), whose pipes
 // eql.SequencePlan.Cut applies; an event query's pipes ride on the Search
 // and cut its events after size (LogicalPlanBuilder.visitStatement).
+// prog, when not nil, is the query compiled already, and the query is
+// not parsed again when Prepare parsed it (parsedOf).
 func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esdsl.Filter, opts []eval.Option) (*Search, *eql.Query, error) {
-	q, err := eql.Parse(query)
-	if err != nil {
-		return nil, nil, fmt.Errorf("query: %w", err)
+	q := parsedOf(prog, query)
+	if q == nil {
+		var err error
+		if q, err = eql.Parse(query); err != nil {
+			return nil, nil, fmt.Errorf("query: %w", err)
+		}
 	}
 	if prog == nil {
-		r := *rule
-		r.Query = query
-		if prog, err = r.EQLProgram(opts...); err != nil {
+		var err error
+		if prog, err = rule.EQLProgramOf(q, opts...); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -54,6 +61,83 @@ func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esd
 		s.pipes = q.Pipes
 	}
 	return s, q, nil
+}
+
+// parsed remembers the EQL query each program [Prepare] returned was
+// compiled from, so that a replay given the program ([NewReplayPrograms],
+// a rule set) does not parse the query again: each EQL query is parsed
+// once a run. An entry goes when its program is garbage.
+var parsed struct {
+	sync.Mutex
+	m map[weak.Pointer[eval.Program]]parsedQuery
+}
+
+// parsedQuery is a parsed EQL query and its text, and for a sequence or
+// a sample its plan compiled with no options for req. A parsed query is
+// only read once parsed, and a plan is safe for concurrent use: runners
+// share them.
+type parsedQuery struct {
+	text string
+	q    *eql.Query
+	plan *eql.SequencePlan
+	req  eql.Request
+}
+
+// keepParsed remembers that prog was compiled from q, parsed from text,
+// and the plan of the runner rn (prog's).
+func keepParsed(prog *eval.Program, text string, rn *runner) {
+	if prog == nil || rn.eqlq == nil {
+		return
+	}
+	pq := parsedQuery{text: text, q: rn.eqlq}
+	if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {
+		pq.plan, pq.req = x.plan, x.req
+	}
+	wp := weak.Make(prog)
+	parsed.Lock()
+	if parsed.m == nil {
+		parsed.m = map[weak.Pointer[eval.Program]]parsedQuery{}
+	}
+	_, had := parsed.m[wp]
+	parsed.m[wp] = pq
+	parsed.Unlock()
+	if !had {
+		runtime.AddCleanup(prog, forgetParsed, wp)
+	}
+}
+
+func forgetParsed(wp weak.Pointer[eval.Program]) {
+	parsed.Lock()
+	delete(parsed.m, wp)
+	parsed.Unlock()
+}
+
+// parsedOf returns the query keepParsed remembered for prog, if it was
+// parsed from text; else nil.
+func parsedOf(prog *eval.Program, text string) *eql.Query {
+	if pq, ok := lookupParsed(prog); ok && pq.text == text {
+		return pq.q
+	}
+	return nil
+}
+
+// planOf returns the sequence plan keepParsed remembered for prog, if it
+// was compiled from q for req with no options; else nil.
+func planOf(prog *eval.Program, q *eql.Query, req eql.Request) *eql.SequencePlan {
+	if pq, ok := lookupParsed(prog); ok && pq.q == q && pq.req == req {
+		return pq.plan
+	}
+	return nil
+}
+
+func lookupParsed(prog *eval.Program) (parsedQuery, bool) {
+	if prog == nil {
+		return parsedQuery{}, false
+	}
+	parsed.Lock()
+	defer parsed.Unlock()
+	pq, ok := parsed.m[weak.Make(prog)]
+	return pq, ok
 }
 
 // eqlExec is an EQL event-query rule's executor.
@@ -82,19 +166,19 @@ func newEQLExec(rn *runner) *eqlExec {
 }
 
 // observe reads the hit's place in EQL's order (and its suppression
-// groups) while its event is decoded.
+// groups) from its event (h.read, lazy over its text or a map).
 func (x *eqlExec) observe(h *hit) {
 	x.seen++
 	x.ords[h] = x.seen
-	x.keys[h] = x.keyOf(h, x.seen)
+	x.keys[h] = x.keyOf(h.read, x.seen)
 	if x.suppress != nil {
 		x.suppress.observe(h)
 	}
 }
 
-// keyOf returns the order key of a hit observed ord-th.
-func (x *eqlExec) keyOf(h *hit, ord int) eqlKey {
-	return eql.OrderKeyOf(h.ev.Fields, x.ts, x.tb, ord)
+// keyOf returns the order key of a hit's event e observed ord-th.
+func (x *eqlExec) keyOf(e eval.Event, ord int) eqlKey {
+	return eql.OrderKeyOf(e, x.ts, x.tb, ord)
 }
 
 // execute runs the _eql/search of the execution at e: the window's last

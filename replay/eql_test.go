@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -241,5 +242,42 @@ func TestEQLPipes(t *testing.T) {
 		if !slices.Equal(search, want) {
 			t.Errorf("%s: eql.Search returns %v, the replay alerts on %v", q, search, got)
 		}
+	}
+}
+
+// TestEQLOrderFromJSON: an EQL rule's events read from JSON text (the
+// lazy path, as run --rules reads them) are put in EQL's order by their
+// timestamp_field and tiebreaker_field, as with decoded events, before
+// the cut to the window's last max_signals (Elasticsearch's tail,
+// EqlSearchRequest in x-pack/plugin/eql of elastic/elasticsearch, sorted
+// on timestamp then tiebreaker). The replay's own time is event.ingested
+// (timestamp_override), in arrival order; @timestamp is not.
+func TestEQLOrderFromJSON(t *testing.T) {
+	r := eqlRule(t, `process where true`, "max_signals = 2\ntimestamp_override = \"event.ingested\"\ntiebreaker_field = \"seq\"\n")
+	// n: @timestamp second, seq. EQL's order: 4 (1s), 1 (3s), 3 (7s, seq
+	// 2), 2 (7s, seq 5), 0 (9s): the last two are 2 and 0; arrival order
+	// would keep 3 and 4.
+	stamps := []struct{ sec, seq int }{{9, 0}, {3, 1}, {7, 5}, {7, 2}, {1, 0}}
+	var got []string
+	rp, err := replay.NewReplay([]*rules.Rule{r}, replay.WithAnyIndex(), replay.WithNow(eqlNow),
+		replay.WithAlertFunc(func(a *replay.Alert) error {
+			got = append(got, fmt.Sprint(a.Event.Fields["n"]))
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, s := range stamps {
+		line := fmt.Appendf(nil, `{"@timestamp":%q,"event":{"category":"process","ingested":%q},"seq":%d,"n":%d}`, at(s.sec), at(10+n), s.seq, n)
+		if err := rp.Add(replay.Event{JSON: line, File: "events.ndjson", Line: n + 1}, []int{0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := rp.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"0", "2"}) {
+		t.Errorf("alerts on %v, want the last two in EQL's order [0 2]", got)
 	}
 }

@@ -91,7 +91,9 @@ func Prepare(r *rules.Rule) (*eval.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rn.search.Query(), nil
+	prog := rn.search.Query()
+	keepParsed(prog, r.Query, rn) // for the replay given prog (eql.go)
+	return prog, nil
 }
 
 // Event is one event of the stream a [Replay] takes.

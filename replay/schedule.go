@@ -235,7 +235,7 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 		return nil
 	}
 	var rec events.Record
-	if _, seq := rn.exec.(*seqExec); ev.json == nil || seq { // a Map event: its fields as they are; a sequence's events are decoded
+	if ev.json == nil { // a Map event: its fields as they are
 		rec, _ = ev.record()
 	}
 	var groups []int
@@ -247,6 +247,9 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 	rep.Matches++
 	h := &hit{ev: rec, t: t, index: index, groups: groups, read: ev.fields()}
 	h.ev.File, h.ev.Line = ev.file, ev.line
+	if _, seq := rn.exec.(*seqExec); seq {
+		h.raw = ev.raw() // a sequence's events are held as their text, read lazily
+	}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
 	h.read = nil
 	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {

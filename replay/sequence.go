@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -107,7 +108,8 @@ type Ancestor struct {
 }
 
 // seqExec is an EQL sequence or sample rule's executor. Its memory: the
-// decoded events of the waiting hits (those of the look-back window),
+// events of the waiting hits (those of the look-back window; their JSON
+// text, read lazily, when they were read from text),
 // the whole-stream matcher's pending sequences (bounded by maxspan and
 // eql.DefaultMaxInFlight) and the events held a look-back to be put in
 // EQL's order, and the ids of the sequences alerted and left out
@@ -115,6 +117,7 @@ type Ancestor struct {
 type seqExec struct {
 	rn   *runner
 	plan *eql.SequencePlan
+	req  eql.Request // what plan was compiled for
 	// every: run every execution whose window holds a hit, also when
 	// it holds only hits seen before: a window that loses its first
 	// events can find a sample or a sequence with a missing-event stage
@@ -146,11 +149,17 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	}
 	set := rn.rule.EQL()
 	req := eql.Request{EventCategoryField: set.EventCategoryOverride, TimestampField: set.TimestampField, TiebreakerField: set.TiebreakerField}
-	plan, err := eql.CompileSequenceQuery(rn.eqlq, req, nil, rn.cfg.evalOpts...)
-	if err != nil {
-		return nil, err
+	var plan *eql.SequencePlan
+	if len(rn.cfg.evalOpts) == 0 { // the plan Prepare compiled, if any (eql.go)
+		plan = planOf(rn.search.Query(), rn.eqlq, req)
 	}
-	x := &seqExec{rn: rn, plan: plan, every: plan.IsSample() || plan.HasMissing(),
+	if plan == nil {
+		var err error
+		if plan, err = eql.CompileSequenceQuery(rn.eqlq, req, nil, rn.cfg.evalOpts...); err != nil {
+			return nil, err
+		}
+	}
+	x := &seqExec{rn: rn, plan: plan, req: req, every: plan.IsSample() || plan.HasMissing(),
 		evs: map[*hit]*eql.Event{}, alerted: map[string]bool{}, cut: map[string]bool{}}
 	if !plan.IsSample() {
 		x.stream = plan.NewMatcher()
@@ -164,11 +173,17 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 // the whole stream's matcher takes it.
 func (x *seqExec) observe(h *hit) {
 	x.seen++
-	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields}
+	// the ordinal and the stages matched are read now, from the event
+	// being matched (h.read); the join keys later, from the text held
+	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Raw: h.raw, Event: h.read}
 	ev, ok := x.plan.Event(doc, x.seen)
 	if !ok {
 		return // no timestamp_field: Elasticsearch's sequence search skips it
 	}
+	if x.stream != nil {
+		x.plan.Mask(&ev)
+	}
+	ev.Doc.Event = hitEvent(h)
 	if len(x.evs) > 2*len(x.rn.buf)+1024 {
 		x.prune()
 	}
@@ -220,7 +235,7 @@ func (x *seqExec) countStream() {
 			if ev == nil {
 				continue
 			}
-			t, why := rn.eventTime(eval.Map(ev.Doc.Source))
+			t, why := rn.eventTime(ev.Doc.Fields())
 			if why != "" {
 				continue
 			}
@@ -427,7 +442,7 @@ func (g seqGroup) alerts(x *seqExec, at time.Time) []*Alert {
 		var index, id string
 		var t int64
 		if h != nil {
-			rec = events.Record{Fields: g.seq.Events[i].Doc.Source, File: h.ev.File, Line: h.ev.Line}
+			rec = events.Record{Fields: sourceOf(g.seq.Events[i].Doc), File: h.ev.File, Line: h.ev.Line}
 			index, id, t = h.index, h.id, h.t
 			if !timed {
 				first, timed = t, true
@@ -620,4 +635,53 @@ func setOf(ks []string) map[string]bool {
 		m[k] = true
 	}
 	return m
+}
+
+// sourceOf returns a sequence event's source decoded: the events are
+// held as their text (Doc.Raw) and decoded only for an alert.
+func sourceOf(d eql.Doc) map[string]any {
+	if d.Source != nil || d.Raw == nil {
+		return d.Source
+	}
+	rec, err := events.Raw{JSON: d.Raw}.Decode()
+	if err != nil { // one valid JSON object (Replay.Add checks it, AddFacts takes no other): cannot happen
+		return nil
+	}
+	return rec.Fields
+}
+
+// hitEvent returns a hit's event as queries read it: lazily over the
+// text it holds, or its fields.
+func hitEvent(h *hit) eval.Event {
+	if h.raw != nil {
+		return rawEvent(h.raw)
+	}
+	return eval.Map(h.ev.Fields)
+}
+
+// rawEvent is an event's JSON text held for later reading: each lookup
+// scans it with a pooled [events.Lazy], so that a held event costs its
+// text only, never its decoded fields.
+type rawEvent []byte
+
+var lazies = sync.Pool{New: func() any { return new(events.Lazy) }}
+
+// Values implements [eval.Event].
+func (r rawEvent) Values(path *eval.Path, v eval.Visitor) bool {
+	l := lazies.Get().(*events.Lazy)
+	l.Reset(r)
+	found := l.Values(path, v)
+	l.Reset(nil)
+	lazies.Put(l)
+	return found
+}
+
+// Fields implements [eval.Event].
+func (r rawEvent) Fields(v eval.FieldVisitor) bool {
+	l := lazies.Get().(*events.Lazy)
+	l.Reset(r)
+	found := l.Fields(v)
+	l.Reset(nil)
+	lazies.Put(l)
+	return found
 }

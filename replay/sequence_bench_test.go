@@ -60,3 +60,68 @@ func BenchmarkSequenceRuleVsEventRule(b *testing.B) {
 	b.ReportMetric(float64(rep.Sequences.Found), "sequences")
 	b.ReportMetric(float64(rep.Matches), "matches")
 }
+
+// BenchmarkSequenceRuleVsEventRuleJSON is BenchmarkSequenceRuleVsEventRule
+// over the events' JSON text, as run --rules gives them to the replay
+// (lazy events; each rule's query matched beforehand, outside the
+// timing), one sub-benchmark a rule so that each reports its own
+// allocations:
+//
+//	go test -run '^$' -bench SequenceRuleVsEventRuleJSON -benchtime 3x -benchmem ./replay
+func BenchmarkSequenceRuleVsEventRuleJSON(b *testing.B) {
+	var one [][]byte
+	for raw, err := range events.ReadRawFiles([]string{corpus.Path(b, "corpus/beats_events.ndjson")}, nil) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		one = append(one, append([]byte(nil), raw.JSON...))
+	}
+	var lines [][]byte
+	for range 10 {
+		lines = append(lines, one...)
+	}
+	t := &testing.T{}
+	for _, c := range []struct{ name, query string }{
+		{"event", `network where true`},
+		{"sequence", `sequence by source.ip with maxspan=5m [network where true] [network where destination.port == 53]`},
+	} {
+		r := eqlRule(t, c.query, "")
+		prog, err := replay.Prepare(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		matched := make([]bool, len(lines))
+		var lazy events.Lazy
+		for i, l := range lines {
+			lazy.Reset(l)
+			matched[i] = prog.MatchEvent(&lazy)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var rep *replay.Report
+			for b.Loop() {
+				rp, err := replay.NewReplay([]*rules.Rule{r}, replay.WithAnyIndex(), replay.WithAlertFunc(func(*replay.Alert) error { return nil }))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var m []int
+				for i, l := range lines {
+					m = m[:0]
+					if matched[i] {
+						m = append(m, 0)
+					}
+					if err := rp.Add(replay.Event{JSON: l, File: "x.ndjson", Line: i + 1}, m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reps, err := rp.Finish()
+				if err != nil {
+					b.Fatal(err)
+				}
+				rep = reps[0]
+			}
+			b.ReportMetric(float64(rep.Matches), "matches")
+			b.ReportMetric(float64(rep.AlertCount), "alerts")
+		})
+	}
+}

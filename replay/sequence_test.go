@@ -356,3 +356,65 @@ func TestSequenceArrivalOrder(t *testing.T) {
 		t.Errorf("first building block on %s, want p", rep.Alerts[1].ID)
 	}
 }
+
+// TestSequenceJSONEqualsMap: sequence and sample rules replay the same
+// alerts, documents included, whether their events come decoded (Map)
+// or as JSON text, which the executor holds and reads lazily, decoding
+// an event only for an alert.
+func TestSequenceJSONEqualsMap(t *testing.T) {
+	evs := []map[string]any{
+		seqEvent("e1", "09:56:00", "process", "h1", map[string]any{"process": map[string]any{"name": "a"}, "user": map[string]any{"name": "u", "id": "1"}}),
+		seqEvent("e2", "09:56:10", "process", "h2", map[string]any{"user": map[string]any{"name": "v"}}),
+		seqEvent("e3", "09:56:30", "network", "h1", map[string]any{"user": map[string]any{"name": "u", "id": "2"}, "tags": []any{"x", "y"}}),
+		seqEvent("e4", "09:57:00", "network", "h2", map[string]any{"destination": map[string]any{"port": 53}}),
+		seqEvent("e5", "09:58:00", "network", "h1", nil),
+	}
+	for _, query := range []string{
+		`sequence by host.name with maxspan=1m [process where true] [network where true]`,
+		`sequence by host.name [process where true] ![file where true] [network where true]`,
+		`sequence with maxspan=5m [process where true] by user.name [network where true] by user.name`,
+		`sample by host.name [process where true] [network where true]`,
+	} {
+		r := eqlRule(t, query, "")
+		r.From = "now-9m"
+		opts := []replay.RunOption{replay.WithAnyIndex(), replay.WithNow(seqNow), replay.WithRuleUUID(seqRuleUUID)}
+		mapRep, err := replay.Run(r, replay.EventsOf(evs...), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got []string
+		for _, a := range mapRep.Alerts {
+			b, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, string(b))
+		}
+		rp, err := replay.NewReplay([]*rules.Rule{r}, append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
+			b, err := json.Marshal(a)
+			got = append(got, string(b))
+			return err
+		}))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range evs {
+			b, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rp.Add(replay.Event{JSON: b, File: "events", Line: i + 1}, []int{0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := rp.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 {
+			t.Errorf("%s: no alerts: the test tests nothing", query)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: -map +json:\n%s", query, d)
+		}
+	}
+}

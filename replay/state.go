@@ -698,13 +698,17 @@ func (x *threatExec) restoreState(data json.RawMessage, hits []*hit) error {
 type eqlState struct {
 	Seen     int             `json:"seen"`
 	Ords     []int           `json:"ords,omitempty"` // per waiting hit; 0: none
+	Keys     []*eql.OrderKey `json:"keys,omitempty"` // per waiting hit, its place in EQL's order; nil: none
 	Suppress json.RawMessage `json:"suppress,omitempty"`
 }
 
 func (x *eqlExec) saveState(hits map[*hit]int) (json.RawMessage, error) {
-	s := eqlState{Seen: x.seen, Ords: make([]int, len(hits))}
+	s := eqlState{Seen: x.seen, Ords: make([]int, len(hits)), Keys: make([]*eql.OrderKey, len(hits))}
 	for h, i := range hits {
 		s.Ords[i] = x.ords[h]
+		if k, ok := x.keys[h]; ok {
+			s.Keys[i] = &k
+		}
 	}
 	if x.suppress != nil {
 		var err error
@@ -723,6 +727,9 @@ func (x *eqlExec) restoreState(data json.RawMessage, hits []*hit) error {
 	if len(s.Ords) != 0 && len(s.Ords) != len(hits) {
 		return fmt.Errorf("eql: %d orders for %d hits", len(s.Ords), len(hits))
 	}
+	if len(s.Keys) != 0 && len(s.Keys) != len(hits) {
+		return fmt.Errorf("eql: %d order keys for %d hits", len(s.Keys), len(hits))
+	}
 	x.seen = s.Seen
 	for i, ord := range s.Ords {
 		if ord == 0 {
@@ -730,7 +737,13 @@ func (x *eqlExec) restoreState(data json.RawMessage, hits []*hit) error {
 		}
 		h := hits[i]
 		x.ords[h] = ord
-		x.keys[h] = x.keyOf(h, ord)
+		// the key as the saving run read it: the event of a hit alerted
+		// on is not kept to read it again
+		if len(s.Keys) > 0 && s.Keys[i] != nil {
+			x.keys[h] = *s.Keys[i]
+		} else {
+			x.keys[h] = x.keyOf(hitEvent(h), ord)
+		}
 	}
 	if x.suppress != nil {
 		return x.suppress.restoreState(s.Suppress, hits)

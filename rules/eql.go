@@ -56,6 +56,11 @@ func (r *Rule) EQLSearch() (esdsl.Query, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.eqlSearchOf(q)
+}
+
+// eqlSearchOf is EQLSearch for q, parsed already.
+func (r *Rule) eqlSearchOf(q *eql.Query) (esdsl.Query, error) {
 	dsl, err := eql.LowerStages(q, eql.Options{EventCategoryField: r.EQL().EventCategoryOverride})
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
@@ -68,7 +73,19 @@ func (r *Rule) EQLSearch() (esdsl.Query, error) {
 // for KQL: parsed by [eql.Parse], lowered by [Rule.EQLSearch], compiled
 // by [eval.CompileQuery] with opts (a schema, a clock).
 func (r *Rule) EQLProgram(opts ...eval.Option) (*eval.Program, error) {
-	dsl, err := r.EQLSearch()
+	q, err := r.EQLQuery()
+	if err != nil {
+		return nil, err
+	}
+	return r.EQLProgramOf(q, opts...)
+}
+
+// EQLProgramOf is [Rule.EQLProgram] for q, the rule's query (or one of
+// its versions') parsed already, so that a caller that needs the parsed
+// query too parses it once. The rule gives the event category field and
+// the name in errors.
+func (r *Rule) EQLProgramOf(q *eql.Query, opts ...eval.Option) (*eval.Program, error) {
+	dsl, err := r.eqlSearchOf(q)
 	if err != nil {
 		return nil, err
 	}
