@@ -188,7 +188,11 @@ type Stats struct {
 
 // Stats returns the set's figures.
 func (s *Set) Stats() Stats {
-	return Stats{Rules: len(s.rules), Fields: s.table.Len(), IndexedRules: len(s.rules) - len(s.always), IndexFields: len(s.keys)}
+	fields := map[string]bool{}
+	for _, k := range slices.Concat(s.keys, s.more) {
+		fields[k.path.Name] = true
+	}
+	return Stats{Rules: len(s.rules), Fields: s.table.Len(), IndexedRules: len(s.rules) - len(s.always), IndexFields: len(fields)}
 }
 
 // Match appends to dst the indexes of the rules whose query matches the
