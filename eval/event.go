@@ -31,6 +31,15 @@ type Visitor interface {
 	Visit(value any) bool
 }
 
+// StringVisitor is a [Visitor] that takes a string value as it is, not
+// boxed in an interface: an Event may call VisitString instead of Visit for
+// a string, which it then need not allocate. s is valid only during the
+// call.
+type StringVisitor interface {
+	Visitor
+	VisitString(s string) bool
+}
+
 // FieldVisitor receives every leaf field of an event; VisitField returns
 // true to stop.
 type FieldVisitor interface {
@@ -343,3 +352,41 @@ type firstValue struct {
 }
 
 func (f *firstValue) Visit(x any) bool { f.v, f.ok = x, true; return true }
+
+// FirstDate reads the first value of the field at path in e as [First]
+// does and, when there is one (found), that value as a date, as [DateOf]
+// does: epoch milliseconds and ok. v is the value (nil when it is a date).
+// On an event that passes strings to a [StringVisitor], such as the lazy
+// JSON event of package events, a date text costs no allocation.
+func FirstDate(e Event, path *Path) (ms int64, v any, found, ok bool) {
+	f := firstDates.Get().(*firstDate)
+	e.Values(path, f)
+	ms, v, found, ok = f.ms, f.v, f.found, f.ok
+	*f = firstDate{}
+	firstDates.Put(f)
+	return ms, v, found, ok
+}
+
+var firstDates = sync.Pool{New: func() any { return new(firstDate) }}
+
+type firstDate struct {
+	ms        int64
+	v         any // the value, when not a date
+	found, ok bool
+}
+
+func (f *firstDate) Visit(x any) bool {
+	f.found = true
+	if f.ms, _, f.ok = toInstant(x); !f.ok {
+		f.v = x
+	}
+	return true
+}
+
+func (f *firstDate) VisitString(s string) bool {
+	f.found = true
+	if f.ms, _, f.ok = parseInstant(s, false); !f.ok {
+		f.v = strings.Clone(s)
+	}
+	return true
+}

@@ -30,7 +30,7 @@ func (t Term) Exists() bool { return t.Values == nil }
 // The terms come from the operands of an "and", a field:(a or b) on a
 // keyword-family field (keyword, constant_keyword, wildcard, version),
 // any other field:value or range (the field has a value), and the terms
-// of every branch of an "or" together. Only fields of the top level that hold
+// of every branch of an "or" together (see orRequired). Only fields of the top level that hold
 // their own value give terms: no multi-field, nothing inside a nested
 // field, no wildcard values or names.
 //
@@ -57,15 +57,11 @@ func requiredOf(x ast.Expr, s mapping.Schema) [][]Term {
 		}
 		return out
 	case *ast.OrExpr:
-		var any []Term
-		for _, a := range x.Args {
-			conj := requiredOf(a, s)
-			if len(conj) == 0 {
-				return nil
-			}
-			any = mergeTerms(any, slices.MinFunc(conj, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+		branches := make([][][]Term, len(x.Args))
+		for i, a := range x.Args {
+			branches[i] = requiredOf(a, s)
 		}
-		return [][]Term{any}
+		return orRequired(branches)
 	case *ast.MatchExpr:
 		if x.Field.Kind == ast.Wildcard || !ownValue(s, x.Field.Value()) {
 			return nil
@@ -88,6 +84,50 @@ func requiredOf(x ast.Expr, s mapping.Schema) [][]Term {
 		return [][]Term{{{Field: x.Field.Value()}}}
 	}
 	return nil
+}
+
+// orRequired returns what an "or" of branches (each what one branch
+// requires) requires: nothing when a branch requires nothing; else the
+// lightest disjunction of each branch together, and then, for each field
+// that every branch requires on its own (a disjunction of terms on that
+// field only), that field's terms together. An EQL sequence's stages, for
+// example, each require their event category and often the same host.os.type:
+// the second disjunction lets a set skip the rule on events without it.
+func orRequired(branches [][][]Term) [][]Term {
+	var any []Term
+	for _, conj := range branches {
+		if len(conj) == 0 {
+			return nil
+		}
+		any = mergeTerms(any, slices.MinFunc(conj, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+	}
+	out := [][]Term{any}
+	var seen []string
+	for _, first := range branches[0] {
+		if len(first) != 1 || slices.Contains(seen, first[0].Field) {
+			continue
+		}
+		field := first[0].Field
+		seen = append(seen, field)
+		var common []Term
+		for _, conj := range branches {
+			alone := slices.DeleteFunc(slices.Clone(conj), func(ts []Term) bool { return len(ts) != 1 || ts[0].Field != field })
+			if len(alone) == 0 {
+				common = nil
+				break
+			}
+			common = mergeTerms(common, slices.MinFunc(alone, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+		}
+		if common != nil && !slices.EqualFunc(common, any, sameTerm) {
+			out = append(out, common)
+		}
+	}
+	return out
+}
+
+// sameTerm reports whether a and b are the same term.
+func sameTerm(a, b Term) bool {
+	return a.Field == b.Field && slices.Equal(a.Values, b.Values)
 }
 
 // termsWeight ranks disjunctions: values over exists, fewer over more.

@@ -30,15 +30,11 @@ func requiredOfDSL(q esdsl.Query, s mapping.Schema) [][]Term {
 		if msm < 1 || len(q.Should) == 0 {
 			return out
 		}
-		var any []Term
-		for _, c := range q.Should {
-			conj := requiredOfDSL(c, s)
-			if len(conj) == 0 {
-				return out
-			}
-			any = mergeTerms(any, slices.MinFunc(conj, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+		branches := make([][][]Term, len(q.Should))
+		for i, c := range q.Should {
+			branches[i] = requiredOfDSL(c, s)
 		}
-		return append(out, any)
+		return append(out, orRequired(branches)...)
 	case *esdsl.Term:
 		v, ok := q.Value.(string)
 		ci := q.CaseInsensitive != nil && *q.CaseInsensitive

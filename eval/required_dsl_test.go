@@ -14,7 +14,8 @@ import (
 // with the ECS schema: the values of a term or terms query on a keyword
 // field, that a field has a value for the other queries on one field (a
 // case-insensitive term, a wildcard, a range, a term on a text or numeric
-// field), every should branch together, nothing from must_not.
+// field), every should branch together (and each field every branch
+// requires alone), nothing from must_not.
 func TestRequiredTermsDSL(t *testing.T) {
 	for _, c := range []struct {
 		dsl  string
@@ -28,6 +29,15 @@ func TestRequiredTermsDSL(t *testing.T) {
 			[][]eval.Term{{{Field: "event.category", Values: []string{"process"}}}, {{Field: "process.command_line"}}}},
 		{`{"bool":{"should":[{"term":{"event.type":{"value":"start"}}},{"range":{"process.pid":{"gt":1}}}]}}`,
 			[][]eval.Term{{{Field: "event.type", Values: []string{"start"}}, {Field: "process.pid"}}}},
+		// the stages of an EQL sequence: each requires its category and the
+		// same host.os.type, so the should requires both (each field's
+		// values together); a field only one branch requires gives nothing
+		{`{"bool":{"should":[{"bool":{"filter":[{"term":{"event.category":{"value":"network"}}},{"term":{"host.os.type":{"value":"linux"}}},{"term":{"event.type":{"value":"start"}}}]}},{"bool":{"filter":[{"term":{"event.category":{"value":"process"}}},{"terms":{"host.os.type":["linux","macos"]}}]}}]}}`,
+			[][]eval.Term{{{Field: "event.category", Values: []string{"network", "process"}}}, {{Field: "host.os.type", Values: []string{"linux", "macos"}}}}},
+		// a field every branch requires, but with another field in one
+		// branch's disjunction: only the lightest disjunctions together
+		{`{"bool":{"should":[{"term":{"event.category":{"value":"network"}}},{"bool":{"should":[{"term":{"event.category":{"value":"process"}}},{"term":{"event.type":{"value":"start"}}}]}}]}}`,
+			[][]eval.Term{{{Field: "event.category", Values: []string{"network", "process"}}, {Field: "event.type", Values: []string{"start"}}}}},
 		// a should branch that requires nothing: the should requires nothing
 		{`{"bool":{"must":[{"exists":{"field":"host.name"}}],"should":[{"term":{"event.type":{"value":"start"}}},{"match_all":{}}],"minimum_should_match":1}}`,
 			[][]eval.Term{{{Field: "host.name"}}}},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
 )
@@ -18,7 +19,8 @@ import (
 // arrays at any level, null and [] as missing, the last of duplicate keys.
 //
 // The scanner allocates nothing; the values passed to a visitor are
-// allocated as Go values (a string, a json.Number), and an object value
+// allocated as Go values (a string, a json.Number; a string passed to an
+// [eval.StringVisitor] is not, when it has no escapes), and an object value
 // decodes the object it needs. Free text and wildcard field names list the
 // fields from the text too ([Lazy.Fields]), without decoding the event.
 // Reuse one Lazy with Reset to read many events. A Lazy is not safe for
@@ -258,7 +260,14 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 		if e < 0 {
 			return false
 		}
-		return v.Visit(unquote(b[p+1 : e]))
+		raw := b[p+1 : e]
+		if sv, ok := v.(eval.StringVisitor); ok {
+			if !needsDecoding(raw) {
+				return sv.VisitString(unsafe.String(unsafe.SliceData(raw), len(raw)))
+			}
+			return sv.VisitString(unquote(raw))
+		}
+		return v.Visit(unquote(raw))
 	case 't':
 		return v.Visit(true)
 	case 'f':

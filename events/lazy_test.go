@@ -234,3 +234,57 @@ func BenchmarkFTPCorpus(b *testing.B) {
 		}
 	})
 }
+
+// TestLazyFirstDate: eval.FirstDate over the lazy event gives what
+// eval.First and eval.DateOf give over the decoded event, for the event
+// times of the corpus and for values that are not dates or have escapes,
+// and reads a date text with no allocation.
+func TestLazyFirstDate(t *testing.T) {
+	ts, ing := eval.NewPath("@timestamp"), eval.NewPath("event.ingested")
+	check := func(line []byte) {
+		t.Helper()
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(line))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		for _, p := range []*eval.Path{ts, ing} {
+			ms, v, found, ok := eval.FirstDate(events.JSON(line), p)
+			want, wantFound := eval.First(eval.Map(m), p)
+			wantT, wantOK := eval.DateOf(want)
+			if found != wantFound || ok != wantOK || (ok && ms != wantT.UnixMilli()) || (found && !ok && v != want) {
+				t.Errorf("%s %s: FirstDate = %d, %v, %v, %v; First and DateOf: %v, %v, %v", line, p.Name, ms, v, found, ok, wantT, want, wantOK)
+			}
+		}
+	}
+	for _, line := range [][]byte{
+		[]byte(`{"@timestamp":"2024-05-06T07:08:09.123Z"}`),
+		[]byte(`{"@timestamp":"2024-05-06T07:08:09\u002e123Z"}`),
+		[]byte(`{"@timestamp":"yesterday"}`),
+		[]byte(`{"@timestamp":"caf\u00e9"}`),
+		[]byte(`{"@timestamp":1714979289123}`),
+		[]byte(`{"@timestamp":["2024-05-06",1]}`),
+		[]byte(`{"@timestamp":true}`),
+		[]byte(`{"@timestamp":null}`),
+		[]byte(`{"event":{"ingested":"2024-05-06T07:08:09Z"},"event.ingested":"2020-01-01"}`),
+		[]byte(`{}`),
+	} {
+		check(line)
+	}
+	for _, line := range lines(t, "corpus/beats_events.ndjson") {
+		check(line)
+	}
+	var l events.Lazy
+	line := []byte(`{"@timestamp":"2024-05-06T07:08:09.123Z","event":{"kind":"event"}}`)
+	l.Reset(line)
+	eval.FirstDate(&l, ts)
+	if n := testing.AllocsPerRun(100, func() {
+		l.Reset(line)
+		if _, _, _, ok := eval.FirstDate(&l, ts); !ok {
+			t.Fatal("no date")
+		}
+	}); n != 0 {
+		t.Errorf("FirstDate of a date text: %v allocations, want 0", n)
+	}
+}

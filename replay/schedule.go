@@ -586,29 +586,27 @@ func (rn *runner) finish() error {
 // none.
 func (rn *runner) eventTime(fields eval.Event) (int64, string) {
 	if rn.tsPath != nil {
-		if v, ok := eval.First(fields, rn.tsPath); ok {
-			t, ok := eval.DateOf(v)
+		if t, v, found, ok := eval.FirstDate(fields, rn.tsPath); found {
 			if !ok {
 				return 0, fmt.Sprintf("%s is not a date: %v", rn.tsPath.Name, v)
 			}
-			return t.UnixMilli(), ""
+			return t, ""
 		}
 		if rn.rule.TimestampOverrideFallbackDisabled {
 			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
 		}
 	}
-	v, ok := eval.First(fields, rn.atPath)
-	if !ok {
+	t, v, found, ok := eval.FirstDate(fields, rn.atPath)
+	if !found {
 		if rn.tsPath != nil {
 			return 0, fmt.Sprintf("neither %s nor @timestamp", rn.tsPath.Name)
 		}
 		return 0, "no @timestamp"
 	}
-	t, ok := eval.DateOf(v)
 	if !ok {
 		return 0, fmt.Sprintf("@timestamp is not a date: %v", v)
 	}
-	return t.UnixMilli(), ""
+	return t, ""
 }
 
 // executor chooses the rule type's executor. A type or setting this package

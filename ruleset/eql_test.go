@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
@@ -136,4 +137,43 @@ func BenchmarkSetEQL(b *testing.B) {
 	b.ReportMetric(float64(tk.Nanoseconds())/n, "kql-ns/event")
 	b.ReportMetric(float64(tb.Nanoseconds())/n, "kql+eql-ns/event")
 	b.ReportMetric(float64(tb)/float64(tk), "ratio")
+}
+
+// TestSetSequenceIndex: a sequence rule's stages each require their event
+// category and the same host.os.type; the set tests the rule only on an
+// event that has both (MatchTimed records no time for a rule it did not
+// test), and matches as the rule's own program does on each event.
+func TestSetSequenceIndex(t *testing.T) {
+	seq := &rules.Rule{Name: "seq", RuleID: "seq", Type: rules.TypeEQL, Language: rules.LanguageEQL,
+		Query: `sequence by host.id with maxspan=1m [network where host.os.type == "linux" and event.type == "start"] [process where host.os.type == "linux" and process.name == "sh"]`}
+	set, err := ruleset.New([]*rules.Rule{seq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		event        map[string]any
+		tested, want bool
+	}{
+		// a network event without host.os.type: not a candidate
+		{map[string]any{"event": map[string]any{"category": "network", "type": "start"}}, false, false},
+		// the host.os.type of no stage
+		{map[string]any{"event": map[string]any{"category": "process"}, "host": map[string]any{"os": map[string]any{"type": "windows"}}, "process": map[string]any{"name": "sh"}}, false, false},
+		// no stage's category
+		{map[string]any{"event": map[string]any{"category": "file"}, "host": map[string]any{"os": map[string]any{"type": "linux"}}}, false, false},
+		{map[string]any{"event": map[string]any{"category": "network", "type": "start"}, "host": map[string]any{"os": map[string]any{"type": "linux"}}}, true, true},
+		{map[string]any{"event": map[string]any{"category": "process"}, "host.os.type": "linux", "process.name": "sh"}, true, true},
+		{map[string]any{"event": map[string]any{"category": "process"}, "host.os.type": "linux", "process.name": "bash"}, true, false},
+	} {
+		spent := make([]time.Duration, 1)
+		got := set.MatchTimed(eval.Map(c.event), nil, spent)
+		if len(got) == 1 != c.want {
+			t.Errorf("%v: matched %v, want %v", c.event, got, c.want)
+		}
+		if !c.tested && spent[0] != 0 {
+			t.Errorf("%v: the rule was tested (%v), want it left out by the index", c.event, spent[0])
+		}
+		if own := set.Program(0).Match(c.event); own != c.want {
+			t.Errorf("%v: own program %v, want %v", c.event, own, c.want)
+		}
+	}
 }

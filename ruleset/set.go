@@ -20,19 +20,31 @@ type Set struct {
 	rules  []*rules.Rule
 	progs  []*eval.Program
 	table  *eval.FieldTable
-	keys   []*indexKey // the indexed fields
+	keys   []*indexKey // the indexed fields of the rules' first disjunctions
+	more   []*indexKey // those of their further ones
 	always []int       // the rules no index term selects: tested on every event
-	pool   sync.Pool   // of *matcher
+	// the indexed disjunctions: ruleOf[d] is the rule disjunction d is
+	// of; a rule is a candidate when the event meets all needs[i] of its
+	// indexed disjunctions
+	ruleOf []int32
+	needs  []int32
+	pool   sync.Pool // of *matcher
 }
 
-// indexKey is one indexed keyword field: the rules that require one of
-// its values, by value.
+// indexKey is one indexed keyword field: the disjunctions (of
+// Set.ruleOf) that one of its values meets, by value.
 type indexKey struct {
 	path    *eval.Path
-	byValue map[string][]int
-	all     []int // the rules indexed by value: candidates when a value is not a string
-	exists  []int // the rules that need any value of the field
+	byValue map[string][]int32
+	all     []int32 // the disjunctions with values of the field: met when a value is not a string
+	exists  []int32 // the disjunctions met by any value of the field
+	rules   []int32 // in Set.more: the rules of those disjunctions
 }
+
+// maxIndexed is the most disjunctions of a rule the index files: the
+// lightest first. Each further one spares the rule's program the events
+// that fail it, at the cost of a lookup of its fields on every event.
+const maxIndexed = 2
 
 // New compiles the queries of rs (their own query: KQL, or the EQL query
 // of a rule of type eql lowered by [rules.Rule.EQLSearch]: for a sequence
@@ -81,9 +93,12 @@ func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
 	return s, nil
 }
 
-// index chooses for each rule one of the disjunctions its query requires
-// (the one whose values the fewest rules need; one with an exists term
-// only when there is no other), and files the rule under its terms.
+// index files each rule under the disjunctions its query requires, at
+// most maxIndexed of them, lightest first (those whose values the fewest
+// rules need; one with an exists term after those without): an event
+// makes the rule a candidate when it meets every one of them. The fields
+// of further disjunctions are read only for an event that met a rule's
+// first one.
 func (s *Set) index(required [][][]eval.Term) {
 	type fv struct {
 		field, value string
@@ -114,26 +129,41 @@ func (s *Set) index(required [][][]eval.Term) {
 		}
 		return c
 	}
-	byField := map[string]*indexKey{}
+	byField := [2]map[string]*indexKey{{}, {}}
+	s.needs = make([]int32, len(required))
 	for i, conj := range required {
 		if len(conj) == 0 {
 			s.always = append(s.always, i)
 			continue
 		}
-		for _, t := range slices.MinFunc(conj, func(a, b []eval.Term) int { return cost(a) - cost(b) }) {
-			k := byField[t.Field]
-			if k == nil {
-				k = &indexKey{path: s.table.Path(t.Field), byValue: map[string][]int{}}
-				byField[t.Field] = k
-				s.keys = append(s.keys, k)
+		conj = slices.Clone(conj)
+		slices.SortStableFunc(conj, func(a, b []eval.Term) int { return cost(a) - cost(b) })
+		for rank, ts := range conj[:min(len(conj), maxIndexed)] {
+			d := int32(len(s.ruleOf))
+			s.ruleOf = append(s.ruleOf, int32(i))
+			s.needs[i]++
+			phase, keys := 0, &s.keys
+			if rank > 0 {
+				phase, keys = 1, &s.more
 			}
-			if t.Exists() {
-				k.exists = append(k.exists, i)
-				continue
-			}
-			k.all = append(k.all, i)
-			for _, v := range t.Values {
-				k.byValue[v] = append(k.byValue[v], i)
+			for _, t := range ts {
+				k := byField[phase][t.Field]
+				if k == nil {
+					k = &indexKey{path: s.table.Path(t.Field), byValue: map[string][]int32{}}
+					byField[phase][t.Field] = k
+					*keys = append(*keys, k)
+				}
+				if phase == 1 && !slices.Contains(k.rules, int32(i)) {
+					k.rules = append(k.rules, int32(i))
+				}
+				if t.Exists() {
+					k.exists = append(k.exists, d)
+					continue
+				}
+				k.all = append(k.all, d)
+				for _, v := range t.Values {
+					k.byValue[v] = append(k.byValue[v], d)
+				}
 			}
 		}
 	}
@@ -158,7 +188,11 @@ type Stats struct {
 
 // Stats returns the set's figures.
 func (s *Set) Stats() Stats {
-	return Stats{Rules: len(s.rules), Fields: s.table.Len(), IndexedRules: len(s.rules) - len(s.always), IndexFields: len(s.keys)}
+	fields := map[string]bool{}
+	for _, k := range slices.Concat(s.keys, s.more) {
+		fields[k.path.Name] = true
+	}
+	return Stats{Rules: len(s.rules), Fields: s.table.Len(), IndexedRules: len(s.rules) - len(s.always), IndexFields: len(fields)}
 }
 
 // Match appends to dst the indexes of the rules whose query matches the
@@ -193,13 +227,17 @@ func (s *Set) MatchMap(event map[string]any, dst []int) []int {
 type matcher struct {
 	cache *eval.Cache
 	gen   uint32
-	mark  []uint32 // mark[i] == gen: rule i is a candidate
+	met   []uint32 // met[d] == gen: the event meets disjunction d
+	mark  []uint32 // mark[i] == gen: hits[i] counts rule i's disjunctions met
+	hits  []int32
 	cands []int
 	pick  picker
+	s     *Set
 }
 
 func (s *Set) newMatcher() *matcher {
-	m := &matcher{cache: eval.NewCache(s.table), mark: make([]uint32, len(s.rules))}
+	m := &matcher{cache: eval.NewCache(s.table), met: make([]uint32, len(s.ruleOf)),
+		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), s: s}
 	m.pick.m = m
 	return m
 }
@@ -221,11 +259,31 @@ func (p *picker) Visit(x any) bool {
 	return false
 }
 
-func (m *matcher) add(rs []int) {
+// pending reports whether one of the rules rs met some of its
+// disjunctions but not all yet.
+func (m *matcher) pending(rs []int32) bool {
 	for _, i := range rs {
+		if m.mark[i] == m.gen && m.hits[i] < m.s.needs[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// add records that the event meets the disjunctions ds: a rule that
+// has all of its own met becomes a candidate.
+func (m *matcher) add(ds []int32) {
+	for _, d := range ds {
+		if m.met[d] == m.gen {
+			continue
+		}
+		m.met[d] = m.gen
+		i := m.s.ruleOf[d]
 		if m.mark[i] != m.gen {
-			m.mark[i] = m.gen
-			m.cands = append(m.cands, i)
+			m.mark[i], m.hits[i] = m.gen, 0
+		}
+		if m.hits[i]++; m.hits[i] == m.s.needs[i] {
+			m.cands = append(m.cands, int(i))
 		}
 	}
 }
@@ -233,6 +291,7 @@ func (m *matcher) add(rs []int) {
 func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) []int {
 	m.gen++
 	if m.gen == 0 {
+		clear(m.met)
 		clear(m.mark)
 		m.gen = 1
 	}
@@ -242,7 +301,13 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 		m.pick.key = k
 		m.cache.Values(k.path, &m.pick)
 	}
-	m.add(s.always)
+	for _, k := range s.more {
+		if m.pending(k.rules) {
+			m.pick.key = k
+			m.cache.Values(k.path, &m.pick)
+		}
+	}
+	m.cands = append(m.cands, s.always...)
 	slices.Sort(m.cands)
 	for _, i := range m.cands {
 		var t0 time.Time
