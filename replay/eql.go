@@ -2,10 +2,7 @@ package replay
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
-	"weak"
 
 	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -37,16 +34,17 @@ const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit 
 // sequence or a sample is its stages' filter (sequence.go), whose pipes
 // eql.SequencePlan.Cut applies; an event query's pipes ride on the Search
 // and cut its events after size (LogicalPlanBuilder.visitStatement).
-// prog, when not nil, is the query compiled already, and the query is
-// not parsed again when Prepare parsed it (parsedOf).
-func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esdsl.Filter, opts []eval.Option) (*Search, *eql.Query, error) {
-	q := parsedOf(prog, query)
+// prep, when not nil, is the query compiled already, and the query is
+// not parsed again when [Prepare] parsed it.
+func eqlSearch(rule *rules.Rule, query string, prep *Prepared, filters []esdsl.Filter, opts []eval.Option) (*Search, *eql.Query, error) {
+	q := prep.parsedOf(query)
 	if q == nil {
 		var err error
 		if q, err = eql.Parse(query); err != nil {
 			return nil, nil, fmt.Errorf("query: %w", err)
 		}
 	}
+	prog := prep.Program()
 	if prog == nil {
 		var err error
 		if prog, err = rule.EQLProgramOf(q, opts...); err != nil {
@@ -61,83 +59,6 @@ func eqlSearch(rule *rules.Rule, query string, prog *eval.Program, filters []esd
 		s.pipes = q.Pipes
 	}
 	return s, q, nil
-}
-
-// parsed remembers the EQL query each program [Prepare] returned was
-// compiled from, so that a replay given the program ([NewReplayPrograms],
-// a rule set) does not parse the query again: each EQL query is parsed
-// once a run. An entry goes when its program is garbage.
-var parsed struct {
-	sync.Mutex
-	m map[weak.Pointer[eval.Program]]parsedQuery
-}
-
-// parsedQuery is a parsed EQL query and its text, and for a sequence or
-// a sample its plan compiled with no options for req. A parsed query is
-// only read once parsed, and a plan is safe for concurrent use: runners
-// share them.
-type parsedQuery struct {
-	text string
-	q    *eql.Query
-	plan *eql.SequencePlan
-	req  eql.Request
-}
-
-// keepParsed remembers that prog was compiled from q, parsed from text,
-// and the plan of the runner rn (prog's).
-func keepParsed(prog *eval.Program, text string, rn *runner) {
-	if prog == nil || rn.eqlq == nil {
-		return
-	}
-	pq := parsedQuery{text: text, q: rn.eqlq}
-	if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {
-		pq.plan, pq.req = x.plan, x.req
-	}
-	wp := weak.Make(prog)
-	parsed.Lock()
-	if parsed.m == nil {
-		parsed.m = map[weak.Pointer[eval.Program]]parsedQuery{}
-	}
-	_, had := parsed.m[wp]
-	parsed.m[wp] = pq
-	parsed.Unlock()
-	if !had {
-		runtime.AddCleanup(prog, forgetParsed, wp)
-	}
-}
-
-func forgetParsed(wp weak.Pointer[eval.Program]) {
-	parsed.Lock()
-	delete(parsed.m, wp)
-	parsed.Unlock()
-}
-
-// parsedOf returns the query keepParsed remembered for prog, if it was
-// parsed from text; else nil.
-func parsedOf(prog *eval.Program, text string) *eql.Query {
-	if pq, ok := lookupParsed(prog); ok && pq.text == text {
-		return pq.q
-	}
-	return nil
-}
-
-// planOf returns the sequence plan keepParsed remembered for prog, if it
-// was compiled from q for req with no options; else nil.
-func planOf(prog *eval.Program, q *eql.Query, req eql.Request) *eql.SequencePlan {
-	if pq, ok := lookupParsed(prog); ok && pq.q == q && pq.req == req {
-		return pq.plan
-	}
-	return nil
-}
-
-func lookupParsed(prog *eval.Program) (parsedQuery, bool) {
-	if prog == nil {
-		return parsedQuery{}, false
-	}
-	parsed.Lock()
-	defer parsed.Unlock()
-	pq, ok := parsed.m[weak.Make(prog)]
-	return pq, ok
 }
 
 // eqlExec is an EQL event-query rule's executor.

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"testing"
+	"time"
 
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -31,17 +32,21 @@ query = 'sequence by host.name with maxspan=1m [process where true] [network whe
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := Prepare(r)
+	prep, err := Prepare(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := parsedOf(prog, r.Query)
+	q := prep.parsedOf(r.Query)
 	if q == nil {
-		t.Fatal("Prepare kept no parsed query for its program")
+		t.Fatal("Prepare kept no parsed query")
 	}
-	rn, err := newRunner(r, []RunOption{withProgram(prog)})
+	rp, err := NewReplayPrepared([]*rules.Rule{r}, []*Prepared{prep})
 	if err != nil {
 		t.Fatal(err)
+	}
+	rn := rp.runners[0]
+	if rn.search.Query() != prep.Program() {
+		t.Error("the runner compiled the query again")
 	}
 	if rn.eqlq != q {
 		t.Error("the runner parsed the query again")
@@ -50,10 +55,10 @@ query = 'sequence by host.name with maxspan=1m [process where true] [network whe
 	if !ok {
 		t.Fatalf("executor %T, want a sequence's", rn.exec)
 	}
-	if x.plan == nil || x.plan != planOf(prog, q, x.req) {
+	if x.plan == nil || x.plan != prep.planOf(q, x.req) {
 		t.Error("the runner compiled the sequence plan again")
 	}
-	if parsedOf(prog, r.Query+" ") != nil {
+	if prep.parsedOf(r.Query+" ") != nil {
 		t.Error("a parsed query served another text")
 	}
 	other, err := newRunner(r, nil)
@@ -61,9 +66,40 @@ query = 'sequence by host.name with maxspan=1m [process where true] [network whe
 		t.Fatal(err)
 	}
 	if other.eqlq == q || other.eqlq == nil {
-		t.Error("a runner without the program should parse its own query")
+		t.Error("a runner without the prepared query should parse its own query")
 	}
 	if other.exec.(*seqExec).plan == x.plan {
-		t.Error("a runner without the program should compile its own plan")
+		t.Error("a runner without the prepared query should compile its own plan")
+	}
+	own, err := NewReplayPrepared([]*rules.Rule{r}, []*Prepared{PreparedProgram(prep.Program())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own.runners[0].eqlq == q || own.runners[0].exec.(*seqExec).plan == x.plan {
+		t.Error("a replay given a bare program should parse and plan its own query")
+	}
+}
+
+// TestPreparedTakeOnce: Take hands the program out once, only for the
+// rule as it was prepared, and never that of PreparedProgram.
+func TestPreparedTakeOnce(t *testing.T) {
+	r := &rules.Rule{Name: "r", Query: "destination.port:21", Interval: time.Minute, From: "now-2m"}
+	prep, err := Prepare(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := *r
+	changed.Query = "destination.port:22"
+	if prep.Take(&changed) != nil {
+		t.Error("Take handed out the program of another query")
+	}
+	if p := prep.Take(r); p == nil || p != prep.Program() {
+		t.Errorf("first Take: %v, want the program", p)
+	}
+	if prep.Take(r) != nil {
+		t.Error("second Take handed the program out again")
+	}
+	if PreparedProgram(prep.Program()).Take(r) != nil {
+		t.Error("Take of PreparedProgram handed the program out")
 	}
 }

@@ -77,10 +77,10 @@ func Check(r *rules.Rule) error {
 
 // Prepare is [Check] that also returns, for a rule Run replays, its query
 // compiled (without filters or exceptions) as Run compiles it with no
-// options: what [NewReplayPrograms] and a rule set take rather than
-// compile the query again. The program is the caller's: nothing else
-// holds it.
-func Prepare(r *rules.Rule) (*eval.Program, error) {
+// options, and an EQL query parsed: what [NewReplayPrepared] and a rule
+// set take rather than compile the query again. The value is the
+// caller's: nothing else holds it.
+func Prepare(r *rules.Rule) (*Prepared, error) {
 	if err := r.CheckLanguage(languages...); err != nil {
 		return nil, err
 	}
@@ -91,9 +91,7 @@ func Prepare(r *rules.Rule) (*eval.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog := rn.search.Query()
-	keepParsed(prog, r.Query, rn) // for the replay given prog (eql.go)
-	return prog, nil
+	return newPrepared(r, rn), nil
 }
 
 // Event is one event of the stream a [Replay] takes.
@@ -238,24 +236,26 @@ func NewReplay(rs []*rules.Rule, opts ...RunOption) (*Replay, error) {
 	return newReplay(rs, nil, opts)
 }
 
-// NewReplayPrograms is NewReplay for a caller that has compiled the rules'
-// queries already (progs[i] is rule i's query, compiled with the options
-// the replay is given): the replay runs them rather than compile its own.
-func NewReplayPrograms(rs []*rules.Rule, progs []*eval.Program, opts ...RunOption) (*Replay, error) {
-	if len(progs) != len(rs) {
-		return nil, fmt.Errorf("replay: %d programs for %d rules", len(progs), len(rs))
+// NewReplayPrepared is NewReplay for a caller that has compiled the
+// rules' queries already: preps[i] is rule i's query, from [Prepare] or
+// [PreparedProgram], compiled with the options the replay is given. The
+// replay runs those programs rather than compile its own, and an EQL
+// query Prepare parsed is not parsed again.
+func NewReplayPrepared(rs []*rules.Rule, preps []*Prepared, opts ...RunOption) (*Replay, error) {
+	if len(preps) != len(rs) {
+		return nil, fmt.Errorf("replay: %d prepared queries for %d rules", len(preps), len(rs))
 	}
-	return newReplay(rs, progs, opts)
+	return newReplay(rs, preps, opts)
 }
 
-func newReplay(rs []*rules.Rule, progs []*eval.Program, opts []RunOption) (*Replay, error) {
+func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, error) {
 	r := &Replay{ofRule: make([]*replayGroup, len(rs)), matched: matchedEvent{canon: &canon{}}}
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {
 		o := opts
-		if progs != nil {
-			o = append(opts[:len(opts):len(opts)], withProgram(progs[i]))
+		if preps != nil {
+			o = append(opts[:len(opts):len(opts)], withPrepared(preps[i]))
 		}
 		rn, err := newRunner(rule, o)
 		if err != nil {

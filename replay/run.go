@@ -64,7 +64,7 @@ type runConfig struct {
 	evalOpts []eval.Option
 	ruleUUID string
 	threat   iter.Seq2[events.Record, error]
-	program  *eval.Program // the query compiled by the caller
+	prepared *Prepared // the query compiled by the caller
 
 	arrival    bool
 	sortMemory int
@@ -96,8 +96,8 @@ func WithSortMemory(n int) RunOption { return func(c *runConfig) { c.sortMemory 
 // order (os.TempDir by default).
 func WithTempDir(dir string) RunOption { return func(c *runConfig) { c.tempDir = dir } }
 
-// withProgram gives the runner the rule's query compiled already.
-func withProgram(p *eval.Program) RunOption { return func(c *runConfig) { c.program = p } }
+// withPrepared gives the runner the rule's query compiled already.
+func withPrepared(p *Prepared) RunOption { return func(c *runConfig) { c.prepared = p } }
 
 // WithVersion runs the query and index patterns of version n of the rule's
 // history instead of the rule's own (History.At(n); a version that gives

@@ -13,7 +13,7 @@ import (
 // TestRunError: Check's refusals are a *replay.RunError naming the rule,
 // whose cause is the reason a rule set gives (Reason, Replayable) without
 // the rule's name, and which wraps the typed causes callers branch on;
-// Prepare returns the program Check compiled.
+// Prepare returns what Check compiled.
 func TestRunError(t *testing.T) {
 	seq := testRule(t, "x")
 	seq.Type, seq.Language, seq.Query = rules.TypeEQL, rules.LanguageEQL, "sequence [process where true] [network where true]"
@@ -59,7 +59,8 @@ func TestRunError(t *testing.T) {
 		}
 	}
 	ok := testRule(t, "destination.port:21")
-	prog, err := replay.Prepare(ok)
+	prep, err := replay.Prepare(ok)
+	prog := prep.Program()
 	if err != nil || prog == nil || !prog.Match(map[string]any{"destination": map[string]any{"port": 21}}) || prog.Match(map[string]any{}) {
 		t.Errorf("Prepare of a KQL rule: %v, %v", prog, err)
 	}

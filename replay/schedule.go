@@ -129,13 +129,13 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	var eqlq *eql.Query
 	switch {
 	case isEQL(rule): // an EQL query (eql.go; sequences: sequence.go)
-		var prog *eval.Program
+		var prep *Prepared
 		if cfg.version == 0 {
-			prog = cfg.program
+			prep = cfg.prepared
 		}
-		search, eqlq, err = eqlSearch(rule, query, prog, filters, cfg.evalOpts)
-	case cfg.program != nil && cfg.version == 0:
-		search, err = searchOf(cfg.program, filters, cfg.evalOpts...)
+		search, eqlq, err = eqlSearch(rule, query, prep, filters, cfg.evalOpts)
+	case cfg.prepared.Program() != nil && cfg.version == 0:
+		search, err = searchOf(cfg.prepared.Program(), filters, cfg.evalOpts...)
 	default:
 		search, err = NewSearch(query, filters, cfg.evalOpts...)
 	}

@@ -150,8 +150,8 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	set := rn.rule.EQL()
 	req := eql.Request{EventCategoryField: set.EventCategoryOverride, TimestampField: set.TimestampField, TiebreakerField: set.TiebreakerField}
 	var plan *eql.SequencePlan
-	if len(rn.cfg.evalOpts) == 0 { // the plan Prepare compiled, if any (eql.go)
-		plan = planOf(rn.search.Query(), rn.eqlq, req)
+	if len(rn.cfg.evalOpts) == 0 { // the plan Prepare compiled, if any (prepared.go)
+		plan = rn.cfg.prepared.planOf(rn.eqlq, req)
 	}
 	if plan == nil {
 		var err error

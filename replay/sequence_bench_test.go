@@ -86,10 +86,11 @@ func BenchmarkSequenceRuleVsEventRuleJSON(b *testing.B) {
 		{"sequence", `sequence by source.ip with maxspan=5m [network where true] [network where destination.port == 53]`},
 	} {
 		r := eqlRule(t, c.query, "")
-		prog, err := replay.Prepare(r)
+		prep, err := replay.Prepare(r)
 		if err != nil {
 			b.Fatal(err)
 		}
+		prog := prep.Program()
 		matched := make([]bool, len(lines))
 		var lazy events.Lazy
 		for i, l := range lines {

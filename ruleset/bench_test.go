@@ -219,7 +219,7 @@ func BenchmarkLoadSet(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := ruleset.New(ruleset.Rules(files)); err != nil {
+		if _, err := ruleset.FromFiles(files); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,10 +7,11 @@
 // tells for every file (every line of an export) whether its rule loaded,
 // was skipped (a rule type or language the replay does not run, with the
 // reason from [replay.Replayable]) or failed (with file and line). The
-// query of each rule it loads is compiled once: [New] takes the program
-// [replay.Prepare] compiled while loading.
+// query of each rule it loads is compiled once: Load keeps what
+// [replay.Prepare] compiled in [File.Prepared], and [FromFiles] makes
+// the set of the loaded rules from it.
 //
-// [New] compiles the loaded rules into a [Set]. Its programs share one
+// [New] compiles rules into a [Set]. Its programs share one
 // table of fields, so that each distinct field of an event is resolved
 // once for all the rules ([eval.FieldTable], [eval.Cache]), and it indexes
 // the rules by the keyword values an event must have for them to match
@@ -55,9 +56,13 @@ type File struct {
 	// the Source keeps File, Format and Warnings but not the file's text
 	// and lines (Source.Value and Source.Line find nothing): a rule set
 	// runs rules, it does not point into their files.
-	Rule   *rules.Rule
-	Reason string // Skipped: why
-	Err    error  // Failed: the error, naming the file and line
+	Rule *rules.Rule
+	// Prepared is the query of a loaded rule as [replay.Prepare]
+	// compiled it, which [FromFiles] takes rather than compile it again;
+	// nil unless Loaded.
+	Prepared *replay.Prepared
+	Reason   string // Skipped: why
+	Err      error  // Failed: the error, naming the file and line
 }
 
 // Where returns "file" or "file:line" for a rule of an export.
@@ -163,7 +168,7 @@ func outcome(f File, r *rules.Rule, err error) File {
 		return f
 	}
 	f.Rule = r
-	prog, err := replay.Prepare(r)
+	prep, err := replay.Prepare(r)
 	if err != nil {
 		f.Status, f.Reason = Skipped, replay.Reason(err)
 		// cloned: a decoded string may hold the whole file's text
@@ -173,7 +178,7 @@ func outcome(f File, r *rules.Rule, err error) File {
 	}
 	f.Status = Loaded
 	r.Source = rules.Source{File: r.Source.File, Format: r.Source.Format, Warnings: r.Source.Warnings}
-	keepProgram(r, prog) // for New (compiled.go)
+	f.Prepared = prep // for FromFiles
 	return f
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/replay"
-	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/ruleset"
 )
 
@@ -23,11 +22,10 @@ func BenchmarkPipeline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	all := ruleset.Rules(files)
-	var ftp []*rules.Rule
-	for _, r := range all {
-		if r.Name == "FTP (File Transfer Protocol) Activity to the Internet" {
-			ftp = append(ftp, r)
+	var ftp []ruleset.File
+	for _, f := range files {
+		if f.Status == ruleset.Loaded && f.Rule.Name == "FTP (File Transfer Protocol) Activity to the Internet" {
+			ftp = append(ftp, f)
 		}
 	}
 	if len(ftp) != 1 {
@@ -38,10 +36,12 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, bc := range []struct {
-		name string
-		rs   []*rules.Rule
-	}{{"ftp", ftp}, {"all-rules", all}} {
-		set, err := ruleset.New(bc.rs)
+		name  string
+		files []ruleset.File
+	}{{"ftp", ftp}, {"all-rules", files}} {
+		// the FTP set adopts the FTP rule's program; all-rules compiles
+		// its own of that rule and adopts Load's of the others
+		set, err := ruleset.FromFiles(bc.files)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -71,8 +71,9 @@ type Result struct {
 // matched against every rule at once on Workers goroutines as lazy events
 // (only the fields the queries ask for are decoded), and replayed in the
 // order of the stream; an event is decoded in full only when a rule
-// matched it. Each query is compiled once, by New: the replay runs the
-// set's programs.
+// matched it. Each query is compiled once, by New or FromFiles: the
+// replay runs the set's programs (and, of a set FromFiles made, the EQL
+// queries Load parsed).
 //
 // A bad line (an *events.Error from evs) is counted and the run goes on;
 // so does an unreadable entry of a directory (an *events.FileError, kept
@@ -82,7 +83,7 @@ type Result struct {
 // worker and one more batch in flight, plus what the replay holds (see
 // replay.Replay).
 func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg ReplayConfig) (*Result, error) {
-	rp, err := replay.NewReplayPrograms(s.rules, s.progs, cfg.Options...)
+	rp, err := replay.NewReplayPrepared(s.rules, s.preps, cfg.Options...)
 	if err != nil {
 		return nil, err
 	}

@@ -245,7 +245,7 @@ func TestTreeReplay(t *testing.T) {
 		t.Errorf("%d EQL sequences and samples replayed, want the tree's 217 and 3", seqs)
 	}
 	rs := ruleset.Rules(files)
-	set, err := ruleset.New(rs)
+	set, err := ruleset.FromFiles(files) // as run --rules makes it
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
 
@@ -19,6 +20,7 @@ import (
 type Set struct {
 	rules  []*rules.Rule
 	progs  []*eval.Program
+	preps  []*replay.Prepared // progs[i] with what replay.Prepare built (Replay runs them)
 	table  *eval.FieldTable
 	keys   []*indexKey // the indexed fields of the rules' first disjunctions
 	more   []*indexKey // those of their further ones
@@ -51,17 +53,42 @@ const maxIndexed = 2
 // or a sample, the filter of its stages, so that a sequence rule matches
 // the events that can fill one of its stages and is indexed like an event
 // query) into a set, with eval options such as a schema. It fails when a query does not
-// compile, naming each rule that fails.
-//
-// A rule [Load] loaded comes with its query compiled: without options,
-// New adopts that program (once: a second set of the same rules compiles
-// its own).
+// compile, naming each rule that fails. [FromFiles] makes the set of the
+// rules [Load] loaded without compiling them again.
 func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
-	s := &Set{rules: rs, progs: make([]*eval.Program, len(rs)), table: eval.NewFieldTable()}
+	return newSet(rs, make([]*replay.Prepared, len(rs)), opts)
+}
+
+// FromFiles is [New] of the rules of the files that loaded ([Rules]),
+// in order. Each query is compiled once a run: Load compiled it
+// ([File.Prepared]) and, without options, the set adopts that program
+// into its table of fields rather than compile the query again, and its
+// [Set.Replay] does not parse an EQL query again. A program is adopted by
+// one set only ([replay.Prepared.Take]): a second set of the same files,
+// a set with options or a rule whose query was changed since Load
+// compiles its own.
+func FromFiles(files []File, opts ...eval.Option) (*Set, error) {
+	var rs []*rules.Rule
+	var preps []*replay.Prepared
+	for _, f := range files {
+		if f.Status == Loaded {
+			rs, preps = append(rs, f.Rule), append(preps, f.Prepared)
+		}
+	}
+	if len(opts) > 0 {
+		clear(preps) // compiled without options: not this set's programs
+	}
+	return newSet(rs, preps, opts)
+}
+
+// newSet compiles the set of rs; preps[i], when not nil, is rs[i]'s
+// query as Load compiled it, whose program the set takes when it can.
+func newSet(rs []*rules.Rule, preps []*replay.Prepared, opts []eval.Option) (*Set, error) {
+	s := &Set{rules: rs, progs: make([]*eval.Program, len(rs)), preps: preps, table: eval.NewFieldTable()}
 	var errs []error
 	terms := make([][][]eval.Term, len(rs))
 	for i, r := range rs {
-		if p := takeProgram(r, opts); p != nil { // compiled by Load
+		if p := preps[i].Take(r); p != nil { // compiled by Load
 			s.table.Adopt(p)
 			s.progs[i], terms[i] = p, p.RequiredTerms()
 			continue
@@ -83,6 +110,7 @@ func New(rs []*rules.Rule, opts ...eval.Option) (*Set, error) {
 			errs = append(errs, fmt.Errorf("ruleset: rule %q (%s): %w", r.Name, r.RuleID, err))
 			continue
 		}
+		s.preps[i] = replay.PreparedProgram(s.progs[i])
 		terms[i] = s.progs[i].RequiredTerms()
 	}
 	if len(errs) > 0 {

@@ -160,7 +160,7 @@ func BenchmarkStateFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	set, err := ruleset.New(ruleset.Rules(files))
+	set, err := ruleset.FromFiles(files)
 	if err != nil {
 		b.Fatal(err)
 	}

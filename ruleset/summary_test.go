@@ -35,7 +35,7 @@ func TestSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := ruleset.New(ruleset.Rules(files))
+	set, err := ruleset.FromFiles(files)
 	if err != nil {
 		t.Fatal(err)
 	}

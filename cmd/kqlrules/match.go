@@ -78,7 +78,7 @@ func (c *matchCmd) matchSet(e *env) error {
 	if !reportRuleLoad(e.stderr, files, err) {
 		return &exitError{status: exitFailed}
 	}
-	set, err := ruleset.New(ruleset.Rules(files))
+	set, err := ruleset.FromFiles(files)
 	if err != nil {
 		return failf("match", "%v", err)
 	}

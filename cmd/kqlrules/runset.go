@@ -15,7 +15,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	if !reportRuleLoad(e.stderr, files, err) {
 		return &exitError{status: exitFailed}
 	}
-	set, err := ruleset.New(ruleset.Rules(files))
+	set, err := ruleset.FromFiles(files)
 	if err != nil {
 		return failf("run", "%v", err)
 	}

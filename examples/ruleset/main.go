@@ -61,7 +61,7 @@ func detect(dir string, in io.Reader, out, log io.Writer, workers int) error {
 			fmt.Fprintf(log, "error: %v\n", f.Err)
 		}
 	}
-	set, err := ruleset.New(ruleset.Rules(files))
+	set, err := ruleset.FromFiles(files)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,102 @@
+package replay
+
+import (
+	syncatomic "sync/atomic"
+
+	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// Prepared is a rule's query as [Prepare] compiled it, with what it built
+// on the way: each query is compiled (and an EQL query parsed) once a run
+// when the caller hands this value on rather than the rule alone.
+// [NewReplayPrepared] runs its program and takes its parsed EQL query
+// (and a sequence's or a sample's plan) rather than parse and compile
+// them again.
+//
+// A program belongs to at most one owner that changes it (an
+// [eval.FieldTable] adopts it): [Prepared.Take] hands it out once. A
+// Prepared is safe for concurrent use.
+type Prepared struct {
+	prog *eval.Program
+	key  string // what prog was compiled from (preparedKey); "" for PreparedProgram
+	// an EQL query: its text, the query parsed from it, and for a
+	// sequence or a sample its plan compiled with no options for req. A
+	// parsed query is only read once parsed, and a plan is safe for
+	// concurrent use: runners share them.
+	text  string
+	q     *eql.Query
+	plan  *eql.SequencePlan
+	req   eql.Request
+	taken syncatomic.Bool
+}
+
+// PreparedProgram returns a Prepared of a program compiled elsewhere
+// (with the options the replay is given): a replay given it runs prog,
+// and parses an EQL query again. Take never hands prog out.
+func PreparedProgram(prog *eval.Program) *Prepared {
+	p := &Prepared{prog: prog}
+	p.taken.Store(true)
+	return p
+}
+
+// Program returns the compiled query, to read or match with; a caller
+// that changes it (adopts it into an [eval.FieldTable]) takes it with
+// [Prepared.Take] instead. Program of a nil Prepared is nil.
+func (p *Prepared) Program() *eval.Program {
+	if p == nil {
+		return nil
+	}
+	return p.prog
+}
+
+// Take returns the program for a caller that will own it — a rule set
+// adopts it into its table of fields — the first time it is called, if
+// r is the rule as it was prepared (language, type, query and event
+// category field unchanged); else nil, and the caller compiles its own.
+// Of concurrent callers one gets the program.
+func (p *Prepared) Take(r *rules.Rule) *eval.Program {
+	if p == nil || p.prog == nil || p.key != preparedKey(r) || !p.taken.CompareAndSwap(false, true) {
+		return nil
+	}
+	return p.prog
+}
+
+// preparedKey is what a rule's program depends on when compiled with no
+// options: the language and type (KQL, or EQL lowered), the query and
+// the event category field of an EQL query.
+func preparedKey(r *rules.Rule) string {
+	return string(r.Language) + "\x00" + string(r.Type) + "\x00" + r.Query + "\x00" + r.EQL().EventCategoryOverride
+}
+
+// newPrepared returns what Prepare built for r: the runner rn's program,
+// and its parsed EQL query and sequence plan.
+func newPrepared(r *rules.Rule, rn *runner) *Prepared {
+	p := &Prepared{prog: rn.search.Query(), key: preparedKey(r)}
+	if rn.eqlq != nil {
+		p.text, p.q = r.Query, rn.eqlq
+		if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {
+			p.plan, p.req = x.plan, x.req
+		}
+	}
+	return p
+}
+
+// parsedOf returns the EQL query Prepare parsed, if it was parsed from
+// text; else nil.
+func (p *Prepared) parsedOf(text string) *eql.Query {
+	if p != nil && p.q != nil && p.text == text {
+		return p.q
+	}
+	return nil
+}
+
+// planOf returns the sequence plan Prepare compiled, if it was compiled
+// from q for req with no options; else nil.
+func (p *Prepared) planOf(q *eql.Query, req eql.Request) *eql.SequencePlan {
+	if p != nil && p.q != nil && p.q == q && p.req == req {
+		return p.plan
+	}
+	return nil
+}
