@@ -185,8 +185,8 @@ func filterMeaning(o, n *eql.Query, oldCat, newCat string, cfg config) (res *Res
 // byMeaning fills in Result (event queries) or Stages (sequences and
 // samples), TreeOnly and Equivalent.
 func (c *EQLChange) byMeaning(qo, qn *eql.Query, oldCat, newCat string, samePipes bool, cfg config) error {
-	if _, ok := qo.Body.(*eql.EventFilter); ok {
-		if _, ok := qn.Body.(*eql.EventFilter); !ok {
+	if qo.IsEventQuery() {
+		if !qn.IsEventQuery() {
 			c.TreeOnly = "an event query and a " + kind(qn.Body) + " are compared by tree only"
 			return nil
 		}

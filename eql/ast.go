@@ -257,6 +257,14 @@ func (*Sequence) bodyNode()    {}
 func (*Sample) bodyNode()      {}
 func (*Join) bodyNode()        {}
 
+// IsEventQuery reports whether q is an event query ("category where
+// condition", with or without pipes): one search of events, not a
+// sequence or a sample.
+func (q *Query) IsEventQuery() bool {
+	_, ok := q.Body.(*EventFilter)
+	return ok
+}
+
 func (*Binary) exprNode()  {}
 func (*Not) exprNode()     {}
 func (*Neg) exprNode()     {}

@@ -174,11 +174,8 @@ func SearchStream(req Request, m *Mapping, docs iter.Seq2[Doc, error]) (*Respons
 		}
 		m.Dynamic(d.Source)
 	}
-	if parsed, err := Parse(req.Query); err == nil {
-		switch parsed.Body.(type) {
-		case *Sequence, *Sample:
-			return searchSequences(req, m, parsed, docs)
-		}
+	if parsed, err := Parse(req.Query); err == nil && !parsed.IsEventQuery() {
+		return searchSequences(req, m, parsed, docs)
 	}
 	q, dsl, err := Prepare(req, m)
 	if err != nil {

@@ -55,7 +55,7 @@ func eqlSearch(rule *rules.Rule, query string, prep *Prepared, filters []esdsl.F
 	if err != nil {
 		return nil, nil, err
 	}
-	if !seqQuery(q) {
+	if q.IsEventQuery() {
 		s.pipes = q.Pipes
 	}
 	return s, q, nil

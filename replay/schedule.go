@@ -621,7 +621,7 @@ func (rn *runner) executor() (executor, error) {
 		}
 		return queryExec{rn}, nil
 	case rules.TypeEQL:
-		if rn.eqlq != nil && seqQuery(rn.eqlq) {
+		if rn.eqlq != nil && !rn.eqlq.IsEventQuery() {
 			return newSeqExec(rn)
 		}
 		return newEQLExec(rn), nil

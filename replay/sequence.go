@@ -134,15 +134,6 @@ type seqExec struct {
 	rep     SequenceReport
 }
 
-// seqQuery reports whether q is a sequence or a sample.
-func seqQuery(q *eql.Query) bool {
-	switch q.Body.(type) {
-	case *eql.Sequence, *eql.Sample:
-		return true
-	}
-	return false
-}
-
 func newSeqExec(rn *runner) (*seqExec, error) {
 	if rn.rule.AlertSuppression != nil {
 		return nil, fmt.Errorf("%w: alert suppression on an EQL sequence is not replayed yet", ErrUnsupported)

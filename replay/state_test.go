@@ -207,26 +207,7 @@ func TestStateScenarios(t *testing.T) {
 	for _, name := range []string{"filters", "legacy_filters", "threat_window", "multi_entry", "negate_entry", "exceptions"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "scenarios", name)
-			r, err := rules.Load(firstExisting(t, filepath.Join(dir, "rule.toml"), filepath.Join(dir, "rule.json")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var opts []replay.RunOption
-			if threat := filepath.Join(dir, "threat.ndjson"); exists(threat) {
-				opts = append(opts, replay.WithThreat(events.ReadFiles([]string{threat}, nil)))
-			}
-			if exc := filepath.Join(dir, "exceptions.ndjson"); exists(exc) {
-				f, err := os.Open(exc)
-				if err != nil {
-					t.Fatal(err)
-				}
-				items, err := replay.ReadExceptions(f)
-				f.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				opts = append(opts, replay.WithExceptions(items))
-			}
+			r, opts := loadScenario(t, dir)
 			rs := []*rules.Rule{r}
 			lines, cuts := timeSplits(rs, readLines(t, filepath.Join(dir, "events.ndjson")))
 			if alerts := checkSplitEqualsOne(t, rs, lines, cuts, opts...); len(alerts) == 0 {

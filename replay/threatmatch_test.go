@@ -63,26 +63,7 @@ func TestScenarios(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "scenarios", tt.name)
-			rule, err := rules.Load(firstExisting(t, filepath.Join(dir, "rule.toml"), filepath.Join(dir, "rule.json")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var opts []replay.RunOption
-			if threat := filepath.Join(dir, "threat.ndjson"); exists(threat) {
-				opts = append(opts, replay.WithThreat(events.ReadFiles([]string{threat}, nil)))
-			}
-			if exc := filepath.Join(dir, "exceptions.ndjson"); exists(exc) {
-				f, err := os.Open(exc)
-				if err != nil {
-					t.Fatal(err)
-				}
-				items, err := replay.ReadExceptions(f)
-				f.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				opts = append(opts, replay.WithExceptions(items))
-			}
+			rule, opts := loadScenario(t, dir)
 			rep, err := replay.Run(rule, events.ReadFiles([]string{filepath.Join(dir, "events.ndjson")}, nil), opts...)
 			if err != nil {
 				t.Fatal(err)
@@ -189,4 +170,32 @@ negate = true
 	if d := cmp.Diff([]string{"other", "none"}, ids); d != "" {
 		t.Errorf("alerts -want +got:\n%s", d)
 	}
+}
+
+// loadScenario reads the rule of the scenario in dir (rule.toml or
+// rule.json) and the options its files ask for: the indicators of
+// threat.ndjson, the exception items of exceptions.ndjson.
+func loadScenario(t *testing.T, dir string) (*rules.Rule, []replay.RunOption) {
+	t.Helper()
+	rule, err := rules.Load(firstExisting(t, filepath.Join(dir, "rule.toml"), filepath.Join(dir, "rule.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts []replay.RunOption
+	if threat := filepath.Join(dir, "threat.ndjson"); exists(threat) {
+		opts = append(opts, replay.WithThreat(events.ReadFiles([]string{threat}, nil)))
+	}
+	if exc := filepath.Join(dir, "exceptions.ndjson"); exists(exc) {
+		f, err := os.Open(exc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := replay.ReadExceptions(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, replay.WithExceptions(items))
+	}
+	return rule, opts
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/diff"
-	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/mapping"
@@ -314,7 +313,7 @@ func (c *diffCmd) compareRules(e *env, s mapping.Schema, old, new *diff.Side) (b
 // files; a sequence or sample is not one search, and is said so.
 func (c *diffCmd) replayEQL(e *env, s mapping.Schema, old, new *rules.Rule) error {
 	for _, r := range []*rules.Rule{old, new} {
-		if q, err := r.EQLQuery(); err == nil && !isEventQuery(q) {
+		if q, err := r.EQLQuery(); err == nil && !q.IsEventQuery() {
 			fmt.Fprintln(e.stdout, "events: not run (--events runs EQL event queries; a sequence or sample is no single search)")
 			return nil
 		}
@@ -328,9 +327,4 @@ func (c *diffCmd) replayEQL(e *env, s mapping.Schema, old, new *rules.Rule) erro
 		return failf("diff", "%v", err)
 	}
 	return c.runBoth(e, po, pn, "old", "new")
-}
-
-func isEventQuery(q *eql.Query) bool {
-	_, ok := q.Body.(*eql.EventFilter)
-	return ok
 }
