@@ -196,3 +196,25 @@ func TestLineTrackerBits(t *testing.T) {
 		}
 	}
 }
+
+// TestValidStringWords: validString reads plain bytes eight at a time;
+// each byte that matters (a quote, a backslash, a control character, and
+// bytes beside them: 0x20, 0x7f, 0x80, 0xff, UTF-8) at every offset of a
+// word, in strings of every length around a word, is judged as
+// encoding/json judges it.
+func TestValidStringWords(t *testing.T) {
+	specials := []string{`"`, `\`, `\"`, `\\`, `\n`, `\u00e9`, `\u00g9`, `\x`, "\x00", "\x1f", "\x20", "\x7f", "\x80", "\xff", "é", "\x22\x5c"}
+	for n := range 20 {
+		for at := range n + 1 {
+			for _, sp := range specials {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at)
+				for _, doc := range []string{`{"k":"` + s + `"}`, `{"` + s + `":1}`, `{"k":"` + s} {
+					want := json.Valid([]byte(doc))
+					if got := validObject([]byte(doc)); got != want {
+						t.Errorf("validObject(%q) = %v, encoding/json says %v", doc, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,5 +1,10 @@
 package events
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // maxDepth is encoding/json's limit on nesting (maxNestingDepth in
 // encoding/json/scanner.go): deeper input is invalid there, and here.
 const maxDepth = 10000
@@ -88,8 +93,20 @@ func literal(b []byte, p int, word string) int {
 
 // validString returns the offset past the valid JSON string at b[p] (a
 // quote), or -1. Bytes that are not UTF-8 are valid, as in encoding/json.
+// The plain bytes of the string are passed over eight at a time.
 func validString(b []byte, p int) int {
-	for q := p + 1; q < len(b); q++ {
+	q := p + 1
+	for {
+		for q+8 <= len(b) {
+			if m := special(binary.LittleEndian.Uint64(b[q:])); m != 0 {
+				q += bits.TrailingZeros64(m) / 8
+				break
+			}
+			q += 8
+		}
+		if q >= len(b) {
+			return -1
+		}
 		switch c := b[q]; {
 		case c == '"':
 			return q + 1
@@ -116,9 +133,29 @@ func validString(b []byte, p int) int {
 				return -1
 			}
 		}
+		q++
 	}
-	return -1
 }
+
+// Eight bytes in a word, for special: each byte 1, each byte 0x80.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special returns a word whose lowest set bit is the high bit of the
+// first byte of x (little endian) that ends a string's plain run: a
+// quote, a backslash or a control character (below 0x20); 0 when there
+// is none. Bytes above the first such one may be flagged wrongly (a
+// borrow), never a byte below it, and none when there is none.
+func special(x uint64) uint64 {
+	quote := x ^ (ones * '"')
+	slash := x ^ (ones * '\\')
+	return zeroByte(quote) | zeroByte(slash) | (x-ones*0x20)&^x&highs
+}
+
+// zeroByte flags the zero bytes of v as special flags its bytes.
+func zeroByte(v uint64) uint64 { return (v - ones) &^ v & highs }
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
