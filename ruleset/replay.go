@@ -6,6 +6,7 @@ import (
 	"iter"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -79,9 +80,9 @@ type Result struct {
 // so does an unreadable entry of a directory (an *events.FileError, kept
 // in Result.Unreadable); another error from evs, an alert function's error or the end of ctx
 // ends the run: Replay returns the error with the result so far (the
-// reports of the events replayed). Memory: BatchSize events for each
-// worker and one more batch in flight, plus what the replay holds (see
-// replay.Replay).
+// reports of the events replayed). Memory: Workers+3 batches of
+// BatchSize events in flight (kept for the next run until the garbage
+// collector takes them), plus what the replay holds (see replay.Replay).
 func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg ReplayConfig) (*Result, error) {
 	rp, err := replay.NewReplayPrepared(s.rules, s.preps, cfg.Options...)
 	if err != nil {
@@ -120,9 +121,14 @@ type batch struct {
 	errs    []error // a bad line, or nil
 	matched [][]int
 	facts   []replay.Facts
-	spent   []time.Duration // per rule, the sampled time
-	done    chan struct{}
+	spent   []time.Duration // per rule, the sampled time, or empty
+	done    chan struct{}   // a worker matched it (capacity 1)
 }
+
+// batches holds the batches replayed, for the reader of this or of a later
+// replay to fill again: their memory (text, facts, rule lists) is reused,
+// not allocated for each batch.
+var batches = sync.Pool{New: func() any { return &batch{done: make(chan struct{}, 1)} }}
 
 // stream reads, matches and replays the events.
 func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[events.Raw, error], cfg ReplayConfig, res *Result) error {
@@ -134,15 +140,12 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	defer cancel()
 	work := make(chan *batch, workers)
 	order := make(chan *batch, workers+1)
-	// the batches replayed, for the reader to fill again: their memory
-	// (text, facts, rule lists) is reused, not allocated for each batch
-	free := make(chan *batch, 2*workers+2)
 	var readErr error
 	var unreadable []*events.FileError // the reader's, until order is closed
 	go func() {                        // the reader: batches in order
 		defer close(work)
 		defer close(order)
-		b := newBatch(free)
+		b := newBatch()
 		send := func() bool {
 			select {
 			case order <- b:
@@ -150,7 +153,7 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 				return false
 			}
 			work <- b
-			b = newBatch(free)
+			b = newBatch()
 			return true
 		}
 		for raw, err := range evs {
@@ -169,6 +172,11 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 				b.errs = append(b.errs, err)
 			} else {
 				start := len(b.text)
+				if len(b.text)+len(raw.JSON) > cap(b.text) {
+					// twice the size, not append's quarter more: a
+					// new batch reaches its size in a few copies
+					b.text = slices.Grow(b.text, max(len(raw.JSON), cap(b.text)))
+				}
 				b.text = append(b.text, raw.JSON...)
 				raw.JSON = nil
 				b.raws = append(b.raws, raw)
@@ -190,8 +198,8 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	var ev replay.Event
 	for b := range order {
 		<-b.done
-		for i := range b.spent {
-			res.Spent[i] += b.spent[i] * profileEvery
+		for i, d := range b.spent {
+			res.Spent[i] += d * profileEvery
 		}
 		for i, raw := range b.raws {
 			read++
@@ -212,10 +220,7 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 			}
 		}
 		res.EventsRead = read
-		select { // replayed: the reader may fill it again
-		case free <- b:
-		default:
-		}
+		batches.Put(b) // replayed: a reader may fill it again
 		if cfg.Progress != nil {
 			cfg.Progress(read)
 		}
@@ -228,18 +233,12 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	return readErr
 }
 
-// newBatch returns an empty batch: one from free, its memory kept, or a
-// new one.
-func newBatch(free chan *batch) *batch {
-	select {
-	case b := <-free:
-		b.text, b.raws, b.errs = b.text[:0], b.raws[:0], b.errs[:0]
-		clear(b.spent)
-		b.done = make(chan struct{})
-		return b
-	default:
-		return &batch{done: make(chan struct{})}
-	}
+// newBatch returns an empty batch, the memory of one replayed before
+// kept.
+func newBatch() *batch {
+	b := batches.Get().(*batch)
+	b.text, b.raws, b.errs, b.spent = b.text[:0], b.raws[:0], b.errs[:0], b.spent[:0]
+	return b
 }
 
 // drain lets the reader and the workers end after the consumer stopped:
@@ -270,8 +269,9 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 			lazy.Reset(raw.JSON)
 			var e eval.Event = &lazy
 			if profile && raw.Line%profileEvery == 0 {
-				if b.spent == nil {
-					b.spent = make([]time.Duration, len(s.rules))
+				if len(b.spent) == 0 {
+					b.spent = slices.Grow(b.spent, len(s.rules))[:len(s.rules)]
+					clear(b.spent)
 				}
 				dst = s.MatchTimed(e, dst[:0], b.spent)
 			} else {
@@ -280,6 +280,6 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 			b.matched[i] = append(b.matched[i], dst...)
 			rp.Facts(e, &b.facts[i])
 		}
-		close(b.done)
+		b.done <- struct{}{}
 	}
 }
