@@ -380,3 +380,51 @@ func isEventQuery(q *eql.Query) bool {
 	_, ok := q.Body.(*eql.EventFilter)
 	return ok
 }
+
+// TestSetReplayConcurrent: replays of two sets of different sizes at once,
+// profiled, share the pipeline's reused batches (and the per-rule times
+// they carry): each gives the reports it gives alone, and one sampled time
+// a rule of its own set.
+func TestSetReplayConcurrent(t *testing.T) {
+	rs := synthRules(t)
+	text := synthEvents(3000, 10)
+	var sets []*ruleset.Set
+	for _, r := range [][]*rules.Rule{rs, rs[:2]} {
+		set, err := ruleset.New(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets = append(sets, set)
+	}
+	replayOf := func(set *ruleset.Set) (*ruleset.Result, error) {
+		return set.Replay(context.Background(), rawOf(text), ruleset.ReplayConfig{Workers: 2, Profile: true})
+	}
+	var want [][]*replay.Report
+	for _, set := range sets {
+		res, err := replayOf(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, res.Reports)
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			set := sets[g%2]
+			res, err := replayOf(set)
+			switch {
+			case err != nil:
+			case len(res.Spent) != set.Len():
+				err = fmt.Errorf("set of %d rules: %d times spent", set.Len(), len(res.Spent))
+			case !reflect.DeepEqual(res.Reports, want[g%2]):
+				err = fmt.Errorf("set of %d rules: reports differ from a replay alone", set.Len())
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
