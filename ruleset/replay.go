@@ -125,6 +125,9 @@ type batch struct {
 	done    chan struct{}   // a worker matched it (capacity 1)
 }
 
+// maxKeptText bounds the text of a batch kept for reuse.
+const maxKeptText = 4 << 20
+
 // batches holds the batches replayed, for the reader of this or of a later
 // replay to fill again: their memory (text, facts, rule lists) is reused,
 // not allocated for each batch.
@@ -220,6 +223,9 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 			}
 		}
 		res.EventsRead = read
+		if cap(b.text) > maxKeptText {
+			b.text = nil // a batch of huge events: not kept for the next
+		}
 		batches.Put(b) // replayed: a reader may fill it again
 		if cfg.Progress != nil {
 			cfg.Progress(read)
