@@ -67,7 +67,7 @@ func compileQuery(q esdsl.Query, cfg config) (*Program, error) {
 //	p, err := eval.CompileFilters(q, filters, eval.WithSchema(schema), eval.WithKibanaConfig(cfg))
 func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Program, error) {
 	cfg := newConfig(opts)
-	b := esdsl.BuildEsQuery(q, filters, cfg.schema.View(), cfg.kibana)
+	b := esdsl.BuildEsQuery(q, filters, cfg.view, cfg.kibana)
 	return compileQuery(b, cfg)
 }
 
