@@ -36,7 +36,8 @@ func Load(path string) (*Rule, error) {
 // errors with their line, then, when the syntax is fine, every field of the
 // wrong type and every failed validation, sorted by line. The rule's
 // Source keeps data, to find values and lines in it on demand
-// ([Source.Value], [Source.Line]): the caller must not change it after.
+// ([Source.Value], [Source.Line]), and the rule's strings may share its
+// memory: the caller must not change it after.
 func Parse(name string, data []byte) (*Rule, error) {
 	return parseAs(name, data, formatOf(name, data))
 }
@@ -65,7 +66,8 @@ func parseAs(name string, data []byte, format string) (*Rule, error) {
 	return r, nil
 }
 
-// Decode decodes a rule as Parse does but does not validate it. A syntax
+// Decode decodes a rule as Parse does but does not validate it; as with
+// Parse, the caller must not change data after. A syntax
 // error gives a nil rule and an *Error; fields of the wrong type give the
 // rule with those fields left unset together with an *Error naming them.
 func Decode(name string, data []byte) (*Rule, error) {

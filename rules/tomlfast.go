@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/BurntSushi/toml"
 )
@@ -37,8 +38,10 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\ufeff")) {
 		return nil, false
 	}
-	// the keys and string values are substrings of one copy of the text
-	p := &fastParser{s: string(data), root: map[string]any{}}
+	// The keys and string values are substrings of the text, read in
+	// place: data does not change once given to Parse or Decode (their
+	// contract), so the text is data itself rather than a copy.
+	p := &fastParser{s: unsafe.String(unsafe.SliceData(data), len(data)), root: map[string]any{}}
 	p.cur = p.root
 	for {
 		p.skipSpace()
