@@ -200,6 +200,10 @@ type compiler struct {
 	mapping mapper
 	clock   func() time.Time
 	scope   string // the nested field the query is inside, "" at the top
+	// fields are the fields made so far, by full name: a query names a
+	// field again and again (a list of values lowered to a clause each),
+	// and a field is only read once made
+	fields map[string]*field
 	errs    []*CompileError
 }
 

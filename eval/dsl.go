@@ -184,6 +184,19 @@ func (c *compiler) errorOf(q esdsl.Query, field string, err error) {
 // fieldOf is the field named full (Kibana writes full names inside nested
 // queries) relative to the compiler's nested scope.
 func (c *compiler) fieldOf(full string) *field {
+	if f := c.fields[full]; f != nil {
+		return f
+	}
+	f := c.newField(full)
+	if c.fields == nil {
+		c.fields = map[string]*field{}
+	}
+	c.fields[full] = f
+	return f
+}
+
+// newField makes the field fieldOf returns.
+func (c *compiler) newField(full string) *field {
 	name := full
 	if c.scope != "" && strings.HasPrefix(full, c.scope+".") {
 		name = full[len(c.scope)+1:]
