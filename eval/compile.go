@@ -204,7 +204,7 @@ type compiler struct {
 	// field again and again (a list of values lowered to a clause each),
 	// and a field is only read once made
 	fields map[string]*field
-	errs    []*CompileError
+	errs   []*CompileError
 }
 
 // field is a field being compiled: its path relative to the scope, its

@@ -316,7 +316,7 @@ func (c *compiler) query(q esdsl.Query) node {
 // and it is not set, else 0), no must_not holds. A bool without clauses
 // is a match_all (BoolQueryBuilder.doToQuery).
 func (c *compiler) boolQuery(q *esdsl.Bool) node {
-	var all []node
+	all := make([]node, 0, len(q.Must)+len(q.Filter)+len(q.MustNot)+1)
 	for _, x := range q.Must {
 		all = append(all, c.query(x))
 	}
@@ -379,7 +379,7 @@ func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
 		lits = append(lits, l)
 		merged = append(merged, i)
 	}
-	var out []node
+	out := make([]node, 0, len(qs))
 	if len(merged) > 1 {
 		fl, _ := sourceLit(first)
 		lbl := ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: lits}) + ")"
