@@ -604,3 +604,70 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestThreatProblems pins the problems and warnings of a threat table of
+// the wrong shape, whose field names the decoder makes only for them.
+func TestThreatProblems(t *testing.T) {
+	src := goodTOML + `
+[[rule.threat]]
+framework = 1
+odd = true
+
+[rule.threat.tactic]
+id = 2
+name = "Command and Control"
+reference = "https://attack.mitre.org/tactics/TA0011/"
+extra = "x"
+
+[[rule.threat.technique]]
+id = "T1071"
+name = 3
+reference = "https://attack.mitre.org/techniques/T1071/"
+more = 1
+
+[[rule.threat.technique.subtechnique]]
+id = 4
+name = "Web Protocols"
+reference = "https://attack.mitre.org/techniques/T1071/001/"
+
+[[rule.threat.technique]]
+id = "T1105"
+name = "Ingress Tool Transfer"
+reference = "https://attack.mitre.org/techniques/T1105/"
+subtechnique = 5
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+tactic = "TA0011"
+technique = [1]
+`
+	_, err := rules.Parse("r.toml", []byte(src))
+	var re *rules.Error
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a *rules.Error", err)
+	}
+	want := `r.toml:18: rule.threat[0].framework: must be a string, got integer 1
+r.toml:22: rule.threat[0].tactic.id: must be a string, got integer 2
+r.toml:29: rule.threat[0].technique[0].name: must be a string, got integer 3
+r.toml:34: rule.threat[0].technique[0].subtechnique[0].id: must be a string, got integer 4
+r.toml:42: rule.threat[0].technique[1].subtechnique: must be an array of tables, got integer
+r.toml:46: rule.threat[1].tactic: must be a table, got string "TA0011"
+r.toml:46: rule.threat[1].tactic.id: required
+r.toml:46: rule.threat[1].tactic.name: required
+r.toml:46: rule.threat[1].tactic.reference: required
+r.toml:47: rule.threat[1].technique[0]: must be a table, got integer 1`
+	if got := err.Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	r, _ := rules.Decode("r.toml", []byte(src))
+	var warns []string
+	for _, w := range r.Source.Warnings {
+		warns = append(warns, w.String())
+	}
+	wantWarns := `r.toml:19: rule.threat[0].odd: unknown threat key, ignored
+r.toml:25: rule.threat[0].tactic.extra: unknown key, ignored
+r.toml:31: rule.threat[0].technique[0].more: unknown technique key, ignored`
+	if got := strings.Join(warns, "\n"); got != wantWarns {
+		t.Errorf("warnings\n%s\nwant\n%s", got, wantWarns)
+	}
+}

@@ -67,10 +67,10 @@ func fastTOML(data []byte) (map[string]any, bool) {
 }
 
 type fastParser struct {
-	s       string
-	i       int
-	root    map[string]any
-	cur     map[string]any // the table key/values go into
+	s    string
+	i    int
+	root map[string]any
+	cur  map[string]any // the table key/values go into
 	// curPath is its path: keys joined by dots, array indexes, in a
 	// buffer each header rewrites (a string only when a map keeps it)
 	curPath []byte
