@@ -439,7 +439,9 @@ func (c *converter) primary(g *gPrimary) Expr {
 }
 
 func (c *converter) field(g *gField) *Field {
-	f := &Field{Span: c.span(g.Pos, g.EndPos), Optional: g.Optional, Path: []string{unquoteIdent(g.Head)}}
+	path := make([]string, 1, 1+len(g.Tail))
+	path[0] = unquoteIdent(g.Head)
+	f := &Field{Span: c.span(g.Pos, g.EndPos), Optional: g.Optional, Path: path}
 	for _, s := range g.Tail {
 		if s.Indexes != nil {
 			c.fail(ast.Pos(s.Pos.Offset), "Array indexes are not supported")
