@@ -500,7 +500,11 @@ func (c *converter) unquote(text string, at ast.Pos) string {
 		return ""
 	}
 	text = text[1 : len(text)-1]
+	if strings.IndexByte(text, '\\') < 0 {
+		return text // no escape: the text as it stands
+	}
 	var b strings.Builder
+	b.Grow(len(text))
 	for i := 0; i < len(text); {
 		if text[i] != '\\' {
 			b.WriteByte(text[i])

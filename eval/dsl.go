@@ -598,6 +598,9 @@ func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, er
 		case queryString && strings.IndexByte(`+-=&|><!(){}[]^"~:/`, ch) >= 0:
 			return nil, nil, fmt.Errorf("query_string syntax %q in %q is %w (only terms, '*', '?' and escapes)", ch, s, ErrUnsupported)
 		default:
+			if b.Len() == 0 {
+				b.Grow(len(s) - i) // a piece in one go
+			}
 			b.WriteByte(ch)
 			lit.WriteByte(ch)
 		}
