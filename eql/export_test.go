@@ -25,3 +25,8 @@ func FastParseDiff(src string) (diff string, fast bool) {
 	}
 	return cmp.Diff(g, f, cmp.Comparer(func(a, b lexer.Position) bool { return a == b })), true
 }
+
+// ParseFresh is Parse with buffers of its own, not the pool's.
+func ParseFresh(src string) (*Query, error) {
+	return new(parseScratch).parseQuery(src)
+}

@@ -13,7 +13,14 @@ import "github.com/alecthomas/participle/v2/lexer"
 // Elasticsearch's syntax error. TestFastParse and FuzzFastParse compare
 // the two over every corpus query and the fuzz inputs.
 func fastParse(toks []token) *gStatement {
-	p := &fastParser{toks: toks}
+	return new(fastParser).parse(toks)
+}
+
+// parse is fastParse with p's arenas, which it resets first: the structs
+// of the last query p parsed are made again.
+func (p *fastParser) parse(toks []token) *gStatement {
+	p.reset()
+	p.toks = toks
 	g := p.statement()
 	if p.bad {
 		return nil
@@ -25,6 +32,71 @@ type fastParser struct {
 	toks []token
 	i    int
 	bad  bool // the input is not what the parser expects: participle decides
+	// the structs of the precedence levels, of which a query has many
+	// and which are garbage once converted, from arenas kept for the
+	// next query ([parseScratch])
+	ors     arena[gOr]
+	ands    arena[gAnd]
+	nots    arena[gNot]
+	cmps    arena[gCompare]
+	adds    arena[gAdd]
+	muls    arena[gMul]
+	unaries arena[gUnary]
+	preds   arena[gPredicate]
+	prims   arena[gPrimary]
+	consts  arena[gConst]
+	funcs   arena[gFunc]
+	fields  arena[gField]
+	segs    arena[gFieldSeg]
+}
+
+// reset makes p ready for another query: its arenas hand out their
+// values again, zeroed.
+func (p *fastParser) reset() {
+	p.toks, p.i, p.bad = nil, 0, false
+	p.ors.reset()
+	p.ands.reset()
+	p.nots.reset()
+	p.cmps.reset()
+	p.adds.reset()
+	p.muls.reset()
+	p.unaries.reset()
+	p.preds.reset()
+	p.prims.reset()
+	p.consts.reset()
+	p.funcs.reset()
+	p.fields.reset()
+	p.segs.reset()
+}
+
+// arena hands out zeroed values of T from chunks it keeps, so that
+// parsing one query after another makes few new ones.
+type arena[T any] struct {
+	chunks [][]T
+	k, n   int // the next value is chunks[k][n]
+}
+
+func (a *arena[T]) new() *T {
+	if a.k < len(a.chunks) && a.n == len(a.chunks[a.k]) {
+		a.k, a.n = a.k+1, 0
+	}
+	if a.k == len(a.chunks) {
+		a.chunks = append(a.chunks, make([]T, 16<<min(a.k, 6)))
+	}
+	v := &a.chunks[a.k][a.n]
+	a.n++
+	return v
+}
+
+// reset zeroes the values handed out, to hand them out again.
+func (a *arena[T]) reset() {
+	for i := range min(a.k, len(a.chunks)) {
+		clear(a.chunks[i])
+	}
+	if a.k < len(a.chunks) {
+		clear(a.chunks[a.k][:a.n])
+	}
+	a.k, a.n = 0, 0
 }
 
 func (p *fastParser) tok() *token { return &p.toks[p.i] }
@@ -250,7 +322,9 @@ func (p *fastParser) startsExpr() bool {
 }
 
 func (p *fastParser) or() *gOr {
-	g := &gOr{Pos: p.pos(), Head: p.and()}
+	g := p.ors.new()
+	g.Pos = p.pos()
+	g.Head = p.and()
 	for !p.bad && p.is("or") {
 		p.next()
 		g.Tail = append(g.Tail, p.and())
@@ -260,7 +334,9 @@ func (p *fastParser) or() *gOr {
 }
 
 func (p *fastParser) and() *gAnd {
-	g := &gAnd{Pos: p.pos(), Head: p.not()}
+	g := p.ands.new()
+	g.Pos = p.pos()
+	g.Head = p.not()
 	for !p.bad && p.is("and") {
 		p.next()
 		g.Tail = append(g.Tail, p.not())
@@ -270,7 +346,8 @@ func (p *fastParser) and() *gAnd {
 }
 
 func (p *fastParser) not() *gNot {
-	g := &gNot{Pos: p.pos()}
+	g := p.nots.new()
+	g.Pos = p.pos()
 	switch {
 	case p.bad:
 		return g
@@ -288,7 +365,9 @@ func (p *fastParser) not() *gNot {
 }
 
 func (p *fastParser) compare() *gCompare {
-	g := &gCompare{Pos: p.pos(), Left: p.add()}
+	g := p.cmps.new()
+	g.Pos = p.pos()
+	g.Left = p.add()
 	if !p.bad && p.tok().typ == tokPunct {
 		switch t := p.tok().text; t {
 		case "==", "!=", "<=", ">=", "<", ">":
@@ -301,7 +380,9 @@ func (p *fastParser) compare() *gCompare {
 }
 
 func (p *fastParser) add() *gAdd {
-	g := &gAdd{Pos: p.pos(), Head: p.mul()}
+	g := p.adds.new()
+	g.Pos = p.pos()
+	g.Head = p.mul()
 	for !p.bad && (p.is("+") || p.is("-")) {
 		op := &gAddOp{Op: p.next(), X: p.mul()}
 		op.EndPos = p.pos()
@@ -312,7 +393,9 @@ func (p *fastParser) add() *gAdd {
 }
 
 func (p *fastParser) mul() *gMul {
-	g := &gMul{Pos: p.pos(), Head: p.unary()}
+	g := p.muls.new()
+	g.Pos = p.pos()
+	g.Head = p.unary()
 	for !p.bad && (p.is("*") || p.is("/") || p.is("%")) {
 		op := &gMulOp{Op: p.next(), X: p.unary()}
 		op.EndPos = p.pos()
@@ -323,7 +406,8 @@ func (p *fastParser) mul() *gMul {
 }
 
 func (p *fastParser) unary() *gUnary {
-	g := &gUnary{Pos: p.pos()}
+	g := p.unaries.new()
+	g.Pos = p.pos()
 	if p.bad {
 		return g
 	}
@@ -364,7 +448,8 @@ func (p *fastParser) startsPredicate() bool {
 }
 
 func (p *fastParser) predicate() *gPredicate {
-	g := &gPredicate{Pos: p.pos()}
+	g := p.preds.new()
+	g.Pos = p.pos()
 	if p.is("not") || p.is("in") || p.is("in~") {
 		if p.is("not") {
 			p.next()
@@ -412,7 +497,8 @@ func (p *fastParser) startsConst() bool {
 }
 
 func (p *fastParser) constant() *gConst {
-	g := &gConst{Pos: p.pos()}
+	g := p.consts.new()
+	g.Pos = p.pos()
 	if p.bad || !p.startsConst() {
 		p.bad = true
 		return g
@@ -423,7 +509,8 @@ func (p *fastParser) constant() *gConst {
 }
 
 func (p *fastParser) primary() *gPrimary {
-	g := &gPrimary{Pos: p.pos()}
+	g := p.prims.new()
+	g.Pos = p.pos()
 	t := p.tok()
 	switch {
 	case p.startsConst():
@@ -445,7 +532,9 @@ func (p *fastParser) primary() *gPrimary {
 }
 
 func (p *fastParser) function() *gFunc {
-	g := &gFunc{Pos: p.pos(), Name: p.next()}
+	g := p.funcs.new()
+	g.Pos = p.pos()
+	g.Name = p.next()
 	p.next() // (
 	if p.startsExpr() {
 		g.Args = []*gOr{p.or()}
@@ -460,7 +549,8 @@ func (p *fastParser) function() *gFunc {
 }
 
 func (p *fastParser) field() *gField {
-	g := &gField{Pos: p.pos()}
+	g := p.fields.new()
+	g.Pos = p.pos()
 	if p.is("?") {
 		p.next()
 		g.Optional = true
@@ -469,13 +559,15 @@ func (p *fastParser) field() *gField {
 	for !p.bad {
 		switch {
 		case p.is("."):
-			s := &gFieldSeg{Pos: p.pos()}
+			s := p.segs.new()
+			s.Pos = p.pos()
 			p.next()
 			s.Name = p.expectType(tokIdent, tokQIdent)
 			g.Tail = append(g.Tail, s)
 			continue
 		case p.is("[") && p.peek(1).typ == tokInt:
-			s := &gFieldSeg{Pos: p.pos()}
+			s := p.segs.new()
+			s.Pos = p.pos()
 			p.next()
 			for p.tok().typ == tokInt {
 				s.Indexes = append(s.Indexes, p.next())

@@ -1,11 +1,17 @@
 package eql_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/kqlrules/kqlrules/eql"
 )
@@ -91,4 +97,46 @@ func fuzzSeeds(t *testing.T, dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestParseReusesScratch checks that Parse, which reuses its lexer's
+// buffers and its parser's arenas from one query to the next, gives the
+// tree (or the error) a parse with buffers of its own gives, whatever
+// came before: the tables and Elastic's EQL rules, in one order then in
+// the reverse order, each query twice, from two goroutines at once.
+func TestParseReusesScratch(t *testing.T) {
+	var srcs []string
+	for _, tc := range accepted {
+		srcs = append(srcs, tc.in)
+	}
+	for _, tc := range rejected {
+		srcs = append(srcs, tc.in)
+	}
+	for _, q := range eqlRules(t) {
+		srcs = append(srcs, q)
+	}
+	all := cmp.Exporter(func(reflect.Type) bool { return true })
+	check := func(src string) {
+		want, wantErr := eql.ParseFresh(src)
+		got, err := eql.Parse(src)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%q: error %v, alone %v", src, err, wantErr)
+		}
+		if d := cmp.Diff(want, got, all, cmpopts.EquateNaNs()); d != "" {
+			t.Errorf("%q: the tree differs from a parse alone (-alone +pooled):\n%s", src, d)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range srcs {
+				if w == 1 {
+					i = len(srcs) - 1 - i
+				}
+				check(srcs[i])
+				check(srcs[i])
+			}
+		})
+	}
+	wg.Wait()
 }

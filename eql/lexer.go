@@ -121,6 +121,23 @@ func isASCII(src string) bool {
 func lex(src string) ([]token, *Error) {
 	s := &scanner{src: []rune(src), text: src, ascii: isASCII(src), line: 1, col: 1}
 	s.toks = make([]token, 0, len(src)/8+4)
+	return s.run()
+}
+
+// lexInto is lex into the buffers of s (a scanner of an earlier query, or
+// a new one), which it reuses: the tokens are valid until s lexes again.
+func (s *scanner) lexInto(src string) ([]token, *Error) {
+	clear(s.toks) // the strings of the last query
+	runes, toks := s.src[:0], s.toks[:0]
+	for _, r := range src {
+		runes = append(runes, r)
+	}
+	*s = scanner{src: runes, text: src, ascii: isASCII(src), line: 1, col: 1, toks: toks}
+	return s.run()
+}
+
+// run lexes s.src from its start.
+func (s *scanner) run() ([]token, *Error) {
 	for {
 		if err := s.skip(); err != nil {
 			return nil, err

@@ -466,7 +466,7 @@ func escapeBackslash(s string) string { return strings.ReplaceAll(s, `\`, `\\`) 
 
 func (l *lowerer) match(x *Match) esdsl.Query {
 	fd, isField := l.fieldOf(x.X)
-	var qs []esdsl.Query
+	qs := make([]esdsl.Query, 0, len(x.Patterns))
 	for _, p := range x.Patterns {
 		if !isField {
 			qs = append(qs, l.script(&Match{Span: x.Span, X: x.X, Op: x.Op, Patterns: []*Literal{p}}))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,7 +35,15 @@ func Parse(src string) (*Query, error) {
 	if len(src) > MaxLength {
 		return nil, withSource(errorf(0, "the query is %d bytes long, more than the limit of %d", len(src), MaxLength), src)
 	}
-	toks, lerr := lex(src)
+	sc := scratchPool.Get().(*parseScratch)
+	defer sc.release()
+	return sc.parseQuery(src)
+}
+
+// parseQuery is Parse (of a query within the length limit) with sc's
+// buffers.
+func (sc *parseScratch) parseQuery(src string) (*Query, error) {
+	toks, lerr := sc.lex.lexInto(src)
 	if lerr != nil {
 		lerr.Query = src
 		return nil, lerr
@@ -42,7 +51,11 @@ func Parse(src string) (*Query, error) {
 	if err := depthCheck(toks); err != nil {
 		return nil, withSource(err, src)
 	}
-	g, err := parseTokens(toks)
+	g := sc.parse.parse(toks)
+	var err error
+	if g == nil {
+		g, err = participleParse(toks)
+	}
 	if err != nil {
 		return nil, withSource(syntaxError(err, toks), src)
 	}
@@ -58,13 +71,22 @@ func Parse(src string) (*Query, error) {
 	return q, nil
 }
 
-// parseTokens returns the grammar's structs for the tokens: those of
-// fastParse when it parses them, else participle's, with its error.
-func parseTokens(toks []token) (*gStatement, error) {
-	if g := fastParse(toks); g != nil {
-		return g, nil
-	}
-	return participleParse(toks)
+// parseScratch is what parsing a query uses and drops: the lexer's
+// buffers and the parser's arenas, kept in scratchPool for the next
+// query. The tree [Parse] returns points into none of it.
+type parseScratch struct {
+	lex   scanner
+	parse fastParser
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(parseScratch) }}
+
+// release returns sc to the pool, holding nothing of the query.
+func (sc *parseScratch) release() {
+	clear(sc.lex.toks)
+	sc.lex.text = ""
+	sc.parse.reset()
+	scratchPool.Put(sc)
 }
 
 func participleParse(toks []token) (*gStatement, error) {
@@ -417,7 +439,9 @@ func (c *converter) primary(g *gPrimary) Expr {
 }
 
 func (c *converter) field(g *gField) *Field {
-	f := &Field{Span: c.span(g.Pos, g.EndPos), Optional: g.Optional, Path: []string{unquoteIdent(g.Head)}}
+	path := make([]string, 1, 1+len(g.Tail))
+	path[0] = unquoteIdent(g.Head)
+	f := &Field{Span: c.span(g.Pos, g.EndPos), Optional: g.Optional, Path: path}
 	for _, s := range g.Tail {
 		if s.Indexes != nil {
 			c.fail(ast.Pos(s.Pos.Offset), "Array indexes are not supported")
@@ -476,7 +500,11 @@ func (c *converter) unquote(text string, at ast.Pos) string {
 		return ""
 	}
 	text = text[1 : len(text)-1]
+	if strings.IndexByte(text, '\\') < 0 {
+		return text // no escape: the text as it stands
+	}
 	var b strings.Builder
+	b.Grow(len(text))
 	for i := 0; i < len(text); {
 		if text[i] != '\\' {
 			b.WriteByte(text[i])

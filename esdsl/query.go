@@ -411,6 +411,7 @@ func (q *Wildcard) MarshalJSON() ([]byte, error) {
 // the long form of term and wildcard queries.
 func valueQuery(kind, field string, value func(*writer), caseInsensitive *bool) ([]byte, error) {
 	var w writer
+	w.b.Grow(len(kind) + len(field) + 96) // a short value's query in one go
 	w.open(kind)
 	w.str(field)
 	w.raw(`:{"value":`)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -18,6 +19,7 @@ type Option func(*config)
 
 type config struct {
 	schema  mapping.Schema
+	view    mapping.Fields // the schema's data view
 	mapping mapping.Mapping
 	clock   func() time.Time
 	kibana  esdsl.Config
@@ -29,10 +31,16 @@ func newConfig(opts []Option) config {
 		o(&cfg)
 	}
 	if cfg.schema == nil {
-		cfg.schema = defaultSchema()
+		cfg.schema, cfg.view = defaultSchema(), defaultView()
+	} else {
+		cfg.view = cfg.schema.View()
 	}
 	return cfg
 }
+
+// defaultView is the data view of [defaultSchema], built once: every
+// compile reads it, and a wildcard field name walks all its fields.
+var defaultView = sync.OnceValue(func() mapping.Fields { return defaultSchema().IndexedView() })
 
 // WithKibanaConfig sets the Kibana settings [Compile] translates the KQL
 // with ([esdsl.FromKQL]): case_insensitive, dateFormat:tz, leading
@@ -154,7 +162,7 @@ func Compile(x ast.Expr, opts ...Option) (*Program, error) {
 		return nil, err
 	}
 	cfg := newConfig(opts)
-	q, err := esdsl.FromKQL(x, cfg.schema.View(), cfg.kibana)
+	q, err := esdsl.FromKQL(x, cfg.view, cfg.kibana)
 	if err != nil {
 		var ke *esdsl.Error
 		if errors.As(err, &ke) {
@@ -192,7 +200,11 @@ type compiler struct {
 	mapping mapper
 	clock   func() time.Time
 	scope   string // the nested field the query is inside, "" at the top
-	errs    []*CompileError
+	// fields are the fields made so far, by full name: a query names a
+	// field again and again (a list of values lowered to a clause each),
+	// and a field is only read once made
+	fields map[string]*field
+	errs   []*CompileError
 }
 
 // field is a field being compiled: its path relative to the scope, its

@@ -67,7 +67,7 @@ func compileQuery(q esdsl.Query, cfg config) (*Program, error) {
 //	p, err := eval.CompileFilters(q, filters, eval.WithSchema(schema), eval.WithKibanaConfig(cfg))
 func CompileFilters(q esdsl.Query, filters []esdsl.Filter, opts ...Option) (*Program, error) {
 	cfg := newConfig(opts)
-	b := esdsl.BuildEsQuery(q, filters, cfg.schema.View(), cfg.kibana)
+	b := esdsl.BuildEsQuery(q, filters, cfg.view, cfg.kibana)
 	return compileQuery(b, cfg)
 }
 
@@ -184,6 +184,19 @@ func (c *compiler) errorOf(q esdsl.Query, field string, err error) {
 // fieldOf is the field named full (Kibana writes full names inside nested
 // queries) relative to the compiler's nested scope.
 func (c *compiler) fieldOf(full string) *field {
+	if f := c.fields[full]; f != nil {
+		return f
+	}
+	f := c.newField(full)
+	if c.fields == nil {
+		c.fields = map[string]*field{}
+	}
+	c.fields[full] = f
+	return f
+}
+
+// newField makes the field fieldOf returns.
+func (c *compiler) newField(full string) *field {
 	name := full
 	if c.scope != "" && strings.HasPrefix(full, c.scope+".") {
 		name = full[len(c.scope)+1:]
@@ -303,7 +316,7 @@ func (c *compiler) query(q esdsl.Query) node {
 // and it is not set, else 0), no must_not holds. A bool without clauses
 // is a match_all (BoolQueryBuilder.doToQuery).
 func (c *compiler) boolQuery(q *esdsl.Bool) node {
-	var all []node
+	all := make([]node, 0, len(q.Must)+len(q.Filter)+len(q.MustNot)+1)
 	for _, x := range q.Must {
 		all = append(all, c.query(x))
 	}
@@ -366,7 +379,7 @@ func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
 		lits = append(lits, l)
 		merged = append(merged, i)
 	}
-	var out []node
+	out := make([]node, 0, len(qs))
 	if len(merged) > 1 {
 		fl, _ := sourceLit(first)
 		lbl := ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: lits}) + ")"
@@ -585,6 +598,9 @@ func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, er
 		case queryString && strings.IndexByte(`+-=&|><!(){}[]^"~:/`, ch) >= 0:
 			return nil, nil, fmt.Errorf("query_string syntax %q in %q is %w (only terms, '*', '?' and escapes)", ch, s, ErrUnsupported)
 		default:
+			if b.Len() == 0 {
+				b.Grow(len(s) - i) // a piece in one go
+			}
 			b.WriteByte(ch)
 			lit.WriteByte(ch)
 		}

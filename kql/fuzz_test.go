@@ -9,7 +9,8 @@ import (
 	"github.com/kqlrules/kqlrules/kql"
 )
 
-// FuzzParse checks that Parse never panics, that every error is a *kql.Error
+// FuzzParse checks that the recognizer and participle's grammar accept
+// the same queries, that Parse never panics, that every error is a *kql.Error
 // placed inside the query, and that whatever parses prints to a canonical
 // form that parses back to the same tree and prints the same again.
 func FuzzParse(f *testing.F) {
@@ -23,6 +24,9 @@ func FuzzParse(f *testing.F) {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
+		if lexed, fast, slow := kql.Recognized(src); lexed && fast != slow {
+			t.Fatalf("%q: the recognizer accepts it: %v, participle: %v", src, fast, slow)
+		}
 		x, err := kql.Parse(src)
 		if err != nil {
 			var e *kql.Error

@@ -77,8 +77,10 @@ func Parse(src string, opts ...Option) (ast.Expr, error) {
 	if toks[0].typ == lexer.EOF {
 		return ast.MatchAll(0), nil
 	}
-	if _, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks})); err != nil {
-		return nil, withSource(translate(err, toks), src)
+	if !recognize(toks) {
+		if _, err := grammar.ParseFromLexer(mustUpgrade(&tokenLexer{toks: toks})); err != nil {
+			return nil, withSource(translate(err, toks), src)
+		}
 	}
 	c := converter{toks: toks, cfg: &cfg}
 	x, _ := c.or(0)

@@ -166,6 +166,44 @@ func (s Schema) viewField(name string) (f Field, ok bool) {
 	return f, true
 }
 
+// IndexedView is [Schema.View] made once: every field of the data view
+// built ahead, in name order, with an index by name, so that reading a
+// field or walking them all (a wildcard field name) makes nothing. It is
+// for a schema that no longer changes and that many translations read:
+// the view does not see later changes to s. Field returns the view's own
+// *Field, which the caller must not change (as [DataView.Field]'s).
+func (s Schema) IndexedView() Fields {
+	dv := s.DataView()
+	v := &indexedView{fields: dv.Fields, byName: make(map[string]int, len(dv.Fields))}
+	for i := range dv.Fields {
+		v.byName[dv.Fields[i].Name] = i
+	}
+	return v
+}
+
+// indexedView is a schema's data view built once ([Schema.IndexedView]).
+type indexedView struct {
+	fields []Field
+	byName map[string]int
+}
+
+func (v *indexedView) Field(name string) *Field {
+	if i, ok := v.byName[name]; ok {
+		return &v.fields[i]
+	}
+	return nil
+}
+
+func (v *indexedView) All() iter.Seq[*Field] {
+	return func(yield func(*Field) bool) {
+		for i := range v.fields {
+			if !yield(&v.fields[i]) {
+				return
+			}
+		}
+	}
+}
+
 // schemaView is a Schema seen as a data view.
 type schemaView Schema
 

@@ -184,26 +184,31 @@ func TestDataView(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	// The view reads the same fields without building the data view.
-	view := s.View()
-	var n int
-	for f := range view.All() {
-		n++
-		got, _ := json.Marshal(f)
-		wantF, _ := json.Marshal(dv.Field(f.Name))
-		if string(got) != string(wantF) {
-			t.Errorf("View %s = %s, DataView %s", f.Name, got, wantF)
+	// The views read the same fields without building the data view (or
+	// built once), in the same order.
+	for kind, view := range map[string]Fields{"View": s.View(), "IndexedView": s.IndexedView()} {
+		var n int
+		for f := range view.All() {
+			got, _ := json.Marshal(f)
+			wantF, _ := json.Marshal(dv.Fields[n])
+			if string(got) != string(wantF) {
+				t.Errorf("%s field %d = %s, DataView %s", kind, n, got, wantF)
+			}
+			if byName, _ := json.Marshal(view.Field(f.Name)); string(byName) != string(wantF) {
+				t.Errorf("%s.Field(%s) = %s, DataView %s", kind, f.Name, byName, wantF)
+			}
+			n++
+		}
+		if n != len(dv.Fields) {
+			t.Errorf("%s has %d fields, DataView %d", kind, n, len(dv.Fields))
+		}
+		for _, name := range []string{"host", "vague", "missing", "labels.other"} {
+			if f := view.Field(name); f != nil {
+				t.Errorf("%s.Field(%s) = %+v, want nil", kind, name, f)
+			}
 		}
 	}
-	if n != len(dv.Fields) {
-		t.Errorf("View has %d fields, DataView %d", n, len(dv.Fields))
-	}
-	for _, name := range []string{"host", "vague", "missing", "labels.other"} {
-		if f := view.Field(name); f != nil {
-			t.Errorf("View.Field(%s) = %+v, want nil", name, f)
-		}
-	}
-	if Schema(nil).View().Field("a") != nil || len(Schema(nil).DataView().Fields) != 0 {
+	if Schema(nil).View().Field("a") != nil || Schema(nil).IndexedView().Field("a") != nil || len(Schema(nil).DataView().Fields) != 0 {
 		t.Error("a nil schema has fields")
 	}
 }

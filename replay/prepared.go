@@ -20,7 +20,7 @@ import (
 // Prepared is safe for concurrent use.
 type Prepared struct {
 	prog *eval.Program
-	key  string // what prog was compiled from (preparedKey); "" for PreparedProgram
+	key  preparedKey // what prog was compiled from; zero for PreparedProgram
 	// an EQL query: its text, the query parsed from it, and for a
 	// sequence or a sample its plan compiled with no options for req. A
 	// parsed query is only read once parsed, and a plan is safe for
@@ -57,7 +57,7 @@ func (p *Prepared) Program() *eval.Program {
 // category field unchanged); else nil, and the caller compiles its own.
 // Of concurrent callers one gets the program.
 func (p *Prepared) Take(r *rules.Rule) *eval.Program {
-	if p == nil || p.prog == nil || p.key != preparedKey(r) || !p.taken.CompareAndSwap(false, true) {
+	if p == nil || p.prog == nil || p.key != keyOf(r) || !p.taken.CompareAndSwap(false, true) {
 		return nil
 	}
 	return p.prog
@@ -65,15 +65,23 @@ func (p *Prepared) Take(r *rules.Rule) *eval.Program {
 
 // preparedKey is what a rule's program depends on when compiled with no
 // options: the language and type (KQL, or EQL lowered), the query and
-// the event category field of an EQL query.
-func preparedKey(r *rules.Rule) string {
-	return string(r.Language) + "\x00" + string(r.Type) + "\x00" + r.Query + "\x00" + r.EQL().EventCategoryOverride
+// the event category field of an EQL query. Its strings are the rule's
+// own (no copy of the query is made).
+type preparedKey struct {
+	language rules.Language
+	typ      rules.Type
+	query    string
+	category string
+}
+
+func keyOf(r *rules.Rule) preparedKey {
+	return preparedKey{r.Language, r.Type, r.Query, r.EQL().EventCategoryOverride}
 }
 
 // newPrepared returns what Prepare built for r: the runner rn's program,
 // and its parsed EQL query and sequence plan.
 func newPrepared(r *rules.Rule, rn *runner) *Prepared {
-	p := &Prepared{prog: rn.search.Query(), key: preparedKey(r)}
+	p := &Prepared{prog: rn.search.Query(), key: keyOf(r)}
 	if rn.eqlq != nil {
 		p.text, p.q = r.Query, rn.eqlq
 		if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {

@@ -36,7 +36,8 @@ func Load(path string) (*Rule, error) {
 // errors with their line, then, when the syntax is fine, every field of the
 // wrong type and every failed validation, sorted by line. The rule's
 // Source keeps data, to find values and lines in it on demand
-// ([Source.Value], [Source.Line]): the caller must not change it after.
+// ([Source.Value], [Source.Line]), and the rule's strings may share its
+// memory: the caller must not change it after.
 func Parse(name string, data []byte) (*Rule, error) {
 	return parseAs(name, data, formatOf(name, data))
 }
@@ -65,7 +66,8 @@ func parseAs(name string, data []byte, format string) (*Rule, error) {
 	return r, nil
 }
 
-// Decode decodes a rule as Parse does but does not validate it. A syntax
+// Decode decodes a rule as Parse does but does not validate it; as with
+// Parse, the caller must not change data after. A syntax
 // error gives a nil rule and an *Error; fields of the wrong type give the
 // rule with those fields left unset together with an *Error naming them.
 func Decode(name string, data []byte) (*Rule, error) {
@@ -450,64 +452,64 @@ func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
 	}
 	for _, k := range sortedKeys(m) {
 		v := m[k]
-		f := "rule." + k
 		if v == nil { // JSON null: absent
 			continue
 		}
 		switch k {
 		case "rule_id":
-			r.RuleID = d.str(v, f)
+			r.RuleID = d.str(v, "rule.rule_id")
 		case "name":
-			r.Name = d.str(v, f)
+			r.Name = d.str(v, "rule.name")
 		case "description":
-			r.Description = d.str(v, f)
+			r.Description = d.str(v, "rule.description")
 		case "type":
-			r.Type = Type(d.str(v, f))
+			r.Type = Type(d.str(v, "rule.type"))
 		case "language":
-			r.Language = Language(d.str(v, f))
+			r.Language = Language(d.str(v, "rule.language"))
 		case "query":
-			r.Query = d.str(v, f)
+			r.Query = d.str(v, "rule.query")
 		case "index":
-			r.Index = d.strs(v, f)
+			r.Index = d.strs(v, "rule.index")
 		case "severity":
-			r.Severity = Severity(d.str(v, f))
+			r.Severity = Severity(d.str(v, "rule.severity"))
 		case "risk_score":
-			r.RiskScore = d.int(v, f)
+			r.RiskScore = d.int(v, "rule.risk_score")
 		case "interval":
-			if s := d.str(v, f); s != "" {
+			if s := d.str(v, "rule.interval"); s != "" {
 				iv, err := ParseInterval(s)
 				if err != nil {
-					d.ps.add(f, "%v", err)
+					d.ps.add("rule.interval", "%v", err)
 				}
 				r.Interval = iv
 			}
 		case "from":
-			r.From = d.str(v, f)
+			r.From = d.str(v, "rule.from")
 		case "max_signals":
-			r.MaxSignals = d.int(v, f)
+			r.MaxSignals = d.int(v, "rule.max_signals")
 		case "timestamp_override":
-			r.TimestampOverride = d.str(v, f)
+			r.TimestampOverride = d.str(v, "rule.timestamp_override")
 		case "tags":
-			r.Tags = d.strs(v, f)
+			r.Tags = d.strs(v, "rule.tags")
 		case "threat":
-			r.Threat = d.threats(v, f)
+			r.Threat = d.threats(v, "rule.threat")
 		case "false_positives":
-			r.FalsePositives = d.strs(v, f)
+			r.FalsePositives = d.strs(v, "rule.false_positives")
 		case "references":
-			r.References = d.strs(v, f)
+			r.References = d.strs(v, "rule.references")
 		case "author":
-			r.Author = d.strs(v, f)
+			r.Author = d.strs(v, "rule.author")
 		case "license":
-			r.License = d.str(v, f)
+			r.License = d.str(v, "rule.license")
 		case "version":
-			r.Version = d.int(v, f)
+			r.Version = d.int(v, "rule.version")
 		case "note":
-			r.Note = d.str(v, f)
+			r.Note = d.str(v, "rule.note")
 		case "setup":
-			r.Setup = d.str(v, f)
+			r.Setup = d.str(v, "rule.setup")
 		case "building_block_type":
-			r.BuildingBlockType = d.str(v, f)
+			r.BuildingBlockType = d.str(v, "rule.building_block_type")
 		default:
+			f := "rule." + k
 			if d.typed(r, k, v, f) {
 				continue
 			}
@@ -593,6 +595,34 @@ func (d *decoder) table(v any, f string) (map[string]any, bool) {
 	return m, ok
 }
 
+// elem is the name of element i of the array field f, such as
+// "rule.threat[0]", made only when a problem or a warning needs it.
+type elem struct {
+	f string
+	i int
+}
+
+func (e elem) String() string { return fmt.Sprintf("%s[%d]", e.f, e.i) }
+
+// key is the name of the field k of e, such as "rule.threat[0].tactic".
+func (e elem) key(k string) string { return e.String() + "." + k }
+
+// strOf is str for the field k of e.
+func (d *decoder) strOf(v any, e elem, k string) string {
+	if s, ok := v.(string); ok || v == nil {
+		return s
+	}
+	return d.str(v, e.key(k))
+}
+
+// tableOf is table for e.
+func (d *decoder) tableOf(v any, e elem) (map[string]any, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return m, true
+	}
+	return d.table(v, e.String())
+}
+
 func (d *decoder) threats(v any, f string) []Threat {
 	list, ok := v.([]any)
 	if !ok {
@@ -601,8 +631,8 @@ func (d *decoder) threats(v any, f string) []Threat {
 	}
 	var out []Threat
 	for i, e := range list {
-		tf := fmt.Sprintf("%s[%d]", f, i)
-		m, ok := d.table(e, tf)
+		tf := elem{f, i}
+		m, ok := d.tableOf(e, tf)
 		if !ok {
 			continue
 		}
@@ -611,24 +641,42 @@ func (d *decoder) threats(v any, f string) []Threat {
 			v := m[k]
 			switch k {
 			case "framework":
-				t.Framework = d.str(v, tf+".framework")
+				t.Framework = d.strOf(v, tf, "framework")
 			case "tactic":
 				if id, ok := v.(string); ok && d.src.Format == FormatExtract {
 					t.Tactic.ID = id // extracts abbreviate to the id
 					continue
 				}
-				if tm, ok := d.table(v, tf+".tactic"); ok {
-					d.fields(tm, tf+".tactic", map[string]*string{"id": &t.Tactic.ID, "name": &t.Tactic.Name, "reference": &t.Tactic.Reference})
+				if tm, ok := v.(map[string]any); ok {
+					d.tactic(tm, tf, &t.Tactic)
+				} else {
+					d.table(v, tf.key("tactic"))
 				}
 			case "technique", "techniques":
-				t.Techniques = d.techniques(v, tf+"."+k, "subtechnique")
+				t.Techniques = d.techniques(v, tf.key(k), "subtechnique")
 			default:
-				d.warn(tf+"."+k, "unknown threat key, ignored")
+				d.warn(tf.key(k), "unknown threat key, ignored")
 			}
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// tactic decodes the tactic table of the threat tf, as fields would.
+func (d *decoder) tactic(m map[string]any, tf elem, t *Tactic) {
+	for _, k := range sortedKeys(m) {
+		switch k {
+		case "id":
+			t.ID = d.strOf(m[k], tf, "tactic.id")
+		case "name":
+			t.Name = d.strOf(m[k], tf, "tactic.name")
+		case "reference":
+			t.Reference = d.strOf(m[k], tf, "tactic.reference")
+		default:
+			d.warn(tf.key("tactic."+k), "unknown key, ignored")
+		}
+	}
 }
 
 func (d *decoder) techniques(v any, f, sub string) []Technique {
@@ -639,12 +687,12 @@ func (d *decoder) techniques(v any, f, sub string) []Technique {
 	}
 	var out []Technique
 	for i, e := range list {
-		ef := fmt.Sprintf("%s[%d]", f, i)
+		ef := elem{f, i}
 		if id, ok := e.(string); ok && d.src.Format == FormatExtract {
 			out = append(out, Technique{ID: id})
 			continue
 		}
-		m, ok := d.table(e, ef)
+		m, ok := d.tableOf(e, ef)
 		if !ok {
 			continue
 		}
@@ -652,18 +700,18 @@ func (d *decoder) techniques(v any, f, sub string) []Technique {
 		for _, k := range sortedKeys(m) {
 			switch k {
 			case "id":
-				t.ID = d.str(m[k], ef+".id")
+				t.ID = d.strOf(m[k], ef, "id")
 			case "name":
-				t.Name = d.str(m[k], ef+".name")
+				t.Name = d.strOf(m[k], ef, "name")
 			case "reference":
-				t.Reference = d.str(m[k], ef+".reference")
+				t.Reference = d.strOf(m[k], ef, "reference")
 			case sub:
 				if sub == "" {
 					break
 				}
-				t.Subtechniques = d.techniques(m[k], ef+"."+k, "")
+				t.Subtechniques = d.techniques(m[k], ef.key(k), "")
 			default:
-				d.warn(ef+"."+k, "unknown technique key, ignored")
+				d.warn(ef.key(k), "unknown technique key, ignored")
 			}
 		}
 		out = append(out, t)

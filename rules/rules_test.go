@@ -604,3 +604,128 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestThreatProblems pins the problems and warnings of a threat table of
+// the wrong shape, whose field names the decoder makes only for them.
+func TestThreatProblems(t *testing.T) {
+	src := goodTOML + `
+[[rule.threat]]
+framework = 1
+odd = true
+
+[rule.threat.tactic]
+id = 2
+name = "Command and Control"
+reference = "https://attack.mitre.org/tactics/TA0011/"
+extra = "x"
+
+[[rule.threat.technique]]
+id = "T1071"
+name = 3
+reference = "https://attack.mitre.org/techniques/T1071/"
+more = 1
+
+[[rule.threat.technique.subtechnique]]
+id = 4
+name = "Web Protocols"
+reference = "https://attack.mitre.org/techniques/T1071/001/"
+
+[[rule.threat.technique]]
+id = "T1105"
+name = "Ingress Tool Transfer"
+reference = "https://attack.mitre.org/techniques/T1105/"
+subtechnique = 5
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+tactic = "TA0011"
+technique = [1]
+`
+	_, err := rules.Parse("r.toml", []byte(src))
+	var re *rules.Error
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a *rules.Error", err)
+	}
+	want := `r.toml:18: rule.threat[0].framework: must be a string, got integer 1
+r.toml:22: rule.threat[0].tactic.id: must be a string, got integer 2
+r.toml:29: rule.threat[0].technique[0].name: must be a string, got integer 3
+r.toml:34: rule.threat[0].technique[0].subtechnique[0].id: must be a string, got integer 4
+r.toml:42: rule.threat[0].technique[1].subtechnique: must be an array of tables, got integer
+r.toml:46: rule.threat[1].tactic: must be a table, got string "TA0011"
+r.toml:46: rule.threat[1].tactic.id: required
+r.toml:46: rule.threat[1].tactic.name: required
+r.toml:46: rule.threat[1].tactic.reference: required
+r.toml:47: rule.threat[1].technique[0]: must be a table, got integer 1`
+	if got := err.Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	r, _ := rules.Decode("r.toml", []byte(src))
+	var warns []string
+	for _, w := range r.Source.Warnings {
+		warns = append(warns, w.String())
+	}
+	wantWarns := `r.toml:19: rule.threat[0].odd: unknown threat key, ignored
+r.toml:25: rule.threat[0].tactic.extra: unknown key, ignored
+r.toml:31: rule.threat[0].technique[0].more: unknown technique key, ignored`
+	if got := strings.Join(warns, "\n"); got != wantWarns {
+		t.Errorf("warnings\n%s\nwant\n%s", got, wantWarns)
+	}
+}
+
+// TestThreatValidation pins the problems of threat fields whose values
+// are wrong: ids, references, names, a subtechnique under another
+// technique.
+func TestThreatValidation(t *testing.T) {
+	src := goodTOML + `
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+
+[rule.threat.tactic]
+id = "TX0011"
+name = ""
+reference = "ftp://attack.mitre.org/tactics/TA0011/"
+
+[[rule.threat.technique]]
+id = "T1071"
+name = "Application Layer Protocol"
+reference = "https://attack.mitre.org/techniques/T1071/"
+
+[[rule.threat.technique.subtechnique]]
+id = "T1105.001"
+name = "Web Protocols"
+reference = "attack.mitre.org"
+
+[[rule.threat.technique]]
+id = "1105"
+reference = "https://attack.mitre.org/techniques/T1105/"
+`
+	_, err := rules.Parse("r.toml", []byte(src))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := `r.toml:21: rule.threat[0].tactic.id: must be a tactic id such as TA0011, got "TX0011"
+r.toml:22: rule.threat[0].tactic.name: required
+r.toml:23: rule.threat[0].tactic.reference: must be an http(s) URL, got "ftp://attack.mitre.org/tactics/TA0011/"
+r.toml:31: rule.threat[0].technique[0].subtechnique[0].id: subtechnique T1105.001 is not under technique T1071
+r.toml:33: rule.threat[0].technique[0].subtechnique[0].reference: must be an http(s) URL, got "attack.mitre.org"
+r.toml:35: rule.threat[0].technique[1].name: required
+r.toml:36: rule.threat[0].technique[1].id: must be a technique id such as T1048, got "1105"`
+	if got := err.Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestThreatValidationExtract is TestThreatValidation for a line of a
+// rule extract, whose threats abbreviate tactics and techniques to ids.
+func TestThreatValidationExtract(t *testing.T) {
+	line := `{"file": "rules/x.toml", "name": "X", "rule_id": "43303fd4-4839-4e48-b2b2-803ab060758d", "type": "query", "language": "kuery", "index": ["logs-*"], "query": "a:b", "severity": "low", "risk_score": 21, "maturity": "production", "creation_date": "2020/02/18", "updated_date": "2022/09/13", "locked_version": 1, "tags": [], "threat": [{"framework": "MITRE ATT&CK", "tactic": "TX0011", "techniques": ["T1071", "1105"]}]}`
+	_, err := rules.ParseJSON("x.jsonl", []byte(line))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := `x.jsonl:1: rule.threat[0].tactic.id: must be a tactic id such as TA0011, got "TX0011"
+x.jsonl:1: rule.threat[0].techniques[1].id: must be a technique id such as T1048, got "1105"`
+	if got := err.Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

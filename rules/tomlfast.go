@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/BurntSushi/toml"
 )
@@ -37,8 +38,10 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\ufeff")) {
 		return nil, false
 	}
-	// the keys and string values are substrings of one copy of the text
-	p := &fastParser{s: string(data), root: map[string]any{}}
+	// The keys and string values are substrings of the text, read in
+	// place: data does not change once given to Parse or Decode (their
+	// contract), so the text is data itself rather than a copy.
+	p := &fastParser{s: unsafe.String(unsafe.SliceData(data), len(data)), root: map[string]any{}}
 	p.cur = p.root
 	for {
 		p.skipSpace()
@@ -64,11 +67,13 @@ func fastTOML(data []byte) (map[string]any, bool) {
 }
 
 type fastParser struct {
-	s       string
-	i       int
-	root    map[string]any
-	cur     map[string]any // the table key/values go into
-	curPath string         // its path: keys joined by dots, array indexes
+	s    string
+	i    int
+	root map[string]any
+	cur  map[string]any // the table key/values go into
+	// curPath is its path: keys joined by dots, array indexes, in a
+	// buffer each header rewrites (a string only when a map keeps it)
+	curPath []byte
 	// The paths of the tables a header defined, and of inline tables,
 	// which no header may open. A path may spell two tables ("a.b" of
 	// the key "a.b" and of the keys a and b): that costs only a document
@@ -178,7 +183,8 @@ func (p *fastParser) header() bool {
 	} else {
 		p.i++
 	}
-	var parts []string
+	var buf [4]string // the keys of the headers of rule files
+	parts := buf[:0]
 	for {
 		p.skipSpace()
 		k, ok := p.key()
@@ -201,10 +207,10 @@ func (p *fastParser) header() bool {
 		return false
 	}
 	p.i += len(closing)
-	t, path := p.root, ""
+	t, path := p.root, p.curPath[:0]
 	for _, k := range parts[:len(parts)-1] {
-		path += "." + k
-		if p.inline[path] {
+		path = append(append(path, '.'), k...)
+		if p.inline[string(path)] {
 			return false
 		}
 		switch v := t[k].(type) {
@@ -218,15 +224,15 @@ func (p *fastParser) header() bool {
 		case map[string]any:
 			t = v
 		case []map[string]any:
-			path += "[" + strconv.Itoa(len(v)-1) + "]"
+			path = appendIndex(path, len(v)-1)
 			t = v[len(v)-1]
 		default:
 			return false
 		}
 	}
 	last := parts[len(parts)-1]
-	path += "." + last
-	if p.inline[path] {
+	path = append(append(path, '.'), last...)
+	if p.inline[string(path)] {
 		return false
 	}
 	var sub map[string]any
@@ -237,23 +243,23 @@ func (p *fastParser) header() bool {
 		}
 		sub = make(map[string]any, p.keysAhead())
 		if array {
-			path += "[0]"
+			path = appendIndex(path, 0)
 			t[last] = []map[string]any{sub}
 		} else {
 			t[last] = sub
-			p.define(path)
+			p.define(string(path))
 		}
 	case map[string]any:
-		if array || p.defined[path] {
+		if array || p.defined[string(path)] {
 			return false // a table defined twice, or an array of tables over a table
 		}
-		p.define(path)
+		p.define(string(path))
 		sub = v
 	case []map[string]any:
 		if !array {
 			return false
 		}
-		path += "[" + strconv.Itoa(len(v)) + "]"
+		path = appendIndex(path, len(v))
 		sub = make(map[string]any, p.keysAhead())
 		t[last] = append(v, sub)
 	default:
@@ -261,6 +267,11 @@ func (p *fastParser) header() bool {
 	}
 	p.cur, p.curPath = sub, path
 	return true
+}
+
+// appendIndex appends "[i]" to a table path.
+func appendIndex(path []byte, i int) []byte {
+	return append(strconv.AppendInt(append(path, '['), int64(i), 10), ']')
 }
 
 // keyValue reads key = value into the current table.
@@ -286,7 +297,7 @@ func (p *fastParser) keyValue() bool {
 		if p.inline == nil {
 			p.inline = map[string]bool{}
 		}
-		p.inline[p.curPath+"."+k] = true
+		p.inline[string(p.curPath)+"."+k] = true
 	}
 	p.cur[k] = v
 	return true

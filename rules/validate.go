@@ -164,55 +164,84 @@ func (r *Rule) validateQuery(ps *problems) {
 }
 
 func (r *Rule) validateThreat(ps *problems, extract bool) {
-	check := func(field, v string, re *regexp.Regexp, what string) {
+	check := func(f threatField, v string, re *regexp.Regexp, what string) {
 		switch {
 		case v == "":
-			if !ps.has(field) {
+			if field := f.String(); !ps.has(field) {
 				ps.add(field, "required")
 			}
 		case re != nil && !re.MatchString(v):
-			ps.add(field, "must be %s, got %q", what, v)
+			ps.add(f.String(), "must be %s, got %q", what, v)
 		}
 	}
-	ref := func(field, v string) {
+	ref := func(f threatField, v string) {
 		if extract && v == "" {
 			return
 		}
-		check(field, v, nil, "")
+		check(f, v, nil, "")
 		if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
-			ps.add(field, "must be an http(s) URL, got %q", v)
+			ps.add(f.String(), "must be an http(s) URL, got %q", v)
 		}
 	}
-	name := func(field, v string) {
+	name := func(f threatField, v string) {
 		if !extract || v != "" {
-			check(field, v, nil, "")
+			check(f, v, nil, "")
 		}
 	}
 	for i, t := range r.Threat {
-		f := fmt.Sprintf("rule.threat[%d]", i)
-		check(f+".framework", t.Framework, nil, "")
-		check(f+".tactic.id", t.Tactic.ID, tacticRE, "a tactic id such as TA0011")
-		name(f+".tactic.name", t.Tactic.Name)
-		ref(f+".tactic.reference", t.Tactic.Reference)
+		f := threatField{threat: i, technique: -1, extract: extract}
+		check(f.at("framework"), t.Framework, nil, "")
+		check(f.at("tactic.id"), t.Tactic.ID, tacticRE, "a tactic id such as TA0011")
+		name(f.at("tactic.name"), t.Tactic.Name)
+		ref(f.at("tactic.reference"), t.Tactic.Reference)
 		for j, te := range t.Techniques {
-			tf := fmt.Sprintf("%s.technique[%d]", f, j)
-			if extract {
-				tf = fmt.Sprintf("%s.techniques[%d]", f, j)
-			}
-			check(tf+".id", te.ID, techniqueRE, "a technique id such as T1048")
-			name(tf+".name", te.Name)
-			ref(tf+".reference", te.Reference)
+			tf := f
+			tf.technique, tf.sub = j, -1
+			check(tf.at("id"), te.ID, techniqueRE, "a technique id such as T1048")
+			name(tf.at("name"), te.Name)
+			ref(tf.at("reference"), te.Reference)
 			for k, st := range te.Subtechniques {
-				sf := fmt.Sprintf("%s.subtechnique[%d]", tf, k)
-				check(sf+".id", st.ID, subtechRE, "a subtechnique id such as T1048.003")
-				name(sf+".name", st.Name)
-				ref(sf+".reference", st.Reference)
+				sf := tf
+				sf.sub = k
+				check(sf.at("id"), st.ID, subtechRE, "a subtechnique id such as T1048.003")
+				name(sf.at("name"), st.Name)
+				ref(sf.at("reference"), st.Reference)
 				if st.ID != "" && te.ID != "" && !strings.HasPrefix(st.ID, te.ID+".") {
-					ps.add(sf+".id", "subtechnique %s is not under technique %s", st.ID, te.ID)
+					ps.add(sf.at("id").String(), "subtechnique %s is not under technique %s", st.ID, te.ID)
 				}
 			}
 		}
 	}
+}
+
+// threatField names a field of a rule's threat, such as
+// "rule.threat[0].technique[1].subtechnique[0].id" (techniques[1] in an
+// extract): made as text only for a problem.
+type threatField struct {
+	threat, technique, sub int // technique and sub -1 when not inside one
+	extract                bool
+	key                    string
+}
+
+// at returns f's field key.
+func (f threatField) at(key string) threatField {
+	f.key = key
+	return f
+}
+
+func (f threatField) String() string {
+	s := fmt.Sprintf("rule.threat[%d]", f.threat)
+	if f.technique >= 0 {
+		if f.extract {
+			s += fmt.Sprintf(".techniques[%d]", f.technique)
+		} else {
+			s += fmt.Sprintf(".technique[%d]", f.technique)
+		}
+		if f.sub >= 0 {
+			s += fmt.Sprintf(".subtechnique[%d]", f.sub)
+		}
+	}
+	return s + "." + f.key
 }
 
 // checkKuery parses a kuery query with kql.Parse and reports a syntax error
