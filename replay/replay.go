@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
@@ -352,7 +353,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 				continue // out of scope, no time, or refused
 			}
 			if first {
-				r.matched.reset(ev.JSON, false, ev.Map, ev.File, ev.Line)
+				r.matched.reset(ev.JSON, textRef{}, ev.Map, ev.File, ev.Line)
 				first = false
 			}
 			rn := r.runners[i]
@@ -406,30 +407,28 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 }
 
 // matchedEvent is an event some rule matched, as the rules that take it
-// read it: decoded and identified at most once for all of them, and only
-// when one needs it (filters, indicators, a rule type reading fields, an
-// alert). Its identity comes from its text without decoding it.
+// read it: identified at most once for all of them, and only when one
+// needs it. Its identity comes from its text without decoding it.
 type matchedEvent struct {
-	json    []byte         // its text, or nil
-	own     bool           // json is the replay's copy (hits may keep it)
-	m       map[string]any // its fields, given or decoded
-	file    string
-	line    int
-	decoded bool
-	err     error
-	id      string
-	lazy    events.Lazy // reads json
-	lazyOn  bool
-	canon   *canon // the replay's scratch
+	json   []byte         // its text while the rules take it, or nil
+	ref    textRef        // where it is read again once taken (keep)
+	m      map[string]any // its fields, for an event built in Go
+	file   string
+	line   int
+	id     string
+	lazy   events.Lazy // reads json
+	lazyOn bool
+	canon  *canon // the replay's scratch
 }
 
-// reset makes e the event with text json (nil for a Map event) or fields m.
-func (e *matchedEvent) reset(json []byte, own bool, m map[string]any, file string, line int) {
+// reset makes e the event with text json (nil for a Map event), read
+// again from ref (arrival order: none yet), or fields m.
+func (e *matchedEvent) reset(json []byte, ref textRef, m map[string]any, file string, line int) {
 	if m != nil {
-		json, own = nil, false
+		json, ref = nil, textRef{}
 	}
-	e.json, e.own, e.m, e.file, e.line = json, own, m, file, line
-	e.decoded, e.err, e.id, e.lazyOn = false, nil, "", false
+	e.json, e.ref, e.m, e.file, e.line = json, ref, m, file, line
+	e.id, e.lazyOn = "", false
 }
 
 // fields returns a reader of the event's fields: lazy over its text.
@@ -444,25 +443,14 @@ func (e *matchedEvent) fields() eval.Event {
 	return &e.lazy
 }
 
-// raw returns a copy of the event's text (nil for a Map event), made once
-// for all the rules that keep the event.
-func (e *matchedEvent) raw() []byte {
-	if e.json != nil && !e.own {
-		e.json, e.own = append([]byte(nil), e.json...), true
-		e.lazyOn = false
+// keep returns where the event's text is read again once the rules have
+// taken it: the sorter's (time order), else a copy made once for all the
+// rules that keep the event (arrival order). None for a Map event.
+func (e *matchedEvent) keep() textRef {
+	if !e.ref.ok() && e.json != nil {
+		e.ref = textRef{mem: append([]byte(nil), e.json...)}
 	}
-	return e.json
-}
-
-// record returns the event decoded, once.
-func (e *matchedEvent) record() (events.Record, error) {
-	if e.m == nil && !e.decoded {
-		e.decoded = true
-		var rec events.Record
-		rec, e.err = events.Raw{JSON: e.json, File: e.file, Line: e.line}.Decode()
-		e.m = rec.Fields
-	}
-	return events.Record{Fields: e.m, File: e.file, Line: e.line}, e.err
+	return e.ref
 }
 
 // identity returns the event's identity (eventID), once.
@@ -595,6 +583,20 @@ func (r *Replay) Reject(err *events.Error) {
 // runs the executions still due and returns one report per rule, in the
 // order of the rules given to NewReplay.
 func (r *Replay) Finish() ([]*Report, error) {
+	defer r.close()
+	return r.finish()
+}
+
+// close removes the sorter's runs, once the hits reading their events
+// from them are done.
+func (r *Replay) close() {
+	if r.sorted != nil {
+		r.sorted.close()
+	}
+}
+
+// finish is Finish without close.
+func (r *Replay) finish() ([]*Report, error) {
 	var errs []error
 	if r.sorted != nil {
 		for _, g := range r.groups {
@@ -614,7 +616,6 @@ func (r *Replay) Finish() ([]*Report, error) {
 		if err := r.replaySorted(); err != nil {
 			errs = append(errs, err)
 		}
-		r.sorted.close()
 	}
 	reps := make([]*Report, len(r.runners))
 	for i, rn := range r.runners {
@@ -657,9 +658,12 @@ func joinErrors(errs []error) error {
 func (r *Replay) replaySorted() error {
 	var lastSeq int64 = -1
 	return r.sorted.each(func(e *sortEntry) error {
-		if e.seq != lastSeq {
+		// the entries of an event (one a timestamp field) share its
+		// text, unless they come from two runs, whose texts are in
+		// buffers each reuses
+		if e.seq != lastSeq || !sameText(e.ev.json, r.matched.json) {
 			lastSeq = e.seq
-			r.matched.reset(e.ev.json, true, e.ev.m, e.ev.file, e.ev.line)
+			r.matched.reset(e.ev.json, e.ev.ref, e.ev.m, e.ev.file, e.ev.line)
 		}
 		for _, i := range e.rules {
 			rn := r.runners[i]
@@ -675,6 +679,11 @@ func (r *Replay) replaySorted() error {
 		}
 		return nil
 	})
+}
+
+// sameText reports whether a and b are the same memory.
+func sameText(a, b []byte) bool {
+	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 // plain reports whether the rule's search is its query alone, so that a

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -166,7 +165,7 @@ func (x *seqExec) observe(h *hit) {
 	x.seen++
 	// the ordinal and the stages matched are read now, from the event
 	// being matched (h.read); the join keys later, from the text held
-	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Raw: h.raw, Event: h.read}
+	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Event: h.read}
 	ev, ok := x.plan.Event(doc, x.seen)
 	if !ok {
 		return // no timestamp_field: Elasticsearch's sequence search skips it
@@ -394,7 +393,7 @@ func (x *seqExec) group(s *eql.FoundSequence, byID map[string]*hit) seqGroup {
 		if ev != nil {
 			h := byID[ev.Doc.ID]
 			g.hits[i] = h
-			id, index = h.id, h.index
+			id, index = x.rn.identity(h), h.index
 		}
 		base += id + index + rule
 	}
@@ -403,7 +402,7 @@ func (x *seqExec) group(s *eql.FoundSequence, byID map[string]*hit) seqGroup {
 		sum := sha256.Sum256([]byte(base + strconv.Itoa(i)))
 		g.blocks = append(g.blocks, hex.EncodeToString(sum[:]))
 		if h != nil {
-			shell.Write([]byte(h.id + h.index))
+			shell.Write([]byte(x.rn.identity(h) + h.index))
 		}
 		shell.Write([]byte(g.blocks[i])) // the building block, index ""
 	}
@@ -433,8 +432,8 @@ func (g seqGroup) alerts(x *seqExec, at time.Time) []*Alert {
 		var index, id string
 		var t int64
 		if h != nil {
-			rec = events.Record{Fields: sourceOf(g.seq.Events[i].Doc), File: h.ev.File, Line: h.ev.Line}
-			index, id, t = h.index, h.id, h.t
+			rec = rn.fields(h)
+			index, id, t = h.index, rn.identity(h), h.t
 			if !timed {
 				first, timed = t, true
 			}
@@ -628,51 +627,11 @@ func setOf(ks []string) map[string]bool {
 	return m
 }
 
-// sourceOf returns a sequence event's source decoded: the events are
-// held as their text (Doc.Raw) and decoded only for an alert.
-func sourceOf(d eql.Doc) map[string]any {
-	if d.Source != nil || d.Raw == nil {
-		return d.Source
-	}
-	rec, err := events.Raw{JSON: d.Raw}.Decode()
-	if err != nil { // one valid JSON object (Replay.Add checks it, AddFacts takes no other): cannot happen
-		return nil
-	}
-	return rec.Fields
-}
-
-// hitEvent returns a hit's event as queries read it: lazily over the
-// text it holds, or its fields.
+// hitEvent returns a hit's event as queries read it: lazily over its text
+// read again, or its fields.
 func hitEvent(h *hit) eval.Event {
-	if h.raw != nil {
-		return rawEvent(h.raw)
+	if h.ev.Fields != nil || !h.ref.ok() {
+		return eval.Map(h.ev.Fields)
 	}
-	return eval.Map(h.ev.Fields)
-}
-
-// rawEvent is an event's JSON text held for later reading: each lookup
-// scans it with a pooled [events.Lazy], so that a held event costs its
-// text only, never its decoded fields.
-type rawEvent []byte
-
-var lazies = sync.Pool{New: func() any { return new(events.Lazy) }}
-
-// Values implements [eval.Event].
-func (r rawEvent) Values(path *eval.Path, v eval.Visitor) bool {
-	l := lazies.Get().(*events.Lazy)
-	l.Reset(r)
-	found := l.Values(path, v)
-	l.Reset(nil)
-	lazies.Put(l)
-	return found
-}
-
-// Fields implements [eval.Event].
-func (r rawEvent) Fields(v eval.FieldVisitor) bool {
-	l := lazies.Get().(*events.Lazy)
-	l.Reset(r)
-	found := l.Fields(v)
-	l.Reset(nil)
-	lazies.Put(l)
-	return found
+	return refEvent{&h.ref}
 }

@@ -20,6 +20,9 @@ type storedEvent struct {
 	file  string
 	line  int
 	index string
+	// ref: where json is read again once each has handed the entry on
+	// (json itself is then a buffer the next entry reuses)
+	ref textRef
 }
 
 // sortEntry is a matched event at its time for one timestamp field, with
@@ -161,21 +164,25 @@ const maxEntry = 80 << 20
 // errCorrupt is a run that does not read back as it was written.
 var errCorrupt = errors.New("replay: a temporary file of sorted events is corrupt")
 
-// readEntry reads the next entry of a run; io.EOF at its end.
-func readEntry(r *bufio.Reader, e *sortEntry) error {
+// readEntry reads the next entry of a run into e, its text into buf
+// (reused: the text is valid until the next call), and returns buf and
+// the entry's size in the run; io.EOF at its end. e.ev.ref.off is the
+// text's offset from the entry's start.
+func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) ([]byte, int64, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
 		if err == io.EOF {
-			return err // the end
+			return buf, 0, err // the end
 		}
-		return errCorrupt
+		return buf, 0, errCorrupt
 	}
 	if n > maxEntry {
-		return errCorrupt
+		return buf, 0, errCorrupt
 	}
-	body := make([]byte, n)
+	head := int64(uvarintLen(n))
+	body := append(buf[:0], make([]byte, n)...)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return errCorrupt
+		return body, 0, errCorrupt
 	}
 	p := 0
 	varint := func() int64 {
@@ -216,33 +223,51 @@ func readEntry(r *bufio.Reader, e *sortEntry) error {
 	e.seq = varint()
 	nr := uvarint()
 	if p > len(body) || nr > uint64(len(body)) {
-		return errCorrupt
+		return body, 0, errCorrupt
 	}
-	e.rules = nil
-	if nr > 0 {
-		e.rules = make([]int32, nr)
+	e.rules = e.rules[:0]
+	for range nr {
+		e.rules = append(e.rules, int32(uvarint()))
 	}
-	for i := range e.rules {
-		e.rules[i] = int32(uvarint())
+	file, index := bytesOf(), bytesOf()
+	if string(file) != e.ev.file { // the same file as the run's last entry, mostly
+		e.ev.file = string(file)
 	}
-	e.ev = storedEvent{file: string(bytesOf()), index: string(bytesOf())}
+	if string(index) != e.ev.index {
+		e.ev.index = string(index)
+	}
 	e.ev.line = int(uvarint())
 	e.ev.json = bytesOf()
+	e.ev.ref = textRef{off: head + int64(p-len(e.ev.json)), n: len(e.ev.json)}
 	if p != len(body) {
-		return errCorrupt
+		return body, 0, errCorrupt
 	}
-	return nil
+	return body, head + int64(n), nil
 }
 
-// each calls f with the entries in time order.
+// uvarintLen is the length of v's uvarint encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// each calls f with the entries in time order; e.ev.json is valid
+// during the call, e.ev.ref until close.
 func (s *sorter) each(f func(*sortEntry) error) error {
 	if len(s.runs) == 0 {
+		// the entries stay until close: their text is the hits' (and
+		// within the limit)
 		slices.SortFunc(s.mem, func(a, b sortEntry) int { return compareEntries(&a, &b) })
 		for i := range s.mem {
-			if err := f(&s.mem[i]); err != nil {
+			e := &s.mem[i]
+			e.ev.ref = textRef{mem: e.ev.json}
+			if err := f(e); err != nil {
 				return err
 			}
-			s.mem[i] = sortEntry{} // replayed: its text can go
 		}
 		return nil
 	}
@@ -250,28 +275,34 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		return err
 	}
 	type run struct {
-		name string
-		r    *bufio.Reader
-		cur  sortEntry
-		ok   bool
+		f   *os.File
+		r   *bufio.Reader
+		pos int64 // the offset of cur's end
+		buf []byte
+		cur sortEntry
+		ok  bool
 	}
 	runs := make([]*run, len(s.runs))
 	next := func(r *run) error {
-		err := readEntry(r.r, &r.cur)
+		var n int64
+		var err error
+		r.buf, n, err = readEntry(r.r, &r.cur, r.buf)
 		r.ok = err == nil
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.name, err)
+			return fmt.Errorf("%s: %w", r.f.Name(), err)
 		}
+		r.cur.ev.ref.f, r.cur.ev.ref.off = r.f, r.pos+r.cur.ev.ref.off
+		r.pos += n
 		return nil
 	}
 	// the read buffers share mergeMemory, so that memory does not grow
 	// with the number of runs (the events' number)
 	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
 	for i, f := range s.runs {
-		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, bufSize)}
+		runs[i] = &run{f: f, r: bufio.NewReaderSize(f, bufSize)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}

@@ -27,30 +27,54 @@ func TestSortEntryRoundTrip(t *testing.T) {
 		}
 	}
 	r := bufio.NewReader(bytes.NewReader(buf))
+	var got sortEntry
+	var body []byte
+	pos := int64(0)
 	for i, want := range in {
-		var got sortEntry
-		if err := readEntry(r, &got); err != nil {
+		var n int64
+		var err error
+		if body, n, err = readEntry(r, &got, body); err != nil {
 			t.Fatal(err)
 		}
 		if want.ev.m != nil { // a Go-built event is written as JSON
 			want.ev.json, want.ev.m = []byte(`{"b":"c"}`), nil
 		}
+		// the ref's offset, from the entry's start, finds the text in
+		// the run
+		ref := got.ev.ref
+		if text := buf[pos+ref.off : pos+ref.off+int64(ref.n)]; !bytes.Equal(text, want.ev.json) {
+			t.Errorf("entry %d: the ref reads %q, want %q", i, text, want.ev.json)
+		}
+		pos += n
+		got.ev.ref, want.ev.ref = textRef{}, textRef{}
+		if len(want.rules) == 0 {
+			want.rules = got.rules[:0]
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("entry %d: got %+v, want %+v", i, got, want)
 		}
 	}
+	if pos != int64(len(buf)) {
+		t.Errorf("the entries' sizes add up to %d, the run has %d bytes", pos, len(buf))
+	}
 	var e sortEntry
-	if err := readEntry(r, &e); err != io.EOF {
+	if _, _, err := readEntry(r, &e, nil); err != io.EOF {
 		t.Errorf("after the last entry: %v, want io.EOF", err)
 	}
 	for cut := range len(buf) {
 		r := bufio.NewReader(bytes.NewReader(buf[:cut]))
-		for readEntry(r, &e) == nil {
+		for {
+			if _, _, err := readEntry(r, &e, nil); err != nil {
+				break
+			}
 		}
 		bad := bytes.Clone(buf)
 		bad[cut] ^= 0xff
 		r = bufio.NewReader(bytes.NewReader(bad))
-		for readEntry(r, &e) == nil {
+		for {
+			if _, _, err := readEntry(r, &e, nil); err != nil {
+				break
+			}
 		}
 	}
 }
