@@ -124,6 +124,7 @@ type seqExec struct {
 	every   bool
 	cutLast bool // the last execution left sequences out (max_signals)
 
+	keys    *keyFields          // a sequence's join key fields: the values heldEvent keeps
 	evs     map[*hit]*eql.Event // the waiting hits' events
 	seen    int64               // the hits observed: EQL's implicit order
 	stream  *eql.Matcher        // the whole stream; nil for a sample
@@ -152,28 +153,33 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	x := &seqExec{rn: rn, plan: plan, req: req, every: plan.IsSample() || plan.HasMissing(),
 		evs: map[*hit]*eql.Event{}, alerted: map[string]bool{}, cut: map[string]bool{}}
 	if !plan.IsSample() {
+		x.keys = joinKeyNames(rn.eqlq)
 		x.stream = plan.NewMatcher()
+		x.stream.Observe(x.held)
 		x.rep.Stream = true
 	}
 	rn.rep.Sequences = &x.rep
 	return x, nil
 }
 
-// observe reads the hit's event for the searches: its EQL ordinal, and
-// the whole stream's matcher takes it.
+// observe reads the hit's event for the searches: its EQL ordinal, the
+// stages it matches and (a sequence) its join keys; the whole stream's
+// matcher takes it.
 func (x *seqExec) observe(h *hit) {
 	x.seen++
-	// the ordinal and the stages matched are read now, from the event
-	// being matched (h.read); the join keys later, from the text held
 	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Event: h.read}
 	ev, ok := x.plan.Event(doc, x.seen)
 	if !ok {
 		return // no timestamp_field: Elasticsearch's sequence search skips it
 	}
-	if x.stream != nil {
+	if x.plan.IsSample() {
+		ev.Doc.Event = hitEvent(h) // a sample's stages are read at each execution
+	} else {
 		x.plan.Mask(&ev)
+		if h.ev.Fields == nil {
+			ev.Doc.Event = newHeldEvent(h.read, x.keys, h.ref)
+		}
 	}
-	ev.Doc.Event = hitEvent(h)
 	if len(x.evs) > 2*len(x.rn.buf)+1024 {
 		x.prune()
 	}
@@ -184,6 +190,27 @@ func (x *seqExec) observe(h *hit) {
 	i, _ := slices.BinarySearchFunc(x.hold, &ev, func(a, b *eql.Event) int { return a.Ordinal.Compare(b.Ordinal) })
 	x.hold = slices.Insert(x.hold, i, &ev)
 	x.feed(addSat(h.t, -x.rn.lookBack))
+}
+
+// held is the whole-stream matcher's observer: an event it holds (the
+// first or next of a pending sequence) gets its text in memory, which a
+// saved state writes (eql.Matcher.Save). The matcher holds at most its
+// in-flight limit of events; the others' text stays where it is.
+func (x *seqExec) held(st eql.Step) {
+	if st.Kind != eql.StepStarted && st.Kind != eql.StepExtended {
+		return
+	}
+	ev := st.Event
+	he, ok := ev.Doc.Event.(*heldEvent)
+	if !ok || ev.Doc.Raw != nil {
+		return
+	}
+	text, err := he.ref.read()
+	if err != nil {
+		x.rn.fail(err)
+		return
+	}
+	ev.Doc.Raw, he.ref = text, textRef{mem: text}
 }
 
 // feed gives the whole-stream matcher the events held with a timestamp
@@ -602,6 +629,7 @@ func (x *seqExec) restoreSeq(data []byte) error {
 			return fmt.Errorf("replay: sequence state: %w", err)
 		}
 		x.stream = m
+		x.stream.Observe(x.held)
 	} else if !x.plan.IsSample() {
 		x.stream = nil
 	}
@@ -625,6 +653,102 @@ func setOf(ks []string) map[string]bool {
 		m[k] = true
 	}
 	return m
+}
+
+// heldEvent is a sequence's waiting event as its searches read it at
+// each execution: the values of the query's join key fields, read once
+// when the hit is observed, and anything else from its text read again
+// (its stages matched are read once too: eql.SequencePlan.Mask). So a
+// window of a sequence rule holds no event text.
+type heldEvent struct {
+	keys *keyFields
+	vals [][]any // each key field's values as eval.Event.Values visits them; nil: read the text
+	ref  textRef
+}
+
+// keyFields are the fields of a sequence's join keys.
+type keyFields struct {
+	index map[string]int // by name: index in paths
+	paths []*eval.Path
+}
+
+// noValues is a field without values, read.
+var noValues = []any{}
+
+// newHeldEvent reads the join key fields of e, the event being observed.
+func newHeldEvent(e eval.Event, keys *keyFields, ref textRef) *heldEvent {
+	he := &heldEvent{keys: keys, ref: ref, vals: make([][]any, len(keys.paths))}
+	for i, p := range keys.paths {
+		var rec valueRecorder
+		e.Values(p, &rec)
+		switch {
+		case rec.lazy:
+		case rec.vals == nil:
+			he.vals[i] = noValues
+		default:
+			he.vals[i] = rec.vals
+		}
+	}
+	return he
+}
+
+// valueRecorder keeps the values of a field. An object passed as an
+// eval.Event reads the text being matched, valid only during the call:
+// the field is then read again from the text at each lookup (lazy).
+type valueRecorder struct {
+	vals []any
+	lazy bool
+}
+
+func (r *valueRecorder) Visit(v any) bool {
+	if _, ok := v.(eval.Event); ok {
+		r.lazy = true
+	}
+	r.vals = append(r.vals, v)
+	return false
+}
+
+// Values implements [eval.Event]: a join key field from the values kept,
+// others from the text.
+func (e *heldEvent) Values(path *eval.Path, v eval.Visitor) bool {
+	if i, ok := e.keys.index[path.Name]; ok && e.vals[i] != nil {
+		for _, x := range e.vals[i] {
+			if v.Visit(x) {
+				return true
+			}
+		}
+		return false
+	}
+	return refEvent{&e.ref}.Values(path, v)
+}
+
+// Fields implements [eval.Event].
+func (e *heldEvent) Fields(v eval.FieldVisitor) bool { return refEvent{&e.ref}.Fields(v) }
+
+// joinKeyNames returns the fields a sequence's join keys name (its by,
+// each stage's, its until's).
+func joinKeyNames(q *eql.Query) *keyFields {
+	out := &keyFields{index: map[string]int{}}
+	add := func(by []eql.Expr) {
+		for _, k := range by {
+			if f, ok := k.(*eql.Field); ok {
+				if _, dup := out.index[f.Name]; !dup {
+					out.index[f.Name] = len(out.paths)
+					out.paths = append(out.paths, eval.NewPath(f.Name))
+				}
+			}
+		}
+	}
+	if s, ok := q.Body.(*eql.Sequence); ok {
+		add(s.By)
+		for _, st := range s.Stages {
+			add(st.By)
+		}
+		if s.Until != nil {
+			add(s.Until.By)
+		}
+	}
+	return out
 }
 
 // hitEvent returns a hit's event as queries read it: lazily over its text
