@@ -59,7 +59,7 @@ type runner struct {
 	clock   int64 // the latest event time seen
 	minT    int64 // the earliest
 
-	buf     []*hit // waiting hits, by time
+	buf     []*hit          // waiting hits, by time
 	alerted map[string]bool // index NUL identity (new terms: NUL term) of the events alerted
 	keyBuf  []byte          // scratch: a key of alerted
 	exec    executor
