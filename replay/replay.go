@@ -388,22 +388,18 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	keep := storedEvent{file: ev.File, line: ev.Line, index: index}
 	switch {
 	case ev.JSON != nil:
-		keep.json = append([]byte(nil), ev.JSON...)
+		keep.json = r.sorted.keepText(ev.JSON)
 	case ev.Map != nil:
 		keep.m = ev.Map
 	default:
 		return fmt.Errorf("%s:%d: replay: an event without JSON or Map", ev.File, ev.Line)
 	}
 	for ti, rs := range r.byTime {
-		if len(rs) == 0 {
-			continue
-		}
-		t := f.times[ti].t
-		if err := r.sorted.add(sortEntry{t: t, seq: r.gen, rules: append([]int32(nil), rs...), ev: keep}); err != nil {
-			return err
+		if len(rs) > 0 {
+			r.sorted.add(sortEntry{t: f.times[ti].t, seq: r.gen, rules: rs, ev: keep})
 		}
 	}
-	return nil
+	return r.sorted.spillIfFull()
 }
 
 // matchedEvent is an event some rule matched, as the rules that take it
@@ -657,13 +653,13 @@ func joinErrors(errs []error) error {
 // replaySorted hands each rule its matched events in time order.
 func (r *Replay) replaySorted() error {
 	var lastSeq int64 = -1
-	return r.sorted.each(func(e *sortEntry) error {
+	return r.sorted.each(func(e *sortEntry, ref textRef) error {
 		// the entries of an event (one a timestamp field) share its
 		// text, unless they come from two runs, whose texts are in
 		// buffers each reuses
 		if e.seq != lastSeq || !sameText(e.ev.json, r.matched.json) {
 			lastSeq = e.seq
-			r.matched.reset(e.ev.json, e.ev.ref, e.ev.m, e.ev.file, e.ev.line)
+			r.matched.reset(e.ev.json, ref, e.ev.m, e.ev.file, e.ev.line)
 		}
 		for _, i := range e.rules {
 			rn := r.runners[i]
