@@ -250,7 +250,7 @@ func NewReplayPrepared(rs []*rules.Rule, preps []*Prepared, opts ...RunOption) (
 }
 
 func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, error) {
-	r := &Replay{ofRule: make([]*replayGroup, len(rs)), matched: matchedEvent{canon: &canon{}}}
+	r := &Replay{ofRule: make([]*replayGroup, len(rs)), matched: matchedEvent{canon: &canon{}, spill: &spillDir{}}}
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {
@@ -285,6 +285,9 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 		r.ofRule[i] = g
 	}
 	r.byTime = make([][]int32, len(r.times))
+	if len(rs) > 0 {
+		r.matched.spill.dir = r.runners[0].cfg.tempDir
+	}
 	if !r.arrival && len(rs) > 0 {
 		r.sorted = newSorter(r.runners[0].cfg.sortMemory, r.runners[0].cfg.tempDir)
 	}
@@ -414,7 +417,15 @@ type matchedEvent struct {
 	id     string
 	lazy   events.Lazy // reads json
 	lazyOn bool
-	canon  *canon // the replay's scratch
+	canon  *canon    // the replay's scratch
+	spill  *spillDir // arrival order: where keep writes the text
+}
+
+// spillDir is an arrival-order replay's spill: created in dir when the
+// first text is kept.
+type spillDir struct {
+	dir string
+	f   *textFile
 }
 
 // reset makes e the event with text json (nil for a Map event), read
@@ -440,13 +451,23 @@ func (e *matchedEvent) fields() eval.Event {
 }
 
 // keep returns where the event's text is read again once the rules have
-// taken it: the sorter's (time order), else a copy made once for all the
-// rules that keep the event (arrival order). None for a Map event.
-func (e *matchedEvent) keep() textRef {
-	if !e.ref.ok() && e.json != nil {
-		e.ref = textRef{mem: append([]byte(nil), e.json...)}
+// taken it: the sorter's (time order), else the spill's, written once
+// for all the rules that keep the event (arrival order). None for a Map
+// event.
+func (e *matchedEvent) keep() (textRef, error) {
+	if e.ref.ok() || e.json == nil {
+		return e.ref, nil
 	}
-	return e.ref
+	if e.spill.f == nil {
+		f, err := newSpill(e.spill.dir)
+		if err != nil {
+			return textRef{}, err
+		}
+		e.spill.f = f
+	}
+	var err error
+	e.ref, err = e.spill.f.keep(e.json)
+	return e.ref, err
 }
 
 // identity returns the event's identity (eventID), once.
@@ -583,11 +604,15 @@ func (r *Replay) Finish() ([]*Report, error) {
 	return r.finish()
 }
 
-// close removes the sorter's runs, once the hits reading their events
-// from them are done.
+// close removes the sorter's runs and the spill, once the hits reading
+// their events from them are done.
 func (r *Replay) close() {
 	if r.sorted != nil {
 		r.sorted.close()
+	}
+	if f := r.matched.spill.f; f != nil {
+		f.close()
+		r.matched.spill.f = nil
 	}
 }
 

@@ -263,7 +263,10 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 	}
 	_, seq := rn.exec.(*seqExec)
 	if seq {
-		h.ref = ev.keep() // a sequence's events are read again at each execution
+		var err error
+		if h.ref, err = ev.keep(); err != nil { // a sequence's events are read again at each execution
+			return err
+		}
 	}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
 	h.read = nil
@@ -280,7 +283,11 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 	if !seq && ev.json != nil {
 		// also for a hit observe released (threshold): a saved
 		// state holds its text
-		h.ref, h.released = ev.keep(), false
+		var err error
+		if h.ref, err = ev.keep(); err != nil {
+			return err
+		}
+		h.released = false
 	}
 	// insert after the hits with the same or an earlier time
 	i, _ := slices.BinarySearchFunc(rn.buf, t+1, func(h *hit, t int64) int {

@@ -69,7 +69,7 @@ type sorter struct {
 	text    arena[byte]
 	rules   arena[int32]
 	extra   int // what the entries hold besides: index names, Map events
-	runs    []*os.File
+	runs    []*textFile
 	scratch []byte // an entry's encoding
 	// Spilled counts the entries written to runs.
 	spilled int
@@ -155,7 +155,7 @@ func (s *sorter) spill() error {
 		return fmt.Errorf("replay: sorting events by time: %w", err)
 	}
 	_ = os.Remove(f.Name()) // gone once closed, whatever happens
-	s.runs = append(s.runs, f)
+	s.runs = append(s.runs, &textFile{f: f})
 	w := bufio.NewWriterSize(f, 256<<10)
 	for _, k := range s.sortMem() {
 		if s.scratch, err = appendEntry(s.scratch[:0], &s.mem[k.i]); err != nil {
@@ -372,7 +372,7 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	}
 	s.mem, s.order, s.text, s.rules = nil, nil, arena[byte]{}, arena[int32]{} // in the runs now
 	type run struct {
-		f   *os.File
+		f   *textFile
 		r   *bufio.Reader
 		pos int64 // the offset of cur's end
 		buf []byte
@@ -390,7 +390,7 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.f.Name(), err)
+			return fmt.Errorf("%s: %w", r.f.f.Name(), err)
 		}
 		r.ref = textRef{f: r.f, off: r.pos + off, n: len(r.cur.ev.json)}
 		r.pos += n
@@ -400,7 +400,7 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	// with the number of runs (the events' number)
 	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
 	for i, f := range s.runs {
-		runs[i] = &run{f: f, r: bufio.NewReaderSize(f, bufSize)}
+		runs[i] = &run{f: f, r: bufio.NewReaderSize(f.f, bufSize)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
@@ -431,8 +431,7 @@ const mergeMemory = 4 << 20
 // close removes the runs.
 func (s *sorter) close() {
 	for _, f := range s.runs {
-		f.Close()
-		os.Remove(f.Name())
+		f.close()
 	}
 	s.runs, s.mem = nil, nil
 }

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"sync"
@@ -10,16 +11,16 @@ import (
 )
 
 // textRef is where the text of a kept event can be read again: in memory
-// (the copy an arrival-order replay or a restored state keeps, or the
-// text a time-order sorter that never spilled holds), or at an offset of
-// one of the sorter's runs (a temporary file, open until the replay
-// finishes). A waiting hit holds its event's textRef rather than its
-// text, so that what a look-back window holds does not grow with the
+// (a restored state's, or the text a time-order sorter that never
+// spilled holds), or at an offset of a temporary file (one of the
+// sorter's runs, or an arrival-order replay's spill), open until the
+// replay finishes. A waiting hit holds its event's textRef rather than
+// its text, so that what a look-back window holds does not grow with the
 // events' size; the text is read again when an alert is built on the
 // hit, its identity is first needed, or a state is saved.
 type textRef struct {
-	mem []byte   // the text, or nil
-	f   *os.File // else the run holding it at off
+	mem []byte    // the text, or nil
+	f   *textFile // else the file holding it at off
 	off int64
 	n   int
 }
@@ -28,16 +29,61 @@ type textRef struct {
 func (r *textRef) ok() bool { return r.mem != nil || r.f != nil }
 
 // read returns the text: the memory it is in, or a new copy read from its
-// run.
+// file.
 func (r *textRef) read() ([]byte, error) {
 	if r.f == nil {
 		return r.mem, nil
 	}
-	b := make([]byte, r.n)
-	if _, err := r.f.ReadAt(b, r.off); err != nil {
-		return nil, fmt.Errorf("replay: reading an event again from %s: %w", r.f.Name(), err)
+	return r.f.readAt(make([]byte, r.n), r.off)
+}
+
+// textFile is a temporary file of event texts: a sorter's run (read
+// only), or a spill the texts are appended to (w).
+type textFile struct {
+	f       *os.File
+	w       *bufio.Writer // a spill's, else nil
+	size    int64         // a spill's bytes written
+	flushed int64         // of them, in the file
+}
+
+// newSpill creates a spill in dir (os.TempDir when "").
+func newSpill(dir string) (*textFile, error) {
+	f, err := os.CreateTemp(dir, "kqlrules-replay-*")
+	if err != nil {
+		return nil, fmt.Errorf("replay: keeping event texts: %w", err)
+	}
+	_ = os.Remove(f.Name()) // gone once closed, whatever happens
+	return &textFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// keep appends a text to a spill and returns where it is.
+func (tf *textFile) keep(b []byte) (textRef, error) {
+	if _, err := tf.w.Write(b); err != nil {
+		return textRef{}, fmt.Errorf("replay: keeping event texts: %w", err)
+	}
+	ref := textRef{f: tf, off: tf.size, n: len(b)}
+	tf.size += int64(len(b))
+	return ref, nil
+}
+
+// readAt reads len(b) bytes at off into b.
+func (tf *textFile) readAt(b []byte, off int64) ([]byte, error) {
+	if tf.w != nil && off+int64(len(b)) > tf.flushed {
+		if err := tf.w.Flush(); err != nil {
+			return nil, fmt.Errorf("replay: keeping event texts: %w", err)
+		}
+		tf.flushed = tf.size
+	}
+	if _, err := tf.f.ReadAt(b, off); err != nil {
+		return nil, fmt.Errorf("replay: reading an event again from %s: %w", tf.f.Name(), err)
 	}
 	return b, nil
+}
+
+// close closes and removes the file.
+func (tf *textFile) close() {
+	tf.f.Close()
+	os.Remove(tf.f.Name())
 }
 
 // refEvent reads a kept event's fields lazily from its text, read again
@@ -61,8 +107,8 @@ func (r refEvent) with(f func(*events.Lazy) bool) bool {
 	defer lazies.Put(lt)
 	text := r.ref.mem
 	if r.ref.f != nil {
-		lt.buf = append(lt.buf[:0], make([]byte, r.ref.n)...)
-		if _, err := r.ref.f.ReadAt(lt.buf, r.ref.off); err != nil {
+		var err error
+		if lt.buf, err = r.ref.f.readAt(append(lt.buf[:0], make([]byte, r.ref.n)...), r.ref.off); err != nil {
 			return false
 		}
 		text = lt.buf
