@@ -104,7 +104,8 @@ type Event struct {
 	// JSON is the event's text (a JSON object), when it was read from
 	// one; Map its decoded fields, when the caller has them instead. The
 	// replay decodes JSON only for an event some rule matched (an alert
-	// may be built on it), and copies it only then (time order); the
+	// may be built on it), and copies it only then (into the sorter's
+	// memory or runs in time order, a spill file in arrival order); the
 	// caller may reuse JSON once Add returns.
 	JSON []byte
 	Map  map[string]any
@@ -166,16 +167,27 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // out. WithArrivalOrder replays the stream as a live cluster indexes it,
 // in arrival order (see Run), and alerts come out as the stream goes.
 //
-// Memory. A Replay holds the rules; per rule the waiting hits of the
-// look-back window and what its type remembers as Kibana does: the
-// identities of the events it alerted on (Kibana's alerts index keeps
-// them: one a distinct alerted event), threshold signal history and
-// suppressed groups within a look-back or two, new terms first-seen
-// times within one or two history windows (and one key a distinct term),
-// suppression alerts held within their duration; in time order the
-// matched events up to WithSortMemory bytes (the rest on disk, a read
-// buffer per spilled run at the end, 4 MiB in all up to 1,024 runs); samples of at most 20 lines a list;
-// and Report.Runs up to MaxRuns a rule.
+// Memory. A Replay holds the rules, and per rule what its type remembers
+// as Kibana does: the identities of the events it alerted on (Kibana's
+// alerts index keeps them: one a distinct alerted event), threshold
+// signal history and suppressed groups within a look-back or two, new
+// terms first-seen times within one or two history windows (and one key
+// a distinct term), suppression alerts held within their duration; an
+// EQL sequence's whole-stream matcher, whose pending sequences hold their
+// events' text (at most eql.DefaultMaxInFlight events a rule); samples of
+// at most 20 lines a list; and Report.Runs up to MaxRuns a rule. The hits
+// waiting in a rule's look-back window hold no event text: each holds
+// its time, its identity once computed, what its type read of it (terms,
+// groups, an EQL order key, a sequence's join key values) and where its
+// text is read again (a few hundred bytes a hit, whatever the event's
+// size; TestWindowHoldsNoText), which is read only to build an alert,
+// for an identity a rule type computes only then, or to save a state.
+// The texts themselves: in time order the matched events up to
+// WithSortMemory bytes counted as held (texts, rule lists, entries; the
+// rest in sorted runs on disk, which the hits read again until Finish;
+// a read buffer per run when they are merged, 4 MiB in all up to 1,024
+// runs); in arrival order a spill file on disk, written once an event
+// for all the rules taking it.
 type Replay struct {
 	runners []*runner
 	groups  []*replayGroup

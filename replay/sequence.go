@@ -107,11 +107,13 @@ type Ancestor struct {
 }
 
 // seqExec is an EQL sequence or sample rule's executor. Its memory: the
-// events of the waiting hits (those of the look-back window; their JSON
-// text, read lazily, when they were read from text),
-// the whole-stream matcher's pending sequences (bounded by maxspan and
-// eql.DefaultMaxInFlight) and the events held a look-back to be put in
-// EQL's order, and the ids of the sequences alerted and left out
+// events of the waiting hits (those of the look-back window: a
+// sequence's join key values, read once, and where each text is read
+// again; a sample's text is read at each execution), the whole-stream
+// matcher's pending sequences (bounded by maxspan and
+// eql.DefaultMaxInFlight; their events' text in memory, which a saved
+// state writes) and the events held a look-back to be put in EQL's order
+// (without their text), and the ids of the sequences alerted and left out
 // (Kibana's alerts index: one a sequence).
 type seqExec struct {
 	rn   *runner
