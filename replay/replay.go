@@ -345,7 +345,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	index := f.index
 	var errs []error
 	for _, g := range r.groups {
-		if err := r.observe(g, ev, f); err != nil {
+		if err := r.observe(g, &ev, f); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -497,7 +497,7 @@ func (e *matchedEvent) identity() string {
 // observe counts the event for a group: its scope, its time, whether the
 // mapping refuses it; in arrival order it moves the group's clock and the
 // schedules of the rules holding hits.
-func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
+func (r *Replay) observe(g *replayGroup, ev *Event, f *Facts) error {
 	c := &g.c
 	c.evaluated++
 	var sc scope
