@@ -207,6 +207,10 @@ type Replay struct {
 	rejects   []Sample
 	matched   matchedEvent // the event being replayed
 	byTime    [][]int32    // scratch: the matched rules of an event, by time field
+	// time order: the classes of the events added (classes.go)
+	classes   map[classKey]*scopeClass
+	lastKey   classKey
+	lastClass *scopeClass
 }
 
 // eventTime is a timestamp field of the rules: rn is a rule with it.
@@ -218,6 +222,7 @@ type eventTime struct{ rn *runner }
 type replayGroup struct {
 	rep     *runner // the first rule's runner: scope
 	time    int     // index in Replay.times
+	idx     int     // index in Replay.groups
 	members []int
 
 	gen int64 // the last event in scope, with a time, not refused
@@ -240,6 +245,7 @@ type replayGroup struct {
 type groupCounts struct {
 	evaluated, noIndex, otherIndex, refused, noTime, inScope, late int
 	noTimeSamples, refusedSamples                                  []Sample
+	noTimeGen, refusedGen                                          []genSample // time order: the samples so far (settle)
 }
 
 // NewReplay prepares the replay of rs with the options of Run (applied to
@@ -289,7 +295,7 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 				byTime[tkey] = ti
 				r.times = append(r.times, eventTime{rn: rn})
 			}
-			g = &replayGroup{rep: rn, time: ti, gen: -1}
+			g = &replayGroup{rep: rn, time: ti, idx: len(r.groups), gen: -1}
 			byKey[key] = g
 			r.groups = append(r.groups, g)
 		}
@@ -343,19 +349,23 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		ev.Fields = ev.fields()
 	}
 	index := f.index
-	var errs []error
-	for _, g := range r.groups {
-		if err := r.observe(g, &ev, f); err != nil {
-			errs = append(errs, err)
+	if r.arrival {
+		var errs []error
+		for _, g := range r.groups {
+			if err := r.observe(g, &ev, f); err != nil {
+				errs = append(errs, err)
+			}
 		}
-	}
-	if len(errs) > 0 {
-		return joinErrors(errs)
+		if len(errs) > 0 {
+			return joinErrors(errs)
+		}
+	} else {
+		r.classOf(f).count(f, r.gen, &ev)
 	}
 	if r.selfMatch {
 		matched = matched[:0]
 		for i, rn := range r.runners {
-			if r.ofRule[i].gen == r.gen && rn.search.MatchEvent(ev.Fields) {
+			if r.takes(i, f) && rn.search.MatchEvent(ev.Fields) {
 				matched = append(matched, i)
 			}
 		}
@@ -390,10 +400,10 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	}
 	n := 0
 	for _, i := range matched {
-		g := r.ofRule[i]
-		if g.gen != r.gen {
+		if !r.takes(i, f) {
 			continue
 		}
+		g := r.ofRule[i]
 		r.byTime[g.time] = append(r.byTime[g.time], int32(i))
 		n++
 	}
@@ -415,6 +425,17 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		}
 	}
 	return r.sorted.spillIfFull()
+}
+
+// takes reports whether rule i takes the event being added: in its
+// group's scope, with a usable time, not refused (observe set its
+// group's gen in arrival order; the event's class tells in time order).
+func (r *Replay) takes(i int, f *Facts) bool {
+	g := r.ofRule[i]
+	if r.arrival {
+		return g.gen == r.gen
+	}
+	return r.lastClass.takes(g.idx, g, f)
 }
 
 // matchedEvent is an event some rule matched, as the rules that take it
@@ -494,9 +515,10 @@ func (e *matchedEvent) identity() string {
 	return e.id
 }
 
-// observe counts the event for a group: its scope, its time, whether the
-// mapping refuses it; in arrival order it moves the group's clock and the
-// schedules of the rules holding hits.
+// observe counts the event for a group in arrival order (time order
+// counts it by its class: classes.go): its scope, its time, whether the
+// mapping refuses it; and it moves the group's clock and the schedules of
+// the rules holding hits.
 func (r *Replay) observe(g *replayGroup, ev *Event, f *Facts) error {
 	c := &g.c
 	c.evaluated++
@@ -542,42 +564,36 @@ func (r *Replay) observe(g *replayGroup, ev *Event, f *Facts) error {
 		if cfg := g.rep.cfg; cfg.hasNow {
 			g.anchor = cfg.now
 		}
-		if r.arrival {
-			var errs []error
-			for _, i := range g.members {
-				rn := r.runners[i]
-				if !rn.restored {
-					rn.start(g.anchor, t)
-					continue
-				}
-				// a restored schedule goes on from its clock
-				g.maxT = max(g.maxT, rn.clock)
-				if t > rn.clock {
-					rn.clock = t
-					if err := rn.advance(t); err != nil {
-						errs = append(errs, err)
-					}
-				}
-				if len(rn.buf) > 0 {
-					g.active = append(g.active, rn)
+		var errs []error
+		for _, i := range g.members {
+			rn := r.runners[i]
+			if !rn.restored {
+				rn.start(g.anchor, t)
+				continue
+			}
+			// a restored schedule goes on from its clock
+			g.maxT = max(g.maxT, rn.clock)
+			if t > rn.clock {
+				rn.clock = t
+				if err := rn.advance(t); err != nil {
+					errs = append(errs, err)
 				}
 			}
-			if t < g.maxT {
-				c.late++
+			if len(rn.buf) > 0 {
+				g.active = append(g.active, rn)
 			}
-			return joinErrors(errs)
 		}
-		return nil
+		if t < g.maxT {
+			c.late++
+		}
+		return joinErrors(errs)
 	}
 	g.minT = min(g.minT, t)
 	if t < g.maxT {
-		if r.arrival {
-			c.late++
-		}
+		c.late++
 		return nil
 	}
-	if t == g.maxT || !r.arrival {
-		g.maxT = t
+	if t == g.maxT {
 		return nil
 	}
 	g.maxT = t
@@ -632,6 +648,7 @@ func (r *Replay) close() {
 func (r *Replay) finish() ([]*Report, error) {
 	var errs []error
 	if r.sorted != nil {
+		r.settle()
 		for _, g := range r.groups {
 			if !g.started {
 				continue
