@@ -225,14 +225,15 @@ type replayGroup struct {
 	idx     int     // index in Replay.groups
 	members []int
 
-	gen int64 // the last event in scope, with a time, not refused
-	t   int64 // its time
-
-	lastIndex string // the scope of the last index seen
+	// arrival order (observe): the last event in scope, with a time,
+	// not refused, its time, and the scope of the last index seen
+	gen       int64
+	t         int64
+	lastIndex string
 	lastScope scope
 	lastOK    bool
 
-	c       groupCounts
+	c       groupCounts // in time order from the classes (settle)
 	started bool
 	anchor  int64
 	minT    int64
