@@ -139,8 +139,9 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 	f.index, f.hasIndex = eventIndex(e)
 	f.times = f.times[:0]
 	timed := false
+	var d dates
 	for _, et := range r.times {
-		t, why := et.rn.eventTime(e)
+		t, why := et.rn.eventTimeOf(e, &d)
 		f.times = append(f.times, factTime{t, why})
 		timed = timed || why == ""
 	}

@@ -671,8 +671,45 @@ func (rn *runner) finish() error {
 // eventTime returns the event's time in Unix milliseconds, or why there is
 // none.
 func (rn *runner) eventTime(fields eval.Event) (int64, string) {
+	return rn.eventTimeOf(fields, nil)
+}
+
+// dates remembers the dates of an event read by field name, so that the
+// timestamp fields of several rules (event.ingested, else @timestamp; or
+// @timestamp) read each field once.
+type dates struct {
+	n    int
+	memo [4]struct {
+		name      string
+		ms        int64
+		v         any
+		found, ok bool
+	}
+}
+
+// firstDate is eval.FirstDate, remembered in d (when not nil).
+func (d *dates) firstDate(fields eval.Event, p *eval.Path) (int64, any, bool, bool) {
+	if d == nil {
+		return eval.FirstDate(fields, p)
+	}
+	for i := range d.n {
+		if m := &d.memo[i]; m.name == p.Name {
+			return m.ms, m.v, m.found, m.ok
+		}
+	}
+	ms, v, found, ok := eval.FirstDate(fields, p)
+	if d.n < len(d.memo) {
+		m := &d.memo[d.n]
+		m.name, m.ms, m.v, m.found, m.ok = p.Name, ms, v, found, ok
+		d.n++
+	}
+	return ms, v, found, ok
+}
+
+// eventTimeOf is eventTime reading the dates through d.
+func (rn *runner) eventTimeOf(fields eval.Event, d *dates) (int64, string) {
 	if rn.tsPath != nil {
-		if t, v, found, ok := eval.FirstDate(fields, rn.tsPath); found {
+		if t, v, found, ok := d.firstDate(fields, rn.tsPath); found {
 			if !ok {
 				return 0, fmt.Sprintf("%s is not a date: %v", rn.tsPath.Name, v)
 			}
@@ -682,7 +719,7 @@ func (rn *runner) eventTime(fields eval.Event) (int64, string) {
 			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
 		}
 	}
-	t, v, found, ok := eval.FirstDate(fields, rn.atPath)
+	t, v, found, ok := d.firstDate(fields, rn.atPath)
 	if !found {
 		if rn.tsPath != nil {
 			return 0, fmt.Sprintf("neither %s nor @timestamp", rn.tsPath.Name)
