@@ -71,12 +71,22 @@ func nameUUID(name string) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// newAlert builds the alert on a hit's event (read again from its text)
+// at the execution at.
 func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
+	id := rn.identity(h)
 	ver := strconv.Itoa(rn.rep.Version)
-	sum := sha256.Sum256([]byte(h.index + h.id + ver + rn.cfg.ruleUUID))
+	sum := sha256.Sum256([]byte(h.index + id + ver + rn.cfg.ruleUUID))
+	a := rn.alertOn(h, rn.fields(h), at)
+	a.UUID, a.ID = hex.EncodeToString(sum[:]), id
+	return a
+}
+
+// alertOn is an alert of the rule at the execution at on ev, with the
+// hit's index and time, without an id.
+func (rn *runner) alertOn(h *hit, ev events.Record, at time.Time) *Alert {
 	return &Alert{
-		UUID: hex.EncodeToString(sum[:]), Event: h.fields(),
-		Index: h.index, ID: h.id,
+		Event: ev, Index: h.index,
 		Time: at, EventTime: time.UnixMilli(h.t).UTC(),
 		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,
 		query: rn.rep.Query, index: rn.rep.Index,

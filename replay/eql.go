@@ -136,7 +136,7 @@ func (x *eqlExec) execute(e int64, ex *Execution, win []*hit) error {
 			kept[h] = true
 		}
 		for _, h := range all {
-			if !kept[h] && !h.alerted && !h.dup && !rn.alerted[h.key] {
+			if !kept[h] && !h.alerted && !h.dup && !rn.isAlerted(h) {
 				ex.Truncated++
 				h.trunc = true
 			}

@@ -76,6 +76,10 @@ func (c *canon) value(d []byte, i int) int {
 		c.out = append(c.out, ']')
 		return i + 1
 	case '"':
+		if j := plainString(d, i); j > 0 { // written as encoding/json writes it
+			c.out = append(c.out, d[i:j]...)
+			return j
+		}
 		start := len(c.keys)
 		c.keys, i = events.AppendString(c.keys, d, i)
 		c.out = appendJSONString(c.out, c.keys[start:])
@@ -83,11 +87,35 @@ func (c *canon) value(d []byte, i int) int {
 		return i
 	}
 	j := i // a number, true, false or null: as written
-	for j < len(d) && !bytes.ContainsRune([]byte(",}] \t\r\n"), rune(d[j])) {
+	for j < len(d) && !endsValue(d[j]) {
 		j++
 	}
 	c.out = append(c.out, d[i:j]...)
 	return j
+}
+
+// endsValue reports whether b ends a number or literal.
+func endsValue(b byte) bool {
+	switch b {
+	case ',', '}', ']', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
+}
+
+// plainString returns the offset after the string at d[i] == '"' when its
+// text is printable ASCII that encoding/json writes as it is (no escape,
+// no HTML character), else 0: the string is then its own encoding.
+func plainString(d []byte, i int) int {
+	for j := i + 1; j < len(d); j++ {
+		switch b := d[j]; {
+		case b == '"':
+			return j + 1
+		case b < 0x20 || b >= utf8.RuneSelf || b == '\\' || b == '<' || b == '>' || b == '&':
+			return 0
+		}
+	}
+	return 0
 }
 
 // object writes the object at d[i] == '{'.
@@ -104,7 +132,11 @@ func (c *canon) object(d []byte, i int) int {
 	for i < len(d) {
 		i = skipSpace(d, i)
 		ks := len(c.keys)
-		c.keys, i = events.AppendString(c.keys, d, i)
+		if j := plainString(d, i); j > 0 {
+			c.keys, i = append(c.keys, d[i+1:j-1]...), j
+		} else {
+			c.keys, i = events.AppendString(c.keys, d, i)
+		}
 		ke := len(c.keys)
 		i = skipSpace(d, i) + 1 // ':'
 		i = skipSpace(d, i)

@@ -169,7 +169,7 @@ func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 				continue
 			}
 			x.rep.TermsNew++
-			akey := h.key + "\x00" + k
+			akey := h.index + "\x00" + rn.identity(h) + "\x00" + k
 			switch {
 			case rn.alerted[akey]:
 				ex.Duplicates++
@@ -183,7 +183,7 @@ func (x *newTermsExec) execute(e int64, ex *Execution, win []*hit) error {
 				rn.alerted[akey] = true
 				h.alerted, h.trunc = true, false
 				a := rn.newAlert(h, ex.Time.Time)
-				sum := sha256.Sum256([]byte(h.index + "\x00" + h.id + "\x00" + strconv.Itoa(rn.rep.Version) + "\x00" + rn.cfg.ruleUUID + "\x00" + k))
+				sum := sha256.Sum256([]byte(h.index + "\x00" + rn.identity(h) + "\x00" + strconv.Itoa(rn.rep.Version) + "\x00" + rn.cfg.ruleUUID + "\x00" + k))
 				a.UUID = hex.EncodeToString(sum[:])
 				a.NewTerms = terms
 				if err := rn.emit(a); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
@@ -103,7 +104,8 @@ type Event struct {
 	// JSON is the event's text (a JSON object), when it was read from
 	// one; Map its decoded fields, when the caller has them instead. The
 	// replay decodes JSON only for an event some rule matched (an alert
-	// may be built on it), and copies it only then (time order); the
+	// may be built on it), and copies it only then (into the sorter's
+	// memory or runs in time order, a spill file in arrival order); the
 	// caller may reuse JSON once Add returns.
 	JSON []byte
 	Map  map[string]any
@@ -137,8 +139,9 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 	f.index, f.hasIndex = eventIndex(e)
 	f.times = f.times[:0]
 	timed := false
+	var d dates
 	for _, et := range r.times {
-		t, why := et.rn.eventTime(e)
+		t, why := et.rn.eventTimeOf(e, &d)
 		f.times = append(f.times, factTime{t, why})
 		timed = timed || why == ""
 	}
@@ -165,16 +168,27 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // out. WithArrivalOrder replays the stream as a live cluster indexes it,
 // in arrival order (see Run), and alerts come out as the stream goes.
 //
-// Memory. A Replay holds the rules; per rule the waiting hits of the
-// look-back window and what its type remembers as Kibana does: the
-// identities of the events it alerted on (Kibana's alerts index keeps
-// them: one a distinct alerted event), threshold signal history and
-// suppressed groups within a look-back or two, new terms first-seen
-// times within one or two history windows (and one key a distinct term),
-// suppression alerts held within their duration; in time order the
-// matched events up to WithSortMemory bytes (the rest on disk, a read
-// buffer per spilled run at the end, 4 MiB in all up to 1,024 runs); samples of at most 20 lines a list;
-// and Report.Runs up to MaxRuns a rule.
+// Memory. A Replay holds the rules, and per rule what its type remembers
+// as Kibana does: the identities of the events it alerted on (Kibana's
+// alerts index keeps them: one a distinct alerted event), threshold
+// signal history and suppressed groups within a look-back or two, new
+// terms first-seen times within one or two history windows (and one key
+// a distinct term), suppression alerts held within their duration; an
+// EQL sequence's whole-stream matcher, whose pending sequences hold their
+// events' text (at most eql.DefaultMaxInFlight events a rule); samples of
+// at most 20 lines a list; and Report.Runs up to MaxRuns a rule. The hits
+// waiting in a rule's look-back window hold no event text: each holds
+// its time, its identity once computed, what its type read of it (terms,
+// groups, an EQL order key, a sequence's join key values) and where its
+// text is read again (a few hundred bytes a hit, whatever the event's
+// size; TestWindowHoldsNoText), which is read only to build an alert,
+// for an identity a rule type computes only then, or to save a state.
+// The texts themselves: in time order the matched events up to
+// WithSortMemory bytes counted as held (texts, rule lists, entries; the
+// rest in sorted runs on disk, which the hits read again until Finish;
+// a read buffer per run when they are merged, 4 MiB in all up to 1,024
+// runs); in arrival order a spill file on disk, written once an event
+// for all the rules taking it.
 type Replay struct {
 	runners []*runner
 	groups  []*replayGroup
@@ -194,6 +208,10 @@ type Replay struct {
 	rejects   []Sample
 	matched   matchedEvent // the event being replayed
 	byTime    [][]int32    // scratch: the matched rules of an event, by time field
+	// time order: the classes of the events added (classes.go)
+	classes   map[classKey]*scopeClass
+	lastKey   classKey
+	lastClass *scopeClass
 }
 
 // eventTime is a timestamp field of the rules: rn is a rule with it.
@@ -205,16 +223,18 @@ type eventTime struct{ rn *runner }
 type replayGroup struct {
 	rep     *runner // the first rule's runner: scope
 	time    int     // index in Replay.times
+	idx     int     // index in Replay.groups
 	members []int
 
-	gen int64 // the last event in scope, with a time, not refused
-	t   int64 // its time
-
-	lastIndex string // the scope of the last index seen
+	// arrival order (observe): the last event in scope, with a time,
+	// not refused, its time, and the scope of the last index seen
+	gen       int64
+	t         int64
+	lastIndex string
 	lastScope scope
 	lastOK    bool
 
-	c       groupCounts
+	c       groupCounts // in time order from the classes (settle)
 	started bool
 	anchor  int64
 	minT    int64
@@ -227,6 +247,7 @@ type replayGroup struct {
 type groupCounts struct {
 	evaluated, noIndex, otherIndex, refused, noTime, inScope, late int
 	noTimeSamples, refusedSamples                                  []Sample
+	noTimeGen, refusedGen                                          []genSample // time order: the samples so far (settle)
 }
 
 // NewReplay prepares the replay of rs with the options of Run (applied to
@@ -249,7 +270,7 @@ func NewReplayPrepared(rs []*rules.Rule, preps []*Prepared, opts ...RunOption) (
 }
 
 func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, error) {
-	r := &Replay{ofRule: make([]*replayGroup, len(rs)), matched: matchedEvent{canon: &canon{}}}
+	r := &Replay{ofRule: make([]*replayGroup, len(rs)), matched: matchedEvent{canon: &canon{}, spill: &spillDir{}}}
 	byKey := map[string]*replayGroup{}
 	byTime := map[string]int{}
 	for i, rule := range rs {
@@ -276,7 +297,7 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 				byTime[tkey] = ti
 				r.times = append(r.times, eventTime{rn: rn})
 			}
-			g = &replayGroup{rep: rn, time: ti, gen: -1}
+			g = &replayGroup{rep: rn, time: ti, idx: len(r.groups), gen: -1}
 			byKey[key] = g
 			r.groups = append(r.groups, g)
 		}
@@ -284,6 +305,9 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 		r.ofRule[i] = g
 	}
 	r.byTime = make([][]int32, len(r.times))
+	if len(rs) > 0 {
+		r.matched.spill.dir = r.runners[0].cfg.tempDir
+	}
 	if !r.arrival && len(rs) > 0 {
 		r.sorted = newSorter(r.runners[0].cfg.sortMemory, r.runners[0].cfg.tempDir)
 	}
@@ -327,19 +351,23 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		ev.Fields = ev.fields()
 	}
 	index := f.index
-	var errs []error
-	for _, g := range r.groups {
-		if err := r.observe(g, ev, f); err != nil {
-			errs = append(errs, err)
+	if r.arrival {
+		var errs []error
+		for _, g := range r.groups {
+			if err := r.observe(g, &ev, f); err != nil {
+				errs = append(errs, err)
+			}
 		}
-	}
-	if len(errs) > 0 {
-		return joinErrors(errs)
+		if len(errs) > 0 {
+			return joinErrors(errs)
+		}
+	} else {
+		r.classOf(f).count(f, r.gen, &ev)
 	}
 	if r.selfMatch {
 		matched = matched[:0]
 		for i, rn := range r.runners {
-			if r.ofRule[i].gen == r.gen && rn.search.MatchEvent(ev.Fields) {
+			if r.takes(i, f) && rn.search.MatchEvent(ev.Fields) {
 				matched = append(matched, i)
 			}
 		}
@@ -352,7 +380,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 				continue // out of scope, no time, or refused
 			}
 			if first {
-				r.matched.reset(ev.JSON, false, ev.Map, ev.File, ev.Line)
+				r.matched.reset(ev.JSON, textRef{}, ev.Map, ev.File, ev.Line)
 				first = false
 			}
 			rn := r.runners[i]
@@ -374,10 +402,10 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	}
 	n := 0
 	for _, i := range matched {
-		g := r.ofRule[i]
-		if g.gen != r.gen {
+		if !r.takes(i, f) {
 			continue
 		}
+		g := r.ofRule[i]
 		r.byTime[g.time] = append(r.byTime[g.time], int32(i))
 		n++
 	}
@@ -387,49 +415,62 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	keep := storedEvent{file: ev.File, line: ev.Line, index: index}
 	switch {
 	case ev.JSON != nil:
-		keep.json = append([]byte(nil), ev.JSON...)
+		keep.json = r.sorted.keepText(ev.JSON)
 	case ev.Map != nil:
 		keep.m = ev.Map
 	default:
 		return fmt.Errorf("%s:%d: replay: an event without JSON or Map", ev.File, ev.Line)
 	}
 	for ti, rs := range r.byTime {
-		if len(rs) == 0 {
-			continue
-		}
-		t := f.times[ti].t
-		if err := r.sorted.add(sortEntry{t: t, seq: r.gen, rules: append([]int32(nil), rs...), ev: keep}); err != nil {
-			return err
+		if len(rs) > 0 {
+			r.sorted.add(sortEntry{t: f.times[ti].t, seq: r.gen, rules: rs, ev: keep})
 		}
 	}
-	return nil
+	return r.sorted.spillIfFull()
+}
+
+// takes reports whether rule i takes the event being added: in its
+// group's scope, with a usable time, not refused (observe set its
+// group's gen in arrival order; the event's class tells in time order).
+func (r *Replay) takes(i int, f *Facts) bool {
+	g := r.ofRule[i]
+	if r.arrival {
+		return g.gen == r.gen
+	}
+	return r.lastClass.takes(g.idx, g, f)
 }
 
 // matchedEvent is an event some rule matched, as the rules that take it
-// read it: decoded and identified at most once for all of them, and only
-// when one needs it (filters, indicators, a rule type reading fields, an
-// alert). Its identity comes from its text without decoding it.
+// read it: identified at most once for all of them, and only when one
+// needs it. Its identity comes from its text without decoding it.
 type matchedEvent struct {
-	json    []byte         // its text, or nil
-	own     bool           // json is the replay's copy (hits may keep it)
-	m       map[string]any // its fields, given or decoded
-	file    string
-	line    int
-	decoded bool
-	err     error
-	id      string
-	lazy    events.Lazy // reads json
-	lazyOn  bool
-	canon   *canon // the replay's scratch
+	json   []byte         // its text while the rules take it, or nil
+	ref    textRef        // where it is read again once taken (keep)
+	m      map[string]any // its fields, for an event built in Go
+	file   string
+	line   int
+	id     string
+	lazy   events.Lazy // reads json
+	lazyOn bool
+	canon  *canon    // the replay's scratch
+	spill  *spillDir // arrival order: where keep writes the text
 }
 
-// reset makes e the event with text json (nil for a Map event) or fields m.
-func (e *matchedEvent) reset(json []byte, own bool, m map[string]any, file string, line int) {
+// spillDir is an arrival-order replay's spill: created in dir when the
+// first text is kept.
+type spillDir struct {
+	dir string
+	f   *textFile
+}
+
+// reset makes e the event with text json (nil for a Map event), read
+// again from ref (arrival order: none yet), or fields m.
+func (e *matchedEvent) reset(json []byte, ref textRef, m map[string]any, file string, line int) {
 	if m != nil {
-		json, own = nil, false
+		json, ref = nil, textRef{}
 	}
-	e.json, e.own, e.m, e.file, e.line = json, own, m, file, line
-	e.decoded, e.err, e.id, e.lazyOn = false, nil, "", false
+	e.json, e.ref, e.m, e.file, e.line = json, ref, m, file, line
+	e.id, e.lazyOn = "", false
 }
 
 // fields returns a reader of the event's fields: lazy over its text.
@@ -444,25 +485,24 @@ func (e *matchedEvent) fields() eval.Event {
 	return &e.lazy
 }
 
-// raw returns a copy of the event's text (nil for a Map event), made once
-// for all the rules that keep the event.
-func (e *matchedEvent) raw() []byte {
-	if e.json != nil && !e.own {
-		e.json, e.own = append([]byte(nil), e.json...), true
-		e.lazyOn = false
+// keep returns where the event's text is read again once the rules have
+// taken it: the sorter's (time order), else the spill's, written once
+// for all the rules that keep the event (arrival order). None for a Map
+// event.
+func (e *matchedEvent) keep() (textRef, error) {
+	if e.ref.ok() || e.json == nil {
+		return e.ref, nil
 	}
-	return e.json
-}
-
-// record returns the event decoded, once.
-func (e *matchedEvent) record() (events.Record, error) {
-	if e.m == nil && !e.decoded {
-		e.decoded = true
-		var rec events.Record
-		rec, e.err = events.Raw{JSON: e.json, File: e.file, Line: e.line}.Decode()
-		e.m = rec.Fields
+	if e.spill.f == nil {
+		f, err := newSpill(e.spill.dir)
+		if err != nil {
+			return textRef{}, err
+		}
+		e.spill.f = f
 	}
-	return events.Record{Fields: e.m, File: e.file, Line: e.line}, e.err
+	var err error
+	e.ref, err = e.spill.f.keep(e.json)
+	return e.ref, err
 }
 
 // identity returns the event's identity (eventID), once.
@@ -477,10 +517,11 @@ func (e *matchedEvent) identity() string {
 	return e.id
 }
 
-// observe counts the event for a group: its scope, its time, whether the
-// mapping refuses it; in arrival order it moves the group's clock and the
-// schedules of the rules holding hits.
-func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
+// observe counts the event for a group in arrival order (time order
+// counts it by its class: classes.go): its scope, its time, whether the
+// mapping refuses it; and it moves the group's clock and the schedules of
+// the rules holding hits.
+func (r *Replay) observe(g *replayGroup, ev *Event, f *Facts) error {
 	c := &g.c
 	c.evaluated++
 	var sc scope
@@ -525,42 +566,36 @@ func (r *Replay) observe(g *replayGroup, ev Event, f *Facts) error {
 		if cfg := g.rep.cfg; cfg.hasNow {
 			g.anchor = cfg.now
 		}
-		if r.arrival {
-			var errs []error
-			for _, i := range g.members {
-				rn := r.runners[i]
-				if !rn.restored {
-					rn.start(g.anchor, t)
-					continue
-				}
-				// a restored schedule goes on from its clock
-				g.maxT = max(g.maxT, rn.clock)
-				if t > rn.clock {
-					rn.clock = t
-					if err := rn.advance(t); err != nil {
-						errs = append(errs, err)
-					}
-				}
-				if len(rn.buf) > 0 {
-					g.active = append(g.active, rn)
+		var errs []error
+		for _, i := range g.members {
+			rn := r.runners[i]
+			if !rn.restored {
+				rn.start(g.anchor, t)
+				continue
+			}
+			// a restored schedule goes on from its clock
+			g.maxT = max(g.maxT, rn.clock)
+			if t > rn.clock {
+				rn.clock = t
+				if err := rn.advance(t); err != nil {
+					errs = append(errs, err)
 				}
 			}
-			if t < g.maxT {
-				c.late++
+			if len(rn.buf) > 0 {
+				g.active = append(g.active, rn)
 			}
-			return joinErrors(errs)
 		}
-		return nil
+		if t < g.maxT {
+			c.late++
+		}
+		return joinErrors(errs)
 	}
 	g.minT = min(g.minT, t)
 	if t < g.maxT {
-		if r.arrival {
-			c.late++
-		}
+		c.late++
 		return nil
 	}
-	if t == g.maxT || !r.arrival {
-		g.maxT = t
+	if t == g.maxT {
 		return nil
 	}
 	g.maxT = t
@@ -595,8 +630,27 @@ func (r *Replay) Reject(err *events.Error) {
 // runs the executions still due and returns one report per rule, in the
 // order of the rules given to NewReplay.
 func (r *Replay) Finish() ([]*Report, error) {
+	defer r.close()
+	return r.finish()
+}
+
+// close removes the sorter's runs and the spill, once the hits reading
+// their events from them are done.
+func (r *Replay) close() {
+	if r.sorted != nil {
+		r.sorted.close()
+	}
+	if f := r.matched.spill.f; f != nil {
+		f.close()
+		r.matched.spill.f = nil
+	}
+}
+
+// finish is Finish without close.
+func (r *Replay) finish() ([]*Report, error) {
 	var errs []error
 	if r.sorted != nil {
+		r.settle()
 		for _, g := range r.groups {
 			if !g.started {
 				continue
@@ -614,7 +668,6 @@ func (r *Replay) Finish() ([]*Report, error) {
 		if err := r.replaySorted(); err != nil {
 			errs = append(errs, err)
 		}
-		r.sorted.close()
 	}
 	reps := make([]*Report, len(r.runners))
 	for i, rn := range r.runners {
@@ -656,10 +709,13 @@ func joinErrors(errs []error) error {
 // replaySorted hands each rule its matched events in time order.
 func (r *Replay) replaySorted() error {
 	var lastSeq int64 = -1
-	return r.sorted.each(func(e *sortEntry) error {
-		if e.seq != lastSeq {
+	return r.sorted.each(func(e *sortEntry, ref textRef) error {
+		// the entries of an event (one a timestamp field) share its
+		// text, unless they come from two runs, whose texts are in
+		// buffers each reuses
+		if e.seq != lastSeq || !sameText(e.ev.json, r.matched.json) {
 			lastSeq = e.seq
-			r.matched.reset(e.ev.json, true, e.ev.m, e.ev.file, e.ev.line)
+			r.matched.reset(e.ev.json, ref, e.ev.m, e.ev.file, e.ev.line)
 		}
 		for _, i := range e.rules {
 			rn := r.runners[i]
@@ -675,6 +731,11 @@ func (r *Replay) replaySorted() error {
 		}
 		return nil
 	})
+}
+
+// sameText reports whether a and b are the same memory.
+func sameText(a, b []byte) bool {
+	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 // plain reports whether the rule's search is its query alone, so that a

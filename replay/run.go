@@ -76,8 +76,8 @@ type runConfig struct {
 }
 
 // DefaultSortMemory is the memory a replay in time order keeps the matched
-// events in (their JSON text) before it writes sorted runs of them to
-// temporary files.
+// events in (their JSON text, their rule lists, the entries) before it
+// writes sorted runs of them to temporary files.
 const DefaultSortMemory = 16 << 20
 
 // WithArrivalOrder replays the events in the order they come, as a live
@@ -92,8 +92,9 @@ func WithArrivalOrder() RunOption { return func(c *runConfig) { c.arrival = true
 // (DefaultSortMemory when n <= 0).
 func WithSortMemory(n int) RunOption { return func(c *runConfig) { c.sortMemory = n } }
 
-// WithTempDir sets the directory of the temporary files of a replay in time
-// order (os.TempDir by default).
+// WithTempDir sets the directory of the temporary files of a replay: the
+// sorted runs of the matched events in time order, the spill of their
+// text in arrival order (os.TempDir by default).
 func WithTempDir(dir string) RunOption { return func(c *runConfig) { c.tempDir = dir } }
 
 // withPrepared gives the runner the rule's query compiled already.

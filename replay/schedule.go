@@ -15,24 +15,28 @@ import (
 
 // hit is a matching event waiting for the executions that can see it.
 // An executor reads what it needs of the event once, when it observes the
-// hit, and keeps the event only while an alert may still be built on it:
-// as its JSON text (raw) when it was read from text, decoded again for the
-// alert, else as ev.Fields. A long window holds many hits, the decoded
-// events would be most of their memory, and several rules may each hold
-// the same events.
+// hit (its terms, groups, order), and the hit keeps where its text can be
+// read again (ref) rather than the text, or its fields for an event built
+// in Go (ev.Fields): the text is read again only when an alert is built
+// on the hit, when its identity is first needed (a rule type that does
+// not de-duplicate events computes it only for an alert) or when a state
+// is saved. A long window holds many hits, and several rules may each
+// hold the same events.
 type hit struct {
 	ev                        events.Record
 	read                      eval.Event // the event's fields, while the executor observes the hit
-	raw                       []byte     // the event's JSON, kept instead of ev.Fields
+	ref                       textRef    // where the event's text is read again
 	t                         int64      // event time, Unix milliseconds
-	index, id, key            string
+	index, id                 string     // id: the identity, once computed (identity)
 	seen, alerted, dup, trunc bool
 	missing                   bool        // counted as missing a group_by field
+	noIndicator               bool        // threat_match: counted in EventsNoIndicator
+	noGroupField              bool        // alert suppression: a group_by field is missing
+	released                  bool        // no alert will be built on it (release)
 	groups                    []int       // threat_match: the indicator mappings it matches, whatever the time
 	terms                     [][]string  // threshold, new terms: the term combinations (termCombinations)
 	card                      []string    // threshold: the cardinality field's terms
 	suppress                  [][]*string // alert suppression: the group_by combinations (groupKeys)
-	noGroupField              bool        // alert suppression: a group_by field is missing
 }
 
 type runner struct {
@@ -55,9 +59,17 @@ type runner struct {
 	clock   int64 // the latest event time seen
 	minT    int64 // the earliest
 
-	buf     []*hit // waiting hits, by time
-	alerted map[string]bool
+	buf     []*hit          // waiting hits, by time
+	alerted map[string]bool // index NUL identity (new terms: NUL term) of the events alerted
+	keyBuf  []byte          // scratch: a key of alerted
 	exec    executor
+	// dedups: the executor de-duplicates every hit an execution sees
+	// (query, EQL event query, indicator match), so take computes the
+	// identity of a hit in a window at once, from the text at hand and
+	// once for all the rules taking the event; the other types compute
+	// it only for an alert (identity)
+	dedups bool
+	err    error // reading a kept event's text again failed (fail)
 
 	// restored: the schedule comes from a saved state (state.go), whose
 	// next execution's window starts at resumeCut; suspend: Finish leaves
@@ -180,6 +192,10 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	if rn.exec, err = rn.executor(); err != nil {
 		return nil, &RunError{Rule: rule.Name, Err: err}
 	}
+	switch rn.exec.(type) {
+	case queryExec, *eqlExec, *threatExec:
+		rn.dedups = true
+	}
 	return rn, nil
 }
 
@@ -225,18 +241,13 @@ func (rn *runner) catchUp(clock int64) {
 }
 
 // take takes an event at time t (its schedule moved to t already) whose
-// query matched; id is the event's identity, or "" to compute (and keep
-// there); searched tells whether the rule's filters were tested
+// query matched; searched tells whether the rule's filters were tested
 // too (else the runner tests them, and the indicators of a threat match
 // rule).
 func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) error {
 	rep := rn.rep
 	if !searched && !rn.plain() && !rn.search.MatchEvent(ev.fields()) {
 		return nil
-	}
-	var rec events.Record
-	if ev.json == nil { // a Map event: its fields as they are
-		rec, _ = ev.record()
 	}
 	var groups []int
 	if rn.threat != nil {
@@ -245,10 +256,17 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 		}
 	}
 	rep.Matches++
-	h := &hit{ev: rec, t: t, index: index, groups: groups, read: ev.fields()}
+	h := &hit{t: t, index: index, groups: groups, read: ev.fields()}
 	h.ev.File, h.ev.Line = ev.file, ev.line
-	if _, seq := rn.exec.(*seqExec); seq {
-		h.raw = ev.raw() // a sequence's events are held as their text, read lazily
+	if ev.json == nil { // a Map event: its fields as they are
+		h.ev.Fields = ev.m
+	}
+	_, seq := rn.exec.(*seqExec)
+	if seq {
+		var err error
+		if h.ref, err = ev.keep(); err != nil { // a sequence's events are read again at each execution
+			return err
+		}
 	}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
 	h.read = nil
@@ -259,12 +277,17 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 		}
 		return nil
 	}
-	h.id = ev.identity() // once for all the rules that take the event
-	h.key = index + "\x00" + h.id
-	if raw := ev.raw(); raw != nil {
-		// the text is smaller than the decoded event: newAlert
-		// decodes it again if an alert is built on the hit
-		h.ev.Fields, h.raw = nil, raw
+	if rn.dedups {
+		h.id = ev.identity() // once for all the rules that take the event
+	}
+	if !seq && ev.json != nil {
+		// also for a hit observe released (threshold): a saved
+		// state holds its text
+		var err error
+		if h.ref, err = ev.keep(); err != nil {
+			return err
+		}
+		h.released = false
 	}
 	// insert after the hits with the same or an earlier time
 	i, _ := slices.BinarySearchFunc(rn.buf, t+1, func(h *hit, t int64) int {
@@ -277,19 +300,76 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 	return nil
 }
 
-// release drops the event of a hit no alert will be built on.
-func (h *hit) release() { h.ev.Fields, h.raw = nil, nil }
+// identity returns the hit's identity (eventID), computed once: from its
+// fields, else its text read again. A text that cannot be read again is
+// the runner's error (failed).
+func (rn *runner) identity(h *hit) string {
+	if h.id != "" {
+		return h.id
+	}
+	switch {
+	case h.ev.Fields != nil:
+		h.id = eventID(h.ev.Fields)
+	case h.ref.ok():
+		text, err := h.ref.read()
+		if err != nil {
+			rn.fail(err)
+			return ""
+		}
+		var c canon
+		h.id = c.eventIDJSON(text)
+	default:
+		h.id = eventID(nil)
+	}
+	return h.id
+}
 
-// fields returns the hit's event decoded (again, when it keeps its text).
-func (h *hit) fields() events.Record {
-	if h.ev.Fields != nil || h.raw == nil {
+// fail keeps the first error of the runner's executor, which the
+// execution returns.
+func (rn *runner) fail(err error) {
+	if rn.err == nil {
+		rn.err = err
+	}
+}
+
+// isAlerted reports whether the rule alerted on an event with the hit's
+// index and identity (Kibana's alerts index holds an alert of that
+// event), without building the key.
+func (rn *runner) isAlerted(h *hit) bool {
+	id := rn.identity(h)
+	rn.keyBuf = append(append(append(rn.keyBuf[:0], h.index...), 0), id...)
+	return rn.alerted[string(rn.keyBuf)]
+}
+
+// setAlerted records that the rule alerted on the hit's event.
+func (rn *runner) setAlerted(h *hit) { rn.alerted[h.index+"\x00"+rn.identity(h)] = true }
+
+// release marks a hit no alert will be built on: a Map event's fields
+// go (its identity kept), and a saved state holds no event for it. Its
+// text, not in memory, can still be read for its identity.
+func (rn *runner) release(h *hit) {
+	if h.ev.Fields != nil {
+		rn.identity(h)
+		h.ev.Fields = nil
+	}
+	h.released = true
+}
+
+// fields returns the hit's event decoded (again, when it keeps its
+// text). A text that cannot be read again is the runner's error.
+func (rn *runner) fields(h *hit) events.Record {
+	if h.ev.Fields != nil || !h.ref.ok() || h.released {
 		return h.ev
 	}
-	rec, err := events.Raw{JSON: h.raw, File: h.ev.File, Line: h.ev.Line}.Decode()
-	if err != nil { // decoded once already: cannot happen
-		return h.ev
+	text, err := h.ref.read()
+	if err == nil {
+		var rec events.Record
+		if rec, err = (events.Raw{JSON: text, File: h.ev.File, Line: h.ev.Line}).Decode(); err == nil {
+			return rec
+		}
 	}
-	return rec
+	rn.fail(err)
+	return h.ev
 }
 
 // never is the time of an execution that never comes: the schedule's
@@ -453,6 +533,9 @@ func (rn *runner) execute(e int64) error {
 	if err := rn.exec.execute(e, &ex, rn.buf[:n]); err != nil {
 		return err
 	}
+	if rn.err != nil {
+		return rn.err
+	}
 	if ex.Truncated > 0 && ex.Warning == "" { // an EQL rule's executor gives its own (eql.ts)
 		ex.Warning = MaxSignalsWarning
 		rn.warn(MaxSignalsWarning)
@@ -492,17 +575,17 @@ func (rn *runner) admit(h *hit, ex *Execution) bool {
 	switch {
 	case h.alerted:
 		ex.Duplicates++
-	case rn.alerted[h.key]:
+	case rn.isAlerted(h):
 		ex.Duplicates++
 		h.dup = true
-		h.release()
+		rn.release(h)
 	case ex.Alerts >= rn.rep.MaxSignals:
 		ex.Truncated++
 		h.trunc = true
 	default:
 		ex.Alerts++
 		h.alerted, h.trunc = true, false
-		rn.alerted[h.key] = true
+		rn.setAlerted(h)
 		return true
 	}
 	return false
@@ -520,7 +603,10 @@ func (x queryExec) execute(e int64, ex *Execution, win []*hit) error {
 			continue
 		}
 		a := rn.newAlert(h, ex.Time.Time)
-		h.release() // alerted: no later execution builds on it
+		rn.release(h) // alerted: no later execution builds on it
+		if rn.err != nil {
+			return rn.err
+		}
 		if err := rn.emit(a); err != nil {
 			return err
 		}
@@ -585,8 +671,45 @@ func (rn *runner) finish() error {
 // eventTime returns the event's time in Unix milliseconds, or why there is
 // none.
 func (rn *runner) eventTime(fields eval.Event) (int64, string) {
+	return rn.eventTimeOf(fields, nil)
+}
+
+// dates remembers the dates of an event read by field name, so that the
+// timestamp fields of several rules (event.ingested, else @timestamp; or
+// @timestamp) read each field once.
+type dates struct {
+	n    int
+	memo [4]struct {
+		name      string
+		ms        int64
+		v         any
+		found, ok bool
+	}
+}
+
+// firstDate is eval.FirstDate, remembered in d (when not nil).
+func (d *dates) firstDate(fields eval.Event, p *eval.Path) (int64, any, bool, bool) {
+	if d == nil {
+		return eval.FirstDate(fields, p)
+	}
+	for i := range d.n {
+		if m := &d.memo[i]; m.name == p.Name {
+			return m.ms, m.v, m.found, m.ok
+		}
+	}
+	ms, v, found, ok := eval.FirstDate(fields, p)
+	if d.n < len(d.memo) {
+		m := &d.memo[d.n]
+		m.name, m.ms, m.v, m.found, m.ok = p.Name, ms, v, found, ok
+		d.n++
+	}
+	return ms, v, found, ok
+}
+
+// eventTimeOf is eventTime reading the dates through d.
+func (rn *runner) eventTimeOf(fields eval.Event, d *dates) (int64, string) {
 	if rn.tsPath != nil {
-		if t, v, found, ok := eval.FirstDate(fields, rn.tsPath); found {
+		if t, v, found, ok := d.firstDate(fields, rn.tsPath); found {
 			if !ok {
 				return 0, fmt.Sprintf("%s is not a date: %v", rn.tsPath.Name, v)
 			}
@@ -596,7 +719,7 @@ func (rn *runner) eventTime(fields eval.Event) (int64, string) {
 			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
 		}
 	}
-	t, v, found, ok := eval.FirstDate(fields, rn.atPath)
+	t, v, found, ok := d.firstDate(fields, rn.atPath)
 	if !found {
 		if rn.tsPath != nil {
 			return 0, fmt.Sprintf("neither %s nor @timestamp", rn.tsPath.Name)

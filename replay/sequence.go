@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -108,11 +107,13 @@ type Ancestor struct {
 }
 
 // seqExec is an EQL sequence or sample rule's executor. Its memory: the
-// events of the waiting hits (those of the look-back window; their JSON
-// text, read lazily, when they were read from text),
-// the whole-stream matcher's pending sequences (bounded by maxspan and
-// eql.DefaultMaxInFlight) and the events held a look-back to be put in
-// EQL's order, and the ids of the sequences alerted and left out
+// events of the waiting hits (those of the look-back window: a
+// sequence's join key values, read once, and where each text is read
+// again; a sample's text is read at each execution), the whole-stream
+// matcher's pending sequences (bounded by maxspan and
+// eql.DefaultMaxInFlight; their events' text in memory, which a saved
+// state writes) and the events held a look-back to be put in EQL's order
+// (without their text), and the ids of the sequences alerted and left out
 // (Kibana's alerts index: one a sequence).
 type seqExec struct {
 	rn   *runner
@@ -125,6 +126,7 @@ type seqExec struct {
 	every   bool
 	cutLast bool // the last execution left sequences out (max_signals)
 
+	keys    *keyFields          // a sequence's join key fields: the values heldEvent keeps
 	evs     map[*hit]*eql.Event // the waiting hits' events
 	seen    int64               // the hits observed: EQL's implicit order
 	stream  *eql.Matcher        // the whole stream; nil for a sample
@@ -153,28 +155,33 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	x := &seqExec{rn: rn, plan: plan, req: req, every: plan.IsSample() || plan.HasMissing(),
 		evs: map[*hit]*eql.Event{}, alerted: map[string]bool{}, cut: map[string]bool{}}
 	if !plan.IsSample() {
+		x.keys = joinKeyNames(rn.eqlq)
 		x.stream = plan.NewMatcher()
+		x.stream.Observe(x.held)
 		x.rep.Stream = true
 	}
 	rn.rep.Sequences = &x.rep
 	return x, nil
 }
 
-// observe reads the hit's event for the searches: its EQL ordinal, and
-// the whole stream's matcher takes it.
+// observe reads the hit's event for the searches: its EQL ordinal, the
+// stages it matches and (a sequence) its join keys; the whole stream's
+// matcher takes it.
 func (x *seqExec) observe(h *hit) {
 	x.seen++
-	// the ordinal and the stages matched are read now, from the event
-	// being matched (h.read); the join keys later, from the text held
-	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Raw: h.raw, Event: h.read}
+	doc := eql.Doc{Index: h.index, ID: strconv.FormatInt(x.seen, 10), Source: h.ev.Fields, Event: h.read}
 	ev, ok := x.plan.Event(doc, x.seen)
 	if !ok {
 		return // no timestamp_field: Elasticsearch's sequence search skips it
 	}
-	if x.stream != nil {
+	if x.plan.IsSample() {
+		ev.Doc.Event = hitEvent(h) // a sample's stages are read at each execution
+	} else {
 		x.plan.Mask(&ev)
+		if h.ev.Fields == nil {
+			ev.Doc.Event = newHeldEvent(h.read, x.keys, h.ref)
+		}
 	}
-	ev.Doc.Event = hitEvent(h)
 	if len(x.evs) > 2*len(x.rn.buf)+1024 {
 		x.prune()
 	}
@@ -185,6 +192,27 @@ func (x *seqExec) observe(h *hit) {
 	i, _ := slices.BinarySearchFunc(x.hold, &ev, func(a, b *eql.Event) int { return a.Ordinal.Compare(b.Ordinal) })
 	x.hold = slices.Insert(x.hold, i, &ev)
 	x.feed(addSat(h.t, -x.rn.lookBack))
+}
+
+// held is the whole-stream matcher's observer: an event it holds (the
+// first or next of a pending sequence) gets its text in memory, which a
+// saved state writes (eql.Matcher.Save). The matcher holds at most its
+// in-flight limit of events; the others' text stays where it is.
+func (x *seqExec) held(st eql.Step) {
+	if st.Kind != eql.StepStarted && st.Kind != eql.StepExtended {
+		return
+	}
+	ev := st.Event
+	he, ok := ev.Doc.Event.(*heldEvent)
+	if !ok || ev.Doc.Raw != nil {
+		return
+	}
+	text, err := he.ref.read()
+	if err != nil {
+		x.rn.fail(err)
+		return
+	}
+	ev.Doc.Raw, he.ref = text, textRef{mem: text}
 }
 
 // feed gives the whole-stream matcher the events held with a timestamp
@@ -394,7 +422,7 @@ func (x *seqExec) group(s *eql.FoundSequence, byID map[string]*hit) seqGroup {
 		if ev != nil {
 			h := byID[ev.Doc.ID]
 			g.hits[i] = h
-			id, index = h.id, h.index
+			id, index = x.rn.identity(h), h.index
 		}
 		base += id + index + rule
 	}
@@ -403,7 +431,7 @@ func (x *seqExec) group(s *eql.FoundSequence, byID map[string]*hit) seqGroup {
 		sum := sha256.Sum256([]byte(base + strconv.Itoa(i)))
 		g.blocks = append(g.blocks, hex.EncodeToString(sum[:]))
 		if h != nil {
-			shell.Write([]byte(h.id + h.index))
+			shell.Write([]byte(x.rn.identity(h) + h.index))
 		}
 		shell.Write([]byte(g.blocks[i])) // the building block, index ""
 	}
@@ -433,8 +461,8 @@ func (g seqGroup) alerts(x *seqExec, at time.Time) []*Alert {
 		var index, id string
 		var t int64
 		if h != nil {
-			rec = events.Record{Fields: sourceOf(g.seq.Events[i].Doc), File: h.ev.File, Line: h.ev.Line}
-			index, id, t = h.index, h.id, h.t
+			rec = rn.fields(h)
+			index, id, t = h.index, rn.identity(h), h.t
 			if !timed {
 				first, timed = t, true
 			}
@@ -603,6 +631,7 @@ func (x *seqExec) restoreSeq(data []byte) error {
 			return fmt.Errorf("replay: sequence state: %w", err)
 		}
 		x.stream = m
+		x.stream.Observe(x.held)
 	} else if !x.plan.IsSample() {
 		x.stream = nil
 	}
@@ -628,51 +657,107 @@ func setOf(ks []string) map[string]bool {
 	return m
 }
 
-// sourceOf returns a sequence event's source decoded: the events are
-// held as their text (Doc.Raw) and decoded only for an alert.
-func sourceOf(d eql.Doc) map[string]any {
-	if d.Source != nil || d.Raw == nil {
-		return d.Source
-	}
-	rec, err := events.Raw{JSON: d.Raw}.Decode()
-	if err != nil { // one valid JSON object (Replay.Add checks it, AddFacts takes no other): cannot happen
-		return nil
-	}
-	return rec.Fields
+// heldEvent is a sequence's waiting event as its searches read it at
+// each execution: the values of the query's join key fields, read once
+// when the hit is observed, and anything else from its text read again
+// (its stages matched are read once too: eql.SequencePlan.Mask). So a
+// window of a sequence rule holds no event text.
+type heldEvent struct {
+	keys *keyFields
+	vals [][]any // each key field's values as eval.Event.Values visits them; nil: read the text
+	ref  textRef
 }
 
-// hitEvent returns a hit's event as queries read it: lazily over the
-// text it holds, or its fields.
-func hitEvent(h *hit) eval.Event {
-	if h.raw != nil {
-		return rawEvent(h.raw)
-	}
-	return eval.Map(h.ev.Fields)
+// keyFields are the fields of a sequence's join keys.
+type keyFields struct {
+	index map[string]int // by name: index in paths
+	paths []*eval.Path
 }
 
-// rawEvent is an event's JSON text held for later reading: each lookup
-// scans it with a pooled [events.Lazy], so that a held event costs its
-// text only, never its decoded fields.
-type rawEvent []byte
+// noValues is a field without values, read.
+var noValues = []any{}
 
-var lazies = sync.Pool{New: func() any { return new(events.Lazy) }}
+// newHeldEvent reads the join key fields of e, the event being observed.
+func newHeldEvent(e eval.Event, keys *keyFields, ref textRef) *heldEvent {
+	he := &heldEvent{keys: keys, ref: ref, vals: make([][]any, len(keys.paths))}
+	for i, p := range keys.paths {
+		var rec valueRecorder
+		e.Values(p, &rec)
+		switch {
+		case rec.lazy:
+		case rec.vals == nil:
+			he.vals[i] = noValues
+		default:
+			he.vals[i] = rec.vals
+		}
+	}
+	return he
+}
 
-// Values implements [eval.Event].
-func (r rawEvent) Values(path *eval.Path, v eval.Visitor) bool {
-	l := lazies.Get().(*events.Lazy)
-	l.Reset(r)
-	found := l.Values(path, v)
-	l.Reset(nil)
-	lazies.Put(l)
-	return found
+// valueRecorder keeps the values of a field. An object passed as an
+// eval.Event reads the text being matched, valid only during the call:
+// the field is then read again from the text at each lookup (lazy).
+type valueRecorder struct {
+	vals []any
+	lazy bool
+}
+
+func (r *valueRecorder) Visit(v any) bool {
+	if _, ok := v.(eval.Event); ok {
+		r.lazy = true
+	}
+	r.vals = append(r.vals, v)
+	return false
+}
+
+// Values implements [eval.Event]: a join key field from the values kept,
+// others from the text.
+func (e *heldEvent) Values(path *eval.Path, v eval.Visitor) bool {
+	if i, ok := e.keys.index[path.Name]; ok && e.vals[i] != nil {
+		for _, x := range e.vals[i] {
+			if v.Visit(x) {
+				return true
+			}
+		}
+		return false
+	}
+	return refEvent{&e.ref}.Values(path, v)
 }
 
 // Fields implements [eval.Event].
-func (r rawEvent) Fields(v eval.FieldVisitor) bool {
-	l := lazies.Get().(*events.Lazy)
-	l.Reset(r)
-	found := l.Fields(v)
-	l.Reset(nil)
-	lazies.Put(l)
-	return found
+func (e *heldEvent) Fields(v eval.FieldVisitor) bool { return refEvent{&e.ref}.Fields(v) }
+
+// joinKeyNames returns the fields a sequence's join keys name (its by,
+// each stage's, its until's).
+func joinKeyNames(q *eql.Query) *keyFields {
+	out := &keyFields{index: map[string]int{}}
+	add := func(by []eql.Expr) {
+		for _, k := range by {
+			if f, ok := k.(*eql.Field); ok {
+				if _, dup := out.index[f.Name]; !dup {
+					out.index[f.Name] = len(out.paths)
+					out.paths = append(out.paths, eval.NewPath(f.Name))
+				}
+			}
+		}
+	}
+	if s, ok := q.Body.(*eql.Sequence); ok {
+		add(s.By)
+		for _, st := range s.Stages {
+			add(st.By)
+		}
+		if s.Until != nil {
+			add(s.Until.By)
+		}
+	}
+	return out
+}
+
+// hitEvent returns a hit's event as queries read it: lazily over its text
+// read again, or its fields.
+func hitEvent(h *hit) eval.Event {
+	if h.ev.Fields != nil || !h.ref.ok() {
+		return eval.Map(h.ev.Fields)
+	}
+	return refEvent{&h.ref}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"unsafe"
 )
 
 // storedEvent is a matched event kept for the replay in time order: its
@@ -47,50 +48,101 @@ func compareEntries(a, b *sortEntry) int {
 	return 0
 }
 
-// entryOverhead is what an entry costs in memory besides its text.
-const entryOverhead = 160
+// entrySize is what an entry itself takes in memory.
+const entrySize = int(unsafe.Sizeof(sortEntry{}))
 
 // sorter sorts the matched events of a replay by time with bounded
 // memory: it keeps entries in memory up to limit bytes, then sorts them
 // and writes them to a temporary file as one sorted run; each then reads
-// the runs back merged (an external merge sort). Memory holds at most
-// limit bytes of entries, plus one entry a run and the runs' read buffers
-// (mergeMemory, or 4 KiB a run past 1,024 runs).
+// the runs back merged (an external merge sort). The entries' texts and
+// rule lists are copied into chunks (arena) that the next entries reuse
+// once a run is written, so that an entry costs no allocation of its
+// own. Memory holds at most limit bytes of entries (the chunks, the
+// entries and their slice counted whole), plus, when the runs are
+// merged, one entry a run and the runs' read buffers (mergeMemory, or 4
+// KiB a run past 1,024 runs).
 type sorter struct {
-	limit int
-	dir   string
-	mem   []sortEntry
-	size  int
-	runs  []*os.File
+	limit   int
+	dir     string
+	mem     []sortEntry
+	order   []entryKey // scratch: mem's order
+	text    arena[byte]
+	rules   arena[int32]
+	extra   int // what the entries hold besides: index names, Map events
+	runs    []*textFile
+	scratch []byte // an entry's encoding
 	// Spilled counts the entries written to runs.
 	spilled int
+}
+
+// entryKey is an entry's place in the order: its time, its seq, its
+// index in mem.
+type entryKey struct {
+	t, seq int64
+	i      int
 }
 
 func newSorter(limit int, dir string) *sorter {
 	if limit <= 0 {
 		limit = DefaultSortMemory
 	}
-	return &sorter{limit: limit, dir: dir}
+	// a chunk is a small part of the limit, so that the one being
+	// filled and the ends of the others (a text that did not fit goes
+	// to the next; at most a quarter chunk) waste little of it
+	chunk := min(max(limit/32, 4<<10), 1<<20)
+	return &sorter{limit: limit, dir: dir, text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
 }
 
-// add keeps an entry, spilling the entries in memory to a run when they
-// pass the limit.
-func (s *sorter) add(e sortEntry) error {
+// size is what the entries in memory take, counted as limit counts it.
+func (s *sorter) size() int {
+	return cap(s.mem)*entrySize + s.text.size + 4*s.rules.size + s.extra
+}
+
+// keepText copies an event's text into the sorter's memory, for the
+// entries added next.
+func (s *sorter) keepText(b []byte) []byte { return s.text.keep(b) }
+
+// add keeps an entry; its rules are copied, its text must be keepText's
+// (or nil, with a Map event). Call spillIfFull once the event's entries
+// are added.
+func (s *sorter) add(e sortEntry) {
+	e.rules = s.rules.keep(e.rules)
 	s.mem = append(s.mem, e)
-	s.size += s.cost(&e)
-	if s.size > s.limit {
+	s.extra += len(e.ev.index)
+	if e.ev.m != nil {
+		s.extra += 64 * len(e.ev.m) // a rough size of a map event
+	}
+}
+
+// spillIfFull writes the entries in memory to a run when they take more
+// than the limit.
+func (s *sorter) spillIfFull() error {
+	if s.size() > s.limit {
 		return s.spill()
 	}
 	return nil
 }
 
-// cost is what keeping e in memory takes.
-func (s *sorter) cost(e *sortEntry) int {
-	c := entryOverhead + len(e.ev.json) + 4*len(e.rules) + len(e.ev.index)
-	if e.ev.m != nil {
-		c += 64 * len(e.ev.m) // a rough size of a map event
+// sortMem returns the order of the entries in memory.
+func (s *sorter) sortMem() []entryKey {
+	s.order = s.order[:0]
+	for i := range s.mem {
+		s.order = append(s.order, entryKey{s.mem[i].t, s.mem[i].seq, i})
 	}
-	return c
+	slices.SortFunc(s.order, func(a, b entryKey) int {
+		switch {
+		case a.t < b.t:
+			return -1
+		case a.t > b.t:
+			return 1
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return 0
+	})
+	return s.order
 }
 
 // spill writes the entries in memory, sorted, to a new run.
@@ -103,15 +155,13 @@ func (s *sorter) spill() error {
 		return fmt.Errorf("replay: sorting events by time: %w", err)
 	}
 	_ = os.Remove(f.Name()) // gone once closed, whatever happens
-	s.runs = append(s.runs, f)
-	slices.SortFunc(s.mem, func(a, b sortEntry) int { return compareEntries(&a, &b) })
+	s.runs = append(s.runs, &textFile{f: f})
 	w := bufio.NewWriterSize(f, 256<<10)
-	var buf []byte
-	for i := range s.mem {
-		if buf, err = appendEntry(buf[:0], &s.mem[i]); err != nil {
+	for _, k := range s.sortMem() {
+		if s.scratch, err = appendEntry(s.scratch[:0], &s.mem[k.i]); err != nil {
 			return err
 		}
-		if _, err := w.Write(buf); err != nil {
+		if _, err := w.Write(s.scratch); err != nil {
 			return fmt.Errorf("replay: sorting events by time: %w", err)
 		}
 	}
@@ -123,9 +173,48 @@ func (s *sorter) spill() error {
 	}
 	s.spilled += len(s.mem)
 	clear(s.mem)
-	s.mem, s.size = s.mem[:0], 0
+	s.mem, s.extra = s.mem[:0], 0
+	s.text.reset()
+	s.rules.reset()
 	return nil
 }
+
+// arena holds slices of T in chunks of a fixed length, so that keeping one
+// costs no allocation of its own; a slice longer than a quarter chunk
+// gets its own. reset makes the chunks free for the next slices.
+type arena[T any] struct {
+	chunk  int   // a chunk's length
+	chunks [][]T // the first n are in use, the last of them being filled
+	n      int
+	size   int // the elements of the chunks in use and of the own slices
+}
+
+// keep returns a copy of v in the arena (nil for nil).
+func (a *arena[T]) keep(v []T) []T {
+	switch {
+	case v == nil:
+		return nil
+	case len(v) > a.chunk/4:
+		a.size += len(v)
+		return slices.Clone(v)
+	}
+	if a.n == 0 || len(a.chunks[a.n-1])+len(v) > a.chunk {
+		if a.n == len(a.chunks) {
+			a.chunks = append(a.chunks, make([]T, 0, a.chunk))
+		}
+		a.chunks[a.n] = a.chunks[a.n][:0]
+		a.n++
+		a.size += a.chunk
+	}
+	c := &a.chunks[a.n-1]
+	start := len(*c)
+	*c = append(*c, v...)
+	return (*c)[start:len(*c):len(*c)]
+}
+
+// reset frees the chunks for the next slices: the slices kept are no
+// longer used.
+func (a *arena[T]) reset() { a.n, a.size = 0, 0 }
 
 // appendEntry appends the entry's encoding, preceded by its length.
 func appendEntry(b []byte, e *sortEntry) ([]byte, error) {
@@ -136,22 +225,35 @@ func appendEntry(b []byte, e *sortEntry) ([]byte, error) {
 			return nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
 		}
 	}
-	var body []byte
-	body = binary.AppendVarint(body, e.t)
-	body = binary.AppendVarint(body, e.seq)
-	body = binary.AppendUvarint(body, uint64(len(e.rules)))
+	n := varintLen(e.t) + varintLen(e.seq) + uvarintLen(uint64(len(e.rules)))
 	for _, r := range e.rules {
-		body = binary.AppendUvarint(body, uint64(r))
+		n += uvarintLen(uint64(r))
 	}
-	for _, s := range []string{e.ev.file, e.ev.index} {
-		body = binary.AppendUvarint(body, uint64(len(s)))
-		body = append(body, s...)
+	n += uvarintLen(uint64(len(e.ev.file))) + len(e.ev.file) + uvarintLen(uint64(len(e.ev.index))) + len(e.ev.index)
+	n += uvarintLen(uint64(e.ev.line)) + uvarintLen(uint64(len(text))) + len(text)
+	b = binary.AppendUvarint(b, uint64(n))
+	b = binary.AppendVarint(b, e.t)
+	b = binary.AppendVarint(b, e.seq)
+	b = binary.AppendUvarint(b, uint64(len(e.rules)))
+	for _, r := range e.rules {
+		b = binary.AppendUvarint(b, uint64(r))
 	}
-	body = binary.AppendUvarint(body, uint64(e.ev.line))
-	body = binary.AppendUvarint(body, uint64(len(text)))
-	body = append(body, text...)
-	b = binary.AppendUvarint(b, uint64(len(body)))
-	return append(b, body...), nil
+	b = binary.AppendUvarint(b, uint64(len(e.ev.file)))
+	b = append(b, e.ev.file...)
+	b = binary.AppendUvarint(b, uint64(len(e.ev.index)))
+	b = append(b, e.ev.index...)
+	b = binary.AppendUvarint(b, uint64(e.ev.line))
+	b = binary.AppendUvarint(b, uint64(len(text)))
+	return append(b, text...), nil
+}
+
+// varintLen is the length of v's varint encoding.
+func varintLen(v int64) int {
+	u := uint64(v) << 1
+	if v < 0 {
+		u = ^u
+	}
+	return uvarintLen(u)
 }
 
 // maxEntry bounds an entry's encoding: an event line is at most 64 MiB
@@ -161,21 +263,25 @@ const maxEntry = 80 << 20
 // errCorrupt is a run that does not read back as it was written.
 var errCorrupt = errors.New("replay: a temporary file of sorted events is corrupt")
 
-// readEntry reads the next entry of a run; io.EOF at its end.
-func readEntry(r *bufio.Reader, e *sortEntry) error {
+// readEntry reads the next entry of a run into e, its text into buf
+// (reused: the text is valid until the next call), and returns buf, the
+// entry's size in the run and the text's offset from the entry's start;
+// io.EOF at its end.
+func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) ([]byte, int64, int64, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
 		if err == io.EOF {
-			return err // the end
+			return buf, 0, 0, err // the end
 		}
-		return errCorrupt
+		return buf, 0, 0, errCorrupt
 	}
 	if n > maxEntry {
-		return errCorrupt
+		return buf, 0, 0, errCorrupt
 	}
-	body := make([]byte, n)
+	head := int64(uvarintLen(n))
+	body := append(buf[:0], make([]byte, n)...)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return errCorrupt
+		return body, 0, 0, errCorrupt
 	}
 	p := 0
 	varint := func() int64 {
@@ -216,62 +322,85 @@ func readEntry(r *bufio.Reader, e *sortEntry) error {
 	e.seq = varint()
 	nr := uvarint()
 	if p > len(body) || nr > uint64(len(body)) {
-		return errCorrupt
+		return body, 0, 0, errCorrupt
 	}
-	e.rules = nil
-	if nr > 0 {
-		e.rules = make([]int32, nr)
+	e.rules = e.rules[:0]
+	for range nr {
+		e.rules = append(e.rules, int32(uvarint()))
 	}
-	for i := range e.rules {
-		e.rules[i] = int32(uvarint())
+	file, index := bytesOf(), bytesOf()
+	if string(file) != e.ev.file { // the same file as the run's last entry, mostly
+		e.ev.file = string(file)
 	}
-	e.ev = storedEvent{file: string(bytesOf()), index: string(bytesOf())}
+	if string(index) != e.ev.index {
+		e.ev.index = string(index)
+	}
 	e.ev.line = int(uvarint())
 	e.ev.json = bytesOf()
 	if p != len(body) {
-		return errCorrupt
+		return body, 0, 0, errCorrupt
 	}
-	return nil
+	return body, head + int64(n), head + int64(p-len(e.ev.json)), nil
 }
 
-// each calls f with the entries in time order.
-func (s *sorter) each(f func(*sortEntry) error) error {
+// uvarintLen is the length of v's uvarint encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// each calls f with the entries in time order, and where each one's text
+// is read again until close (e.ev.json itself is valid during the call).
+func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	if len(s.runs) == 0 {
-		slices.SortFunc(s.mem, func(a, b sortEntry) int { return compareEntries(&a, &b) })
-		for i := range s.mem {
-			if err := f(&s.mem[i]); err != nil {
+		// the entries stay until close: their text is the hits' (and
+		// within the limit)
+		for _, k := range s.sortMem() {
+			e := &s.mem[k.i]
+			if err := f(e, textRef{mem: e.ev.json}); err != nil {
 				return err
 			}
-			s.mem[i] = sortEntry{} // replayed: its text can go
 		}
 		return nil
 	}
 	if err := s.spill(); err != nil {
 		return err
 	}
+	s.mem, s.order, s.text, s.rules = nil, nil, arena[byte]{}, arena[int32]{} // in the runs now
 	type run struct {
-		name string
-		r    *bufio.Reader
-		cur  sortEntry
-		ok   bool
+		f   *textFile
+		r   *bufio.Reader
+		pos int64 // the offset of cur's end
+		buf []byte
+		cur sortEntry
+		ref textRef
+		ok  bool
 	}
 	runs := make([]*run, len(s.runs))
 	next := func(r *run) error {
-		err := readEntry(r.r, &r.cur)
+		var n, off int64
+		var err error
+		r.buf, n, off, err = readEntry(r.r, &r.cur, r.buf)
 		r.ok = err == nil
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.name, err)
+			return fmt.Errorf("%s: %w", r.f.f.Name(), err)
 		}
+		r.ref = textRef{f: r.f, off: r.pos + off, n: len(r.cur.ev.json)}
+		r.pos += n
 		return nil
 	}
 	// the read buffers share mergeMemory, so that memory does not grow
 	// with the number of runs (the events' number)
 	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
 	for i, f := range s.runs {
-		runs[i] = &run{name: f.Name(), r: bufio.NewReaderSize(f, bufSize)}
+		runs[i] = &run{f: f, r: bufio.NewReaderSize(f.f, bufSize)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
@@ -286,7 +415,7 @@ func (s *sorter) each(f func(*sortEntry) error) error {
 		if best == nil {
 			return nil
 		}
-		if err := f(&best.cur); err != nil {
+		if err := f(&best.cur, best.ref); err != nil {
 			return err
 		}
 		if err := next(best); err != nil {
@@ -302,8 +431,7 @@ const mergeMemory = 4 << 20
 // close removes the runs.
 func (s *sorter) close() {
 	for _, f := range s.runs {
-		f.Close()
-		os.Remove(f.Name())
+		f.close()
 	}
 	s.runs, s.mem = nil, nil
 }

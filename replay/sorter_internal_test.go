@@ -27,30 +27,52 @@ func TestSortEntryRoundTrip(t *testing.T) {
 		}
 	}
 	r := bufio.NewReader(bytes.NewReader(buf))
+	var got sortEntry
+	var body []byte
+	pos := int64(0)
 	for i, want := range in {
-		var got sortEntry
-		if err := readEntry(r, &got); err != nil {
+		var n, off int64
+		var err error
+		if body, n, off, err = readEntry(r, &got, body); err != nil {
 			t.Fatal(err)
 		}
 		if want.ev.m != nil { // a Go-built event is written as JSON
 			want.ev.json, want.ev.m = []byte(`{"b":"c"}`), nil
 		}
+		// the ref's offset, from the entry's start, finds the text in
+		// the run
+		if text := buf[pos+off : pos+off+int64(len(got.ev.json))]; !bytes.Equal(text, want.ev.json) {
+			t.Errorf("entry %d: the text's offset finds %q, want %q", i, text, want.ev.json)
+		}
+		pos += n
+		if len(want.rules) == 0 {
+			want.rules = got.rules[:0]
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("entry %d: got %+v, want %+v", i, got, want)
 		}
 	}
+	if pos != int64(len(buf)) {
+		t.Errorf("the entries' sizes add up to %d, the run has %d bytes", pos, len(buf))
+	}
 	var e sortEntry
-	if err := readEntry(r, &e); err != io.EOF {
+	if _, _, _, err := readEntry(r, &e, nil); err != io.EOF {
 		t.Errorf("after the last entry: %v, want io.EOF", err)
 	}
 	for cut := range len(buf) {
 		r := bufio.NewReader(bytes.NewReader(buf[:cut]))
-		for readEntry(r, &e) == nil {
+		for {
+			if _, _, _, err := readEntry(r, &e, nil); err != nil {
+				break
+			}
 		}
 		bad := bytes.Clone(buf)
 		bad[cut] ^= 0xff
 		r = bufio.NewReader(bytes.NewReader(bad))
-		for readEntry(r, &e) == nil {
+		for {
+			if _, _, _, err := readEntry(r, &e, nil); err != nil {
+				break
+			}
 		}
 	}
 }
@@ -59,7 +81,8 @@ func TestSortEntryRoundTrip(t *testing.T) {
 // error that says what the replay was doing.
 func TestSorterTempDir(t *testing.T) {
 	s := newSorter(1, filepath.Join(t.TempDir(), "missing"))
-	err := s.add(sortEntry{ev: storedEvent{json: []byte(`{}`)}})
+	s.add(sortEntry{ev: storedEvent{json: s.keepText([]byte(`{}`))}})
+	err := s.spillIfFull()
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("spill into a missing directory: %v", err)
 	}

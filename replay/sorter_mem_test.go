@@ -24,21 +24,10 @@ func TestSorterMemoryBound(t *testing.T) {
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
 				s := newSorter(limit, t.TempDir())
-				for seq := int64(0); ; seq++ {
-					keep := storedEvent{json: append([]byte(nil), text...), file: "events.ndjson", line: int(seq), index: "logs"}
-					full := false
+				for seq := int64(0); s.size() <= limit; seq++ {
+					keep := storedEvent{json: s.keepText(text), file: "events.ndjson", line: int(seq), index: "logs"}
 					for g := range groups {
-						e := sortEntry{t: seq, seq: seq, rules: append([]int32(nil), 1, 5, int32(g)), ev: keep}
-						if s.size+s.cost(&e) > limit {
-							full = true
-							break
-						}
-						if err := s.add(e); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if full {
-						break
+						s.add(sortEntry{t: seq, seq: seq, rules: []int32{1, 5, int32(g)}, ev: keep})
 					}
 				}
 				if len(s.runs) > 0 {
@@ -47,7 +36,7 @@ func TestSorterMemoryBound(t *testing.T) {
 				runtime.GC()
 				runtime.ReadMemStats(&after)
 				held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-				t.Logf("%d entries: counted %d bytes, held %d (%.2f)", len(s.mem), s.size, held, float64(held)/float64(s.size))
+				t.Logf("%d entries: counted %d bytes, held %d (%.2f)", len(s.mem), s.size(), held, float64(held)/float64(s.size()))
 				if held > limit*11/10 {
 					t.Errorf("%d entries hold %d bytes, more than the limit %d", len(s.mem), held, limit)
 				}

@@ -354,7 +354,8 @@ func (r *Replay) FinishState() ([]*Report, *State, error) {
 	for _, rn := range r.runners {
 		rn.suspend = true
 	}
-	reps, err := r.Finish()
+	defer r.close()
+	reps, err := r.finish()
 	if err != nil {
 		return reps, nil, err
 	}
@@ -388,13 +389,18 @@ func (rn *runner) save() (*RuleState, error) {
 	for i, h := range rn.buf {
 		idx[h] = i
 		hs := hitState{
-			T: h.t, Index: h.index, ID: h.id, File: h.ev.File, Line: h.ev.Line,
+			T: h.t, Index: h.index, ID: rn.identity(h), File: h.ev.File, Line: h.ev.Line,
 			Seen: h.seen, Alerted: h.alerted, Dup: h.dup, Trunc: h.trunc, Missing: h.missing,
 			Groups: h.groups, Terms: h.terms, Card: h.card, Suppress: h.suppress, NoGroupField: h.noGroupField,
 		}
 		switch {
-		case h.raw != nil:
-			hs.Event = h.raw
+		case h.released:
+		case h.ref.ok():
+			text, err := h.ref.read()
+			if err != nil {
+				return nil, err
+			}
+			hs.Event = text
 		case h.ev.Fields != nil:
 			b, err := json.Marshal(h.ev.Fields)
 			if err != nil {
@@ -434,7 +440,7 @@ func (rn *runner) restore(rs *RuleState) error {
 			return fmt.Errorf("hits[%d]: out of time order", i)
 		}
 		h := &hit{
-			t: hs.T, index: hs.Index, id: hs.ID, key: hs.Index + "\x00" + hs.ID,
+			t: hs.T, index: hs.Index, id: hs.ID,
 			seen: hs.Seen, alerted: hs.Alerted, dup: hs.Dup, trunc: hs.Trunc, missing: hs.Missing,
 			groups: hs.Groups, terms: hs.Terms, card: hs.Card, suppress: hs.Suppress, noGroupField: hs.NoGroupField,
 		}
@@ -443,7 +449,7 @@ func (rn *runner) restore(rs *RuleState) error {
 			if _, err := (events.Raw{JSON: hs.Event}).Decode(); err != nil {
 				return fmt.Errorf("hits[%d]: %w", i, err)
 			}
-			h.raw = []byte(hs.Event)
+			h.ref = textRef{mem: []byte(hs.Event)}
 		}
 		if rn.threat != nil {
 			h.groups = rn.threat.restoreGroups(h)
@@ -469,9 +475,9 @@ func (rn *runner) restore(rs *RuleState) error {
 // read again from its event (the indicators given to this run may differ
 // from the last run's), else the saved ones that exist.
 func (tm *threatMatcher) restoreGroups(h *hit) []int {
-	if h.raw != nil {
+	if h.ref.mem != nil {
 		var lazy events.Lazy
-		lazy.Reset(h.raw)
+		lazy.Reset(h.ref.mem)
 		return tm.candidates(&lazy)
 	}
 	return slices.DeleteFunc(h.groups, func(g int) bool { return g < 0 || g >= len(tm.groups) })
@@ -670,8 +676,8 @@ type threatState struct {
 
 func (x *threatExec) saveState(hits map[*hit]int) (json.RawMessage, error) {
 	var s threatState
-	for h := range x.seen {
-		if i, ok := hits[h]; ok {
+	for h, i := range hits {
+		if h.noIndicator {
 			s.NoIndicator = append(s.NoIndicator, i)
 		}
 	}
@@ -688,7 +694,7 @@ func (x *threatExec) restoreState(data json.RawMessage, hits []*hit) error {
 		if i < 0 || i >= len(hits) {
 			return fmt.Errorf("threat match: hit %d of %d", i, len(hits))
 		}
-		x.seen[hits[i]] = true
+		hits[i].noIndicator = true
 	}
 	return nil
 }
@@ -790,10 +796,10 @@ func (x *seqExec) restoreState(data json.RawMessage, hits []*hit) error {
 	}
 	for i, ord := range s.Ords {
 		h := hits[i]
-		if ord == 0 || h.raw == nil {
+		if ord == 0 || h.ref.mem == nil {
 			continue
 		}
-		rec, err := (events.Raw{JSON: h.raw}).Decode()
+		rec, err := (events.Raw{JSON: h.ref.mem}).Decode()
 		if err != nil {
 			return fmt.Errorf("hits[%d]: %w", i, err)
 		}

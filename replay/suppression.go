@@ -138,9 +138,9 @@ func (x *suppressExec) observe(h *hit) {
 
 // settled drops the fields of an alerted hit that no later alert can be
 // built on: it has one group, and that group's alert counted it.
-func settled(h *hit) {
+func (rn *runner) settled(h *hit) {
 	if len(h.suppress) <= 1 {
-		h.release()
+		rn.release(h)
 	}
 }
 
@@ -355,7 +355,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			x.counted[g.key] = g.maxT
 			for _, h := range g.hits {
 				h.alerted = true
-				settled(h)
+				rn.settled(h)
 			}
 			continue
 		}
@@ -387,7 +387,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			a.Suppression.Terms = append(a.Suppression.Terms, t)
 		}
 		for _, h := range g.hits {
-			settled(h)
+			rn.settled(h)
 		}
 		if x.duration == 0 {
 			if err := rn.emit(a); err != nil {
@@ -408,7 +408,7 @@ func (x *suppressExec) single(h *hit, ex *Execution) error {
 		return nil
 	}
 	a := rn.newAlert(h, ex.Time.Time)
-	h.release() // alerted on its own: no group to build on it
+	x.rn.release(h) // alerted on its own: no group to build on it
 	return rn.emit(a)
 }
 

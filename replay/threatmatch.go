@@ -110,8 +110,7 @@ type ThreatMatchReport struct {
 // the events with an indicator that threat_query finds at the execution,
 // and their alerts enriched.
 type threatExec struct {
-	rn   *runner
-	seen map[*hit]bool // hits counted in EventsNoIndicator
+	rn *runner
 }
 
 func newThreatExec(rn *runner) (executor, error) {
@@ -122,7 +121,7 @@ func newThreatExec(rn *runner) (executor, error) {
 	}
 	rn.threat = tm
 	rn.rep.ThreatMatch = rep
-	return &threatExec{rn: rn, seen: map[*hit]bool{}}, nil
+	return &threatExec{rn: rn}, nil
 }
 
 func (x *threatExec) observe(*hit) {}
@@ -134,8 +133,8 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 		live := tm.live(h.groups)
 		if len(live) == 0 {
 			ex.Hits--
-			if !x.seen[h] {
-				x.seen[h] = true
+			if !h.noIndicator {
+				h.noIndicator = true
 				rn.rep.ThreatMatch.EventsNoIndicator++
 			}
 			continue

@@ -133,7 +133,7 @@ func (x *thresholdExec) observe(h *hit) {
 	if x.card != nil {
 		h.card = fieldTerms(h.read, x.card)
 	}
-	h.release()
+	x.rn.release(h)
 }
 
 func (x *thresholdExec) execute(e int64, ex *Execution, win []*hit) error {
@@ -272,7 +272,7 @@ func (x *thresholdExec) alert(g *thresholdGroup, at time.Time) *Alert {
 	sum := sha256.Sum256([]byte(rn.cfg.ruleUUID + "\x00threshold\x00" + isoMillis(at) + "\x00" + strings.Join(x.t.Field, ",") + "\x00" + strings.Join(g.terms, "\x00")))
 	id := hex.EncodeToString(sum[:])
 	last := g.hits[len(g.hits)-1]
-	a := rn.newAlert(last, at)
+	a := rn.alertOn(last, last.ev, at) // a document of the terms, not of an event
 	a.UUID, a.ID, a.Index = id, id, strings.Join(rn.rep.Index, ",")
 	a.Event.Fields = fields
 	a.EventTime = time.UnixMilli(g.maxT).UTC()

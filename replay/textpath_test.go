@@ -1,0 +1,112 @@
+package replay_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/replay"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// TestReplayTextEqualsRun: the rule type scenarios replayed from their
+// events' text (a Replay fed JSON lines, as a rule set feeds it: the
+// hits hold where the text is and read it again for an alert, an
+// identity or a state) give Run's alerts and report, in time order with
+// the events in memory, in time order with every event spilled to its own
+// run, and in arrival order (the events are sorted, so both orders
+// agree); and the state FinishState saves is the same in each.
+func TestReplayTextEqualsRun(t *testing.T) {
+	for _, tc := range ruleTypeCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
+			want, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prep, err := replay.Prepare(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var state []byte
+			for _, mode := range []struct {
+				name string
+				opts []replay.RunOption
+			}{
+				{"time", nil},
+				{"time, spilled", []replay.RunOption{replay.WithSortMemory(1), replay.WithTempDir(t.TempDir())}},
+				{"arrival", []replay.RunOption{replay.WithArrivalOrder(), replay.WithTempDir(t.TempDir())}},
+			} {
+				var alerts []*replay.Alert
+				opts := append(mode.opts, replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
+					alerts = append(alerts, a)
+					return nil
+				}))
+				// the state: the same replay, left for a next run
+				for _, save := range []bool{false, true} {
+					rp, err := replay.NewReplay([]*rules.Rule{r}, opts...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					alerts = nil
+					for raw, err := range events.ReadRaw(path, bytes.NewReader(text)) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						var lazy events.Lazy
+						lazy.Reset(raw.JSON)
+						var matched []int
+						if prep.Program().MatchEvent(&lazy) {
+							matched = []int{0}
+						}
+						if err := rp.Add(replay.Event{Fields: &lazy, JSON: raw.JSON, File: raw.File, Line: raw.Line}, matched); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if save {
+						_, st, err := rp.FinishState()
+						if err != nil {
+							t.Fatal(err)
+						}
+						var b bytes.Buffer
+						writeLine(t, &b, st)
+						if state == nil {
+							state = b.Bytes()
+						} else if mode.name != "arrival" && !bytes.Equal(b.Bytes(), state) {
+							t.Errorf("%s: the state saved\n%s\ndiffers from time order's\n%s", mode.name, b.Bytes(), state)
+						}
+						continue
+					}
+					reps, err := rp.Finish()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := reps[0]
+					if !reflect.DeepEqual(scenarioReport(got), scenarioReport(want)) || got.AlertCount != want.AlertCount {
+						t.Errorf("%s: report %v, Run's %v", mode.name, scenarioReport(got), scenarioReport(want))
+					}
+					if len(alerts) != len(want.Alerts) {
+						t.Fatalf("%s: %d alerts, Run's %d", mode.name, len(alerts), len(want.Alerts))
+					}
+					for i, a := range alerts {
+						w := want.Alerts[i]
+						if a.UUID != w.UUID || a.ID != w.ID || !reflect.DeepEqual(scenarioDoc(a), scenarioDoc(w)) {
+							t.Errorf("%s: alert %d\n%v\nRun's\n%v", mode.name, i, scenarioDoc(a), scenarioDoc(w))
+						}
+					}
+				}
+			}
+		})
+	}
+}

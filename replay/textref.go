@@ -1,0 +1,130 @@
+package replay
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
+)
+
+// textRef is where the text of a kept event can be read again: in memory
+// (a restored state's, or the text a time-order sorter that never
+// spilled holds), or at an offset of a temporary file (one of the
+// sorter's runs, or an arrival-order replay's spill), open until the
+// replay finishes. A waiting hit holds its event's textRef rather than
+// its text, so that what a look-back window holds does not grow with the
+// events' size; the text is read again when an alert is built on the
+// hit, its identity is first needed, or a state is saved.
+type textRef struct {
+	mem []byte    // the text, or nil
+	f   *textFile // else the file holding it at off
+	off int64
+	n   int
+}
+
+// ok reports whether the ref holds a text.
+func (r *textRef) ok() bool { return r.mem != nil || r.f != nil }
+
+// read returns the text: the memory it is in, or a new copy read from its
+// file.
+func (r *textRef) read() ([]byte, error) {
+	if r.f == nil {
+		return r.mem, nil
+	}
+	return r.f.readAt(make([]byte, r.n), r.off)
+}
+
+// textFile is a temporary file of event texts: a sorter's run (read
+// only), or a spill the texts are appended to (w).
+type textFile struct {
+	f       *os.File
+	w       *bufio.Writer // a spill's, else nil
+	size    int64         // a spill's bytes written
+	flushed int64         // of them, in the file
+}
+
+// newSpill creates a spill in dir (os.TempDir when "").
+func newSpill(dir string) (*textFile, error) {
+	f, err := os.CreateTemp(dir, "kqlrules-replay-*")
+	if err != nil {
+		return nil, fmt.Errorf("replay: keeping event texts: %w", err)
+	}
+	_ = os.Remove(f.Name()) // gone once closed, whatever happens
+	return &textFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// keep appends a text to a spill and returns where it is.
+func (tf *textFile) keep(b []byte) (textRef, error) {
+	if _, err := tf.w.Write(b); err != nil {
+		return textRef{}, fmt.Errorf("replay: keeping event texts: %w", err)
+	}
+	ref := textRef{f: tf, off: tf.size, n: len(b)}
+	tf.size += int64(len(b))
+	return ref, nil
+}
+
+// readAt reads len(b) bytes at off into b.
+func (tf *textFile) readAt(b []byte, off int64) ([]byte, error) {
+	if tf.w != nil && off+int64(len(b)) > tf.flushed {
+		if err := tf.w.Flush(); err != nil {
+			return nil, fmt.Errorf("replay: keeping event texts: %w", err)
+		}
+		tf.flushed = tf.size
+	}
+	if _, err := tf.f.ReadAt(b, off); err != nil {
+		return nil, fmt.Errorf("replay: reading an event again from %s: %w", tf.f.Name(), err)
+	}
+	return b, nil
+}
+
+// close closes and removes the file.
+func (tf *textFile) close() {
+	tf.f.Close()
+	os.Remove(tf.f.Name())
+}
+
+// refEvent reads a kept event's fields lazily from its text, read again
+// at each lookup: an event held this way costs its textRef only (an EQL
+// sequence's waiting events, whose join keys are read at each execution).
+type refEvent struct{ ref *textRef }
+
+var lazies = sync.Pool{New: func() any { return new(lazyText) }}
+
+// lazyText is a pooled lazy reader and the buffer a text read from a run
+// goes into.
+type lazyText struct {
+	l   events.Lazy
+	buf []byte
+}
+
+// with calls f with a lazy reader of the text; false when the text
+// cannot be read (a run gone: cannot happen before the replay finishes).
+func (r refEvent) with(f func(*events.Lazy) bool) bool {
+	lt := lazies.Get().(*lazyText)
+	defer lazies.Put(lt)
+	text := r.ref.mem
+	if r.ref.f != nil {
+		var err error
+		if lt.buf, err = r.ref.f.readAt(append(lt.buf[:0], make([]byte, r.ref.n)...), r.ref.off); err != nil {
+			return false
+		}
+		text = lt.buf
+	}
+	lt.l.Reset(text)
+	found := f(&lt.l)
+	lt.l.Reset(nil)
+	return found
+}
+
+// Values implements [eval.Event].
+func (r refEvent) Values(path *eval.Path, v eval.Visitor) bool {
+	return r.with(func(l *events.Lazy) bool { return l.Values(path, v) })
+}
+
+// Fields implements [eval.Event].
+func (r refEvent) Fields(v eval.FieldVisitor) bool {
+	return r.with(func(l *events.Lazy) bool { return l.Fields(v) })
+}
