@@ -54,11 +54,28 @@ func ParseJSON(name string, data []byte) (*Rule, error) {
 	return parseAs(name, data, FormatJSON)
 }
 
+// ParseForRun is [Parse] for a caller that parses the rule's current
+// query itself when it is KQL (a replay compiles it: replay.Prepare), so
+// that the query is parsed once: it leaves out Parse's syntax check of
+// rule.query of a KQL rule and does every other. A caller that cannot
+// parse the query, or that refuses the rule before it parses the query,
+// calls Parse for the answer: the rule, or every problem of the file.
+func ParseForRun(name string, data []byte) (*Rule, error) {
+	return parseWith(name, data, formatOf(name, data), true)
+}
+
 func parseAs(name string, data []byte, format string) (*Rule, error) {
+	return parseWith(name, data, format, false)
+}
+
+// parseWith decodes and validates; ownQuery leaves the syntax check of
+// a KQL rule's current query to the caller (ParseForRun).
+func parseWith(name string, data []byte, format string, ownQuery bool) (*Rule, error) {
 	r, ps, err := decode(name, data, format)
 	if err != nil {
 		return nil, err
 	}
+	ps.ownQuery = ownQuery
 	r.validate(ps)
 	if err := ps.err(); err != nil {
 		return nil, err

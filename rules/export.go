@@ -110,6 +110,14 @@ func (l ExportLine) Parse(name string) (*Rule, error) {
 	return r, l.shift(err)
 }
 
+// ParseForRun is [ExportLine.Parse] as [ParseForRun] parses: the syntax
+// of a KQL rule's current query is the caller's to check.
+func (l ExportLine) ParseForRun(name string) (*Rule, error) {
+	r, err := parseWith(name, l.Data, FormatJSON, true)
+	l.shiftWarnings(r)
+	return r, l.shift(err)
+}
+
 // Decode decodes the line's rule as [Decode] does, with problems at the
 // file's line.
 func (l ExportLine) Decode(name string) (*Rule, error) {

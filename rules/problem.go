@@ -63,6 +63,9 @@ func (e *Error) Error() string {
 type problems struct {
 	src  *Source
 	list []Problem
+	// ownQuery: the caller parses the rule's current KQL query itself
+	// ([ParseForRun]); validate leaves its syntax check out
+	ownQuery bool
 }
 
 func (ps *problems) add(field, format string, args ...any) {

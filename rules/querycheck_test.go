@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -63,5 +64,48 @@ severity = "low"
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseForRun: ParseForRun leaves out the syntax check of a KQL
+// rule's current query, and only it: a history version's KQL query, a
+// rule's other problems and a query of another language are checked as
+// Parse checks them. An export line's ParseForRun likewise.
+func TestParseForRun(t *testing.T) {
+	const rule = "[metadata]\ncreation_date = \"2020/02/18\"\n\n[rule]\nrule_id = \"0d5a1a8e-2f7b-4c1e-9a53-3a6f0b7e2c11\"\nname = \"n\"\ndescription = \"d\"\ntype = \"query\"\nlanguage = \"kuery\"\nrisk_score = 5\nseverity = \"low\"\nquery = '''%s'''\n"
+	tests := []struct {
+		name, text string
+		forRun     bool // ParseForRun accepts it
+		parse      bool // Parse accepts it
+	}{
+		{"good", fmt.Sprintf(rule, "a:b"), true, true},
+		{"query syntax", fmt.Sprintf(rule, "a:(b or )"), true, false},
+		{"query syntax and a bad risk_score", strings.Replace(fmt.Sprintf(rule, "a:(b or )"), "risk_score = 5", "risk_score = 500", 1), false, false},
+		{"history syntax", fmt.Sprintf(rule, "a:b") + "\n[[history]]\nversion = 1\nquery = 'a:(b or )'\n", false, false},
+		{"lucene", strings.Replace(fmt.Sprintf(rule, "a:(b or )"), "kuery", "lucene", 1), true, true},
+	}
+	for _, tt := range tests {
+		_, err := rules.ParseForRun("r.toml", []byte(tt.text))
+		if (err == nil) != tt.forRun {
+			t.Errorf("%s: ParseForRun: %v, want accepted %v", tt.name, err, tt.forRun)
+		}
+		if tt.name == "history syntax" && (err == nil || !strings.Contains(err.Error(), "history[0].query: KQL syntax error")) {
+			t.Errorf("%s: ParseForRun: %v, want the history query's syntax error", tt.name, err)
+		}
+		_, err = rules.Parse("r.toml", []byte(tt.text))
+		if (err == nil) != tt.parse {
+			t.Errorf("%s: Parse: %v, want accepted %v", tt.name, err, tt.parse)
+		}
+	}
+	export := []byte(`{"rule_id":"e1","name":"e1","type":"query","language":"kuery","query":"a:1","risk_score":1,"severity":"low","description":"d"}` + "\n" +
+		`{"rule_id":"e2","name":"e2","type":"query","language":"kuery","query":"a:(1","risk_score":1,"severity":"low","description":"d"}` + "\n")
+	for i, l := range rules.ExportLines(export) {
+		r, err := l.ParseForRun("x.ndjson")
+		if err != nil || r.Query == "" {
+			t.Errorf("export line %d: ParseForRun: %v", i+1, err)
+		}
+		if _, err := l.Parse("x.ndjson"); (err == nil) != (i == 0) {
+			t.Errorf("export line %d: Parse: %v", i+1, err)
+		}
 	}
 }

@@ -156,7 +156,9 @@ func (r *Rule) validateQuery(ps *problems) {
 		ps.add("rule.language", "required for type %s", r.Type)
 	}
 	if r.IsKQL() {
-		r.checkKuery(ps, "rule.query", r.Query)
+		if !ps.ownQuery {
+			r.checkKuery(ps, "rule.query", r.Query)
+		}
 		for i, v := range r.History {
 			r.checkKuery(ps, fmt.Sprintf("history[%d].query", i), v.Query)
 		}

@@ -22,6 +22,7 @@
 package ruleset
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime"
@@ -140,8 +141,11 @@ func loadFile(path string) ([]File, error) {
 	if rules.IsExport(path) {
 		return loadExport(path, data), nil
 	}
-	r, err := rules.Parse(path, data)
-	return []File{outcome(File{Path: path}, r, err)}, nil
+	r, err := rules.ParseForRun(path, data)
+	return []File{outcome(File{Path: path}, r, err, func() error {
+		_, err := rules.Parse(path, data)
+		return err
+	})}, nil
 }
 
 // loadExport reads a Kibana export: one rule object a line; the
@@ -153,8 +157,11 @@ func loadExport(path string, data []byte) []File {
 		switch l.Kind {
 		case rules.ExportSummary:
 		case rules.ExportRule:
-			r, err := l.Parse(path)
-			out = append(out, outcome(File{Path: path, Line: l.Line}, r, err))
+			r, err := l.ParseForRun(path)
+			out = append(out, outcome(File{Path: path, Line: l.Line}, r, err, func() error {
+				_, err := l.Parse(path)
+				return err
+			}))
 		default:
 			out = append(out, File{Path: path, Line: l.Line, Status: Skipped, Reason: l.Skip()})
 		}
@@ -162,13 +169,24 @@ func loadExport(path string, data []byte) []File {
 	return out
 }
 
-func outcome(f File, r *rules.Rule, err error) File {
+// outcome is what became of a rule read by rules.ParseForRun (r, err):
+// the syntax of a KQL rule's query is left to replay.Prepare, which
+// parses it once; when Prepare or ParseForRun refuses the rule, check
+// (rules.Parse of the same text, which checks that syntax too) gives the
+// answer Parse would have given.
+func outcome(f File, r *rules.Rule, err error, check func() error) File {
 	if err != nil {
-		f.Status, f.Err = Failed, err
+		f.Status, f.Err = Failed, cmp.Or(check(), err)
 		return f
 	}
 	f.Rule = r
 	prep, err := replay.Prepare(r)
+	if err != nil && r.IsKQL() {
+		if err := check(); err != nil {
+			f.Status, f.Rule, f.Err = Failed, nil, err
+			return f
+		}
+	}
 	if err != nil {
 		f.Status, f.Reason = Skipped, replay.Reason(err)
 		// cloned: a decoded string may hold the whole file's text
