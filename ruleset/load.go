@@ -7,7 +7,9 @@
 // tells for every file (every line of an export) whether its rule loaded,
 // was skipped (a rule type or language the replay does not run, with the
 // reason from [replay.Replayable]) or failed (with file and line). The
-// query of each rule it loads is compiled once: Load keeps what
+// query of each rule it loads is parsed and compiled once: the syntax of
+// a KQL query is checked by [replay.Prepare]'s parse, not also by the
+// rule's validation ([rules.ParseForRun]), and Load keeps what
 // [replay.Prepare] compiled in [File.Prepared], and [FromFiles] makes
 // the set of the loaded rules from it.
 //
