@@ -371,17 +371,8 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 		return err
 	}
 	s.mem, s.order, s.text, s.rules = nil, nil, arena[byte]{}, arena[int32]{} // in the runs now
-	type run struct {
-		f   *textFile
-		r   *bufio.Reader
-		pos int64 // the offset of cur's end
-		buf []byte
-		cur sortEntry
-		ref textRef
-		ok  bool
-	}
-	runs := make([]*run, len(s.runs))
-	next := func(r *run) error {
+	runs := make([]*mergeRun, len(s.runs))
+	next := func(r *mergeRun) error {
 		var n, off int64
 		var err error
 		r.buf, n, off, err = readEntry(r.r, &r.cur, r.buf)
@@ -400,27 +391,88 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	// with the number of runs (the events' number)
 	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
 	for i, f := range s.runs {
-		runs[i] = &run{f: f, r: bufio.NewReaderSize(f.f, bufSize)}
+		runs[i] = &mergeRun{f: f, r: bufio.NewReaderSize(f.f, bufSize)}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
 	}
-	for {
-		var best *run
-		for _, r := range runs {
-			if r.ok && (best == nil || compareEntries(&r.cur, &best.cur) < 0) {
-				best = r
-			}
+	// the runs with an entry left, in a heap by their entry: the least
+	// first, ties (one event's entries for several fields) to the
+	// earlier run, as a scan of the runs in order would pick
+	h := make(mergeHeap, 0, len(runs))
+	for i, r := range runs {
+		if r.ok {
+			r.place = i
+			h = append(h, r)
 		}
-		if best == nil {
-			return nil
-		}
+	}
+	h.init()
+	for len(h) > 0 {
+		best := h[0]
 		if err := f(&best.cur, best.ref); err != nil {
 			return err
 		}
 		if err := next(best); err != nil {
 			return err
 		}
+		if !best.ok {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		h.down(0)
+	}
+	return nil
+}
+
+// mergeRun is a run being merged: its reader, its current entry and
+// where the entry's text is.
+type mergeRun struct {
+	f     *textFile
+	r     *bufio.Reader
+	pos   int64 // the offset of cur's end
+	buf   []byte
+	cur   sortEntry
+	ref   textRef
+	ok    bool // cur is an entry (not the run's end)
+	place int  // the run's place among the runs
+}
+
+// mergeHeap is a binary min-heap of runs by their current entry, then by
+// their place, so that a merge of k runs costs O(log k) an entry. It is
+// written here rather than with container/heap to keep the merge free of
+// interface calls.
+type mergeHeap []*mergeRun
+
+func (h mergeHeap) less(i, j int) bool {
+	if c := compareEntries(&h[i].cur, &h[j].cur); c != 0 {
+		return c < 0
+	}
+	return h[i].place < h[j].place
+}
+
+// init orders the heap.
+func (h mergeHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// down moves item i down to its place, after its entry grew.
+func (h mergeHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		least := l
+		if r := l + 1; r < len(h) && h.less(r, l) {
+			least = r
+		}
+		if !h.less(least, i) {
+			return
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
 	}
 }
 
