@@ -53,7 +53,9 @@ const entrySize = int(unsafe.Sizeof(sortEntry{}))
 
 // sorter sorts the matched events of a replay by time with bounded
 // memory: it keeps entries in memory up to limit bytes, then sorts them
-// and writes them to a temporary file as one sorted run; each then reads
+// and writes them to a temporary file as one sorted run (the runs one
+// after another in the same file, so that a tiny limit costs no file a
+// run); each then reads
 // the runs back merged (an external merge sort). The entries' texts and
 // rule lists are copied into chunks (arena) that the next entries reuse
 // once a run is written, so that an entry costs no allocation of its
@@ -68,12 +70,18 @@ type sorter struct {
 	order   []entryKey // scratch: mem's order
 	text    arena[byte]
 	rules   arena[int32]
-	extra   int // what the entries hold besides: index names, Map events
-	runs    []*textFile
-	scratch []byte // an entry's encoding
+	extra   int           // what the entries hold besides: index names, Map events
+	file    *textFile     // the runs, once the first is written
+	w       *bufio.Writer // writes the runs to file
+	runs    []runSpan     // where each run is in file
+	written int64         // file's size
+	scratch []byte        // an entry's encoding
 	// Spilled counts the entries written to runs.
 	spilled int
 }
+
+// runSpan is where a sorted run is in the sorter's file: [start, end).
+type runSpan struct{ start, end int64 }
 
 // entryKey is an entry's place in the order: its time, its seq, its
 // index in mem.
@@ -150,27 +158,26 @@ func (s *sorter) spill() error {
 	if len(s.mem) == 0 {
 		return nil
 	}
-	f, err := os.CreateTemp(s.dir, "kqlrules-replay-*")
-	if err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
+	if s.file == nil {
+		f, err := os.CreateTemp(s.dir, "kqlrules-replay-*")
+		if err != nil {
+			return fmt.Errorf("replay: sorting events by time: %w", err)
+		}
+		_ = os.Remove(f.Name()) // gone once closed, whatever happens
+		s.file, s.w = &textFile{f: f}, bufio.NewWriterSize(f, 256<<10)
 	}
-	_ = os.Remove(f.Name()) // gone once closed, whatever happens
-	s.runs = append(s.runs, &textFile{f: f})
-	w := bufio.NewWriterSize(f, 256<<10)
+	start := s.written
 	for _, k := range s.sortMem() {
+		var err error
 		if s.scratch, err = appendEntry(s.scratch[:0], &s.mem[k.i]); err != nil {
 			return err
 		}
-		if _, err := w.Write(s.scratch); err != nil {
+		if _, err := s.w.Write(s.scratch); err != nil {
 			return fmt.Errorf("replay: sorting events by time: %w", err)
 		}
+		s.written += int64(len(s.scratch))
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
+	s.runs = append(s.runs, runSpan{start, s.written}) // flushed when the runs are read
 	s.spilled += len(s.mem)
 	clear(s.mem)
 	s.mem, s.extra = s.mem[:0], 0
@@ -390,8 +397,13 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	// the read buffers share mergeMemory, so that memory does not grow
 	// with the number of runs (the events' number)
 	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
-	for i, f := range s.runs {
-		runs[i] = &mergeRun{f: f, r: bufio.NewReaderSize(f.f, bufSize)}
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("replay: sorting events by time: %w", err)
+	}
+	s.w = nil // all written
+	for i, span := range s.runs {
+		sec := io.NewSectionReader(s.file.f, span.start, span.end-span.start)
+		runs[i] = &mergeRun{f: s.file, r: bufio.NewReaderSize(sec, bufSize), pos: span.start}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
@@ -429,7 +441,7 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 type mergeRun struct {
 	f     *textFile
 	r     *bufio.Reader
-	pos   int64 // the offset of cur's end
+	pos   int64 // the offset of cur's end in the file
 	buf   []byte
 	cur   sortEntry
 	ref   textRef
@@ -482,8 +494,8 @@ const mergeMemory = 4 << 20
 
 // close removes the runs.
 func (s *sorter) close() {
-	for _, f := range s.runs {
-		f.close()
+	if s.file != nil {
+		s.file.close()
 	}
-	s.runs, s.mem = nil, nil
+	s.file, s.w, s.runs, s.mem = nil, nil, nil, nil
 }
