@@ -163,10 +163,11 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // over an index that holds every event: each execution sees every event
 // whose time is in its window, whatever the order of the stream. The
 // events some rule matched are kept for that, in memory up to
-// WithSortMemory and in sorted runs in temporary files beyond (a merge
-// sort), and replayed in time order by Finish, which is when alerts come
-// out. WithArrivalOrder replays the stream as a live cluster indexes it,
-// in arrival order (see Run), and alerts come out as the stream goes.
+// WithSortMemory and in sorted runs in a temporary file beyond (a merge
+// sort, through a heap of the runs), and replayed in time order by
+// Finish, which is when alerts come out. WithArrivalOrder replays the
+// stream as a live cluster indexes it, in arrival order (see Run), and
+// alerts come out as the stream goes.
 //
 // Memory. A Replay holds the rules, and per rule what its type remembers
 // as Kibana does: the identities of the events it alerted on (Kibana's
