@@ -187,8 +187,8 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // The texts themselves: in time order the matched events up to
 // WithSortMemory bytes counted as held (texts, rule lists, entries; the
 // rest in sorted runs on disk, which the hits read again until Finish;
-// a read buffer per run when they are merged, 4 MiB in all up to 1,024
-// runs); in arrival order a spill file on disk, written once an event
+// read buffers of 4 MiB in all when they are merged, 1,024 runs at
+// most at once); in arrival order a spill file on disk, written once an event
 // for all the rules taking it.
 type Replay struct {
 	runners []*runner

@@ -55,14 +55,15 @@ const entrySize = int(unsafe.Sizeof(sortEntry{}))
 // memory: it keeps entries in memory up to limit bytes, then sorts them
 // and writes them to a temporary file as one sorted run (the runs one
 // after another in the same file, so that a tiny limit costs no file a
-// run); each then reads
-// the runs back merged (an external merge sort). The entries' texts and
-// rule lists are copied into chunks (arena) that the next entries reuse
-// once a run is written, so that an entry costs no allocation of its
-// own. Memory holds at most limit bytes of entries (the chunks, the
-// entries and their slice counted whole), plus, when the runs are
-// merged, one entry a run and the runs' read buffers (mergeMemory, or 4
-// KiB a run past 1,024 runs).
+// run); each then reads the runs back merged through a heap (an
+// external merge sort; past mergeFanIn runs, they are first merged
+// mergeFanIn at a time into longer runs written after them). The
+// entries' texts and rule lists are copied into chunks (arena) that the
+// next entries reuse once a run is written, so that an entry costs no
+// allocation of its own. Memory holds at most limit bytes of entries
+// (the chunks, the entries and their slice counted whole), plus, when
+// the runs are merged, one entry a run merged at once and their read
+// buffers (mergeMemory).
 type sorter struct {
 	limit   int
 	dir     string
@@ -74,6 +75,7 @@ type sorter struct {
 	file    *textFile     // the runs, once the first is written
 	w       *bufio.Writer // writes the runs to file
 	runs    []runSpan     // where each run is in file
+	fanIn   int           // the most runs merged at once
 	written int64         // file's size
 	scratch []byte        // an entry's encoding
 	// Spilled counts the entries written to runs.
@@ -98,7 +100,7 @@ func newSorter(limit int, dir string) *sorter {
 	// filled and the ends of the others (a text that did not fit goes
 	// to the next; at most a quarter chunk) waste little of it
 	chunk := min(max(limit/32, 4<<10), 1<<20)
-	return &sorter{limit: limit, dir: dir, text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
+	return &sorter{limit: limit, dir: dir, fanIn: mergeFanIn, text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
 }
 
 // size is what the entries in memory take, counted as limit counts it.
@@ -378,7 +380,48 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 		return err
 	}
 	s.mem, s.order, s.text, s.rules = nil, nil, arena[byte]{}, arena[int32]{} // in the runs now
-	runs := make([]*mergeRun, len(s.runs))
+	// more runs than fanIn: merge them fanIn at a time into longer runs,
+	// written after them in the file, until fanIn at most are left
+	for len(s.runs) > s.fanIn {
+		var longer []runSpan
+		for i := 0; i < len(s.runs); i += s.fanIn {
+			group := s.runs[i:min(i+s.fanIn, len(s.runs))]
+			if len(group) == 1 {
+				longer = append(longer, group[0])
+				continue
+			}
+			if err := s.w.Flush(); err != nil {
+				return fmt.Errorf("replay: sorting events by time: %w", err)
+			}
+			start := s.written
+			err := s.merge(group, func(e *sortEntry, _ textRef) error {
+				var err error
+				if s.scratch, err = appendEntry(s.scratch[:0], e); err != nil {
+					return err
+				}
+				if _, err := s.w.Write(s.scratch); err != nil {
+					return fmt.Errorf("replay: sorting events by time: %w", err)
+				}
+				s.written += int64(len(s.scratch))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			longer = append(longer, runSpan{start, s.written})
+		}
+		s.runs = longer
+	}
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("replay: sorting events by time: %w", err)
+	}
+	s.w = nil // all written
+	return s.merge(s.runs, f)
+}
+
+// merge calls f with the entries of the runs, merged in time order.
+func (s *sorter) merge(spans []runSpan, f func(e *sortEntry, ref textRef) error) error {
+	runs := make([]*mergeRun, len(spans))
 	next := func(r *mergeRun) error {
 		var n, off int64
 		var err error
@@ -396,12 +439,8 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	}
 	// the read buffers share mergeMemory, so that memory does not grow
 	// with the number of runs (the events' number)
-	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
-	s.w = nil // all written
-	for i, span := range s.runs {
+	bufSize := min(64<<10, max(4<<10, mergeMemory/len(spans)))
+	for i, span := range spans {
 		sec := io.NewSectionReader(s.file.f, span.start, span.end-span.start)
 		runs[i] = &mergeRun{f: s.file, r: bufio.NewReaderSize(sec, bufSize), pos: span.start}
 		if err := next(runs[i]); err != nil {
@@ -489,8 +528,13 @@ func (h mergeHeap) down(i int) {
 }
 
 // mergeMemory is what the read buffers of the runs take at most when
-// they are merged (each between 4 KiB and 64 KiB).
+// they are merged (each between 4 KiB and 64 KiB): mergeFanIn runs at
+// most are merged at once.
 const mergeMemory = 4 << 20
+
+// mergeFanIn is the most runs a merge reads at once, each through a read
+// buffer of 4 KiB at least (mergeMemory).
+const mergeFanIn = mergeMemory / (4 << 10)
 
 // close removes the runs.
 func (s *sorter) close() {

@@ -22,10 +22,11 @@ type mergedEntry struct {
 
 // sortThrough adds the events (one entry per time in ts, all with the
 // event's place as seq, like the timestamp fields of one event) to a
-// sorter of the limit and returns the entries it gives back and the
-// number of runs it wrote.
-func sortThrough(t *testing.T, limit int, ts [][]int64) ([]mergedEntry, int, error) {
+// sorter of the limit merging fanIn runs at once and returns the entries
+// it gives back and the number of runs it wrote.
+func sortThrough(t *testing.T, limit, fanIn int, ts [][]int64) ([]mergedEntry, int, error) {
 	s := newSorter(limit, t.TempDir())
+	s.fanIn = fanIn
 	defer s.close()
 	for seq, times := range ts {
 		text := s.keepText(fmt.Appendf(nil, `{"n":%d}`, seq))
@@ -54,7 +55,8 @@ func sortThrough(t *testing.T, limit int, ts [][]int64) ([]mergedEntry, int, err
 // entry once, in the order a stable sort by time then stream position
 // gives, each with its rules and its text (read again through its ref).
 // The merge of the runs goes through a heap; this pins its order against
-// sort.SliceStable over many runs, ties in time included.
+// sort.SliceStable over many runs, ties in time included, merged at once
+// or (a fan-in of 2 or 3 for mergeFanIn) in passes of longer runs.
 func TestSorterMergeOrder(t *testing.T) {
 	p := gopter.DefaultTestParameters()
 	p.MinSuccessfulTests = 200
@@ -63,7 +65,7 @@ func TestSorterMergeOrder(t *testing.T) {
 	}
 	props := gopter.NewProperties(p)
 	props.Property("merged runs in stable order", prop.ForAll(
-		func(ts [][]int64, limit int) string {
+		func(ts [][]int64, limit, fanIn int) string {
 			var want []mergedEntry
 			for seq, times := range ts {
 				for g, tm := range times {
@@ -77,7 +79,7 @@ func TestSorterMergeOrder(t *testing.T) {
 				}
 				return want[i].seq < want[j].seq
 			})
-			got, runs, err := sortThrough(t, limit, ts)
+			got, runs, err := sortThrough(t, limit, fanIn, ts)
 			if err != nil {
 				return err.Error()
 			}
@@ -110,6 +112,7 @@ func TestSorterMergeOrder(t *testing.T) {
 		gen.SliceOf(gen.SliceOfN(2, gen.Int64Range(-3, 20)).
 			Map(func(v []int64) []int64 { return v[:1+int(v[0]&1)] })), // one or two times an event
 		gen.OneConstOf(1, 22<<10, 28<<10, 48<<10, 1<<20), // a run an event; a few events a run; all in memory
+		gen.OneConstOf(mergeFanIn, 2, 3),
 	))
 	if !props.Run(gopter.NewFormatedReporter(false, 100, os.Stdout)) {
 		t.Error("property failed")
