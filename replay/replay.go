@@ -163,10 +163,11 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // over an index that holds every event: each execution sees every event
 // whose time is in its window, whatever the order of the stream. The
 // events some rule matched are kept for that, in memory up to
-// WithSortMemory and in sorted runs in temporary files beyond (a merge
-// sort), and replayed in time order by Finish, which is when alerts come
-// out. WithArrivalOrder replays the stream as a live cluster indexes it,
-// in arrival order (see Run), and alerts come out as the stream goes.
+// WithSortMemory and in sorted runs in a temporary file beyond (a merge
+// sort, through a heap of the runs), and replayed in time order by
+// Finish, which is when alerts come out. WithArrivalOrder replays the
+// stream as a live cluster indexes it, in arrival order (see Run), and
+// alerts come out as the stream goes.
 //
 // Memory. A Replay holds the rules, and per rule what its type remembers
 // as Kibana does: the identities of the events it alerted on (Kibana's
@@ -186,8 +187,8 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 // The texts themselves: in time order the matched events up to
 // WithSortMemory bytes counted as held (texts, rule lists, entries; the
 // rest in sorted runs on disk, which the hits read again until Finish;
-// a read buffer per run when they are merged, 4 MiB in all up to 1,024
-// runs); in arrival order a spill file on disk, written once an event
+// read buffers of 4 MiB in all when they are merged, 1,024 runs at
+// most at once); in arrival order a spill file on disk, written once an event
 // for all the rules taking it.
 type Replay struct {
 	runners []*runner

@@ -53,14 +53,17 @@ const entrySize = int(unsafe.Sizeof(sortEntry{}))
 
 // sorter sorts the matched events of a replay by time with bounded
 // memory: it keeps entries in memory up to limit bytes, then sorts them
-// and writes them to a temporary file as one sorted run; each then reads
-// the runs back merged (an external merge sort). The entries' texts and
-// rule lists are copied into chunks (arena) that the next entries reuse
-// once a run is written, so that an entry costs no allocation of its
-// own. Memory holds at most limit bytes of entries (the chunks, the
-// entries and their slice counted whole), plus, when the runs are
-// merged, one entry a run and the runs' read buffers (mergeMemory, or 4
-// KiB a run past 1,024 runs).
+// and writes them to a temporary file as one sorted run (the runs one
+// after another in the same file, so that a tiny limit costs no file a
+// run); each then reads the runs back merged through a heap (an
+// external merge sort; past mergeFanIn runs, they are first merged
+// mergeFanIn at a time into longer runs written after them). The
+// entries' texts and rule lists are copied into chunks (arena) that the
+// next entries reuse once a run is written, so that an entry costs no
+// allocation of its own. Memory holds at most limit bytes of entries
+// (the chunks, the entries and their slice counted whole), plus, when
+// the runs are merged, one entry a run merged at once and their read
+// buffers (mergeMemory).
 type sorter struct {
 	limit   int
 	dir     string
@@ -68,12 +71,19 @@ type sorter struct {
 	order   []entryKey // scratch: mem's order
 	text    arena[byte]
 	rules   arena[int32]
-	extra   int // what the entries hold besides: index names, Map events
-	runs    []*textFile
-	scratch []byte // an entry's encoding
+	extra   int           // what the entries hold besides: index names, Map events
+	file    *textFile     // the runs, once the first is written
+	w       *bufio.Writer // writes the runs to file
+	runs    []runSpan     // where each run is in file
+	fanIn   int           // the most runs merged at once
+	written int64         // file's size
+	scratch []byte        // an entry's encoding
 	// Spilled counts the entries written to runs.
 	spilled int
 }
+
+// runSpan is where a sorted run is in the sorter's file: [start, end).
+type runSpan struct{ start, end int64 }
 
 // entryKey is an entry's place in the order: its time, its seq, its
 // index in mem.
@@ -90,7 +100,7 @@ func newSorter(limit int, dir string) *sorter {
 	// filled and the ends of the others (a text that did not fit goes
 	// to the next; at most a quarter chunk) waste little of it
 	chunk := min(max(limit/32, 4<<10), 1<<20)
-	return &sorter{limit: limit, dir: dir, text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
+	return &sorter{limit: limit, dir: dir, fanIn: mergeFanIn, text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
 }
 
 // size is what the entries in memory take, counted as limit counts it.
@@ -150,27 +160,26 @@ func (s *sorter) spill() error {
 	if len(s.mem) == 0 {
 		return nil
 	}
-	f, err := os.CreateTemp(s.dir, "kqlrules-replay-*")
-	if err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
+	if s.file == nil {
+		f, err := os.CreateTemp(s.dir, "kqlrules-replay-*")
+		if err != nil {
+			return fmt.Errorf("replay: sorting events by time: %w", err)
+		}
+		_ = os.Remove(f.Name()) // gone once closed, whatever happens
+		s.file, s.w = &textFile{f: f}, bufio.NewWriterSize(f, 256<<10)
 	}
-	_ = os.Remove(f.Name()) // gone once closed, whatever happens
-	s.runs = append(s.runs, &textFile{f: f})
-	w := bufio.NewWriterSize(f, 256<<10)
+	start := s.written
 	for _, k := range s.sortMem() {
+		var err error
 		if s.scratch, err = appendEntry(s.scratch[:0], &s.mem[k.i]); err != nil {
 			return err
 		}
-		if _, err := w.Write(s.scratch); err != nil {
+		if _, err := s.w.Write(s.scratch); err != nil {
 			return fmt.Errorf("replay: sorting events by time: %w", err)
 		}
+		s.written += int64(len(s.scratch))
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
+	s.runs = append(s.runs, runSpan{start, s.written}) // flushed when the runs are read
 	s.spilled += len(s.mem)
 	clear(s.mem)
 	s.mem, s.extra = s.mem[:0], 0
@@ -371,17 +380,49 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 		return err
 	}
 	s.mem, s.order, s.text, s.rules = nil, nil, arena[byte]{}, arena[int32]{} // in the runs now
-	type run struct {
-		f   *textFile
-		r   *bufio.Reader
-		pos int64 // the offset of cur's end
-		buf []byte
-		cur sortEntry
-		ref textRef
-		ok  bool
+	// more runs than fanIn: merge them fanIn at a time into longer runs,
+	// written after them in the file, until fanIn at most are left
+	for len(s.runs) > s.fanIn {
+		var longer []runSpan
+		for i := 0; i < len(s.runs); i += s.fanIn {
+			group := s.runs[i:min(i+s.fanIn, len(s.runs))]
+			if len(group) == 1 {
+				longer = append(longer, group[0])
+				continue
+			}
+			if err := s.w.Flush(); err != nil {
+				return fmt.Errorf("replay: sorting events by time: %w", err)
+			}
+			start := s.written
+			err := s.merge(group, func(e *sortEntry, _ textRef) error {
+				var err error
+				if s.scratch, err = appendEntry(s.scratch[:0], e); err != nil {
+					return err
+				}
+				if _, err := s.w.Write(s.scratch); err != nil {
+					return fmt.Errorf("replay: sorting events by time: %w", err)
+				}
+				s.written += int64(len(s.scratch))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			longer = append(longer, runSpan{start, s.written})
+		}
+		s.runs = longer
 	}
-	runs := make([]*run, len(s.runs))
-	next := func(r *run) error {
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("replay: sorting events by time: %w", err)
+	}
+	s.w = nil // all written
+	return s.merge(s.runs, f)
+}
+
+// merge calls f with the entries of the runs, merged in time order.
+func (s *sorter) merge(spans []runSpan, f func(e *sortEntry, ref textRef) error) error {
+	runs := make([]*mergeRun, len(spans))
+	next := func(r *mergeRun) error {
 		var n, off int64
 		var err error
 		r.buf, n, off, err = readEntry(r.r, &r.cur, r.buf)
@@ -398,40 +439,107 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	}
 	// the read buffers share mergeMemory, so that memory does not grow
 	// with the number of runs (the events' number)
-	bufSize := min(64<<10, max(4<<10, mergeMemory/len(s.runs)))
-	for i, f := range s.runs {
-		runs[i] = &run{f: f, r: bufio.NewReaderSize(f.f, bufSize)}
+	bufSize := min(64<<10, max(4<<10, mergeMemory/len(spans)))
+	for i, span := range spans {
+		sec := io.NewSectionReader(s.file.f, span.start, span.end-span.start)
+		runs[i] = &mergeRun{f: s.file, r: bufio.NewReaderSize(sec, bufSize), pos: span.start}
 		if err := next(runs[i]); err != nil {
 			return err
 		}
 	}
-	for {
-		var best *run
-		for _, r := range runs {
-			if r.ok && (best == nil || compareEntries(&r.cur, &best.cur) < 0) {
-				best = r
-			}
+	// the runs with an entry left, in a heap by their entry: the least
+	// first, ties (one event's entries for several fields) to the
+	// earlier run, as a scan of the runs in order would pick
+	h := make(mergeHeap, 0, len(runs))
+	for i, r := range runs {
+		if r.ok {
+			r.place = i
+			h = append(h, r)
 		}
-		if best == nil {
-			return nil
-		}
+	}
+	h.init()
+	for len(h) > 0 {
+		best := h[0]
 		if err := f(&best.cur, best.ref); err != nil {
 			return err
 		}
 		if err := next(best); err != nil {
 			return err
 		}
+		if !best.ok {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		h.down(0)
+	}
+	return nil
+}
+
+// mergeRun is a run being merged: its reader, its current entry and
+// where the entry's text is.
+type mergeRun struct {
+	f     *textFile
+	r     *bufio.Reader
+	pos   int64 // the offset of cur's end in the file
+	buf   []byte
+	cur   sortEntry
+	ref   textRef
+	ok    bool // cur is an entry (not the run's end)
+	place int  // the run's place among the runs
+}
+
+// mergeHeap is a binary min-heap of runs by their current entry, then by
+// their place, so that a merge of k runs costs O(log k) an entry. It is
+// written here rather than with container/heap to keep the merge free of
+// interface calls.
+type mergeHeap []*mergeRun
+
+func (h mergeHeap) less(i, j int) bool {
+	if c := compareEntries(&h[i].cur, &h[j].cur); c != 0 {
+		return c < 0
+	}
+	return h[i].place < h[j].place
+}
+
+// init orders the heap.
+func (h mergeHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// down moves item i down to its place, after its entry grew.
+func (h mergeHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		least := l
+		if r := l + 1; r < len(h) && h.less(r, l) {
+			least = r
+		}
+		if !h.less(least, i) {
+			return
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
 	}
 }
 
 // mergeMemory is what the read buffers of the runs take at most when
-// they are merged (each between 4 KiB and 64 KiB).
+// they are merged (each between 4 KiB and 64 KiB): mergeFanIn runs at
+// most are merged at once.
 const mergeMemory = 4 << 20
+
+// mergeFanIn is the most runs a merge reads at once, each through a read
+// buffer of 4 KiB at least (mergeMemory).
+const mergeFanIn = mergeMemory / (4 << 10)
 
 // close removes the runs.
 func (s *sorter) close() {
-	for _, f := range s.runs {
-		f.close()
+	if s.file != nil {
+		s.file.close()
 	}
-	s.runs, s.mem = nil, nil
+	s.file, s.w, s.runs, s.mem = nil, nil, nil, nil
 }
