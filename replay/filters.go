@@ -97,5 +97,11 @@ func (s *Search) MatchEvent(e eval.Event) bool {
 	return s.query.MatchEvent(e) && (s.filters == nil || s.filters.MatchEvent(e))
 }
 
+// filtersMatch reports whether the event matches every filter (true
+// without filters), for a caller that matched the query already.
+func (s *Search) filtersMatch(e eval.Event) bool {
+	return s.filters == nil || s.filters.MatchEvent(e)
+}
+
 // Query returns the compiled query without the filters.
 func (s *Search) Query() *eval.Program { return s.query }

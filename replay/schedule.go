@@ -246,7 +246,7 @@ func (rn *runner) catchUp(clock int64) {
 // rule).
 func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) error {
 	rep := rn.rep
-	if !searched && !rn.plain() && !rn.search.MatchEvent(ev.fields()) {
+	if !searched && !rn.search.filtersMatch(ev.fields()) { // the query matched
 		return nil
 	}
 	var groups []int
