@@ -2,6 +2,7 @@ package events
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -43,6 +44,7 @@ type Lazy struct {
 	stack []member
 	name  []byte
 	tmp   []byte
+	key   []byte // a decoded key, for a lister's tree
 	to    lister // where the listing goes
 }
 
@@ -218,9 +220,18 @@ func plainKeyParts(key []byte, rest string) int {
 
 // needsDecoding reports whether a raw JSON string differs from its value:
 // it holds an escape or bytes that are not UTF-8 (which decoding replaces).
+// Eight bytes at a time while they are ASCII without a backslash.
 func needsDecoding(raw []byte) bool {
+	i := 0
+	for ; i+8 <= len(raw); i += 8 {
+		w := binary.LittleEndian.Uint64(raw[i:])
+		x := w ^ 0x5c5c5c5c5c5c5c5c // a zero byte where w has a backslash
+		if (w|((x-0x0101010101010101)&^x))&0x8080808080808080 != 0 {
+			break
+		}
+	}
 	ascii := true
-	for _, c := range raw {
+	for _, c := range raw[i:] {
 		if c == '\\' {
 			return true
 		}
