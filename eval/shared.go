@@ -21,6 +21,7 @@ type FieldTable struct {
 	// listed is what the free text and wildcard field names of the
 	// table's programs read: the fields a Cache lists for them.
 	listed fieldPatterns
+	pathTreeOf // Tree
 }
 
 // fieldPatterns is a union of field name patterns.

@@ -45,6 +45,8 @@ type Lazy struct {
 	name  []byte
 	tmp   []byte
 	key   []byte // a decoded key, for a lister's tree
+	// paths: where the values of the paths of a FieldTable sit
+	paths pathScan
 	to    lister // where the listing goes
 }
 
@@ -67,10 +69,27 @@ func JSON(b []byte) eval.Event {
 func (l *Lazy) Reset(b []byte) {
 	l.b = b
 	l.members, l.indexed = l.members[:0], false
+	l.paths.reset()
 }
 
-// Values implements [eval.Event].
+// Values implements [eval.Event]. The paths of an [eval.FieldTable] (those
+// a [eval.Cache] asks for) are found in one walk of the event for all of
+// them: the first lookup walks the event along the table's
+// [eval.PathTree].
 func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
+	if t, s := path.Slot(); t != nil {
+		if !l.paths.done || l.paths.table != t {
+			l.paths.scan(l, t)
+		}
+		if stop, ok := l.paths.values(l.b, s, v); ok {
+			return stop
+		}
+	}
+	return l.values(path, v)
+}
+
+// values looks the values of path up on their own.
+func (l *Lazy) values(path *eval.Path, v eval.Visitor) bool {
 	l.index()
 	n := len(path.Parts)
 	last := partsBuf(n)
