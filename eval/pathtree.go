@@ -15,18 +15,49 @@ import (
 type PathTree struct {
 	nodes []pathTreeNode
 	slots int // the table's paths when the tree was made
+	// kids is an open-addressing hash table of the edges, by parent and
+	// part: a lookup hashes a few bytes and compares one or two entries
+	kids []pathTreeEdge
 }
 
 type pathTreeNode struct {
-	kids map[string]int32 // by part; nil for none
-	slot int32            // the slot of the path that ends here, or -1
+	slot  int32  // the slot of the path that ends here, or -1
+	inner bool   // some path goes on below
+	first uint64 // bit c&63: some part below starts with the byte c
+}
+
+type pathTreeEdge struct {
+	part   string
+	parent int32
+	child  int32 // 0: an empty entry
+}
+
+// hashPart hashes an edge's parent and part (FNV-1a).
+func hashPart(parent int32, part string) uint32 {
+	h := uint32(2166136261) ^ uint32(parent)
+	for i := 0; i < len(part); i++ {
+		h = (h ^ uint32(part[i])) * 16777619
+	}
+	return h ^ h>>15
 }
 
 // Child returns the node below n whose part is part, and whether there
 // is one.
 func (t *PathTree) Child(n int32, part string) (int32, bool) {
-	c, ok := t.nodes[n].kids[part]
-	return c, ok
+	nd := &t.nodes[n]
+	if !nd.inner || (len(part) > 0 && nd.first&(1<<(part[0]&63)) == 0) {
+		return 0, false
+	}
+	mask := uint32(len(t.kids) - 1)
+	for h := hashPart(n, part) & mask; ; h = (h + 1) & mask {
+		e := &t.kids[h]
+		if e.child == 0 {
+			return 0, false
+		}
+		if e.parent == n && e.part == part {
+			return e.child, true
+		}
+	}
 }
 
 // Step follows key, split at its dots, from n: the node it leads to, and
@@ -39,7 +70,7 @@ func (t *PathTree) Step(n int32, key string) (int32, int, bool) {
 		if dot >= 0 {
 			part = key[:dot]
 		}
-		c, ok := t.nodes[n].kids[part]
+		c, ok := t.Child(n, part)
 		if !ok {
 			return 0, 0, false
 		}
@@ -55,7 +86,7 @@ func (t *PathTree) Step(n int32, key string) (int32, int, bool) {
 func (t *PathTree) Slot(n int32) int { return int(t.nodes[n].slot) }
 
 // Inner reports whether some path goes on below n.
-func (t *PathTree) Inner(n int32) bool { return t.nodes[n].kids != nil }
+func (t *PathTree) Inner(n int32) bool { return t.nodes[n].inner }
 
 // Nodes returns the number of nodes.
 func (t *PathTree) Nodes() int { return len(t.nodes) }
@@ -80,21 +111,43 @@ func (t *FieldTable) Tree() *PathTree {
 		return pt
 	}
 	pt := &PathTree{nodes: []pathTreeNode{{slot: -1}}, slots: len(t.paths)}
+	type edge struct {
+		parent int32
+		part   string
+	}
+	edges := map[edge]int32{}
 	for _, p := range t.paths {
 		n := int32(0)
 		for _, part := range p.Parts {
-			c, ok := pt.nodes[n].kids[part]
+			c, ok := edges[edge{n, part}]
 			if !ok {
 				c = int32(len(pt.nodes))
-				if pt.nodes[n].kids == nil {
-					pt.nodes[n].kids = map[string]int32{}
-				}
-				pt.nodes[n].kids[part] = c
+				edges[edge{n, part}] = c
 				pt.nodes = append(pt.nodes, pathTreeNode{slot: -1})
+				nd := &pt.nodes[n]
+				nd.inner = true
+				if part == "" {
+					nd.first = ^uint64(0) // Child tests no byte of ""
+				} else {
+					nd.first |= 1 << (part[0] & 63)
+				}
 			}
 			n = c
 		}
 		pt.nodes[n].slot = int32(p.slot)
+	}
+	size := 16
+	for size < 2*len(edges) {
+		size *= 2
+	}
+	pt.kids = make([]pathTreeEdge, size)
+	mask := uint32(size - 1)
+	for e, c := range edges {
+		h := hashPart(e.parent, e.part) & mask
+		for pt.kids[h].child != 0 {
+			h = (h + 1) & mask
+		}
+		pt.kids[h] = pathTreeEdge{part: e.part, parent: e.parent, child: c}
 	}
 	t.tree.Store(pt)
 	return pt

@@ -20,7 +20,7 @@ type FieldTable struct {
 	paths  []*Path
 	// listed is what the free text and wildcard field names of the
 	// table's programs read: the fields a Cache lists for them.
-	listed fieldPatterns
+	listed     fieldPatterns
 	pathTreeOf // Tree
 }
 

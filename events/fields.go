@@ -93,17 +93,23 @@ func (l *Lazy) index() {
 			if !ok {
 				break
 			}
-			m := member{ks: ks, ke: ke, vs: vs}
-			if ks == ke || needsDecoding(l.b[ks:ke]) {
-				l.odd = true
-			} else {
-				h := &l.heads[l.b[ks]&63]
-				m.prev, *h = *h, int32(len(l.members)+1)
-			}
-			l.members = append(l.members, m)
+			l.addMember(ks, ke, vs, ks == ke || needsDecoding(l.b[ks:ke]))
 			p = next
 		}
 	}
+}
+
+// addMember adds a top-level member to the index: its key is b[ks:ke],
+// its value starts at b[vs]; odd: the key is empty or needs decoding.
+func (l *Lazy) addMember(ks, ke, vs int, odd bool) {
+	m := member{ks: ks, ke: ke, vs: vs}
+	if odd {
+		l.odd = true
+	} else {
+		h := &l.heads[l.b[ks]&63]
+		m.prev, *h = *h, int32(len(l.members)+1)
+	}
+	l.members = append(l.members, m)
 }
 
 // fieldsOf lists the fields of the members l.stack[from:to] of one object,

@@ -177,20 +177,10 @@ func dispatch(b []byte, last []int, path *eval.Path, i, off int, v eval.Visitor)
 // allowed): its key b[ks:ke], where its value starts, and where the next
 // member starts; ok is false at the end of the object (or on bad input).
 func nextMember(b []byte, p int) (ks, ke, vs, next int, ok bool) {
-	p = skipWS(b, p)
-	if p >= len(b) || b[p] != '"' {
-		return 0, 0, 0, 0, false // '}' or bad input
-	}
-	ks = p + 1
-	ke = stringEnd(b, p)
-	if ke < 0 {
+	ks, ke, vs, ok = memberKey(b, p)
+	if !ok {
 		return 0, 0, 0, 0, false
 	}
-	p = skipWS(b, ke+1)
-	if p >= len(b) || b[p] != ':' {
-		return 0, 0, 0, 0, false
-	}
-	vs = skipWS(b, p+1)
 	p = skipValue(b, vs)
 	if p < 0 {
 		return 0, 0, 0, 0, false
@@ -200,6 +190,26 @@ func nextMember(b []byte, p int) (ks, ke, vs, next int, ok bool) {
 		p++
 	}
 	return ks, ke, vs, p, true
+}
+
+// memberKey reads the key of the object member at b[p] (white space
+// before it allowed): the key is b[ks:ke] and its value starts at b[vs];
+// ok is false at the end of the object (or on bad input).
+func memberKey(b []byte, p int) (ks, ke, vs int, ok bool) {
+	p = skipWS(b, p)
+	if p >= len(b) || b[p] != '"' {
+		return 0, 0, 0, false // '}' or bad input
+	}
+	ks = p + 1
+	ke = stringEnd(b, p)
+	if ke < 0 {
+		return 0, 0, 0, false
+	}
+	p = skipWS(b, ke+1)
+	if p >= len(b) || b[p] != ':' {
+		return 0, 0, 0, false
+	}
+	return ks, ke, skipWS(b, p+1), true
 }
 
 // keyOf returns the first j dot-separated parts of rest.

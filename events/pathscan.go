@@ -73,78 +73,158 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	if n := x.tree.Nodes(); len(x.nodes) < n {
 		x.nodes = append(x.nodes, make([]nodeNotes, n-len(x.nodes))...)
 	}
-	l.index()
 	x.objs = 1
-	for _, m := range l.members {
-		if x.member(l.b, m.ks, m.ke, m.vs, 0, 0, 0, 1) {
+	if l.indexed {
+		for _, m := range l.members {
+			if _, whole := x.member(l.b, m.ks, m.ke, m.vs, 0, 0, 0, 1, true); whole {
+				return
+			}
+		}
+		return
+	}
+	// index the top-level members on the way (Lazy.index), so that the
+	// objects the walk goes into are read once
+	l.indexed = true
+	l.heads, l.odd = [64]int32{}, false
+	b := l.b
+	p := skipWS(b, 0)
+	if p >= len(b) || b[p] != '{' {
+		return
+	}
+	for p++; ; {
+		ks, ke, vs, ok := memberKey(b, p)
+		if !ok || vs >= len(b) {
 			return
 		}
+		end, whole := x.member(b, ks, ke, vs, 0, 0, 0, 1, false)
+		if whole { // a key to decode: index the event the usual way
+			l.members, l.indexed = l.members[:0], false
+			l.index()
+			return
+		}
+		if end < 0 {
+			return // a value that does not end: no member
+		}
+		l.addMember(ks, ke, vs, ks == ke) // member decoded no key
+		if p = skipWS(b, end); p < len(b) && b[p] == ',' {
+			p++
+		}
+	}
+}
+
+// drop forgets the notes from notes[mark] on.
+func (x *pathScan) drop(mark int) { x.dropRange(int32(mark), int32(len(x.notes))) }
+
+// dropRange forgets the notes notes[from:to].
+func (x *pathScan) dropRange(from, to int32) {
+	for i := from; i < to; i++ {
+		x.notes[i].at = -1
 	}
 }
 
 // member notes the values below the member b[ks:ke]: b[vs] of object obj,
 // whose name leads to node at depth parts (split: where its keys end).
-// It returns true when the event must be looked up path by path.
-func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split uint64, obj int32) bool {
+// It returns where the value ends, -1 when it does not (not JSON: no
+// member then, as nextMember says, and no notes), 0 when the caller
+// knows (known); and whole: the event must be looked up path by path.
+func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split uint64, obj int32, known bool) (end int, whole bool) {
 	raw := b[ks:ke]
 	if needsDecoding(raw) {
 		x.whole = true
-		return true
+		return 0, true
 	}
 	n, parts, ok := x.tree.Step(node, unsafe.String(unsafe.SliceData(raw), len(raw)))
 	if !ok {
-		return false
+		if known {
+			return 0, false
+		}
+		return skipValue(b, vs), false
 	}
 	depth += parts
 	if depth >= 64 {
 		x.whole = true
-		return true
+		return 0, true
 	}
 	split |= 1 << depth
-	nn := &x.nodes[n]
-	if nn.gen == x.gen && nn.obj == obj {
-		// a duplicate key: encoding/json keeps the last
-		for i := nn.start; i < nn.end; i++ {
-			x.notes[i].at = -1
-		}
-	}
 	start := int32(len(x.notes))
 	if s := x.tree.Slot(n); s >= 0 {
 		x.note(s, vs, split)
 	}
-	if x.tree.Inner(n) && x.into(b, vs, n, depth, split) {
-		return true
+	end = -1
+	if x.tree.Inner(n) {
+		if end, whole = x.into(b, vs, n, depth, split); whole {
+			return 0, true
+		}
 	}
-	nn = &x.nodes[n]
+	if end < 0 && !known {
+		if end = skipValue(b, vs); end < 0 {
+			x.drop(int(start))
+			return -1, false
+		}
+	}
+	nn := &x.nodes[n]
+	if nn.gen == x.gen && nn.obj == obj {
+		// a duplicate key: encoding/json keeps the last
+		x.dropRange(nn.start, nn.end)
+	}
 	nn.gen, nn.obj, nn.start, nn.end = x.gen, obj, start, int32(len(x.notes))
-	return false
+	return end, false
 }
 
 // into goes on below node inside the value at b[p]: the members of an
-// object, or those of each object of an array.
-func (x *pathScan) into(b []byte, p int, node int32, depth int, split uint64) bool {
+// object, or those of each object of an array, read as nextMember and
+// elements read them. It returns where the object or array ends, or -1
+// (a scalar, or text that is not JSON), and whole as member does.
+func (x *pathScan) into(b []byte, p int, node int32, depth int, split uint64) (end int, whole bool) {
 	switch b[p] {
 	case '{':
 		x.objs++
 		obj := x.objs
-		for q := p + 1; ; {
-			ks, ke, vs, next, ok := nextMember(b, q)
-			if !ok {
-				return false
+		q := p + 1
+		for {
+			ks, ke, vs, ok := memberKey(b, q)
+			if !ok || vs >= len(b) {
+				break
 			}
-			if x.member(b, ks, ke, vs, node, depth, split, obj) {
-				return true
+			e, whole := x.member(b, ks, ke, vs, node, depth, split, obj, false)
+			if whole {
+				return 0, true
 			}
-			q = next
+			if e < 0 {
+				return -1, false // a value that does not end: no member
+			}
+			q = skipWS(b, e)
+			if q < len(b) && b[q] == ',' {
+				q++
+			}
+		}
+		if q = skipWS(b, q); q < len(b) && b[q] == '}' {
+			return q + 1, false
 		}
 	case '[':
-		for e := range elements(b, p) {
-			if x.into(b, e, node, depth, split) {
-				return true
+		q := skipWS(b, p+1)
+		for q < len(b) && b[q] != ']' {
+			e, whole := x.into(b, q, node, depth, split)
+			if whole {
+				return 0, true
+			}
+			if e < 0 {
+				if e = skipValue(b, q); e < 0 {
+					return -1, false
+				}
+			}
+			q = skipWS(b, e)
+			if q < len(b) && b[q] == ',' {
+				q = skipWS(b, q+1)
+			} else {
+				break
 			}
 		}
+		if q < len(b) && b[q] == ']' {
+			return q + 1, false
+		}
 	}
-	return false
+	return -1, false
 }
 
 // note adds the value at b[at] to the notes of slot s.
