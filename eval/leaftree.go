@@ -27,14 +27,14 @@ type LeafSelector interface {
 // leave the tree lead to [LeafAll] or [LeafNone], as the node they left
 // says. It is immutable: many goroutines may read one at once.
 type LeafTree struct {
+	parts partTree
 	nodes []leafTreeNode
 }
 
 type leafTreeNode struct {
-	kids  map[string]LeafNode // by name part; nil for none
-	leaf  bool                // a leaf whose name ends here is wanted
-	below bool                // a leaf whose name leaves the tree below this node is wanted
-	any   bool                // some leaf here or below is wanted
+	leaf  bool // a leaf whose name ends here is wanted
+	below bool // a leaf whose name leaves the tree below this node is wanted
+	any   bool // some leaf here or below is wanted
 }
 
 // LeafNode is where a field name leads in a [LeafTree]: one of its nodes
@@ -67,18 +67,17 @@ func (t *LeafTree) Step(n LeafNode, key string) LeafNode {
 		if dot >= 0 {
 			part = key[:dot]
 		}
-		nd := &t.nodes[n]
-		c, ok := nd.kids[part]
+		c, ok := t.parts.child(int32(n), part)
 		if !ok {
-			if nd.below {
+			if t.nodes[n].below {
 				return LeafAll
 			}
 			return LeafNone
 		}
 		if dot < 0 {
-			return c
+			return LeafNode(c)
 		}
-		n, key = c, key[dot+1:]
+		n, key = LeafNode(c), key[dot+1:]
 	}
 }
 
@@ -115,57 +114,60 @@ func refusalTree(m mapper) *LeafTree {
 		return nil
 	}
 	slices.Sort(names)
-	t := &LeafTree{nodes: []leafTreeNode{{}}}
+	t := &LeafTree{}
 	nameOf := []string{""} // the full name of each node
 	for _, name := range names {
-		n := LeafNode(0)
+		n := int32(0)
 		for i := 0; ; {
 			j := strings.IndexByte(name[i:], '.')
 			end := len(name)
 			if j >= 0 {
 				end = i + j
 			}
-			part := name[i:end]
-			c, ok := t.nodes[n].kids[part]
-			if !ok {
-				c = LeafNode(len(t.nodes))
-				if t.nodes[n].kids == nil {
-					t.nodes[n].kids = map[string]LeafNode{}
-				}
-				t.nodes[n].kids[part] = c
-				t.nodes = append(t.nodes, leafTreeNode{})
+			var added bool
+			if n, added = t.parts.add(n, name[i:end]); added {
 				nameOf = append(nameOf, name[:end])
 			}
-			n = c
 			if j < 0 {
 				break
 			}
 			i = end + 1
 		}
 	}
+	// the flags, by the refusal's own lookup: whether a leaf of a name
+	// may be refused
 	r := &refusal{m: m}
-	// wanted: whether a leaf of that name may be refused, by the
-	// refusal's own lookup
 	wanted := func(name string) bool {
 		c := r.lookup(name)
 		return c.refusedAt != "" || (c.ok && c.f.mayRefuseScalar())
 	}
+	kids := make([][]int32, len(nameOf))
+	taken := make([]map[string]bool, len(nameOf))
+	for k, c := range t.parts.build {
+		kids[k.parent] = append(kids[k.parent], c)
+		if taken[k.parent] == nil {
+			taken[k.parent] = map[string]bool{}
+		}
+		taken[k.parent][k.part] = true
+	}
+	t.parts.freeze()
+	t.nodes = make([]leafTreeNode, len(nameOf))
 	// children come after their parent: fill the flags from the last
 	for n := len(t.nodes) - 1; n >= 0; n-- {
 		name := nameOf[n]
 		// a name that leaves the tree below n: a part no child has
-		nd := &t.nodes[n]
 		off := unmappedPart
-		for nd.kids[off] != 0 {
+		for taken[n][off] {
 			off += unmappedPart
 		}
 		if n > 0 {
 			off = name + "." + off
 		}
+		nd := &t.nodes[n]
 		nd.leaf = wanted(name)
 		nd.below = wanted(off)
 		nd.any = nd.leaf || nd.below
-		for _, c := range nd.kids {
+		for _, c := range kids[n] {
 			nd.any = nd.any || t.nodes[c].any
 		}
 	}
