@@ -53,7 +53,7 @@ func (l *Lazy) list(to lister) bool {
 	l.to, l.name = to, l.name[len(l.name):]
 	mark := len(l.stack)
 	l.stack = append(l.stack, l.members...)
-	stop := l.fieldsOf(mark, len(l.stack), 0, !l.odd && !l.repeats()) // 0: the root of a tree
+	stop := l.fieldsOf(mark, len(l.stack), 0, !l.repeats(), l.odd) // 0: the root of a tree
 	l.stack = l.stack[:mark]
 	grown := l.name
 	l.to, l.name = savedTo, savedName
@@ -64,18 +64,32 @@ func (l *Lazy) list(to lister) bool {
 }
 
 // repeats reports whether two top-level members have the same key as
-// written; l.odd is false (each member is in its chain of l.heads).
+// written: one pass over the keys with an open-addressing hash table
+// (l.seen, 1 + the index of a member whose key hashes there).
 func (l *Lazy) repeats() bool {
+	size := 16
+	for size < 2*len(l.members) {
+		size *= 2
+	}
+	if cap(l.seen) < size {
+		l.seen = make([]int32, size)
+	}
+	l.seen = l.seen[:size]
+	clear(l.seen)
+	mask := uint32(size - 1)
 	for i := range l.members {
-		m := &l.members[i]
-		key := l.b[m.ks:m.ke]
-		for j := m.prev; j > 0; {
-			o := &l.members[j-1]
-			if o.ke-o.ks == len(key) && bytes.Equal(l.b[o.ks:o.ke], key) {
+		key := l.b[l.members[i].ks:l.members[i].ke]
+		h := uint32(2166136261)
+		for _, c := range key {
+			h = (h ^ uint32(c)) * 16777619
+		}
+		for h &= mask; l.seen[h] != 0; h = (h + 1) & mask {
+			o := &l.members[l.seen[h]-1]
+			if bytes.Equal(l.b[o.ks:o.ke], key) {
 				return true
 			}
-			j = o.prev
 		}
+		l.seen[h] = int32(i + 1)
 	}
 	return false
 }
@@ -115,9 +129,10 @@ func (l *Lazy) addMember(ks, ke, vs int, odd bool) {
 // fieldsOf lists the fields of the members l.stack[from:to] of one object,
 // whose name is l.name and leads to node of l.to.tree (when there is
 // one). Members are read from l.stack by index: nested objects push
-// theirs above to. unique: no two members have the same key.
-func (l *Lazy) fieldsOf(from, to int, node eval.LeafNode, unique bool) bool {
-	esc := l.escapedKeys(from, to)
+// theirs above to. unique: no two members have the same key as written
+// and esc is false; esc: some key is escaped or not UTF-8 (or empty).
+func (l *Lazy) fieldsOf(from, to int, node eval.LeafNode, unique, esc bool) bool {
+	unique = unique && !esc
 	t := l.to.tree
 	for i := from; i < to; i++ {
 		m := l.stack[i]
@@ -231,7 +246,7 @@ func (l *Lazy) fieldValues(p int, node eval.LeafNode) bool {
 			l.stack = append(l.stack, member{ks: ks, ke: ke, vs: vs})
 			q = next
 		}
-		stop := l.fieldsOf(mark, len(l.stack), node, false)
+		stop := l.fieldsOf(mark, len(l.stack), node, false, l.escapedKeys(mark, len(l.stack)))
 		l.stack = l.stack[:mark]
 		return stop
 	case '[':

@@ -45,6 +45,7 @@ type Lazy struct {
 	name  []byte
 	tmp   []byte
 	key   []byte // a decoded key, for a lister's tree
+	seen  []int32 // for repeats
 	// paths: where the values of the paths of a FieldTable sit
 	paths pathScan
 	to    lister // where the listing goes
