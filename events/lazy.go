@@ -44,7 +44,7 @@ type Lazy struct {
 	stack []member
 	name  []byte
 	tmp   []byte
-	key   []byte // a decoded key, for a lister's tree
+	key   []byte  // a decoded key, for a lister's tree
 	seen  []int32 // for repeats
 	// paths: where the values of the paths of a FieldTable sit
 	paths pathScan
