@@ -209,7 +209,9 @@ func (c *valueList) Visit(x any) bool {
 // FuzzLazyTable checks that a lazy event gives the paths of an
 // eval.FieldTable (found in one walk of the event for all of them) the
 // values it gives each path looked up on its own, and the map decoded
-// from the text, in the same order, and stops where they stop; on text
+// from the text, in the same order, and stops where they stop, also
+// through an eval.Cache (reused from input to input, as a rule set's
+// matcher is, with the strings it boxed before); on text
 // that is not JSON (answers unspecified), that it does not panic.
 func FuzzLazyTable(f *testing.F) {
 	for _, s := range []string{
@@ -225,10 +227,12 @@ func FuzzLazyTable(f *testing.F) {
 	for _, p := range tablePaths {
 		table.Path(p)
 	}
+	cache := eval.NewCache(table)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var lazy events.Lazy
 		lazy.Reset(in)
 		rec, err := events.Raw{JSON: in}.Decode()
+		cache.Reset(&lazy) // its strings boxed once, met again from its table
 		for stop := range 3 {
 			for _, name := range tablePaths {
 				var got, alone valueList
@@ -240,6 +244,11 @@ func FuzzLazyTable(f *testing.F) {
 				aloneStop := lazy.Values(eval.NewPath(name), &alone)
 				if gotStop != aloneStop || !reflect.DeepEqual(got.vals, alone.vals) {
 					t.Errorf("%s, path %q (stop at %d): through the table %v %#v, alone %v %#v", in, name, stop, gotStop, got.vals, aloneStop, alone.vals)
+				}
+				var cached valueList
+				cached.stop = stop
+				if cacheStop := cache.Values(table.Path(name), &cached); cacheStop != aloneStop || !reflect.DeepEqual(cached.vals, alone.vals) {
+					t.Errorf("%s, path %q (stop at %d): through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, cached.vals, aloneStop, alone.vals)
 				}
 				var want valueList
 				want.stop = stop
