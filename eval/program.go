@@ -22,6 +22,10 @@ type Program struct {
 	// refusals are RejectsEvent's visitors, each remembering the
 	// mapping of the field names it saw (refusal.cache)
 	refusals sync.Pool
+	// refusable is the tree of the fields the mapping may refuse
+	// (refusalTree), made by the first RejectsEvent
+	refusable     *LeafTree
+	refusableOnce sync.Once
 }
 
 // Match reports whether Elasticsearch would return event for the query.

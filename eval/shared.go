@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -20,7 +21,8 @@ type FieldTable struct {
 	paths  []*Path
 	// listed is what the free text and wildcard field names of the
 	// table's programs read: the fields a Cache lists for them.
-	listed fieldPatterns
+	listed     fieldPatterns
+	pathTreeOf // Tree
 }
 
 // fieldPatterns is a union of field name patterns.
@@ -186,9 +188,50 @@ type cacheSlot struct {
 	start, end int32 // the values are col.vals[start:end]
 }
 
-type collector struct{ vals []any }
+// collector gathers the values of a field for a Cache. A string an
+// event passes unboxed (VisitString) is boxed once for all the events
+// that have it while it stays in strs, a direct-mapped table of the
+// short strings met last: field values repeat from event to event
+// (categories, actions, data sets, hosts), and a value met again costs a
+// hash of its bytes rather than two allocations.
+type collector struct {
+	vals []any
+	strs *[internSlots]any // boxed strings, by hash; made by the first VisitString
+}
+
+const (
+	internSlots = 1024 // slots of collector.strs
+	internMax   = 64   // the longest string kept there
+)
 
 func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false }
+
+// VisitString implements [StringVisitor].
+func (c *collector) VisitString(s string) bool {
+	c.vals = append(c.vals, c.box(s))
+	return false
+}
+
+// box returns s, a string valid only during the call, as a value of its
+// own.
+func (c *collector) box(s string) any {
+	if len(s) > internMax {
+		return strings.Clone(s)
+	}
+	if c.strs == nil {
+		c.strs = new([internSlots]any)
+	}
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	slot := &c.strs[(h^h>>16)%internSlots]
+	if x, ok := (*slot).(string); ok && x == s {
+		return *slot
+	}
+	*slot = strings.Clone(s)
+	return *slot
+}
 
 // NewCache returns a Cache for the paths of t.
 func NewCache(t *FieldTable) *Cache {

@@ -701,13 +701,18 @@ func rejects(m mapper, e Event) (field string, rejected bool) {
 }
 
 // refusal is the check of [Rejects], one leaf field at a time,
-// as a FieldVisitor or, unboxed, a LeafVisitor.
+// as a FieldVisitor or, unboxed, a LeafVisitor (a LeafSelector when it
+// has the tree of the fields its mapping may refuse).
 type refusal struct {
 	m        mapper
 	field    string
 	rejected bool
 	cache    map[string]leafMapping // by field name, when not nil
+	tree     *LeafTree              // the fields that may be refused, when not nil
 }
+
+// LeafTree implements [LeafSelector].
+func (r *refusal) LeafTree() *LeafTree { return r.tree }
 
 var refusalPool = sync.Pool{New: func() any { return new(refusal) }}
 
@@ -800,13 +805,17 @@ func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 
 // RejectsEvent is Rejects for any [Event]. On a [LeafLister] such as the
 // lazy JSON event of package events it is one scan of the event's text
-// that allocates nothing (but the name of a field at fault).
-// The mapping of each field name is looked up once (for the first
-// maxRefusalCache names a goroutine meets) rather than for every event.
+// that allocates nothing (but the name of a field at fault), and that
+// passes over the fields the mapping cannot refuse (keyword and text
+// fields, fields it does not map: see [LeafSelector]) without building
+// their names or reading their values. The mapping of each field name
+// is looked up once (for the first maxRefusalCache names a goroutine
+// meets) rather than for every event.
 func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
 	r, _ := p.refusals.Get().(*refusal)
 	if r == nil {
-		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}}
+		p.refusableOnce.Do(func() { p.refusable = refusalTree(p.mapping) })
+		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}, tree: p.refusable}
 	}
 	if l, ok := e.(LeafLister); ok {
 		l.Leaves(r)

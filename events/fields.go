@@ -24,17 +24,24 @@ func (l *Lazy) Fields(v eval.FieldVisitor) bool {
 // Leaves implements [eval.LeafLister]: it lists the fields of Fields to v
 // without boxing their values, and allocates nothing: names and decoded
 // strings are built in buffers of l, valid only during each call. It is
-// what [eval.Rejects] reads.
+// what [eval.Rejects] reads. When v is an [eval.LeafSelector] with a
+// tree, the members whose names lead nowhere the tree wants are passed
+// over: no name, no value, no scan of an object below them.
 func (l *Lazy) Leaves(v eval.LeafVisitor) bool {
-	return l.list(lister{leaves: v})
+	to := lister{leaves: v}
+	if s, ok := v.(eval.LeafSelector); ok {
+		to.tree = s.LeafTree()
+	}
+	return l.list(to)
 }
 
 // lister is where a listing goes: a FieldVisitor (with its filter, if it
-// is one) or a LeafVisitor.
+// is one) or a LeafVisitor (with its tree, if it has one).
 type lister struct {
 	filter eval.FieldFilter
 	fields eval.FieldVisitor
 	leaves eval.LeafVisitor
+	tree   *eval.LeafTree
 }
 
 // list lists the fields of the event to to.
@@ -46,7 +53,7 @@ func (l *Lazy) list(to lister) bool {
 	l.to, l.name = to, l.name[len(l.name):]
 	mark := len(l.stack)
 	l.stack = append(l.stack, l.members...)
-	stop := l.fieldsOf(mark, len(l.stack))
+	stop := l.fieldsOf(mark, len(l.stack), 0, !l.repeats(), l.odd) // 0: the root of a tree
 	l.stack = l.stack[:mark]
 	grown := l.name
 	l.to, l.name = savedTo, savedName
@@ -54,6 +61,37 @@ func (l *Lazy) list(to lister) bool {
 		l.name = grown[:0] // keep the buffer as it grew
 	}
 	return stop
+}
+
+// repeats reports whether two top-level members have the same key as
+// written: one pass over the keys with an open-addressing hash table
+// (l.seen, 1 + the index of a member whose key hashes there).
+func (l *Lazy) repeats() bool {
+	size := 16
+	for size < 2*len(l.members) {
+		size *= 2
+	}
+	if cap(l.seen) < size {
+		l.seen = make([]int32, size)
+	}
+	l.seen = l.seen[:size]
+	clear(l.seen)
+	mask := uint32(size - 1)
+	for i := range l.members {
+		key := l.b[l.members[i].ks:l.members[i].ke]
+		h := uint32(2166136261)
+		for _, c := range key {
+			h = (h ^ uint32(c)) * 16777619
+		}
+		for h &= mask; l.seen[h] != 0; h = (h + 1) & mask {
+			o := &l.members[l.seen[h]-1]
+			if bytes.Equal(l.b[o.ks:o.ke], key) {
+				return true
+			}
+		}
+		l.seen[h] = int32(i + 1)
+	}
+	return false
 }
 
 // index lists the top-level members, once per event.
@@ -69,29 +107,49 @@ func (l *Lazy) index() {
 			if !ok {
 				break
 			}
-			m := member{ks: ks, ke: ke, vs: vs}
-			if ks == ke || needsDecoding(l.b[ks:ke]) {
-				l.odd = true
-			} else {
-				h := &l.heads[l.b[ks]&63]
-				m.prev, *h = *h, int32(len(l.members)+1)
-			}
-			l.members = append(l.members, m)
+			l.addMember(ks, ke, vs, ks == ke || needsDecoding(l.b[ks:ke]))
 			p = next
 		}
 	}
 }
 
+// addMember adds a top-level member to the index: its key is b[ks:ke],
+// its value starts at b[vs]; odd: the key is empty or needs decoding.
+func (l *Lazy) addMember(ks, ke, vs int, odd bool) {
+	m := member{ks: ks, ke: ke, vs: vs}
+	if odd {
+		l.odd = true
+	} else {
+		h := &l.heads[l.b[ks]&63]
+		m.prev, *h = *h, int32(len(l.members)+1)
+	}
+	l.members = append(l.members, m)
+}
+
 // fieldsOf lists the fields of the members l.stack[from:to] of one object,
-// whose name is l.name. Members are read from l.stack by index: nested
-// objects push theirs above to.
-func (l *Lazy) fieldsOf(from, to int) bool {
-	esc := l.escapedKeys(from, to)
+// whose name is l.name and leads to node of l.to.tree (when there is
+// one). Members are read from l.stack by index: nested objects push
+// theirs above to. unique: no two members have the same key as written
+// and esc is false; esc: some key is escaped or not UTF-8 (or empty).
+func (l *Lazy) fieldsOf(from, to int, node eval.LeafNode, unique, esc bool) bool {
+	unique = unique && !esc
+	t := l.to.tree
 	for i := from; i < to; i++ {
 		m := l.stack[i]
 		kind := l.b[m.vs]
 		if kind == 'n' {
 			continue // null: no field
+		}
+		sub := node
+		if t != nil {
+			key := l.b[m.ks:m.ke]
+			if esc && needsDecoding(key) {
+				l.key = appendUnquoted(l.key[:0], key)
+				key = l.key
+			}
+			if sub = t.Step(node, unsafe.String(unsafe.SliceData(key), len(key))); !t.Any(sub) {
+				continue // no field the tree wants
+			}
 		}
 		n0 := len(l.name)
 		if n0 > 0 {
@@ -104,8 +162,8 @@ func (l *Lazy) fieldsOf(from, to int) bool {
 			l.name = append(l.name, raw...)
 		}
 		stop := false
-		if l.wanted(kind) && !l.duplicate(i, to, esc) {
-			stop = l.fieldValues(m.vs)
+		if l.wanted(kind) && (unique || !l.duplicate(i, to, esc)) {
+			stop = l.fieldValues(m.vs, sub)
 		}
 		l.name = l.name[:n0]
 		if stop {
@@ -166,9 +224,10 @@ func (l *Lazy) escapedKeys(from, to int) bool {
 	return false
 }
 
-// fieldValues lists the fields of the value at b[p], named l.name: the
-// value itself, each element of an array, or the fields of an object.
-func (l *Lazy) fieldValues(p int) bool {
+// fieldValues lists the fields of the value at b[p], named l.name (which
+// leads to node of l.to.tree): the value itself, each element of an
+// array, or the fields of an object.
+func (l *Lazy) fieldValues(p int, node eval.LeafNode) bool {
 	b := l.b
 	f := l.to.filter
 	switch b[p] {
@@ -187,18 +246,21 @@ func (l *Lazy) fieldValues(p int) bool {
 			l.stack = append(l.stack, member{ks: ks, ke: ke, vs: vs})
 			q = next
 		}
-		stop := l.fieldsOf(mark, len(l.stack))
+		stop := l.fieldsOf(mark, len(l.stack), node, false, l.escapedKeys(mark, len(l.stack)))
 		l.stack = l.stack[:mark]
 		return stop
 	case '[':
 		for e := range elements(b, p) {
-			if l.fieldValues(e) {
+			if l.fieldValues(e, node) {
 				return true
 			}
 		}
 		return false
 	}
 	if f != nil && !f.WantsField(l.nameNow()) {
+		return false
+	}
+	if t := l.to.tree; t != nil && !t.Leaf(node) {
 		return false
 	}
 	if v := l.to.leaves; v != nil {

@@ -2,6 +2,7 @@ package events
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -43,6 +44,10 @@ type Lazy struct {
 	stack []member
 	name  []byte
 	tmp   []byte
+	key   []byte  // a decoded key, for a lister's tree
+	seen  []int32 // for repeats
+	// paths: where the values of the paths of a FieldTable sit
+	paths pathScan
 	to    lister // where the listing goes
 }
 
@@ -65,10 +70,27 @@ func JSON(b []byte) eval.Event {
 func (l *Lazy) Reset(b []byte) {
 	l.b = b
 	l.members, l.indexed = l.members[:0], false
+	l.paths.reset()
 }
 
-// Values implements [eval.Event].
+// Values implements [eval.Event]. The paths of an [eval.FieldTable] (those
+// a [eval.Cache] asks for) are found in one walk of the event for all of
+// them: the first lookup walks the event along the table's
+// [eval.PathTree].
 func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
+	if t, s := path.Slot(); t != nil {
+		if !l.paths.done || l.paths.table != t {
+			l.paths.scan(l, t)
+		}
+		if stop, ok := l.paths.values(l.b, s, v); ok {
+			return stop
+		}
+	}
+	return l.values(path, v)
+}
+
+// values looks the values of path up on their own.
+func (l *Lazy) values(path *eval.Path, v eval.Visitor) bool {
 	l.index()
 	n := len(path.Parts)
 	last := partsBuf(n)
@@ -156,20 +178,10 @@ func dispatch(b []byte, last []int, path *eval.Path, i, off int, v eval.Visitor)
 // allowed): its key b[ks:ke], where its value starts, and where the next
 // member starts; ok is false at the end of the object (or on bad input).
 func nextMember(b []byte, p int) (ks, ke, vs, next int, ok bool) {
-	p = skipWS(b, p)
-	if p >= len(b) || b[p] != '"' {
-		return 0, 0, 0, 0, false // '}' or bad input
-	}
-	ks = p + 1
-	ke = stringEnd(b, p)
-	if ke < 0 {
+	ks, ke, vs, ok = memberKey(b, p)
+	if !ok {
 		return 0, 0, 0, 0, false
 	}
-	p = skipWS(b, ke+1)
-	if p >= len(b) || b[p] != ':' {
-		return 0, 0, 0, 0, false
-	}
-	vs = skipWS(b, p+1)
 	p = skipValue(b, vs)
 	if p < 0 {
 		return 0, 0, 0, 0, false
@@ -179,6 +191,26 @@ func nextMember(b []byte, p int) (ks, ke, vs, next int, ok bool) {
 		p++
 	}
 	return ks, ke, vs, p, true
+}
+
+// memberKey reads the key of the object member at b[p] (white space
+// before it allowed): the key is b[ks:ke] and its value starts at b[vs];
+// ok is false at the end of the object (or on bad input).
+func memberKey(b []byte, p int) (ks, ke, vs int, ok bool) {
+	p = skipWS(b, p)
+	if p >= len(b) || b[p] != '"' {
+		return 0, 0, 0, false // '}' or bad input
+	}
+	ks = p + 1
+	ke = stringEnd(b, p)
+	if ke < 0 {
+		return 0, 0, 0, false
+	}
+	p = skipWS(b, ke+1)
+	if p >= len(b) || b[p] != ':' {
+		return 0, 0, 0, false
+	}
+	return ks, ke, skipWS(b, p+1), true
 }
 
 // keyOf returns the first j dot-separated parts of rest.
@@ -218,9 +250,18 @@ func plainKeyParts(key []byte, rest string) int {
 
 // needsDecoding reports whether a raw JSON string differs from its value:
 // it holds an escape or bytes that are not UTF-8 (which decoding replaces).
+// Eight bytes at a time while they are ASCII without a backslash.
 func needsDecoding(raw []byte) bool {
+	i := 0
+	for ; i+8 <= len(raw); i += 8 {
+		w := binary.LittleEndian.Uint64(raw[i:])
+		x := w ^ 0x5c5c5c5c5c5c5c5c // a zero byte where w has a backslash
+		if (w|((x-0x0101010101010101)&^x))&0x8080808080808080 != 0 {
+			break
+		}
+	}
 	ascii := true
-	for _, c := range raw {
+	for _, c := range raw[i:] {
 		if c == '\\' {
 			return true
 		}

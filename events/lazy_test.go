@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -83,11 +84,27 @@ func corpusPrograms(t testing.TB) (progs []*eval.Program, queries []string) {
 
 // TestLazyCorpus matches every compiling query of Elastic's 792 rules
 // against every one of the 11,042 real Beats events, lazily and decoded:
-// the answers must be the same. With -short or -race (8.7 million matches
-// twice take minutes under the race detector) it takes every 16th event.
+// the answers must be the same. The queries are matched lazily twice:
+// each on its own, and compiled together through one eval.FieldTable on
+// an eval.Cache, as a rule set matches them (the lazy event then finds
+// the table's paths in one walk of the event). With -short or -race (8.7
+// million matches twice take minutes under the race detector) it takes
+// every 16th event.
 func TestLazyCorpus(t *testing.T) {
 	evs := lines(t, "corpus/beats_events.ndjson")
 	progs, queries := corpusPrograms(t)
+	table := eval.NewFieldTable()
+	tprogs := make([]*eval.Program, len(queries))
+	for i, q := range queries {
+		x, err := kql.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tprogs[i], err = table.Compile(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := eval.NewCache(table)
 	stride := 1
 	if testing.Short() || raceEnabled {
 		stride = 16
@@ -110,6 +127,12 @@ func TestLazyCorpus(t *testing.T) {
 			if got := p.MatchEvent(&lazy); got != want {
 				if fails++; fails <= 10 {
 					t.Errorf("line %d, query %q: lazy %v, map %v", n+1, queries[i], got, want)
+				}
+			}
+			cache.Reset(&lazy)
+			if got := tprogs[i].MatchEvent(cache); got != want {
+				if fails++; fails <= 10 {
+					t.Errorf("line %d, query %q: lazy through a table %v, map %v", n+1, queries[i], got, want)
 				}
 			}
 			if want {
@@ -161,6 +184,78 @@ func FuzzLazy(f *testing.F) {
 		for i, p := range progs {
 			if got, want := p.MatchEvent(lazy), p.MatchEvent(eval.Map(rec.Fields)); got != want {
 				t.Errorf("%s on %s: lazy %v, map %v", lazyQueries[i], in, got, want)
+			}
+		}
+	})
+}
+
+// tablePaths are the paths of FuzzLazyTable: flat, nested and mixed
+// names, prefixes of one another, empty parts.
+var tablePaths = []string{"a", "a.b", "a.b.c", "b", "b.c", "a.c", "a..b", "", ".a", "a.", "x.y.z.w", "file.hash.md5",
+	"destination.port", "source.ip", "event.category"}
+
+// valueList is a visitor that records the values it is given and stops at
+// the stop-th (never when stop is 0).
+type valueList struct {
+	vals []any
+	stop int
+}
+
+func (c *valueList) Visit(x any) bool {
+	c.vals = append(c.vals, x)
+	return len(c.vals) == c.stop
+}
+
+// FuzzLazyTable checks that a lazy event gives the paths of an
+// eval.FieldTable (found in one walk of the event for all of them) the
+// values it gives each path looked up on its own, and the map decoded
+// from the text, in the same order, and stops where they stop, also
+// through an eval.Cache (reused from input to input, as a rule set's
+// matcher is, with the strings it boxed before); on text
+// that is not JSON (answers unspecified), that it does not panic.
+func FuzzLazyTable(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1}`, `{"a.b":1,"a":{"b":2}}`, `{"a":[{"b":[1,[2,null]]},{"b":{"c":"x"}}]}`, `{"a":{"b":1},"a":{"b":2}}`,
+		`{"a":{"b":{"c":1},"b":{"c":2}},"a":[{"b.c":3}]}`, `{"a":{},"a.b":[]}`, `{"a":null,"a":"x"}`, `{"\u0061":1}`,
+		`{"a":{"":{"b":1}},"a.":{"b":2},"":[1],".a":2,".":{"a":3}}`, `{"x":{"y.z":{"w":1}},"x.y":{"z.w":2}}`,
+		`{"file":{"hash":{"md5":"1"}},"file.hash":{"md5":"2"}}`, `{"a":[[{"b":1}],{"b":[2,3]}],"b":{"c":[4]}}`,
+		`{"event":{"category":["network","x"]},"destination.port":21.0}`, `{"a":{"b":1,"b":{"c":2}}}`, `[1]`, `{"a":`,
+	} {
+		f.Add([]byte(s))
+	}
+	table := eval.NewFieldTable()
+	for _, p := range tablePaths {
+		table.Path(p)
+	}
+	cache := eval.NewCache(table)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var lazy events.Lazy
+		lazy.Reset(in)
+		rec, err := events.Raw{JSON: in}.Decode()
+		cache.Reset(&lazy) // its strings boxed once, met again from its table
+		for stop := range 3 {
+			for _, name := range tablePaths {
+				var got, alone valueList
+				got.stop, alone.stop = stop, stop
+				gotStop := lazy.Values(table.Path(name), &got)
+				if err != nil {
+					continue // not JSON: answers unspecified, no panic
+				}
+				aloneStop := lazy.Values(eval.NewPath(name), &alone)
+				if gotStop != aloneStop || !reflect.DeepEqual(got.vals, alone.vals) {
+					t.Errorf("%s, path %q (stop at %d): through the table %v %#v, alone %v %#v", in, name, stop, gotStop, got.vals, aloneStop, alone.vals)
+				}
+				var cached valueList
+				cached.stop = stop
+				if cacheStop := cache.Values(table.Path(name), &cached); cacheStop != aloneStop || !reflect.DeepEqual(cached.vals, alone.vals) {
+					t.Errorf("%s, path %q (stop at %d): through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, cached.vals, aloneStop, alone.vals)
+				}
+				var want valueList
+				want.stop = stop
+				wantStop := eval.Map(rec.Fields).Values(eval.NewPath(name), &want)
+				if gotStop != wantStop || !reflect.DeepEqual(got.vals, want.vals) {
+					t.Errorf("%s, path %q (stop at %d): lazy %v %#v, map %v %#v", in, name, stop, gotStop, got.vals, wantStop, want.vals)
+				}
 			}
 		}
 	})

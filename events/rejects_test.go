@@ -8,6 +8,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
 )
 
@@ -53,7 +54,10 @@ func badEvent(r *rand.Rand, line []byte, fields []string) []byte {
 // refuses decoded, over the Beats corpus (every 16th event with -short or
 // -race) and over corpus events given a bad value (a string on a number,
 // an address that does not parse, an object on a keyword...), and names
-// the same field when there is one at fault.
+// the same field when there is one at fault. Program.RejectsEvent walks
+// the tree of the fields its mapping may refuse (eval.LeafSelector),
+// passing over the others: on a Lazy event it names the same field as
+// the full listing eval.Rejects makes, always.
 func TestLazyRejects(t *testing.T) {
 	m := refusalMapping()
 	fields := []string{"source.port", "source.ip", "@timestamp", "event.duration", "process.pid", "destination.bytes",
@@ -69,6 +73,14 @@ func TestLazyRejects(t *testing.T) {
 		stride = 16
 	}
 	prog := compile(t, "source.port:*") // DefaultMapping, as Compile uses it
+	x, err := kql.Parse("source.port:*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mprog, err := eval.Compile(x, eval.WithMapping(m)) // m's fields, through its tree
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := rand.New(rand.NewPCG(3, 17))
 	var lazy events.Lazy
 	refused, fails := 0, 0
@@ -83,6 +95,16 @@ func TestLazyRejects(t *testing.T) {
 		wantField, want := eval.Rejects(m, eval.Map(rec.Fields))
 		pf, pgot := prog.RejectsEvent(&lazy)
 		_, pwant := prog.Rejects(rec.Fields)
+		if mf, mgot := mprog.RejectsEvent(&lazy); mgot != got || mf != gotField {
+			if fails++; fails <= 10 {
+				t.Errorf("%s:\nthrough the tree %q %v, every field %q %v", line, mf, mgot, gotField, got)
+			}
+		}
+		if df, dgot := eval.Rejects(mapping.ECSMapping(mapping.ECS()), &lazy); dgot != pgot || df != pf {
+			if fails++; fails <= 10 {
+				t.Errorf("%s:\ndefault mapping through the tree %q %v, every field %q %v", line, pf, pgot, df, dgot)
+			}
+		}
 		// with one field at fault the two name the same one (Map lists
 		// its fields in map order, so with several they may differ)
 		if got != want || pgot != pwant || (single && gotField != wantField) {
@@ -191,6 +213,57 @@ func BenchmarkRejects(b *testing.B) {
 				lazy.Reset(l)
 				eval.Rejects(m, &lazy)
 			}
+		}
+	})
+}
+
+// FuzzLazyRejects is the differential test of the refusal tree on
+// arbitrary objects: Program.RejectsEvent on a Lazy event (which passes
+// over the fields the tree does not select) names the same field as the
+// full listing of eval.Rejects, and refuses what eval.Rejects refuses on
+// the decoded event, with a mapping of short names (a keyword with a
+// multi-field, a long below an object, a flattened field, an object, a
+// name with an empty part...).
+func FuzzLazyRejects(f *testing.F) {
+	for _, s := range []string{
+		`{"a":{"b":1}}`, `{"a.b":"x","a":{"b":{"c":1}}}`, `{"a":[{"n":"x"},{"n":{"y":1}}]}`, `{"k":{"x":1}}`,
+		`{"k":{"x":null}}`, `{"f":"x"}`, `{"f":{"x":{"y":"z"}}}`, `{"o":"x"}`, `{"o":{"n":"1"}}`, `{"":{"n":"x"}}`,
+		`{"x":{"":{"n":"y"}}}`, `{"x..n":"y"}`, `{"\u006e":"x"}`, `{"n":"1","n":"x"}`, `{"n":"x","n":"1"}`,
+		`{"a":{"b.c":"x"}}`, `{"a.b.c":true}`, `{"k.kw":{"n":"x"}}`, `{"i":"300.1.1.1","d":"x","b":"yes"}`,
+		"{\"n\xff\":\"x\"}", `{"a":{"b":{"c":{"d":"e"}}}}`, `{"n":[[1,["x"]]]}`, `[1]`, `{"n":`,
+	} {
+		f.Add([]byte(s))
+	}
+	m := mapping.Mapping{
+		"a": {Type: mapping.Object}, "a.b": {Type: mapping.Keyword}, "a.b.c": {Type: mapping.Long},
+		"a.n": {Type: mapping.Long}, "n": {Type: mapping.Long}, "k": {Type: mapping.Keyword}, "k.kw": {Type: mapping.Text},
+		"f": {Type: mapping.Flattened}, "f.x.n": {Type: mapping.Long}, "o": {Type: mapping.Object}, "o.n": {Type: mapping.Integer},
+		"x..n": {Type: mapping.Long}, ".n": {Type: mapping.Boolean}, "i": {Type: mapping.IP}, "d": {Type: mapping.Date},
+		"b": {Type: mapping.Boolean}, "g": {Type: mapping.GeoPoint}, "t": {Type: mapping.Text}, "e": {Type: mapping.Keyword},
+		"e.x": {Type: mapping.Long},
+	}
+	x, err := kql.Parse("n:*")
+	if err != nil {
+		f.Fatal(err)
+	}
+	prog, err := eval.Compile(x, eval.WithMapping(m))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var lazy events.Lazy
+		lazy.Reset(in)
+		gotField, got := prog.RejectsEvent(&lazy)
+		wantField, want := eval.Rejects(m, &lazy)
+		if got != want || gotField != wantField {
+			t.Errorf("%s: through the tree %q %v, every field %q %v", in, gotField, got, wantField, want)
+		}
+		rec, err := events.Raw{JSON: in}.Decode()
+		if err != nil {
+			return
+		}
+		if _, mapGot := eval.Rejects(m, eval.Map(rec.Fields)); mapGot != got {
+			t.Errorf("%s: lazy %v, map %v", in, got, mapGot)
 		}
 	})
 }

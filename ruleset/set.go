@@ -30,6 +30,7 @@ type Set struct {
 	// indexed disjunctions
 	ruleOf []int32
 	needs  []int32
+	moreOf [][]int32 // moreOf[i]: the keys of Set.more of rule i's further disjunctions
 	pool   sync.Pool // of *matcher
 }
 
@@ -40,7 +41,7 @@ type indexKey struct {
 	byValue map[string][]int32
 	all     []int32 // the disjunctions with values of the field: met when a value is not a string
 	exists  []int32 // the disjunctions met by any value of the field
-	rules   []int32 // in Set.more: the rules of those disjunctions
+	at      int32   // the key's index in Set.keys or Set.more
 }
 
 // maxIndexed is the most disjunctions of a rule the index files: the
@@ -159,6 +160,7 @@ func (s *Set) index(required [][][]eval.Term) {
 	}
 	byField := [2]map[string]*indexKey{{}, {}}
 	s.needs = make([]int32, len(required))
+	s.moreOf = make([][]int32, len(required))
 	for i, conj := range required {
 		if len(conj) == 0 {
 			s.always = append(s.always, i)
@@ -177,12 +179,12 @@ func (s *Set) index(required [][][]eval.Term) {
 			for _, t := range ts {
 				k := byField[phase][t.Field]
 				if k == nil {
-					k = &indexKey{path: s.table.Path(t.Field), byValue: map[string][]int32{}}
+					k = &indexKey{path: s.table.Path(t.Field), byValue: map[string][]int32{}, at: int32(len(*keys))}
 					byField[phase][t.Field] = k
 					*keys = append(*keys, k)
 				}
-				if phase == 1 && !slices.Contains(k.rules, int32(i)) {
-					k.rules = append(k.rules, int32(i))
+				if phase == 1 && !slices.Contains(s.moreOf[i], k.at) {
+					s.moreOf[i] = append(s.moreOf[i], k.at)
 				}
 				if t.Exists() {
 					k.exists = append(k.exists, d)
@@ -258,6 +260,7 @@ type matcher struct {
 	met   []uint32 // met[d] == gen: the event meets disjunction d
 	mark  []uint32 // mark[i] == gen: hits[i] counts rule i's disjunctions met
 	hits  []int32
+	want  []uint32 // want[k] == gen: a rule of Set.more[k] met a disjunction
 	cands []int
 	pick  picker
 	s     *Set
@@ -265,7 +268,7 @@ type matcher struct {
 
 func (s *Set) newMatcher() *matcher {
 	m := &matcher{cache: eval.NewCache(s.table), met: make([]uint32, len(s.ruleOf)),
-		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), s: s}
+		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), want: make([]uint32, len(s.more)), s: s}
 	m.pick.m = m
 	return m
 }
@@ -287,19 +290,12 @@ func (p *picker) Visit(x any) bool {
 	return false
 }
 
-// pending reports whether one of the rules rs met some of its
-// disjunctions but not all yet.
-func (m *matcher) pending(rs []int32) bool {
-	for _, i := range rs {
-		if m.mark[i] == m.gen && m.hits[i] < m.s.needs[i] {
-			return true
-		}
-	}
-	return false
-}
-
 // add records that the event meets the disjunctions ds: a rule that
-// has all of its own met becomes a candidate.
+// has all of its own met becomes a candidate. The first disjunction a
+// rule meets makes the keys of its further ones wanted: only a rule that
+// met some may need them (a rule that meets all of its own needs none,
+// and a rule that meets none cannot become a candidate through them;
+// reading a key no rule needs changes no answer).
 func (m *matcher) add(ds []int32) {
 	for _, d := range ds {
 		if m.met[d] == m.gen {
@@ -309,6 +305,9 @@ func (m *matcher) add(ds []int32) {
 		i := m.s.ruleOf[d]
 		if m.mark[i] != m.gen {
 			m.mark[i], m.hits[i] = m.gen, 0
+			for _, k := range m.s.moreOf[i] {
+				m.want[k] = m.gen
+			}
 		}
 		if m.hits[i]++; m.hits[i] == m.s.needs[i] {
 			m.cands = append(m.cands, int(i))
@@ -321,6 +320,7 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	if m.gen == 0 {
 		clear(m.met)
 		clear(m.mark)
+		clear(m.want)
 		m.gen = 1
 	}
 	m.cands = m.cands[:0]
@@ -329,8 +329,8 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 		m.pick.key = k
 		m.cache.Values(k.path, &m.pick)
 	}
-	for _, k := range s.more {
-		if m.pending(k.rules) {
+	for i, k := range s.more {
+		if m.want[i] == m.gen {
 			m.pick.key = k
 			m.cache.Values(k.path, &m.pick)
 		}

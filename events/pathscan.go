@@ -1,0 +1,267 @@
+package events
+
+import (
+	"unsafe"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// pathScan is where the values of the paths of one [eval.FieldTable] sit
+// in the event: the first lookup of a path of the table walks the event
+// once along the table's [eval.PathTree] (scan), noting, for each path,
+// where its values start; a lookup of a path of the table is then a walk
+// of its notes. The notes are those the lookup of each path (Lazy.values)
+// would visit, in its order: for a path whose values come by one way of
+// splitting its name into member keys (all nested, all flat, or one
+// mix), the order of the text, the last of duplicate keys. A path whose
+// values come by two ways (a flat "a.b" and a nested "a":{"b"}), and
+// every path of an event with a key to decode, is looked up on its own.
+type pathScan struct {
+	table *eval.FieldTable
+	tree  *eval.PathTree
+	gen   uint32 // the event's: slots and nodes of another gen are stale
+	done  bool   // the event was scanned for table
+	whole bool   // the scan met a key to decode: look every path up
+	objs  int32  // objects met, the event first
+	notes []note
+	slots []slotNotes
+	nodes []nodeNotes
+}
+
+// note is where a value starts, -1 for a value a later duplicate key
+// replaced; next is 1 + the index of the slot's next note, 0 at the end.
+type note struct {
+	at   int32
+	next int32
+}
+
+// slotNotes are the notes of one path, first to last (1 + indexes).
+type slotNotes struct {
+	gen         uint32
+	first, last int32
+	split       uint64 // bit d: a key of the notes ends after part d
+	mixed       bool   // the notes came by two splits: look the path up
+}
+
+// nodeNotes are the notes made below the last member that led to a
+// node: notes[start:end], through a member of object obj.
+type nodeNotes struct {
+	gen        uint32
+	obj        int32
+	start, end int32
+}
+
+// reset forgets the event's notes.
+func (x *pathScan) reset() {
+	x.done = false
+}
+
+// scan notes where the values of the paths of t sit in the event of l.
+func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
+	x.table, x.tree = t, t.Tree()
+	x.done, x.whole = true, false
+	x.gen++
+	if x.gen == 0 {
+		clear(x.slots)
+		clear(x.nodes)
+		x.gen = 1
+	}
+	x.notes = x.notes[:0]
+	if n := x.tree.Slots(); len(x.slots) < n {
+		x.slots = append(x.slots, make([]slotNotes, n-len(x.slots))...)
+	}
+	if n := x.tree.Nodes(); len(x.nodes) < n {
+		x.nodes = append(x.nodes, make([]nodeNotes, n-len(x.nodes))...)
+	}
+	x.objs = 1
+	if l.indexed {
+		for _, m := range l.members {
+			if _, whole := x.member(l.b, m.ks, m.ke, m.vs, 0, 0, 0, 1, true); whole {
+				return
+			}
+		}
+		return
+	}
+	// index the top-level members on the way (Lazy.index), so that the
+	// objects the walk goes into are read once
+	l.indexed = true
+	l.heads, l.odd = [64]int32{}, false
+	b := l.b
+	p := skipWS(b, 0)
+	if p >= len(b) || b[p] != '{' {
+		return
+	}
+	for p++; ; {
+		ks, ke, vs, ok := memberKey(b, p)
+		if !ok || vs >= len(b) {
+			return
+		}
+		end, whole := x.member(b, ks, ke, vs, 0, 0, 0, 1, false)
+		if whole { // a key to decode: index the event the usual way
+			l.members, l.indexed = l.members[:0], false
+			l.index()
+			return
+		}
+		if end < 0 {
+			return // a value that does not end: no member
+		}
+		l.addMember(ks, ke, vs, ks == ke) // member decoded no key
+		if p = skipWS(b, end); p < len(b) && b[p] == ',' {
+			p++
+		}
+	}
+}
+
+// drop forgets the notes from notes[mark] on.
+func (x *pathScan) drop(mark int) { x.dropRange(int32(mark), int32(len(x.notes))) }
+
+// dropRange forgets the notes notes[from:to].
+func (x *pathScan) dropRange(from, to int32) {
+	for i := from; i < to; i++ {
+		x.notes[i].at = -1
+	}
+}
+
+// member notes the values below the member b[ks:ke]: b[vs] of object obj,
+// whose name leads to node at depth parts (split: where its keys end).
+// It returns where the value ends, -1 when it does not (not JSON: no
+// member then, as nextMember says, and no notes), 0 when the caller
+// knows (known); and whole: the event must be looked up path by path.
+func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split uint64, obj int32, known bool) (end int, whole bool) {
+	raw := b[ks:ke]
+	if needsDecoding(raw) {
+		x.whole = true
+		return 0, true
+	}
+	n, parts, ok := x.tree.Step(node, unsafe.String(unsafe.SliceData(raw), len(raw)))
+	if !ok {
+		if known {
+			return 0, false
+		}
+		return skipValue(b, vs), false
+	}
+	depth += parts
+	if depth >= 64 {
+		x.whole = true
+		return 0, true
+	}
+	split |= 1 << depth
+	start := int32(len(x.notes))
+	if s := x.tree.Slot(n); s >= 0 {
+		x.note(s, vs, split)
+	}
+	end = -1
+	if x.tree.Inner(n) {
+		if end, whole = x.into(b, vs, n, depth, split); whole {
+			return 0, true
+		}
+	}
+	if end < 0 && !known {
+		if end = skipValue(b, vs); end < 0 {
+			x.drop(int(start))
+			return -1, false
+		}
+	}
+	nn := &x.nodes[n]
+	if nn.gen == x.gen && nn.obj == obj {
+		// a duplicate key: encoding/json keeps the last
+		x.dropRange(nn.start, nn.end)
+	}
+	nn.gen, nn.obj, nn.start, nn.end = x.gen, obj, start, int32(len(x.notes))
+	return end, false
+}
+
+// into goes on below node inside the value at b[p]: the members of an
+// object, or those of each object of an array, read as nextMember and
+// elements read them. It returns where the object or array ends, or -1
+// (a scalar, or text that is not JSON), and whole as member does.
+func (x *pathScan) into(b []byte, p int, node int32, depth int, split uint64) (end int, whole bool) {
+	switch b[p] {
+	case '{':
+		x.objs++
+		obj := x.objs
+		q := p + 1
+		for {
+			ks, ke, vs, ok := memberKey(b, q)
+			if !ok || vs >= len(b) {
+				break
+			}
+			e, whole := x.member(b, ks, ke, vs, node, depth, split, obj, false)
+			if whole {
+				return 0, true
+			}
+			if e < 0 {
+				return -1, false // a value that does not end: no member
+			}
+			q = skipWS(b, e)
+			if q < len(b) && b[q] == ',' {
+				q++
+			}
+		}
+		if q = skipWS(b, q); q < len(b) && b[q] == '}' {
+			return q + 1, false
+		}
+	case '[':
+		q := skipWS(b, p+1)
+		for q < len(b) && b[q] != ']' {
+			e, whole := x.into(b, q, node, depth, split)
+			if whole {
+				return 0, true
+			}
+			if e < 0 {
+				if e = skipValue(b, q); e < 0 {
+					return -1, false
+				}
+			}
+			q = skipWS(b, e)
+			if q < len(b) && b[q] == ',' {
+				q = skipWS(b, q+1)
+			} else {
+				break
+			}
+		}
+		if q < len(b) && b[q] == ']' {
+			return q + 1, false
+		}
+	}
+	return -1, false
+}
+
+// note adds the value at b[at] to the notes of slot s.
+func (x *pathScan) note(s int, at int, split uint64) {
+	x.notes = append(x.notes, note{at: int32(at)})
+	i := int32(len(x.notes))
+	sn := &x.slots[s]
+	if sn.gen != x.gen {
+		*sn = slotNotes{gen: x.gen, first: i, last: i, split: split}
+		return
+	}
+	if sn.split != split {
+		sn.mixed = true
+	}
+	x.notes[sn.last-1].next = i
+	sn.last = i
+}
+
+// values visits the values of path, slot s of x.table, from the notes;
+// ok is false when the path must be looked up on its own.
+func (x *pathScan) values(b []byte, s int, v eval.Visitor) (stop, ok bool) {
+	if x.whole || s >= len(x.slots) || s >= x.tree.Slots() {
+		return false, false
+	}
+	sn := &x.slots[s]
+	if sn.gen != x.gen {
+		return false, true // no value
+	}
+	if sn.mixed {
+		return false, false
+	}
+	for i := sn.first; i > 0; {
+		nt := x.notes[i-1]
+		if nt.at >= 0 && visitValue(b, int(nt.at), v) {
+			return true, true
+		}
+		i = nt.next
+	}
+	return false, true
+}
