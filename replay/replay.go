@@ -738,9 +738,3 @@ func (r *Replay) replaySorted() error {
 func sameText(a, b []byte) bool {
 	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
-
-// plain reports whether the rule's search is its query alone, so that a
-// set's answer for the query is the replay's.
-func (rn *runner) plain() bool {
-	return rn.search.filters == nil && rn.threat == nil
-}
