@@ -2,11 +2,13 @@ package eval
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math/bits"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // PathTree is the tree of the dot-separated parts of the paths of a
@@ -48,8 +50,23 @@ type partKey struct {
 }
 
 type partKid struct {
+	word  uint64 // partWord(part)
 	part  string
 	child int32
+}
+
+// partWord is the first eight bytes of a part (fewer, zero-padded, for
+// a shorter one), little-endian: kids compare it before their parts, so
+// that a part of at most eight bytes compares as one word.
+func partWord(part string) uint64 {
+	if len(part) >= 8 {
+		return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(part), 8))
+	}
+	var w uint64
+	for i := len(part) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(part[i])
+	}
+	return w
 }
 
 // partBucket is the bucket of a part: the bit of first it sets.
@@ -84,7 +101,7 @@ func (t *partTree) freeze() {
 	}
 	byNode := make([][]partKid, t.nodes)
 	for k, c := range t.build {
-		byNode[k.parent] = append(byNode[k.parent], partKid{part: k.part, child: c})
+		byNode[k.parent] = append(byNode[k.parent], partKid{word: partWord(k.part), part: k.part, child: c})
 	}
 	t.groups = make([]int32, t.nodes)
 	t.starts = t.starts[:0]
@@ -117,8 +134,9 @@ func (t *partTree) child(n int32, part string) (int32, bool) {
 		return 0, false
 	}
 	g := t.groups[n] + int32(bits.OnesCount64(f&(1<<b-1)))
+	w := partWord(part)
 	for i, end := t.starts[g], t.starts[g+1]; i < end; i++ {
-		if k := &t.kids[i]; k.part == part {
+		if k := &t.kids[i]; k.word == w && len(k.part) == len(part) && (len(part) <= 8 || k.part[8:] == part[8:]) {
 			return k.child, true
 		}
 	}
