@@ -1,9 +1,14 @@
 package eval
 
 import (
+	"cmp"
+	"encoding/binary"
+	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // PathTree is the tree of the dot-separated parts of the paths of a
@@ -18,16 +23,25 @@ type PathTree struct {
 	slots int     // the table's paths when the tree was made
 }
 
-// partTree is the shape of a tree of name parts: node 0 is the root,
-// and the edges, by parent and part, are an open-addressing hash table,
-// so that a lookup hashes a few bytes and compares one or two entries.
+// partTree is the shape of a tree of name parts: node 0 is the root, and
+// the children of a node sit together in kids, grouped by the bucket of
+// their part (its first byte's low six bits, 0 for an empty part), so
+// that a lookup finds its group with a bit count and compares the parts
+// of the group, one or two, without hashing and near the node's other
+// children.
 type partTree struct {
 	nodes int32
-	// first[n]: bit c&63 is set when some part below node n starts with
-	// the byte c (every bit for an empty part); 0 for a leaf node
+	// first[n]: bit b is set when some part below node n is in bucket b;
+	// 0 for a leaf node
 	first []uint64
-	edges []partEdge
-	build map[partKey]int32 // the edges, until freeze
+	// groups[n] is the index in starts of the first group of node n;
+	// starts[g] is the index in kids of group g, whose kids end where
+	// the next group starts (the next node's first group for a node's
+	// last one; starts ends with len(kids))
+	groups []int32
+	starts []int32
+	kids   []partKid
+	build  map[partKey]int32 // the edges, until freeze
 }
 
 type partKey struct {
@@ -35,10 +49,32 @@ type partKey struct {
 	part   string
 }
 
-type partEdge struct {
-	part   string
-	parent int32
-	child  int32 // 0: an empty entry
+type partKid struct {
+	word  uint64 // partWord(part)
+	part  string
+	child int32
+}
+
+// partWord is the first eight bytes of a part (fewer, zero-padded, for
+// a shorter one), little-endian: kids compare it before their parts, so
+// that a part of at most eight bytes compares as one word.
+func partWord(part string) uint64 {
+	if len(part) >= 8 {
+		return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(part), 8))
+	}
+	var w uint64
+	for i := len(part) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(part[i])
+	}
+	return w
+}
+
+// partBucket is the bucket of a part: the bit of first it sets.
+func partBucket(part string) uint {
+	if part == "" {
+		return 0
+	}
+	return uint(part[0] & 63)
 }
 
 // add returns the node below parent whose part is part, adding it (a
@@ -54,61 +90,57 @@ func (t *partTree) add(parent int32, part string) (int32, bool) {
 	t.nodes++
 	t.build[partKey{parent, part}] = c
 	t.first = append(t.first, 0)
-	if part == "" {
-		t.first[parent] = ^uint64(0)
-	} else {
-		t.first[parent] |= 1 << (part[0] & 63)
-	}
+	t.first[parent] |= 1 << partBucket(part)
 	return c, true
 }
 
-// freeze makes the hash table of the edges added.
+// freeze lays out the children of the nodes added.
 func (t *partTree) freeze() {
 	if t.build == nil {
 		t.nodes, t.first = 1, []uint64{0}
 	}
-	size := 16
-	for size < 2*len(t.build) {
-		size *= 2
-	}
-	t.edges = make([]partEdge, size)
-	mask := uint32(size - 1)
+	byNode := make([][]partKid, t.nodes)
 	for k, c := range t.build {
-		h := hashPart(k.parent, k.part) & mask
-		for t.edges[h].child != 0 {
-			h = (h + 1) & mask
+		byNode[k.parent] = append(byNode[k.parent], partKid{word: partWord(k.part), part: k.part, child: c})
+	}
+	t.groups = make([]int32, t.nodes)
+	t.starts = t.starts[:0]
+	t.kids = make([]partKid, 0, len(t.build))
+	for n, kids := range byNode {
+		slices.SortFunc(kids, func(a, b partKid) int {
+			if c := cmp.Compare(partBucket(a.part), partBucket(b.part)); c != 0 {
+				return c
+			}
+			return strings.Compare(a.part, b.part)
+		})
+		t.groups[n] = int32(len(t.starts))
+		for i, k := range kids {
+			if i == 0 || partBucket(k.part) != partBucket(kids[i-1].part) {
+				t.starts = append(t.starts, int32(len(t.kids)))
+			}
+			t.kids = append(t.kids, k)
 		}
-		t.edges[h] = partEdge{part: k.part, parent: k.parent, child: c}
 	}
+	t.starts = append(t.starts, int32(len(t.kids)))
 	t.build = nil
-}
-
-// hashPart hashes an edge's parent and part (FNV-1a).
-func hashPart(parent int32, part string) uint32 {
-	h := uint32(2166136261) ^ uint32(parent)
-	for i := 0; i < len(part); i++ {
-		h = (h ^ uint32(part[i])) * 16777619
-	}
-	return h ^ h>>15
 }
 
 // child returns the node below n whose part is part, and whether there
 // is one.
 func (t *partTree) child(n int32, part string) (int32, bool) {
 	f := t.first[n]
-	if f == 0 || (len(part) > 0 && f&(1<<(part[0]&63)) == 0) {
+	b := partBucket(part)
+	if f&(1<<b) == 0 {
 		return 0, false
 	}
-	mask := uint32(len(t.edges) - 1)
-	for h := hashPart(n, part) & mask; ; h = (h + 1) & mask {
-		e := &t.edges[h]
-		if e.child == 0 {
-			return 0, false
-		}
-		if e.parent == n && e.part == part {
-			return e.child, true
+	g := t.groups[n] + int32(bits.OnesCount64(f&(1<<b-1)))
+	w := partWord(part)
+	for i, end := t.starts[g], t.starts[g+1]; i < end; i++ {
+		if k := &t.kids[i]; k.word == w && len(k.part) == len(part) && (len(part) <= 8 || k.part[8:] == part[8:]) {
+			return k.child, true
 		}
 	}
+	return 0, false
 }
 
 // Child returns the node below n whose part is part, and whether there
