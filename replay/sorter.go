@@ -170,9 +170,14 @@ func (s *sorter) spill() error {
 	}
 	start := s.written
 	for _, k := range s.sortMem() {
-		if err := s.writeEntry(&s.mem[k.i]); err != nil {
+		var err error
+		if s.scratch, err = appendEntry(s.scratch[:0], &s.mem[k.i]); err != nil {
 			return err
 		}
+		if _, err := s.w.Write(s.scratch); err != nil {
+			return fmt.Errorf("replay: sorting events by time: %w", err)
+		}
+		s.written += int64(len(s.scratch))
 	}
 	s.runs = append(s.runs, runSpan{start, s.written}) // flushed when the runs are read
 	s.spilled += len(s.mem)
@@ -220,49 +225,15 @@ func (a *arena[T]) keep(v []T) []T {
 // longer used.
 func (a *arena[T]) reset() { a.n, a.size = 0, 0 }
 
-// writeEntry writes the entry's encoding to the runs: what comes before
-// its text through scratch, its text as it is (not copied into scratch).
-func (s *sorter) writeEntry(e *sortEntry) error {
-	text, err := entryText(e)
-	if err != nil {
-		return err
-	}
-	s.scratch = appendEntryHead(s.scratch[:0], e, text)
-	if _, err := s.w.Write(s.scratch); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
-	if _, err := s.w.Write(text); err != nil {
-		return fmt.Errorf("replay: sorting events by time: %w", err)
-	}
-	s.written += int64(len(s.scratch) + len(text))
-	return nil
-}
-
 // appendEntry appends the entry's encoding, preceded by its length.
 func appendEntry(b []byte, e *sortEntry) ([]byte, error) {
-	text, err := entryText(e)
-	if err != nil {
-		return nil, err
+	text := e.ev.json
+	if text == nil {
+		var err error
+		if text, err = json.Marshal(e.ev.m); err != nil {
+			return nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
+		}
 	}
-	return append(appendEntryHead(b, e, text), text...), nil
-}
-
-// entryText is the entry's event text: its JSON, or a Map event's
-// encoding.
-func entryText(e *sortEntry) ([]byte, error) {
-	if e.ev.json != nil {
-		return e.ev.json, nil
-	}
-	text, err := json.Marshal(e.ev.m)
-	if err != nil {
-		return nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
-	}
-	return text, nil
-}
-
-// appendEntryHead appends the entry's encoding (its length first) up to
-// its text, text being the entry's (entryText), which follows.
-func appendEntryHead(b []byte, e *sortEntry, text []byte) []byte {
 	n := varintLen(e.t) + varintLen(e.seq) + uvarintLen(uint64(len(e.rules)))
 	for _, r := range e.rules {
 		n += uvarintLen(uint64(r))
@@ -281,7 +252,8 @@ func appendEntryHead(b []byte, e *sortEntry, text []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(e.ev.index)))
 	b = append(b, e.ev.index...)
 	b = binary.AppendUvarint(b, uint64(e.ev.line))
-	return binary.AppendUvarint(b, uint64(len(text)))
+	b = binary.AppendUvarint(b, uint64(len(text)))
+	return append(b, text...), nil
 }
 
 // varintLen is the length of v's varint encoding.
@@ -422,7 +394,17 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 				return fmt.Errorf("replay: sorting events by time: %w", err)
 			}
 			start := s.written
-			err := s.merge(group, func(e *sortEntry, _ textRef) error { return s.writeEntry(e) })
+			err := s.merge(group, func(e *sortEntry, _ textRef) error {
+				var err error
+				if s.scratch, err = appendEntry(s.scratch[:0], e); err != nil {
+					return err
+				}
+				if _, err := s.w.Write(s.scratch); err != nil {
+					return fmt.Errorf("replay: sorting events by time: %w", err)
+				}
+				s.written += int64(len(s.scratch))
+				return nil
+			})
 			if err != nil {
 				return err
 			}
