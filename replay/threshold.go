@@ -283,13 +283,24 @@ func (x *thresholdExec) alert(g *thresholdGroup, at time.Time) *Alert {
 // termCombinations returns the combinations of the fields' values in the
 // event, each as one value per field, in the order of a composite
 // aggregation's buckets; nil when a field has no value. With no fields it
-// returns one empty combination: every event falls in one group.
+// returns one empty combination: every event falls in one group. The
+// combinations share their backing arrays: read only.
 func termCombinations(fields eval.Event, paths []*eval.Path) [][]string {
-	combos := [][]string{{}}
-	for _, p := range paths {
+	if len(paths) == 0 {
+		return oneEmptyCombination
+	}
+	var combos [][]string
+	for i, p := range paths {
 		vals := fieldTerms(fields, p)
 		if len(vals) == 0 {
 			return nil
+		}
+		if i == 0 { // one combination a value, each the value's own slice of vals
+			combos = make([][]string, len(vals))
+			for k := range vals {
+				combos[k] = vals[k : k+1 : k+1]
+			}
+			continue
 		}
 		next := make([][]string, 0, len(combos)*len(vals))
 		for _, c := range combos {
@@ -310,6 +321,9 @@ func fieldTerms(fields eval.Event, p *eval.Path) []string {
 	slices.Sort(c.vals)
 	return slices.Compact(c.vals)
 }
+
+// oneEmptyCombination is termCombinations with no fields (read only).
+var oneEmptyCombination = [][]string{{}}
 
 type termCollector struct{ vals []string }
 
