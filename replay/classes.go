@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -145,15 +146,7 @@ func firstSamples(a, b []genSample) []genSample {
 		return a
 	}
 	a = append(a, b...)
-	slices.SortFunc(a, func(x, y genSample) int {
-		switch {
-		case x.gen < y.gen:
-			return -1
-		case x.gen > y.gen:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(a, func(x, y genSample) int { return cmp.Compare(x.gen, y.gen) })
 	return a[:min(len(a), maxSamples)]
 }
 

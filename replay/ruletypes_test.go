@@ -53,11 +53,8 @@ query = '` + query + `'
 func TestRuleTypeScenarios(t *testing.T) {
 	for _, tc := range ruleTypeCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
+			r := tc.parse(t)
+			path := tc.eventsPath()
 			rep, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
 			if err != nil {
 				t.Fatal(err)
@@ -91,6 +88,21 @@ func TestRuleTypeScenarios(t *testing.T) {
 type ruleTypeCase struct {
 	name, events string
 	rule         string
+}
+
+// parse returns the scenario's rule.
+func (tc ruleTypeCase) parse(t *testing.T) *rules.Rule {
+	t.Helper()
+	r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// eventsPath is the file of the scenario's events.
+func (tc ruleTypeCase) eventsPath() string {
+	return filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
 }
 
 // ruleTypeCases are the rule type scenarios (TestRuleTypeScenarios,

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -34,18 +35,11 @@ type sortEntry struct {
 	ev    storedEvent
 }
 
-func compareEntries(a, b *sortEntry) int {
-	switch {
-	case a.t < b.t:
-		return -1
-	case a.t > b.t:
-		return 1
-	case a.seq < b.seq:
-		return -1
-	case a.seq > b.seq:
-		return 1
-	}
-	return 0
+func compareEntries(a, b *sortEntry) int { return compareAt(a.t, a.seq, b.t, b.seq) }
+
+// compareAt orders entries by time, then by place in the stream.
+func compareAt(at, aseq, bt, bseq int64) int {
+	return cmp.Or(cmp.Compare(at, bt), cmp.Compare(aseq, bseq))
 }
 
 // entrySize is what an entry itself takes in memory.
@@ -139,19 +133,7 @@ func (s *sorter) sortMem() []entryKey {
 	for i := range s.mem {
 		s.order = append(s.order, entryKey{s.mem[i].t, s.mem[i].seq, i})
 	}
-	slices.SortFunc(s.order, func(a, b entryKey) int {
-		switch {
-		case a.t < b.t:
-			return -1
-		case a.t > b.t:
-			return 1
-		case a.seq < b.seq:
-			return -1
-		case a.seq > b.seq:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s.order, func(a, b entryKey) int { return compareAt(a.t, a.seq, b.t, b.seq) })
 	return s.order
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/replay"
-	"github.com/kqlrules/kqlrules/rules"
 )
 
 // TestSortMemoryOneCorpus: a replay in time order whose sort memory holds
@@ -31,19 +30,16 @@ func TestSortMemoryOneCorpus(t *testing.T) {
 	if err := os.WriteFile(path, bytes.Join(lines[:min(n, len(lines))], nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct{ name, rule string }{
-		{"query", ruleTOML("query", "event.kind:event", "now-6m", "")},
-		{"threshold", ruleTOML("threshold", "event.category:*", "now-10m", "[rule.threshold]\nfield = [\"event.dataset\"]\nvalue = 2\n")},
-		{"new_terms", ruleTOML("new_terms", "event.kind:*", "now-5m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"user.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-1h\"\n")},
-		{"suppressed", ruleTOML("query", "event.kind:*", "now-5m", "[rule.alert_suppression]\ngroup_by = [\"event.dataset\"]\nmissing_fields_strategy = \"suppress\"\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 30\n")},
-		{"timestamp_override", ruleTOML("query", "event.kind:*", "now-6m", "timestamp_override = \"event.ingested\"\n")},
+	cases := []ruleTypeCase{ // events: the corpus head, not a scenario file
+		{name: "query", rule: ruleTOML("query", "event.kind:event", "now-6m", "")},
+		{name: "threshold", rule: ruleTOML("threshold", "event.category:*", "now-10m", "[rule.threshold]\nfield = [\"event.dataset\"]\nvalue = 2\n")},
+		{name: "new_terms", rule: ruleTOML("new_terms", "event.kind:*", "now-5m", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"user.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-1h\"\n")},
+		{name: "suppressed", rule: ruleTOML("query", "event.kind:*", "now-5m", "[rule.alert_suppression]\ngroup_by = [\"event.dataset\"]\nmissing_fields_strategy = \"suppress\"\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 30\n")},
+		{name: "timestamp_override", rule: ruleTOML("query", "event.kind:*", "now-6m", "timestamp_override = \"event.ingested\"\n")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := tc.parse(t)
 			var reports [2][]byte
 			for i, opts := range [][]replay.RunOption{nil, {replay.WithSortMemory(1), replay.WithTempDir(t.TempDir())}} {
 				rep, err := replay.Run(r, events.ReadFiles([]string{path}, nil), append(opts, replay.WithAnyIndex())...)

@@ -185,12 +185,9 @@ func readLines(t testing.TB, path string) []line {
 func TestStateRuleTypeScenarios(t *testing.T) {
 	for _, tc := range ruleTypeCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := tc.parse(t)
 			rs := []*rules.Rule{r}
-			lines, cuts := timeSplits(rs, readLines(t, filepath.Join("testdata", "ruletypes", tc.events+".ndjson")))
+			lines, cuts := timeSplits(rs, readLines(t, tc.eventsPath()))
 			if len(cuts) == 0 {
 				t.Fatal("no cut point")
 			}
@@ -249,11 +246,7 @@ func scenarioRule(t *testing.T, name string) *rules.Rule {
 	t.Helper()
 	for _, tc := range ruleTypeCases() {
 		if tc.name == name {
-			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return r
+			return tc.parse(t)
 		}
 	}
 	t.Fatalf("no scenario %s", name)

@@ -3,7 +3,6 @@ package replay_test
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -22,11 +21,8 @@ import (
 func TestReplayTextEqualsRun(t *testing.T) {
 	for _, tc := range ruleTypeCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := rules.ParseTOML(tc.name+".toml", []byte(tc.rule))
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join("testdata", "ruletypes", tc.events+".ndjson")
+			r := tc.parse(t)
+			path := tc.eventsPath()
 			want, err := replay.Run(r, events.ReadFiles([]string{path}, nil), replay.WithAnyIndex())
 			if err != nil {
 				t.Fatal(err)
