@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"unsafe"
 )
@@ -143,11 +142,10 @@ func (s *sorter) spill() error {
 		return nil
 	}
 	if s.file == nil {
-		f, err := os.CreateTemp(s.dir, "kqlrules-replay-*")
+		f, err := createTemp(s.dir, "sorting events by time")
 		if err != nil {
-			return fmt.Errorf("replay: sorting events by time: %w", err)
+			return err
 		}
-		_ = os.Remove(f.Name()) // gone once closed, whatever happens
 		s.file, s.w = &textFile{f: f}, bufio.NewWriterSize(f, 256<<10)
 	}
 	start := s.written

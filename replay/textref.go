@@ -48,12 +48,23 @@ type textFile struct {
 
 // newSpill creates a spill in dir (os.TempDir when "").
 func newSpill(dir string) (*textFile, error) {
+	f, err := createTemp(dir, "keeping event texts")
+	if err != nil {
+		return nil, err
+	}
+	return &textFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// createTemp creates the temporary file of a replay (a spill, a sorter's
+// runs) in dir (os.TempDir when ""), removed at once so that it is gone
+// once closed, whatever happens; doing says what for in an error.
+func createTemp(dir, doing string) (*os.File, error) {
 	f, err := os.CreateTemp(dir, "kqlrules-replay-*")
 	if err != nil {
-		return nil, fmt.Errorf("replay: keeping event texts: %w", err)
+		return nil, fmt.Errorf("replay: %s: %w", doing, err)
 	}
-	_ = os.Remove(f.Name()) // gone once closed, whatever happens
-	return &textFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	_ = os.Remove(f.Name())
+	return f, nil
 }
 
 // keep appends a text to a spill and returns where it is.
