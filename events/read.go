@@ -333,6 +333,17 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 	} else {
 		rest = "the rest of the file is not read"
 	}
+	// In a stream of objects, as in NDJSON, a value begins on a line of its
+	// own: what begins on the line where an object ended is one rejection,
+	// of the rest of that line. It is held until the next report, which
+	// takes its place when on the same line (a syntax error there ends the
+	// file), so that a line gets one report at most.
+	endLine, after := 0, 0 // the line where the last value ended; a held rejection's line
+	flush := func(line int) bool {
+		held := after
+		after = 0
+		return held == 0 || held == line || fn(nil, 0, &Error{File: name, Line: held, Err: errors.New("invalid JSON: data after the object")})
+	}
 	for {
 		// white space between events is bounded as an event is
 		lim.max = dec.InputOffset() + int64(maxLine) + 1
@@ -344,7 +355,10 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			if errors.Is(err, errTooLong) {
-				fn(nil, 0, &Error{File: name, Line: lt.lineAt(start), Err: fmt.Errorf("event longer than %d MiB; %s", maxLine>>20, rest)})
+				line := lt.lineAt(start)
+				if flush(line) {
+					fn(nil, 0, &Error{File: name, Line: line, Err: fmt.Errorf("event longer than %d MiB; %s", maxLine>>20, rest)})
+				}
 				return
 			}
 			off := base + dec.InputOffset()
@@ -353,22 +367,37 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 				off = base + se.Offset
 			}
 			if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-				fn(nil, 0, fmt.Errorf("%s: %w", name, err)) // reading failed
+				if flush(0) {
+					fn(nil, 0, fmt.Errorf("%s: %w", name, err)) // reading failed
+				}
 				return
 			}
-			fn(nil, 0, &Error{File: name, Line: lt.lineAt(max(off, start)), Err: fmt.Errorf("%w; %s", jsonError(err), rest)})
+			line := lt.lineAt(max(off, start))
+			if flush(line) {
+				fn(nil, 0, &Error{File: name, Line: line, Err: fmt.Errorf("%w; %s", jsonError(err), rest)})
+			}
 			return
 		}
 		at := base + dec.InputOffset() - int64(len(raw))
-		if !fn(raw, lt.lineAt(at), nil) {
+		switch line := lt.lineAt(at); {
+		case !array && line == endLine:
+			if after == 0 {
+				after = line
+			}
+		case !flush(line) || !fn(raw, line, nil):
 			return
 		}
+		endLine = lt.lineAt(base + dec.InputOffset())
 	}
 	if lim.hit {
-		fn(nil, 0, &Error{File: name, Line: lt.lineAt(base + dec.InputOffset()), Err: fmt.Errorf("more than %d MiB of white space between events; %s", maxLine>>20, rest)})
+		line := lt.lineAt(base + dec.InputOffset())
+		if flush(line) {
+			fn(nil, 0, &Error{File: name, Line: line, Err: fmt.Errorf("more than %d MiB of white space between events; %s", maxLine>>20, rest)})
+		}
 		return
 	}
 	if !array {
+		flush(0)
 		return
 	}
 	if _, err := dec.Token(); err != nil { // ']'

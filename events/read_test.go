@@ -64,6 +64,10 @@ func TestRead(t *testing.T) {
 		{"pretty objects", "\n{\n\"k\": 1\n}\n{\n  \"k\": 2\n}", []string{"f:2:k=1", "f:5:k=2"}},
 		{"pretty object crlf", "{\r\n  \"k\": 1\r\n}\r\n", []string{"f:1:k=1"}},
 		{"pretty objects, a syntax error ends the file", "{\n\"k\": 1\n}\n{\n\"k\" 2\n}\n{\"k\":3}", []string{"f:1:k=1", "f:5: invalid JSON: invalid character '2' after object key; the rest of the file is not read"}},
+		// as in NDJSON, a value begins on a line of its own: the rest of
+		// the line where an object ends is one rejection (found by FuzzRead)
+		{"pretty objects, data after an object", "{\n}{}0\n{\n\"k\": 2} {\n}\n{\"k\":3}", []string{"f:1:k=null", "f:2: invalid JSON: data after the object", "f:3:k=2", "f:4: invalid JSON: data after the object", "f:6:k=3"}},
+		{"pretty objects, a syntax error after an object", "{\n}{}A\n{}", []string{"f:1:k=null", "f:2: invalid JSON: invalid character 'A' looking for beginning of value; the rest of the file is not read"}},
 		{"a truncated first line stays NDJSON", "{\"k\":\n{\"k\":2}\n", []string{"f:1: invalid JSON: unexpected end", "f:2:k=2"}},
 		{"a broken first line stays NDJSON", "{\"k\" 1\n{\"k\":2}\n", []string{"f:1: invalid JSON: invalid character '1' after object key", "f:2:k=2"}},
 		{"empty array", "[]", nil},
