@@ -15,9 +15,12 @@ import (
 // the rule's name, and which wraps the typed causes callers branch on;
 // Prepare returns what Check compiled.
 func TestRunError(t *testing.T) {
-	seq := testRule(t, "x")
-	seq.Type, seq.Language, seq.Query = rules.TypeEQL, rules.LanguageEQL, "sequence [process where true] [network where true]"
-	seq.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
+	// suppression on an indicator match rule is not replayed yet
+	// (suppression on an EQL sequence is: seqsuppress.go)
+	im := testRule(t, "x")
+	im.Type = rules.TypeThreatMatch
+	im.ThreatMapping = []rules.ThreatMapping{{Entries: []rules.ThreatMappingEntry{{Field: "a", Value: "threat.indicator.a", Type: "mapping"}}}}
+	im.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
 	badKQL := testRule(t, "destination.port:(21")
 	badInterval := testRule(t, "x:1")
 	badInterval.Interval = -1
@@ -30,7 +33,7 @@ func TestRunError(t *testing.T) {
 		is     error  // wrapped, or nil
 		as     any    // a typed cause, or nil
 	}{
-		{"EQL sequence suppressed", seq, "not supported: alert suppression on an EQL sequence is not replayed yet", replay.ErrUnsupported, nil},
+		{"indicator match suppressed", im, "not supported: alert suppression on an indicator match rule is not replayed yet", replay.ErrUnsupported, nil},
 		{"KQL syntax", badKQL, "query: ", nil, new(*kql.Error)},
 		{"interval", badInterval, "interval must be positive", nil, nil},
 		{"from", badFrom, "from: ", nil, nil},

@@ -134,12 +134,12 @@ type seqExec struct {
 	alerted map[string]bool     // shell ids alerted
 	cut     map[string]bool     // shell ids left out and not alerted
 	rep     SequenceReport
+	// suppress is the rule's alert suppression (seqsuppress.go); nil
+	// without
+	suppress *seqSuppress
 }
 
 func newSeqExec(rn *runner) (*seqExec, error) {
-	if rn.rule.AlertSuppression != nil {
-		return nil, fmt.Errorf("%w: alert suppression on an EQL sequence is not replayed yet", ErrUnsupported)
-	}
 	set := rn.rule.EQL()
 	req := eql.Request{EventCategoryField: set.EventCategoryOverride, TimestampField: set.TimestampField, TiebreakerField: set.TiebreakerField}
 	var plan *eql.SequencePlan
@@ -159,6 +159,9 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 		x.stream = plan.NewMatcher()
 		x.stream.Observe(x.held)
 		x.rep.Stream = true
+	}
+	if rn.rule.AlertSuppression != nil {
+		x.suppress = newSeqSuppress(x) // seqsuppress.go
 	}
 	rn.rep.Sequences = &x.rep
 	return x, nil
@@ -325,6 +328,13 @@ func (x *seqExec) execute(e int64, ex *Execution, win []*hit) error {
 			}
 		}
 	}
+	if len(seqs) >= size { // hits.total.value >= maxSignals
+		ex.Warning = MaxSignalsWarning
+		rn.warn(MaxSignalsWarning)
+	}
+	if x.suppress != nil {
+		return x.suppress.execute(e, ex, seqs, byID)
+	}
 	at := timeOf(e).Time
 	for _, s := range seqs {
 		g := x.group(s, byID)
@@ -347,10 +357,6 @@ func (x *seqExec) execute(e int64, ex *Execution, win []*hit) error {
 				h.alerted = true
 			}
 		}
-	}
-	if len(seqs) >= size { // hits.total.value >= maxSignals
-		ex.Warning = MaxSignalsWarning
-		rn.warn(MaxSignalsWarning)
 	}
 	return nil
 }
@@ -399,6 +405,9 @@ func (x *seqExec) finish() error {
 		x.endStream()
 	}
 	x.rep.Lost = len(x.cut)
+	if x.suppress != nil {
+		return x.suppress.finish()
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -497,18 +498,33 @@ type alertState struct {
 	Threshold   *ThresholdResult `json:"threshold,omitempty"`
 	NewTerms    []string         `json:"new_terms,omitempty"`
 	Suppression *Suppression     `json:"suppression,omitempty"`
+	Sequence    *seqAlertState   `json:"sequence,omitempty"`
+}
+
+// seqAlertState is an EQL sequence alert's SequenceAlert.
+type seqAlertState struct {
+	GroupID   string     `json:"group_id"`
+	Index     int        `json:"index"`
+	Ancestors []Ancestor `json:"ancestors,omitempty"`
 }
 
 func saveAlert(a *Alert) (alertState, error) {
-	ev, err := json.Marshal(a.Event.Fields)
-	if err != nil {
-		return alertState{}, err
+	ev := []byte("{}") // a sequence's shell whose events share nothing, a missing event's building block
+	if a.Event.Fields != nil {
+		var err error
+		if ev, err = json.Marshal(a.Event.Fields); err != nil {
+			return alertState{}, err
+		}
 	}
-	return alertState{
+	s := alertState{
 		UUID: a.UUID, Event: ev, File: a.Event.File, Line: a.Event.Line, Index: a.Index, ID: a.ID,
 		Time: a.Time.UnixMilli(), EventTime: a.EventTime.UnixMilli(), Enrichments: a.Enrichments,
 		Threshold: a.Threshold, NewTerms: a.NewTerms, Suppression: a.Suppression,
-	}, nil
+	}
+	if q := a.Sequence; q != nil {
+		s.Sequence = &seqAlertState{GroupID: q.GroupID, Index: q.Index, Ancestors: q.Ancestors}
+	}
+	return s, nil
 }
 
 func (rn *runner) restoreAlert(s alertState) (*Alert, error) {
@@ -522,13 +538,17 @@ func (rn *runner) restoreAlert(s alertState) (*Alert, error) {
 	if s.Threshold != nil {
 		s.Threshold.From = s.Threshold.From.UTC()
 	}
-	return &Alert{
+	a := &Alert{
 		UUID: s.UUID, Event: rec, Index: s.Index, ID: s.ID,
 		Time: time.UnixMilli(s.Time).UTC(), EventTime: time.UnixMilli(s.EventTime).UTC(),
 		Enrichments: s.Enrichments, Threshold: s.Threshold, NewTerms: s.NewTerms, Suppression: s.Suppression,
 		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,
 		query: rn.rep.Query, index: rn.rep.Index,
-	}, nil
+	}
+	if q := s.Sequence; q != nil {
+		a.Sequence = &SequenceAlert{GroupID: q.GroupID, Index: q.Index, Ancestors: q.Ancestors}
+	}
+	return a, nil
 }
 
 // heldState is what heldAlerts holds: the alerts by creation, and the
@@ -538,9 +558,10 @@ type heldState struct {
 }
 
 type heldAlertState struct {
-	Key   string     `json:"key"`
-	Open  bool       `json:"open,omitempty"`
-	Alert alertState `json:"alert"`
+	Key    string       `json:"key"`
+	Open   bool         `json:"open,omitempty"`
+	Alert  alertState   `json:"alert"`
+	Blocks []alertState `json:"blocks,omitempty"` // a sequence's building blocks
 }
 
 func (h *heldAlerts) save() (*heldState, error) {
@@ -553,7 +574,15 @@ func (h *heldAlerts) save() (*heldState, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Pending = append(s.Pending, heldAlertState{Key: p.key, Open: h.open[p.key] == p.a, Alert: as})
+		hs := heldAlertState{Key: p.key, Open: h.open[p.key] == p.a, Alert: as}
+		for _, b := range p.blocks {
+			bs, err := saveAlert(b)
+			if err != nil {
+				return nil, err
+			}
+			hs.Blocks = append(hs.Blocks, bs)
+		}
+		s.Pending = append(s.Pending, hs)
 	}
 	return s, nil
 }
@@ -570,7 +599,15 @@ func (h *heldAlerts) restore(s *heldState) error {
 		if err != nil {
 			return fmt.Errorf("held alert %d: %w", i, err)
 		}
-		h.pending = append(h.pending, heldAlert{p.Key, a})
+		var blocks []*Alert
+		for j, bs := range p.Blocks {
+			b, err := h.rn.restoreAlert(bs)
+			if err != nil {
+				return fmt.Errorf("held alert %d, building block %d: %w", i, j, err)
+			}
+			blocks = append(blocks, b)
+		}
+		h.pending = append(h.pending, heldAlert{p.Key, a, blocks})
 		if p.Open {
 			h.open[p.Key] = a
 		}
@@ -763,8 +800,19 @@ func (x *eqlExec) restoreState(data json.RawMessage, hits []*hit) error {
 // each waiting hit (0: none, no timestamp_field), by which restoreState
 // reads their events again for the windows still to be searched.
 type seqExecState struct {
-	Exec json.RawMessage `json:"exec"`
-	Ords []int64         `json:"ords,omitempty"`
+	Exec     json.RawMessage   `json:"exec"`
+	Ords     []int64           `json:"ords,omitempty"`
+	Suppress *seqSuppressState `json:"suppress,omitempty"`
+}
+
+// seqSuppressState is a sequence rule's alert suppression memory: each
+// group's latest alert within a look-back (per execution), the shells
+// written without all their building blocks, and the alerts held over a
+// duration.
+type seqSuppressState struct {
+	Last    map[string]seqLast `json:"last,omitempty"`
+	Partial map[string]int     `json:"partial,omitempty"`
+	Held    *heldState         `json:"held,omitempty"`
 }
 
 func (x *seqExec) saveState(hits map[*hit]int) (json.RawMessage, error) {
@@ -773,6 +821,13 @@ func (x *seqExec) saveState(hits map[*hit]int) (json.RawMessage, error) {
 		return nil, err
 	}
 	s := seqExecState{Exec: exec, Ords: make([]int64, len(hits))}
+	if q := x.suppress; q != nil {
+		held, err := q.held.save()
+		if err != nil {
+			return nil, err
+		}
+		s.Suppress = &seqSuppressState{Last: q.last, Partial: q.partial, Held: held}
+	}
 	for h, i := range hits {
 		if ev := x.evs[h]; ev != nil {
 			s.Ords[i] = ev.Ordinal.Implicit
@@ -792,6 +847,16 @@ func (x *seqExec) restoreState(data json.RawMessage, hits []*hit) error {
 	if s.Exec != nil {
 		if err := x.restoreSeq(s.Exec); err != nil {
 			return err
+		}
+	}
+	if q, ss := x.suppress, s.Suppress; ss != nil {
+		if q == nil {
+			return errors.New("sequence: suppression state for a rule without alert suppression")
+		}
+		maps.Copy(q.last, ss.Last)
+		maps.Copy(q.partial, ss.Partial)
+		if err := q.held.restore(ss.Held); err != nil {
+			return fmt.Errorf("sequence: %w", err)
 		}
 	}
 	for i, ord := range s.Ords {

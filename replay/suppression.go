@@ -41,15 +41,26 @@ type Suppression struct {
 // field (strategy "suppress"). An EQL rule's term (suppressed in memory)
 // holds all the field's values instead, sorted: Values, written as the
 // JSON array "value" (suppression_utils.ts getSuppressionTerms takes the
-// event's fields entry, an array, as one value).
+// event's fields entry, an array, as one value). An EQL sequence's term
+// is the shell alert's value as it is (seqsuppress.go): a string is
+// Value, an array of strings Values, any other value (a number, a
+// boolean, an array of numbers) its JSON text, Raw.
 type SuppressionTerm struct {
-	Field  string   `json:"field"`
-	Value  *string  `json:"value"`
-	Values []string `json:"-"`
+	Field  string          `json:"field"`
+	Value  *string         `json:"value"`
+	Values []string        `json:"-"`
+	Raw    json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes {"field", "value"}: Values as an array when set.
+// MarshalJSON writes {"field", "value"}: Values as an array when set, Raw
+// as it is.
 func (t SuppressionTerm) MarshalJSON() ([]byte, error) {
+	if t.Raw != nil {
+		return json.Marshal(struct {
+			Field string          `json:"field"`
+			Value json.RawMessage `json:"value"`
+		}{t.Field, t.Raw})
+	}
 	if t.Values != nil {
 		return json.Marshal(struct {
 			Field string   `json:"field"`
@@ -61,7 +72,7 @@ func (t SuppressionTerm) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON writes: a "value" that is an array
-// is Values.
+// of strings is Values, a string Value, any other value Raw.
 func (t *SuppressionTerm) UnmarshalJSON(data []byte) error {
 	var raw struct {
 		Field string          `json:"field"`
@@ -71,13 +82,20 @@ func (t *SuppressionTerm) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*t = SuppressionTerm{Field: raw.Field}
-	switch v := strings.TrimSpace(string(raw.Value)); {
+	v := strings.TrimSpace(string(raw.Value))
+	switch {
 	case v == "" || v == "null":
 		return nil
 	case v[0] == '[':
-		return json.Unmarshal(raw.Value, &t.Values)
+		if json.Unmarshal(raw.Value, &t.Values) != nil {
+			t.Values, t.Raw = nil, json.RawMessage(v)
+		}
+		return nil
+	case v[0] == '"':
+		return json.Unmarshal(raw.Value, &t.Value)
 	}
-	return json.Unmarshal(raw.Value, &t.Value)
+	t.Raw = json.RawMessage(v)
+	return nil
 }
 
 // suppressExec replays a query rule with alert_suppression as Kibana's
@@ -156,10 +174,12 @@ type heldAlerts struct {
 	pending  []heldAlert       // by creation
 }
 
-// heldAlert is an alert suppression may still grow, and its group.
+// heldAlert is an alert suppression may still grow, and its group; an
+// EQL sequence's shell alert holds its building blocks, written after it.
 type heldAlert struct {
-	key string
-	a   *Alert
+	key    string
+	a      *Alert
+	blocks []*Alert
 }
 
 func newHeldAlerts(rn *runner, duration int64) *heldAlerts {
@@ -174,10 +194,24 @@ func (h *heldAlerts) find(key string, e int64) *Alert {
 	return nil
 }
 
-// hold keeps a new alert of the group.
-func (h *heldAlerts) hold(key string, a *Alert) {
+// hold keeps a new alert of the group, and the building blocks written
+// after it (a sequence's shell alert).
+func (h *heldAlerts) hold(key string, a *Alert, blocks ...*Alert) {
 	h.open[key] = a
-	h.pending = append(h.pending, heldAlert{key, a})
+	h.pending = append(h.pending, heldAlert{key, a, blocks})
+}
+
+// write writes a held alert and its building blocks.
+func (h *heldAlerts) write(p heldAlert) error {
+	if err := h.rn.emit(p.a); err != nil {
+		return err
+	}
+	for _, b := range p.blocks {
+		if err := h.rn.emit(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flush writes the held alerts that no execution at e or later can grow.
@@ -188,7 +222,7 @@ func (h *heldAlerts) flush(e int64) error {
 		if h.open[p.key] == p.a {
 			delete(h.open, p.key)
 		}
-		if err := h.rn.emit(p.a); err != nil {
+		if err := h.write(p); err != nil {
 			return err
 		}
 		n++
@@ -200,7 +234,7 @@ func (h *heldAlerts) flush(e int64) error {
 // finish writes the alerts still held.
 func (h *heldAlerts) finish() error {
 	for _, p := range h.pending {
-		if err := h.rn.emit(p.a); err != nil {
+		if err := h.write(p); err != nil {
 			return err
 		}
 	}
