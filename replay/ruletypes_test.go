@@ -108,7 +108,10 @@ func (tc ruleTypeCase) eventsPath() string {
 // ruleTypeCases are the rule type scenarios (TestRuleTypeScenarios,
 // TestStateRuleTypeScenarios).
 func ruleTypeCases() []ruleTypeCase {
-	const auth = `event.category:authentication and event.outcome:failure`
+	const (
+		auth         = `event.category:authentication and event.outcome:failure`
+		seqLoginSudo = `sequence by host.name [process where process.name == "login"] [process where process.name == "sudo"]`
+	)
 	return []ruleTypeCase{
 		// host a reaches exactly 3 events at 10:05; b has 2 failures.
 		{"threshold_exact", "threshold_exact", ruleTOML("threshold", auth, "now-5m", "[rule.threshold]\nfield = [\"host.name\"]\nvalue = 3\n")},
@@ -162,6 +165,23 @@ value = ""
 		// timestamp_override without the fallback: events without
 		// event.ingested are not searched.
 		{"fallback_disabled", "overrides", ruleTOML("query", "event.category:network", "now-5m", "timestamp_override = \"event.ingested\"\ntimestamp_override_fallback_disabled = true\n")},
+		// EQL sequences (A 10:01-02 and B 10:03-04 alice, C bob, D no
+		// user, E 10:12-13 alice, F 10:26-27 alice, G 10:33-34 bob)
+		// suppressed by user.name over 15 minutes, as Kibana's
+		// bulkCreateSuppressedSequencesInMemory does (seqsuppress.go; the
+		// suppression time is the execution's): 10:05 alerts on A
+		// (docs_count 1: B); 10:10 drops A (its shell is in the alerts
+		// index), folds B in again (2; end 10:10), alerts on C and on D
+		// (the null group); 10:15 and 10:20 fold E in (4; end 10:20);
+		// 10:30 finds the 10:05 alert out of the duration and alerts on
+		// F; 10:35 alerts on G (the 10:10 bob alert is out of it).
+		{"sequence_suppression", "sequence_suppression", ruleTOML("eql", seqLoginSudo, "now-10m", "language = \"eql\"\n[rule.alert_suppression]\ngroup_by = [\"user.name\"]\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 15\n")},
+		// The same per execution, doNotSuppress: 10:05 alerts on A (1);
+		// 10:10 writes D without suppression first, then B (the 10:05
+		// alert ends before it) and C; 10:15 alerts on E, 10:30 on F,
+		// 10:35 on G; each sequence once found again drops (its shell is
+		// in the alerts index).
+		{"sequence_suppression_execution", "sequence_suppression", ruleTOML("eql", seqLoginSudo, "now-10m", "language = \"eql\"\n[rule.alert_suppression]\ngroup_by = [\"user.name\"]\nmissing_fields_strategy = \"doNotSuppress\"\n")},
 	}
 }
 

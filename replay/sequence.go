@@ -161,7 +161,9 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 		x.rep.Stream = true
 	}
 	if rn.rule.AlertSuppression != nil {
-		x.suppress = newSeqSuppress(x) // seqsuppress.go
+		// seqsuppress.go; a suppressed sequence found again by a later
+		// window alerts or is counted again
+		x.suppress, x.every = newSeqSuppress(x), true
 	}
 	rn.rep.Sequences = &x.rep
 	return x, nil
