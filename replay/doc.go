@@ -34,7 +34,8 @@
 // the matches waiting for an execution (their event's text and what the
 // executor read of it) and what its executor remembers: threshold signal
 // history, new terms first-seen times, suppression's counted groups and
-// the alerts it holds over a duration, EQL's indexing order. Each rule
+// the alerts it holds over a duration (a sequence's shell alerts with
+// their building blocks), EQL's indexing order. Each rule
 // type saves and restores its executor's part through one method pair
 // (saveState, restoreState). A state that is not JSON, not a kqlrules
 // replay state, of another version or order, or whose fingerprint

@@ -340,8 +340,9 @@ type Execution struct {
 // Rule types. A query rule alerts per event as above; a threshold rule per
 // group of events reaching the threshold (see Threshold), a new terms rule
 // per new term (NewTermsFields), an indicator match rule per event matching
-// an indicator, and alert_suppression folds a query or threshold rule's
-// alerts by group (see AlertSuppression); the report then carries the
+// an indicator, and alert_suppression folds a query, threshold or EQL
+// rule's alerts by group (see AlertSuppression; an EQL sequence's by its
+// shell alert, seqsuppress.go); the report then carries the
 // type's counts. A type or setting not replayed yet (suppression on new
 // terms and indicator match rules, other types) gives an error wrapping
 // ErrUnsupported before any event is read. Building-block type,
