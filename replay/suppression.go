@@ -22,6 +22,9 @@ type SuppressionReport struct {
 	Suppressed int `json:"suppressed"`
 	// MissingFields counts the events lacking a group_by field: one null
 	// group under "suppress", one alert each under "doNotSuppress".
+	// For an EQL sequence rule (seqsuppress.go) Suppressed and
+	// MissingFields count sequences, as each execution finds them (a shell
+	// alert lacking a field: its events do not all share it).
 	MissingFields int `json:"missing_fields"`
 }
 

@@ -83,8 +83,12 @@ func (r *Report) writeTypeText(b *strings.Builder) {
 			n.TermsInHistory, n.TermsEvaluated, n.TermsNew, n.TermsKnown, n.EventsMissingField)
 	}
 	if s := r.Suppression; s != nil {
-		fmt.Fprintf(b, "suppression: %d groups, %d alerts, %d events suppressed, %d events missing a group_by field\n",
-			s.Groups, s.Alerts, s.Suppressed, s.MissingFields)
+		what := "events" // a sequence rule suppresses sequences (seqsuppress.go)
+		if r.Sequences != nil {
+			what = "sequences"
+		}
+		fmt.Fprintf(b, "suppression: %d groups, %d alerts, %d %s suppressed, %d %[4]s missing a group_by field\n",
+			s.Groups, s.Alerts, s.Suppressed, what, s.MissingFields)
 	}
 	if t := r.ThreatMatch; t != nil {
 		fmt.Fprintf(b, "indicator match: %d indicators read, %d in the threat index, %d indicator mappings; %d events seen without an indicator that threat_query finds\n",
