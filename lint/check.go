@@ -239,9 +239,12 @@ func (c *Checker) rule(name string, data []byte, r *rules.Rule, derr error) []Fi
 	if eqlQuery {
 		src := c.locate(r, "rule.query", r.Query)
 		queryFindings = c.eqlRuleQuery(name, r, src)
-		if strings.Contains(r.Query, "maxspan") { // parsed again only then
+		if strings.Contains(r.Query, "maxspan") || r.AlertSuppression != nil { // parsed again only then
 			if q, err := eql.Parse(r.Query); err == nil {
 				queryFindings = append(queryFindings, sequenceSchedule(name, r, q, src)...)
+				if f, ok := sequenceSuppression(name, data, r, q); ok {
+					queryFindings = append(queryFindings, f)
+				}
 			}
 		}
 	}
