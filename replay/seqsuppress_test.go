@@ -109,6 +109,7 @@ func TestSequenceSuppression(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
+		query string // "" seq
 		extra string
 		from  string // the look-back; "" now-5m
 		evs   []map[string]any
@@ -253,13 +254,46 @@ func TestSequenceSuppression(t *testing.T) {
 		want:  []string{"S -", "B"},
 		rep:   replay.SuppressionReport{MissingFields: 2},
 		seq:   replay.SequenceReport{Found: 1, Lost: 1},
+	}, {
+		// the 09:55 execution writes the shell and one building block
+		// (max_signals 2 documents); the 10:00 one finds the sequence
+		// again: filterDuplicateAlerts drops the shell and the first
+		// building block, whose ids the alerts index holds, and writes
+		// the second
+		name:  "doNotSuppress: a building block cut is written by the next execution",
+		extra: "max_signals = 2\n" + hostGroup + doNot,
+		from:  "now-10m",
+		evs:   []map[string]any{suppSeqEvent(60, 0, none), suppSeqEvent(120, 1, none)},
+		want:  []string{"S -", "B", "B"},
+		rep:   replay.SuppressionReport{MissingFields: 2},
+		seq:   replay.SequenceReport{Found: 1, FoundAgain: 1},
+	}, {
+		// a sample's alerts are suppressed the same way (eql.ts: the
+		// response's sequences): one sample per host.name, both hosts
+		// in one user.name group
+		name:  "a sample",
+		query: `sample by host.name [process where true] [process where true]`,
+		extra: "[rule.alert_suppression]\ngroup_by = [\"user.name\"]\n",
+		evs: []map[string]any{
+			suppSeqEvent(360, 0, map[string]any{"host": map[string]any{"name": "a"}, "user": map[string]any{"name": "u"}}),
+			suppSeqEvent(361, 1, map[string]any{"host": map[string]any{"name": "a"}, "user": map[string]any{"name": "u"}}),
+			suppSeqEvent(362, 2, map[string]any{"host": map[string]any{"name": "b"}, "user": map[string]any{"name": "u"}}),
+			suppSeqEvent(363, 3, map[string]any{"host": map[string]any{"name": "b"}, "user": map[string]any{"name": "u"}}),
+		},
+		want: []string{`S [{"field":"user.name","value":"u"}] 1 10:00:00-10:00:00`, "B", "B"},
+		rep:  replay.SuppressionReport{Groups: 1, Alerts: 1, Suppressed: 1},
+		seq:  replay.SequenceReport{Found: 1},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			from := tc.from
 			if from == "" {
 				from = "now-5m"
 			}
-			r, err := rules.ParseTOML("eql.toml", []byte(ruleTOML("eql", seq, from, "language = \"eql\"\n"+tc.extra)))
+			q := tc.query
+			if q == "" {
+				q = seq
+			}
+			r, err := rules.ParseTOML("eql.toml", []byte(ruleTOML("eql", q, from, "language = \"eql\"\n"+tc.extra)))
 			if err != nil {
 				t.Fatal(err)
 			}

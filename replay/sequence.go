@@ -56,7 +56,10 @@ type SequenceReport struct {
 	// alert and one building-block alert an event); FoundAgain the times
 	// a later overlapping execution found one again (no alert: its ids
 	// are in the alerts index); Lost the sequences executions found but
-	// left out by max_signals, never alerted.
+	// left out by max_signals, never alerted. With alert suppression
+	// (seqsuppress.go) Found counts the shell alerts written, FoundAgain
+	// also the sequences an alert of their group already covered, and
+	// Lost those cut with their shell.
 	Found      int `json:"found"`
 	FoundAgain int `json:"found_again"`
 	Lost       int `json:"lost"`
