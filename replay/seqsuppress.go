@@ -125,10 +125,8 @@ func (q *seqSuppress) execute(e int64, ex *Execution, seqs []*eql.FoundSequence,
 			missing = missing || v == nil
 			c.terms = append(c.terms, suppressionTermOf(f, v))
 		}
-		if missing {
-			q.rep.MissingFields++
-		}
 		if missing && q.s.MissingFieldsStrategy == rules.DoNotSuppressMissing {
+			q.rep.MissingFields++
 			plain = append(plain, c)
 			continue
 		}
@@ -136,6 +134,9 @@ func (q *seqSuppress) execute(e int64, ex *Execution, seqs []*eql.FoundSequence,
 			x.rep.FoundAgain++
 			ex.Duplicates++
 			continue
+		}
+		if missing {
+			q.rep.MissingFields++
 		}
 		b, _ := json.Marshal(c.terms)
 		c.key, c.t = string(b), q.suppressionTime(doc, e)

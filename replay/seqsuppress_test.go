@@ -371,3 +371,73 @@ func TestSequenceSuppressionScenarios(t *testing.T) {
 		})
 	}
 }
+
+// TestStateSequenceSuppression: a suppressed sequence rule's memory (its
+// groups' latest alerts, the shells whose building blocks were cut, the
+// alerts held over a duration with their building blocks) is part of the
+// replay state: two runs split at every cut point, the state encoded and
+// decoded between them, alert as one run does. Windows overlap (a 10m
+// look-back every 5m), so sequences are found again.
+func TestStateSequenceSuppression(t *testing.T) {
+	const q = `sequence by host.name with maxspan=1m [process where true] [network where true]`
+	for _, extra := range []string{
+		"[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n",
+		"[rule.alert_suppression]\ngroup_by = [\"event.category\"]\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 7\n",
+		// no user.name: every sequence plain, cut at 14 documents (a
+		// shell written without all its building blocks, which the
+		// next execution writes)
+		"max_signals = 14\n[rule.alert_suppression]\ngroup_by = [\"user.name\"]\nmissing_fields_strategy = \"doNotSuppress\"\n",
+	} {
+		t.Run(extra, func(t *testing.T) {
+			r, err := rules.ParseTOML("eql.toml", []byte(ruleTOML("eql", q, "now-10m", "language = \"eql\"\n"+extra)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs := []*rules.Rule{r}
+			sorted, all := timeSplits(rs, seqLines())
+			if len(all) == 0 {
+				t.Fatal("no cut point")
+			}
+			// every third cut: each falls between two stages of some
+			// sequence, and the test stays fast under -race
+			var cuts []int
+			for i := 0; i < len(all); i += 3 {
+				cuts = append(cuts, all[i])
+			}
+			if alerts := checkSplitEqualsOne(t, rs, sorted, cuts, replay.WithAnyIndex()); len(alerts) == 0 {
+				t.Fatal("no alert")
+			}
+		})
+	}
+}
+
+// TestStateSequenceSuppressionOverride: per execution, the groups'
+// latest alerts within a look-back are part of the state: with
+// timestamp_override, the events of a sequence sharing event.ingested
+// make it the suppression time, so the 10:00 execution drops the sequence
+// the 09:55 alert already covers (its end, 09:51, is not before) only if
+// the resumed run remembers that alert.
+func TestStateSequenceSuppressionOverride(t *testing.T) {
+	var lines []line
+	for i, ts := range []string{"09:51:00", "09:51:01", "09:51:02", "09:56:00", "09:58:00", "09:58:01", "09:58:02"} {
+		cat := "process"
+		if ts == "09:56:00" { // no stage: the first run's clock passes 09:55
+			cat = "network"
+		}
+		ev := fmt.Sprintf(`{"@timestamp":"2024-05-01T%sZ","event":{"category":"%s","ingested":"2024-05-01T%s:00Z"},"host":{"name":"h"},"n":%d}`, ts, cat, ts[:5], i)
+		lines = append(lines, line{[]byte(ev), i + 1})
+	}
+	r, err := rules.ParseTOML("eql.toml", []byte(ruleTOML("eql", `sequence [process where true] [process where true]`, "now-10m",
+		"language = \"eql\"\ntimestamp_override = \"event.ingested\"\n[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := []*rules.Rule{r}
+	sorted, cuts := timeSplits(rs, lines)
+	if len(cuts) == 0 {
+		t.Fatal("no cut point")
+	}
+	if alerts := checkSplitEqualsOne(t, rs, sorted, cuts, replay.WithAnyIndex(), replay.WithNow(eqlNow)); len(alerts) == 0 {
+		t.Fatal("no alert")
+	}
+}
