@@ -268,6 +268,18 @@ func TestSequenceSuppression(t *testing.T) {
 		rep:   replay.SuppressionReport{MissingFields: 2},
 		seq:   replay.SequenceReport{Found: 1, FoundAgain: 1},
 	}, {
+		// the new alerts are cut at max_signals documents (maxAlerts):
+		// a's shell and building blocks, the null group's shell and one
+		// building block; b's and c's alerts are lost
+		name:  "suppress: max_signals counts documents",
+		extra: "max_signals = 5\n" + hostGroup,
+		evs: []map[string]any{suppSeqEvent(360, 0, hostA("a")), suppSeqEvent(361, 1, hostA("a")), suppSeqEvent(362, 2, hostA("b")),
+			suppSeqEvent(363, 3, hostA("b")), suppSeqEvent(364, 4, hostA("c")), suppSeqEvent(365, 5, hostA("c"))},
+		want: []string{`S [{"field":"host.name","value":"a"}] 0 10:00:00-10:00:00`, "B", "B",
+			`S [{"field":"host.name","value":null}] 1 10:00:00-10:00:00`, "B"},
+		rep: replay.SuppressionReport{Groups: 4, Alerts: 2, Suppressed: 1, MissingFields: 2},
+		seq: replay.SequenceReport{Found: 2, Lost: 2},
+	}, {
 		// a sample's alerts are suppressed the same way (eql.ts: the
 		// response's sequences): one sample per host.name, both hosts
 		// in one user.name group
