@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	syncatomic "sync/atomic"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -146,9 +148,37 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 		timed = timed || why == ""
 	}
 	f.refusedField, f.refused = "", false
-	if timed && r.ref != nil {
+	if timed && r.ref != nil && r.inSomeScope(f.index, f.hasIndex) {
 		f.refusedField, f.refused = r.ref.RejectsEvent(e)
 	}
+}
+
+// maxScopeMemo bounds the indexes whose scope inSomeScope remembers.
+const maxScopeMemo = 1 << 12
+
+// inSomeScope reports whether an event with the index (hasIndex: it has
+// one) is in the scope of some group of rules. Whether the mapping
+// refuses an event counts only for the groups whose scope holds it
+// (observe and settle look at the scope first), so that an event outside
+// every scope costs no refusal check. Safe for concurrent use (Facts).
+func (r *Replay) inSomeScope(index string, hasIndex bool) bool {
+	if !hasIndex {
+		return r.anyIndex // the same for every rule: the options are
+	}
+	if v, ok := r.scopes.Load(index); ok {
+		return v.(bool)
+	}
+	in := false
+	for _, g := range r.groups {
+		if g.rep.scopeOf(index, true) == inScope {
+			in = true
+			break
+		}
+	}
+	if r.scopeMemo.Add(1) <= maxScopeMemo {
+		r.scopes.Store(strings.Clone(index), in)
+	}
+	return in
 }
 
 // Replay replays many rules over one stream of events, as [Run] does for
@@ -198,7 +228,13 @@ type Replay struct {
 	gen     int64 // the event being added
 	// ref reads the mapping: whether Elasticsearch would refuse an event
 	// (the same for every rule: the mapping comes from the options)
-	ref       *eval.Program
+	ref *eval.Program
+	// whether an event's index is in some group's scope (inSomeScope):
+	// WithAnyIndex for an event without one, else remembered by index
+	// (at most maxScopeMemo of them)
+	anyIndex  bool
+	scopes    sync.Map // index → bool
+	scopeMemo syncatomic.Int64
 	facts     Facts // scratch: the facts of the event Add reads
 	selfMatch bool  // Run: each runner matches its own query
 	arrival   bool
@@ -284,7 +320,7 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 			return nil, err
 		}
 		r.runners = append(r.runners, rn)
-		r.arrival = rn.cfg.arrival
+		r.arrival, r.anyIndex = rn.cfg.arrival, rn.cfg.anyIndex
 		if r.ref == nil {
 			r.ref = rn.search.Query()
 		}
