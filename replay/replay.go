@@ -140,6 +140,16 @@ type factTime struct {
 func (r *Replay) Facts(e eval.Event, f *Facts) {
 	f.index, f.hasIndex = eventIndex(e)
 	f.times = f.times[:0]
+	f.refusedField, f.refused = "", false
+	if !r.inSomeScope(f.index, f.hasIndex) {
+		// no rule counts the time or the refusal of an event outside
+		// its scope (observe and settle look at the scope first): they
+		// are not read
+		for range r.times {
+			f.times = append(f.times, factTime{why: outOfEveryScope})
+		}
+		return
+	}
 	timed := false
 	var d dates
 	for _, et := range r.times {
@@ -147,20 +157,24 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 		f.times = append(f.times, factTime{t, why})
 		timed = timed || why == ""
 	}
-	f.refusedField, f.refused = "", false
-	if timed && r.ref != nil && r.inSomeScope(f.index, f.hasIndex) {
+	if timed && r.ref != nil {
 		f.refusedField, f.refused = r.ref.RejectsEvent(e)
 	}
 }
+
+// outOfEveryScope is the time of an event no rule's scope holds, which
+// no count reads.
+const outOfEveryScope = "out of every rule's scope"
 
 // maxScopeMemo bounds the indexes whose scope inSomeScope remembers.
 const maxScopeMemo = 1 << 12
 
 // inSomeScope reports whether an event with the index (hasIndex: it has
-// one) is in the scope of some group of rules. Whether the mapping
-// refuses an event counts only for the groups whose scope holds it
-// (observe and settle look at the scope first), so that an event outside
-// every scope costs no refusal check. Safe for concurrent use (Facts).
+// one) is in the scope of some group of rules. An event's time and
+// whether the mapping refuses it count only for the groups whose scope
+// holds it (observe and settle look at the scope first), so that an
+// event outside every scope costs neither the reading of its times nor
+// the refusal check. Safe for concurrent use (Facts).
 func (r *Replay) inSomeScope(index string, hasIndex bool) bool {
 	if !hasIndex {
 		return r.anyIndex // the same for every rule: the options are
