@@ -2,7 +2,9 @@ package events
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -79,10 +81,7 @@ func (l *Lazy) repeats() bool {
 	mask := uint32(size - 1)
 	for i := range l.members {
 		key := l.b[l.members[i].ks:l.members[i].ke]
-		h := uint32(2166136261)
-		for _, c := range key {
-			h = (h ^ uint32(c)) * 16777619
-		}
+		h := keyHash(key)
 		for h &= mask; l.seen[h] != 0; h = (h + 1) & mask {
 			o := &l.members[l.seen[h]-1]
 			if bytes.Equal(l.b[o.ks:o.ke], key) {
@@ -92,6 +91,25 @@ func (l *Lazy) repeats() bool {
 		l.seen[h] = int32(i + 1)
 	}
 	return false
+}
+
+// keyHash hashes a key by its length and its first and last eight bytes
+// (the whole key when shorter), without a loop over its bytes: keys that
+// share a long prefix or suffix ("process.parent.name") still differ in
+// the other end or the length, and those that do not are told apart by
+// repeats' comparison.
+func keyHash(key []byte) uint32 {
+	n := len(key)
+	var x uint64
+	if n >= 8 {
+		x = binary.LittleEndian.Uint64(key) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(key[n-8:]), 29)
+	} else {
+		for _, c := range key {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x = (x ^ uint64(n)) * 0x9e3779b97f4a7c15
+	return uint32(x >> 32)
 }
 
 // index lists the top-level members, once per event.

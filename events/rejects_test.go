@@ -216,6 +216,19 @@ func BenchmarkRejects(b *testing.B) {
 			}
 		}
 	})
+	// program: the replay's check (replay.Replay.Facts), through the
+	// tree of the fields the default mapping may refuse
+	prog := compile(b, "source.port:*")
+	b.Run("program", func(b *testing.B) {
+		b.ReportAllocs()
+		var lazy events.Lazy
+		for b.Loop() {
+			for _, l := range evs {
+				lazy.Reset(l)
+				prog.RejectsEvent(&lazy)
+			}
+		}
+	})
 }
 
 // FuzzLazyRejects is the differential test of the refusal tree on

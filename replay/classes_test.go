@@ -89,4 +89,18 @@ func TestClassCounts(t *testing.T) {
 			t.Errorf("rule %s: %v: the events do not test every count", r.RuleID, got)
 		}
 	}
+	// the refused events (logs-c-*, three indexes each met many times)
+	// are refused for the rule whose scope holds them with a time (c has
+	// none: no event.ingested)
+	refused := 0
+	for i := range evs {
+		if i%7 == 6 {
+			refused++
+		}
+	}
+	for i, want := range []int{0, refused, 0, 0, 0} {
+		if got := timed[i].EventsRefused; got != want {
+			t.Errorf("rule %s: %d events refused, want %d", rs[i].RuleID, got, want)
+		}
+	}
 }

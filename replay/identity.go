@@ -25,8 +25,12 @@ type canon struct {
 }
 
 // member is one key of an object being written: the key decoded, in
-// canon.keys, and its value written, in canon.out.
-type member struct{ ks, ke, vs, ve int }
+// canon.keys, and its value written, in canon.out; plain: the key is
+// printable ASCII that encoding/json writes as it is (plainString).
+type member struct {
+	ks, ke, vs, ve int
+	plain          bool
+}
 
 // eventIDJSON is eventID of the event data decodes to. data must be one
 // valid JSON object (events.ReadRaw checked it).
@@ -132,7 +136,8 @@ func (c *canon) object(d []byte, i int) int {
 	for i < len(d) {
 		i = skipSpace(d, i)
 		ks := len(c.keys)
-		if j := plainString(d, i); j > 0 {
+		j := plainString(d, i)
+		if j > 0 {
 			c.keys, i = append(c.keys, d[i+1:j-1]...), j
 		} else {
 			c.keys, i = events.AppendString(c.keys, d, i)
@@ -148,7 +153,7 @@ func (c *canon) object(d []byte, i int) int {
 		}
 		vs := len(c.out)
 		i = c.value(d, i)
-		c.ms = append(c.ms, member{ks, ke, vs, len(c.out)})
+		c.ms = append(c.ms, member{ks, ke, vs, len(c.out), j > 0})
 		i = skipSpace(d, i)
 		if i < len(d) && d[i] == ',' {
 			i++
@@ -170,8 +175,11 @@ func (c *canon) object(d []byte, i int) int {
 		if len(c.tmp) > 1 {
 			c.tmp = append(c.tmp, ',')
 		}
-		c.tmp = appendJSONString(c.tmp, key)
-		c.tmp = append(c.tmp, ':')
+		if m.plain {
+			c.tmp = append(append(append(c.tmp, '"'), key...), '"', ':')
+		} else {
+			c.tmp = append(appendJSONString(c.tmp, key), ':')
+		}
 		c.tmp = append(c.tmp, c.out[m.vs:m.ve]...)
 	}
 	c.tmp = append(c.tmp, '}')

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	syncatomic "sync/atomic"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -138,6 +140,16 @@ type factTime struct {
 func (r *Replay) Facts(e eval.Event, f *Facts) {
 	f.index, f.hasIndex = eventIndex(e)
 	f.times = f.times[:0]
+	f.refusedField, f.refused = "", false
+	if !r.inSomeScope(f.index, f.hasIndex) {
+		// no rule counts the time or the refusal of an event outside
+		// its scope (observe and settle look at the scope first): they
+		// are not read
+		for range r.times {
+			f.times = append(f.times, factTime{why: outOfEveryScope})
+		}
+		return
+	}
 	timed := false
 	var d dates
 	for _, et := range r.times {
@@ -145,10 +157,42 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 		f.times = append(f.times, factTime{t, why})
 		timed = timed || why == ""
 	}
-	f.refusedField, f.refused = "", false
 	if timed && r.ref != nil {
 		f.refusedField, f.refused = r.ref.RejectsEvent(e)
 	}
+}
+
+// outOfEveryScope is the time of an event no rule's scope holds, which
+// no count reads.
+const outOfEveryScope = "out of every rule's scope"
+
+// maxScopeMemo bounds the indexes whose scope inSomeScope remembers.
+const maxScopeMemo = 1 << 12
+
+// inSomeScope reports whether an event with the index (hasIndex: it has
+// one) is in the scope of some group of rules. An event's time and
+// whether the mapping refuses it count only for the groups whose scope
+// holds it (observe and settle look at the scope first), so that an
+// event outside every scope costs neither the reading of its times nor
+// the refusal check. Safe for concurrent use (Facts).
+func (r *Replay) inSomeScope(index string, hasIndex bool) bool {
+	if !hasIndex {
+		return r.anyIndex // the same for every rule: the options are
+	}
+	if v, ok := r.scopes.Load(index); ok {
+		return v.(bool)
+	}
+	in := false
+	for _, g := range r.groups {
+		if g.rep.scopeOf(index, true) == inScope {
+			in = true
+			break
+		}
+	}
+	if r.scopeMemo.Add(1) <= maxScopeMemo {
+		r.scopes.Store(strings.Clone(index), in)
+	}
+	return in
 }
 
 // Replay replays many rules over one stream of events, as [Run] does for
@@ -198,7 +242,13 @@ type Replay struct {
 	gen     int64 // the event being added
 	// ref reads the mapping: whether Elasticsearch would refuse an event
 	// (the same for every rule: the mapping comes from the options)
-	ref       *eval.Program
+	ref *eval.Program
+	// whether an event's index is in some group's scope (inSomeScope):
+	// WithAnyIndex for an event without one, else remembered by index
+	// (at most maxScopeMemo of them)
+	anyIndex  bool
+	scopes    sync.Map // index → bool
+	scopeMemo syncatomic.Int64
 	facts     Facts // scratch: the facts of the event Add reads
 	selfMatch bool  // Run: each runner matches its own query
 	arrival   bool
@@ -284,7 +334,7 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 			return nil, err
 		}
 		r.runners = append(r.runners, rn)
-		r.arrival = rn.cfg.arrival
+		r.arrival, r.anyIndex = rn.cfg.arrival, rn.cfg.anyIndex
 		if r.ref == nil {
 			r.ref = rn.search.Query()
 		}
