@@ -225,9 +225,9 @@ type nodeLabel struct {
 type labelKind uint8
 
 const (
-	labelOfQuery labelKind = iota // labelOf(q, text)
-	labelAnyField                 // free text or a field pattern: the KQL, else labelOf(q, "")
-	labelMerged                   // q is a *esdsl.Bool: its should clauses merged on the field text (shouldNodes)
+	labelOfQuery  labelKind = iota // labelOf(q, text)
+	labelAnyField                  // free text or a field pattern: the KQL, else labelOf(q, "")
+	labelMerged                    // q is a *esdsl.Bool: its should clauses merged on the field text (shouldNodes)
 )
 
 // fixedLabel is a label of fixed text.
