@@ -113,12 +113,18 @@ func loadFiles(paths []string) ([]File, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // the text of the worker's files, reused
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(paths) {
 					return
 				}
-				results[i].files, results[i].err = loadFile(paths[i])
+				var data []byte
+				results[i].files, data, results[i].err = loadFile(paths[i], buf)
+				buf = nil
+				if reusable(results[i].files) {
+					buf = data
+				}
 			}
 		}()
 	}
@@ -136,20 +142,34 @@ func loadFiles(paths []string) ([]File, error) {
 // [rules.TestEventsSuffix].
 const TestEventsSuffix = rules.TestEventsSuffix
 
-// loadFile reads one rule file or export.
-func loadFile(path string) ([]File, error) {
-	data, err := rules.ReadFile(path) // refused past its size limit
+// loadFile reads one rule file or export, into buf's memory when it can
+// hold it, and returns the outcomes and the file's text.
+func loadFile(path string, buf []byte) ([]File, []byte, error) {
+	data, err := rules.ReadFileInto(path, buf) // refused past its size limit
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rules.IsExport(path) {
-		return loadExport(path, data), nil
+		return loadExport(path, data), data, nil
 	}
 	r, err := rules.ParseForRun(path, data)
 	return []File{outcome(File{Path: path}, r, err, func() error {
 		_, err := rules.Parse(path, data)
 		return err
-	})}, nil
+	})}, data, nil
+}
+
+// reusable reports whether the text of the file that had these outcomes
+// may be overwritten: a loaded rule is detached from it and a skipped
+// one keeps copies of its names (outcome), but the error of a rule that
+// failed may quote it.
+func reusable(files []File) bool {
+	for _, f := range files {
+		if f.Status == Failed {
+			return false
+		}
+	}
+	return true
 }
 
 // loadExport reads a Kibana export: one rule object a line; the
