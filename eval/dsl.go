@@ -545,9 +545,17 @@ func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool,
 	if f.outside != "" {
 		return c.outsideNested(f, lbl)
 	}
-	m := c.matcher(f, vals)
-	if ci != nil && *ci {
-		m = caseInsensitive(m, f, vals)
+	var m Visitor
+	if ci != nil && *ci && familyOf(f.typ) == famKeyword {
+		// caseInsensitive replaces the keyword matcher: only its
+		// errors are wanted
+		c.dropNulls(vals, f.full)
+		m = caseInsensitive(nil, f, vals)
+	} else {
+		m = c.matcher(f, vals)
+		if ci != nil && *ci {
+			m = caseInsensitive(m, f, vals)
+		}
 	}
 	return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
 }
