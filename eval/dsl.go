@@ -627,54 +627,79 @@ func wildcardValue(q *esdsl.Wildcard) (value, error) {
 // has a '?' (nil otherwise). For query_string, the other unescaped
 // special characters of the Lucene syntax are refused as ErrUnsupported.
 func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, err error) {
-	var b, lit strings.Builder
-	qmark := false
-	cut := func(kind wildKind) {
-		parts = append(parts, b.String())
-		b.Reset()
-		if lit.Len() > 0 {
-			ops = appendWildOp(ops, wildOp{kind: opLit, lit: lit.String()})
-			lit.Reset()
+	// A piece is a substring of s unless it has an escape: it is then
+	// copied into b. A literal step is its piece.
+	var b []byte
+	start, escaped := 0, false // where the piece began; whether b holds it
+	qmark := hasQmark(s)
+	piece := func(end int) string {
+		if escaped {
+			return string(b)
 		}
-		ops = appendWildOp(ops, wildOp{kind: kind})
+		return s[start:end]
+	}
+	cut := func(i int, kind wildKind) {
+		p := piece(i)
+		parts = append(parts, p)
+		if qmark {
+			if p != "" {
+				ops = appendWildOp(ops, wildOp{kind: opLit, lit: p})
+			}
+			ops = appendWildOp(ops, wildOp{kind: kind})
+		}
+		b, start, escaped = b[:0], i+1, false
 	}
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case ch == '\\' && i+1 == len(s) && !queryString:
 			// WildcardQuery.toAutomaton ("lenient parsing with a
 			// trailing \"), the backslash itself
-			b.WriteByte(ch)
-			lit.WriteByte(ch)
+			if escaped {
+				b = append(b, ch)
+			}
 		case ch == '\\':
 			if i+1 == len(s) {
 				return nil, nil, fmt.Errorf("%q ends with a lone backslash", s)
 			}
+			if !escaped {
+				b, escaped = append(b[:0], s[start:i]...), true
+			}
 			i++
-			b.WriteByte(s[i])
-			lit.WriteByte(s[i])
+			b = append(b, s[i])
 		case ch == '*':
-			cut(opAny)
+			cut(i, opAny)
 		case ch == '?':
-			qmark = true
-			cut(opOne)
+			cut(i, opOne)
 		case queryString && strings.IndexByte(`+-=&|><!(){}[]^"~:/`, ch) >= 0:
 			return nil, nil, fmt.Errorf("query_string syntax %q in %q is %w (only terms, '*', '?' and escapes)", ch, s, ErrUnsupported)
 		default:
-			if b.Len() == 0 {
-				b.Grow(len(s) - i) // a piece in one go
+			if escaped {
+				b = append(b, ch)
 			}
-			b.WriteByte(ch)
-			lit.WriteByte(ch)
 		}
 	}
-	parts = append(parts, b.String())
+	p := piece(len(s))
+	parts = append(parts, p)
 	if !qmark {
 		return parts, nil, nil
 	}
-	if lit.Len() > 0 {
-		ops = appendWildOp(ops, wildOp{kind: opLit, lit: lit.String()})
+	if p != "" {
+		ops = appendWildOp(ops, wildOp{kind: opLit, lit: p})
 	}
 	return parts, ops, nil
+}
+
+// hasQmark reports whether the pattern s has an unescaped '?'.
+func hasQmark(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '?':
+			return true
+		}
+	}
+	return false
 }
 
 // queryClauses splits a query_string query at unescaped whitespace: with
