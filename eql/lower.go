@@ -222,6 +222,9 @@ func (l *lowerer) simplify(x Expr) Expr {
 		case *Not:
 			return in.X
 		}
+		if in == x.X {
+			return x
+		}
 		return &Not{Span: x.Span, X: in}
 	case *Binary:
 		a, b := l.simplify(x.X), l.simplify(x.Y)
@@ -255,15 +258,36 @@ func (l *lowerer) simplify(x Expr) Expr {
 				}
 			}
 		}
+		if a == x.X && b == x.Y {
+			return x
+		}
 		return &Binary{Span: x.Span, Op: x.Op, X: a, Y: b}
 	case *In:
-		out := &In{Span: x.Span, X: l.simplify(x.X), Not: x.Not, Insensitive: x.Insensitive}
-		for _, e := range x.List {
-			out.List = append(out.List, l.simplify(e))
+		in := l.simplify(x.X)
+		var list []Expr // nil while every element is its own simplification
+		for i, e := range x.List {
+			se := l.simplify(e)
+			if se != e && list == nil {
+				list = make([]Expr, i, len(x.List))
+				copy(list, x.List[:i])
+			}
+			if list != nil {
+				list = append(list, se)
+			}
 		}
-		return out
+		if in == x.X && list == nil {
+			return x
+		}
+		if list == nil {
+			list = x.List // the lowering reads the tree, never changes it
+		}
+		return &In{Span: x.Span, X: in, Not: x.Not, Insensitive: x.Insensitive, List: list}
 	case *Match:
-		return &Match{Span: x.Span, X: l.simplify(x.X), Op: x.Op, Patterns: x.Patterns}
+		in := l.simplify(x.X)
+		if in == x.X {
+			return x
+		}
+		return &Match{Span: x.Span, X: in, Op: x.Op, Patterns: x.Patterns}
 	case *Call:
 		out := &Call{Span: x.Span, Name: FunctionName(x), Insensitive: x.Insensitive}
 		for _, e := range x.Args {

@@ -224,7 +224,7 @@ func (c *compiler) errorf(v value, f string, format string, args ...any) {
 	c.errs = append(c.errs, &CompileError{Pos: v.pos, End: v.end, Field: f, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *compiler) outsideNested(f *field, label string) node {
+func (c *compiler) outsideNested(f *field, label nodeLabel) node {
 	return &constNode{label: label, note: fmt.Sprintf(
 		"%s lies inside the nested field %s: Elasticsearch matches it only inside %s:{ ... }",
 		f.full, f.outside, f.outside)}

@@ -212,9 +212,62 @@ func (c *compiler) newField(full string) *field {
 	return f
 }
 
-// label is the text a leaf shows in a trace: the KQL it came from, with
+// nodeLabel is the text a node shows in a trace ([Trace.Query]), made
+// when a trace asks for it (String): compiling builds no text that only
+// Explain reads. Its query is the node's own, which the program keeps
+// ([Program.DSL]).
+type nodeLabel struct {
+	q    esdsl.Query // nil: text is the label
+	text string      // the label, or the field name the kind's label names
+	kind labelKind
+}
+
+type labelKind uint8
+
+const (
+	labelOfQuery  labelKind = iota // labelOf(q, text)
+	labelAnyField                  // free text or a field pattern: the KQL, else labelOf(q, "")
+	labelMerged                    // q is a *esdsl.Bool: its should clauses merged on the field text (shouldNodes)
+)
+
+// fixedLabel is a label of fixed text.
+func fixedLabel(text string) nodeLabel { return nodeLabel{text: text} }
+
+// queryLabel is the label of the leaf q on field (labelOf).
+func queryLabel(q esdsl.Query, field string) nodeLabel {
+	return nodeLabel{q: q, text: field, kind: labelOfQuery}
+}
+
+func (l nodeLabel) String() string {
+	switch {
+	case l.q == nil:
+		return l.text
+	case l.kind == labelAnyField:
+		if fl, v := sourceLit(l.q); fl != nil && v != nil {
+			return ast.Print(fl) + ":" + ast.Print(v)
+		}
+		return labelOf(l.q, "")
+	case l.kind == labelMerged:
+		qs := l.q.(*esdsl.Bool).Should
+		_, last, merged := mergedClauses(qs)
+		lits := make([]ast.Value, len(merged))
+		for i, j := range merged {
+			_, lits[i], _ = mergeable(single(qs[j]))
+		}
+		fl, _ := sourceLit(last)
+		return ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: lits}) + ")"
+	}
+	if n, ok := l.q.(*esdsl.Nested); ok {
+		if x, ok := n.Source().(*ast.NestedExpr); ok {
+			return ast.Print(x)
+		}
+	}
+	return labelOf(l.q, l.text)
+}
+
+// labelOf is the text a leaf shows in a trace: the KQL it came from, with
 // the field Kibana expanded a wildcard field name to.
-func label(q esdsl.Query, field string) string {
+func labelOf(q esdsl.Query, field string) string {
 	fl, l := sourceLit(q)
 	if l != nil && fl != nil {
 		name := ast.Print(fl)
@@ -239,7 +292,7 @@ func label(q esdsl.Query, field string) string {
 func (c *compiler) query(q esdsl.Query) node {
 	if isNil(q) {
 		c.errs = append(c.errs, &CompileError{Field: "", Msg: "a nil query"})
-		return &constNode{label: "nil"}
+		return &constNode{label: fixedLabel("nil")}
 	}
 	switch q := q.(type) {
 	case *esdsl.Bool:
@@ -249,7 +302,7 @@ func (c *compiler) query(q esdsl.Query) node {
 		if q.Source() == nil {
 			lbl = "match_all"
 		}
-		return &constNode{val: true, label: lbl, note: "matches every event"}
+		return &constNode{val: true, label: fixedLabel(lbl), note: "matches every event"}
 	case *esdsl.Term:
 		vals := []value{valueOf(q, q.Value)}
 		if n := c.rawText(q, q.Field, vals, q.CaseInsensitive); n != nil {
@@ -269,7 +322,7 @@ func (c *compiler) query(q esdsl.Query) node {
 		v, err := wildcardValue(q)
 		if err != nil {
 			c.errorOf(q, q.Field, err)
-			return &constNode{label: label(q, q.Field)}
+			return &constNode{label: queryLabel(q, q.Field)}
 		}
 		vals := []value{v}
 		if n := c.rawText(q, q.Field, vals, q.CaseInsensitive); n != nil {
@@ -305,10 +358,10 @@ func (c *compiler) query(q esdsl.Query) node {
 		return c.scriptQuery(q)
 	case *esdsl.Script:
 		c.unsupportedAt(q, "", "a script query is not supported: kqlrules does not run Painless scripts (%q)", q.ScriptSource)
-		return &constNode{label: "script"}
+		return &constNode{label: fixedLabel("script")}
 	}
 	c.unsupportedAt(q, "", "query %T is not supported", q)
-	return &constNode{label: fmt.Sprintf("%T", q)}
+	return &constNode{label: fixedLabel(fmt.Sprintf("%T", q))}
 }
 
 // boolQuery is BoolQueryBuilder: must and filter all hold, at least
@@ -328,9 +381,9 @@ func (c *compiler) boolQuery(q *esdsl.Bool) node {
 		msm = 1
 	}
 	if len(q.Should) > 0 && msm > 0 {
-		switch should := c.shouldNodes(q.Should); {
+		switch should := c.shouldNodes(q); {
 		case msm > len(should):
-			all = append(all, &constNode{label: "should", note: fmt.Sprintf("minimum_should_match %d is more than the %d should clauses", msm, len(should))})
+			all = append(all, &constNode{label: fixedLabel("should"), note: fmt.Sprintf("minimum_should_match %d is more than the %d should clauses", msm, len(should))})
 		case msm == 1 && len(should) == 1:
 			all = append(all, should[0])
 		case msm == 1:
@@ -346,7 +399,7 @@ func (c *compiler) boolQuery(q *esdsl.Bool) node {
 	}
 	switch len(all) {
 	case 0:
-		return &constNode{val: true, label: "*:*", note: "a bool query without clauses matches every event"}
+		return &constNode{val: true, label: fixedLabel("*:*"), note: "a bool query without clauses matches every event"}
 	case 1:
 		return all[0]
 	}
@@ -359,31 +412,17 @@ func (c *compiler) boolQuery(q *esdsl.Bool) node {
 // field), which matches as their disjunction does: Kibana chose each
 // query kind from the field's type and the literal, and so does the
 // matcher.
-func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
-	var field string
-	var vals []value
-	var lits []ast.Value // the KQL values, for the label
-	var first esdsl.Query
-	var merged []int
-	for i, x := range qs {
-		x = single(x)
-		f, l, ok := mergeable(x)
-		if !ok || (field != "" && f != field) {
-			continue
-		}
-		if vals == nil {
-			vals, lits = make([]value, 0, len(qs)), make([]ast.Value, 0, len(qs))
-		}
-		field, first = f, x
-		vals = append(vals, kqlValue(l))
-		lits = append(lits, l)
-		merged = append(merged, i)
-	}
+func (c *compiler) shouldNodes(b *esdsl.Bool) []node {
+	qs := b.Should
+	field, last, merged := mergedClauses(qs)
 	out := make([]node, 0, len(qs))
 	if len(merged) > 1 {
-		fl, _ := sourceLit(first)
-		lbl := ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: lits}) + ")"
-		out = append(out, c.fieldLeaf(first, field, vals, nil, lbl))
+		vals := make([]value, len(merged))
+		for i, j := range merged {
+			_, l, _ := mergeable(single(qs[j]))
+			vals[i] = kqlValue(l)
+		}
+		out = append(out, c.fieldLeaf(last, field, vals, nil, nodeLabel{q: b, text: field, kind: labelMerged}))
 	} else {
 		merged = nil
 	}
@@ -395,6 +434,25 @@ func (c *compiler) shouldNodes(qs []esdsl.Query) []node {
 		out = append(out, c.query(x))
 	}
 	return out
+}
+
+// mergedClauses returns the should clauses shouldNodes merges: the field
+// of the first mergeable clause, the last clause merged, and the indexes
+// in qs of the mergeable clauses on that field.
+func mergedClauses(qs []esdsl.Query) (field string, last esdsl.Query, merged []int) {
+	for i, x := range qs {
+		x = single(x)
+		f, _, ok := mergeable(x)
+		if !ok || (field != "" && f != field) {
+			continue
+		}
+		if merged == nil {
+			merged = make([]int, 0, len(qs)-i)
+		}
+		field, last = f, x
+		merged = append(merged, i)
+	}
+	return field, last, merged
 }
 
 // single unwraps Kibana's one-clause should bools.
@@ -467,15 +525,15 @@ func (c *compiler) rawText(q esdsl.Query, name string, vals []value, ci *bool) n
 	if len(m.qs) == 0 {
 		v = noneMatcher{}
 	}
-	return &leafNode{path: f.path, source: f.source, m: v, label: label(q, name)}
+	return &leafNode{path: f.path, source: f.source, m: v, label: queryLabel(q, name)}
 }
 
 // leaf compiles a test of vals on the field name (which may be a pattern).
 func (c *compiler) leaf(q esdsl.Query, name string, vals []value, ci *bool) node {
-	return c.fieldLeaf(q, name, vals, ci, label(q, name))
+	return c.fieldLeaf(q, name, vals, ci, queryLabel(q, name))
 }
 
-func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool, lbl string) node {
+func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool, lbl nodeLabel) node {
 	if strings.Contains(name, "*") {
 		if _, known := c.schema[name]; !known {
 			// A field pattern Kibana did not expand (no data view field
@@ -487,9 +545,17 @@ func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool,
 	if f.outside != "" {
 		return c.outsideNested(f, lbl)
 	}
-	m := c.matcher(f, vals)
-	if ci != nil && *ci {
-		m = caseInsensitive(m, f, vals)
+	var m Visitor
+	if ci != nil && *ci && familyOf(f.typ) == famKeyword {
+		// caseInsensitive replaces the keyword matcher: only its
+		// errors are wanted
+		c.dropNulls(vals, f.full)
+		m = caseInsensitive(nil, f, vals)
+	} else {
+		m = c.matcher(f, vals)
+		if ci != nil && *ci {
+			m = caseInsensitive(m, f, vals)
+		}
 	}
 	return &leafNode{path: f.path, source: f.source, m: m, label: lbl}
 }
@@ -498,11 +564,7 @@ func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool,
 // one of the patterns (all fields when there are none), as multi_match and
 // query_string do with index.query.default_field "*".
 func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, vals []value) node {
-	lbl := label(q, "")
-	if fl, l := sourceLit(q); fl != nil && l != nil {
-		lbl = ast.Print(fl) + ":" + ast.Print(l)
-	}
-	n := &anyFieldNode{schema: c.schema, label: lbl}
+	n := &anyFieldNode{schema: c.schema, label: nodeLabel{q: q, kind: labelAnyField}}
 	for _, name := range names {
 		if name == "*" {
 			n.names = nil
@@ -565,54 +627,79 @@ func wildcardValue(q *esdsl.Wildcard) (value, error) {
 // has a '?' (nil otherwise). For query_string, the other unescaped
 // special characters of the Lucene syntax are refused as ErrUnsupported.
 func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, err error) {
-	var b, lit strings.Builder
-	qmark := false
-	cut := func(kind wildKind) {
-		parts = append(parts, b.String())
-		b.Reset()
-		if lit.Len() > 0 {
-			ops = appendWildOp(ops, wildOp{kind: opLit, lit: lit.String()})
-			lit.Reset()
+	// A piece is a substring of s unless it has an escape: it is then
+	// copied into b. A literal step is its piece.
+	var b []byte
+	start, escaped := 0, false // where the piece began; whether b holds it
+	qmark := hasQmark(s)
+	piece := func(end int) string {
+		if escaped {
+			return string(b)
 		}
-		ops = appendWildOp(ops, wildOp{kind: kind})
+		return s[start:end]
+	}
+	cut := func(i int, kind wildKind) {
+		p := piece(i)
+		parts = append(parts, p)
+		if qmark {
+			if p != "" {
+				ops = appendWildOp(ops, wildOp{kind: opLit, lit: p})
+			}
+			ops = appendWildOp(ops, wildOp{kind: kind})
+		}
+		b, start, escaped = b[:0], i+1, false
 	}
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case ch == '\\' && i+1 == len(s) && !queryString:
 			// WildcardQuery.toAutomaton ("lenient parsing with a
 			// trailing \"), the backslash itself
-			b.WriteByte(ch)
-			lit.WriteByte(ch)
+			if escaped {
+				b = append(b, ch)
+			}
 		case ch == '\\':
 			if i+1 == len(s) {
 				return nil, nil, fmt.Errorf("%q ends with a lone backslash", s)
 			}
+			if !escaped {
+				b, escaped = append(b[:0], s[start:i]...), true
+			}
 			i++
-			b.WriteByte(s[i])
-			lit.WriteByte(s[i])
+			b = append(b, s[i])
 		case ch == '*':
-			cut(opAny)
+			cut(i, opAny)
 		case ch == '?':
-			qmark = true
-			cut(opOne)
+			cut(i, opOne)
 		case queryString && strings.IndexByte(`+-=&|><!(){}[]^"~:/`, ch) >= 0:
 			return nil, nil, fmt.Errorf("query_string syntax %q in %q is %w (only terms, '*', '?' and escapes)", ch, s, ErrUnsupported)
 		default:
-			if b.Len() == 0 {
-				b.Grow(len(s) - i) // a piece in one go
+			if escaped {
+				b = append(b, ch)
 			}
-			b.WriteByte(ch)
-			lit.WriteByte(ch)
 		}
 	}
-	parts = append(parts, b.String())
+	p := piece(len(s))
+	parts = append(parts, p)
 	if !qmark {
 		return parts, nil, nil
 	}
-	if lit.Len() > 0 {
-		ops = appendWildOp(ops, wildOp{kind: opLit, lit: lit.String()})
+	if p != "" {
+		ops = appendWildOp(ops, wildOp{kind: opLit, lit: p})
 	}
 	return parts, ops, nil
+}
+
+// hasQmark reports whether the pattern s has an unescaped '?'.
+func hasQmark(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '?':
+			return true
+		}
+	}
+	return false
 }
 
 // queryClauses splits a query_string query at unescaped whitespace: with
@@ -672,7 +759,7 @@ func (c *compiler) queryString(q *esdsl.QueryString) node {
 		vals = append(vals, patternValue(parts, ops, cl, p, e))
 	}
 	if len(vals) == 0 {
-		return &constNode{label: label(q, "")}
+		return &constNode{label: queryLabel(q, "")}
 	}
 	if len(q.Fields) == 0 {
 		return c.anyFieldQuery(q, nil, vals)
@@ -680,9 +767,9 @@ func (c *compiler) queryString(q *esdsl.QueryString) node {
 	var xs []node
 	for _, name := range q.Fields {
 		for _, v := range vals {
-			lbl := label(q, name)
+			lbl := queryLabel(q, name)
 			if len(vals) > 1 {
-				lbl += " (clause " + v.String() + ")"
+				lbl = fixedLabel(labelOf(q, name) + " (clause " + v.String() + ")")
 			}
 			xs = append(xs, c.fieldLeaf(q, name, []value{v}, nil, lbl))
 		}
@@ -697,7 +784,7 @@ func (c *compiler) queryString(q *esdsl.QueryString) node {
 // Elasticsearch's date math does; only UTC time zones are supported.
 func (c *compiler) rangeQuery(q *esdsl.Range) node {
 	f := c.fieldOf(q.Field)
-	lbl := label(q, q.Field)
+	lbl := queryLabel(q, q.Field)
 	if strings.Contains(q.Field, "*") {
 		c.unsupportedAt(q, q.Field, "a range on a wildcard field name is not supported")
 		return &constNode{label: lbl}
@@ -792,10 +879,7 @@ func (ms allOf) Visit(x any) bool {
 // ignore_unmapped, which then matches nothing.
 func (c *compiler) nestedQuery(q *esdsl.Nested) node {
 	f := c.fieldOf(q.Path)
-	lbl := label(q, q.Path)
-	if x, ok := q.Source().(*ast.NestedExpr); ok {
-		lbl = ast.Print(x)
-	}
+	lbl := queryLabel(q, q.Path) // the KQL of a NestedExpr
 	if f.typ != mapping.Nested && f.typ != mapping.Unknown {
 		if q.IgnoreUnmapped != nil && *q.IgnoreUnmapped {
 			return &constNode{label: lbl, note: q.Path + " is not a nested field (ignore_unmapped)"}

@@ -41,7 +41,7 @@ func EscapeWildcard(s string) string {
 // Lucene regular expression must match a whole indexed term (the value of
 // a keyword field, each token of a text field).
 func (c *compiler) regexpQuery(q *esdsl.Regexp) node {
-	lbl := label(q, q.Field)
+	lbl := queryLabel(q, q.Field)
 	ci := q.CaseInsensitive != nil && *q.CaseInsensitive
 	re, err := LuceneRegexp(q.Value, ci)
 	if err != nil {

@@ -113,11 +113,11 @@ type scriptNode struct {
 	expr   sexpr
 	fields []*field
 	multi  bool // MultiValueAwareScriptQuery over fields[0]
-	label  string
+	label  nodeLabel
 }
 
 func (c *compiler) scriptQuery(q *esdsl.ScriptQuery) node {
-	n := &scriptNode{multi: q.MultiValue, label: label(q, "")}
+	n := &scriptNode{multi: q.MultiValue, label: queryLabel(q, "")}
 	index := map[string]int{}
 	var build func(x esdsl.ScriptExpr) sexpr
 	build = func(x esdsl.ScriptExpr) sexpr {
@@ -220,7 +220,7 @@ func (n *scriptNode) run(e Event, seen *[]any) bool {
 func (n *scriptNode) explain(e Event) *Trace {
 	var seen []any
 	held := n.run(e, &seen)
-	return &Trace{Query: n.label, Held: held, Values: seen}
+	return &Trace{Query: n.label.String(), Held: held, Values: seen}
 }
 
 // scriptCompare orders doc values of one field.

@@ -226,14 +226,14 @@ func (n *notNode) explain(e Event) *Trace {
 // can never match.
 type constNode struct {
 	val   bool
-	label string
+	label nodeLabel
 	note  string
 }
 
 func (n *constNode) match(Event) bool { return n.val }
 
 func (n *constNode) explain(Event) *Trace {
-	return &Trace{Query: n.label, Held: n.val, Note: n.note}
+	return &Trace{Query: n.label.String(), Held: n.val, Note: n.note}
 }
 
 // leafNode tests the values of one field. For a multi-field, source is
@@ -242,7 +242,7 @@ type leafNode struct {
 	path   *Path
 	source *Path // nil, or the multi-field's parent
 	m      Visitor
-	label  string
+	label  nodeLabel
 }
 
 func (n *leafNode) match(e Event) bool {
@@ -255,7 +255,7 @@ func (n *leafNode) explain(e Event) *Trace {
 	if n.source != nil {
 		e.Values(n.source, r)
 	}
-	t := &Trace{Query: n.label, Held: r.held, Values: r.seen}
+	t := &Trace{Query: n.label.String(), Held: r.held, Values: r.seen}
 	if w, ok := n.m.(interface{ why(any) string }); ok && !r.held {
 		for _, x := range r.seen {
 			if note := w.why(x); note != "" {
@@ -287,7 +287,7 @@ func (r *recorder) Visit(x any) bool {
 type nestedNode struct {
 	path  *Path
 	x     node
-	label string
+	label nodeLabel
 }
 
 func (n *nestedNode) match(e Event) bool { return e.Values(n.path, n) }
@@ -304,7 +304,7 @@ func (n *nestedNode) Visit(x any) bool {
 }
 
 func (n *nestedNode) explain(e Event) *Trace {
-	t := &Trace{Query: n.label}
+	t := &Trace{Query: n.label.String()}
 	i := 0
 	e.Values(n.path, visitFunc(func(x any) bool {
 		var sub Event
@@ -337,7 +337,7 @@ type anyFieldNode struct {
 	names  []*glob // nil: every field
 	schema mapping.Schema
 	byFam  [famOther + 1]Visitor // nil where the literal cannot apply
-	label  string
+	label  nodeLabel
 	table  *FieldTable // the table that adopted the node, whose Cache lists its fields; or nil
 }
 
@@ -363,7 +363,7 @@ func (n *anyFieldNode) WantsBelow(name string) bool {
 }
 
 func (n *anyFieldNode) explain(e Event) *Trace {
-	t := &Trace{Query: n.label}
+	t := &Trace{Query: n.label.String()}
 	e.Fields(fieldFunc(func(name string, x any) bool {
 		if n.VisitField(name, x) {
 			t.Held = true

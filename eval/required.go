@@ -200,9 +200,10 @@ func requiredValues(v ast.Value) [][]string {
 			if vs == nil {
 				return [][]string{nil}
 			}
-			out = union(out, vs)
+			out = append(out, vs...)
 		}
-		return [][]string{out}
+		slices.Sort(out) // the union, sorted once
+		return [][]string{slices.Compact(out)}
 	case *ast.AndValue:
 		var out [][]string
 		for _, a := range v.Args {

@@ -17,11 +17,18 @@ import (
 // any other query on one named field that it has a value. Nested,
 // script, query_string, multi_match and match_all queries give nothing.
 func requiredOfDSL(q esdsl.Query, s mapping.Schema) [][]Term {
+	return appendRequiredOfDSL(nil, q, s)
+}
+
+// appendRequiredOfDSL appends what q requires (requiredOfDSL) to out.
+func appendRequiredOfDSL(out [][]Term, q esdsl.Query, s mapping.Schema) [][]Term {
 	switch q := q.(type) {
 	case *esdsl.Bool:
-		var out [][]Term
-		for _, c := range slices.Concat(q.Must, q.Filter) {
-			out = append(out, requiredOfDSL(c, s)...)
+		for _, c := range q.Must {
+			out = appendRequiredOfDSL(out, c, s)
+		}
+		for _, c := range q.Filter {
+			out = appendRequiredOfDSL(out, c, s)
 		}
 		msm := q.MinimumShouldMatch
 		if msm == 0 && len(q.Must)+len(q.Filter) == 0 {
@@ -32,53 +39,58 @@ func requiredOfDSL(q esdsl.Query, s mapping.Schema) [][]Term {
 		}
 		branches := make([][][]Term, len(q.Should))
 		for i, c := range q.Should {
-			branches[i] = requiredOfDSL(c, s)
+			branches[i] = appendRequiredOfDSL(nil, c, s)
 		}
 		return append(out, orRequired(branches)...)
 	case *esdsl.Term:
 		v, ok := q.Value.(string)
 		ci := q.CaseInsensitive != nil && *q.CaseInsensitive
-		return fieldTerm(s, q.Field, ok && !ci, []string{v})
+		if ok && !ci {
+			return appendFieldTerm(out, s, q.Field, true, []string{v})
+		}
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.Terms:
 		vs := make([]string, 0, len(q.Values))
 		for _, v := range q.Values {
 			str, ok := v.(string)
 			if !ok {
-				return fieldTerm(s, q.Field, false, nil)
+				return appendFieldTerm(out, s, q.Field, false, nil)
 			}
 			vs = append(vs, str)
 		}
 		if len(vs) == 0 {
-			return nil // terms of nothing: matches nothing, requires nothing indexable
+			return out // terms of nothing: matches nothing, requires nothing indexable
 		}
-		return fieldTerm(s, q.Field, true, union(nil, vs))
+		slices.Sort(vs)
+		return appendFieldTerm(out, s, q.Field, true, slices.Compact(vs))
 	case *esdsl.Wildcard:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.Prefix:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.Regexp:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.Range:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.Exists:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.Match:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	case *esdsl.MatchPhrase:
-		return fieldTerm(s, q.Field, false, nil)
+		return appendFieldTerm(out, s, q.Field, false, nil)
 	}
-	return nil
+	return out
 }
 
-// fieldTerm is the term a query on the field requires: its values when
-// byValue and the field compares exact strings, else that it has a value;
-// nothing for a field pattern or a field that does not hold its own value.
-func fieldTerm(s mapping.Schema, field string, byValue bool, values []string) [][]Term {
+// appendFieldTerm appends to out the term a query on the field requires:
+// its values when byValue and the field compares exact strings, else
+// that it has a value; nothing for a field pattern or a field that does
+// not hold its own value.
+func appendFieldTerm(out [][]Term, s mapping.Schema, field string, byValue bool, values []string) [][]Term {
 	if field == "" || strings.Contains(field, "*") || !ownValue(s, field) {
-		return nil
+		return out
 	}
 	if byValue && exactKeyword(s, field) {
-		return [][]Term{{{Field: field, Values: values}}}
+		return append(out, []Term{{Field: field, Values: values}})
 	}
-	return [][]Term{{{Field: field}}}
+	return append(out, []Term{{Field: field}})
 }

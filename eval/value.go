@@ -3,6 +3,7 @@ package eval
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kqlrules/kqlrules/ast"
@@ -72,7 +73,7 @@ func patternValue(parts []string, ops []wildOp, raw string, pos, end ast.Pos) va
 	default:
 		v.kind, v.text = ast.Wildcard, strings.Join(parts, "*")
 		v.glob = &glob{parts: parts, ops: ops}
-		v.star = ops == nil && strings.Join(parts, "") == ""
+		v.star = ops == nil && !slices.ContainsFunc(parts, func(p string) bool { return p != "" })
 	}
 	return v
 }

@@ -221,7 +221,7 @@ func normalize(v any) any {
 		for i, e := range x {
 			x[i] = normalize(e)
 		}
-		return x
+		return v // x itself, boxed as it came (returning x would box it again)
 	case json.Number:
 		if n, err := x.Int64(); err == nil {
 			return n

@@ -59,6 +59,14 @@ func FileLimit(name string) (limit int64, kind string) {
 // ReadFile reads the file at path, refusing it with an *fs.PathError
 // wrapping a *SizeError as soon as it passes the limit [FileLimit] gives.
 func ReadFile(path string) ([]byte, error) {
+	return ReadFileInto(path, nil)
+}
+
+// ReadFileInto is [ReadFile] reading into buf's memory when it can hold
+// the file (overwriting what it held), so that a caller reading many
+// files one after another, which keeps nothing that points into the
+// text of the one before (see [Rule.Detach]), reuses one buffer.
+func ReadFileInto(path string, buf []byte) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -69,7 +77,10 @@ func ReadFile(path string) ([]byte, error) {
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		size = min(fi.Size(), limit) + 1 // read in one go, and see the end
 	}
-	data, err := readLimited(f, limit, kind, size)
+	if int64(cap(buf)) < size {
+		buf = make([]byte, 0, size)
+	}
+	data, err := readLimited(f, limit, kind, buf[:0])
 	if err != nil {
 		return nil, &os.PathError{Op: "read", Path: path, Err: err}
 	}
@@ -79,14 +90,13 @@ func ReadFile(path string) ([]byte, error) {
 // ReadLimited reads r to its end, or fails with a *SizeError once more
 // than limit bytes came: it never holds more than limit+1 bytes.
 func ReadLimited(r io.Reader, limit int64, kind string) ([]byte, error) {
-	return readLimited(r, limit, kind, 512)
+	return readLimited(r, limit, kind, make([]byte, 0, 512))
 }
 
-// readLimited is ReadLimited into a buffer of size bytes at first (the
-// file's size, plus one to see its end without growing).
-func readLimited(r io.Reader, limit int64, kind string, size int64) ([]byte, error) {
+// readLimited is ReadLimited into data (empty), whose capacity is best
+// the file's size plus one, to see its end without growing.
+func readLimited(r io.Reader, limit int64, kind string, data []byte) ([]byte, error) {
 	lr := io.LimitReader(r, limit+1)
-	data := make([]byte, 0, size)
 	for {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)] // grow

@@ -80,6 +80,7 @@ type fastParser struct {
 	// left to toml.Decode. Both are made on the first table they hold.
 	defined map[string]bool
 	inline  map[string]bool
+	items   []any // the values of the arrays being read (array)
 }
 
 // define records that a header defined the table at path.
@@ -426,7 +427,16 @@ func (p *fastParser) integer() (any, bool) {
 // comma.
 func (p *fastParser) array() (any, bool) {
 	p.i++
-	out := []any{}
+	// the values are gathered on p.items, a stack nested arrays share,
+	// and copied into a slice of their number
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
+	done := func() (any, bool) {
+		out := make([]any, len(p.items)-base)
+		copy(out, p.items[base:])
+		clear(p.items[base:])
+		return out, true
+	}
 	for {
 		if !p.skipBlank() {
 			return nil, false
@@ -436,13 +446,13 @@ func (p *fastParser) array() (any, bool) {
 		}
 		if p.s[p.i] == ']' {
 			p.i++
-			return out, true
+			return done()
 		}
 		v, ok := p.value()
 		if !ok {
 			return nil, false
 		}
-		out = append(out, v)
+		p.items = append(p.items, v)
 		if !p.skipBlank() || p.i >= len(p.s) {
 			return nil, false
 		}
@@ -451,7 +461,7 @@ func (p *fastParser) array() (any, bool) {
 			p.i++
 		case ']':
 			p.i++
-			return out, true
+			return done()
 		default:
 			return nil, false
 		}

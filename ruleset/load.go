@@ -55,10 +55,12 @@ type File struct {
 	Status Status
 	// Rule is the rule, unless Failed. Of a skipped rule only what names
 	// it is kept (RuleID, Name, Type, Language, Version), so that a large
-	// tree of mostly skipped rules takes little memory. Of a loaded rule
-	// the Source keeps File, Format and Warnings but not the file's text
-	// and lines (Source.Value and Source.Line find nothing): a rule set
-	// runs rules, it does not point into their files.
+	// tree of mostly skipped rules takes little memory. A loaded rule
+	// keeps neither its file's text ([rules.Rule.Detach]: its strings are
+	// copies, its Source keeps File, Format and Warnings, and
+	// Source.Value and Source.Line find nothing) nor its Note and Setup,
+	// which running it does not read: a rule set runs rules, it does not
+	// point into their files.
 	Rule *rules.Rule
 	// Prepared is the query of a loaded rule as [replay.Prepare]
 	// compiled it, which [FromFiles] takes rather than compile it again;
@@ -111,12 +113,18 @@ func loadFiles(paths []string) ([]File, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // the text of the worker's files, reused
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(paths) {
 					return
 				}
-				results[i].files, results[i].err = loadFile(paths[i])
+				var data []byte
+				results[i].files, data, results[i].err = loadFile(paths[i], buf)
+				buf = nil
+				if reusable(results[i].files) {
+					buf = data
+				}
 			}
 		}()
 	}
@@ -134,20 +142,34 @@ func loadFiles(paths []string) ([]File, error) {
 // [rules.TestEventsSuffix].
 const TestEventsSuffix = rules.TestEventsSuffix
 
-// loadFile reads one rule file or export.
-func loadFile(path string) ([]File, error) {
-	data, err := rules.ReadFile(path) // refused past its size limit
+// loadFile reads one rule file or export, into buf's memory when it can
+// hold it, and returns the outcomes and the file's text.
+func loadFile(path string, buf []byte) ([]File, []byte, error) {
+	data, err := rules.ReadFileInto(path, buf) // refused past its size limit
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rules.IsExport(path) {
-		return loadExport(path, data), nil
+		return loadExport(path, data), data, nil
 	}
 	r, err := rules.ParseForRun(path, data)
 	return []File{outcome(File{Path: path}, r, err, func() error {
 		_, err := rules.Parse(path, data)
 		return err
-	})}, nil
+	})}, data, nil
+}
+
+// reusable reports whether the text of the file that had these outcomes
+// may be overwritten: a loaded rule is detached from it and a skipped
+// one keeps copies of its names (outcome), but the error of a rule that
+// failed may quote it.
+func reusable(files []File) bool {
+	for _, f := range files {
+		if f.Status == Failed {
+			return false
+		}
+	}
+	return true
 }
 
 // loadExport reads a Kibana export: one rule object a line; the
@@ -181,7 +203,12 @@ func outcome(f File, r *rules.Rule, err error, check func() error) File {
 		f.Status, f.Err = Failed, cmp.Or(check(), err)
 		return f
 	}
-	f.Rule = r
+	// a rule set runs the rule: what it keeps of it must not hold the
+	// file's text (a decoded string shares its memory), nor what only a
+	// reader wants (the investigation guide and setup notes, half the
+	// text of Elastic's rules)
+	r.Note, r.Setup = "", ""
+	f.Rule = r.Detach()
 	prep, err := replay.Prepare(r)
 	if err != nil && r.IsKQL() {
 		if err := check(); err != nil {
@@ -191,13 +218,12 @@ func outcome(f File, r *rules.Rule, err error, check func() error) File {
 	}
 	if err != nil {
 		f.Status, f.Reason = Skipped, replay.Reason(err)
-		// cloned: a decoded string may hold the whole file's text
+		// cloned: the detached strings share one block of the rule's
 		f.Rule = &rules.Rule{RuleID: strings.Clone(r.RuleID), Name: strings.Clone(r.Name),
 			Type: rules.Type(strings.Clone(string(r.Type))), Language: rules.Language(strings.Clone(string(r.Language))), Version: r.Version}
 		return f
 	}
 	f.Status = Loaded
-	r.Source = rules.Source{File: r.Source.File, Format: r.Source.Format, Warnings: r.Source.Warnings}
 	f.Prepared = prep // for FromFiles
 	return f
 }

@@ -1,0 +1,193 @@
+package rules
+
+import (
+	"encoding/json"
+	"unsafe"
+)
+
+// Detach copies every string of r (and of its Source's warnings) into
+// one block of memory of its own and drops its Source's text (as
+// [Source.Value] and [Source.Line] then find nothing), so that r no
+// longer holds the file it was decoded from: [Parse] gives strings that
+// share the file's memory, and a rule kept for long, such as a rule
+// set's, would keep its whole file alive with them. Clear what the
+// caller does not keep (Note, Setup) before, and it is not copied.
+// Detach returns r.
+func (r *Rule) Detach() *Rule {
+	var d detacher
+	d.rule(r) // count
+	d.buf = make([]byte, 0, d.n)
+	d.rule(r) // copy
+	r.Source = Source{File: r.Source.File, Format: r.Source.Format, Warnings: r.Source.Warnings}
+	return r
+}
+
+// detacher walks a rule's strings twice: first counting their bytes (buf
+// nil), then copying them into buf, which holds them all. A string the
+// first walk did not count is copied still (buf then grows, and what it
+// held before stays where it was).
+type detacher struct {
+	n   int
+	buf []byte
+}
+
+func (d *detacher) str(s string) string {
+	if d.buf == nil {
+		d.n += len(s)
+		return s
+	}
+	if s == "" {
+		return "" // an empty substring points into the text too
+	}
+	i := len(d.buf)
+	d.buf = append(d.buf, s...)
+	return unsafe.String(&d.buf[i], len(s))
+}
+
+func (d *detacher) strs(ss []string) {
+	for i := range ss {
+		ss[i] = d.str(ss[i])
+	}
+}
+
+func (d *detacher) raw(ms []json.RawMessage) {
+	for i, m := range ms {
+		if d.buf == nil {
+			d.n += len(m)
+			continue
+		}
+		j := len(d.buf)
+		d.buf = append(d.buf, m...)
+		ms[i] = d.buf[j:len(d.buf):len(d.buf)]
+	}
+}
+
+func (d *detacher) rule(r *Rule) {
+	r.RuleID, r.Name, r.Description = d.str(r.RuleID), d.str(r.Name), d.str(r.Description)
+	r.Type, r.Language = Type(d.str(string(r.Type))), Language(d.str(string(r.Language)))
+	r.Query, r.Severity = d.str(r.Query), Severity(d.str(string(r.Severity)))
+	d.strs(r.Index)
+	r.From, r.TimestampOverride = d.str(r.From), d.str(r.TimestampOverride)
+	if t := r.Threshold; t != nil {
+		d.strs(t.Field)
+		for i := range t.Cardinality {
+			t.Cardinality[i].Field = d.str(t.Cardinality[i].Field)
+		}
+	}
+	d.strs(r.NewTermsFields)
+	r.HistoryWindowStart = d.str(r.HistoryWindowStart)
+	if s := r.AlertSuppression; s != nil {
+		d.strs(s.GroupBy)
+		if s.Duration != nil {
+			s.Duration.Unit = d.str(s.Duration.Unit)
+		}
+		s.MissingFieldsStrategy = d.str(s.MissingFieldsStrategy)
+	}
+	d.strs(r.ThreatIndex)
+	r.ThreatQuery, r.ThreatLanguage = d.str(r.ThreatQuery), Language(d.str(string(r.ThreatLanguage)))
+	d.raw(r.ThreatFilters)
+	for i := range r.ThreatMapping {
+		for j := range r.ThreatMapping[i].Entries {
+			e := &r.ThreatMapping[i].Entries[j]
+			e.Field, e.Value, e.Type = d.str(e.Field), d.str(e.Value), d.str(e.Type)
+		}
+	}
+	r.ThreatIndicatorPath = d.str(r.ThreatIndicatorPath)
+	d.raw(r.Filters)
+	r.RuleNameOverride = d.str(r.RuleNameOverride)
+	for i := range r.SeverityMapping {
+		m := &r.SeverityMapping[i]
+		m.Field, m.Operator, m.Value, m.Severity = d.str(m.Field), d.str(m.Operator), d.str(m.Value), Severity(d.str(string(m.Severity)))
+	}
+	for i := range r.RiskScoreMapping {
+		m := &r.RiskScoreMapping[i]
+		m.Field, m.Operator, m.Value = d.str(m.Field), d.str(m.Operator), d.str(m.Value)
+	}
+	for i := range r.ExceptionsList {
+		x := &r.ExceptionsList[i]
+		x.ID, x.ListID, x.Type, x.NamespaceType = d.str(x.ID), d.str(x.ListID), d.str(x.Type), d.str(x.NamespaceType)
+	}
+	d.strs(r.Tags)
+	for i := range r.Threat {
+		t := &r.Threat[i]
+		t.Framework = d.str(t.Framework)
+		t.Tactic = Tactic{ID: d.str(t.Tactic.ID), Name: d.str(t.Tactic.Name), Reference: d.str(t.Tactic.Reference)}
+		d.techniques(t.Techniques)
+	}
+	d.strs(r.FalsePositives)
+	d.strs(r.References)
+	d.strs(r.Author)
+	r.License, r.Note, r.Setup, r.BuildingBlockType = d.str(r.License), d.str(r.Note), d.str(r.Setup), d.str(r.BuildingBlockType)
+	md := &r.Metadata
+	md.CreationDate, md.UpdatedDate, md.DeprecationDate = d.str(md.CreationDate), d.str(md.UpdatedDate), d.str(md.DeprecationDate)
+	md.Maturity, md.MinStackVersion, md.MinStackComments = d.str(md.Maturity), d.str(md.MinStackVersion), d.str(md.MinStackComments)
+	d.strs(md.Integration)
+	md.Extra = d.table(md.Extra)
+	for i := range r.History {
+		v := &r.History[i]
+		v.Release, v.Query, v.Note = d.str(v.Release), d.str(v.Query), d.str(v.Note)
+		for j := range v.Changes {
+			v.Changes[j] = Change(d.str(string(v.Changes[j])))
+		}
+		d.strs(v.Index)
+		d.strs(v.Inferred)
+	}
+	r.Extra = d.table(r.Extra)
+	for i := range r.Source.Warnings {
+		p := &r.Source.Warnings[i]
+		p.File, p.Field, p.Msg, p.Snippet = d.str(p.File), d.str(p.Field), d.str(p.Msg), d.str(p.Snippet)
+	}
+}
+
+func (d *detacher) techniques(ts []Technique) {
+	for i := range ts {
+		t := &ts[i]
+		t.ID, t.Name, t.Reference = d.str(t.ID), d.str(t.Name), d.str(t.Reference)
+		d.techniques(t.Subtechniques)
+	}
+}
+
+// table copies the keys and values of a decoded table (Extra): the
+// copy is a new map, as its keys cannot change in place.
+func (d *detacher) table(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	if d.buf == nil {
+		for k, v := range m {
+			d.str(k)
+			d.value(v)
+		}
+		return m
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[d.str(k)] = d.value(v)
+	}
+	return out
+}
+
+// value copies a decoded value: the strings, lists and tables in it.
+func (d *detacher) value(v any) any {
+	switch x := v.(type) {
+	case string:
+		if d.buf == nil {
+			d.n += len(x)
+			return v
+		}
+		return d.str(x)
+	case []any:
+		for i, e := range x {
+			x[i] = d.value(e)
+		}
+	case []string:
+		d.strs(x)
+	case map[string]any:
+		return d.table(x)
+	case []map[string]any:
+		for i, e := range x {
+			x[i] = d.table(e)
+		}
+	}
+	return v
+}
