@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 )
@@ -38,6 +39,34 @@ type Visitor interface {
 type StringVisitor interface {
 	Visitor
 	VisitString(s string) bool
+}
+
+// NumberVisitor is a [Visitor] that takes a number as the text JSON
+// writes it, not boxed in an interface: an Event may call VisitNumber(text)
+// instead of Visit(json.Number(text)), and then need not allocate. text
+// is valid only during the call.
+type NumberVisitor interface {
+	Visitor
+	VisitNumber(text string) bool
+}
+
+// visitNumber passes the number of JSON text t, valid only during the
+// call, to v: unboxed to a [NumberVisitor], else as a json.Number of its
+// own.
+func visitNumber(v Visitor, t string) bool {
+	if nv, ok := v.(NumberVisitor); ok {
+		return nv.VisitNumber(t)
+	}
+	return v.Visit(json.Number(strings.Clone(t)))
+}
+
+// visitString passes s, a string valid only during the call, to v:
+// unboxed to a [StringVisitor], else as a string of its own.
+func visitString(v Visitor, s string) bool {
+	if sv, ok := v.(StringVisitor); ok {
+		return sv.VisitString(s)
+	}
+	return v.Visit(strings.Clone(s))
 }
 
 // FieldVisitor receives every leaf field of an event; VisitField returns

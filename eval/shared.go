@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"strings"
 	"unsafe"
 
@@ -167,7 +168,10 @@ func (t *FieldTable) adopt(n node) {
 //
 // Reuse one Cache per goroutine with Reset: once it has seen events as
 // large, it allocates nothing for events of [Map] (and map[string]any
-// below it), wildcard field names and free text included. A Cache is not
+// below it), wildcard field names and free text included, nor for the
+// strings and numbers an event passes unboxed ([StringVisitor],
+// [NumberVisitor]: it keeps their text, and passes it unboxed to the
+// visitors that take it so, as a program's matchers do). A Cache is not
 // safe for concurrent use. The field names it passes to a FieldVisitor are
 // valid only until the next Reset.
 type Cache struct {
@@ -188,49 +192,127 @@ type cacheSlot struct {
 	start, end int32 // the values are col.vals[start:end]
 }
 
-// collector gathers the values of a field for a Cache. A string an
-// event passes unboxed (VisitString) is boxed once for all the events
-// that have it while it stays in strs, a direct-mapped table of the
-// short strings met last: field values repeat from event to event
-// (categories, actions, data sets, hosts), and a value met again costs a
-// hash of its bytes rather than two allocations.
+// collector gathers the values of a field for a Cache. A string or a
+// number an event passes unboxed (VisitString, VisitNumber) is kept
+// unboxed: its text is copied into text, a buffer reused from event to
+// event, and passed on as it is to a [StringVisitor] or a
+// [NumberVisitor] (the matchers of a program are). Only a Visitor that
+// takes it as an `any` gets it boxed, once for all the events that have
+// it while it stays in strs, a direct-mapped table of the short values
+// met last: field values repeat from event to event (categories,
+// actions, data sets, hosts, ports), and a value met again costs a hash
+// of its bytes rather than an allocation.
 type collector struct {
-	vals []any
-	strs *[internSlots]any // boxed strings, by hash; made by the first VisitString
+	vals []cachedValue
+	text []byte            // the text of the unboxed values of vals
+	strs *[internSlots]any // boxed values, by hash; made by the first box
 }
+
+// cachedValue is one value of a field: x, or the text s of a string or
+// a number (x is then its box, once a Visitor wanted one).
+type cachedValue struct {
+	x    any
+	s    string
+	kind valueKind
+}
+
+type valueKind uint8
+
+const (
+	boxedValue  valueKind = iota // x
+	stringValue                  // the string s
+	numberValue                  // the number whose JSON text is s
+)
 
 const (
 	internSlots = 1024 // slots of collector.strs
 	internMax   = 64   // the longest string kept there
 )
 
-func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false }
+func (c *collector) Visit(x any) bool { c.vals = append(c.vals, cachedValue{x: x}); return false }
 
 // VisitString implements [StringVisitor].
-func (c *collector) VisitString(s string) bool {
-	c.vals = append(c.vals, c.box(s))
+func (c *collector) VisitString(s string) bool { c.keep(s, stringValue); return false }
+
+// VisitNumber implements [NumberVisitor].
+func (c *collector) VisitNumber(text string) bool { c.keep(text, numberValue); return false }
+
+// keep adds the value of text s, copied into c.text. A grown buffer
+// leaves the values already made in the old one, which stays alive as
+// long as they do.
+func (c *collector) keep(s string, kind valueKind) {
+	if cap(c.text)-len(c.text) < len(s) {
+		c.text = make([]byte, 0, 2*cap(c.text)+len(s))
+	}
+	start := len(c.text)
+	c.text = append(c.text, s...)
+	b := c.text[start:]
+	c.vals = append(c.vals, cachedValue{s: unsafe.String(unsafe.SliceData(b), len(b)), kind: kind})
+}
+
+// reset forgets the values of the last event.
+func (c *collector) reset() {
+	c.vals, c.text = c.vals[:0], c.text[:0]
+}
+
+// visit passes the values vals to v, until a call returns true.
+func (c *collector) visit(vals []cachedValue, v Visitor) bool {
+	sv, _ := v.(StringVisitor)
+	nv, _ := v.(NumberVisitor)
+	for i := range vals {
+		x := &vals[i]
+		var stop bool
+		switch {
+		case x.kind == stringValue && sv != nil:
+			stop = sv.VisitString(x.s)
+		case x.kind == numberValue && nv != nil:
+			stop = nv.VisitNumber(x.s)
+		default:
+			if x.x == nil && x.kind != boxedValue {
+				x.x = c.box(x.s, x.kind)
+			}
+			stop = v.Visit(x.x)
+		}
+		if stop {
+			return true
+		}
+	}
 	return false
 }
 
-// box returns s, a string valid only during the call, as a value of its
-// own.
-func (c *collector) box(s string) any {
+// box returns the value of text s, of c.text, as a value of its own: a
+// string, or a json.Number.
+func (c *collector) box(s string, kind valueKind) any {
 	if len(s) > internMax {
-		return strings.Clone(s)
+		return boxOf(strings.Clone(s), kind)
 	}
 	if c.strs == nil {
 		c.strs = new([internSlots]any)
 	}
-	h := uint32(2166136261)
+	h := uint32(2166136261) ^ uint32(kind)
 	for i := 0; i < len(s); i++ {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	slot := &c.strs[(h^h>>16)%internSlots]
-	if x, ok := (*slot).(string); ok && x == s {
-		return *slot
+	switch x := (*slot).(type) {
+	case string:
+		if kind == stringValue && x == s {
+			return *slot
+		}
+	case json.Number:
+		if kind == numberValue && string(x) == s {
+			return *slot
+		}
 	}
-	*slot = strings.Clone(s)
+	*slot = boxOf(strings.Clone(s), kind)
 	return *slot
+}
+
+func boxOf(s string, kind valueKind) any {
+	if kind == numberValue {
+		return json.Number(s)
+	}
+	return s
 }
 
 // NewCache returns a Cache for the paths of t.
@@ -247,7 +329,7 @@ func (c *Cache) Reset(e Event) {
 		c.fieldsGen = 0
 		c.gen = 1
 	}
-	c.col.vals = c.col.vals[:0]
+	c.col.reset()
 	if n := len(c.table.paths); len(c.slots) < n {
 		c.slots = append(c.slots, make([]cacheSlot, n-len(c.slots))...)
 	}
@@ -268,12 +350,7 @@ func (c *Cache) Values(path *Path, v Visitor) bool {
 		c.ev.Values(path, &c.col)
 		s.end = int32(len(c.col.vals))
 	}
-	for _, x := range c.col.vals[s.start:s.end] {
-		if v.Visit(x) {
-			return true
-		}
-	}
-	return false
+	return c.col.visit(c.col.vals[s.start:s.end], v)
 }
 
 // Fields implements [Event].

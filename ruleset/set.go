@@ -281,12 +281,18 @@ type picker struct {
 }
 
 func (p *picker) Visit(x any) bool {
-	p.m.add(p.key.exists)
 	if v, ok := x.(string); ok {
-		p.m.add(p.key.byValue[v])
-	} else {
-		p.m.add(p.key.all)
+		return p.VisitString(v)
 	}
+	p.m.add(p.key.exists)
+	p.m.add(p.key.all)
+	return false
+}
+
+// VisitString implements [eval.StringVisitor]: a string value, unboxed.
+func (p *picker) VisitString(v string) bool {
+	p.m.add(p.key.exists)
+	p.m.add(p.key.byValue[v])
 	return false
 }
 
