@@ -41,6 +41,19 @@ type StringVisitor interface {
 	VisitString(s string) bool
 }
 
+// PresenceReporter is an [Event] that can tell in one call which paths of
+// a [FieldTable] it has no value for, so that a [Cache] looks up only the
+// others. The lazy JSON event of package events is one.
+type PresenceReporter interface {
+	Event
+	// Present sets, for the slots s of t's paths below the n it returns
+	// (n is at most 64*len(bits)), bit s%64 of bits[s/64] when the event
+	// may have a value for the path, and clears it when it has none
+	// (Values would visit nothing). It says nothing of the slots from n
+	// on: 0 when it cannot tell.
+	Present(t *FieldTable, bits []uint64) (n int)
+}
+
 // NumberVisitor is a [Visitor] that takes a number as the text JSON
 // writes it, not boxed in an interface: an Event may call VisitNumber(text)
 // instead of Visit(json.Number(text)), and then need not allocate. text

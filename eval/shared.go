@@ -181,6 +181,12 @@ type Cache struct {
 	slots []cacheSlot
 	col   collector
 
+	// present: bit s is clear when the event has no value for slot s < presentN
+	// (PresenceReporter), as of gen presentGen
+	presentGen uint32
+	presentN   int
+	present    []uint64
+
 	fieldsGen uint32 // gen when fields was filled
 	fields    []FieldValue
 	names     []byte // the text of nested field names, for fields
@@ -326,12 +332,13 @@ func (c *Cache) Reset(e Event) {
 	c.gen++
 	if c.gen == 0 { // wrapped: forget every slot
 		clear(c.slots)
-		c.fieldsGen = 0
+		c.fieldsGen, c.presentGen = 0, 0
 		c.gen = 1
 	}
 	c.col.reset()
 	if n := len(c.table.paths); len(c.slots) < n {
 		c.slots = append(c.slots, make([]cacheSlot, n-len(c.slots))...)
+		c.present = make([]uint64, (n+63)/64)
 	}
 }
 
@@ -347,10 +354,26 @@ func (c *Cache) Values(path *Path, v Visitor) bool {
 	if s.gen != c.gen {
 		s.gen = c.gen
 		s.start = int32(len(c.col.vals))
-		c.ev.Values(path, &c.col)
+		if !c.absent(path.slot) {
+			c.ev.Values(path, &c.col)
+		}
 		s.end = int32(len(c.col.vals))
 	}
 	return c.col.visit(c.col.vals[s.start:s.end], v)
+}
+
+// absent reports whether the event is known to have no value for the
+// table's slot: a [PresenceReporter] says which slots have none, once
+// per event, so that a lookup of a field the event lacks (most of the
+// table's, for most events) costs no call of the event.
+func (c *Cache) absent(slot int) bool {
+	if c.presentGen != c.gen {
+		c.presentGen, c.presentN = c.gen, 0
+		if r, ok := c.ev.(PresenceReporter); ok {
+			c.presentN = r.Present(c.table, c.present)
+		}
+	}
+	return slot < c.presentN && c.present[slot/64]&(1<<(slot%64)) == 0
 }
 
 // Fields implements [Event].

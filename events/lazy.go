@@ -92,6 +92,21 @@ func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
 	return l.values(path, v)
 }
 
+// Present implements [eval.PresenceReporter]: the slots of t's paths
+// that the walk of the event along t's tree noted no value for have none.
+// It walks the event if no lookup did yet; an event with a key to decode
+// tells nothing.
+func (l *Lazy) Present(t *eval.FieldTable, bits []uint64) int {
+	if !l.paths.done || l.paths.table != t {
+		l.paths.scan(l, t)
+	}
+	if l.paths.whole {
+		return 0
+	}
+	copy(bits, l.paths.present)
+	return min(l.paths.tree.Slots(), 64*len(bits))
+}
+
 // values looks the values of path up on their own.
 func (l *Lazy) values(path *eval.Path, v eval.Visitor) bool {
 	l.index()
