@@ -27,7 +27,7 @@ type pathScan struct {
 	slots []slotNotes
 	// present: bit s%64 of present[s/64] is set when slot s has notes
 	present []uint64
-	nodes []nodeNotes
+	nodes   []nodeNotes
 }
 
 // note is where a value starts, -1 for a value a later duplicate key
