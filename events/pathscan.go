@@ -1,8 +1,6 @@
 package events
 
 import (
-	"bytes"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -139,35 +137,11 @@ func (x *pathScan) dropRange(from, to int32) {
 // knows (known); and whole: the event must be looked up path by path.
 func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split uint64, obj int32, known bool) (end int, whole bool) {
 	raw := b[ks:ke]
-	// one pass over the key for the common case, a plain ASCII key: no
-	// escape, and where its first dot is
-	dot, plain := -1, true
-	for i, c := range raw {
-		if c == '\\' || c >= utf8.RuneSelf {
-			plain = false
-			break
-		}
-		if c == '.' && dot < 0 {
-			dot = i
-		}
+	if needsDecoding(raw) {
+		x.whole = true
+		return 0, true
 	}
-	if !plain {
-		if needsDecoding(raw) {
-			x.whole = true
-			return 0, true
-		}
-		dot = bytes.IndexByte(raw, '.')
-	}
-	key := unsafe.String(unsafe.SliceData(raw), len(raw))
-	var n int32
-	var parts int
-	var ok bool
-	if dot < 0 {
-		n, ok = x.tree.Child(node, key)
-		parts = 1
-	} else {
-		n, parts, ok = x.tree.Step(node, key)
-	}
+	n, parts, ok := x.tree.Step(node, unsafe.String(unsafe.SliceData(raw), len(raw)))
 	if !ok {
 		if known {
 			return 0, false
