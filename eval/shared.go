@@ -20,6 +20,7 @@ import (
 type FieldTable struct {
 	byName map[string]*Path
 	paths  []*Path
+	slab   []Path // where the next paths go
 	// listed is what the free text and wildcard field names of the
 	// table's programs read: the fields a Cache lists for them.
 	listed     fieldPatterns
@@ -89,7 +90,13 @@ func (t *FieldTable) Path(name string) *Path {
 	if p, ok := t.byName[name]; ok {
 		return p
 	}
-	p := NewPath(name)
+	// the table's paths sit together (a Cache reads each one's slot)
+	if len(t.slab) == 0 {
+		t.slab = make([]Path, 64)
+	}
+	p := &t.slab[0]
+	t.slab = t.slab[1:]
+	*p = *NewPath(name)
 	p.table, p.slot = t, len(t.paths)
 	t.byName[name] = p
 	t.paths = append(t.paths, p)
@@ -263,6 +270,9 @@ func (c *collector) reset() {
 
 // visit passes the values vals to v, until a call returns true.
 func (c *collector) visit(vals []cachedValue, v Visitor) bool {
+	if len(vals) == 0 {
+		return false // most fields of the table, for most events
+	}
 	sv, _ := v.(StringVisitor)
 	nv, _ := v.(NumberVisitor)
 	for i := range vals {
