@@ -229,7 +229,9 @@ func (s *Set) Stats() Stats {
 // event, in increasing order, and returns it. The result is that of each
 // rule's own program; the set resolves each field once and tests only the
 // rules the event's values select. It allocates nothing in steady state
-// (for map events; a lazy event allocates the values it decodes).
+// for map events; a lazy event passes its strings and numbers unboxed
+// (eval.Cache keeps their text), and allocates only the objects it decodes
+// and the values a matcher takes boxed.
 func (s *Set) Match(e eval.Event, dst []int) []int {
 	m := s.pool.Get().(*matcher)
 	dst = m.match(s, e, dst, nil)
