@@ -874,6 +874,26 @@ func (ms allOf) Visit(x any) bool {
 	return true
 }
 
+// VisitString implements [StringVisitor].
+func (ms allOf) VisitString(s string) bool {
+	for _, m := range ms {
+		if !visitString(m, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// VisitNumber implements [NumberVisitor].
+func (ms allOf) VisitNumber(t string) bool {
+	for _, m := range ms {
+		if !visitNumber(m, t) {
+			return false
+		}
+	}
+	return true
+}
+
 // nestedQuery is NestedQueryBuilder: the query must hold within one
 // element of the nested field. An unmapped path is an error unless
 // ignore_unmapped, which then matches nothing.
@@ -967,6 +987,15 @@ func (m *foldMatcher) Visit(x any) bool {
 			return false
 		}
 	}
+	return m.VisitString(s)
+}
+
+// VisitNumber implements [NumberVisitor]: a number matches through its
+// text.
+func (m *foldMatcher) VisitNumber(t string) bool { return m.VisitString(t) }
+
+// VisitString implements [StringVisitor].
+func (m *foldMatcher) VisitString(s string) bool {
 	if m.f.tooLong(s) {
 		return false
 	}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 )
@@ -38,6 +39,47 @@ type Visitor interface {
 type StringVisitor interface {
 	Visitor
 	VisitString(s string) bool
+}
+
+// PresenceReporter is an [Event] that can tell in one call which paths of
+// a [FieldTable] it has no value for, so that a [Cache] looks up only the
+// others. The lazy JSON event of package events is one.
+type PresenceReporter interface {
+	Event
+	// Present sets, for the slots s of t's paths below the n it returns
+	// (n is at most 64*len(bits)), bit s%64 of bits[s/64] when the event
+	// may have a value for the path, and clears it when it has none
+	// (Values would visit nothing). It says nothing of the slots from n
+	// on: 0 when it cannot tell.
+	Present(t *FieldTable, bits []uint64) (n int)
+}
+
+// NumberVisitor is a [Visitor] that takes a number as the text JSON
+// writes it, not boxed in an interface: an Event may call VisitNumber(text)
+// instead of Visit(json.Number(text)), and then need not allocate. text
+// is valid only during the call.
+type NumberVisitor interface {
+	Visitor
+	VisitNumber(text string) bool
+}
+
+// visitNumber passes the number of JSON text t, valid only during the
+// call, to v: unboxed to a [NumberVisitor], else as a json.Number of its
+// own.
+func visitNumber(v Visitor, t string) bool {
+	if nv, ok := v.(NumberVisitor); ok {
+		return nv.VisitNumber(t)
+	}
+	return v.Visit(json.Number(strings.Clone(t)))
+}
+
+// visitString passes s, a string valid only during the call, to v:
+// unboxed to a [StringVisitor], else as a string of its own.
+func visitString(v Visitor, s string) bool {
+	if sv, ok := v.(StringVisitor); ok {
+		return sv.VisitString(s)
+	}
+	return v.Visit(strings.Clone(s))
 }
 
 // FieldVisitor receives every leaf field of an event; VisitField returns

@@ -11,7 +11,9 @@ import (
 )
 
 // FuzzMatch compiles a query and matches it against an arbitrary JSON
-// event: neither may panic, and Explain must agree with Match.
+// event: neither may panic, Explain must agree with Match, and so must a
+// match of the event whose strings and numbers come unboxed (as text, to
+// the matchers' VisitString and VisitNumber), alone and through a Cache.
 func FuzzMatch(f *testing.F) {
 	seeds := []struct{ q, ev string }{
 		{ftpQuery, `{"event.category":["network"],"network.transport":"tcp","destination.port":21,"source.ip":"10.1.2.3","destination.ip":"8.8.8.8"}`},
@@ -44,13 +46,15 @@ func FuzzMatch(f *testing.F) {
 			if e := p.Explain(ev); e.Held != m {
 				t.Fatalf("%s on %s: Match %v, Explain %v\n%s", q, js, m, e.Held, e)
 			}
+			checkUnboxed(t, p, q, js)
 		}
 	})
 }
 
 // FuzzCompileQuery compiles arbitrary DSL JSON (what esdsl.ParseQuery
-// reads) and matches it against an event: neither may panic, and Explain
-// must agree with Match.
+// reads) and matches it against an event: neither may panic, Explain
+// must agree with Match, and so must a match of the event whose strings
+// and numbers come unboxed (as FuzzMatch checks).
 func FuzzCompileQuery(f *testing.F) {
 	seeds := []struct{ q, ev string }{
 		{`{"bool":{"filter":[{"term":{"network.transport":"tcp"}},{"terms":{"destination.port":[20,21]}}],"must_not":[{"term":{"destination.ip":"10.0.0.0/8"}}]}}`, `{"network.transport":"tcp","destination.port":21,"destination.ip":"8.8.8.8"}`},
@@ -83,6 +87,7 @@ func FuzzCompileQuery(f *testing.F) {
 			if e := p.Explain(ev); e.Held != m {
 				t.Fatalf("%s on %s: Match %v, Explain %v\n%s", q, js, m, e.Held, e)
 			}
+			checkUnboxed(t, p, q, js)
 		}
 	})
 }

@@ -209,7 +209,7 @@ func newKeywordMatcher(f *fieldMapping, exact []string, globs []*glob) *keywordM
 
 func (m *keywordMatcher) Visit(x any) bool {
 	if s, ok := x.(string); ok {
-		return !m.f.tooLong(s) && m.matchString(s)
+		return m.VisitString(s)
 	}
 	if m.f != nil && m.f.Type == mapping.Flattened {
 		// FlattenedFieldMapper indexes every leaf under the root field
@@ -218,6 +218,15 @@ func (m *keywordMatcher) Visit(x any) bool {
 	}
 	return m.visitScalar(x)
 }
+
+// VisitString implements [StringVisitor].
+func (m *keywordMatcher) VisitString(s string) bool {
+	return !m.f.tooLong(s) && m.matchString(s)
+}
+
+// VisitNumber implements [NumberVisitor]: a number matches through its
+// text (a flattened root's leaf alike).
+func (m *keywordMatcher) VisitNumber(t string) bool { return m.visitScalar(json.Number(t)) }
 
 // keywordLeaf matches one leaf of a flattened object.
 type keywordLeaf struct{ m *keywordMatcher }
@@ -278,6 +287,10 @@ func (m *intSet) Visit(x any) bool {
 	return false
 }
 
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *intSet) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
+
 // intRange matches integer values whose indexed long lies in [lo, hi].
 type intRange struct {
 	f      *fieldMapping
@@ -288,6 +301,10 @@ func (m *intRange) Visit(x any) bool {
 	k, st := m.f.intKey(x)
 	return st == indexed && k >= m.lo && k <= m.hi
 }
+
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *intRange) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
 
 // floatSet matches double, float and half_float values equal, at the
 // field's precision, to one of vals (rounded alike).
@@ -309,6 +326,10 @@ func (m *floatSet) Visit(x any) bool {
 	return false
 }
 
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *floatSet) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
+
 // floatRange matches double, float and half_float values in a range:
 // the value at the field's precision against the bound as a float
 // (NumberFieldMapper's FLOAT and HALF_FLOAT rangeQuery parse the bound as
@@ -322,6 +343,10 @@ func (m *floatRange) Visit(x any) bool {
 	v, st := m.f.floatKey(x)
 	return st == indexed && m.r.in(v)
 }
+
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *floatRange) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
 
 // bound is one side of a range; a range over a single literal has one.
 type bound struct {
@@ -340,6 +365,10 @@ func (m *numberRange) Visit(x any) bool {
 	f, ok := toNumber(x, m.integer)
 	return ok && m.in(f)
 }
+
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *numberRange) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
 
 func (m *numberRange) in(f float64) bool {
 	if m.loB.set && (f < m.lo || !m.loB.inclusive && f == m.lo) {
@@ -363,6 +392,16 @@ func (m *ipMatcher) Visit(x any) bool {
 	return ok && m.set.Contains(a)
 }
 
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *ipMatcher) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
+
+// VisitString implements [StringVisitor].
+func (m *ipMatcher) VisitString(s string) bool {
+	a, ok := cidr.AddrOf(s)
+	return ok && m.set.Contains(a)
+}
+
 // ipRange matches addresses in a range, ordered as Elasticsearch orders
 // them: as 16-byte IPv6 addresses, IPv4 being IPv4-mapped.
 type ipRange struct {
@@ -375,6 +414,10 @@ func (m *ipRange) Visit(x any) bool {
 	a, ok := toAddr(x)
 	return ok && m.in(a)
 }
+
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *ipRange) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
 
 func (m *ipRange) in(a netip.Addr) bool {
 	b := a.As16()
@@ -416,6 +459,10 @@ func (m *boolMatcher) Visit(x any) bool {
 	return ok && b == m.want
 }
 
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *boolMatcher) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
+
 // stringRange matches text in a byte-order range (keyword ranges).
 type stringRange struct {
 	f        *fieldMapping // ignore_above, or nil
@@ -431,6 +478,10 @@ func (m *stringRange) Visit(x any) bool {
 	b, ok := appendText(buf[:0], x)
 	return ok && m.in(string(b))
 }
+
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *stringRange) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
 
 func (m *stringRange) in(s string) bool {
 	if m.loB.set && (s < m.lo || !m.loB.inclusive && s == m.lo) {
@@ -454,6 +505,16 @@ func (m existsMatcher) Visit(x any) bool {
 		return x != nil && (!isObject(x) || hasLeaf(x))
 	}
 	return m.f.state(x) == indexed
+}
+
+// VisitString implements [StringVisitor]: Visit of a string.
+func (m existsMatcher) VisitString(s string) bool {
+	return m.f == nil || m.f.scalarState(s) == indexed
+}
+
+// VisitNumber implements [NumberVisitor]: Visit of a json.Number.
+func (m existsMatcher) VisitNumber(t string) bool {
+	return m.f == nil || m.f.scalarState(json.Number(t)) == indexed
 }
 
 func isObject(x any) bool {
@@ -505,6 +566,26 @@ func (m anyOf) Visit(x any) bool {
 	return false
 }
 
+// VisitString implements [StringVisitor].
+func (m anyOf) VisitString(s string) bool {
+	for _, v := range m {
+		if visitString(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// VisitNumber implements [NumberVisitor].
+func (m anyOf) VisitNumber(t string) bool {
+	for _, v := range m {
+		if visitNumber(v, t) {
+			return true
+		}
+	}
+	return false
+}
+
 // unknownMatcher compares a literal with the value of a field the schema
 // does not know, typing the comparison from both: an IP or CIDR literal
 // against an address compares as IPs, a numeric literal against a number
@@ -523,12 +604,7 @@ type unknownMatcher struct {
 func (m *unknownMatcher) Visit(x any) bool {
 	switch v := x.(type) {
 	case string:
-		if m.ips != nil {
-			if a, ok := toAddr(v); ok {
-				return m.ips.Contains(a)
-			}
-		}
-		return m.matchText(v)
+		return m.VisitString(v)
 	case bool:
 		if m.isBool {
 			return v == m.b
@@ -564,6 +640,20 @@ func (m *unknownMatcher) Visit(x any) bool {
 	var buf [64]byte
 	b, ok := appendText(buf[:0], x)
 	return ok && m.matchText(string(b))
+}
+
+// VisitNumber implements [NumberVisitor]: Visit of the json.Number,
+// which stays on the stack.
+func (m *unknownMatcher) VisitNumber(t string) bool { return m.Visit(json.Number(t)) }
+
+// VisitString implements [StringVisitor].
+func (m *unknownMatcher) VisitString(s string) bool {
+	if m.ips != nil {
+		if a, ok := cidr.AddrOf(s); ok {
+			return m.ips.Contains(a)
+		}
+	}
+	return m.matchText(s)
 }
 
 func (m *unknownMatcher) matchText(s string) bool {

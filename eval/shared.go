@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"strings"
 	"unsafe"
 
@@ -19,6 +20,7 @@ import (
 type FieldTable struct {
 	byName map[string]*Path
 	paths  []*Path
+	slab   []Path // where the next paths go
 	// listed is what the free text and wildcard field names of the
 	// table's programs read: the fields a Cache lists for them.
 	listed     fieldPatterns
@@ -88,7 +90,13 @@ func (t *FieldTable) Path(name string) *Path {
 	if p, ok := t.byName[name]; ok {
 		return p
 	}
-	p := NewPath(name)
+	// the table's paths sit together (a Cache reads each one's slot)
+	if len(t.slab) == 0 {
+		t.slab = make([]Path, 64)
+	}
+	p := &t.slab[0]
+	t.slab = t.slab[1:]
+	*p = *NewPath(name)
 	p.table, p.slot = t, len(t.paths)
 	t.byName[name] = p
 	t.paths = append(t.paths, p)
@@ -167,7 +175,10 @@ func (t *FieldTable) adopt(n node) {
 //
 // Reuse one Cache per goroutine with Reset: once it has seen events as
 // large, it allocates nothing for events of [Map] (and map[string]any
-// below it), wildcard field names and free text included. A Cache is not
+// below it), wildcard field names and free text included, nor for the
+// strings and numbers an event passes unboxed ([StringVisitor],
+// [NumberVisitor]: it keeps their text, and passes it unboxed to the
+// visitors that take it so, as a program's matchers do). A Cache is not
 // safe for concurrent use. The field names it passes to a FieldVisitor are
 // valid only until the next Reset.
 type Cache struct {
@@ -176,6 +187,12 @@ type Cache struct {
 	gen   uint32
 	slots []cacheSlot
 	col   collector
+
+	// present: bit s is clear when the event has no value for slot s < presentN
+	// (PresenceReporter), as of gen presentGen
+	presentGen uint32
+	presentN   int
+	present    []uint64
 
 	fieldsGen uint32 // gen when fields was filled
 	fields    []FieldValue
@@ -188,49 +205,130 @@ type cacheSlot struct {
 	start, end int32 // the values are col.vals[start:end]
 }
 
-// collector gathers the values of a field for a Cache. A string an
-// event passes unboxed (VisitString) is boxed once for all the events
-// that have it while it stays in strs, a direct-mapped table of the
-// short strings met last: field values repeat from event to event
-// (categories, actions, data sets, hosts), and a value met again costs a
-// hash of its bytes rather than two allocations.
+// collector gathers the values of a field for a Cache. A string or a
+// number an event passes unboxed (VisitString, VisitNumber) is kept
+// unboxed: its text is copied into text, a buffer reused from event to
+// event, and passed on as it is to a [StringVisitor] or a
+// [NumberVisitor] (the matchers of a program are). Only a Visitor that
+// takes it as an `any` gets it boxed, once for all the events that have
+// it while it stays in strs, a direct-mapped table of the short values
+// met last: field values repeat from event to event (categories,
+// actions, data sets, hosts, ports), and a value met again costs a hash
+// of its bytes rather than an allocation.
 type collector struct {
-	vals []any
-	strs *[internSlots]any // boxed strings, by hash; made by the first VisitString
+	vals []cachedValue
+	text []byte            // the text of the unboxed values of vals
+	strs *[internSlots]any // boxed values, by hash; made by the first box
 }
+
+// cachedValue is one value of a field: x, or the text s of a string or
+// a number (x is then its box, once a Visitor wanted one).
+type cachedValue struct {
+	x    any
+	s    string
+	kind valueKind
+}
+
+type valueKind uint8
+
+const (
+	boxedValue  valueKind = iota // x
+	stringValue                  // the string s
+	numberValue                  // the number whose JSON text is s
+)
 
 const (
 	internSlots = 1024 // slots of collector.strs
 	internMax   = 64   // the longest string kept there
 )
 
-func (c *collector) Visit(x any) bool { c.vals = append(c.vals, x); return false }
+func (c *collector) Visit(x any) bool { c.vals = append(c.vals, cachedValue{x: x}); return false }
 
 // VisitString implements [StringVisitor].
-func (c *collector) VisitString(s string) bool {
-	c.vals = append(c.vals, c.box(s))
+func (c *collector) VisitString(s string) bool { c.keep(s, stringValue); return false }
+
+// VisitNumber implements [NumberVisitor].
+func (c *collector) VisitNumber(text string) bool { c.keep(text, numberValue); return false }
+
+// keep adds the value of text s, copied into c.text. A grown buffer
+// leaves the values already made in the old one, which stays alive as
+// long as they do.
+func (c *collector) keep(s string, kind valueKind) {
+	if cap(c.text)-len(c.text) < len(s) {
+		c.text = make([]byte, 0, 2*cap(c.text)+len(s))
+	}
+	start := len(c.text)
+	c.text = append(c.text, s...)
+	b := c.text[start:]
+	c.vals = append(c.vals, cachedValue{s: unsafe.String(unsafe.SliceData(b), len(b)), kind: kind})
+}
+
+// reset forgets the values of the last event.
+func (c *collector) reset() {
+	c.vals, c.text = c.vals[:0], c.text[:0]
+}
+
+// visit passes the values vals to v, until a call returns true.
+func (c *collector) visit(vals []cachedValue, v Visitor) bool {
+	if len(vals) == 0 {
+		return false // most fields of the table, for most events
+	}
+	sv, _ := v.(StringVisitor)
+	nv, _ := v.(NumberVisitor)
+	for i := range vals {
+		x := &vals[i]
+		var stop bool
+		switch {
+		case x.kind == stringValue && sv != nil:
+			stop = sv.VisitString(x.s)
+		case x.kind == numberValue && nv != nil:
+			stop = nv.VisitNumber(x.s)
+		default:
+			if x.x == nil && x.kind != boxedValue {
+				x.x = c.box(x.s, x.kind)
+			}
+			stop = v.Visit(x.x)
+		}
+		if stop {
+			return true
+		}
+	}
 	return false
 }
 
-// box returns s, a string valid only during the call, as a value of its
-// own.
-func (c *collector) box(s string) any {
+// box returns the value of text s, of c.text, as a value of its own: a
+// string, or a json.Number.
+func (c *collector) box(s string, kind valueKind) any {
 	if len(s) > internMax {
-		return strings.Clone(s)
+		return boxOf(strings.Clone(s), kind)
 	}
 	if c.strs == nil {
 		c.strs = new([internSlots]any)
 	}
-	h := uint32(2166136261)
+	h := uint32(2166136261) ^ uint32(kind)
 	for i := 0; i < len(s); i++ {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	slot := &c.strs[(h^h>>16)%internSlots]
-	if x, ok := (*slot).(string); ok && x == s {
-		return *slot
+	switch x := (*slot).(type) {
+	case string:
+		if kind == stringValue && x == s {
+			return *slot
+		}
+	case json.Number:
+		if kind == numberValue && string(x) == s {
+			return *slot
+		}
 	}
-	*slot = strings.Clone(s)
+	*slot = boxOf(strings.Clone(s), kind)
 	return *slot
+}
+
+func boxOf(s string, kind valueKind) any {
+	if kind == numberValue {
+		return json.Number(s)
+	}
+	return s
 }
 
 // NewCache returns a Cache for the paths of t.
@@ -244,12 +342,13 @@ func (c *Cache) Reset(e Event) {
 	c.gen++
 	if c.gen == 0 { // wrapped: forget every slot
 		clear(c.slots)
-		c.fieldsGen = 0
+		c.fieldsGen, c.presentGen = 0, 0
 		c.gen = 1
 	}
-	c.col.vals = c.col.vals[:0]
+	c.col.reset()
 	if n := len(c.table.paths); len(c.slots) < n {
 		c.slots = append(c.slots, make([]cacheSlot, n-len(c.slots))...)
+		c.present = make([]uint64, (n+63)/64)
 	}
 }
 
@@ -265,15 +364,26 @@ func (c *Cache) Values(path *Path, v Visitor) bool {
 	if s.gen != c.gen {
 		s.gen = c.gen
 		s.start = int32(len(c.col.vals))
-		c.ev.Values(path, &c.col)
+		if !c.absent(path.slot) {
+			c.ev.Values(path, &c.col)
+		}
 		s.end = int32(len(c.col.vals))
 	}
-	for _, x := range c.col.vals[s.start:s.end] {
-		if v.Visit(x) {
-			return true
+	return c.col.visit(c.col.vals[s.start:s.end], v)
+}
+
+// absent reports whether the event is known to have no value for the
+// table's slot: a [PresenceReporter] says which slots have none, once
+// per event, so that a lookup of a field the event lacks (most of the
+// table's, for most events) costs no call of the event.
+func (c *Cache) absent(slot int) bool {
+	if c.presentGen != c.gen {
+		c.presentGen, c.presentN = c.gen, 0
+		if r, ok := c.ev.(PresenceReporter); ok {
+			c.presentN = r.Present(c.table, c.present)
 		}
 	}
-	return false
+	return slot < c.presentN && c.present[slot/64]&(1<<(slot%64)) == 0
 }
 
 // Fields implements [Event].

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -20,9 +21,11 @@ import (
 // arrays at any level, null and [] as missing, the last of duplicate keys.
 //
 // The scanner allocates nothing; the values passed to a visitor are
-// allocated as Go values (a string, a json.Number; a string passed to an
-// [eval.StringVisitor] is not, when it has no escapes), and an object value
-// decodes the object it needs. Free text and wildcard field names list the
+// allocated as Go values (a string, a json.Number), but for a string
+// passed to an [eval.StringVisitor] (its text in place, or decoded into a
+// reused buffer when it has escapes) and a number passed to an
+// [eval.NumberVisitor] (its text in place); an object value decodes the
+// object it needs. Free text and wildcard field names list the
 // fields from the text too ([Lazy.Fields]), without decoding the event.
 // Reuse one Lazy with Reset to read many events. A Lazy is not safe for
 // concurrent use.
@@ -87,6 +90,21 @@ func (l *Lazy) Values(path *eval.Path, v eval.Visitor) bool {
 		}
 	}
 	return l.values(path, v)
+}
+
+// Present implements [eval.PresenceReporter]: the slots of t's paths
+// that the walk of the event along t's tree noted no value for have none.
+// It walks the event if no lookup did yet; an event with a key to decode
+// tells nothing.
+func (l *Lazy) Present(t *eval.FieldTable, bits []uint64) int {
+	if !l.paths.done || l.paths.table != t {
+		l.paths.scan(l, t)
+	}
+	if l.paths.whole {
+		return 0
+	}
+	copy(bits, l.paths.present)
+	return min(l.paths.tree.Slots(), 64*len(bits))
 }
 
 // values looks the values of path up on their own.
@@ -306,7 +324,14 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 			if !needsDecoding(raw) {
 				return sv.VisitString(unsafe.String(unsafe.SliceData(raw), len(raw)))
 			}
-			return sv.VisitString(unquote(raw))
+			// decoded into a pooled buffer: the text is the visitor's
+			// during the call only
+			bp := unquoteBufs.Get().(*[]byte)
+			d := appendUnquoted((*bp)[:0], raw)
+			stop := sv.VisitString(unsafe.String(unsafe.SliceData(d), len(d)))
+			*bp = d
+			unquoteBufs.Put(bp)
+			return stop
 		}
 		return v.Visit(unquote(raw))
 	case 't':
@@ -340,9 +365,16 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 		if e <= p {
 			return false
 		}
+		if nv, ok := v.(eval.NumberVisitor); ok {
+			return nv.VisitNumber(unsafe.String(&b[p], e-p))
+		}
 		return v.Visit(json.Number(b[p:e]))
 	}
 }
+
+// unquoteBufs are the buffers visitValue decodes strings into for a
+// StringVisitor.
+var unquoteBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // elements yields where each element of the array at b[p] starts.
 func elements(b []byte, p int) func(func(int) bool) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -206,12 +207,22 @@ func (c *valueList) Visit(x any) bool {
 	return len(c.vals) == c.stop
 }
 
+// unboxedList is a valueList that takes strings and numbers unboxed
+// (eval.StringVisitor, eval.NumberVisitor), recording copies of them as
+// a string and a json.Number.
+type unboxedList struct{ valueList }
+
+func (c *unboxedList) VisitString(s string) bool { return c.Visit(strings.Clone(s)) }
+
+func (c *unboxedList) VisitNumber(t string) bool { return c.Visit(json.Number(strings.Clone(t))) }
+
 // FuzzLazyTable checks that a lazy event gives the paths of an
 // eval.FieldTable (found in one walk of the event for all of them) the
 // values it gives each path looked up on its own, and the map decoded
 // from the text, in the same order, and stops where they stop, also
 // through an eval.Cache (reused from input to input, as a rule set's
-// matcher is, with the strings it boxed before); on text
+// matcher is, with the strings it boxed before), to a visitor that takes
+// values boxed and to one that takes strings and numbers unboxed; on text
 // that is not JSON (answers unspecified), that it does not panic.
 func FuzzLazyTable(f *testing.F) {
 	for _, s := range []string{
@@ -249,6 +260,16 @@ func FuzzLazyTable(f *testing.F) {
 				cached.stop = stop
 				if cacheStop := cache.Values(table.Path(name), &cached); cacheStop != aloneStop || !reflect.DeepEqual(cached.vals, alone.vals) {
 					t.Errorf("%s, path %q (stop at %d): through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, cached.vals, aloneStop, alone.vals)
+				}
+				var unboxed unboxedList
+				unboxed.stop = stop
+				if cacheStop := cache.Values(table.Path(name), &unboxed); cacheStop != aloneStop || !reflect.DeepEqual(unboxed.vals, alone.vals) {
+					t.Errorf("%s, path %q (stop at %d): unboxed through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, unboxed.vals, aloneStop, alone.vals)
+				}
+				unboxed = unboxedList{}
+				unboxed.stop = stop
+				if lazyStop := lazy.Values(table.Path(name), &unboxed); lazyStop != aloneStop || !reflect.DeepEqual(unboxed.vals, alone.vals) {
+					t.Errorf("%s, path %q (stop at %d): unboxed %v %#v, alone %v %#v", in, name, stop, lazyStop, unboxed.vals, aloneStop, alone.vals)
 				}
 				var want valueList
 				want.stop = stop

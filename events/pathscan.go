@@ -25,7 +25,9 @@ type pathScan struct {
 	objs  int32  // objects met, the event first
 	notes []note
 	slots []slotNotes
-	nodes []nodeNotes
+	// present: bit s%64 of present[s/64] is set when slot s has notes
+	present []uint64
+	nodes   []nodeNotes
 }
 
 // note is where a value starts, -1 for a value a later duplicate key
@@ -72,6 +74,12 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	}
 	if n := x.tree.Nodes(); len(x.nodes) < n {
 		x.nodes = append(x.nodes, make([]nodeNotes, n-len(x.nodes))...)
+	}
+	if n := (x.tree.Slots() + 63) / 64; cap(x.present) < n {
+		x.present = make([]uint64, n)
+	} else {
+		x.present = x.present[:n]
+		clear(x.present)
 	}
 	x.objs = 1
 	if l.indexed {
@@ -234,6 +242,7 @@ func (x *pathScan) note(s int, at int, split uint64) {
 	sn := &x.slots[s]
 	if sn.gen != x.gen {
 		*sn = slotNotes{gen: x.gen, first: i, last: i, split: split}
+		x.present[s/64] |= 1 << (s % 64)
 		return
 	}
 	if sn.split != split {

@@ -229,7 +229,9 @@ func (s *Set) Stats() Stats {
 // event, in increasing order, and returns it. The result is that of each
 // rule's own program; the set resolves each field once and tests only the
 // rules the event's values select. It allocates nothing in steady state
-// (for map events; a lazy event allocates the values it decodes).
+// for map events; a lazy event passes its strings and numbers unboxed
+// (eval.Cache keeps their text), and allocates only the objects it decodes
+// and the values a matcher takes boxed.
 func (s *Set) Match(e eval.Event, dst []int) []int {
 	m := s.pool.Get().(*matcher)
 	dst = m.match(s, e, dst, nil)
@@ -281,12 +283,18 @@ type picker struct {
 }
 
 func (p *picker) Visit(x any) bool {
-	p.m.add(p.key.exists)
 	if v, ok := x.(string); ok {
-		p.m.add(p.key.byValue[v])
-	} else {
-		p.m.add(p.key.all)
+		return p.VisitString(v)
 	}
+	p.m.add(p.key.exists)
+	p.m.add(p.key.all)
+	return false
+}
+
+// VisitString implements [eval.StringVisitor]: a string value, unboxed.
+func (p *picker) VisitString(v string) bool {
+	p.m.add(p.key.exists)
+	p.m.add(p.key.byValue[v])
 	return false
 }
 
