@@ -387,7 +387,7 @@ func (c *compiler) boolQuery(q *esdsl.Bool) node {
 		case msm == 1 && len(should) == 1:
 			all = append(all, should[0])
 		case msm == 1:
-			all = append(all, &orNode{xs: should})
+			all = append(all, newOrNode(should))
 		case msm == len(should):
 			all = append(all, &andNode{xs: should})
 		default:
@@ -777,7 +777,7 @@ func (c *compiler) queryString(q *esdsl.QueryString) node {
 	if len(xs) == 1 {
 		return xs[0]
 	}
-	return &orNode{xs: xs}
+	return newOrNode(xs)
 }
 
 // rangeQuery is RangeQueryBuilder: every bound holds. Dates round as

@@ -192,10 +192,21 @@ func (n *andNode) explain(e Event) *Trace {
 	return t
 }
 
-type orNode struct{ xs []node }
+// orNode holds when one of its operands holds. fast, when not nil, is the
+// same disjunction with its case-insensitive keyword leaves on one field
+// merged into one (see mergeFolds): match runs it, explain the operands
+// as the query wrote them.
+type orNode struct{ xs, fast []node }
+
+// newOrNode returns the disjunction of xs.
+func newOrNode(xs []node) *orNode { return &orNode{xs: xs, fast: mergeFolds(xs)} }
 
 func (n *orNode) match(e Event) bool {
-	for _, x := range n.xs {
+	xs := n.xs
+	if n.fast != nil {
+		xs = n.fast
+	}
+	for _, x := range xs {
 		if x.match(e) {
 			return true
 		}
@@ -211,6 +222,63 @@ func (n *orNode) explain(e Event) *Trace {
 		t.Children = append(t.Children, c)
 	}
 	return t
+}
+
+// mergeFolds returns xs with the leaves that compare one field's values
+// with case folding (a foldMatcher: an EQL like~ or : list, a
+// case-insensitive term or wildcard) merged, one leaf a field holding all
+// their values and patterns, so that a value is lowercased once for all
+// of them rather than once a leaf (Elastic's SQL injection rule has 50
+// like~ patterns on url.original). A leaf holds when some value of its
+// field matches, and the merged matcher matches a value when one of the
+// leaves' matchers does: the disjunction is the same. It returns nil when
+// no two leaves merge.
+func mergeFolds(xs []node) []node {
+	type key struct {
+		path, source *Path
+		f            *fieldMapping
+	}
+	keyOf := func(x node) (key, *foldMatcher, bool) {
+		n, ok := x.(*leafNode)
+		if !ok {
+			return key{}, nil, false
+		}
+		m, ok := n.m.(*foldMatcher)
+		if !ok {
+			return key{}, nil, false
+		}
+		return key{n.path, n.source, m.f}, m, true
+	}
+	count := map[key]int{}
+	merges := false
+	for _, x := range xs {
+		if k, _, ok := keyOf(x); ok {
+			count[k]++
+			merges = merges || count[k] > 1
+		}
+	}
+	if !merges {
+		return nil
+	}
+	out := make([]node, 0, len(xs))
+	merged := map[key]*foldMatcher{}
+	for _, x := range xs {
+		k, m, ok := keyOf(x)
+		if !ok || count[k] < 2 {
+			out = append(out, x)
+			continue
+		}
+		into := merged[k]
+		if into == nil {
+			into = &foldMatcher{f: m.f}
+			merged[k] = into
+			n := x.(*leafNode)
+			out = append(out, &leafNode{path: n.path, source: n.source, m: into, label: n.label})
+		}
+		into.exact = append(into.exact, m.exact...)
+		into.globs = append(into.globs, m.globs...)
+	}
+	return out
 }
 
 type notNode struct{ x node }

@@ -146,6 +146,9 @@ func (t *FieldTable) adopt(n node) {
 		for _, x := range n.xs {
 			t.adopt(x)
 		}
+		for _, x := range n.fast {
+			t.adopt(x)
+		}
 	case *notNode:
 		t.adopt(n.x)
 	case *atLeastNode:
