@@ -202,11 +202,7 @@ func (q *seqSuppress) write(ex *Execution, c seqCand, from int, room *int) (int,
 	} else {
 		delete(q.partial, shell)
 	}
-	for _, h := range c.g.hits {
-		if h != nil {
-			h.alerted = true
-		}
-	}
+	c.g.markAlerted()
 	ex.Alerts += len(docs)
 	if q.held != nil && c.alerts[0].Suppression != nil && from == 0 {
 		q.held.hold(c.key, docs[0], docs[1:]...)
@@ -260,11 +256,7 @@ func (q *seqSuppress) suppress(e int64, ex *Execution, cands []seqCand, maxAlert
 		q.rep.Groups++
 		folded := func() {
 			for _, m := range g.members {
-				for _, h := range m.g.hits {
-					if h != nil {
-						h.alerted = true
-					}
-				}
+				m.g.markAlerted()
 				delete(x.cut, m.g.shell)
 			}
 		}

@@ -357,11 +357,7 @@ func (x *seqExec) execute(e int64, ex *Execution, win []*hit) error {
 				return err
 			}
 		}
-		for _, h := range g.hits {
-			if h != nil {
-				h.alerted = true
-			}
-		}
+		g.markAlerted()
 	}
 	return nil
 }
@@ -423,6 +419,16 @@ type seqGroup struct {
 	hits   []*hit
 	blocks []string
 	shell  string
+}
+
+// markAlerted marks the sequence's hits (a missing event's is nil)
+// alerted.
+func (g seqGroup) markAlerted() {
+	for _, h := range g.hits {
+		if h != nil {
+			h.alerted = true
+		}
+	}
 }
 
 // group computes the ids of a sequence's alerts as Kibana does
