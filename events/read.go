@@ -334,16 +334,34 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 		rest = "the rest of the file is not read"
 	}
 	// In a stream of objects, as in NDJSON, a value begins on a line of its
-	// own: what begins on the line where an object ended is one rejection,
-	// of the rest of that line. It is held until the next report, which
-	// takes its place when on the same line (a syntax error there ends the
-	// file), so that a line gets one report at most.
-	endLine, after := 0, 0 // the line where the last value ended; a held rejection's line
-	flush := func(line int) bool {
-		held := after
-		after = 0
-		return held == 0 || held == line || fn(nil, 0, &Error{File: name, Line: held, Err: errors.New("invalid JSON: data after the object")})
+	// own: the rest of the line where a value ended is one rejection, and a
+	// value all on that line is part of it (NDJSON rejects the whole line).
+	// So a value is held until the next one shows whether its last line
+	// holds more, and a rejection until the next report shows that no
+	// error on the same line takes its place (a syntax error there ends the
+	// file): a line gets one report at most.
+	var held struct {
+		raw       []byte
+		line, end int // the held value's first and last lines; 0: none
+		after     int // a held rejection's line; 0: none
 	}
+	dataAfter := func(line int) bool {
+		return fn(nil, 0, &Error{File: name, Line: line, Err: errors.New("invalid JSON: data after the object")})
+	}
+	// release reports what is held, but for what a report on line (0:
+	// none) replaces: a rejection on that line, a value all on it
+	release := func(line int) bool {
+		v, end, after := held.line, held.end, held.after
+		held.line, held.after = 0, 0
+		switch {
+		case v != 0 && (v != line || end != line):
+			return fn(held.raw, v, nil)
+		case after != 0 && after != line:
+			return dataAfter(after)
+		}
+		return true
+	}
+	endLine := 0 // the line where the last value ended
 	for {
 		// white space between events is bounded as an event is
 		lim.max = dec.InputOffset() + int64(maxLine) + 1
@@ -356,7 +374,7 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 		if err := dec.Decode(&raw); err != nil {
 			if errors.Is(err, errTooLong) {
 				line := lt.lineAt(start)
-				if flush(line) {
+				if release(line) {
 					fn(nil, 0, &Error{File: name, Line: line, Err: fmt.Errorf("event longer than %d MiB; %s", maxLine>>20, rest)})
 				}
 				return
@@ -367,37 +385,53 @@ func scanValues(name string, lt *lineTracker, br *bufio.Reader, fn func([]byte, 
 				off = base + se.Offset
 			}
 			if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-				if flush(0) {
+				if release(0) {
 					fn(nil, 0, fmt.Errorf("%s: %w", name, err)) // reading failed
 				}
 				return
 			}
 			line := lt.lineAt(max(off, start))
-			if flush(line) {
+			if release(line) {
 				fn(nil, 0, &Error{File: name, Line: line, Err: fmt.Errorf("%w; %s", jsonError(err), rest)})
 			}
 			return
 		}
-		at := base + dec.InputOffset() - int64(len(raw))
-		switch line := lt.lineAt(at); {
-		case !array && line == endLine:
-			if after == 0 {
-				after = line
+		line := lt.lineAt(base + dec.InputOffset() - int64(len(raw)))
+		end := lt.lineAt(base + dec.InputOffset())
+		switch {
+		case array:
+			if !fn(raw, line, nil) {
+				return
 			}
-		case !flush(line) || !fn(raw, line, nil):
-			return
+		case line == endLine:
+			// it begins where the last value ended: the rest of that
+			// line is one rejection, which takes the place of a value
+			// all on it
+			if held.line != 0 && held.line != held.end && !fn(held.raw, held.line, nil) {
+				return
+			}
+			held.line = 0
+			if held.after != 0 && held.after != line && !dataAfter(held.after) {
+				return
+			}
+			held.after = line
+		default:
+			if !release(0) {
+				return
+			}
+			held.raw, held.line, held.end = raw, line, end
 		}
-		endLine = lt.lineAt(base + dec.InputOffset())
+		endLine = end
 	}
 	if lim.hit {
 		line := lt.lineAt(base + dec.InputOffset())
-		if flush(line) {
+		if release(line) {
 			fn(nil, 0, &Error{File: name, Line: line, Err: fmt.Errorf("more than %d MiB of white space between events; %s", maxLine>>20, rest)})
 		}
 		return
 	}
 	if !array {
-		flush(0)
+		release(0)
 		return
 	}
 	if _, err := dec.Token(); err != nil { // ']'

@@ -68,6 +68,8 @@ func TestRead(t *testing.T) {
 		// the line where an object ends is one rejection (found by FuzzRead)
 		{"pretty objects, data after an object", "{\n}{}0\n{\n\"k\": 2} {\n}\n{\"k\":3}", []string{"f:1:k=null", "f:2: invalid JSON: data after the object", "f:3:k=2", "f:4: invalid JSON: data after the object", "f:6:k=3"}},
 		{"pretty objects, a syntax error after an object", "{\n}{}A\n{}", []string{"f:1:k=null", "f:2: invalid JSON: invalid character 'A' looking for beginning of value; the rest of the file is not read"}},
+		{"pretty objects, two values on one line", "{\n}{}\n00", []string{"f:1:k=null", "f:2: invalid JSON: data after the object", "f:3: invalid JSON: data after the object"}},
+		{"pretty objects, a line of two objects is one rejection", "{\n}\n{\"k\":1} {\"k\":2}\n{\"k\":3}", []string{"f:1:k=null", "f:3: invalid JSON: data after the object", "f:4:k=3"}},
 		{"a truncated first line stays NDJSON", "{\"k\":\n{\"k\":2}\n", []string{"f:1: invalid JSON: unexpected end", "f:2:k=2"}},
 		{"a broken first line stays NDJSON", "{\"k\" 1\n{\"k\":2}\n", []string{"f:1: invalid JSON: invalid character '1' after object key", "f:2:k=2"}},
 		{"empty array", "[]", nil},
