@@ -149,15 +149,11 @@ func (s *sorter) spill() error {
 		s.file, s.w = &textFile{f: f}, bufio.NewWriterSize(f, 256<<10)
 	}
 	start := s.written
+	var prev sharedText
 	for _, k := range s.sortMem() {
-		var err error
-		if s.scratch, err = appendEntry(s.scratch[:0], &s.mem[k.i]); err != nil {
+		if err := s.write(&s.mem[k.i], &prev); err != nil {
 			return err
 		}
-		if _, err := s.w.Write(s.scratch); err != nil {
-			return fmt.Errorf("replay: sorting events by time: %w", err)
-		}
-		s.written += int64(len(s.scratch))
 	}
 	s.runs = append(s.runs, runSpan{start, s.written}) // flushed when the runs are read
 	s.spilled += len(s.mem)
@@ -165,6 +161,38 @@ func (s *sorter) spill() error {
 	s.mem, s.extra = s.mem[:0], 0
 	s.text.reset()
 	s.rules.reset()
+	return nil
+}
+
+// sharedText tells, as a run is written, whether an entry's text is the
+// previous entry's: the entries of one event (one a timestamp field)
+// with the same time are next to each other in a run (no other entry has
+// their seq), and the text is written with the first of them only.
+type sharedText struct {
+	seq  int64
+	text bool // the previous entry (of seq) has a text
+}
+
+// same reports whether e's text is the previous entry's, and makes e the
+// previous entry.
+func (p *sharedText) same(e *sortEntry) bool {
+	text := e.ev.json != nil || e.ev.m != nil
+	same := text && p.text && e.seq == p.seq
+	p.seq, p.text = e.seq, text
+	return same
+}
+
+// write appends an entry to the run being written (its text unless it is
+// the previous entry's).
+func (s *sorter) write(e *sortEntry, prev *sharedText) error {
+	var err error
+	if s.scratch, err = appendEntry(s.scratch[:0], e, prev.same(e)); err != nil {
+		return err
+	}
+	if _, err := s.w.Write(s.scratch); err != nil {
+		return fmt.Errorf("replay: sorting events by time: %w", err)
+	}
+	s.written += int64(len(s.scratch))
 	return nil
 }
 
@@ -205,21 +233,39 @@ func (a *arena[T]) keep(v []T) []T {
 // longer used.
 func (a *arena[T]) reset() { a.n, a.size = 0, 0 }
 
-// appendEntry appends the entry's encoding, preceded by its length.
-func appendEntry(b []byte, e *sortEntry) ([]byte, error) {
-	text := e.ev.json
-	if text == nil {
-		var err error
-		if text, err = json.Marshal(e.ev.m); err != nil {
-			return nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
+// The text of an entry in a run is written as a uvarint code: textNone
+// (no text), textSame (the previous entry's text: the same event's), or
+// textOwn+n followed by n bytes of text.
+const (
+	textNone = iota
+	textSame
+	textOwn
+)
+
+// appendEntry appends the entry's encoding, preceded by its length; same:
+// its text is the previous entry's in the run, not written again.
+func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
+	text, code := e.ev.json, uint64(textSame)
+	switch {
+	case same:
+		text = nil
+	case text == nil && e.ev.m == nil:
+		code = textNone
+	default:
+		if text == nil {
+			var err error
+			if text, err = json.Marshal(e.ev.m); err != nil {
+				return nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
+			}
 		}
+		code = textOwn + uint64(len(text))
 	}
 	n := varintLen(e.t) + varintLen(e.seq) + uvarintLen(uint64(len(e.rules)))
 	for _, r := range e.rules {
 		n += uvarintLen(uint64(r))
 	}
 	n += uvarintLen(uint64(len(e.ev.file))) + len(e.ev.file) + uvarintLen(uint64(len(e.ev.index))) + len(e.ev.index)
-	n += uvarintLen(uint64(e.ev.line)) + uvarintLen(uint64(len(text))) + len(text)
+	n += uvarintLen(uint64(e.ev.line)) + uvarintLen(code) + len(text)
 	b = binary.AppendUvarint(b, uint64(n))
 	b = binary.AppendVarint(b, e.t)
 	b = binary.AppendVarint(b, e.seq)
@@ -232,7 +278,7 @@ func appendEntry(b []byte, e *sortEntry) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(e.ev.index)))
 	b = append(b, e.ev.index...)
 	b = binary.AppendUvarint(b, uint64(e.ev.line))
-	b = binary.AppendUvarint(b, uint64(len(text)))
+	b = binary.AppendUvarint(b, code)
 	return append(b, text...), nil
 }
 
@@ -253,24 +299,27 @@ const maxEntry = 80 << 20
 var errCorrupt = errors.New("replay: a temporary file of sorted events is corrupt")
 
 // readEntry reads the next entry of a run into e, its text into buf
-// (reused: the text is valid until the next call), and returns buf, the
-// entry's size in the run and the text's offset from the entry's start;
-// io.EOF at its end.
-func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) ([]byte, int64, int64, error) {
+// (reused: the text is valid until buf is), and returns buf, the entry's
+// size in the run and the text's offset from the entry's start; io.EOF
+// at its end. An entry whose text is the previous entry's (same) leaves
+// e.ev.json as the previous entry left it, which must be that text: the
+// caller reads it into another buffer than the one holding the text.
+func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) (body []byte, size, textOff int64, same bool, err error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
 		if err == io.EOF {
-			return buf, 0, 0, err // the end
+			return buf, 0, 0, false, err // the end
 		}
-		return buf, 0, 0, errCorrupt
+		return buf, 0, 0, false, errCorrupt
 	}
 	if n > maxEntry {
-		return buf, 0, 0, errCorrupt
+		return buf, 0, 0, false, errCorrupt
 	}
+	prevSeq, prevText := e.seq, e.ev.json
 	head := int64(uvarintLen(n))
-	body := append(buf[:0], make([]byte, n)...)
+	body = append(buf[:0], make([]byte, n)...)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return body, 0, 0, errCorrupt
+		return body, 0, 0, false, errCorrupt
 	}
 	p := 0
 	varint := func() int64 {
@@ -311,7 +360,7 @@ func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) ([]byte, int64, int64,
 	e.seq = varint()
 	nr := uvarint()
 	if p > len(body) || nr > uint64(len(body)) {
-		return body, 0, 0, errCorrupt
+		return body, 0, 0, false, errCorrupt
 	}
 	e.rules = e.rules[:0]
 	for range nr {
@@ -325,11 +374,30 @@ func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) ([]byte, int64, int64,
 		e.ev.index = string(index)
 	}
 	e.ev.line = int(uvarint())
-	e.ev.json = bytesOf()
-	if p != len(body) {
-		return body, 0, 0, errCorrupt
+	switch code := uvarint(); {
+	case p > len(body):
+	case code == textNone:
+		e.ev.json = nil
+	case code == textSame:
+		// the previous entry's text: the same event's, which has one
+		if prevText == nil || e.seq != prevSeq {
+			return body, 0, 0, false, errCorrupt
+		}
+		same = true
+	case code-textOwn > uint64(len(body)-p):
+		p = len(body) + 1
+	default:
+		l := int(code - textOwn)
+		e.ev.json = body[p : p+l : p+l]
+		p += l
 	}
-	return body, head + int64(n), head + int64(p-len(e.ev.json)), nil
+	if p != len(body) {
+		return body, 0, 0, false, errCorrupt
+	}
+	if same || e.ev.json == nil {
+		return body, head + int64(n), 0, same, nil
+	}
+	return body, head + int64(n), head + int64(p-len(e.ev.json)), false, nil
 }
 
 // uvarintLen is the length of v's uvarint encoding.
@@ -374,16 +442,9 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 				return fmt.Errorf("replay: sorting events by time: %w", err)
 			}
 			start := s.written
+			var prev sharedText
 			err := s.merge(group, func(e *sortEntry, _ textRef) error {
-				var err error
-				if s.scratch, err = appendEntry(s.scratch[:0], e); err != nil {
-					return err
-				}
-				if _, err := s.w.Write(s.scratch); err != nil {
-					return fmt.Errorf("replay: sorting events by time: %w", err)
-				}
-				s.written += int64(len(s.scratch))
-				return nil
+				return s.write(e, &prev)
 			})
 			if err != nil {
 				return err
@@ -403,9 +464,13 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 func (s *sorter) merge(spans []runSpan, f func(e *sortEntry, ref textRef) error) error {
 	runs := make([]*mergeRun, len(spans))
 	next := func(r *mergeRun) error {
+		// into the buffer not holding the current text, which the
+		// next entry may share
+		k := 1 - r.text
 		var n, off int64
+		var same bool
 		var err error
-		r.buf, n, off, err = readEntry(r.r, &r.cur, r.buf)
+		r.bufs[k], n, off, same, err = readEntry(r.r, &r.cur, r.bufs[k])
 		r.ok = err == nil
 		if err == io.EOF {
 			return nil
@@ -413,7 +478,14 @@ func (s *sorter) merge(spans []runSpan, f func(e *sortEntry, ref textRef) error)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.f.f.Name(), err)
 		}
-		r.ref = textRef{f: r.f, off: r.pos + off, n: len(r.cur.ev.json)}
+		switch {
+		case same: // the text and its ref are the previous entry's
+		case r.cur.ev.json == nil:
+			r.ref = textRef{}
+		default:
+			r.text = k
+			r.ref = textRef{f: r.f, off: r.pos + off, n: len(r.cur.ev.json)}
+		}
 		r.pos += n
 		return nil
 	}
@@ -461,7 +533,8 @@ type mergeRun struct {
 	f     *textFile
 	r     *bufio.Reader
 	pos   int64 // the offset of cur's end in the file
-	buf   []byte
+	bufs  [2][]byte
+	text  int // the buffer holding cur's text
 	cur   sortEntry
 	ref   textRef
 	ok    bool // cur is an entry (not the run's end)
