@@ -439,6 +439,9 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 			if wasIdle {
 				rn.catchUp(g.maxT)
 			}
+			if rn.inert() {
+				continue
+			}
 			if err := rn.take(&r.matched, g.t, index, r.selfMatch); err != nil {
 				return err
 			}
@@ -451,7 +454,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	for i := range r.byTime {
 		r.byTime[i] = r.byTime[i][:0]
 	}
-	n := 0
+	n, live := 0, false
 	for _, i := range matched {
 		if !r.takes(i, f) {
 			continue
@@ -459,12 +462,16 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		g := r.ofRule[i]
 		r.byTime[g.time] = append(r.byTime[g.time], int32(i))
 		n++
+		live = live || !r.runners[i].inert()
 	}
 	if n == 0 {
 		return nil
 	}
 	keep := storedEvent{file: ev.File, line: ev.Line, index: index}
 	switch {
+	case !live && (ev.JSON != nil || ev.Map != nil):
+		// only inert rules: their schedules move with the event's
+		// time, no rule reads its text
 	case ev.JSON != nil:
 		keep.json = r.sorted.keepText(ev.JSON)
 	case ev.Map != nil:
@@ -775,6 +782,9 @@ func (r *Replay) replaySorted() error {
 				if err := rn.advance(e.t); err != nil {
 					return err
 				}
+			}
+			if rn.inert() {
+				continue // an entry without a text has only such rules
 			}
 			if err := rn.take(&r.matched, e.t, e.ev.index, r.selfMatch); err != nil {
 				return err

@@ -354,6 +354,13 @@ func prefilter(entries []rules.ThreatMappingEntry, groups []int, tm *threatMatch
 	return eval.Compile(x, opts...)
 }
 
+// inert reports whether the rule takes no event: an indicator match rule
+// without an indicator in its threat index (none given, or none in its
+// patterns) has no mapping group for an event to match (candidates is
+// empty), so its take does nothing; only its schedule moves with the
+// events its query matches.
+func (rn *runner) inert() bool { return rn.threat != nil && len(rn.threat.groups) == 0 }
+
 // candidates returns the groups the event matches, whatever the time, in
 // indicator order.
 func (tm *threatMatcher) candidates(ev eval.Event) []int {
