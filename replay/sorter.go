@@ -185,14 +185,19 @@ func (p *sharedText) same(e *sortEntry) bool {
 // write appends an entry to the run being written (its text unless it is
 // the previous entry's).
 func (s *sorter) write(e *sortEntry, prev *sharedText) error {
+	var text []byte
 	var err error
-	if s.scratch, err = appendEntry(s.scratch[:0], e, prev.same(e)); err != nil {
+	if s.scratch, text, err = appendEntryHead(s.scratch[:0], e, prev.same(e)); err != nil {
 		return err
 	}
+	// the text as it is, not copied after the head first
 	if _, err := s.w.Write(s.scratch); err != nil {
 		return fmt.Errorf("replay: sorting events by time: %w", err)
 	}
-	s.written += int64(len(s.scratch))
+	if _, err := s.w.Write(text); err != nil {
+		return fmt.Errorf("replay: sorting events by time: %w", err)
+	}
+	s.written += int64(len(s.scratch) + len(text))
 	return nil
 }
 
@@ -245,6 +250,13 @@ const (
 // appendEntry appends the entry's encoding, preceded by its length; same:
 // its text is the previous entry's in the run, not written again.
 func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
+	b, text, err := appendEntryHead(b, e, same)
+	return append(b, text...), err
+}
+
+// appendEntryHead appends the entry's encoding but its text, which it
+// returns: the encoding goes on with it.
+func appendEntryHead(b []byte, e *sortEntry, same bool) (head, text []byte, err error) {
 	text, code := e.ev.json, uint64(textSame)
 	switch {
 	case same:
@@ -253,9 +265,8 @@ func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
 		code = textNone
 	default:
 		if text == nil {
-			var err error
 			if text, err = json.Marshal(e.ev.m); err != nil {
-				return nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
+				return b, nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
 			}
 		}
 		code = textOwn + uint64(len(text))
@@ -279,7 +290,7 @@ func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
 	b = append(b, e.ev.index...)
 	b = binary.AppendUvarint(b, uint64(e.ev.line))
 	b = binary.AppendUvarint(b, code)
-	return append(b, text...), nil
+	return b, text, nil
 }
 
 // varintLen is the length of v's varint encoding.
