@@ -25,11 +25,9 @@ type canon struct {
 }
 
 // member is one key of an object being written: the key decoded, in
-// canon.keys, and its value written, in canon.out; plain: the key is
-// printable ASCII that encoding/json writes as it is (plainString).
+// canon.keys, and the member written ("key":value), in canon.out.
 type member struct {
-	ks, ke, vs, ve int
-	plain          bool
+	ks, ke, s, e int
 }
 
 // eventIDJSON is eventID of the event data decodes to. data must be one
@@ -122,27 +120,41 @@ func plainString(d []byte, i int) int {
 	return 0
 }
 
-// object writes the object at d[i] == '{'.
+// object writes the object at d[i] == '{'. Its members are written as
+// they come; when their keys are not in order (or one repeats), they are
+// then sorted, the last of duplicate keys kept.
 func (c *canon) object(d []byte, i int) int {
 	base, keysBase, outBase := len(c.ms), len(c.keys), len(c.out)
 	top := c.depth == 0
 	c.depth++
-	defer func() { c.depth-- }()
+	c.out = append(c.out, '{')
 	i = skipSpace(d, i+1)
 	if i < len(d) && d[i] == '}' {
-		c.out = append(c.out, '{', '}')
+		c.out = append(c.out, '}')
+		c.depth--
 		return i + 1
 	}
+	ordered := true // the keys so far increase
 	for i < len(d) {
 		i = skipSpace(d, i)
+		if len(c.ms) > base {
+			c.out = append(c.out, ',')
+		}
+		ms := len(c.out)
 		ks := len(c.keys)
-		j := plainString(d, i)
-		if j > 0 {
-			c.keys, i = append(c.keys, d[i+1:j-1]...), j
+		if j := plainString(d, i); j > 0 { // written as it is
+			c.keys = append(c.keys, d[i+1:j-1]...)
+			c.out = append(c.out, d[i:j]...)
+			i = j
 		} else {
 			c.keys, i = events.AppendString(c.keys, d, i)
+			c.out = appendJSONString(c.out, c.keys[ks:])
 		}
 		ke := len(c.keys)
+		c.out = append(c.out, ':')
+		if n := len(c.ms); ordered && n > base && bytes.Compare(c.keys[c.ms[n-1].ks:c.ms[n-1].ke], c.keys[ks:ke]) >= 0 {
+			ordered = false
+		}
 		i = skipSpace(d, i) + 1 // ':'
 		i = skipSpace(d, i)
 		if top && string(c.keys[ks:ke]) == "_id" {
@@ -151,9 +163,8 @@ func (c *canon) object(d []byte, i int) int {
 				c.id, _ = events.AppendString(c.id[:0], d, i)
 			}
 		}
-		vs := len(c.out)
 		i = c.value(d, i)
-		c.ms = append(c.ms, member{ks, ke, vs, len(c.out), j > 0})
+		c.ms = append(c.ms, member{ks, ke, ms, len(c.out)})
 		i = skipSpace(d, i)
 		if i < len(d) && d[i] == ',' {
 			i++
@@ -162,29 +173,26 @@ func (c *canon) object(d []byte, i int) int {
 		i++ // '}'
 		break
 	}
-	ms := c.ms[base:]
-	slices.SortStableFunc(ms, func(a, b member) int {
-		return bytes.Compare(c.keys[a.ks:a.ke], c.keys[b.ks:b.ke])
-	})
-	c.tmp = append(c.tmp[:0], '{')
-	for k, m := range ms {
-		key := c.keys[m.ks:m.ke]
-		if k+1 < len(ms) && bytes.Equal(key, c.keys[ms[k+1].ks:ms[k+1].ke]) {
-			continue // a later duplicate wins
+	if !ordered {
+		ms := c.ms[base:]
+		slices.SortStableFunc(ms, func(a, b member) int {
+			return bytes.Compare(c.keys[a.ks:a.ke], c.keys[b.ks:b.ke])
+		})
+		c.tmp = append(c.tmp[:0], '{')
+		for k, m := range ms {
+			if k+1 < len(ms) && bytes.Equal(c.keys[m.ks:m.ke], c.keys[ms[k+1].ks:ms[k+1].ke]) {
+				continue // a later duplicate wins
+			}
+			if len(c.tmp) > 1 {
+				c.tmp = append(c.tmp, ',')
+			}
+			c.tmp = append(c.tmp, c.out[m.s:m.e]...)
 		}
-		if len(c.tmp) > 1 {
-			c.tmp = append(c.tmp, ',')
-		}
-		if m.plain {
-			c.tmp = append(append(append(c.tmp, '"'), key...), '"', ':')
-		} else {
-			c.tmp = append(appendJSONString(c.tmp, key), ':')
-		}
-		c.tmp = append(c.tmp, c.out[m.vs:m.ve]...)
+		c.out = append(c.out[:outBase], c.tmp...)
 	}
-	c.tmp = append(c.tmp, '}')
-	c.out = append(c.out[:outBase], c.tmp...)
+	c.out = append(c.out, '}')
 	c.ms, c.keys = c.ms[:base], c.keys[:keysBase]
+	c.depth--
 	return i
 }
 

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"testing"
 
@@ -79,4 +80,21 @@ func FuzzEventIDJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkIdentity(t, &c, data)
 	})
+}
+
+// BenchmarkEventIDJSON computes the identity of each event of the Beats
+// corpus from its text.
+func BenchmarkEventIDJSON(b *testing.B) {
+	data, err := os.ReadFile(corpus.Path(b, "corpus/beats_events.ndjson"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	b.SetBytes(int64(len(data)))
+	var c canon
+	for b.Loop() {
+		for _, l := range lines {
+			c.eventIDJSON(l)
+		}
+	}
 }
