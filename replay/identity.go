@@ -111,14 +111,28 @@ func endsValue(b byte) bool {
 func plainString(d []byte, i int) int {
 	for j := i + 1; j < len(d); j++ {
 		switch b := d[j]; {
+		case plainByte[b]:
 		case b == '"':
 			return j + 1
-		case b < 0x20 || b >= utf8.RuneSelf || b == '\\' || b == '<' || b == '>' || b == '&':
+		default:
 			return 0
 		}
 	}
 	return 0
 }
+
+// plainByte tells the bytes of a plain string's text (plainString):
+// printable ASCII but '"', '\\' and the HTML characters.
+var plainByte = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		switch b {
+		case '"', '\\', '<', '>', '&':
+		default:
+			t[b] = true
+		}
+	}
+	return t
+}()
 
 // object writes the object at d[i] == '{'. Its members are written as
 // they come; when their keys are not in order (or one repeats), they are
