@@ -22,9 +22,10 @@ type Set struct {
 	progs  []*eval.Program
 	preps  []*replay.Prepared // progs[i] with what replay.Prepare built (Replay runs them)
 	table  *eval.FieldTable
-	keys   []*indexKey // the indexed fields of the rules' first disjunctions
-	more   []*indexKey // those of their further ones
-	always []int       // the rules no index term selects: tested on every event
+	keys   []*indexKey    // the indexed fields of the rules' first disjunctions
+	more   []*indexKey    // those of their further ones
+	always []int          // the rules no index term selects: tested on every event...
+	gates  [][]*eval.Path // ...that has a value at one of gates[j] (always[j]'s), when not nil
 	// the indexed disjunctions: ruleOf[d] is the rule disjunction d is
 	// of; a rule is a candidate when the event meets all needs[i] of its
 	// indexed disjunctions
@@ -118,6 +119,12 @@ func newSet(rs []*rules.Rule, preps []*replay.Prepared, opts []eval.Option) (*Se
 		return nil, errors.Join(errs...)
 	}
 	s.index(terms)
+	s.gates = make([][]*eval.Path, len(s.always))
+	for j, i := range s.always {
+		if ps, ok := s.progs[i].PresencePaths(); ok && len(ps) > 0 {
+			s.gates[j] = ps
+		}
+	}
 	s.pool.New = func() any { return s.newMatcher() }
 	return s, nil
 }
@@ -323,6 +330,17 @@ func (m *matcher) add(ds []int32) {
 	}
 }
 
+// absentAll reports whether the event is known to have no value at any
+// of paths: a rule that needs one (Program.PresencePaths) cannot match.
+func (m *matcher) absentAll(paths []*eval.Path) bool {
+	for _, p := range paths {
+		if !m.cache.Absent(p) {
+			return false
+		}
+	}
+	return true
+}
+
 func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) []int {
 	m.gen++
 	if m.gen == 0 {
@@ -343,7 +361,11 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 			m.cache.Values(k.path, &m.pick)
 		}
 	}
-	m.cands = append(m.cands, s.always...)
+	for j, i := range s.always {
+		if g := s.gates[j]; g == nil || !m.absentAll(g) {
+			m.cands = append(m.cands, i)
+		}
+	}
 	slices.Sort(m.cands)
 	for _, i := range m.cands {
 		var t0 time.Time
