@@ -30,6 +30,9 @@ var fuzzQueries = []string{
 	`event.category:process and process.parent.name:(cmd.exe and explorer.exe)`,
 	`user.name:(root or admin) or (user.name:root and event.outcome:failure)`,
 	`event.code:4624 or event.code:"4625"`,
+	`destination.port:(21 or 22) and network.transport:tcp`,
+	`destination.port:21 or source.port:"80"`,
+	`destination.port:-1`,
 }
 
 // FuzzSet: on any JSON event, the set matches exactly the rules whose own
@@ -45,6 +48,10 @@ func FuzzSet(f *testing.F) {
 		`{"file":{"hash":{"md5":"x"}},"message":"hello world"}`,
 		`{"user.name":"root","event.outcome":"failure","event.code":4625}`,
 		`{}`,
+		`{"destination.port":21.0,"network.transport":"tcp"}`,
+		`{"destination":{"port":["021",22]},"network.transport":"tcp","source.port":"80"}`,
+		`{"destination.port":"2.1e1","source.port":80.5}`,
+		`{"destination.port":[-1,"-0",1e1,"21",true,null]}`,
 	} {
 		f.Add(s)
 	}

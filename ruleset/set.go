@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -35,12 +36,15 @@ type Set struct {
 	pool   sync.Pool // of *matcher
 }
 
-// indexKey is one indexed keyword field: the disjunctions (of
-// Set.ruleOf) that one of its values meets, by value.
+// indexKey is one indexed field: the disjunctions (of Set.ruleOf) that
+// one of its values meets, by value. A keyword field's values are
+// strings; a numeric key's (an integer field's: eval.Term.Numeric) are
+// integers in eval.IntTerm's form, strings or numbers.
 type indexKey struct {
 	path    *eval.Path
+	numeric bool
 	byValue map[string][]int32
-	all     []int32 // the disjunctions with values of the field: met when a value is not a string
+	all     []int32 // the disjunctions with values of the field: met when a value is not one of the key's kind
 	exists  []int32 // the disjunctions met by any value of the field
 	at      int32   // the key's index in Set.keys or Set.more
 }
@@ -165,7 +169,11 @@ func (s *Set) index(required [][][]eval.Term) {
 		}
 		return c
 	}
-	byField := [2]map[string]*indexKey{{}, {}}
+	type fieldKind struct {
+		field   string
+		numeric bool
+	}
+	byField := [2]map[fieldKind]*indexKey{{}, {}}
 	s.needs = make([]int32, len(required))
 	s.moreOf = make([][]int32, len(required))
 	for i, conj := range required {
@@ -184,10 +192,11 @@ func (s *Set) index(required [][][]eval.Term) {
 				phase, keys = 1, &s.more
 			}
 			for _, t := range ts {
-				k := byField[phase][t.Field]
+				fk := fieldKind{t.Field, t.Numeric}
+				k := byField[phase][fk]
 				if k == nil {
-					k = &indexKey{path: s.table.Path(t.Field), byValue: map[string][]int32{}, at: int32(len(*keys))}
-					byField[phase][t.Field] = k
+					k = &indexKey{path: s.table.Path(t.Field), numeric: t.Numeric, byValue: map[string][]int32{}, at: int32(len(*keys))}
+					byField[phase][fk] = k
 					*keys = append(*keys, k)
 				}
 				if phase == 1 && !slices.Contains(s.moreOf[i], k.at) {
@@ -290,8 +299,11 @@ type picker struct {
 }
 
 func (p *picker) Visit(x any) bool {
-	if v, ok := x.(string); ok {
+	switch v := x.(type) {
+	case string:
 		return p.VisitString(v)
+	case json.Number:
+		return p.VisitNumber(string(v))
 	}
 	p.m.add(p.key.exists)
 	p.m.add(p.key.all)
@@ -301,7 +313,25 @@ func (p *picker) Visit(x any) bool {
 // VisitString implements [eval.StringVisitor]: a string value, unboxed.
 func (p *picker) VisitString(v string) bool {
 	p.m.add(p.key.exists)
+	if p.key.numeric && !eval.IntTerm(v) {
+		p.m.add(p.key.all) // it may still be one of the integers
+		return false
+	}
 	p.m.add(p.key.byValue[v])
+	return false
+}
+
+// VisitNumber implements [eval.NumberVisitor]: a number's text, unboxed.
+// A keyword field matches it through its text form, which may be any
+// of the values; an integer field's numeric key looks it up when it is
+// an integer in eval.IntTerm's form.
+func (p *picker) VisitNumber(text string) bool {
+	p.m.add(p.key.exists)
+	if p.key.numeric && eval.IntTerm(text) {
+		p.m.add(p.key.byValue[text])
+		return false
+	}
+	p.m.add(p.key.all)
 	return false
 }
 
