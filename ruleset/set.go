@@ -382,11 +382,14 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	m.cands = m.cands[:0]
 	m.cache.Reset(e)
 	for _, k := range s.keys {
+		if m.cache.Absent(k.path) {
+			continue // most keys, for most events: no call of Values
+		}
 		m.pick.key = k
 		m.cache.Values(k.path, &m.pick)
 	}
 	for i, k := range s.more {
-		if m.want[i] == m.gen {
+		if m.want[i] == m.gen && !m.cache.Absent(k.path) {
 			m.pick.key = k
 			m.cache.Values(k.path, &m.pick)
 		}
