@@ -342,19 +342,21 @@ func (p *picker) VisitNumber(text string) bool {
 // and a rule that meets none cannot become a candidate through them;
 // reading a key no rule needs changes no answer).
 func (m *matcher) add(ds []int32) {
+	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
+	ruleOf, needs, moreOf := m.s.ruleOf, m.s.needs, m.s.moreOf
 	for _, d := range ds {
-		if m.met[d] == m.gen {
+		if met[d] == gen {
 			continue
 		}
-		m.met[d] = m.gen
-		i := m.s.ruleOf[d]
-		if m.mark[i] != m.gen {
-			m.mark[i], m.hits[i] = m.gen, 0
-			for _, k := range m.s.moreOf[i] {
-				m.want[k] = m.gen
+		met[d] = gen
+		i := ruleOf[d]
+		if mark[i] != gen {
+			mark[i], hits[i] = gen, 0
+			for _, k := range moreOf[i] {
+				m.want[k] = gen
 			}
 		}
-		if m.hits[i]++; m.hits[i] == m.s.needs[i] {
+		if hits[i]++; hits[i] == needs[i] {
 			m.cands = append(m.cands, int(i))
 		}
 	}
