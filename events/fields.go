@@ -152,8 +152,9 @@ func (l *Lazy) index() {
 			if !ok {
 				break
 			}
-			id := l.keyID(ks, ke)
-			l.addMember(ks, ke, vs, id, ks == ke || (id == 0 && needsDecoding(l.b[ks:ke])))
+			// no key ids here: a lookup of a program's own paths
+			// (the heads) has no use for them (pathScan.scan gives them)
+			l.addMember(ks, ke, vs, 0, ks == ke || needsDecoding(l.b[ks:ke]))
 			p = next
 		}
 	}
