@@ -393,9 +393,14 @@ func FuzzLazyFields(f *testing.F) {
 	}
 	patterns := []string{"", "a.*", "a.b*", "*.c", "*", "a*c", "a.b.c", "file.hash.*", "a..*", ".*"}
 	var reused events.Lazy // reads every input, as a worker reads a stream: it remembers their keys
+	scanned := eval.NewFieldTable()
+	for _, p := range tablePaths {
+		scanned.Path(p)
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		lazy := events.JSON(in)
 		reused.Reset(in)
+		reused.Values(scanned.Path("a.b"), &valueList{}) // the presence scan first, as in a rule set: it gives the key ids
 		rec, err := events.Raw{JSON: in}.Decode()
 		if err != nil {
 			for _, p := range patterns {
