@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -465,3 +466,68 @@ func mayMatchBelow(gs []*glob, name string) bool {
 type fieldFunc func(string, any) bool
 
 func (f fieldFunc) VisitField(name string, x any) bool { return f(name, x) }
+
+// PresencePaths returns paths at one of which, at least, an event must
+// have a value (null included: a value [Event.Values] passes) for the
+// program to match it, and true; false when there are none such: a
+// "not", free text or a field pattern resolved on the event, a script,
+// a query that matches everything. A rule set tests a rule that no
+// value selects only on the events that have one of them ([Cache.Absent]).
+func (p *Program) PresencePaths() ([]*Path, bool) { return presencePaths(p.root) }
+
+func presencePaths(n node) ([]*Path, bool) {
+	switch n := n.(type) {
+	case *leafNode:
+		if n.path == nil {
+			return nil, false
+		}
+		if n.source != nil {
+			return []*Path{n.path, n.source}, true
+		}
+		return []*Path{n.path}, true
+	case *nestedNode:
+		return []*Path{n.path}, n.path != nil
+	case *orNode:
+		return presenceUnion(n.xs)
+	case *atLeastNode:
+		if n.k >= 1 {
+			return presenceUnion(n.xs)
+		}
+	case *andNode:
+		// any operand's paths will do: the fewest
+		var best []*Path
+		found := false
+		for _, x := range n.xs {
+			if ps, ok := presencePaths(x); ok && (!found || len(ps) < len(best)) {
+				best, found = ps, true
+			}
+		}
+		return best, found
+	}
+	return nil, false
+}
+
+// presenceUnion is presencePaths of a disjunction of xs: the paths of
+// every operand, when each has some.
+func presenceUnion(xs []node) ([]*Path, bool) {
+	var out []*Path
+	for _, x := range xs {
+		ps, ok := presencePaths(x)
+		if !ok {
+			return nil, false
+		}
+		for _, p := range ps {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, len(xs) > 0
+}
+
+// Absent reports whether the event is known to have no value at p: p is
+// a path of c's table and the event told which of them it has (a
+// [PresenceReporter]), not p. Values(p, v) then visits nothing.
+func (c *Cache) Absent(p *Path) bool {
+	return p.table == c.table && p.slot < len(c.slots) && c.absent(p.slot)
+}

@@ -11,9 +11,64 @@ import (
 // Term is a condition on one field of an event: with Values, the field has
 // a string value among them (keyword fields compare exact strings); with
 // no Values, the field has a value at all.
+//
+// With Numeric, the field is an integer field (byte, short, integer,
+// long) and Values are integers written as [IntTerm] says: an event value
+// whose text is such an integer meets the term when it is one of them; any
+// other value of the field (a fraction, an exponent, text that is not a
+// number, a boolean, null) may still match the query and must be treated
+// as meeting every value term of its field.
 type Term struct {
-	Field  string
-	Values []string // sorted, distinct; nil: any value
+	Field   string
+	Values  []string // sorted, distinct; nil: any value
+	Numeric bool
+}
+
+// IntTerm reports whether s is an integer in the one form the values of a
+// numeric [Term] take: an optional minus, and digits without a leading
+// zero (0 itself, not -0), at most 18 of them. Elasticsearch indexes such
+// a text, a JSON number or a string, in an integer field as that integer
+// exactly.
+func IntTerm(s string) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+		if s == "0" {
+			return false
+		}
+	}
+	if len(s) == 0 || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// intField reports whether the field is an integer field whose values a
+// numeric Term may index.
+func intField(s mapping.Schema, name string) bool {
+	switch s[name] {
+	case mapping.Long, mapping.Integer, mapping.Short, mapping.Byte:
+		return true
+	}
+	return false
+}
+
+// valueTerm is the term field:(vs...) requires: its values on a field
+// that compares exact strings, or integers on an integer field when each
+// value is one in IntTerm's form; else that the field has a value.
+func valueTerm(s mapping.Schema, field string, vs []string) Term {
+	switch {
+	case vs == nil:
+	case exactKeyword(s, field):
+		return Term{Field: field, Values: vs}
+	case intField(s, field) && !slices.ContainsFunc(vs, func(v string) bool { return !IntTerm(v) }):
+		return Term{Field: field, Values: vs, Numeric: true}
+	}
+	return Term{Field: field}
 }
 
 // Exists reports whether t asks for any value of its field.
@@ -69,12 +124,9 @@ func requiredOf(x ast.Expr, s mapping.Schema) [][]Term {
 		name := x.Field.Value()
 		var out [][]Term
 		for _, vs := range requiredValues(x.Value) {
-			if vs == nil || !exactKeyword(s, name) {
-				// any value: a leaf holds only on a value of its field
-				out = append(out, []Term{{Field: name}})
-				continue
-			}
-			out = append(out, []Term{{Field: name, Values: vs}})
+			// any value (an exists term) when the values cannot be
+			// indexed: a leaf holds only on a value of its field
+			out = append(out, []Term{valueTerm(s, name, vs)})
 		}
 		return out
 	case *ast.RangeExpr:
@@ -127,7 +179,7 @@ func orRequired(branches [][][]Term) [][]Term {
 
 // sameTerm reports whether a and b are the same term.
 func sameTerm(a, b Term) bool {
-	return a.Field == b.Field && slices.Equal(a.Values, b.Values)
+	return a.Field == b.Field && slices.Equal(a.Values, b.Values) && a.Numeric == b.Numeric
 }
 
 // termsWeight ranks disjunctions: values over exists, fewer over more.
@@ -150,8 +202,8 @@ func mergeTerms(a, b []Term) []Term {
 		switch {
 		case i < 0:
 			a = append(a, t)
-		case a[i].Exists() || t.Exists():
-			a[i].Values = nil
+		case a[i].Exists() || t.Exists() || a[i].Numeric != t.Numeric:
+			a[i].Values, a[i].Numeric = nil, false
 		default:
 			a[i].Values = union(a[i].Values, t.Values)
 		}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -43,7 +44,7 @@ func appendRequiredOfDSL(out [][]Term, q esdsl.Query, s mapping.Schema) [][]Term
 		}
 		return append(out, orRequired(branches)...)
 	case *esdsl.Term:
-		v, ok := q.Value.(string)
+		v, ok := termText(q.Value, s, q.Field)
 		ci := q.CaseInsensitive != nil && *q.CaseInsensitive
 		if ok && !ci {
 			return appendFieldTerm(out, s, q.Field, true, []string{v})
@@ -52,7 +53,7 @@ func appendRequiredOfDSL(out [][]Term, q esdsl.Query, s mapping.Schema) [][]Term
 	case *esdsl.Terms:
 		vs := make([]string, 0, len(q.Values))
 		for _, v := range q.Values {
-			str, ok := v.(string)
+			str, ok := termText(v, s, q.Field)
 			if !ok {
 				return appendFieldTerm(out, s, q.Field, false, nil)
 			}
@@ -89,8 +90,23 @@ func appendFieldTerm(out [][]Term, s mapping.Schema, field string, byValue bool,
 	if field == "" || strings.Contains(field, "*") || !ownValue(s, field) {
 		return out
 	}
-	if byValue && exactKeyword(s, field) {
-		return append(out, []Term{{Field: field, Values: values}})
+	if !byValue {
+		values = nil
 	}
-	return append(out, []Term{{Field: field}})
+	return append(out, []Term{valueTerm(s, field, values)})
+}
+
+// termText returns the text of a term query's value that an index term
+// compares: a string, or, on an integer field, a JSON number (as EQL's
+// lowering writes an integer) in IntTerm's form; false for other values.
+func termText(v any, s mapping.Schema, field string) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case json.Number:
+		if intField(s, field) && IntTerm(string(v)) {
+			return string(v), true
+		}
+	}
+	return "", false
 }

@@ -13,8 +13,9 @@ import (
 // query lowered by package eql) gives what every matching event must hold,
 // with the ECS schema: the values of a term or terms query on a keyword
 // field, that a field has a value for the other queries on one field (a
-// case-insensitive term, a wildcard, a range, a term on a text or numeric
-// field), every should branch together (and each field every branch
+// case-insensitive term, a wildcard, a range, a term on a text field),
+// the integers of a term or terms query on an integer field (numeric
+// terms), every should branch together (and each field every branch
 // requires alone), nothing from must_not.
 func TestRequiredTermsDSL(t *testing.T) {
 	for _, c := range []struct {
@@ -23,7 +24,17 @@ func TestRequiredTermsDSL(t *testing.T) {
 	}{
 		{`{"term":{"event.category":{"value":"process"}}}`, [][]eval.Term{{{Field: "event.category", Values: []string{"process"}}}}},
 		{`{"term":{"process.name":{"value":"cmd.exe","case_insensitive":true}}}`, [][]eval.Term{{{Field: "process.name"}}}},
-		{`{"term":{"destination.port":{"value":21}}}`, [][]eval.Term{{{Field: "destination.port"}}}},
+		// an integer on an integer field: its values, numeric (IntTerm's
+		// form only: 21.0, 021 and 1e3 give that the field has a value)
+		{`{"term":{"destination.port":{"value":21}}}`, [][]eval.Term{{{Field: "destination.port", Values: []string{"21"}, Numeric: true}}}},
+		{`{"term":{"destination.port":{"value":"21"}}}`, [][]eval.Term{{{Field: "destination.port", Values: []string{"21"}, Numeric: true}}}},
+		{`{"terms":{"destination.port":[21,-20]}}`, [][]eval.Term{{{Field: "destination.port", Values: []string{"-20", "21"}, Numeric: true}}}},
+		{`{"term":{"destination.port":{"value":21.0}}}`, [][]eval.Term{{{Field: "destination.port"}}}},
+		{`{"term":{"destination.port":{"value":"021"}}}`, [][]eval.Term{{{Field: "destination.port"}}}},
+		{`{"terms":{"destination.port":[21,1e3]}}`, [][]eval.Term{{{Field: "destination.port"}}}},
+		{`{"term":{"event.code":{"value":4624}}}`, [][]eval.Term{{{Field: "event.code"}}}}, // a keyword: its text form
+		{`{"bool":{"should":[{"term":{"destination.port":{"value":21}}},{"range":{"destination.port":{"gte":5800}}}]}}`,
+			[][]eval.Term{{{Field: "destination.port"}}}},
 		{`{"terms":{"event.type":["start","process_started"]}}`, [][]eval.Term{{{Field: "event.type", Values: []string{"process_started", "start"}}}}},
 		{`{"bool":{"filter":[{"term":{"event.category":{"value":"process"}}},{"wildcard":{"process.command_line":{"value":"*x*"}}}]}}`,
 			[][]eval.Term{{{Field: "event.category", Values: []string{"process"}}}, {{Field: "process.command_line"}}}},

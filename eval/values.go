@@ -435,8 +435,9 @@ func (f *fieldMapping) tooLong(s string) bool {
 }
 
 // intLimits are the integer types' ranges as (largest magnitude below
-// zero, largest value above).
-var intLimits = map[mapping.Type][2]uint64{
+// zero, largest value above), by type (an array: intKey reads it for
+// every value), zero for the others.
+var intLimits = [256][2]uint64{
 	mapping.Byte:         {128, 127},
 	mapping.Short:        {1 << 15, 1<<15 - 1},
 	mapping.Integer:      {1 << 31, 1<<31 - 1},
@@ -464,8 +465,8 @@ func (f *fieldMapping) intKey(x any) (int64, indexState) {
 	if st != indexed {
 		return 0, st
 	}
-	lim, ok := intLimits[f.Type]
-	if !ok {
+	lim := intLimits[f.Type]
+	if lim == ([2]uint64{}) {
 		lim = intLimits[mapping.Long]
 	}
 	if neg && mag > lim[0] || !neg && mag > lim[1] {

@@ -69,6 +69,23 @@ func (l *Lazy) list(to lister) bool {
 // written: one pass over the keys with an open-addressing hash table
 // (l.seen, 1 + the index of a member whose key hashes there).
 func (l *Lazy) repeats() bool {
+	if l.memoized() {
+		// the same key is the same entry: mark each entry met
+		if l.stamp++; l.stamp == 0 {
+			for i := range l.memo.entries {
+				l.memo.entries[i].seen = 0
+			}
+			l.stamp = 1
+		}
+		for _, m := range l.members {
+			e := &l.memo.entries[m.id-1]
+			if e.seen == l.stamp {
+				return true
+			}
+			e.seen = l.stamp
+		}
+		return false
+	}
 	size := 16
 	for size < 2*len(l.members) {
 		size *= 2
@@ -91,6 +108,16 @@ func (l *Lazy) repeats() bool {
 		l.seen[h] = int32(i + 1)
 	}
 	return false
+}
+
+// memoized reports whether every top-level member has its key in l.memo.
+func (l *Lazy) memoized() bool {
+	for _, m := range l.members {
+		if m.id == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // keyHash hashes a key by its length and its first and last eight bytes
@@ -125,16 +152,28 @@ func (l *Lazy) index() {
 			if !ok {
 				break
 			}
-			l.addMember(ks, ke, vs, ks == ke || needsDecoding(l.b[ks:ke]))
+			// no key ids here: a lookup of a program's own paths
+			// (the heads) has no use for them (pathScan.scan gives them)
+			l.addMember(ks, ke, vs, 0, ks == ke || needsDecoding(l.b[ks:ke]))
 			p = next
 		}
 	}
 }
 
+// keyID returns the id in l.memo of the top-level key b[ks:ke] (see
+// keyMemo.id), 0 for none or when l does not read a stream.
+func (l *Lazy) keyID(ks, ke int) int32 {
+	if !l.reuse {
+		return 0
+	}
+	return l.memo.id(l.b[ks:ke])
+}
+
 // addMember adds a top-level member to the index: its key is b[ks:ke],
-// its value starts at b[vs]; odd: the key is empty or needs decoding.
-func (l *Lazy) addMember(ks, ke, vs int, odd bool) {
-	m := member{ks: ks, ke: ke, vs: vs}
+// its value starts at b[vs], its id in l.memo is id; odd: the key is
+// empty or needs decoding.
+func (l *Lazy) addMember(ks, ke, vs int, id int32, odd bool) {
+	m := member{ks: ks, ke: ke, vs: vs, id: id}
 	if odd {
 		l.odd = true
 	} else {
@@ -159,7 +198,12 @@ func (l *Lazy) fieldsOf(from, to int, node eval.LeafNode, unique, esc bool) bool
 			continue // null: no field
 		}
 		sub := node
-		if t != nil {
+		if t != nil && m.id > 0 && node == t.Root() {
+			// a top-level key met before
+			if sub = l.memo.leafStep(m.id, t); !t.Any(sub) {
+				continue
+			}
+		} else if t != nil {
 			key := l.b[m.ks:m.ke]
 			if esc && needsDecoding(key) {
 				l.key = appendUnquoted(l.key[:0], key)

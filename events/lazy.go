@@ -52,14 +52,21 @@ type Lazy struct {
 	// paths: where the values of the paths of a FieldTable sit
 	paths pathScan
 	to    lister // where the listing goes
+	// memo: the top-level keys met, once Reset made l read a stream
+	// (reuse); stamp: Lazy.repeats' mark for its entries
+	memo  keyMemo
+	reuse bool
+	stamp uint32
 }
 
 // member is where a member of an object sits: b[ks:ke] is its key (between
 // the quotes), b[vs] starts its value; prev is 1 + the index of the
-// member before it whose key starts alike (heads), 0 for none.
+// member before it whose key starts alike (heads), 0 for none; id, for
+// a top-level member, is its key's in l.memo, 0 for none.
 type member struct {
 	ks, ke, vs int
 	prev       int32
+	id         int32
 }
 
 // JSON returns a [Lazy] event over b, one JSON object.
@@ -69,9 +76,12 @@ func JSON(b []byte) eval.Event {
 
 // Reset makes l read the object b instead, without allocating (once l has
 // seen an object with as many top-level members). l keeps b until the
-// next Reset.
+// next Reset. A Lazy that reads a stream with Reset remembers the
+// top-level keys it met (a few thousand) and where they lead in the trees
+// that walked them, so that the next event with the key finds it with
+// one hash.
 func (l *Lazy) Reset(b []byte) {
-	l.b = b
+	l.b, l.reuse = b, true
 	l.members, l.indexed = l.members[:0], false
 	l.paths.reset()
 }

@@ -239,47 +239,56 @@ func FuzzLazyTable(f *testing.F) {
 		table.Path(p)
 	}
 	cache := eval.NewCache(table)
+	var reused events.Lazy // reads every input, as a worker reads a stream: it remembers their keys
 	f.Fuzz(func(t *testing.T, in []byte) {
-		var lazy events.Lazy
-		lazy.Reset(in)
-		rec, err := events.Raw{JSON: in}.Decode()
-		cache.Reset(&lazy) // its strings boxed once, met again from its table
-		for stop := range 3 {
-			for _, name := range tablePaths {
-				var got, alone valueList
-				got.stop, alone.stop = stop, stop
-				gotStop := lazy.Values(table.Path(name), &got)
-				if err != nil {
-					continue // not JSON: answers unspecified, no panic
-				}
-				aloneStop := lazy.Values(eval.NewPath(name), &alone)
-				if gotStop != aloneStop || !reflect.DeepEqual(got.vals, alone.vals) {
-					t.Errorf("%s, path %q (stop at %d): through the table %v %#v, alone %v %#v", in, name, stop, gotStop, got.vals, aloneStop, alone.vals)
-				}
-				var cached valueList
-				cached.stop = stop
-				if cacheStop := cache.Values(table.Path(name), &cached); cacheStop != aloneStop || !reflect.DeepEqual(cached.vals, alone.vals) {
-					t.Errorf("%s, path %q (stop at %d): through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, cached.vals, aloneStop, alone.vals)
-				}
-				var unboxed unboxedList
-				unboxed.stop = stop
-				if cacheStop := cache.Values(table.Path(name), &unboxed); cacheStop != aloneStop || !reflect.DeepEqual(unboxed.vals, alone.vals) {
-					t.Errorf("%s, path %q (stop at %d): unboxed through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, unboxed.vals, aloneStop, alone.vals)
-				}
-				unboxed = unboxedList{}
-				unboxed.stop = stop
-				if lazyStop := lazy.Values(table.Path(name), &unboxed); lazyStop != aloneStop || !reflect.DeepEqual(unboxed.vals, alone.vals) {
-					t.Errorf("%s, path %q (stop at %d): unboxed %v %#v, alone %v %#v", in, name, stop, lazyStop, unboxed.vals, aloneStop, alone.vals)
-				}
-				var want valueList
-				want.stop = stop
-				wantStop := eval.Map(rec.Fields).Values(eval.NewPath(name), &want)
-				if gotStop != wantStop || !reflect.DeepEqual(got.vals, want.vals) {
-					t.Errorf("%s, path %q (stop at %d): lazy %v %#v, map %v %#v", in, name, stop, gotStop, got.vals, wantStop, want.vals)
-				}
-			}
+		var fresh events.Lazy
+		fresh.Reset(in)
+		reused.Reset(in)
+		for _, lazy := range []*events.Lazy{&fresh, &reused} {
+			fuzzLazyTable(t, in, table, cache, lazy)
 		}
 	})
+}
+
+// fuzzLazyTable is FuzzLazyTable for one Lazy reading in.
+func fuzzLazyTable(t *testing.T, in []byte, table *eval.FieldTable, cache *eval.Cache, lazy *events.Lazy) {
+	rec, err := events.Raw{JSON: in}.Decode()
+	cache.Reset(lazy) // its strings boxed once, met again from its table
+	for stop := range 3 {
+		for _, name := range tablePaths {
+			var got, alone valueList
+			got.stop, alone.stop = stop, stop
+			gotStop := lazy.Values(table.Path(name), &got)
+			if err != nil {
+				continue // not JSON: answers unspecified, no panic
+			}
+			aloneStop := lazy.Values(eval.NewPath(name), &alone)
+			if gotStop != aloneStop || !reflect.DeepEqual(got.vals, alone.vals) {
+				t.Errorf("%s, path %q (stop at %d): through the table %v %#v, alone %v %#v", in, name, stop, gotStop, got.vals, aloneStop, alone.vals)
+			}
+			var cached valueList
+			cached.stop = stop
+			if cacheStop := cache.Values(table.Path(name), &cached); cacheStop != aloneStop || !reflect.DeepEqual(cached.vals, alone.vals) {
+				t.Errorf("%s, path %q (stop at %d): through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, cached.vals, aloneStop, alone.vals)
+			}
+			var unboxed unboxedList
+			unboxed.stop = stop
+			if cacheStop := cache.Values(table.Path(name), &unboxed); cacheStop != aloneStop || !reflect.DeepEqual(unboxed.vals, alone.vals) {
+				t.Errorf("%s, path %q (stop at %d): unboxed through a cache %v %#v, alone %v %#v", in, name, stop, cacheStop, unboxed.vals, aloneStop, alone.vals)
+			}
+			unboxed = unboxedList{}
+			unboxed.stop = stop
+			if lazyStop := lazy.Values(table.Path(name), &unboxed); lazyStop != aloneStop || !reflect.DeepEqual(unboxed.vals, alone.vals) {
+				t.Errorf("%s, path %q (stop at %d): unboxed %v %#v, alone %v %#v", in, name, stop, lazyStop, unboxed.vals, aloneStop, alone.vals)
+			}
+			var want valueList
+			want.stop = stop
+			wantStop := eval.Map(rec.Fields).Values(eval.NewPath(name), &want)
+			if gotStop != wantStop || !reflect.DeepEqual(got.vals, want.vals) {
+				t.Errorf("%s, path %q (stop at %d): lazy %v %#v, map %v %#v", in, name, stop, gotStop, got.vals, wantStop, want.vals)
+			}
+		}
+	}
 }
 
 // TestLazyAllocs checks that Reset and the scanner allocate nothing: a

@@ -84,7 +84,7 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	x.objs = 1
 	if l.indexed {
 		for _, m := range l.members {
-			if _, whole := x.member(l.b, m.ks, m.ke, m.vs, 0, 0, 0, 1, true); whole {
+			if _, whole := x.member(l, m.ks, m.ke, m.vs, m.id, 0, 0, 0, 1, true); whole {
 				return
 			}
 		}
@@ -104,7 +104,8 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 		if !ok || vs >= len(b) {
 			return
 		}
-		end, whole := x.member(b, ks, ke, vs, 0, 0, 0, 1, false)
+		id := l.keyID(ks, ke)
+		end, whole := x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false)
 		if whole { // a key to decode: index the event the usual way
 			l.members, l.indexed = l.members[:0], false
 			l.index()
@@ -113,7 +114,7 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 		if end < 0 {
 			return // a value that does not end: no member
 		}
-		l.addMember(ks, ke, vs, ks == ke) // member decoded no key
+		l.addMember(ks, ke, vs, id, ks == ke) // member decoded no key
 		if p = skipWS(b, end); p < len(b) && b[p] == ',' {
 			p++
 		}
@@ -130,18 +131,28 @@ func (x *pathScan) dropRange(from, to int32) {
 	}
 }
 
-// member notes the values below the member b[ks:ke]: b[vs] of object obj,
-// whose name leads to node at depth parts (split: where its keys end).
-// It returns where the value ends, -1 when it does not (not JSON: no
-// member then, as nextMember says, and no notes), 0 when the caller
-// knows (known); and whole: the event must be looked up path by path.
-func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split uint64, obj int32, known bool) (end int, whole bool) {
-	raw := b[ks:ke]
-	if needsDecoding(raw) {
-		x.whole = true
-		return 0, true
+// member notes the values below the member b[ks:ke] of l's text: b[vs]
+// of object obj, whose name leads to node at depth parts (split: where
+// its keys end); id is the key's in l.memo, for a top-level member (node
+// 0), or 0. It returns where the value ends, -1 when it does not (not
+// JSON: no member then, as nextMember says, and no notes), 0 when the
+// caller knows (known); and whole: the event must be looked up path by
+// path.
+func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth int, split uint64, obj int32, known bool) (end int, whole bool) {
+	b := l.b
+	var n int32
+	var parts int
+	var ok bool
+	if id > 0 { // a plain key met before
+		n, parts, ok = l.memo.step(id, x.tree)
+	} else {
+		raw := b[ks:ke]
+		if needsDecoding(raw) {
+			x.whole = true
+			return 0, true
+		}
+		n, parts, ok = x.tree.Step(node, unsafe.String(unsafe.SliceData(raw), len(raw)))
 	}
-	n, parts, ok := x.tree.Step(node, unsafe.String(unsafe.SliceData(raw), len(raw)))
 	if !ok {
 		if known {
 			return 0, false
@@ -160,7 +171,7 @@ func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split
 	}
 	end = -1
 	if x.tree.Inner(n) {
-		if end, whole = x.into(b, vs, n, depth, split); whole {
+		if end, whole = x.into(l, vs, n, depth, split); whole {
 			return 0, true
 		}
 	}
@@ -183,7 +194,8 @@ func (x *pathScan) member(b []byte, ks, ke, vs int, node int32, depth int, split
 // object, or those of each object of an array, read as nextMember and
 // elements read them. It returns where the object or array ends, or -1
 // (a scalar, or text that is not JSON), and whole as member does.
-func (x *pathScan) into(b []byte, p int, node int32, depth int, split uint64) (end int, whole bool) {
+func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64) (end int, whole bool) {
+	b := l.b
 	switch b[p] {
 	case '{':
 		x.objs++
@@ -194,7 +206,7 @@ func (x *pathScan) into(b []byte, p int, node int32, depth int, split uint64) (e
 			if !ok || vs >= len(b) {
 				break
 			}
-			e, whole := x.member(b, ks, ke, vs, node, depth, split, obj, false)
+			e, whole := x.member(l, ks, ke, vs, 0, node, depth, split, obj, false)
 			if whole {
 				return 0, true
 			}
@@ -212,7 +224,7 @@ func (x *pathScan) into(b []byte, p int, node int32, depth int, split uint64) (e
 	case '[':
 		q := skipWS(b, p+1)
 		for q < len(b) && b[q] != ']' {
-			e, whole := x.into(b, q, node, depth, split)
+			e, whole := x.into(l, q, node, depth, split)
 			if whole {
 				return 0, true
 			}

@@ -264,6 +264,11 @@ func FuzzLazyRejects(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	var reused events.Lazy // reads every input, as a worker reads a stream: it remembers their keys
+	scanned := eval.NewFieldTable()
+	for _, p := range tablePaths {
+		scanned.Path(p)
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var lazy events.Lazy
 		lazy.Reset(in)
@@ -271,6 +276,11 @@ func FuzzLazyRejects(f *testing.F) {
 		wantField, want := eval.Rejects(m, &lazy)
 		if got != want || gotField != wantField {
 			t.Errorf("%s: through the tree %q %v, every field %q %v", in, gotField, got, wantField, want)
+		}
+		reused.Reset(in)
+		reused.Values(scanned.Path("a.b"), &valueList{}) // the presence scan first, as in a rule set: it gives the key ids
+		if rf, r := prog.RejectsEvent(&reused); r != got || rf != gotField {
+			t.Errorf("%s: a Lazy that read the inputs before %q %v, a fresh one %q %v", in, rf, r, gotField, got)
 		}
 		rec, err := events.Raw{JSON: in}.Decode()
 		if err != nil {

@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,9 +23,10 @@ type Set struct {
 	progs  []*eval.Program
 	preps  []*replay.Prepared // progs[i] with what replay.Prepare built (Replay runs them)
 	table  *eval.FieldTable
-	keys   []*indexKey // the indexed fields of the rules' first disjunctions
-	more   []*indexKey // those of their further ones
-	always []int       // the rules no index term selects: tested on every event
+	keys   []*indexKey    // the indexed fields of the rules' first disjunctions
+	more   []*indexKey    // those of their further ones
+	always []int          // the rules no index term selects: tested on every event...
+	gates  [][]*eval.Path // ...that has a value at one of gates[j] (always[j]'s), when not nil
 	// the indexed disjunctions: ruleOf[d] is the rule disjunction d is
 	// of; a rule is a candidate when the event meets all needs[i] of its
 	// indexed disjunctions
@@ -34,12 +36,15 @@ type Set struct {
 	pool   sync.Pool // of *matcher
 }
 
-// indexKey is one indexed keyword field: the disjunctions (of
-// Set.ruleOf) that one of its values meets, by value.
+// indexKey is one indexed field: the disjunctions (of Set.ruleOf) that
+// one of its values meets, by value. A keyword field's values are
+// strings; a numeric key's (an integer field's: eval.Term.Numeric) are
+// integers in eval.IntTerm's form, strings or numbers.
 type indexKey struct {
 	path    *eval.Path
+	numeric bool
 	byValue map[string][]int32
-	all     []int32 // the disjunctions with values of the field: met when a value is not a string
+	all     []int32 // the disjunctions with values of the field: met when a value is not one of the key's kind
 	exists  []int32 // the disjunctions met by any value of the field
 	at      int32   // the key's index in Set.keys or Set.more
 }
@@ -118,6 +123,12 @@ func newSet(rs []*rules.Rule, preps []*replay.Prepared, opts []eval.Option) (*Se
 		return nil, errors.Join(errs...)
 	}
 	s.index(terms)
+	s.gates = make([][]*eval.Path, len(s.always))
+	for j, i := range s.always {
+		if ps, ok := s.progs[i].PresencePaths(); ok && len(ps) > 0 {
+			s.gates[j] = ps
+		}
+	}
 	s.pool.New = func() any { return s.newMatcher() }
 	return s, nil
 }
@@ -158,7 +169,11 @@ func (s *Set) index(required [][][]eval.Term) {
 		}
 		return c
 	}
-	byField := [2]map[string]*indexKey{{}, {}}
+	type fieldKind struct {
+		field   string
+		numeric bool
+	}
+	byField := [2]map[fieldKind]*indexKey{{}, {}}
 	s.needs = make([]int32, len(required))
 	s.moreOf = make([][]int32, len(required))
 	for i, conj := range required {
@@ -177,10 +192,11 @@ func (s *Set) index(required [][][]eval.Term) {
 				phase, keys = 1, &s.more
 			}
 			for _, t := range ts {
-				k := byField[phase][t.Field]
+				fk := fieldKind{t.Field, t.Numeric}
+				k := byField[phase][fk]
 				if k == nil {
-					k = &indexKey{path: s.table.Path(t.Field), byValue: map[string][]int32{}, at: int32(len(*keys))}
-					byField[phase][t.Field] = k
+					k = &indexKey{path: s.table.Path(t.Field), numeric: t.Numeric, byValue: map[string][]int32{}, at: int32(len(*keys))}
+					byField[phase][fk] = k
 					*keys = append(*keys, k)
 				}
 				if phase == 1 && !slices.Contains(s.moreOf[i], k.at) {
@@ -283,8 +299,11 @@ type picker struct {
 }
 
 func (p *picker) Visit(x any) bool {
-	if v, ok := x.(string); ok {
+	switch v := x.(type) {
+	case string:
 		return p.VisitString(v)
+	case json.Number:
+		return p.VisitNumber(string(v))
 	}
 	p.m.add(p.key.exists)
 	p.m.add(p.key.all)
@@ -294,7 +313,25 @@ func (p *picker) Visit(x any) bool {
 // VisitString implements [eval.StringVisitor]: a string value, unboxed.
 func (p *picker) VisitString(v string) bool {
 	p.m.add(p.key.exists)
+	if p.key.numeric && !eval.IntTerm(v) {
+		p.m.add(p.key.all) // it may still be one of the integers
+		return false
+	}
 	p.m.add(p.key.byValue[v])
+	return false
+}
+
+// VisitNumber implements [eval.NumberVisitor]: a number's text, unboxed.
+// A keyword field matches it through its text form, which may be any
+// of the values; an integer field's numeric key looks it up when it is
+// an integer in eval.IntTerm's form.
+func (p *picker) VisitNumber(text string) bool {
+	p.m.add(p.key.exists)
+	if p.key.numeric && eval.IntTerm(text) {
+		p.m.add(p.key.byValue[text])
+		return false
+	}
+	p.m.add(p.key.all)
 	return false
 }
 
@@ -305,22 +342,35 @@ func (p *picker) VisitString(v string) bool {
 // and a rule that meets none cannot become a candidate through them;
 // reading a key no rule needs changes no answer).
 func (m *matcher) add(ds []int32) {
+	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
+	ruleOf, needs, moreOf := m.s.ruleOf, m.s.needs, m.s.moreOf
 	for _, d := range ds {
-		if m.met[d] == m.gen {
+		if met[d] == gen {
 			continue
 		}
-		m.met[d] = m.gen
-		i := m.s.ruleOf[d]
-		if m.mark[i] != m.gen {
-			m.mark[i], m.hits[i] = m.gen, 0
-			for _, k := range m.s.moreOf[i] {
-				m.want[k] = m.gen
+		met[d] = gen
+		i := ruleOf[d]
+		if mark[i] != gen {
+			mark[i], hits[i] = gen, 0
+			for _, k := range moreOf[i] {
+				m.want[k] = gen
 			}
 		}
-		if m.hits[i]++; m.hits[i] == m.s.needs[i] {
+		if hits[i]++; hits[i] == needs[i] {
 			m.cands = append(m.cands, int(i))
 		}
 	}
+}
+
+// absentAll reports whether the event is known to have no value at any
+// of paths: a rule that needs one (Program.PresencePaths) cannot match.
+func (m *matcher) absentAll(paths []*eval.Path) bool {
+	for _, p := range paths {
+		if !m.cache.Absent(p) {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) []int {
@@ -334,16 +384,23 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	m.cands = m.cands[:0]
 	m.cache.Reset(e)
 	for _, k := range s.keys {
+		if m.cache.Absent(k.path) {
+			continue // most keys, for most events: no call of Values
+		}
 		m.pick.key = k
 		m.cache.Values(k.path, &m.pick)
 	}
 	for i, k := range s.more {
-		if m.want[i] == m.gen {
+		if m.want[i] == m.gen && !m.cache.Absent(k.path) {
 			m.pick.key = k
 			m.cache.Values(k.path, &m.pick)
 		}
 	}
-	m.cands = append(m.cands, s.always...)
+	for j, i := range s.always {
+		if g := s.gates[j]; g == nil || !m.absentAll(g) {
+			m.cands = append(m.cands, i)
+		}
+	}
 	slices.Sort(m.cands)
 	for _, i := range m.cands {
 		var t0 time.Time

@@ -136,6 +136,7 @@ func TestSetEqualsPrograms(t *testing.T) {
 	}
 	defer f.Close()
 	n := 0
+	var lazy events.Lazy
 	for raw, err := range events.ReadRaw("beats", f) {
 		if err != nil {
 			t.Fatal(err)
@@ -147,6 +148,12 @@ func TestSetEqualsPrograms(t *testing.T) {
 		got = set.Match(events.JSON(raw.JSON), got[:0])
 		if want := wants[n]; !slices.Equal(got, want) {
 			t.Fatalf("lazy event %d: set matched %v, programs %v", n+1, got, want)
+		}
+		// one Lazy reading the stream, as Set.Replay's workers do
+		lazy.Reset(raw.JSON)
+		got = set.Match(&lazy, got[:0])
+		if want := wants[n]; !slices.Equal(got, want) {
+			t.Fatalf("lazy event %d read with Reset: set matched %v, programs %v", n+1, got, want)
 		}
 		n++
 	}

@@ -1,0 +1,116 @@
+package events
+
+import (
+	"bytes"
+	"unsafe"
+
+	"github.com/kqlrules/kqlrules/eval"
+)
+
+// keyMemo remembers the top-level keys a reused [Lazy] met, and for each
+// where it leads in the last [eval.PathTree] and [eval.LeafTree] that
+// looked it up: the events of a stream share most of their keys, so that
+// the walk of the presence scan (pathScan) and that of the refusal check
+// (Lazy.Leaves) find a key's node with one hash of its text, once per
+// event for both, rather than split it at its dots and look each part
+// up in each tree. Only plain keys are remembered (not empty, nothing to
+// decode): an entry's key is its name. What it remembers is a function of
+// the key and the tree alone, so an entry never goes stale; it stops
+// taking keys when full (maxMemoKeys, maxMemoText), and the keys it holds
+// still answer.
+type keyMemo struct {
+	slots   []int32 // open addressing: 1 + the index of the entry whose key hashes there, 0 free
+	entries []memoEntry
+	text    []byte // the entries' keys
+}
+
+// memoEntry is one remembered key: text[ks:ke].
+type memoEntry struct {
+	ks, ke int32
+	// seen is the Lazy's event count when a top-level member of the
+	// event had this key (Lazy.repeats)
+	seen uint32
+	// where the key leads from the root of path (parts: how many name
+	// parts it took; ok: into the tree), and of leaf
+	path  *eval.PathTree
+	node  int32
+	parts int32
+	ok    bool
+	leaf  *eval.LeafTree
+	lnode eval.LeafNode
+}
+
+// The bounds of a keyMemo.
+const (
+	maxMemoKeys = 1 << 12
+	maxMemoText = 1 << 16
+)
+
+// id returns 1 + the index of the entry of the raw key, adding one for a
+// plain key it does not hold yet; 0 for a key to decode, an empty key, or
+// a new key when the memo is full.
+func (k *keyMemo) id(raw []byte) int32 {
+	if len(raw) == 0 {
+		return 0
+	}
+	if k.slots == nil {
+		k.slots = make([]int32, 64)
+	}
+	mask := uint32(len(k.slots) - 1)
+	h := keyHash(raw) & mask
+	for ; k.slots[h] != 0; h = (h + 1) & mask {
+		e := &k.entries[k.slots[h]-1]
+		if bytes.Equal(k.text[e.ks:e.ke], raw) {
+			return k.slots[h]
+		}
+	}
+	if len(k.entries) >= maxMemoKeys || len(k.text)+len(raw) > maxMemoText || needsDecoding(raw) {
+		return 0
+	}
+	ks := int32(len(k.text))
+	k.text = append(k.text, raw...)
+	k.entries = append(k.entries, memoEntry{ks: ks, ke: int32(len(k.text)), lnode: eval.LeafNone})
+	k.slots[h] = int32(len(k.entries))
+	if 2*len(k.entries) > len(k.slots) {
+		k.grow()
+	}
+	return int32(len(k.entries))
+}
+
+// grow doubles the slots and places the entries again.
+func (k *keyMemo) grow() {
+	k.slots = make([]int32, 2*len(k.slots))
+	mask := uint32(len(k.slots) - 1)
+	for i := range k.entries {
+		e := &k.entries[i]
+		h := keyHash(k.text[e.ks:e.ke]) & mask
+		for k.slots[h] != 0 {
+			h = (h + 1) & mask
+		}
+		k.slots[h] = int32(i + 1)
+	}
+}
+
+// step is [eval.PathTree.Step] from the root for the key of entry id.
+func (k *keyMemo) step(id int32, t *eval.PathTree) (int32, int, bool) {
+	e := &k.entries[id-1]
+	if e.path != t {
+		n, parts, ok := t.Step(0, k.key(e))
+		e.path, e.node, e.parts, e.ok = t, n, int32(parts), ok
+	}
+	return e.node, int(e.parts), e.ok
+}
+
+// leafStep is [eval.LeafTree.Step] from the root for the key of entry id.
+func (k *keyMemo) leafStep(id int32, t *eval.LeafTree) eval.LeafNode {
+	e := &k.entries[id-1]
+	if e.leaf != t {
+		e.leaf, e.lnode = t, t.Step(t.Root(), k.key(e))
+	}
+	return e.lnode
+}
+
+// key returns the key of e, valid until the memo takes another.
+func (k *keyMemo) key(e *memoEntry) string {
+	return unsafe.String(&k.text[e.ks], int(e.ke-e.ks))
+}
