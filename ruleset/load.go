@@ -208,8 +208,14 @@ func outcome(f File, r *rules.Rule, err error, check func() error) File {
 	// reader wants (the investigation guide and setup notes, half the
 	// text of Elastic's rules)
 	r.Note, r.Setup = "", ""
-	f.Rule = r.Detach()
-	prep, err := replay.Prepare(r)
+	// what Prepare compiles is kept, and must not point into the file's
+	// text: the rule is detached first, unless Prepare would refuse it
+	// unread (a skipped rule keeps copies of its names, below)
+	var prep *replay.Prepared
+	if err = replay.Supported(r); err == nil {
+		f.Rule = r.Detach()
+		prep, err = replay.Prepare(r)
+	}
 	if err != nil && r.IsKQL() {
 		if err := check(); err != nil {
 			f.Status, f.Rule, f.Err = Failed, nil, err
@@ -218,7 +224,8 @@ func outcome(f File, r *rules.Rule, err error, check func() error) File {
 	}
 	if err != nil {
 		f.Status, f.Reason = Skipped, replay.Reason(err)
-		// cloned: the detached strings share one block of the rule's
+		// cloned: the strings share the file's text, or one block of the
+		// detached rule's
 		f.Rule = &rules.Rule{RuleID: strings.Clone(r.RuleID), Name: strings.Clone(r.Name),
 			Type: rules.Type(strings.Clone(string(r.Type))), Language: rules.Language(strings.Clone(string(r.Language))), Version: r.Version}
 		return f
