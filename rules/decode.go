@@ -138,7 +138,9 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 		}
 		top = m
 	}
-	top = normalize(top).(map[string]any)
+	if format != FormatTOML { // decodeTOML normalizes
+		top = normalize(top).(map[string]any)
+	}
 	d := &decoder{ps: &problems{src: &src}, src: &src, keys: make([]string, 0, 64)}
 	r := d.top(top)
 	slices.SortStableFunc(src.Warnings, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })

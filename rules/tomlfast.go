@@ -11,7 +11,8 @@ import (
 )
 
 // decodeTOML decodes a TOML document into the map BurntSushi/toml's
-// Decode gives; its strings are substrings of one copy of data's text,
+// Decode gives, normalized (normalize: an array of tables is a []any);
+// its strings are substrings of one copy of data's text,
 // which a kept rule keeps (a file's text, bounded by FileLimit). A rule file is read by a fast decoder of
 // the part of TOML rule files use (tables and arrays of tables with dotted
 // headers, bare and quoted keys, the four kinds of string, decimal
@@ -26,7 +27,7 @@ func decodeTOML(data []byte) (map[string]any, error) {
 	if _, err := toml.Decode(string(data), &m); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return normalize(m).(map[string]any), nil
 }
 
 // fastTOML decodes data, or reports false when it holds something the fast
@@ -46,6 +47,15 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	for {
 		p.skipSpace()
 		if p.i >= len(p.s) {
+			// normalized: each array of tables becomes a []any
+			for _, a := range p.arrays {
+				ts := a.t[a.k].([]map[string]any)
+				out := make([]any, len(ts))
+				for i, t := range ts {
+					out[i] = t
+				}
+				a.t[a.k] = out
+			}
 			return p.root, true
 		}
 		var ok bool
@@ -81,6 +91,15 @@ type fastParser struct {
 	defined pathSet
 	inline  pathSet
 	items   []any // the values of the arrays being read (array)
+	// arrays are where the arrays of tables are: a []map[string]any
+	// while the document is read, which tells them from an array value
+	arrays []tableArray
+}
+
+// tableArray is the key of an array of tables in its table.
+type tableArray struct {
+	t map[string]any
+	k string
 }
 
 // pathSet is a set of table paths: a list while it is short (a rule
@@ -278,6 +297,7 @@ func (p *fastParser) header() bool {
 		if array {
 			path = appendIndex(path, 0)
 			t[last] = []map[string]any{sub}
+			p.arrays = append(p.arrays, tableArray{t, last})
 		} else {
 			t[last] = sub
 			p.define(string(path))

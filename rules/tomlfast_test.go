@@ -13,11 +13,14 @@ import (
 	"github.com/kqlrules/kqlrules/internal/corpus"
 )
 
-// burntSushi is what toml.Decode gives, or an error.
+// burntSushi is what toml.Decode gives, normalized as decodeTOML
+// gives it (an array of tables is a []any), or an error.
 func burntSushi(data []byte) (map[string]any, error) {
 	m := map[string]any{}
-	_, err := toml.Decode(string(data), &m)
-	return m, err
+	if _, err := toml.Decode(string(data), &m); err != nil {
+		return m, err
+	}
+	return normalize(m).(map[string]any), nil
 }
 
 // sameAsBurntSushi checks that when the fast decoder takes a document,
