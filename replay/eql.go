@@ -35,11 +35,18 @@ const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit 
 // eql.SequencePlan.Cut applies; an event query's pipes ride on the Search
 // and cut its events after size (LogicalPlanBuilder.visitStatement).
 // prep, when not nil, is the query compiled already, and the query is
-// not parsed again when [Prepare] parsed it. lowered is the filter the
+// not parsed again when [Prepare] parsed it, nor at all (q nil) when
+// Prepare found it an event query without pipes. lowered is the filter the
 // query was lowered to here ([eql.LowerStages] of q), nil when prep gave
 // the program: a sequence's plan compiles its stages from it
 // (newSeqExec) rather than lower them again.
 func eqlSearch(rule *rules.Rule, query string, prep *Prepared, filters []esdsl.Filter, opts []eval.Option) (s *Search, q *eql.Query, lowered esdsl.Query, err error) {
+	if prep.programOnly(query) {
+		if s, err = searchOf(prep.Program(), filters, opts...); err != nil {
+			return nil, nil, nil, err
+		}
+		return s, nil, nil, nil
+	}
 	q = prep.parsedOf(query)
 	if q == nil {
 		if q, err = eql.Parse(query); err != nil {

@@ -51,7 +51,7 @@ type runner struct {
 	lookBack int64      // ms
 	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
-	eqlq     *eql.Query  // an EQL rule's query (the version's), parsed
+	eqlq     *eql.Query  // an EQL rule's query (the version's), parsed; nil for a prepared event query without pipes
 	lowered  esdsl.Query // eqlq lowered by eqlSearch (eql.LowerStages); nil when prepared
 
 	started bool
