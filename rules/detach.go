@@ -12,6 +12,8 @@ import (
 // share the file's memory, and a rule kept for long, such as a rule
 // set's, would keep its whole file alive with them. Clear what the
 // caller does not keep (Note, Setup) before, and it is not copied.
+// The strings are replaced in place: in r, in its slices and in the maps
+// of its tables (Extra), which another rule sharing them sees too.
 // Detach returns r.
 func (r *Rule) Detach() *Rule {
 	var d detacher
@@ -27,8 +29,9 @@ func (r *Rule) Detach() *Rule {
 // first walk did not count is copied still (buf then grows, and what it
 // held before stays where it was).
 type detacher struct {
-	n   int
-	buf []byte
+	n     int
+	buf   []byte
+	pairs []pair // table's entries set aside
 }
 
 func (d *detacher) str(s string) string {
@@ -147,8 +150,10 @@ func (d *detacher) techniques(ts []Technique) {
 	}
 }
 
-// table copies the keys and values of a decoded table (Extra): the
-// copy is a new map, as its keys cannot change in place.
+// table copies the keys and values of a decoded table (Extra) into the
+// same map: its entries are set aside (on d.pairs, which the tables in
+// its values use after them), the map cleared and filled again with the
+// copies, as a key cannot change in place.
 func (d *detacher) table(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
@@ -160,11 +165,24 @@ func (d *detacher) table(m map[string]any) map[string]any {
 		}
 		return m
 	}
-	out := make(map[string]any, len(m))
+	start := len(d.pairs)
 	for k, v := range m {
-		out[d.str(k)] = d.value(v)
+		d.pairs = append(d.pairs, pair{k, v})
 	}
-	return out
+	clear(m)
+	for i := start; i < len(d.pairs); i++ {
+		p := d.pairs[i]
+		m[d.str(p.k)] = d.value(p.v)
+	}
+	clear(d.pairs[start:])
+	d.pairs = d.pairs[:start]
+	return m
+}
+
+// pair is an entry of a table being copied.
+type pair struct {
+	k string
+	v any
 }
 
 // value copies a decoded value: the strings, lists and tables in it.
