@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -141,8 +142,15 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 	if format != FormatTOML { // decodeTOML normalizes
 		top = normalize(top).(map[string]any)
 	}
-	d := &decoder{ps: &problems{src: &src}, src: &src, keys: make([]string, 0, 64)}
+	keys, _ := keyBuffers.Get().(*[]string)
+	if keys == nil {
+		keys = new([]string)
+	}
+	d := &decoder{ps: &problems{src: &src}, src: &src, keys: *keys}
 	r := d.top(top)
+	clear(d.keys) // the keys are the file's text: the pool keeps none
+	*keys = d.keys[:0]
+	keyBuffers.Put(keys)
 	slices.SortStableFunc(src.Warnings, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	r.Source = src
 	d.ps.src = &r.Source
@@ -417,6 +425,9 @@ func (d *decoder) defaults(r *Rule, m map[string]any) {
 		}
 	}
 }
+
+// keyBuffers holds the buffers of keys (*[]string) of decoders done.
+var keyBuffers sync.Pool
 
 // sortedKeys returns m's keys in order, in the decoder's buffer of keys,
 // which the keys of the tables a caller reads while it ranges over them
