@@ -130,11 +130,17 @@ func loadFiles(paths []string) ([]File, error) {
 		}()
 	}
 	wg.Wait()
-	var out []File
+	n := 0
+	for _, r := range results {
+		n += len(r.files)
+	}
+	out := make([]File, 0, n)
 	var errs []error
 	for _, r := range results {
 		out = append(out, r.files...)
-		errs = append(errs, r.err)
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
 	}
 	return out, errors.Join(errs...)
 }
