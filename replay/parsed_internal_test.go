@@ -138,7 +138,7 @@ func TestPreparedEventQueryKeepsNoTree(t *testing.T) {
 		if len(rn.search.pipes) != tc.pipes || (rn.eqlq != nil) != (tc.pipes > 0) {
 			t.Errorf("%s: %d pipes, parsed query %v", tc.query, len(rn.search.pipes), rn.eqlq != nil)
 		}
-		if prep.programOnly(r.Query+" ") {
+		if prep.programOnly(r.Query + " ") {
 			t.Errorf("%s: a prepared program served another text", tc.query)
 		}
 		own, err := newRunner(r, nil)

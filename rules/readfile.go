@@ -88,20 +88,6 @@ func ReadFileInto(path string, buf []byte) ([]byte, error) {
 	return data, nil
 }
 
-// osFile is a file opened by [os.Open]: openFile where the system has no
-// cheaper way (readfile_linux.go).
-func osFile(path string) (io.ReadCloser, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	size := int64(-1)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = fi.Size()
-	}
-	return f, size, nil
-}
-
 // ReadLimited reads r to its end, or fails with a *SizeError once more
 // than limit bytes came: it never holds more than limit+1 bytes.
 func ReadLimited(r io.Reader, limit int64, kind string) ([]byte, error) {
