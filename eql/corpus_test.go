@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
@@ -241,4 +242,83 @@ func TestDetectionRulesSequences(t *testing.T) {
 	if !raceEnabled && (kinds["sequence"] != 217 || kinds["sample"] != 3) {
 		t.Errorf("compiled %v, want 217 sequences and 3 samples", kinds)
 	}
+}
+
+// TestCompileSequenceLowered holds a plan compiled from the stages a
+// search lowered already (CompileSequenceLowered, what the replay does)
+// to the plan that lowers them itself (CompileSequenceQuery): over
+// every sequence rule of detection-rules and 1,000 Beats events both see
+// the same stage matches and find the same sequences. A filter that is
+// not LowerStages' any-of-the-stages is ignored.
+func TestCompileSequenceLowered(t *testing.T) {
+	var beats []eql.Event
+	any2, err := eql.CompileSequence(eql.Request{Query: `sequence [any where true] [any where true]`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rec, err := range events.ReadFiles([]string{corpus.Path(t, "corpus/beats_events.ndjson")}, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev, ok := any2.Event(eql.Doc{Source: rec.Fields}, int64(len(beats))); ok {
+			beats = append(beats, ev)
+		}
+	}
+	sort.SliceStable(beats, func(i, j int) bool { return beats[i].Ordinal.Compare(beats[j].Ordinal) < 0 })
+	run := func(p *eql.SequencePlan) (int, eql.MatcherStats) {
+		m := p.NewMatcher()
+		for _, ev := range beats {
+			ev := ev // each plan masks its own copy
+			if err := m.Add(&ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m.Flush()
+		return len(m.Drain()), m.Stats()
+	}
+	n, seen := 0, 0
+	for path, src := range eqlRules(t) {
+		q, err := eql.Parse(src)
+		if err != nil {
+			continue
+		}
+		if _, ok := q.Body.(*eql.Sequence); !ok {
+			continue
+		}
+		req := eql.Request{Query: src}
+		want, err := eql.CompileSequenceQuery(q, req, nil)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		lowered, err := eql.LowerStages(q, eql.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		for _, l := range []esdsl.Query{lowered, &esdsl.MatchAll{}} {
+			got, err := eql.CompileSequenceLowered(q, req, l)
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+				continue
+			}
+			if got.Stages() != want.Stages() {
+				t.Errorf("%s: %d stages, want %d", path, got.Stages(), want.Stages())
+			}
+			gn, gs := run(got)
+			wn, ws := run(want)
+			if gn != wn || gs != ws {
+				t.Errorf("%s: lowered %T: %d sequences %+v, want %d %+v", path, l, gn, gs, wn, ws)
+			}
+			seen += gs.Seen
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no sequence rules")
+	}
+	if seen == 0 && !raceEnabled { // the race detector's sample of the rules may see none
+		t.Error("no stage matched any event: the comparison shows nothing")
+	}
+	t.Logf("%d sequences, %d stage matches", n, seen)
 }

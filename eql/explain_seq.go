@@ -74,7 +74,7 @@ func ExplainSequence(req Request, m *Mapping, docs []Doc) (*SequenceExplanation,
 	for _, d := range docs { // as SearchStream maps them
 		m.Dynamic(d.Source)
 	}
-	plan, err := compileSequence(q, req, m, nil)
+	plan, err := compileSequence(q, req, m, nil, nil)
 	if err != nil {
 		return nil, err
 	}

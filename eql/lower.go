@@ -66,7 +66,7 @@ func Lower(q *Query, opts Options) (esdsl.Query, error) {
 	if !ok {
 		return nil, withSource(errorf(q.Body.Pos(), "only event queries are lowered to one search; a %s runs each stage as its own search (see CompileSequence)", strings.Fields(q.Body.String())[0]), q.src)
 	}
-	l := lowerer{opts: opts, src: []rune(q.src)}
+	l := lowerer{opts: opts, src: q.src}
 	if l.opts.EventCategoryField == "" {
 		l.opts.EventCategoryField = "event.category"
 	}
@@ -78,15 +78,19 @@ func Lower(q *Query, opts Options) (esdsl.Query, error) {
 }
 
 type lowerer struct {
-	opts Options
-	src  []rune
-	err  *Error
+	opts  Options
+	src   string
+	runes []rune // src's, made by the first text: positions count runes
+	err   *Error
 }
 
 // text is the query text of n.
 func (l *lowerer) text(n Node) string {
-	if int(n.End()) <= len(l.src) && n.Pos() <= n.End() {
-		return string(l.src[n.Pos():n.End()])
+	if l.runes == nil {
+		l.runes = []rune(l.src)
+	}
+	if int(n.End()) <= len(l.runes) && n.Pos() <= n.End() {
+		return string(l.runes[n.Pos():n.End()])
 	}
 	return n.String()
 }

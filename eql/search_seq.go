@@ -15,7 +15,7 @@ import (
 // groups them ([SequencePlan.Samples]); then size, result_position and
 // the pipes cut the list as for events.
 func searchSequences(req Request, m *Mapping, q *Query, docs iter.Seq2[Doc, error]) (*Response, error) {
-	plan, err := compileSequence(q, req, m, nil)
+	plan, err := compileSequence(q, req, m, nil, nil)
 	if err != nil {
 		return nil, err
 	}

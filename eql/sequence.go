@@ -140,7 +140,7 @@ func CompileSequence(req Request, m *Mapping) (*SequencePlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compileSequence(q, req, m, nil)
+	return compileSequence(q, req, m, nil, nil)
 }
 
 // CompileSequenceQuery is [CompileSequence] for a query parsed already.
@@ -153,10 +153,31 @@ func CompileSequenceQuery(q *Query, req Request, m *Mapping, opts ...eval.Option
 	if opts == nil {
 		opts = []eval.Option{}
 	}
-	return compileSequence(q, req, m, opts)
+	return compileSequence(q, req, m, opts, nil)
 }
 
-func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option) (*SequencePlan, error) {
+// CompileSequenceLowered is [CompileSequenceQuery] without a mapping for
+// a caller that lowered q's stages already: lowered is what [LowerStages]
+// returned for q with Options{EventCategoryField: req.EventCategoryField}
+// (the filter a replay searches with), whose clauses are the stages'
+// filters as [CompileSequenceQuery] lowers them, so that each stage is
+// lowered once. The clauses are compiled as they are and not changed;
+// another lowered is ignored and the stages lowered again.
+func CompileSequenceLowered(q *Query, req Request, lowered esdsl.Query, opts ...eval.Option) (*SequencePlan, error) {
+	if opts == nil {
+		opts = []eval.Option{}
+	}
+	var clauses []esdsl.Query
+	if b, ok := lowered.(*esdsl.Bool); ok && b.MinimumShouldMatch == 1 && len(b.Must) == 0 && len(b.Filter) == 0 && len(b.MustNot) == 0 {
+		clauses = b.Should
+	}
+	return compileSequence(q, req, nil, opts, clauses)
+}
+
+// compileSequence compiles q's plan; lowered, when it holds a clause for
+// each stage (then until), are their filters lowered already without a
+// mapping, used when m is nil.
+func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option, lowered []esdsl.Query) (*SequencePlan, error) {
 	copts := evalOpts // nil: the mapping's types (set below)
 	if m != nil {
 		copts = nil
@@ -216,11 +237,23 @@ func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option) 
 		}
 		p.tbPath = eval.NewPath(tb.Name)
 	}
-	compile := func(s *Stage) (*planStage, error) {
-		sub := &Query{Span: s.Filter.Span, Body: s.Filter, src: q.src}
-		dsl, err := Lower(sub, Options{EventCategoryField: req.EventCategoryField, Fields: fields})
-		if err != nil {
-			return nil, err
+	clauses := len(stages)
+	if until != nil {
+		clauses++
+	}
+	if fields != nil || len(lowered) != clauses {
+		lowered = nil
+	}
+	compile := func(s *Stage, i int) (*planStage, error) {
+		var dsl esdsl.Query
+		if lowered != nil {
+			dsl = lowered[i]
+		} else {
+			sub := &Query{Span: s.Filter.Span, Body: s.Filter, src: q.src}
+			var err error
+			if dsl, err = Lower(sub, Options{EventCategoryField: req.EventCategoryField, Fields: fields}); err != nil {
+				return nil, err
+			}
 		}
 		if req.Filter != nil {
 			dsl = &esdsl.Bool{Filter: []esdsl.Query{dsl, req.Filter}}
@@ -243,8 +276,8 @@ func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option) 
 		}
 		return ps, nil
 	}
-	for _, s := range stages {
-		ps, err := compile(s)
+	for i, s := range stages {
+		ps, err := compile(s, i)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +286,7 @@ func compileSequence(q *Query, req Request, m *Mapping, evalOpts []eval.Option) 
 		}
 	}
 	if until != nil {
-		u, err := compile(until)
+		u, err := compile(until, len(stages))
 		if err != nil {
 			return nil, err
 		}

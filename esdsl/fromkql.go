@@ -124,22 +124,31 @@ func (b *builder) and(src ast.Node, qs []Query) *Bool {
 		qs = []Query{}
 	}
 	if b.cfg.FiltersInMustClause {
-		return &Bool{Src: Src{src}, Must: qs, Keys: []string{"must"}}
+		return &Bool{Src: Src{src}, Must: qs, Keys: mustKeys}
 	}
-	return &Bool{Src: Src{src}, Filter: qs, Keys: []string{"filter"}}
+	return &Bool{Src: Src{src}, Filter: qs, Keys: filterKeys}
 }
+
+// The Keys of the bools FromKQL builds: every bool of a kind shares its
+// slice (len = cap, so that an append copies it).
+var (
+	mustKeys   = []string{"must"}
+	filterKeys = []string{"filter"}
+	orKeys     = []string{"should", "minimum_should_match"}
+	notKeys    = []string{"must_not"}
+)
 
 // or is or.ts and the tail of is.ts and range.ts.
 func or(src ast.Node, qs []Query) *Bool {
 	if qs == nil {
 		qs = []Query{}
 	}
-	return &Bool{Src: Src{src}, Should: qs, MinimumShouldMatch: 1, Keys: []string{"should", "minimum_should_match"}}
+	return &Bool{Src: Src{src}, Should: qs, MinimumShouldMatch: 1, Keys: orKeys}
 }
 
 // not is not.ts: must_not holds the one query, not an array.
 func not(src ast.Node, q Query) *Bool {
-	return &Bool{Src: Src{src}, MustNot: []Query{q}, SingleMustNot: true, Keys: []string{"must_not"}}
+	return &Bool{Src: Src{src}, MustNot: []Query{q}, SingleMustNot: true, Keys: notKeys}
 }
 
 func (b *builder) expr(x ast.Expr, nested string) (Query, error) {

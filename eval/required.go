@@ -163,12 +163,19 @@ func orRequired(branches [][][]Term) [][]Term {
 		seen = append(seen, field)
 		var common []Term
 		for _, conj := range branches {
-			alone := slices.DeleteFunc(slices.Clone(conj), func(ts []Term) bool { return len(ts) != 1 || ts[0].Field != field })
-			if len(alone) == 0 {
+			// the lightest (the first of them) of the disjunctions on
+			// field alone
+			var alone []Term
+			for _, ts := range conj {
+				if len(ts) == 1 && ts[0].Field == field && (alone == nil || termsWeight(ts) < termsWeight(alone)) {
+					alone = ts
+				}
+			}
+			if alone == nil {
 				common = nil
 				break
 			}
-			common = mergeTerms(common, slices.MinFunc(alone, func(a, b []Term) int { return termsWeight(a) - termsWeight(b) }))
+			common = mergeTerms(common, alone)
 		}
 		if common != nil && !slices.EqualFunc(common, any, sameTerm) {
 			out = append(out, common)

@@ -35,30 +35,38 @@ const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit 
 // eql.SequencePlan.Cut applies; an event query's pipes ride on the Search
 // and cut its events after size (LogicalPlanBuilder.visitStatement).
 // prep, when not nil, is the query compiled already, and the query is
-// not parsed again when [Prepare] parsed it.
-func eqlSearch(rule *rules.Rule, query string, prep *Prepared, filters []esdsl.Filter, opts []eval.Option) (*Search, *eql.Query, error) {
-	q := prep.parsedOf(query)
+// not parsed again when [Prepare] parsed it, nor at all (q nil) when
+// Prepare found it an event query without pipes. lowered is the filter the
+// query was lowered to here ([eql.LowerStages] of q), nil when prep gave
+// the program: a sequence's plan compiles its stages from it
+// (newSeqExec) rather than lower them again.
+func eqlSearch(rule *rules.Rule, query string, prep *Prepared, filters []esdsl.Filter, opts []eval.Option) (s *Search, q *eql.Query, lowered esdsl.Query, err error) {
+	if prep.programOnly(query) {
+		if s, err = searchOf(prep.Program(), filters, opts...); err != nil {
+			return nil, nil, nil, err
+		}
+		return s, nil, nil, nil
+	}
+	q = prep.parsedOf(query)
 	if q == nil {
-		var err error
 		if q, err = eql.Parse(query); err != nil {
-			return nil, nil, fmt.Errorf("query: %w", err)
+			return nil, nil, nil, fmt.Errorf("query: %w", err)
 		}
 	}
 	prog := prep.Program()
 	if prog == nil {
-		var err error
 		if prog, err = rule.EQLProgramOf(q, opts...); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
+		lowered = prog.DSL()
 	}
-	s, err := searchOf(prog, filters, opts...)
-	if err != nil {
-		return nil, nil, err
+	if s, err = searchOf(prog, filters, opts...); err != nil {
+		return nil, nil, nil, err
 	}
 	if q.IsEventQuery() {
 		s.pipes = q.Pipes
 	}
-	return s, q, nil
+	return s, q, lowered, nil
 }
 
 // eqlExec is an EQL event-query rule's executor.

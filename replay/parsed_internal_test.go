@@ -103,3 +103,50 @@ func TestPreparedTakeOnce(t *testing.T) {
 		t.Error("Take of PreparedProgram handed the program out")
 	}
 }
+
+// TestPreparedEventQueryKeepsNoTree: Prepare keeps no parsed query of an
+// EQL event query without pipes, and a replay given the Prepared runs its
+// program without parsing the query; with pipes, the parsed query (and
+// its pipes) is kept and taken as for a sequence.
+func TestPreparedEventQueryKeepsNoTree(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		pipes int
+	}{
+		{`process where process.name == "x"`, 0},
+		{`process where process.name == "x" | head 3`, 1},
+	} {
+		r := &rules.Rule{Name: "e", Type: rules.TypeEQL, Language: rules.LanguageEQL, Query: tc.query, Interval: time.Minute, From: "now-2m"}
+		prep, err := Prepare(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept := prep.parsedOf(r.Query) != nil; kept != (tc.pipes > 0) || prep.programOnly(r.Query) == kept {
+			t.Errorf("%s: parsed query kept %v", tc.query, kept)
+		}
+		rp, err := NewReplayPrepared([]*rules.Rule{r}, []*Prepared{prep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rn := rp.runners[0]
+		if rn.search.Query() != prep.Program() {
+			t.Errorf("%s: the runner compiled the query again", tc.query)
+		}
+		if _, ok := rn.exec.(*eqlExec); !ok {
+			t.Errorf("%s: executor %T, want an event query's", tc.query, rn.exec)
+		}
+		if len(rn.search.pipes) != tc.pipes || (rn.eqlq != nil) != (tc.pipes > 0) {
+			t.Errorf("%s: %d pipes, parsed query %v", tc.query, len(rn.search.pipes), rn.eqlq != nil)
+		}
+		if prep.programOnly(r.Query + " ") {
+			t.Errorf("%s: a prepared program served another text", tc.query)
+		}
+		own, err := newRunner(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if own.eqlq == nil || len(own.search.pipes) != tc.pipes {
+			t.Errorf("%s: a runner without the prepared query should parse its own", tc.query)
+		}
+	}
+}

@@ -24,7 +24,10 @@ type Prepared struct {
 	// an EQL query: its text, the query parsed from it, and for a
 	// sequence or a sample its plan compiled with no options for req. A
 	// parsed query is only read once parsed, and a plan is safe for
-	// concurrent use: runners share them.
+	// concurrent use: runners share them. The parsed query of an event
+	// query without pipes is not kept (q nil, text set): its program is
+	// all a runner needs (programOnly), and a tree of a thousand EQL
+	// rules kept them all.
 	text  string
 	q     *eql.Query
 	plan  *eql.SequencePlan
@@ -83,7 +86,10 @@ func keyOf(r *rules.Rule) preparedKey {
 func newPrepared(r *rules.Rule, rn *runner) *Prepared {
 	p := &Prepared{prog: rn.search.Query(), key: keyOf(r)}
 	if rn.eqlq != nil {
-		p.text, p.q = r.Query, rn.eqlq
+		p.text = r.Query
+		if !rn.eqlq.IsEventQuery() || len(rn.eqlq.Pipes) > 0 {
+			p.q = rn.eqlq
+		}
 		if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {
 			p.plan, p.req = x.plan, x.req
 		}
@@ -98,6 +104,13 @@ func (p *Prepared) parsedOf(text string) *eql.Query {
 		return p.q
 	}
 	return nil
+}
+
+// programOnly reports whether Prepare compiled the EQL query text as an
+// event query without pipes, whose program is the whole search: a
+// runner given it neither parses the query nor keeps it parsed.
+func (p *Prepared) programOnly(text string) bool {
+	return p != nil && p.prog != nil && p.q == nil && p.text != "" && p.text == text
 }
 
 // planOf returns the sequence plan Prepare compiled, if it was compiled

@@ -84,17 +84,29 @@ func Check(r *rules.Rule) error {
 // set take rather than compile the query again. The value is the
 // caller's: nothing else holds it.
 func Prepare(r *rules.Rule) (*Prepared, error) {
-	if err := r.CheckLanguage(languages...); err != nil {
+	if err := Supported(r); err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(r.Query) == "" {
-		return nil, &rules.UnsupportedError{Field: "rule.query", Why: "the rule has no query"}
 	}
 	rn, err := newRunner(r, nil)
 	if err != nil {
 		return nil, err
 	}
 	return newPrepared(r, rn), nil
+}
+
+// Supported is the first test of [Prepare], which reads neither the
+// query nor the rest of the rule: nil, or the *rules.UnsupportedError
+// Prepare returns for a language the replay does not run or a rule
+// without a query. A caller that keeps what Prepare compiles can leave
+// out work for a rule Supported refuses.
+func Supported(r *rules.Rule) error {
+	if err := r.CheckLanguage(languages...); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Query) == "" {
+		return &rules.UnsupportedError{Field: "rule.query", Why: "the rule has no query"}
+	}
+	return nil
 }
 
 // Event is one event of the stream a [Replay] takes.

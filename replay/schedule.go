@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
@@ -50,7 +51,8 @@ type runner struct {
 	lookBack int64      // ms
 	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
-	eqlq     *eql.Query // an EQL rule's query (the version's), parsed
+	eqlq     *eql.Query  // an EQL rule's query (the version's), parsed; nil for a prepared event query without pipes
+	lowered  esdsl.Query // eqlq lowered by eqlSearch (eql.LowerStages); nil when prepared
 
 	started bool
 	anchor  int64 // an execution time; executions fall on anchor + k×interval
@@ -139,13 +141,14 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	}
 	var search *Search
 	var eqlq *eql.Query
+	var lowered esdsl.Query
 	switch {
 	case isEQL(rule): // an EQL query (eql.go; sequences: sequence.go)
 		var prep *Prepared
 		if cfg.version == 0 {
 			prep = cfg.prepared
 		}
-		search, eqlq, err = eqlSearch(rule, query, prep, filters, cfg.evalOpts)
+		search, eqlq, lowered, err = eqlSearch(rule, query, prep, filters, cfg.evalOpts)
 	case cfg.prepared.Program() != nil && cfg.version == 0:
 		search, err = searchOf(cfg.prepared.Program(), filters, cfg.evalOpts...)
 	default:
@@ -159,7 +162,7 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	}
 	tsField := "@timestamp"
 	rn := &runner{
-		cfg: cfg, rule: rule, search: search, eqlq: eqlq,
+		cfg: cfg, rule: rule, search: search, eqlq: eqlq, lowered: lowered,
 		patterns: compilePatterns(index),
 		interval: rule.Interval.Milliseconds(),
 		lookBack: lb.Milliseconds(),

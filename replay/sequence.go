@@ -151,7 +151,7 @@ func newSeqExec(rn *runner) (*seqExec, error) {
 	}
 	if plan == nil {
 		var err error
-		if plan, err = eql.CompileSequenceQuery(rn.eqlq, req, nil, rn.cfg.evalOpts...); err != nil {
+		if plan, err = eql.CompileSequenceLowered(rn.eqlq, req, rn.lowered, rn.cfg.evalOpts...); err != nil {
 			return nil, err
 		}
 	}

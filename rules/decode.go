@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -138,9 +139,18 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 		}
 		top = m
 	}
-	top = normalize(top).(map[string]any)
-	d := &decoder{ps: &problems{src: &src}, src: &src}
+	if format != FormatTOML { // decodeTOML normalizes
+		top = normalize(top).(map[string]any)
+	}
+	keys, _ := keyBuffers.Get().(*[]string)
+	if keys == nil {
+		keys = new([]string)
+	}
+	d := &decoder{ps: &problems{src: &src}, src: &src, keys: *keys}
 	r := d.top(top)
+	clear(d.keys) // the keys are the file's text: the pool keeps none
+	*keys = d.keys[:0]
+	keyBuffers.Put(keys)
 	slices.SortStableFunc(src.Warnings, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	r.Source = src
 	d.ps.src = &r.Source
@@ -316,8 +326,9 @@ var metadataExtraKnown = map[string]bool{
 var extractKeys = map[string]bool{"file": true, "deprecated": true, "locked_version": true, "dr_kql_parse": true}
 
 type decoder struct {
-	ps  *problems
-	src *Source
+	ps   *problems
+	src  *Source
+	keys []string // sortedKeys' buffer
 }
 
 func (d *decoder) warn(field, format string, args ...any) {
@@ -330,7 +341,7 @@ func (d *decoder) top(top map[string]any) *Rule {
 	ruleTab, nested := top["rule"].(map[string]any)
 	if d.src.Format == FormatTOML || nested {
 		// detection-rules shape: [metadata], [rule], [[history]].
-		for _, k := range sortedKeys(top) {
+		for _, k := range d.sortedKeys(top) {
 			switch k {
 			case "rule":
 				if !nested {
@@ -415,17 +426,24 @@ func (d *decoder) defaults(r *Rule, m map[string]any) {
 	}
 }
 
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
+// keyBuffers holds the buffers of keys (*[]string) of decoders done.
+var keyBuffers sync.Pool
+
+// sortedKeys returns m's keys in order, in the decoder's buffer of keys,
+// which the keys of the tables a caller reads while it ranges over them
+// go after: a file's tables share one buffer.
+func (d *decoder) sortedKeys(m map[string]any) []string {
+	start := len(d.keys)
 	for k := range m {
-		ks = append(ks, k)
+		d.keys = append(d.keys, k)
 	}
+	ks := d.keys[start:len(d.keys):len(d.keys)]
 	slices.Sort(ks)
 	return ks
 }
 
 func (d *decoder) metadata(md *Metadata, m map[string]any, prefix string, flat bool) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		v := m[k]
 		f := prefix + k
 		switch k {
@@ -467,7 +485,7 @@ func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
 	if m["risk_score"] == nil { // absent or null; in Go 0 is a valid score
 		d.ps.add("rule.risk_score", "required")
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		v := m[k]
 		if v == nil { // JSON null: absent
 			continue
@@ -654,7 +672,7 @@ func (d *decoder) threats(v any, f string) []Threat {
 			continue
 		}
 		var t Threat
-		for _, k := range sortedKeys(m) {
+		for _, k := range d.sortedKeys(m) {
 			v := m[k]
 			switch k {
 			case "framework":
@@ -682,7 +700,7 @@ func (d *decoder) threats(v any, f string) []Threat {
 
 // tactic decodes the tactic table of the threat tf, as fields would.
 func (d *decoder) tactic(m map[string]any, tf elem, t *Tactic) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		switch k {
 		case "id":
 			t.ID = d.strOf(m[k], tf, "tactic.id")
@@ -714,7 +732,7 @@ func (d *decoder) techniques(v any, f, sub string) []Technique {
 			continue
 		}
 		var t Technique
-		for _, k := range sortedKeys(m) {
+		for _, k := range d.sortedKeys(m) {
 			switch k {
 			case "id":
 				t.ID = d.strOf(m[k], ef, "id")
@@ -738,7 +756,7 @@ func (d *decoder) techniques(v any, f, sub string) []Technique {
 
 // fields decodes a table of string fields.
 func (d *decoder) fields(m map[string]any, f string, dst map[string]*string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		if p, ok := dst[k]; ok {
 			*p = d.str(m[k], f+"."+k)
 		} else {
@@ -761,7 +779,7 @@ func (d *decoder) history(v any) History {
 			continue
 		}
 		var ver Version
-		for _, k := range sortedKeys(m) {
+		for _, k := range d.sortedKeys(m) {
 			v := m[k]
 			kf := f + "." + k
 			switch k {

@@ -127,7 +127,7 @@ func (d *decoder) threshold(v any, f string) *Threshold {
 		return nil
 	}
 	t := &Threshold{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		x, kf := m[k], f+"."+k
 		switch k {
 		case "field":
@@ -138,7 +138,7 @@ func (d *decoder) threshold(v any, f string) *Threshold {
 			for i, c := range d.tables(x, kf) {
 				cf := fmt.Sprintf("%s[%d]", kf, i)
 				var card Cardinality
-				for _, ck := range sortedKeys(c) {
+				for _, ck := range d.sortedKeys(c) {
 					switch ck {
 					case "field":
 						card.Field = d.str(c[ck], cf+".field")
@@ -168,7 +168,7 @@ func (d *decoder) newTerms(r *Rule, v any, f string) {
 	if !ok {
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		x, kf := m[k], f+"."+k
 		switch k {
 		case "field":
@@ -180,7 +180,7 @@ func (d *decoder) newTerms(r *Rule, v any, f string) {
 		case "history_window_start":
 			for i, h := range d.tables(x, kf) {
 				hf := fmt.Sprintf("%s[%d]", kf, i)
-				for _, hk := range sortedKeys(h) {
+				for _, hk := range d.sortedKeys(h) {
 					switch hk {
 					case "field":
 						if s := d.str(h[hk], hf+".field"); s != "history_window_start" && s != "" {
@@ -205,7 +205,7 @@ func (d *decoder) suppression(v any, f string) *AlertSuppression {
 		return nil
 	}
 	s := &AlertSuppression{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range d.sortedKeys(m) {
 		x, kf := m[k], f+"."+k
 		switch k {
 		case "group_by":
@@ -218,7 +218,7 @@ func (d *decoder) suppression(v any, f string) *AlertSuppression {
 				continue
 			}
 			du := &SuppressionDuration{}
-			for _, dk := range sortedKeys(dm) {
+			for _, dk := range d.sortedKeys(dm) {
 				switch dk {
 				case "value":
 					du.Value = d.int(dm[dk], kf+".value")
@@ -241,7 +241,7 @@ func (d *decoder) threatMapping(v any, f string) []ThreatMapping {
 	for i, m := range d.tables(v, f) {
 		mf := fmt.Sprintf("%s[%d]", f, i)
 		var tm ThreatMapping
-		for _, k := range sortedKeys(m) {
+		for _, k := range d.sortedKeys(m) {
 			if k != "entries" {
 				d.warn(mf+"."+k, "unknown threat_mapping key, ignored")
 				continue

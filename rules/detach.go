@@ -12,9 +12,19 @@ import (
 // share the file's memory, and a rule kept for long, such as a rule
 // set's, would keep its whole file alive with them. Clear what the
 // caller does not keep (Note, Setup) before, and it is not copied.
+// The strings are replaced in place: in r, in its slices and in the maps
+// of its tables (Extra), which another rule sharing them sees too.
 // Detach returns r.
-func (r *Rule) Detach() *Rule {
-	var d detacher
+func (r *Rule) Detach() *Rule { return r.DetachWith(nil) }
+
+// DetachWith is [Rule.Detach] keeping one copy in shared (when not nil)
+// of the strings many rules hold alike: the rules detached with it hold
+// the same copy of a tag, an author, a license, an index pattern, the
+// names, ids and references of MITRE ATT&CK tactics and techniques, the
+// keys of Extra and the like (their type, language, severity, dates and
+// maturity).
+func (r *Rule) DetachWith(shared *Strings) *Rule {
+	d := detacher{shared: shared}
 	d.rule(r) // count
 	d.buf = make([]byte, 0, d.n)
 	d.rule(r) // copy
@@ -27,8 +37,45 @@ func (r *Rule) Detach() *Rule {
 // first walk did not count is copied still (buf then grows, and what it
 // held before stays where it was).
 type detacher struct {
-	n   int
-	buf []byte
+	n      int
+	buf    []byte
+	pairs  []pair   // table's entries set aside
+	shared *Strings // nil: common copies as str does
+}
+
+// Strings holds one copy of each string that rules detached with it
+// ([Rule.DetachWith]) hold alike. Its zero value is empty and ready; it
+// is not safe for concurrent use.
+type Strings struct {
+	m map[string]string
+}
+
+// common is str for a string many rules hold alike: the copy in
+// d.shared, made once.
+func (d *detacher) common(s string) string {
+	if d.shared == nil {
+		return d.str(s)
+	}
+	c, ok := d.shared.m[s]
+	switch {
+	case ok:
+		return c
+	case d.buf == nil:
+		d.n += len(s)
+		return s
+	}
+	c = d.str(s)
+	if d.shared.m == nil {
+		d.shared.m = map[string]string{}
+	}
+	d.shared.m[c] = c
+	return c
+}
+
+func (d *detacher) commons(ss []string) {
+	for i := range ss {
+		ss[i] = d.common(ss[i])
+	}
 }
 
 func (d *detacher) str(s string) string {
@@ -64,10 +111,10 @@ func (d *detacher) raw(ms []json.RawMessage) {
 
 func (d *detacher) rule(r *Rule) {
 	r.RuleID, r.Name, r.Description = d.str(r.RuleID), d.str(r.Name), d.str(r.Description)
-	r.Type, r.Language = Type(d.str(string(r.Type))), Language(d.str(string(r.Language)))
-	r.Query, r.Severity = d.str(r.Query), Severity(d.str(string(r.Severity)))
-	d.strs(r.Index)
-	r.From, r.TimestampOverride = d.str(r.From), d.str(r.TimestampOverride)
+	r.Type, r.Language = Type(d.common(string(r.Type))), Language(d.common(string(r.Language)))
+	r.Query, r.Severity = d.str(r.Query), Severity(d.common(string(r.Severity)))
+	d.commons(r.Index)
+	r.From, r.TimestampOverride = d.common(r.From), d.common(r.TimestampOverride)
 	if t := r.Threshold; t != nil {
 		d.strs(t.Field)
 		for i := range t.Cardinality {
@@ -107,21 +154,21 @@ func (d *detacher) rule(r *Rule) {
 		x := &r.ExceptionsList[i]
 		x.ID, x.ListID, x.Type, x.NamespaceType = d.str(x.ID), d.str(x.ListID), d.str(x.Type), d.str(x.NamespaceType)
 	}
-	d.strs(r.Tags)
+	d.commons(r.Tags)
 	for i := range r.Threat {
 		t := &r.Threat[i]
-		t.Framework = d.str(t.Framework)
-		t.Tactic = Tactic{ID: d.str(t.Tactic.ID), Name: d.str(t.Tactic.Name), Reference: d.str(t.Tactic.Reference)}
+		t.Framework = d.common(t.Framework)
+		t.Tactic = Tactic{ID: d.common(t.Tactic.ID), Name: d.common(t.Tactic.Name), Reference: d.common(t.Tactic.Reference)}
 		d.techniques(t.Techniques)
 	}
 	d.strs(r.FalsePositives)
 	d.strs(r.References)
-	d.strs(r.Author)
-	r.License, r.Note, r.Setup, r.BuildingBlockType = d.str(r.License), d.str(r.Note), d.str(r.Setup), d.str(r.BuildingBlockType)
+	d.commons(r.Author)
+	r.License, r.Note, r.Setup, r.BuildingBlockType = d.common(r.License), d.str(r.Note), d.str(r.Setup), d.common(r.BuildingBlockType)
 	md := &r.Metadata
-	md.CreationDate, md.UpdatedDate, md.DeprecationDate = d.str(md.CreationDate), d.str(md.UpdatedDate), d.str(md.DeprecationDate)
-	md.Maturity, md.MinStackVersion, md.MinStackComments = d.str(md.Maturity), d.str(md.MinStackVersion), d.str(md.MinStackComments)
-	d.strs(md.Integration)
+	md.CreationDate, md.UpdatedDate, md.DeprecationDate = d.common(md.CreationDate), d.common(md.UpdatedDate), d.common(md.DeprecationDate)
+	md.Maturity, md.MinStackVersion, md.MinStackComments = d.common(md.Maturity), d.common(md.MinStackVersion), d.common(md.MinStackComments)
+	d.commons(md.Integration)
 	md.Extra = d.table(md.Extra)
 	for i := range r.History {
 		v := &r.History[i]
@@ -142,29 +189,44 @@ func (d *detacher) rule(r *Rule) {
 func (d *detacher) techniques(ts []Technique) {
 	for i := range ts {
 		t := &ts[i]
-		t.ID, t.Name, t.Reference = d.str(t.ID), d.str(t.Name), d.str(t.Reference)
+		t.ID, t.Name, t.Reference = d.common(t.ID), d.common(t.Name), d.common(t.Reference)
 		d.techniques(t.Subtechniques)
 	}
 }
 
-// table copies the keys and values of a decoded table (Extra): the
-// copy is a new map, as its keys cannot change in place.
+// table copies the keys and values of a decoded table (Extra) into the
+// same map: its entries are set aside (on d.pairs, which the tables in
+// its values use after them), the map cleared and filled again with the
+// copies, as a key cannot change in place.
 func (d *detacher) table(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
 	if d.buf == nil {
 		for k, v := range m {
-			d.str(k)
+			d.common(k)
 			d.value(v)
 		}
 		return m
 	}
-	out := make(map[string]any, len(m))
+	start := len(d.pairs)
 	for k, v := range m {
-		out[d.str(k)] = d.value(v)
+		d.pairs = append(d.pairs, pair{k, v})
 	}
-	return out
+	clear(m)
+	for i := start; i < len(d.pairs); i++ {
+		p := d.pairs[i]
+		m[d.common(p.k)] = d.value(p.v)
+	}
+	clear(d.pairs[start:])
+	d.pairs = d.pairs[:start]
+	return m
+}
+
+// pair is an entry of a table being copied.
+type pair struct {
+	k string
+	v any
 }
 
 // value copies a decoded value: the strings, lists and tables in it.

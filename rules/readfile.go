@@ -67,15 +67,16 @@ func ReadFile(path string) ([]byte, error) {
 // files one after another, which keeps nothing that points into the
 // text of the one before (see [Rule.Detach]), reuses one buffer.
 func ReadFileInto(path string, buf []byte) ([]byte, error) {
-	f, err := os.Open(path)
+	f, size, err := openFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	limit, kind := FileLimit(path)
-	size := int64(512)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = min(fi.Size(), limit) + 1 // read in one go, and see the end
+	if size >= 0 {
+		size = min(size, limit) + 1 // read in one go, and see the end
+	} else {
+		size = 512
 	}
 	if int64(cap(buf)) < size {
 		buf = make([]byte, 0, size)

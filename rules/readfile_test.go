@@ -72,3 +72,29 @@ func TestReadFileLimits(t *testing.T) {
 		t.Errorf("Load of an oversized rule: %v", err)
 	}
 }
+
+// TestReadFileErrors: the errors of ReadFile are those of os.Open and of
+// an *os.File's Read, whichever way the system reads the file
+// (readfile_linux.go reads a regular file by its descriptor), and files
+// of every size read whole.
+func TestReadFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.toml")
+	if _, err := rules.ReadFile(missing); err == nil || err.Error() != "open "+missing+": no such file or directory" {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := rules.ReadFile(dir); err == nil || err.Error() != "read "+dir+": read "+dir+": is a directory" {
+		t.Errorf("directory: %v", err)
+	}
+	for _, n := range []int{0, 1, 511, 512, 513, 4096, 100000} {
+		path := filepath.Join(dir, "f.toml")
+		want := strings.Repeat("x", n)
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := rules.ReadFileInto(path, make([]byte, 0, 600))
+		if err != nil || string(got) != want {
+			t.Errorf("a file of %d bytes: %d bytes, %v", n, len(got), err)
+		}
+	}
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // decodeTOML decodes a TOML document into the map BurntSushi/toml's
-// Decode gives; its strings are substrings of one copy of data's text,
+// Decode gives, normalized (normalize: an array of tables is a []any);
+// its strings are substrings of one copy of data's text,
 // which a kept rule keeps (a file's text, bounded by FileLimit). A rule file is read by a fast decoder of
 // the part of TOML rule files use (tables and arrays of tables with dotted
 // headers, bare and quoted keys, the four kinds of string, decimal
@@ -26,7 +27,7 @@ func decodeTOML(data []byte) (map[string]any, error) {
 	if _, err := toml.Decode(string(data), &m); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return normalize(m).(map[string]any), nil
 }
 
 // fastTOML decodes data, or reports false when it holds something the fast
@@ -46,6 +47,15 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	for {
 		p.skipSpace()
 		if p.i >= len(p.s) {
+			// normalized: each array of tables becomes a []any
+			for _, a := range p.arrays {
+				ts := a.t[a.k].([]map[string]any)
+				out := make([]any, len(ts))
+				for i, t := range ts {
+					out[i] = t
+				}
+				a.t[a.k] = out
+			}
 			return p.root, true
 		}
 		var ok bool
@@ -78,18 +88,59 @@ type fastParser struct {
 	// which no header may open. A path may spell two tables ("a.b" of
 	// the key "a.b" and of the keys a and b): that costs only a document
 	// left to toml.Decode. Both are made on the first table they hold.
-	defined map[string]bool
-	inline  map[string]bool
+	defined pathSet
+	inline  pathSet
 	items   []any // the values of the arrays being read (array)
+	// arrays are where the arrays of tables are: a []map[string]any
+	// while the document is read, which tells them from an array value
+	arrays []tableArray
+}
+
+// tableArray is the key of an array of tables in its table.
+type tableArray struct {
+	t map[string]any
+	k string
+}
+
+// pathSet is a set of table paths: a list while it is short (a rule
+// file has a few tables), a map once it is long.
+type pathSet struct {
+	list []string
+	m    map[string]bool
+}
+
+// maxPathList is the longest list a pathSet searches.
+const maxPathList = 16
+
+func (s *pathSet) add(path string) {
+	if s.m == nil && len(s.list) < maxPathList {
+		s.list = append(s.list, path)
+		return
+	}
+	if s.m == nil {
+		s.m = make(map[string]bool, 2*maxPathList)
+		for _, p := range s.list {
+			s.m[p] = true
+		}
+		s.list = nil
+	}
+	s.m[path] = true
+}
+
+func (s *pathSet) has(path []byte) bool {
+	if s.m != nil {
+		return s.m[string(path)]
+	}
+	for _, p := range s.list {
+		if p == string(path) {
+			return true
+		}
+	}
+	return false
 }
 
 // define records that a header defined the table at path.
-func (p *fastParser) define(path string) {
-	if p.defined == nil {
-		p.defined = map[string]bool{}
-	}
-	p.defined[path] = true
-}
+func (p *fastParser) define(path string) { p.defined.add(path) }
 
 // keysAhead counts the lines from p.i to the next table header that
 // start as a key/value pair does: the size to make the header's table
@@ -211,7 +262,7 @@ func (p *fastParser) header() bool {
 	t, path := p.root, p.curPath[:0]
 	for _, k := range parts[:len(parts)-1] {
 		path = append(append(path, '.'), k...)
-		if p.inline[string(path)] {
+		if p.inline.has(path) {
 			return false
 		}
 		switch v := t[k].(type) {
@@ -233,7 +284,7 @@ func (p *fastParser) header() bool {
 	}
 	last := parts[len(parts)-1]
 	path = append(append(path, '.'), last...)
-	if p.inline[string(path)] {
+	if p.inline.has(path) {
 		return false
 	}
 	var sub map[string]any
@@ -246,12 +297,13 @@ func (p *fastParser) header() bool {
 		if array {
 			path = appendIndex(path, 0)
 			t[last] = []map[string]any{sub}
+			p.arrays = append(p.arrays, tableArray{t, last})
 		} else {
 			t[last] = sub
 			p.define(string(path))
 		}
 	case map[string]any:
-		if array || p.defined[string(path)] {
+		if array || p.defined.has(path) {
 			return false // a table defined twice, or an array of tables over a table
 		}
 		p.define(string(path))
@@ -295,10 +347,7 @@ func (p *fastParser) keyValue() bool {
 		return false
 	}
 	if _, table := v.(map[string]any); table {
-		if p.inline == nil {
-			p.inline = map[string]bool{}
-		}
-		p.inline[string(p.curPath)+"."+k] = true
+		p.inline.add(string(p.curPath) + "." + k)
 	}
 	p.cur[k] = v
 	return true

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,11 +13,14 @@ import (
 	"github.com/kqlrules/kqlrules/internal/corpus"
 )
 
-// burntSushi is what toml.Decode gives, or an error.
+// burntSushi is what toml.Decode gives, normalized as decodeTOML
+// gives it (an array of tables is a []any), or an error.
 func burntSushi(data []byte) (map[string]any, error) {
 	m := map[string]any{}
-	_, err := toml.Decode(string(data), &m)
-	return m, err
+	if _, err := toml.Decode(string(data), &m); err != nil {
+		return m, err
+	}
+	return normalize(m).(map[string]any), nil
 }
 
 // sameAsBurntSushi checks that when the fast decoder takes a document,
@@ -99,6 +103,32 @@ func TestFastTOMLCases(t *testing.T) {
 		fast := sameAsBurntSushi(t, c, []byte(c))
 		if i < 11 && !fast {
 			t.Errorf("the fast decoder left %q to toml.Decode", c)
+		}
+	}
+}
+
+// TestFastTOMLManyTables checks the sets of defined and inline table
+// paths past the length they are searched as lists (maxPathList): a
+// table defined again, or a header into an inline table, is still left
+// to toml.Decode, early in the document or late.
+func TestFastTOMLManyTables(t *testing.T) {
+	var tables, inline strings.Builder
+	for i := range 3 * maxPathList {
+		fmt.Fprintf(&tables, "[t%d]\na = %d\n", i, i)
+		fmt.Fprintf(&inline, "i%d = {a = %d}\n", i, i)
+	}
+	if !sameAsBurntSushi(t, "many tables", []byte(tables.String()+inline.String())) {
+		t.Error("the fast decoder left many tables to toml.Decode")
+	}
+	for _, n := range []int{0, maxPathList - 1, maxPathList, 3*maxPathList - 1} {
+		for _, doc := range []string{
+			tables.String() + fmt.Sprintf("[t%d]\n", n),
+			inline.String() + fmt.Sprintf("[i%d.b]\n", n),
+			inline.String() + fmt.Sprintf("[i%d]\n", n),
+		} {
+			if sameAsBurntSushi(t, "redefined", []byte(doc)) {
+				t.Errorf("the fast decoder took a table defined twice (%d)", n)
+			}
 		}
 	}
 }

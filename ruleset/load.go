@@ -113,14 +113,15 @@ func loadFiles(paths []string) ([]File, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []byte // the text of the worker's files, reused
+			var buf []byte           // the text of the worker's files, reused
+			var shared rules.Strings // the strings its rules hold alike, one copy each
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(paths) {
 					return
 				}
 				var data []byte
-				results[i].files, data, results[i].err = loadFile(paths[i], buf)
+				results[i].files, data, results[i].err = loadFile(paths[i], buf, &shared)
 				buf = nil
 				if reusable(results[i].files) {
 					buf = data
@@ -129,11 +130,17 @@ func loadFiles(paths []string) ([]File, error) {
 		}()
 	}
 	wg.Wait()
-	var out []File
+	n := 0
+	for _, r := range results {
+		n += len(r.files)
+	}
+	out := make([]File, 0, n)
 	var errs []error
 	for _, r := range results {
 		out = append(out, r.files...)
-		errs = append(errs, r.err)
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
 	}
 	return out, errors.Join(errs...)
 }
@@ -143,17 +150,18 @@ func loadFiles(paths []string) ([]File, error) {
 const TestEventsSuffix = rules.TestEventsSuffix
 
 // loadFile reads one rule file or export, into buf's memory when it can
-// hold it, and returns the outcomes and the file's text.
-func loadFile(path string, buf []byte) ([]File, []byte, error) {
+// hold it, and returns the outcomes and the file's text. The rules it
+// keeps share the strings in shared (rules.Rule.DetachWith).
+func loadFile(path string, buf []byte, shared *rules.Strings) ([]File, []byte, error) {
 	data, err := rules.ReadFileInto(path, buf) // refused past its size limit
 	if err != nil {
 		return nil, nil, err
 	}
 	if rules.IsExport(path) {
-		return loadExport(path, data), data, nil
+		return loadExport(path, data, shared), data, nil
 	}
 	r, err := rules.ParseForRun(path, data)
-	return []File{outcome(File{Path: path}, r, err, func() error {
+	return []File{outcome(File{Path: path}, r, err, shared, func() error {
 		_, err := rules.Parse(path, data)
 		return err
 	})}, data, nil
@@ -175,14 +183,14 @@ func reusable(files []File) bool {
 // loadExport reads a Kibana export: one rule object a line; the
 // exception lists and items Kibana exports with the rules are skipped
 // with that reason, its summary line left out.
-func loadExport(path string, data []byte) []File {
+func loadExport(path string, data []byte, shared *rules.Strings) []File {
 	var out []File
 	for _, l := range rules.ExportLines(data) {
 		switch l.Kind {
 		case rules.ExportSummary:
 		case rules.ExportRule:
 			r, err := l.ParseForRun(path)
-			out = append(out, outcome(File{Path: path, Line: l.Line}, r, err, func() error {
+			out = append(out, outcome(File{Path: path, Line: l.Line}, r, err, shared, func() error {
 				_, err := l.Parse(path)
 				return err
 			}))
@@ -197,8 +205,9 @@ func loadExport(path string, data []byte) []File {
 // the syntax of a KQL rule's query is left to replay.Prepare, which
 // parses it once; when Prepare or ParseForRun refuses the rule, check
 // (rules.Parse of the same text, which checks that syntax too) gives the
-// answer Parse would have given.
-func outcome(f File, r *rules.Rule, err error, check func() error) File {
+// answer Parse would have given. A rule kept shares the strings in
+// shared (nil: its own copies).
+func outcome(f File, r *rules.Rule, err error, shared *rules.Strings, check func() error) File {
 	if err != nil {
 		f.Status, f.Err = Failed, cmp.Or(check(), err)
 		return f
@@ -208,8 +217,14 @@ func outcome(f File, r *rules.Rule, err error, check func() error) File {
 	// reader wants (the investigation guide and setup notes, half the
 	// text of Elastic's rules)
 	r.Note, r.Setup = "", ""
-	f.Rule = r.Detach()
-	prep, err := replay.Prepare(r)
+	// what Prepare compiles is kept, and must not point into the file's
+	// text: the rule is detached first, unless Prepare would refuse it
+	// unread (a skipped rule keeps copies of its names, below)
+	var prep *replay.Prepared
+	if err = replay.Supported(r); err == nil {
+		f.Rule = r.DetachWith(shared)
+		prep, err = replay.Prepare(r)
+	}
 	if err != nil && r.IsKQL() {
 		if err := check(); err != nil {
 			f.Status, f.Rule, f.Err = Failed, nil, err
@@ -218,7 +233,8 @@ func outcome(f File, r *rules.Rule, err error, check func() error) File {
 	}
 	if err != nil {
 		f.Status, f.Reason = Skipped, replay.Reason(err)
-		// cloned: the detached strings share one block of the rule's
+		// cloned: the strings share the file's text, or one block of the
+		// detached rule's
 		f.Rule = &rules.Rule{RuleID: strings.Clone(r.RuleID), Name: strings.Clone(r.Name),
 			Type: rules.Type(strings.Clone(string(r.Type))), Language: rules.Language(strings.Clone(string(r.Language))), Version: r.Version}
 		return f

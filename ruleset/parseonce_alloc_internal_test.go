@@ -62,7 +62,7 @@ func TestLoadParsesKQLOnce(t *testing.T) {
 		}
 	})
 	load := bytesPerRun(10, func() {
-		files, _, err := loadFile(path, nil)
+		files, _, err := loadFile(path, nil, nil)
 		if err != nil || files[0].Status != Loaded {
 			t.Fatalf("%v %v", files, err)
 		}
