@@ -38,6 +38,14 @@ func FuzzFromKQL(f *testing.F) {
 				t.Fatalf("%q: invalid JSON %s: %v", src, b, err)
 			}
 			back, err := ParseQuery(b)
+			if err != nil && bytes.Contains(b, []byte(`"field":""`)) {
+				// a field name KQL trims to nothing ("\f:*"): Kibana sends it,
+				// and Elasticsearch refuses it as ParseQuery does ("field name
+				// is null or empty": elastic/elasticsearch, server/src/main/java/
+				// org/elasticsearch/index/query/ExistsQueryBuilder.java and the
+				// term-level builders)
+				continue
+			}
 			if err != nil {
 				t.Fatalf("%q: reading back %s: %v", src, b, err)
 			}
