@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -279,7 +280,10 @@ func FuzzLazyRejects(f *testing.F) {
 		}
 		reused.Reset(in)
 		reused.Values(scanned.Path("a.b"), &valueList{}) // the presence scan first, as in a rule set: it gives the key ids
-		if rf, r := prog.RejectsEvent(&reused); r != got || rf != gotField {
+		// on text that is not one JSON object a Lazy's answers are
+		// unspecified (its doc; ReadRaw yields none such): there the fresh
+		// and the reused Lazy may differ ({"":{"a":0"} is a seed)
+		if rf, r := prog.RejectsEvent(&reused); json.Valid(in) && (r != got || rf != gotField) {
 			t.Errorf("%s: a Lazy that read the inputs before %q %v, a fresh one %q %v", in, rf, r, gotField, got)
 		}
 		rec, err := events.Raw{JSON: in}.Decode()
