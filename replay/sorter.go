@@ -247,13 +247,6 @@ const (
 	textOwn
 )
 
-// appendEntry appends the entry's encoding, preceded by its length; same:
-// its text is the previous entry's in the run, not written again.
-func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
-	b, text, err := appendEntryHead(b, e, same)
-	return append(b, text...), err
-}
-
 // appendEntryHead appends the entry's encoding but its text, which it
 // returns: the encoding goes on with it.
 func appendEntryHead(b []byte, e *sortEntry, same bool) (head, text []byte, err error) {

@@ -111,3 +111,11 @@ func TestSorterTempDir(t *testing.T) {
 	}
 	s.close()
 }
+
+// appendEntry appends the entry's encoding, preceded by its length, as
+// sorter.write writes it in two parts; same: its text is the previous
+// entry's in the run, not written again.
+func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
+	b, text, err := appendEntryHead(b, e, same)
+	return append(b, text...), err
+}
