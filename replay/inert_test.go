@@ -53,20 +53,7 @@ func TestInertThreatRule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for raw, err := range events.ReadRaw("events.ndjson", bytes.NewReader(text.Bytes())) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			var lazy events.Lazy
-			lazy.Reset(raw.JSON)
-			var matched []int
-			if prep.Program().MatchEvent(&lazy) {
-				matched = []int{0}
-			}
-			if err := rp.Add(replay.Event{Fields: &lazy, JSON: raw.JSON, File: raw.File, Line: raw.Line}, matched); err != nil {
-				t.Fatal(err)
-			}
-		}
+		addLazy(t, rp, prep.Program(), "events.ndjson", text.Bytes())
 		if !save {
 			reps, err := rp.Finish()
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
@@ -56,20 +57,7 @@ func TestReplayTextEqualsRun(t *testing.T) {
 						t.Fatal(err)
 					}
 					alerts = nil
-					for raw, err := range events.ReadRaw(path, bytes.NewReader(text)) {
-						if err != nil {
-							t.Fatal(err)
-						}
-						var lazy events.Lazy
-						lazy.Reset(raw.JSON)
-						var matched []int
-						if prep.Program().MatchEvent(&lazy) {
-							matched = []int{0}
-						}
-						if err := rp.Add(replay.Event{Fields: &lazy, JSON: raw.JSON, File: raw.File, Line: raw.Line}, matched); err != nil {
-							t.Fatal(err)
-						}
-					}
+					addLazy(t, rp, prep.Program(), path, text)
 					if save {
 						_, st, err := rp.FinishState()
 						if err != nil {
@@ -104,5 +92,26 @@ func TestReplayTextEqualsRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// addLazy adds the events of text (read as the file name) to rp as lazy
+// events, each matched (rule 0) when prog matches it, as a rule set
+// hands them on.
+func addLazy(t *testing.T, rp *replay.Replay, prog *eval.Program, name string, text []byte) {
+	t.Helper()
+	for raw, err := range events.ReadRaw(name, bytes.NewReader(text)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lazy events.Lazy
+		lazy.Reset(raw.JSON)
+		var matched []int
+		if prog.MatchEvent(&lazy) {
+			matched = []int{0}
+		}
+		if err := rp.Add(replay.Event{Fields: &lazy, JSON: raw.JSON, File: raw.File, Line: raw.Line}, matched); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
