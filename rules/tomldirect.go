@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -26,10 +28,18 @@ func (d *decoder) directTOML(data []byte) *Rule {
 	if bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\ufeff")) {
 		return nil // the caller checked UTF-8
 	}
-	p := &directParser{d: d, r: &Rule{}}
+	p, _ := directParsers.Get().(*directParser)
+	if p == nil {
+		p = &directParser{}
+	}
+	defer p.release()
+	p.d, p.r = d, &Rule{}
 	p.s = unsafe.String(unsafe.SliceData(data), len(data)) // as fastTOML reads it
 	p.root = map[string]any{}
 	p.cur = p.root
+	if n := strings.Count(p.s, "[[rule.threat]]"); n > 0 {
+		p.r.Threat = make([]Threat, 0, n) // room for the usual threats (a hint)
+	}
 	if !p.parse() || !p.check() {
 		return p.reject()
 	}
@@ -57,6 +67,31 @@ type directParser struct {
 	threats            bool       // a [[rule.threat]] header was read
 	given              threatKeys // the keys given in the current threat's tables
 	strs               []string   // the strings of the list being read
+}
+
+// directParsers holds the directParsers of documents done (release).
+var directParsers sync.Pool
+
+// release empties p, which keeps no string of its document nor any of
+// its tables, and puts it in the pool.
+func (p *directParser) release() {
+	clear(p.curPath)
+	p.fastParser = fastParser{
+		curPath: p.curPath[:0],
+		defined: pathSet{list: clearList(p.defined.list)},
+		inline:  pathSet{list: clearList(p.inline.list)},
+		items:   clearList(p.items),
+		arrays:  clearList(p.arrays),
+	}
+	*p = directParser{fastParser: p.fastParser, ruleKeys: clearList(p.ruleKeys),
+		metaKeys: clearList(p.metaKeys), strs: clearList(p.strs)}
+	directParsers.Put(p)
+}
+
+// clearList returns l emptied, its elements zeroed.
+func clearList[E any](l []E) []E {
+	clear(l)
+	return l[:0]
 }
 
 // directMode is the table the key/values being read go to.
