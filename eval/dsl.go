@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -76,7 +78,7 @@ func newCompiler(cfg config) *compiler {
 	if cfg.mapping == nil {
 		m = ecsSchema(cfg.schema)
 	}
-	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock}
+	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock, shared: cfg.ecs && cfg.mapping == nil}
 }
 
 func (c *compiler) err() error {
@@ -187,13 +189,39 @@ func (c *compiler) fieldOf(full string) *field {
 	if f := c.fields[full]; f != nil {
 		return f
 	}
+	if c.shared {
+		if f, ok := ecsFields.Load(full); ok {
+			return f.(*field)
+		}
+	}
 	f := c.newField(full)
+	if c.shared && ecsFieldCount.Load() < maxECSFields {
+		kept, loaded := ecsFields.LoadOrStore(full, f)
+		if !loaded {
+			ecsFieldCount.Add(1)
+		}
+		return kept.(*field) // one field a name, whoever made it
+	}
 	if c.fields == nil {
 		c.fields = map[string]*field{}
 	}
 	c.fields[full] = f
 	return f
 }
+
+// ecsFields holds the fields of the default schema that compilers
+// without a nested scope made (fieldOf), by full name, for all such
+// compilers: such a field depends on its name alone, and nothing
+// changes a field once made. Its size is bounded by maxECSFields
+// (ecsFieldCount), past which a compiler keeps the fields it makes.
+var (
+	ecsFields     sync.Map // string → *field
+	ecsFieldCount atomic.Int64
+)
+
+// maxECSFields bounds ecsFields: Elastic's rules name about 2,000
+// fields.
+const maxECSFields = 1 << 14
 
 // newField makes the field fieldOf returns.
 func (c *compiler) newField(full string) *field {
