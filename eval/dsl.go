@@ -660,6 +660,8 @@ func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, er
 	var b []byte
 	start, escaped := 0, false // where the piece began; whether b holds it
 	qmark := hasQmark(s)
+	// a piece after each '*' or '?' (an escaped one makes room for none)
+	parts = make([]string, 0, 1+strings.Count(s, "*")+strings.Count(s, "?"))
 	piece := func(end int) string {
 		if escaped {
 			return string(b)

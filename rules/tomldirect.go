@@ -256,6 +256,9 @@ func (p *directParser) threatHeader(array bool, rest []string) bool {
 		p.mode = modeTactic
 	case array && len(rest) == 1 && rest[0] == "technique":
 		t := &threats[len(threats)-1]
+		if t.Techniques == nil { // room for the threat's techniques (a hint)
+			t.Techniques = make([]Technique, 0, 1+countBefore(p.s[p.i:], "[[rule.threat.technique]]", "[[rule.threat]]"))
+		}
 		t.Techniques = append(t.Techniques, Technique{})
 		p.given &^= givenTechID | givenTechName | givenTechReference
 		p.mode = modeTechnique
@@ -265,6 +268,9 @@ func (p *directParser) threatHeader(array bool, rest []string) bool {
 			return false
 		}
 		tech := &t.Techniques[len(t.Techniques)-1]
+		if tech.Subtechniques == nil { // room for the technique's subtechniques (a hint)
+			tech.Subtechniques = make([]Technique, 0, 1+countBefore(p.s[p.i:], "[[rule.threat.technique.subtechnique]]", "[[rule.threat.technique]]", "[[rule.threat]]"))
+		}
 		tech.Subtechniques = append(tech.Subtechniques, Technique{})
 		p.given &^= givenTechID | givenTechName | givenTechReference
 		p.mode = modeSub
@@ -272,6 +278,17 @@ func (p *directParser) threatHeader(array bool, rest []string) bool {
 		return false
 	}
 	return true
+}
+
+// countBefore counts the headers h in s before the first of the headers
+// stops.
+func countBefore(s, h string, stops ...string) int {
+	for _, stop := range stops {
+		if i := strings.Index(s, stop); i >= 0 {
+			s = s[:i]
+		}
+	}
+	return strings.Count(s, h)
 }
 
 // keyValue reads key = value into the table of the mode.
