@@ -348,6 +348,15 @@ func or(qs []esdsl.Query) esdsl.Query {
 
 func not(q esdsl.Query) esdsl.Query { return &esdsl.Bool{MustNot: []esdsl.Query{q}} }
 
+// boolPair is a bool query of two clauses made in one allocation: the
+// clauses of an and or an or, which Must or Should holds.
+type boolPair struct {
+	esdsl.Bool
+	qs [2]esdsl.Query
+}
+
+func newPair(x, y esdsl.Query) *boolPair { return &boolPair{qs: [2]esdsl.Query{x, y}} }
+
 // query translates a simplified condition.
 func (l *lowerer) query(x Expr) esdsl.Query {
 	switch x := x.(type) {
@@ -363,9 +372,13 @@ func (l *lowerer) query(x Expr) esdsl.Query {
 	case *Binary:
 		switch {
 		case x.Op == OpAnd:
-			return &esdsl.Bool{Must: []esdsl.Query{l.query(x.X), l.query(x.Y)}}
+			b := newPair(l.query(x.X), l.query(x.Y))
+			b.Must = b.qs[:]
+			return &b.Bool
 		case x.Op == OpOr:
-			return &esdsl.Bool{Should: []esdsl.Query{l.query(x.X), l.query(x.Y)}}
+			b := newPair(l.query(x.X), l.query(x.Y))
+			b.Should = b.qs[:]
+			return &b.Bool
 		case x.Op.IsComparison():
 			return l.comparison(x)
 		}

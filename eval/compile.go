@@ -18,7 +18,10 @@ import (
 type Option func(*config)
 
 type config struct {
+	// schema is the field types; ecs: it is [defaultSchema], as no
+	// option set one
 	schema  mapping.Schema
+	ecs     bool
 	view    mapping.Fields // the schema's data view
 	mapping mapping.Mapping
 	clock   func() time.Time
@@ -31,7 +34,7 @@ func newConfig(opts []Option) config {
 		o(&cfg)
 	}
 	if cfg.schema == nil {
-		cfg.schema, cfg.view = defaultSchema(), defaultView()
+		cfg.schema, cfg.view, cfg.ecs = defaultSchema(), defaultView(), true
 	} else {
 		cfg.view = cfg.schema.View()
 	}
@@ -204,6 +207,10 @@ type compiler struct {
 	// field again and again (a list of values lowered to a clause each),
 	// and a field is only read once made
 	fields map[string]*field
+	// shared: the compiler's fields are those of the default schema
+	// without a nested scope, which every such compiler makes alike:
+	// they are kept in ecsFields for all of them
+	shared bool
 	errs   []*CompileError
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -76,7 +78,7 @@ func newCompiler(cfg config) *compiler {
 	if cfg.mapping == nil {
 		m = ecsSchema(cfg.schema)
 	}
-	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock}
+	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock, shared: cfg.ecs && cfg.mapping == nil}
 }
 
 func (c *compiler) err() error {
@@ -187,13 +189,39 @@ func (c *compiler) fieldOf(full string) *field {
 	if f := c.fields[full]; f != nil {
 		return f
 	}
+	if c.shared {
+		if f, ok := ecsFields.Load(full); ok {
+			return f.(*field)
+		}
+	}
 	f := c.newField(full)
+	if c.shared && ecsFieldCount.Load() < maxECSFields {
+		kept, loaded := ecsFields.LoadOrStore(full, f)
+		if !loaded {
+			ecsFieldCount.Add(1)
+		}
+		return kept.(*field) // one field a name, whoever made it
+	}
 	if c.fields == nil {
 		c.fields = map[string]*field{}
 	}
 	c.fields[full] = f
 	return f
 }
+
+// ecsFields holds the fields of the default schema that compilers
+// without a nested scope made (fieldOf), by full name, for all such
+// compilers: such a field depends on its name alone, and nothing
+// changes a field once made. Its size is bounded by maxECSFields
+// (ecsFieldCount), past which a compiler keeps the fields it makes.
+var (
+	ecsFields     sync.Map // string → *field
+	ecsFieldCount atomic.Int64
+)
+
+// maxECSFields bounds ecsFields: Elastic's rules name about 2,000
+// fields.
+const maxECSFields = 1 << 14
 
 // newField makes the field fieldOf returns.
 func (c *compiler) newField(full string) *field {
@@ -632,6 +660,8 @@ func splitWildcard(s string, queryString bool) (parts []string, ops []wildOp, er
 	var b []byte
 	start, escaped := 0, false // where the piece began; whether b holds it
 	qmark := hasQmark(s)
+	// a piece after each '*' or '?' (an escaped one makes room for none)
+	parts = make([]string, 0, 1+strings.Count(s, "*")+strings.Count(s, "?"))
 	piece := func(end int) string {
 		if escaped {
 			return string(b)

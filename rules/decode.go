@@ -117,6 +117,12 @@ func fatal(file string, line int, field, format string, args ...any) error {
 // decode reads data in the given format into a rule. Syntax errors are
 // returned as err; field problems are collected in ps.
 func decode(name string, data []byte, format string) (*Rule, *problems, error) {
+	return decodeAs(name, data, format, true)
+}
+
+// decodeAs is decode; direct tries the direct TOML decoder first
+// (directTOML), which the tests compare with the maps alone.
+func decodeAs(name string, data []byte, format string, direct bool) (*Rule, *problems, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil, fatal(name, 0, "", "empty file: no rule")
 	}
@@ -124,33 +130,38 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 		return nil, nil, fatal(name, lineOfOffset(data, invalidUTF8(data)), "", "not valid UTF-8")
 	}
 	src := Source{File: name, Format: format, data: data, lines: newLineIndex(data, format)}
-	var top map[string]any
-	switch format {
-	case FormatTOML:
-		m, err := decodeTOML(data)
-		if err != nil {
-			return nil, nil, tomlError(name, err)
-		}
-		top = m
-	default:
-		m, err := decodeJSON(name, data)
-		if err != nil {
-			return nil, nil, err
-		}
-		top = m
-	}
-	if format != FormatTOML { // decodeTOML normalizes
-		top = normalize(top).(map[string]any)
-	}
 	keys, _ := keyBuffers.Get().(*[]string)
 	if keys == nil {
 		keys = new([]string)
 	}
 	d := &decoder{ps: &problems{src: &src}, src: &src, keys: *keys}
-	r := d.top(top)
-	clear(d.keys) // the keys are the file's text: the pool keeps none
-	*keys = d.keys[:0]
-	keyBuffers.Put(keys)
+	defer func() {
+		clear(d.keys) // the keys are the file's text: the pool keeps none
+		*keys = d.keys[:0]
+		keyBuffers.Put(keys)
+	}()
+	var r *Rule
+	if format == FormatTOML && direct {
+		r = d.directTOML(data) // nil: left to the maps below
+	}
+	if r == nil {
+		var top map[string]any
+		switch format {
+		case FormatTOML:
+			m, err := decodeTOML(data)
+			if err != nil {
+				return nil, nil, tomlError(name, err)
+			}
+			top = m
+		default:
+			m, err := decodeJSON(name, data)
+			if err != nil {
+				return nil, nil, err
+			}
+			top = normalize(m).(map[string]any) // decodeTOML normalizes
+		}
+		r = d.top(&Rule{}, top)
+	}
 	slices.SortStableFunc(src.Warnings, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	r.Source = src
 	d.ps.src = &r.Source
@@ -329,15 +340,18 @@ type decoder struct {
 	ps   *problems
 	src  *Source
 	keys []string // sortedKeys' buffer
+	// direct are the keys of the rule table that the direct TOML decoder
+	// set in the rule already (directTOML): present, though the table
+	// rule reads lacks them
+	direct []string
 }
 
 func (d *decoder) warn(field, format string, args ...any) {
 	d.src.Warnings = append(d.src.Warnings, Problem{File: d.src.File, Line: d.src.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// top decodes the whole document.
-func (d *decoder) top(top map[string]any) *Rule {
-	r := &Rule{}
+// top decodes the whole document into r.
+func (d *decoder) top(r *Rule, top map[string]any) *Rule {
 	ruleTab, nested := top["rule"].(map[string]any)
 	if d.src.Format == FormatTOML || nested {
 		// detection-rules shape: [metadata], [rule], [[history]].
@@ -405,10 +419,10 @@ func (d *decoder) top(top map[string]any) *Rule {
 	return r
 }
 
-// defaults fills what Kibana fills when the rule object m leaves it out
-// (absent or null); a value given, even 0, is kept for Validate to judge.
-func (d *decoder) defaults(r *Rule, m map[string]any) {
-	absent := func(k string) bool { return m[k] == nil }
+// defaults fills what Kibana fills when the rule object leaves it out
+// (absent reports the keys absent or null); a value given, even 0, is
+// kept for Validate to judge.
+func (d *decoder) defaults(r *Rule, absent func(k string) bool) {
 	if absent("interval") {
 		r.Interval = DefaultInterval
 	}
@@ -446,26 +460,15 @@ func (d *decoder) metadata(md *Metadata, m map[string]any, prefix string, flat b
 	for _, k := range d.sortedKeys(m) {
 		v := m[k]
 		f := prefix + k
+		if s, ok := v.(string); ok && metaString(md, k, s) {
+			continue
+		}
 		switch k {
-		case "creation_date":
-			md.CreationDate = d.str(v, f)
-		case "updated_date":
-			md.UpdatedDate = d.str(v, f)
-		case "deprecation_date":
-			md.DeprecationDate = d.str(v, f)
-		case "maturity":
-			md.Maturity = d.str(v, f)
-		case "min_stack_version":
-			md.MinStackVersion = d.str(v, f)
-		case "min_stack_comments":
-			md.MinStackComments = d.str(v, f)
-		case "integration":
-			// A string or a list of strings in the repository's files.
-			if s, ok := v.(string); ok {
-				md.Integration = []string{s}
-			} else {
-				md.Integration = d.strs(v, f)
-			}
+		case "creation_date", "updated_date", "deprecation_date", "maturity",
+			"min_stack_version", "min_stack_comments":
+			d.str(v, f) // not a string (metaString takes strings)
+		case "integration": // a list of strings (metaString takes a string)
+			md.Integration = d.strs(v, f)
 		default:
 			if v == nil {
 				continue
@@ -481,95 +484,167 @@ func (d *decoder) metadata(md *Metadata, m map[string]any, prefix string, flat b
 	}
 }
 
+// metaString sets the metadata's string field k to s, and reports
+// whether k is one (metadata and the direct TOML decoder share it).
+func metaString(md *Metadata, k, s string) bool {
+	switch k {
+	case "creation_date":
+		md.CreationDate = s
+	case "updated_date":
+		md.UpdatedDate = s
+	case "deprecation_date":
+		md.DeprecationDate = s
+	case "maturity":
+		md.Maturity = s
+	case "min_stack_version":
+		md.MinStackVersion = s
+	case "min_stack_comments":
+		md.MinStackComments = s
+	case "integration":
+		md.Integration = []string{s} // a string or a list of strings in the repository's files
+	default:
+		return false
+	}
+	return true
+}
+
 func (d *decoder) rule(r *Rule, m map[string]any, flat bool) {
-	if m["risk_score"] == nil { // absent or null; in Go 0 is a valid score
+	absent := func(k string) bool { return m[k] == nil && !slices.Contains(d.direct, k) }
+	if absent("risk_score") { // absent or null; in Go 0 is a valid score
 		d.ps.add("rule.risk_score", "required")
 	}
 	for _, k := range d.sortedKeys(m) {
-		v := m[k]
-		if v == nil { // JSON null: absent
-			continue
+		d.ruleKey(r, m, k, flat)
+	}
+	d.defaults(r, absent)
+}
+
+// ruleKey decodes the key k of the rule table m.
+func (d *decoder) ruleKey(r *Rule, m map[string]any, k string, flat bool) {
+	v := m[k]
+	if v == nil { // JSON null: absent
+		return
+	}
+	if s, ok := v.(string); ok && ruleString(r, k, s, d.ps) {
+		return
+	}
+	switch k {
+	case "rule_id", "name", "description", "type", "language", "query",
+		"severity", "interval", "from", "timestamp_override", "license",
+		"note", "setup", "building_block_type":
+		d.str(v, "rule."+k) // not a string (ruleString takes strings)
+	case "index", "tags", "false_positives", "references", "author":
+		ruleStrings(r, k, d.strs(v, "rule."+k))
+	case "risk_score", "max_signals", "version":
+		ruleInt(r, k, d.int(v, "rule."+k))
+	case "threat":
+		r.Threat = d.threats(v, "rule.threat")
+	default:
+		f := "rule." + k
+		if d.typed(r, k, v, f) {
+			return
 		}
-		switch k {
-		case "rule_id":
-			r.RuleID = d.str(v, "rule.rule_id")
-		case "name":
-			r.Name = d.str(v, "rule.name")
-		case "description":
-			r.Description = d.str(v, "rule.description")
-		case "type":
-			r.Type = Type(d.str(v, "rule.type"))
-		case "language":
-			r.Language = Language(d.str(v, "rule.language"))
-		case "query":
-			r.Query = d.str(v, "rule.query")
-		case "index":
-			r.Index = d.strs(v, "rule.index")
-		case "severity":
-			r.Severity = Severity(d.str(v, "rule.severity"))
-		case "risk_score":
-			r.RiskScore = d.int(v, "rule.risk_score")
-		case "interval":
-			if s := d.str(v, "rule.interval"); s != "" {
-				iv, err := ParseInterval(s)
-				if err != nil {
-					d.ps.add("rule.interval", "%v", err)
+		if r.Extra == nil {
+			r.Extra = map[string]any{}
+		}
+		r.Extra[k] = v
+		switch {
+		case ruleExtraKnown[k]:
+		case d.src.Format == FormatExtract && extractKeys[k]:
+			if k == "locked_version" && r.Version == 0 {
+				if _, given := m["version"]; !given {
+					r.Version = d.int(v, f)
 				}
-				r.Interval = iv
 			}
-		case "from":
-			r.From = d.str(v, "rule.from")
-		case "max_signals":
-			r.MaxSignals = d.int(v, "rule.max_signals")
-		case "timestamp_override":
-			r.TimestampOverride = d.str(v, "rule.timestamp_override")
-		case "tags":
-			r.Tags = d.strs(v, "rule.tags")
-		case "threat":
-			r.Threat = d.threats(v, "rule.threat")
-		case "false_positives":
-			r.FalsePositives = d.strs(v, "rule.false_positives")
-		case "references":
-			r.References = d.strs(v, "rule.references")
-		case "author":
-			r.Author = d.strs(v, "rule.author")
-		case "license":
-			r.License = d.str(v, "rule.license")
-		case "version":
-			r.Version = d.int(v, "rule.version")
-		case "note":
-			r.Note = d.str(v, "rule.note")
-		case "setup":
-			r.Setup = d.str(v, "rule.setup")
-		case "building_block_type":
-			r.BuildingBlockType = d.str(v, "rule.building_block_type")
 		default:
-			f := "rule." + k
-			if d.typed(r, k, v, f) {
-				continue
+			what := "rule key"
+			if flat {
+				what = "key"
 			}
-			if r.Extra == nil {
-				r.Extra = map[string]any{}
-			}
-			r.Extra[k] = v
-			switch {
-			case ruleExtraKnown[k]:
-			case d.src.Format == FormatExtract && extractKeys[k]:
-				if k == "locked_version" && r.Version == 0 {
-					if _, given := m["version"]; !given {
-						r.Version = d.int(v, f)
-					}
-				}
-			default:
-				what := "rule key"
-				if flat {
-					what = "key"
-				}
-				d.warn(f, "unknown %s, kept in Extra", what)
-			}
+			d.warn(f, "unknown %s, kept in Extra", what)
 		}
 	}
-	d.defaults(r, m)
+}
+
+// ruleString sets the rule's string field k to s, and reports whether k
+// is one (ruleKey and the direct TOML decoder share it): the interval
+// is read, its error added to ps.
+func ruleString(r *Rule, k, s string, ps *problems) bool {
+	switch k {
+	case "rule_id":
+		r.RuleID = s
+	case "name":
+		r.Name = s
+	case "description":
+		r.Description = s
+	case "type":
+		r.Type = Type(s)
+	case "language":
+		r.Language = Language(s)
+	case "query":
+		r.Query = s
+	case "severity":
+		r.Severity = Severity(s)
+	case "interval":
+		if s != "" {
+			iv, err := ParseInterval(s)
+			if err != nil {
+				ps.add("rule.interval", "%v", err)
+			}
+			r.Interval = iv
+		}
+	case "from":
+		r.From = s
+	case "timestamp_override":
+		r.TimestampOverride = s
+	case "license":
+		r.License = s
+	case "note":
+		r.Note = s
+	case "setup":
+		r.Setup = s
+	case "building_block_type":
+		r.BuildingBlockType = s
+	default:
+		return false
+	}
+	return true
+}
+
+// ruleStrings sets the rule's list of strings k to ss, and reports
+// whether k is one.
+func ruleStrings(r *Rule, k string, ss []string) bool {
+	switch k {
+	case "index":
+		r.Index = ss
+	case "tags":
+		r.Tags = ss
+	case "false_positives":
+		r.FalsePositives = ss
+	case "references":
+		r.References = ss
+	case "author":
+		r.Author = ss
+	default:
+		return false
+	}
+	return true
+}
+
+// ruleInt sets the rule's integer field k to n, and reports whether k
+// is one.
+func ruleInt(r *Rule, k string, n int) bool {
+	switch k {
+	case "risk_score":
+		r.RiskScore = n
+	case "max_signals":
+		r.MaxSignals = n
+	case "version":
+		r.Version = n
+	default:
+		return false
+	}
+	return true
 }
 
 func (d *decoder) str(v any, f string) string {

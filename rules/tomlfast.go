@@ -229,19 +229,25 @@ func (p *fastParser) key() (string, bool) {
 
 // header reads [a.b] or [[a.b]] and makes its table the current one.
 func (p *fastParser) header() bool {
-	array := strings.HasPrefix(p.s[p.i:], "[[")
+	var buf [4]string // the keys of the headers of rule files
+	array, parts, ok := p.headerKeys(buf[:0])
+	return ok && p.open(array, parts, true)
+}
+
+// headerKeys reads [a.b] or [[a.b]]: whether it is an array of tables,
+// and its keys, appended to parts.
+func (p *fastParser) headerKeys(parts []string) (array bool, _ []string, ok bool) {
+	array = strings.HasPrefix(p.s[p.i:], "[[")
 	if array {
 		p.i += 2
 	} else {
 		p.i++
 	}
-	var buf [4]string // the keys of the headers of rule files
-	parts := buf[:0]
 	for {
 		p.skipSpace()
 		k, ok := p.key()
 		if !ok {
-			return false
+			return false, nil, false
 		}
 		parts = append(parts, k)
 		p.skipSpace()
@@ -256,9 +262,16 @@ func (p *fastParser) header() bool {
 		closing = "]]"
 	}
 	if !strings.HasPrefix(p.s[p.i:], closing) {
-		return false
+		return false, nil, false
 	}
 	p.i += len(closing)
+	return array, parts, true
+}
+
+// open makes the table of a header's keys (array: an array of tables'
+// next table) the current one; sized makes a new table with room for
+// the keys ahead.
+func (p *fastParser) open(array bool, parts []string, sized bool) bool {
 	t, path := p.root, p.curPath[:0]
 	for _, k := range parts[:len(parts)-1] {
 		path = append(append(path, '.'), k...)
@@ -293,7 +306,7 @@ func (p *fastParser) header() bool {
 		if _, exists := t[last]; exists {
 			return false
 		}
-		sub = make(map[string]any, p.keysAhead())
+		sub = p.newTable(sized)
 		if array {
 			path = appendIndex(path, 0)
 			t[last] = []map[string]any{sub}
@@ -313,13 +326,21 @@ func (p *fastParser) header() bool {
 			return false
 		}
 		path = appendIndex(path, len(v))
-		sub = make(map[string]any, p.keysAhead())
+		sub = p.newTable(sized)
 		t[last] = append(v, sub)
 	default:
 		return false
 	}
 	p.cur, p.curPath = sub, path
 	return true
+}
+
+// newTable makes a header's table, sized: with room for the keys ahead.
+func (p *fastParser) newTable(sized bool) map[string]any {
+	if sized {
+		return make(map[string]any, p.keysAhead())
+	}
+	return map[string]any{}
 }
 
 // appendIndex appends "[i]" to a table path.
@@ -407,16 +428,8 @@ func (p *fastParser) value() (any, bool) {
 	}
 	rest := p.s[p.i:]
 	switch c := rest[0]; {
-	case c == '"':
-		if strings.HasPrefix(rest, `"""`) {
-			return p.multiBasic()
-		}
-		return p.basic()
-	case c == '\'':
-		if strings.HasPrefix(rest, "'''") {
-			return p.multiLiteral()
-		}
-		return p.literal()
+	case c == '"' || c == '\'':
+		return p.str()
 	case c == '[':
 		return p.array()
 	case c == '{':
@@ -431,6 +444,22 @@ func (p *fastParser) value() (any, bool) {
 		return p.integer()
 	}
 	return nil, false
+}
+
+// str reads a string of any of the four kinds.
+func (p *fastParser) str() (string, bool) {
+	rest := p.s[p.i:]
+	switch {
+	case strings.HasPrefix(rest, `"""`):
+		return p.multiBasic()
+	case strings.HasPrefix(rest, "'''"):
+		return p.multiLiteral()
+	case strings.HasPrefix(rest, `"`):
+		return p.basic()
+	case strings.HasPrefix(rest, "'"):
+		return p.literal()
+	}
+	return "", false
 }
 
 // delimited reports whether the value just read ends there.
@@ -557,7 +586,7 @@ func (p *fastParser) literal() (string, bool) {
 
 // multiLiteral reads ”'...”': a newline right after the opening
 // delimiter is dropped; one or two quotes may end the text.
-func (p *fastParser) multiLiteral() (any, bool) {
+func (p *fastParser) multiLiteral() (string, bool) {
 	start := p.i + 3
 	if start < len(p.s) && p.s[start] == '\n' {
 		start++
@@ -571,16 +600,16 @@ func (p *fastParser) multiLiteral() (any, bool) {
 				continue
 			}
 			if n > 5 {
-				return nil, false
+				return "", false
 			}
 			p.i = j + n
 			return p.s[start : j+n-3], true
 		}
 		if control(c, true) {
-			return nil, false
+			return "", false
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // quotes counts the quote characters q that s starts with.
@@ -679,7 +708,7 @@ func (p *fastParser) escape(b *strings.Builder, j int) (int, bool) {
 
 // multiBasic reads """...""", with escapes and line-ending backslashes.
 // Text without them is a slice of the document.
-func (p *fastParser) multiBasic() (any, bool) {
+func (p *fastParser) multiBasic() (string, bool) {
 	j := p.i + 3
 	if j < len(p.s) && p.s[j] == '\n' {
 		j++
@@ -697,7 +726,7 @@ func (p *fastParser) multiBasic() (any, bool) {
 				continue
 			}
 			if n > 5 {
-				return nil, false
+				return "", false
 			}
 			p.i = j + n
 			if !escaped {
@@ -723,15 +752,15 @@ func (p *fastParser) multiBasic() (any, bool) {
 			}
 			n, ok := p.escape(&b, j)
 			if !ok {
-				return nil, false
+				return "", false
 			}
 			j += n
 			from = j
 			continue
 		case control(c, true):
-			return nil, false
+			return "", false
 		}
 		j++
 	}
-	return nil, false
+	return "", false
 }

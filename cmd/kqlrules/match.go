@@ -74,11 +74,14 @@ func (c *matchCmd) Run(e *env) error {
 
 // matchSet is "kqlrules match --rules": which rules each event matches.
 func (c *matchCmd) matchSet(e *env) error {
+	restoreGC := loadingGC()
 	files, err := ruleset.Load(c.Rules...)
 	if !reportRuleLoad(e.stderr, files, err) {
+		restoreGC()
 		return &exitError{status: exitFailed}
 	}
 	set, err := ruleset.FromFiles(files)
+	restoreGC()
 	if err != nil {
 		return failf("match", "%v", err)
 	}

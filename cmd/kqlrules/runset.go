@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/kqlrules/kqlrules/replay"
@@ -11,11 +12,14 @@ import (
 // runSet is "kqlrules run --rules": every rule of the files at once.
 func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	start := time.Now()
+	restoreGC := loadingGC()
 	files, err := ruleset.Load(c.Rules...)
 	if !reportRuleLoad(e.stderr, files, err) {
+		restoreGC()
 		return &exitError{status: exitFailed}
 	}
 	set, err := ruleset.FromFiles(files)
+	restoreGC()
 	if err != nil {
 		return failf("run", "%v", err)
 	}
@@ -59,4 +63,22 @@ func eventFiles(names []string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// loadingGCPercent is the garbage collector's target while a rule set
+// loads (GOGC; the default is 100).
+const loadingGCPercent = 400
+
+// loadingGC raises the garbage collector's target while a rule set
+// loads, unless GOGC sets it: loading builds a heap that only grows
+// (the rules compiled), so a collection at each doubling of it marks
+// the rules loaded so far again and finds little garbage. It returns
+// the function that restores the target, which the stream of events
+// is read with.
+func loadingGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(loadingGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }

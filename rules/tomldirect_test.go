@@ -1,0 +1,231 @@
+package rules
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/kqlrules/kqlrules/internal/corpus"
+)
+
+// sameAsMaps checks that decoding data with the direct TOML decoder
+// gives what the maps alone give (decodeTOML and decoder.top): the
+// rule, its source and warnings, the problems and the error; and that
+// validation (parseWith) answers alike. It reports whether the direct
+// decoder took the document.
+func sameAsMaps(t *testing.T, name string, data []byte) (direct bool) {
+	t.Helper()
+	src := Source{File: name, Format: FormatTOML, data: data, lines: newLineIndex(data, FormatTOML)}
+	d := &decoder{ps: &problems{src: &src}, src: &src}
+	direct = d.directTOML(data) != nil
+	if !direct && (len(d.ps.list) > 0 || len(src.Warnings) > 0 || len(d.keys) > 0 || d.direct != nil) {
+		t.Errorf("%s: the direct decoder left the document with its decoder changed", name)
+	}
+	opts := []cmp.Option{cmpopts.IgnoreUnexported(Source{}), cmpopts.EquateErrors()}
+	wantR, wantPS, wantErr := decodeAs(name, data, FormatTOML, false)
+	gotR, gotPS, gotErr := decodeAs(name, data, FormatTOML, true)
+	if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) {
+		t.Errorf("%s: error %v, the maps' %v", name, gotErr, wantErr)
+		return direct
+	}
+	if wantErr != nil {
+		return direct
+	}
+	if diff := cmp.Diff(wantR, gotR, opts...); diff != "" {
+		t.Errorf("%s: the direct decoder's rule differs from the maps' (-maps +direct):\n%s", name, diff)
+	}
+	if diff := cmp.Diff(wantPS.list, gotPS.list, opts...); diff != "" {
+		t.Errorf("%s: problems differ (-maps +direct):\n%s", name, diff)
+	}
+	for _, own := range []bool{false, true} {
+		wantPS.ownQuery, gotPS.ownQuery = own, own
+		wantR.validate(wantPS)
+		gotR.validate(gotPS)
+		if w, g := fmt.Sprint(wantPS.err()), fmt.Sprint(gotPS.err()); w != g {
+			t.Errorf("%s: validation (ownQuery %v) says %s, the maps' %s", name, own, g, w)
+		}
+	}
+	return direct
+}
+
+// TestDirectTOMLTree: every rule file of Elastic's tree decodes by the
+// direct decoder as by the maps, and nearly all take the direct path.
+func TestDirectTOMLTree(t *testing.T) {
+	dir := corpus.Path(t, "detection-rules")
+	files, direct := 0, 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		if sameAsMaps(t, path, data) {
+			direct++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d files took the direct path", direct, files)
+	if files < 2192 || direct < files*9/10 {
+		t.Errorf("%d of %d files took the direct path, want 90%%", direct, files)
+	}
+}
+
+// directRule is a rule file of the usual shape, which the direct decoder
+// takes whole.
+const directRule = `[metadata]
+creation_date = "2020/01/01"
+integration = ["endpoint", "windows"]
+maturity = "production"
+updated_date = "2024/01/01"
+
+[rule]
+author = ["Elastic"]
+description = """
+Detects "things".
+"""
+from = "now-9m"
+index = ["logs-endpoint.events.*", 'winlogbeat-*']
+language = "kuery"
+license = "Elastic License v2"
+name = 'A rule'
+risk_score = 47
+rule_id = "0b29cab4-dbbd-4a3f-9e8e-1287c7c11ae5"
+severity = "medium"
+tags = []
+timestamp_override = "event.ingested"
+type = "query"
+query = '''
+process.name:"cmd.exe"
+'''
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "T1059"
+name = "Command and Scripting Interpreter"
+reference = "https://attack.mitre.org/techniques/T1059/"
+[[rule.threat.technique.subtechnique]]
+id = "T1059.001"
+name = "PowerShell"
+reference = "https://attack.mitre.org/techniques/T1059/001/"
+
+[rule.threat.tactic]
+id = "TA0002"
+name = "Execution"
+reference = "https://attack.mitre.org/tactics/TA0002/"
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+
+[rule.threat.tactic]
+id = "TA0005"
+name = "Defense Evasion"
+reference = "https://attack.mitre.org/tactics/TA0005/"
+`
+
+// directCases are rule files at the edges of what the direct decoder
+// takes, and beyond: each is directRule with one change (old → new).
+var directCases = []struct{ old, new string }{
+	{"", ""},
+	{"[rule]\n", "[rule]\nenabled = true\nmax_signals = 5\nversion = 3\ninterval = \"10m\"\n"},
+	{"[rule]\n", "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"host.name\"]\n[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = \"now-7d\"\n\n[rule]\n"},
+	{"[rule]\n", "[[transform.osquery]]\nlabel = \"x\"\n\n[rule]\nevent_category_override = \"event.type\"\n"},
+	{"integration = [\"endpoint\", \"windows\"]", "integration = \"endpoint\""},
+	{"tags = []", "tags = [\"a\", # comment\n  \"b\",\n]"},
+	{"tags = []", "tags = [\"a\", 1]"},
+	{"tags = []", "tags = \"a\""},
+	{"risk_score = 47", "risk_score = \"47\""},
+	{"risk_score = 47", "risk_score = 4294967296"},
+	{"risk_score = 47", ""},
+	{"risk_score = 47", "risk_score = 47\nrisk_score = 21"},
+	{"name = 'A rule'", "name = 'A rule'\n\"name\" = \"again\""},
+	{"name = 'A rule'", "name = 1"},
+	{"from = \"now-9m\"", "interval = \"5 minutes\""},
+	{"maturity = \"production\"", "maturity = \"production\"\nunknown_key = 1"},
+	{"maturity = \"production\"", "maturity = 'production'\nmaturity = \"x\""},
+	{"maturity = \"production\"", "maturity = true"},
+	{"[metadata]\n", "[metadata.sub]\na = 1\n[metadata]\n"},
+	{"[metadata]\n", "metadata = {maturity = \"x\"}\n[other]\n"},
+	{"[rule]\n", "rule = {name = \"x\"}\n[x]\n"},
+	{"[rule]\n", "[rule]\nthreat = []\n"},
+	{"[rule]\n", "[rule]\nthreat = [{framework = \"x\"}]\n"},
+	{"[rule]\n", "[rule]\n[rule]\n"},
+	{"[rule]\n", "[[rule]]\n"},
+	{"[rule]\n", "[rule.threat.tactic]\nid = \"x\"\n[rule]\n"},
+	{"[rule]\n", "[[rule.threat]]\nframework = \"x\"\n[rule]\n"},
+	{"[rule]\n", "[rule.investigation_fields]\nfield_names = [\"a\"]\n[rule]\n"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[[rule.threat]]\nframework = \"MITRE ATT&CK\"\nframework = \"x\"\n[[rule.threat.technique]]"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[[rule.threat]]\nframework = 1\n[[rule.threat.technique]]"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[[rule.threat]]\nextra = \"x\"\n[[rule.threat.technique]]"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[[rule.threat]]\ntactic = {id = \"x\"}\n[[rule.threat.technique]]"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[rule.threat]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[[rule.threat]]\n[[rule.threat.techniques]]"},
+	{"[[rule.threat.technique.subtechnique]]", "[rule.threat.technique.subtechnique]"},
+	{"[[rule.threat.technique.subtechnique]]", "[[rule.threat.technique.subtechnique.x]]"},
+	{"id = \"T1059.001\"", "id = \"T1059.001\"\nid = \"x\""},
+	{"id = \"T1059\"", "id = \"T1059\"\nsubtechnique = []"},
+	{"id = \"TA0002\"", "id = \"TA0002\"\nid = \"x\""},
+	{"id = \"TA0002\"", "id = \"TA0002\"\n[rule.threat.tactic]"},
+	{"id = \"TA0002\"", "id = \"TA0002\"\nother = \"x\""},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n\n[rule.threat.tactic]", "[rule.threat.tactic]"},
+	{"[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[[rule.threat.technique]]", "[[rule.threat.technique]]"},
+	{"[metadata]\n", "[[history]]\nversion = 1\nquery = \"a:b\"\n[metadata]\n"},
+	{"[metadata]\n", "[other]\nx = 1\n[metadata]\n"},
+	{"query = '''", "query = \"\"\"a\\tb\"\"\"\nnote = '''"},
+	{"[rule]\n", "[rule]\ntype = \"eql\"\nlanguage = \"eql\"\n"},
+	{"\n", "\r\n"},
+	{"[metadata]", "\ufeff[metadata]"},
+	{"name = 'A rule'", "name = 'A rule' # comment"},
+	{"name = 'A rule'", "name = 'A rule' x"},
+	{"tags = []", "tags = [\"a\"] x"},
+	{"id = \"T1059\"", "id = \"T1059\" x"},
+	{"[[rule.threat]]", "[ [rule.threat]]"},
+	{"[[rule.threat]]", "[[ rule . \"threat\" ]]"},
+	{"[rule]\n", "[ rule ]\n"},
+	{"[rule]\n", "['rule']\n"},
+}
+
+// TestDirectTOMLCases checks the direct decoder on rule files at its
+// edges: where it takes one, the answer is the maps'; and it does take
+// the plain ones.
+func TestDirectTOMLCases(t *testing.T) {
+	for i, c := range directCases {
+		doc := strings.Replace(directRule, c.old, c.new, 1)
+		if c.old != "" && doc == directRule {
+			t.Fatalf("case %d: %q is not in the rule", i, c.old)
+		}
+		direct := sameAsMaps(t, fmt.Sprintf("case %d", i), []byte(doc))
+		if i < 6 && !direct {
+			t.Errorf("case %d: the direct decoder left the plain rule to the maps:\n%s", i, doc)
+		}
+	}
+}
+
+// FuzzDirectTOML compares the direct decoder with the maps on any
+// document (seeds: the cases above and the fast decoder's).
+func FuzzDirectTOML(f *testing.F) {
+	for _, c := range directCases {
+		f.Add(strings.Replace(directRule, c.old, c.new, 1))
+	}
+	for _, c := range fastTOMLCases {
+		f.Add(c)
+		f.Add("[rule]\nrisk_score = 1\n" + c)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if len(doc) > 1<<14 {
+			return
+		}
+		sameAsMaps(t, "fuzz", []byte(doc))
+	})
+}
