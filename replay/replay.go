@@ -245,7 +245,9 @@ func (r *Replay) inSomeScope(index string, hasIndex bool) bool {
 // rest in sorted runs on disk, which the hits read again until Finish;
 // read buffers of 4 MiB in all when they are merged, 1,024 runs at
 // most at once); in arrival order a spill file on disk, written once an event
-// for all the rules taking it.
+// for all the rules taking it. WithoutState keeps less: an event that
+// only threshold rules take is kept as what they read of it (their
+// filters' answer, its terms), and a threshold hit keeps no text.
 type Replay struct {
 	runners []*runner
 	groups  []*replayGroup
