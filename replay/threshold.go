@@ -339,7 +339,12 @@ func (c *termCollector) Visit(v any) bool {
 // read when the event is added rather than when the rule takes it: an
 // event that only threshold rules take keeps these rather than its text
 // in a replay that saves no state (WithoutState), since a threshold
-// alert is a document of its group's terms, not of an event.
+// alert is a document of its group's terms, not of an event: Kibana
+// builds it from the composite bucket alone (its key, doc_count, min and
+// max timestamps, cardinality count: transformBucketIntoHit in
+// rule_types/threshold/bulk_create_threshold_signals.ts), the events'
+// sources never read. The alert names its last event's file and line,
+// which the kept event still holds.
 type thresholdFacts struct {
 	filtered bool       // the rule's filters refuse the event
 	terms    [][]string // termCombinations
