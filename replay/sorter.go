@@ -16,7 +16,7 @@ import (
 // JSON text (or the fields of an event built in Go), where it was read and
 // its index. An event that only threshold rules take, in a replay that
 // saves no state, keeps instead of its text what those rules read of it
-// (facts: json holds appendThresholdFacts' encoding, one record a rule
+// (facts: json holds thresholdExec.appendFacts' records, one a rule
 // of the entry), which is all they need.
 type storedEvent struct {
 	json  []byte
