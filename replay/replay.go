@@ -245,7 +245,9 @@ func (r *Replay) inSomeScope(index string, hasIndex bool) bool {
 // rest in sorted runs on disk, which the hits read again until Finish;
 // read buffers of 4 MiB in all when they are merged, 1,024 runs at
 // most at once); in arrival order a spill file on disk, written once an event
-// for all the rules taking it.
+// for all the rules taking it. WithoutState keeps less: an event that
+// only threshold rules take is kept as what they read of it (their
+// filters' answer, its terms), and a threshold hit keeps no text.
 type Replay struct {
 	runners []*runner
 	groups  []*replayGroup
@@ -264,8 +266,11 @@ type Replay struct {
 	facts     Facts // scratch: the facts of the event Add reads
 	selfMatch bool  // Run: each runner matches its own query
 	arrival   bool
-	resumed   bool    // Restore gave it a state
-	sorted    *sorter // time order: the matched events
+	noState   bool        // WithoutState
+	lazy      events.Lazy // scratch: reads an event addFacts keeps
+	factsBuf  []byte      // scratch: the facts addFacts keeps
+	resumed   bool        // Restore gave it a state
+	sorted    *sorter     // time order: the matched events
 	read      int
 	rejected  int
 	rejects   []Sample
@@ -346,7 +351,7 @@ func newReplay(rs []*rules.Rule, preps []*Prepared, opts []RunOption) (*Replay, 
 			return nil, err
 		}
 		r.runners = append(r.runners, rn)
-		r.arrival, r.anyIndex = rn.cfg.arrival, rn.cfg.anyIndex
+		r.arrival, r.anyIndex, r.noState = rn.cfg.arrival, rn.cfg.anyIndex, rn.cfg.noState
 		if r.ref == nil {
 			r.ref = rn.search.Query()
 		}
@@ -466,7 +471,7 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	for i := range r.byTime {
 		r.byTime[i] = r.byTime[i][:0]
 	}
-	n, live := 0, false
+	n, live, threshold := 0, false, r.noState
 	for _, i := range matched {
 		if !r.takes(i, f) {
 			continue
@@ -474,7 +479,11 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		g := r.ofRule[i]
 		r.byTime[g.time] = append(r.byTime[g.time], int32(i))
 		n++
-		live = live || !r.runners[i].inert()
+		if rn := r.runners[i]; !rn.inert() {
+			live = true
+			_, th := rn.exec.(*thresholdExec)
+			threshold = threshold && th
+		}
 	}
 	if n == 0 {
 		return nil
@@ -484,6 +493,8 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	case !live && (ev.JSON != nil || ev.Map != nil):
 		// only inert rules: their schedules move with the event's
 		// time, no rule reads its text
+	case threshold && ev.JSON != nil:
+		return r.addFacts(&ev, f, keep)
 	case ev.JSON != nil:
 		keep.json = r.sorted.keepText(ev.JSON)
 	case ev.Map != nil:
@@ -495,6 +506,40 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 		if len(rs) > 0 {
 			r.sorted.add(sortEntry{t: f.times[ti].t, seq: r.gen, rules: rs, ev: keep})
 		}
+	}
+	return r.sorted.spillIfFull()
+}
+
+// addFacts keeps an event that only threshold rules take (and inert
+// ones, which read nothing), in a replay that saves no state
+// (WithoutState): each entry (the rules of r.byTime with a timestamp
+// field) keeps what its threshold rules read of the event
+// (thresholdFacts, in the order of the entry's rules) rather than its
+// text. What take would read of the text it reads now, the same way.
+func (r *Replay) addFacts(ev *Event, f *Facts, keep storedEvent) error {
+	fields := ev.Fields
+	if fields == nil {
+		r.lazy.Reset(ev.JSON)
+		fields = &r.lazy
+		defer r.lazy.Reset(nil) // the caller reuses the text
+	}
+	keep.facts = true
+	for ti, rs := range r.byTime {
+		if len(rs) == 0 {
+			continue
+		}
+		b := r.factsBuf[:0]
+		for _, i := range rs {
+			rn := r.runners[i]
+			if rn.inert() {
+				continue // takes nothing (replaySorted)
+			}
+			filtered := !r.selfMatch && !rn.search.filtersMatch(fields) // as take tests them
+			b = rn.exec.(*thresholdExec).appendFacts(b, fields, filtered)
+		}
+		r.factsBuf = b
+		keep.json = r.sorted.keepText(b)
+		r.sorted.add(sortEntry{t: f.times[ti].t, seq: r.gen, rules: rs, ev: keep})
 	}
 	return r.sorted.spillIfFull()
 }
@@ -524,6 +569,10 @@ type matchedEvent struct {
 	lazyOn bool
 	canon  *canon    // the replay's scratch
 	spill  *spillDir // arrival order: where keep writes the text
+	// facts: a kept event's thresholdFacts (storedEvent.facts), with
+	// neither text nor fields; pre: those of the rule taking it
+	facts []byte
+	pre   *thresholdFacts
 }
 
 // spillDir is an arrival-order replay's spill: created in dir when the
@@ -540,7 +589,7 @@ func (e *matchedEvent) reset(json []byte, ref textRef, m map[string]any, file st
 		json, ref = nil, textRef{}
 	}
 	e.json, e.ref, e.m, e.file, e.line = json, ref, m, file, line
-	e.id, e.lazyOn = "", false
+	e.id, e.lazyOn, e.facts, e.pre = "", false, nil, nil
 }
 
 // fields returns a reader of the event's fields: lazy over its text.
@@ -779,11 +828,17 @@ func joinErrors(errs []error) error {
 // replaySorted hands each rule its matched events in time order.
 func (r *Replay) replaySorted() error {
 	var lastSeq int64 = -1
+	var pre thresholdFacts
 	return r.sorted.each(func(e *sortEntry, ref textRef) error {
 		// the entries of an event (one a timestamp field) share its
 		// text, unless they come from two runs, whose texts are in
 		// buffers each reuses
-		if e.seq != lastSeq || !sameText(e.ev.json, r.matched.json) {
+		switch {
+		case e.ev.facts: // its own, one record a rule
+			lastSeq = -1
+			r.matched.reset(nil, textRef{}, nil, e.ev.file, e.ev.line)
+			r.matched.facts = e.ev.json
+		case e.seq != lastSeq || !sameText(e.ev.json, r.matched.json):
 			lastSeq = e.seq
 			r.matched.reset(e.ev.json, ref, e.ev.m, e.ev.file, e.ev.line)
 		}
@@ -797,6 +852,13 @@ func (r *Replay) replaySorted() error {
 			}
 			if rn.inert() {
 				continue // an entry without a text has only such rules
+			}
+			if e.ev.facts { // the next rule's record is rn's
+				var err error
+				if r.matched.facts, err = readThresholdFacts(r.matched.facts, &pre); err != nil {
+					return err
+				}
+				r.matched.pre = &pre
 			}
 			if err := rn.take(&r.matched, e.t, e.ev.index, r.selfMatch); err != nil {
 				return err

@@ -69,6 +69,7 @@ type runConfig struct {
 	arrival    bool
 	sortMemory int
 	tempDir    string
+	noState    bool
 
 	exceptions       []ExceptionItem
 	hasExceptions    bool
@@ -96,6 +97,14 @@ func WithSortMemory(n int) RunOption { return func(c *runConfig) { c.sortMemory 
 // sorted runs of the matched events in time order, the spill of their
 // text in arrival order (os.TempDir by default).
 func WithTempDir(dir string) RunOption { return func(c *runConfig) { c.tempDir = dir } }
+
+// WithoutState tells a [Replay] that it ends with Finish, never
+// FinishState (which then fails): no state is saved, so a hit keeps its
+// event's text only where an alert may be built on it. A threshold
+// rule's hits then keep none, and in time order an event that only
+// threshold rules take is kept as what they read of it (their terms)
+// rather than as its text: less to sort, write and read back.
+func WithoutState() RunOption { return func(c *runConfig) { c.noState = true } }
 
 // withPrepared gives the runner the rule's query compiled already.
 func withPrepared(p *Prepared) RunOption { return func(c *runConfig) { c.prepared = p } }

@@ -249,6 +249,20 @@ func (rn *runner) catchUp(clock int64) {
 // rule).
 func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) error {
 	rep := rn.rep
+	if pre := ev.pre; pre != nil {
+		// a threshold rule's facts, read as the event was added
+		if pre.filtered {
+			return nil
+		}
+		rep.Matches++
+		h := &hit{t: t, index: index, terms: pre.terms, card: pre.card}
+		h.ev.File, h.ev.Line = ev.file, ev.line
+		rn.release(h) // as thresholdExec.observe
+		if rn.inWindow(h) {
+			rn.wait(h)
+		}
+		return nil
+	}
 	if !searched && !rn.search.filtersMatch(ev.fields()) { // the query matched
 		return nil
 	}
@@ -273,17 +287,13 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 	}
 	rn.exec.observe(h) // in the index even if no execution's window sees it
 	h.read = nil
-	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
-		rep.MatchesUnseen++ // no execution to come can see it
-		if rn.restored && t < rn.resumeCut {
-			rep.MatchesBeforeState++
-		}
+	if !rn.inWindow(h) {
 		return nil
 	}
 	if rn.dedups {
 		h.id = ev.identity() // once for all the rules that take the event
 	}
-	if !seq && ev.json != nil {
+	if !seq && ev.json != nil && !(h.released && rn.cfg.noState) {
 		// also for a hit observe released (threshold): a saved
 		// state holds its text
 		var err error
@@ -292,7 +302,28 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 		}
 		h.released = false
 	}
-	// insert after the hits with the same or an earlier time
+	rn.wait(h)
+	return nil
+}
+
+// inWindow reports whether an execution to come can see the hit, else
+// counts it unseen.
+func (rn *runner) inWindow(h *hit) bool {
+	t, rep := h.t, rn.rep
+	if t < addSat(rn.next, -rn.lookBack) || (rn.cfg.hasNow && t > rn.cfg.now) {
+		rep.MatchesUnseen++ // no execution to come can see it
+		if rn.restored && t < rn.resumeCut {
+			rep.MatchesBeforeState++
+		}
+		return false
+	}
+	return true
+}
+
+// wait puts a hit among the waiting hits, after those with the same or
+// an earlier time.
+func (rn *runner) wait(h *hit) {
+	t := h.t
 	i, _ := slices.BinarySearchFunc(rn.buf, t+1, func(h *hit, t int64) int {
 		if h.t < t {
 			return -1
@@ -300,7 +331,6 @@ func (rn *runner) take(ev *matchedEvent, t int64, index string, searched bool) e
 		return 1
 	})
 	rn.buf = slices.Insert(rn.buf, i, h)
-	return nil
 }
 
 // identity returns the hit's identity (eventID), computed once: from its

@@ -14,13 +14,17 @@ import (
 
 // storedEvent is a matched event kept for the replay in time order: its
 // JSON text (or the fields of an event built in Go), where it was read and
-// its index.
+// its index. An event that only threshold rules take, in a replay that
+// saves no state, keeps instead of its text what those rules read of it
+// (facts: json holds thresholdExec.appendFacts' records, one a rule
+// of the entry), which is all they need.
 type storedEvent struct {
 	json  []byte
 	m     map[string]any
 	file  string
 	line  int
 	index string
+	facts bool
 }
 
 // sortEntry is a matched event at its time for one timestamp field, with
@@ -132,7 +136,13 @@ func (s *sorter) sortMem() []entryKey {
 	for i := range s.mem {
 		s.order = append(s.order, entryKey{s.mem[i].t, s.mem[i].seq, i})
 	}
-	slices.SortFunc(s.order, func(a, b entryKey) int { return compareAt(a.t, a.seq, b.t, b.seq) })
+	// the entries of one event (one a timestamp field) at the same time
+	// stay in the order they were added, as the merge keeps them (ties
+	// go to the earlier run): the order of the entries does not depend
+	// on where the runs end
+	slices.SortFunc(s.order, func(a, b entryKey) int {
+		return cmp.Or(compareAt(a.t, a.seq, b.t, b.seq), cmp.Compare(a.i, b.i))
+	})
 	return s.order
 }
 
@@ -167,7 +177,8 @@ func (s *sorter) spill() error {
 // sharedText tells, as a run is written, whether an entry's text is the
 // previous entry's: the entries of one event (one a timestamp field)
 // with the same time are next to each other in a run (no other entry has
-// their seq), and the text is written with the first of them only.
+// their seq), and the text is written with the first of them only. An
+// entry's facts are its own: never shared.
 type sharedText struct {
 	seq  int64
 	text bool // the previous entry (of seq) has a text
@@ -176,7 +187,7 @@ type sharedText struct {
 // same reports whether e's text is the previous entry's, and makes e the
 // previous entry.
 func (p *sharedText) same(e *sortEntry) bool {
-	text := e.ev.json != nil || e.ev.m != nil
+	text := (e.ev.json != nil && !e.ev.facts) || e.ev.m != nil
 	same := text && p.text && e.seq == p.seq
 	p.seq, p.text = e.seq, text
 	return same
@@ -239,8 +250,9 @@ func (a *arena[T]) keep(v []T) []T {
 func (a *arena[T]) reset() { a.n, a.size = 0, 0 }
 
 // The text of an entry in a run is written as a uvarint code: textNone
-// (no text), textSame (the previous entry's text: the same event's), or
-// textOwn+n followed by n bytes of text.
+// (no text), textSame (the previous entry's text: the same event's),
+// textOwn+2n followed by n bytes of text, or textOwn+2n+1 followed by n
+// bytes of facts (storedEvent.facts).
 const (
 	textNone = iota
 	textSame
@@ -262,7 +274,10 @@ func appendEntryHead(b []byte, e *sortEntry, same bool) (head, text []byte, err 
 				return b, nil, fmt.Errorf("%s:%d: replay: %w", e.ev.file, e.ev.line, err)
 			}
 		}
-		code = textOwn + uint64(len(text))
+		code = textOwn + 2*uint64(len(text))
+		if e.ev.facts {
+			code++
+		}
 	}
 	n := varintLen(e.t) + varintLen(e.seq) + uvarintLen(uint64(len(e.rules)))
 	for _, r := range e.rules {
@@ -320,6 +335,9 @@ func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) (body []byte, size, te
 		return buf, 0, 0, false, errCorrupt
 	}
 	prevSeq, prevText := e.seq, e.ev.json
+	if e.ev.facts {
+		prevText = nil // facts are not shared
+	}
 	head := int64(uvarintLen(n))
 	body = append(buf[:0], make([]byte, n)...)
 	if _, err := io.ReadFull(r, body); err != nil {
@@ -381,24 +399,24 @@ func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) (body []byte, size, te
 	switch code := uvarint(); {
 	case p > len(body):
 	case code == textNone:
-		e.ev.json = nil
+		e.ev.json, e.ev.facts = nil, false
 	case code == textSame:
 		// the previous entry's text: the same event's, which has one
 		if prevText == nil || e.seq != prevSeq {
 			return body, 0, 0, false, errCorrupt
 		}
 		same = true
-	case code-textOwn > uint64(len(body)-p):
+	case (code-textOwn)/2 > uint64(len(body)-p):
 		p = len(body) + 1
 	default:
-		l := int(code - textOwn)
-		e.ev.json = body[p : p+l : p+l]
+		l := int((code - textOwn) / 2)
+		e.ev.json, e.ev.facts = body[p:p+l:p+l], (code-textOwn)%2 == 1
 		p += l
 	}
 	if p != len(body) {
 		return body, 0, 0, false, errCorrupt
 	}
-	if same || e.ev.json == nil {
+	if same || e.ev.json == nil || e.ev.facts {
 		return body, head + int64(n), 0, same, nil
 	}
 	return body, head + int64(n), head + int64(p-len(e.ev.json)), false, nil
@@ -422,7 +440,11 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 		// within the limit)
 		for _, k := range s.sortMem() {
 			e := &s.mem[k.i]
-			if err := f(e, textRef{mem: e.ev.json}); err != nil {
+			ref := textRef{mem: e.ev.json}
+			if e.ev.facts {
+				ref = textRef{}
+			}
+			if err := f(e, ref); err != nil {
 				return err
 			}
 		}
@@ -485,6 +507,9 @@ func (s *sorter) merge(spans []runSpan, f func(e *sortEntry, ref textRef) error)
 		switch {
 		case same: // the text and its ref are the previous entry's
 		case r.cur.ev.json == nil:
+			r.ref = textRef{}
+		case r.cur.ev.facts: // not a text to read again
+			r.text = k
 			r.ref = textRef{}
 		default:
 			r.text = k

@@ -350,8 +350,13 @@ func (r *Replay) order() string {
 // executions at or after each rule's latest event time are left to the
 // next run (events with that time or later may still come), with the
 // matches they would see (Report.MatchesPending) and the alerts that
-// suppression holds; it returns the reports and the state to save.
+// suppression holds; it returns the reports and the state to save. A
+// replay WithoutState cannot: it fails.
 func (r *Replay) FinishState() ([]*Report, *State, error) {
+	if r.noState {
+		r.close()
+		return nil, nil, errors.New("replay: FinishState on a replay WithoutState")
+	}
 	for _, rn := range r.runners {
 		rn.suspend = true
 	}

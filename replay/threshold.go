@@ -2,6 +2,7 @@ package replay
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"math"
@@ -332,4 +333,127 @@ func (c *termCollector) Visit(v any) bool {
 		c.vals = append(c.vals, s)
 	}
 	return false
+}
+
+// thresholdFacts is what a threshold rule reads of an event it takes,
+// read when the event is added rather than when the rule takes it: an
+// event that only threshold rules take keeps these rather than its text
+// in a replay that saves no state (WithoutState), since a threshold
+// alert is a document of its group's terms, not of an event: Kibana
+// builds it from the composite bucket alone (its key, doc_count, min and
+// max timestamps, cardinality count: transformBucketIntoHit in
+// rule_types/threshold/bulk_create_threshold_signals.ts), the events'
+// sources never read. The alert names its last event's file and line,
+// which the kept event still holds.
+type thresholdFacts struct {
+	filtered bool       // the rule's filters refuse the event
+	terms    [][]string // termCombinations
+	card     []string   // the cardinality field's terms
+}
+
+// appendFacts appends the encoding of the rule's thresholdFacts of the
+// event: filtered tells that the rule's filters refuse it (then nothing
+// else is read). readThresholdFacts reads it back.
+func (x *thresholdExec) appendFacts(b []byte, fields eval.Event, filtered bool) []byte {
+	if filtered {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	terms := termCombinations(fields, x.fields)
+	if terms == nil {
+		b = append(b, 0)
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(terms))+1)
+		for _, c := range terms {
+			b = appendStrings(b, c)
+		}
+	}
+	var card []string
+	if x.card != nil {
+		card = fieldTerms(fields, x.card)
+	}
+	return appendStrings(b, card)
+}
+
+// appendStrings appends the count of ss, then each one's length and
+// bytes.
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+// readThresholdFacts reads a record appendFacts wrote at the start of b
+// into f, and returns the rest of b; errCorrupt when b does not hold
+// one.
+func readThresholdFacts(b []byte, f *thresholdFacts) ([]byte, error) {
+	d := factsReader{b: b}
+	*f = thresholdFacts{}
+	switch d.uvarint() {
+	case 0:
+		f.filtered = true
+	case 1:
+		if n := d.count(); n > 0 {
+			f.terms = make([][]string, n-1)
+			for i := range f.terms {
+				if f.terms[i] = d.strings(); f.terms[i] == nil {
+					f.terms[i] = []string{} // as termCombinations gives it
+				}
+			}
+		}
+		f.card = d.strings()
+	default:
+		d.bad = true
+	}
+	if d.bad {
+		return nil, errCorrupt
+	}
+	return d.b, nil
+}
+
+// factsReader reads appendFacts' encoding; bad once it does not.
+type factsReader struct {
+	b   []byte
+	bad bool
+}
+
+func (d *factsReader) uvarint() uint64 {
+	v, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
+}
+
+// count reads a count of items of a byte at least each.
+func (d *factsReader) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.b))+1 {
+		d.bad = true
+		return 0
+	}
+	return int(n)
+}
+
+func (d *factsReader) strings() []string {
+	n := d.count()
+	if n == 0 || d.bad {
+		return nil
+	}
+	ss := make([]string, n)
+	for i := range ss {
+		l := d.uvarint()
+		if d.bad || l > uint64(len(d.b)) {
+			d.bad = true
+			return nil
+		}
+		ss[i] = string(d.b[:l])
+		d.b = d.b[l:]
+	}
+	return ss
 }

@@ -84,7 +84,11 @@ type Result struct {
 // BatchSize events in flight (kept for the next run until the garbage
 // collector takes them), plus what the replay holds (see replay.Replay).
 func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg ReplayConfig) (*Result, error) {
-	rp, err := replay.NewReplayPrepared(s.rules, s.preps, cfg.Options...)
+	opts := cfg.Options
+	if !cfg.SaveState {
+		opts = append(slices.Clip(opts), replay.WithoutState())
+	}
+	rp, err := replay.NewReplayPrepared(s.rules, s.preps, opts...)
 	if err != nil {
 		return nil, err
 	}
