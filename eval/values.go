@@ -710,10 +710,32 @@ type refusal struct {
 	rejected bool
 	cache    map[string]leafMapping // by field name, when not nil
 	tree     *LeafTree              // the fields that may be refused, when not nil
+	byNode   []leafMapping          // the tree's: the mapping of the name of each node
 }
+
+var _ LeafChecker = (*refusal)(nil)
 
 // LeafTree implements [LeafSelector].
 func (r *refusal) LeafTree() *LeafTree { return r.tree }
+
+// CheckString implements [LeafChecker]: whether the string on the leaf
+// field of node n may be refused (then VisitString says by name).
+func (r *refusal) CheckString(n LeafNode, value string) bool {
+	c := &r.byNode[n]
+	return c.refusedAt != "" || (c.ok && c.f.scalarState(value) == refused)
+}
+
+// CheckNumber implements [LeafChecker].
+func (r *refusal) CheckNumber(n LeafNode, text string) bool {
+	c := &r.byNode[n]
+	return c.refusedAt != "" || (c.ok && c.f.scalarState(json.Number(text)) == refused)
+}
+
+// CheckBool implements [LeafChecker].
+func (r *refusal) CheckBool(n LeafNode, value bool) bool {
+	c := &r.byNode[n]
+	return c.refusedAt != "" || (c.ok && c.f.scalarState(value) == refused)
+}
 
 var refusalPool = sync.Pool{New: func() any { return new(refusal) }}
 
@@ -815,8 +837,8 @@ func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
 	r, _ := p.refusals.Get().(*refusal)
 	if r == nil {
-		p.refusableOnce.Do(func() { p.refusable = refusalTree(p.mapping) })
-		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}, tree: p.refusable}
+		p.refusableOnce.Do(func() { p.refusable, p.refusableMaps = refusalTree(p.mapping) })
+		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}, tree: p.refusable, byNode: p.refusableMaps}
 	}
 	if l, ok := e.(LeafLister); ok {
 		l.Leaves(r)
