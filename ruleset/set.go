@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -33,7 +34,46 @@ type Set struct {
 	ruleOf []int32
 	needs  []int32
 	moreOf [][]int32 // moreOf[i]: the keys of Set.more of rule i's further disjunctions
-	pool   sync.Pool // of *matcher
+	// the same as slots of the table, to read against the slots an
+	// event has (eval.Cache.Presence): keySlots those of Set.keys, whose
+	// keys are keysAt[slot]; gateSlots[j] those of gates[j]
+	keySlots  slotSet
+	keysAt    [][]*indexKey
+	gateSlots []slotSet
+	pool      sync.Pool // of *matcher
+}
+
+// slotSet is a set of slots of the set's table: bit s%64 of bits[s/64]
+// for slot s; end is 1 + the highest.
+type slotSet struct {
+	bits []uint64
+	end  int
+}
+
+// slotSetOf returns the slots of paths, of the table t.
+func slotSetOf(t *eval.FieldTable, paths []*eval.Path) slotSet {
+	ss := slotSet{bits: make([]uint64, (t.Len()+63)/64)}
+	for _, p := range paths {
+		_, s := p.Slot()
+		ss.bits[s/64] |= 1 << (s % 64)
+		ss.end = max(ss.end, s+1)
+	}
+	return ss
+}
+
+// meets reports whether the event has a value at one of the slots of ss,
+// from the slots it may have values for (eval.Cache.Presence: present,
+// below n); known is false when present does not tell.
+func (ss *slotSet) meets(present []uint64, n int) (met, known bool) {
+	if n < ss.end || len(present) < len(ss.bits) {
+		return false, false
+	}
+	for w, b := range ss.bits {
+		if b&present[w] != 0 {
+			return true, true
+		}
+	}
+	return false, true
 }
 
 // indexKey is one indexed field: the disjunctions (of Set.ruleOf) that
@@ -124,11 +164,21 @@ func newSet(rs []*rules.Rule, preps []*replay.Prepared, opts []eval.Option) (*Se
 	}
 	s.index(terms)
 	s.gates = make([][]*eval.Path, len(s.always))
+	s.gateSlots = make([]slotSet, len(s.always))
 	for j, i := range s.always {
 		if ps, ok := s.progs[i].PresencePaths(); ok && len(ps) > 0 {
 			s.gates[j] = ps
+			s.gateSlots[j] = slotSetOf(s.table, ps)
 		}
 	}
+	paths := make([]*eval.Path, len(s.keys))
+	s.keysAt = make([][]*indexKey, s.table.Len())
+	for i, k := range s.keys {
+		paths[i] = k.path
+		_, slot := k.path.Slot()
+		s.keysAt[slot] = append(s.keysAt[slot], k)
+	}
+	s.keySlots = slotSetOf(s.table, paths)
 	s.pool.New = func() any { return s.newMatcher() }
 	return s, nil
 }
@@ -363,9 +413,13 @@ func (m *matcher) add(ds []int32) {
 }
 
 // absentAll reports whether the event is known to have no value at any
-// of paths: a rule that needs one (Program.PresencePaths) cannot match.
-func (m *matcher) absentAll(paths []*eval.Path) bool {
-	for _, p := range paths {
+// of the paths of gate j: a rule that needs one (Program.PresencePaths)
+// cannot match. present and n are the event's (eval.Cache.Presence).
+func (m *matcher) absentAll(j int, present []uint64, n int) bool {
+	if met, known := m.s.gateSlots[j].meets(present, n); known {
+		return !met
+	}
+	for _, p := range m.s.gates[j] {
 		if !m.cache.Absent(p) {
 			return false
 		}
@@ -383,12 +437,26 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	}
 	m.cands = m.cands[:0]
 	m.cache.Reset(e)
-	for _, k := range s.keys {
-		if m.cache.Absent(k.path) {
-			continue // most keys, for most events: no call of Values
+	present, n := m.cache.Presence()
+	if _, known := s.keySlots.meets(present, n); known {
+		// the keys whose fields the event has, by their slots: most
+		// keys, for most events, cost nothing
+		for w, b := range s.keySlots.bits {
+			for x := b & present[w]; x != 0; x &= x - 1 {
+				for _, k := range s.keysAt[w*64+bits.TrailingZeros64(x)] {
+					m.pick.key = k
+					m.cache.Values(k.path, &m.pick)
+				}
+			}
 		}
-		m.pick.key = k
-		m.cache.Values(k.path, &m.pick)
+	} else {
+		for _, k := range s.keys {
+			if m.cache.Absent(k.path) {
+				continue
+			}
+			m.pick.key = k
+			m.cache.Values(k.path, &m.pick)
+		}
 	}
 	for i, k := range s.more {
 		if m.want[i] == m.gen && !m.cache.Absent(k.path) {
@@ -397,7 +465,7 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 		}
 	}
 	for j, i := range s.always {
-		if g := s.gates[j]; g == nil || !m.absentAll(g) {
+		if g := s.gates[j]; g == nil || !m.absentAll(j, present, n) {
 			m.cands = append(m.cands, i)
 		}
 	}
