@@ -413,3 +413,45 @@ func TestLazyFirstDate(t *testing.T) {
 		t.Errorf("FirstDate of a date text: %v allocations, want 0", n)
 	}
 }
+
+// BenchmarkScan is the walk a rule set's worker makes of each event of the
+// Beats corpus, one op an event: Reset of a Lazy that reads the stream,
+// the presence scan of the paths of every compiling query of Elastic's
+// rules corpus (one eval.FieldTable, as a rule set compiles them), and,
+// for scan+refusal, the refusal check of the default mapping, which the
+// scan notes the leaves of (eval.LeafChecker).
+func BenchmarkScan(b *testing.B) {
+	evs := lines(b, "corpus/beats_events.ndjson")
+	_, queries := corpusPrograms(b)
+	table := eval.NewFieldTable()
+	for _, q := range queries {
+		x, err := kql.Parse(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := table.Compile(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ref := compile(b, "source.port:*")
+	bits := make([]uint64, (table.Len()+63)/64)
+	for _, refusal := range []bool{false, true} {
+		name := "scan"
+		if refusal {
+			name = "scan+refusal"
+		}
+		b.Run(name, func(b *testing.B) {
+			var lazy events.Lazy
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				lazy.Reset(evs[n%len(evs)])
+				lazy.Present(table, bits)
+				if refusal {
+					ref.RejectsEvent(&lazy)
+				}
+				n++
+			}
+		})
+	}
+}
