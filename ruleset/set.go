@@ -33,7 +33,10 @@ type Set struct {
 	// indexed disjunctions
 	ruleOf []int32
 	needs  []int32
-	moreOf [][]int32 // moreOf[i]: the keys of Set.more of rule i's further disjunctions
+	// the keys of Set.more of rule i's further disjunctions, as a bit set
+	// of moreWords words: bit k%64 of moreOf[i*moreWords+k/64] for key k
+	moreOf    []uint64
+	moreWords int
 	// the same as slots of the table, to read against the slots an
 	// event has (eval.Cache.Presence): keySlots those of Set.keys, whose
 	// keys are keysAt[slot]; gateSlots[j] those of gates[j]
@@ -225,7 +228,7 @@ func (s *Set) index(required [][][]eval.Term) {
 	}
 	byField := [2]map[fieldKind]*indexKey{{}, {}}
 	s.needs = make([]int32, len(required))
-	s.moreOf = make([][]int32, len(required))
+	moreOf := make([][]int32, len(required))
 	for i, conj := range required {
 		if len(conj) == 0 {
 			s.always = append(s.always, i)
@@ -249,8 +252,8 @@ func (s *Set) index(required [][][]eval.Term) {
 					byField[phase][fk] = k
 					*keys = append(*keys, k)
 				}
-				if phase == 1 && !slices.Contains(s.moreOf[i], k.at) {
-					s.moreOf[i] = append(s.moreOf[i], k.at)
+				if phase == 1 && !slices.Contains(moreOf[i], k.at) {
+					moreOf[i] = append(moreOf[i], k.at)
 				}
 				if t.Exists() {
 					k.exists = append(k.exists, d)
@@ -261,6 +264,13 @@ func (s *Set) index(required [][][]eval.Term) {
 					k.byValue[v] = append(k.byValue[v], d)
 				}
 			}
+		}
+	}
+	s.moreWords = (len(s.more) + 63) / 64
+	s.moreOf = make([]uint64, len(required)*s.moreWords)
+	for i, ks := range moreOf {
+		for _, k := range ks {
+			s.moreOf[i*s.moreWords+int(k/64)] |= 1 << (k % 64)
 		}
 	}
 }
@@ -328,7 +338,7 @@ type matcher struct {
 	met   []uint32 // met[d] == gen: the event meets disjunction d
 	mark  []uint32 // mark[i] == gen: hits[i] counts rule i's disjunctions met
 	hits  []int32
-	want  []uint32 // want[k] == gen: a rule of Set.more[k] met a disjunction
+	want  []uint64 // bit k%64 of want[k/64]: a rule of Set.more[k] met a disjunction
 	cands []int
 	pick  picker
 	s     *Set
@@ -336,7 +346,7 @@ type matcher struct {
 
 func (s *Set) newMatcher() *matcher {
 	m := &matcher{cache: eval.NewCache(s.table), met: make([]uint32, len(s.ruleOf)),
-		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), want: make([]uint32, len(s.more)), s: s}
+		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), want: make([]uint64, s.moreWords), s: s}
 	m.pick.m = m
 	return m
 }
@@ -393,7 +403,7 @@ func (p *picker) VisitNumber(text string) bool {
 // reading a key no rule needs changes no answer).
 func (m *matcher) add(ds []int32) {
 	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
-	ruleOf, needs, moreOf := m.s.ruleOf, m.s.needs, m.s.moreOf
+	ruleOf, needs, moreOf, words := m.s.ruleOf, m.s.needs, m.s.moreOf, m.s.moreWords
 	for _, d := range ds {
 		if met[d] == gen {
 			continue
@@ -402,8 +412,8 @@ func (m *matcher) add(ds []int32) {
 		i := ruleOf[d]
 		if mark[i] != gen {
 			mark[i], hits[i] = gen, 0
-			for _, k := range moreOf[i] {
-				m.want[k] = gen
+			for w, b := range moreOf[int(i)*words : int(i+1)*words] {
+				m.want[w] |= b
 			}
 		}
 		if hits[i]++; hits[i] == needs[i] {
@@ -432,10 +442,10 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	if m.gen == 0 {
 		clear(m.met)
 		clear(m.mark)
-		clear(m.want)
 		m.gen = 1
 	}
 	m.cands = m.cands[:0]
+	clear(m.want)
 	m.cache.Reset(e)
 	present, n := m.cache.Presence()
 	if _, known := s.keySlots.meets(present, n); known {
@@ -458,10 +468,15 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 			m.cache.Values(k.path, &m.pick)
 		}
 	}
-	for i, k := range s.more {
-		if m.want[i] == m.gen && !m.cache.Absent(k.path) {
-			m.pick.key = k
-			m.cache.Values(k.path, &m.pick)
+	// the further keys of the rules that met a disjunction (a rule can
+	// be a candidate only when it met its first: the keys its further
+	// ones make wanted here change nothing)
+	for w, b := range m.want {
+		for x := b; x != 0; x &= x - 1 {
+			if k := s.more[w*64+bits.TrailingZeros64(x)]; !m.cache.Absent(k.path) {
+				m.pick.key = k
+				m.cache.Values(k.path, &m.pick)
+			}
 		}
 	}
 	for j, i := range s.always {
