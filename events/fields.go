@@ -225,14 +225,23 @@ func (l *Lazy) keyID(ks, ke int) int32 {
 // its value starts at b[vs], its id in l.memo is id; odd: the key is
 // empty or needs decoding.
 func (l *Lazy) addMember(ks, ke, vs int, id int32, odd bool) {
-	m := member{ks: ks, ke: ke, vs: vs, id: id}
+	var prev int32
 	if odd {
 		l.odd = true
 	} else {
 		h := &l.heads[l.b[ks]&63]
-		m.prev, *h = *h, int32(len(l.members)+1)
+		prev, *h = *h, int32(len(l.members)+1)
 	}
-	l.members = append(l.members, m)
+	// the member is written in place, field by field: built whole and
+	// copied, its fields' stores would stall the copy's loads
+	n := len(l.members)
+	if n < cap(l.members) {
+		l.members = l.members[:n+1]
+	} else {
+		l.members = append(l.members, member{})
+	}
+	m := &l.members[n]
+	m.ks, m.ke, m.vs, m.prev, m.id = ks, ke, vs, prev, id
 }
 
 // fieldsOf lists the fields of the members l.stack[from:to] of one object,
