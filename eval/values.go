@@ -703,7 +703,8 @@ func rejects(m mapper, e Event) (field string, rejected bool) {
 
 // refusal is the check of [Rejects], one leaf field at a time,
 // as a FieldVisitor or, unboxed, a LeafVisitor (a LeafSelector when it
-// has the tree of the fields its mapping may refuse).
+// has the tree of the fields its mapping may refuse, and a LeafChecker
+// of the leaves of that tree by node).
 type refusal struct {
 	m        mapper
 	field    string
@@ -833,7 +834,11 @@ func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 // fields, fields it does not map: see [LeafSelector]) without building
 // their names or reading their values. The mapping of each field name
 // is looked up once (for the first maxRefusalCache names a goroutine
-// meets) rather than for every event.
+// meets) rather than for every event. A lister that noted the leaves of
+// that tree in a walk of its own (the lazy JSON event does, in the walk
+// of a [FieldTable]'s paths, once it was checked: [LeafChecker]) passes
+// them by node, each with the mapping its node's name has, and lists the
+// event by name only for a value the mapping may refuse.
 func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
 	r, _ := p.refusals.Get().(*refusal)
 	if r == nil {
