@@ -20,6 +20,24 @@ type LeafSelector interface {
 	LeafTree() *LeafTree
 }
 
+// LeafChecker is a [LeafSelector] that can also take a leaf field by the
+// node of its tree that the field's name leads to, without the name: a
+// lister that found the event's leaves the tree selects some other way
+// (the lazy JSON event of package events notes them in the walk it makes
+// for a [FieldTable]'s paths) may pass each to CheckString, CheckNumber or
+// CheckBool, n a node of the tree (never [LeafAll] or [LeafNone]) where
+// [LeafTree.Leaf] holds, in the order Leaves lists them, rather than list
+// them by name. A method returns true when the visitor wants the leaves
+// by name after all (the check of the leaf may stop the listing): the
+// lister then lists the event to it as Leaves does, from the start. A
+// checker's state does not change in these calls.
+type LeafChecker interface {
+	LeafSelector
+	CheckString(n LeafNode, value string) bool
+	CheckNumber(n LeafNode, text string) bool
+	CheckBool(n LeafNode, value bool) bool
+}
+
 // LeafTree selects leaf fields by the dot-separated parts of their full
 // names, as [Event.Fields] builds them: a tree of name parts, where a
 // lister follows each member key of an event (with [LeafTree.Step]) and
@@ -81,6 +99,10 @@ func (t *LeafTree) Step(n LeafNode, key string) LeafNode {
 	}
 }
 
+// Nodes returns the number of nodes of the tree: a node n that is not
+// LeafAll or LeafNone is below it.
+func (t *LeafTree) Nodes() int { return len(t.nodes) }
+
 // Leaf reports whether a leaf field whose name leads to n is wanted.
 func (t *LeafTree) Leaf(n LeafNode) bool {
 	if n < 0 {
@@ -101,9 +123,10 @@ func (t *LeafTree) Any(n LeafNode) bool {
 // refusalTree returns the tree of the leaf fields that the mapping m may
 // refuse (see [Rejects]): those mapped as a type that refuses some
 // scalar (numbers, dates, ip, boolean, flattened, object), those that are
-// not mapped below a mapped leaf, and no others. It is nil when m cannot
-// list its fields.
-func refusalTree(m mapper) *LeafTree {
+// not mapped below a mapped leaf, and no others; and byNode, what the
+// refusal's lookup finds for the name of each node (refusal.CheckString).
+// It is nil when m cannot list its fields.
+func refusalTree(m mapper) (t *LeafTree, byNode []leafMapping) {
 	var names []string
 	switch m := m.(type) {
 	case fullMapping:
@@ -111,10 +134,10 @@ func refusalTree(m mapper) *LeafTree {
 	case ecsSchema:
 		names = slices.Collect(maps.Keys(m))
 	default:
-		return nil
+		return nil, nil
 	}
 	slices.Sort(names)
-	t := &LeafTree{}
+	t = &LeafTree{}
 	nameOf := []string{""} // the full name of each node
 	for _, name := range names {
 		n := int32(0)
@@ -137,8 +160,7 @@ func refusalTree(m mapper) *LeafTree {
 	// the flags, by the refusal's own lookup: whether a leaf of a name
 	// may be refused
 	r := &refusal{m: m}
-	wanted := func(name string) bool {
-		c := r.lookup(name)
+	wanted := func(c leafMapping) bool {
 		return c.refusedAt != "" || (c.ok && c.f.mayRefuseScalar())
 	}
 	kids := make([][]int32, len(nameOf))
@@ -152,6 +174,7 @@ func refusalTree(m mapper) *LeafTree {
 	}
 	t.parts.freeze()
 	t.nodes = make([]leafTreeNode, len(nameOf))
+	byNode = make([]leafMapping, len(nameOf))
 	// children come after their parent: fill the flags from the last
 	for n := len(t.nodes) - 1; n >= 0; n-- {
 		name := nameOf[n]
@@ -164,14 +187,15 @@ func refusalTree(m mapper) *LeafTree {
 			off = name + "." + off
 		}
 		nd := &t.nodes[n]
-		nd.leaf = wanted(name)
-		nd.below = wanted(off)
+		byNode[n] = r.lookup(name)
+		nd.leaf = wanted(byNode[n])
+		nd.below = wanted(r.lookup(off))
 		nd.any = nd.leaf || nd.below
 		for _, c := range kids[n] {
 			nd.any = nd.any || t.nodes[c].any
 		}
 	}
-	return t
+	return t, byNode
 }
 
 // unmappedPart is a name part that stands for any part a mapping does not

@@ -24,8 +24,10 @@ type Program struct {
 	// mapping of the field names it saw (refusal.cache)
 	refusals sync.Pool
 	// refusable is the tree of the fields the mapping may refuse
-	// (refusalTree), made by the first RejectsEvent
+	// (refusalTree) and the mapping of the name of each of its nodes,
+	// made by the first RejectsEvent
 	refusable     *LeafTree
+	refusableMaps []leafMapping
 	refusableOnce sync.Once
 }
 

@@ -389,6 +389,19 @@ func (c *Cache) absent(slot int) bool {
 	return slot < c.presentN && c.present[slot/64]&(1<<(slot%64)) == 0
 }
 
+// Presence returns which of the table's slots the event may have a value
+// for, as a [PresenceReporter] tells it (once per event): bit s%64 of
+// bits[s/64], for the slots s below n; nothing of the slots from n on
+// (n is 0 for an event that cannot tell). A slot whose bit is clear is
+// [Cache.Absent]. bits is c's, valid until the next Reset.
+func (c *Cache) Presence() (bits []uint64, n int) {
+	if len(c.slots) == 0 {
+		return nil, 0
+	}
+	c.absent(0)
+	return c.present, c.presentN
+}
+
 // Fields implements [Event].
 func (c *Cache) Fields(v FieldVisitor) bool {
 	if n, ok := v.(*anyFieldNode); !ok || n.table != c.table {

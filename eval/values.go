@@ -703,17 +703,40 @@ func rejects(m mapper, e Event) (field string, rejected bool) {
 
 // refusal is the check of [Rejects], one leaf field at a time,
 // as a FieldVisitor or, unboxed, a LeafVisitor (a LeafSelector when it
-// has the tree of the fields its mapping may refuse).
+// has the tree of the fields its mapping may refuse, and a LeafChecker
+// of the leaves of that tree by node).
 type refusal struct {
 	m        mapper
 	field    string
 	rejected bool
 	cache    map[string]leafMapping // by field name, when not nil
 	tree     *LeafTree              // the fields that may be refused, when not nil
+	byNode   []leafMapping          // the tree's: the mapping of the name of each node
 }
+
+var _ LeafChecker = (*refusal)(nil)
 
 // LeafTree implements [LeafSelector].
 func (r *refusal) LeafTree() *LeafTree { return r.tree }
+
+// CheckString implements [LeafChecker]: whether the string on the leaf
+// field of node n may be refused (then VisitString says by name).
+func (r *refusal) CheckString(n LeafNode, value string) bool {
+	c := &r.byNode[n]
+	return c.refusedAt != "" || (c.ok && c.f.scalarState(value) == refused)
+}
+
+// CheckNumber implements [LeafChecker].
+func (r *refusal) CheckNumber(n LeafNode, text string) bool {
+	c := &r.byNode[n]
+	return c.refusedAt != "" || (c.ok && c.f.scalarState(json.Number(text)) == refused)
+}
+
+// CheckBool implements [LeafChecker].
+func (r *refusal) CheckBool(n LeafNode, value bool) bool {
+	c := &r.byNode[n]
+	return c.refusedAt != "" || (c.ok && c.f.scalarState(value) == refused)
+}
 
 var refusalPool = sync.Pool{New: func() any { return new(refusal) }}
 
@@ -811,12 +834,16 @@ func (p *Program) Rejects(event map[string]any) (field string, rejected bool) {
 // fields, fields it does not map: see [LeafSelector]) without building
 // their names or reading their values. The mapping of each field name
 // is looked up once (for the first maxRefusalCache names a goroutine
-// meets) rather than for every event.
+// meets) rather than for every event. A lister that noted the leaves of
+// that tree in a walk of its own (the lazy JSON event does, in the walk
+// of a [FieldTable]'s paths, once it was checked: [LeafChecker]) passes
+// them by node, each with the mapping its node's name has, and lists the
+// event by name only for a value the mapping may refuse.
 func (p *Program) RejectsEvent(e Event) (field string, rejected bool) {
 	r, _ := p.refusals.Get().(*refusal)
 	if r == nil {
-		p.refusableOnce.Do(func() { p.refusable = refusalTree(p.mapping) })
-		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}, tree: p.refusable}
+		p.refusableOnce.Do(func() { p.refusable, p.refusableMaps = refusalTree(p.mapping) })
+		r = &refusal{m: p.mapping, cache: map[string]leafMapping{}, tree: p.refusable, byNode: p.refusableMaps}
 	}
 	if l, ok := e.(LeafLister); ok {
 		l.Leaves(r)

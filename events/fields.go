@@ -28,13 +28,65 @@ func (l *Lazy) Fields(v eval.FieldVisitor) bool {
 // strings are built in buffers of l, valid only during each call. It is
 // what [eval.Rejects] reads. When v is an [eval.LeafSelector] with a
 // tree, the members whose names lead nowhere the tree wants are passed
-// over: no name, no value, no scan of an object below them.
+// over: no name, no value, no scan of an object below them. When v is an
+// [eval.LeafChecker], l remembers its tree, and the walk that a lookup of
+// a [eval.FieldTable]'s paths makes of an event ([Lazy.Values],
+// [Lazy.Present]) notes where the leaves of that tree sit too: Leaves
+// then passes them to v's checks by node, without a walk of its own or
+// their names, and lists the event by name only when a check asks.
 func (l *Lazy) Leaves(v eval.LeafVisitor) bool {
 	to := lister{leaves: v}
 	if s, ok := v.(eval.LeafSelector); ok {
 		to.tree = s.LeafTree()
+		if c, ok := s.(eval.LeafChecker); ok && to.tree != nil {
+			if l.paths.noted(to.tree) && !l.checkNoted(c) {
+				return false
+			}
+			l.leafHint = to.tree
+		}
 	}
 	return l.list(to)
+}
+
+// checkNoted passes the leaves the walk of paths noted to c, as visitLeaf
+// passes them by name; it reports whether one of the checks asked for
+// the leaves by name.
+func (l *Lazy) checkNoted(c eval.LeafChecker) bool {
+	b := l.b
+	for _, nt := range l.paths.lnotes {
+		if nt.at < 0 {
+			continue
+		}
+		p := int(nt.at)
+		var byName bool
+		switch b[p] {
+		case '"':
+			e := stringEnd(b, p)
+			if e < 0 {
+				continue
+			}
+			raw := b[p+1 : e]
+			if needsDecoding(raw) {
+				l.tmp = appendUnquoted(l.tmp[:0], raw)
+				raw = l.tmp
+			}
+			byName = c.CheckString(nt.node, unsafe.String(unsafe.SliceData(raw), len(raw)))
+		case 't':
+			byName = c.CheckBool(nt.node, true)
+		case 'f':
+			byName = c.CheckBool(nt.node, false)
+		default:
+			e := skipValue(b, p)
+			if e <= p {
+				continue
+			}
+			byName = c.CheckNumber(nt.node, unsafe.String(&b[p], e-p))
+		}
+		if byName {
+			return true
+		}
+	}
+	return false
 }
 
 // lister is where a listing goes: a FieldVisitor (with its filter, if it
@@ -173,14 +225,23 @@ func (l *Lazy) keyID(ks, ke int) int32 {
 // its value starts at b[vs], its id in l.memo is id; odd: the key is
 // empty or needs decoding.
 func (l *Lazy) addMember(ks, ke, vs int, id int32, odd bool) {
-	m := member{ks: ks, ke: ke, vs: vs, id: id}
+	var prev int32
 	if odd {
 		l.odd = true
 	} else {
 		h := &l.heads[l.b[ks]&63]
-		m.prev, *h = *h, int32(len(l.members)+1)
+		prev, *h = *h, int32(len(l.members)+1)
 	}
-	l.members = append(l.members, m)
+	// the member is written in place, field by field: built whole and
+	// copied, its fields' stores would stall the copy's loads
+	n := len(l.members)
+	if n < cap(l.members) {
+		l.members = l.members[:n+1]
+	} else {
+		l.members = append(l.members, member{})
+	}
+	m := &l.members[n]
+	m.ks, m.ke, m.vs, m.prev, m.id = ks, ke, vs, prev, id
 }
 
 // fieldsOf lists the fields of the members l.stack[from:to] of one object,

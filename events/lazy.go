@@ -57,6 +57,9 @@ type Lazy struct {
 	memo  keyMemo
 	reuse bool
 	stamp uint32
+	// leafHint is the tree of the last LeafChecker listed to: the walk
+	// of paths notes its leaves too (pathScan.leaves)
+	leafHint *eval.LeafTree
 }
 
 // member is where a member of an object sits: b[ks:ke] is its key (between

@@ -13,6 +13,7 @@ import (
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
+	"github.com/kqlrules/kqlrules/mapping"
 )
 
 // ftpQuery is the FTP rule's current query (version 8), as in
@@ -223,7 +224,12 @@ func (c *unboxedList) VisitNumber(t string) bool { return c.Visit(json.Number(st
 // through an eval.Cache (reused from input to input, as a rule set's
 // matcher is, with the strings it boxed before), to a visitor that takes
 // values boxed and to one that takes strings and numbers unboxed; on text
-// that is not JSON (answers unspecified), that it does not panic.
+// that is not JSON (answers unspecified), that it does not panic. A third
+// Lazy reads every input as the reused one does, and its walk of the
+// table's paths also notes the leaves of a refusal's tree (it listed to
+// an eval.LeafChecker before, as a rule set's worker does): it goes into
+// objects for the leaves that no path of the table wants, and gives the
+// same values.
 func FuzzLazyTable(f *testing.F) {
 	for _, s := range []string{
 		`{"a":1}`, `{"a.b":1,"a":{"b":2}}`, `{"a":[{"b":[1,[2,null]]},{"b":{"c":"x"}}]}`, `{"a":{"b":1},"a":{"b":2}}`,
@@ -231,6 +237,7 @@ func FuzzLazyTable(f *testing.F) {
 		`{"a":{"":{"b":1}},"a.":{"b":2},"":[1],".a":2,".":{"a":3}}`, `{"x":{"y.z":{"w":1}},"x.y":{"z.w":2}}`,
 		`{"file":{"hash":{"md5":"1"}},"file.hash":{"md5":"2"}}`, `{"a":[[{"b":1}],{"b":[2,3]}],"b":{"c":[4]}}`,
 		`{"event":{"category":["network","x"]},"destination.port":21.0}`, `{"a":{"b":1,"b":{"c":2}}}`, `[1]`, `{"a":`,
+		`{"z":{"a":1,"b":{"c":"x"}},"a":3,"z.b":[{"c":2},{"a":{"b":4}}]}`, `{"a":{"b":[{"c":"x","n":2}]},"x":{"y":[{"z":"1"}]}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -240,14 +247,49 @@ func FuzzLazyTable(f *testing.F) {
 	}
 	cache := eval.NewCache(table)
 	var reused events.Lazy // reads every input, as a worker reads a stream: it remembers their keys
+	// noting's walks note the leaves of ref's tree: names below and
+	// beside the table's, of types that refuse some value
+	ref := refusalProgram(f, mapping.Mapping{
+		"a": {Type: mapping.Object}, "a.b": {Type: mapping.Object}, "a.b.c": {Type: mapping.Long}, "a.n": {Type: mapping.Long},
+		"b.c": {Type: mapping.IP}, "x.y": {Type: mapping.Object}, "x.y.z": {Type: mapping.Boolean}, "event.n": {Type: mapping.Date},
+		"n": {Type: mapping.Long}, "file.hash.md5": {Type: mapping.Keyword}, "file.size": {Type: mapping.Long},
+		"z": {Type: mapping.Object}, "z.a": {Type: mapping.Long}, "z.b.c": {Type: mapping.Date},
+	})
+	var noting events.Lazy
+	noting.Reset([]byte(`{}`))
+	ref.RejectsEvent(&noting)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var fresh events.Lazy
 		fresh.Reset(in)
 		reused.Reset(in)
-		for _, lazy := range []*events.Lazy{&fresh, &reused} {
+		noting.Reset(in)
+		for _, lazy := range []*events.Lazy{&fresh, &reused, &noting} {
 			fuzzLazyTable(t, in, table, cache, lazy)
 		}
+		if !json.Valid(in) {
+			return // a Lazy's answers are unspecified
+		}
+		fresh.Reset(in)
+		gf, got := ref.RejectsEvent(&noting)
+		if wf, want := ref.RejectsEvent(&fresh); got != want || gf != wf {
+			t.Errorf("%s: refusal from the notes %q %v, by name %q %v", in, gf, got, wf, want)
+		}
 	})
+}
+
+// refusalProgram compiles a query with the mapping m: its RejectsEvent
+// checks m's refusals.
+func refusalProgram(t testing.TB, m mapping.Mapping) *eval.Program {
+	t.Helper()
+	x, err := kql.Parse("n:*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := eval.Compile(x, eval.WithMapping(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // fuzzLazyTable is FuzzLazyTable for one Lazy reading in.

@@ -28,6 +28,24 @@ type pathScan struct {
 	// present: bit s%64 of present[s/64] is set when slot s has notes
 	present []uint64
 	nodes   []nodeNotes
+	// leaves, when not nil, is the tree of a [eval.LeafChecker] whose
+	// leaves the walk notes too (Lazy.leafHint): lnotes are where the
+	// values of its leaves sit, in the order Lazy.Leaves lists them (at
+	// -1: a later duplicate key replaced it), lnodes the notes made below
+	// the last member that led to each of its nodes; lunsure: the notes
+	// do not tell (a name that leaves the tree where it wants leaves, an
+	// empty key, a key met again in an object the walk came back to)
+	leaves  *eval.LeafTree
+	lnotes  []leafNote
+	lnodes  []nodeNotes
+	lunsure bool
+}
+
+// leafNote is where the value of a leaf of pathScan.leaves starts, and
+// the node of the tree its name leads to.
+type leafNote struct {
+	at   int32
+	node eval.LeafNode
 }
 
 // note is where a value starts, -1 for a value a later duplicate key
@@ -66,7 +84,16 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	if x.gen == 0 {
 		clear(x.slots)
 		clear(x.nodes)
+		clear(x.lnodes)
 		x.gen = 1
+	}
+	x.leaves, x.lnotes, x.lunsure = l.leafHint, x.lnotes[:0], false
+	root := eval.LeafNone // where the top-level keys start in x.leaves
+	if x.leaves != nil {
+		root = x.leaves.Root()
+		if n := x.leaves.Nodes(); len(x.lnodes) < n {
+			x.lnodes = append(x.lnodes, make([]nodeNotes, n-len(x.lnodes))...)
+		}
 	}
 	x.notes = x.notes[:0]
 	if n := x.tree.Slots(); len(x.slots) < n {
@@ -84,7 +111,7 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	x.objs = 1
 	if l.indexed {
 		for _, m := range l.members {
-			if _, whole := x.member(l, m.ks, m.ke, m.vs, m.id, 0, 0, 0, 1, true); whole {
+			if _, whole := x.member(l, m.ks, m.ke, m.vs, m.id, 0, 0, 0, 1, true, root); whole {
 				return
 			}
 		}
@@ -105,7 +132,7 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 			return
 		}
 		id := l.keyID(ks, ke)
-		end, whole := x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false)
+		end, whole := x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false, root)
 		if whole { // a key to decode: index the event the usual way
 			l.members, l.indexed = l.members[:0], false
 			l.index()
@@ -133,68 +160,130 @@ func (x *pathScan) dropRange(from, to int32) {
 
 // member notes the values below the member b[ks:ke] of l's text: b[vs]
 // of object obj, whose name leads to node at depth parts (split: where
-// its keys end); id is the key's in l.memo, for a top-level member (node
-// 0), or 0. It returns where the value ends, -1 when it does not (not
-// JSON: no member then, as nextMember says, and no notes), 0 when the
-// caller knows (known); and whole: the event must be looked up path by
-// path.
-func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth int, split uint64, obj int32, known bool) (end int, whole bool) {
+// its keys end), -1 when no path of the table goes on below the name,
+// and to ln of x.leaves, LeafNone when no leaf it wants does; id is the
+// key's in l.memo, for a top-level member (nodes 0), or 0. It returns
+// where the value ends, -1 when it does not (not JSON: no member then, as
+// nextMember says, and no notes), 0 when the caller knows (known); and
+// whole: the event must be looked up path by path.
+func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth int, split uint64, obj int32, known bool, ln eval.LeafNode) (end int, whole bool) {
 	b := l.b
 	var n int32
 	var parts int
 	var ok bool
-	if id > 0 { // a plain key met before
+	sub := eval.LeafNone
+	if id > 0 { // a plain top-level key met before
 		n, parts, ok = l.memo.step(id, x.tree)
+		if ln >= 0 {
+			sub = l.memo.leafStep(id, x.leaves)
+		}
 	} else {
 		raw := b[ks:ke]
 		if needsDecoding(raw) {
 			x.whole = true
 			return 0, true
 		}
-		n, parts, ok = x.tree.Step(node, unsafe.String(unsafe.SliceData(raw), len(raw)))
+		key := unsafe.String(unsafe.SliceData(raw), len(raw))
+		if node >= 0 {
+			n, parts, ok = x.tree.Step(node, key)
+		}
+		if ln >= 0 {
+			if key == "" {
+				x.lunsure = true // Lazy.list names it apart
+			} else {
+				sub = x.leaves.Step(ln, key)
+			}
+		}
 	}
-	if !ok {
+	leaf := false // x.leaves wants a leaf at sub or below
+	if sub >= 0 {
+		leaf = x.leaves.Any(sub)
+	} else if sub == eval.LeafAll && b[vs] != 'n' {
+		x.lunsure = true // a name the tree does not hold: checked by name
+	}
+	if !ok && !leaf {
 		if known {
 			return 0, false
 		}
 		return skipValue(b, vs), false
 	}
-	depth += parts
-	if depth >= 64 {
-		x.whole = true
-		return 0, true
+	start, lstart := int32(len(x.notes)), int32(len(x.lnotes))
+	below, lbelow := int32(-1), eval.LeafNone // where the walk goes on below
+	if ok {
+		depth += parts
+		if depth >= 64 {
+			x.whole = true
+			return 0, true
+		}
+		split |= 1 << depth
+		if s := x.tree.Slot(n); s >= 0 {
+			x.note(s, vs, split)
+		}
+		if x.tree.Inner(n) {
+			below = n
+		}
 	}
-	split |= 1 << depth
-	start := int32(len(x.notes))
-	if s := x.tree.Slot(n); s >= 0 {
-		x.note(s, vs, split)
+	if leaf {
+		switch b[vs] {
+		case '{', '[':
+			lbelow = sub
+		case 'n':
+		default:
+			if x.leaves.Leaf(sub) {
+				x.lnotes = append(x.lnotes, leafNote{at: int32(vs), node: sub})
+			}
+		}
 	}
 	end = -1
-	if x.tree.Inner(n) {
-		if end, whole = x.into(l, vs, n, depth, split); whole {
+	if below >= 0 || lbelow >= 0 {
+		if end, whole = x.into(l, vs, below, depth, split, lbelow); whole {
 			return 0, true
 		}
 	}
 	if end < 0 && !known {
 		if end = skipValue(b, vs); end < 0 {
 			x.drop(int(start))
+			x.dropLeaves(lstart, int32(len(x.lnotes)))
 			return -1, false
 		}
 	}
-	nn := &x.nodes[n]
-	if nn.gen == x.gen && nn.obj == obj {
-		// a duplicate key: encoding/json keeps the last
-		x.dropRange(nn.start, nn.end)
+	if ok {
+		nn := &x.nodes[n]
+		if nn.gen == x.gen && nn.obj == obj {
+			// a duplicate key: encoding/json keeps the last
+			x.dropRange(nn.start, nn.end)
+		}
+		nn.gen, nn.obj, nn.start, nn.end = x.gen, obj, start, int32(len(x.notes))
 	}
-	nn.gen, nn.obj, nn.start, nn.end = x.gen, obj, start, int32(len(x.notes))
+	if leaf {
+		// a node of the tree is one key in an object: a duplicate
+		// key, as for paths; met last in an object inside this one
+		// (numbered after it), it may have been met here before too
+		nn := &x.lnodes[sub]
+		if nn.gen == x.gen && nn.obj == obj {
+			x.dropLeaves(nn.start, nn.end)
+		} else if nn.gen == x.gen && nn.obj > obj {
+			x.lunsure = true
+		}
+		nn.gen, nn.obj, nn.start, nn.end = x.gen, obj, lstart, int32(len(x.lnotes))
+	}
 	return end, false
 }
 
-// into goes on below node inside the value at b[p]: the members of an
-// object, or those of each object of an array, read as nextMember and
-// elements read them. It returns where the object or array ends, or -1
-// (a scalar, or text that is not JSON), and whole as member does.
-func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64) (end int, whole bool) {
+// dropLeaves forgets the leaf notes lnotes[from:to].
+func (x *pathScan) dropLeaves(from, to int32) {
+	for i := from; i < to; i++ {
+		x.lnotes[i].at = -1
+	}
+}
+
+// into goes on below node (-1: no path goes on) and leaf node ln of
+// x.leaves (LeafNone: no leaf wanted) inside the value at b[p]: the
+// members of an object, or those of each object of an array and, for
+// ln, each scalar of the array, read as nextMember and elements read
+// them. It returns where the object or array ends, or -1 (a scalar, or
+// text that is not JSON), and whole as member does.
+func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64, ln eval.LeafNode) (end int, whole bool) {
 	b := l.b
 	switch b[p] {
 	case '{':
@@ -206,7 +295,7 @@ func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64) (en
 			if !ok || vs >= len(b) {
 				break
 			}
-			e, whole := x.member(l, ks, ke, vs, 0, node, depth, split, obj, false)
+			e, whole := x.member(l, ks, ke, vs, 0, node, depth, split, obj, false, ln)
 			if whole {
 				return 0, true
 			}
@@ -224,7 +313,10 @@ func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64) (en
 	case '[':
 		q := skipWS(b, p+1)
 		for q < len(b) && b[q] != ']' {
-			e, whole := x.into(l, q, node, depth, split)
+			if c := b[q]; ln >= 0 && c != '{' && c != '[' && c != 'n' && x.leaves.Leaf(ln) {
+				x.lnotes = append(x.lnotes, leafNote{at: int32(q), node: ln})
+			}
+			e, whole := x.into(l, q, node, depth, split, ln)
 			if whole {
 				return 0, true
 			}
@@ -245,6 +337,12 @@ func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64) (en
 		}
 	}
 	return -1, false
+}
+
+// noted reports whether the scan of the event noted the leaves of t,
+// and its notes tell which of them the event has (Lazy.checkNoted).
+func (x *pathScan) noted(t *eval.LeafTree) bool {
+	return x.done && x.leaves == t && !x.whole && !x.lunsure
 }
 
 // note adds the value at b[at] to the notes of slot s.

@@ -238,7 +238,11 @@ func BenchmarkRejects(b *testing.B) {
 // full listing of eval.Rejects, and refuses what eval.Rejects refuses on
 // the decoded event, with a mapping of short names (a keyword with a
 // multi-field, a long below an object, a flattened field, an object, a
-// name with an empty part...).
+// name with an empty part...). A reused Lazy, as a rule set's worker
+// reads a stream, checks the leaves its presence scan noted (the scan
+// of a FieldTable's paths notes those of the tree of the refusal it
+// listed to before: eval.LeafChecker) and names the same field as a
+// fresh one, which lists the event by name.
 func FuzzLazyRejects(f *testing.F) {
 	for _, s := range []string{
 		`{"a":{"b":1}}`, `{"a.b":"x","a":{"b":{"c":1}}}`, `{"a":[{"n":"x"},{"n":{"y":1}}]}`, `{"k":{"x":1}}`,
@@ -246,6 +250,11 @@ func FuzzLazyRejects(f *testing.F) {
 		`{"x":{"":{"n":"y"}}}`, `{"x..n":"y"}`, `{"\u006e":"x"}`, `{"n":"1","n":"x"}`, `{"n":"x","n":"1"}`,
 		`{"a":{"b.c":"x"}}`, `{"a.b.c":true}`, `{"k.kw":{"n":"x"}}`, `{"i":"300.1.1.1","d":"x","b":"yes"}`,
 		"{\"n\xff\":\"x\"}", `{"a":{"b":{"c":{"d":"e"}}}}`, `{"n":[[1,["x"]]]}`, `[1]`, `{"n":`,
+		// duplicate keys the scan must drop as encoding/json does, also
+		// when an object inside came between them
+		`{"a.n":"x","a":{"n":1},"a.n":2}`, `{"a":{"n":"x","b":{"c":1},"n":1}}`, `{"n":"x","n":null}`,
+		`{"a":[{"n":"x"},{"n":1}],"a":[{"n":2}]}`, `{"a":[{"n":"x"},{"n":1}]}`, `{"a":{"n":"x"},"a.n":1}`, `{"o":{"n":"x"},"o":{"n":1}}`, `{"i":["1.1.1.1",null,"x"]}`,
+		`{"a":{"b":"x"},"a.b":1,"n":[true,{"z":1}]}`, `{"d":"2020-01-01","d":"x","n":1}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -270,6 +279,8 @@ func FuzzLazyRejects(f *testing.F) {
 	for _, p := range tablePaths {
 		scanned.Path(p)
 	}
+	reused.Reset([]byte(`{}`))
+	prog.RejectsEvent(&reused) // the scans of reused note the leaves of prog's tree from now on
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var lazy events.Lazy
 		lazy.Reset(in)

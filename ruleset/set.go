@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -32,8 +33,50 @@ type Set struct {
 	// indexed disjunctions
 	ruleOf []int32
 	needs  []int32
-	moreOf [][]int32 // moreOf[i]: the keys of Set.more of rule i's further disjunctions
-	pool   sync.Pool // of *matcher
+	// the keys of Set.more of rule i's further disjunctions, as a bit set
+	// of moreWords words: bit k%64 of moreOf[i*moreWords+k/64] for key k
+	moreOf    []uint64
+	moreWords int
+	// the same as slots of the table, to read against the slots an
+	// event has (eval.Cache.Presence): keySlots those of Set.keys, whose
+	// keys are keysAt[slot]; gateSlots[j] those of gates[j]
+	keySlots  slotSet
+	keysAt    [][]*indexKey
+	gateSlots []slotSet
+	pool      sync.Pool // of *matcher
+}
+
+// slotSet is a set of slots of the set's table: bit s%64 of bits[s/64]
+// for slot s; end is 1 + the highest.
+type slotSet struct {
+	bits []uint64
+	end  int
+}
+
+// slotSetOf returns the slots of paths, of the table t.
+func slotSetOf(t *eval.FieldTable, paths []*eval.Path) slotSet {
+	ss := slotSet{bits: make([]uint64, (t.Len()+63)/64)}
+	for _, p := range paths {
+		_, s := p.Slot()
+		ss.bits[s/64] |= 1 << (s % 64)
+		ss.end = max(ss.end, s+1)
+	}
+	return ss
+}
+
+// meets reports whether the event has a value at one of the slots of ss,
+// from the slots it may have values for (eval.Cache.Presence: present,
+// below n); known is false when present does not tell.
+func (ss *slotSet) meets(present []uint64, n int) (met, known bool) {
+	if n < ss.end || len(present) < len(ss.bits) {
+		return false, false
+	}
+	for w, b := range ss.bits {
+		if b&present[w] != 0 {
+			return true, true
+		}
+	}
+	return false, true
 }
 
 // indexKey is one indexed field: the disjunctions (of Set.ruleOf) that
@@ -124,11 +167,21 @@ func newSet(rs []*rules.Rule, preps []*replay.Prepared, opts []eval.Option) (*Se
 	}
 	s.index(terms)
 	s.gates = make([][]*eval.Path, len(s.always))
+	s.gateSlots = make([]slotSet, len(s.always))
 	for j, i := range s.always {
 		if ps, ok := s.progs[i].PresencePaths(); ok && len(ps) > 0 {
 			s.gates[j] = ps
+			s.gateSlots[j] = slotSetOf(s.table, ps)
 		}
 	}
+	paths := make([]*eval.Path, len(s.keys))
+	s.keysAt = make([][]*indexKey, s.table.Len())
+	for i, k := range s.keys {
+		paths[i] = k.path
+		_, slot := k.path.Slot()
+		s.keysAt[slot] = append(s.keysAt[slot], k)
+	}
+	s.keySlots = slotSetOf(s.table, paths)
 	s.pool.New = func() any { return s.newMatcher() }
 	return s, nil
 }
@@ -175,7 +228,7 @@ func (s *Set) index(required [][][]eval.Term) {
 	}
 	byField := [2]map[fieldKind]*indexKey{{}, {}}
 	s.needs = make([]int32, len(required))
-	s.moreOf = make([][]int32, len(required))
+	moreOf := make([][]int32, len(required))
 	for i, conj := range required {
 		if len(conj) == 0 {
 			s.always = append(s.always, i)
@@ -199,8 +252,8 @@ func (s *Set) index(required [][][]eval.Term) {
 					byField[phase][fk] = k
 					*keys = append(*keys, k)
 				}
-				if phase == 1 && !slices.Contains(s.moreOf[i], k.at) {
-					s.moreOf[i] = append(s.moreOf[i], k.at)
+				if phase == 1 && !slices.Contains(moreOf[i], k.at) {
+					moreOf[i] = append(moreOf[i], k.at)
 				}
 				if t.Exists() {
 					k.exists = append(k.exists, d)
@@ -211,6 +264,13 @@ func (s *Set) index(required [][][]eval.Term) {
 					k.byValue[v] = append(k.byValue[v], d)
 				}
 			}
+		}
+	}
+	s.moreWords = (len(s.more) + 63) / 64
+	s.moreOf = make([]uint64, len(required)*s.moreWords)
+	for i, ks := range moreOf {
+		for _, k := range ks {
+			s.moreOf[i*s.moreWords+int(k/64)] |= 1 << (k % 64)
 		}
 	}
 }
@@ -278,7 +338,7 @@ type matcher struct {
 	met   []uint32 // met[d] == gen: the event meets disjunction d
 	mark  []uint32 // mark[i] == gen: hits[i] counts rule i's disjunctions met
 	hits  []int32
-	want  []uint32 // want[k] == gen: a rule of Set.more[k] met a disjunction
+	want  []uint64 // bit k%64 of want[k/64]: a rule of Set.more[k] met a disjunction
 	cands []int
 	pick  picker
 	s     *Set
@@ -286,7 +346,7 @@ type matcher struct {
 
 func (s *Set) newMatcher() *matcher {
 	m := &matcher{cache: eval.NewCache(s.table), met: make([]uint32, len(s.ruleOf)),
-		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), want: make([]uint32, len(s.more)), s: s}
+		mark: make([]uint32, len(s.rules)), hits: make([]int32, len(s.rules)), want: make([]uint64, s.moreWords), s: s}
 	m.pick.m = m
 	return m
 }
@@ -343,7 +403,7 @@ func (p *picker) VisitNumber(text string) bool {
 // reading a key no rule needs changes no answer).
 func (m *matcher) add(ds []int32) {
 	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
-	ruleOf, needs, moreOf := m.s.ruleOf, m.s.needs, m.s.moreOf
+	ruleOf, needs, moreOf, words := m.s.ruleOf, m.s.needs, m.s.moreOf, m.s.moreWords
 	for _, d := range ds {
 		if met[d] == gen {
 			continue
@@ -352,8 +412,8 @@ func (m *matcher) add(ds []int32) {
 		i := ruleOf[d]
 		if mark[i] != gen {
 			mark[i], hits[i] = gen, 0
-			for _, k := range moreOf[i] {
-				m.want[k] = gen
+			for w, b := range moreOf[int(i)*words : int(i+1)*words] {
+				m.want[w] |= b
 			}
 		}
 		if hits[i]++; hits[i] == needs[i] {
@@ -363,9 +423,13 @@ func (m *matcher) add(ds []int32) {
 }
 
 // absentAll reports whether the event is known to have no value at any
-// of paths: a rule that needs one (Program.PresencePaths) cannot match.
-func (m *matcher) absentAll(paths []*eval.Path) bool {
-	for _, p := range paths {
+// of the paths of gate j: a rule that needs one (Program.PresencePaths)
+// cannot match. present and n are the event's (eval.Cache.Presence).
+func (m *matcher) absentAll(j int, present []uint64, n int) bool {
+	if met, known := m.s.gateSlots[j].meets(present, n); known {
+		return !met
+	}
+	for _, p := range m.s.gates[j] {
 		if !m.cache.Absent(p) {
 			return false
 		}
@@ -378,26 +442,45 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	if m.gen == 0 {
 		clear(m.met)
 		clear(m.mark)
-		clear(m.want)
 		m.gen = 1
 	}
 	m.cands = m.cands[:0]
+	clear(m.want)
 	m.cache.Reset(e)
-	for _, k := range s.keys {
-		if m.cache.Absent(k.path) {
-			continue // most keys, for most events: no call of Values
+	present, n := m.cache.Presence()
+	if _, known := s.keySlots.meets(present, n); known {
+		// the keys whose fields the event has, by their slots: most
+		// keys, for most events, cost nothing
+		for w, b := range s.keySlots.bits {
+			for x := b & present[w]; x != 0; x &= x - 1 {
+				for _, k := range s.keysAt[w*64+bits.TrailingZeros64(x)] {
+					m.pick.key = k
+					m.cache.Values(k.path, &m.pick)
+				}
+			}
 		}
-		m.pick.key = k
-		m.cache.Values(k.path, &m.pick)
-	}
-	for i, k := range s.more {
-		if m.want[i] == m.gen && !m.cache.Absent(k.path) {
+	} else {
+		for _, k := range s.keys {
+			if m.cache.Absent(k.path) {
+				continue
+			}
 			m.pick.key = k
 			m.cache.Values(k.path, &m.pick)
 		}
 	}
+	// the further keys of the rules that met a disjunction (a rule can
+	// be a candidate only when it met its first: the keys its further
+	// ones make wanted here change nothing)
+	for w, b := range m.want {
+		for x := b; x != 0; x &= x - 1 {
+			if k := s.more[w*64+bits.TrailingZeros64(x)]; !m.cache.Absent(k.path) {
+				m.pick.key = k
+				m.cache.Values(k.path, &m.pick)
+			}
+		}
+	}
 	for j, i := range s.always {
-		if g := s.gates[j]; g == nil || !m.absentAll(g) {
+		if g := s.gates[j]; g == nil || !m.absentAll(j, present, n) {
 			m.cands = append(m.cands, i)
 		}
 	}
