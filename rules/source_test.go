@@ -1,9 +1,6 @@
 package rules_test
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -142,42 +139,31 @@ func TestScanJSON(t *testing.T) {
 func TestCorpusQueriesLocated(t *testing.T) {
 	dir := corpus.Path(t, "detection-rules/rules")
 	n := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	rules.EachTreeTOML(t, dir, func(path string, data []byte) {
 		var m struct{ Rule map[string]any }
 		if _, err := toml.Decode(string(data), &m); err != nil {
 			t.Errorf("%s: %v", path, err)
-			return nil
+			return
 		}
 		if _, err := rules.ScanTOML(data); err != nil {
 			t.Errorf("%s: %v", path, err)
-			return nil
+			return
 		}
 		want, ok := m.Rule["query"].(string)
 		if !ok {
-			return nil
+			return
 		}
 		v, err := rules.FindValue(data, rules.FormatTOML, "rule.query")
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
-			return nil
+			return
 		}
 		var back struct{ Q string }
 		if _, err := toml.Decode("q = "+string(data[v.Start:v.End]), &back); err != nil || back.Q != want || v.Text != want {
 			t.Errorf("%s: the span %d..%d does not hold the query (%v)", path, v.Start, v.End, err)
 		}
 		n++
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if n < 1000 {
 		t.Errorf("only %d queries located", n)
 	}

@@ -40,7 +40,7 @@ func (d *decoder) directTOML(data []byte) *Rule {
 	if n := strings.Count(p.s, "[[rule.threat]]"); n > 0 {
 		p.r.Threat = make([]Threat, 0, n) // room for the usual threats (a hint)
 	}
-	if !p.parse() || !p.check() {
+	if !p.lines(p) || !p.check() {
 		return p.reject()
 	}
 	d.direct = p.ruleKeys
@@ -128,44 +128,6 @@ func (p *directParser) reject() *Rule {
 	clear(p.d.keys)
 	p.d.keys = p.d.keys[:0]
 	return nil
-}
-
-// parse reads the document as fastTOML does.
-func (p *directParser) parse() bool {
-	for {
-		p.skipSpace()
-		if p.i >= len(p.s) {
-			p.normalize()
-			return true
-		}
-		var ok bool
-		switch p.s[p.i] {
-		case '\n':
-			p.i++
-			continue
-		case '#':
-			ok = p.comment()
-		case '[':
-			ok = p.header()
-		default:
-			ok = p.keyValue()
-		}
-		if !ok || !p.endOfLine() {
-			return false
-		}
-	}
-}
-
-// normalize makes each array of tables of the maps a []any (fastTOML).
-func (p *fastParser) normalize() {
-	for _, a := range p.arrays {
-		ts := a.t[a.k].([]map[string]any)
-		out := make([]any, len(ts))
-		for i, t := range ts {
-			out[i] = t
-		}
-		a.t[a.k] = out
-	}
 }
 
 // check reports whether the tables read here and those of the maps

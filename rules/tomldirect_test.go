@@ -2,9 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,23 +55,12 @@ func sameAsMaps(t *testing.T, name string, data []byte) (direct bool) {
 func TestDirectTOMLTree(t *testing.T) {
 	dir := corpus.Path(t, "detection-rules")
 	files, direct := 0, 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	EachTreeTOML(t, dir, func(path string, data []byte) {
 		files++
 		if sameAsMaps(t, path, data) {
 			direct++
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Logf("%d of %d files took the direct path", direct, files)
 	if files < 2192 || direct < files*9/10 {
 		t.Errorf("%d of %d files took the direct path, want 90%%", direct, files)

@@ -44,19 +44,29 @@ func fastTOML(data []byte) (map[string]any, bool) {
 	// contract), so the text is data itself rather than a copy.
 	p := &fastParser{s: unsafe.String(unsafe.SliceData(data), len(data)), root: map[string]any{}}
 	p.cur = p.root
+	if !p.lines(p) {
+		return nil, false
+	}
+	return p.root, true
+}
+
+// lineParser reads a table header or a key/value pair at the start of a
+// line: the fast decoder's into its maps, the direct decoder's
+// (directTOML) into the rule.
+type lineParser interface {
+	header() bool
+	keyValue() bool
+}
+
+// lines reads the document line by line, each header and key/value pair
+// by lp, and normalizes the maps at its end; it reports false where it
+// leaves the document to toml.Decode.
+func (p *fastParser) lines(lp lineParser) bool {
 	for {
 		p.skipSpace()
 		if p.i >= len(p.s) {
-			// normalized: each array of tables becomes a []any
-			for _, a := range p.arrays {
-				ts := a.t[a.k].([]map[string]any)
-				out := make([]any, len(ts))
-				for i, t := range ts {
-					out[i] = t
-				}
-				a.t[a.k] = out
-			}
-			return p.root, true
+			p.normalize()
+			return true
 		}
 		var ok bool
 		switch p.s[p.i] {
@@ -66,13 +76,25 @@ func fastTOML(data []byte) (map[string]any, bool) {
 		case '#':
 			ok = p.comment()
 		case '[':
-			ok = p.header()
+			ok = lp.header()
 		default:
-			ok = p.keyValue()
+			ok = lp.keyValue()
 		}
 		if !ok || !p.endOfLine() {
-			return nil, false
+			return false
 		}
+	}
+}
+
+// normalize makes each array of tables of the maps a []any.
+func (p *fastParser) normalize() {
+	for _, a := range p.arrays {
+		ts := a.t[a.k].([]map[string]any)
+		out := make([]any, len(ts))
+		for i, t := range ts {
+			out[i] = t
+		}
+		a.t[a.k] = out
 	}
 }
 

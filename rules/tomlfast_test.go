@@ -2,9 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,23 +44,12 @@ func sameAsBurntSushi(t *testing.T, name string, data []byte) (fast bool) {
 func TestFastTOMLTree(t *testing.T) {
 	dir := corpus.Path(t, "detection-rules")
 	files, fast := 0, 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	EachTreeTOML(t, dir, func(path string, data []byte) {
 		files++
 		if sameAsBurntSushi(t, path, data) {
 			fast++
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Logf("%d of %d files took the fast path", fast, files)
 	if files < 2192 || fast < files*9/10 {
 		t.Errorf("%d of %d files took the fast path, want 90%%", fast, files)
@@ -160,17 +146,7 @@ func FuzzFastTOML(f *testing.F) {
 func BenchmarkDecodeTOMLTree(b *testing.B) {
 	dir := corpus.Path(b, "detection-rules")
 	var docs [][]byte
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		docs = append(docs, data)
-		return err
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	EachTreeTOML(b, dir, func(_ string, data []byte) { docs = append(docs, data) })
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, d := range docs {

@@ -2,9 +2,6 @@ package rules_test
 
 import (
 	"encoding/json"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,25 +21,21 @@ func TestDetectionRulesTypedSettings(t *testing.T) {
 	dir := corpus.Path(t, "detection-rules")
 	types := map[rules.Type]int{}
 	var suppressed, filtered, overridden int
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") || !strings.Contains(path, "/rules") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
+	rules.EachTreeTOML(t, dir, func(path string, data []byte) {
+		if !strings.Contains(path, "/rules") {
+			return
 		}
 		r, derr := rules.Decode(path, data)
 		if r == nil || r.Language != rules.LanguageKuery {
-			return nil // not a rule, or not KQL
+			return // not a rule, or not KQL
 		}
 		if derr != nil {
 			t.Errorf("%v", derr)
-			return nil
+			return
 		}
 		if _, err := rules.ParseTOML(path, data); err != nil {
 			t.Errorf("%v", err)
-			return nil
+			return
 		}
 		for _, w := range r.Source.Warnings {
 			if w.Field != "rule.rule_id" {
@@ -82,11 +75,7 @@ func TestDetectionRulesTypedSettings(t *testing.T) {
 				t.Errorf("%s: %s left in Extra", path, k)
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Logf("KQL rules by type %v; %d suppress alerts, %d carry filters, %d override name, severity or risk", types, suppressed, filtered, overridden)
 	if types[rules.TypeThreshold] < 25 || types[rules.TypeNewTerms] < 200 || types[rules.TypeThreatMatch] < 5 || suppressed < 3 || filtered < 10 {
 		t.Errorf("too few typed rules: %v, %d suppressed, %d filtered", types, suppressed, filtered)
