@@ -23,14 +23,7 @@ func TestSortEntryRoundTrip(t *testing.T) {
 		{t: 1 << 62, seq: 3, rules: []int32{2}, ev: storedEvent{file: "-", line: 2}},
 		{t: 1 << 62, seq: 3, rules: []int32{4}, ev: storedEvent{file: "-", line: 2}},
 	}
-	var buf []byte
-	var prev sharedText
-	for i := range in {
-		var err error
-		if buf, err = appendEntry(buf, &in[i], prev.same(&in[i])); err != nil {
-			t.Fatal(err)
-		}
-	}
+	buf := appendEntries(t, in)
 	if n := bytes.Count(buf, []byte(`{"a":1}`)); n != 1 {
 		t.Errorf("the text of one event's two entries is written %d times, want once", n)
 	}
@@ -118,4 +111,19 @@ func TestSorterTempDir(t *testing.T) {
 func appendEntry(b []byte, e *sortEntry, same bool) ([]byte, error) {
 	b, text, err := appendEntryHead(b, e, same)
 	return append(b, text...), err
+}
+
+// appendEntries writes the entries as a run does, one after another, an
+// entry of the same event as the one before it with the text shared.
+func appendEntries(t *testing.T, in []sortEntry) []byte {
+	t.Helper()
+	var buf []byte
+	var prev sharedText
+	for i := range in {
+		var err error
+		if buf, err = appendEntry(buf, &in[i], prev.same(&in[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf
 }

@@ -290,14 +290,7 @@ func TestSortEntryFacts(t *testing.T) {
 		{t: 5, seq: 1, rules: []int32{1}, ev: storedEvent{json: []byte{1, 0, 0}, facts: true, file: "f", line: 1}},
 		{t: 6, seq: 2, rules: []int32{0}, ev: storedEvent{json: []byte(`{}`), file: "f", line: 2}},
 	}
-	var buf []byte
-	var prev sharedText
-	for i := range in {
-		var err error
-		if buf, err = appendEntry(buf, &in[i], prev.same(&in[i])); err != nil {
-			t.Fatal(err)
-		}
-	}
+	buf := appendEntries(t, in)
 	r := newReader(buf)
 	var got sortEntry
 	var bodies [2][]byte
