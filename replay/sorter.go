@@ -343,61 +343,27 @@ func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) (body []byte, size, te
 	if _, err := io.ReadFull(r, body); err != nil {
 		return body, 0, 0, false, errCorrupt
 	}
-	p := 0
-	varint := func() int64 {
-		if p > len(body) {
-			return 0
-		}
-		v, k := binary.Varint(body[p:])
-		if k <= 0 {
-			p = len(body) + 1
-			return 0
-		}
-		p += k
-		return v
-	}
-	uvarint := func() uint64 {
-		if p > len(body) {
-			return 0
-		}
-		v, k := binary.Uvarint(body[p:])
-		if k <= 0 {
-			p = len(body) + 1
-			return 0
-		}
-		p += k
-		return v
-	}
-	bytesOf := func() []byte {
-		l := uvarint()
-		if p > len(body) || l > uint64(len(body)-p) {
-			p = len(body) + 1
-			return nil
-		}
-		b := body[p : p+int(l) : p+int(l)]
-		p += int(l)
-		return b
-	}
-	e.t = varint()
-	e.seq = varint()
-	nr := uvarint()
-	if p > len(body) || nr > uint64(len(body)) {
+	d := recordReader{b: body}
+	e.t = d.varint()
+	e.seq = d.varint()
+	nr := d.uvarint()
+	if d.bad || nr > uint64(len(body)) {
 		return body, 0, 0, false, errCorrupt
 	}
 	e.rules = e.rules[:0]
 	for range nr {
-		e.rules = append(e.rules, int32(uvarint()))
+		e.rules = append(e.rules, int32(d.uvarint()))
 	}
-	file, index := bytesOf(), bytesOf()
+	file, index := d.bytes(), d.bytes()
 	if string(file) != e.ev.file { // the same file as the run's last entry, mostly
 		e.ev.file = string(file)
 	}
 	if string(index) != e.ev.index {
 		e.ev.index = string(index)
 	}
-	e.ev.line = int(uvarint())
-	switch code := uvarint(); {
-	case p > len(body):
+	e.ev.line = int(d.uvarint())
+	switch code := d.uvarint(); {
+	case d.bad:
 	case code == textNone:
 		e.ev.json, e.ev.facts = nil, false
 	case code == textSame:
@@ -406,20 +372,94 @@ func readEntry(r *bufio.Reader, e *sortEntry, buf []byte) (body []byte, size, te
 			return body, 0, 0, false, errCorrupt
 		}
 		same = true
-	case (code-textOwn)/2 > uint64(len(body)-p):
-		p = len(body) + 1
+	case (code-textOwn)/2 > uint64(len(d.b)):
+		d.bad = true
 	default:
 		l := int((code - textOwn) / 2)
-		e.ev.json, e.ev.facts = body[p:p+l:p+l], (code-textOwn)%2 == 1
-		p += l
+		e.ev.json, e.ev.facts = d.b[:l:l], (code-textOwn)%2 == 1
+		d.b = d.b[l:]
 	}
-	if p != len(body) {
+	if d.bad || len(d.b) != 0 {
 		return body, 0, 0, false, errCorrupt
 	}
 	if same || e.ev.json == nil || e.ev.facts {
 		return body, head + int64(n), 0, same, nil
 	}
-	return body, head + int64(n), head + int64(p-len(e.ev.json)), false, nil
+	return body, head + int64(n), head + int64(len(body)-len(e.ev.json)), false, nil
+}
+
+// recordReader reads the varints and byte strings of a record: a run's
+// entry (readEntry), a threshold rule's facts (readThresholdFacts). bad
+// is set once b does not hold what is read; what is read then is zero.
+type recordReader struct {
+	b   []byte
+	bad bool
+}
+
+func (d *recordReader) uvarint() uint64 {
+	if d.bad {
+		return 0
+	}
+	v, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
+}
+
+func (d *recordReader) varint() int64 {
+	if d.bad {
+		return 0
+	}
+	v, k := binary.Varint(d.b)
+	if k <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
+}
+
+// bytes reads a length, then as many bytes (capped: an append to them
+// copies).
+func (d *recordReader) bytes() []byte {
+	l := d.uvarint()
+	if d.bad || l > uint64(len(d.b)) {
+		d.bad = true
+		return nil
+	}
+	b := d.b[:l:l]
+	d.b = d.b[l:]
+	return b
+}
+
+// count reads a count of items of a byte at least each.
+func (d *recordReader) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.b))+1 {
+		d.bad = true
+		return 0
+	}
+	return int(n)
+}
+
+// strings reads a count, then as many strings as bytes reads them.
+func (d *recordReader) strings() []string {
+	n := d.count()
+	if n == 0 || d.bad {
+		return nil
+	}
+	ss := make([]string, n)
+	for i := range ss {
+		b := d.bytes()
+		if d.bad {
+			return nil
+		}
+		ss[i] = string(b)
+	}
+	return ss
 }
 
 // uvarintLen is the length of v's uvarint encoding.

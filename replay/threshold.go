@@ -390,7 +390,7 @@ func appendStrings(b []byte, ss []string) []byte {
 // into f, and returns the rest of b; errCorrupt when b does not hold
 // one.
 func readThresholdFacts(b []byte, f *thresholdFacts) ([]byte, error) {
-	d := factsReader{b: b}
+	d := recordReader{b: b}
 	*f = thresholdFacts{}
 	switch d.uvarint() {
 	case 0:
@@ -412,48 +412,4 @@ func readThresholdFacts(b []byte, f *thresholdFacts) ([]byte, error) {
 		return nil, errCorrupt
 	}
 	return d.b, nil
-}
-
-// factsReader reads appendFacts' encoding; bad once it does not.
-type factsReader struct {
-	b   []byte
-	bad bool
-}
-
-func (d *factsReader) uvarint() uint64 {
-	v, k := binary.Uvarint(d.b)
-	if k <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[k:]
-	return v
-}
-
-// count reads a count of items of a byte at least each.
-func (d *factsReader) count() int {
-	n := d.uvarint()
-	if n > uint64(len(d.b))+1 {
-		d.bad = true
-		return 0
-	}
-	return int(n)
-}
-
-func (d *factsReader) strings() []string {
-	n := d.count()
-	if n == 0 || d.bad {
-		return nil
-	}
-	ss := make([]string, n)
-	for i := range ss {
-		l := d.uvarint()
-		if d.bad || l > uint64(len(d.b)) {
-			d.bad = true
-			return nil
-		}
-		ss[i] = string(d.b[:l])
-		d.b = d.b[l:]
-	}
-	return ss
 }
