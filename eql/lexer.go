@@ -254,24 +254,33 @@ func (s *scanner) next() *Error {
 	case r == '"' || r == '\'' || r == '?' && (s.at(s.i+1) == '"' || s.at(s.i+1) == '\''):
 		return s.string()
 	}
-	for _, p := range []string{"![", "==", "!=", "<=", ">=", ":", "=", "<", ">", "+", "-", "*", "/", "%", ".", ",", "[", "]", "(", ")", "|", "?"} {
-		if s.hasPrefix(p) {
-			s.emit(tokPunct, s.i+utf8.RuneCountInString(p))
-			return nil
-		}
+	if n := punctLen(r, s.at(s.i+1)); n > 0 {
+		s.emit(tokPunct, s.i+n)
+		return nil
 	}
 	return s.errorAt(s.i + 1)
 }
 
-func (s *scanner) hasPrefix(p string) bool {
-	j := s.i
-	for _, r := range p {
-		if s.at(j) != r {
-			return false
+// punctLen returns the length in runes of the punctuation token that
+// starts with r then next: "![", "==", "!=", "<=", ">=" before ":", "=",
+// "<", ">", "+", "-", "*", "/", "%", ".", ",", "[", "]", "(", ")", "|",
+// "?" (the longest first); 0 for none.
+func punctLen(r, next rune) int {
+	switch r {
+	case '!':
+		if next == '[' || next == '=' {
+			return 2
 		}
-		j++
+		return 0
+	case '=', '<', '>':
+		if next == '=' {
+			return 2
+		}
+		return 1
+	case ':', '+', '-', '*', '/', '%', '.', ',', '[', ']', '(', ')', '|', '?':
+		return 1
 	}
-	return true
+	return 0
 }
 
 // number scans INTEGER_VALUE or DECIMAL_VALUE.

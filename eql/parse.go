@@ -415,13 +415,27 @@ func (c *converter) unary(g *gUnary) Expr {
 		if p.In != "" {
 			return &In{Span: sp, X: x, Not: p.Not, Insensitive: p.In == "in~", List: c.exprs(p.List)}
 		}
-		m := &Match{Span: sp, X: x, Op: map[string]MatchOp{":": Seq, "like": Like, "like~": LikeI, "regex": Regex, "regex~": RegexI}[p.Op]}
-		for _, k := range p.Patterns {
-			m.Patterns = append(m.Patterns, c.constant(k))
+		m := &Match{Span: sp, X: x, Op: matchOpOf(p.Op)}
+		if len(p.Patterns) > 0 {
+			m.Patterns = make([]*Literal, len(p.Patterns))
+		}
+		for i, k := range p.Patterns {
+			m.Patterns[i] = c.constant(k)
 		}
 		return m
 	}
 	return x
+}
+
+// matchOpOf is the operator written op (":", "like", "like~", "regex",
+// "regex~"; the grammar allows no other).
+func matchOpOf(op string) MatchOp {
+	for i, t := range matchText {
+		if t == op {
+			return MatchOp(i)
+		}
+	}
+	return Seq
 }
 
 func (c *converter) primary(g *gPrimary) Expr {

@@ -81,17 +81,18 @@ func keyOf(r *rules.Rule) preparedKey {
 	return preparedKey{r.Language, r.Type, r.Query, r.EQL().EventCategoryOverride}
 }
 
-// newPrepared returns what Prepare built for r: the runner rn's program,
-// and its parsed EQL query and sequence plan.
-func newPrepared(r *rules.Rule, rn *runner) *Prepared {
-	p := &Prepared{prog: rn.search.Query(), key: keyOf(r)}
-	if rn.eqlq != nil {
+// newPrepared returns what Prepare built for r with no options: its
+// program, and its parsed EQL query (q, nil for KQL) and the executor of a
+// sequence or a sample (seq, nil for any other), whose plan it keeps.
+func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec) *Prepared {
+	p := &Prepared{prog: prog, key: keyOf(r)}
+	if q != nil {
 		p.text = r.Query
-		if !rn.eqlq.IsEventQuery() || len(rn.eqlq.Pipes) > 0 {
-			p.q = rn.eqlq
+		if !q.IsEventQuery() || len(q.Pipes) > 0 {
+			p.q = q
 		}
-		if x, ok := rn.exec.(*seqExec); ok && len(rn.cfg.evalOpts) == 0 {
-			p.plan, p.req = x.plan, x.req
+		if seq != nil {
+			p.plan, p.req = seq.plan, seq.req
 		}
 	}
 	return p

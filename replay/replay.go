@@ -87,11 +87,22 @@ func Prepare(r *rules.Rule) (*Prepared, error) {
 	if err := Supported(r); err != nil {
 		return nil, err
 	}
-	rn, err := newRunner(r, nil)
+	rq, err := compileRun(r, runConfig{})
 	if err != nil {
 		return nil, err
 	}
-	return newPrepared(r, rn), nil
+	if plainExecutor(r, rq.eqlq) {
+		// no runner is made (its report, its schedule, its executor):
+		// the executor would refuse nothing, and the Prepared keeps
+		// nothing of it
+		return newPrepared(r, rq.search.Query(), rq.eqlq, nil), nil
+	}
+	rn, err := rq.runner(r)
+	if err != nil {
+		return nil, err
+	}
+	seq, _ := rn.exec.(*seqExec)
+	return newPrepared(r, rn.search.Query(), rn.eqlq, seq), nil
 }
 
 // Supported is the first test of [Prepare], which reads neither the

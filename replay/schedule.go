@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
 	"github.com/kqlrules/kqlrules/esdsl"
@@ -90,19 +91,47 @@ type executor interface {
 	observe(h *hit)
 }
 
+// runQuery is what newRunner reads and compiles of a rule before it
+// makes the runner: the version run, its checks passed, and its search
+// compiled. [Prepare] stops there for a rule whose executor cannot
+// refuse it and whose Prepared needs nothing of the executor.
+type runQuery struct {
+	cfg         runConfig
+	query       string
+	index       []string
+	version     int
+	lookBack    time.Duration
+	maxSignals  int
+	excWarnings []string
+	search      *Search
+	eqlq        *eql.Query
+	lowered     esdsl.Query
+}
+
 func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	var cfg runConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
+	rq, err := compileRun(rule, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return rq.runner(rule)
+}
+
+// compileRun is the first half of newRunner: the checks of the rule (and
+// the version cfg asks for) and its search compiled, with their errors in
+// newRunner's order up to the executor's.
+func compileRun(rule *rules.Rule, cfg runConfig) (runQuery, error) {
 	if rule == nil {
-		return nil, errors.New("rules: Run: nil rule")
+		return runQuery{}, errors.New("rules: Run: nil rule")
 	}
 	query, index, version := rule.Query, rule.Index, rule.Version
 	if cfg.version != 0 && !(cfg.version == rule.Version && len(rule.History) == 0) {
 		v, err := rule.History.At(cfg.version)
 		if err != nil {
-			return nil, &RunError{Rule: rule.Name, Err: err}
+			return runQuery{}, &RunError{Rule: rule.Name, Err: err}
 		}
 		query, version = v.Query, v.Number
 		if len(v.Index) > 0 {
@@ -110,14 +139,14 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		}
 	}
 	if err := rule.CheckLanguage(languages...); err != nil && rule.QueryLanguage() != "" { // machine learning: refused as a type below
-		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("%w, only kuery and eql", err)}
+		return runQuery{}, &RunError{Rule: rule.Name, Err: fmt.Errorf("%w, only kuery and eql", err)}
 	}
 	if rule.Interval <= 0 {
-		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval must be positive, got %v", rule.Interval)}
+		return runQuery{}, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval must be positive, got %v", rule.Interval)}
 	}
 	lb, err := rule.LookBack()
 	if err != nil {
-		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("from: %w", err)}
+		return runQuery{}, &RunError{Rule: rule.Name, Err: fmt.Errorf("from: %w", err)}
 	}
 	maxSignals := rule.MaxSignals
 	if maxSignals <= 0 {
@@ -125,16 +154,16 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 	}
 	filters, err := KibanaFilters(rule.Filters)
 	if err != nil {
-		return nil, &RunError{Rule: rule.Name, Err: err}
+		return runQuery{}, &RunError{Rule: rule.Name, Err: err}
 	}
 	exc, excWarnings, err := exceptionFilter(rule, &cfg)
 	if err != nil {
-		return nil, &RunError{Rule: rule.Name, Err: err}
+		return runQuery{}, &RunError{Rule: rule.Name, Err: err}
 	}
 	if exc != nil {
 		ef, err := KibanaFilters([]json.RawMessage{exc})
 		if err != nil {
-			return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("exceptions: %w", err)}
+			return runQuery{}, &RunError{Rule: rule.Name, Err: fmt.Errorf("exceptions: %w", err)}
 		}
 		cfg.exceptionFilters = ef
 		filters = append(filters, ef...)
@@ -155,8 +184,20 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		search, err = NewSearch(query, filters, cfg.evalOpts...)
 	}
 	if err != nil {
-		return nil, &RunError{Rule: rule.Name, Version: version, Query: true, Err: err}
+		return runQuery{}, &RunError{Rule: rule.Name, Version: version, Query: true, Err: err}
 	}
+	if rule.Interval.Milliseconds() <= 0 {
+		return runQuery{}, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval %v is under a millisecond", rule.Interval)}
+	}
+	return runQuery{cfg: cfg, query: query, index: index, version: version, lookBack: lb, maxSignals: maxSignals,
+		excWarnings: excWarnings, search: search, eqlq: eqlq, lowered: lowered}, nil
+}
+
+// runner makes the runner of the rule whose query rq compiled: its
+// schedule, its report and its executor (which may refuse the rule).
+func (rq *runQuery) runner(rule *rules.Rule) (*runner, error) {
+	cfg, query, index, version := rq.cfg, rq.query, rq.index, rq.version
+	search, eqlq, lowered, lb, maxSignals := rq.search, rq.eqlq, rq.lowered, rq.lookBack, rq.maxSignals
 	if cfg.ruleUUID == "" {
 		cfg.ruleUUID = nameUUID(rule.RuleID)
 	}
@@ -169,9 +210,6 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		atPath:   timestamp,
 		alerted:  map[string]bool{},
 		lastRun:  math.MinInt64,
-	}
-	if rn.interval <= 0 {
-		return nil, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval %v is under a millisecond", rule.Interval)}
 	}
 	if rule.TimestampOverride != "" {
 		rn.tsPath = eval.NewPath(rule.TimestampOverride)
@@ -187,11 +225,12 @@ func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
 		MaxSignals: maxSignals, TimestampField: tsField,
 		Type: cmpOr(string(rule.Type), string(rules.TypeQuery)), Language: cmpOr(string(rule.Language), string(rules.LanguageKuery)),
 	}
-	for _, w := range excWarnings {
+	for _, w := range rq.excWarnings {
 		rn.warn(w)
 	}
 	// the rule run is the version's: alerts carry its query and index
 	rn.rule = rule
+	var err error
 	if rn.exec, err = rn.executor(); err != nil {
 		return nil, &RunError{Rule: rule.Name, Err: err}
 	}
@@ -768,6 +807,22 @@ func (rn *runner) eventTimeOf(fields eval.Event, d *dates) (int64, string) {
 // executor chooses the rule type's executor. A type or setting this package
 // does not replay is an error wrapping ErrUnsupported: nothing runs as
 // something it is not.
+// plainExecutor reports whether the executor of the rule (eqlq its EQL
+// query parsed, if any) is one that refuses no rule and holds nothing a
+// Prepared keeps: a query rule's, or an EQL event query's. It must follow
+// executor.
+func plainExecutor(r *rules.Rule, eqlq *eql.Query) bool {
+	switch r.Type {
+	case rules.TypeQuery, "":
+		return true
+	case rules.TypeEQL:
+		return eqlq == nil || eqlq.IsEventQuery()
+	}
+	return false
+}
+
+// executor makes the rule's executor; plainExecutor tells the executors
+// that refuse no rule.
 func (rn *runner) executor() (executor, error) {
 	r := rn.rule
 	switch r.Type {

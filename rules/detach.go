@@ -24,10 +24,15 @@ func (r *Rule) Detach() *Rule { return r.DetachWith(nil) }
 // keys of Extra and the like (their type, language, severity, dates and
 // maturity).
 func (r *Rule) DetachWith(shared *Strings) *Rule {
-	d := detacher{shared: shared}
+	var own walkScratch
+	d := detacher{shared: shared, scratch: &own}
+	if shared != nil {
+		d.scratch = &shared.scratch
+	}
 	d.rule(r) // count
 	d.buf = make([]byte, 0, d.n)
 	d.rule(r) // copy
+	d.scratch.reset()
 	r.Source = Source{File: r.Source.File, Format: r.Source.Format, Warnings: r.Source.Warnings}
 	return r
 }
@@ -35,19 +40,41 @@ func (r *Rule) DetachWith(shared *Strings) *Rule {
 // detacher walks a rule's strings twice: first counting their bytes (buf
 // nil), then copying them into buf, which holds them all. A string the
 // first walk did not count is copied still (buf then grows, and what it
-// held before stays where it was).
+// held before stays where it was). The second walk visits the strings in
+// the order of the first: the first notes the entries of each table in
+// the order it visits them (scratch.order), and what it found in shared
+// for each common string (scratch.found), which the second takes rather
+// than look each string up again.
 type detacher struct {
-	n      int
-	buf    []byte
-	pairs  []pair   // table's entries set aside
-	shared *Strings // nil: common copies as str does
+	n       int
+	buf     []byte
+	shared  *Strings // nil: common copies as str does
+	scratch *walkScratch
+	// next and nextFound are where the second walk is in scratch.order
+	// and scratch.found
+	next, nextFound int
 }
 
 // Strings holds one copy of each string that rules detached with it
 // ([Rule.DetachWith]) hold alike. Its zero value is empty and ready; it
 // is not safe for concurrent use.
 type Strings struct {
-	m map[string]string
+	m       map[string]string
+	scratch walkScratch // the detacher's notes, reused rule after rule
+}
+
+// walkScratch is what a detacher's first walk notes for its second.
+type walkScratch struct {
+	order []pair   // the entries of the tables, each table's together, in the order visited
+	found []string // the copy in shared of each common string, "" when it had none
+	hit   []bool   // whether shared had it
+}
+
+// reset empties s, keeping its memory but none of the strings it noted.
+func (s *walkScratch) reset() {
+	clear(s.order)
+	clear(s.found)
+	s.order, s.found, s.hit = s.order[:0], s.found[:0], s.hit[:0]
 }
 
 // common is str for a string many rules hold alike: the copy in
@@ -56,13 +83,26 @@ func (d *detacher) common(s string) string {
 	if d.shared == nil {
 		return d.str(s)
 	}
-	c, ok := d.shared.m[s]
-	switch {
-	case ok:
-		return c
-	case d.buf == nil:
+	if d.buf == nil {
+		c, ok := d.shared.m[s]
+		d.scratch.found, d.scratch.hit = append(d.scratch.found, c), append(d.scratch.hit, ok)
+		if ok {
+			return c
+		}
 		d.n += len(s)
 		return s
+	}
+	if i := d.nextFound; i < len(d.scratch.hit) {
+		d.nextFound++
+		if d.scratch.hit[i] {
+			return d.scratch.found[i]
+		}
+	}
+	// not in shared when the first walk looked: copied earlier in this
+	// walk, maybe
+	c, ok := d.shared.m[s]
+	if ok {
+		return c
 	}
 	c = d.str(s)
 	if d.shared.m == nil {
@@ -195,31 +235,33 @@ func (d *detacher) techniques(ts []Technique) {
 }
 
 // table copies the keys and values of a decoded table (Extra) into the
-// same map: its entries are set aside (on d.pairs, which the tables in
-// its values use after them), the map cleared and filled again with the
-// copies, as a key cannot change in place.
+// same map: its entries, which the first walk set aside in the order it
+// visited them (scratch.order, where the tables in its values follow),
+// go in again as copies once the map is cleared, as a key cannot change
+// in place.
 func (d *detacher) table(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
+	sc := d.scratch
 	if d.buf == nil {
+		start := len(sc.order)
 		for k, v := range m {
-			d.common(k)
-			d.value(v)
+			sc.order = append(sc.order, pair{k, v})
+		}
+		end := len(sc.order)
+		for i := start; i < end; i++ { // the tables in the values note theirs after
+			d.common(sc.order[i].k)
+			d.value(sc.order[i].v)
 		}
 		return m
 	}
-	start := len(d.pairs)
-	for k, v := range m {
-		d.pairs = append(d.pairs, pair{k, v})
-	}
+	start := d.next
+	d.next += len(m)
 	clear(m)
-	for i := start; i < len(d.pairs); i++ {
-		p := d.pairs[i]
+	for _, p := range sc.order[start:d.next] {
 		m[d.common(p.k)] = d.value(p.v)
 	}
-	clear(d.pairs[start:])
-	d.pairs = d.pairs[:start]
 	return m
 }
 

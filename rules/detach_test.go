@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
 )
@@ -39,5 +40,40 @@ func TestDetachWithShares(t *testing.T) {
 	}
 	if same(a.Query, b.Query) || same(a.Description, b.Description) || same(a.Tags[0], alone.Tags[0]) {
 		t.Error("rules share a string they should each copy")
+	}
+}
+
+// TestDetachWithTree: every rule of Elastic's tree detached with one
+// Strings (as a worker of ruleset.Load does, rule after rule) equals the
+// rule as parsed, its Extra tables and all, and holds the shared copy of
+// each key of its Extra that an earlier rule held too.
+func TestDetachWithTree(t *testing.T) {
+	dir := corpus.Path(t, "detection-rules")
+	var shared rules.Strings
+	keys := map[string]string{} // a key of Extra, as the first rule holding it holds it
+	n, extra := 0, 0
+	rules.EachTreeTOML(t, dir, func(path string, data []byte) {
+		want, err := rules.Parse(path, data)
+		if err != nil {
+			return
+		}
+		r, _ := rules.Parse(path, data)
+		r.DetachWith(&shared)
+		want.Source = rules.Source{File: want.Source.File, Format: want.Source.Format, Warnings: want.Source.Warnings}
+		if !reflect.DeepEqual(r, want) {
+			t.Errorf("%s: the detached rule differs from the rule parsed", path)
+		}
+		for k := range r.Extra {
+			extra++
+			if first, ok := keys[k]; !ok {
+				keys[k] = k
+			} else if unsafe.StringData(first) != unsafe.StringData(k) {
+				t.Errorf("%s: Extra key %q is not the copy the rules share", path, k)
+			}
+		}
+		n++
+	})
+	if n < 1000 || extra < 1000 {
+		t.Errorf("only %d rules, %d keys of Extra", n, extra)
 	}
 }

@@ -591,6 +591,18 @@ func control(c byte, multi bool) bool {
 	return c < 0x20 && c != '\t' && !(multi && c == '\n') || c == 0x7f
 }
 
+// plainInMulti holds the bytes a multi-line string passes over as they
+// are: neither a control character it refuses, nor a quote, an
+// apostrophe or a backslash. multiBasic and multiLiteral skip runs of
+// them with one look each (the text of a rule is mostly such runs: its
+// description, query, investigation guide).
+var plainInMulti = func() (t [256]bool) {
+	for c := range t {
+		t[c] = !control(byte(c), true) && c != '"' && c != '\'' && c != '\\'
+	}
+	return t
+}()
+
 // literal reads '...'.
 func (p *fastParser) literal() (string, bool) {
 	start := p.i + 1
@@ -615,6 +627,9 @@ func (p *fastParser) multiLiteral() (string, bool) {
 	}
 	for j := start; j < len(p.s); j++ {
 		c := p.s[j]
+		if plainInMulti[c] {
+			continue
+		}
 		if c == '\'' {
 			n := quotes(p.s[j:], '\'')
 			if n < 3 {
@@ -740,6 +755,10 @@ func (p *fastParser) multiBasic() (string, bool) {
 	from := j // the text not yet written
 	for j < len(p.s) {
 		c := p.s[j]
+		if plainInMulti[c] {
+			j++
+			continue
+		}
 		switch {
 		case c == '"':
 			n := quotes(p.s[j:], '"')

@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,12 +16,42 @@ var (
 	knownSeverity  = []Severity{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
 	knownMaturity  = []string{MaturityDevelopment, MaturityExperimental, MaturityBeta, MaturityProduction, MaturityDeprecated}
 
-	uuidRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	dateRE      = regexp.MustCompile(`^\d{4}/\d{2}/\d{2}$`)
-	tacticRE    = regexp.MustCompile(`^TA\d{4}$`)
-	techniqueRE = regexp.MustCompile(`^T\d{4}$`)
-	subtechRE   = regexp.MustCompile(`^T\d{4}\.\d{3}$`)
+	// the shapes of identifiers and dates (hasShape)
+	uuidShape      = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+	dateShape      = "9999/99/99"
+	tacticShape    = "TA9999"
+	techniqueShape = "T9999"
+	subtechShape   = "T9999.999"
 )
+
+// hasShape reports whether s has the shape, byte for byte: '9' stands for
+// an ASCII digit, 'x' for an ASCII hexadecimal digit (either case), any
+// other byte for itself. It is the anchored regular expression the shape
+// spells (uuidShape: ^[0-9a-fA-F]{8}-...$), without a regexp's machine
+// for each of the thousands of identifiers a tree of rules holds.
+func hasShape(s, shape string) bool {
+	if len(s) != len(shape) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch shape[i] {
+		case '9':
+			if c < '0' || c > '9' {
+				return false
+			}
+		case 'x':
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		default:
+			if c != shape[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // Validate checks the rule and returns an *Error listing every problem, or
 // nil. It checks that the required fields are present (rule_id, name,
@@ -60,7 +89,7 @@ func (r *Rule) validate(ps *problems) {
 		return v != ""
 	}
 
-	if need("rule.rule_id", r.RuleID) && !uuidRE.MatchString(r.RuleID) && !hasWarning(r.Source.Warnings, "rule.rule_id") {
+	if need("rule.rule_id", r.RuleID) && !hasShape(r.RuleID, uuidShape) && !hasWarning(r.Source.Warnings, "rule.rule_id") {
 		r.Source.Warnings = append(r.Source.Warnings, Problem{File: r.Source.File, Line: r.Source.Line("rule.rule_id"), Field: "rule.rule_id", Msg: fmt.Sprintf("not a UUID: %q", r.RuleID)})
 	}
 	need("rule.name", r.Name)
@@ -111,13 +140,13 @@ func (r *Rule) validate(ps *problems) {
 		if d.v == "" || ps.has(d.field) {
 			continue
 		}
-		if !dateRE.MatchString(d.v) {
+		if !hasShape(d.v, dateShape) {
 			ps.add(d.field, "must be a date YYYY/MM/DD, got %q", d.v)
 		} else if _, err := time.Parse("2006/01/02", d.v); err != nil {
 			ps.add(d.field, "not a calendar date: %q", d.v)
 		}
 	}
-	if md.CreationDate != "" && md.UpdatedDate != "" && dateRE.MatchString(md.CreationDate) && dateRE.MatchString(md.UpdatedDate) && md.UpdatedDate < md.CreationDate {
+	if md.CreationDate != "" && md.UpdatedDate != "" && hasShape(md.CreationDate, dateShape) && hasShape(md.UpdatedDate, dateShape) && md.UpdatedDate < md.CreationDate {
 		ps.add("metadata.updated_date", "%s is before the creation date %s", md.UpdatedDate, md.CreationDate)
 	}
 	oneOf(ps, "metadata.maturity", md.Maturity, knownMaturity)
@@ -166,13 +195,13 @@ func (r *Rule) validateQuery(ps *problems) {
 }
 
 func (r *Rule) validateThreat(ps *problems, extract bool) {
-	check := func(f threatField, v string, re *regexp.Regexp, what string) {
+	check := func(f threatField, v, shape, what string) {
 		switch {
 		case v == "":
 			if field := f.String(); !ps.has(field) {
 				ps.add(field, "required")
 			}
-		case re != nil && !re.MatchString(v):
+		case shape != "" && !hasShape(v, shape):
 			ps.add(f.String(), "must be %s, got %q", what, v)
 		}
 	}
@@ -180,32 +209,32 @@ func (r *Rule) validateThreat(ps *problems, extract bool) {
 		if extract && v == "" {
 			return
 		}
-		check(f, v, nil, "")
+		check(f, v, "", "")
 		if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 			ps.add(f.String(), "must be an http(s) URL, got %q", v)
 		}
 	}
 	name := func(f threatField, v string) {
 		if !extract || v != "" {
-			check(f, v, nil, "")
+			check(f, v, "", "")
 		}
 	}
 	for i, t := range r.Threat {
 		f := threatField{threat: i, technique: -1, extract: extract}
-		check(f.at("framework"), t.Framework, nil, "")
-		check(f.at("tactic.id"), t.Tactic.ID, tacticRE, "a tactic id such as TA0011")
+		check(f.at("framework"), t.Framework, "", "")
+		check(f.at("tactic.id"), t.Tactic.ID, tacticShape, "a tactic id such as TA0011")
 		name(f.at("tactic.name"), t.Tactic.Name)
 		ref(f.at("tactic.reference"), t.Tactic.Reference)
 		for j, te := range t.Techniques {
 			tf := f
 			tf.technique, tf.sub = j, -1
-			check(tf.at("id"), te.ID, techniqueRE, "a technique id such as T1048")
+			check(tf.at("id"), te.ID, techniqueShape, "a technique id such as T1048")
 			name(tf.at("name"), te.Name)
 			ref(tf.at("reference"), te.Reference)
 			for k, st := range te.Subtechniques {
 				sf := tf
 				sf.sub = k
-				check(sf.at("id"), st.ID, subtechRE, "a subtechnique id such as T1048.003")
+				check(sf.at("id"), st.ID, subtechShape, "a subtechnique id such as T1048.003")
 				name(sf.at("name"), st.Name)
 				ref(sf.at("reference"), st.Reference)
 				if st.ID != "" && te.ID != "" && !strings.HasPrefix(st.ID, te.ID+".") {

@@ -1,0 +1,119 @@
+package replay
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kqlrules/kqlrules/internal/corpus"
+	"github.com/kqlrules/kqlrules/rules"
+)
+
+// TestPrepareAnswersAsRunner: Prepare, which makes no runner for a rule
+// whose executor refuses nothing (plainExecutor), refuses exactly the
+// rules the full runner refuses, with the same error, and keeps the same
+// parts (a parsed query, a sequence plan); plainExecutor holds only of
+// rules whose executor is a query's, a suppressed query's or an EQL event
+// query's. Over hand-made rules and every rule of Elastic's tree when
+// present.
+func TestPrepareAnswersAsRunner(t *testing.T) {
+	var rs []*rules.Rule
+	base := rules.Rule{Name: "r", RuleID: "id", Interval: time.Minute, From: "now-2m"}
+	add := func(f func(r *rules.Rule)) {
+		r := base
+		f(&r)
+		rs = append(rs, &r)
+	}
+	add(func(r *rules.Rule) { r.Query = "a:1" })
+	add(func(r *rules.Rule) { r.Query = "a:1"; r.Interval = time.Microsecond })
+	add(func(r *rules.Rule) { r.Query = "a:1"; r.Interval = -time.Minute })
+	add(func(r *rules.Rule) { r.Query = "a:1"; r.From = "yesterday" })
+	add(func(r *rules.Rule) { r.Query = "a:(1" })
+	add(func(r *rules.Rule) {
+		r.Query = "a:1"
+		r.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
+	})
+	add(func(r *rules.Rule) { r.Query = "a:1"; r.Type = rules.TypeThreshold })
+	add(func(r *rules.Rule) { r.Query = "a:1"; r.Type = rules.TypeNewTerms })
+	add(func(r *rules.Rule) { r.Query = "a:1"; r.Type = rules.TypeThreatMatch })
+	for _, q := range []string{`process where true`, `process where true | head 2`, `sequence [process where true] [file where true]`,
+		`sequence by host.name [process where true] until [file where true]`, `sample by host.name [process where true] [file where true]`, `process where (`} {
+		add(func(r *rules.Rule) { r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, q })
+		add(func(r *rules.Rule) {
+			r.Type, r.Language, r.Query = rules.TypeEQL, rules.LanguageEQL, q
+			r.AlertSuppression = &rules.AlertSuppression{GroupBy: []string{"host.name"}}
+		})
+	}
+	hand := len(rs)
+	dir := filepath.Join(corpus.Dir(), "detection-rules")
+	if _, err := os.Stat(dir); corpus.Dir() == "" || err != nil {
+		t.Log("Elastic's tree (../shared/detection-rules) is absent: the hand-made rules only")
+	} else {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") || !strings.Contains(path, "/rules") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if r, err := rules.Parse(path, data); err == nil {
+				rs = append(rs, r)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs)-hand < 1000 {
+			t.Errorf("only %d rules of the tree", len(rs)-hand)
+		}
+	}
+	plain := 0
+	for _, r := range rs {
+		prep, perr := Prepare(r)
+		var rn *runner
+		err := Supported(r)
+		if err == nil {
+			rn, err = newRunner(r, nil)
+		}
+		if (perr == nil) != (err == nil) || perr != nil && perr.Error() != err.Error() {
+			t.Errorf("%s (%s): Prepare: %v; runner: %v", r.Name, r.Query, perr, err)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		switch rn.exec.(type) {
+		case queryExec, *suppressExec, *eqlExec:
+		default:
+			if plainExecutor(r, rn.eqlq) {
+				t.Errorf("%s: plainExecutor, but the executor is %T", r.Name, rn.exec)
+			}
+		}
+		if plainExecutor(r, rn.eqlq) {
+			plain++
+		}
+		want := newPreparedOf(r, rn)
+		if (prep.q == nil) != (want.q == nil) || prep.text != want.text || (prep.plan == nil) != (want.plan == nil) || prep.req != want.req {
+			t.Errorf("%s: Prepare kept q %v, text %v, plan %v, req %v; the runner's %v, %v, %v, %v", r.Name,
+				prep.q != nil, prep.text != "", prep.plan != nil, prep.req, want.q != nil, want.text != "", want.plan != nil, want.req)
+		}
+		if prep.Program().String() != want.Program().String() {
+			t.Errorf("%s: Prepare compiled %s, the runner %s", r.Name, prep.Program(), want.Program())
+		}
+	}
+	if plain == 0 {
+		t.Error("no rule had a plain executor")
+	}
+}
+
+// newPreparedOf is what Prepare kept of a full runner before it made
+// none for a plain executor.
+func newPreparedOf(r *rules.Rule, rn *runner) *Prepared {
+	seq, _ := rn.exec.(*seqExec)
+	return newPrepared(r, rn.search.Query(), rn.eqlq, seq)
+}
