@@ -288,7 +288,7 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 				dst = s.Match(e, dst[:0])
 			}
 			b.matched[i] = append(b.matched[i], dst...)
-			rp.Facts(e, &b.facts[i])
+			rp.FactsMatched(e, dst, &b.facts[i])
 		}
 		b.done <- struct{}{}
 	}
