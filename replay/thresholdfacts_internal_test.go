@@ -206,8 +206,8 @@ func TestThresholdOnlyFacts(t *testing.T) {
 			}
 		}
 		if s := r.sorted; s != nil {
-			for _, e := range s.mem {
-				if e.ev.facts {
+			for i := range s.mem.n {
+				if s.mem.at(i).ev.facts {
 					res.facts++
 				}
 			}
