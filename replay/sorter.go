@@ -132,7 +132,7 @@ func (s *sorter) spillIfFull() error {
 
 // sortMem returns the order of the entries in memory.
 func (s *sorter) sortMem() []entryKey {
-	s.order = s.order[:0]
+	s.order = slices.Grow(s.order[:0], s.mem.n) // once, not by copies
 	for i := range s.mem.n {
 		e := s.mem.at(i)
 		s.order = append(s.order, entryKey{e.t, e.seq, i})
