@@ -42,7 +42,13 @@ func compareEntries(a, b *sortEntry) int { return compareAt(a.t, a.seq, b.t, b.s
 
 // compareAt orders entries by time, then by place in the stream.
 func compareAt(at, aseq, bt, bseq int64) int {
-	return cmp.Or(cmp.Compare(at, bt), cmp.Compare(aseq, bseq))
+	switch {
+	case at != bt:
+		return cmp.Compare(at, bt)
+	case aseq != bseq:
+		return cmp.Compare(aseq, bseq)
+	}
+	return 0
 }
 
 // entrySize is what an entry itself takes in memory.
@@ -142,7 +148,10 @@ func (s *sorter) sortMem() []entryKey {
 	// go to the earlier run): the order of the entries does not depend
 	// on where the runs end
 	slices.SortFunc(s.order, func(a, b entryKey) int {
-		return cmp.Or(compareAt(a.t, a.seq, b.t, b.seq), cmp.Compare(a.i, b.i))
+		if c := compareAt(a.t, a.seq, b.t, b.seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
 	})
 	return s.order
 }
