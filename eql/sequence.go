@@ -439,27 +439,32 @@ type joinKey struct {
 // gives (dates as epoch milliseconds) rather than those of the fields
 // API (dates formatted).
 func (s *planStage) joinKeys(d Doc, sample bool) []joinKey {
-	out := []joinKey{{}}
+	if len(s.keys) == 0 {
+		return []joinKey{{}}
+	}
 	fields := d.Fields()
-	for _, k := range s.keys {
-		var vals []any
-		var encs []string
+	kv := &keyVisitor{sample: sample}
+	var out []joinKey
+	for i := range s.keys {
+		k := &s.keys[i]
+		// vals is new for each key: the keys out holds share it
+		kv.k, kv.vals, kv.encs = k, nil, kv.encs[:0]
 		if k.path != nil {
-			fields.Values(k.path, visitFunc(func(v any) bool {
-				if v = keyValue(v, k.typ, k.layouts, sample); v != nil {
-					if e := encodeKey(v); !slices.Contains(encs, e) {
-						encs = append(encs, e)
-						vals = append(vals, v)
-					}
-				}
-				return false
-			}))
+			fields.Values(k.path, kv)
 		}
+		vals, encs := kv.vals, kv.encs
 		if len(vals) == 0 {
 			if !k.optional {
 				return nil
 			}
-			vals, encs = []any{nil}, []string{encodeKey(nil)}
+			vals, encs = []any{nil}, append(encs, encodeKey(nil))
+		}
+		if i == 0 { // one key a value
+			out = make([]joinKey, len(vals))
+			for j := range vals {
+				out[j] = joinKey{vals: vals[j : j+1 : j+1], enc: encs[j]}
+			}
+			continue
 		}
 		next := make([]joinKey, 0, len(out)*len(vals))
 		for _, o := range out {
@@ -472,9 +477,24 @@ func (s *planStage) joinKeys(d Doc, sample bool) []joinKey {
 	return out
 }
 
-type visitFunc func(any) bool
+// keyVisitor collects the distinct values of a join key field, as
+// Elasticsearch returns them for its type.
+type keyVisitor struct {
+	k      *keyField
+	sample bool
+	vals   []any
+	encs   []string // encodeKey of each of vals
+}
 
-func (f visitFunc) Visit(v any) bool { return f(v) }
+func (kv *keyVisitor) Visit(v any) bool {
+	if v = keyValue(v, kv.k.typ, kv.k.layouts, kv.sample); v != nil {
+		if e := encodeKey(v); !slices.Contains(kv.encs, e) {
+			kv.encs = append(kv.encs, e)
+			kv.vals = append(kv.vals, v)
+		}
+	}
+	return false
+}
 
 // keyValue is a join key value as Elasticsearch returns it for the
 // field's type; nil for a value it would not index.

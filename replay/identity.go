@@ -15,14 +15,29 @@ import (
 // (a map[string]any with json.Number numbers: keys sorted, the last of
 // duplicate keys kept, strings decoded and escaped again as encoding/json
 // escapes them, numbers as written, no white space) and hashes it. Its
-// buffers are reused from one event to the next.
+// buffers are reused from one event to the next. It remembers the
+// identities of the last texts it identified (recent): the same text is
+// the same document, and repeats of an event (a stream that holds an
+// event twice) come together in time order.
 type canon struct {
 	out, keys, tmp []byte
 	ms             []member
 	depth          int
 	id             []byte // the top level's last "_id", when a string
 	hasID          bool
+	recent         [recentTexts]struct {
+		text []byte // a copy
+		id   string
+	}
+	next int // the slot of recent to fill next
 }
+
+// recentTexts is how many texts a canon remembers the identity of, and
+// maxRecentText the size of the longest.
+const (
+	recentTexts   = 16
+	maxRecentText = 16 << 10
+)
 
 // member is one key of an object being written: the key decoded, in
 // canon.keys, and the member written ("key":value), in canon.out.
@@ -33,6 +48,22 @@ type member struct {
 // eventIDJSON is eventID of the event data decodes to. data must be one
 // valid JSON object (events.ReadRaw checked it).
 func (c *canon) eventIDJSON(data []byte) string {
+	for k := range c.recent {
+		if r := &c.recent[k]; r.id != "" && string(r.text) == string(data) {
+			return r.id
+		}
+	}
+	id := c.identify(data)
+	if len(data) <= maxRecentText {
+		r := &c.recent[c.next]
+		r.text, r.id = append(r.text[:0], data...), id
+		c.next = (c.next + 1) % recentTexts
+	}
+	return id
+}
+
+// identify is eventIDJSON without the texts remembered.
+func (c *canon) identify(data []byte) string {
 	c.out, c.keys, c.ms, c.depth, c.id, c.hasID = c.out[:0], c.keys[:0], c.ms[:0], 0, c.id[:0], false
 	c.value(data, 0)
 	if c.hasID && len(c.id) > 0 {

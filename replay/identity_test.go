@@ -3,6 +3,7 @@ package replay
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"testing"
 
@@ -96,5 +97,25 @@ func BenchmarkEventIDJSON(b *testing.B) {
 		for _, l := range lines {
 			c.eventIDJSON(l)
 		}
+	}
+}
+
+// TestEventIDJSONRecent: a text identified again gets the identity it got
+// (canon.recent), and a text written over the memory of one identified
+// before (the replay reuses its buffers) gets its own.
+func TestEventIDJSONRecent(t *testing.T) {
+	var c canon
+	a, b := `{"x":1,"_s":"a"}`, `{"x":2,"_s":"a"}`
+	buf := []byte(a)
+	checkIdentity(t, &c, buf)
+	copy(buf, b) // the same length, in place
+	checkIdentity(t, &c, buf)
+	copy(buf, a)
+	checkIdentity(t, &c, buf)
+	if c.eventIDJSON([]byte(a)) == c.eventIDJSON([]byte(b)) {
+		t.Fatal("two documents, one identity")
+	}
+	for i := range 3 * recentTexts { // more texts than it remembers
+		checkIdentity(t, &c, fmt.Appendf(nil, `{"n":%d}`, i%(recentTexts+1)))
 	}
 }

@@ -150,6 +150,13 @@ type Facts struct {
 	times        []factTime // by timestamp field
 	refusedField string
 	refused      bool
+	timed        bool // some timestamp field gave a time
+	// thr holds, when FactsMatched read them, the thresholdFacts
+	// records (thresholdExec.appendFacts) of the rules thrRules, one
+	// after another, each ending at its thrEnds: what addFacts keeps
+	thr      []byte
+	thrRules []int32
+	thrEnds  []int32
 }
 
 type factTime struct {
@@ -163,7 +170,8 @@ type factTime struct {
 func (r *Replay) Facts(e eval.Event, f *Facts) {
 	f.index, f.hasIndex = eventIndex(e)
 	f.times = f.times[:0]
-	f.refusedField, f.refused = "", false
+	f.refusedField, f.refused, f.timed = "", false, false
+	f.thr, f.thrRules, f.thrEnds = f.thr[:0], f.thrRules[:0], f.thrEnds[:0]
 	if !r.inSomeScope(f.index, f.hasIndex) {
 		// no rule counts the time or the refusal of an event outside
 		// its scope (observe and settle look at the scope first): they
@@ -180,9 +188,54 @@ func (r *Replay) Facts(e eval.Event, f *Facts) {
 		f.times = append(f.times, factTime{t, why})
 		timed = timed || why == ""
 	}
+	f.timed = timed
 	if timed && r.ref != nil {
 		f.refusedField, f.refused = r.ref.RejectsEvent(e)
 	}
+}
+
+// FactsMatched is Facts for a caller that matched the rules' queries
+// already: matched lists the rules whose query matches e, as AddFacts
+// takes them. In a replay in time order that saves no state
+// (WithoutState), an event whose matched rules are threshold rules (or
+// inert ones) is kept as what they read of it (addFacts): FactsMatched
+// reads that too, with e, on the caller's goroutine (safe for concurrent
+// use, as Facts), rather than AddFacts read the event again.
+func (r *Replay) FactsMatched(e eval.Event, matched []int, f *Facts) {
+	r.Facts(e, f)
+	if !f.timed || !r.noState || r.arrival || r.selfMatch || len(matched) == 0 {
+		return
+	}
+	for _, i := range matched {
+		if rn := r.runners[i]; !rn.inert() {
+			if _, th := rn.exec.(*thresholdExec); !th {
+				return // the event's text is kept
+			}
+		}
+	}
+	for _, i := range matched {
+		rn := r.runners[i]
+		if rn.inert() {
+			continue
+		}
+		f.thr = rn.exec.(*thresholdExec).appendFacts(f.thr, e, !rn.search.filtersMatch(e))
+		f.thrRules = append(f.thrRules, int32(i))
+		f.thrEnds = append(f.thrEnds, int32(len(f.thr)))
+	}
+}
+
+// thresholdRecord returns the record FactsMatched read for rule i.
+func (f *Facts) thresholdRecord(i int32) ([]byte, bool) {
+	for k, j := range f.thrRules {
+		if j == i {
+			start := int32(0)
+			if k > 0 {
+				start = f.thrEnds[k-1]
+			}
+			return f.thr[start:f.thrEnds[k]], true
+		}
+	}
+	return nil, false
 }
 
 // outOfEveryScope is the time of an event no rule's scope holds, which
@@ -528,10 +581,8 @@ func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 // (thresholdFacts, in the order of the entry's rules) rather than its
 // text. What take would read of the text it reads now, the same way.
 func (r *Replay) addFacts(ev *Event, f *Facts, keep storedEvent) error {
-	fields := ev.Fields
+	fields := ev.Fields // or r.lazy, once a record is to be read here
 	if fields == nil {
-		r.lazy.Reset(ev.JSON)
-		fields = &r.lazy
 		defer r.lazy.Reset(nil) // the caller reuses the text
 	}
 	keep.facts = true
@@ -544,6 +595,14 @@ func (r *Replay) addFacts(ev *Event, f *Facts, keep storedEvent) error {
 			rn := r.runners[i]
 			if rn.inert() {
 				continue // takes nothing (replaySorted)
+			}
+			if rec, ok := f.thresholdRecord(i); ok { // FactsMatched read it
+				b = append(b, rec...)
+				continue
+			}
+			if fields == nil {
+				r.lazy.Reset(ev.JSON)
+				fields = &r.lazy
 			}
 			filtered := !r.selfMatch && !rn.search.filtersMatch(fields) // as take tests them
 			b = rn.exec.(*thresholdExec).appendFacts(b, fields, filtered)

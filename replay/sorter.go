@@ -42,7 +42,13 @@ func compareEntries(a, b *sortEntry) int { return compareAt(a.t, a.seq, b.t, b.s
 
 // compareAt orders entries by time, then by place in the stream.
 func compareAt(at, aseq, bt, bseq int64) int {
-	return cmp.Or(cmp.Compare(at, bt), cmp.Compare(aseq, bseq))
+	switch {
+	case at != bt:
+		return cmp.Compare(at, bt)
+	case aseq != bseq:
+		return cmp.Compare(aseq, bseq)
+	}
+	return 0
 }
 
 // entrySize is what an entry itself takes in memory.
@@ -64,7 +70,7 @@ const entrySize = int(unsafe.Sizeof(sortEntry{}))
 type sorter struct {
 	limit   int
 	dir     string
-	mem     []sortEntry
+	mem     entries
 	order   []entryKey // scratch: mem's order
 	text    arena[byte]
 	rules   arena[int32]
@@ -97,12 +103,12 @@ func newSorter(limit int, dir string) *sorter {
 	// filled and the ends of the others (a text that did not fit goes
 	// to the next; at most a quarter chunk) waste little of it
 	chunk := min(max(limit/32, 4<<10), 1<<20)
-	return &sorter{limit: limit, dir: dir, fanIn: mergeFanIn, text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
+	return &sorter{limit: limit, dir: dir, fanIn: mergeFanIn, mem: newEntries(limit), text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
 }
 
 // size is what the entries in memory take, counted as limit counts it.
 func (s *sorter) size() int {
-	return cap(s.mem)*entrySize + s.text.size + 4*s.rules.size + s.extra
+	return s.mem.capacity()*entrySize + s.text.size + 4*s.rules.size + s.extra
 }
 
 // keepText copies an event's text into the sorter's memory, for the
@@ -114,7 +120,7 @@ func (s *sorter) keepText(b []byte) []byte { return s.text.keep(b) }
 // are added.
 func (s *sorter) add(e sortEntry) {
 	e.rules = s.rules.keep(e.rules)
-	s.mem = append(s.mem, e)
+	s.mem.add(e)
 	s.extra += len(e.ev.index)
 	if e.ev.m != nil {
 		s.extra += 64 * len(e.ev.m) // a rough size of a map event
@@ -132,23 +138,27 @@ func (s *sorter) spillIfFull() error {
 
 // sortMem returns the order of the entries in memory.
 func (s *sorter) sortMem() []entryKey {
-	s.order = s.order[:0]
-	for i := range s.mem {
-		s.order = append(s.order, entryKey{s.mem[i].t, s.mem[i].seq, i})
+	s.order = slices.Grow(s.order[:0], s.mem.n) // once, not by copies
+	for i := range s.mem.n {
+		e := s.mem.at(i)
+		s.order = append(s.order, entryKey{e.t, e.seq, i})
 	}
 	// the entries of one event (one a timestamp field) at the same time
 	// stay in the order they were added, as the merge keeps them (ties
 	// go to the earlier run): the order of the entries does not depend
 	// on where the runs end
 	slices.SortFunc(s.order, func(a, b entryKey) int {
-		return cmp.Or(compareAt(a.t, a.seq, b.t, b.seq), cmp.Compare(a.i, b.i))
+		if c := compareAt(a.t, a.seq, b.t, b.seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
 	})
 	return s.order
 }
 
 // spill writes the entries in memory, sorted, to a new run.
 func (s *sorter) spill() error {
-	if len(s.mem) == 0 {
+	if s.mem.n == 0 {
 		return nil
 	}
 	if s.file == nil {
@@ -161,14 +171,14 @@ func (s *sorter) spill() error {
 	start := s.written
 	var prev sharedText
 	for _, k := range s.sortMem() {
-		if err := s.write(&s.mem[k.i], &prev); err != nil {
+		if err := s.write(s.mem.at(k.i), &prev); err != nil {
 			return err
 		}
 	}
 	s.runs = append(s.runs, runSpan{start, s.written}) // flushed when the runs are read
-	s.spilled += len(s.mem)
-	clear(s.mem)
-	s.mem, s.extra = s.mem[:0], 0
+	s.spilled += s.mem.n
+	s.mem.reset()
+	s.extra = 0
 	s.text.reset()
 	s.rules.reset()
 	return nil
@@ -211,6 +221,49 @@ func (s *sorter) write(e *sortEntry, prev *sharedText) error {
 	s.written += int64(len(s.scratch) + len(text))
 	return nil
 }
+
+// entries holds the sorter's entries in memory in chunks of a fixed
+// length, which the next entries reuse once a run is written: the entries
+// grow without being copied to a larger slice (and to memory the process
+// has not touched yet) at each growth.
+type entries struct {
+	chunk  int // a chunk's length
+	chunks [][]sortEntry
+	n      int // the entries in use: the first n
+}
+
+// newEntries returns entries in chunks of a sixteenth of limit (bytes),
+// between 16 and 1,024 entries.
+func newEntries(limit int) entries {
+	return entries{chunk: min(max(limit/16/entrySize, 16), 1024)}
+}
+
+func (m *entries) add(e sortEntry) {
+	k := m.n / m.chunk
+	if k == len(m.chunks) {
+		m.chunks = append(m.chunks, make([]sortEntry, m.chunk))
+	}
+	m.chunks[k][m.n%m.chunk] = e
+	m.n++
+}
+
+// at returns entry i.
+func (m *entries) at(i int) *sortEntry { return &m.chunks[i/m.chunk][i%m.chunk] }
+
+// capacity is the number of entries the chunks hold.
+func (m *entries) capacity() int { return len(m.chunks) * m.chunk }
+
+// reset frees the chunks for the next entries, dropping what the entries
+// held.
+func (m *entries) reset() {
+	for k := 0; k*m.chunk < m.n; k++ {
+		clear(m.chunks[k][:min(m.chunk, m.n-k*m.chunk)])
+	}
+	m.n = 0
+}
+
+// free drops the chunks.
+func (m *entries) free() { m.chunks, m.n = nil, 0 }
 
 // arena holds slices of T in chunks of a fixed length, so that keeping one
 // costs no allocation of its own; a slice longer than a quarter chunk
@@ -479,7 +532,7 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 		// the entries stay until close: their text is the hits' (and
 		// within the limit)
 		for _, k := range s.sortMem() {
-			e := &s.mem[k.i]
+			e := s.mem.at(k.i)
 			ref := textRef{mem: e.ev.json}
 			if e.ev.facts {
 				ref = textRef{}
@@ -493,7 +546,8 @@ func (s *sorter) each(f func(e *sortEntry, ref textRef) error) error {
 	if err := s.spill(); err != nil {
 		return err
 	}
-	s.mem, s.order, s.text, s.rules = nil, nil, arena[byte]{}, arena[int32]{} // in the runs now
+	s.mem.free()
+	s.order, s.text, s.rules = nil, arena[byte]{}, arena[int32]{} // in the runs now
 	// more runs than fanIn: merge them fanIn at a time into longer runs,
 	// written after them in the file, until fanIn at most are left
 	for len(s.runs) > s.fanIn {
@@ -663,5 +717,6 @@ func (s *sorter) close() {
 	if s.file != nil {
 		s.file.close()
 	}
-	s.file, s.w, s.runs, s.mem = nil, nil, nil, nil
+	s.file, s.w, s.runs = nil, nil, nil
+	s.mem.free()
 }

@@ -36,9 +36,9 @@ func TestSorterMemoryBound(t *testing.T) {
 				runtime.GC()
 				runtime.ReadMemStats(&after)
 				held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-				t.Logf("%d entries: counted %d bytes, held %d (%.2f)", len(s.mem), s.size(), held, float64(held)/float64(s.size()))
+				t.Logf("%d entries: counted %d bytes, held %d (%.2f)", s.mem.n, s.size(), held, float64(held)/float64(s.size()))
 				if held > limit*11/10 {
-					t.Errorf("%d entries hold %d bytes, more than the limit %d", len(s.mem), held, limit)
+					t.Errorf("%d entries hold %d bytes, more than the limit %d", s.mem.n, held, limit)
 				}
 				runtime.KeepAlive(s)
 			})

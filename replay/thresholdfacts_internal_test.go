@@ -160,7 +160,10 @@ func TestThresholdOnlyFacts(t *testing.T) {
 		kept   int64 // bytes the sorter keeps: written, else in memory
 	}
 	// replay adds the events from, to; with a state when st is not nil;
-	// saving one when save
+	// saving one when save. viaFactsMatched: with FactsMatched and
+	// AddFacts, as a rule set adds them (records counts the events it
+	// read threshold records of)
+	viaFactsMatched, records := false, 0
 	replay := func(opts []RunOption, text []string, from, to int, st *State, save bool) (result, *State) {
 		t.Helper()
 		var res result
@@ -186,13 +189,25 @@ func TestThresholdOnlyFacts(t *testing.T) {
 					matched = append(matched, k)
 				}
 			}
-			if err := r.Add(Event{Fields: &l, JSON: []byte(ev), File: "e.ndjson", Line: from + i + 1}, matched); err != nil {
+			e := Event{Fields: &l, JSON: []byte(ev), File: "e.ndjson", Line: from + i + 1}
+			if viaFactsMatched {
+				var f Facts
+				r.FactsMatched(&l, matched, &f)
+				if len(f.thrRules) > 0 {
+					records++
+				}
+				e.Fields = nil // AddFacts reads the text if it needs to
+				err = r.AddFacts(e, &f, matched)
+			} else {
+				err = r.Add(e, matched)
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 		}
 		if s := r.sorted; s != nil {
-			for _, e := range s.mem {
-				if e.ev.facts {
+			for i := range s.mem.n {
+				if s.mem.at(i).ev.facts {
 					res.facts++
 				}
 			}
@@ -248,6 +263,13 @@ func TestThresholdOnlyFacts(t *testing.T) {
 		want, _ := replay(mode.opts, text, 0, len(text), nil, false)
 		got, _ := replay(append(mode.opts, WithoutState()), text, 0, len(text), nil, false)
 		same(mode.name, got, want)
+		viaFactsMatched, records = true, 0
+		got, _ = replay(append(mode.opts, WithoutState()), text, 0, len(text), nil, false)
+		viaFactsMatched = false
+		same(mode.name+", FactsMatched", got, want)
+		if mode.name != "arrival" && records == 0 {
+			t.Errorf("%s: FactsMatched read no threshold record", mode.name)
+		}
 		for _, rep := range want.reps[:3] {
 			alerted += rep.AlertCount
 		}

@@ -81,8 +81,8 @@ type Result struct {
 // in Result.Unreadable); another error from evs, an alert function's error or the end of ctx
 // ends the run: Replay returns the error with the result so far (the
 // reports of the events replayed). Memory: Workers+3 batches of
-// BatchSize events in flight (kept for the next run until the garbage
-// collector takes them), plus what the replay holds (see replay.Replay).
+// BatchSize events in flight (reused through the run, then kept for the
+// next run until the garbage collector takes them), plus what the replay holds (see replay.Replay).
 func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg ReplayConfig) (*Result, error) {
 	opts := cfg.Options
 	if !cfg.SaveState {
@@ -132,9 +132,12 @@ type batch struct {
 // maxKeptText bounds the text of a batch kept for reuse.
 const maxKeptText = 4 << 20
 
-// batches holds the batches replayed, for the reader of this or of a later
-// replay to fill again: their memory (text, facts, rule lists) is reused,
-// not allocated for each batch.
+// batches holds the batches of the replays that ended, for a later
+// replay's reader to fill again: their memory (text, facts, rule lists)
+// is reused, not allocated for each batch. Within a replay the batches
+// replayed go back to its own list (stream's free), which the garbage
+// collector does not empty as it empties a pool: a batch new to the
+// replay grows its memory again, and new memory costs.
 var batches = sync.Pool{New: func() any { return &batch{done: make(chan struct{}, 1)} }}
 
 // stream reads, matches and replays the events.
@@ -149,7 +152,28 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	order := make(chan *batch, workers+1)
 	var readErr error
 	var unreadable []*events.FileError // the reader's, until order is closed
-	go func() {                        // the reader: batches in order
+	// free: the batches replayed, for the reader to fill again (as many
+	// as can be in flight at once: read, queued, matched, replayed)
+	free := make(chan *batch, 2*workers+4)
+	defer func() {
+		for {
+			select {
+			case b := <-free:
+				batches.Put(b)
+			default:
+				return
+			}
+		}
+	}()
+	newBatch := func() *batch {
+		select {
+		case b := <-free:
+			return b.reset()
+		default:
+			return batches.Get().(*batch).reset()
+		}
+	}
+	go func() { // the reader: batches in order
 		defer close(work)
 		defer close(order)
 		b := newBatch()
@@ -230,7 +254,11 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 		if cap(b.text) > maxKeptText {
 			b.text = nil // a batch of huge events: not kept for the next
 		}
-		batches.Put(b) // replayed: a reader may fill it again
+		select { // replayed: the reader may fill it again
+		case free <- b:
+		default:
+			batches.Put(b)
+		}
 		if cfg.Progress != nil {
 			cfg.Progress(read)
 		}
@@ -243,10 +271,8 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	return readErr
 }
 
-// newBatch returns an empty batch, the memory of one replayed before
-// kept.
-func newBatch() *batch {
-	b := batches.Get().(*batch)
+// reset empties the batch, keeping its memory.
+func (b *batch) reset() *batch {
 	b.text, b.raws, b.errs, b.spent = b.text[:0], b.raws[:0], b.errs[:0], b.spent[:0]
 	return b
 }
@@ -288,7 +314,7 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 				dst = s.Match(e, dst[:0])
 			}
 			b.matched[i] = append(b.matched[i], dst...)
-			rp.Facts(e, &b.facts[i])
+			rp.FactsMatched(e, dst, &b.facts[i])
 		}
 		b.done <- struct{}{}
 	}
