@@ -126,12 +126,18 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	if p >= len(b) || b[p] != '{' {
 		return
 	}
+	var guess, prev int32 // the key guessed for the next member, that of the last (keyMemo.follows)
+	if l.reuse {
+		guess = l.memo.first
+	}
 	for p++; ; {
-		ks, ke, vs, ok := memberKey(b, p)
+		ks, ke, vs, id, ok := l.topKey(p, guess)
 		if !ok || vs >= len(b) {
 			return
 		}
-		id := l.keyID(ks, ke)
+		if l.reuse {
+			guess, prev = l.memo.follows(prev, id, len(l.members) == 0), id
+		}
 		end, whole := x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false, root)
 		if whole { // a key to decode: index the event the usual way
 			l.members, l.indexed = l.members[:0], false
@@ -146,6 +152,27 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 			p++
 		}
 	}
+}
+
+// topKey reads the key of the top-level member at b[p] as memberKey
+// does, and its id in l.memo as keyID gives it: guess, when not 0, is
+// the id of the key it is likely to have (keyMemo.guess).
+func (l *Lazy) topKey(p int, guess int32) (ks, ke, vs int, id int32, ok bool) {
+	b := l.b
+	p = skipWS(b, p)
+	if guess > 0 && p < len(b) && b[p] == '"' {
+		if ke, ok := l.memo.guess(b, p, guess); ok {
+			q := skipWS(b, ke+1)
+			if q >= len(b) || b[q] != ':' {
+				return 0, 0, 0, 0, false
+			}
+			return p + 1, ke, skipWS(b, q+1), guess, true
+		}
+	}
+	if ks, ke, vs, ok = memberKey(b, p); !ok {
+		return 0, 0, 0, 0, false
+	}
+	return ks, ke, vs, l.keyID(ks, ke), true
 }
 
 // drop forgets the notes from notes[mark] on.
