@@ -35,7 +35,8 @@ func TestKeyMemoFull(t *testing.T) {
 				return fmt.Appendf(b, `"a":{"b":"n"},"long%d%0*d":1,"z":[1,"2"],"z":3}`, i, tc.long, 0)
 			}
 			for i := range 3 * maxMemoKeys / tc.perEvent {
-				if b := event(i); !sameAsFresh(t, &reused, paths, b) {
+				b := event(i)
+				if reused.Reset(b); !sameAsFresh(t, &reused, paths, b) {
 					t.Fatalf("event %d: %s", i, b)
 				}
 				if tc.full(&reused.memo) {
@@ -46,7 +47,9 @@ func TestKeyMemoFull(t *testing.T) {
 				t.Fatalf("%d keys, %d bytes remembered", len(reused.memo.entries), len(reused.memo.text))
 			}
 			for i := range 100 { // keys met after
-				sameAsFresh(t, &reused, paths, event(i+3*maxMemoKeys))
+				b := event(i + 3*maxMemoKeys)
+				reused.Reset(b)
+				sameAsFresh(t, &reused, paths, b)
 			}
 			if id := reused.memo.id([]byte("a.b")); id == 0 {
 				t.Fatal("a key met first is not remembered")
@@ -54,6 +57,7 @@ func TestKeyMemoFull(t *testing.T) {
 			if id := reused.memo.id([]byte("never.met")); id != 0 {
 				t.Fatal("a full memo took a key")
 			}
+			reused.Reset(event(7))
 			sameAsFresh(t, &reused, paths, event(7))
 		})
 	}
@@ -90,24 +94,41 @@ func TestKeyMemoGuess(t *testing.T) {
 		`{"":1,"a":1,"ab":2,"b":3,"c":4}`,         // an empty key first
 		`{"":1,"a":1,"ab":2,"b":3,"c":4}`,         //
 	}
-	var reused Lazy
+	// reused walks the table's paths first; indexed looks a path up on
+	// its own first (Lazy.index lists the members)
+	var reused, indexed Lazy
 	for round := range 2 {
 		for i, ev := range stream {
-			if !sameAsFresh(t, &reused, paths, []byte(ev)) {
+			if reused.Reset([]byte(ev)); !sameAsFresh(t, &reused, paths, []byte(ev)) {
 				t.Fatalf("round %d, event %d: %s", round, i, ev)
 			}
+			indexed.Reset([]byte(ev))
+			var got, want valueList
+			indexed.Values(eval.NewPath("b"), &got)
+			(&Lazy{b: []byte(ev)}).Values(eval.NewPath("b"), &want)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, event %d: %s: b alone %v, fresh %v", round, i, ev, got, want)
+			}
+			if !sameAsFresh(t, &indexed, paths, []byte(ev)) {
+				t.Fatalf("round %d, event %d, looked up alone first: %s", round, i, ev)
+			}
+		}
+	}
+	for _, l := range []*Lazy{&reused, &indexed} {
+		a, ab := l.memo.id([]byte("a")), l.memo.id([]byte("ab"))
+		if a == 0 || l.memo.entries[a-1].next != ab {
+			t.Fatal(`the key guessed after "a" is not "ab"`)
 		}
 	}
 }
 
-// sameAsFresh reads b with reused, as the next event of its stream, and
-// reports whether it gives the values of paths (through their table)
-// and the field listing that a fresh Lazy gives, failing the test if not.
+// sameAsFresh reports whether reused, reading b (the next event of its
+// stream), gives the values of paths (through their table) and the
+// field listing that a fresh Lazy gives, failing the test if not.
 func sameAsFresh(t *testing.T, reused *Lazy, paths []*eval.Path, b []byte) bool {
 	t.Helper()
 	var fresh Lazy
 	fresh.b = b // not a stream's: no memo
-	reused.Reset(b)
 	ok := true
 	for _, p := range paths {
 		var got, want valueList
