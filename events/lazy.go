@@ -332,21 +332,7 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 		if e < 0 {
 			return false
 		}
-		raw := b[p+1 : e]
-		if sv, ok := v.(eval.StringVisitor); ok {
-			if !needsDecoding(raw) {
-				return sv.VisitString(unsafe.String(unsafe.SliceData(raw), len(raw)))
-			}
-			// decoded into a pooled buffer: the text is the visitor's
-			// during the call only
-			bp := unquoteBufs.Get().(*[]byte)
-			d := appendUnquoted((*bp)[:0], raw)
-			stop := sv.VisitString(unsafe.String(unsafe.SliceData(d), len(d)))
-			*bp = d
-			unquoteBufs.Put(bp)
-			return stop
-		}
-		return v.Visit(unquote(raw))
+		return visitString(b[p+1:e], v)
 	case 't':
 		return v.Visit(true)
 	case 'f':
@@ -383,6 +369,25 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 		}
 		return v.Visit(json.Number(b[p:e]))
 	}
+}
+
+// visitString passes the string whose raw JSON text (between the
+// quotes) is raw to v, as visitValue does.
+func visitString(raw []byte, v eval.Visitor) bool {
+	if sv, ok := v.(eval.StringVisitor); ok {
+		if !needsDecoding(raw) {
+			return sv.VisitString(unsafe.String(unsafe.SliceData(raw), len(raw)))
+		}
+		// decoded into a pooled buffer: the text is the visitor's
+		// during the call only
+		bp := unquoteBufs.Get().(*[]byte)
+		d := appendUnquoted((*bp)[:0], raw)
+		stop := sv.VisitString(unsafe.String(unsafe.SliceData(d), len(d)))
+		*bp = d
+		unquoteBufs.Put(bp)
+		return stop
+	}
+	return v.Visit(unquote(raw))
 }
 
 // unquoteBufs are the buffers visitValue decodes strings into for a

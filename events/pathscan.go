@@ -49,10 +49,13 @@ type leafNote struct {
 }
 
 // note is where a value starts, -1 for a value a later duplicate key
-// replaced; next is 1 + the index of the slot's next note, 0 at the end.
+// replaced; next is 1 + the index of the slot's next note, 0 at the end;
+// end, when not 0, is where the value, a string, ends (the walk found
+// it: a lookup need not find it again).
 type note struct {
 	at   int32
 	next int32
+	end  int32
 }
 
 // slotNotes are the notes of one path, first to last (1 + indexes).
@@ -236,6 +239,7 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 	}
 	start, lstart := int32(len(x.notes)), int32(len(x.lnotes))
 	below, lbelow := int32(-1), eval.LeafNone // where the walk goes on below
+	noted := false                            // notes[start] is the value's
 	if ok {
 		depth += parts
 		if depth >= 64 {
@@ -245,6 +249,7 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 		split |= 1 << depth
 		if s := x.tree.Slot(n); s >= 0 {
 			x.note(s, vs, split)
+			noted = true
 		}
 		if x.tree.Inner(n) {
 			below = n
@@ -272,6 +277,9 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 			x.drop(int(start))
 			x.dropLeaves(lstart, int32(len(x.lnotes)))
 			return -1, false
+		}
+		if noted && b[vs] == '"' {
+			x.notes[start].end = int32(end)
 		}
 	}
 	if ok {
@@ -404,8 +412,16 @@ func (x *pathScan) values(b []byte, s int, v eval.Visitor) (stop, ok bool) {
 	}
 	for i := sn.first; i > 0; {
 		nt := x.notes[i-1]
-		if nt.at >= 0 && visitValue(b, int(nt.at), v) {
-			return true, true
+		if nt.at >= 0 {
+			var stop bool
+			if nt.end > 0 {
+				stop = visitString(b[nt.at+1:nt.end-1], v)
+			} else {
+				stop = visitValue(b, int(nt.at), v)
+			}
+			if stop {
+				return true, true
+			}
 		}
 		i = nt.next
 	}
