@@ -198,38 +198,19 @@ func (l *Lazy) index() {
 	}
 	l.indexed = true
 	l.heads, l.odd = [64]int32{}, false
-	b := l.b
-	p := skipWS(b, 0)
-	if p >= len(b) || b[p] != '{' {
-		return
-	}
-	if !l.reuse {
+	if p := skipWS(l.b, 0); p < len(l.b) && l.b[p] == '{' {
 		for p++; ; {
-			ks, ke, vs, next, ok := nextMember(b, p)
+			ks, ke, vs, next, ok := nextMember(l.b, p)
 			if !ok {
-				return
+				break
 			}
-			l.addMember(ks, ke, vs, 0, ks == ke || needsDecoding(b[ks:ke]))
+			// no key ids here: a lookup of a program's own paths
+			// (the heads) has no use for them (pathScan.scan gives them),
+			// and a key the guesses of keyMemo.follows miss would cost
+			// a hash (in a stream whose shapes vary, more than a
+			// guess saves)
+			l.addMember(ks, ke, vs, 0, ks == ke || needsDecoding(l.b[ks:ke]))
 			p = next
-		}
-	}
-	// a stream's event: its keys as pathScan.scan reads them, most
-	// guessed from the order of the keys before (keyMemo.follows), and
-	// a key the memo holds is plain
-	var guess, prev int32
-	guess = l.memo.first
-	for p++; ; {
-		ks, ke, vs, id, ok := l.topKey(p, guess)
-		if !ok {
-			return
-		}
-		if p = skipValue(b, vs); p < 0 {
-			return
-		}
-		guess, prev = l.memo.follows(prev, id, len(l.members) == 0), id
-		l.addMember(ks, ke, vs, id, ks == ke || (id == 0 && needsDecoding(b[ks:ke])))
-		if p = skipWS(b, p); p < len(b) && b[p] == ',' {
-			p++
 		}
 	}
 }
