@@ -80,9 +80,10 @@ func JSON(b []byte) eval.Event {
 // Reset makes l read the object b instead, without allocating (once l has
 // seen an object with as many top-level members). l keeps b until the
 // next Reset. A Lazy that reads a stream with Reset remembers the
-// top-level keys it met (a few thousand) and where they lead in the trees
-// that walked them, so that the next event with the key finds it with
-// one hash.
+// top-level keys it met (up to 16,384 of them, 1 MiB of text), their
+// order, and where they lead in the trees that walked them, so that the
+// next event with the key finds it with one comparison of its text
+// (when it follows the key it followed last time) or one hash.
 func (l *Lazy) Reset(b []byte) {
 	l.b, l.reuse = b, true
 	l.members, l.indexed = l.members[:0], false
