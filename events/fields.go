@@ -205,7 +205,10 @@ func (l *Lazy) index() {
 				break
 			}
 			// no key ids here: a lookup of a program's own paths
-			// (the heads) has no use for them (pathScan.scan gives them)
+			// (the heads) has no use for them (pathScan.scan gives them),
+			// and a key the guesses of keyMemo.follows miss would cost
+			// a hash (in a stream whose shapes vary, more than a
+			// guess saves)
 			l.addMember(ks, ke, vs, 0, ks == ke || needsDecoding(l.b[ks:ke]))
 			p = next
 		}

@@ -49,10 +49,13 @@ type leafNote struct {
 }
 
 // note is where a value starts, -1 for a value a later duplicate key
-// replaced; next is 1 + the index of the slot's next note, 0 at the end.
+// replaced; next is 1 + the index of the slot's next note, 0 at the end;
+// end, when not 0, is where the value, a string, ends (the walk found
+// it: a lookup need not find it again).
 type note struct {
 	at   int32
 	next int32
+	end  int32
 }
 
 // slotNotes are the notes of one path, first to last (1 + indexes).
@@ -126,12 +129,18 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	if p >= len(b) || b[p] != '{' {
 		return
 	}
+	var guess, prev int32 // the key guessed for the next member, that of the last (keyMemo.follows)
+	if l.reuse {
+		guess = l.memo.first
+	}
 	for p++; ; {
-		ks, ke, vs, ok := memberKey(b, p)
+		ks, ke, vs, id, ok := l.topKey(p, guess)
 		if !ok || vs >= len(b) {
 			return
 		}
-		id := l.keyID(ks, ke)
+		if l.reuse {
+			guess, prev = l.memo.follows(prev, id, len(l.members) == 0), id
+		}
 		end, whole := x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false, root)
 		if whole { // a key to decode: index the event the usual way
 			l.members, l.indexed = l.members[:0], false
@@ -146,6 +155,27 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 			p++
 		}
 	}
+}
+
+// topKey reads the key of the top-level member at b[p] as memberKey
+// does, and its id in l.memo as keyID gives it: guess, when not 0, is
+// the id of the key it is likely to have (keyMemo.guess).
+func (l *Lazy) topKey(p int, guess int32) (ks, ke, vs int, id int32, ok bool) {
+	b := l.b
+	p = skipWS(b, p)
+	if guess > 0 && p < len(b) && b[p] == '"' {
+		if ke, ok := l.memo.guess(b, p, guess); ok {
+			q := skipWS(b, ke+1)
+			if q >= len(b) || b[q] != ':' {
+				return 0, 0, 0, 0, false
+			}
+			return p + 1, ke, skipWS(b, q+1), guess, true
+		}
+	}
+	if ks, ke, vs, ok = memberKey(b, p); !ok {
+		return 0, 0, 0, 0, false
+	}
+	return ks, ke, vs, l.keyID(ks, ke), true
 }
 
 // drop forgets the notes from notes[mark] on.
@@ -209,6 +239,7 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 	}
 	start, lstart := int32(len(x.notes)), int32(len(x.lnotes))
 	below, lbelow := int32(-1), eval.LeafNone // where the walk goes on below
+	noted := false                            // notes[start] is the value's
 	if ok {
 		depth += parts
 		if depth >= 64 {
@@ -218,6 +249,7 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 		split |= 1 << depth
 		if s := x.tree.Slot(n); s >= 0 {
 			x.note(s, vs, split)
+			noted = true
 		}
 		if x.tree.Inner(n) {
 			below = n
@@ -245,6 +277,9 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 			x.drop(int(start))
 			x.dropLeaves(lstart, int32(len(x.lnotes)))
 			return -1, false
+		}
+		if noted && b[vs] == '"' {
+			x.notes[start].end = int32(end)
 		}
 	}
 	if ok {
@@ -377,8 +412,16 @@ func (x *pathScan) values(b []byte, s int, v eval.Visitor) (stop, ok bool) {
 	}
 	for i := sn.first; i > 0; {
 		nt := x.notes[i-1]
-		if nt.at >= 0 && visitValue(b, int(nt.at), v) {
-			return true, true
+		if nt.at >= 0 {
+			var stop bool
+			if nt.end > 0 {
+				stop = visitString(b[nt.at+1:nt.end-1], v)
+			} else {
+				stop = visitValue(b, int(nt.at), v)
+			}
+			if stop {
+				return true, true
+			}
 		}
 		i = nt.next
 	}

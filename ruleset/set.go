@@ -339,9 +339,11 @@ type matcher struct {
 	mark  []uint32 // mark[i] == gen: hits[i] counts rule i's disjunctions met
 	hits  []int32
 	want  []uint64 // bit k%64 of want[k/64]: a rule of Set.more[k] met a disjunction
-	cands []int
-	pick  picker
-	s     *Set
+	// further: the keys read are those of Set.more (add)
+	further bool
+	cands   []int
+	pick    picker
+	s       *Set
 }
 
 func (s *Set) newMatcher() *matcher {
@@ -401,15 +403,26 @@ func (p *picker) VisitNumber(text string) bool {
 // met some may need them (a rule that meets all of its own needs none,
 // and a rule that meets none cannot become a candidate through them;
 // reading a key no rule needs changes no answer).
+//
+// Once the keys of the first disjunctions are read (further), a rule
+// that met none of its own (its first) can no longer become a
+// candidate: its further disjunctions are passed over without a mark.
+// The long lists are those of further keys (event.type:start is a
+// further disjunction of some 250 rules), most of whose rules did not
+// meet their first.
 func (m *matcher) add(ds []int32) {
 	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
 	ruleOf, needs, moreOf, words := m.s.ruleOf, m.s.needs, m.s.moreOf, m.s.moreWords
+	further := m.further
 	for _, d := range ds {
+		i := ruleOf[d]
+		if further && mark[i] != gen {
+			continue
+		}
 		if met[d] == gen {
 			continue
 		}
 		met[d] = gen
-		i := ruleOf[d]
 		if mark[i] != gen {
 			mark[i], hits[i] = gen, 0
 			for w, b := range moreOf[int(i)*words : int(i+1)*words] {
@@ -446,6 +459,7 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	}
 	m.cands = m.cands[:0]
 	clear(m.want)
+	m.further = false
 	m.cache.Reset(e)
 	present, n := m.cache.Presence()
 	if _, known := s.keySlots.meets(present, n); known {
@@ -471,6 +485,7 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	// the further keys of the rules that met a disjunction (a rule can
 	// be a candidate only when it met its first: the keys its further
 	// ones make wanted here change nothing)
+	m.further = true
 	for w, b := range m.want {
 		for x := b; x != 0; x &= x - 1 {
 			if k := s.more[w*64+bits.TrailingZeros64(x)]; !m.cache.Absent(k.path) {
