@@ -1013,12 +1013,29 @@ func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 	ci := &foldMatcher{f: &f.fm}
 	for _, v := range vals {
 		if v.kind == ast.Wildcard {
-			ci.globs = append(ci.globs, v.glob.lower())
+			ci.globs = append(ci.globs, lowerGlob(v.glob))
 		} else {
 			ci.exact = append(ci.exact, v.text)
 		}
 	}
 	return ci
+}
+
+// lowerGlob is g.lower(), or g itself when lowercasing changes none of
+// its text (strings.ToLower makes no string then): a glob is not changed
+// once made, and two matchers may share it.
+func lowerGlob(g *glob) *glob {
+	for _, p := range g.parts {
+		if strings.ToLower(p) != p {
+			return g.lower()
+		}
+	}
+	for _, op := range g.ops {
+		if strings.ToLower(op.lit) != op.lit {
+			return g.lower()
+		}
+	}
+	return g
 }
 
 type foldMatcher struct {
