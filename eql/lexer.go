@@ -129,13 +129,14 @@ func lex(src string) ([]token, *Error) {
 func (s *scanner) lexInto(src string) ([]token, *Error) {
 	clear(s.toks) // the strings of the last query
 	runes, toks := s.src[:0], s.toks[:0]
-	// made to the query's size at once rather than grown: a scratch the
-	// pool dropped at a collection is new again
+	// made to the query's size at once rather than grown, and at least
+	// doubled, so that queries ever longer (a scratch the pool dropped at
+	// a collection is new again) make few
 	if cap(runes) < len(src) {
-		runes = make([]rune, 0, len(src))
+		runes = make([]rune, 0, max(len(src), 2*cap(runes)))
 	}
 	if n := len(src)/8 + 4; cap(toks) < n {
-		toks = make([]token, 0, n)
+		toks = make([]token, 0, max(n, 2*cap(toks)))
 	}
 	for _, r := range src {
 		runes = append(runes, r)

@@ -365,7 +365,7 @@ func oneOrAny(ms anyOf) Visitor {
 
 func textQueryOf(v value) textQuery {
 	if v.kind == ast.Wildcard {
-		return textQuery{glob: v.glob.lower()}
+		return textQuery{glob: lowerGlob(v.glob)}
 	}
 	return textQuery{terms: tokens(v.text), phrase: v.phrase}
 }

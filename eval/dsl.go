@@ -397,41 +397,60 @@ func (c *compiler) query(q esdsl.Query) node {
 // and it is not set, else 0), no must_not holds. A bool without clauses
 // is a match_all (BoolQueryBuilder.doToQuery).
 func (c *compiler) boolQuery(q *esdsl.Bool) node {
-	all := make([]node, 0, len(q.Must)+len(q.Filter)+len(q.MustNot)+1)
+	msm := q.MinimumShouldMatch
+	if msm == 0 && len(q.Must)+len(q.Filter) == 0 {
+		msm = 1
+	}
+	withShould := len(q.Should) > 0 && msm > 0
+	n := len(q.Must) + len(q.Filter) + len(q.MustNot)
+	if withShould {
+		n++
+	}
+	// one clause (a bool of should clauses only, say): its node, without
+	// a list of one
+	switch {
+	case n == 0:
+		return &constNode{val: true, label: fixedLabel("*:*"), note: "a bool query without clauses matches every event"}
+	case n == 1 && withShould:
+		return c.shouldNode(q, msm)
+	case n == 1 && len(q.Must) == 1:
+		return c.query(q.Must[0])
+	case n == 1 && len(q.Filter) == 1:
+		return c.query(q.Filter[0])
+	case n == 1:
+		return &notNode{x: c.query(q.MustNot[0])}
+	}
+	all := make([]node, 0, n)
 	for _, x := range q.Must {
 		all = append(all, c.query(x))
 	}
 	for _, x := range q.Filter {
 		all = append(all, c.query(x))
 	}
-	msm := q.MinimumShouldMatch
-	if msm == 0 && len(all) == 0 {
-		msm = 1
-	}
-	if len(q.Should) > 0 && msm > 0 {
-		switch should := c.shouldNodes(q); {
-		case msm > len(should):
-			all = append(all, &constNode{label: fixedLabel("should"), note: fmt.Sprintf("minimum_should_match %d is more than the %d should clauses", msm, len(should))})
-		case msm == 1 && len(should) == 1:
-			all = append(all, should[0])
-		case msm == 1:
-			all = append(all, newOrNode(should))
-		case msm == len(should):
-			all = append(all, &andNode{xs: should})
-		default:
-			all = append(all, &atLeastNode{k: msm, xs: should})
-		}
+	if withShould {
+		all = append(all, c.shouldNode(q, msm))
 	}
 	for _, x := range q.MustNot {
 		all = append(all, &notNode{x: c.query(x)})
 	}
-	switch len(all) {
-	case 0:
-		return &constNode{val: true, label: fixedLabel("*:*"), note: "a bool query without clauses matches every event"}
-	case 1:
-		return all[0]
-	}
 	return &andNode{xs: all}
+}
+
+// shouldNode is the node of a bool's should clauses when at least msm
+// (> 0) of them must hold.
+func (c *compiler) shouldNode(q *esdsl.Bool, msm int) node {
+	switch should := c.shouldNodes(q); {
+	case msm > len(should):
+		return &constNode{label: fixedLabel("should"), note: fmt.Sprintf("minimum_should_match %d is more than the %d should clauses", msm, len(should))}
+	case msm == 1 && len(should) == 1:
+		return should[0]
+	case msm == 1:
+		return newOrNode(should)
+	case msm == len(should):
+		return &andNode{xs: should}
+	default:
+		return &atLeastNode{k: msm, xs: should}
+	}
 }
 
 // shouldNodes compiles should clauses, merging the term, wildcard, match
@@ -994,12 +1013,29 @@ func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 	ci := &foldMatcher{f: &f.fm}
 	for _, v := range vals {
 		if v.kind == ast.Wildcard {
-			ci.globs = append(ci.globs, v.glob.lower())
+			ci.globs = append(ci.globs, lowerGlob(v.glob))
 		} else {
 			ci.exact = append(ci.exact, v.text)
 		}
 	}
 	return ci
+}
+
+// lowerGlob is g.lower(), or g itself when lowercasing changes none of
+// its text (strings.ToLower makes no string then): a glob is not changed
+// once made, and two matchers may share it.
+func lowerGlob(g *glob) *glob {
+	for _, p := range g.parts {
+		if strings.ToLower(p) != p {
+			return g.lower()
+		}
+	}
+	for _, op := range g.ops {
+		if strings.ToLower(op.lit) != op.lit {
+			return g.lower()
+		}
+	}
+	return g
 }
 
 type foldMatcher struct {

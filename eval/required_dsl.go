@@ -38,62 +38,100 @@ func appendRequiredOfDSL(out [][]Term, q esdsl.Query, s mapping.Schema) [][]Term
 		if msm < 1 || len(q.Should) == 0 {
 			return out
 		}
+		if any, leaves := leavesRequired(q.Should, s); leaves {
+			if any != nil {
+				out = append(out, any)
+			}
+			return out
+		}
 		branches := make([][][]Term, len(q.Should))
 		for i, c := range q.Should {
 			branches[i] = appendRequiredOfDSL(nil, c, s)
 		}
 		return append(out, orRequired(branches)...)
+	}
+	if t, ok := leafRequired(q, s); ok {
+		out = append(out, []Term{t})
+	}
+	return out
+}
+
+// leavesRequired is orRequired of the should clauses qs when none is a
+// bool (leaves true), without making a disjunction for each: a leaf
+// requires one term or nothing, so that the "or" requires the terms
+// together (nil when a clause requires nothing), and the common terms
+// of one field orRequired adds are those terms again, or none.
+func leavesRequired(qs []esdsl.Query, s mapping.Schema) (any []Term, leaves bool) {
+	for _, c := range qs {
+		if _, ok := c.(*esdsl.Bool); ok {
+			return nil, false
+		}
+	}
+	for _, c := range qs {
+		t, ok := leafRequired(c, s)
+		if !ok {
+			return nil, true
+		}
+		any = mergeTerms(any, []Term{t})
+	}
+	return any, true
+}
+
+// leafRequired is what a query other than a bool requires: one term, or
+// nothing (false).
+func leafRequired(q esdsl.Query, s mapping.Schema) (Term, bool) {
+	switch q := q.(type) {
 	case *esdsl.Term:
 		v, ok := termText(q.Value, s, q.Field)
 		ci := q.CaseInsensitive != nil && *q.CaseInsensitive
 		if ok && !ci {
-			return appendFieldTerm(out, s, q.Field, true, []string{v})
+			return fieldTerm(s, q.Field, true, []string{v})
 		}
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.Terms:
 		vs := make([]string, 0, len(q.Values))
 		for _, v := range q.Values {
 			str, ok := termText(v, s, q.Field)
 			if !ok {
-				return appendFieldTerm(out, s, q.Field, false, nil)
+				return fieldTerm(s, q.Field, false, nil)
 			}
 			vs = append(vs, str)
 		}
 		if len(vs) == 0 {
-			return out // terms of nothing: matches nothing, requires nothing indexable
+			return Term{}, false // terms of nothing: matches nothing, requires nothing indexable
 		}
 		slices.Sort(vs)
-		return appendFieldTerm(out, s, q.Field, true, slices.Compact(vs))
+		return fieldTerm(s, q.Field, true, slices.Compact(vs))
 	case *esdsl.Wildcard:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.Prefix:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.Regexp:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.Range:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.Exists:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.Match:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	case *esdsl.MatchPhrase:
-		return appendFieldTerm(out, s, q.Field, false, nil)
+		return fieldTerm(s, q.Field, false, nil)
 	}
-	return out
+	return Term{}, false
 }
 
-// appendFieldTerm appends to out the term a query on the field requires:
-// its values when byValue and the field compares exact strings, else
-// that it has a value; nothing for a field pattern or a field that does
-// not hold its own value.
-func appendFieldTerm(out [][]Term, s mapping.Schema, field string, byValue bool, values []string) [][]Term {
+// fieldTerm is the term a query on the field requires: its values when
+// byValue and the field compares exact strings, else that it has a
+// value; none (false) for a field pattern or a field that does not hold
+// its own value.
+func fieldTerm(s mapping.Schema, field string, byValue bool, values []string) (Term, bool) {
 	if field == "" || strings.Contains(field, "*") || !ownValue(s, field) {
-		return out
+		return Term{}, false
 	}
 	if !byValue {
 		values = nil
 	}
-	return append(out, []Term{valueTerm(s, field, values)})
+	return valueTerm(s, field, values), true
 }
 
 // termText returns the text of a term query's value that an index term

@@ -61,6 +61,9 @@ func ParseJSON(name string, data []byte) (*Rule, error) {
 // rule.query of a KQL rule and does every other. A caller that cannot
 // parse the query, or that refuses the rule before it parses the query,
 // calls Parse for the answer: the rule, or every problem of the file.
+// The rule it returns has no Note nor Setup (their text is checked, not
+// kept): running a rule reads neither, and they are half the text of
+// Elastic's rules.
 func ParseForRun(name string, data []byte) (*Rule, error) {
 	return parseWith(name, data, formatOf(name, data), true)
 }
@@ -72,9 +75,12 @@ func parseAs(name string, data []byte, format string) (*Rule, error) {
 // parseWith decodes and validates; ownQuery leaves the syntax check of
 // a KQL rule's current query to the caller (ParseForRun).
 func parseWith(name string, data []byte, format string, ownQuery bool) (*Rule, error) {
-	r, ps, err := decode(name, data, format)
+	r, ps, err := decodeWith(name, data, format, true, ownQuery)
 	if err != nil {
 		return nil, err
+	}
+	if ownQuery { // ParseForRun keeps no Note nor Setup
+		r.Note, r.Setup = "", ""
 	}
 	ps.ownQuery = ownQuery
 	r.validate(ps)
@@ -123,6 +129,13 @@ func decode(name string, data []byte, format string) (*Rule, *problems, error) {
 // decodeAs is decode; direct tries the direct TOML decoder first
 // (directTOML), which the tests compare with the maps alone.
 func decodeAs(name string, data []byte, format string, direct bool) (*Rule, *problems, error) {
+	return decodeWith(name, data, format, direct, false)
+}
+
+// decodeWith is decodeAs; noGuides lets the direct TOML decoder check the
+// text of rule.note and rule.setup without making their strings, which
+// the caller clears (ParseForRun).
+func decodeWith(name string, data []byte, format string, direct, noGuides bool) (*Rule, *problems, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil, fatal(name, 0, "", "empty file: no rule")
 	}
@@ -134,7 +147,7 @@ func decodeAs(name string, data []byte, format string, direct bool) (*Rule, *pro
 	if keys == nil {
 		keys = new([]string)
 	}
-	d := &decoder{ps: &problems{src: &src}, src: &src, keys: *keys}
+	d := &decoder{ps: &problems{src: &src}, src: &src, keys: *keys, noGuides: noGuides}
 	defer func() {
 		clear(d.keys) // the keys are the file's text: the pool keeps none
 		*keys = d.keys[:0]
@@ -344,6 +357,9 @@ type decoder struct {
 	// set in the rule already (directTOML): present, though the table
 	// rule reads lacks them
 	direct []string
+	// noGuides: rule.note and rule.setup are cleared after (ParseForRun),
+	// and the direct TOML decoder need not make their strings
+	noGuides bool
 }
 
 func (d *decoder) warn(field, format string, args ...any) {

@@ -3,6 +3,7 @@ package rules_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -106,6 +107,48 @@ func TestParseForRun(t *testing.T) {
 		}
 		if _, err := l.Parse("x.ndjson"); (err == nil) != (i == 0) {
 			t.Errorf("export line %d: Parse: %v", i+1, err)
+		}
+	}
+}
+
+// TestParseForRunGuides: ParseForRun keeps no note nor setup, checks
+// their text as Parse does (a bad escape is refused by both), and gives
+// the rest of the rule as Parse gives it.
+func TestParseForRunGuides(t *testing.T) {
+	const rule = "[metadata]\ncreation_date = \"2020/02/18\"\n\n[rule]\nrule_id = \"0d5a1a8e-2f7b-4c1e-9a53-3a6f0b7e2c11\"\nname = \"n\"\ndescription = \"d\"\ntype = \"query\"\nlanguage = \"kuery\"\nrisk_score = 5\nseverity = \"low\"\nquery = 'a:b'\nnote = %s\nsetup = %s\n"
+	tests := []struct {
+		name, note, setup string
+		ok                bool
+	}{
+		{"plain", `"""` + "\n## Triage\nlook\n" + `"""`, `"s"`, true},
+		{"escapes", `"""` + "\nA \\\"quoted\\\" \\u00e9 \\\nline\n" + `"""`, `'''raw \ text'''`, true},
+		{"basic escaped", `"a\tb\\c"`, `"""x\ny"""`, true},
+		{"bad escape", `"""` + "\nbad \\q escape\n" + `"""`, `"s"`, false},
+		{"bad unicode", `"s"`, `"""` + "\n\\u12\n" + `"""`, false},
+		{"control", `"""` + "\nbell \x07\n" + `"""`, `"s"`, false},
+	}
+	for _, tt := range tests {
+		text := []byte(fmt.Sprintf(rule, tt.note, tt.setup))
+		want, werr := rules.Parse("r.toml", text)
+		got, gerr := rules.ParseForRun("r.toml", text)
+		if (werr == nil) != tt.ok || (gerr == nil) != tt.ok {
+			t.Fatalf("%s: Parse %v, ParseForRun %v, want accepted %v", tt.name, werr, gerr, tt.ok)
+		}
+		if !tt.ok {
+			if werr.Error() != gerr.Error() {
+				t.Errorf("%s: ParseForRun %q, Parse %q", tt.name, gerr, werr)
+			}
+			continue
+		}
+		if want.Note == "" || want.Setup == "" {
+			t.Fatalf("%s: Parse lost the note or setup", tt.name)
+		}
+		if got.Note != "" || got.Setup != "" {
+			t.Errorf("%s: ParseForRun kept note %q, setup %q", tt.name, got.Note, got.Setup)
+		}
+		want.Note, want.Setup = "", ""
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: ParseForRun differs from Parse beyond note and setup", tt.name)
 		}
 	}
 }

@@ -80,7 +80,9 @@ func ReadFileInto(path string, buf []byte) ([]byte, error) {
 		size = 512
 	}
 	if int64(cap(buf)) < size {
-		buf = make([]byte, 0, size)
+		// at least doubled (within the limit), so that files ever
+		// larger make few
+		buf = make([]byte, 0, max(size, min(2*int64(cap(buf)), limit+1)))
 	}
 	if statSize >= 0 && statSize <= limit {
 		// a regular file: a read that gives exactly the size the file

@@ -359,6 +359,13 @@ func (p *directParser) tableKeyValue() bool {
 func (p *directParser) direct(k string) bool {
 	switch c := p.s[p.i]; {
 	case c == '"' || c == '\'':
+		if p.d.noGuides && p.mode == modeRule && (k == "note" || k == "setup") {
+			// checked, not made: the caller clears it (decodeWith)
+			p.skip = true
+			_, ok := p.str()
+			p.skip = false
+			return ok
+		}
 		s, ok := p.str()
 		if !ok {
 			return false

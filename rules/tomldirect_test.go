@@ -39,6 +39,31 @@ func sameAsMaps(t *testing.T, name string, data []byte) (direct bool) {
 	if diff := cmp.Diff(wantPS.list, gotPS.list, opts...); diff != "" {
 		t.Errorf("%s: problems differ (-maps +direct):\n%s", name, diff)
 	}
+	// ParseForRun's decoding (noGuides) checks note and setup without
+	// making them: the same rule without them, and the direct path
+	// taken as often
+	src2 := Source{File: name, Format: FormatTOML, data: data, lines: newLineIndex(data, FormatTOML)}
+	d2 := &decoder{ps: &problems{src: &src2}, src: &src2, noGuides: true}
+	if (d2.directTOML(data) != nil) != direct {
+		t.Errorf("%s: without note and setup the direct decoder took it %v, with them %v", name, !direct, direct)
+	}
+	noR, noPS, noErr := decodeWith(name, data, FormatTOML, true, true)
+	if noErr != nil {
+		t.Errorf("%s: without note and setup: %v", name, noErr)
+	} else {
+		if direct && (noR.Note != "" || noR.Setup != "") {
+			t.Errorf("%s: the direct decoder made the note or setup it was to skip", name)
+		}
+		want := *wantR
+		want.Note, want.Setup = "", ""
+		noR.Note, noR.Setup = "", "" // the maps' path makes them
+		if diff := cmp.Diff(&want, noR, opts...); diff != "" {
+			t.Errorf("%s: without note and setup the rule differs (-maps +direct):\n%s", name, diff)
+		}
+		if diff := cmp.Diff(wantPS.list, noPS.list, opts...); diff != "" {
+			t.Errorf("%s: without note and setup the problems differ (-maps +direct):\n%s", name, diff)
+		}
+	}
 	for _, own := range []bool{false, true} {
 		wantPS.ownQuery, gotPS.ownQuery = own, own
 		wantR.validate(wantPS)

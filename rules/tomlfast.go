@@ -116,6 +116,9 @@ type fastParser struct {
 	// arrays are where the arrays of tables are: a []map[string]any
 	// while the document is read, which tells them from an array value
 	arrays []tableArray
+	// skip: multiBasic checks a string's text and escapes without
+	// making the string, and gives "" (directParser.direct)
+	skip bool
 }
 
 // tableArray is the key of an array of tables in its table.
@@ -770,6 +773,9 @@ func (p *fastParser) multiBasic() (string, bool) {
 				return "", false
 			}
 			p.i = j + n
+			if p.skip {
+				return "", true
+			}
 			if !escaped {
 				return p.s[from : j+n-3], true
 			}
@@ -777,7 +783,9 @@ func (p *fastParser) multiBasic() (string, bool) {
 			return b.String(), true
 		case c == '\\':
 			escaped = true
-			b.WriteString(p.s[from:j])
+			if !p.skip { // skipping, b holds only the escapes' few bytes
+				b.WriteString(p.s[from:j])
+			}
 			// a line-ending backslash: the newline and the white space
 			// after it go
 			k := j + 1
