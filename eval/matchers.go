@@ -26,6 +26,25 @@ import (
 type glob struct {
 	parts []string
 	ops   []wildOp // nil: the pattern has no '?'
+	// need holds the bytes of the literal text (set by lower; empty
+	// otherwise: nothing known): a text g matches holds each of them, as
+	// the literal pieces compare byte by byte with the text.
+	need byteSet
+}
+
+// byteSet is a set of bytes: bit c&63 of word c>>6.
+type byteSet [4]uint64
+
+// addString adds the bytes of s.
+func (b *byteSet) addString(s string) {
+	for i := 0; i < len(s); i++ {
+		b[s[i]>>6] |= 1 << (s[i] & 63)
+	}
+}
+
+// holds reports whether b holds every byte of sub.
+func (b *byteSet) holds(sub *byteSet) bool {
+	return sub[0]&^b[0]|sub[1]&^b[1]|sub[2]&^b[2]|sub[3]&^b[3] == 0
 }
 
 func (g *glob) match(s string) bool {
@@ -77,17 +96,23 @@ func (g *glob) String() string {
 }
 
 // lower returns g with its literal text lowercased, code point by code
-// point (so that a '?' still stands for one code point).
+// point (so that a '?' still stands for one code point), and the bytes of
+// that text in need.
 func (g *glob) lower() *glob {
 	l := &glob{parts: make([]string, len(g.parts))}
 	for i, p := range g.parts {
 		l.parts[i] = strings.ToLower(p)
 	}
-	if g.ops != nil {
-		l.ops = make([]wildOp, len(g.ops))
-		for i, op := range g.ops {
-			l.ops[i] = wildOp{kind: op.kind, lit: strings.ToLower(op.lit)}
+	if g.ops == nil {
+		for _, p := range l.parts {
+			l.need.addString(p)
 		}
+		return l
+	}
+	l.ops = make([]wildOp, len(g.ops))
+	for i, op := range g.ops {
+		l.ops[i] = wildOp{kind: op.kind, lit: strings.ToLower(op.lit)}
+		l.need.addString(l.ops[i].lit) // match compares the ops
 	}
 	return l
 }

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"sync"
@@ -100,34 +101,66 @@ func (tf *textFile) close() {
 // refEvent reads a kept event's fields lazily from its text, read again
 // at each lookup: an event held this way costs its textRef only (an EQL
 // sequence's waiting events, whose join keys are read at each execution).
+// Consecutive lookups of one event (a query's fields) read and list its
+// text once: the pooled reader remembers the text it reads.
 type refEvent struct{ ref *textRef }
 
 var lazies = sync.Pool{New: func() any { return new(lazyText) }}
 
 // lazyText is a pooled lazy reader and the buffer a text read from a run
-// goes into.
+// goes into. It remembers which text l reads, so that the next lookup of
+// the same text skips reading and listing it again: a file's (f, off, n:
+// a file's texts are never written over while f is held), or memory, mem,
+// whose bytes were seen (memory can be reused for another text: a
+// sorter's chunks are, once a run is written; so mem is the same text
+// only at the same address with the same bytes).
 type lazyText struct {
-	l   events.Lazy
-	buf []byte
+	l     events.Lazy
+	buf   []byte // a file's text
+	ready bool   // l reads the text below
+	f     *textFile
+	off   int64
+	n     int
+	mem   []byte // l reads it, when f is nil
+	seen  []byte // mem's bytes when l was reset to read it
+}
+
+// read makes lt.l read r's text, reading it again unless it is the one
+// lt.l reads already; false when it cannot be read (a run gone: cannot
+// happen before the replay finishes).
+func (lt *lazyText) read(r *textRef) bool {
+	if r.f != nil {
+		if lt.ready && lt.f == r.f && lt.off == r.off && lt.n == r.n {
+			return true
+		}
+		lt.ready = false
+		var err error
+		if lt.buf, err = r.f.readAt(append(lt.buf[:0], make([]byte, r.n)...), r.off); err != nil {
+			return false
+		}
+		lt.l.Reset(lt.buf)
+		lt.ready, lt.f, lt.off, lt.n, lt.mem = true, r.f, r.off, r.n, nil
+		return true
+	}
+	if lt.ready && lt.f == nil && len(r.mem) == len(lt.mem) && len(r.mem) > 0 &&
+		&r.mem[0] == &lt.mem[0] && bytes.Equal(r.mem, lt.seen) {
+		return true
+	}
+	lt.l.Reset(r.mem)
+	lt.ready, lt.f, lt.mem = true, nil, r.mem
+	lt.seen = append(lt.seen[:0], r.mem...)
+	return true
 }
 
 // with calls f with a lazy reader of the text; false when the text
-// cannot be read (a run gone: cannot happen before the replay finishes).
+// cannot be read.
 func (r refEvent) with(f func(*events.Lazy) bool) bool {
 	lt := lazies.Get().(*lazyText)
 	defer lazies.Put(lt)
-	text := r.ref.mem
-	if r.ref.f != nil {
-		var err error
-		if lt.buf, err = r.ref.f.readAt(append(lt.buf[:0], make([]byte, r.ref.n)...), r.ref.off); err != nil {
-			return false
-		}
-		text = lt.buf
+	if !lt.read(r.ref) {
+		return false
 	}
-	lt.l.Reset(text)
-	found := f(&lt.l)
-	lt.l.Reset(nil)
-	return found
+	return f(&lt.l)
 }
 
 // Values implements [eval.Event].
