@@ -1021,9 +1021,10 @@ func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 	return ci
 }
 
-// lowerGlob is g.lower(), or g itself when lowercasing changes none of
-// its text (strings.ToLower makes no string then): a glob is not changed
-// once made, and two matchers may share it.
+// lowerGlob is g.lower(), sharing g's parts and ops when lowercasing
+// changes none of its text (strings.ToLower makes no string then): a
+// glob is not changed once made, and two matchers may share it, so the
+// lowered glob is a new one, with its own need.
 func lowerGlob(g *glob) *glob {
 	for _, p := range g.parts {
 		if strings.ToLower(p) != p {
@@ -1035,7 +1036,9 @@ func lowerGlob(g *glob) *glob {
 			return g.lower()
 		}
 	}
-	return g
+	l := &glob{parts: g.parts, ops: g.ops}
+	l.fillNeed()
+	return l
 }
 
 type foldMatcher struct {

@@ -103,18 +103,28 @@ func (g *glob) lower() *glob {
 	for i, p := range g.parts {
 		l.parts[i] = strings.ToLower(p)
 	}
-	if g.ops == nil {
-		for _, p := range l.parts {
-			l.need.addString(p)
+	if g.ops != nil {
+		l.ops = make([]wildOp, len(g.ops))
+		for i, op := range g.ops {
+			l.ops[i] = wildOp{kind: op.kind, lit: strings.ToLower(op.lit)}
 		}
-		return l
 	}
-	l.ops = make([]wildOp, len(g.ops))
-	for i, op := range g.ops {
-		l.ops[i] = wildOp{kind: op.kind, lit: strings.ToLower(op.lit)}
-		l.need.addString(l.ops[i].lit) // match compares the ops
-	}
+	l.fillNeed()
 	return l
+}
+
+// fillNeed sets need to the bytes of g's literal text: those of ops when
+// it has them (match compares the ops), else those of parts.
+func (g *glob) fillNeed() {
+	if g.ops == nil {
+		for _, p := range g.parts {
+			g.need.addString(p)
+		}
+		return
+	}
+	for _, op := range g.ops {
+		g.need.addString(op.lit)
+	}
 }
 
 // wildOp is one step of a Lucene wildcard pattern (WildcardQuery.toAutomaton):
