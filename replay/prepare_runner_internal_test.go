@@ -1,10 +1,8 @@
 package replay
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,21 +50,18 @@ func TestPrepareAnswersAsRunner(t *testing.T) {
 	if _, err := os.Stat(dir); corpus.Dir() == "" || err != nil {
 		t.Log("Elastic's tree (../shared/detection-rules) is absent: the hand-made rules only")
 	} else {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") || !strings.Contains(path, "/rules") {
-				return err
-			}
+		paths, err := rules.FindFiles(dir) // its rules/ and rules_building_block/
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
 			data, err := os.ReadFile(path)
 			if err != nil {
-				return err
+				t.Fatal(err)
 			}
 			if r, err := rules.Parse(path, data); err == nil {
 				rs = append(rs, r)
 			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 		if len(rs)-hand < 1000 {
 			t.Errorf("only %d rules of the tree", len(rs)-hand)

@@ -3,9 +3,7 @@ package replay_test
 import (
 	"errors"
 	"flag"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,30 +21,27 @@ func TestDetectionRulesRunOrRefuse(t *testing.T) {
 	dir := corpus.Path(t, "detection-rules")
 	unsupported := map[string]int{}
 	ran := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") || !strings.Contains(path, "/rules") {
-			return err
-		}
+	paths, err := rules.FindFiles(dir) // its rules/ and rules_building_block/
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		r, derr := rules.Decode(path, data)
 		if r == nil || derr != nil || r.Language != rules.LanguageKuery {
-			return nil // not a rule, not KQL, or reported by package rules
+			continue // not a rule, not KQL, or reported by package rules
 		}
 		if _, err := replay.Run(r, replay.EventsOf()); err != nil {
 			if !errors.Is(err, replay.ErrUnsupported) {
 				t.Errorf("%s: Run: %v", path, err)
 			}
 			unsupported[err.Error()[strings.LastIndex(err.Error(), ": ")+2:]]++
-			return nil
+			continue
 		}
 		ran++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	t.Logf("%d KQL rules run; not replayed: %v", ran, unsupported)
 	if ran < 500 {
