@@ -267,8 +267,13 @@ func scanNDJSON(name string, br *bufio.Reader, first, maxLine int, fn func([]byt
 	}
 }
 
-// decodeObject decodes one JSON object with json.Number numbers.
+// decodeObject decodes one JSON object with json.Number numbers, as
+// encoding/json does: directly when it can (decodeFast), else, for
+// anything unusual and for every error, with encoding/json itself.
 func decodeObject(data []byte) (map[string]any, error) {
+	if m, ok := decodeFast(data); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
