@@ -1,12 +1,8 @@
 package events
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,26 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/kqlrules/kqlrules/internal/corpus"
 )
-
-// stdDecodeObject is decodeObject without its direct decoder: what
-// encoding/json with UseNumber gives, the reference the direct decoder
-// is checked against.
-func stdDecodeObject(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid JSON: data after the object")
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("an event must be a JSON object, got %s", jsonKind(v))
-	}
-	return m, nil
-}
 
 // decodeSeeds are edge cases of JSON decoding: escapes, surrogates,
 // bytes that are not UTF-8, duplicate keys, numbers, white space, depth,
@@ -106,7 +82,7 @@ var decodeSeeds = []struct {
 // in: the same value, or the same error.
 func checkDecode(t *testing.T, in []byte) {
 	t.Helper()
-	want, wantErr := stdDecodeObject(in)
+	want, wantErr := decodeStd(in)
 	got, err := decodeObject(in)
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 		t.Fatalf("%q: error %v, encoding/json %v", in, err, wantErr)
@@ -145,7 +121,7 @@ func TestDecodeObjectSeeds(t *testing.T) {
 // decoder remembers from earlier events.
 func TestDecodeFastCopies(t *testing.T) {
 	in := []byte(`{"key":"value","n":12,"arr":["x",3.5],"o":{"long":"` + strings.Repeat("z", 50) + `"}}`)
-	want, err := stdDecodeObject(in)
+	want, err := decodeStd(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +158,7 @@ func TestDecodeFastForgets(t *testing.T) {
 			if !ok {
 				t.Fatalf("round %d: %s rejected", round, in)
 			}
-			want, _ := stdDecodeObject([]byte(in))
+			want, _ := decodeStd([]byte(in))
 			if d := cmp.Diff(want, got); d != "" {
 				t.Fatalf("round %d: %s (-want +got):\n%s", round, in, d)
 			}
@@ -205,28 +181,13 @@ func FuzzDecodeObject(f *testing.F) {
 	})
 }
 
-// corpusLines returns the non-blank lines of the Beats corpus, or skips.
-func corpusLines(tb testing.TB) [][]byte {
-	data, err := os.ReadFile(corpus.Path(tb, "corpus/beats_events.ndjson"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	for l := range bytes.Lines(data) {
-		if len(bytes.TrimSpace(l)) > 0 {
-			lines = append(lines, l)
-		}
-	}
-	return lines
-}
-
 // TestDecodeObjectCorpus decodes every event of the Beats corpus both
 // ways: the direct decoder must accept each and give encoding/json's
 // value.
 func TestDecodeObjectCorpus(t *testing.T) {
-	lines := corpusLines(t)
+	lines := corpus.Lines(t, "corpus/beats_events.ndjson")
 	for i, l := range lines {
-		want, err := stdDecodeObject(l)
+		want, err := decodeStd(l)
 		if err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
 		}
@@ -244,7 +205,7 @@ func TestDecodeObjectCorpus(t *testing.T) {
 // BenchmarkDecodeObject decodes the events of the Beats corpus, one op an
 // event: the direct decoder (decodeObject) against encoding/json.
 func BenchmarkDecodeObject(b *testing.B) {
-	lines := corpusLines(b)
+	lines := corpus.Lines(b, "corpus/beats_events.ndjson")
 	size := 0
 	for _, l := range lines {
 		size += len(l)
@@ -252,7 +213,7 @@ func BenchmarkDecodeObject(b *testing.B) {
 	for _, c := range []struct {
 		name   string
 		decode func([]byte) (map[string]any, error)
-	}{{"direct", decodeObject}, {"encoding-json", stdDecodeObject}} {
+	}{{"direct", decodeObject}, {"encoding-json", decodeStd}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(size / len(lines)))
 			b.ReportAllocs()

@@ -200,7 +200,7 @@ func writeLeaf(b *strings.Builder, r *rand.Rand) {
 // fields the patterns designate in every shape.
 func TestLazyFieldsCorpus(t *testing.T) {
 	patterns, _ := corpusPatterns(t)
-	evs := lines(t, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(t, "corpus/beats_events.ndjson")
 	stride := 1
 	if testing.Short() || raceEnabled {
 		stride = 16
@@ -264,7 +264,7 @@ func TestLazyWildcardQueries(t *testing.T) {
 		}
 		progs, tabled = append(progs, p), append(tabled, tp)
 	}
-	evs := lines(t, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(t, "corpus/beats_events.ndjson")
 	r := rand.New(rand.NewPCG(2, 17))
 	for range 3000 {
 		evs = append(evs, genEvent(r, patterns))
@@ -310,7 +310,7 @@ func TestLazyFieldsAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	evs := lines(t, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(t, "corpus/beats_events.ndjson")
 	q := "azure.auditlogs.properties.target_resources.*.display_name:x or file.hash.*:abc or threat.indicator.*:y"
 	x, err := kql.Parse(q)
 	if err != nil {

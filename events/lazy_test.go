@@ -33,22 +33,6 @@ func compile(t testing.TB, q string) *eval.Program {
 	return p
 }
 
-// lines reads the NDJSON file at the shared path rel, one []byte a line.
-func lines(t testing.TB, rel string) [][]byte {
-	t.Helper()
-	data, err := os.ReadFile(corpus.Path(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for l := range bytes.Lines(data) {
-		if len(bytes.TrimSpace(l)) > 0 {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // corpusPrograms compiles every query of Elastic's rules corpus that
 // compiles with the default (ECS) schema.
 func corpusPrograms(t testing.TB) (progs []*eval.Program, queries []string) {
@@ -93,7 +77,7 @@ func corpusPrograms(t testing.TB) (progs []*eval.Program, queries []string) {
 // million matches twice take minutes under the race detector) it takes
 // every 16th event.
 func TestLazyCorpus(t *testing.T) {
-	evs := lines(t, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(t, "corpus/beats_events.ndjson")
 	progs, queries := corpusPrograms(t)
 	table := eval.NewFieldTable()
 	tprogs := make([]*eval.Program, len(queries))
@@ -379,7 +363,7 @@ func TestLazyAllocs(t *testing.T) {
 // line into a map (as events.Read does) then Match, and Reset of a Lazy
 // event then Match.
 func BenchmarkFTPCorpus(b *testing.B) {
-	evs := lines(b, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(b, "corpus/beats_events.ndjson")
 	size := 0
 	for _, l := range evs {
 		size += len(l)
@@ -446,7 +430,7 @@ func TestLazyFirstDate(t *testing.T) {
 	} {
 		check(line)
 	}
-	for _, line := range lines(t, "corpus/beats_events.ndjson") {
+	for _, line := range corpus.Lines(t, "corpus/beats_events.ndjson") {
 		check(line)
 	}
 	var l events.Lazy

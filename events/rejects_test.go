@@ -9,6 +9,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/mapping"
 )
@@ -68,7 +69,7 @@ func TestLazyRejects(t *testing.T) {
 			fields = append(fields, name)
 		}
 	}
-	evs := lines(t, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(t, "corpus/beats_events.ndjson")
 	stride := 1
 	if testing.Short() || raceEnabled {
 		stride = 16
@@ -147,7 +148,7 @@ func TestLazyRejectsAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	evs := lines(t, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(t, "corpus/beats_events.ndjson")
 	m := refusalMapping()
 	prog := compile(t, "source.port:*")
 	var lazy events.Lazy
@@ -189,7 +190,7 @@ func TestLazyRejectsAllocs(t *testing.T) {
 // corpus, one op a pass: on events decoded beforehand (eval.Map, the
 // decoding not counted) and on Lazy events (the scan of the text counted).
 func BenchmarkRejects(b *testing.B) {
-	evs := lines(b, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(b, "corpus/beats_events.ndjson")
 	m := mapping.ECSMapping(mapping.ECS())
 	maps := make([]eval.Map, len(evs))
 	for i, l := range evs {

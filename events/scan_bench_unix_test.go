@@ -9,6 +9,7 @@ import (
 
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
+	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -21,7 +22,7 @@ import (
 // process's CPU time (user and system) per event, which holds on a busy
 // machine better than ns/op.
 func BenchmarkScan(b *testing.B) {
-	evs := lines(b, "corpus/beats_events.ndjson")
+	evs := corpus.Lines(b, "corpus/beats_events.ndjson")
 	_, queries := corpusPrograms(b)
 	table := eval.NewFieldTable()
 	for _, q := range queries {

@@ -138,16 +138,7 @@ func BenchmarkPass(b *testing.B) {
 // all the KQL rules. Compare the two in one run.
 func BenchmarkLazyPass(b *testing.B) {
 	rs := corpusRules(b)
-	data, err := os.ReadFile(corpus.Path(b, "corpus/beats_events.ndjson"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var lines [][]byte
-	for l := range bytes.Lines(data) {
-		if len(bytes.TrimSpace(l)) > 0 {
-			lines = append(lines, l)
-		}
-	}
+	lines := corpus.Lines(b, "corpus/beats_events.ndjson")
 	ftpText, err := os.ReadFile(corpus.Path(b, "seed/ftp_rule_detection_rules.toml"))
 	if err != nil {
 		b.Fatal(err)

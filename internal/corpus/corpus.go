@@ -5,6 +5,7 @@
 package corpus
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,4 +52,22 @@ func Path(tb testing.TB, rel string) string {
 		tb.Skipf("skipped: %s is absent (%v)", p, err)
 	}
 	return p
+}
+
+// Lines returns the lines of the shared file rel that are not blank (an
+// NDJSON file's events), each with its line end, or skips tb as Path
+// does; a read error fails tb.
+func Lines(tb testing.TB, rel string) [][]byte {
+	tb.Helper()
+	data, err := os.ReadFile(Path(tb, rel))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out [][]byte
+	for l := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
 }
