@@ -213,11 +213,10 @@ func outcome(f File, r *rules.Rule, err error, shared *rules.Strings, check func
 		return f
 	}
 	// a rule set runs the rule: what it keeps of it must not hold the
-	// file's text (a decoded string shares its memory), nor what only a
+	// file's text (a decoded string shares its memory); what only a
 	// reader wants (the investigation guide and setup notes, half the
-	// text of Elastic's rules)
-	r.Note, r.Setup = "", ""
-	// what Prepare compiles is kept, and must not point into the file's
+	// text of Elastic's rules) rules.ParseForRun did not keep.
+	// What Prepare compiles is kept, and must not point into the file's
 	// text: the rule is detached first, unless Prepare would refuse it
 	// unread (a skipped rule keeps copies of its names, below)
 	var prep *replay.Prepared
