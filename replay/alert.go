@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -416,11 +415,5 @@ func (a *Alert) reason() string {
 // MarshalJSON writes Document, keys sorted, without escaping HTML
 // characters ("MITRE ATT&CK" stays as it is).
 func (a *Alert) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(a.Document()); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return events.AppendJSON(nil, a.Document())
 }
