@@ -34,11 +34,25 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 	return out, nil
 }
 
-// encoder holds the keys of the maps being written, innermost last,
-// reused from one call to the next.
+// encoder holds the keys of the maps being written, innermost last, and
+// the sorted keys of maps written before, reused from one call to the
+// next.
 type encoder struct {
 	keys []string
+	// orders[depth][len(m)%orderSlots] holds the sorted keys of the
+	// last map of that depth and size written: maps of the same keys
+	// come again and again (the same kind of event, the alerts of one
+	// rule), and are written in that order without sorting their keys.
+	orders [orderDepths][orderSlots][]string
 }
+
+// The orders an encoder remembers: for maps at depths below orderDepths,
+// one for each size modulo orderSlots, of at most maxOrderKeys keys.
+const (
+	orderDepths  = 8
+	orderSlots   = 16
+	maxOrderKeys = 1024
+)
 
 var encoders = sync.Pool{New: func() any { return new(encoder) }}
 
@@ -146,11 +160,29 @@ func (e *encoder) object(b []byte, m map[string]any, depth int) ([]byte, error) 
 	if m == nil {
 		return append(b, "null"...), nil
 	}
+	var order *[]string
+	if depth < orderDepths && len(m) <= maxOrderKeys {
+		order = &e.orders[depth][len(m)%orderSlots]
+		if len(*order) == len(m) {
+			// m has the keys of the order when it has each of them (the
+			// order's keys are those of a map: distinct)
+			out, same, err := e.ordered(b, m, *order, depth)
+			if same || err != nil {
+				return out, err
+			}
+			// another map: written again from b, the keys sorted
+		}
+	}
 	start := len(e.keys)
 	for k := range m {
 		e.keys = append(e.keys, k)
 	}
 	slices.Sort(e.keys[start:])
+	if order != nil {
+		// a map deeper than depth never uses this order: nothing writes
+		// it while m's values are written
+		*order = append((*order)[:0], e.keys[start:]...)
+	}
 	b = append(b, '{')
 	var err error
 	for i := start; i < len(e.keys); i++ {
@@ -172,6 +204,28 @@ func (e *encoder) object(b []byte, m map[string]any, depth int) ([]byte, error) 
 		return b, err
 	}
 	return append(b, '}'), nil
+}
+
+// ordered appends the map m with its keys in the order keys, which has
+// as many keys as m; same is false, and the appended text to be
+// dropped, when one of them is not a key of m.
+func (e *encoder) ordered(b []byte, m map[string]any, keys []string, depth int) (out []byte, same bool, err error) {
+	b = append(b, '{')
+	for i, k := range keys {
+		v, ok := m[k]
+		if !ok {
+			return b, false, nil
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendQuoted(b, k)
+		b = append(b, ':')
+		if b, err = e.value(b, v, depth+1); err != nil {
+			return b, false, err
+		}
+	}
+	return append(b, '}'), true, nil
 }
 
 // appendStd appends v as encoding/json's Encoder writes it with

@@ -94,6 +94,33 @@ func TestAppendJSONTable(t *testing.T) {
 	}
 }
 
+// TestAppendJSONSameSizes writes maps of the same sizes at the same
+// depths in turn, each twice, as AppendJSON meets the events of a file
+// and the alerts of a rule: some have the same keys as the one before,
+// some other keys (differing in the first key, the last, or a nested
+// map's), and a value that cannot be written comes after keys written.
+func TestAppendJSONSameSizes(t *testing.T) {
+	maps := []map[string]any{
+		{"a": 1, "b": 2, "c": 3},
+		{"a": 1, "b": 2, "c": 3},
+		{"a": 1, "b": 2, "d": 3},
+		{"x": 1, "b": 2, "c": 3},
+		{"a": 1, "b": 2, "c": map[string]any{"p": 1, "q": 2}},
+		{"a": 1, "b": 2, "c": map[string]any{"p": 1, "r": 2}},
+		{"a": 1, "b": 2, "c": map[string]any{"p": 1, "q": math.NaN()}},
+		{"a": 1, "b": 2, "c": map[string]any{"p": 1, "r": json.Number("x")}},
+		{"c": []any{map[string]any{"p": 1, "q": 2}}, "b": nil, "a": []map[string]any{{"p": 1, "q": 2}, {"p": 1, "s": 2}}},
+		{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10, "k": 11, "l": 12, "m": 13, "n": 14, "o": 15, "p": 16, "q": 17, "r": 18, "s": 19},
+		{"a": 1, "b": 2, "z": 3},
+	}
+	for range 2 {
+		for _, m := range maps {
+			checkEncode(t, m)
+			checkEncode(t, []any{m, map[string]any{"m": m}, m})
+		}
+	}
+}
+
 // TestAppendJSONStrings writes every string of one or two bytes, and the
 // bytes around U+2028, by itself and as a key.
 func TestAppendJSONStrings(t *testing.T) {
@@ -127,6 +154,7 @@ func FuzzAppendJSON(f *testing.F) {
 		var v any
 		if dec.Decode(&v) == nil {
 			checkEncode(t, v)
+			checkEncode(t, []any{v, v}) // the second time in the orders of the first
 		}
 		checkEncode(t, string(in))
 		checkEncode(t, map[string]any{string(in): json.Number(in), "k": []string{string(in)}})
