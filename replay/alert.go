@@ -1,15 +1,16 @@
 package replay
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -93,6 +94,10 @@ func (rn *runner) alertOn(h *hit, ev events.Record, at time.Time) *Alert {
 	}
 }
 
+// eventTexts holds the buffers that runner.fields reads the texts of
+// events from files into, to decode them for alerts.
+var eventTexts = sync.Pool{New: func() any { return new([]byte) }}
+
 // isoMillis formats a time as JavaScript's toISOString does.
 func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
@@ -108,29 +113,46 @@ func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.
 // false_positives, timestamp_override, parameters with the query).
 func (a *Alert) Document() map[string]any {
 	doc := make(map[string]any, len(a.Event.Fields)+40)
-	origEvent := map[string]any{}
+	// the event's event.* values: its "event" object's (shared, not
+	// copied, as the document shares the event's other values) and its
+	// flat event.* keys'
+	var nestedEvent, flatEvent map[string]any
+	nested := false
 	for k, v := range a.Event.Fields {
 		switch {
 		case k == "_id" || k == "_index" || k == "@timestamp":
 			continue
 		case k == "event":
 			if m, ok := v.(map[string]any); ok {
-				c := make(map[string]any, len(m))
+				nestedEvent, nested = m, true
+				c := make(map[string]any, len(m)+1)
 				for ek, ev := range m {
 					c[ek] = ev
-					origEvent[ek] = ev
 				}
 				c["kind"] = "signal"
 				doc[k] = c
 				continue
 			}
 		case strings.HasPrefix(k, "event."):
-			origEvent[k[len("event."):]] = v
+			if flatEvent == nil {
+				flatEvent = make(map[string]any)
+			}
+			flatEvent[k[len("event."):]] = v
 		}
 		doc[k] = v
 	}
-	if _, nested := doc["event"].(map[string]any); !nested {
+	if !nested {
 		doc["event.kind"] = "signal"
+	}
+	origEvent := nestedEvent
+	if flatEvent != nil {
+		origEvent = flatEvent
+		if len(nestedEvent) > 0 {
+			// both: the flat key wins a name they share
+			origEvent = make(map[string]any, len(nestedEvent)+len(flatEvent))
+			maps.Copy(origEvent, nestedEvent)
+			maps.Copy(origEvent, flatEvent)
+		}
 	}
 	if len(origEvent) > 0 {
 		doc["kibana.alert.original_event"] = origEvent
@@ -383,44 +405,55 @@ func nonNilThreat(s []rules.Threat) []rules.Threat {
 func (a *Alert) reason() string {
 	f := a.Event.Fields
 	var b strings.Builder
-	if c := stringValue(f, eval.NewPath("event.category")); c != "" {
-		b.WriteString(c + " event")
-	} else {
-		b.WriteString("event")
+	if c := stringValue(f, reasonPaths.category); c != "" {
+		b.WriteString(c)
+		b.WriteString(" ")
 	}
-	addr := func(ip, port string) string {
-		if port != "" {
-			if strings.Contains(ip, ":") {
-				return "[" + ip + "]:" + port
-			}
-			return ip + ":" + port
-		}
-		return ip
-	}
+	b.WriteString("event")
 	sep := " with "
-	if ip := stringValue(f, eval.NewPath("source.ip")); ip != "" {
-		b.WriteString(sep + "source " + addr(ip, stringValue(f, eval.NewPath("source.port"))))
+	addr := func(what string, ip, port *eval.Path) {
+		v := stringValue(f, ip)
+		if v == "" {
+			return
+		}
+		b.WriteString(sep)
+		b.WriteString(what)
 		sep = ", "
+		p := stringValue(f, port)
+		switch {
+		case p == "":
+			b.WriteString(v)
+			return
+		case strings.Contains(v, ":"):
+			b.WriteString("[" + v + "]")
+		default:
+			b.WriteString(v)
+		}
+		b.WriteString(":")
+		b.WriteString(p)
 	}
-	if ip := stringValue(f, eval.NewPath("destination.ip")); ip != "" {
-		b.WriteString(sep + "destination " + addr(ip, stringValue(f, eval.NewPath("destination.port"))))
-		sep = ", "
-	}
-	if h := stringValue(f, eval.NewPath("host.name")); h != "" {
-		b.WriteString(", on " + h)
+	addr("source ", reasonPaths.sourceIP, reasonPaths.sourcePort)
+	addr("destination ", reasonPaths.destIP, reasonPaths.destPort)
+	if h := stringValue(f, reasonPaths.host); h != "" {
+		b.WriteString(", on ")
+		b.WriteString(h)
 	}
 	fmt.Fprintf(&b, " created %s alert %s.", a.rule.Severity, a.rule.Name)
 	return b.String()
 }
 
+// reasonPaths are the fields reason reads.
+var reasonPaths = struct {
+	category, sourceIP, sourcePort, destIP, destPort, host *eval.Path
+}{
+	eval.NewPath("event.category"),
+	eval.NewPath("source.ip"), eval.NewPath("source.port"),
+	eval.NewPath("destination.ip"), eval.NewPath("destination.port"),
+	eval.NewPath("host.name"),
+}
+
 // MarshalJSON writes Document, keys sorted, without escaping HTML
 // characters ("MITRE ATT&CK" stays as it is).
 func (a *Alert) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(a.Document()); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return events.AppendJSON(nil, a.Document())
 }

@@ -116,7 +116,7 @@ func (c *runCmd) Run(e *env) error {
 		return failf("run", "%v", err)
 	}
 
-	res, st, err := c.replay(e, set, files, opts, false, func(a *replay.Alert) any { return a })
+	res, st, err := c.replay(e, set, files, opts, false, func(a *replay.Alert) any { return a.Document() })
 	if err != nil {
 		return err
 	}
@@ -142,9 +142,17 @@ func (c *runCmd) Run(e *env) error {
 func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.RunOption, profile bool, line func(*replay.Alert) any) (*ruleset.Result, *ruleset.StateSummary, error) {
 	out := bufio.NewWriter(e.stdout)
 	prog := newProgress(e.stderr)
+	var buf []byte
 	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
 		prog.alerts++
-		return writeJSON(out, line(a), "")
+		// writeJSON's bytes, without encoding/json's reflection over
+		// the document's maps
+		var err error
+		if buf, err = events.AppendJSON(buf[:0], line(a)); err != nil {
+			return err
+		}
+		_, err = out.Write(append(buf, '\n'))
+		return err
 	}))
 	cfg := ruleset.ReplayConfig{Workers: c.Workers, Options: opts, Progress: prog.set, Profile: profile}
 	if c.State != "" {
