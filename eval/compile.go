@@ -212,6 +212,9 @@ type compiler struct {
 	// they are kept in ecsFields for all of them
 	shared bool
 	errs   []*CompileError
+	// scratch is the slice of values a leaf's list is read into
+	// (values), reused leaf after leaf; nil: each its own
+	scratch *[]value
 }
 
 // field is a field being compiled: its path relative to the scope, its

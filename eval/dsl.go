@@ -48,7 +48,13 @@ func compileQuery(q esdsl.Query, cfg config) (*Program, error) {
 		return nil, fmt.Errorf("eval: CompileQuery: nil query")
 	}
 	c := newCompiler(cfg)
+	c.scratch = valueBufs.Get().(*[]value)
 	root := c.query(q)
+	clear(*c.scratch) // it points into the query's literals
+	if cap(*c.scratch) <= maxPooledValues {
+		valueBufs.Put(c.scratch)
+	}
+	c.scratch = nil
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -79,6 +85,31 @@ func newCompiler(cfg config) *compiler {
 		m = ecsSchema(cfg.schema)
 	}
 	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock, shared: cfg.ecs && cfg.mapping == nil}
+}
+
+// valueBufs holds the compilers' scratch slices of values (values).
+var valueBufs = sync.Pool{New: func() any { return new([]value) }}
+
+// maxPooledValues bounds the scratch slices kept for reuse, so that one
+// huge list of values does not hold its memory.
+const maxPooledValues = 1 << 12
+
+// values returns n values to fill for one leaf's list (a terms query, the
+// should clauses shouldNodes merges): from c's scratch, which the next
+// list overwrites. That is safe as a leaf's values are read while its
+// matcher is compiled and no node nor matcher keeps the slice (they copy
+// what they keep out of its values), and no other leaf is compiled
+// meanwhile. A compiler without scratch makes the slice.
+func (c *compiler) values(n int) []value {
+	if c.scratch == nil {
+		return make([]value, n)
+	}
+	if cap(*c.scratch) < n {
+		*c.scratch = make([]value, n)
+	}
+	vals := (*c.scratch)[:n]
+	clear(vals)
+	return vals
 }
 
 func (c *compiler) err() error {
@@ -338,7 +369,7 @@ func (c *compiler) query(q esdsl.Query) node {
 		}
 		return c.leaf(q, q.Field, vals, q.CaseInsensitive)
 	case *esdsl.Terms:
-		vals := make([]value, len(q.Values))
+		vals := c.values(len(q.Values))
 		for i, v := range q.Values {
 			vals[i] = valueOf(q, v)
 		}
@@ -464,7 +495,7 @@ func (c *compiler) shouldNodes(b *esdsl.Bool) []node {
 	field, last, merged := mergedClauses(qs)
 	out := make([]node, 0, len(qs))
 	if len(merged) > 1 {
-		vals := make([]value, len(merged))
+		vals := c.values(len(merged))
 		for i, j := range merged {
 			_, l, _ := mergeable(single(qs[j]))
 			vals[i] = kqlValue(l)
