@@ -29,14 +29,33 @@ type config struct {
 }
 
 func newConfig(opts []Option) config {
-	cfg := config{clock: time.Now, kibana: esdsl.Config{AllowLeadingWildcards: true}}
-	for _, o := range opts {
-		o(&cfg)
+	var cfg config
+	if len(opts) == 0 {
+		// the defaults alone: cfg is not handed to an option, which
+		// would make it escape (a compile of a rule's query has no
+		// options, and allocates nothing here)
+		cfg = defaultConfig()
+	} else {
+		cfg = optionConfig(opts)
 	}
 	if cfg.schema == nil {
 		cfg.schema, cfg.view, cfg.ecs = defaultSchema(), defaultView(), true
 	} else {
 		cfg.view = cfg.schema.View()
+	}
+	return cfg
+}
+
+// defaultConfig is the configuration of no option.
+func defaultConfig() config {
+	return config{clock: time.Now, kibana: esdsl.Config{AllowLeadingWildcards: true}}
+}
+
+// optionConfig is defaultConfig with opts applied.
+func optionConfig(opts []Option) config {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
 	}
 	return cfg
 }
