@@ -64,7 +64,7 @@ type Strings struct {
 }
 
 // sharedHint is the room a Strings makes at its first string.
-const sharedHint = 2048
+const sharedHint = 4096
 
 // walkScratch is what a detacher's first walk notes for its second.
 type walkScratch struct {
