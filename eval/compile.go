@@ -311,8 +311,7 @@ func (c *compiler) matcher(f *field, vals []value) Visitor {
 	}
 	switch fam := familyOf(f.typ); fam {
 	case famKeyword:
-		var exact []string
-		var globs []*glob
+		exact, globs := keywordLists(vals)
 		for _, v := range vals {
 			if v.kind == ast.Wildcard {
 				globs = append(globs, v.glob)
@@ -373,6 +372,25 @@ func (c *compiler) matcher(f *field, vals []value) Visitor {
 		ms = append(ms, unknownMatcherOf(v))
 	}
 	return oneOrAny(ms)
+}
+
+// keywordLists returns empty lists with room for the exact values and
+// the patterns of vals (nil for none), which a keyword matcher keeps:
+// made to size rather than grown value after value.
+func keywordLists(vals []value) (exact []string, globs []*glob) {
+	n := 0
+	for _, v := range vals {
+		if v.kind == ast.Wildcard {
+			n++
+		}
+	}
+	if len(vals) > n {
+		exact = make([]string, 0, len(vals)-n)
+	}
+	if n > 0 {
+		globs = make([]*glob, 0, n)
+	}
+	return exact, globs
 }
 
 func oneOrAny(ms anyOf) Visitor {

@@ -1056,6 +1056,7 @@ func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 		return m
 	}
 	ci := &foldMatcher{f: &f.fm}
+	ci.exact, ci.globs = keywordLists(vals)
 	for _, v := range vals {
 		if v.kind == ast.Wildcard {
 			ci.globs = append(ci.globs, lowerGlob(v.glob))
