@@ -136,9 +136,9 @@ type Literal struct {
 	Raw      string // the source text, as written (trimmed of outer spaces)
 	Kind     LitKind
 	Quoted   bool
+	Bool     bool     // Bool: the value (beside Kind and Quoted: a literal takes 80 bytes, not 88)
 	Text     string   // String: the unescaped text
 	Parts    []string // Wildcard: the pieces around the wildcards
-	Bool     bool     // Bool: the value
 }
 
 // RangeOp is a range operator.

@@ -29,14 +29,33 @@ type config struct {
 }
 
 func newConfig(opts []Option) config {
-	cfg := config{clock: time.Now, kibana: esdsl.Config{AllowLeadingWildcards: true}}
-	for _, o := range opts {
-		o(&cfg)
+	var cfg config
+	if len(opts) == 0 {
+		// the defaults alone: cfg is not handed to an option, which
+		// would make it escape (a compile of a rule's query has no
+		// options, and allocates nothing here)
+		cfg = defaultConfig()
+	} else {
+		cfg = optionConfig(opts)
 	}
 	if cfg.schema == nil {
 		cfg.schema, cfg.view, cfg.ecs = defaultSchema(), defaultView(), true
 	} else {
 		cfg.view = cfg.schema.View()
+	}
+	return cfg
+}
+
+// defaultConfig is the configuration of no option.
+func defaultConfig() config {
+	return config{clock: time.Now, kibana: esdsl.Config{AllowLeadingWildcards: true}}
+}
+
+// optionConfig is defaultConfig with opts applied.
+func optionConfig(opts []Option) config {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
 	}
 	return cfg
 }
@@ -212,6 +231,9 @@ type compiler struct {
 	// they are kept in ecsFields for all of them
 	shared bool
 	errs   []*CompileError
+	// scratch is the slice of values a leaf's list is read into
+	// (values), reused leaf after leaf; nil: each its own
+	scratch *[]value
 }
 
 // field is a field being compiled: its path relative to the scope, its
@@ -289,8 +311,7 @@ func (c *compiler) matcher(f *field, vals []value) Visitor {
 	}
 	switch fam := familyOf(f.typ); fam {
 	case famKeyword:
-		var exact []string
-		var globs []*glob
+		exact, globs := keywordLists(vals)
 		for _, v := range vals {
 			if v.kind == ast.Wildcard {
 				globs = append(globs, v.glob)
@@ -351,6 +372,25 @@ func (c *compiler) matcher(f *field, vals []value) Visitor {
 		ms = append(ms, unknownMatcherOf(v))
 	}
 	return oneOrAny(ms)
+}
+
+// keywordLists returns empty lists with room for the exact values and
+// the patterns of vals (nil for none), which a keyword matcher keeps:
+// made to size rather than grown value after value.
+func keywordLists(vals []value) (exact []string, globs []*glob) {
+	n := 0
+	for _, v := range vals {
+		if v.kind == ast.Wildcard {
+			n++
+		}
+	}
+	if len(vals) > n {
+		exact = make([]string, 0, len(vals)-n)
+	}
+	if n > 0 {
+		globs = make([]*glob, 0, n)
+	}
+	return exact, globs
 }
 
 func oneOrAny(ms anyOf) Visitor {

@@ -48,7 +48,13 @@ func compileQuery(q esdsl.Query, cfg config) (*Program, error) {
 		return nil, fmt.Errorf("eval: CompileQuery: nil query")
 	}
 	c := newCompiler(cfg)
+	c.scratch = valueBufs.Get().(*[]value)
 	root := c.query(q)
+	clear(*c.scratch) // it points into the query's literals
+	if cap(*c.scratch) <= maxPooledValues {
+		valueBufs.Put(c.scratch)
+	}
+	c.scratch = nil
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -79,6 +85,31 @@ func newCompiler(cfg config) *compiler {
 		m = ecsSchema(cfg.schema)
 	}
 	return &compiler{schema: cfg.schema, mapping: m, clock: cfg.clock, shared: cfg.ecs && cfg.mapping == nil}
+}
+
+// valueBufs holds the compilers' scratch slices of values (values).
+var valueBufs = sync.Pool{New: func() any { return new([]value) }}
+
+// maxPooledValues bounds the scratch slices kept for reuse, so that one
+// huge list of values does not hold its memory.
+const maxPooledValues = 1 << 12
+
+// values returns n values to fill for one leaf's list (a terms query, the
+// should clauses shouldNodes merges): from c's scratch, which the next
+// list overwrites. That is safe as a leaf's values are read while its
+// matcher is compiled and no node nor matcher keeps the slice (they copy
+// what they keep out of its values), and no other leaf is compiled
+// meanwhile. A compiler without scratch makes the slice.
+func (c *compiler) values(n int) []value {
+	if c.scratch == nil {
+		return make([]value, n)
+	}
+	if cap(*c.scratch) < n {
+		*c.scratch = make([]value, n)
+	}
+	vals := (*c.scratch)[:n]
+	clear(vals)
+	return vals
 }
 
 func (c *compiler) err() error {
@@ -243,40 +274,52 @@ func (c *compiler) newField(full string) *field {
 // nodeLabel is the text a node shows in a trace ([Trace.Query]), made
 // when a trace asks for it (String): compiling builds no text that only
 // Explain reads. Its query is the node's own, which the program keeps
-// ([Program.DSL]).
+// ([Program.DSL]). It is two words of memory, as a leaf holds one: what
+// kind of label it is is the type of q.
 type nodeLabel struct {
-	q    esdsl.Query // nil: text is the label
-	text string      // the label, or the field name the kind's label names
-	kind labelKind
+	// q is nil: text is the label; an esdsl.Query: labelOf(q, text) (a
+	// nested query: its KQL); a mergedLabel or an anyFieldLabel: theirs
+	q    any
+	text string // the label, or the field name the label of q names
 }
 
-type labelKind uint8
+// mergedLabel is the label of the should clauses of b merged on the
+// field of the label's text (shouldNodes): a struct of one pointer, which
+// nodeLabel holds without allocating.
+type mergedLabel struct{ b *esdsl.Bool }
 
-const (
-	labelOfQuery  labelKind = iota // labelOf(q, text)
-	labelAnyField                  // free text or a field pattern: the KQL, else labelOf(q, "")
-	labelMerged                    // q is a *esdsl.Bool: its should clauses merged on the field text (shouldNodes)
-)
+// anyFieldLabel is the label of free text or a field pattern (q): the
+// KQL, else labelOf(q, "").
+type anyFieldLabel struct{ q esdsl.Query }
 
 // fixedLabel is a label of fixed text.
 func fixedLabel(text string) nodeLabel { return nodeLabel{text: text} }
 
 // queryLabel is the label of the leaf q on field (labelOf).
 func queryLabel(q esdsl.Query, field string) nodeLabel {
-	return nodeLabel{q: q, text: field, kind: labelOfQuery}
+	return nodeLabel{q: q, text: field} // a nil q is a nil q still
+}
+
+// anyFieldQueryLabel is the label of free text or a field pattern q
+// (anyFieldLabel).
+func anyFieldQueryLabel(q esdsl.Query) nodeLabel {
+	if q == nil {
+		return nodeLabel{}
+	}
+	return nodeLabel{q: anyFieldLabel{q}}
 }
 
 func (l nodeLabel) String() string {
-	switch {
-	case l.q == nil:
+	switch q := l.q.(type) {
+	case nil:
 		return l.text
-	case l.kind == labelAnyField:
-		if fl, v := sourceLit(l.q); fl != nil && v != nil {
+	case anyFieldLabel:
+		if fl, v := sourceLit(q.q); fl != nil && v != nil {
 			return ast.Print(fl) + ":" + ast.Print(v)
 		}
-		return labelOf(l.q, "")
-	case l.kind == labelMerged:
-		qs := l.q.(*esdsl.Bool).Should
+		return labelOf(q.q, "")
+	case mergedLabel:
+		qs := q.b.Should
 		_, last, merged := mergedClauses(qs)
 		lits := make([]ast.Value, len(merged))
 		for i, j := range merged {
@@ -284,13 +327,15 @@ func (l nodeLabel) String() string {
 		}
 		fl, _ := sourceLit(last)
 		return ast.Print(fl) + ":(" + ast.Print(&ast.OrValue{Args: lits}) + ")"
-	}
-	if n, ok := l.q.(*esdsl.Nested); ok {
-		if x, ok := n.Source().(*ast.NestedExpr); ok {
+	case *esdsl.Nested:
+		if x, ok := q.Source().(*ast.NestedExpr); ok {
 			return ast.Print(x)
 		}
+		return labelOf(q, l.text)
+	case esdsl.Query:
+		return labelOf(q, l.text)
 	}
-	return labelOf(l.q, l.text)
+	return l.text // not reached: the constructors above make every label
 }
 
 // labelOf is the text a leaf shows in a trace: the KQL it came from, with
@@ -338,7 +383,7 @@ func (c *compiler) query(q esdsl.Query) node {
 		}
 		return c.leaf(q, q.Field, vals, q.CaseInsensitive)
 	case *esdsl.Terms:
-		vals := make([]value, len(q.Values))
+		vals := c.values(len(q.Values))
 		for i, v := range q.Values {
 			vals[i] = valueOf(q, v)
 		}
@@ -464,12 +509,12 @@ func (c *compiler) shouldNodes(b *esdsl.Bool) []node {
 	field, last, merged := mergedClauses(qs)
 	out := make([]node, 0, len(qs))
 	if len(merged) > 1 {
-		vals := make([]value, len(merged))
+		vals := c.values(len(merged))
 		for i, j := range merged {
 			_, l, _ := mergeable(single(qs[j]))
 			vals[i] = kqlValue(l)
 		}
-		out = append(out, c.fieldLeaf(last, field, vals, nil, nodeLabel{q: b, text: field, kind: labelMerged}))
+		out = append(out, c.fieldLeaf(last, field, vals, nil, nodeLabel{q: mergedLabel{b}, text: field}))
 	} else {
 		merged = nil
 	}
@@ -611,7 +656,7 @@ func (c *compiler) fieldLeaf(q esdsl.Query, name string, vals []value, ci *bool,
 // one of the patterns (all fields when there are none), as multi_match and
 // query_string do with index.query.default_field "*".
 func (c *compiler) anyFieldQuery(q esdsl.Query, names []string, vals []value) node {
-	n := &anyFieldNode{schema: c.schema, label: nodeLabel{q: q, kind: labelAnyField}}
+	n := &anyFieldNode{schema: c.schema, label: anyFieldQueryLabel(q)}
 	for _, name := range names {
 		if name == "*" {
 			n.names = nil
@@ -1011,6 +1056,7 @@ func caseInsensitive(m Visitor, f *field, vals []value) Visitor {
 		return m
 	}
 	ci := &foldMatcher{f: &f.fm}
+	ci.exact, ci.globs = keywordLists(vals)
 	for _, v := range vals {
 		if v.kind == ast.Wildcard {
 			ci.globs = append(ci.globs, lowerGlob(v.glob))

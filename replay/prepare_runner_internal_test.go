@@ -93,9 +93,19 @@ func TestPrepareAnswersAsRunner(t *testing.T) {
 			plain++
 		}
 		want := newPreparedOf(r, rn)
-		if (prep.q == nil) != (want.q == nil) || prep.text != want.text || (prep.plan == nil) != (want.plan == nil) || prep.req != want.req {
+		got, wantEQL := prep.parsed, want.parsed
+		if got == nil {
+			got = &preparedEQL{}
+		}
+		if wantEQL == nil {
+			wantEQL = &preparedEQL{}
+		}
+		if (got.q == nil) != (wantEQL.q == nil) || prep.text != want.text || (got.plan == nil) != (wantEQL.plan == nil) || got.req != wantEQL.req {
 			t.Errorf("%s: Prepare kept q %v, text %v, plan %v, req %v; the runner's %v, %v, %v, %v", r.Name,
-				prep.q != nil, prep.text != "", prep.plan != nil, prep.req, want.q != nil, want.text != "", want.plan != nil, want.req)
+				got.q != nil, prep.text != "", got.plan != nil, got.req, wantEQL.q != nil, want.text != "", wantEQL.plan != nil, wantEQL.req)
+		}
+		if (prep.parsed == nil) != (got.q == nil) {
+			t.Errorf("%s: Prepare kept the EQL of a query it did not keep parsed", r.Name)
 		}
 		if prep.Program().String() != want.Program().String() {
 			t.Errorf("%s: Prepare compiled %s, the runner %s", r.Name, prep.Program(), want.Program())

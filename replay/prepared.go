@@ -21,18 +21,25 @@ import (
 type Prepared struct {
 	prog *eval.Program
 	key  preparedKey // what prog was compiled from; zero for PreparedProgram
-	// an EQL query: its text, the query parsed from it, and for a
-	// sequence or a sample its plan compiled with no options for req. A
-	// parsed query is only read once parsed, and a plan is safe for
-	// concurrent use: runners share them. The parsed query of an event
-	// query without pipes is not kept (q nil, text set): its program is
-	// all a runner needs (programOnly), and a tree of a thousand EQL
-	// rules kept them all.
-	text  string
-	q     *eql.Query
-	plan  *eql.SequencePlan
-	req   eql.Request
-	taken syncatomic.Bool
+	// an EQL query: its text, and what else was kept of it (parsed)
+	text   string
+	parsed *preparedEQL
+	taken  syncatomic.Bool
+}
+
+// preparedEQL is what a Prepared keeps of an EQL query but its text: the
+// query parsed from it, and for a sequence or a sample its plan compiled
+// with no options for req. A parsed query is only read once parsed, and
+// a plan is safe for concurrent use: runners share them. The parsed
+// query of an event query without pipes is not kept (a Prepared's parsed
+// nil, text set): its program is all a runner needs (programOnly), and a
+// tree of a thousand EQL rules kept them all; nor is a preparedEQL, whose
+// size a Prepared of KQL or of such an event query would take for
+// nothing.
+type preparedEQL struct {
+	q    *eql.Query
+	plan *eql.SequencePlan
+	req  eql.Request
 }
 
 // PreparedProgram returns a Prepared of a program compiled elsewhere
@@ -89,10 +96,10 @@ func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec) 
 	if q != nil {
 		p.text = r.Query
 		if !q.IsEventQuery() || len(q.Pipes) > 0 {
-			p.q = q
-		}
-		if seq != nil {
-			p.plan, p.req = seq.plan, seq.req
+			p.parsed = &preparedEQL{q: q}
+			if seq != nil {
+				p.parsed.plan, p.parsed.req = seq.plan, seq.req
+			}
 		}
 	}
 	return p
@@ -101,8 +108,8 @@ func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec) 
 // parsedOf returns the EQL query Prepare parsed, if it was parsed from
 // text; else nil.
 func (p *Prepared) parsedOf(text string) *eql.Query {
-	if p != nil && p.q != nil && p.text == text {
-		return p.q
+	if p != nil && p.parsed != nil && p.text == text {
+		return p.parsed.q
 	}
 	return nil
 }
@@ -111,14 +118,14 @@ func (p *Prepared) parsedOf(text string) *eql.Query {
 // event query without pipes, whose program is the whole search: a
 // runner given it neither parses the query nor keeps it parsed.
 func (p *Prepared) programOnly(text string) bool {
-	return p != nil && p.prog != nil && p.q == nil && p.text != "" && p.text == text
+	return p != nil && p.prog != nil && p.parsed == nil && p.text != "" && p.text == text
 }
 
 // planOf returns the sequence plan Prepare compiled, if it was compiled
 // from q for req with no options; else nil.
 func (p *Prepared) planOf(q *eql.Query, req eql.Request) *eql.SequencePlan {
-	if p != nil && p.q != nil && p.q == q && p.req == req {
-		return p.plan
+	if p != nil && p.parsed != nil && p.parsed.q == q && p.parsed.req == req {
+		return p.parsed.plan
 	}
 	return nil
 }

@@ -62,8 +62,10 @@ func ParseJSON(name string, data []byte) (*Rule, error) {
 // parse the query, or that refuses the rule before it parses the query,
 // calls Parse for the answer: the rule, or every problem of the file.
 // The rule it returns has no Note nor Setup (their text is checked, not
-// kept): running a rule reads neither, and they are half the text of
-// Elastic's rules.
+// kept), nor the transforms of the investigation guide's placeholders
+// (detection-rules' [transform] table, which [Parse] keeps in
+// Extra["transform"]): running a rule reads none of them, and they are
+// over half the text of Elastic's rules.
 func ParseForRun(name string, data []byte) (*Rule, error) {
 	return parseWith(name, data, formatOf(name, data), true)
 }
@@ -358,7 +360,8 @@ type decoder struct {
 	// rule reads lacks them
 	direct []string
 	// noGuides: rule.note and rule.setup are cleared after (ParseForRun),
-	// and the direct TOML decoder need not make their strings
+	// and the direct TOML decoder need not make their strings; the
+	// [transform] table of their placeholders is read, not kept
 	noGuides bool
 }
 
@@ -385,14 +388,20 @@ func (d *decoder) top(r *Rule, top map[string]any) *Rule {
 				}
 			case "history":
 				r.History = d.history(top[k])
+			case "transform": // detection-rules' investigation guide transforms
+				if d.noGuides {
+					continue // the guide is not kept (ParseForRun)
+				}
+				if r.Extra == nil {
+					r.Extra = map[string]any{}
+				}
+				r.Extra[k] = top[k]
 			default:
 				if r.Extra == nil {
 					r.Extra = map[string]any{}
 				}
 				r.Extra[k] = top[k]
-				if k != "transform" { // detection-rules' investigation guide transforms
-					d.warn(k, "unknown top-level table, kept in Extra")
-				}
+				d.warn(k, "unknown top-level table, kept in Extra")
 			}
 		}
 		if _, ok := top["rule"]; !ok {

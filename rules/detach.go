@@ -63,6 +63,9 @@ type Strings struct {
 	scratch walkScratch // the detacher's notes, reused rule after rule
 }
 
+// sharedHint is the room a Strings makes at its first string.
+const sharedHint = 4096
+
 // walkScratch is what a detacher's first walk notes for its second.
 type walkScratch struct {
 	order []pair   // the entries of the tables, each table's together, in the order visited
@@ -106,7 +109,10 @@ func (d *detacher) common(s string) string {
 	}
 	c = d.str(s)
 	if d.shared.m == nil {
-		d.shared.m = map[string]string{}
+		// sized for a tree of rules: Elastic's holds about 2,600 such
+		// strings, and a map grown to them by doubling leaves its
+		// smaller tables behind as garbage
+		d.shared.m = make(map[string]string, sharedHint)
 	}
 	d.shared.m[c] = c
 	return c

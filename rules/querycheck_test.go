@@ -111,24 +111,30 @@ func TestParseForRun(t *testing.T) {
 	}
 }
 
-// TestParseForRunGuides: ParseForRun keeps no note nor setup, checks
-// their text as Parse does (a bad escape is refused by both), and gives
-// the rest of the rule as Parse gives it.
+// TestParseForRunGuides: ParseForRun keeps no note, setup nor
+// transforms of the guide's placeholders, checks their text as Parse
+// does (a bad escape is refused by both), and gives the rest of the rule
+// as Parse gives it.
 func TestParseForRunGuides(t *testing.T) {
 	const rule = "[metadata]\ncreation_date = \"2020/02/18\"\n\n[rule]\nrule_id = \"0d5a1a8e-2f7b-4c1e-9a53-3a6f0b7e2c11\"\nname = \"n\"\ndescription = \"d\"\ntype = \"query\"\nlanguage = \"kuery\"\nrisk_score = 5\nseverity = \"low\"\nquery = 'a:b'\nnote = %s\nsetup = %s\n"
+	const transform = "\n[[transform.osquery]]\nlabel = \"Osquery - Retrieve DNS Cache\"\nquery = \"SELECT * FROM dns_cache\"\n"
 	tests := []struct {
 		name, note, setup string
 		ok                bool
+		transform         string // appended to the rule
 	}{
-		{"plain", `"""` + "\n## Triage\nlook\n" + `"""`, `"s"`, true},
-		{"escapes", `"""` + "\nA \\\"quoted\\\" \\u00e9 \\\nline\n" + `"""`, `'''raw \ text'''`, true},
-		{"basic escaped", `"a\tb\\c"`, `"""x\ny"""`, true},
-		{"bad escape", `"""` + "\nbad \\q escape\n" + `"""`, `"s"`, false},
-		{"bad unicode", `"s"`, `"""` + "\n\\u12\n" + `"""`, false},
-		{"control", `"""` + "\nbell \x07\n" + `"""`, `"s"`, false},
+		{"transform", `"n"`, `"s"`, true, transform},
+		{"two transforms", `"n"`, `"s"`, true, transform + "\n[[transform.osquery]]\nlabel = \"x\"\nquery = \"y\"\n"},
+		{"bad transform", `"n"`, `"s"`, false, "\n[[transform.osquery]]\nlabel = \"x\\q\"\n"},
+		{"plain", `"""` + "\n## Triage\nlook\n" + `"""`, `"s"`, true, ""},
+		{"escapes", `"""` + "\nA \\\"quoted\\\" \\u00e9 \\\nline\n" + `"""`, `'''raw \ text'''`, true, ""},
+		{"basic escaped", `"a\tb\\c"`, `"""x\ny"""`, true, ""},
+		{"bad escape", `"""` + "\nbad \\q escape\n" + `"""`, `"s"`, false, ""},
+		{"bad unicode", `"s"`, `"""` + "\n\\u12\n" + `"""`, false, ""},
+		{"control", `"""` + "\nbell \x07\n" + `"""`, `"s"`, false, ""},
 	}
 	for _, tt := range tests {
-		text := []byte(fmt.Sprintf(rule, tt.note, tt.setup))
+		text := []byte(fmt.Sprintf(rule, tt.note, tt.setup) + tt.transform)
 		want, werr := rules.Parse("r.toml", text)
 		got, gerr := rules.ParseForRun("r.toml", text)
 		if (werr == nil) != tt.ok || (gerr == nil) != tt.ok {
@@ -146,9 +152,15 @@ func TestParseForRunGuides(t *testing.T) {
 		if got.Note != "" || got.Setup != "" {
 			t.Errorf("%s: ParseForRun kept note %q, setup %q", tt.name, got.Note, got.Setup)
 		}
-		want.Note, want.Setup = "", ""
+		if _, kept := want.Extra["transform"]; kept != (tt.transform != "") {
+			t.Fatalf("%s: Parse's Extra %v", tt.name, want.Extra)
+		}
+		if got.Extra != nil {
+			t.Errorf("%s: ParseForRun kept Extra %v", tt.name, got.Extra)
+		}
+		want.Note, want.Setup, want.Extra = "", "", nil // transform was its only key
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: ParseForRun differs from Parse beyond note and setup", tt.name)
+			t.Errorf("%s: ParseForRun differs from Parse beyond note, setup and transform", tt.name)
 		}
 	}
 }

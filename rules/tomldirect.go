@@ -35,7 +35,7 @@ func (d *decoder) directTOML(data []byte) *Rule {
 	defer p.release()
 	p.d, p.r = d, &Rule{}
 	p.s = unsafe.String(unsafe.SliceData(data), len(data)) // as fastTOML reads it
-	p.root = map[string]any{}
+	p.root = p.table(tableRoot)
 	p.cur = p.root
 	if n := strings.Count(p.s, "[[rule.threat]]"); n > 0 {
 		p.r.Threat = make([]Threat, 0, n) // room for the usual threats (a hint)
@@ -67,6 +67,26 @@ type directParser struct {
 	threats            bool       // a [[rule.threat]] header was read
 	given              threatKeys // the keys given in the current threat's tables
 	strs               []string   // the strings of the list being read
+	// tables are the maps of the root, [rule] and [metadata] of the
+	// documents done, emptied, for the next (table): a rule keeps none
+	// of them (top copies their values out)
+	tables [tableCount]map[string]any
+}
+
+// The tables a directParser keeps for the next document.
+const (
+	tableRoot = iota
+	tableRule
+	tableMeta
+	tableCount
+)
+
+// table returns the emptied map kept for table i, made the first time.
+func (p *directParser) table(i int) map[string]any {
+	if p.tables[i] == nil {
+		p.tables[i] = map[string]any{}
+	}
+	return p.tables[i]
 }
 
 // directParsers holds the directParsers of documents done (release).
@@ -76,6 +96,9 @@ var directParsers sync.Pool
 // its tables, and puts it in the pool.
 func (p *directParser) release() {
 	clear(p.curPath)
+	for _, t := range p.tables {
+		clear(t)
+	}
 	p.fastParser = fastParser{
 		curPath: p.curPath[:0],
 		defined: pathSet{list: clearList(p.defined.list)},
@@ -84,7 +107,7 @@ func (p *directParser) release() {
 		arrays:  clearList(p.arrays),
 	}
 	*p = directParser{fastParser: p.fastParser, ruleKeys: clearList(p.ruleKeys),
-		metaKeys: clearList(p.metaKeys), strs: clearList(p.strs)}
+		metaKeys: clearList(p.metaKeys), strs: clearList(p.strs), tables: p.tables}
 	directParsers.Put(p)
 }
 
@@ -180,7 +203,13 @@ func (p *directParser) header() bool {
 	case len(parts) > 1 && parts[0] == "metadata":
 		return false // left to the map path
 	case len(parts) == 1 && !array && (parts[0] == "rule" || parts[0] == "metadata"):
-		if !p.open(false, parts, false) {
+		p.spare = p.table(tableRule)
+		if parts[0] == "metadata" {
+			p.spare = p.table(tableMeta)
+		}
+		ok := p.open(false, parts, false)
+		p.spare = nil // not taken: the table was made by a header before
+		if !ok {
 			return false
 		}
 		if parts[0] == "rule" {

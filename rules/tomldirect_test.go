@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -54,10 +55,12 @@ func sameAsMaps(t *testing.T, name string, data []byte) (direct bool) {
 		if direct && (noR.Note != "" || noR.Setup != "") {
 			t.Errorf("%s: the direct decoder made the note or setup it was to skip", name)
 		}
-		want := *wantR
-		want.Note, want.Setup = "", ""
+		want := withoutGuide(*wantR)
 		noR.Note, noR.Setup = "", "" // the maps' path makes them
-		if diff := cmp.Diff(&want, noR, opts...); diff != "" {
+		if _, kept := noR.Extra["transform"]; kept {
+			t.Errorf("%s: without the guide the transforms were kept", name)
+		}
+		if diff := cmp.Diff(want, noR, opts...); diff != "" {
 			t.Errorf("%s: without note and setup the rule differs (-maps +direct):\n%s", name, diff)
 		}
 		if diff := cmp.Diff(wantPS.list, noPS.list, opts...); diff != "" {
@@ -239,4 +242,77 @@ func FuzzDirectTOML(f *testing.F) {
 		}
 		sameAsMaps(t, "fuzz", []byte(doc))
 	})
+}
+
+// withoutGuide is r as ParseForRun keeps it: no note, no setup, no
+// transforms of the guide's placeholders (Extra["transform"]).
+func withoutGuide(r Rule) *Rule {
+	r.Note, r.Setup = "", ""
+	if _, ok := r.Extra["transform"]; ok {
+		extra := maps.Clone(r.Extra)
+		delete(extra, "transform")
+		if len(extra) == 0 {
+			extra = nil
+		}
+		r.Extra = extra
+	}
+	return &r
+}
+
+// TestDirectTOMLTablesReused decodes documents one after another with
+// the direct decoder, which reuses the maps of the root, [rule] and
+// [metadata] of a document done for the next: a rule keeps values of
+// them (Extra) but never the maps, so a later document neither sees the
+// keys of an earlier one nor changes the rule decoded from it.
+func TestDirectTOMLTablesReused(t *testing.T) {
+	// each document has its own key of Metadata.Extra and of Extra, and
+	// its own value of a key of Extra they all have
+	docs := []struct{ metaKey, ruleKey, value string }{
+		{"comments", "namespace", "first"},
+		{"os_type", "data_view_id", "second"},
+		{"promotion", "created_by", "third"},
+	}
+	var got []*Rule
+	for _, d := range docs {
+		data := []byte(`[metadata]
+creation_date = "2020/01/01"
+maturity = "production"
+updated_date = "2020/01/01"
+` + d.metaKey + ` = "` + d.value + `"
+
+[rule]
+author = ["Elastic"]
+description = "d"
+language = "kuery"
+license = "Elastic License v2"
+name = "n"
+risk_score = 21
+rule_id = "00000000-0000-0000-0000-000000000001"
+severity = "low"
+type = "query"
+query = "a:b"
+meta = {x = "` + d.value + `"}
+` + d.ruleKey + ` = "` + d.value + `"
+`)
+		if !sameAsMaps(t, d.value, data) {
+			t.Fatalf("%s: the direct decoder did not take the document", d.value)
+		}
+		r, _, err := decodeAs(d.value, data, FormatTOML, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	for i, d := range docs {
+		r := got[i]
+		if len(r.Extra) != 2 || r.Extra[d.ruleKey] != d.value {
+			t.Errorf("%s: Extra %v: want meta and %s", d.value, r.Extra, d.ruleKey)
+		}
+		if m, _ := r.Extra["meta"].(map[string]any); m["x"] != d.value {
+			t.Errorf("%s: Extra[meta] = %v", d.value, r.Extra["meta"])
+		}
+		if len(r.Metadata.Extra) != 1 || r.Metadata.Extra[d.metaKey] != d.value {
+			t.Errorf("%s: Metadata.Extra %v: want only %s", d.value, r.Metadata.Extra, d.metaKey)
+		}
+	}
 }

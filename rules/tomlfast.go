@@ -119,6 +119,10 @@ type fastParser struct {
 	// skip: multiBasic checks a string's text and escapes without
 	// making the string, and gives "" (directParser.direct)
 	skip bool
+	// spare, when not nil, is the empty map the next table a header
+	// makes is (newTable), which the caller gives for a table no value
+	// decoded keeps (directParser.header)
+	spare map[string]any
 }
 
 // tableArray is the key of an array of tables in its table.
@@ -362,6 +366,10 @@ func (p *fastParser) open(array bool, parts []string, sized bool) bool {
 
 // newTable makes a header's table, sized: with room for the keys ahead.
 func (p *fastParser) newTable(sized bool) map[string]any {
+	if t := p.spare; t != nil {
+		p.spare = nil
+		return t
+	}
 	if sized {
 		return make(map[string]any, p.keysAhead())
 	}

@@ -58,7 +58,8 @@ type File struct {
 	// tree of mostly skipped rules takes little memory. A loaded rule
 	// keeps neither its file's text ([rules.Rule.Detach]: its strings are
 	// copies, its Source keeps File, Format and Warnings, and
-	// Source.Value and Source.Line find nothing) nor its Note and Setup,
+	// Source.Value and Source.Line find nothing) nor its Note and Setup
+	// and the transforms of its investigation guide (Extra["transform"]),
 	// which running it does not read: a rule set runs rules, it does not
 	// point into their files.
 	Rule *rules.Rule

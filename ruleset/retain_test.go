@@ -44,6 +44,9 @@ func TestLoadedRuleDropsFileText(t *testing.T) {
 		if f.Status == Loaded && (f.Rule.Note != "" || f.Rule.Setup != "") {
 			t.Errorf("%s: the loaded rule keeps its note or setup", path)
 		}
+		if _, kept := f.Rule.Extra["transform"]; kept {
+			t.Errorf("%s: the rule keeps its guide's transforms", path)
+		}
 		w := &retainWalk{lo: uintptr(unsafe.Pointer(unsafe.SliceData(data))), seen: map[[2]uintptr]bool{}}
 		w.hi = w.lo + uintptr(len(data))
 		w.walk(reflect.ValueOf(&f).Elem(), "File")
