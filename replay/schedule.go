@@ -433,17 +433,13 @@ func (rn *runner) fields(h *hit) events.Record {
 	if h.ev.Fields != nil || !h.ref.ok() || h.released {
 		return h.ev
 	}
-	var text []byte
-	var err error
+	// read into a reused buffer rather than a new one: the decoded event
+	// keeps copies, never the text's bytes
+	buf := eventTexts.Get().(*[]byte)
+	defer eventTexts.Put(buf)
+	text, err := h.ref.readInto(*buf)
 	if h.ref.f != nil {
-		// read into a reused buffer rather than textRef.read's new one:
-		// the decoded event keeps copies, never the text's bytes
-		buf := eventTexts.Get().(*[]byte)
-		defer eventTexts.Put(buf)
-		*buf = slices.Grow((*buf)[:0], h.ref.n)[:h.ref.n]
-		text, err = h.ref.f.readAt(*buf, h.ref.off)
-	} else {
-		text, err = h.ref.read()
+		*buf = text
 	}
 	if err == nil {
 		var rec events.Record

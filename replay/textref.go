@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -31,11 +32,16 @@ func (r *textRef) ok() bool { return r.mem != nil || r.f != nil }
 
 // read returns the text: the memory it is in, or a new copy read from its
 // file.
-func (r *textRef) read() ([]byte, error) {
+func (r *textRef) read() ([]byte, error) { return r.readInto(nil) }
+
+// readInto returns the text: the memory it is in, or buf's memory (grown
+// to the text's length when it is shorter) with the text read from its
+// file.
+func (r *textRef) readInto(buf []byte) ([]byte, error) {
 	if r.f == nil {
 		return r.mem, nil
 	}
-	return r.f.readAt(make([]byte, r.n), r.off)
+	return r.f.readAt(slices.Grow(buf[:0], r.n)[:r.n], r.off)
 }
 
 // textFile is a temporary file of event texts: a sorter's run (read
@@ -135,7 +141,7 @@ func (lt *lazyText) read(r *textRef) bool {
 		}
 		lt.ready = false
 		var err error
-		if lt.buf, err = r.f.readAt(append(lt.buf[:0], make([]byte, r.n)...), r.off); err != nil {
+		if lt.buf, err = r.readInto(lt.buf); err != nil {
 			return false
 		}
 		lt.l.Reset(lt.buf)
