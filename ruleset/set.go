@@ -90,6 +90,27 @@ type indexKey struct {
 	all     []int32 // the disjunctions with values of the field: met when a value is not one of the key's kind
 	exists  []int32 // the disjunctions met by any value of the field
 	at      int32   // the key's index in Set.keys or Set.more
+	// sigs has bit valueSig(v) set for each value v of byValue: most
+	// values an event has for a key are none of its values, and most of
+	// those a test of their bit tells apart without hashing them
+	sigs [4]uint64
+}
+
+// valueSig is the bit of indexKey.sigs of the value v: a mix of its
+// length and its first and last bytes.
+func valueSig(v string) uint {
+	if v == "" {
+		return 0
+	}
+	return uint(len(v)*7+int(v[0])*31+int(v[len(v)-1])) % 256
+}
+
+// lookup returns the disjunctions the value v meets through byValue.
+func (k *indexKey) lookup(v string) []int32 {
+	if s := valueSig(v); k.sigs[s/64]&(1<<(s%64)) == 0 {
+		return nil
+	}
+	return k.byValue[v]
 }
 
 // maxIndexed is the most disjunctions of a rule the index files: the
@@ -262,6 +283,8 @@ func (s *Set) index(required [][][]eval.Term) {
 				k.all = append(k.all, d)
 				for _, v := range t.Values {
 					k.byValue[v] = append(k.byValue[v], d)
+					sig := valueSig(v)
+					k.sigs[sig/64] |= 1 << (sig % 64)
 				}
 			}
 		}
@@ -379,7 +402,7 @@ func (p *picker) VisitString(v string) bool {
 		p.m.add(p.key.all) // it may still be one of the integers
 		return false
 	}
-	p.m.add(p.key.byValue[v])
+	p.m.add(p.key.lookup(v))
 	return false
 }
 
@@ -390,7 +413,7 @@ func (p *picker) VisitString(v string) bool {
 func (p *picker) VisitNumber(text string) bool {
 	p.m.add(p.key.exists)
 	if p.key.numeric && eval.IntTerm(text) {
-		p.m.add(p.key.byValue[text])
+		p.m.add(p.key.lookup(text))
 		return false
 	}
 	p.m.add(p.key.all)
@@ -411,6 +434,13 @@ func (p *picker) VisitNumber(text string) bool {
 // further disjunction of some 250 rules), most of whose rules did not
 // meet their first.
 func (m *matcher) add(ds []int32) {
+	if len(ds) > 0 { // most lists a value looks up: inlined, no call
+		m.addAll(ds)
+	}
+}
+
+// addAll is add of a list that is not empty.
+func (m *matcher) addAll(ds []int32) {
 	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
 	ruleOf, needs, moreOf, words := m.s.ruleOf, m.s.needs, m.s.moreOf, m.s.moreWords
 	further := m.further
