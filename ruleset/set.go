@@ -480,6 +480,22 @@ func (m *matcher) absentAll(j int, present []uint64, n int) bool {
 	return true
 }
 
+// values visits the values of the field of key k with the picker. The
+// values of an event that told which fields it has (direct) are read
+// from it: a lazy event reads them where its walk noted them, and the
+// cache keeps only the fields the rules' programs read (most of the
+// keys' values select no rule, and a copy of each into the cache cost
+// more than reading again the few a program reads); those of another
+// event through the cache, which the programs read them from.
+func (m *matcher) values(k *indexKey, direct bool) {
+	m.pick.key = k
+	if direct {
+		m.cache.Event().Values(k.path, &m.pick)
+	} else {
+		m.cache.Values(k.path, &m.pick)
+	}
+}
+
 func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) []int {
 	m.gen++
 	if m.gen == 0 {
@@ -492,24 +508,22 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	m.further = false
 	m.cache.Reset(e)
 	present, n := m.cache.Presence()
-	if _, known := s.keySlots.meets(present, n); known {
+	_, known := s.keySlots.meets(present, n)
+	if known {
 		// the keys whose fields the event has, by their slots: most
 		// keys, for most events, cost nothing
 		for w, b := range s.keySlots.bits {
 			for x := b & present[w]; x != 0; x &= x - 1 {
 				for _, k := range s.keysAt[w*64+bits.TrailingZeros64(x)] {
-					m.pick.key = k
-					m.cache.Values(k.path, &m.pick)
+					m.values(k, true)
 				}
 			}
 		}
 	} else {
 		for _, k := range s.keys {
-			if m.cache.Absent(k.path) {
-				continue
+			if !m.cache.Absent(k.path) {
+				m.values(k, false)
 			}
-			m.pick.key = k
-			m.cache.Values(k.path, &m.pick)
 		}
 	}
 	// the further keys of the rules that met a disjunction (a rule can
@@ -519,8 +533,7 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	for w, b := range m.want {
 		for x := b; x != 0; x &= x - 1 {
 			if k := s.more[w*64+bits.TrailingZeros64(x)]; !m.cache.Absent(k.path) {
-				m.pick.key = k
-				m.cache.Values(k.path, &m.pick)
+				m.values(k, known)
 			}
 		}
 	}
