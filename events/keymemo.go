@@ -145,6 +145,15 @@ func (k *keyMemo) step(id int32, t *eval.PathTree) (int32, int, bool) {
 	return e.node, int(e.parts), e.ok
 }
 
+// passes reports whether a top-level member with the key of entry id
+// leads into neither t nor, when it is not nil, lt, as the entry knows
+// from the last lookups of the key in them (false when it does not
+// know): the walk of the trees has nothing to note below it.
+func (k *keyMemo) passes(id int32, t *eval.PathTree, lt *eval.LeafTree) bool {
+	e := &k.entries[id-1]
+	return e.path == t && !e.ok && (lt == nil || (e.leaf == lt && e.lnode == eval.LeafNone))
+}
+
 // leafStep is [eval.LeafTree.Step] from the root for the key of entry id.
 func (k *keyMemo) leafStep(id int32, t *eval.LeafTree) eval.LeafNode {
 	e := &k.entries[id-1]

@@ -341,10 +341,31 @@ func visitValue(b []byte, p int, v eval.Visitor) bool {
 	case 'n':
 		return eval.VisitNull(v)
 	case '[':
-		for e := range elements(b, p) {
-			if visitValue(b, e, v) {
-				return true
+		// each element as elements yields them; a string's end is found
+		// once, to visit it and to go past it
+		q := skipWS(b, p+1)
+		for q < len(b) && b[q] != ']' {
+			var e int
+			if b[q] == '"' {
+				if e = stringEnd(b, q); e < 0 {
+					return false
+				}
+				if visitString(b[q+1:e], v) {
+					return true
+				}
+				e++
+			} else {
+				if visitValue(b, q, v) {
+					return true
+				}
+				if e = skipValue(b, q); e < 0 {
+					return false
+				}
 			}
+			if q = skipWS(b, e); q >= len(b) || b[q] != ',' {
+				return false
+			}
+			q = skipWS(b, q+1)
 		}
 		return false
 	case '{':

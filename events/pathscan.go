@@ -141,11 +141,17 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 		if l.reuse {
 			guess, prev = l.memo.follows(prev, id, len(l.members) == 0), id
 		}
-		end, whole := x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false, root)
-		if whole { // a key to decode: index the event the usual way
-			l.members, l.indexed = l.members[:0], false
-			l.index()
-			return
+		var end int
+		if id > 0 && l.memo.passes(id, x.tree, x.leaves) {
+			end = skipValue(b, vs) // what member does for it, without the call
+		} else {
+			var whole bool
+			if end, whole = x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false, root); whole {
+				// a key to decode: index the event the usual way
+				l.members, l.indexed = l.members[:0], false
+				l.index()
+				return
+			}
 		}
 		if end < 0 {
 			return // a value that does not end: no member

@@ -52,6 +52,12 @@ func FuzzSet(f *testing.F) {
 		`{"destination":{"port":["021",22]},"network.transport":"tcp","source.port":"80"}`,
 		`{"destination.port":"2.1e1","source.port":80.5}`,
 		`{"destination.port":[-1,"-0",1e1,"21",true,null]}`,
+		// the set reads the keys' values from a lazy event that tells
+		// which fields it has, and through its cache from one that
+		// cannot (a key to decode); a field both flat and nested
+		`{"event.c\u0061tegory":"process","process.name":"cmd.exe","event.action":"start","destination.port":21}`,
+		`{"event":{"category":"process","action":"start"},"event.category":"network","process":{"parent":{"name":"cmd.exe"}},"process.parent.name":"explorer.exe"}`,
+		`{"event.category":"process","process.name":{"x":"cmd.exe"},"event.action":["start",{}],"user.name":"root"}`,
 	} {
 		f.Add(s)
 	}

@@ -90,6 +90,27 @@ type indexKey struct {
 	all     []int32 // the disjunctions with values of the field: met when a value is not one of the key's kind
 	exists  []int32 // the disjunctions met by any value of the field
 	at      int32   // the key's index in Set.keys or Set.more
+	// sigs has bit valueSig(v) set for each value v of byValue: most
+	// values an event has for a key are none of its values, and most of
+	// those a test of their bit tells apart without hashing them
+	sigs [4]uint64
+}
+
+// valueSig is the bit of indexKey.sigs of the value v: a mix of its
+// length and its first and last bytes.
+func valueSig(v string) uint {
+	if v == "" {
+		return 0
+	}
+	return uint(len(v)*7+int(v[0])*31+int(v[len(v)-1])) % 256
+}
+
+// lookup returns the disjunctions the value v meets through byValue.
+func (k *indexKey) lookup(v string) []int32 {
+	if s := valueSig(v); k.sigs[s/64]&(1<<(s%64)) == 0 {
+		return nil
+	}
+	return k.byValue[v]
 }
 
 // maxIndexed is the most disjunctions of a rule the index files: the
@@ -262,6 +283,8 @@ func (s *Set) index(required [][][]eval.Term) {
 				k.all = append(k.all, d)
 				for _, v := range t.Values {
 					k.byValue[v] = append(k.byValue[v], d)
+					sig := valueSig(v)
+					k.sigs[sig/64] |= 1 << (sig % 64)
 				}
 			}
 		}
@@ -379,7 +402,7 @@ func (p *picker) VisitString(v string) bool {
 		p.m.add(p.key.all) // it may still be one of the integers
 		return false
 	}
-	p.m.add(p.key.byValue[v])
+	p.m.add(p.key.lookup(v))
 	return false
 }
 
@@ -390,7 +413,7 @@ func (p *picker) VisitString(v string) bool {
 func (p *picker) VisitNumber(text string) bool {
 	p.m.add(p.key.exists)
 	if p.key.numeric && eval.IntTerm(text) {
-		p.m.add(p.key.byValue[text])
+		p.m.add(p.key.lookup(text))
 		return false
 	}
 	p.m.add(p.key.all)
@@ -411,6 +434,13 @@ func (p *picker) VisitNumber(text string) bool {
 // further disjunction of some 250 rules), most of whose rules did not
 // meet their first.
 func (m *matcher) add(ds []int32) {
+	if len(ds) > 0 { // most lists a value looks up: inlined, no call
+		m.addAll(ds)
+	}
+}
+
+// addAll is add of a list that is not empty.
+func (m *matcher) addAll(ds []int32) {
 	gen, met, mark, hits := m.gen, m.met, m.mark, m.hits
 	ruleOf, needs, moreOf, words := m.s.ruleOf, m.s.needs, m.s.moreOf, m.s.moreWords
 	further := m.further
@@ -450,6 +480,22 @@ func (m *matcher) absentAll(j int, present []uint64, n int) bool {
 	return true
 }
 
+// values visits the values of the field of key k with the picker. The
+// values of an event that told which fields it has (direct) are read
+// from it: a lazy event reads them where its walk noted them, and the
+// cache keeps only the fields the rules' programs read (most of the
+// keys' values select no rule, and a copy of each into the cache cost
+// more than reading again the few a program reads); those of another
+// event through the cache, which the programs read them from.
+func (m *matcher) values(k *indexKey, direct bool) {
+	m.pick.key = k
+	if direct {
+		m.cache.Event().Values(k.path, &m.pick)
+	} else {
+		m.cache.Values(k.path, &m.pick)
+	}
+}
+
 func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) []int {
 	m.gen++
 	if m.gen == 0 {
@@ -462,24 +508,22 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	m.further = false
 	m.cache.Reset(e)
 	present, n := m.cache.Presence()
-	if _, known := s.keySlots.meets(present, n); known {
+	_, known := s.keySlots.meets(present, n)
+	if known {
 		// the keys whose fields the event has, by their slots: most
 		// keys, for most events, cost nothing
 		for w, b := range s.keySlots.bits {
 			for x := b & present[w]; x != 0; x &= x - 1 {
 				for _, k := range s.keysAt[w*64+bits.TrailingZeros64(x)] {
-					m.pick.key = k
-					m.cache.Values(k.path, &m.pick)
+					m.values(k, true)
 				}
 			}
 		}
 	} else {
 		for _, k := range s.keys {
-			if m.cache.Absent(k.path) {
-				continue
+			if !m.cache.Absent(k.path) {
+				m.values(k, false)
 			}
-			m.pick.key = k
-			m.cache.Values(k.path, &m.pick)
 		}
 	}
 	// the further keys of the rules that met a disjunction (a rule can
@@ -489,8 +533,7 @@ func (m *matcher) match(s *Set, e eval.Event, dst []int, spent []time.Duration) 
 	for w, b := range m.want {
 		for x := b; x != 0; x &= x - 1 {
 			if k := s.more[w*64+bits.TrailingZeros64(x)]; !m.cache.Absent(k.path) {
-				m.pick.key = k
-				m.cache.Values(k.path, &m.pick)
+				m.values(k, known)
 			}
 		}
 	}
