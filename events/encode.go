@@ -70,7 +70,7 @@ func (e *encoder) value(b []byte, v any, depth int) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendQuoted(b, v), nil
+		return AppendQuoted(b, v, false), nil
 	case json.Number:
 		s := string(v)
 		if s == "" {
@@ -108,7 +108,7 @@ func (e *encoder) value(b []byte, v any, depth int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendQuoted(b, s)
+			b = AppendQuoted(b, s, false)
 		}
 		return append(b, ']'), nil
 	case []map[string]any:
@@ -192,7 +192,7 @@ func (e *encoder) object(b []byte, m map[string]any, depth int) ([]byte, error) 
 		if i > start {
 			b = append(b, ',')
 		}
-		b = appendQuoted(b, k)
+		b = AppendQuoted(b, k, false)
 		b = append(b, ':')
 		if b, err = e.value(b, m[k], depth+1); err != nil {
 			break
@@ -219,7 +219,7 @@ func (e *encoder) ordered(b []byte, m map[string]any, keys []string, depth int) 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendQuoted(b, k)
+		b = AppendQuoted(b, k, false)
 		b = append(b, ':')
 		if b, err = e.value(b, v, depth+1); err != nil {
 			return b, false, err
@@ -270,24 +270,33 @@ func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	return b, nil
 }
 
-// plain holds the bytes that a JSON string written by encoding/json
-// (without HTML escaping) holds as they are: printable ASCII but '"' and
+// plainText holds the bytes that a JSON string written by encoding/json
+// without HTML escaping holds as they are: printable ASCII but '"' and
 // '\\'. The others are escaped, or are the start of a UTF-8 sequence.
-var plain = func() (t [256]bool) {
+// plainHTML holds those it holds as they are with HTML escaping: the
+// same but <, > and &.
+var plainText, plainHTML = func() (t, h [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\'
+		h[c] = t[c] && c != '<' && c != '>' && c != '&'
 	}
-	return t
+	return t, h
 }()
 
 const hexDigits = "0123456789abcdef"
 
-// appendQuoted appends s as a JSON string as encoding/json writes it with
-// SetEscapeHTML(false): '"' and '\\' escaped, \b \f \n \r \t in their
-// short forms, the other control characters as \u00XX, each byte that
-// is not part of valid UTF-8 as \ufffd, U+2028 and U+2029 escaped (they
-// end lines in JavaScript), and everything else, <, > and & too, as it is.
-func appendQuoted(b []byte, s string) []byte {
+// AppendQuoted appends s as a JSON string as encoding/json writes it:
+// '"' and '\\' escaped, \b \f \n \r \t in their short forms, the other
+// control characters as \u00XX, each byte that is not part of valid UTF-8
+// as \ufffd, U+2028 and U+2029 escaped (they end lines in JavaScript),
+// and everything else as it is; with escapeHTML (json.Marshal's default)
+// <, > and & too are escaped, as \u003c, \u003e and \u0026, and without
+// it (an Encoder with SetEscapeHTML(false)) they are written as they are.
+func AppendQuoted(b []byte, s string, escapeHTML bool) []byte {
+	plain := &plainText
+	if escapeHTML {
+		plain = &plainHTML
+	}
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

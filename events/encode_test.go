@@ -127,13 +127,29 @@ func TestAppendJSONStrings(t *testing.T) {
 	for i := range 1 << 16 {
 		s := string([]byte{byte(i >> 8), byte(i)})
 		checkEncode(t, s)
+		checkQuotedHTML(t, s)
 		if i < 256 {
 			checkEncode(t, s[1:])
+			checkQuotedHTML(t, s[1:])
 		}
 	}
-	for _, s := range []string{"\xe2\x80\xa7", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaa", "\xe2\x80", "x\xe2\x80\xa8y"} {
+	for _, s := range []string{"\xe2\x80\xa7", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaa", "\xe2\x80", "x\xe2\x80\xa8y", "a<b>&c"} {
 		checkEncode(t, s)
 		checkEncode(t, map[string]any{s: s, "a": s})
+		checkQuotedHTML(t, s)
+	}
+}
+
+// checkQuotedHTML fails t unless AppendQuoted with HTML escaping writes s
+// as json.Marshal does.
+func checkQuotedHTML(t *testing.T, s string) {
+	t.Helper()
+	want, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := events.AppendQuoted([]byte("p"), s, true); string(got) != "p"+string(want) {
+		t.Fatalf("%q: got %s, want p%s", s, got, want)
 	}
 }
 
@@ -157,6 +173,7 @@ func FuzzAppendJSON(f *testing.F) {
 			checkEncode(t, []any{v, v}) // the second time in the orders of the first
 		}
 		checkEncode(t, string(in))
+		checkQuotedHTML(t, string(in))
 		checkEncode(t, map[string]any{string(in): json.Number(in), "k": []string{string(in)}})
 		if len(in) >= 8 {
 			checkEncode(t, math.Float64frombits(binary.LittleEndian.Uint64(in)))
