@@ -606,3 +606,25 @@ func TestRunEventTimeAgreesWithEval(t *testing.T) {
 		}
 	}
 }
+
+// TestRunNoTimeWhy: an event with no value at the rule's time fields is
+// listed with why, naming the fields the rule reads.
+func TestRunNoTimeWhy(t *testing.T) {
+	for _, c := range []struct {
+		override   string
+		noFallback bool
+		want       string
+	}{
+		{"", false, "no @timestamp"},
+		{"event.ingested", false, "neither event.ingested nor @timestamp"},
+		{"event.ingested", true, "no event.ingested (timestamp_override_fallback_disabled)"},
+	} {
+		rule := testRule(t, "destination.port:21")
+		rule.TimestampOverride, rule.TimestampOverrideFallbackDisabled = c.override, c.noFallback
+		none := map[string]any{"_index": "filebeat-x", "destination.port": 21}
+		rep := run(t, rule, []map[string]any{none, none})
+		if rep.EventsNoTime != 2 || len(rep.NoTime) != 2 || rep.NoTime[0].Why != c.want || rep.NoTime[1].Why != c.want {
+			t.Errorf("override %q, no fallback %v: no time %d %q, want 2 %q", c.override, c.noFallback, rep.EventsNoTime, rep.NoTime, c.want)
+		}
+	}
+}

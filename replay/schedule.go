@@ -52,6 +52,7 @@ type runner struct {
 	lookBack int64      // ms
 	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
+	noTime   string      // why an event has no time (eventTimeOf), when neither path has a value
 	eqlq     *eql.Query  // an EQL rule's query (the version's), parsed; nil for a prepared event query without pipes
 	lowered  esdsl.Query // eqlq lowered by eqlSearch (eql.LowerStages); nil when prepared
 
@@ -214,9 +215,13 @@ func (rq *runQuery) runner(rule *rules.Rule) (*runner, error) {
 	if rule.TimestampOverride != "" {
 		rn.tsPath = eval.NewPath(rule.TimestampOverride)
 		tsField = rule.TimestampOverride + ", else @timestamp"
+		rn.noTime = "neither " + rule.TimestampOverride + " nor @timestamp"
 		if rule.TimestampOverrideFallbackDisabled {
 			tsField = rule.TimestampOverride
+			rn.noTime = "no " + rule.TimestampOverride + " (timestamp_override_fallback_disabled)"
 		}
+	} else {
+		rn.noTime = "no @timestamp"
 	}
 	rn.rep = &Report{
 		Rule: rule.Name, RuleID: rule.RuleID, RuleUUID: cfg.ruleUUID, Version: version,
@@ -795,15 +800,12 @@ func (rn *runner) eventTimeOf(fields eval.Event, d *dates) (int64, string) {
 			return t, ""
 		}
 		if rn.rule.TimestampOverrideFallbackDisabled {
-			return 0, fmt.Sprintf("no %s (timestamp_override_fallback_disabled)", rn.tsPath.Name)
+			return 0, rn.noTime
 		}
 	}
 	t, v, found, ok := d.firstDate(fields, rn.atPath)
 	if !found {
-		if rn.tsPath != nil {
-			return 0, fmt.Sprintf("neither %s nor @timestamp", rn.tsPath.Name)
-		}
-		return 0, "no @timestamp"
+		return 0, rn.noTime
 	}
 	if !ok {
 		return 0, fmt.Sprintf("@timestamp is not a date: %v", v)

@@ -55,10 +55,17 @@ func eventIndex(e eval.Event) (string, bool) {
 			return backingStream(s), true
 		}
 	}
+	// the data stream's name when all three parts have a value: the
+	// next is read only when the one before has one
 	typ := stringOf(e, dsType)
+	if typ == "" {
+		return "", false
+	}
 	ds := stringOf(e, dsDataset)
-	ns := stringOf(e, dsNamespace)
-	if typ != "" && ds != "" && ns != "" {
+	if ds == "" {
+		return "", false
+	}
+	if ns := stringOf(e, dsNamespace); ns != "" {
 		return typ + "-" + ds + "-" + ns, true
 	}
 	return "", false
