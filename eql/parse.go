@@ -382,16 +382,22 @@ func binary(op Op, x, y Expr) Expr {
 
 func (c *converter) or(g *gOr) Expr {
 	x := c.and(g.Head)
-	for _, t := range g.Tail {
-		x = binary(OpOr, x, c.and(t))
+	bs := make([]Binary, len(g.Tail)) // the chain's nodes, in one allocation
+	for i, t := range g.Tail {
+		y := c.and(t)
+		bs[i] = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: OpOr, X: x, Y: y}
+		x = &bs[i]
 	}
 	return x
 }
 
 func (c *converter) and(g *gAnd) Expr {
 	x := c.not(g.Head)
-	for _, t := range g.Tail {
-		x = binary(OpAnd, x, c.not(t))
+	bs := make([]Binary, len(g.Tail)) // the chain's nodes, in one allocation
+	for i, t := range g.Tail {
+		y := c.not(t)
+		bs[i] = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: OpAnd, X: x, Y: y}
+		x = &bs[i]
 	}
 	return x
 }
