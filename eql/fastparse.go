@@ -88,6 +88,18 @@ func (a *arena[T]) new() *T {
 	return v
 }
 
+// len is the number of values handed out since the last reset.
+func (a *arena[T]) len() int {
+	n := 0
+	for i := range min(a.k, len(a.chunks)) {
+		n += len(a.chunks[i])
+	}
+	if a.k < len(a.chunks) {
+		n += a.n
+	}
+	return n
+}
+
 // reset zeroes the values handed out, to hand them out again.
 func (a *arena[T]) reset() {
 	for i := range min(a.k, len(a.chunks)) {

@@ -51,15 +51,22 @@ func (sc *parseScratch) parseQuery(src string) (*Query, error) {
 	if err := depthCheck(toks); err != nil {
 		return nil, withSource(err, src)
 	}
+	c := converter{toks: toks}
 	g := sc.parse.parse(toks)
 	var err error
 	if g == nil {
 		g, err = participleParse(toks)
+	} else {
+		// the tree's literals, fields and their paths, each kind made in
+		// one allocation of the number the parse made
+		p := &sc.parse
+		c.lits = make([]Literal, p.consts.len())
+		c.fields = make([]Field, p.fields.len())
+		c.path = make([]string, p.fields.len()+p.segs.len())
 	}
 	if err != nil {
 		return nil, withSource(syntaxError(err, toks), src)
 	}
-	c := converter{toks: toks}
 	q := c.statement(g)
 	if c.err == nil {
 		c.check(q)
@@ -166,6 +173,36 @@ func syntaxError(err error, toks []token) *Error {
 type converter struct {
 	toks []token
 	err  *Error
+	// room for the literals, fields and field paths still to make, when
+	// the number is known (newLiteral, newField)
+	lits   []Literal
+	fields []Field
+	path   []string
+}
+
+// newLiteral returns a zero literal, from c.lits while they last.
+func (c *converter) newLiteral() *Literal {
+	if len(c.lits) == 0 {
+		return new(Literal)
+	}
+	l := &c.lits[0]
+	c.lits = c.lits[1:]
+	return l
+}
+
+// newField returns a zero field with a path of length 1 and capacity
+// n, from c.fields and c.path while they last.
+func (c *converter) newField(n int) *Field {
+	f := new(Field)
+	if len(c.fields) > 0 {
+		f, c.fields = &c.fields[0], c.fields[1:]
+	}
+	if len(c.path) >= n {
+		f.Path, c.path = c.path[:1:n], c.path[n:]
+	} else {
+		f.Path = make([]string, 1, n)
+	}
+	return f
 }
 
 // tokenAt returns the index of the token that starts at the rune offset
@@ -345,16 +382,22 @@ func binary(op Op, x, y Expr) Expr {
 
 func (c *converter) or(g *gOr) Expr {
 	x := c.and(g.Head)
-	for _, t := range g.Tail {
-		x = binary(OpOr, x, c.and(t))
+	bs := make([]Binary, len(g.Tail)) // the chain's nodes, in one allocation
+	for i, t := range g.Tail {
+		y := c.and(t)
+		bs[i] = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: OpOr, X: x, Y: y}
+		x = &bs[i]
 	}
 	return x
 }
 
 func (c *converter) and(g *gAnd) Expr {
 	x := c.not(g.Head)
-	for _, t := range g.Tail {
-		x = binary(OpAnd, x, c.not(t))
+	bs := make([]Binary, len(g.Tail)) // the chain's nodes, in one allocation
+	for i, t := range g.Tail {
+		y := c.not(t)
+		bs[i] = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: OpAnd, X: x, Y: y}
+		x = &bs[i]
 	}
 	return x
 }
@@ -453,9 +496,9 @@ func (c *converter) primary(g *gPrimary) Expr {
 }
 
 func (c *converter) field(g *gField) *Field {
-	path := make([]string, 1, 1+len(g.Tail))
-	path[0] = unquoteIdent(g.Head)
-	f := &Field{Span: c.span(g.Pos, g.EndPos), Optional: g.Optional, Path: path}
+	f := c.newField(1 + len(g.Tail))
+	f.Span, f.Optional = c.span(g.Pos, g.EndPos), g.Optional
+	f.Path[0] = unquoteIdent(g.Head)
 	for _, s := range g.Tail {
 		if s.Indexes != nil {
 			c.fail(ast.Pos(s.Pos.Offset), "Array indexes are not supported")
@@ -478,7 +521,8 @@ func unquoteIdent(s string) string {
 // visitIntegerLiteral (a long, or a double when too large),
 // visitDecimalLiteral and visitString.
 func (c *converter) constant(g *gConst) *Literal {
-	l := &Literal{Span: c.span(g.Pos, g.EndPos), Raw: g.Text}
+	l := c.newLiteral()
+	l.Span, l.Raw = c.span(g.Pos, g.EndPos), g.Text
 	at := l.From
 	switch t := g.Text; {
 	case t == "null":

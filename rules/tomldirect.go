@@ -104,6 +104,7 @@ func (p *directParser) release() {
 		defined: pathSet{list: clearList(p.defined.list)},
 		inline:  pathSet{list: clearList(p.inline.list)},
 		items:   clearList(p.items),
+		keys:    clearList(p.keys),
 		arrays:  clearList(p.arrays),
 	}
 	*p = directParser{fastParser: p.fastParser, ruleKeys: clearList(p.ruleKeys),
@@ -197,6 +198,7 @@ func (p *directParser) header() bool {
 	if !ok {
 		return false
 	}
+	p.checkOnly = false
 	switch {
 	case len(parts) >= 2 && parts[0] == "rule" && parts[1] == "threat":
 		return p.threatHeader(array, parts[2:])
@@ -220,6 +222,9 @@ func (p *directParser) header() bool {
 		return true
 	}
 	p.mode = modeMaps
+	// a run keeps no [transform] table (decoder.top): its values are
+	// checked, not made
+	p.checkOnly = p.d.noGuides && parts[0] == "transform"
 	return p.open(array, parts, true)
 }
 

@@ -24,6 +24,15 @@ func sameAsMaps(t *testing.T, name string, data []byte) (direct bool) {
 	if !direct && (len(d.ps.list) > 0 || len(src.Warnings) > 0 || len(d.keys) > 0 || d.direct != nil) {
 		t.Errorf("%s: the direct decoder left the document with its decoder changed", name)
 	}
+	// ParseForRun's decoding (noGuides) checks note and setup without
+	// making them: the same rule without them, and the direct path
+	// taken as often, for a document in error too (no value checked
+	// without being made is taken where the made one is not)
+	src2 := Source{File: name, Format: FormatTOML, data: data, lines: newLineIndex(data, FormatTOML)}
+	d2 := &decoder{ps: &problems{src: &src2}, src: &src2, noGuides: true}
+	if (d2.directTOML(data) != nil) != direct {
+		t.Errorf("%s: without note and setup the direct decoder took it %v, with them %v", name, !direct, direct)
+	}
 	opts := []cmp.Option{cmpopts.IgnoreUnexported(Source{}), cmpopts.EquateErrors()}
 	wantR, wantPS, wantErr := decodeAs(name, data, FormatTOML, false)
 	gotR, gotPS, gotErr := decodeAs(name, data, FormatTOML, true)
@@ -39,14 +48,6 @@ func sameAsMaps(t *testing.T, name string, data []byte) (direct bool) {
 	}
 	if diff := cmp.Diff(wantPS.list, gotPS.list, opts...); diff != "" {
 		t.Errorf("%s: problems differ (-maps +direct):\n%s", name, diff)
-	}
-	// ParseForRun's decoding (noGuides) checks note and setup without
-	// making them: the same rule without them, and the direct path
-	// taken as often
-	src2 := Source{File: name, Format: FormatTOML, data: data, lines: newLineIndex(data, FormatTOML)}
-	d2 := &decoder{ps: &problems{src: &src2}, src: &src2, noGuides: true}
-	if (d2.directTOML(data) != nil) != direct {
-		t.Errorf("%s: without note and setup the direct decoder took it %v, with them %v", name, !direct, direct)
 	}
 	noR, noPS, noErr := decodeWith(name, data, FormatTOML, true, true)
 	if noErr != nil {
@@ -208,6 +209,25 @@ var directCases = []struct{ old, new string }{
 	{"[[rule.threat]]", "[[ rule . \"threat\" ]]"},
 	{"[rule]\n", "[ rule ]\n"},
 	{"[rule]\n", "['rule']\n"},
+	{"[metadata]\n", "[transform]\n[[transform.osquery]]\nlabel = \"a\"\nquery = \"\"\"x\\ty\"\"\"\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.investigate]]\nlabel = \"a\"\nproviders = [[{excluded = false, field = \"f\", value = \"v\", n = 12345}], [{a = {b = [1, \"c\"]}}]]\nrelativeFrom = \"now-48h/h\"\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.investigate]]\nproviders = [[{a = 1, a = 2}]]\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.investigate]]\nproviders = [{a = {b = 1, b = 2}}]\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.investigate]]\nproviders = [{a = {b = 1}, b = {a = 2}, c = \"x\\q\"}]\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.investigate]]\nx = {}\ny = { }\nz = [ ]\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.investigate]]\nx = {a = 1}\n[transform.investigate.x]\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nosquery = {a = 1}\n[[transform.osquery]]\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nosquery = [{a = 1}]\n[[transform.osquery]]\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nosquery = \"x\"\n[transform.osquery]\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nx = 1\nx = 2\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nx = [1,\n  # c\n  2,]\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nx = [1 2]\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nx = {a = 1,}\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\nx = 1.5\n[metadata]\n"},
+	{"[metadata]\n", "[transform]\n[transform]\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.osquery]]\nlabel = '''a'''\nq = \"\\u00e9\"\n[transform]\n[metadata]\n"},
+	{"[metadata]\n", "[[transform.osquery]]\nq = \"\"\"a\\\n  b\\z\"\"\"\n[metadata]\n"},
+	{"[metadata]\n", "[transform.a.b]\nc = true\n[transform.a]\nd = false\n[metadata]\n"},
 }
 
 // TestDirectTOMLCases checks the direct decoder on rule files at its

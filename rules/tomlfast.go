@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -119,6 +120,11 @@ type fastParser struct {
 	// skip: multiBasic checks a string's text and escapes without
 	// making the string, and gives "" (directParser.direct)
 	skip bool
+	// checkOnly: the values read are checked as TOML and not made, each
+	// given as checked{} (a table no rule keeps: directParser.header);
+	// keys holds the keys of the inline tables being read
+	checkOnly bool
+	keys      []string
 	// spare, when not nil, is the empty map the next table a header
 	// makes is (newTable), which the caller gives for a table no value
 	// decoded keeps (directParser.header)
@@ -396,11 +402,12 @@ func (p *fastParser) keyValue() bool {
 	if _, exists := p.cur[k]; exists {
 		return false
 	}
+	table := p.i < len(p.s) && p.s[p.i] == '{' // an inline table (value)
 	v, ok := p.value()
 	if !ok {
 		return false
 	}
-	if _, table := v.(map[string]any); table {
+	if table {
 		p.inline.add(string(p.curPath) + "." + k)
 	}
 	p.cur[k] = v
@@ -410,6 +417,9 @@ func (p *fastParser) keyValue() bool {
 // inlineTable reads { k = v, ... } (TOML 1.0: on one line but for the
 // values, no trailing comma).
 func (p *fastParser) inlineTable() (any, bool) {
+	if p.checkOnly {
+		return p.checkInlineTable()
+	}
 	p.i++
 	t := map[string]any{}
 	p.skipSpace()
@@ -453,6 +463,55 @@ func (p *fastParser) inlineTable() (any, bool) {
 	}
 }
 
+// checked is the value of every value read in check mode.
+type checked struct{}
+
+// checkInlineTable is inlineTable in check mode: it reads the table as
+// inlineTable does, the keys given on p.keys to find one given twice.
+func (p *fastParser) checkInlineTable() (any, bool) {
+	p.i++
+	base := len(p.keys)
+	defer func() { clear(p.keys[base:]); p.keys = p.keys[:base] }()
+	p.skipSpace()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return checked{}, true
+	}
+	for {
+		p.skipSpace()
+		k, ok := p.key()
+		if !ok {
+			return nil, false
+		}
+		p.skipSpace()
+		if p.i >= len(p.s) || p.s[p.i] != '=' {
+			return nil, false
+		}
+		p.i++
+		p.skipSpace()
+		if slices.Contains(p.keys[base:], k) {
+			return nil, false
+		}
+		if _, ok := p.value(); !ok {
+			return nil, false
+		}
+		p.keys = append(p.keys, k)
+		p.skipSpace()
+		if p.i >= len(p.s) {
+			return nil, false
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return checked{}, true
+		default:
+			return nil, false
+		}
+	}
+}
+
 // value reads a string, a decimal integer, a boolean, an array or an
 // inline table.
 func (p *fastParser) value() (any, bool) {
@@ -461,6 +520,12 @@ func (p *fastParser) value() (any, bool) {
 	}
 	rest := p.s[p.i:]
 	switch c := rest[0]; {
+	case p.checkOnly && (c == '"' || c == '\''):
+		skip := p.skip
+		p.skip = true // multiBasic checks without making the string
+		_, ok := p.str()
+		p.skip = skip
+		return checked{}, ok
 	case c == '"' || c == '\'':
 		return p.str()
 	case c == '[':
@@ -543,6 +608,9 @@ func (p *fastParser) array() (any, bool) {
 	base := len(p.items)
 	defer func() { p.items = p.items[:base] }()
 	done := func() (any, bool) {
+		if p.checkOnly {
+			return checked{}, true
+		}
 		out := make([]any, len(p.items)-base)
 		copy(out, p.items[base:])
 		clear(p.items[base:])
@@ -563,7 +631,9 @@ func (p *fastParser) array() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		p.items = append(p.items, v)
+		if !p.checkOnly {
+			p.items = append(p.items, v)
+		}
 		if !p.skipBlank() || p.i >= len(p.s) {
 			return nil, false
 		}
