@@ -415,17 +415,23 @@ func (p *fastParser) keyValue() bool {
 }
 
 // inlineTable reads { k = v, ... } (TOML 1.0: on one line but for the
-// values, no trailing comma).
+// values, no trailing comma). In check mode it makes no table: the keys
+// go on p.keys, to find one given twice, and its value is checked{}.
 func (p *fastParser) inlineTable() (any, bool) {
-	if p.checkOnly {
-		return p.checkInlineTable()
-	}
 	p.i++
-	t := map[string]any{}
+	var t map[string]any
+	var table any = checked{}
+	base := len(p.keys)
+	if p.checkOnly {
+		defer func() { clear(p.keys[base:]); p.keys = p.keys[:base] }()
+	} else {
+		t = map[string]any{}
+		table = t
+	}
 	p.skipSpace()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
-		return t, true
+		return table, true
 	}
 	for {
 		p.skipSpace()
@@ -439,14 +445,18 @@ func (p *fastParser) inlineTable() (any, bool) {
 		}
 		p.i++
 		p.skipSpace()
-		if _, exists := t[k]; exists {
+		if _, exists := t[k]; exists || p.checkOnly && slices.Contains(p.keys[base:], k) {
 			return nil, false
 		}
 		v, ok := p.value()
 		if !ok {
 			return nil, false
 		}
-		t[k] = v
+		if p.checkOnly {
+			p.keys = append(p.keys, k)
+		} else {
+			t[k] = v
+		}
 		p.skipSpace()
 		if p.i >= len(p.s) {
 			return nil, false
@@ -456,7 +466,7 @@ func (p *fastParser) inlineTable() (any, bool) {
 			p.i++
 		case '}':
 			p.i++
-			return t, true
+			return table, true
 		default:
 			return nil, false
 		}
@@ -465,52 +475,6 @@ func (p *fastParser) inlineTable() (any, bool) {
 
 // checked is the value of every value read in check mode.
 type checked struct{}
-
-// checkInlineTable is inlineTable in check mode: it reads the table as
-// inlineTable does, the keys given on p.keys to find one given twice.
-func (p *fastParser) checkInlineTable() (any, bool) {
-	p.i++
-	base := len(p.keys)
-	defer func() { clear(p.keys[base:]); p.keys = p.keys[:base] }()
-	p.skipSpace()
-	if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
-		return checked{}, true
-	}
-	for {
-		p.skipSpace()
-		k, ok := p.key()
-		if !ok {
-			return nil, false
-		}
-		p.skipSpace()
-		if p.i >= len(p.s) || p.s[p.i] != '=' {
-			return nil, false
-		}
-		p.i++
-		p.skipSpace()
-		if slices.Contains(p.keys[base:], k) {
-			return nil, false
-		}
-		if _, ok := p.value(); !ok {
-			return nil, false
-		}
-		p.keys = append(p.keys, k)
-		p.skipSpace()
-		if p.i >= len(p.s) {
-			return nil, false
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return checked{}, true
-		default:
-			return nil, false
-		}
-	}
-}
 
 // value reads a string, a decimal integer, a boolean, an array or an
 // inline table.
