@@ -376,31 +376,27 @@ func (c *converter) exprs(gs []*gOr) []Expr {
 	return out
 }
 
-func binary(op Op, x, y Expr) Expr {
-	return &Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: op, X: x, Y: y}
+func binary(op Op, x, y Expr) Expr { return setBinary(new(Binary), op, x, y) }
+
+// setBinary makes *b the node x op y and returns it.
+func setBinary(b *Binary, op Op, x, y Expr) Expr {
+	*b = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: op, X: x, Y: y}
+	return b
 }
 
-func (c *converter) or(g *gOr) Expr {
-	x := c.and(g.Head)
-	bs := make([]Binary, len(g.Tail)) // the chain's nodes, in one allocation
-	for i, t := range g.Tail {
-		y := c.and(t)
-		bs[i] = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: OpOr, X: x, Y: y}
-		x = &bs[i]
+// leftChain returns the left-deep chain x op next(t1) op next(t2) ... of
+// the terms of tail, its nodes made in one allocation.
+func leftChain[T any](op Op, x Expr, tail []T, next func(T) Expr) Expr {
+	bs := make([]Binary, len(tail))
+	for i, t := range tail {
+		x = setBinary(&bs[i], op, x, next(t))
 	}
 	return x
 }
 
-func (c *converter) and(g *gAnd) Expr {
-	x := c.not(g.Head)
-	bs := make([]Binary, len(g.Tail)) // the chain's nodes, in one allocation
-	for i, t := range g.Tail {
-		y := c.not(t)
-		bs[i] = Binary{Span: Span{From: x.Pos(), To: y.End()}, Op: OpAnd, X: x, Y: y}
-		x = &bs[i]
-	}
-	return x
-}
+func (c *converter) or(g *gOr) Expr { return leftChain(OpOr, c.and(g.Head), g.Tail, c.and) }
+
+func (c *converter) and(g *gAnd) Expr { return leftChain(OpAnd, c.not(g.Head), g.Tail, c.not) }
 
 func (c *converter) not(g *gNot) Expr {
 	switch {
