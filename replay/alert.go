@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -93,10 +92,6 @@ func (rn *runner) alertOn(h *hit, ev events.Record, at time.Time) *Alert {
 		query: rn.rep.Query, index: rn.rep.Index,
 	}
 }
-
-// eventTexts holds the buffers that runner.fields reads the texts of
-// events from files into, to decode them for alerts.
-var eventTexts = sync.Pool{New: func() any { return new([]byte) }}
 
 // isoMillis formats a time as JavaScript's toISOString does.
 func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

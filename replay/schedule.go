@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eql"
@@ -431,6 +432,10 @@ func (rn *runner) release(h *hit) {
 	}
 	h.released = true
 }
+
+// eventTexts holds the buffers that runner.fields reads the texts of
+// events from files into, to decode them for alerts.
+var eventTexts = sync.Pool{New: func() any { return new([]byte) }}
 
 // fields returns the hit's event decoded (again, when it keeps its
 // text). A text that cannot be read again is the runner's error.
