@@ -290,7 +290,14 @@ func drain(order chan *batch) {
 // matchBatches matches the events of the batches from work: the rules
 // their queries match, and their facts for the replay.
 func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
-	var lazy events.Lazy
+	lazy, _ := s.lazies.Get().(*events.Lazy)
+	if lazy == nil {
+		lazy = new(events.Lazy)
+	}
+	defer func() {
+		lazy.Reset(nil) // keep no text of this replay's
+		s.lazies.Put(lazy)
+	}()
 	var dst []int
 	for b := range work {
 		// a batch filled again keeps its rule lists and facts (the
@@ -303,7 +310,7 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 				continue
 			}
 			lazy.Reset(raw.JSON)
-			var e eval.Event = &lazy
+			var e eval.Event = lazy
 			if profile && raw.Line%profileEvery == 0 {
 				if len(b.spent) == 0 {
 					b.spent = slices.Grow(b.spent, len(s.rules))[:len(s.rules)]

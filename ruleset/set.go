@@ -44,6 +44,10 @@ type Set struct {
 	keysAt    [][]*indexKey
 	gateSlots []slotSet
 	pool      sync.Pool // of *matcher
+	// lazies holds the events.Lazy of the workers of the replays done:
+	// each remembers the top-level keys of the stream it read (and where
+	// they lead in the set's trees), which the next replay's events share
+	lazies sync.Pool
 }
 
 // slotSet is a set of slots of the set's table: bit s%64 of bits[s/64]
