@@ -6,7 +6,6 @@ import (
 	"iter"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -81,8 +80,10 @@ type Result struct {
 // in Result.Unreadable); another error from evs, an alert function's error or the end of ctx
 // ends the run: Replay returns the error with the result so far (the
 // reports of the events replayed). Memory: Workers+3 batches of
-// BatchSize events in flight (reused through the run, then kept for the
-// next run until the garbage collector takes them), plus what the replay holds (see replay.Replay).
+// BatchSize events in flight (reused through the run; the set keeps up to
+// 2×Workers+4 of them, with at most 4 MiB of text each, and a key memo
+// of up to about 2 MiB for each of GOMAXPROCS workers, for its next
+// run), plus what the replay holds (see replay.Replay).
 func (s *Set) Replay(ctx context.Context, evs iter.Seq2[events.Raw, error], cfg ReplayConfig) (*Result, error) {
 	opts := cfg.Options
 	if !cfg.SaveState {
@@ -132,14 +133,6 @@ type batch struct {
 // maxKeptText bounds the text of a batch kept for reuse.
 const maxKeptText = 4 << 20
 
-// batches holds the batches of the replays that ended, for a later
-// replay's reader to fill again: their memory (text, facts, rule lists)
-// is reused, not allocated for each batch. Within a replay the batches
-// replayed go back to its own list (stream's free), which the garbage
-// collector does not empty as it empties a pool: a batch new to the
-// replay grows its memory again, and new memory costs.
-var batches = sync.Pool{New: func() any { return &batch{done: make(chan struct{}, 1)} }}
-
 // stream reads, matches and replays the events.
 func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[events.Raw, error], cfg ReplayConfig, res *Result) error {
 	workers := cfg.Workers
@@ -155,11 +148,11 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 	// free: the batches replayed, for the reader to fill again (as many
 	// as can be in flight at once: read, queued, matched, replayed)
 	free := make(chan *batch, 2*workers+4)
-	defer func() {
+	defer func() { // left to the next replay (Set.batches)
 		for {
 			select {
 			case b := <-free:
-				batches.Put(b)
+				s.batches.put(b, cap(free))
 			default:
 				return
 			}
@@ -170,13 +163,18 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 		case b := <-free:
 			return b.reset()
 		default:
-			return batches.Get().(*batch).reset()
 		}
+		if b, ok := s.batches.get(); ok {
+			return b.reset()
+		}
+		return &batch{done: make(chan struct{}, 1)}
 	}
 	go func() { // the reader: batches in order
 		defer close(work)
 		defer close(order)
 		b := newBatch()
+		// the last batch taken is never sent: left to the next replay
+		defer func() { s.batches.put(b, cap(free)) }()
 		send := func() bool {
 			select {
 			case order <- b:
@@ -257,7 +255,7 @@ func (s *Set) stream(ctx context.Context, rp *replay.Replay, evs iter.Seq2[event
 		select { // replayed: the reader may fill it again
 		case free <- b:
 		default:
-			batches.Put(b)
+			s.batches.put(b, cap(free))
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(read)
@@ -290,13 +288,13 @@ func drain(order chan *batch) {
 // matchBatches matches the events of the batches from work: the rules
 // their queries match, and their facts for the replay.
 func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
-	lazy, _ := s.lazies.Get().(*events.Lazy)
-	if lazy == nil {
+	lazy, ok := s.lazies.get()
+	if !ok {
 		lazy = new(events.Lazy)
 	}
 	defer func() {
 		lazy.Reset(nil) // keep no text of this replay's
-		s.lazies.Put(lazy)
+		s.lazies.put(lazy, runtime.GOMAXPROCS(0))
 	}()
 	var dst []int
 	for b := range work {

@@ -12,6 +12,7 @@ import (
 	"github.com/kqlrules/kqlrules/ast"
 	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
+	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
@@ -44,10 +45,12 @@ type Set struct {
 	keysAt    [][]*indexKey
 	gateSlots []slotSet
 	pool      sync.Pool // of *matcher
-	// lazies holds the events.Lazy of the workers of the replays done:
-	// each remembers the top-level keys of the stream it read (and where
-	// they lead in the set's trees), which the next replay's events share
-	lazies sync.Pool
+	// what the replays done leave to the next (Replay): their batches,
+	// and their workers' events.Lazy, each of which remembers the
+	// top-level keys of the stream it read and where they lead in the
+	// set's trees, which the next replay's events share
+	batches spares[*batch]
+	lazies  spares[*events.Lazy]
 }
 
 // slotSet is a set of slots of the set's table: bit s%64 of bits[s/64]
