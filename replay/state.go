@@ -406,7 +406,9 @@ func (rn *runner) save() (*RuleState, error) {
 			if err != nil {
 				return nil, err
 			}
-			hs.Event = text
+			// a copy: the state outlives the replay, whose memory the
+			// text may be in (the sorter's chunks go to the next replay)
+			hs.Event = bytes.Clone(text)
 		case h.ev.Fields != nil:
 			b, err := json.Marshal(h.ev.Fields)
 			if err != nil {
