@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"unsafe"
 )
 
@@ -103,7 +104,8 @@ func newSorter(limit int, dir string) *sorter {
 	// filled and the ends of the others (a text that did not fit goes
 	// to the next; at most a quarter chunk) waste little of it
 	chunk := min(max(limit/32, 4<<10), 1<<20)
-	return &sorter{limit: limit, dir: dir, fanIn: mergeFanIn, mem: newEntries(limit), text: arena[byte]{chunk: chunk}, rules: arena[int32]{chunk: 4 << 10}}
+	return &sorter{limit: limit, dir: dir, fanIn: mergeFanIn, mem: newEntries(limit),
+		text: arena[byte]{chunk: chunk, pool: &textChunks}, rules: arena[int32]{chunk: 4 << 10, pool: &ruleChunks}}
 }
 
 // size is what the entries in memory take, counted as limit counts it.
@@ -229,19 +231,20 @@ func (s *sorter) write(e *sortEntry, prev *sharedText) error {
 type entries struct {
 	chunk  int // a chunk's length
 	chunks [][]sortEntry
-	n      int // the entries in use: the first n
+	n      int                   // the entries in use: the first n
+	pool   *chunkPool[sortEntry] // where the chunks come from and go back to (release)
 }
 
 // newEntries returns entries in chunks of a sixteenth of limit (bytes),
 // between 16 and 1,024 entries.
 func newEntries(limit int) entries {
-	return entries{chunk: min(max(limit/16/entrySize, 16), 1024)}
+	return entries{chunk: min(max(limit/16/entrySize, 16), 1024), pool: &entryChunks}
 }
 
 func (m *entries) add(e sortEntry) {
 	k := m.n / m.chunk
 	if k == len(m.chunks) {
-		m.chunks = append(m.chunks, make([]sortEntry, m.chunk))
+		m.chunks = append(m.chunks, m.pool.get(m.chunk)[:m.chunk])
 	}
 	m.chunks[k][m.n%m.chunk] = e
 	m.n++
@@ -265,6 +268,16 @@ func (m *entries) reset() {
 // free drops the chunks.
 func (m *entries) free() { m.chunks, m.n = nil, 0 }
 
+// release gives the chunks back to their pool, emptied, and drops them:
+// nothing may read an entry any more.
+func (m *entries) release() {
+	m.reset()
+	for _, c := range m.chunks {
+		m.pool.put(c)
+	}
+	m.free()
+}
+
 // arena holds slices of T in chunks of a fixed length, so that keeping one
 // costs no allocation of its own; a slice longer than a quarter chunk
 // gets its own. reset makes the chunks free for the next slices.
@@ -272,7 +285,8 @@ type arena[T any] struct {
 	chunk  int   // a chunk's length
 	chunks [][]T // the first n are in use, the last of them being filled
 	n      int
-	size   int // the elements of the chunks in use and of the own slices
+	size   int           // the elements of the chunks in use and of the own slices
+	pool   *chunkPool[T] // where the chunks come from and go back to (release)
 }
 
 // keep returns a copy of v in the arena (nil for nil).
@@ -286,7 +300,7 @@ func (a *arena[T]) keep(v []T) []T {
 	}
 	if a.n == 0 || len(a.chunks[a.n-1])+len(v) > a.chunk {
 		if a.n == len(a.chunks) {
-			a.chunks = append(a.chunks, make([]T, 0, a.chunk))
+			a.chunks = append(a.chunks, a.pool.get(a.chunk))
 		}
 		a.chunks[a.n] = a.chunks[a.n][:0]
 		a.n++
@@ -301,6 +315,47 @@ func (a *arena[T]) keep(v []T) []T {
 // reset frees the chunks for the next slices: the slices kept are no
 // longer used.
 func (a *arena[T]) reset() { a.n, a.size = 0, 0 }
+
+// release gives the chunks back to their pool and drops them: nothing
+// may read a slice kept any more.
+func (a *arena[T]) release() {
+	for _, c := range a.chunks {
+		a.pool.put(c)
+	}
+	*a = arena[T]{chunk: a.chunk, pool: a.pool}
+}
+
+// chunkPool holds the chunks of the sorters closed (sorter.close), for
+// the sorters made next: a process that replays again and again (a set
+// replayed batch after batch) fills the same memory again rather than
+// allocating it, until the garbage collector empties the pool. A nil
+// pool makes and drops chunks.
+type chunkPool[T any] struct{ p sync.Pool }
+
+// The pools of the sorters' chunks: texts, rule lists, entries.
+var (
+	textChunks  chunkPool[byte]
+	ruleChunks  chunkPool[int32]
+	entryChunks chunkPool[sortEntry]
+)
+
+// get returns an empty chunk of capacity n.
+func (c *chunkPool[T]) get(n int) []T {
+	if c != nil {
+		if v, ok := c.p.Get().(*[]T); ok && cap(*v) == n {
+			return (*v)[:0]
+		}
+	}
+	return make([]T, 0, n)
+}
+
+// put keeps the chunk s (whose elements hold no pointer any more) for a
+// later get.
+func (c *chunkPool[T]) put(s []T) {
+	if c != nil {
+		c.p.Put(&s)
+	}
+}
 
 // The text of an entry in a run is written as a uvarint code: textNone
 // (no text), textSame (the previous entry's text: the same event's),
@@ -718,5 +773,7 @@ func (s *sorter) close() {
 		s.file.close()
 	}
 	s.file, s.w, s.runs = nil, nil, nil
-	s.mem.free()
+	s.mem.release()
+	s.text.release()
+	s.rules.release()
 }
