@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,7 +68,7 @@ func TestPrepareAnswersAsRunner(t *testing.T) {
 			t.Errorf("only %d rules of the tree", len(rs)-hand)
 		}
 	}
-	plain := 0
+	plain, threats := 0, 0
 	for _, r := range rs {
 		prep, perr := Prepare(r)
 		var rn *runner
@@ -110,15 +111,96 @@ func TestPrepareAnswersAsRunner(t *testing.T) {
 		if prep.Program().String() != want.Program().String() {
 			t.Errorf("%s: Prepare compiled %s, the runner %s", r.Name, prep.Program(), want.Program())
 		}
+		if (prep.threat == nil) != (want.threat == nil) {
+			t.Errorf("%s: Prepare kept threat_filters %v, the runner's %v", r.Name, prep.threat != nil, want.threat != nil)
+		}
+		if rn.threat != nil {
+			threats++
+			// a runner given the Prepared reads the filters from it, and
+			// searches the indicators as one that reads them itself
+			prn, err := newRunner(r, []RunOption{withPrepared(prep)})
+			if err != nil {
+				t.Fatalf("%s: runner given the Prepared: %v", r.Name, err)
+			}
+			if got, want := threatSearchText(prn), threatSearchText(rn); got != want {
+				t.Errorf("%s: the indicator search given the Prepared is %s, else %s", r.Name, got, want)
+			}
+		}
 	}
-	if plain == 0 {
-		t.Error("no rule had a plain executor")
+	if plain == 0 || threats == 0 {
+		t.Errorf("%d rules had a plain executor, %d an indicator match's", plain, threats)
 	}
+}
+
+// threatSearchText is the indicator search of an indicator match rule's
+// runner, as text.
+func threatSearchText(rn *runner) string {
+	s := rn.threat.query
+	if s.filters == nil {
+		return s.query.String()
+	}
+	return s.query.String() + " filters " + s.filters.String()
 }
 
 // newPreparedOf is what Prepare kept of a full runner before it made
 // none for a plain executor.
 func newPreparedOf(r *rules.Rule, rn *runner) *Prepared {
 	seq, _ := rn.exec.(*seqExec)
-	return newPrepared(r, rn.search.Query(), rn.eqlq, seq)
+	return newPrepared(r, rn.search.Query(), rn.eqlq, seq, rn.threat)
+}
+
+// TestPreparedThreatFilters: a runner reads threat_filters from the
+// Prepared only when they are the text Prepare read; a rule whose
+// filters changed since, or another rule, reads its own, and an error in
+// them is the runner's as without the Prepared.
+func TestPreparedThreatFilters(t *testing.T) {
+	rule := func(filters ...string) *rules.Rule {
+		r := &rules.Rule{Name: "r", RuleID: "id", Interval: time.Minute, From: "now-2m", Query: "a:1",
+			Type: rules.TypeThreatMatch, ThreatQuery: "b:2",
+			ThreatMapping: []rules.ThreatMapping{{Entries: []rules.ThreatMappingEntry{{Field: "a", Type: "mapping", Value: "threat.indicator.a"}}}}}
+		for _, f := range filters {
+			r.ThreatFilters = append(r.ThreatFilters, json.RawMessage(f))
+		}
+		return r
+	}
+	term := func(f, v string) string { return `{"query":{"match_phrase":{"` + f + `":"` + v + `"}}}` }
+	searchOf := func(r *rules.Rule, prep *Prepared) (string, error) {
+		var opts []RunOption
+		if prep != nil {
+			opts = append(opts, withPrepared(prep))
+		}
+		rn, err := newRunner(r, opts)
+		if err != nil {
+			return "", err
+		}
+		return threatSearchText(rn), nil
+	}
+	prepared := rule(term("x", "1"), term("y", "2"))
+	prep, err := Prepare(prepared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prep.threat == nil || len(prep.threat.fs) != 2 {
+		t.Fatalf("Prepare kept threat_filters %+v", prep.threat)
+	}
+	for _, r := range []*rules.Rule{
+		prepared,
+		rule(term("x", "1"), term("y", "2")), // the same text: the Prepared's filters
+		rule(term("x", "1"), term("y", "3")),
+		rule(term("x", "1")),
+		rule(term("x", "1"), term("y", "2"), term("z", "4")),
+		rule(),
+		rule(`{"query":`),
+	} {
+		want, werr := searchOf(r, nil)
+		got, gerr := searchOf(r, prep)
+		if got != want || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+			t.Errorf("%s: given the Prepared %q (%v), else %q (%v)", r.ThreatFilters, got, gerr, want, werr)
+		}
+	}
+	// the Prepared's filters are not appended to in place: the exception
+	// filters of one runner are not another's
+	if len(prep.threat.fs) != 2 || cap(prep.threat.fs) != 2 {
+		t.Errorf("the Prepared's filters changed: %d of %d", len(prep.threat.fs), cap(prep.threat.fs))
+	}
 }

@@ -1,9 +1,13 @@
 package replay
 
 import (
+	"bytes"
+	"encoding/json"
+	"slices"
 	syncatomic "sync/atomic"
 
 	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -24,7 +28,29 @@ type Prepared struct {
 	// an EQL query: its text, and what else was kept of it (parsed)
 	text   string
 	parsed *preparedEQL
+	// threat: an indicator match rule's threat_filters as Prepare read
+	// them (KibanaFilters), which a runner of the rule takes rather than
+	// read them again; nil for any other rule
+	threat *preparedFilters
 	taken  syncatomic.Bool
+}
+
+// preparedFilters is a list of Kibana filters (raw, the rule's own) and
+// what KibanaFilters read of it. The filters are only read once parsed:
+// runners share them.
+type preparedFilters struct {
+	raw []json.RawMessage
+	fs  []esdsl.Filter
+}
+
+// threatFilters returns KibanaFilters of raw, the threat_filters of the
+// rule being run: those Prepare read, when it read the same text, else
+// read now. The slice is the caller's to append to.
+func (p *Prepared) threatFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
+	if p != nil && p.threat != nil && slices.EqualFunc(p.threat.raw, raw, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+		return slices.Clip(p.threat.fs), nil
+	}
+	return KibanaFilters(raw)
 }
 
 // preparedEQL is what a Prepared keeps of an EQL query but its text: the
@@ -90,9 +116,14 @@ func keyOf(r *rules.Rule) preparedKey {
 
 // newPrepared returns what Prepare built for r with no options: its
 // program, and its parsed EQL query (q, nil for KQL) and the executor of a
-// sequence or a sample (seq, nil for any other), whose plan it keeps.
-func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec) *Prepared {
+// sequence or a sample (seq, nil for any other), whose plan it keeps, and
+// the threat_filters read by an indicator match rule's matcher (tm, nil
+// for any other).
+func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec, tm *threatMatcher) *Prepared {
 	p := &Prepared{prog: prog, key: keyOf(r)}
+	if tm != nil && len(tm.filters) > 0 {
+		p.threat = &preparedFilters{raw: r.ThreatFilters, fs: tm.filters}
+	}
 	if q != nil {
 		p.text = r.Query
 		if !q.IsEventQuery() || len(q.Pipes) > 0 {
