@@ -152,7 +152,7 @@ func (c *canon) value(d []byte, i int) int {
 		c.out = append(c.out, ']')
 		return i + 1
 	case '"':
-		if j := plainString(d, i); j > 0 { // written as encoding/json writes it
+		if j := plainValue(d, i); j > 0 { // written as encoding/json writes it
 			c.out = append(c.out, d[i:j]...)
 			return j
 		}
@@ -194,6 +194,29 @@ func plainString(d []byte, i int) int {
 	}
 	return 0
 }
+
+// plainValue is plainString for a string value, whose text is only
+// written: its text may also hold the escapes encoding/json writes as they
+// are written (shortEscape), such as the backslashes of a Windows path.
+func plainValue(d []byte, i int) int {
+	for j := i + 1; j < len(d); j++ {
+		switch b := d[j]; {
+		case plainByte[b]:
+		case b == '"':
+			return j + 1
+		case b == '\\' && j+1 < len(d) && shortEscape[d[j+1]]:
+			j++
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+// shortEscape tells the bytes after a backslash of the escapes that
+// encoding/json writes (events.AppendQuoted) for the characters they
+// stand for: \\, \", \b, \f, \n, \r and \t.
+var shortEscape = [256]bool{'\\': true, '"': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
 
 // plainByte tells the bytes of a plain string's text (plainString):
 // printable ASCII but '"', '\\' and the HTML characters.

@@ -28,6 +28,8 @@ var identitySeeds = []string{
 	`{"x":{"_id":"inner"}}`,
 	`{"k\u00e9y":1,"ké":2,"kéy":3}`,
 	"{\"\\b\\f\":\"\\u2029\",\"a\\u0000\":0}",
+	`{"p":"C:\\Windows\\System32\\cmd.exe","q":"a\"b\n\t\r\b\f","r":"\/","s":"\\u0041","t":"\\","u":"\u0041\\"}`,
+	`{"a\\b":1,"a\"b":2,"a\nb":[3,"x\\y<"],"v":"\\\"\\"}`,
 }
 
 func checkIdentity(t *testing.T, c *canon, line []byte) {
