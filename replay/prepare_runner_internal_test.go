@@ -68,7 +68,7 @@ func TestPrepareAnswersAsRunner(t *testing.T) {
 			t.Errorf("only %d rules of the tree", len(rs)-hand)
 		}
 	}
-	plain, threats := 0, 0
+	plain, filtered := 0, 0
 	for _, r := range rs {
 		prep, perr := Prepare(r)
 		var rn *runner
@@ -111,61 +111,79 @@ func TestPrepareAnswersAsRunner(t *testing.T) {
 		if prep.Program().String() != want.Program().String() {
 			t.Errorf("%s: Prepare compiled %s, the runner %s", r.Name, prep.Program(), want.Program())
 		}
-		if (prep.threat == nil) != (want.threat == nil) {
-			t.Errorf("%s: Prepare kept threat_filters %v, the runner's %v", r.Name, prep.threat != nil, want.threat != nil)
+		if (prep.threat == nil) != (want.threat == nil) || (prep.filters == nil) != (want.filters == nil) {
+			t.Errorf("%s: Prepare kept filters %v, threat_filters %v; the runner's %v, %v", r.Name,
+				prep.filters != nil, prep.threat != nil, want.filters != nil, want.threat != nil)
 		}
-		if rn.threat != nil {
-			threats++
+		if prep.filters != nil || prep.threat != nil {
+			filtered++
 			// a runner given the Prepared reads the filters from it, and
-			// searches the indicators as one that reads them itself
+			// searches as one that reads them itself
 			prn, err := newRunner(r, []RunOption{withPrepared(prep)})
 			if err != nil {
 				t.Fatalf("%s: runner given the Prepared: %v", r.Name, err)
 			}
-			if got, want := threatSearchText(prn), threatSearchText(rn); got != want {
-				t.Errorf("%s: the indicator search given the Prepared is %s, else %s", r.Name, got, want)
+			if got, want := searchText(prn), searchText(rn); got != want {
+				t.Errorf("%s: the search given the Prepared is %s, else %s", r.Name, got, want)
 			}
 		}
 	}
-	if plain == 0 || threats == 0 {
-		t.Errorf("%d rules had a plain executor, %d an indicator match's", plain, threats)
+	if plain == 0 || filtered == 0 {
+		t.Errorf("%d rules had a plain executor, %d filters or threat_filters", plain, filtered)
 	}
 }
 
-// threatSearchText is the indicator search of an indicator match rule's
-// runner, as text.
-func threatSearchText(rn *runner) string {
-	s := rn.threat.query
-	if s.filters == nil {
-		return s.query.String()
+// searchText is the search of a runner, and the indicator search of an
+// indicator match rule's, as text.
+func searchText(rn *runner) string {
+	text := func(s *Search) string {
+		if s.filters == nil {
+			return s.query.String()
+		}
+		return s.query.String() + " filters " + s.filters.String()
 	}
-	return s.query.String() + " filters " + s.filters.String()
+	if rn.threat == nil {
+		return text(rn.search)
+	}
+	return text(rn.search) + " indicators " + text(rn.threat.query)
 }
 
 // newPreparedOf is what Prepare kept of a full runner before it made
 // none for a plain executor.
 func newPreparedOf(r *rules.Rule, rn *runner) *Prepared {
 	seq, _ := rn.exec.(*seqExec)
-	return newPrepared(r, rn.search.Query(), rn.eqlq, seq, rn.threat)
+	filters, err := KibanaFilters(r.Filters)
+	if err != nil {
+		panic(err) // the runner read them
+	}
+	return newPrepared(r, rn.search.Query(), rn.eqlq, seq, filters, rn.threat)
 }
 
-// TestPreparedThreatFilters: a runner reads threat_filters from the
+// TestPreparedFilters: a runner reads filters and threat_filters from the
 // Prepared only when they are the text Prepare read; a rule whose
-// filters changed since, or another rule, reads its own, and an error in
-// them is the runner's as without the Prepared.
-func TestPreparedThreatFilters(t *testing.T) {
-	rule := func(filters ...string) *rules.Rule {
-		r := &rules.Rule{Name: "r", RuleID: "id", Interval: time.Minute, From: "now-2m", Query: "a:1",
-			Type: rules.TypeThreatMatch, ThreatQuery: "b:2",
-			ThreatMapping: []rules.ThreatMapping{{Entries: []rules.ThreatMappingEntry{{Field: "a", Type: "mapping", Value: "threat.indicator.a"}}}}}
-		for _, f := range filters {
-			r.ThreatFilters = append(r.ThreatFilters, json.RawMessage(f))
-		}
-		return r
-	}
+// filters changed since reads its own, an error in them is the runner's
+// as without the Prepared, and the exception filters a runner adds to
+// them are its own.
+func TestPreparedFilters(t *testing.T) {
 	term := func(f, v string) string { return `{"query":{"match_phrase":{"` + f + `":"` + v + `"}}}` }
-	searchOf := func(r *rules.Rule, prep *Prepared) (string, error) {
-		var opts []RunOption
+	raw := func(filters []string) []json.RawMessage {
+		var out []json.RawMessage
+		for _, f := range filters {
+			out = append(out, json.RawMessage(f))
+		}
+		return out
+	}
+	rule := func(filters, threat []string) *rules.Rule {
+		return &rules.Rule{Name: "r", RuleID: "id", Interval: time.Minute, From: "now-2m", Query: "a:1",
+			Type: rules.TypeThreatMatch, ThreatQuery: "b:2", Filters: raw(filters), ThreatFilters: raw(threat),
+			ThreatMapping:  []rules.ThreatMapping{{Entries: []rules.ThreatMappingEntry{{Field: "a", Type: "mapping", Value: "threat.indicator.a"}}}},
+			ExceptionsList: []rules.ExceptionList{{ListID: "l"}}}
+	}
+	exceptions := func(v string) RunOption {
+		return WithExceptions([]ExceptionItem{{ListID: "l", Entries: []ExceptionEntry{{Field: "user.name", Operator: "included", Type: "match", Value: v}}}})
+	}
+	searchOf := func(r *rules.Rule, prep *Prepared, v string) (string, error) {
+		opts := []RunOption{exceptions(v)}
 		if prep != nil {
 			opts = append(opts, withPrepared(prep))
 		}
@@ -173,34 +191,38 @@ func TestPreparedThreatFilters(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		return threatSearchText(rn), nil
+		return searchText(rn), nil
 	}
-	prepared := rule(term("x", "1"), term("y", "2"))
+	two := []string{term("x", "1"), term("y", "2")}
+	prepared := rule(two, two)
 	prep, err := Prepare(prepared)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if prep.threat == nil || len(prep.threat.fs) != 2 {
-		t.Fatalf("Prepare kept threat_filters %+v", prep.threat)
+	if prep.filters == nil || len(prep.filters.fs) != 2 || prep.threat == nil || len(prep.threat.fs) != 2 {
+		t.Fatalf("Prepare kept filters %+v, threat_filters %+v", prep.filters, prep.threat)
 	}
-	for _, r := range []*rules.Rule{
-		prepared,
-		rule(term("x", "1"), term("y", "2")), // the same text: the Prepared's filters
-		rule(term("x", "1"), term("y", "3")),
-		rule(term("x", "1")),
-		rule(term("x", "1"), term("y", "2"), term("z", "4")),
-		rule(),
-		rule(`{"query":`),
+	for _, fs := range [][]string{
+		two,
+		{term("x", "1"), term("y", "2")}, // the same text: the Prepared's filters
+		{term("x", "1"), term("y", "3")},
+		{term("x", "1")},
+		{term("x", "1"), term("y", "2"), term("z", "4")},
+		nil,
+		{`{"query":`},
 	} {
-		want, werr := searchOf(r, nil)
-		got, gerr := searchOf(r, prep)
-		if got != want || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
-			t.Errorf("%s: given the Prepared %q (%v), else %q (%v)", r.ThreatFilters, got, gerr, want, werr)
+		for _, r := range []*rules.Rule{rule(fs, two), rule(two, fs)} {
+			for _, v := range []string{"alice", "bob"} {
+				want, werr := searchOf(r, nil, v)
+				got, gerr := searchOf(r, prep, v)
+				if got != want || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+					t.Errorf("%s, %s, %s: given the Prepared %q (%v), else %q (%v)", r.Filters, r.ThreatFilters, v, got, gerr, want, werr)
+				}
+			}
 		}
 	}
-	// the Prepared's filters are not appended to in place: the exception
-	// filters of one runner are not another's
-	if len(prep.threat.fs) != 2 || cap(prep.threat.fs) != 2 {
-		t.Errorf("the Prepared's filters changed: %d of %d", len(prep.threat.fs), cap(prep.threat.fs))
+	// the Prepared's filters are not appended to in place
+	if len(prep.filters.fs) != 2 || cap(prep.filters.fs) != 2 || len(prep.threat.fs) != 2 || cap(prep.threat.fs) != 2 {
+		t.Errorf("the Prepared's filters changed: %d of %d, %d of %d", len(prep.filters.fs), cap(prep.filters.fs), len(prep.threat.fs), cap(prep.threat.fs))
 	}
 }

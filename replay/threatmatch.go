@@ -219,7 +219,7 @@ func newThreatMatcher(r *rules.Rule, cfg *runConfig, warn func(string)) (*threat
 	}
 	// get_threat_list.ts passes the rule's exception filter to the
 	// indicator search too.
-	filters := append(threatFilters, cfg.exceptionFilters...)
+	filters := append(slices.Clip(threatFilters), cfg.exceptionFilters...)
 	path := r.ThreatIndicatorPath
 	if path == "" {
 		path = DefaultThreatIndicatorPath
