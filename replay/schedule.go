@@ -51,9 +51,9 @@ type runner struct {
 	patterns indexPatterns
 	interval int64      // ms
 	lookBack int64      // ms
-	tsPath   *eval.Path // timestamp override, or nil; made with noTime (timePaths)
+	tsPath   *eval.Path // timestamp override, or nil
 	atPath   *eval.Path
-	noTime   string      // why an event has no time (eventTimeOf), when neither path has a value; "" until timePaths
+	noTime   string      // why an event has no time (eventTimeOf), when neither path has a value
 	eqlq     *eql.Query  // an EQL rule's query (the version's), parsed; nil for a prepared event query without pipes
 	lowered  esdsl.Query // eqlq lowered by eqlSearch (eql.LowerStages); nil when prepared
 
@@ -216,10 +216,15 @@ func (rq *runQuery) runner(rule *rules.Rule) (*runner, error) {
 		lastRun:  math.MinInt64,
 	}
 	if rule.TimestampOverride != "" {
+		rn.tsPath = eval.NewPath(rule.TimestampOverride)
 		tsField = rule.TimestampOverride + ", else @timestamp"
+		rn.noTime = "neither " + rule.TimestampOverride + " nor @timestamp"
 		if rule.TimestampOverrideFallbackDisabled {
 			tsField = rule.TimestampOverride
+			rn.noTime = "no " + rule.TimestampOverride + " (timestamp_override_fallback_disabled)"
 		}
+	} else {
+		rn.noTime = "no @timestamp"
 	}
 	rn.rep = &Report{
 		Rule: rule.Name, RuleID: rule.RuleID, RuleUUID: cfg.ruleUUID, Version: version,
@@ -792,29 +797,8 @@ func (d *dates) firstDate(fields eval.Event, p *eval.Path) (int64, any, bool, bo
 	return ms, v, found, ok
 }
 
-// timePaths makes the path of the rule's timestamp override and the
-// reason an event has no time, at the first event whose time the runner
-// reads: the runner of most rules reads none (a rule group's first runner
-// reads its events' times for all).
-func (rn *runner) timePaths() {
-	r := rn.rule
-	switch {
-	case r.TimestampOverride == "":
-		rn.noTime = "no @timestamp"
-	case r.TimestampOverrideFallbackDisabled:
-		rn.tsPath = eval.NewPath(r.TimestampOverride)
-		rn.noTime = "no " + r.TimestampOverride + " (timestamp_override_fallback_disabled)"
-	default:
-		rn.tsPath = eval.NewPath(r.TimestampOverride)
-		rn.noTime = "neither " + r.TimestampOverride + " nor @timestamp"
-	}
-}
-
 // eventTimeOf is eventTime reading the dates through d.
 func (rn *runner) eventTimeOf(fields eval.Event, d *dates) (int64, string) {
-	if rn.noTime == "" {
-		rn.timePaths()
-	}
 	if rn.tsPath != nil {
 		if t, v, found, ok := d.firstDate(fields, rn.tsPath); found {
 			if !ok {
