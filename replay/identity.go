@@ -31,6 +31,48 @@ type canon struct {
 		id   string
 	}
 	next int // the slot of recent to fill next
+	// orders[depth][n%orderSlots] is the order of the last object of n
+	// members out of order at that depth: objects of the same keys in
+	// the same order come again and again (events of one kind), and are
+	// written in that order without sorting their keys. Made at the
+	// first object out of order.
+	orders *[orderDepths][orderSlots]keyOrder
+	perm   []int // scratch: the members of an object, sorted
+}
+
+// The orders a canon remembers: for objects at depths below orderDepths,
+// one for each count of members modulo orderSlots, of at most
+// maxOrderKeys members and maxOrderBytes bytes of keys.
+const (
+	orderDepths   = 8
+	orderSlots    = 16
+	maxOrderKeys  = 128
+	maxOrderBytes = 4 << 10
+)
+
+// keyOrder is how an object's members are written: keys are its keys (as
+// decoded) in the order of its text, one after another, ends where each
+// ends in keys; out lists the members to write (their indexes in the
+// text's order), keys sorted, the last of duplicate keys kept.
+type keyOrder struct {
+	keys      []byte
+	ends, out []int
+}
+
+// same reports whether the members ms (their keys in keys) have the keys
+// of the order, in its order.
+func (o *keyOrder) same(keys []byte, ms []member) bool {
+	if len(o.ends) != len(ms) {
+		return false
+	}
+	start := 0
+	for k, m := range ms {
+		if string(o.keys[start:o.ends[k]]) != string(keys[m.ks:m.ke]) {
+			return false
+		}
+		start = o.ends[k]
+	}
+	return true
 }
 
 // recentTexts is how many texts a canon remembers the identity of, and
@@ -110,7 +152,7 @@ func (c *canon) value(d []byte, i int) int {
 		c.out = append(c.out, ']')
 		return i + 1
 	case '"':
-		if j := plainString(d, i); j > 0 { // written as encoding/json writes it
+		if j := plainValue(d, i); j > 0 { // written as encoding/json writes it
 			c.out = append(c.out, d[i:j]...)
 			return j
 		}
@@ -152,6 +194,29 @@ func plainString(d []byte, i int) int {
 	}
 	return 0
 }
+
+// plainValue is plainString for a string value, whose text is only
+// written: its text may also hold the escapes encoding/json writes as they
+// are written (shortEscape), such as the backslashes of a Windows path.
+func plainValue(d []byte, i int) int {
+	for j := i + 1; j < len(d); j++ {
+		switch b := d[j]; {
+		case plainByte[b]:
+		case b == '"':
+			return j + 1
+		case b == '\\' && j+1 < len(d) && shortEscape[d[j+1]]:
+			j++
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+// shortEscape tells the bytes after a backslash of the escapes that
+// encoding/json writes (events.AppendQuoted) for the characters they
+// stand for: \\, \", \b, \f, \n, \r and \t.
+var shortEscape = [256]bool{'\\': true, '"': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
 
 // plainByte tells the bytes of a plain string's text (plainString):
 // printable ASCII but '"', '\\' and the HTML characters.
@@ -221,18 +286,12 @@ func (c *canon) object(d []byte, i int) int {
 	}
 	if !ordered {
 		ms := c.ms[base:]
-		slices.SortStableFunc(ms, func(a, b member) int {
-			return bytes.Compare(c.keys[a.ks:a.ke], c.keys[b.ks:b.ke])
-		})
 		c.tmp = append(c.tmp[:0], '{')
-		for k, m := range ms {
-			if k+1 < len(ms) && bytes.Equal(c.keys[m.ks:m.ke], c.keys[ms[k+1].ks:ms[k+1].ke]) {
-				continue // a later duplicate wins
-			}
-			if len(c.tmp) > 1 {
+		for k, m := range c.order(ms, c.depth-1) {
+			if k > 0 {
 				c.tmp = append(c.tmp, ',')
 			}
-			c.tmp = append(c.tmp, c.out[m.s:m.e]...)
+			c.tmp = append(c.tmp, c.out[ms[m].s:ms[m].e]...)
 		}
 		c.out = append(c.out[:outBase], c.tmp...)
 	}
@@ -240,6 +299,49 @@ func (c *canon) object(d []byte, i int) int {
 	c.ms, c.keys = c.ms[:base], c.keys[:keysBase]
 	c.depth--
 	return i
+}
+
+// order returns the members of an object at depth to write (their
+// indexes in ms), keys sorted, the last of duplicate keys kept: the
+// order remembered for the last such object at depth, when it had the
+// same keys in the same order, else sorted now (and remembered).
+func (c *canon) order(ms []member, depth int) []int {
+	var o *keyOrder
+	if depth < orderDepths && len(ms) <= maxOrderKeys {
+		if c.orders == nil {
+			c.orders = new([orderDepths][orderSlots]keyOrder)
+		}
+		o = &c.orders[depth][len(ms)%orderSlots]
+		if o.same(c.keys, ms) {
+			return o.out
+		}
+	}
+	perm := c.perm[:0]
+	for k := range ms {
+		perm = append(perm, k)
+	}
+	slices.SortStableFunc(perm, func(a, b int) int {
+		return bytes.Compare(c.keys[ms[a].ks:ms[a].ke], c.keys[ms[b].ks:ms[b].ke])
+	})
+	out := perm[:0]
+	for k, m := range perm {
+		if k+1 < len(perm) && bytes.Equal(c.keys[ms[m].ks:ms[m].ke], c.keys[ms[perm[k+1]].ks:ms[perm[k+1]].ke]) {
+			continue // a later duplicate wins
+		}
+		out = append(out, m)
+	}
+	c.perm = perm
+	if o == nil || ms[len(ms)-1].ke-ms[0].ks > maxOrderBytes {
+		return out
+	}
+	// remembered: the keys in the text's order, and the members written
+	o.keys, o.ends = o.keys[:0], o.ends[:0]
+	for _, m := range ms {
+		o.keys = append(o.keys, c.keys[m.ks:m.ke]...)
+		o.ends = append(o.ends, len(o.keys))
+	}
+	o.out = append(o.out[:0], out...)
+	return o.out
 }
 
 // appendJSONString appends s as encoding/json's Marshal writes a string

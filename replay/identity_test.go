@@ -28,6 +28,8 @@ var identitySeeds = []string{
 	`{"x":{"_id":"inner"}}`,
 	`{"k\u00e9y":1,"ké":2,"kéy":3}`,
 	"{\"\\b\\f\":\"\\u2029\",\"a\\u0000\":0}",
+	`{"p":"C:\\Windows\\System32\\cmd.exe","q":"a\"b\n\t\r\b\f","r":"\/","s":"\\u0041","t":"\\","u":"\u0041\\"}`,
+	`{"a\\b":1,"a\"b":2,"a\nb":[3,"x\\y<"],"v":"\\\"\\"}`,
 }
 
 func checkIdentity(t *testing.T, c *canon, line []byte) {
@@ -118,4 +120,48 @@ func TestEventIDJSONRecent(t *testing.T) {
 	for i := range 3 * recentTexts { // more texts than it remembers
 		checkIdentity(t, &c, fmt.Appendf(nil, `{"n":%d}`, i%(recentTexts+1)))
 	}
+}
+
+// orderSeeds are pairs of events whose objects have the same number of
+// members at the same depth: the second is written in the order of the
+// first when its keys are the same, in the same order (canon.orders).
+var orderSeeds = [][2]string{
+	{`{"b":1,"a":2}`, `{"b":3,"a":4}`},
+	{`{"b":1,"a":2}`, `{"a":3,"b":4}`},
+	{`{"b":1,"a":2}`, `{"c":3,"a":4}`},
+	{`{"b":1,"a":2}`, `{"b":3,"b":4}`},
+	{`{"b":1,"b":2,"a":3}`, `{"b":1,"b":5,"a":3}`},
+	{`{"b":1,"b":2,"a":3}`, `{"b":1,"c":2,"a":3}`},
+	{`{"b":1,"a":2,"c":3}`, `{"b":1,"a":2,"b":3}`},
+	{`{"x":{"b":1,"a":2},"y":{"d":1,"c":2}}`, `{"x":{"d":1,"c":2},"y":{"b":1,"a":2}}`},
+	{`{"x":{"b":1,"a":{"d":1,"c":2}}}`, `{"x":{"b":1,"a":{"c":1,"d":2}}}`},
+	{`{"ba":1,"a":2}`, `{"b":1,"aa":2}`},
+	{`{"b\u0041":1,"a":2}`, `{"bA":1,"a":2}`},
+	{`{"b":1,"a":2}`, `{"q":1,"p":2,"o":3,"n":4,"m":5,"l":6,"k":7,"j":8,"i":9,"h":10,"g":11,"f":12,"e":13,"d":14,"c":15,"b":16,"a":17,"Z":18}`},
+}
+
+// TestEventIDJSONOrders: an object written in the order remembered of
+// an object before it has the identity of the decoded event, whether its
+// keys are those of the order or not.
+func TestEventIDJSONOrders(t *testing.T) {
+	for _, p := range orderSeeds {
+		var c canon
+		checkIdentity(t, &c, []byte(p[0]))
+		checkIdentity(t, &c, []byte(p[1]))
+		checkIdentity(t, &c, []byte(p[0]+" ")) // another text: not a recent one
+	}
+}
+
+// FuzzEventIDJSONOrders: two events identified one after the other by
+// one canon (the second written in orders the first left) have the
+// identities of the decoded events.
+func FuzzEventIDJSONOrders(f *testing.F) {
+	for _, p := range orderSeeds {
+		f.Add([]byte(p[0]), []byte(p[1]))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var c canon
+		checkIdentity(t, &c, a)
+		checkIdentity(t, &c, b)
+	})
 }

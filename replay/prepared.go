@@ -1,9 +1,13 @@
 package replay
 
 import (
+	"bytes"
+	"encoding/json"
+	"slices"
 	syncatomic "sync/atomic"
 
 	"github.com/kqlrules/kqlrules/eql"
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -24,7 +28,56 @@ type Prepared struct {
 	// an EQL query: its text, and what else was kept of it (parsed)
 	text   string
 	parsed *preparedEQL
-	taken  syncatomic.Bool
+	// filters and threat: the rule's filters and an indicator match
+	// rule's threat_filters as Prepare read them (KibanaFilters), which
+	// a runner of the rule takes rather than read them again; nil when
+	// the rule has none
+	filters, threat *preparedFilters
+	taken           syncatomic.Bool
+}
+
+// preparedFilters is a list of Kibana filters (raw, the rule's own) and
+// what KibanaFilters read of it. The filters are only read once parsed:
+// runners share them.
+type preparedFilters struct {
+	raw []json.RawMessage
+	fs  []esdsl.Filter
+}
+
+// newPreparedFilters keeps fs, what KibanaFilters read of raw, or nil
+// for no filters.
+func newPreparedFilters(raw []json.RawMessage, fs []esdsl.Filter) *preparedFilters {
+	if len(fs) == 0 {
+		return nil
+	}
+	return &preparedFilters{raw: raw, fs: slices.Clip(fs)}
+}
+
+// read returns KibanaFilters of raw: the filters kept, when they were
+// read from the same text, else read now. The slice is the caller's to
+// append to.
+func (f *preparedFilters) read(raw []json.RawMessage) ([]esdsl.Filter, error) {
+	if f != nil && slices.EqualFunc(f.raw, raw, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+		return f.fs, nil
+	}
+	return KibanaFilters(raw)
+}
+
+// ruleFilters returns KibanaFilters of raw, the filters of the rule
+// being run, and threatFilters of raw, its threat_filters: those Prepare
+// read, when it read the same text, else read now.
+func (p *Prepared) ruleFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
+	if p == nil {
+		return KibanaFilters(raw)
+	}
+	return p.filters.read(raw)
+}
+
+func (p *Prepared) threatFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
+	if p == nil {
+		return KibanaFilters(raw)
+	}
+	return p.threat.read(raw)
 }
 
 // preparedEQL is what a Prepared keeps of an EQL query but its text: the
@@ -90,9 +143,14 @@ func keyOf(r *rules.Rule) preparedKey {
 
 // newPrepared returns what Prepare built for r with no options: its
 // program, and its parsed EQL query (q, nil for KQL) and the executor of a
-// sequence or a sample (seq, nil for any other), whose plan it keeps.
-func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec) *Prepared {
-	p := &Prepared{prog: prog, key: keyOf(r)}
+// sequence or a sample (seq, nil for any other), whose plan it keeps, the
+// rule's filters read (filters), and the threat_filters read by an
+// indicator match rule's matcher (tm, nil for any other).
+func newPrepared(r *rules.Rule, prog *eval.Program, q *eql.Query, seq *seqExec, filters []esdsl.Filter, tm *threatMatcher) *Prepared {
+	p := &Prepared{prog: prog, key: keyOf(r), filters: newPreparedFilters(r.Filters, filters)}
+	if tm != nil {
+		p.threat = newPreparedFilters(r.ThreatFilters, tm.filters)
+	}
 	if q != nil {
 		p.text = r.Query
 		if !q.IsEventQuery() || len(q.Pipes) > 0 {

@@ -95,14 +95,14 @@ func Prepare(r *rules.Rule) (*Prepared, error) {
 		// no runner is made (its report, its schedule, its executor):
 		// the executor would refuse nothing, and the Prepared keeps
 		// nothing of it
-		return newPrepared(r, rq.search.Query(), rq.eqlq, nil), nil
+		return newPrepared(r, rq.search.Query(), rq.eqlq, nil, rq.filters, nil), nil
 	}
 	rn, err := rq.runner(r)
 	if err != nil {
 		return nil, err
 	}
 	seq, _ := rn.exec.(*seqExec)
-	return newPrepared(r, rn.search.Query(), rn.eqlq, seq), nil
+	return newPrepared(r, rn.search.Query(), rn.eqlq, seq, rq.filters, rn.threat), nil
 }
 
 // Supported is the first test of [Prepare], which reads neither the

@@ -108,6 +108,7 @@ type runQuery struct {
 	search      *Search
 	eqlq        *eql.Query
 	lowered     esdsl.Query
+	filters     []esdsl.Filter // the rule's filters read (without the exceptions), which Prepare keeps
 }
 
 func newRunner(rule *rules.Rule, opts []RunOption) (*runner, error) {
@@ -154,10 +155,11 @@ func compileRun(rule *rules.Rule, cfg runConfig) (runQuery, error) {
 	if maxSignals <= 0 {
 		maxSignals = rules.DefaultMaxSignals
 	}
-	filters, err := KibanaFilters(rule.Filters)
+	ruleFilters, err := cfg.prepared.ruleFilters(rule.Filters)
 	if err != nil {
 		return runQuery{}, &RunError{Rule: rule.Name, Err: err}
 	}
+	filters := slices.Clip(ruleFilters) // the exception filters are added to a copy
 	exc, excWarnings, err := exceptionFilter(rule, &cfg)
 	if err != nil {
 		return runQuery{}, &RunError{Rule: rule.Name, Err: err}
@@ -192,7 +194,7 @@ func compileRun(rule *rules.Rule, cfg runConfig) (runQuery, error) {
 		return runQuery{}, &RunError{Rule: rule.Name, Err: fmt.Errorf("interval %v is under a millisecond", rule.Interval)}
 	}
 	return runQuery{cfg: cfg, query: query, index: index, version: version, lookBack: lb, maxSignals: maxSignals,
-		excWarnings: excWarnings, search: search, eqlq: eqlq, lowered: lowered}, nil
+		excWarnings: excWarnings, search: search, eqlq: eqlq, lowered: lowered, filters: ruleFilters}, nil
 }
 
 // runner makes the runner of the rule whose query rq compiled: its

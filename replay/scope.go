@@ -103,14 +103,46 @@ func allDigits(s string) bool {
 // matches an including pattern and no excluding ("-") one.
 type indexPatterns struct{ include, exclude [][]string }
 
+// compilePatterns splits each pattern at its '*'s (strings.Split). Its
+// pieces share one array, and the include and exclude lists another: a
+// replay compiles the patterns of every rule it is given.
 func compilePatterns(ps []string) indexPatterns {
-	var ip indexPatterns
+	pieces, in, ex := 0, 0, 0
 	for _, p := range ps {
 		p = strings.TrimSpace(p)
 		if x, ok := strings.CutPrefix(p, "-"); ok {
-			ip.exclude = append(ip.exclude, strings.Split(x, "*"))
+			ex++
+			pieces += strings.Count(x, "*") + 1
 		} else if p != "" {
-			ip.include = append(ip.include, strings.Split(p, "*"))
+			in++
+			pieces += strings.Count(p, "*") + 1
+		}
+	}
+	if in+ex == 0 {
+		return indexPatterns{}
+	}
+	all := make([]string, 0, pieces)
+	split := func(p string) []string {
+		start := len(all)
+		for {
+			i := strings.IndexByte(p, '*')
+			if i < 0 {
+				break
+			}
+			all = append(all, p[:i])
+			p = p[i+1:]
+		}
+		all = append(all, p)
+		return all[start:len(all):len(all)]
+	}
+	lists := make([][]string, in+ex)
+	ip := indexPatterns{include: lists[:0:in], exclude: lists[in : in : in+ex]}
+	for _, p := range ps {
+		p = strings.TrimSpace(p)
+		if x, ok := strings.CutPrefix(p, "-"); ok {
+			ip.exclude = append(ip.exclude, split(x))
+		} else if p != "" {
+			ip.include = append(ip.include, split(p))
 		}
 	}
 	return ip

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kqlrules/kqlrules/ast"
+	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/rules"
@@ -182,6 +183,9 @@ type threatMatcher struct {
 	valid []int8 // per indicator at now: 0 unknown, 1 in, -1 out
 	path  *eval.Path
 	feed  *eval.Path
+	// filters are threat_filters read (without the exception filters),
+	// which Prepare keeps for the rule's later runners
+	filters []esdsl.Filter
 }
 
 // newThreatMatcher reads the rule's indicator settings and the indicators
@@ -209,18 +213,18 @@ func newThreatMatcher(r *rules.Rule, cfg *runConfig, warn func(string)) (*threat
 		warn(NoIndicatorsWarning)
 		indicators = func(func(events.Record, error) bool) {}
 	}
-	filters, err := KibanaFilters(r.ThreatFilters)
+	threatFilters, err := cfg.prepared.threatFilters(r.ThreatFilters)
 	if err != nil {
 		return nil, nil, fmt.Errorf("threat_%w", err)
 	}
 	// get_threat_list.ts passes the rule's exception filter to the
 	// indicator search too.
-	filters = append(filters, cfg.exceptionFilters...)
+	filters := append(slices.Clip(threatFilters), cfg.exceptionFilters...)
 	path := r.ThreatIndicatorPath
 	if path == "" {
 		path = DefaultThreatIndicatorPath
 	}
-	tm := &threatMatcher{path: eval.NewPath(path), feed: eval.NewPath("threat.feed.name")}
+	tm := &threatMatcher{path: eval.NewPath(path), feed: eval.NewPath("threat.feed.name"), filters: slices.Clip(threatFilters)}
 	clock := eval.WithClock(func() time.Time { return time.UnixMilli(tm.now) })
 	tm.query, err = NewSearch(r.ThreatQuery, filters, append(append([]eval.Option{}, cfg.evalOpts...), clock)...)
 	if err != nil {
