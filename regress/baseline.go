@@ -104,7 +104,7 @@ func Identity(a *replay.Alert) string {
 		return "threshold:" + strings.Join(terms, ",") + "@" + a.Time.UTC().Format("2006-01-02T15:04:05.000Z")
 	}
 	id := a.ID
-	if s, ok := a.Event.Fields["_id"].(string); !ok || s == "" {
+	if s, ok := a.Event().Fields["_id"].(string); !ok || s == "" {
 		id = "hash:" + id
 	}
 	if a.Index == "" {
@@ -115,7 +115,7 @@ func Identity(a *replay.Alert) string {
 
 // EventOf returns the baseline entry of an alert's event.
 func EventOf(a *replay.Alert) Event {
-	return Event{ID: Identity(a), At: Location(a.Event.File, a.Event.Line)}
+	return Event{ID: Identity(a), At: Location(a.File, a.Line)}
 }
 
 // Location formats a place in an event file as "file:line", with forward

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 )
@@ -185,9 +184,9 @@ func TestIdentity(t *testing.T) {
 	if !strings.HasPrefix(got[2].ID, "hash:") || got[2].At != "-:3" {
 		t.Errorf("event without index: %+v", got[2])
 	}
-	a := &replay.Alert{Index: "i", ID: "x", Event: events.Record{Fields: map[string]any{"_id": "x"}}}
-	if id := Identity(a); id != "i/x" {
-		t.Errorf("Identity = %q, want i/x", id)
+	a := &replay.Alert{Index: "i", ID: "x"} // no event: no _id
+	if id := Identity(a); id != "i/hash:x" {
+		t.Errorf("Identity = %q, want i/hash:x", id)
 	}
 	th := &replay.Alert{Index: "i", ID: "x", Time: time.Date(2023, 1, 1, 0, 5, 0, 0, time.UTC),
 		Threshold: &replay.ThresholdResult{Count: 3, Terms: []replay.ThresholdTerm{{Field: "host.name", Value: "web-1"}, {Field: "user.name", Value: "root"}}}}

@@ -385,7 +385,7 @@ func (o *outcome) runTestEvents() {
 	}
 	got := map[int]bool{}
 	rep, err := replay.Run(o.rule, records(evs), replay.WithAnyIndex(), replay.WithAlertFunc(func(a *replay.Alert) error {
-		got[a.Event.Line] = true
+		got[a.Line] = true
 		return nil
 	}))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -18,7 +19,9 @@ import (
 )
 
 // Alert is one alert, as Kibana's detection engine would have written it.
-// Document gives it in Kibana's shape; MarshalJSON writes that.
+// Document gives it in Kibana's shape; MarshalJSON writes that. Its
+// methods are safe for concurrent use while no one sets its fields. An
+// Alert must not be copied: it decodes its event once (see Event).
 type Alert struct {
 	// UUID is kibana.alert.uuid: a SHA-256 (hex) of the event's index and
 	// id, the rule version and the rule's UUID. Kibana too derives alert
@@ -27,11 +30,14 @@ type Alert struct {
 	// same alert id in every run, not necessarily Kibana's id. The
 	// alerts of an EQL sequence carry Kibana's ids (see Sequence).
 	UUID string
-	// Event is the original event.
-	Event events.Record
 	// Index and ID identify the event (its _index or data stream name, and
 	// its _id or a hash of its content).
 	Index, ID string
+	// File and Line tell where the event was read: the name it was read
+	// under and its 1-based line, 0 for an event built in Go. Event
+	// returns them too; reading them here does not decode the event.
+	File string
+	Line int
 	// Time is the execution that created the alert (the alert's
 	// @timestamp); EventTime the event time the window was searched on.
 	Time, EventTime time.Time
@@ -56,10 +62,52 @@ type Alert struct {
 	version int
 	query   string
 	index   []string
+
+	// the event's fields (eventFields): fields, or, until the first
+	// call decodes it, text, the alert's own copy of the event's text
+	decode sync.Once
+	text   []byte
+	fields map[string]any
 }
 
 // Rule returns the rule that created the alert.
 func (a *Alert) Rule() *rules.Rule { return a.rule }
+
+// Event returns the original event: its fields, and File and Line.
+//
+// The replay keeps the text of an alert's event and decodes it on the
+// first call of Event (or of Document or MarshalJSON, which read the
+// fields), not before: an alert whose fields no one reads costs a copy of
+// the text rather than its decoding. Every call returns the same map,
+// shared with Document's; it is the alert's, not to be modified. Event
+// is safe for concurrent use: the first call decodes, the others wait
+// for it.
+//
+// The fields of a threshold rule's alert are the group's terms and its
+// latest time rather than an event's; those of a sequence's shell alert
+// are what its events share (nil when they share nothing).
+func (a *Alert) Event() events.Record {
+	return events.Record{Fields: a.eventFields(), File: a.File, Line: a.Line}
+}
+
+// eventFields returns the event's fields, decoding its text on the first
+// call. The replay keeps only a text that is one JSON object (Add checks
+// it, AddFacts requires it, a restored state's are checked on loading),
+// which decodes; a text that does not is a caller's broken promise to
+// AddFacts, and a panic rather than an alert silently without fields.
+func (a *Alert) eventFields() map[string]any {
+	a.decode.Do(func() {
+		if a.text == nil {
+			return
+		}
+		rec, err := events.Raw{JSON: a.text, File: a.File, Line: a.Line}.Decode()
+		if err != nil {
+			panic(fmt.Sprintf("replay: the event of alert %s cannot be decoded (Replay.AddFacts takes only valid JSON): %v", a.UUID, err))
+		}
+		a.fields, a.text = rec.Fields, nil
+	})
+	return a.fields
+}
 
 // nameUUID returns a name-based UUID (SHA-1, version 5 layout) for name.
 func nameUUID(name string) string {
@@ -71,22 +119,33 @@ func nameUUID(name string) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// newAlert builds the alert on a hit's event (read again from its text)
-// at the execution at.
+// newAlert builds the alert on a hit's event at the execution at: the
+// alert keeps a copy of the event's text (read again from its file, when
+// it is in one), which Event decodes, or the fields of an event given
+// decoded. A text that cannot be read again is the runner's error.
 func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 	id := rn.identity(h)
 	ver := strconv.Itoa(rn.rep.Version)
 	sum := sha256.Sum256([]byte(h.index + id + ver + rn.cfg.ruleUUID))
-	a := rn.alertOn(h, rn.fields(h), at)
+	a := rn.alertOn(h, at)
 	a.UUID, a.ID = hex.EncodeToString(sum[:]), id
+	if h.ev.Fields != nil || !h.ref.ok() || h.released {
+		a.fields = h.ev.Fields
+		return a
+	}
+	text, err := h.ref.clone()
+	if err != nil {
+		rn.fail(err)
+	}
+	a.text = text
 	return a
 }
 
-// alertOn is an alert of the rule at the execution at on ev, with the
-// hit's index and time, without an id.
-func (rn *runner) alertOn(h *hit, ev events.Record, at time.Time) *Alert {
+// alertOn is an alert of the rule at the execution at on the hit's event
+// (its index, time, file and line), without an id or fields.
+func (rn *runner) alertOn(h *hit, at time.Time) *Alert {
 	return &Alert{
-		Event: ev, Index: h.index,
+		Index: h.index, File: h.ev.File, Line: h.ev.Line,
 		Time: at, EventTime: time.UnixMilli(h.t).UTC(),
 		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,
 		query: rn.rep.Query, index: rn.rep.Index,
@@ -107,13 +166,14 @@ func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.
 // max_signals, indices, tags, threat, author, license, references,
 // false_positives, timestamp_override, parameters with the query).
 func (a *Alert) Document() map[string]any {
-	doc := make(map[string]any, len(a.Event.Fields)+40)
+	fields := a.eventFields()
+	doc := make(map[string]any, len(fields)+40)
 	// the event's event.* values: its "event" object's (shared, not
 	// copied, as the document shares the event's other values) and its
 	// flat event.* keys'
 	var nestedEvent, flatEvent map[string]any
 	nested := false
-	for k, v := range a.Event.Fields {
+	for k, v := range fields {
 		switch {
 		case k == "_id" || k == "_index" || k == "@timestamp":
 			continue
@@ -156,7 +216,7 @@ func (a *Alert) Document() map[string]any {
 	if len(a.Enrichments) > 0 {
 		a.enrich(doc)
 	}
-	if v, ok := firstValue(a.Event.Fields, timestamp); ok {
+	if v, ok := firstValue(fields, timestamp); ok {
 		if t, ok := eval.DateOf(v); ok {
 			doc["kibana.alert.original_time"] = isoMillis(t)
 		}
@@ -282,7 +342,7 @@ func nonNilSlice[T any](s []T) []T {
 func (a *Alert) ruleName() string {
 	r := a.rule
 	if r.RuleNameOverride != "" && a.Sequence == nil { // a sequence's alerts: applyOverrides false
-		if v := stringValue(a.Event.Fields, eval.NewPath(r.RuleNameOverride)); v != "" {
+		if v := stringValue(a.eventFields(), eval.NewPath(r.RuleNameOverride)); v != "" {
 			return v
 		}
 	}
@@ -305,7 +365,7 @@ func (a *Alert) severity() rules.Severity {
 			continue
 		}
 		var c termCollector
-		eval.Map(a.Event.Fields).Values(eval.NewPath(m.Field), &c)
+		eval.Map(a.eventFields()).Values(eval.NewPath(m.Field), &c)
 		if slices.Contains(c.vals, m.Value) {
 			best, rank = m.Severity, i
 		}
@@ -319,7 +379,7 @@ func (a *Alert) severity() rules.Severity {
 func (a *Alert) riskScore() any {
 	r := a.rule
 	if len(r.RiskScoreMapping) > 0 && a.Sequence == nil { // a sequence's alerts: applyOverrides false
-		if v, ok := firstValue(a.Event.Fields, eval.NewPath(r.RiskScoreMapping[0].Field)); ok {
+		if v, ok := firstValue(a.eventFields(), eval.NewPath(r.RiskScoreMapping[0].Field)); ok {
 			var n float64
 			switch x := v.(type) {
 			case float64:
@@ -398,7 +458,7 @@ func nonNilThreat(s []rules.Threat) []rules.Threat {
 // source 10.1.2.3:51000, destination 8.8.8.8:21, on host web-1 created low
 // alert FTP ...".
 func (a *Alert) reason() string {
-	f := a.Event.Fields
+	f := a.eventFields()
 	var b strings.Builder
 	if c := stringValue(f, reasonPaths.category); c != "" {
 		b.WriteString(c)

@@ -38,7 +38,7 @@ func TestAlertJSON(t *testing.T) {
 			n++
 			types[a.Rule().Type]++
 			doc := a.Document()
-			doc["kqlrules.source.file"], doc["kqlrules.source.line"] = a.Event.File, a.Event.Line
+			doc["kqlrules.source.file"], doc["kqlrules.source.line"] = a.File, a.Line
 			var std bytes.Buffer
 			enc := json.NewEncoder(&std)
 			enc.SetEscapeHTML(false)

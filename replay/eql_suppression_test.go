@@ -50,7 +50,7 @@ func suppEvent(sec, n int, hosts ...string) map[string]any {
 // suppression terms as JSON and docs_count ("-" without suppression).
 func suppAlert(t *testing.T, a *replay.Alert) string {
 	t.Helper()
-	n := a.Event.Fields["n"]
+	n := a.Event().Fields["n"]
 	if a.Suppression == nil {
 		return fmt.Sprintf("%v -", n)
 	}

@@ -37,7 +37,7 @@ func at(sec int) string {
 func alertNumbers(rep *replay.Report) []int {
 	var out []int
 	for _, a := range rep.Alerts {
-		out = append(out, int(a.Event.Fields["n"].(int)))
+		out = append(out, int(a.Event().Fields["n"].(int)))
 	}
 	return out
 }
@@ -261,7 +261,7 @@ func TestEQLOrderFromJSON(t *testing.T) {
 	var got []string
 	rp, err := replay.NewReplay([]*rules.Rule{r}, replay.WithAnyIndex(), replay.WithNow(eqlNow),
 		replay.WithAlertFunc(func(a *replay.Alert) error {
-			got = append(got, fmt.Sprint(a.Event.Fields["n"]))
+			got = append(got, fmt.Sprint(a.Event().Fields["n"]))
 			return nil
 		}))
 	if err != nil {

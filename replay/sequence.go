@@ -466,7 +466,7 @@ func (g seqGroup) alerts(x *seqExec, at time.Time) []*Alert {
 	rn := x.rn
 	mk := func(uuid string, rec events.Record, index, id string, t int64) *Alert {
 		return &Alert{
-			UUID: uuid, Event: rec, Index: index, ID: id,
+			UUID: uuid, Index: index, ID: id, File: rec.File, Line: rec.Line, fields: rec.Fields,
 			Time: at, EventTime: time.UnixMilli(t).UTC(),
 			rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,
 			query: rn.rep.Query, index: rn.rep.Index,
@@ -499,7 +499,7 @@ func (g seqGroup) alerts(x *seqExec, at time.Time) []*Alert {
 	}
 	shell := mk(g.shell, events.Record{Fields: common}, "", "", first)
 	if len(blocks) > 0 {
-		shell.Event.File, shell.Event.Line = blocks[0].Event.File, blocks[0].Event.Line
+		shell.File, shell.Line = blocks[0].File, blocks[0].Line
 	}
 	shell.Sequence = &SequenceAlert{GroupID: g.shell, Index: -1, Ancestors: anc}
 	return append([]*Alert{shell}, blocks...)

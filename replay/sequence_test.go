@@ -190,7 +190,7 @@ func TestSequenceMaxSignals(t *testing.T) {
 	var hosts []string
 	for _, a := range rep.Alerts {
 		if a.Sequence.Index < 0 {
-			hosts = append(hosts, a.Event.Fields["host"].(map[string]any)["name"].(string))
+			hosts = append(hosts, a.Event().Fields["host"].(map[string]any)["name"].(string))
 		}
 	}
 	if !cmp.Equal(hosts, []string{"h2", "h3"}) {
@@ -265,7 +265,7 @@ func TestSequencePipes(t *testing.T) {
 			seqEvent(fmt.Sprint("n", i), fmt.Sprintf("09:58:%02d", i), "network", h, nil))
 	}
 	rep := runSeq(t, `sequence by host.name [process where true] [network where true] | head 1`, "now-5m", "", evs...)
-	if rep.AlertCount != 3 || rep.Alerts[0].Event.Fields["host"].(map[string]any)["name"] != "h1" || rep.Sequences.Lost != 2 {
+	if rep.AlertCount != 3 || rep.Alerts[0].Event().Fields["host"].(map[string]any)["name"] != "h1" || rep.Sequences.Lost != 2 {
 		t.Fatalf("%d alerts, %+v; want the sequence of h1 alone", rep.AlertCount, rep.Sequences)
 	}
 }

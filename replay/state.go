@@ -517,14 +517,14 @@ type seqAlertState struct {
 
 func saveAlert(a *Alert) (alertState, error) {
 	ev := []byte("{}") // a sequence's shell whose events share nothing, a missing event's building block
-	if a.Event.Fields != nil {
+	if f := a.eventFields(); f != nil {
 		var err error
-		if ev, err = json.Marshal(a.Event.Fields); err != nil {
+		if ev, err = json.Marshal(f); err != nil {
 			return alertState{}, err
 		}
 	}
 	s := alertState{
-		UUID: a.UUID, Event: ev, File: a.Event.File, Line: a.Event.Line, Index: a.Index, ID: a.ID,
+		UUID: a.UUID, Event: ev, File: a.File, Line: a.Line, Index: a.Index, ID: a.ID,
 		Time: a.Time.UnixMilli(), EventTime: a.EventTime.UnixMilli(), Enrichments: a.Enrichments,
 		Threshold: a.Threshold, NewTerms: a.NewTerms, Suppression: a.Suppression,
 	}
@@ -546,7 +546,7 @@ func (rn *runner) restoreAlert(s alertState) (*Alert, error) {
 		s.Threshold.From = s.Threshold.From.UTC()
 	}
 	a := &Alert{
-		UUID: s.UUID, Event: rec, Index: s.Index, ID: s.ID,
+		UUID: s.UUID, Index: s.Index, ID: s.ID, File: rec.File, Line: rec.Line, fields: rec.Fields,
 		Time: time.UnixMilli(s.Time).UTC(), EventTime: time.UnixMilli(s.EventTime).UTC(),
 		Enrichments: s.Enrichments, Threshold: s.Threshold, NewTerms: s.NewTerms, Suppression: s.Suppression,
 		rule: rn.rule, uuid: rn.cfg.ruleUUID, version: rn.rep.Version,

@@ -144,7 +144,7 @@ func (x *threatExec) execute(e int64, ex *Execution, win []*hit) error {
 			continue
 		}
 		a := rn.newAlert(h, ex.Time.Time)
-		a.Enrichments = tm.enrichments(a.Event.Fields, live)
+		a.Enrichments = tm.enrichments(a.eventFields(), live)
 		if err := rn.emit(a); err != nil {
 			return err
 		}

@@ -273,9 +273,9 @@ func (x *thresholdExec) alert(g *thresholdGroup, at time.Time) *Alert {
 	sum := sha256.Sum256([]byte(rn.cfg.ruleUUID + "\x00threshold\x00" + isoMillis(at) + "\x00" + strings.Join(x.t.Field, ",") + "\x00" + strings.Join(g.terms, "\x00")))
 	id := hex.EncodeToString(sum[:])
 	last := g.hits[len(g.hits)-1]
-	a := rn.alertOn(last, last.ev, at) // a document of the terms, not of an event
+	a := rn.alertOn(last, at)
 	a.UUID, a.ID, a.Index = id, id, strings.Join(rn.rep.Index, ",")
-	a.Event.Fields = fields
+	a.fields = fields // a document of the terms, not of an event
 	a.EventTime = time.UnixMilli(g.maxT).UTC()
 	a.Threshold = res
 	return a

@@ -27,7 +27,7 @@ not an event
 `)
 	res, err := set.Replay(context.Background(), events.ReadRaw("in.ndjson", in), ruleset.ReplayConfig{
 		Options: []replay.RunOption{replay.WithAlertFunc(func(a *replay.Alert) error {
-			fmt.Println("alert:", a.Rule().Name, "on", a.Event.File, "line", a.Event.Line)
+			fmt.Println("alert:", a.Rule().Name, "on", a.File, "line", a.Line)
 			return nil
 		})},
 	})
@@ -60,7 +60,7 @@ func ExampleSet_Replay_state() {
 		res, err := set.Replay(context.Background(), events.ReadRaw(fmt.Sprintf("hour%d.ndjson", i+1), strings.NewReader(hour)), ruleset.ReplayConfig{
 			State: state, StateFile: "hourly.state", SaveState: true,
 			Options: []replay.RunOption{replay.WithAlertFunc(func(a *replay.Alert) error {
-				fmt.Println("alert at", a.Time.Format("15:04"), "on", a.Event.File, "line", a.Event.Line)
+				fmt.Println("alert at", a.Time.Format("15:04"), "on", a.File, "line", a.Line)
 				return nil
 			})},
 		})

@@ -72,7 +72,7 @@ func TestReplayOutputsOutliveTheNextReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(b, docs[i]) {
-				t.Fatalf("state %t: alert %d (%s:%d) changed after the next replay:\n%s\nwas\n%s", save, i, a.Event.File, a.Event.Line, b, docs[i])
+				t.Fatalf("state %t: alert %d (%s:%d) changed after the next replay:\n%s\nwas\n%s", save, i, a.File, a.Line, b, docs[i])
 			}
 		}
 		if save {

@@ -30,7 +30,7 @@ func (c *runCmd) runSet(e *env, opts []replay.RunOption) error {
 	}
 	res, st, err := c.replay(e, set, evFiles, opts, true, func(a *replay.Alert) any {
 		doc := a.Document() // with the file and line of its event
-		doc["kqlrules.source.file"], doc["kqlrules.source.line"] = a.Event.File, a.Event.Line
+		doc["kqlrules.source.file"], doc["kqlrules.source.line"] = a.File, a.Line
 		return doc
 	})
 	if err != nil {

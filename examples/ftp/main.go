@@ -186,7 +186,7 @@ func printAlerts(w io.Writer, vrs []*verRun) {
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, id := range ids {
 		a := all[id]
-		f := a.Event.Fields
+		f := a.Event().Fields
 		cols := []string{displayID(a), a.EventTime.Format(time.TimeOnly), a.Index, field(f, "source.ip"),
 			hostPort(field(f, "destination.ip"), field(f, "destination.port"))}
 		for _, vr := range vrs {
@@ -272,11 +272,11 @@ func printChanges(w io.Writer, vrs []*verRun) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, id := range added {
 			a := cur.alerted[id]
-			fmt.Fprintf(tw, "  + %s\t%s\t%s fails: %s\n", displayID(a), field(a.Event.Fields, "labels.case"), prev.label(), why(prev, a))
+			fmt.Fprintf(tw, "  + %s\t%s\t%s fails: %s\n", displayID(a), field(a.Event().Fields, "labels.case"), prev.label(), why(prev, a))
 		}
 		for _, id := range dropped {
 			a := prev.alerted[id]
-			fmt.Fprintf(tw, "  - %s\t%s\t%s fails: %s\n", displayID(a), field(a.Event.Fields, "labels.case"), cur.label(), why(cur, a))
+			fmt.Fprintf(tw, "  - %s\t%s\t%s fails: %s\n", displayID(a), field(a.Event().Fields, "labels.case"), cur.label(), why(cur, a))
 		}
 		tw.Flush()
 	}
@@ -284,7 +284,7 @@ func printChanges(w io.Writer, vrs []*verRun) {
 
 func displayID(a *replay.Alert) string {
 	if len(a.ID) > 12 {
-		return fmt.Sprintf("%s:%d", a.Event.File, a.Event.Line)
+		return fmt.Sprintf("%s:%d", a.File, a.Line)
 	}
 	return a.ID
 }
@@ -295,7 +295,7 @@ func why(vr *verRun, a *replay.Alert) string {
 	if !replay.MatchIndex(vr.rep.Index, a.Index) {
 		return fmt.Sprintf("index %s is not in %s", a.Index, strings.Join(vr.rep.Index, ", "))
 	}
-	t := vr.prog.Explain(a.Event.Fields)
+	t := vr.prog.Explain(a.Event().Fields)
 	if t.Held {
 		return "the query matches; the alert went to another execution or the cap"
 	}
