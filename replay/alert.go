@@ -79,9 +79,9 @@ func (a *Alert) Rule() *rules.Rule { return a.rule }
 // first call of Event (or of Document or MarshalJSON, which read the
 // fields), not before: an alert whose fields no one reads costs a copy of
 // the text rather than its decoding. Every call returns the same map,
-// shared with Document's; it is the alert's, not to be modified. Event
-// is safe for concurrent use: the first call decodes, the others wait
-// for it.
+// whose values Document's map shares: it is the alert's, not to be
+// modified. Event is safe for concurrent use: the first call decodes,
+// the others wait for it.
 //
 // The fields of a threshold rule's alert are the group's terms and its
 // latest time rather than an event's; those of a sequence's shell alert
