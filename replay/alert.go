@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -64,10 +65,14 @@ type Alert struct {
 	index   []string
 
 	// the event's fields (eventFields): fields, or, until the first
-	// call decodes it, text, the alert's own copy of the event's text
-	decode sync.Once
-	text   []byte
-	fields map[string]any
+	// call decodes it, text. Until own, text can be the
+	// replay's memory (borrowed): the sorter's, or buf, a buffer of
+	// eventTexts. mu guards text, fields, borrowed and buf.
+	mu       sync.Mutex
+	text     []byte
+	fields   map[string]any
+	borrowed bool
+	buf      *[]byte
 }
 
 // Rule returns the rule that created the alert.
@@ -96,17 +101,37 @@ func (a *Alert) Event() events.Record {
 // which decodes; a text that does not is a caller's broken promise to
 // AddFacts, and a panic rather than an alert silently without fields.
 func (a *Alert) eventFields() map[string]any {
-	a.decode.Do(func() {
-		if a.text == nil {
-			return
-		}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.text != nil {
 		rec, err := events.Raw{JSON: a.text, File: a.File, Line: a.Line}.Decode()
 		if err != nil {
 			panic(fmt.Sprintf("replay: the event of alert %s cannot be decoded (Replay.AddFacts takes only valid JSON): %v", a.UUID, err))
 		}
 		a.fields, a.text = rec.Fields, nil
-	})
+	}
 	return a.fields
+}
+
+// own makes the alert's text, when it borrows the replay's memory and
+// was not decoded meanwhile, a copy of its own, and gives back the
+// buffer it borrowed. The replay calls it once the alert is handed on
+// (emit) or held, before its memory is reused: an alert whose fields
+// the AlertFunc reads (the command's alert lines) is decoded from the
+// replay's memory, as it was built, at no copy.
+func (a *Alert) own() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.borrowed {
+		return
+	}
+	if a.text != nil {
+		a.text = bytes.Clone(a.text)
+	}
+	if a.buf != nil {
+		eventTexts.Put(a.buf)
+	}
+	a.borrowed, a.buf = false, nil
 }
 
 // nameUUID returns a name-based UUID (SHA-1, version 5 layout) for name.
@@ -120,9 +145,12 @@ func nameUUID(name string) string {
 }
 
 // newAlert builds the alert on a hit's event at the execution at: the
-// alert keeps a copy of the event's text (read again from its file, when
-// it is in one), which Event decodes, or the fields of an event given
-// decoded. A text that cannot be read again is the runner's error.
+// alert keeps the event's text, which Event decodes, or the fields of an
+// event given decoded. The text is borrowed, until own: the sorter's
+// memory, or the text read again from its file into a buffer of
+// eventTexts. The caller hands the alert to emit at once, or calls own
+// before keeping it. A text that cannot be read again is the runner's
+// error.
 func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 	id := rn.identity(h)
 	ver := strconv.Itoa(rn.rep.Version)
@@ -133,11 +161,18 @@ func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 		a.fields = h.ev.Fields
 		return a
 	}
-	text, err := h.ref.clone()
+	a.borrowed = true
+	if h.ref.f == nil {
+		a.text = h.ref.mem
+		return a
+	}
+	a.buf = eventTexts.Get().(*[]byte)
+	text, err := h.ref.readInto(*a.buf)
 	if err != nil {
 		rn.fail(err)
+		return a
 	}
-	a.text = text
+	*a.buf, a.text = text, text
 	return a
 }
 

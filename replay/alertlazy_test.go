@@ -137,18 +137,75 @@ func TestAlertEventConcurrent(t *testing.T) {
 	}
 }
 
+// TestAlertEventHandedOn: an AlertFunc hands each alert to goroutines
+// that read its event while the replay goes on (its texts read again
+// from spilled runs into reused buffers, the sorter's memory), some
+// after the AlertFunc returned: each reads its own event.
+func TestAlertEventHandedOn(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []replay.RunOption
+	}{
+		{"memory", nil},
+		{"spilled", []replay.RunOption{replay.WithSortMemory(16 << 10), replay.WithTempDir(t.TempDir())}},
+		{"arrival", []replay.RunOption{replay.WithArrivalOrder(), replay.WithTempDir(t.TempDir())}},
+	} {
+		const n = 300
+		var wg sync.WaitGroup
+		got := make([]string, n)
+		i := 0
+		portReplay(t, n, func(a *replay.Alert) {
+			k := i
+			i++
+			if k%3 == 0 {
+				got[k] = a.Event().Fields["_id"].(string) // in the AlertFunc
+			}
+			wg.Go(func() {
+				if k%2 == 0 {
+					time.Sleep(time.Millisecond) // most likely once the replay went on
+				}
+				if id := a.Event().Fields["_id"].(string); k%3 != 0 {
+					got[k] = id
+				} else if id != got[k] {
+					t.Errorf("%s: alert %d: _id %s, then %s", mode.name, k, got[k], id)
+				}
+			})
+		}, mode.opts...)
+		wg.Wait()
+		if i != n {
+			t.Fatalf("%s: %d alerts, want %d", mode.name, i, n)
+		}
+		for k, id := range got {
+			if want := fmt.Sprintf("flow-%d", k); id != want {
+				t.Errorf("%s: alert %d: _id %q, want %q", mode.name, k, id, want)
+			}
+		}
+	}
+}
+
 // portAlerts replays a rule on destination.port:21 over n events of a
 // network flow (900 bytes of JSON, as Beats writes), a second apart,
 // each an alert, added as their texts, and returns the alerts.
-func portAlerts(tb testing.TB, n int) []*replay.Alert {
+func portAlerts(tb testing.TB, n int, opts ...replay.RunOption) []*replay.Alert {
+	tb.Helper()
+	var alerts []*replay.Alert
+	portReplay(tb, n, func(a *replay.Alert) { alerts = append(alerts, a) }, opts...)
+	if len(alerts) != n {
+		tb.Fatalf("%d alerts, want %d", len(alerts), n)
+	}
+	return alerts
+}
+
+// portReplay is portAlerts calling f with each alert.
+func portReplay(tb testing.TB, n int, f func(*replay.Alert), opts ...replay.RunOption) {
 	tb.Helper()
 	r := testRule(tb, "destination.port:21")
 	r.MaxSignals = n
-	var alerts []*replay.Alert
-	rp, err := replay.NewReplay([]*rules.Rule{r}, replay.WithAlertFunc(func(a *replay.Alert) error {
-		alerts = append(alerts, a)
+	opts = append(opts, replay.WithAlertFunc(func(a *replay.Alert) error {
+		f(a)
 		return nil
 	}))
+	rp, err := replay.NewReplay([]*rules.Rule{r}, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -162,10 +219,6 @@ func portAlerts(tb testing.TB, n int) []*replay.Alert {
 	if _, err := rp.Finish(); err != nil {
 		tb.Fatal(err)
 	}
-	if len(alerts) != n {
-		tb.Fatalf("%d alerts, want %d", len(alerts), n)
-	}
-	return alerts
 }
 
 // flowEvent is the text of an event portAlerts adds: its _id, @timestamp

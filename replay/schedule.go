@@ -649,6 +649,7 @@ func (rn *runner) warn(w string) {
 // emit hands an alert to WithAlertFunc or keeps it in the report.
 func (rn *runner) emit(a *Alert) error {
 	rn.rep.AlertCount++
+	defer a.own() // newAlert's
 	if rn.cfg.onAlert != nil {
 		return rn.cfg.onAlert(a)
 	}

@@ -432,6 +432,7 @@ func (x *suppressExec) execute(e int64, ex *Execution, win []*hit) error {
 			}
 			continue
 		}
+		a.own() // newAlert's: held, emitted later
 		x.held.hold(g.key, a)
 	}
 	return nil

@@ -34,16 +34,6 @@ func (r *textRef) ok() bool { return r.mem != nil || r.f != nil }
 // file.
 func (r *textRef) read() ([]byte, error) { return r.readInto(nil) }
 
-// clone returns a copy of the text, the caller's: a new copy of the
-// memory it is in (which can be reused for another text: a sorter's
-// chunks are), or the text read from its file into new memory.
-func (r *textRef) clone() ([]byte, error) {
-	if r.f == nil {
-		return bytes.Clone(r.mem), nil
-	}
-	return r.read()
-}
-
 // readInto returns the text: the memory it is in, or buf's memory (grown
 // to the text's length when it is shorter) with the text read from its
 // file.
