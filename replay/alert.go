@@ -22,7 +22,8 @@ import (
 // Alert is one alert, as Kibana's detection engine would have written it.
 // Document gives it in Kibana's shape; MarshalJSON writes that. Its
 // methods are safe for concurrent use while no one sets its fields. An
-// Alert must not be copied: it decodes its event once (see Event).
+// Alert must not be copied: it holds a mutex, which guards the decoding
+// of its event (see Event).
 type Alert struct {
 	// UUID is kibana.alert.uuid: a SHA-256 (hex) of the event's index and
 	// id, the rule version and the rule's UUID. Kibana too derives alert
@@ -65,9 +66,9 @@ type Alert struct {
 	index   []string
 
 	// the event's fields (eventFields): fields, or, until the first
-	// call decodes it, text. Until own, text can be the
-	// replay's memory (borrowed): the sorter's, or buf, a buffer of
-	// eventTexts. mu guards text, fields, borrowed and buf.
+	// call decodes it, text. Until own, text can be the replay's memory
+	// (borrowed): the sorter's, or buf's, a buffer of eventTexts. mu
+	// guards text, fields, borrowed and buf.
 	mu       sync.Mutex
 	text     []byte
 	fields   map[string]any
@@ -83,7 +84,8 @@ func (a *Alert) Rule() *rules.Rule { return a.rule }
 // The replay keeps the text of an alert's event and decodes it on the
 // first call of Event (or of Document or MarshalJSON, which read the
 // fields), not before: an alert whose fields no one reads costs a copy of
-// the text rather than its decoding. Every call returns the same map,
+// the text rather than its decoding; one whose fields the AlertFunc
+// reads, its decoding only. Every call returns the same map,
 // whose values Document's map shares: it is the alert's, not to be
 // modified. Event is safe for concurrent use: the first call decodes,
 // the others wait for it.
