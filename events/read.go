@@ -110,7 +110,7 @@ func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
 			if err != nil {
 				return yield(Raw{}, err)
 			}
-			if err := checkObject(raw); err != nil {
+			if err := CheckObject(raw); err != nil {
 				return yield(Raw{}, &Error{File: name, Line: line, Err: err})
 			}
 			return yield(Raw{JSON: raw, File: name, Line: line}, nil)
@@ -118,9 +118,11 @@ func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
 	}
 }
 
-// checkObject returns nil when data is one JSON object (with white space
-// around it), else the error decodeObject gives.
-func checkObject(data []byte) error {
+// CheckObject returns nil when data is one JSON object (with white space
+// around it), as the readers require of an event, else the error
+// [Raw.Decode] would give (without its place). It allocates nothing for
+// a valid object.
+func CheckObject(data []byte) error {
 	if validObject(data) {
 		return nil
 	}

@@ -98,18 +98,13 @@ func (a *Alert) Event() events.Record {
 }
 
 // eventFields returns the event's fields, decoding its text on the first
-// call. The replay keeps only a text that is one JSON object (Add checks
-// it, AddFacts requires it, a restored state's are checked on loading),
-// which decodes; a text that does not is a caller's broken promise to
-// AddFacts, and a panic rather than an alert silently without fields.
+// call. An alert keeps only a text that is one JSON object (newAlert
+// checks it), which decodes.
 func (a *Alert) eventFields() map[string]any {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.text != nil {
-		rec, err := events.Raw{JSON: a.text, File: a.File, Line: a.Line}.Decode()
-		if err != nil {
-			panic(fmt.Sprintf("replay: the event of alert %s cannot be decoded (Replay.AddFacts takes only valid JSON): %v", a.UUID, err))
-		}
+		rec, _ := events.Raw{JSON: a.text, File: a.File, Line: a.Line}.Decode()
 		a.fields, a.text = rec.Fields, nil
 	}
 	return a.fields
@@ -151,8 +146,9 @@ func nameUUID(name string) string {
 // event given decoded. The text is borrowed, until own: the sorter's
 // memory, or the text read again from its file into a buffer of
 // eventTexts. The caller hands the alert to emit at once, or calls own
-// before keeping it. A text that cannot be read again is the runner's
-// error.
+// before keeping it. A text that cannot be read again, or is not one
+// JSON object (a caller of AddFacts broke its promise), is the runner's
+// error, and the alert has no fields.
 func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 	id := rn.identity(h)
 	ver := strconv.Itoa(rn.rep.Version)
@@ -164,17 +160,21 @@ func (rn *runner) newAlert(h *hit, at time.Time) *Alert {
 		return a
 	}
 	a.borrowed = true
-	if h.ref.f == nil {
-		a.text = h.ref.mem
+	text := h.ref.mem
+	if h.ref.f != nil {
+		a.buf = eventTexts.Get().(*[]byte)
+		var err error
+		if text, err = h.ref.readInto(*a.buf); err != nil {
+			rn.fail(err)
+			return a
+		}
+		*a.buf = text
+	}
+	if err := events.CheckObject(text); err != nil {
+		rn.fail(&events.Error{File: h.ev.File, Line: h.ev.Line, Err: err})
 		return a
 	}
-	a.buf = eventTexts.Get().(*[]byte)
-	text, err := h.ref.readInto(*a.buf)
-	if err != nil {
-		rn.fail(err)
-		return a
-	}
-	*a.buf, a.text = text, text
+	a.text = text
 	return a
 }
 

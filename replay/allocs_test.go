@@ -1,9 +1,11 @@
 package replay_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/kqlrules/kqlrules/eval"
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
@@ -72,5 +74,38 @@ func TestAddInvalidJSON(t *testing.T) {
 	err = r.Add(replay.Event{JSON: text, File: "x.ndjson", Line: 7}, []int{0})
 	if err == nil || !strings.Contains(err.Error(), "x.ndjson:7:") {
 		t.Fatalf("Add of invalid JSON: %v, want an error naming x.ndjson:7", err)
+	}
+}
+
+// TestAddFactsInvalidJSON: an event whose JSON breaks AddFacts' promise
+// (one valid JSON object) is the run's error when an alert is built on
+// it, naming its file and line, not an alert without fields nor a panic
+// when its fields are read.
+func TestAddFactsInvalidJSON(t *testing.T) {
+	for _, text := range []string{
+		`{"@timestamp":"2023-01-01T00:00:00Z","destination.port":21,`,
+		`{"@timestamp":"2023-01-01T00:00:00Z","destination.port":21} x`,
+		`["@timestamp"]`,
+	} {
+		r, err := replay.NewReplay([]*rules.Rule{testRule(t, "destination.port:21")}, replay.WithAnyIndex())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := eval.Map{"@timestamp": "2023-01-01T00:00:00Z", "destination.port": json.Number("21")}
+		ev := replay.Event{Fields: fields, JSON: []byte(text), File: "x.ndjson", Line: 3}
+		var f replay.Facts
+		r.Facts(ev.Fields, &f)
+		if err := r.AddFacts(ev, &f, []int{0}); err != nil {
+			t.Fatal(err)
+		}
+		reps, err := r.Finish()
+		if err == nil || !strings.Contains(err.Error(), "x.ndjson:3") {
+			t.Errorf("%s: Finish gave %v, want an error naming x.ndjson:3", text, err)
+		}
+		for _, a := range reps[0].Alerts {
+			if a.Event().Fields != nil {
+				t.Errorf("%s: an alert with fields %v", text, a.Event().Fields)
+			}
+		}
 	}
 }
