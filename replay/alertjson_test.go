@@ -19,17 +19,7 @@ import (
 // events.AppendJSON, as the command writes its alert lines, and with
 // encoding/json.
 func TestAlertJSON(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: the rules tree is loaded")
-	}
-	files, err := ruleset.Load(corpus.Path(t, "detection-rules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := ruleset.FromFiles(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := treeSet(t)
 	evs := corpus.Path(t, "corpus/beats_events.ndjson")
 	types := map[rules.Type]int{}
 	for _, order := range [][]replay.RunOption{nil, {replay.WithArrivalOrder()}} {
@@ -61,4 +51,22 @@ func TestAlertJSON(t *testing.T) {
 		}
 	}
 	t.Logf("alerts by rule type: %v", types)
+}
+
+// treeSet loads Elastic's rules tree (../shared/detection-rules) into a
+// set of every rule that loads; skipped with -short.
+func treeSet(t *testing.T) *ruleset.Set {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped with -short: the rules tree is loaded")
+	}
+	files, err := ruleset.Load(corpus.Path(t, "detection-rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := ruleset.FromFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

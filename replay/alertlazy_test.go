@@ -26,17 +26,7 @@ import (
 // the eager decoding of the event's line gives, and the File and Line
 // Event returns are the alert's.
 func TestAlertEventLazy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: the rules tree is loaded")
-	}
-	files, err := ruleset.Load(corpus.Path(t, "detection-rules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := ruleset.FromFiles(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := treeSet(t)
 	evs := corpus.Path(t, "corpus/beats_events.ndjson")
 	lines := ndjsonLines(t, evs)
 	for _, mode := range []struct {
