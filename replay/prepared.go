@@ -64,8 +64,8 @@ func (f *preparedFilters) read(raw []json.RawMessage) ([]esdsl.Filter, error) {
 }
 
 // ruleFilters returns KibanaFilters of raw, the filters of the rule
-// being run, and threatFilters of raw, its threat_filters: those Prepare
-// read, when it read the same text, else read now.
+// being run: those Prepare read, when it read the same text, else read
+// now.
 func (p *Prepared) ruleFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
 	if p == nil {
 		return KibanaFilters(raw)
@@ -73,6 +73,7 @@ func (p *Prepared) ruleFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
 	return p.filters.read(raw)
 }
 
+// threatFilters is ruleFilters for raw, the rule's threat_filters.
 func (p *Prepared) threatFilters(raw []json.RawMessage) ([]esdsl.Filter, error) {
 	if p == nil {
 		return KibanaFilters(raw)
