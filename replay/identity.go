@@ -152,7 +152,7 @@ func (c *canon) value(d []byte, i int) int {
 		c.out = append(c.out, ']')
 		return i + 1
 	case '"':
-		if j := plainValue(d, i); j > 0 { // written as encoding/json writes it
+		if j := plainString(d, i, true); j > 0 { // written as encoding/json writes it
 			c.out = append(c.out, d[i:j]...)
 			return j
 		}
@@ -181,30 +181,17 @@ func endsValue(b byte) bool {
 
 // plainString returns the offset after the string at d[i] == '"' when its
 // text is printable ASCII that encoding/json writes as it is (no escape,
-// no HTML character), else 0: the string is then its own encoding.
-func plainString(d []byte, i int) int {
+// no HTML character), else 0: the string is then its own encoding. With
+// escapes (a value's text, which is only written, not compared), it may
+// also hold the escapes encoding/json writes as they are written
+// (shortEscape), such as the backslashes of a Windows path.
+func plainString(d []byte, i int, escapes bool) int {
 	for j := i + 1; j < len(d); j++ {
 		switch b := d[j]; {
 		case plainByte[b]:
 		case b == '"':
 			return j + 1
-		default:
-			return 0
-		}
-	}
-	return 0
-}
-
-// plainValue is plainString for a string value, whose text is only
-// written: its text may also hold the escapes encoding/json writes as they
-// are written (shortEscape), such as the backslashes of a Windows path.
-func plainValue(d []byte, i int) int {
-	for j := i + 1; j < len(d); j++ {
-		switch b := d[j]; {
-		case plainByte[b]:
-		case b == '"':
-			return j + 1
-		case b == '\\' && j+1 < len(d) && shortEscape[d[j+1]]:
+		case escapes && b == '\\' && j+1 < len(d) && shortEscape[d[j+1]]:
 			j++
 		default:
 			return 0
@@ -253,7 +240,7 @@ func (c *canon) object(d []byte, i int) int {
 		}
 		ms := len(c.out)
 		ks := len(c.keys)
-		if j := plainString(d, i); j > 0 { // written as it is
+		if j := plainString(d, i, false); j > 0 { // written as it is
 			c.keys = append(c.keys, d[i+1:j-1]...)
 			c.out = append(c.out, d[i:j]...)
 			i = j
