@@ -109,43 +109,54 @@ type indexPatterns struct{ include, exclude [][]string }
 func compilePatterns(ps []string) indexPatterns {
 	pieces, in, ex := 0, 0, 0
 	for _, p := range ps {
-		p = strings.TrimSpace(p)
-		if x, ok := strings.CutPrefix(p, "-"); ok {
-			ex++
-			pieces += strings.Count(x, "*") + 1
-		} else if p != "" {
-			in++
-			pieces += strings.Count(p, "*") + 1
+		if body, exclude, ok := indexPattern(p); ok {
+			if exclude {
+				ex++
+			} else {
+				in++
+			}
+			pieces += strings.Count(body, "*") + 1
 		}
 	}
 	if in+ex == 0 {
 		return indexPatterns{}
 	}
 	all := make([]string, 0, pieces)
-	split := func(p string) []string {
-		start := len(all)
-		for {
-			i := strings.IndexByte(p, '*')
-			if i < 0 {
-				break
-			}
-			all = append(all, p[:i])
-			p = p[i+1:]
-		}
-		all = append(all, p)
-		return all[start:len(all):len(all)]
-	}
 	lists := make([][]string, in+ex)
 	ip := indexPatterns{include: lists[:0:in], exclude: lists[in : in : in+ex]}
 	for _, p := range ps {
-		p = strings.TrimSpace(p)
-		if x, ok := strings.CutPrefix(p, "-"); ok {
-			ip.exclude = append(ip.exclude, split(x))
-		} else if p != "" {
-			ip.include = append(ip.include, split(p))
+		body, exclude, ok := indexPattern(p)
+		if !ok {
+			continue
+		}
+		start := len(all)
+		for {
+			i := strings.IndexByte(body, '*')
+			if i < 0 {
+				break
+			}
+			all = append(all, body[:i])
+			body = body[i+1:]
+		}
+		all = append(all, body)
+		if exclude {
+			ip.exclude = append(ip.exclude, all[start:len(all):len(all)])
+		} else {
+			ip.include = append(ip.include, all[start:len(all):len(all)])
 		}
 	}
 	return ip
+}
+
+// indexPattern reads an index pattern: its text without white space
+// around it and without the leading '-' of an excluding one (exclude); ok
+// is false for an empty including pattern, which matches nothing.
+func indexPattern(p string) (body string, exclude, ok bool) {
+	p = strings.TrimSpace(p)
+	if x, found := strings.CutPrefix(p, "-"); found {
+		return x, true, true
+	}
+	return p, false, p != ""
 }
 
 func (ip indexPatterns) match(index string) bool {
