@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/kqlrules/kqlrules/events"
-	"github.com/kqlrules/kqlrules/internal/corpus"
 	"github.com/kqlrules/kqlrules/replay"
 	"github.com/kqlrules/kqlrules/rules"
 	"github.com/kqlrules/kqlrules/rules/builtin"
@@ -49,14 +48,7 @@ func TestPipelineAllocs(t *testing.T) {
 		checkPassAllocs(t, set, text, 0)
 	})
 	t.Run("tree", func(t *testing.T) {
-		files, err := ruleset.Load(corpus.Path(t, "detection-rules"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		set, err := ruleset.FromFiles(files)
-		if err != nil {
-			t.Fatal(err)
-		}
+		set := treeSet(t)
 		if set.Len() < 1000 {
 			t.Fatalf("only %d rules of the tree load", set.Len())
 		}

@@ -19,25 +19,11 @@ import (
 // and the state of a replay over the corpus, written again after a
 // second replay over other texts, are the bytes written at once.
 func TestReplayOutputsOutliveTheNextReplay(t *testing.T) {
-	tree := corpus.Path(t, "detection-rules")
 	data, err := os.ReadFile(corpus.Path(t, "corpus/beats_events.ndjson"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := ruleset.Load(tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var loaded []ruleset.File
-	for _, f := range files {
-		if f.Status == ruleset.Loaded {
-			loaded = append(loaded, f)
-		}
-	}
-	set, err := ruleset.FromFiles(loaded)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := treeSet(t)
 	for _, save := range []bool{false, true} {
 		var kept []*replay.Alert
 		var docs [][]byte
@@ -85,4 +71,19 @@ func TestReplayOutputsOutliveTheNextReplay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// treeSet loads Elastic's rules tree (../shared/detection-rules) into a
+// set of the rules that load.
+func treeSet(tb testing.TB) *ruleset.Set {
+	tb.Helper()
+	files, err := ruleset.Load(corpus.Path(tb, "detection-rules"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set, err := ruleset.FromFiles(files)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set
 }

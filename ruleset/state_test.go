@@ -156,14 +156,7 @@ func TestTreeStateSplit(t *testing.T) {
 // the Beats corpus (replayed once, in the setup), plain and gzip'd, and
 // reports the file's size.
 func BenchmarkStateFile(b *testing.B) {
-	files, err := ruleset.Load(corpus.Path(b, "detection-rules"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := ruleset.FromFiles(files)
-	if err != nil {
-		b.Fatal(err)
-	}
+	set := treeSet(b)
 	res, err := set.Replay(context.Background(), events.ReadRawFiles([]string{corpus.Path(b, "corpus/beats_events.ndjson")}, nil), ruleset.ReplayConfig{
 		SaveState: true,
 		Options:   []replay.RunOption{replay.WithAnyIndex(), replay.WithAlertFunc(func(*replay.Alert) error { return nil })},

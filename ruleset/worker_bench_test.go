@@ -9,7 +9,6 @@ import (
 
 	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/internal/corpus"
-	"github.com/kqlrules/kqlrules/ruleset"
 )
 
 // BenchmarkWorker is what one of Set.Replay's workers does for each event
@@ -21,14 +20,7 @@ import (
 // process's CPU time (user and system, the garbage collector's too) per
 // event, which holds on a busy machine better than ns/op.
 func BenchmarkWorker(b *testing.B) {
-	files, err := ruleset.Load(corpus.Path(b, "detection-rules"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := ruleset.FromFiles(files)
-	if err != nil {
-		b.Fatal(err)
-	}
+	set := treeSet(b)
 	data, err := os.ReadFile(corpus.Path(b, "corpus/beats_events.ndjson"))
 	if err != nil {
 		b.Fatal(err)
