@@ -11,5 +11,9 @@
 // numbers, as eval.Map reads) or as their JSON text ([ReadRaw],
 // [ReadRawFiles]) for a [Lazy] event, which implements eval.Event by
 // reading only the fields a compiled program asks for, with the same
-// answers as the decoded map, many times faster than decoding it.
+// answers as the decoded map, many times faster than decoding it. A
+// reader of many events can leave the check that each text is a JSON
+// object ([ReadRawUnchecked], [ReadRawFilesUnchecked]) to the walk its
+// Lazy makes of each event anyway ([Lazy.Check]): one pass over the
+// text instead of two.
 package events

@@ -38,6 +38,12 @@ func ReadRawFiles(paths []string, stdin io.Reader) iter.Seq2[Raw, error] {
 	return overFiles(paths, stdin, ReadRaw)
 }
 
+// ReadRawFilesUnchecked is [ReadRawFiles] yielding each text unchecked,
+// as [ReadRawUnchecked] does.
+func ReadRawFilesUnchecked(paths []string, stdin io.Reader) iter.Seq2[Raw, error] {
+	return overFiles(paths, stdin, ReadRawUnchecked)
+}
+
 // IsEventFile reports whether a file found in a directory is read as
 // events: its name ends in .ndjson, .jsonl or .json, optionally followed
 // by .gz.

@@ -108,7 +108,7 @@ func (k *keyMemo) id(raw []byte) int32 {
 			return k.slots[h]
 		}
 	}
-	if len(k.entries) >= maxMemoKeys || len(k.text)+len(raw) > maxMemoText || needsDecoding(raw) {
+	if len(k.entries) >= maxMemoKeys || len(k.text)+len(raw) > maxMemoText || needsDecoding(raw) || hasControl(raw) {
 		return 0
 	}
 	ks := int32(len(k.text))
@@ -119,6 +119,18 @@ func (k *keyMemo) id(raw []byte) int32 {
 		k.grow()
 	}
 	return int32(len(k.entries))
+}
+
+// hasControl reports whether raw has a control character (below 0x20):
+// not a valid JSON string's. A key the memo holds is plain and has none:
+// its quoted text is a valid JSON string (pathScan.scan relies on it).
+func hasControl(raw []byte) bool {
+	for _, c := range raw {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // grow doubles the slots and places the entries again.

@@ -121,6 +121,23 @@ func (l *Lazy) Present(t *eval.FieldTable, bits []uint64) int {
 	return min(l.paths.tree.Slots(), 64*len(bits))
 }
 
+// Check returns nil when the event's text is one JSON object, else the
+// error [CheckObject] gives: what [ReadRaw] checks of each event, for a
+// reader that yields texts unchecked ([ReadRawUnchecked]). It walks the
+// event along t's paths as Values and Present do, and checks the text
+// in that walk, which they then need not make again; only an event that
+// walk cannot tell of (a key with an escape, say) is checked apart. The
+// answers Values and Present give are the same whether or not Check ran.
+func (l *Lazy) Check(t *eval.FieldTable) error {
+	if !l.paths.done || l.paths.table != t {
+		l.paths.scan(l, t)
+	}
+	if l.paths.valid {
+		return nil
+	}
+	return CheckObject(l.b)
+}
+
 // values looks the values of path up on their own.
 func (l *Lazy) values(path *eval.Path, v eval.Visitor) bool {
 	l.index()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -226,6 +227,10 @@ func FuzzLazyTable(f *testing.F) {
 		// keys no tree holds, met again: the walk passes over their
 		// values from what the memory of keys knows
 		`{"q":"a\"}b","r":{"s":"]\\"},"a":1,"q":[1,"\"",{}],"n":2}`, `{"r":[{"a":1}],"q":"\\","a":{"b":2},"r":null}`,
+		// not JSON where the walk goes in, passes over, or ends (Check)
+		`{"a":{"b":1,}}`, `{"a":[1,]}`, `{"a":[1 2]}`, `{"a":{"b":1 "c":2}}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a":1}x`,
+		`{"a":1}}`, `{"q":{"x":01}}`, `{"a":{"b":-}}`, `{"a":[tru]}`, `{"q":"\x"}`, "{\"a\x01\":1}", "{\"a\":{\"b\x1f\":1}}",
+		"{\"q\":\"\t\"}", `{"a":{"b":[1,{"c":2,}]}}`, `{"a" 1}`, `{"a":}`, `{,"a":1}`, `{"a":[,1]}`, ` {"a":1} `, `{}`, `{ }`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -257,7 +262,13 @@ func FuzzLazyTable(f *testing.F) {
 		noting.Reset(in)
 		indexed.Reset(in)
 		indexed.Values(eval.NewPath("a"), &valueList{})
+		want := events.CheckObject(in)
 		for _, lazy := range []*events.Lazy{&fresh, &reused, &noting, &indexed} {
+			// the check in the walk of the table's paths, before the
+			// lookups that walk serves
+			if got := lazy.Check(table); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%q: Check %v, CheckObject %v", in, got, want)
+			}
 			fuzzLazyTable(t, in, table, cache, lazy)
 		}
 		if !json.Valid(in) {

@@ -23,8 +23,14 @@ type pathScan struct {
 	done  bool   // the event was scanned for table
 	whole bool   // the scan met a key to decode: look every path up
 	objs  int32  // objects met, the event first
-	notes []note
-	slots []slotNotes
+	// valid: the walk read the whole event as validObject does and
+	// found one JSON object (Lazy.Check); bad: it met text that is not
+	// JSON, or that it could not check, and went on as it always does;
+	// nest: the depth of the object or array it is in, the event 1
+	valid, bad bool
+	nest       int
+	notes      []note
+	slots      []slotNotes
 	// present: bit s%64 of present[s/64] is set when slot s has notes
 	present []uint64
 	nodes   []nodeNotes
@@ -83,6 +89,7 @@ func (x *pathScan) reset() {
 func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	x.table, x.tree = t, t.Tree()
 	x.done, x.whole = true, false
+	x.valid, x.bad, x.nest = false, false, 1
 	x.gen++
 	if x.gen == 0 {
 		clear(x.slots)
@@ -133,17 +140,25 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 	if l.reuse {
 		guess = l.memo.first
 	}
+	comma := false // a comma follows the last member
 	for p++; ; {
 		ks, ke, vs, id, ok := l.topKey(p, guess)
 		if !ok || vs >= len(b) {
+			// the end of the event: valid when a brace closes it
+			// after a member or none, and only white space follows
+			q := skipWS(b, p)
+			x.valid = !x.bad && !comma && q < len(b) && b[q] == '}' && skipWS(b, q+1) == len(b)
 			return
+		}
+		if id == 0 && validString(b, ks-1) != ke+1 {
+			x.bad = true // a key the memory of keys does not vouch for (keyMemo.id)
 		}
 		if l.reuse {
 			guess, prev = l.memo.follows(prev, id, len(l.members) == 0), id
 		}
 		var end int
 		if id > 0 && l.memo.passes(id, x.tree, x.leaves) {
-			end = skipValue(b, vs) // what member does for it, without the call
+			end = validValue(b, vs, 2) // what member does for it, without the call
 		} else {
 			var whole bool
 			if end, whole = x.member(l, ks, ke, vs, id, 0, 0, 0, 1, false, root); whole {
@@ -159,6 +174,10 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 		l.addMember(ks, ke, vs, id, ks == ke) // member decoded no key
 		if p = skipWS(b, end); p < len(b) && b[p] == ',' {
 			p++
+			comma = true
+		} else {
+			comma = false
+			x.bad = x.bad || p >= len(b) || b[p] != '}'
 		}
 	}
 }
@@ -241,7 +260,7 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 		if known {
 			return 0, false
 		}
-		return skipValue(b, vs), false
+		return validValue(b, vs, x.nest+1), false
 	}
 	start, lstart := int32(len(x.notes)), int32(len(x.lnotes))
 	below, lbelow := int32(-1), eval.LeafNone // where the walk goes on below
@@ -279,7 +298,7 @@ func (x *pathScan) member(l *Lazy, ks, ke, vs int, id int32, node int32, depth i
 		}
 	}
 	if end < 0 && !known {
-		if end = skipValue(b, vs); end < 0 {
+		if end = validValue(b, vs, x.nest+1); end < 0 {
 			x.drop(int(start))
 			x.dropLeaves(lstart, int32(len(x.lnotes)))
 			return -1, false
@@ -330,28 +349,38 @@ func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64, ln 
 	case '{':
 		x.objs++
 		obj := x.objs
+		x.nest++
+		x.bad = x.bad || x.nest > maxDepth
 		q := p + 1
+		comma := false // a comma follows the last member
 		for {
-			ks, ke, vs, ok := memberKey(b, q)
+			ks, ke, vs, ok := validMemberKey(b, q)
 			if !ok || vs >= len(b) {
+				x.bad = x.bad || comma
 				break
 			}
 			e, whole := x.member(l, ks, ke, vs, 0, node, depth, split, obj, false, ln)
 			if whole {
-				return 0, true
+				return 0, true // the walk ends: x.nest no longer matters
 			}
 			if e < 0 {
+				x.nest--
 				return -1, false // a value that does not end: no member
 			}
 			q = skipWS(b, e)
-			if q < len(b) && b[q] == ',' {
+			if comma = q < len(b) && b[q] == ','; comma {
 				q++
+			} else {
+				x.bad = x.bad || q >= len(b) || b[q] != '}'
 			}
 		}
+		x.nest--
 		if q = skipWS(b, q); q < len(b) && b[q] == '}' {
 			return q + 1, false
 		}
 	case '[':
+		x.nest++
+		x.bad = x.bad || x.nest > maxDepth
 		q := skipWS(b, p+1)
 		for q < len(b) && b[q] != ']' {
 			if c := b[q]; ln >= 0 && c != '{' && c != '[' && c != 'n' && x.leaves.Leaf(ln) {
@@ -362,17 +391,20 @@ func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64, ln 
 				return 0, true
 			}
 			if e < 0 {
-				if e = skipValue(b, q); e < 0 {
+				if e = validValue(b, q, x.nest+1); e < 0 {
+					x.nest--
 					return -1, false
 				}
 			}
 			q = skipWS(b, e)
 			if q < len(b) && b[q] == ',' {
 				q = skipWS(b, q+1)
+				x.bad = x.bad || q >= len(b) || b[q] == ']'
 			} else {
 				break
 			}
 		}
+		x.nest--
 		if q < len(b) && b[q] == ']' {
 			return q + 1, false
 		}

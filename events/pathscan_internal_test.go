@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/kqlrules/kqlrules/eval"
@@ -77,4 +78,85 @@ func TestScanNotesLeaves(t *testing.T) {
 		t.Errorf("%d of %d events checked from the notes", noted, events)
 	}
 	t.Logf("%d events, %d checked from the notes, %d refused", events, noted, refused)
+}
+
+// TestCheckInWalk: Check answers as CheckObject does, and for valid text
+// from the walk of the table's paths alone (pathScan.valid: no second
+// pass), whether the walk goes into the values, passes over them, or
+// meets them at the nesting limit; text that is not JSON is never
+// vouched for, wherever the fault is. Over the Beats corpus, read as a
+// stream by one Lazy, the walk vouches for every event but those with a
+// key to decode.
+func TestCheckInWalk(t *testing.T) {
+	table := eval.NewFieldTable()
+	for _, p := range []string{"a", "a.b", "a.b.c", "x.y", "n"} {
+		table.Path(p)
+	}
+	deep := func(depth int, path bool) string { // an array nested depth deep as the whole event
+		key := "q"
+		if path {
+			key = "a"
+		}
+		return `{"` + key + `":` + strings.Repeat("[", depth-1) + strings.Repeat("]", depth-1) + "}"
+	}
+	for _, c := range []struct {
+		in      string
+		vouched bool // the walk alone checks it (else CheckObject does)
+	}{
+		{`{}`, true}, {` { } `, true}, {"\t{\"a\":1}\r\n", true},
+		{`{"a":{"b":[1,{"c":"x"}],"d":-1.5e+3},"q":[true,false,null,{"r":"\u00e9\n\"\\"}],"x.y":"z","n":0}`, true},
+		{`{"q":{"a":{"b":1}},"a":[[{"b":{"c":[]}}]],"x":{"y":{}}}`, true},
+		{deep(maxDepth, true), true}, {deep(maxDepth, false), true},
+		{`{"a\\u0062":1}`, false}, // a key to decode: the walk looks every path up
+		{deep(maxDepth+1, true), false}, {deep(maxDepth+1, false), false},
+		{`{"a":{"b":1,}}`, false}, {`{"a":[1,]}`, false}, {`{"q":[1,]}`, false}, {`{"a":[1 2]}`, false},
+		{`{"a":{"b":1 "c":2}}`, false}, {`{"a":1,}`, false}, {`{"a":1 "b":2}`, false}, {`{"q":1 "a":2}`, false},
+		{`{"a":1}x`, false}, {`{"a":1}}`, false}, {`{"a":1`, false}, {`{"a":{"b":01}}`, false}, {`{"q":{"x":01}}`, false},
+		{`{"n":-}`, false}, {`{"a":[tru]}`, false}, {`{"q":"\x"}`, false}, {`{"a":{"b":"\x"}}`, false},
+		{"{\"a\x01\":1}", false}, {"{\"a\":{\"b\x1f\":1}}", false}, {"{\"q\":\"\t\"}", false}, {"{\"a\":[\"\n\"]}", false},
+		{`{"a" 1}`, false}, {`{"a":}`, false}, {`{,"a":1}`, false}, {`{"a":[,1]}`, false}, {`[{"a":1}]`, false}, {``, false},
+		{`{"a":{"b":[1,{"c":2,}]}}`, false}, {`{"x":{"y":"z",,}}`, false}, {`{"q":{"r":1,}}`, false},
+	} {
+		want := CheckObject([]byte(c.in))
+		for _, reuse := range []bool{false, true} {
+			var l Lazy
+			if reuse {
+				l.Reset([]byte(`{"a":1,"q":2,"n":3}`)) // keys the memory of keys then holds
+				l.Check(table)
+				l.Reset([]byte(c.in))
+			} else {
+				l = Lazy{b: []byte(c.in)}
+			}
+			got := l.Check(table)
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Errorf("%.60q (reused %v): Check %v, CheckObject %v", c.in, reuse, got, want)
+			}
+			if l.paths.valid != c.vouched {
+				t.Errorf("%.60q (reused %v): the walk vouched %v, want %v", c.in, reuse, l.paths.valid, c.vouched)
+			}
+		}
+	}
+
+	data, err := os.ReadFile(corpus.Path(t, "corpus/beats_events.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l Lazy
+	n, vouched := 0, 0
+	for line := range bytes.Lines(data) {
+		l.Reset(line)
+		if err := l.Check(table); err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		n++
+		if l.paths.valid {
+			vouched++
+		} else if !l.paths.whole {
+			t.Errorf("line %d: the walk did not vouch for it, and met no key to decode", n)
+		}
+	}
+	if vouched < n*9/10 {
+		t.Errorf("the walk vouched for %d of %d events", vouched, n)
+	}
+	t.Logf("the walk vouched for %d of %d events", vouched, n)
 }

@@ -22,8 +22,9 @@ type Record struct {
 }
 
 // Raw is one event read from a file as its JSON text, checked to be one
-// valid JSON object. JSON is only valid until the next event is read:
-// copy it to keep it.
+// valid JSON object ([ReadRaw]; [ReadRawUnchecked] leaves the check to
+// its consumer). JSON is only valid until the next event is read: copy
+// it to keep it.
 type Raw struct {
 	JSON []byte
 	File string
@@ -112,6 +113,22 @@ func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
 			}
 			if err := CheckObject(raw); err != nil {
 				return yield(Raw{}, &Error{File: name, Line: line, Err: err})
+			}
+			return yield(Raw{JSON: raw, File: name, Line: line}, nil)
+		})
+	}
+}
+
+// ReadRawUnchecked is [ReadRaw] without the check that each text is one
+// JSON object: the lines and errors of the input as ReadRaw reads them,
+// for a consumer that checks each text itself, in a walk of the event it
+// makes anyway ([Lazy.Check]), as ruleset's Set.Replay does. A text it
+// yields may be anything but an empty line.
+func ReadRawUnchecked(name string, r io.Reader) iter.Seq2[Raw, error] {
+	return func(yield func(Raw, error) bool) {
+		scan(name, r, func(raw []byte, line int, err error) bool {
+			if err != nil {
+				return yield(Raw{}, err)
 			}
 			return yield(Raw{JSON: raw, File: name, Line: line}, nil)
 		})
