@@ -75,6 +75,12 @@ type Result struct {
 // replay runs the set's programs (and, of a set FromFiles made, the EQL
 // queries Load parsed).
 //
+// Each event's text is checked to be one JSON object as it is matched
+// (events.Lazy.Check, in the walk the matching makes anyway): evs may
+// yield texts unchecked (events.ReadRawFilesUnchecked, as the command
+// line reads them), and one that is not an object is a bad line with
+// the error events.ReadRaw would give it.
+//
 // A bad line (an *events.Error from evs) is counted and the run goes on;
 // so does an unreadable entry of a directory (an *events.FileError, kept
 // in Result.Unreadable); another error from evs, an alert function's error or the end of ctx
@@ -308,6 +314,10 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 				continue
 			}
 			lazy.Reset(raw.JSON)
+			if err := lazy.Check(s.table); err != nil {
+				b.errs[i] = &events.Error{File: raw.File, Line: raw.Line, Err: err}
+				continue
+			}
 			var e eval.Event = lazy
 			if profile && raw.Line%profileEvery == 0 {
 				if len(b.spent) == 0 {

@@ -44,14 +44,23 @@ func synthRules(t testing.TB) []*rules.Rule {
 	}
 }
 
+// badLines are the bad lines synthEvents writes, in turn: not JSON at
+// the start, and lines that are JSON but for one fault, in a value a rule
+// reads or one no rule reads, or after the object.
+var badLines = []string{
+	"{not json", `{"destination.port":21,}`, `{"host":{"name":"h1" "x":1}}`, "{\"event.category\":\"net\twork\"}",
+	`{"destination.port":21} x`, `{"x":[1,]}`, `{"x":{"y":01}}`, "{\"host.name\x01\":\"h1\"}",
+}
+
 // synthEvents writes n events over a few hours, out of order (every
-// seventh event goes back in time), with a bad line at each bad index.
+// seventh event goes back in time), with a bad line at each bad index
+// (badLines in turn).
 func synthEvents(n int, bad ...int) []byte {
 	var b bytes.Buffer
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
-		if slices.Contains(bad, i) {
-			b.WriteString("{not json\n")
+		if k := slices.Index(bad, i); k >= 0 {
+			b.WriteString(badLines[k%len(badLines)] + "\n")
 			continue
 		}
 		off := time.Duration(i) * 3 * time.Second
@@ -67,6 +76,12 @@ func synthEvents(n int, bad ...int) []byte {
 // rawOf reads the text as package events does, for Set.Replay.
 func rawOf(text []byte) iter.Seq2[events.Raw, error] {
 	return events.ReadRaw("synth.ndjson", bytes.NewReader(text))
+}
+
+// uncheckedOf reads the text as rawOf does, leaving each line to be
+// checked by Set.Replay, as the command line does.
+func uncheckedOf(text []byte) iter.Seq2[events.Raw, error] {
+	return events.ReadRawUnchecked("synth.ndjson", bytes.NewReader(text))
 }
 
 // runEach is the reference: each rule replayed alone by replay.Run, its
@@ -89,16 +104,19 @@ func runEach(t *testing.T, rs []*rules.Rule, text []byte, opts ...replay.RunOpti
 	return reps, alerts
 }
 
-// TestSetReplayPipeline: thousands of events over many batches, a bad line
-// mid-stream, time and arrival order, every worker count: the pipeline's
-// reports and alerts are those of each rule replayed alone.
+// TestSetReplayPipeline: thousands of events over many batches, bad
+// lines mid-stream (checked by the reader, or unchecked and checked by
+// the pipeline), time and arrival order, every worker count: the
+// pipeline's reports (with the bad lines' errors) and alerts are those of
+// each rule replayed alone.
 func TestSetReplayPipeline(t *testing.T) {
 	rs := synthRules(t)
 	set, err := ruleset.New(rs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := synthEvents(5000, 1, 777, 4999)
+	bad := []int{1, 777, 1200, 2048, 3001, 3500, 4100, 4999}
+	text := synthEvents(5000, bad...)
 	for _, order := range []struct {
 		name string
 		opts []replay.RunOption
@@ -108,9 +126,13 @@ func TestSetReplayPipeline(t *testing.T) {
 			t.Fatalf("%s: the reference alerts nothing: the test proves little", order.name)
 		}
 		for workers := 1; workers <= 8; workers++ {
+			read, how := rawOf, "checked"
+			if workers%2 == 0 {
+				read, how = uncheckedOf, "unchecked"
+			}
 			alerts := make([][]string, len(rs))
 			progress := 0
-			res, err := set.Replay(context.Background(), rawOf(text), ruleset.ReplayConfig{
+			res, err := set.Replay(context.Background(), read(text), ruleset.ReplayConfig{
 				Workers:  workers,
 				Progress: func(n int) { progress = n },
 				Options: append(slices.Clone(order.opts), replay.WithAlertFunc(func(a *replay.Alert) error {
@@ -122,15 +144,15 @@ func TestSetReplayPipeline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.EventsRead != 5000 || res.EventsRejected != 3 || progress != 5000 {
-				t.Errorf("%s, %d workers: read %d rejected %d progress %d, want 5000 3 5000", order.name, workers, res.EventsRead, res.EventsRejected, progress)
+			if res.EventsRead != 5000 || res.EventsRejected != len(bad) || progress != 5000 {
+				t.Errorf("%s, %d workers, %s: read %d rejected %d progress %d, want 5000 %d 5000", order.name, workers, how, res.EventsRead, res.EventsRejected, progress, len(bad))
 			}
 			for i, r := range rs {
 				if !reflect.DeepEqual(res.Reports[i], wantReps[i]) {
-					t.Errorf("%s, %d workers, %s: report\n%+v\nRun's\n%+v", order.name, workers, r.Name, res.Reports[i], wantReps[i])
+					t.Errorf("%s, %d workers, %s, %s: report\n%+v\nRun's\n%+v", order.name, workers, how, r.Name, res.Reports[i], wantReps[i])
 				}
 				if !slices.Equal(alerts[i], wantAlerts[i]) {
-					t.Errorf("%s, %d workers, %s: %d alerts, Run's %d", order.name, workers, r.Name, len(alerts[i]), len(wantAlerts[i]))
+					t.Errorf("%s, %d workers, %s, %s: %d alerts, Run's %d", order.name, workers, how, r.Name, len(alerts[i]), len(wantAlerts[i]))
 				}
 			}
 		}
