@@ -164,7 +164,7 @@ func (cfg *Config) compare(ctx context.Context, outs []*outcome) (replayStats, [
 			}
 		}
 	}
-	st, unreadable, err := replayAll(ctx, outs, events.ReadRawFiles(cfg.Events, cfg.Stdin), cfg.Options...)
+	st, unreadable, err := replayAll(ctx, outs, events.ReadRawFilesUnchecked(cfg.Events, cfg.Stdin), cfg.Options...)
 	if err != nil {
 		return replayStats{}, nil, cfg.errorf("%v", err)
 	}

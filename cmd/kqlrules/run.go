@@ -160,7 +160,7 @@ func (c *runCmd) replay(e *env, set *ruleset.Set, files []string, opts []replay.
 			return nil, nil, failf("run", "--state: %v", err)
 		}
 	}
-	res, err := set.Replay(context.Background(), events.ReadRawFiles(files, e.stdin), cfg)
+	res, err := set.Replay(context.Background(), events.ReadRawFilesUnchecked(files, e.stdin), cfg)
 	prog.done()
 	ferr := out.Flush()
 	if err != nil {
