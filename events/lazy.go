@@ -244,14 +244,16 @@ func nextMember(b []byte, p int) (ks, ke, vs, next int, ok bool) {
 
 // memberKey reads the key of the object member at b[p] (white space
 // before it allowed): the key is b[ks:ke] and its value starts at b[vs];
-// ok is false at the end of the object (or on bad input).
+// ok is false at the end of the object, or on bad input, a key that is
+// not a valid JSON string (validString) included: the walk of a table's
+// paths relies on it to check the keys it reads (Lazy.Check).
 func memberKey(b []byte, p int) (ks, ke, vs int, ok bool) {
 	p = skipWS(b, p)
 	if p >= len(b) || b[p] != '"' {
 		return 0, 0, 0, false // '}' or bad input
 	}
 	ks = p + 1
-	ke = stringEnd(b, p)
+	ke = validString(b, p) - 1
 	if ke < 0 {
 		return 0, 0, 0, false
 	}

@@ -150,9 +150,6 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 			x.valid = !x.bad && !comma && q < len(b) && b[q] == '}' && skipWS(b, q+1) == len(b)
 			return
 		}
-		if id == 0 && validString(b, ks-1) != ke+1 {
-			x.bad = true // a key the memory of keys does not vouch for (keyMemo.id)
-		}
 		if l.reuse {
 			guess, prev = l.memo.follows(prev, id, len(l.members) == 0), id
 		}
@@ -184,7 +181,9 @@ func (x *pathScan) scan(l *Lazy, t *eval.FieldTable) {
 
 // topKey reads the key of the top-level member at b[p] as memberKey
 // does, and its id in l.memo as keyID gives it: guess, when not 0, is
-// the id of the key it is likely to have (keyMemo.guess).
+// the id of the key it is likely to have (keyMemo.guess). Either way a
+// key it reads is a valid JSON string: memberKey checks it, and a key
+// the memo holds is one (keyMemo.id).
 func (l *Lazy) topKey(p int, guess int32) (ks, ke, vs int, id int32, ok bool) {
 	b := l.b
 	p = skipWS(b, p)
@@ -354,7 +353,7 @@ func (x *pathScan) into(l *Lazy, p int, node int32, depth int, split uint64, ln 
 		q := p + 1
 		comma := false // a comma follows the last member
 		for {
-			ks, ke, vs, ok := validMemberKey(b, q)
+			ks, ke, vs, ok := memberKey(b, q)
 			if !ok || vs >= len(b) {
 				x.bad = x.bad || comma
 				break

@@ -137,25 +137,6 @@ func validString(b []byte, p int) int {
 	}
 }
 
-// validMemberKey is memberKey for a key that must be a valid JSON string
-// (validString): ok is false for one that is not, too. For a valid key
-// it is memberKey.
-func validMemberKey(b []byte, p int) (ks, ke, vs int, ok bool) {
-	p = skipWS(b, p)
-	if p >= len(b) || b[p] != '"' {
-		return 0, 0, 0, false
-	}
-	e := validString(b, p)
-	if e < 0 {
-		return 0, 0, 0, false
-	}
-	q := skipWS(b, e)
-	if q >= len(b) || b[q] != ':' {
-		return 0, 0, 0, false
-	}
-	return p + 1, e - 1, skipWS(b, q+1), true
-}
-
 // Eight bytes in a word, for special: each byte 1, each byte 0x80.
 const (
 	ones  = 0x0101010101010101
