@@ -92,7 +92,9 @@ func (k *keyMemo) follows(prev, id int32, first bool) int32 {
 
 // id returns 1 + the index of the entry of the raw key, adding one for a
 // plain key it does not hold yet; 0 for a key to decode, an empty key, or
-// a new key when the memo is full.
+// a new key when the memo is full. raw is a key memberKey read, a valid
+// JSON string's text: so is every key the memo holds, and a key that
+// matches one (guess) needs no check (pathScan.scan relies on it).
 func (k *keyMemo) id(raw []byte) int32 {
 	if len(raw) == 0 {
 		return 0
@@ -108,7 +110,7 @@ func (k *keyMemo) id(raw []byte) int32 {
 			return k.slots[h]
 		}
 	}
-	if len(k.entries) >= maxMemoKeys || len(k.text)+len(raw) > maxMemoText || needsDecoding(raw) || hasControl(raw) {
+	if len(k.entries) >= maxMemoKeys || len(k.text)+len(raw) > maxMemoText || needsDecoding(raw) {
 		return 0
 	}
 	ks := int32(len(k.text))
@@ -119,18 +121,6 @@ func (k *keyMemo) id(raw []byte) int32 {
 		k.grow()
 	}
 	return int32(len(k.entries))
-}
-
-// hasControl reports whether raw has a control character (below 0x20):
-// not a valid JSON string's. A key the memo holds is plain and has none:
-// its quoted text is a valid JSON string (pathScan.scan relies on it).
-func hasControl(raw []byte) bool {
-	for _, c := range raw {
-		if c < 0x20 {
-			return true
-		}
-	}
-	return false
 }
 
 // grow doubles the slots and places the entries again.

@@ -105,19 +105,7 @@ func Read(name string, r io.Reader) iter.Seq2[Record, error] {
 // checked to be one JSON object, for a [Lazy] event to read only the
 // fields a query needs. Rejections are the same as Read's, with the same
 // messages.
-func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
-	return func(yield func(Raw, error) bool) {
-		scan(name, r, func(raw []byte, line int, err error) bool {
-			if err != nil {
-				return yield(Raw{}, err)
-			}
-			if err := CheckObject(raw); err != nil {
-				return yield(Raw{}, &Error{File: name, Line: line, Err: err})
-			}
-			return yield(Raw{JSON: raw, File: name, Line: line}, nil)
-		})
-	}
-}
+func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] { return readRaw(name, r, true) }
 
 // ReadRawUnchecked is [ReadRaw] without the check that each text is one
 // JSON object: the lines and errors of the input as ReadRaw reads them,
@@ -125,10 +113,20 @@ func ReadRaw(name string, r io.Reader) iter.Seq2[Raw, error] {
 // makes anyway ([Lazy.Check]), as ruleset's Set.Replay does. A text it
 // yields may be anything but an empty line.
 func ReadRawUnchecked(name string, r io.Reader) iter.Seq2[Raw, error] {
+	return readRaw(name, r, false)
+}
+
+// readRaw is ReadRaw, checking each text when check is set.
+func readRaw(name string, r io.Reader, check bool) iter.Seq2[Raw, error] {
 	return func(yield func(Raw, error) bool) {
 		scan(name, r, func(raw []byte, line int, err error) bool {
 			if err != nil {
 				return yield(Raw{}, err)
+			}
+			if check {
+				if err := CheckObject(raw); err != nil {
+					return yield(Raw{}, &Error{File: name, Line: line, Err: err})
+				}
 			}
 			return yield(Raw{JSON: raw, File: name, Line: line}, nil)
 		})
