@@ -314,7 +314,7 @@ func (s *Set) matchBatches(rp *replay.Replay, work chan *batch, profile bool) {
 				continue
 			}
 			lazy.Reset(raw.JSON)
-			if err := lazy.Check(s.table); err != nil {
+			if err := s.Check(lazy); err != nil {
 				b.errs[i] = &events.Error{File: raw.File, Line: raw.Line, Err: err}
 				continue
 			}

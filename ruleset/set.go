@@ -331,6 +331,13 @@ func (s *Set) Stats() Stats {
 	return Stats{Rules: len(s.rules), Fields: s.table.Len(), IndexedRules: len(s.rules) - len(s.always), IndexFields: len(fields)}
 }
 
+// Check returns nil when the text of the lazy event is one JSON object,
+// else the error events.CheckObject gives: e.Check with the set's table
+// of fields, so that the walk Match makes of the event checks it too
+// (events.ReadRawUnchecked). Call it after e.Reset and before Match, and
+// match only an event it accepts.
+func (s *Set) Check(e *events.Lazy) error { return e.Check(s.table) }
+
 // Match appends to dst the indexes of the rules whose query matches the
 // event, in increasing order, and returns it. The result is that of each
 // rule's own program; the set resolves each field once and tests only the

@@ -104,7 +104,13 @@ func (c *matchCmd) matchSet(e *env) error {
 	var read readTally
 	var ev events.Lazy
 	var dst []int
-	for raw, err := range events.ReadRawFiles(evFiles, e.stdin) {
+	for raw, err := range events.ReadRawFilesUnchecked(evFiles, e.stdin) {
+		if err == nil {
+			ev.Reset(raw.JSON)
+			if cerr := set.Check(&ev); cerr != nil { // in the walk Match makes
+				err = &events.Error{File: raw.File, Line: raw.Line, Err: cerr}
+			}
+		}
 		if err != nil {
 			if err := read.note(e, err); err != nil {
 				out.Flush()
@@ -112,7 +118,6 @@ func (c *matchCmd) matchSet(e *env) error {
 			}
 			continue
 		}
-		ev.Reset(raw.JSON)
 		if dst = set.Match(&ev, dst[:0]); len(dst) == 0 {
 			continue
 		}
