@@ -57,6 +57,10 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// Position returns where the event is, its file and line: where a
+// diagnostic of it is placed (rules.FileDiagnostic).
+func (e *Error) Position() (file string, line int) { return e.File, e.Line }
+
 // maxLine bounds one event: an NDJSON line, an element of a JSON array,
 // or an object of a file of pretty-printed objects. A longer line is
 // rejected, not read into memory; a longer element or object ends the file

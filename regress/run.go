@@ -160,7 +160,7 @@ func (cfg *Config) compare(ctx context.Context, outs []*outcome) (replayStats, [
 	for _, f := range cfg.Events {
 		if f != "-" {
 			if _, err := os.Stat(f); err != nil {
-				return replayStats{}, nil, fileError(eventsDiagnostic(err))
+				return replayStats{}, nil, fileError(rules.FileDiagnostic("", err))
 			}
 		}
 	}
@@ -190,15 +190,6 @@ func (cfg *Config) compare(ctx context.Context, outs []*outcome) (replayStats, [
 		}
 	}
 	return st, outs, nil
-}
-
-// eventsDiagnostic is the diagnostic of an event file that cannot be read.
-func eventsDiagnostic(err error) rules.Diagnostic {
-	var ee *events.Error
-	if errors.As(err, &ee) {
-		return rules.Diagnostic{File: ee.File, Line: ee.Line, Severity: rules.SeverityError, Msg: ee.Err.Error()}
-	}
-	return rules.FileDiagnostic("", err)
 }
 
 // report writes the failures, the annotations, the JUnit report, the

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/kqlrules/kqlrules/events"
 	"github.com/kqlrules/kqlrules/kql"
 )
 
@@ -62,14 +61,27 @@ func (d Diagnostic) String() string {
 	return b.String()
 }
 
-// FileDiagnostic is the diagnostic of a file that cannot be read or
-// decoded: at the line of an *events.Error (an event that cannot be
-// read); else name "" takes the file's name from err's *fs.PathError
-// ("kqlrules" when it has none).
+// placedError is an error that tells the file and line it is about, as
+// an event that cannot be read does (events.Error).
+type placedError interface {
+	error
+	Position() (file string, line int)
+}
+
+// FileDiagnostic is the diagnostic of a file that cannot be read,
+// decoded or written: at the line of an error that tells its place (a
+// Position method: an event that cannot be read, events.Error), with the
+// message of the error it wraps; else name "" takes the file's name from
+// err's *fs.PathError ("kqlrules" when it has none).
 func FileDiagnostic(name string, err error) Diagnostic {
-	var ee *events.Error
-	if errors.As(err, &ee) {
-		return Diagnostic{File: ee.File, Line: ee.Line, Severity: SeverityError, Msg: ee.Err.Error()}
+	var placed placedError
+	if errors.As(err, &placed) {
+		file, line := placed.Position()
+		msg := placed.Error()
+		if inner := errors.Unwrap(placed); inner != nil {
+			msg = inner.Error()
+		}
+		return Diagnostic{File: file, Line: line, Severity: SeverityError, Msg: msg}
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && (pe.Path == name || name == "") {

@@ -66,9 +66,9 @@ type = "query"
 	}
 }
 
-// TestFileDiagnostic: an event that cannot be read is placed at its line;
-// a file error names the file once (its *fs.PathError's path when no
-// name is given).
+// TestFileDiagnostic: an event that cannot be read is placed at its line
+// (events.Error's Position), also when wrapped; a file error names the
+// file once (its *fs.PathError's path when no name is given).
 func TestFileDiagnostic(t *testing.T) {
 	for _, tc := range []struct {
 		name string
