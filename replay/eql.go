@@ -29,6 +29,24 @@ import (
 // max_signals events (getSuppressionMaxSignalsWarning).
 const SuppressionMaxSignalsWarning = "This rule reached the maximum alert limit for the rule execution. Some alerts were not created or suppressed."
 
+// EQLSearch returns the Query DSL filter Elasticsearch runs for the
+// rule's EQL event query: the query lowered with the rule's options
+// ([eql.LowerStages], [rules.Rule.EQLOptions]). For a sequence or a
+// sample it is the filter of the events one can use, any of its stages:
+// the events a sequence matcher needs to see. [rules.Rule.EQLProgram]
+// compiles it.
+func EQLSearch(rule *rules.Rule) (esdsl.Query, error) {
+	q, err := rule.EQLQuery()
+	if err != nil {
+		return nil, err
+	}
+	dsl, err := eql.LowerStages(q, rule.EQLOptions())
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", rule.Name, err)
+	}
+	return dsl, nil
+}
+
 // eqlSearch compiles an EQL rule's query (query: the version's) with its
 // filters into a Search, and returns the query parsed. The Search of a
 // sequence or a sample is its stages' filter (sequence.go), whose pipes

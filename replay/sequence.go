@@ -43,7 +43,7 @@ import (
 //
 // The replay runs each execution's search over the waiting events that
 // match a stage (the runner's hits: the rule's query is the stages'
-// filter, rules.Rule.EQLSearch), with a new eql.Matcher a window. It also
+// filter, EQLSearch), with a new eql.Matcher a window. It also
 // runs one matcher over the whole stream, as one search over every event
 // would, to count the sequences no execution's window holds
 // (SequenceReport.OutsideWindow) and the pending sequences maxspan and

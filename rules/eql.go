@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kqlrules/kqlrules/eql"
-	"github.com/kqlrules/kqlrules/esdsl"
 	"github.com/kqlrules/kqlrules/eval"
 )
 
@@ -45,33 +44,18 @@ func (r *Rule) EQLQuery() (*eql.Query, error) {
 	return q, nil
 }
 
-// EQLSearch returns the Query DSL filter Elasticsearch runs for the
-// rule's EQL event query ([eql.Lower], on the rule's
-// event_category_override): every field is taken as Lower takes it
-// without a mapping. For a sequence or a sample it is the filter of the
-// events one can use, any of its stages ([eql.LowerStages]): the events
-// a sequence matcher needs to see.
-func (r *Rule) EQLSearch() (esdsl.Query, error) {
-	q, err := r.EQLQuery()
-	if err != nil {
-		return nil, err
-	}
-	return r.eqlSearchOf(q)
-}
-
-// eqlSearchOf is EQLSearch for q, parsed already.
-func (r *Rule) eqlSearchOf(q *eql.Query) (esdsl.Query, error) {
-	dsl, err := eql.LowerStages(q, eql.Options{EventCategoryField: r.EQL().EventCategoryOverride})
-	if err != nil {
-		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
-	}
-	return dsl, nil
+// EQLOptions are the options the rule's EQL query is lowered with
+// ([eql.LowerStages]): its event_category_override; every field is taken
+// as Lower takes it without a mapping.
+func (r *Rule) EQLOptions() eql.Options {
+	return eql.Options{EventCategoryField: r.EQL().EventCategoryOverride}
 }
 
 // EQLProgram compiles the rule's EQL event query (for a sequence or a
-// sample, its stages' filter), as [Rule.Program] does
-// for KQL: parsed by [eql.Parse], lowered by [Rule.EQLSearch], compiled
-// by [eval.CompileQuery] with opts (a schema, a clock).
+// sample, its stages' filter: the events a sequence matcher needs to
+// see), as [Rule.Program] does for KQL: parsed by [eql.Parse], lowered by
+// [eql.LowerStages] with [Rule.EQLOptions] (the filter Elasticsearch
+// runs), compiled by [eval.CompileQuery] with opts (a schema, a clock).
 func (r *Rule) EQLProgram(opts ...eval.Option) (*eval.Program, error) {
 	q, err := r.EQLQuery()
 	if err != nil {
@@ -85,9 +69,9 @@ func (r *Rule) EQLProgram(opts ...eval.Option) (*eval.Program, error) {
 // query too parses it once. The rule gives the event category field and
 // the name in errors.
 func (r *Rule) EQLProgramOf(q *eql.Query, opts ...eval.Option) (*eval.Program, error) {
-	dsl, err := r.eqlSearchOf(q)
+	dsl, err := eql.LowerStages(q, r.EQLOptions())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rule %s: query: %w", r.Name, err)
 	}
 	prog, err := eval.CompileQuery(dsl, opts...)
 	if err != nil {

@@ -126,7 +126,7 @@ func (k *indexKey) lookup(v string) []int32 {
 const maxIndexed = 2
 
 // New compiles the queries of rs (their own query: KQL, or the EQL query
-// of a rule of type eql lowered by [rules.Rule.EQLSearch]: for a sequence
+// of a rule of type eql lowered by [replay.EQLSearch]: for a sequence
 // or a sample, the filter of its stages, so that a sequence rule matches
 // the events that can fill one of its stages and is indexed like an event
 // query) into a set, with eval options such as a schema. It fails when a query does not
@@ -174,7 +174,7 @@ func newSet(rs []*rules.Rule, preps []*replay.Prepared, opts []eval.Option) (*Se
 		if r.Type == rules.TypeEQL {
 			// an EQL query: its lowered DSL, indexed as KQL is
 			var dsl esdsl.Query
-			if dsl, err = r.EQLSearch(); err == nil {
+			if dsl, err = replay.EQLSearch(r); err == nil {
 				s.progs[i], err = s.table.CompileQuery(dsl, opts...)
 			}
 		} else {
