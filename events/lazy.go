@@ -30,8 +30,8 @@ import (
 // Reuse one Lazy with Reset to read many events. A Lazy is not safe for
 // concurrent use.
 //
-// The text must be one JSON object, as [ReadRaw] yields: on other input
-// the answers are unspecified (never a panic).
+// The text must be one JSON object, as [ReadRaw] yields and [Lazy.Check]
+// accepts: on other input the answers are unspecified (never a panic).
 type Lazy struct {
 	b       []byte
 	members []member // the top-level members, once a lookup needed them

@@ -89,7 +89,7 @@ type member struct {
 }
 
 // eventIDJSON is eventID of the event data decodes to. data must be one
-// valid JSON object (events.ReadRaw checked it).
+// valid JSON object (events.ReadRaw or events.Lazy.Check checked it).
 func (c *canon) eventIDJSON(data []byte) string {
 	for k := range c.recent {
 		if r := &c.recent[k]; r.id != "" && string(r.text) == string(data) {

@@ -475,7 +475,8 @@ func (ev *Event) fields() eval.Event {
 
 // AddFacts is Add for an event whose facts the caller read with Facts,
 // and whose JSON, when it has no Map, is one valid JSON object, as
-// events.ReadRaw yields (AddFacts does not check it again).
+// events.ReadRaw yields it or events.Lazy.Check accepts it (AddFacts
+// does not check it again).
 func (r *Replay) AddFacts(ev Event, f *Facts, matched []int) error {
 	r.gen++
 	r.read++
